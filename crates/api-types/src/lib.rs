@@ -1,0 +1,1 @@
+//! Request and response types shared by the server, the CLI and tests.

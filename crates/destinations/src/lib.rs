@@ -1,0 +1,1 @@
+//! Railway and other sync destinations.

@@ -1,0 +1,1 @@
+//! The fake Railway server: see README.
