@@ -1,1 +1,42 @@
-//! Storage.
+//! Sluice's storage: one [`Store`] over SQLite (embedded, the default) or PostgreSQL
+//! (several nodes sharing the work), chosen by the database URL at start.
+//!
+//! Both backends run the same SQL through sqlx's `Any` driver (`$1` placeholders, ids as
+//! UUID text, times as unix milliseconds, JSON as text, ciphertexts as bytes). What differs
+//! between them lives in [`dialect`] and in the two migration folders
+//! (`migrations/sqlite`, `migrations/postgres`); nothing else knows which backend runs.
+//!
+//! Each aggregate has one module of plain async functions over a connection
+//! (`&mut Conn`), so callers compose them inside one transaction. Start with [`db`].
+
+pub mod audit;
+pub mod changes;
+pub mod db;
+pub mod dialect;
+pub mod environments;
+pub mod error;
+pub mod folders;
+pub mod identities;
+pub mod imports;
+pub mod memberships;
+pub mod meta;
+pub mod orgs;
+pub mod projects;
+pub mod secrets;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+pub use db::{Backend, Conn, Store, StoreConfig, Tx};
+pub use error::StorageError;
+
+/// Milliseconds since the Unix epoch: how every time is stored.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Result of storage calls.
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;

@@ -1,0 +1,183 @@
+//! Opening the database: backend choice, pools, per-connection setup, migrations.
+
+use crate::{StorageError, dialect};
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, AnyPool, Executor};
+use std::path::Path;
+use std::time::Duration;
+
+/// A connection; repository functions take `&mut Conn` so they run inside a transaction
+/// or on a pooled connection alike.
+pub type Conn = sqlx::AnyConnection;
+/// A transaction; deref it (`&mut *tx`) to pass it to repository functions.
+pub type Tx = sqlx::Transaction<'static, Any>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self, StorageError> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            Err(StorageError::Config(format!(
+                "unsupported database URL \"{}\": use sqlite://PATH or postgres://USER@HOST/DB",
+                redact_url(url)
+            )))
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// Hides the password of a database URL for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &creds[..colon], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct StoreConfig {
+    pub url: String,
+    /// Connections for reads (SQLite) or for everything (PostgreSQL).
+    pub max_connections: u32,
+    pub busy_timeout: Duration,
+}
+
+impl StoreConfig {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into(), max_connections: 8, busy_timeout: Duration::from_secs(5) }
+    }
+
+    /// The URL of a SQLite database file, created when missing.
+    pub fn sqlite_file(path: &Path) -> Self {
+        Self::new(format!("sqlite://{}?mode=rwc", path.display()))
+    }
+}
+
+/// The database. Cheap to clone.
+///
+/// On SQLite writes go through a pool of one connection: SQLite has one writer at a time
+/// anyway, and queueing writers in-process avoids lock-upgrade failures. Reads use a pool
+/// of several connections, which WAL lets run beside the writer.
+#[derive(Clone)]
+pub struct Store {
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
+    url: String,
+}
+
+impl Store {
+    /// Opens the database and brings its schema up to date.
+    pub async fn open(config: &StoreConfig) -> Result<Self, StorageError> {
+        install_default_drivers();
+        let backend = Backend::from_url(&config.url)?;
+        let (read, write) = match backend {
+            Backend::Sqlite => {
+                let write = pool(backend, &config.url, 1, config.busy_timeout).await?;
+                for stmt in dialect::database_setup(backend) {
+                    write.execute(stmt).await?;
+                }
+                let read = pool(backend, &config.url, config.max_connections.max(1), config.busy_timeout).await?;
+                (read, write)
+            }
+            Backend::Postgres => {
+                let p = pool(backend, &config.url, config.max_connections.max(2), config.busy_timeout).await?;
+                (p.clone(), p)
+            }
+        };
+        let store = Self { read, write, backend, url: config.url.clone() };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StorageError> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.write).await?,
+            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&self.write).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL the store was opened with (it may hold a password: never log it as is).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A pooled connection for reads.
+    pub async fn read(&self) -> Result<sqlx::pool::PoolConnection<Any>, StorageError> {
+        Ok(self.read.acquire().await?)
+    }
+
+    /// A write transaction (`BEGIN IMMEDIATE` on SQLite). Never hold one across network I/O.
+    pub async fn write(&self) -> Result<Tx, StorageError> {
+        Ok(self.write.begin_with(dialect::begin_write(self.backend)).await?)
+    }
+
+    /// The read pool, for one-off queries.
+    pub fn read_pool(&self) -> &AnyPool {
+        &self.read
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+async fn pool(backend: Backend, url: &str, max: u32, busy: Duration) -> Result<AnyPool, StorageError> {
+    let setup = dialect::connection_setup(backend, busy.as_millis() as u64);
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(move |conn, _meta| {
+            let setup = setup.clone();
+            Box::pin(async move {
+                for stmt in setup {
+                    conn.execute(sqlx::AssertSqlSafe(stmt)).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .map_err(|e| StorageError::Config(format!("cannot open database {}: {e}", redact_url(url))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_pick_backends_and_hide_passwords() {
+        assert_eq!(Backend::from_url("sqlite:///tmp/x.db").ok(), Some(Backend::Sqlite));
+        assert_eq!(Backend::from_url("postgres://u@h/db").ok(), Some(Backend::Postgres));
+        assert!(Backend::from_url("mysql://x").is_err());
+        assert_eq!(redact_url("postgres://u:pw@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+    }
+}

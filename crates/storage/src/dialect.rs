@@ -1,0 +1,68 @@
+//! Everything that differs between SQLite and PostgreSQL, in one place.
+//!
+//! - DDL lives in `migrations/sqlite` and `migrations/postgres`.
+//! - SQLite allows one writer at a time, so write transactions start with
+//!   `BEGIN IMMEDIATE` (taking the write lock up front instead of failing to upgrade a read
+//!   lock later); PostgreSQL uses plain `BEGIN`.
+//! - Row claiming: PostgreSQL adds `FOR UPDATE SKIP LOCKED` so concurrent nodes skip rows
+//!   another node is claiming; SQLite needs nothing, its write lock already serialises.
+//! - Wake-ups across nodes: PostgreSQL `NOTIFY`/`LISTEN`; SQLite runs in one process,
+//!   where an in-process signal is enough.
+//! - Connection setup: SQLite gets WAL, a busy timeout and foreign keys per connection.
+
+use crate::db::Backend;
+
+/// Statement that starts a write transaction.
+pub fn begin_write(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    }
+}
+
+/// Suffix for a `SELECT` that claims rows for this node.
+pub fn skip_locked(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+    }
+}
+
+/// Suffix for a `SELECT` that locks the rows it reads until the transaction ends.
+pub fn for_update(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR UPDATE",
+    }
+}
+
+/// Per-connection setup statements.
+pub fn connection_setup(backend: Backend, busy_timeout_ms: u64) -> Vec<String> {
+    match backend {
+        Backend::Sqlite => vec![
+            format!("PRAGMA busy_timeout = {busy_timeout_ms}"),
+            "PRAGMA foreign_keys = ON".to_string(),
+            "PRAGMA synchronous = NORMAL".to_string(),
+        ],
+        Backend::Postgres => vec![],
+    }
+}
+
+/// Statements run once when the database is opened.
+pub fn database_setup(backend: Backend) -> Vec<&'static str> {
+    match backend {
+        Backend::Sqlite => vec!["PRAGMA journal_mode = WAL"],
+        Backend::Postgres => vec![],
+    }
+}
+
+/// The channel name used for cross-node wake-ups.
+pub const NOTIFY_CHANNEL: &str = "sluice_events";
+
+/// SQL that wakes other nodes listening on [`NOTIFY_CHANNEL`]; `None` on SQLite.
+pub fn notify_sql(backend: Backend) -> Option<&'static str> {
+    match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some("SELECT pg_notify('sluice_events', $1)"),
+    }
+}

@@ -1,0 +1,162 @@
+//! Who belongs where: organization and project memberships of users and identities.
+
+use crate::{Conn, Result, now_ms};
+use sluice_domain::{IdentityId, OrgId, OrgRole, ProjectId, ProjectRole, UserId};
+
+/// A user or a machine identity: whoever a membership or a token belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Principal {
+    User(UserId),
+    Identity(IdentityId),
+}
+
+impl Principal {
+    /// The membership column and id for this principal.
+    pub fn column(&self) -> (&'static str, &str) {
+        match self {
+            Self::User(u) => ("user_id", u.as_str()),
+            Self::Identity(i) => ("identity_id", i.as_str()),
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::User(_) => "user",
+            Self::Identity(_) => "identity",
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        self.column().1
+    }
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct MembershipRow {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub identity_id: Option<String>,
+    pub role: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+fn ids(p: &Principal) -> (Option<&str>, Option<&str>) {
+    match p {
+        Principal::User(u) => (Some(u.as_str()), None),
+        Principal::Identity(i) => (None, Some(i.as_str())),
+    }
+}
+
+pub async fn add_org_member(conn: &mut Conn, org: &OrgId, who: &Principal, role: OrgRole) -> Result<String> {
+    let id = sluice_domain::MembershipId::new().into_string();
+    let (u, i) = ids(who);
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO org_memberships (id, org_id, user_id, identity_id, role, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(&id)
+    .bind(org.as_str())
+    .bind(u)
+    .bind(i)
+    .bind(role.as_str())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn org_role(conn: &mut Conn, org: &OrgId, who: &Principal) -> Result<Option<OrgRole>> {
+    let (col, id) = who.column();
+    let sql = format!("SELECT role FROM org_memberships WHERE org_id = $1 AND {col} = $2");
+    let role: Option<String> =
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(org.as_str()).bind(id).fetch_optional(conn).await?;
+    Ok(role.and_then(|r| r.parse().ok()))
+}
+
+pub async fn set_org_role(conn: &mut Conn, org: &OrgId, who: &Principal, role: OrgRole) -> Result<bool> {
+    let (col, id) = who.column();
+    let sql = format!("UPDATE org_memberships SET role = $1, updated_at = $2 WHERE org_id = $3 AND {col} = $4");
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(role.as_str())
+        .bind(now_ms())
+        .bind(org.as_str())
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn add_project_member(
+    conn: &mut Conn,
+    project: &ProjectId,
+    who: &Principal,
+    role: ProjectRole,
+) -> Result<MembershipRow> {
+    let id = sluice_domain::MembershipId::new().into_string();
+    let (u, i) = ids(who);
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO project_memberships (id, project_id, user_id, identity_id, role, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(&id)
+    .bind(project.as_str())
+    .bind(u)
+    .bind(i)
+    .bind(role.as_str())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(MembershipRow {
+        id,
+        user_id: u.map(str::to_string),
+        identity_id: i.map(str::to_string),
+        role: role.as_str().to_string(),
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+pub async fn project_membership(conn: &mut Conn, project: &ProjectId, who: &Principal) -> Result<Option<MembershipRow>> {
+    let (col, id) = who.column();
+    let sql = format!(
+        "SELECT id, user_id, identity_id, role, created_at, updated_at FROM project_memberships WHERE project_id = $1 AND {col} = $2"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project.as_str()).bind(id).fetch_optional(conn).await?)
+}
+
+pub async fn project_role(conn: &mut Conn, project: &ProjectId, who: &Principal) -> Result<Option<ProjectRole>> {
+    Ok(project_membership(conn, project, who).await?.and_then(|m| m.role.parse().ok()))
+}
+
+pub async fn set_project_role(conn: &mut Conn, project: &ProjectId, who: &Principal, role: ProjectRole) -> Result<bool> {
+    let (col, id) = who.column();
+    let sql = format!("UPDATE project_memberships SET role = $1, updated_at = $2 WHERE project_id = $3 AND {col} = $4");
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(role.as_str())
+        .bind(now_ms())
+        .bind(project.as_str())
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn remove_project_member(conn: &mut Conn, project: &ProjectId, who: &Principal) -> Result<bool> {
+    let (col, id) = who.column();
+    let sql = format!("DELETE FROM project_memberships WHERE project_id = $1 AND {col} = $2");
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(project.as_str()).bind(id).execute(conn).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn list_project_members(conn: &mut Conn, project: &ProjectId) -> Result<Vec<MembershipRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, user_id, identity_id, role, created_at, updated_at FROM project_memberships
+         WHERE project_id = $1 ORDER BY created_at",
+    )
+    .bind(project.as_str())
+    .fetch_all(conn)
+    .await?)
+}
