@@ -5,9 +5,16 @@
 //! then [`planner`] for what a sync does.
 
 pub mod ids;
+pub mod key_schema;
 pub mod names;
+pub mod planner;
 pub mod role;
 
+#[cfg(test)]
+mod testgen;
+
 pub use ids::*;
+pub use key_schema::{KeyMatcher, KeySchema};
 pub use names::{EnvSlug, FolderPath, NameError, SecretKey, Slug};
+pub use planner::{NameRule, PlanAction, PlanCounts, PlanEntry, PlanOptions, SkipReason, SyncPlan};
 pub use role::{OrgRole, ProjectRole};

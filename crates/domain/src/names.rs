@@ -13,8 +13,12 @@ pub struct NameError {
 }
 
 impl NameError {
-    fn new(field: &str, message: impl Into<String>) -> Self {
-        Self { field: field.to_string(), message: message.into() }
+    /// A refusal of the request field `field`; `message` says which rule was broken.
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -42,7 +46,10 @@ impl SecretKey {
                 format!("secret key must be at most {SECRET_KEY_MAX} characters"),
             ));
         }
-        if let Some(bad) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))) {
+        if let Some(bad) = s
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+        {
             return Err(NameError::new(
                 field,
                 format!(
@@ -128,22 +135,36 @@ impl FolderPath {
             depth += 1;
         }
         if depth > FOLDER_DEPTH_MAX {
-            return Err(NameError::new(field, format!("path \"{s}\" is deeper than {FOLDER_DEPTH_MAX} folders")));
+            return Err(NameError::new(
+                field,
+                format!("path \"{s}\" is deeper than {FOLDER_DEPTH_MAX} folders"),
+            ));
         }
         Ok(Self(out))
     }
 
     fn check_segment(seg: &str, field: &str, whole: &str) -> Result<(), NameError> {
         if seg.is_empty() {
-            return Err(NameError::new(field, format!("path \"{whole}\" has an empty folder name (\"//\")")));
-        }
-        if seg.len() > 64 {
-            return Err(NameError::new(field, format!("folder name \"{seg}\" is longer than 64 characters")));
-        }
-        if let Some(bad) = seg.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))) {
             return Err(NameError::new(
                 field,
-                format!("folder name \"{seg}\" in path \"{whole}\" contains {bad:?}; only letters, digits, underscores and hyphens are allowed"),
+                format!("path \"{whole}\" has an empty folder name (\"//\")"),
+            ));
+        }
+        if seg.len() > 64 {
+            return Err(NameError::new(
+                field,
+                format!("folder name \"{seg}\" is longer than 64 characters"),
+            ));
+        }
+        if let Some(bad) = seg
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-')))
+        {
+            return Err(NameError::new(
+                field,
+                format!(
+                    "folder name \"{seg}\" in path \"{whole}\" contains {bad:?}; only letters, digits, underscores and hyphens are allowed"
+                ),
             ));
         }
         Ok(())
@@ -179,7 +200,11 @@ impl FolderPath {
             return None;
         }
         let cut = self.0.rfind('/').unwrap_or(0);
-        Some(if cut == 0 { Self::root() } else { Self(self.0[..cut].to_string()) })
+        Some(if cut == 0 {
+            Self::root()
+        } else {
+            Self(self.0[..cut].to_string())
+        })
     }
 
     /// The last folder name; `None` for the root.
@@ -189,7 +214,11 @@ impl FolderPath {
 
     /// This path with one more folder below it.
     pub fn join(&self, name: &str) -> FolderPath {
-        if self.is_root() { Self(format!("/{name}")) } else { Self(format!("{}/{name}", self.0)) }
+        if self.is_root() {
+            Self(format!("/{name}"))
+        } else {
+            Self(format!("{}/{name}", self.0))
+        }
     }
 
     /// True when `self` is `other` or lies below it.
@@ -237,16 +266,26 @@ impl Slug {
     pub fn parse(s: &str, field: &str, max: usize) -> Result<Self, NameError> {
         let s = s.trim();
         if s.is_empty() {
-            return Err(NameError::new(field, format!("{field} field must be at least 1 lowercase character")));
+            return Err(NameError::new(
+                field,
+                format!("{field} field must be at least 1 lowercase character"),
+            ));
         }
         if s.chars().count() > max {
-            return Err(NameError::new(field, format!("{field} field must be at most {max} lowercase characters")));
+            return Err(NameError::new(
+                field,
+                format!("{field} field must be at most {max} lowercase characters"),
+            ));
         }
-        let ok_chars = s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let ok_chars = s
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !ok_chars || s.starts_with('-') || s.ends_with('-') || s.contains("--") {
             return Err(NameError::new(
                 field,
-                format!("{field} field can only contain lowercase letters, numbers, and hyphens (got \"{s}\")"),
+                format!(
+                    "{field} field can only contain lowercase letters, numbers, and hyphens (got \"{s}\")"
+                ),
             ));
         }
         Ok(Self(s.to_string()))
@@ -292,7 +331,13 @@ mod tests {
 
     #[test]
     fn folder_paths_normalise() {
-        for (input, want) in [("/", "/"), ("", "/"), ("/a/b/", "/a/b"), ("a/b", "/a/b"), ("/my-secrets", "/my-secrets")] {
+        for (input, want) in [
+            ("/", "/"),
+            ("", "/"),
+            ("/a/b/", "/a/b"),
+            ("a/b", "/a/b"),
+            ("/my-secrets", "/my-secrets"),
+        ] {
             assert_eq!(FolderPath::parse(input).expect(input).as_str(), want);
         }
         assert!(FolderPath::parse("/a//b").is_err());
@@ -306,7 +351,11 @@ mod tests {
         assert_eq!(p.name(), Some("b"));
         assert!(p.is_within(&FolderPath::root()));
         assert!(p.is_within(&FolderPath::parse("/a").expect("path")));
-        assert!(!FolderPath::parse("/ab").expect("path").is_within(&FolderPath::parse("/a").expect("path")));
+        assert!(
+            !FolderPath::parse("/ab")
+                .expect("path")
+                .is_within(&FolderPath::parse("/a").expect("path"))
+        );
         assert_eq!(FolderPath::root().join("x").as_str(), "/x");
     }
 
@@ -322,7 +371,10 @@ mod tests {
     fn slugs_follow_infisical_messages() {
         assert!(Slug::parse("my-railway-sync", "name", 256).is_ok());
         let err = Slug::parse("My Sync", "name", 256).expect_err("upper");
-        assert!(err.message.starts_with("name field can only contain lowercase letters, numbers, and hyphens"));
+        assert!(
+            err.message
+                .starts_with("name field can only contain lowercase letters, numbers, and hyphens")
+        );
         assert_eq!(Slug::slugify("My Project!"), "my-project");
     }
 }

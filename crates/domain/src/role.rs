@@ -29,7 +29,9 @@ impl FromStr for OrgRole {
         match s {
             "admin" => Ok(Self::Admin),
             "member" | "no-access" => Ok(Self::Member),
-            other => Err(format!("unknown organization role \"{other}\"; expected admin or member")),
+            other => Err(format!(
+                "unknown organization role \"{other}\"; expected admin or member"
+            )),
         }
     }
 }

@@ -1,0 +1,369 @@
+//! The sync planner: given what Sluice has and what the destination holds, decide what a sync
+//! (or a "remove secrets") writes and deletes. Pure data in, [`SyncPlan`] out; the destination
+//! code only executes the plan.
+//!
+//! Start with [`plan`]. The rules, in the order they are checked:
+//!
+//! * every desired key is rendered through the key schema ([`KeyMatcher::render`]);
+//! * a rendered key whose destination value is sealed (`None`) is skipped: sealed variables are
+//!   never overwritten or deleted ([`SkipReason::Sealed`]);
+//! * `RAILWAY_*` keys are never written or deleted ([`SkipReason::RailwayReserved`]);
+//! * a rendered key the [`NameRule`] refuses is not written ([`SkipReason::InvalidName`]);
+//! * destination keys Sluice does not have are deleted only when the schema manages them, they
+//!   are not sealed or reserved, and deletion is enabled; otherwise they are listed as skipped so
+//!   the UI can show what was left alone;
+//! * only changed values are written ([`PlanAction::Unchanged`] otherwise), so a plan with no
+//!   writes and no deletes ([`SyncPlan::is_noop`]) lets the caller skip the Railway redeploy.
+//!
+//! Values live only in [`SyncPlan::upserts`]; the plan's `Debug` shows key names alone.
+
+use crate::key_schema::{KeyMatcher, KeySchema};
+use crate::names::SecretKey;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Prefix of the variables Railway provides itself.
+pub const RAILWAY_RESERVED_PREFIX: &str = "RAILWAY_";
+
+/// Which destination key names may be written. Railway documents no rule, so this is a choice.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NameRule {
+    /// Portable environment-variable names: `^[A-Za-z_][A-Za-z0-9_]*$`.
+    #[default]
+    Posix,
+    /// Any non-empty name.
+    Any,
+}
+
+impl NameRule {
+    pub fn allows(self, key: &str) -> bool {
+        match self {
+            Self::Any => !key.is_empty(),
+            Self::Posix => {
+                let mut chars = key.chars();
+                chars
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+            }
+        }
+    }
+}
+
+/// How to plan one sync.
+#[derive(Clone, Copy, Debug)]
+pub struct PlanOptions<'a> {
+    pub key_schema: Option<&'a KeySchema>,
+    /// The source environment's slug, substituted for `{{environment}}`.
+    pub environment: &'a str,
+    pub disable_secret_deletion: bool,
+    pub name_rule: NameRule,
+}
+
+impl<'a> PlanOptions<'a> {
+    /// Deletion enabled, POSIX names.
+    pub fn new(key_schema: Option<&'a KeySchema>, environment: &'a str) -> Self {
+        Self {
+            key_schema,
+            environment,
+            disable_secret_deletion: false,
+            name_rule: NameRule::Posix,
+        }
+    }
+
+    pub fn matcher(&self) -> KeyMatcher {
+        KeyMatcher::new(self.key_schema, self.environment)
+    }
+}
+
+/// Why a destination key is left alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipReason {
+    /// The destination value is sealed; it is never overwritten or deleted.
+    Sealed,
+    /// A `RAILWAY_*` name: Railway's own variables are never written or deleted.
+    RailwayReserved,
+    /// The key schema does not match the key, so another tool or sync owns it.
+    Unmanaged,
+    /// The key would be deleted, but the sync has deletion disabled.
+    DeletionDisabled,
+    /// The rendered key is not a legal variable name under the [`NameRule`].
+    InvalidName,
+}
+
+impl SkipReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sealed => "sealed",
+            Self::RailwayReserved => "railway-reserved",
+            Self::Unmanaged => "unmanaged",
+            Self::DeletionDisabled => "deletion-disabled",
+            Self::InvalidName => "invalid-name",
+        }
+    }
+
+    /// A sentence for the UI and run records.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Sealed => "sealed at the destination; never overwritten or deleted",
+            Self::RailwayReserved => {
+                "RAILWAY_* variables belong to Railway; never written or deleted"
+            }
+            Self::Unmanaged => "does not match the key schema; left alone",
+            Self::DeletionDisabled => {
+                "not in Sluice, but secret deletion is disabled for this sync"
+            }
+            Self::InvalidName => {
+                "not a valid variable name (letters, digits and _, not starting with a digit)"
+            }
+        }
+    }
+}
+
+/// What happens to one destination key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlanAction {
+    Create,
+    Update,
+    Delete,
+    Unchanged,
+    Skip(SkipReason),
+}
+
+impl PlanAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Delete => "delete",
+            Self::Unchanged => "unchanged",
+            Self::Skip(_) => "skip",
+        }
+    }
+}
+
+/// One destination key the plan considered. Carries no value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanEntry {
+    /// The destination key (after the key schema).
+    pub key: String,
+    /// The Sluice secret that produced this key; `None` for keys only the destination has.
+    pub source_key: Option<SecretKey>,
+    pub action: PlanAction,
+}
+
+/// How many entries of each kind a plan has; safe to log and store.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PlanCounts {
+    pub create: usize,
+    pub update: usize,
+    pub delete: usize,
+    pub unchanged: usize,
+    pub skipped: usize,
+}
+
+/// The outcome of planning: one entry per destination key, sorted by key, plus the values to
+/// write (exactly the `Create` and `Update` entries) and the keys to delete.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct SyncPlan {
+    entries: Vec<PlanEntry>,
+    upserts: BTreeMap<String, String>,
+    deletes: Vec<String>,
+}
+
+impl SyncPlan {
+    fn from_entries(
+        entries: BTreeMap<String, (Option<SecretKey>, PlanAction)>,
+        values: &BTreeMap<String, &String>,
+    ) -> Self {
+        let mut plan = SyncPlan::default();
+        for (key, (source_key, action)) in entries {
+            match action {
+                PlanAction::Create | PlanAction::Update => {
+                    if let Some(v) = values.get(&key) {
+                        plan.upserts.insert(key.clone(), (*v).clone());
+                    }
+                }
+                PlanAction::Delete => plan.deletes.push(key.clone()),
+                PlanAction::Unchanged | PlanAction::Skip(_) => {}
+            }
+            plan.entries.push(PlanEntry {
+                key,
+                source_key,
+                action,
+            });
+        }
+        plan
+    }
+
+    /// Every key considered, sorted by destination key.
+    pub fn entries(&self) -> &[PlanEntry] {
+        &self.entries
+    }
+
+    /// The entry for one destination key.
+    pub fn entry(&self, key: &str) -> Option<&PlanEntry> {
+        self.entries
+            .binary_search_by(|e| e.key.as_str().cmp(key))
+            .ok()
+            .map(|i| &self.entries[i])
+    }
+
+    /// Destination key → value to write, for the created and updated keys.
+    pub fn upserts(&self) -> &BTreeMap<String, String> {
+        &self.upserts
+    }
+
+    /// Destination keys to delete, sorted.
+    pub fn deletes(&self) -> &[String] {
+        &self.deletes
+    }
+
+    /// Nothing to write and nothing to delete.
+    pub fn is_noop(&self) -> bool {
+        self.upserts.is_empty() && self.deletes.is_empty()
+    }
+
+    /// The destination would change: the opposite of [`Self::is_noop`].
+    pub fn changed(&self) -> bool {
+        !self.is_noop()
+    }
+
+    pub fn counts(&self) -> PlanCounts {
+        let mut c = PlanCounts::default();
+        for e in &self.entries {
+            match e.action {
+                PlanAction::Create => c.create += 1,
+                PlanAction::Update => c.update += 1,
+                PlanAction::Delete => c.delete += 1,
+                PlanAction::Unchanged => c.unchanged += 1,
+                PlanAction::Skip(_) => c.skipped += 1,
+            }
+        }
+        c
+    }
+}
+
+/// Shows entries and the names of the keys to write, never their values.
+impl fmt::Debug for SyncPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SyncPlan")
+            .field("entries", &self.entries)
+            .field("upserts", &self.upserts.keys().collect::<Vec<_>>())
+            .field("deletes", &self.deletes)
+            .finish()
+    }
+}
+
+fn is_reserved(key: &str) -> bool {
+    key.starts_with(RAILWAY_RESERVED_PREFIX)
+}
+
+/// Plans a sync: make the managed part of the destination equal `desired` (rendered).
+///
+/// `desired` maps Sluice keys to their (reference-expanded) values. `observed` is the
+/// destination as read, unrendered; `None` marks a sealed variable.
+pub fn plan(
+    desired: &BTreeMap<SecretKey, String>,
+    observed: &BTreeMap<String, Option<String>>,
+    opts: &PlanOptions,
+) -> SyncPlan {
+    let matcher = opts.matcher();
+    let mut entries = BTreeMap::new();
+    let mut values = BTreeMap::new();
+    for (source_key, value) in desired {
+        let key = matcher.render(source_key.as_str());
+        let action = match observed.get(&key) {
+            Some(None) => PlanAction::Skip(SkipReason::Sealed),
+            _ if is_reserved(&key) => PlanAction::Skip(SkipReason::RailwayReserved),
+            _ if !opts.name_rule.allows(&key) => PlanAction::Skip(SkipReason::InvalidName),
+            None => PlanAction::Create,
+            Some(Some(current)) if current == value => PlanAction::Unchanged,
+            Some(Some(_)) => PlanAction::Update,
+        };
+        values.insert(key.clone(), value);
+        // The schema has one `{{secretKey}}` between a fixed prefix and suffix, so rendering is
+        // injective and no two desired keys meet here (checked by a property test).
+        entries.insert(key, (Some(source_key.clone()), action));
+    }
+    for (key, value) in observed {
+        if entries.contains_key(key) {
+            continue;
+        }
+        let action = if !matcher.matches(key) {
+            PlanAction::Skip(SkipReason::Unmanaged)
+        } else if value.is_none() {
+            PlanAction::Skip(SkipReason::Sealed)
+        } else if is_reserved(key) {
+            PlanAction::Skip(SkipReason::RailwayReserved)
+        } else if opts.disable_secret_deletion {
+            PlanAction::Skip(SkipReason::DeletionDisabled)
+        } else {
+            PlanAction::Delete
+        };
+        entries.insert(key.clone(), (None, action));
+    }
+    SyncPlan::from_entries(entries, &values)
+}
+
+/// Plans "remove secrets": delete the destination keys of Sluice's current secrets (rendered),
+/// whatever `disable_secret_deletion` says (Infisical spec §5.4–5.5).
+///
+/// Entries cover the destination's keys only: a desired key the destination lacks needs nothing.
+/// Managed keys Sluice no longer has are `Unchanged`, as there is no record that Sluice wrote them.
+pub fn plan_removal(
+    desired: &BTreeMap<SecretKey, String>,
+    observed: &BTreeMap<String, Option<String>>,
+    opts: &PlanOptions,
+) -> SyncPlan {
+    let matcher = opts.matcher();
+    let ours: BTreeMap<String, &SecretKey> = desired
+        .keys()
+        .map(|k| (matcher.render(k.as_str()), k))
+        .collect();
+    let mut entries = BTreeMap::new();
+    for (key, value) in observed {
+        let source_key = ours.get(key).map(|k| (*k).clone());
+        let action = if source_key.is_none() && !matcher.matches(key) {
+            PlanAction::Skip(SkipReason::Unmanaged)
+        } else if value.is_none() {
+            PlanAction::Skip(SkipReason::Sealed)
+        } else if is_reserved(key) {
+            PlanAction::Skip(SkipReason::RailwayReserved)
+        } else if source_key.is_some() {
+            PlanAction::Delete
+        } else {
+            PlanAction::Unchanged
+        };
+        entries.insert(key.clone(), (source_key, action));
+    }
+    SyncPlan::from_entries(entries, &BTreeMap::new())
+}
+
+/// The destination after executing `plan` on `observed`: what a dry run previews.
+pub fn apply(
+    observed: &BTreeMap<String, Option<String>>,
+    plan: &SyncPlan,
+) -> BTreeMap<String, Option<String>> {
+    let mut out = observed.clone();
+    for (k, v) in &plan.upserts {
+        out.insert(k.clone(), Some(v.clone()));
+    }
+    for k in &plan.deletes {
+        out.remove(k);
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "planner_test.rs"]
+mod tests;
+
+#[cfg(test)]
+#[path = "planner_props.rs"]
+mod props;

@@ -1,0 +1,380 @@
+//! Table tests for the planner: one named case per rule.
+
+use super::*;
+use PlanAction::{Create, Delete, Skip, Unchanged, Update};
+use SkipReason::{DeletionDisabled, InvalidName, RailwayReserved, Sealed, Unmanaged};
+
+fn desired(pairs: &[(&str, &str)]) -> BTreeMap<SecretKey, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (SecretKey::parse(k).expect("key"), v.to_string()))
+        .collect()
+}
+
+fn observed(pairs: &[(&str, Option<&str>)]) -> BTreeMap<String, Option<String>> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.map(str::to_string)))
+        .collect()
+}
+
+fn schema(s: &str) -> KeySchema {
+    KeySchema::parse(s).expect("valid").expect("non-empty")
+}
+
+fn actions(plan: &SyncPlan) -> Vec<(&str, PlanAction)> {
+    plan.entries()
+        .iter()
+        .map(|e| (e.key.as_str(), e.action))
+        .collect()
+}
+
+struct Case {
+    name: &'static str,
+    schema: Option<&'static str>,
+    disable_deletion: bool,
+    name_rule: NameRule,
+    desired: &'static [(&'static str, &'static str)],
+    observed: &'static [(&'static str, Option<&'static str>)],
+    want: &'static [(&'static str, PlanAction)],
+}
+
+const BASE: Case = Case {
+    name: "",
+    schema: None,
+    disable_deletion: false,
+    name_rule: NameRule::Posix,
+    desired: &[],
+    observed: &[],
+    want: &[],
+};
+
+const CASES: &[Case] = &[
+    Case {
+        name: "empty on both sides",
+        ..BASE
+    },
+    Case {
+        name: "missing keys are created",
+        desired: &[("DB_URL", "postgres://x"), ("EMPTY", "")],
+        want: &[("DB_URL", Create), ("EMPTY", Create)],
+        ..BASE
+    },
+    Case {
+        name: "changed values are updated, equal ones left",
+        desired: &[("A", "new"), ("B", "same")],
+        observed: &[("A", Some("old")), ("B", Some("same"))],
+        want: &[("A", Update), ("B", Unchanged)],
+        ..BASE
+    },
+    Case {
+        name: "empty destination value is updated",
+        desired: &[("A", "x")],
+        observed: &[("A", Some(""))],
+        want: &[("A", Update)],
+        ..BASE
+    },
+    Case {
+        name: "managed keys Sluice lacks are deleted",
+        observed: &[("OLD", Some("v"))],
+        want: &[("OLD", Delete)],
+        ..BASE
+    },
+    Case {
+        name: "deletion disabled keeps them",
+        disable_deletion: true,
+        desired: &[("A", "1")],
+        observed: &[("A", Some("0")), ("OLD", Some("v"))],
+        want: &[("A", Update), ("OLD", Skip(DeletionDisabled))],
+        ..BASE
+    },
+    Case {
+        name: "sealed destination value is never overwritten",
+        desired: &[("TOKEN", "mine")],
+        observed: &[("TOKEN", None)],
+        want: &[("TOKEN", Skip(Sealed))],
+        ..BASE
+    },
+    Case {
+        name: "sealed destination value is never deleted",
+        observed: &[("SEALED", None)],
+        want: &[("SEALED", Skip(Sealed))],
+        ..BASE
+    },
+    Case {
+        name: "RAILWAY_ keys are never written",
+        desired: &[("RAILWAY_DOCKERFILE_PATH", "Dockerfile")],
+        observed: &[],
+        want: &[("RAILWAY_DOCKERFILE_PATH", Skip(RailwayReserved))],
+        ..BASE
+    },
+    Case {
+        name: "RAILWAY_ keys are never deleted",
+        observed: &[("RAILWAY_PUBLIC_DOMAIN", Some("x.up.railway.app"))],
+        want: &[("RAILWAY_PUBLIC_DOMAIN", Skip(RailwayReserved))],
+        ..BASE
+    },
+    Case {
+        name: "schema renders keys and leaves unmanaged keys alone",
+        schema: Some("APP_{{secretKey}}"),
+        desired: &[("DB", "1"), ("NEW", "2")],
+        observed: &[
+            ("APP_DB", Some("0")),
+            ("APP_GONE", Some("x")),
+            ("DB", Some("other tool")),
+            ("PORT", Some("8080")),
+        ],
+        want: &[
+            ("APP_DB", Update),
+            ("APP_GONE", Delete),
+            ("APP_NEW", Create),
+            ("DB", Skip(Unmanaged)),
+            ("PORT", Skip(Unmanaged)),
+        ],
+        ..BASE
+    },
+    Case {
+        name: "environment placeholder uses the environment slug",
+        schema: Some("{{environment}}_{{secretKey}}"),
+        desired: &[("DB", "1")],
+        observed: &[("dev_DB", Some("1")), ("prod_DB", Some("2"))],
+        want: &[("dev_DB", Unchanged), ("prod_DB", Skip(Unmanaged))],
+        ..BASE
+    },
+    Case {
+        name: "slash schema does not claim deeper paths",
+        schema: Some("app/{{secretKey}}"),
+        observed: &[("app/OLD", Some("x")), ("app/sub/KEY", Some("y"))],
+        want: &[("app/OLD", Delete), ("app/sub/KEY", Skip(Unmanaged))],
+        ..BASE
+    },
+    Case {
+        name: "posix rule refuses dots and hyphens",
+        desired: &[
+            ("my.key", "1"),
+            ("my-key", "2"),
+            ("OK_1", "3"),
+            ("1ST", "4"),
+        ],
+        want: &[
+            ("1ST", Skip(InvalidName)),
+            ("OK_1", Create),
+            ("my-key", Skip(InvalidName)),
+            ("my.key", Skip(InvalidName)),
+        ],
+        ..BASE
+    },
+    Case {
+        name: "any rule writes them",
+        name_rule: NameRule::Any,
+        desired: &[("my.key", "1")],
+        want: &[("my.key", Create)],
+        ..BASE
+    },
+    Case {
+        name: "schema slash makes names invalid under posix",
+        schema: Some("app/{{secretKey}}"),
+        desired: &[("K", "1")],
+        want: &[("app/K", Skip(InvalidName))],
+        ..BASE
+    },
+    Case {
+        name: "managed invalid names already at the destination are still deleted",
+        observed: &[("odd.name", Some("x"))],
+        want: &[("odd.name", Delete)],
+        ..BASE
+    },
+    Case {
+        name: "sealed wins over reserved",
+        observed: &[("RAILWAY_X", None)],
+        desired: &[("RAILWAY_Y", "1")],
+        want: &[
+            ("RAILWAY_X", Skip(Sealed)),
+            ("RAILWAY_Y", Skip(RailwayReserved)),
+        ],
+        ..BASE
+    },
+];
+
+#[test]
+fn plan_table() {
+    for case in CASES {
+        let s = case.schema.map(schema);
+        let opts = PlanOptions {
+            key_schema: s.as_ref(),
+            environment: "dev",
+            disable_secret_deletion: case.disable_deletion,
+            name_rule: case.name_rule,
+        };
+        let p = plan(&desired(case.desired), &observed(case.observed), &opts);
+        assert_eq!(actions(&p), case.want, "{}", case.name);
+    }
+}
+
+#[test]
+fn plan_carries_values_and_source_keys() {
+    let s = schema("APP_{{secretKey}}");
+    let p = plan(
+        &desired(&[("A", "1"), ("B", "2"), ("C", "3")]),
+        &observed(&[
+            ("APP_B", Some("0")),
+            ("APP_C", Some("3")),
+            ("APP_D", Some("4")),
+        ]),
+        &PlanOptions::new(Some(&s), "dev"),
+    );
+    let upserts: Vec<_> = p
+        .upserts()
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(upserts, [("APP_A", "1"), ("APP_B", "2")]);
+    assert_eq!(p.deletes(), ["APP_D"]);
+    assert_eq!(
+        p.entry("APP_A")
+            .and_then(|e| e.source_key.as_ref())
+            .map(SecretKey::as_str),
+        Some("A")
+    );
+    assert_eq!(p.entry("APP_D").map(|e| e.source_key.is_none()), Some(true));
+    assert!(p.entry("A").is_none());
+    assert_eq!(
+        p.counts(),
+        PlanCounts {
+            create: 1,
+            update: 1,
+            delete: 1,
+            unchanged: 1,
+            skipped: 0
+        }
+    );
+    assert!(p.changed() && !p.is_noop());
+}
+
+#[test]
+fn debug_never_shows_values() {
+    let p = plan(
+        &desired(&[("A", "hunter2-create"), ("B", "hunter2-update")]),
+        &observed(&[("B", Some("hunter2-old")), ("C", Some("hunter2-delete"))]),
+        &PlanOptions::new(None, "dev"),
+    );
+    let shown = format!("{p:?} {:#?}", p.entries());
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(
+        shown.contains("\"A\"") && shown.contains("\"C\""),
+        "{shown}"
+    );
+}
+
+#[test]
+fn apply_writes_and_deletes() {
+    let before = observed(&[("A", Some("0")), ("OLD", Some("x")), ("S", None)]);
+    let p = plan(
+        &desired(&[("A", "1"), ("N", "2")]),
+        &before,
+        &PlanOptions::new(None, "dev"),
+    );
+    assert_eq!(
+        apply(&before, &p),
+        observed(&[("A", Some("1")), ("N", Some("2")), ("S", None)])
+    );
+    assert!(
+        plan(
+            &desired(&[("A", "1"), ("N", "2")]),
+            &apply(&before, &p),
+            &PlanOptions::new(None, "dev")
+        )
+        .is_noop()
+    );
+}
+
+#[test]
+fn removal_deletes_only_current_managed_keys() {
+    let s = schema("APP_{{secretKey}}");
+    let mut opts = PlanOptions::new(Some(&s), "dev");
+    // Removal ignores "disable secret deletion" (spec §5.4).
+    opts.disable_secret_deletion = true;
+    let p = plan_removal(
+        &desired(&[("A", "1"), ("ABSENT", "2"), ("S", "3"), ("RAILWAY_X", "4")]),
+        &observed(&[
+            ("APP_A", Some("anything")),
+            ("APP_S", None),
+            ("APP_RAILWAY_X", Some("x")),
+            ("APP_OLD", Some("x")),
+            ("OTHER", Some("x")),
+            ("RAILWAY_X", Some("x")),
+        ]),
+        &opts,
+    );
+    assert_eq!(
+        actions(&p),
+        [
+            ("APP_A", Delete),
+            ("APP_OLD", Unchanged),
+            ("APP_RAILWAY_X", Delete),
+            ("APP_S", Skip(Sealed)),
+            ("OTHER", Skip(Unmanaged)),
+            ("RAILWAY_X", Skip(Unmanaged)),
+        ]
+    );
+    assert_eq!(p.deletes(), ["APP_A", "APP_RAILWAY_X"]);
+    assert!(p.upserts().is_empty());
+}
+
+#[test]
+fn removal_without_schema_skips_reserved_and_sealed() {
+    let p = plan_removal(
+        &desired(&[("A", "1"), ("RAILWAY_X", "2"), ("S", "3")]),
+        &observed(&[
+            ("A", Some("1")),
+            ("RAILWAY_X", Some("2")),
+            ("S", None),
+            ("B", Some("x")),
+        ]),
+        &PlanOptions::new(None, "dev"),
+    );
+    assert_eq!(
+        actions(&p),
+        [
+            ("A", Delete),
+            ("B", Unchanged),
+            ("RAILWAY_X", Skip(RailwayReserved)),
+            ("S", Skip(Sealed))
+        ]
+    );
+}
+
+#[test]
+fn name_rules() {
+    for (key, posix) in [
+        ("A", true),
+        ("_a1", true),
+        ("a_B_9", true),
+        ("9A", false),
+        ("", false),
+        ("A-B", false),
+        ("A.B", false),
+        ("A/B", false),
+        ("É", false),
+    ] {
+        assert_eq!(NameRule::Posix.allows(key), posix, "{key}");
+    }
+    assert!(NameRule::Any.allows("a.b/c-d"));
+    assert!(!NameRule::Any.allows(""));
+}
+
+#[test]
+fn actions_and_reasons_serialize_kebab_case() {
+    let entry = PlanEntry {
+        key: "K".into(),
+        source_key: None,
+        action: Skip(DeletionDisabled),
+    };
+    let json = serde_json::to_string(&entry).expect("json");
+    assert_eq!(
+        json,
+        r#"{"key":"K","sourceKey":null,"action":{"skip":"deletion-disabled"}}"#
+    );
+    assert_eq!(RailwayReserved.as_str(), "railway-reserved");
+    assert_eq!(Create.as_str(), "create");
+}
