@@ -1,1 +1,6 @@
-//! Request and response types shared by the server, the CLI and tests.
+//! Request and response types shared by the server, the CLI and tests, named as in svix:
+//! `XxxIn` (create bodies), `XxxPatch` (update bodies), `XxxOut` (responses). Field names
+//! follow Infisical's API (camelCase), because Infisical's clients speak to us.
+
+pub mod admin;
+pub mod auth;

@@ -1,0 +1,105 @@
+//! Writing audit entries: every write and every authentication, with the actor, the
+//! action, the target, the time, the IP and the user agent. Metadata carries names and
+//! counts, never secret values or tokens.
+
+use crate::auth::{Actor, RequestMeta};
+use crate::error::ApiResult;
+use serde_json::Value;
+use sluice_domain::{AuditId, OrgId, ProjectId};
+use sluice_storage::audit::{self as store, AuditRow};
+use sluice_storage::{Conn, now_ms};
+
+/// Who an entry is attributed to.
+#[derive(Clone, Debug)]
+pub struct AuditActor {
+    /// `user`, `identity` or `platform` (the sync engine acting on its own).
+    pub kind: &'static str,
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub meta: RequestMeta,
+}
+
+impl AuditActor {
+    pub fn platform() -> Self {
+        Self { kind: "platform", id: None, name: Some("sluice".to_string()), meta: RequestMeta::default() }
+    }
+
+    /// Someone not yet authenticated (a failed login), named by what they claimed.
+    pub fn anonymous(claimed: Option<String>, meta: RequestMeta) -> Self {
+        Self { kind: "anonymous", id: None, name: claimed, meta }
+    }
+}
+
+impl From<&Actor> for AuditActor {
+    fn from(a: &Actor) -> Self {
+        Self {
+            kind: a.principal.kind(),
+            id: Some(a.principal.id().to_string()),
+            name: Some(a.name.clone()),
+            meta: a.meta.clone(),
+        }
+    }
+}
+
+/// One entry to record.
+#[derive(Clone, Debug)]
+pub struct AuditEvent {
+    pub action: &'static str,
+    pub org_id: Option<OrgId>,
+    pub project_id: Option<ProjectId>,
+    pub target_type: Option<&'static str>,
+    pub target_id: Option<String>,
+    pub metadata: Value,
+}
+
+impl AuditEvent {
+    pub fn new(action: &'static str) -> Self {
+        Self { action, org_id: None, project_id: None, target_type: None, target_id: None, metadata: Value::Object(Default::default()) }
+    }
+
+    pub fn project(mut self, p: &ProjectId) -> Self {
+        self.project_id = Some(p.clone());
+        self
+    }
+
+    pub fn org(mut self, o: &OrgId) -> Self {
+        self.org_id = Some(o.clone());
+        self
+    }
+
+    pub fn target(mut self, kind: &'static str, id: impl Into<String>) -> Self {
+        self.target_type = Some(kind);
+        self.target_id = Some(id.into());
+        self
+    }
+
+    pub fn meta(mut self, metadata: Value) -> Self {
+        self.metadata = metadata;
+        self
+    }
+}
+
+/// Records an entry inside the caller's transaction, so it exists exactly when the change does.
+pub async fn record(conn: &mut Conn, actor: impl Into<AuditActor>, event: AuditEvent) -> ApiResult<()> {
+    let actor = actor.into();
+    store::insert(
+        conn,
+        &AuditRow {
+            id: AuditId::new().into_string(),
+            org_id: event.org_id.map(OrgId::into_string),
+            project_id: event.project_id.map(ProjectId::into_string),
+            actor_type: actor.kind.to_string(),
+            actor_id: actor.id,
+            actor_name: actor.name,
+            action: event.action.to_string(),
+            target_type: event.target_type.map(str::to_string),
+            target_id: event.target_id,
+            metadata: event.metadata.to_string(),
+            ip: actor.meta.ip,
+            user_agent: actor.meta.user_agent,
+            created_at: now_ms(),
+        },
+    )
+    .await?;
+    Ok(())
+}

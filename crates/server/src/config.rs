@@ -1,0 +1,274 @@
+//! Server configuration: flags, `SLUICE_*` environment variables (and Infisical's names
+//! where they mean the same), and an optional TOML file. Precedence: flag, environment,
+//! file, default.
+
+use clap::Args;
+use serde::Deserialize;
+use sluice_crypto::RootKey;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The real Railway endpoint.
+pub const RAILWAY_API_URL: &str = "https://backboard.railway.com/graphql/v2";
+
+/// `sluice server` flags.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ServerArgs {
+    /// Address to listen on [default: 127.0.0.1:8080; Infisical's PORT sets the port]
+    #[arg(long, env = "SLUICE_LISTEN", value_name = "ADDR")]
+    pub listen: Option<String>,
+
+    /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB [default: SQLite in the data directory]
+    #[arg(long, env = "SLUICE_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// Directory for the SQLite database and other local state [default: ./sluice-data; a fresh temporary directory with --dev]
+    #[arg(long, env = "SLUICE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Root encryption key: 32 bytes, base64 (`sluice keygen` makes one). Never stored in the database.
+    #[arg(long, env = "SLUICE_ROOT_KEY", value_name = "BASE64", hide_env_values = true)]
+    pub root_key: Option<String>,
+
+    /// Optional TOML file with the same settings (keys as the flags, with underscores)
+    #[arg(long, env = "SLUICE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Railway's GraphQL endpoint (point it at a fake Railway for local work)
+    #[arg(long, env = "SLUICE_RAILWAY_API_URL", value_name = "URL")]
+    pub railway_api_url: Option<String>,
+
+    /// Log format: text or json
+    #[arg(long, env = "SLUICE_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<String>,
+
+    /// Start a ready-to-use local instance: temporary data, a generated root key, an admin
+    /// user, an organization, a project `default` and a machine identity
+    #[arg(long)]
+    pub dev: bool,
+
+    /// With --dev: write the generated URL and credentials to FILE as JSON
+    #[arg(long, value_name = "FILE", requires = "dev")]
+    pub dev_output: Option<PathBuf>,
+
+    /// With --dev: also start a fake Railway from the example seed and sync to it
+    #[arg(long, requires = "dev")]
+    pub railway_fake: bool,
+
+    /// Sync workers run in this process (turn off for an API-only node)
+    #[arg(long, env = "SLUICE_WORKERS", value_name = "N")]
+    pub workers: Option<usize>,
+
+    /// Delay before a queued auto-sync runs, in milliseconds, so a burst of changes
+    /// becomes one sync [default: 0]
+    #[arg(long, env = "SLUICE_SYNC_COALESCE_MS", value_name = "MS")]
+    pub sync_coalesce_ms: Option<u64>,
+}
+
+/// Settings read from the optional TOML file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<String>,
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    root_key: Option<String>,
+    railway_api_url: Option<String>,
+    log_format: Option<String>,
+    workers: Option<usize>,
+    sync_coalesce_ms: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// How the sync engine runs.
+#[derive(Clone, Debug)]
+pub struct EngineSettings {
+    /// Concurrent jobs this process runs (0 = no workers).
+    pub workers: usize,
+    /// Poll the queue at least this often, whatever the wake-ups say.
+    pub poll_interval: Duration,
+    /// How long a claimed job is ours before another node may take it over.
+    pub lease: Duration,
+    /// Delay before a queued auto-sync runs.
+    pub coalesce_delay: Duration,
+    /// Most syncs running at once against one app connection.
+    pub per_connection_limit: usize,
+    /// Timeout of each Railway request.
+    pub railway_timeout: Duration,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        Self {
+            workers: 4,
+            poll_interval: Duration::from_secs(2),
+            lease: Duration::from_secs(60),
+            coalesce_delay: Duration::ZERO,
+            per_connection_limit: 5,
+            railway_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Resolved settings the server runs with.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    pub root_key: RootKey,
+    pub railway_api_url: String,
+    pub log_format: LogFormat,
+    pub engine: EngineSettings,
+    /// Started with --dev.
+    pub dev: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(
+        "no root encryption key: set SLUICE_ROOT_KEY (or ROOT_ENCRYPTION_KEY, or --root-key) to 32 bytes in base64; \
+         `sluice keygen` prints a new one. Use `sluice server --dev` for a throwaway instance."
+    )]
+    MissingRootKey,
+}
+
+fn env_any(names: &[&str]) -> Option<String> {
+    names.iter().find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+}
+
+/// Parses a root key given as base64 (32 bytes) or as 64 hex characters.
+pub fn parse_root_key(raw: &str, source: &str) -> Result<RootKey, ConfigError> {
+    let raw = raw.trim();
+    if raw.len() == 64 && raw.chars().all(|c| c.is_ascii_hexdigit()) {
+        let mut bytes = Vec::with_capacity(32);
+        for i in (0..64).step_by(2) {
+            bytes.push(u8::from_str_radix(&raw[i..i + 2], 16).map_err(|e| ConfigError::Invalid(e.to_string()))?);
+        }
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        return RootKey::from_base64(&b64).map_err(|e| ConfigError::Invalid(format!("{source}: {e}")));
+    }
+    RootKey::from_base64(raw).map_err(|e| ConfigError::Invalid(format!("{source}: {e}")))
+}
+
+impl ServerArgs {
+    /// Resolves flags, environment, file and defaults. `dev_dir` is the directory --dev chose.
+    pub fn resolve(&self, dev_dir: Option<&Path>, dev_key: Option<RootKey>) -> Result<Settings, ConfigError> {
+        let file: FileSettings = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError::Invalid(format!("cannot read config file {}: {e}", path.display())))?;
+                toml::from_str(&text)
+                    .map_err(|e| ConfigError::Invalid(format!("config file {}: {e}", path.display())))?
+            }
+            None => FileSettings::default(),
+        };
+
+        let listen_text = self.listen.clone().or(file.listen).or_else(|| {
+            env_any(&["PORT"]).map(|p| format!("127.0.0.1:{}", p.trim()))
+        });
+        let listen: SocketAddr = match listen_text {
+            Some(t) => t.parse().map_err(|_| {
+                ConfigError::Invalid(format!("--listen: \"{t}\" is not an address like 127.0.0.1:8080"))
+            })?,
+            None if self.dev => SocketAddr::from(([127, 0, 0, 1], 8080)),
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+
+        let data_dir = self
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .or_else(|| dev_dir.map(Path::to_path_buf))
+            .unwrap_or_else(|| PathBuf::from("sluice-data"));
+
+        let database_url = self
+            .database_url
+            .clone()
+            .or_else(|| env_any(&["DB_CONNECTION_URI"]))
+            .or(file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("sluice.db").display()));
+
+        let root_key = match (&self.root_key, env_any(&["ROOT_ENCRYPTION_KEY", "ENCRYPTION_KEY"]), &file.root_key) {
+            (Some(k), _, _) => parse_root_key(k, "SLUICE_ROOT_KEY")?,
+            (None, Some(k), _) => parse_root_key(&k, "ROOT_ENCRYPTION_KEY/ENCRYPTION_KEY")?,
+            (None, None, Some(k)) => parse_root_key(k, "config file root_key")?,
+            (None, None, None) => dev_key.ok_or(ConfigError::MissingRootKey)?,
+        };
+
+        let log_format = match self.log_format.clone().or(file.log_format).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::Invalid(format!("--log-format: \"{other}\" is not text or json")));
+            }
+        };
+
+        let mut engine = EngineSettings::default();
+        if let Some(w) = self.workers.or(file.workers) {
+            engine.workers = w;
+        }
+        if let Some(ms) = self.sync_coalesce_ms.or(file.sync_coalesce_ms) {
+            engine.coalesce_delay = Duration::from_millis(ms);
+        }
+
+        Ok(Settings {
+            listen,
+            database_url,
+            data_dir,
+            root_key,
+            railway_api_url: self
+                .railway_api_url
+                .clone()
+                .or(file.railway_api_url)
+                .unwrap_or_else(|| RAILWAY_API_URL.to_string()),
+            log_format,
+            engine,
+            dev: self.dev,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_and_base64_root_keys_are_the_same_key() {
+        let hex = "00".repeat(32);
+        let b64 = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        let a = parse_root_key(&hex, "x").expect("hex");
+        let b = parse_root_key(b64, "x").expect("b64");
+        assert_eq!(a.to_base64(), b.to_base64());
+        assert!(parse_root_key("short", "SLUICE_ROOT_KEY").is_err());
+    }
+
+    #[test]
+    fn config_file_fills_gaps_and_flags_win() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("sluice.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:9999\"\nrailway_api_url = \"http://fake\"\n").expect("write");
+        let args = ServerArgs {
+            config: Some(path.clone()),
+            root_key: Some(RootKey::generate().to_base64()),
+            ..Default::default()
+        };
+        let s = args.resolve(None, None).expect("resolve");
+        assert_eq!(s.listen.port(), 9999);
+        assert_eq!(s.railway_api_url, "http://fake");
+        let args = ServerArgs { listen: Some("127.0.0.1:7000".into()), ..args };
+        assert_eq!(args.resolve(None, None).expect("resolve").listen.port(), 7000);
+        std::fs::write(&path, "nope = 1\n").expect("write");
+        let err = args.resolve(None, None).expect_err("unknown key");
+        assert!(err.to_string().contains("unknown field"), "{err}");
+    }
+}

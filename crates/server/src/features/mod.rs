@@ -1,0 +1,30 @@
+//! The API, one folder per feature. Each exposes `router() -> OpenApiRouter<AppState>`
+//! and keeps its handlers thin: extract, call the feature's service, map to wire types.
+
+pub mod admin;
+pub mod audit_logs;
+pub mod auth;
+pub mod folders;
+pub mod identities;
+pub mod imports;
+pub mod projects;
+pub mod secrets;
+pub mod status;
+
+use crate::http::openapi::ApiDoc;
+use crate::state::AppState;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(status::router())
+        .merge(admin::router())
+        .merge(auth::router())
+        .merge(identities::router())
+        .merge(projects::router())
+        .merge(folders::router())
+        .merge(secrets::router())
+        .merge(imports::router())
+        .merge(audit_logs::router())
+}
