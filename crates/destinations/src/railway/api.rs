@@ -1,0 +1,137 @@
+//! [`RailwayApi`]: what the sync engine needs from Railway, as an object-safe trait.
+//!
+//! Implemented by [`RailwayClient`]; there is no second fake implementation — engine
+//! tests run the real client against `sluice-railway-fake`. Methods return boxed
+//! futures so `Arc<dyn RailwayApi>` works without an `async_trait` dependency.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use super::auth::{Credentials, Token, TokenKind, TokenReach};
+use super::client::RailwayClient;
+use super::errors::RailwayError;
+use super::rate_limit::RateLimitStatus;
+use super::types::{RailwayProject, RailwayTarget, RedeployOutcome};
+
+/// A boxed, sendable future, as returned by [`RailwayApi`] methods.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Railway as the sync engine and the connection/picker endpoints use it. See the
+/// inherent methods of [`RailwayClient`] for the semantics of each.
+pub trait RailwayApi: Send + Sync {
+    fn check_credentials<'a>(
+        &'a self,
+        kind: TokenKind,
+        token: &'a Token,
+    ) -> BoxFuture<'a, Result<TokenReach, RailwayError>>;
+
+    fn detect_token<'a>(
+        &'a self,
+        token: &'a Token,
+    ) -> BoxFuture<'a, Result<TokenReach, RailwayError>>;
+
+    fn list_projects<'a>(
+        &'a self,
+        creds: &'a Credentials,
+    ) -> BoxFuture<'a, Result<Vec<RailwayProject>, RailwayError>>;
+
+    fn get_variables<'a>(
+        &'a self,
+        creds: &'a Credentials,
+        target: &'a RailwayTarget,
+    ) -> BoxFuture<'a, Result<BTreeMap<String, Option<String>>, RailwayError>>;
+
+    fn upsert_variables<'a>(
+        &'a self,
+        creds: &'a Credentials,
+        target: &'a RailwayTarget,
+        variables: &'a BTreeMap<String, String>,
+        skip_deploys: bool,
+    ) -> BoxFuture<'a, Result<(), RailwayError>>;
+
+    fn delete_variable<'a>(
+        &'a self,
+        creds: &'a Credentials,
+        target: &'a RailwayTarget,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<(), RailwayError>>;
+
+    fn redeploy<'a>(
+        &'a self,
+        creds: &'a Credentials,
+        target: &'a RailwayTarget,
+    ) -> BoxFuture<'a, Result<RedeployOutcome, RailwayError>>;
+
+    /// The latest rate-limit figures Railway sent for this token.
+    fn rate_limit(&self, token: &Token) -> Option<RateLimitStatus>;
+}
+
+impl RailwayApi for RailwayClient {
+    fn check_credentials<'a>(
+        &'a self,
+        kind: TokenKind,
+        token: &'a Token,
+    ) -> BoxFuture<'a, Result<TokenReach, RailwayError>> {
+        Box::pin(RailwayClient::check_credentials(self, kind, token))
+    }
+
+    fn detect_token<'a>(
+        &'a self,
+        token: &'a Token,
+    ) -> BoxFuture<'a, Result<TokenReach, RailwayError>> {
+        Box::pin(RailwayClient::detect_token(self, token))
+    }
+
+    fn list_projects<'a>(
+        &'a self,
+        creds: &'a Credentials,
+    ) -> BoxFuture<'a, Result<Vec<RailwayProject>, RailwayError>> {
+        Box::pin(RailwayClient::list_projects(self, creds))
+    }
+
+    fn get_variables<'a>(
+        &'a self,
+        creds: &'a Credentials,
+        target: &'a RailwayTarget,
+    ) -> BoxFuture<'a, Result<BTreeMap<String, Option<String>>, RailwayError>> {
+        Box::pin(RailwayClient::get_variables(self, creds, target))
+    }
+
+    fn upsert_variables<'a>(
+        &'a self,
+        creds: &'a Credentials,
+        target: &'a RailwayTarget,
+        variables: &'a BTreeMap<String, String>,
+        skip_deploys: bool,
+    ) -> BoxFuture<'a, Result<(), RailwayError>> {
+        Box::pin(RailwayClient::upsert_variables(
+            self,
+            creds,
+            target,
+            variables,
+            skip_deploys,
+        ))
+    }
+
+    fn delete_variable<'a>(
+        &'a self,
+        creds: &'a Credentials,
+        target: &'a RailwayTarget,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<(), RailwayError>> {
+        Box::pin(RailwayClient::delete_variable(self, creds, target, name))
+    }
+
+    fn redeploy<'a>(
+        &'a self,
+        creds: &'a Credentials,
+        target: &'a RailwayTarget,
+    ) -> BoxFuture<'a, Result<RedeployOutcome, RailwayError>> {
+        Box::pin(RailwayClient::redeploy(self, creds, target))
+    }
+
+    fn rate_limit(&self, token: &Token) -> Option<RateLimitStatus> {
+        RailwayClient::rate_limit(self, token)
+    }
+}

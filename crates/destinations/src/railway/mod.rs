@@ -1,0 +1,32 @@
+//! The Railway destination: a typed client for Railway's public GraphQL API.
+//!
+//! Start at [`RailwayClient`] (built from a [`RailwayConfig`]) and the operations it
+//! gains in `operations/`: [`check_credentials`](RailwayClient::check_credentials) /
+//! [`detect_token`](RailwayClient::detect_token), [`list_projects`](RailwayClient::list_projects),
+//! [`get_variables`](RailwayClient::get_variables),
+//! [`upsert_variables`](RailwayClient::upsert_variables),
+//! [`delete_variable`](RailwayClient::delete_variable) and
+//! [`redeploy`](RailwayClient::redeploy). The sync engine depends on the object-safe
+//! [`RailwayApi`] trait, implemented by the client; tests run the real client against
+//! `sluice-railway-fake`.
+//!
+//! Every failure is a [`RailwayError`], classified so the engine can decide: retry
+//! later (`RateLimited`, `Transient`), re-read before acting again (`OutcomeUnknown`),
+//! or stop (`Unauthorized`, `NotFound`, `Rejected`). The client itself never retries and
+//! never sleeps.
+
+mod api;
+mod auth;
+mod client;
+mod errors;
+pub mod operations;
+mod rate_limit;
+mod response;
+mod types;
+
+pub use api::{BoxFuture, RailwayApi};
+pub use auth::{Credentials, Token, TokenKind, TokenReach, UnknownTokenKind};
+pub use client::{DEFAULT_ENDPOINT, RailwayClient, RailwayConfig};
+pub use errors::RailwayError;
+pub use rate_limit::RateLimitStatus;
+pub use types::{Named, RailwayProject, RailwayTarget, RedeployOutcome};

@@ -1,0 +1,231 @@
+//! Redeploying a service after its variables changed (writes use `skipDeploys: true`,
+//! so the sync decides when a restart happens).
+//!
+//! # Choice: `deployments` + `deploymentRedeploy`, not `serviceInstanceRedeploy`
+//!
+//! `serviceInstanceRedeploy(environmentId, serviceId)` is one call, but it returns only
+//! a `Boolean`, does not say *which* deployment it restarted, and fails opaquely when
+//! the latest deployment cannot be redeployed (a build in flight, a cron service with
+//! no snapshot). Infisical went through exactly those failures before settling on
+//! listing recent deployments and redeploying one by id, which is what we do:
+//!
+//! 1. Shared-variable target (no service): nothing to redeploy (Railway redeploys the
+//!    services that reference shared variables only when `skipDeploys` is false).
+//! 2. `deployments(input: {serviceId, environmentId}, first: 10)`, newest first.
+//! 3. Walk from the newest:
+//!    - in flight (`QUEUED`, `WAITING`, `INITIALIZING`, `BUILDING`, `DEPLOYING`,
+//!      `NEEDS_APPROVAL`): **stop**, nothing redeployed. Infisical skips past it and
+//!      redeploys an older deployment, which puts older code live on top of a new build
+//!      in progress — a silent rollback. We report it instead.
+//!    - never live or gone (`FAILED`, `SKIPPED`, `REMOVING`, `REMOVED`, unknown
+//!      statuses): skip; the deployment that is actually running is further down.
+//!    - `SUCCESS`, `CRASHED`, `SLEEPING`: redeploy this one (`deploymentRedeploy(id)`),
+//!      which starts the running code again with the current variables.
+//! 4. None found in the last 10, or Railway answers `Cannot redeploy without a
+//!    snapshot`: nothing to redeploy. Both are successes — the variables are saved and
+//!    the next deploy picks them up.
+//!
+//! `deploymentRedeploy` is a mutation: a lost answer is `OutcomeUnknown`, and the caller
+//! should list deployments again rather than resend.
+
+use graphql_client::GraphQLQuery;
+
+use crate::railway::auth::Credentials;
+use crate::railway::client::{RailwayClient, Scrub};
+use crate::railway::errors::RailwayError;
+use crate::railway::types::{RailwayTarget, RedeployOutcome};
+
+/// How many recent deployments are examined (Infisical uses 10 too).
+const RECENT_DEPLOYMENTS: i64 = 10;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../../schema/railway/railway.graphql",
+    query_path = "src/railway/operations/recent_deployments.graphql",
+    response_derives = "Debug, Clone, PartialEq, Eq"
+)]
+pub(crate) struct RecentDeployments;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../../schema/railway/railway.graphql",
+    query_path = "src/railway/operations/redeploy_deployment.graphql",
+    response_derives = "Debug"
+)]
+pub(crate) struct RedeployDeployment;
+
+use recent_deployments::DeploymentStatus;
+
+/// What to do with the list of recent deployments (newest first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RedeployPlan {
+    Redeploy { deployment_id: String },
+    Nothing { reason: String },
+}
+
+/// The pure decision of step 3 above.
+pub(crate) fn plan_redeploy(recent: &[(String, DeploymentStatus)]) -> RedeployPlan {
+    if recent.is_empty() {
+        return RedeployPlan::Nothing {
+            reason: "the service has no deployments in this environment yet".to_owned(),
+        };
+    }
+    for (id, status) in recent {
+        match status {
+            DeploymentStatus::SUCCESS | DeploymentStatus::CRASHED | DeploymentStatus::SLEEPING => {
+                return RedeployPlan::Redeploy {
+                    deployment_id: id.clone(),
+                };
+            }
+            DeploymentStatus::QUEUED
+            | DeploymentStatus::WAITING
+            | DeploymentStatus::INITIALIZING
+            | DeploymentStatus::BUILDING
+            | DeploymentStatus::DEPLOYING
+            | DeploymentStatus::NEEDS_APPROVAL => {
+                return RedeployPlan::Nothing {
+                    reason: format!(
+                        "deployment {id} is {}; redeploying an older deployment would replace it with older code",
+                        status_name(status)
+                    ),
+                };
+            }
+            _ => {}
+        }
+    }
+    RedeployPlan::Nothing {
+        reason: format!(
+            "none of the last {} deployments can be redeployed (failed, skipped or removed)",
+            recent.len()
+        ),
+    }
+}
+
+fn status_name(status: &DeploymentStatus) -> String {
+    match status {
+        DeploymentStatus::Other(s) => s.clone(),
+        known => format!("{known:?}"),
+    }
+}
+
+impl RailwayClient {
+    /// Restarts the target's service so it picks up changed variables. See the module
+    /// docs for which deployment is chosen and when nothing is redeployed.
+    pub async fn redeploy(
+        &self,
+        creds: &Credentials,
+        target: &RailwayTarget,
+    ) -> Result<RedeployOutcome, RailwayError> {
+        let Some(service_id) = target.service_id.clone() else {
+            return Ok(RedeployOutcome::NothingToRedeploy {
+                reason: "the target is the environment's shared variables, not one service"
+                    .to_owned(),
+            });
+        };
+        let vars = recent_deployments::Variables {
+            service_id,
+            environment_id: target.environment_id.clone(),
+            first: RECENT_DEPLOYMENTS,
+        };
+        let recent: Vec<(String, DeploymentStatus)> = self
+            .query::<RecentDeployments>(creds, vars)
+            .await?
+            .deployments
+            .edges
+            .into_iter()
+            .map(|e| (e.node.id, e.node.status))
+            .collect();
+
+        let deployment_id = match plan_redeploy(&recent) {
+            RedeployPlan::Nothing { reason } => {
+                return Ok(RedeployOutcome::NothingToRedeploy { reason });
+            }
+            RedeployPlan::Redeploy { deployment_id } => deployment_id,
+        };
+        let vars = redeploy_deployment::Variables { id: deployment_id };
+        match self
+            .mutate::<RedeployDeployment>(creds, vars, &Scrub::none())
+            .await
+        {
+            Ok(data) => Ok(RedeployOutcome::Redeployed {
+                deployment_id: Some(data.deployment_redeploy.id),
+            }),
+            Err(RailwayError::Rejected { message })
+                if message.to_lowercase().contains("without a snapshot") =>
+            {
+                Ok(RedeployOutcome::NothingToRedeploy { reason: message })
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DeploymentStatus::*;
+
+    fn plan(list: &[(&str, DeploymentStatus)]) -> RedeployPlan {
+        let owned: Vec<(String, DeploymentStatus)> = list
+            .iter()
+            .map(|(id, s)| ((*id).to_owned(), s.clone()))
+            .collect();
+        plan_redeploy(&owned)
+    }
+
+    fn redeploy(id: &str) -> RedeployPlan {
+        RedeployPlan::Redeploy {
+            deployment_id: id.to_owned(),
+        }
+    }
+
+    #[test]
+    fn redeploys_the_running_deployment() {
+        assert_eq!(plan(&[("d3", SUCCESS), ("d2", REMOVED)]), redeploy("d3"));
+        assert_eq!(plan(&[("d3", CRASHED)]), redeploy("d3"));
+        assert_eq!(plan(&[("d3", SLEEPING)]), redeploy("d3"));
+    }
+
+    #[test]
+    fn skips_deployments_that_never_went_live() {
+        assert_eq!(
+            plan(&[
+                ("d4", FAILED),
+                ("d3", SKIPPED),
+                ("d2", REMOVING),
+                ("d1", SUCCESS)
+            ]),
+            redeploy("d1")
+        );
+        assert_eq!(
+            plan(&[("d2", Other("NEW_STATUS".into())), ("d1", SUCCESS)]),
+            redeploy("d1")
+        );
+    }
+
+    #[test]
+    fn stops_at_a_deployment_in_flight() {
+        for status in [
+            QUEUED,
+            WAITING,
+            INITIALIZING,
+            BUILDING,
+            DEPLOYING,
+            NEEDS_APPROVAL,
+        ] {
+            let RedeployPlan::Nothing { reason } = plan(&[("d2", status), ("d1", SUCCESS)]) else {
+                panic!("expected nothing to redeploy");
+            };
+            assert!(reason.starts_with("deployment d2 is "), "{reason}");
+        }
+    }
+
+    #[test]
+    fn nothing_when_empty_or_all_unusable() {
+        assert!(matches!(plan(&[]), RedeployPlan::Nothing { .. }));
+        assert!(matches!(
+            plan(&[("d2", FAILED), ("d1", REMOVED)]),
+            RedeployPlan::Nothing { .. }
+        ));
+    }
+}

@@ -1,0 +1,137 @@
+//! Reading and writing variables of one [`RailwayTarget`].
+//!
+//! - Reads always ask for `unrendered: true`: a sync compares and writes stored text, so
+//!   references such as `${{Postgres.DATABASE_URL}}` must stay templates. Sealed
+//!   variables come back as `None` (Railway never reveals them).
+//! - Writes are one `variableCollectionUpsert` with `replace: false`. `replace: true`
+//!   deletes everything not in the map (sealed variables included) and is deliberately
+//!   not offered; deletions are explicit, one `variableDelete` per name.
+//! - `serviceId` is omitted, never `null`, for shared variables (`skip_serializing_none`
+//!   on the generated inputs, and the transport strips nulls as well).
+//!
+//! The response of a read holds secret values, so its generated types derive no `Debug`.
+
+use std::collections::BTreeMap;
+
+use crate::railway::auth::Credentials;
+use crate::railway::client::{RailwayClient, Scrub};
+use crate::railway::errors::RailwayError;
+use crate::railway::types::RailwayTarget;
+
+/// Reads: the `EnvironmentVariables` scalar is a map whose values may be `null` (sealed).
+mod read {
+    use graphql_client::GraphQLQuery;
+
+    pub(super) type EnvironmentVariables = std::collections::BTreeMap<String, Option<String>>;
+
+    #[derive(GraphQLQuery)]
+    #[graphql(
+        schema_path = "../../schema/railway/railway.graphql",
+        query_path = "src/railway/operations/get_variables.graphql",
+        skip_serializing_none
+    )]
+    pub(crate) struct GetVariables;
+}
+
+/// Writes: the `EnvironmentVariables` scalar we send holds strings only.
+mod write {
+    use graphql_client::GraphQLQuery;
+
+    pub(super) type EnvironmentVariables = std::collections::BTreeMap<String, String>;
+
+    #[derive(GraphQLQuery)]
+    #[graphql(
+        schema_path = "../../schema/railway/railway.graphql",
+        query_path = "src/railway/operations/upsert_variables.graphql",
+        response_derives = "Debug",
+        skip_serializing_none
+    )]
+    pub(crate) struct UpsertVariables;
+
+    #[derive(GraphQLQuery)]
+    #[graphql(
+        schema_path = "../../schema/railway/railway.graphql",
+        query_path = "src/railway/operations/delete_variable.graphql",
+        response_derives = "Debug",
+        skip_serializing_none
+    )]
+    pub(crate) struct DeleteVariable;
+}
+
+use read::{GetVariables, get_variables};
+use write::{DeleteVariable, UpsertVariables, delete_variable, upsert_variables};
+
+impl RailwayClient {
+    /// The stored (unrendered) variables of the target; `None` values are sealed.
+    pub async fn get_variables(
+        &self,
+        creds: &Credentials,
+        target: &RailwayTarget,
+    ) -> Result<BTreeMap<String, Option<String>>, RailwayError> {
+        let vars = get_variables::Variables {
+            project_id: target.project_id.clone(),
+            environment_id: target.environment_id.clone(),
+            service_id: target.service_id.clone(),
+        };
+        Ok(self.query::<GetVariables>(creds, vars).await?.variables)
+    }
+
+    /// Sets the given variables (others are left alone) in one request. With
+    /// `skip_deploys` Railway does not redeploy; call [`RailwayClient::redeploy`] after.
+    /// An empty map sends nothing.
+    pub async fn upsert_variables(
+        &self,
+        creds: &Credentials,
+        target: &RailwayTarget,
+        variables: &BTreeMap<String, String>,
+        skip_deploys: bool,
+    ) -> Result<(), RailwayError> {
+        if variables.is_empty() {
+            return Ok(());
+        }
+        let input = upsert_variables::VariableCollectionUpsertInput {
+            project_id: target.project_id.clone(),
+            environment_id: target.environment_id.clone(),
+            service_id: target.service_id.clone(),
+            variables: variables.clone(),
+            replace: Some(false),
+            skip_deploys: Some(skip_deploys),
+        };
+        let scrub = Scrub::values(variables.values().map(String::as_str));
+        let data = self
+            .mutate::<UpsertVariables>(creds, upsert_variables::Variables { input }, &scrub)
+            .await?;
+        confirmed("variableCollectionUpsert", data.variable_collection_upsert)
+    }
+
+    /// Deletes one variable of the target.
+    pub async fn delete_variable(
+        &self,
+        creds: &Credentials,
+        target: &RailwayTarget,
+        name: &str,
+    ) -> Result<(), RailwayError> {
+        let input = delete_variable::VariableDeleteInput {
+            project_id: target.project_id.clone(),
+            environment_id: target.environment_id.clone(),
+            service_id: target.service_id.clone(),
+            name: name.to_owned(),
+        };
+        let data = self
+            .mutate::<DeleteVariable>(creds, delete_variable::Variables { input }, &Scrub::none())
+            .await?;
+        confirmed("variableDelete", data.variable_delete)
+    }
+}
+
+/// Railway's variable mutations answer `true`; `false` has never been seen and says
+/// nothing about what happened.
+pub(crate) fn confirmed(field: &str, answer: bool) -> Result<(), RailwayError> {
+    if answer {
+        Ok(())
+    } else {
+        Err(RailwayError::OutcomeUnknown {
+            message: format!("Railway answered false to {field}"),
+        })
+    }
+}

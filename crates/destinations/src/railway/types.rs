@@ -1,0 +1,79 @@
+//! The client's plain data: where variables go ([`RailwayTarget`]), what the destination
+//! picker shows ([`RailwayProject`]), and what a redeploy did ([`RedeployOutcome`]).
+
+use serde::{Deserialize, Serialize};
+
+/// A Railway id with its display name (workspace, project, environment, service).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Named {
+    pub id: String,
+    pub name: String,
+}
+
+impl Named {
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+        }
+    }
+}
+
+/// Where a sync writes: a service's variables in one environment, or — without
+/// `service_id` — the environment's shared variables.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RailwayTarget {
+    pub project_id: String,
+    pub environment_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_id: Option<String>,
+}
+
+impl RailwayTarget {
+    /// A service's variables in one environment.
+    pub fn service(
+        project_id: impl Into<String>,
+        environment_id: impl Into<String>,
+        service_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            project_id: project_id.into(),
+            environment_id: environment_id.into(),
+            service_id: Some(service_id.into()),
+        }
+    }
+
+    /// The environment's shared variables.
+    pub fn shared(project_id: impl Into<String>, environment_id: impl Into<String>) -> Self {
+        Self {
+            project_id: project_id.into(),
+            environment_id: environment_id.into(),
+            service_id: None,
+        }
+    }
+}
+
+/// One project as the destination picker offers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RailwayProject {
+    pub id: String,
+    pub name: String,
+    /// The owning workspace, when Railway says.
+    pub workspace_id: Option<String>,
+    /// Non-ephemeral environments the token can write to (for a project token: only
+    /// the one it is bound to).
+    pub environments: Vec<Named>,
+    pub services: Vec<Named>,
+}
+
+/// What [`redeploy`](crate::railway::RailwayClient::redeploy) did. Both are successes:
+/// the variables are saved either way, and the next deploy picks them up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RedeployOutcome {
+    /// Railway accepted a redeploy; the id of the new deployment when it returned one.
+    Redeployed { deployment_id: Option<String> },
+    /// Nothing was redeployed, and why (shared-variable target, no deployments, a
+    /// deployment in flight, no snapshot to redeploy from).
+    NothingToRedeploy { reason: String },
+}
