@@ -1,8 +1,20 @@
 //! Sluice's pure domain: typed identifiers, validated names, roles, and the decisions
-//! a secret sync makes (key schemas, the sync planner, reference expansion, retry delays).
+//! a secret sync makes. Nothing here performs I/O or needs a runtime.
 //!
-//! Nothing here performs I/O. Start with [`names`] for the values parsed at the edge,
-//! then [`planner`] for what a sync does.
+//! Where to start reading:
+//!
+//! * [`names`] and [`ids`]: the values parsed once where input enters;
+//! * [`planner`]: **what a sync does** — `plan(desired, observed, options) -> SyncPlan`, the
+//!   decision the Railway destination executes, and `plan_removal` for "remove secrets";
+//! * [`key_schema`]: how Sluice keys become destination keys and which keys a sync manages;
+//! * [`sync_config`]: a sync's validated options and Railway destination;
+//! * [`import`]: the first sync's import of destination variables;
+//! * [`references`]: `${KEY}` / `${env.path.KEY}` expansion in secret values;
+//! * [`backoff`]: retry delays for sync jobs;
+//! * [`role`]: who may do what.
+//!
+//! Functions (`planner::plan`, `references::expand`, ...) are called through their module;
+//! the types are re-exported here.
 
 pub mod backoff;
 pub mod ids;
@@ -12,6 +24,7 @@ pub mod names;
 pub mod planner;
 pub mod references;
 pub mod role;
+pub mod sync_config;
 
 #[cfg(test)]
 mod testgen;
@@ -24,3 +37,4 @@ pub use names::{EnvSlug, FolderPath, NameError, SecretKey, Slug};
 pub use planner::{NameRule, PlanAction, PlanCounts, PlanEntry, PlanOptions, SkipReason, SyncPlan};
 pub use references::{ExpandError, RefLocation, RefTarget, Reference};
 pub use role::{OrgRole, ProjectRole};
+pub use sync_config::{RailwayDestination, SyncOptions};
