@@ -1,0 +1,91 @@
+//! Start-up, bootstrap, errors, status.
+
+use serde_json::json;
+use sluice_testkit::{TestApp, TestDatabase, test_settings};
+
+#[tokio::test]
+async fn status_reports_the_backend() {
+    let app = TestApp::spawn().await;
+    let body = app.anonymous().get("/api/status").await.expect(200);
+    assert_eq!(body["message"], "Ok");
+    assert_eq!(body["database"], app.db.backend);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn bootstrap_works_once_and_returns_infisicals_shape() {
+    let db = TestDatabase::fresh().await;
+    let server = sluice_server::start(test_settings(&db, sluice_crypto::RootKey::generate())).await.expect("start");
+    let api = sluice_testkit::ApiClient::new(server.url(), None);
+    let body = api
+        .post("/api/v1/admin/bootstrap", json!({"email": "Ops@Example.com", "password": "a long password", "organization": "Acme Inc"}))
+        .await
+        .expect(200);
+    assert_eq!(body["user"]["email"], "ops@example.com");
+    assert_eq!(body["user"]["superAdmin"], true);
+    assert_eq!(body["organization"]["slug"], "acme-inc");
+    let token = body["identity"]["credentials"]["token"].as_str().expect("token");
+    assert!(!token.starts_with("st."));
+    for key in ["id", "username", "firstName", "lastName"] {
+        assert!(body["user"].get(key).is_some(), "user.{key} missing");
+    }
+    // The token it returns works.
+    api.with_token(token).get("/api/v1/projects").await;
+    let again = api
+        .post("/api/v1/admin/bootstrap", json!({"email": "x@example.com", "password": "another password", "organization": "Other"}))
+        .await;
+    assert_eq!(again.status, 400);
+    assert_eq!(again.message(), "Instance has already been set up");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn malformed_json_names_line_and_column() {
+    let app = TestApp::spawn().await;
+    // The seed page's own sample has a trailing comma after "serviceName".
+    let body = "{\n  \"email\": \"a@b.co\",\n  \"password\": \"password1\",\n  \"organization\": \"x\",\n}";
+    let resp = app.anonymous().send_raw(reqwest::Method::POST, "/api/v1/admin/bootstrap", body).await;
+    assert_eq!(resp.status, 400);
+    assert_eq!(resp.body["error"], "BadRequest");
+    assert_eq!(resp.body["statusCode"], 400);
+    assert!(resp.body["reqId"].as_str().is_some_and(|r| !r.is_empty()));
+    assert_eq!(resp.message(), "Malformed JSON in request body at line 5, column 1: trailing comma");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn validation_failures_name_the_field() {
+    let app = TestApp::spawn().await;
+    let resp = app.anonymous().post("/api/v1/admin/bootstrap", json!({"email": "a@b.co", "password": 5})).await;
+    assert_eq!(resp.status, 422);
+    assert_eq!(resp.body["error"], "ValidationFailure");
+    assert!(resp.message().starts_with("body.password: invalid type"), "{}", resp.message());
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn requests_without_a_token_are_refused() {
+    let app = TestApp::spawn().await;
+    let resp = app.anonymous().get("/api/v1/projects").await;
+    assert_eq!(resp.status, 401, "{}", resp.text);
+    let resp = app.client_with("sat_not-a-real-token").get("/api/v1/projects").await;
+    assert_eq!(resp.status, 401);
+    assert_eq!(resp.message(), "Invalid or expired access token");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn starting_with_the_wrong_root_key_fails_before_serving() {
+    let app = TestApp::spawn().await;
+    let mut settings = app.settings().clone();
+    let db_url = settings.database_url.clone();
+    let TestApp { server, db, .. } = app;
+    if let Some(s) = server {
+        s.shutdown().await;
+    }
+    settings.root_key = sluice_crypto::RootKey::generate();
+    settings.database_url = db_url;
+    let err = sluice_server::start(settings).await.err().expect("must refuse to start");
+    assert!(err.to_string().contains("root encryption key does not match"), "{err}");
+    drop(db);
+}

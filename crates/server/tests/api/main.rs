@@ -1,0 +1,4 @@
+//! The server's integration tests: a real server on a loopback port, a real database
+//! (SQLite, or PostgreSQL when `SLUICE_TEST_DATABASE_URL` is set), real HTTP.
+
+mod foundation;
