@@ -135,3 +135,68 @@ pub(crate) fn confirmed(field: &str, answer: bool) -> Result<(), RailwayError> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use graphql_client::GraphQLQuery;
+
+    use super::*;
+
+    fn target(service: Option<&str>) -> RailwayTarget {
+        RailwayTarget {
+            project_id: "p".into(),
+            environment_id: "e".into(),
+            service_id: service.map(str::to_owned),
+        }
+    }
+
+    fn upsert_body(t: &RailwayTarget) -> serde_json::Value {
+        let input = upsert_variables::VariableCollectionUpsertInput {
+            project_id: t.project_id.clone(),
+            environment_id: t.environment_id.clone(),
+            service_id: t.service_id.clone(),
+            variables: BTreeMap::from([("A".to_owned(), "1".to_owned())]),
+            replace: Some(false),
+            skip_deploys: Some(true),
+        };
+        serde_json::to_value(UpsertVariables::build_query(upsert_variables::Variables {
+            input,
+        }))
+        .expect("serializes")
+    }
+
+    #[test]
+    fn shared_targets_omit_service_id_instead_of_sending_null() {
+        let shared = upsert_body(&target(None));
+        let input = &shared["variables"]["input"];
+        assert!(input.get("serviceId").is_none(), "{input}");
+        assert_eq!(input["replace"], false);
+        assert_eq!(input["skipDeploys"], true);
+        assert_eq!(shared["operationName"], "UpsertVariables");
+
+        let service = upsert_body(&target(Some("s")));
+        assert_eq!(service["variables"]["input"]["serviceId"], "s");
+
+        let read = serde_json::to_value(GetVariables::build_query(get_variables::Variables {
+            project_id: "p".into(),
+            environment_id: "e".into(),
+            service_id: None,
+        }))
+        .expect("serializes");
+        assert!(read["variables"].get("serviceId").is_none(), "{read}");
+        assert!(
+            read["query"]
+                .as_str()
+                .is_some_and(|q| q.contains("unrendered: true"))
+        );
+    }
+
+    #[test]
+    fn false_is_not_success() {
+        assert!(confirmed("variableDelete", true).is_ok());
+        assert!(matches!(
+            confirmed("variableDelete", false),
+            Err(RailwayError::OutcomeUnknown { .. })
+        ));
+    }
+}
