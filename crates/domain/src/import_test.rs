@@ -1,22 +1,8 @@
 use super::*;
 use crate::key_schema::KeySchema;
 use crate::planner::{self, NameRule, PlanAction, PlanOptions};
-use crate::testgen;
+use crate::testgen::{self, secrets as source, variables as observed};
 use proptest::prelude::*;
-
-fn source(pairs: &[(&str, &str)]) -> BTreeMap<SecretKey, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (SecretKey::parse(k).expect("key"), v.to_string()))
-        .collect()
-}
-
-fn observed(pairs: &[(&str, Option<&str>)]) -> BTreeMap<String, Option<String>> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.map(str::to_string)))
-        .collect()
-}
 
 fn matcher(schema: &str) -> KeyMatcher {
     KeyMatcher::new(KeySchema::parse(schema).expect("valid").as_ref(), "dev")

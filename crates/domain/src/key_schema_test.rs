@@ -1,10 +1,6 @@
 use super::*;
-use crate::testgen;
+use crate::testgen::{self, schema};
 use proptest::prelude::*;
-
-fn schema(s: &str) -> KeySchema {
-    KeySchema::parse(s).expect("valid").expect("non-empty")
-}
 
 #[test]
 fn parse_accepts_templates() {

@@ -1,26 +1,9 @@
 //! Table tests for the planner: one named case per rule.
 
 use super::*;
+use crate::testgen::{schema, secrets as desired, variables as observed};
 use PlanAction::{Create, Delete, Skip, Unchanged, Update};
 use SkipReason::{DeletionDisabled, InvalidName, RailwayReserved, Sealed, Unmanaged};
-
-fn desired(pairs: &[(&str, &str)]) -> BTreeMap<SecretKey, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (SecretKey::parse(k).expect("key"), v.to_string()))
-        .collect()
-}
-
-fn observed(pairs: &[(&str, Option<&str>)]) -> BTreeMap<String, Option<String>> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.map(str::to_string)))
-        .collect()
-}
-
-fn schema(s: &str) -> KeySchema {
-    KeySchema::parse(s).expect("valid").expect("non-empty")
-}
 
 fn actions(plan: &SyncPlan) -> Vec<(&str, PlanAction)> {
     plan.entries()

@@ -1,11 +1,33 @@
-//! Proptest strategies shared by the property tests of this crate: keys, schemas,
-//! environments, and destination states built to overlap with a desired map.
+//! Test fixtures shared by this crate's tests: literal maps for table tests, and proptest
+//! strategies for keys, schemas, environments, and destination states built to overlap with a
+//! desired map.
 
 use crate::key_schema::{ENVIRONMENT_PLACEHOLDER, KeyMatcher, KeySchema, SECRET_KEY_PLACEHOLDER};
 use crate::names::SecretKey;
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
+
+/// Sluice secrets from literal pairs.
+pub fn secrets(pairs: &[(&str, &str)]) -> BTreeMap<SecretKey, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (SecretKey::parse(k).expect("key"), v.to_string()))
+        .collect()
+}
+
+/// Destination variables from literal pairs; `None` is a sealed variable.
+pub fn variables(pairs: &[(&str, Option<&str>)]) -> BTreeMap<String, Option<String>> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.map(str::to_string)))
+        .collect()
+}
+
+/// A schema known to be valid and non-empty.
+pub fn schema(s: &str) -> KeySchema {
+    KeySchema::parse(s).expect("valid").expect("non-empty")
+}
 
 /// Any valid Sluice key (letters, digits, `_`, `.`, `-`), biased towards short names so that
 /// generated maps collide.
