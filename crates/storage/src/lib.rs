@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod changes;
+pub mod connections;
 pub mod db;
 pub mod dialect;
 pub mod environments;
@@ -18,12 +19,15 @@ pub mod error;
 pub mod folders;
 pub mod identities;
 pub mod imports;
+pub mod jobs;
 pub mod memberships;
 pub mod meta;
 pub mod orgs;
 pub mod projects;
+pub mod runs;
 pub mod secrets;
 pub mod sessions;
+pub mod syncs;
 pub mod tokens;
 pub mod users;
 

@@ -1,0 +1,131 @@
+//! App connections (Railway tokens). Credentials are stored sealed with a per-connection
+//! data key wrapped by the root key; `credentials_hash` lets clients see that they changed.
+
+use crate::{Conn, Result, now_ms};
+use sluice_domain::{ConnectionId, OrgId};
+
+#[derive(Clone, sqlx::FromRow)]
+pub struct ConnectionRow {
+    pub id: String,
+    pub org_id: String,
+    pub project_id: Option<String>,
+    pub app: String,
+    pub method: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub data_key_wrapped: Vec<u8>,
+    pub credentials_ct: Vec<u8>,
+    pub credentials_hash: String,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl std::fmt::Debug for ConnectionRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionRow")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("method", &self.method)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConnectionRow {
+    pub fn id(&self) -> ConnectionId {
+        ConnectionId::from_trusted(self.id.clone())
+    }
+}
+
+pub async fn insert(conn: &mut Conn, row: &ConnectionRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO app_connections (id, org_id, project_id, app, method, name, description, data_key_wrapped,
+           credentials_ct, credentials_hash, version, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(&row.id)
+    .bind(&row.org_id)
+    .bind(&row.project_id)
+    .bind(&row.app)
+    .bind(&row.method)
+    .bind(&row.name)
+    .bind(&row.description)
+    .bind(&row.data_key_wrapped)
+    .bind(&row.credentials_ct)
+    .bind(&row.credentials_hash)
+    .bind(row.version)
+    .bind(row.created_at)
+    .bind(row.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut Conn, id: &ConnectionId) -> Result<Option<ConnectionRow>> {
+    Ok(sqlx::query_as("SELECT * FROM app_connections WHERE id = $1").bind(id.as_str()).fetch_optional(conn).await?)
+}
+
+pub async fn get_by_name(conn: &mut Conn, org: &OrgId, name: &str) -> Result<Option<ConnectionRow>> {
+    Ok(sqlx::query_as("SELECT * FROM app_connections WHERE org_id = $1 AND name = $2")
+        .bind(org.as_str())
+        .bind(name)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Connections of an organization, optionally only those of one app.
+pub async fn list(conn: &mut Conn, org: &OrgId, app: Option<&str>) -> Result<Vec<ConnectionRow>> {
+    Ok(sqlx::query_as(
+        "SELECT * FROM app_connections WHERE org_id = $1 AND ($2 IS NULL OR app = $2) ORDER BY LOWER(name), id",
+    )
+    .bind(org.as_str())
+    .bind(app)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Updates name, description and (when given) the sealed credentials.
+pub async fn update(
+    conn: &mut Conn,
+    id: &ConnectionId,
+    name: &str,
+    description: Option<&str>,
+    credentials: Option<(&[u8], &str)>,
+) -> Result<bool> {
+    let now = now_ms();
+    let done = match credentials {
+        Some((ct, hash)) => sqlx::query(
+            "UPDATE app_connections SET name = $1, description = $2, credentials_ct = $3, credentials_hash = $4,
+               version = version + 1, updated_at = $5 WHERE id = $6",
+        )
+        .bind(name)
+        .bind(description)
+        .bind(ct)
+        .bind(hash)
+        .bind(now)
+        .bind(id.as_str())
+        .execute(conn)
+        .await?,
+        None => sqlx::query("UPDATE app_connections SET name = $1, description = $2, updated_at = $3 WHERE id = $4")
+            .bind(name)
+            .bind(description)
+            .bind(now)
+            .bind(id.as_str())
+            .execute(conn)
+            .await?,
+    };
+    Ok(done.rows_affected() == 1)
+}
+
+/// Number of syncs that use a connection.
+pub async fn sync_count(conn: &mut Conn, id: &ConnectionId) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM secret_syncs WHERE connection_id = $1")
+        .bind(id.as_str())
+        .fetch_one(conn)
+        .await?)
+}
+
+pub async fn delete(conn: &mut Conn, id: &ConnectionId) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM app_connections WHERE id = $1").bind(id.as_str()).execute(conn).await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -1,0 +1,266 @@
+//! The durable job queue behind secret syncs.
+//!
+//! Jobs are rows. A burst of changes leaves at most one queued sync job per sync (a
+//! partial unique index makes the extra inserts no-ops). Claiming is one transaction: pick
+//! due jobs (skipping rows other nodes are claiming, on PostgreSQL), skip syncs another
+//! job holds and connections at their concurrency cap, take the sync's lease
+//! (compare-and-set on the sync row), and mark the job running with a lease of its own.
+//! A node that dies leaves leases that run out; its jobs are claimed again then.
+
+use crate::db::Backend;
+use crate::{Conn, Result, dialect, now_ms, syncs};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct JobRow {
+    pub id: String,
+    pub kind: String,
+    pub sync_id: String,
+    pub connection_id: String,
+    /// JSON text: trigger, actor, options of the job kind.
+    pub payload: String,
+    /// `queued`, `running`, `succeeded`, `failed`, `cancelled` or `superseded`.
+    pub state: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub run_at: i64,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+/// A job to add.
+#[derive(Clone, Debug)]
+pub struct NewJob {
+    pub kind: &'static str,
+    pub sync_id: String,
+    pub connection_id: String,
+    pub payload: String,
+    pub max_attempts: i64,
+    pub run_at: i64,
+}
+
+/// What enqueueing did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Enqueued {
+    /// A new job.
+    New(String),
+    /// A sync job was already queued for this sync; the change rides on it.
+    Coalesced(String),
+}
+
+impl Enqueued {
+    pub fn job_id(&self) -> &str {
+        match self {
+            Self::New(id) | Self::Coalesced(id) => id,
+        }
+    }
+}
+
+/// Adds a job. Sync jobs coalesce with a sync job already queued for the same sync.
+pub async fn enqueue(conn: &mut Conn, job: &NewJob) -> Result<Enqueued> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let now = now_ms();
+    let sql = if job.kind == "sync" {
+        "INSERT INTO jobs (id, kind, sync_id, connection_id, payload, state, attempts, max_attempts, run_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7, $8, $8)
+         ON CONFLICT (sync_id) WHERE kind = 'sync' AND state = 'queued' DO NOTHING"
+    } else {
+        "INSERT INTO jobs (id, kind, sync_id, connection_id, payload, state, attempts, max_attempts, run_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7, $8, $8)"
+    };
+    let done = sqlx::query(sql)
+        .bind(&id)
+        .bind(job.kind)
+        .bind(&job.sync_id)
+        .bind(&job.connection_id)
+        .bind(&job.payload)
+        .bind(job.max_attempts)
+        .bind(job.run_at)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 1 {
+        return Ok(Enqueued::New(id));
+    }
+    let existing: String =
+        sqlx::query_scalar("SELECT id FROM jobs WHERE sync_id = $1 AND kind = 'sync' AND state = 'queued'")
+            .bind(&job.sync_id)
+            .fetch_one(conn)
+            .await?;
+    Ok(Enqueued::Coalesced(existing))
+}
+
+/// Claims one due job for `owner`, or `None` when nothing can run now.
+pub async fn claim(
+    conn: &mut Conn,
+    backend: Backend,
+    owner: &str,
+    lease_ms: i64,
+    per_connection_limit: i64,
+) -> Result<Option<JobRow>> {
+    let now = now_ms();
+    let sql = format!(
+        "SELECT j.* FROM jobs j
+         WHERE ((j.state = 'queued' AND j.run_at <= $1) OR (j.state = 'running' AND j.lease_until < $1))
+           AND NOT EXISTS (SELECT 1 FROM secret_syncs s WHERE s.id = j.sync_id AND s.lease_job_id IS NOT NULL
+                           AND s.lease_job_id <> j.id AND s.lease_until >= $1)
+           AND (SELECT COUNT(*) FROM jobs r WHERE r.connection_id = j.connection_id AND r.state = 'running'
+                AND r.lease_until >= $1 AND r.id <> j.id) < $2
+         ORDER BY j.run_at, j.id LIMIT 16{}",
+        dialect::skip_locked(backend)
+    );
+    let candidates: Vec<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(now)
+        .bind(per_connection_limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    for job in candidates {
+        if backend == Backend::Postgres {
+            // Serialise claimers of one connection so its concurrency cap holds across nodes.
+            let running: i64 = {
+                let lock = format!("SELECT id FROM app_connections WHERE id = $1{}", dialect::for_update(backend));
+                sqlx::query(sqlx::AssertSqlSafe(lock)).bind(&job.connection_id).execute(&mut *conn).await?;
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM jobs WHERE connection_id = $1 AND state = 'running' AND lease_until >= $2 AND id <> $3",
+                )
+                .bind(&job.connection_id)
+                .bind(now)
+                .bind(&job.id)
+                .fetch_one(&mut *conn)
+                .await?
+            };
+            if running >= per_connection_limit {
+                continue;
+            }
+        }
+        let until = now + lease_ms;
+        if !syncs::acquire_lease(conn, &job.sync_id, &job.id, owner, until, now).await? {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM secret_syncs WHERE id = $1")
+                .bind(&job.sync_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if exists.is_none() {
+                finish(conn, &job.id, "cancelled", Some("the sync was deleted")).await?;
+            }
+            continue;
+        }
+        sqlx::query(
+            "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, lease_until = $2, updated_at = $3
+             WHERE id = $4",
+        )
+        .bind(owner)
+        .bind(until)
+        .bind(now)
+        .bind(&job.id)
+        .execute(&mut *conn)
+        .await?;
+        let claimed: JobRow = sqlx::query_as("SELECT * FROM jobs WHERE id = $1").bind(&job.id).fetch_one(&mut *conn).await?;
+        return Ok(Some(claimed));
+    }
+    Ok(None)
+}
+
+/// Extends a running job's lease and its sync's; false when the job lost them.
+pub async fn renew(conn: &mut Conn, job: &JobRow, owner: &str, until: i64) -> Result<bool> {
+    let done = sqlx::query("UPDATE jobs SET lease_until = $1 WHERE id = $2 AND state = 'running' AND lease_owner = $3")
+        .bind(until)
+        .bind(&job.id)
+        .bind(owner)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1 && syncs::renew_lease(conn, &job.sync_id, &job.id, until).await?)
+}
+
+/// Ends a job (`succeeded`, `failed`, `cancelled`) and frees its sync's lease.
+pub async fn finish(conn: &mut Conn, job_id: &str, state: &str, error: Option<&str>) -> Result<()> {
+    let now = now_ms();
+    let sync_id: Option<String> = sqlx::query_scalar(
+        "UPDATE jobs SET state = $1, last_error = $2, finished_at = $3, updated_at = $3, lease_until = NULL
+         WHERE id = $4 RETURNING sync_id",
+    )
+    .bind(state)
+    .bind(error)
+    .bind(now)
+    .bind(job_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(sync_id) = sync_id {
+        syncs::release_lease(conn, &sync_id, job_id).await?;
+    }
+    Ok(())
+}
+
+/// Puts a failed job back in the queue to run at `run_at`. When a sync job is already
+/// queued for the same sync (a change arrived meanwhile), that one takes over: it runs no
+/// earlier than `run_at` and carries the attempt count, and this one is superseded.
+/// Returns the id of the job that will retry.
+pub async fn retry(conn: &mut Conn, job: &JobRow, run_at: i64, error: &str) -> Result<String> {
+    let now = now_ms();
+    if job.kind == "sync" {
+        let other: Option<String> = sqlx::query_scalar(
+            "UPDATE jobs SET run_at = CASE WHEN run_at < $1 THEN $1 ELSE run_at END, attempts = $2, updated_at = $3
+             WHERE sync_id = $4 AND kind = 'sync' AND state = 'queued' AND id <> $5 RETURNING id",
+        )
+        .bind(run_at)
+        .bind(job.attempts)
+        .bind(now)
+        .bind(&job.sync_id)
+        .bind(&job.id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(other) = other {
+            finish(conn, &job.id, "superseded", Some(error)).await?;
+            return Ok(other);
+        }
+    }
+    sqlx::query(
+        "UPDATE jobs SET state = 'queued', run_at = $1, last_error = $2, lease_owner = NULL, lease_until = NULL, updated_at = $3
+         WHERE id = $4",
+    )
+    .bind(run_at)
+    .bind(error)
+    .bind(now)
+    .bind(&job.id)
+    .execute(&mut *conn)
+    .await?;
+    syncs::release_lease(conn, &job.sync_id, &job.id).await?;
+    Ok(job.id.clone())
+}
+
+pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<JobRow>> {
+    Ok(sqlx::query_as("SELECT * FROM jobs WHERE id = $1").bind(id).fetch_optional(conn).await?)
+}
+
+/// Jobs of a sync, newest first.
+pub async fn list_for_sync(conn: &mut Conn, sync_id: &str, limit: i64) -> Result<Vec<JobRow>> {
+    Ok(sqlx::query_as("SELECT * FROM jobs WHERE sync_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2")
+        .bind(sync_id)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Queued or running jobs of a sync (is anything in flight?).
+pub async fn active_for_sync(conn: &mut Conn, sync_id: &str) -> Result<Vec<JobRow>> {
+    Ok(sqlx::query_as(
+        "SELECT * FROM jobs WHERE sync_id = $1 AND state IN ('queued', 'running') ORDER BY run_at, id",
+    )
+    .bind(sync_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// When the next queued job falls due (for a worker deciding how long to wait).
+pub async fn next_due(conn: &mut Conn) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT MIN(run_at) FROM jobs WHERE state = 'queued'").fetch_one(conn).await?)
+}
+
+/// Counts of unfinished jobs: (queued, running).
+pub async fn outstanding(conn: &mut Conn) -> Result<(i64, i64)> {
+    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'queued'").fetch_one(&mut *conn).await?;
+    let running: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'running'").fetch_one(conn).await?;
+    Ok((queued, running))
+}

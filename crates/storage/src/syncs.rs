@@ -1,0 +1,321 @@
+//! Secret syncs: configuration, the three status lifecycles (sync, import, remove), the
+//! per-sync lease that keeps a sync from running twice at once, and the folders each
+//! sync depends on.
+
+use crate::{Conn, Result, now_ms};
+use sluice_domain::{FolderId, ProjectId, SyncId};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SyncRow {
+    pub id: String,
+    pub project_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub destination: String,
+    pub connection_id: String,
+    pub environment_id: Option<String>,
+    pub folder_id: Option<String>,
+    pub secret_path: String,
+    pub is_auto_sync_enabled: bool,
+    pub version: i64,
+    /// JSON text of the sync options.
+    pub sync_options: String,
+    /// JSON text of the destination config.
+    pub destination_config: String,
+    pub sync_status: Option<String>,
+    pub last_sync_job_id: Option<String>,
+    pub last_sync_message: Option<String>,
+    pub last_synced_at: Option<i64>,
+    pub sync_attempt: i64,
+    pub next_sync_at: Option<i64>,
+    pub import_status: Option<String>,
+    pub last_import_job_id: Option<String>,
+    pub last_import_message: Option<String>,
+    pub last_imported_at: Option<i64>,
+    pub remove_status: Option<String>,
+    pub last_remove_job_id: Option<String>,
+    pub last_remove_message: Option<String>,
+    pub last_removed_at: Option<i64>,
+    pub lease_job_id: Option<String>,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl SyncRow {
+    pub fn id(&self) -> SyncId {
+        SyncId::from_trusted(self.id.clone())
+    }
+}
+
+pub async fn insert(conn: &mut Conn, r: &SyncRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO secret_syncs (id, project_id, name, description, destination, connection_id, environment_id,
+           folder_id, secret_path, is_auto_sync_enabled, version, sync_options, destination_config, sync_status,
+           created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+    )
+    .bind(&r.id)
+    .bind(&r.project_id)
+    .bind(&r.name)
+    .bind(&r.description)
+    .bind(&r.destination)
+    .bind(&r.connection_id)
+    .bind(&r.environment_id)
+    .bind(&r.folder_id)
+    .bind(&r.secret_path)
+    .bind(r.is_auto_sync_enabled)
+    .bind(r.version)
+    .bind(&r.sync_options)
+    .bind(&r.destination_config)
+    .bind(&r.sync_status)
+    .bind(r.created_at)
+    .bind(r.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut Conn, id: &SyncId) -> Result<Option<SyncRow>> {
+    Ok(sqlx::query_as("SELECT * FROM secret_syncs WHERE id = $1").bind(id.as_str()).fetch_optional(conn).await?)
+}
+
+pub async fn get_by_name(conn: &mut Conn, project: &ProjectId, name: &str) -> Result<Option<SyncRow>> {
+    Ok(sqlx::query_as("SELECT * FROM secret_syncs WHERE project_id = $1 AND name = $2")
+        .bind(project.as_str())
+        .bind(name)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Syncs of a project, optionally of one destination, by name.
+pub async fn list_for_project(conn: &mut Conn, project: &ProjectId, destination: Option<&str>) -> Result<Vec<SyncRow>> {
+    Ok(sqlx::query_as(
+        "SELECT * FROM secret_syncs WHERE project_id = $1 AND ($2 IS NULL OR destination = $2) ORDER BY name, id",
+    )
+    .bind(project.as_str())
+    .bind(destination)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Every sync of a destination in an organization (for duplicate-destination checks).
+pub async fn list_for_org(conn: &mut Conn, org_id: &str, destination: &str) -> Result<Vec<SyncRow>> {
+    Ok(sqlx::query_as(
+        "SELECT s.* FROM secret_syncs s JOIN projects p ON p.id = s.project_id
+         WHERE p.org_id = $1 AND s.destination = $2 ORDER BY s.id",
+    )
+    .bind(org_id)
+    .bind(destination)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Writes the configuration columns of a sync (everything a PATCH can change).
+pub async fn update_config(conn: &mut Conn, r: &SyncRow) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE secret_syncs SET name = $1, description = $2, connection_id = $3, environment_id = $4, folder_id = $5,
+           secret_path = $6, is_auto_sync_enabled = $7, sync_options = $8, destination_config = $9, updated_at = $10
+         WHERE id = $11",
+    )
+    .bind(&r.name)
+    .bind(&r.description)
+    .bind(&r.connection_id)
+    .bind(&r.environment_id)
+    .bind(&r.folder_id)
+    .bind(&r.secret_path)
+    .bind(r.is_auto_sync_enabled)
+    .bind(&r.sync_options)
+    .bind(&r.destination_config)
+    .bind(now_ms())
+    .bind(&r.id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn delete(conn: &mut Conn, id: &SyncId) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM secret_syncs WHERE id = $1").bind(id.as_str()).execute(conn).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Which status lifecycle a change is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lifecycle {
+    Sync,
+    Import,
+    Remove,
+}
+
+impl Lifecycle {
+    fn columns(self) -> (&'static str, &'static str, &'static str, &'static str) {
+        match self {
+            Self::Sync => ("sync_status", "last_sync_job_id", "last_sync_message", "last_synced_at"),
+            Self::Import => ("import_status", "last_import_job_id", "last_import_message", "last_imported_at"),
+            Self::Remove => ("remove_status", "last_remove_job_id", "last_remove_message", "last_removed_at"),
+        }
+    }
+}
+
+/// Sets a lifecycle's status to `pending` (queued) or `running`, leaving the rest.
+pub async fn set_status(conn: &mut Conn, id: &SyncId, which: Lifecycle, status: &str) -> Result<()> {
+    let (status_col, ..) = which.columns();
+    let sql = format!("UPDATE secret_syncs SET {status_col} = $1, updated_at = $2 WHERE id = $3");
+    sqlx::query(sqlx::AssertSqlSafe(sql)).bind(status).bind(now_ms()).bind(id.as_str()).execute(conn).await?;
+    Ok(())
+}
+
+/// Marks many syncs' sync status `pending` at once (fan-out of a change).
+pub async fn set_sync_pending(conn: &mut Conn, ids: &[String]) -> Result<()> {
+    let now = now_ms();
+    for chunk in ids.chunks(200) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "UPDATE secret_syncs SET sync_status = 'pending', updated_at = $1 WHERE id IN ({}) AND (sync_status IS NULL OR sync_status <> 'running')",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Records the end of a job in a lifecycle: `succeeded` (message cleared, time set) or
+/// `failed` (message kept, time untouched).
+pub async fn finish(
+    conn: &mut Conn,
+    id: &SyncId,
+    which: Lifecycle,
+    job_id: &str,
+    succeeded: bool,
+    message: Option<&str>,
+) -> Result<()> {
+    let (status_col, job_col, msg_col, at_col) = which.columns();
+    let now = now_ms();
+    let sql = if succeeded {
+        format!(
+            "UPDATE secret_syncs SET {status_col} = 'succeeded', {job_col} = $1, {msg_col} = NULL, {at_col} = $2,
+               updated_at = $2 {extra} WHERE id = $3",
+            extra = if which == Lifecycle::Sync { ", sync_attempt = 0, next_sync_at = NULL" } else { "" }
+        )
+    } else {
+        format!(
+            "UPDATE secret_syncs SET {status_col} = 'failed', {job_col} = $1, {msg_col} = $4, updated_at = $2 {extra}
+             WHERE id = $3",
+            extra = if which == Lifecycle::Sync { ", next_sync_at = NULL" } else { "" }
+        )
+    };
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(job_id).bind(now).bind(id.as_str());
+    if !succeeded {
+        q = q.bind(message.map(|m| truncate(m, 1024)));
+    }
+    q.execute(conn).await?;
+    Ok(())
+}
+
+/// Records that a sync failed and will be retried: attempt count, next attempt time and
+/// the error so far stay visible while it waits.
+pub async fn set_retrying(conn: &mut Conn, id: &SyncId, attempt: i64, next_at: i64, message: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE secret_syncs SET sync_status = 'pending', sync_attempt = $1, next_sync_at = $2, last_sync_message = $3,
+           updated_at = $4 WHERE id = $5",
+    )
+    .bind(attempt)
+    .bind(next_at)
+    .bind(truncate(message, 1024))
+    .bind(now_ms())
+    .bind(id.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max - 1).collect();
+    out.push('…');
+    out
+}
+
+/// Takes the sync's lease for a job when nobody holds it (or the holder's lease ran out).
+/// This compare-and-set is what keeps a sync from running twice at once, on one node or many.
+pub async fn acquire_lease(conn: &mut Conn, id: &str, job_id: &str, owner: &str, until: i64, now: i64) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE secret_syncs SET lease_job_id = $1, lease_owner = $2, lease_until = $3
+         WHERE id = $4 AND (lease_job_id IS NULL OR lease_until < $5 OR lease_job_id = $1)",
+    )
+    .bind(job_id)
+    .bind(owner)
+    .bind(until)
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Extends a held lease; false when the job no longer holds it.
+pub async fn renew_lease(conn: &mut Conn, id: &str, job_id: &str, until: i64) -> Result<bool> {
+    let done = sqlx::query("UPDATE secret_syncs SET lease_until = $1 WHERE id = $2 AND lease_job_id = $3")
+        .bind(until)
+        .bind(id)
+        .bind(job_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn release_lease(conn: &mut Conn, id: &str, job_id: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE secret_syncs SET lease_job_id = NULL, lease_owner = NULL, lease_until = NULL
+         WHERE id = $1 AND lease_job_id = $2",
+    )
+    .bind(id)
+    .bind(job_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Replaces the folders a sync depends on.
+pub async fn set_dependencies(conn: &mut Conn, id: &SyncId, deps: &[(String, String)]) -> Result<()> {
+    sqlx::query("DELETE FROM sync_dependencies WHERE sync_id = $1").bind(id.as_str()).execute(&mut *conn).await?;
+    for (env, path) in deps {
+        sqlx::query(
+            "INSERT INTO sync_dependencies (sync_id, environment_id, path) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(id.as_str())
+        .bind(env)
+        .bind(path)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A sync touched by a change, with what the queue needs.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AffectedSync {
+    pub id: String,
+    pub connection_id: String,
+}
+
+/// Auto-syncing syncs whose source is the changed folder or depends on it.
+pub async fn affected_by(conn: &mut Conn, folder: &FolderId, environment_id: &str, path: &str) -> Result<Vec<AffectedSync>> {
+    Ok(sqlx::query_as(
+        "SELECT s.id, s.connection_id FROM secret_syncs s
+         WHERE s.is_auto_sync_enabled = TRUE AND (s.folder_id = $1 OR EXISTS (
+             SELECT 1 FROM sync_dependencies d WHERE d.sync_id = s.id AND d.environment_id = $2 AND d.path = $3))",
+    )
+    .bind(folder.as_str())
+    .bind(environment_id)
+    .bind(path)
+    .fetch_all(conn)
+    .await?)
+}
