@@ -1,0 +1,269 @@
+//! The job queue's guarantees: coalescing, exclusive claims per sync, leases that expire,
+//! the per-connection cap, and retries that hand over to a newer queued job.
+
+use super::fresh_store;
+use sluice_domain::{EnvironmentId, OrgId, ProjectId};
+use sluice_storage::connections::{self, ConnectionRow};
+use sluice_storage::environments::{self, EnvironmentRow};
+use sluice_storage::jobs::{self, Enqueued, NewJob};
+use sluice_storage::orgs::{self, OrgRow};
+use sluice_storage::projects::{self, ProjectRow};
+use sluice_storage::syncs::{self, SyncRow};
+use sluice_storage::{Store, now_ms};
+
+struct Fixture {
+    store: Store,
+    _dir: tempfile::TempDir,
+    connection: String,
+}
+
+async fn fixture() -> Fixture {
+    let (store, dir) = fresh_store().await;
+    let mut tx = store.write().await.expect("tx");
+    let now = now_ms();
+    let org = OrgRow { id: OrgId::new().into_string(), name: "o".into(), slug: "o".into(), created_at: now, updated_at: now };
+    orgs::insert(&mut tx, &org).await.expect("org");
+    let project = ProjectRow {
+        id: ProjectId::new().into_string(),
+        org_id: org.id.clone(),
+        name: "p".into(),
+        slug: "p".into(),
+        description: String::new(),
+        data_key_wrapped: vec![1],
+        created_at: now,
+        updated_at: now,
+    };
+    projects::insert(&mut tx, &project).await.expect("project");
+    let env = EnvironmentRow {
+        id: EnvironmentId::new().into_string(),
+        project_id: project.id.clone(),
+        name: "Dev".into(),
+        slug: "dev".into(),
+        position: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    environments::insert(&mut tx, &env).await.expect("env");
+    let connection = ConnectionRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        org_id: org.id.clone(),
+        project_id: None,
+        app: "railway".into(),
+        method: "account-token".into(),
+        name: "rw".into(),
+        description: None,
+        data_key_wrapped: vec![1],
+        credentials_ct: vec![2],
+        credentials_hash: "h".into(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    connections::insert(&mut tx, &connection).await.expect("connection");
+    tx.commit().await.expect("commit");
+    let f = Fixture { store, _dir: dir, connection: connection.id };
+    for i in 0..4 {
+        f.add_sync(&format!("s{i}"), &project.id).await;
+    }
+    f
+}
+
+impl Fixture {
+    async fn add_sync(&self, name: &str, project: &str) {
+        let now = now_ms();
+        let mut tx = self.store.write().await.expect("tx");
+        syncs::insert(
+            &mut tx,
+            &SyncRow {
+                id: name.to_string(),
+                project_id: project.to_string(),
+                name: name.to_string(),
+                description: None,
+                destination: "railway".into(),
+                connection_id: self.connection.clone(),
+                environment_id: None,
+                folder_id: None,
+                secret_path: "/".into(),
+                is_auto_sync_enabled: true,
+                version: 1,
+                sync_options: "{}".into(),
+                destination_config: "{}".into(),
+                sync_status: None,
+                last_sync_job_id: None,
+                last_sync_message: None,
+                last_synced_at: None,
+                sync_attempt: 0,
+                next_sync_at: None,
+                import_status: None,
+                last_import_job_id: None,
+                last_import_message: None,
+                last_imported_at: None,
+                remove_status: None,
+                last_remove_job_id: None,
+                last_remove_message: None,
+                last_removed_at: None,
+                lease_job_id: None,
+                lease_owner: None,
+                lease_until: None,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await
+        .expect("sync");
+        tx.commit().await.expect("commit");
+    }
+
+    async fn enqueue(&self, kind: &'static str, sync: &str) -> Enqueued {
+        let mut tx = self.store.write().await.expect("tx");
+        let e = jobs::enqueue(
+            &mut tx,
+            &NewJob {
+                kind,
+                sync_id: sync.into(),
+                connection_id: self.connection.clone(),
+                payload: "{}".into(),
+                max_attempts: 5,
+                run_at: now_ms(),
+            },
+        )
+        .await
+        .expect("enqueue");
+        tx.commit().await.expect("commit");
+        e
+    }
+
+    async fn claim(&self, owner: &str, lease_ms: i64, cap: i64) -> Option<jobs::JobRow> {
+        let mut tx = self.store.write().await.expect("tx");
+        let j = jobs::claim(&mut tx, self.store.backend(), owner, lease_ms, cap).await.expect("claim");
+        tx.commit().await.expect("commit");
+        j
+    }
+
+    async fn finish(&self, id: &str) {
+        let mut tx = self.store.write().await.expect("tx");
+        jobs::finish(&mut tx, id, "succeeded", None).await.expect("finish");
+        tx.commit().await.expect("commit");
+    }
+}
+
+#[tokio::test]
+async fn a_burst_leaves_one_queued_sync_job() {
+    let f = fixture().await;
+    let first = f.enqueue("sync", "s0").await;
+    assert!(matches!(first, Enqueued::New(_)));
+    for _ in 0..5 {
+        assert_eq!(f.enqueue("sync", "s0").await, Enqueued::Coalesced(first.job_id().to_string()));
+    }
+    // Import jobs do not coalesce with sync jobs.
+    assert!(matches!(f.enqueue("import", "s0").await, Enqueued::New(_)));
+    let mut conn = f.store.read().await.expect("conn");
+    assert_eq!(jobs::outstanding(&mut conn).await.expect("count"), (2, 0));
+}
+
+#[tokio::test]
+async fn a_sync_never_runs_twice_at_once() {
+    let f = fixture().await;
+    f.enqueue("sync", "s0").await;
+    let running = f.claim("node-a", 60_000, 10).await.expect("claimed");
+    // A change while it runs queues a new job, which must wait for the running one.
+    let next = f.enqueue("sync", "s0").await;
+    assert!(matches!(next, Enqueued::New(_)));
+    f.enqueue("import", "s0").await;
+    assert!(f.claim("node-b", 60_000, 10).await.is_none(), "the sync is busy");
+    f.finish(&running.id).await;
+    let again = f.claim("node-b", 60_000, 10).await.expect("now it can run");
+    assert_eq!(again.sync_id, "s0");
+    assert!(f.claim("node-a", 60_000, 10).await.is_none());
+}
+
+#[tokio::test]
+async fn an_expired_lease_lets_another_node_take_over() {
+    let f = fixture().await;
+    f.enqueue("sync", "s1").await;
+    let crashed = f.claim("node-a", -1, 10).await.expect("claimed with an already expired lease");
+    let recovered = f.claim("node-b", 60_000, 10).await.expect("recovered");
+    assert_eq!(recovered.id, crashed.id);
+    assert_eq!(recovered.attempts, 2);
+    assert_eq!(recovered.lease_owner.as_deref(), Some("node-b"));
+    // The old owner can no longer renew.
+    let mut tx = f.store.write().await.expect("tx");
+    assert!(!jobs::renew(&mut tx, &crashed, "node-a", now_ms() + 1000).await.expect("renew"));
+    assert!(jobs::renew(&mut tx, &recovered, "node-b", now_ms() + 1000).await.expect("renew"));
+    tx.commit().await.expect("commit");
+}
+
+#[tokio::test]
+async fn the_connection_cap_holds() {
+    let f = fixture().await;
+    for s in ["s0", "s1", "s2", "s3"] {
+        f.enqueue("sync", s).await;
+    }
+    let a = f.claim("n", 60_000, 2).await.expect("first");
+    let _b = f.claim("n", 60_000, 2).await.expect("second");
+    assert!(f.claim("n", 60_000, 2).await.is_none(), "two already run on this connection");
+    f.finish(&a.id).await;
+    assert!(f.claim("n", 60_000, 2).await.is_some());
+}
+
+#[tokio::test]
+async fn a_retry_hands_over_to_a_newer_queued_job() {
+    let f = fixture().await;
+    f.enqueue("sync", "s2").await;
+    let job = f.claim("n", 60_000, 10).await.expect("claimed");
+    let newer = f.enqueue("sync", "s2").await;
+    let later = now_ms() + 3_600_000;
+    let mut tx = f.store.write().await.expect("tx");
+    let retrying = jobs::retry(&mut tx, &job, later, "Railway answered HTTP 503").await.expect("retry");
+    tx.commit().await.expect("commit");
+    assert_eq!(retrying, newer.job_id());
+    let mut conn = f.store.read().await.expect("conn");
+    let old = jobs::get(&mut conn, &job.id).await.expect("get").expect("row");
+    assert_eq!(old.state, "superseded");
+    let new = jobs::get(&mut conn, newer.job_id()).await.expect("get").expect("row");
+    assert_eq!((new.run_at, new.attempts), (later, 1));
+    drop(conn);
+    assert!(f.claim("n", 60_000, 10).await.is_none(), "not due for an hour");
+}
+
+#[tokio::test]
+async fn jobs_of_a_deleted_sync_are_cancelled() {
+    let f = fixture().await;
+    f.enqueue("sync", "s3").await;
+    let mut tx = f.store.write().await.expect("tx");
+    syncs::delete(&mut tx, &sluice_domain::SyncId::from_trusted("s3")).await.expect("delete");
+    tx.commit().await.expect("commit");
+    assert!(f.claim("n", 60_000, 10).await.is_none());
+    let mut conn = f.store.read().await.expect("conn");
+    assert_eq!(jobs::outstanding(&mut conn).await.expect("count"), (0, 0));
+}
+
+#[tokio::test]
+async fn concurrent_claimers_take_each_job_once() {
+    let f = fixture().await;
+    for s in ["s0", "s1", "s2", "s3"] {
+        f.enqueue("sync", s).await;
+    }
+    let store = f.store.clone();
+    let mut tasks = Vec::new();
+    for n in 0..4 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            for _ in 0..4 {
+                let mut tx = store.write().await.expect("tx");
+                if let Some(j) = jobs::claim(&mut tx, store.backend(), &format!("n{n}"), 60_000, 10).await.expect("claim") {
+                    got.push(j.sync_id);
+                }
+                tx.commit().await.expect("commit");
+            }
+            got
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("task"));
+    }
+    all.sort();
+    assert_eq!(all, vec!["s0", "s1", "s2", "s3"]);
+}

@@ -1,0 +1,22 @@
+//! Storage contract tests, run on SQLite and (with `SLUICE_TEST_DATABASE_URL`) PostgreSQL.
+
+mod queue;
+
+use sluice_storage::{Store, StoreConfig};
+use sqlx::Connection;
+
+/// A fresh database: a SQLite file, or a new database on the PostgreSQL test server.
+pub async fn fresh_store() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = match std::env::var("SLUICE_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(server) => {
+            let name = format!("sluice_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = sqlx::PgConnection::connect(&server).await.expect("connect");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create");
+            let base = server.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(server);
+            format!("{base}/{name}")
+        }
+        None => format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display()),
+    };
+    (Store::open(&StoreConfig::new(url)).await.expect("open"), dir)
+}
