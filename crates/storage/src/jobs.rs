@@ -93,18 +93,21 @@ pub async fn enqueue(conn: &mut Conn, job: &NewJob) -> Result<Enqueued> {
     Ok(Enqueued::Coalesced(existing))
 }
 
-/// Claims one due job for `owner`, or `None` when nothing can run now.
+/// Claims one due job for `owner`, or `None` when nothing can run now. `due_by` (tests)
+/// treats jobs scheduled up to that time as due.
 pub async fn claim(
     conn: &mut Conn,
     backend: Backend,
     owner: &str,
     lease_ms: i64,
     per_connection_limit: i64,
+    due_by: Option<i64>,
 ) -> Result<Option<JobRow>> {
     let now = now_ms();
+    let due = due_by.unwrap_or(now);
     let sql = format!(
         "SELECT j.* FROM jobs j
-         WHERE ((j.state = 'queued' AND j.run_at <= $1) OR (j.state = 'running' AND j.lease_until < $1))
+         WHERE ((j.state = 'queued' AND j.run_at <= $3) OR (j.state = 'running' AND j.lease_until < $1))
            AND NOT EXISTS (SELECT 1 FROM secret_syncs s WHERE s.id = j.sync_id AND s.lease_job_id IS NOT NULL
                            AND s.lease_job_id <> j.id AND s.lease_until >= $1)
            AND (SELECT COUNT(*) FROM jobs r WHERE r.connection_id = j.connection_id AND r.state = 'running'
@@ -115,6 +118,7 @@ pub async fn claim(
     let candidates: Vec<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(now)
         .bind(per_connection_limit)
+        .bind(due)
         .fetch_all(&mut *conn)
         .await?;
     for job in candidates {
@@ -263,4 +267,15 @@ pub async fn outstanding(conn: &mut Conn) -> Result<(i64, i64)> {
     let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'queued'").fetch_one(&mut *conn).await?;
     let running: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'running'").fetch_one(conn).await?;
     Ok((queued, running))
+}
+
+/// Frees the leases a node held, after it restarted: its running jobs become claimable
+/// at once instead of when their leases run out.
+pub async fn release_node(conn: &mut Conn, owner: &str) -> Result<u64> {
+    let done = sqlx::query("UPDATE jobs SET lease_until = 0 WHERE state = 'running' AND lease_owner = $1")
+        .bind(owner)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE secret_syncs SET lease_until = 0 WHERE lease_owner = $1").bind(owner).execute(conn).await?;
+    Ok(done.rows_affected())
 }

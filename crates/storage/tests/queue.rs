@@ -135,7 +135,7 @@ impl Fixture {
 
     async fn claim(&self, owner: &str, lease_ms: i64, cap: i64) -> Option<jobs::JobRow> {
         let mut tx = self.store.write().await.expect("tx");
-        let j = jobs::claim(&mut tx, self.store.backend(), owner, lease_ms, cap).await.expect("claim");
+        let j = jobs::claim(&mut tx, self.store.backend(), owner, lease_ms, cap, None).await.expect("claim");
         tx.commit().await.expect("commit");
         j
     }
@@ -252,7 +252,7 @@ async fn concurrent_claimers_take_each_job_once() {
             let mut got = Vec::new();
             for _ in 0..4 {
                 let mut tx = store.write().await.expect("tx");
-                if let Some(j) = jobs::claim(&mut tx, store.backend(), &format!("n{n}"), 60_000, 10).await.expect("claim") {
+                if let Some(j) = jobs::claim(&mut tx, store.backend(), &format!("n{n}"), 60_000, 10, None).await.expect("claim") {
                     got.push(j.sync_id);
                 }
                 tx.commit().await.expect("commit");
@@ -266,4 +266,17 @@ async fn concurrent_claimers_take_each_job_once() {
     }
     all.sort();
     assert_eq!(all, vec!["s0", "s1", "s2", "s3"]);
+}
+
+#[tokio::test]
+async fn a_restarted_node_frees_its_leases_at_once() {
+    let f = fixture().await;
+    f.enqueue("sync", "s0").await;
+    let job = f.claim("node-a", 3_600_000, 10).await.expect("claimed");
+    assert!(f.claim("node-a", 3_600_000, 10).await.is_none());
+    let mut tx = f.store.write().await.expect("tx");
+    assert_eq!(jobs::release_node(&mut tx, "node-a").await.expect("release"), 1);
+    tx.commit().await.expect("commit");
+    let again = f.claim("node-a", 3_600_000, 10).await.expect("reclaimed");
+    assert_eq!(again.id, job.id);
 }
