@@ -64,6 +64,18 @@ pub struct ServerArgs {
     /// becomes one sync [default: 0]
     #[arg(long, env = "SLUICE_SYNC_COALESCE_MS", value_name = "MS")]
     pub sync_coalesce_ms: Option<u64>,
+
+    /// How long a claimed job stays this node's without renewal, in milliseconds [default: 60000]
+    #[arg(long, env = "SLUICE_JOB_LEASE_MS", value_name = "MS")]
+    pub job_lease_ms: Option<u64>,
+
+    /// Poll the job queue at least this often, in milliseconds [default: 2000]
+    #[arg(long, env = "SLUICE_POLL_MS", value_name = "MS")]
+    pub poll_ms: Option<u64>,
+
+    /// This node's name in job leases [default: HOSTNAME:PORT]
+    #[arg(long, env = "SLUICE_NODE_ID", value_name = "NAME")]
+    pub node_id: Option<String>,
 }
 
 /// Settings read from the optional TOML file.
@@ -101,6 +113,11 @@ pub struct EngineSettings {
     pub per_connection_limit: usize,
     /// Timeout of each Railway request.
     pub railway_timeout: Duration,
+    /// Backoff of sync retries.
+    pub retry: sluice_domain::RetryPolicy,
+    /// This node's name in leases; default `HOSTNAME:PORT`, stable across restarts so a
+    /// restarted node resumes its own unfinished jobs at once.
+    pub node_id: Option<String>,
 }
 
 impl Default for EngineSettings {
@@ -112,6 +129,8 @@ impl Default for EngineSettings {
             coalesce_delay: Duration::ZERO,
             per_connection_limit: 5,
             railway_timeout: Duration::from_secs(30),
+            retry: sluice_domain::RetryPolicy::default(),
+            node_id: None,
         }
     }
 }
@@ -220,6 +239,13 @@ impl ServerArgs {
         if let Some(ms) = self.sync_coalesce_ms.or(file.sync_coalesce_ms) {
             engine.coalesce_delay = Duration::from_millis(ms);
         }
+        if let Some(ms) = self.job_lease_ms {
+            engine.lease = Duration::from_millis(ms.max(100));
+        }
+        if let Some(ms) = self.poll_ms {
+            engine.poll_interval = Duration::from_millis(ms.max(10));
+        }
+        engine.node_id = self.node_id.clone();
 
         Ok(Settings {
             listen,

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod dev;
+pub mod engine;
 pub mod error;
 pub mod extract;
 pub mod features;
@@ -33,6 +34,7 @@ pub struct RunningServer {
     pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     handle: JoinHandle<()>,
+    engine: Option<engine::Engine>,
 }
 
 impl RunningServer {
@@ -47,6 +49,9 @@ impl RunningServer {
             let _ = tx.send(());
         }
         let _ = (&mut self.handle).await;
+        if let Some(engine) = self.engine.take() {
+            engine.stop().await;
+        }
         self.state.store.close().await;
     }
 
@@ -62,11 +67,14 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
     let store = open_store(&settings).await?;
     let keys = KeyRing::new(settings.root_key.clone());
     keys.verify_root_key(&store).await?;
-    let state = AppState::new(store, keys, settings.clone());
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let addr = listener.local_addr()?;
+    let mut settings = settings;
+    settings.listen = addr;
+    let state = AppState::new(store, keys, settings)?;
+    let engine = engine::Engine::start(&state).await;
     let app = http::app(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
@@ -78,7 +86,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
             tracing::error!(error = %e, "server stopped");
         }
     });
-    Ok(RunningServer { addr, state, shutdown: Some(tx), handle })
+    Ok(RunningServer { addr, state, shutdown: Some(tx), handle, engine: Some(engine) })
 }
 
 async fn open_store(settings: &Settings) -> anyhow::Result<Store> {

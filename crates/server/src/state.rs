@@ -6,9 +6,10 @@ use crate::keys::KeyRing;
 use sluice_domain::{OrgId, ProjectRole};
 use sluice_storage::Store;
 use sluice_storage::memberships::Principal;
+use sluice_destinations::railway::{RailwayApi, RailwayClient, RailwayConfig, RailwayError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, broadcast};
 
 /// Cheap to clone; everything lives behind one `Arc`.
 #[derive(Clone)]
@@ -25,15 +26,33 @@ pub struct Inner {
     /// Wake-ups inside this process.
     pub signals: Signals,
     pub started: Instant,
+    /// Railway, through the real client (pointed at a fake Railway in tests and `--dev --railway-fake`).
+    pub railway: Arc<dyn RailwayApi>,
+    /// This process's name in job leases and run records.
+    pub node_id: String,
 }
 
 /// In-process wake-ups. Across nodes, PostgreSQL NOTIFY feeds the same signals.
-#[derive(Default)]
 pub struct Signals {
     /// A secret change was committed: the change dispatcher has work.
     pub changes: Notify,
     /// A job was queued: workers have work.
     pub jobs: Notify,
+    /// A run finished (tests and benchmarks wait on this instead of sleeping).
+    pub runs: broadcast::Sender<crate::engine::run::RunFinished>,
+    /// A sync's status changed (the UI's live status stream).
+    pub syncs: broadcast::Sender<String>,
+}
+
+impl Default for Signals {
+    fn default() -> Self {
+        Self {
+            changes: Notify::new(),
+            jobs: Notify::new(),
+            runs: broadcast::channel(1024).0,
+            syncs: broadcast::channel(1024).0,
+        }
+    }
 }
 
 impl std::ops::Deref for AppState {
@@ -44,7 +63,22 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, keys: KeyRing, settings: Settings) -> Self {
+    pub fn new(store: Store, keys: KeyRing, settings: Settings) -> Result<Self, RailwayError> {
+        let mut railway_config = RailwayConfig::with_endpoint(settings.railway_api_url.clone());
+        railway_config.timeout = settings.engine.railway_timeout;
+        let railway: Arc<dyn RailwayApi> = Arc::new(RailwayClient::new(railway_config)?);
+        Ok(Self::with_railway(store, keys, settings, railway))
+    }
+
+    /// State with a given Railway implementation.
+    pub fn with_railway(store: Store, keys: KeyRing, settings: Settings, railway: Arc<dyn RailwayApi>) -> Self {
+        let node_id = settings.engine.node_id.clone().unwrap_or_else(|| {
+            format!(
+                "{}:{}",
+                std::env::var("HOSTNAME").unwrap_or_else(|_| "node".to_string()),
+                settings.listen.port()
+            )
+        });
         Self(Arc::new(Inner {
             store,
             keys,
@@ -53,7 +87,14 @@ impl AppState {
             roles: TtlCache::new(Duration::from_secs(5), 100_000),
             signals: Signals::default(),
             started: Instant::now(),
+            railway,
+            node_id,
         }))
+    }
+
+    /// Tells listeners (the UI's live status) that a sync's status may have changed.
+    pub fn notify_sync_changed(&self, sync_id: &str) {
+        let _ = self.signals.syncs.send(sync_id.to_string());
     }
 
     /// Forgets cached roles of a project (after a membership change here).

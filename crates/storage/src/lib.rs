@@ -14,6 +14,7 @@ pub mod changes;
 pub mod connections;
 pub mod db;
 pub mod dialect;
+pub mod dispatch;
 pub mod environments;
 pub mod error;
 pub mod folders;

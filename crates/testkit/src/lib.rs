@@ -84,12 +84,33 @@ impl TestApp {
 
     /// Stops the server (the database stays) and starts it again on the same database.
     pub async fn restart(&mut self) {
+        let addr = self.server.as_ref().map(|s| s.addr);
         if let Some(s) = self.server.take() {
             s.shutdown().await;
+        }
+        if let Some(addr) = addr {
+            self.settings.listen = addr;
         }
         let server = sluice_server::start(self.settings.clone()).await.expect("server restarts");
         self.api = ApiClient::new(server.url(), Some(self.creds.access_token.clone()));
         self.server = Some(server);
+    }
+
+    /// Dispatches pending changes and runs every runnable job, inline.
+    pub async fn drain(&self) -> sluice_server::engine::drain::DrainReport {
+        sluice_server::engine::drain::drain(self.state(), Default::default()).await.expect("drain")
+    }
+
+    /// Like [`drain`](Self::drain), also running jobs scheduled for later (retries).
+    pub async fn drain_all(&self) -> sluice_server::engine::drain::DrainReport {
+        let opts = sluice_server::engine::drain::DrainOptions { run_delayed: true, max_runs: 0 };
+        sluice_server::engine::drain::drain(self.state(), opts).await.expect("drain")
+    }
+
+    /// Panics if jobs are left in the queue.
+    pub async fn assert_idle(&self) {
+        let left = sluice_server::engine::drain::outstanding(self.state()).await.expect("outstanding");
+        assert_eq!(left, (0, 0), "jobs left behind (queued, running)");
     }
 
     pub async fn shutdown(mut self) {
@@ -108,7 +129,8 @@ pub fn test_settings(db: &TestDatabase, root_key: RootKey) -> Settings {
         root_key,
         railway_api_url: "http://127.0.0.1:9/graphql/v2".to_string(),
         log_format: LogFormat::Text,
-        engine: EngineSettings::default(),
+        // No background workers: tests drain the queue themselves, deterministically.
+        engine: EngineSettings { workers: 0, ..EngineSettings::default() },
         dev: false,
     }
 }

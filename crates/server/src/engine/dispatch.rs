@@ -1,0 +1,75 @@
+//! The dispatcher: turns committed secret changes into sync jobs. A change in a folder
+//! queues every auto-syncing sync whose source is that folder or depends on it (imports
+//! it, or references a secret in it, transitively — recorded at each run). Events are
+//! claimed and marked dispatched in the same transaction that queues the jobs, so a
+//! change is never lost and never dispatched twice, on one node or several.
+
+use super::queue::{self, JobActor, JobPayload, Trigger};
+use crate::state::AppState;
+use sluice_domain::FolderId;
+use sluice_storage::jobs::{self, NewJob};
+use sluice_storage::{StorageError, dispatch, now_ms, syncs};
+use std::collections::BTreeSet;
+
+/// Dispatches one batch of pending changes; returns how many events it handled.
+pub async fn dispatch_once(state: &AppState) -> Result<usize, StorageError> {
+    let mut tx = state.store.write().await?;
+    let events = dispatch::pending(&mut tx, state.store.backend(), 200).await?;
+    if events.is_empty() {
+        return Ok(0);
+    }
+    let mut queued = BTreeSet::new();
+    let payload = serde_json::to_string(&JobPayload::new(Trigger::SecretChange, JobActor::platform()))
+        .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let run_at = now_ms() + state.settings.engine.coalesce_delay.as_millis() as i64;
+    for ev in &events {
+        let affected =
+            syncs::affected_by(&mut tx, &FolderId::from_trusted(ev.folder_id.clone()), &ev.environment_id, &ev.path)
+                .await?;
+        for sync in affected {
+            if !queued.insert(sync.id.clone()) {
+                continue;
+            }
+            jobs::enqueue(
+                &mut tx,
+                &NewJob {
+                    kind: "sync",
+                    sync_id: sync.id.clone(),
+                    connection_id: sync.connection_id.clone(),
+                    payload: payload.clone(),
+                    max_attempts: queue::JobKind::Sync.max_attempts(),
+                    run_at,
+                },
+            )
+            .await?;
+        }
+    }
+    let ids: Vec<String> = queued.into_iter().collect();
+    syncs::set_sync_pending(&mut tx, &ids).await?;
+    dispatch::mark_dispatched(&mut tx, &events.iter().map(|e| e.id).collect::<Vec<_>>()).await?;
+    if !ids.is_empty() {
+        if let Some(sql) = sluice_storage::dialect::notify_sql(state.store.backend()) {
+            sqlx::query(sql).bind("job").execute(&mut *tx).await?;
+        }
+    }
+    tx.commit().await?;
+    for id in &ids {
+        state.notify_sync_changed(id);
+    }
+    if !ids.is_empty() {
+        queue::wake(state);
+    }
+    Ok(events.len())
+}
+
+/// Dispatches until no change is pending.
+pub async fn dispatch_all(state: &AppState) -> Result<usize, StorageError> {
+    let mut total = 0;
+    loop {
+        let n = dispatch_once(state).await?;
+        if n == 0 {
+            return Ok(total);
+        }
+        total += n;
+    }
+}

@@ -1,0 +1,290 @@
+//! Running one claimed job: mark it running, keep its lease alive, do the work of its
+//! kind, then record the outcome in one transaction (sync status, run record, job state,
+//! audit entry), retrying later when the failure is worth retrying.
+
+use super::calls::Calls;
+use super::error::EngineError;
+use super::kinds;
+use super::plan::{PlanCountsView, PlanEntryView};
+use super::queue::{JobActor, JobKind, JobPayload, Trigger};
+use crate::audit::{self, AuditEvent};
+use crate::state::AppState;
+use sluice_domain::backoff::retry_delay;
+use sluice_domain::{ProjectId, RetryPolicy, SyncId};
+use sluice_storage::jobs::{self, JobRow};
+use sluice_storage::runs::{self, RunRow};
+use sluice_storage::syncs::{self, SyncRow};
+use sluice_storage::{StorageError, now_ms};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// What a run did, filled in as it goes so that a failure still records the calls made.
+#[derive(Default)]
+pub struct RunContext {
+    pub calls: Calls,
+    pub plan: Vec<PlanEntryView>,
+    pub counts: PlanCountsView,
+    pub imported: Vec<String>,
+    pub redeploy: Option<serde_json::Value>,
+    pub dependencies: Option<Vec<(String, String)>>,
+    /// Set by the heartbeat when another node took the sync over.
+    pub lost: Arc<AtomicBool>,
+}
+
+impl RunContext {
+    /// Call before every write to Railway or the source.
+    pub fn check_lease(&self) -> Result<(), EngineError> {
+        if self.lost.load(Ordering::SeqCst) { Err(EngineError::LeaseLost) } else { Ok(()) }
+    }
+}
+
+/// A finished run, as broadcast to listeners (tests, the UI's live status).
+#[derive(Clone, Debug)]
+pub struct RunFinished {
+    pub sync_id: String,
+    pub job_id: String,
+    pub kind: JobKind,
+    pub status: String,
+}
+
+fn payload_of(job: &JobRow) -> JobPayload {
+    serde_json::from_str(&job.payload).unwrap_or_else(|_| JobPayload::new(Trigger::Manual, JobActor::platform()))
+}
+
+/// Runs a claimed job to its end. Never panics on a job's failure; storage failures while
+/// recording leave the job's lease to run out, and the job is claimed again.
+pub async fn execute(state: &AppState, job: JobRow) {
+    if let Err(e) = execute_inner(state, &job).await {
+        tracing::error!(job_id = %job.id, sync_id = %job.sync_id, error = %e, "recording a job's outcome failed");
+    }
+}
+
+async fn execute_inner(state: &AppState, job: &JobRow) -> Result<(), StorageError> {
+    let payload = payload_of(job);
+    let Some(kind) = JobKind::parse(&job.kind) else {
+        let mut tx = state.store.write().await?;
+        jobs::finish(&mut tx, &job.id, "failed", Some("unknown job kind")).await?;
+        tx.commit().await?;
+        return Ok(());
+    };
+    let row = {
+        let mut conn = state.store.read().await?;
+        syncs::get(&mut conn, &SyncId::from_trusted(job.sync_id.clone())).await?
+    };
+    let Some(row) = row else {
+        let mut tx = state.store.write().await?;
+        jobs::finish(&mut tx, &job.id, "cancelled", Some("the sync was deleted")).await?;
+        tx.commit().await?;
+        return Ok(());
+    };
+
+    let mut run = RunRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        sync_id: row.id.clone(),
+        project_id: row.project_id.clone(),
+        job_id: job.id.clone(),
+        kind: kind.as_str().to_string(),
+        trigger: payload.trigger.as_str().to_string(),
+        actor_type: payload.actor.kind.clone(),
+        actor_id: payload.actor.id.clone(),
+        actor_name: payload.actor.name.clone(),
+        attempt: job.attempts,
+        node: state.node_id.clone(),
+        status: "running".to_string(),
+        started_at: now_ms(),
+        finished_at: None,
+        plan: "[]".to_string(),
+        counts: "{}".to_string(),
+        railway_calls: "[]".to_string(),
+        redeploy: None,
+        error: None,
+        next_attempt_at: None,
+    };
+    {
+        let mut tx = state.store.write().await?;
+        syncs::set_status(&mut tx, &row.id(), kind.lifecycle(), "running").await?;
+        runs::insert(&mut tx, &run).await?;
+        tx.commit().await?;
+    }
+    state.notify_sync_changed(&row.id);
+
+    let mut ctx = RunContext::default();
+    let heartbeat = spawn_heartbeat(state.clone(), job.clone(), ctx.lost.clone());
+    let result = match kind {
+        JobKind::Sync => kinds::sync(state, &row, &mut ctx).await,
+        JobKind::Import => kinds::import(state, &row, &payload, &mut ctx).await,
+        JobKind::Remove => kinds::remove(state, &row, &mut ctx).await,
+    };
+    heartbeat.abort();
+
+    run.finished_at = Some(now_ms());
+    run.plan = serde_json::to_string(&ctx.plan).unwrap_or_else(|_| "[]".into());
+    run.counts = serde_json::json!({
+        "create": ctx.counts.create, "update": ctx.counts.update, "delete": ctx.counts.delete,
+        "unchanged": ctx.counts.unchanged, "skipped": ctx.counts.skipped, "imported": ctx.imported.len(),
+    })
+    .to_string();
+    run.railway_calls = ctx.calls.to_json();
+    run.redeploy = ctx.redeploy.as_ref().map(|r| r.to_string());
+
+    match result {
+        Ok(()) => record_success(state, job, &row, kind, &payload, &mut run, &ctx).await?,
+        Err(EngineError::LeaseLost) => {
+            run.status = "abandoned".to_string();
+            run.error = Some(EngineError::LeaseLost.to_string());
+            let mut tx = state.store.write().await?;
+            runs::finish(&mut tx, &run).await?;
+            tx.commit().await?;
+        }
+        Err(err) => record_failure(state, job, &row, kind, &payload, &mut run, &ctx, err).await?,
+    }
+    state.notify_sync_changed(&row.id);
+    let _ = state.signals.runs.send(RunFinished {
+        sync_id: row.id.clone(),
+        job_id: job.id.clone(),
+        kind,
+        status: run.status.clone(),
+    });
+    Ok(())
+}
+
+fn spawn_heartbeat(state: AppState, job: JobRow, lost: Arc<AtomicBool>) -> tokio::task::JoinHandle<()> {
+    let lease = state.settings.engine.lease;
+    tokio::spawn(async move {
+        let every = (lease / 3).max(Duration::from_millis(50));
+        loop {
+            tokio::time::sleep(every).await;
+            let until = now_ms() + lease.as_millis() as i64;
+            let renewed = async {
+                let mut tx = state.store.write().await?;
+                let ok = jobs::renew(&mut tx, &job, &state.node_id, until).await?;
+                tx.commit().await?;
+                Ok::<bool, StorageError>(ok)
+            }
+            .await;
+            match renewed {
+                Ok(true) => {}
+                Ok(false) => {
+                    lost.store(true, Ordering::SeqCst);
+                    return;
+                }
+                Err(e) => tracing::warn!(job_id = %job.id, error = %e, "renewing a job lease failed"),
+            }
+        }
+    })
+}
+
+fn audit_action(kind: JobKind) -> &'static str {
+    match kind {
+        JobKind::Sync => "secret-sync-sync-secrets",
+        JobKind::Import => "secret-sync-import-secrets",
+        JobKind::Remove => "secret-sync-remove-secrets",
+    }
+}
+
+fn keys_with(ctx: &RunContext, action: &str) -> Vec<String> {
+    ctx.plan.iter().filter(|e| e.action == action).map(|e| e.key.clone()).collect()
+}
+
+async fn record_success(
+    state: &AppState,
+    job: &JobRow,
+    row: &SyncRow,
+    kind: JobKind,
+    payload: &JobPayload,
+    run: &mut RunRow,
+    ctx: &RunContext,
+) -> Result<(), StorageError> {
+    run.status = "succeeded".to_string();
+    let sync_id = row.id();
+    let mut tx = state.store.write().await?;
+    if let Some(deps) = &ctx.dependencies {
+        syncs::set_dependencies(&mut tx, &sync_id, deps).await?;
+    }
+    let deleted_sync = kind == JobKind::Remove && payload.delete_sync_on_complete;
+    if deleted_sync {
+        syncs::delete(&mut tx, &sync_id).await?;
+    } else {
+        syncs::finish(&mut tx, &sync_id, kind.lifecycle(), &job.id, true, None).await?;
+    }
+    runs::finish(&mut tx, run).await?;
+    jobs::finish(&mut tx, &job.id, "succeeded", None).await?;
+    let event = AuditEvent::new(audit_action(kind))
+        .project(&ProjectId::from_trusted(row.project_id.clone()))
+        .target("secret-sync", row.id.clone())
+        .meta(serde_json::json!({
+            "syncId": row.id, "syncName": row.name, "jobId": job.id, "runId": run.id, "trigger": run.trigger,
+            "status": "succeeded", "attempt": job.attempts,
+            "createdSecretKeys": keys_with(ctx, "create"), "updatedSecretKeys": keys_with(ctx, "update"),
+            "deletedSecretKeys": keys_with(ctx, "delete"), "importedSecretKeys": ctx.imported,
+            "redeployed": ctx.redeploy.is_some(), "railwayCalls": ctx.calls.0.len(),
+        }));
+    record_audit(&mut tx, payload, event).await?;
+    if deleted_sync {
+        let event = AuditEvent::new("delete-secret-sync")
+            .project(&ProjectId::from_trusted(row.project_id.clone()))
+            .target("secret-sync", row.id.clone())
+            .meta(serde_json::json!({"syncId": row.id, "destination": row.destination, "removeSecrets": true}));
+        record_audit(&mut tx, payload, event).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn record_failure(
+    state: &AppState,
+    job: &JobRow,
+    row: &SyncRow,
+    kind: JobKind,
+    payload: &JobPayload,
+    run: &mut RunRow,
+    ctx: &RunContext,
+    err: EngineError,
+) -> Result<(), StorageError> {
+    let message = err.to_string();
+    run.error = Some(message.clone());
+    let sync_id = row.id();
+    let retry = err.is_retryable() && job.attempts < job.max_attempts;
+    let mut tx = state.store.write().await?;
+    if let Some(deps) = &ctx.dependencies {
+        syncs::set_dependencies(&mut tx, &sync_id, deps).await?;
+    }
+    if retry {
+        let policy = RetryPolicy { max_attempts: job.max_attempts as u32, ..state.settings.engine.retry.clone() };
+        let delay = retry_delay(job.attempts as u32, &policy, err.retry_after(), rand::random::<f64>());
+        let next_at = now_ms() + delay.as_millis() as i64;
+        run.status = "retrying".to_string();
+        run.next_attempt_at = Some(next_at);
+        jobs::retry(&mut tx, job, next_at, &message).await?;
+        syncs::set_retrying(&mut tx, &sync_id, job.attempts, next_at, &message).await?;
+    } else {
+        run.status = "failed".to_string();
+        jobs::finish(&mut tx, &job.id, "failed", Some(&message)).await?;
+        syncs::finish(&mut tx, &sync_id, kind.lifecycle(), &job.id, false, Some(&message)).await?;
+    }
+    runs::finish(&mut tx, run).await?;
+    let event = AuditEvent::new(audit_action(kind))
+        .project(&ProjectId::from_trusted(row.project_id.clone()))
+        .target("secret-sync", row.id.clone())
+        .meta(serde_json::json!({
+            "syncId": row.id, "syncName": row.name, "jobId": job.id, "runId": run.id, "trigger": run.trigger,
+            "status": run.status, "attempt": job.attempts, "error": message, "errorClass": err.class(),
+            "nextAttemptAt": run.next_attempt_at.map(crate::wire::iso),
+        }));
+    record_audit(&mut tx, payload, event).await?;
+    tx.commit().await?;
+    if retry {
+        super::queue::wake(state);
+    }
+    Ok(())
+}
+
+async fn record_audit(
+    tx: &mut sluice_storage::Tx,
+    payload: &JobPayload,
+    event: AuditEvent,
+) -> Result<(), StorageError> {
+    audit::record(tx, payload.actor.to_audit(), event).await.map_err(|e| StorageError::Corrupt(e.to_string()))
+}
