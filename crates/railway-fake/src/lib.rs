@@ -1,1 +1,39 @@
-//! The fake Railway server: see README.
+//! A fake Railway GraphQL server, as strict as the real one, for Sluice's tests and for
+//! `sluice server --dev --railway-fake`.
+//!
+//! It validates every request against `schema/railway/railway.graphql` (the file Sluice's
+//! Railway client is compiled against), answers with Railway's envelopes and token rules, keeps
+//! Railway's variable semantics (shared vs service scope, references, sealed values, deploys),
+//! and can rate-limit and inject faults. See the crate README for the contract and the knobs.
+//!
+//! Where to start reading: [`FakeRailway`] (`server.rs`) → `transport.rs` (the request path) →
+//! `graphql/` (parse, validate, execute) → `resolvers/` (root fields) → `state/` (the world).
+
+mod auth;
+mod config;
+mod control;
+mod faults;
+mod graphql;
+mod rate_limit;
+mod resolvers;
+mod seed;
+mod server;
+mod state;
+mod transport;
+mod variables;
+
+pub use config::{
+    DeleteMissing, ExceededBody, FakeConfig, Knobs, NameRule, RateLimit, ResetFormat,
+};
+pub use faults::{Fault, FaultKind};
+pub use graphql::schema::SDL as SCHEMA_SDL;
+pub use seed::{
+    Seed, SeedEnvironment, SeedError, SeedProject, SeedService, SeedToken, SeedUser, SeedVariable,
+    SeedWorkspace, TokenKind,
+};
+pub use server::FakeRailway;
+pub use state::{
+    DeployCause, DeployRecord, DeploymentStatus, FakeState, RequestAuth, RequestRecord,
+    SetVariableError,
+};
+pub use transport::router;

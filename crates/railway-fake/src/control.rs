@@ -1,0 +1,201 @@
+//! The test control surface under `/__fake/` (not part of Railway; no auth). Each route is a
+//! thin wrapper over the same [`FakeState`] method tests call in-process; the README lists the
+//! routes and their JSON.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::config::{ExceededBody, Knobs, RateLimit, ResetFormat};
+use crate::faults::Fault;
+use crate::seed::Seed;
+use crate::state::FakeState;
+
+pub(crate) fn router() -> Router<FakeState> {
+    Router::new()
+        .route("/variables", get(read_variables).post(write_variable))
+        .route("/deploys", get(deploys).delete(clear_deploys))
+        .route("/requests", get(requests).delete(clear_requests))
+        .route("/faults", get(faults).post(inject).delete(clear_faults))
+        .route("/seed", post(seed))
+        .route("/reset", post(reset))
+        .route("/rate-limit", post(rate_limit))
+        .route("/knobs", post(knobs))
+        .route("/config", get(config))
+        .fallback(crate::transport::not_found)
+}
+
+fn bad_request(message: impl std::fmt::Display) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({ "message": message.to_string() })),
+    )
+        .into_response()
+}
+
+fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+    serde_json::from_slice(body).map_err(|e| bad_request(format!("invalid JSON body: {e}")))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ScopeQuery {
+    environment_id: Option<String>,
+    service_id: Option<String>,
+}
+
+async fn read_variables(State(state): State<FakeState>, Query(q): Query<ScopeQuery>) -> Response {
+    let Some(env) = q.environment_id else {
+        return bad_request("environmentId is required");
+    };
+    if !state.lock().world.environments.contains_key(&env) {
+        return bad_request(format!("unknown environment {env}"));
+    }
+    Json(state.variables(&env, q.service_id.as_deref())).into_response()
+}
+
+/// `POST /__fake/variables`: `{"environmentId","serviceId?","name","value","sealed?"}`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct VariableBody {
+    environment_id: String,
+    #[serde(default)]
+    service_id: Option<String>,
+    name: String,
+    value: String,
+    #[serde(default)]
+    sealed: bool,
+}
+
+async fn write_variable(State(state): State<FakeState>, body: Bytes) -> Response {
+    let v: VariableBody = match parse(&body) {
+        Ok(v) => v,
+        Err(response) => return response,
+    };
+    match state.try_set_variable(
+        &v.environment_id,
+        v.service_id.as_deref(),
+        &v.name,
+        &v.value,
+        v.sealed,
+    ) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => bad_request(e),
+    }
+}
+
+async fn deploys(State(state): State<FakeState>) -> Response {
+    Json(state.deploys()).into_response()
+}
+
+async fn clear_deploys(State(state): State<FakeState>) -> StatusCode {
+    state.clear_deploys();
+    StatusCode::NO_CONTENT
+}
+
+async fn requests(State(state): State<FakeState>) -> Response {
+    Json(state.requests()).into_response()
+}
+
+async fn clear_requests(State(state): State<FakeState>) -> StatusCode {
+    state.clear_requests();
+    StatusCode::NO_CONTENT
+}
+
+async fn faults(State(state): State<FakeState>) -> Response {
+    Json(state.pending_faults()).into_response()
+}
+
+async fn inject(State(state): State<FakeState>, body: Bytes) -> Response {
+    match parse::<Fault>(&body) {
+        Ok(fault) => {
+            state.inject(fault);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(response) => response,
+    }
+}
+
+async fn clear_faults(State(state): State<FakeState>) -> StatusCode {
+    state.clear_faults();
+    StatusCode::NO_CONTENT
+}
+
+async fn seed(State(state): State<FakeState>, body: Bytes) -> Response {
+    let seed: Seed = match parse(&body) {
+        Ok(seed) => seed,
+        Err(response) => return response,
+    };
+    match state.try_seed(&seed) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => bad_request(e),
+    }
+}
+
+async fn reset(State(state): State<FakeState>) -> StatusCode {
+    state.reset();
+    StatusCode::NO_CONTENT
+}
+
+/// `POST /__fake/rate-limit`: `{"limit":5,"windowSecs":60,"resetFormat":"iso8601|epochSeconds",
+/// "exceededBody":"json|empty|html"}`, or `{"off":true}` / `null` to turn it off.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RateLimitBody {
+    #[serde(default)]
+    off: bool,
+    limit: Option<u32>,
+    window_secs: Option<u64>,
+    #[serde(default)]
+    reset_format: ResetFormat,
+    #[serde(default)]
+    exceeded_body: ExceededBody,
+}
+
+async fn rate_limit(State(state): State<FakeState>, body: Bytes) -> Response {
+    let parsed: Option<RateLimitBody> = match parse(&body) {
+        Ok(parsed) => parsed,
+        Err(response) => return response,
+    };
+    let limit = match parsed {
+        None | Some(RateLimitBody { off: true, .. }) => None,
+        Some(RateLimitBody {
+            limit: Some(limit),
+            window_secs: Some(window),
+            reset_format,
+            exceeded_body,
+            ..
+        }) => Some(RateLimit {
+            limit,
+            window: Duration::from_secs(window),
+            reset_format,
+            exceeded_body,
+        }),
+        Some(_) => return bad_request("give limit and windowSecs, or off: true"),
+    };
+    state.set_rate_limit(limit);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn knobs(State(state): State<FakeState>, body: Bytes) -> Response {
+    match parse::<Knobs>(&body) {
+        Ok(knobs) => {
+            state.set_knobs(knobs);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(response) => response,
+    }
+}
+
+async fn config(State(state): State<FakeState>) -> Response {
+    Json(state.config()).into_response()
+}

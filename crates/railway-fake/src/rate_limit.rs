@@ -1,0 +1,199 @@
+//! Per-token fixed-window rate limiting (reference §10.6), as a pure bucket table: the caller
+//! passes the current instant, so the window arithmetic is tested without waiting.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderMap, HeaderValue};
+use time::OffsetDateTime;
+
+use crate::config::{RateLimit, ResetFormat};
+use crate::state::iso_millis;
+
+/// Buckets by token value (`""` for requests without a token). Held in memory only.
+#[derive(Debug, Default)]
+pub(crate) struct Limiter {
+    buckets: HashMap<String, Bucket>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    started: Instant,
+    started_wall: OffsetDateTime,
+    used: u32,
+}
+
+/// The state of a token's budget after a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Decision {
+    pub limit: u32,
+    pub remaining: u32,
+    /// When the current window ends.
+    pub reset: OffsetDateTime,
+    /// `Some(seconds)` when the request is refused.
+    pub retry_after: Option<u64>,
+}
+
+/// The clock a decision is made at.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Now {
+    pub instant: Instant,
+    pub wall: OffsetDateTime,
+}
+
+impl Now {
+    pub fn current() -> Self {
+        Self {
+            instant: Instant::now(),
+            wall: OffsetDateTime::now_utc(),
+        }
+    }
+}
+
+impl Limiter {
+    /// Counts one request of `key` and decides whether it may proceed.
+    pub fn check(&mut self, key: &str, rule: &RateLimit, now: Now) -> Decision {
+        let bucket = self.current_bucket(key, rule, now);
+        let refused = bucket.used >= rule.limit;
+        if !refused {
+            bucket.used += 1;
+        }
+        let bucket = *bucket;
+        let ends = bucket.started + rule.window;
+        Decision {
+            limit: rule.limit,
+            remaining: rule.limit.saturating_sub(bucket.used),
+            reset: window_end(&bucket, rule),
+            retry_after: refused.then(|| ceil_secs(ends.saturating_duration_since(now.instant))),
+        }
+    }
+
+    /// The budget of `key` without counting a request.
+    pub fn peek(&mut self, key: &str, rule: &RateLimit, now: Now) -> Decision {
+        let bucket = *self.current_bucket(key, rule, now);
+        Decision {
+            limit: rule.limit,
+            remaining: rule.limit.saturating_sub(bucket.used),
+            reset: window_end(&bucket, rule),
+            retry_after: None,
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.buckets.clear();
+    }
+
+    fn current_bucket(&mut self, key: &str, rule: &RateLimit, now: Now) -> &mut Bucket {
+        let fresh = Bucket {
+            started: now.instant,
+            started_wall: now.wall,
+            used: 0,
+        };
+        let bucket = self.buckets.entry(key.to_owned()).or_insert(fresh);
+        if now.instant >= bucket.started + rule.window {
+            *bucket = fresh;
+        }
+        bucket
+    }
+}
+
+fn window_end(bucket: &Bucket, rule: &RateLimit) -> OffsetDateTime {
+    bucket.started_wall + rule.window
+}
+
+/// Whole seconds, rounded up, at least 1 (a `Retry-After: 0` invites a hot loop).
+fn ceil_secs(d: Duration) -> u64 {
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    secs.max(1)
+}
+
+/// Adds `X-RateLimit-Limit`, `-Remaining`, `-Reset` (and `Retry-After` when refused).
+pub(crate) fn write_headers(headers: &mut HeaderMap, decision: &Decision, format: ResetFormat) {
+    let reset = match format {
+        ResetFormat::Iso8601 => iso_millis(decision.reset),
+        ResetFormat::EpochSeconds => decision.reset.unix_timestamp().to_string(),
+    };
+    let pairs = [
+        ("x-ratelimit-limit", decision.limit.to_string()),
+        ("x-ratelimit-remaining", decision.remaining.to_string()),
+        ("x-ratelimit-reset", reset),
+    ];
+    for (name, value) in pairs {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
+    if let Some(secs) = decision.retry_after {
+        headers.insert("retry-after", HeaderValue::from(secs));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(start: Now, secs: f64) -> Now {
+        let d = Duration::from_secs_f64(secs);
+        Now {
+            instant: start.instant + d,
+            wall: start.wall + d,
+        }
+    }
+
+    #[test]
+    fn fixed_window_per_token() {
+        let rule = RateLimit::new(2, Duration::from_secs(60));
+        let mut limiter = Limiter::default();
+        let t0 = Now::current();
+
+        let first = limiter.check("a", &rule, t0);
+        assert_eq!((first.remaining, first.retry_after), (1, None));
+        assert_eq!(limiter.check("a", &rule, at(t0, 1.0)).remaining, 0);
+        let refused = limiter.check("a", &rule, at(t0, 10.5));
+        assert_eq!(refused.retry_after, Some(50), "rounded up from 49.5 s");
+        assert_eq!(refused.remaining, 0);
+        assert_eq!(refused.reset, first.reset);
+
+        assert_eq!(
+            limiter.check("b", &rule, at(t0, 11.0)).remaining,
+            1,
+            "own bucket"
+        );
+        let next_window = limiter.check("a", &rule, at(t0, 60.0));
+        assert_eq!((next_window.remaining, next_window.retry_after), (1, None));
+        assert!(next_window.reset > first.reset);
+    }
+
+    #[test]
+    fn peek_does_not_count() {
+        let rule = RateLimit::new(3, Duration::from_secs(10));
+        let mut limiter = Limiter::default();
+        let t0 = Now::current();
+        assert_eq!(limiter.peek("a", &rule, t0).remaining, 3);
+        assert_eq!(limiter.check("a", &rule, t0).remaining, 2);
+        assert_eq!(limiter.peek("a", &rule, t0).remaining, 2);
+    }
+
+    #[test]
+    fn headers_in_both_formats() {
+        let decision = Decision {
+            limit: 5,
+            remaining: 0,
+            reset: time::macros::datetime!(2026-01-01 00:01:00 UTC),
+            retry_after: Some(7),
+        };
+        let mut headers = HeaderMap::new();
+        write_headers(&mut headers, &decision, ResetFormat::Iso8601);
+        assert_eq!(headers["x-ratelimit-reset"], "2026-01-01T00:01:00.000Z");
+        assert_eq!(headers["retry-after"], "7");
+        write_headers(&mut headers, &decision, ResetFormat::EpochSeconds);
+        assert_eq!(headers["x-ratelimit-reset"], "1767225660");
+        assert_eq!(headers["x-ratelimit-limit"], "5");
+    }
+
+    #[test]
+    fn retry_after_is_at_least_one() {
+        assert_eq!(ceil_secs(Duration::ZERO), 1);
+        assert_eq!(ceil_secs(Duration::from_millis(1001)), 2);
+    }
+}

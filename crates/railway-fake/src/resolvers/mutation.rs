@@ -1,0 +1,163 @@
+//! `Mutation` root fields (reference §5 and §10.5): variable writes with their deploy
+//! side effects, and the two redeploys.
+//!
+//! Every write validates all of its input before changing anything, so a refused
+//! `variableCollectionUpsert` leaves the world exactly as it was.
+
+use std::collections::BTreeSet;
+
+use apollo_compiler::resolvers::{FieldError, ResolveInfo, ResolvedValue};
+
+use super::lookup::{
+    accessible_deployment, accessible_environment, service_instance, variable_scope,
+};
+use super::objects::DeploymentObj;
+use super::{Args, Ctx, error, not_authorized};
+use crate::config::DeleteMissing;
+use crate::state::{DeployCause, Scope};
+
+pub(crate) fn resolve<'a>(
+    ctx: &'a Ctx,
+    info: &'a ResolveInfo<'a>,
+) -> Result<ResolvedValue<'a>, FieldError> {
+    let args = Args::of(info);
+    match info.field_name() {
+        "variableUpsert" => variable_upsert(ctx, input(args)?),
+        "variableCollectionUpsert" => collection_upsert(ctx, input(args)?),
+        "variableDelete" => variable_delete(ctx, input(args)?),
+        "serviceInstanceRedeploy" => {
+            let env = accessible_environment(ctx, args.req("environmentId"), None)?;
+            let service = service_instance(ctx, &env, args.req("serviceId"))?;
+            ctx.world_mut()
+                .deploy(&env.id, &service.id, DeployCause::Redeploy);
+            Ok(ResolvedValue::leaf(true))
+        }
+        "deploymentRedeploy" => {
+            let previous = accessible_deployment(ctx, args.req("id"))?;
+            if previous.snapshot_id.is_none() {
+                return Err(error("Cannot redeploy without a snapshot"));
+            }
+            let env = accessible_environment(ctx, &previous.environment_id, None)?;
+            service_instance(ctx, &env, &previous.service_id)?;
+            let deployment = ctx.world_mut().deploy(
+                &env.id,
+                &previous.service_id,
+                DeployCause::DeploymentRedeploy,
+            );
+            Ok(ResolvedValue::object(DeploymentObj { ctx, deployment }))
+        }
+        _ => Err(error(format!(
+            "Cannot resolve field \"{}\" on type \"Mutation\"",
+            info.field_name()
+        ))),
+    }
+}
+
+fn input<'a>(args: Args<'a>) -> Result<Args<'a>, FieldError> {
+    args.map("input")
+        .map(Args::object)
+        .ok_or_else(not_authorized)
+}
+
+fn target(ctx: &Ctx, input: Args<'_>) -> Result<Scope, FieldError> {
+    variable_scope(
+        ctx,
+        input.req("projectId"),
+        input.req("environmentId"),
+        input.str("serviceId"),
+    )
+}
+
+/// The name and value checks of the configured knobs; the message names the variable.
+fn check_entry(ctx: &Ctx, name: &str, value: &str) -> Result<(), FieldError> {
+    if name.is_empty() {
+        return Err(error("Variable name cannot be empty"));
+    }
+    if !ctx.knobs.name_rule.accepts(name) {
+        return Err(error(format!("Invalid variable name \"{name}\"")));
+    }
+    if let Some(max) = ctx.knobs.max_value_bytes
+        && value.len() > max
+    {
+        return Err(error(format!(
+            "Value of variable \"{name}\" is too large (maximum {max} bytes)"
+        )));
+    }
+    Ok(())
+}
+
+/// Records the deploys a change of `names` in `scope` triggers: the service itself, or for
+/// shared variables every service instance whose variables reference one of them.
+fn deploy_affected(ctx: &Ctx, scope: &Scope, names: &BTreeSet<String>, cause: DeployCause) {
+    let mut world = ctx.world_mut();
+    let services = match &scope.1 {
+        Some(service_id) => vec![service_id.clone()],
+        None => world.services_referencing_shared(&scope.0, names),
+    };
+    for service_id in services {
+        world.deploy(&scope.0, &service_id, cause);
+    }
+}
+
+fn variable_upsert<'a>(ctx: &'a Ctx, input: Args<'_>) -> Result<ResolvedValue<'a>, FieldError> {
+    let scope = target(ctx, input)?;
+    let (name, value) = (input.req("name"), input.req("value"));
+    check_entry(ctx, name, value)?;
+    ctx.world_mut().put_variable(&scope, name, value, None);
+    if input.bool("skipDeploys") != Some(true) {
+        let names = BTreeSet::from([name.to_owned()]);
+        deploy_affected(ctx, &scope, &names, DeployCause::VariableUpsert);
+    }
+    Ok(ResolvedValue::leaf(true))
+}
+
+fn collection_upsert<'a>(ctx: &'a Ctx, input: Args<'_>) -> Result<ResolvedValue<'a>, FieldError> {
+    let scope = target(ctx, input)?;
+    let Some(variables) = input.map("variables") else {
+        return Err(error(
+            "Variables must be an object of names to string values",
+        ));
+    };
+    let mut entries = Vec::with_capacity(variables.len());
+    for (name, value) in variables {
+        let name = name.as_str();
+        let Some(value) = value.as_str() else {
+            return Err(error(format!(
+                "Value of variable \"{name}\" must be a string"
+            )));
+        };
+        check_entry(ctx, name, value)?;
+        entries.push((name, value));
+    }
+    let mut changed: BTreeSet<String> = entries.iter().map(|(n, _)| (*n).to_owned()).collect();
+    {
+        let mut world = ctx.world_mut();
+        if input.bool("replace") == Some(true) {
+            changed.extend(world.clear_scope(&scope));
+        }
+        for (name, value) in entries {
+            world.put_variable(&scope, name, value, None);
+        }
+    }
+    if input.bool("skipDeploys") != Some(true) {
+        deploy_affected(ctx, &scope, &changed, DeployCause::VariableCollectionUpsert);
+    }
+    Ok(ResolvedValue::leaf(true))
+}
+
+fn variable_delete<'a>(ctx: &'a Ctx, input: Args<'_>) -> Result<ResolvedValue<'a>, FieldError> {
+    let scope = target(ctx, input)?;
+    let name = input.req("name");
+    let existed = ctx.world_mut().remove_variable(&scope, name);
+    if !existed {
+        return match ctx.knobs.delete_missing {
+            DeleteMissing::ReturnTrue => Ok(ResolvedValue::leaf(true)),
+            DeleteMissing::Error => Err(error(format!("Variable \"{name}\" not found"))),
+        };
+    }
+    if ctx.knobs.delete_triggers_deploy {
+        let names = BTreeSet::from([name.to_owned()]);
+        deploy_affected(ctx, &scope, &names, DeployCause::VariableDelete);
+    }
+    Ok(ResolvedValue::leaf(true))
+}

@@ -1,0 +1,154 @@
+//! [`FakeRailway`]: a running fake on a local port, stopped when dropped, with the in-process
+//! test API of [`FakeState`].
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::{FakeConfig, RateLimit};
+use crate::faults::Fault;
+use crate::seed::Seed;
+use crate::state::{DeployRecord, FakeState, RequestRecord};
+
+/// A fake Railway server running in the background of the current tokio runtime.
+pub struct FakeRailway {
+    state: FakeState,
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl FakeRailway {
+    /// Serves `seed` on `127.0.0.1` at a free port, with the default (permissive) config.
+    pub async fn start(seed: Seed) -> anyhow::Result<FakeRailway> {
+        Self::start_with(FakeConfig::default(), seed).await
+    }
+
+    /// Serves `seed` on `127.0.0.1` at a free port.
+    pub async fn start_with(config: FakeConfig, seed: Seed) -> anyhow::Result<FakeRailway> {
+        Self::bind(
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            config,
+            seed,
+        )
+        .await
+    }
+
+    /// Serves `seed` on `addr` (port 0 picks a free port).
+    pub async fn bind(
+        addr: SocketAddr,
+        config: FakeConfig,
+        seed: Seed,
+    ) -> anyhow::Result<FakeRailway> {
+        let state = FakeState::new(config, seed)?;
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let app = crate::transport::router(state.clone());
+        let task = tokio::spawn(async move {
+            let serving = axum::serve(listener, app).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(e) = serving.await {
+                tracing::error!(error = %e, "fake Railway server stopped");
+            }
+        });
+        Ok(FakeRailway {
+            state,
+            addr,
+            shutdown: Some(shutdown),
+            task,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT` (a wildcard bind address is reported as loopback).
+    pub fn base_url(&self) -> String {
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        }
+        format!("http://{addr}")
+    }
+
+    /// `base_url() + "/graphql/v2"`.
+    pub fn graphql_url(&self) -> String {
+        format!("{}/graphql/v2", self.base_url())
+    }
+
+    /// The socket the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The state handle (cloneable; outlives nothing: the server stops when this is dropped).
+    pub fn state(&self) -> &FakeState {
+        &self.state
+    }
+
+    /// See [`FakeState::variables`].
+    pub fn variables(
+        &self,
+        environment_id: &str,
+        service_id: Option<&str>,
+    ) -> BTreeMap<String, Option<String>> {
+        self.state.variables(environment_id, service_id)
+    }
+
+    /// See [`FakeState::set_variable`].
+    pub fn set_variable(
+        &self,
+        environment_id: &str,
+        service_id: Option<&str>,
+        name: &str,
+        value: &str,
+        sealed: bool,
+    ) {
+        self.state
+            .set_variable(environment_id, service_id, name, value, sealed);
+    }
+
+    pub fn deploys(&self) -> Vec<DeployRecord> {
+        self.state.deploys()
+    }
+
+    pub fn clear_deploys(&self) {
+        self.state.clear_deploys();
+    }
+
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.state.requests()
+    }
+
+    pub fn clear_requests(&self) {
+        self.state.clear_requests();
+    }
+
+    pub fn inject(&self, fault: Fault) {
+        self.state.inject(fault);
+    }
+
+    pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
+        self.state.set_rate_limit(limit);
+    }
+
+    /// See [`FakeState::seed`].
+    pub fn seed(&self, seed: Seed) {
+        self.state.seed(seed);
+    }
+
+    pub fn reset(&self) {
+        self.state.reset();
+    }
+}
+
+impl Drop for FakeRailway {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        // Open keep-alive connections would hold a graceful shutdown open; stop accepting now.
+        self.task.abort();
+    }
+}

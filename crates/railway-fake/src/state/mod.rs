@@ -1,0 +1,220 @@
+//! The fake's state: the Railway world, the logs, the fault queue, the rate-limit buckets and the
+//! configuration, all behind one mutex, and [`FakeState`], the cloneable handle with the
+//! in-process test API (the `/__fake/` routes call the same methods).
+//!
+//! Start reading at [`FakeState`]; records are in `model`, seeding in `world`, variable reads
+//! in `render`.
+
+mod model;
+mod render;
+mod world;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use parking_lot::{Mutex, MutexGuard};
+
+pub use model::{DeployCause, DeployRecord, DeploymentStatus, RequestAuth, RequestRecord};
+pub(crate) use model::{
+    Deployment, Environment, Project, Service, ServiceInstance, Token, User, Workspace, iso_millis,
+};
+pub(crate) use render::VariableMap;
+pub(crate) use world::{Scope, World};
+
+use crate::config::{FakeConfig, Knobs, RateLimit};
+use crate::faults::{Fault, FaultQueue};
+use crate::rate_limit::Limiter;
+use crate::seed::{Seed, SeedError};
+
+/// Everything mutable, guarded together so one request sees one consistent world.
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub world: World,
+    pub config: FakeConfig,
+    pub limiter: Limiter,
+    pub faults: FaultQueue,
+    pub requests: Vec<RequestRecord>,
+    startup: (FakeConfig, Seed),
+}
+
+/// A handle on a fake's state: cheap to clone, shared by the HTTP routes and the test API.
+#[derive(Clone, Debug)]
+pub struct FakeState {
+    inner: Arc<Mutex<Inner>>,
+}
+
+/// Why a direct variable write was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SetVariableError {
+    #[error("unknown environment {0}")]
+    UnknownEnvironment(String),
+    #[error("service {service} does not exist in environment {environment}")]
+    UnknownServiceInstance {
+        environment: String,
+        service: String,
+    },
+    #[error("a variable name cannot be empty")]
+    EmptyName,
+}
+
+impl FakeState {
+    /// A state holding `seed`, configured by `config`; `reset` returns to exactly this.
+    pub fn new(config: FakeConfig, seed: Seed) -> Result<Self, SeedError> {
+        let mut world = World::default();
+        world.apply_seed(&seed)?;
+        Ok(Self {
+            inner: Arc::new(Mutex::new(Inner {
+                world,
+                config: config.clone(),
+                limiter: Limiter::default(),
+                faults: FaultQueue::default(),
+                requests: Vec::new(),
+                startup: (config, seed),
+            })),
+        })
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock()
+    }
+
+    /// The stored variables of a scope (`service_id: None` = shared), sealed values as `None`.
+    pub fn variables(
+        &self,
+        environment_id: &str,
+        service_id: Option<&str>,
+    ) -> BTreeMap<String, Option<String>> {
+        let scope = (environment_id.to_owned(), service_id.map(str::to_owned));
+        self.lock().world.unrendered(&scope)
+    }
+
+    /// Sets a variable directly, as a user editing Railway by hand would: no deploy, no
+    /// validation beyond a non-empty name.
+    pub fn try_set_variable(
+        &self,
+        environment_id: &str,
+        service_id: Option<&str>,
+        name: &str,
+        value: &str,
+        sealed: bool,
+    ) -> Result<(), SetVariableError> {
+        if name.is_empty() {
+            return Err(SetVariableError::EmptyName);
+        }
+        let mut inner = self.lock();
+        let world = &mut inner.world;
+        if !world.environments.contains_key(environment_id) {
+            return Err(SetVariableError::UnknownEnvironment(
+                environment_id.to_owned(),
+            ));
+        }
+        if let Some(service) = service_id {
+            let key = (environment_id.to_owned(), service.to_owned());
+            if !world.instances.contains_key(&key) {
+                return Err(SetVariableError::UnknownServiceInstance {
+                    environment: environment_id.to_owned(),
+                    service: service.to_owned(),
+                });
+            }
+        }
+        let scope = (environment_id.to_owned(), service_id.map(str::to_owned));
+        world.put_variable(&scope, name, value, Some(sealed));
+        Ok(())
+    }
+
+    /// [`Self::try_set_variable`] for tests.
+    ///
+    /// # Panics
+    /// If the environment or service instance does not exist or the name is empty.
+    pub fn set_variable(
+        &self,
+        environment_id: &str,
+        service_id: Option<&str>,
+        name: &str,
+        value: &str,
+        sealed: bool,
+    ) {
+        if let Err(e) = self.try_set_variable(environment_id, service_id, name, value, sealed) {
+            panic!("set_variable({name}): {e}");
+        }
+    }
+
+    /// Every deploy triggered since the start or the last `clear_deploys`.
+    pub fn deploys(&self) -> Vec<DeployRecord> {
+        self.lock().world.deploy_log.clone()
+    }
+
+    pub fn clear_deploys(&self) {
+        self.lock().world.deploy_log.clear();
+    }
+
+    /// Every request to `/graphql/v2` since the start or the last `clear_requests`.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.lock().requests.clone()
+    }
+
+    pub fn clear_requests(&self) {
+        self.lock().requests.clear();
+    }
+
+    /// Queues a fault.
+    pub fn inject(&self, fault: Fault) {
+        self.lock().faults.push(fault);
+    }
+
+    /// Faults still waiting for a request.
+    pub fn pending_faults(&self) -> Vec<Fault> {
+        self.lock().faults.pending()
+    }
+
+    pub fn clear_faults(&self) {
+        self.lock().faults.clear();
+    }
+
+    /// Turns rate limiting on (`Some`) or off (`None`); buckets start afresh.
+    pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
+        let mut inner = self.lock();
+        inner.config.rate_limit = limit;
+        inner.limiter.clear();
+    }
+
+    /// Replaces the behaviour knobs.
+    pub fn set_knobs(&self, knobs: Knobs) {
+        self.lock().config.knobs = knobs;
+    }
+
+    /// The current configuration.
+    pub fn config(&self) -> FakeConfig {
+        self.lock().config.clone()
+    }
+
+    /// Merges a seed into the state (records with a known id are updated).
+    pub fn try_seed(&self, seed: &Seed) -> Result<(), SeedError> {
+        self.lock().world.apply_seed(seed)
+    }
+
+    /// [`Self::try_seed`] for tests.
+    ///
+    /// # Panics
+    /// If the seed is invalid or refers to records that do not exist.
+    pub fn seed(&self, seed: Seed) {
+        if let Err(e) = self.try_seed(&seed) {
+            panic!("seed: {e}");
+        }
+    }
+
+    /// Back to the startup seed and configuration; logs, faults and buckets emptied.
+    pub fn reset(&self) {
+        let mut inner = self.lock();
+        let (config, seed) = inner.startup.clone();
+        let mut world = World::default();
+        // The startup seed was applied once already, so it applies again.
+        if world.apply_seed(&seed).is_ok() {
+            inner.world = world;
+        }
+        inner.config = config;
+        inner.limiter.clear();
+        inner.faults.clear();
+        inner.requests.clear();
+    }
+}
