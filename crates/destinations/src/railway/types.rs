@@ -53,6 +53,16 @@ impl RailwayTarget {
     }
 }
 
+impl From<&sluice_domain::RailwayDestination> for RailwayTarget {
+    fn from(d: &sluice_domain::RailwayDestination) -> Self {
+        Self {
+            project_id: d.project_id().to_owned(),
+            environment_id: d.environment_id().to_owned(),
+            service_id: d.service_id().map(str::to_owned),
+        }
+    }
+}
+
 /// One project as the destination picker offers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RailwayProject {

@@ -19,9 +19,11 @@
 //!      in progress — a silent rollback. We report it instead.
 //!    - never live or gone (`FAILED`, `SKIPPED`, `REMOVING`, `REMOVED`, unknown
 //!      statuses): skip; the deployment that is actually running is further down.
-//!    - `SUCCESS`, `CRASHED`, `SLEEPING`: redeploy this one (`deploymentRedeploy(id)`),
-//!      which starts the running code again with the current variables.
-//! 4. None found in the last 10, or Railway answers `Cannot redeploy without a
+//!    - `SUCCESS`, `CRASHED`, `SLEEPING`: this is the deployment that is running (or
+//!      last ran). If Railway says `canRedeploy`, redeploy it (`deploymentRedeploy(id)`),
+//!      which starts the same code again with the current variables; if not (no
+//!      snapshot), stop — going further back would be a rollback too.
+//! 4. None found in the last 10, or Railway still answers `Cannot redeploy without a
 //!    snapshot`: nothing to redeploy. Both are successes — the variables are saved and
 //!    the next deploy picks them up.
 //!
@@ -56,6 +58,14 @@ pub(crate) struct RedeployDeployment;
 
 use recent_deployments::DeploymentStatus;
 
+/// One recent deployment as the decision sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RecentDeployment {
+    pub id: String,
+    pub status: DeploymentStatus,
+    pub can_redeploy: bool,
+}
+
 /// What to do with the list of recent deployments (newest first).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum RedeployPlan {
@@ -64,17 +74,31 @@ pub(crate) enum RedeployPlan {
 }
 
 /// The pure decision of step 3 above.
-pub(crate) fn plan_redeploy(recent: &[(String, DeploymentStatus)]) -> RedeployPlan {
+pub(crate) fn plan_redeploy(recent: &[RecentDeployment]) -> RedeployPlan {
     if recent.is_empty() {
         return RedeployPlan::Nothing {
             reason: "the service has no deployments in this environment yet".to_owned(),
         };
     }
-    for (id, status) in recent {
+    for RecentDeployment {
+        id,
+        status,
+        can_redeploy,
+    } in recent
+    {
         match status {
             DeploymentStatus::SUCCESS | DeploymentStatus::CRASHED | DeploymentStatus::SLEEPING => {
-                return RedeployPlan::Redeploy {
-                    deployment_id: id.clone(),
+                return if *can_redeploy {
+                    RedeployPlan::Redeploy {
+                        deployment_id: id.clone(),
+                    }
+                } else {
+                    RedeployPlan::Nothing {
+                        reason: format!(
+                            "deployment {id} ({}) cannot be redeployed (Railway has no snapshot of it)",
+                            status_name(status)
+                        ),
+                    }
                 };
             }
             DeploymentStatus::QUEUED
@@ -127,13 +151,17 @@ impl RailwayClient {
             environment_id: target.environment_id.clone(),
             first: RECENT_DEPLOYMENTS,
         };
-        let recent: Vec<(String, DeploymentStatus)> = self
+        let recent: Vec<RecentDeployment> = self
             .query::<RecentDeployments>(creds, vars)
             .await?
             .deployments
             .edges
             .into_iter()
-            .map(|e| (e.node.id, e.node.status))
+            .map(|e| RecentDeployment {
+                id: e.node.id,
+                status: e.node.status,
+                can_redeploy: e.node.can_redeploy,
+            })
             .collect();
 
         let deployment_id = match plan_redeploy(&recent) {
@@ -143,20 +171,29 @@ impl RailwayClient {
             RedeployPlan::Redeploy { deployment_id } => deployment_id,
         };
         let vars = redeploy_deployment::Variables { id: deployment_id };
-        match self
+        let answer = self
             .mutate::<RedeployDeployment>(creds, vars, &Scrub::none())
             .await
+            .map(|data| data.deployment_redeploy.id);
+        settle_redeploy(answer)
+    }
+}
+
+/// `Cannot redeploy without a snapshot` is Railway saying "nothing to redeploy" (cron
+/// services, images never built), not a failure of the sync.
+pub(crate) fn settle_redeploy(
+    answer: Result<String, RailwayError>,
+) -> Result<RedeployOutcome, RailwayError> {
+    match answer {
+        Ok(id) => Ok(RedeployOutcome::Redeployed {
+            deployment_id: Some(id),
+        }),
+        Err(RailwayError::Rejected { message })
+            if message.to_lowercase().contains("without a snapshot") =>
         {
-            Ok(data) => Ok(RedeployOutcome::Redeployed {
-                deployment_id: Some(data.deployment_redeploy.id),
-            }),
-            Err(RailwayError::Rejected { message })
-                if message.to_lowercase().contains("without a snapshot") =>
-            {
-                Ok(RedeployOutcome::NothingToRedeploy { reason: message })
-            }
-            Err(e) => Err(e),
+            Ok(RedeployOutcome::NothingToRedeploy { reason: message })
         }
+        Err(e) => Err(e),
     }
 }
 
@@ -166,9 +203,13 @@ mod tests {
     use DeploymentStatus::*;
 
     fn plan(list: &[(&str, DeploymentStatus)]) -> RedeployPlan {
-        let owned: Vec<(String, DeploymentStatus)> = list
+        let owned: Vec<RecentDeployment> = list
             .iter()
-            .map(|(id, s)| ((*id).to_owned(), s.clone()))
+            .map(|(id, s)| RecentDeployment {
+                id: (*id).to_owned(),
+                status: s.clone(),
+                can_redeploy: !matches!(s, FAILED | SKIPPED),
+            })
             .collect();
         plan_redeploy(&owned)
     }
@@ -227,5 +268,46 @@ mod tests {
             plan(&[("d2", FAILED), ("d1", REMOVED)]),
             RedeployPlan::Nothing { .. }
         ));
+    }
+
+    #[test]
+    fn a_running_deployment_without_snapshot_stops_the_walk() {
+        let recent = [
+            RecentDeployment {
+                id: "d2".into(),
+                status: SUCCESS,
+                can_redeploy: false,
+            },
+            RecentDeployment {
+                id: "d1".into(),
+                status: SUCCESS,
+                can_redeploy: true,
+            },
+        ];
+        let RedeployPlan::Nothing { reason } = plan_redeploy(&recent) else {
+            panic!("expected nothing to redeploy");
+        };
+        assert!(reason.contains("d2"), "{reason}");
+    }
+
+    #[test]
+    fn no_snapshot_answer_is_nothing_to_redeploy() {
+        let refused = Err(RailwayError::Rejected {
+            message: "Cannot redeploy without a snapshot (traceId 1)".into(),
+        });
+        assert!(matches!(
+            settle_redeploy(refused),
+            Ok(RedeployOutcome::NothingToRedeploy { .. })
+        ));
+        let other = Err(RailwayError::Rejected {
+            message: "Deployment is building".into(),
+        });
+        assert!(settle_redeploy(other).is_err());
+        assert_eq!(
+            settle_redeploy(Ok("d9".into())),
+            Ok(RedeployOutcome::Redeployed {
+                deployment_id: Some("d9".into())
+            })
+        );
     }
 }
