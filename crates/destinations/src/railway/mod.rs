@@ -19,7 +19,7 @@ mod api;
 mod auth;
 mod client;
 mod errors;
-pub mod operations;
+mod operations;
 mod rate_limit;
 mod response;
 mod types;
