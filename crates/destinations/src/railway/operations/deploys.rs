@@ -4,10 +4,11 @@
 //! # Choice: `deployments` + `deploymentRedeploy`, not `serviceInstanceRedeploy`
 //!
 //! `serviceInstanceRedeploy(environmentId, serviceId)` is one call, but it returns only
-//! a `Boolean`, does not say *which* deployment it restarted, and fails opaquely when
-//! the latest deployment cannot be redeployed (a build in flight, a cron service with
-//! no snapshot). Infisical went through exactly those failures before settling on
-//! listing recent deployments and redeploying one by id, which is what we do:
+//! a `Boolean`, does not say *which* deployment it restarted, and what it does when the
+//! latest deployment is still building or has no snapshot (cron services) is not
+//! documented. Infisical first redeployed the single latest deployment and failed on
+//! exactly those cases; it now lists recent deployments and redeploys one by id. We do
+//! the same, with one difference (in-flight builds, below):
 //!
 //! 1. Shared-variable target (no service): nothing to redeploy (Railway redeploys the
 //!    services that reference shared variables only when `skipDeploys` is false).
@@ -20,9 +21,10 @@
 //!    - never live or gone (`FAILED`, `SKIPPED`, `REMOVING`, `REMOVED`, unknown
 //!      statuses): skip; the deployment that is actually running is further down.
 //!    - `SUCCESS`, `CRASHED`, `SLEEPING`: this is the deployment that is running (or
-//!      last ran). If Railway says `canRedeploy`, redeploy it (`deploymentRedeploy(id)`),
-//!      which starts the same code again with the current variables; if not (no
-//!      snapshot), stop — going further back would be a rollback too.
+//!      last ran). If Railway says `canRedeploy`, redeploy it (`deploymentRedeploy(id)`:
+//!      the same build started again, picking up the current variables — the behaviour
+//!      Infisical relies on); if not (no snapshot), stop — going further back would be
+//!      a rollback too.
 //! 4. None found in the last 10, or Railway still answers `Cannot redeploy without a
 //!    snapshot`: nothing to redeploy. Both are successes — the variables are saved and
 //!    the next deploy picks them up.
