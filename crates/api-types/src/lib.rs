@@ -3,4 +3,10 @@
 //! follow Infisical's API (camelCase), because Infisical's clients speak to us.
 
 pub mod admin;
+pub mod audit_logs;
 pub mod auth;
+pub mod connections;
+pub mod identities;
+pub mod orgs;
+pub mod projects;
+pub mod syncs;

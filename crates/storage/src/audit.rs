@@ -48,12 +48,15 @@ pub async fn insert(conn: &mut Conn, row: &AuditRow) -> Result<()> {
 /// Filters for reading the log; newest first.
 #[derive(Clone, Debug, Default)]
 pub struct AuditQuery {
-    pub action: Option<String>,
+    /// Any of these actions (all when empty).
+    pub actions: Vec<String>,
+    pub actor_type: Option<String>,
     pub actor_id: Option<String>,
     pub target_id: Option<String>,
     pub start_ms: Option<i64>,
     pub end_ms: Option<i64>,
     pub offset: i64,
+    /// At most this many (100 when 0).
     pub limit: i64,
 }
 
@@ -65,22 +68,40 @@ pub async fn list_for_org(conn: &mut Conn, org: &OrgId, q: &AuditQuery) -> Resul
     list(conn, "org_id", org.as_str(), q).await
 }
 
+/// Builds the query from the filters that are set, so no parameter is ever an untyped
+/// NULL (PostgreSQL cannot infer the type of `$n IS NULL`).
 async fn list(conn: &mut Conn, col: &str, id: &str, q: &AuditQuery) -> Result<Vec<AuditRow>> {
-    let sql = format!(
-        "SELECT * FROM audit_log WHERE {col} = $1
-           AND ($2 IS NULL OR action = $2) AND ($3 IS NULL OR actor_id = $3) AND ($4 IS NULL OR target_id = $4)
-           AND ($5 IS NULL OR created_at >= $5) AND ($6 IS NULL OR created_at <= $6)
-         ORDER BY created_at DESC, id DESC LIMIT $7 OFFSET $8"
-    );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .bind(&q.action)
-        .bind(&q.actor_id)
-        .bind(&q.target_id)
-        .bind(q.start_ms)
-        .bind(q.end_ms)
-        .bind(if q.limit <= 0 { 100 } else { q.limit })
-        .bind(q.offset.max(0))
-        .fetch_all(conn)
-        .await?)
+    let mut sql = format!("SELECT * FROM audit_log WHERE {col} = $1");
+    let mut texts: Vec<&str> = Vec::new();
+    let mut next = 2;
+    if !q.actions.is_empty() {
+        let marks: Vec<String> = (0..q.actions.len()).map(|i| format!("${}", next + i)).collect();
+        sql.push_str(&format!(" AND action IN ({})", marks.join(", ")));
+        next += q.actions.len();
+        texts.extend(q.actions.iter().map(String::as_str));
+    }
+    for (column, value) in [("actor_type", &q.actor_type), ("actor_id", &q.actor_id), ("target_id", &q.target_id)] {
+        if let Some(v) = value {
+            sql.push_str(&format!(" AND {column} = ${next}"));
+            next += 1;
+            texts.push(v);
+        }
+    }
+    let mut times = Vec::new();
+    for (op, value) in [(">=", q.start_ms), ("<=", q.end_ms)] {
+        if let Some(v) = value {
+            sql.push_str(&format!(" AND created_at {op} ${next}"));
+            next += 1;
+            times.push(v);
+        }
+    }
+    sql.push_str(&format!(" ORDER BY created_at DESC, id DESC LIMIT ${} OFFSET ${}", next, next + 1));
+    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id);
+    for t in texts {
+        query = query.bind(t);
+    }
+    for t in times {
+        query = query.bind(t);
+    }
+    Ok(query.bind(if q.limit <= 0 { 100 } else { q.limit }).bind(q.offset.max(0)).fetch_all(conn).await?)
 }

@@ -83,3 +83,13 @@ pub async fn next_position(conn: &mut Conn, project: &ProjectId) -> Result<i64> 
         .await?;
     Ok(max.unwrap_or(0) + 1)
 }
+
+/// Moves an environment to another place in its project's order.
+pub async fn set_position(conn: &mut Conn, id: &EnvironmentId, position: i64) -> Result<bool> {
+    let done = sqlx::query("UPDATE environments SET position = $1 WHERE id = $2")
+        .bind(position)
+        .bind(id.as_str())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -206,3 +206,11 @@ pub async fn use_client_secret(conn: &mut Conn, id: &str) -> Result<bool> {
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Deletes every client secret of an identity (when its universal auth is removed, so a
+/// later re-attachment starts without old secrets).
+pub async fn delete_client_secrets_for(conn: &mut Conn, identity: &IdentityId) -> Result<u64> {
+    let done =
+        sqlx::query("DELETE FROM client_secrets WHERE identity_id = $1").bind(identity.as_str()).execute(conn).await?;
+    Ok(done.rows_affected())
+}

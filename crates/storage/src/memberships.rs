@@ -160,3 +160,111 @@ pub async fn list_project_members(conn: &mut Conn, project: &ProjectId) -> Resul
     .fetch_all(conn)
     .await?)
 }
+
+/// A principal's membership row in an organization.
+pub async fn org_membership(conn: &mut Conn, org: &OrgId, who: &Principal) -> Result<Option<MembershipRow>> {
+    let (col, id) = who.column();
+    let sql = format!(
+        "SELECT id, user_id, identity_id, role, created_at, updated_at FROM org_memberships WHERE org_id = $1 AND {col} = $2"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(org.as_str()).bind(id).fetch_optional(conn).await?)
+}
+
+/// An organization membership by its id, within that organization.
+pub async fn org_membership_by_id(conn: &mut Conn, org: &OrgId, id: &str) -> Result<Option<MembershipRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, user_id, identity_id, role, created_at, updated_at FROM org_memberships WHERE org_id = $1 AND id = $2",
+    )
+    .bind(org.as_str())
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Number of admins of an organization (users and identities).
+pub async fn count_org_admins(conn: &mut Conn, org: &OrgId) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM org_memberships WHERE org_id = $1 AND role = 'admin'")
+        .bind(org.as_str())
+        .fetch_one(conn)
+        .await?)
+}
+
+/// A membership joined with the identity it belongs to. `client_id` is set when the
+/// identity has universal auth.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct IdentityMemberRow {
+    pub id: String,
+    pub role: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub identity_id: String,
+    pub name: String,
+    pub client_id: Option<String>,
+}
+
+/// A membership joined with the user it belongs to.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UserMemberRow {
+    pub id: String,
+    pub role: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub user_id: String,
+    pub email: String,
+    pub username: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub super_admin: bool,
+}
+
+const IDENTITY_MEMBER_COLUMNS: &str = "m.id, m.role, m.created_at, m.updated_at, i.id AS identity_id, i.name, ua.client_id";
+const USER_MEMBER_COLUMNS: &str = "m.id, m.role, m.created_at, m.updated_at, u.id AS user_id, u.email, u.username, \
+     u.first_name, u.last_name, u.super_admin";
+
+/// Identities of an organization with their organization role, by name.
+pub async fn list_org_identities(conn: &mut Conn, org: &OrgId) -> Result<Vec<IdentityMemberRow>> {
+    let sql = format!(
+        "SELECT {IDENTITY_MEMBER_COLUMNS} FROM org_memberships m JOIN identities i ON i.id = m.identity_id
+         LEFT JOIN universal_auths ua ON ua.identity_id = i.id WHERE m.org_id = $1 ORDER BY i.name, i.id"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(org.as_str()).fetch_all(conn).await?)
+}
+
+/// Users of an organization with their organization role, by email.
+pub async fn list_org_users(conn: &mut Conn, org: &OrgId) -> Result<Vec<UserMemberRow>> {
+    let sql = format!(
+        "SELECT {USER_MEMBER_COLUMNS} FROM org_memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.org_id = $1 ORDER BY u.email"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(org.as_str()).fetch_all(conn).await?)
+}
+
+/// Identities that are members of a project, in the order they were added.
+pub async fn list_project_identities(conn: &mut Conn, project: &ProjectId) -> Result<Vec<IdentityMemberRow>> {
+    let sql = format!(
+        "SELECT {IDENTITY_MEMBER_COLUMNS} FROM project_memberships m JOIN identities i ON i.id = m.identity_id
+         LEFT JOIN universal_auths ua ON ua.identity_id = i.id WHERE m.project_id = $1 ORDER BY m.created_at, m.id"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project.as_str()).fetch_all(conn).await?)
+}
+
+/// Users that are members of a project, in the order they were added.
+pub async fn list_project_users(conn: &mut Conn, project: &ProjectId) -> Result<Vec<UserMemberRow>> {
+    let sql = format!(
+        "SELECT {USER_MEMBER_COLUMNS} FROM project_memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.project_id = $1 ORDER BY m.created_at, m.id"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project.as_str()).fetch_all(conn).await?)
+}
+
+/// A project membership by its id, within that project.
+pub async fn project_membership_by_id(conn: &mut Conn, project: &ProjectId, id: &str) -> Result<Option<MembershipRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, user_id, identity_id, role, created_at, updated_at FROM project_memberships
+         WHERE project_id = $1 AND id = $2",
+    )
+    .bind(project.as_str())
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}

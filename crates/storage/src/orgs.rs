@@ -46,3 +46,7 @@ pub async fn list_for_member(conn: &mut Conn, principal: &crate::memberships::Pr
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(conn).await?)
 }
+
+pub async fn get_by_slug(conn: &mut Conn, slug: &str) -> Result<Option<OrgRow>> {
+    Ok(sqlx::query_as("SELECT * FROM organizations WHERE slug = $1").bind(slug).fetch_optional(conn).await?)
+}
