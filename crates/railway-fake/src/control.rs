@@ -42,8 +42,10 @@ fn bad_request(message: impl std::fmt::Display) -> Response {
         .into_response()
 }
 
-fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|e| bad_request(format!("invalid JSON body: {e}")))
+/// A JSON body, or the 400 answer explaining why not.
+fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Box<Response>> {
+    serde_json::from_slice(body)
+        .map_err(|e| Box::new(bad_request(format!("invalid JSON body: {e}"))))
 }
 
 #[derive(Deserialize)]
@@ -79,7 +81,7 @@ struct VariableBody {
 async fn write_variable(State(state): State<FakeState>, body: Bytes) -> Response {
     let v: VariableBody = match parse(&body) {
         Ok(v) => v,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     match state.try_set_variable(
         &v.environment_id,
@@ -121,7 +123,7 @@ async fn inject(State(state): State<FakeState>, body: Bytes) -> Response {
             state.inject(fault);
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(response) => response,
+        Err(response) => *response,
     }
 }
 
@@ -133,7 +135,7 @@ async fn clear_faults(State(state): State<FakeState>) -> StatusCode {
 async fn seed(State(state): State<FakeState>, body: Bytes) -> Response {
     let seed: Seed = match parse(&body) {
         Ok(seed) => seed,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     match state.try_seed(&seed) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
@@ -164,7 +166,7 @@ struct RateLimitBody {
 async fn rate_limit(State(state): State<FakeState>, body: Bytes) -> Response {
     let parsed: Option<RateLimitBody> = match parse(&body) {
         Ok(parsed) => parsed,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let limit = match parsed {
         None | Some(RateLimitBody { off: true, .. }) => None,
@@ -192,7 +194,7 @@ async fn knobs(State(state): State<FakeState>, body: Bytes) -> Response {
             state.set_knobs(knobs);
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(response) => response,
+        Err(response) => *response,
     }
 }
 

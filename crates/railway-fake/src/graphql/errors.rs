@@ -60,7 +60,12 @@ pub(crate) fn execution_body(response: &ExecutionResponse) -> Value {
             .map(|e| {
                 let locations = serde_json::to_value(&e.locations).unwrap_or(Value::Null);
                 let path = serde_json::to_value(&e.path).unwrap_or(Value::Null);
-                field_error(&e.message, locations, path)
+                // apollo-compiler prefixes resolver messages; Railway's are bare.
+                let message = e
+                    .message
+                    .strip_prefix("resolver error: ")
+                    .unwrap_or(&e.message);
+                field_error(message, locations, path)
             })
             .collect();
         body.insert("errors".into(), Value::Array(errors));

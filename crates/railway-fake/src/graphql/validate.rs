@@ -22,7 +22,7 @@ pub(crate) fn diagnostics_to_errors(schema: &Schema, diagnostics: &DiagnosticLis
                 let message = format!("Syntax Error: {}", capitalize(rest));
                 request_error(&message, locations, PARSE_FAILED)
             } else {
-                let message = with_suggestion(schema, &compat.message);
+                let message = with_suggestion(schema, &fix_selection_type(schema, &compat.message));
                 request_error(&message, locations, VALIDATION_FAILED)
             }
         })
@@ -69,6 +69,33 @@ fn with_suggestion(schema: &Schema, message: &str) -> String {
     }
 }
 
+/// apollo-compiler names the parent type in "must have a selection of subfields"; graphql-js
+/// names the field's own type (`Field "me" of type "User!" ...`).
+fn fix_selection_type(schema: &Schema, message: &str) -> String {
+    if !message.contains("must have a selection of subfields") {
+        return message.to_owned();
+    }
+    let quoted = quoted_parts(message);
+    let [field, parent, ..] = quoted.as_slice() else {
+        return message.to_owned();
+    };
+    let ty = match schema.types.get(parent.as_str()) {
+        Some(ExtendedType::Object(def)) => def.fields.get(field.as_str()).map(|f| f.ty.to_string()),
+        Some(ExtendedType::Interface(def)) => {
+            def.fields.get(field.as_str()).map(|f| f.ty.to_string())
+        }
+        _ => None,
+    };
+    match ty {
+        Some(ty) => message.replacen(
+            &format!("of type \"{parent}\""),
+            &format!("of type \"{ty}\""),
+            1,
+        ),
+        None => message.to_owned(),
+    }
+}
+
 /// The `"..."`-quoted parts of a message, in order.
 fn quoted_parts(message: &str) -> Vec<String> {
     message
@@ -108,8 +135,7 @@ mod tests {
         let schema = schema().expect("schema");
         let errors =
             apollo_compiler::ExecutableDocument::parse_and_validate(schema, query, "q.graphql")
-                .err()
-                .expect("invalid");
+                .expect_err("invalid");
         diagnostics_to_errors(schema, &errors.errors)
             .iter()
             .map(|e| e["message"].as_str().unwrap_or_default().to_owned())

@@ -1,0 +1,21 @@
+//! Integration tests of the fake Railway server, over HTTP as a client sees it.
+//!
+//! One binary; each module covers one concern. `support` has the seed's fixed ids and tokens
+//! and one helper per way of talking to the fake.
+
+#![allow(clippy::unwrap_used)]
+
+mod fake {
+    pub mod auth;
+    pub mod binary;
+    pub mod control;
+    pub mod deploys;
+    pub mod faults;
+    pub mod graphql;
+    pub mod mutations;
+    pub mod queries;
+    pub mod rate_limit;
+    pub mod schema_subset;
+    pub mod support;
+    pub mod variables;
+}
