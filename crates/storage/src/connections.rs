@@ -129,3 +129,19 @@ pub async fn delete(conn: &mut Conn, id: &ConnectionId) -> Result<bool> {
     let done = sqlx::query("DELETE FROM app_connections WHERE id = $1").bind(id.as_str()).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Replaces the sealed credentials (a fresh data key with them) and bumps the version.
+pub async fn set_credentials(conn: &mut Conn, id: &ConnectionId, data_key_wrapped: &[u8], ct: &[u8], hash: &str) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE app_connections SET data_key_wrapped = $1, credentials_ct = $2, credentials_hash = $3,
+           version = version + 1, updated_at = $4 WHERE id = $5",
+    )
+    .bind(data_key_wrapped)
+    .bind(ct)
+    .bind(hash)
+    .bind(now_ms())
+    .bind(id.as_str())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

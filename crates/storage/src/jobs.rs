@@ -279,3 +279,17 @@ pub async fn release_node(conn: &mut Conn, owner: &str) -> Result<u64> {
     sqlx::query("UPDATE secret_syncs SET lease_until = 0 WHERE lease_owner = $1").bind(owner).execute(conn).await?;
     Ok(done.rows_affected())
 }
+
+/// Cancels the queued (not running) jobs of a sync, when the sync is deleted.
+pub async fn cancel_queued_for_sync(conn: &mut Conn, sync_id: &str) -> Result<u64> {
+    let now = now_ms();
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'cancelled', last_error = 'the sync was deleted', finished_at = $1, updated_at = $1
+         WHERE sync_id = $2 AND state = 'queued'",
+    )
+    .bind(now)
+    .bind(sync_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -94,3 +94,8 @@ pub async fn list_for_sync(conn: &mut Conn, sync_id: &str, limit: i64, offset: i
         .fetch_all(conn)
         .await?)
 }
+
+/// Number of runs of a sync.
+pub async fn count_for_sync(conn: &mut Conn, sync_id: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sync_runs WHERE sync_id = $1").bind(sync_id).fetch_one(conn).await?)
+}

@@ -4,12 +4,14 @@
 pub mod admin;
 pub mod audit_logs;
 pub mod auth;
+pub mod connections;
 pub mod folders;
 pub mod identities;
 pub mod imports;
 pub mod projects;
 pub mod secrets;
 pub mod status;
+pub mod syncs;
 
 use crate::http::openapi::ApiDoc;
 use crate::state::AppState;
@@ -27,4 +29,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(secrets::router())
         .merge(imports::router())
         .merge(audit_logs::router())
+        .merge(connections::router())
+        .merge(syncs::router())
 }

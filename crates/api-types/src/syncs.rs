@@ -1,0 +1,293 @@
+//! Secret syncs (`/api/v1/secret-syncs`): Railway syncs, their triggers, plan previews
+//! and run history.
+//!
+//! Request bodies are loose (every field optional) so the server can answer each missing
+//! or malformed field with Infisical's own message; the server parses them into domain
+//! types once. Unknown fields are ignored, as Infisical does. The docs' sample body
+//! (`isEnabled`, `syncOptions.autoSyncEnabled`) is accepted alongside the real API's
+//! `isAutoSyncEnabled`.
+
+use crate::connections::nullable;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// One destination Sluice can sync to.
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretSyncOptionOut {
+    pub name: String,
+    pub destination: String,
+    pub connection: String,
+    pub can_import_secrets: bool,
+    pub can_remove_secrets_on_deletion: bool,
+}
+
+/// `GET /api/v1/secret-syncs/options`.
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretSyncOptionsOut {
+    pub secret_sync_options: Vec<SecretSyncOptionOut>,
+}
+
+/// `syncOptions` as sent.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncOptionsIn {
+    /// `overwrite-destination`, `import-prioritize-source` or `import-prioritize-destination`. Required.
+    pub initial_sync_behavior: Option<String>,
+    /// Template with one `{{secretKey}}` and any `{{environment}}`; empty or null means none.
+    pub key_schema: Option<String>,
+    pub disable_secret_deletion: Option<bool>,
+    /// The docs' spelling of `isAutoSyncEnabled` (accepted; must agree with it when both are sent).
+    pub auto_sync_enabled: Option<bool>,
+}
+
+/// `destinationConfig` of a Railway sync as sent.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RailwayDestinationIn {
+    pub project_id: Option<String>,
+    pub project_name: Option<String>,
+    pub environment_id: Option<String>,
+    pub environment_name: Option<String>,
+    /// Absent or empty: the environment's shared variables.
+    pub service_id: Option<String>,
+    pub service_name: Option<String>,
+}
+
+/// `POST /api/v1/secret-syncs/railway` (and the body of `POST .../railway/plan`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RailwaySyncIn {
+    /// Slug, at most 256 characters, unique in the project.
+    pub name: Option<String>,
+    pub project_id: Option<String>,
+    pub description: Option<String>,
+    pub connection_id: Option<String>,
+    /// Source environment slug.
+    pub environment: Option<String>,
+    /// Source folder path.
+    pub secret_path: Option<String>,
+    /// Default true.
+    pub is_auto_sync_enabled: Option<bool>,
+    /// The docs' spelling of `isAutoSyncEnabled`.
+    pub is_enabled: Option<bool>,
+    pub sync_options: Option<SyncOptionsIn>,
+    pub destination_config: Option<RailwayDestinationIn>,
+}
+
+/// `PATCH /api/v1/secret-syncs/railway/{syncId}`. `syncOptions` and `destinationConfig`
+/// replace the stored objects wholesale.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RailwaySyncPatch {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    pub connection_id: Option<String>,
+    pub environment: Option<String>,
+    pub secret_path: Option<String>,
+    pub is_auto_sync_enabled: Option<bool>,
+    pub is_enabled: Option<bool>,
+    pub sync_options: Option<SyncOptionsIn>,
+    pub destination_config: Option<RailwayDestinationIn>,
+}
+
+/// `syncOptions` as returned.
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncOptionsOut {
+    pub initial_sync_behavior: String,
+    /// Mirrors `isAutoSyncEnabled` (the docs' sample shows it here).
+    pub auto_sync_enabled: bool,
+    pub disable_secret_deletion: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_schema: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RailwayDestinationOut {
+    pub project_id: String,
+    pub project_name: String,
+    pub environment_id: String,
+    pub environment_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_name: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+pub struct SyncConnectionOut {
+    pub app: String,
+    pub name: String,
+    pub id: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+pub struct SyncEnvironmentOut {
+    pub slug: String,
+    pub name: String,
+    pub id: String,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+pub struct SyncFolderOut {
+    pub id: String,
+    pub path: String,
+}
+
+/// A secret sync as returned: every field of Infisical's response and of its docs' sample.
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretSyncOut {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// The docs' name for `isAutoSyncEnabled` (same value).
+    pub is_enabled: bool,
+    pub is_auto_sync_enabled: bool,
+    pub version: i64,
+    /// Null once the source folder is deleted.
+    pub folder_id: Option<String>,
+    pub connection_id: String,
+    pub created_at: String,
+    pub updated_at: String,
+    /// `pending`, `running`, `succeeded`, `failed`, or null (never run).
+    pub sync_status: Option<String>,
+    pub last_sync_job_id: Option<String>,
+    pub last_sync_message: Option<String>,
+    pub last_synced_at: Option<String>,
+    /// Attempts of the current sync job so far (0 when none is retrying).
+    pub sync_attempt: i64,
+    /// When a failed sync is tried again, while it waits.
+    pub next_sync_attempt_at: Option<String>,
+    pub import_status: Option<String>,
+    pub last_import_job_id: Option<String>,
+    pub last_import_message: Option<String>,
+    pub last_imported_at: Option<String>,
+    pub remove_status: Option<String>,
+    pub last_remove_job_id: Option<String>,
+    pub last_remove_message: Option<String>,
+    pub last_removed_at: Option<String>,
+    pub sync_options: SyncOptionsOut,
+    pub project_id: String,
+    pub connection: SyncConnectionOut,
+    pub environment: Option<SyncEnvironmentOut>,
+    pub folder: Option<SyncFolderOut>,
+    /// `railway`.
+    pub destination: String,
+    pub destination_config: RailwayDestinationOut,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretSyncResponse {
+    pub secret_sync: SecretSyncOut,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretSyncsResponse {
+    pub secret_syncs: Vec<SecretSyncOut>,
+}
+
+/// `?projectId=`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectQuery {
+    pub project_id: Option<String>,
+}
+
+/// `DELETE ...?removeSecrets=true|false`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteSyncQuery {
+    pub remove_secrets: Option<String>,
+}
+
+/// `POST .../import-secrets?importBehavior=prioritize-source|prioritize-destination`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportQuery {
+    pub import_behavior: Option<String>,
+}
+
+/// `POST /api/v1/secret-syncs/railway/check-destination`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckDestinationIn {
+    #[schema(value_type = Option<Object>)]
+    pub destination_config: Option<Value>,
+    pub connection_id: Option<String>,
+    pub exclude_sync_id: Option<String>,
+    pub project_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckDestinationOut {
+    pub has_duplicate: bool,
+    /// The project of the other sync, only when the caller can access it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_project_id: Option<String>,
+}
+
+/// `?limit=&offset=` of the run history.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+pub struct RunsQuery {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Who started a run.
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+pub struct RunActorOut {
+    /// `user`, `identity` or `platform`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Option<String>,
+    pub name: Option<String>,
+}
+
+/// One run (one attempt of a job): what it did, by key name, never values.
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncRunOut {
+    pub id: String,
+    pub job_id: String,
+    /// `sync`, `import` or `remove`.
+    pub kind: String,
+    /// `create`, `update`, `enable`, `manual`, `secret-change` or `delete`.
+    pub trigger: String,
+    pub actor: RunActorOut,
+    pub attempt: i64,
+    /// `running`, `succeeded`, `failed`, `retrying` or `abandoned`.
+    pub status: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    /// Per key: `{key, sourceKey, action, reason?, detail?}`.
+    #[schema(value_type = Vec<Object>)]
+    pub plan: Value,
+    #[schema(value_type = Object)]
+    pub counts: Value,
+    /// Railway calls made: `{operation, key?, ok, durationMs, error?}`.
+    #[schema(value_type = Vec<Object>)]
+    pub railway_calls: Value,
+    #[schema(value_type = Option<Object>)]
+    pub redeploy: Option<Value>,
+    pub error: Option<String>,
+    pub next_attempt_at: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncRunsOut {
+    pub runs: Vec<SyncRunOut>,
+    pub total_count: i64,
+    pub limit: i64,
+    pub offset: i64,
+}

@@ -1,0 +1,409 @@
+//! App connections: creating (after Railway accepts the token), reading, editing,
+//! deleting, and the destination picker. Tokens are sealed before they are stored and
+//! never leave the server again: responses, audit entries and logs carry the
+//! connection's id, name and method, and `credentialsHash` at most.
+
+use super::access::{self, OrgScope};
+use crate::audit::{self, AuditEvent};
+use crate::auth::Actor;
+use crate::engine::credentials::{self, RailwayCredentials};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::parse_id;
+use crate::state::AppState;
+use serde_json::json;
+use sluice_api_types::connections::{
+    AppConnectionOptionOut, AppConnectionOut, AvailableConnectionOut, ConnectionScopeQuery, NamedOut,
+    RailwayConnectionIn, RailwayConnectionPatch, RailwayCredentialsIn, RailwayProjectOut,
+};
+use sluice_destinations::railway::{RailwayError, Token, TokenKind};
+use sluice_domain::{ConnectionId, OrgId, Slug};
+use sluice_storage::connections::{self, ConnectionRow};
+use sluice_storage::{StorageError, now_ms};
+
+/// Longest connection name.
+pub const NAME_MAX: usize = 64;
+/// Longest description (connections and syncs).
+pub const DESCRIPTION_MAX: usize = 256;
+/// Longest Railway token we accept.
+pub const TOKEN_MAX: usize = 255;
+
+const METHODS: [&str; 3] = ["account-token", "project-token", "team-token"];
+
+pub fn options() -> Vec<AppConnectionOptionOut> {
+    vec![AppConnectionOptionOut {
+        name: "Railway".to_string(),
+        app: "railway".to_string(),
+        methods: METHODS.iter().map(|m| m.to_string()).collect(),
+    }]
+}
+
+/// The sanitised connection.
+pub fn out(row: &ConnectionRow) -> AppConnectionOut {
+    AppConnectionOut {
+        id: row.id.clone(),
+        name: row.name.clone(),
+        description: row.description.clone(),
+        version: row.version,
+        org_id: row.org_id.clone(),
+        project_id: row.project_id.clone(),
+        created_at: crate::wire::iso(row.created_at),
+        updated_at: crate::wire::iso(row.updated_at),
+        is_platform_managed_credentials: false,
+        gateway_id: None,
+        credentials_hash: row.credentials_hash.clone(),
+        app: row.app.clone(),
+        method: row.method.clone(),
+        credentials: json!({}),
+    }
+}
+
+/// Records an audit entry on its own (for reads, which have no transaction of their own).
+pub async fn record_audit(state: &AppState, actor: &Actor, event: AuditEvent) -> ApiResult<()> {
+    let mut tx = state.store.write().await?;
+    audit::record(&mut tx, actor, event).await?;
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(())
+}
+
+/// A trimmed description of at most 256 characters; `field` names it in the error.
+pub fn parse_description(raw: Option<&str>, field: &str) -> ApiResult<Option<String>> {
+    let Some(d) = raw.map(str::trim) else { return Ok(None) };
+    if d.chars().count() > DESCRIPTION_MAX {
+        return Err(ApiError::invalid(field, format!("description must be at most {DESCRIPTION_MAX} characters")));
+    }
+    Ok(Some(d.to_string()))
+}
+
+fn parse_name(raw: Option<&str>) -> ApiResult<Slug> {
+    Slug::parse(raw.unwrap_or(""), "name", NAME_MAX).map_err(|e| ApiError::invalid("body.name", e.message))
+}
+
+fn parse_token(creds: Option<&RailwayCredentialsIn>) -> ApiResult<Token> {
+    let token = creds.and_then(|c| c.api_token.as_deref()).map(str::trim).unwrap_or("");
+    if token.is_empty() {
+        return Err(ApiError::invalid("body.credentials.apiToken", "API Token required"));
+    }
+    if token.chars().count() > TOKEN_MAX {
+        return Err(ApiError::invalid(
+            "body.credentials.apiToken",
+            format!("API Token must be at most {TOKEN_MAX} characters"),
+        ));
+    }
+    Ok(Token::new(token))
+}
+
+fn refuse_unsupported(platform_managed: Option<bool>, gateway: Option<&serde_json::Value>) -> ApiResult<()> {
+    if platform_managed == Some(true) || gateway.is_some_and(|g| !g.is_null()) {
+        return Err(ApiError::bad_request("Not supported for Railway Connections"));
+    }
+    Ok(())
+}
+
+fn duplicate_name(name: &str) -> ApiError {
+    ApiError::bad_request(format!("An App Connection with the name \"{name}\" already exists"))
+}
+
+/// Railway's answer to a credential check, as an error: refusals are 400 with Railway's
+/// words; a rate limit is 429 and an outage 502 (the token may be fine).
+fn validation_failed(e: RailwayError) -> ApiError {
+    let message = format!("Failed to validate credentials: {}", e.message());
+    railway_status(e, message)
+}
+
+/// Maps a Railway failure to 429 (rate limited), 502 (unavailable) or 400 (refused or
+/// rejected), keeping `message`.
+pub fn railway_status(e: RailwayError, message: String) -> ApiError {
+    match e {
+        RailwayError::RateLimited { .. } => ApiError::TooManyRequests {
+            message,
+            retry_after_secs: e.retry_after().map(|d| d.as_secs().max(1)).unwrap_or(60),
+        },
+        RailwayError::Transient { .. } => ApiError::BadGateway(message),
+        _ => ApiError::BadRequest(message),
+    }
+}
+
+/// Asks Railway whether the token works as the declared kind.
+async fn check_token(state: &AppState, kind: TokenKind, token: &Token) -> ApiResult<()> {
+    state.railway.check_credentials(kind, token).await.map(|_| ()).map_err(validation_failed)
+}
+
+pub async fn create(state: &AppState, actor: &Actor, body: &RailwayConnectionIn) -> ApiResult<AppConnectionOut> {
+    let name = parse_name(body.name.as_deref())?;
+    let description = parse_description(body.description.as_deref(), "body.description")?;
+    let method = body.method.as_deref().map(str::trim).unwrap_or("");
+    let kind = credentials::token_kind(method).ok_or_else(|| {
+        ApiError::invalid("body.method", format!("method must be one of {} (got \"{method}\")", METHODS.join(", ")))
+    })?;
+    let token = parse_token(body.credentials.as_ref())?;
+    refuse_unsupported(body.is_platform_managed_credentials, body.gateway_id.as_ref())?;
+
+    let scope = {
+        let mut conn = state.store.read().await?;
+        let scope = access::resolve_org(state, &mut conn, actor, body.organization_id.as_deref(), body.project_id.as_deref())
+            .await?;
+        scope.require_admin("create")?;
+        if connections::get_by_name(&mut conn, &scope.org_id, name.as_str()).await?.is_some() {
+            return Err(duplicate_name(name.as_str()));
+        }
+        scope
+    };
+    check_token(state, kind, &token).await?;
+
+    let id = ConnectionId::new();
+    let sealed = credentials::seal(
+        state,
+        scope.org_id.as_str(),
+        id.as_str(),
+        &RailwayCredentials { api_token: token.expose().to_string() },
+    )?;
+    let now = now_ms();
+    let row = ConnectionRow {
+        id: id.as_str().to_string(),
+        org_id: scope.org_id.as_str().to_string(),
+        project_id: None,
+        app: "railway".to_string(),
+        method: kind.as_str().to_string(),
+        name: name.as_str().to_string(),
+        description,
+        data_key_wrapped: sealed.data_key_wrapped,
+        credentials_ct: sealed.credentials_ct,
+        credentials_hash: sealed.credentials_hash,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = state.store.write().await?;
+    connections::insert(&mut tx, &row).await.map_err(|e| if e.is_conflict() { duplicate_name(&row.name) } else { e.into() })?;
+    let event = AuditEvent::new("create-app-connection").org(&scope.org_id).target("app-connection", &row.id).meta(json!({
+        "connectionId": row.id, "name": row.name, "app": row.app, "method": row.method,
+        "isPlatformManagedCredentials": false,
+    }));
+    audit::record(&mut tx, actor, event).await?;
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(out(&row))
+}
+
+fn connection_id(raw: &str) -> ApiResult<ConnectionId> {
+    parse_id(raw, "params.connectionId", ConnectionId::parse)
+}
+
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    raw_id: &str,
+    patch: &RailwayConnectionPatch,
+) -> ApiResult<AppConnectionOut> {
+    let id = connection_id(raw_id)?;
+    let name = patch.name.as_deref().map(|n| parse_name(Some(n))).transpose()?;
+    let description = match &patch.description {
+        None => None,
+        Some(d) => Some(parse_description(d.as_deref(), "body.description")?),
+    };
+    let token = patch.credentials.as_ref().map(|c| parse_token(Some(c))).transpose()?;
+    refuse_unsupported(patch.is_platform_managed_credentials, patch.gateway_id.as_ref())?;
+
+    let current = {
+        let mut conn = state.store.read().await?;
+        let (row, role) = access::visible(&mut conn, actor, &id).await?;
+        access::ensure_railway_route(&row)?;
+        access::require_admin(role, "edit")?;
+        row
+    };
+    if let Some(token) = &token {
+        let kind = credentials::token_kind(&current.method)
+            .ok_or_else(|| ApiError::internal(format!("connection {} has unknown method {}", current.id, current.method)))?;
+        check_token(state, kind, token).await?;
+    }
+
+    let new_name = name.map(|n| n.as_str().to_string()).unwrap_or_else(|| current.name.clone());
+    let new_description = description.unwrap_or_else(|| current.description.clone());
+    let mut tx = state.store.write().await?;
+    let updated = connections::update(&mut tx, &id, &new_name, new_description.as_deref(), None)
+        .await
+        .map_err(|e| if e.is_conflict() { duplicate_name(&new_name) } else { e.into() })?;
+    if !updated {
+        return Err(access::not_found(id.as_str()));
+    }
+    if let Some(token) = &token {
+        let sealed = credentials::seal(state, &current.org_id, &current.id, &RailwayCredentials {
+            api_token: token.expose().to_string(),
+        })?;
+        connections::set_credentials(&mut tx, &id, &sealed.data_key_wrapped, &sealed.credentials_ct, &sealed.credentials_hash)
+            .await?;
+    }
+    let event = AuditEvent::new("update-app-connection")
+        .org(&OrgId::from_trusted(current.org_id.clone()))
+        .target("app-connection", &current.id)
+        .meta(json!({
+            "connectionId": current.id, "name": new_name, "description": new_description,
+            "credentialsUpdated": token.is_some(), "isPlatformManagedCredentials": false,
+        }));
+    audit::record(&mut tx, actor, event).await?;
+    let row = connections::get(&mut tx, &id).await?.ok_or_else(|| access::not_found(id.as_str()))?;
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(out(&row))
+}
+
+fn in_use(count: i64) -> ApiError {
+    let syncs = if count == 1 { "1 secret sync uses".to_string() } else { format!("{count} secret syncs use") };
+    ApiError::bad_request(format!(
+        "Cannot delete App Connection with existing connections. Remove all existing connections and try again. ({syncs} this connection.)"
+    ))
+}
+
+pub async fn delete(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<AppConnectionOut> {
+    let id = connection_id(raw_id)?;
+    let mut tx = state.store.write().await?;
+    let (row, role) = access::visible(&mut tx, actor, &id).await?;
+    access::ensure_railway_route(&row)?;
+    access::require_admin(role, "delete")?;
+    let count = connections::sync_count(&mut tx, &id).await?;
+    if count > 0 {
+        return Err(in_use(count));
+    }
+    match connections::delete(&mut tx, &id).await {
+        Ok(_) => {}
+        Err(StorageError::ForeignKey { .. }) => return Err(in_use(1)),
+        Err(e) => return Err(e.into()),
+    }
+    let event = AuditEvent::new("delete-app-connection")
+        .org(&OrgId::from_trusted(row.org_id.clone()))
+        .target("app-connection", &row.id)
+        .meta(json!({"connectionId": row.id, "name": row.name, "app": row.app, "method": row.method}));
+    audit::record(&mut tx, actor, event).await?;
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(out(&row))
+}
+
+pub async fn get(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<AppConnectionOut> {
+    let id = connection_id(raw_id)?;
+    let row = {
+        let mut conn = state.store.read().await?;
+        let (row, _) = access::visible(&mut conn, actor, &id).await?;
+        access::ensure_railway_route(&row)?;
+        row
+    };
+    let event = AuditEvent::new("get-app-connection")
+        .org(&OrgId::from_trusted(row.org_id.clone()))
+        .target("app-connection", &row.id)
+        .meta(json!({"connectionId": row.id}));
+    record_audit(state, actor, event).await?;
+    Ok(out(&row))
+}
+
+pub async fn get_by_name(
+    state: &AppState,
+    actor: &Actor,
+    name: &str,
+    scope_q: &ConnectionScopeQuery,
+) -> ApiResult<AppConnectionOut> {
+    let (row, scope) = {
+        let mut conn = state.store.read().await?;
+        let scope =
+            access::resolve_org(state, &mut conn, actor, scope_q.organization_id.as_deref(), scope_q.project_id.as_deref())
+                .await?;
+        let found = connections::get_by_name(&mut conn, &scope.org_id, name.trim())
+            .await?
+            .filter(|r| r.app == "railway" && usable_in(r, &scope));
+        let scope_word = if scope.project_id.is_some() { "project" } else { "organization" };
+        let row = found.ok_or_else(|| {
+            ApiError::not_found(format!("Could not find App Connection with name {} in {scope_word} scope.", name.trim()))
+        })?;
+        (row, scope)
+    };
+    let event = audit_scope(AuditEvent::new("get-app-connection"), &scope)
+        .target("app-connection", &row.id)
+        .meta(json!({"connectionId": row.id}));
+    record_audit(state, actor, event).await?;
+    Ok(out(&row))
+}
+
+/// Whether a connection serves the scope's project (connections scoped to another project do not).
+fn usable_in(row: &ConnectionRow, scope: &OrgScope) -> bool {
+    match (&row.project_id, &scope.project_id) {
+        (None, _) => true,
+        (Some(p), Some(q)) => p == q.as_str(),
+        (Some(_), None) => true,
+    }
+}
+
+fn audit_scope(event: AuditEvent, scope: &OrgScope) -> AuditEvent {
+    match &scope.project_id {
+        Some(p) => event.org(&scope.org_id).project(p),
+        None => event.org(&scope.org_id),
+    }
+}
+
+/// Connections of the scope's organization (only Railway ones when `app` is given).
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    scope_q: &ConnectionScopeQuery,
+    app: Option<&str>,
+) -> ApiResult<Vec<AppConnectionOut>> {
+    let (rows, scope) = scoped_rows(state, actor, scope_q, app).await?;
+    let event = audit_scope(AuditEvent::new("get-app-connections"), &scope).meta(json!({
+        "app": app, "count": rows.len(), "connectionIds": rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+    }));
+    record_audit(state, actor, event).await?;
+    Ok(rows.iter().map(out).collect())
+}
+
+/// Railway connections the caller may use in a sync (any member of the organization may).
+pub async fn available(
+    state: &AppState,
+    actor: &Actor,
+    scope_q: &ConnectionScopeQuery,
+) -> ApiResult<Vec<AvailableConnectionOut>> {
+    let (rows, scope) = scoped_rows(state, actor, scope_q, Some("railway")).await?;
+    let event = audit_scope(AuditEvent::new("get-available-app-connections-details"), &scope).meta(json!({
+        "app": "railway", "count": rows.len(), "connectionIds": rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+    }));
+    record_audit(state, actor, event).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AvailableConnectionOut { app: r.app, name: r.name, id: r.id, project_id: r.project_id, org_id: r.org_id })
+        .collect())
+}
+
+async fn scoped_rows(
+    state: &AppState,
+    actor: &Actor,
+    scope_q: &ConnectionScopeQuery,
+    app: Option<&str>,
+) -> ApiResult<(Vec<ConnectionRow>, OrgScope)> {
+    let mut conn = state.store.read().await?;
+    let scope =
+        access::resolve_org(state, &mut conn, actor, scope_q.organization_id.as_deref(), scope_q.project_id.as_deref())
+            .await?;
+    let rows = connections::list(&mut conn, &scope.org_id, app).await?;
+    Ok((rows.into_iter().filter(|r| usable_in(r, &scope)).collect(), scope))
+}
+
+/// The destination picker: every Railway project the connection's token can write to.
+/// Railway's failures are errors with Railway's words, never an empty list.
+pub async fn railway_projects(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<Vec<RailwayProjectOut>> {
+    let id = connection_id(raw_id)?;
+    let row = {
+        let mut conn = state.store.read().await?;
+        let (row, _) = access::visible(&mut conn, actor, &id).await?;
+        access::ensure_railway_route(&row)?;
+        row
+    };
+    let creds = credentials::railway_credentials(state, &row)?;
+    let projects = state.railway.list_projects(&creds).await.map_err(|e| {
+        let message = format!("Could not list Railway projects with App Connection {}: {e}", row.name);
+        railway_status(e, message)
+    })?;
+    let event = AuditEvent::new("get-app-connection-railway-projects")
+        .org(&OrgId::from_trusted(row.org_id.clone()))
+        .target("app-connection", &row.id)
+        .meta(json!({"connectionId": row.id, "count": projects.len()}));
+    record_audit(state, actor, event).await?;
+    let named = |v: Vec<sluice_destinations::railway::Named>| v.into_iter().map(|n| NamedOut { id: n.id, name: n.name }).collect();
+    Ok(projects
+        .into_iter()
+        .map(|p| RailwayProjectOut { id: p.id, name: p.name, services: named(p.services), environments: named(p.environments) })
+        .collect())
+}

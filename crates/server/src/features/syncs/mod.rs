@@ -1,0 +1,32 @@
+//! Secret syncs (`/api/v1/secret-syncs`): Railway syncs as Infisical's API has them,
+//! plus a preview of what a run would do and the run history.
+//!
+//! Reading order: [`input`] (bodies parsed and validated once) → [`service`] (create,
+//! edit, delete, read; what queues a run) → [`actions`] (triggers, plan preview, run
+//! history, duplicate-destination check) → [`view`] (the response objects) →
+//! [`handlers`] (the routes). The runs themselves are the engine's (`crate::engine`).
+
+pub mod actions;
+pub mod handlers;
+pub mod input;
+pub mod service;
+pub mod view;
+
+use crate::state::AppState;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(handlers::options))
+        .routes(routes!(handlers::list_all))
+        .routes(routes!(handlers::list, handlers::create))
+        .routes(routes!(handlers::get, handlers::update, handlers::delete))
+        .routes(routes!(handlers::get_by_name))
+        .routes(routes!(handlers::sync_secrets))
+        .routes(routes!(handlers::import_secrets))
+        .routes(routes!(handlers::remove_secrets))
+        .routes(routes!(handlers::check_destination))
+        .routes(routes!(handlers::plan_saved))
+        .routes(routes!(handlers::plan_unsaved))
+        .routes(routes!(handlers::runs))
+}

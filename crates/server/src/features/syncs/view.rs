@@ -1,0 +1,169 @@
+//! Building the `secretSync` response object from a stored sync (with its connection,
+//! environment and folder), and run records for the history.
+
+use crate::error::{ApiError, ApiResult};
+use crate::wire::{iso, iso_opt};
+use sluice_api_types::syncs::{
+    RailwayDestinationOut, RunActorOut, SecretSyncOut, SyncConnectionOut, SyncEnvironmentOut, SyncFolderOut,
+    SyncOptionsOut, SyncRunOut,
+};
+use sluice_domain::{ConnectionId, EnvironmentId, FolderId, RailwayDestination, SyncOptions};
+use sluice_storage::runs::RunRow;
+use sluice_storage::syncs::SyncRow;
+use sluice_storage::{Conn, connections, environments, folders};
+use std::collections::HashMap;
+
+/// The stored options of a sync.
+pub fn options_of(row: &SyncRow) -> ApiResult<SyncOptions> {
+    serde_json::from_str(&row.sync_options)
+        .map_err(|e| ApiError::internal(format!("sync {} has undecodable options: {e}", row.id)))
+}
+
+/// The stored Railway destination of a sync.
+pub fn destination_of(row: &SyncRow) -> ApiResult<RailwayDestination> {
+    serde_json::from_str(&row.destination_config)
+        .map_err(|e| ApiError::internal(format!("sync {} has an undecodable destination: {e}", row.id)))
+}
+
+/// Looks up what responses show of connections, environments and folders, once each.
+#[derive(Default)]
+pub struct Lookups {
+    connections: HashMap<String, SyncConnectionOut>,
+    environments: HashMap<String, Option<SyncEnvironmentOut>>,
+    folders: HashMap<String, Option<SyncFolderOut>>,
+}
+
+impl Lookups {
+    async fn connection(&mut self, conn: &mut Conn, id: &str) -> ApiResult<SyncConnectionOut> {
+        if let Some(c) = self.connections.get(id) {
+            return Ok(c.clone());
+        }
+        let row = connections::get(conn, &ConnectionId::from_trusted(id))
+            .await?
+            .ok_or_else(|| ApiError::internal(format!("connection {id} of a sync is missing")))?;
+        let out = SyncConnectionOut { app: row.app, name: row.name, id: row.id };
+        self.connections.insert(id.to_string(), out.clone());
+        Ok(out)
+    }
+
+    async fn environment(&mut self, conn: &mut Conn, id: &str) -> ApiResult<Option<SyncEnvironmentOut>> {
+        if let Some(e) = self.environments.get(id) {
+            return Ok(e.clone());
+        }
+        let out = environments::get(conn, &EnvironmentId::from_trusted(id))
+            .await?
+            .map(|e| SyncEnvironmentOut { slug: e.slug, name: e.name, id: e.id });
+        self.environments.insert(id.to_string(), out.clone());
+        Ok(out)
+    }
+
+    async fn folder(&mut self, conn: &mut Conn, id: &str) -> ApiResult<Option<SyncFolderOut>> {
+        if let Some(f) = self.folders.get(id) {
+            return Ok(f.clone());
+        }
+        let out = folders::get(conn, &FolderId::from_trusted(id)).await?.map(|f| SyncFolderOut { id: f.id, path: f.path });
+        self.folders.insert(id.to_string(), out.clone());
+        Ok(out)
+    }
+
+    /// The response object of one sync. `environment` and `folder` are null when the
+    /// source folder was deleted.
+    pub async fn sync(&mut self, conn: &mut Conn, row: &SyncRow) -> ApiResult<SecretSyncOut> {
+        let options = options_of(row)?;
+        let d = destination_of(row)?;
+        let connection = self.connection(conn, &row.connection_id).await?;
+        let folder = match &row.folder_id {
+            Some(f) => self.folder(conn, f).await?,
+            None => None,
+        };
+        let environment = match (&folder, &row.environment_id) {
+            (Some(_), Some(e)) => self.environment(conn, e).await?,
+            _ => None,
+        };
+        Ok(SecretSyncOut {
+            id: row.id.clone(),
+            name: row.name.clone(),
+            description: row.description.clone(),
+            is_enabled: row.is_auto_sync_enabled,
+            is_auto_sync_enabled: row.is_auto_sync_enabled,
+            version: row.version,
+            folder_id: folder.as_ref().map(|f| f.id.clone()),
+            connection_id: row.connection_id.clone(),
+            created_at: iso(row.created_at),
+            updated_at: iso(row.updated_at),
+            sync_status: row.sync_status.clone(),
+            last_sync_job_id: row.last_sync_job_id.clone(),
+            last_sync_message: row.last_sync_message.clone(),
+            last_synced_at: iso_opt(row.last_synced_at),
+            sync_attempt: row.sync_attempt,
+            next_sync_attempt_at: iso_opt(row.next_sync_at),
+            import_status: row.import_status.clone(),
+            last_import_job_id: row.last_import_job_id.clone(),
+            last_import_message: row.last_import_message.clone(),
+            last_imported_at: iso_opt(row.last_imported_at),
+            remove_status: row.remove_status.clone(),
+            last_remove_job_id: row.last_remove_job_id.clone(),
+            last_remove_message: row.last_remove_message.clone(),
+            last_removed_at: iso_opt(row.last_removed_at),
+            sync_options: SyncOptionsOut {
+                initial_sync_behavior: options.initial_sync_behavior.as_str().to_string(),
+                auto_sync_enabled: row.is_auto_sync_enabled,
+                disable_secret_deletion: options.disable_secret_deletion,
+                key_schema: options.key_schema.as_ref().map(|k| k.as_str().to_string()),
+            },
+            project_id: row.project_id.clone(),
+            connection,
+            environment,
+            folder,
+            destination: row.destination.clone(),
+            destination_config: RailwayDestinationOut {
+                project_id: d.project_id().to_string(),
+                project_name: d.project_name().to_string(),
+                environment_id: d.environment_id().to_string(),
+                environment_name: d.environment_name().to_string(),
+                service_id: d.service_id().map(str::to_string),
+                service_name: d.service_name().map(str::to_string),
+            },
+        })
+    }
+}
+
+/// One sync's response object.
+pub async fn sync_out(conn: &mut Conn, row: &SyncRow) -> ApiResult<SecretSyncOut> {
+    Lookups::default().sync(conn, row).await
+}
+
+/// Many syncs' response objects.
+pub async fn syncs_out(conn: &mut Conn, rows: &[SyncRow]) -> ApiResult<Vec<SecretSyncOut>> {
+    let mut lookups = Lookups::default();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(lookups.sync(conn, row).await?);
+    }
+    Ok(out)
+}
+
+fn json_or(text: &str, fallback: serde_json::Value) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or(fallback)
+}
+
+/// A run record as returned (key names and actions; never values).
+pub fn run_out(r: &RunRow) -> SyncRunOut {
+    SyncRunOut {
+        id: r.id.clone(),
+        job_id: r.job_id.clone(),
+        kind: r.kind.clone(),
+        trigger: r.trigger.clone(),
+        actor: RunActorOut { kind: r.actor_type.clone(), id: r.actor_id.clone(), name: r.actor_name.clone() },
+        attempt: r.attempt,
+        status: r.status.clone(),
+        started_at: iso(r.started_at),
+        finished_at: iso_opt(r.finished_at),
+        plan: json_or(&r.plan, serde_json::json!([])),
+        counts: json_or(&r.counts, serde_json::json!({})),
+        railway_calls: json_or(&r.railway_calls, serde_json::json!([])),
+        redeploy: r.redeploy.as_deref().map(|t| json_or(t, serde_json::Value::Null)),
+        error: r.error.clone(),
+        next_attempt_at: iso_opt(r.next_attempt_at),
+    }
+}
