@@ -10,10 +10,19 @@ use time::OffsetDateTime;
 use crate::config::{RateLimit, ResetFormat};
 use crate::state::iso_millis;
 
-/// Buckets by token value (`""` for requests without a token). Held in memory only.
-#[derive(Debug, Default)]
+/// Buckets by token value (`""` for requests without a token). Held in memory only; `Debug`
+/// shows no keys, since they are tokens.
+#[derive(Default)]
 pub(crate) struct Limiter {
     buckets: HashMap<String, Bucket>,
+}
+
+impl std::fmt::Debug for Limiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Limiter")
+            .field("buckets", &self.buckets.len())
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Copy)]

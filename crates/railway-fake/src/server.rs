@@ -152,3 +152,32 @@ impl Drop for FakeRailway {
         self.task.abort();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn handles_can_cross_threads() {
+        send_sync::<FakeRailway>();
+        send_sync::<FakeState>();
+    }
+
+    #[test]
+    fn state_debug_shows_no_secrets() {
+        let state = FakeState::new(FakeConfig::default(), Seed::example()).expect("example seed");
+        state.set_rate_limit(Some(RateLimit::new(5, std::time::Duration::from_secs(60))));
+        let printed = format!("{state:?}");
+        let seed = Seed::example();
+        for secret in seed
+            .tokens
+            .iter()
+            .map(|t| t.value.as_str())
+            .chain(seed.variables.iter().map(|v| v.value.as_str()))
+        {
+            assert!(!printed.contains(secret), "leaked {secret}");
+        }
+    }
+}

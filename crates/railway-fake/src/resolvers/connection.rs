@@ -7,9 +7,8 @@ use apollo_compiler::resolvers::{FieldError, ObjectValue, ResolveInfo, ResolvedV
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::objects::{
-    DeploymentObj, EnvironmentObj, ProjectObj, ServiceInstanceObj, ServiceObj, VariableObj,
-};
+use super::environment::{DeploymentObj, EnvironmentObj, ServiceInstanceObj, VariableObj};
+use super::objects::{ProjectObj, ServiceObj};
 use super::{Args, Leaves, error};
 
 /// Any object that can sit in a connection.

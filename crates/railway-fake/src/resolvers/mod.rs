@@ -5,9 +5,10 @@
 //! duration; every object below holds `&Ctx` plus an owned copy of its record.
 //!
 //! Where to read: `query.rs` and `mutation.rs` for root fields, `lookup.rs` for the access
-//! checks they share, `objects.rs` for object types, `connection.rs` for Relay pagination.
+//! checks they share, `objects.rs` and `environment.rs` for object types, `connection.rs` for Relay pagination.
 
 mod connection;
+mod environment;
 mod lookup;
 mod mutation;
 mod objects;

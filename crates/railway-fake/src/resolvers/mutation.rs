@@ -8,10 +8,10 @@ use std::collections::BTreeSet;
 
 use apollo_compiler::resolvers::{FieldError, ResolveInfo, ResolvedValue};
 
+use super::environment::DeploymentObj;
 use super::lookup::{
     accessible_deployment, accessible_environment, service_instance, variable_scope,
 };
-use super::objects::DeploymentObj;
 use super::{Args, Ctx, error, not_authorized};
 use crate::config::DeleteMissing;
 use crate::state::{DeployCause, Scope};

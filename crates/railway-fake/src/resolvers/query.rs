@@ -3,13 +3,16 @@
 use apollo_compiler::resolvers::{FieldError, ObjectValue, ResolveInfo, ResolvedValue};
 use apollo_compiler::response::JsonValue;
 
+use super::environment::{
+    DeploymentObj, EnvironmentObj, ServiceInstanceObj, deployment_connection,
+};
 use super::lookup::{
     accessible_deployment, accessible_environment, service_instance, variable_scope,
     visible_project, visible_service,
 };
 use super::objects::{
-    DeploymentObj, EnvironmentObj, ProjectObj, ProjectTokenObj, ServiceInstanceObj, ServiceObj,
-    UserObj, WorkspaceObj, deployment_connection, environment_connection, project_connection,
+    ProjectObj, ProjectTokenObj, ServiceObj, UserObj, WorkspaceObj, environment_connection,
+    project_connection,
 };
 use super::{Args, Ctx, Leaves, error, not_authorized};
 use crate::auth::Principal;

@@ -18,7 +18,7 @@ use crate::seed::{Seed, SeedError, SeedProject, SeedService, TokenKind};
 /// `(environmentId, serviceId)`; `None` is the environment's shared variables.
 pub(crate) type Scope = (String, Option<String>);
 
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct World {
     pub workspaces: BTreeMap<String, Workspace>,
     pub users: BTreeMap<String, User>,
@@ -37,6 +37,23 @@ pub(crate) struct World {
     pub deploy_log: Vec<DeployRecord>,
     /// Counter for deterministic default timestamps of seeded records.
     seeded: i64,
+}
+
+/// Counts only: token values are map keys here, and they are secrets.
+impl std::fmt::Debug for World {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("World")
+            .field("workspaces", &self.workspaces.len())
+            .field("users", &self.users.len())
+            .field("tokens", &self.tokens.len())
+            .field("projects", &self.projects.len())
+            .field("environments", &self.environments.len())
+            .field("services", &self.services.len())
+            .field("variable_scopes", &self.variables.len())
+            .field("deployments", &self.deployments.len())
+            .field("deploys", &self.deploy_log.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Seeded records without a timestamp get one minute apart from this instant, in seed order.
