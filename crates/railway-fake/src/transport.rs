@@ -46,7 +46,12 @@ async fn graphql_endpoint(
     body: Bytes,
 ) -> Response {
     let credentials = Credentials::from_headers(&headers);
-    let prepared = graphql::prepare(&body);
+    let json_body = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
+    let prepared = graphql::prepare(&body, json_body);
     let (answer, delay) = {
         let mut inner = state.lock();
         answer(&mut inner, &credentials, &prepared)

@@ -68,8 +68,14 @@ fn unprepared(rejection: Rejection) -> Prepared {
     }
 }
 
-/// Parses, validates and coerces one HTTP body.
-pub(crate) fn prepare(body: &[u8]) -> Prepared {
+/// Parses, validates and coerces one HTTP body (`json_body`: the request said
+/// `Content-Type: application/json`, which Railway's server requires).
+pub(crate) fn prepare(body: &[u8], json_body: bool) -> Prepared {
+    if !json_body {
+        return unprepared(bad_request(
+            "POST body missing, invalid Content-Type, or JSON object has no keys.",
+        ));
+    }
     let schema = match schema::schema() {
         Ok(schema) => schema,
         Err(problem) => {
@@ -128,22 +134,23 @@ pub(crate) fn prepare(body: &[u8]) -> Prepared {
             ),
         };
     let operation = document.operations.get(requested_name.as_deref()).ok();
-    let mut prepared = Prepared {
-        operation_name: requested_name
-            .clone()
-            .or_else(|| operation.and_then(|op| op.name.as_ref().map(|n| n.to_string()))),
-        root_fields: operation
-            .map(|op| {
-                op.root_fields(&document)
-                    .map(|f| f.name.to_string())
-                    .collect()
-            })
-            .unwrap_or_default(),
-        first_root: operation.and_then(|op| first_root(&document, op)),
-        outcome: Err(bad_request("unreachable")),
-    };
-    prepared.outcome = finish(schema, document, diagnostics, requested_name, &variables);
-    prepared
+    let operation_name = requested_name
+        .clone()
+        .or_else(|| operation.and_then(|op| op.name.as_ref().map(|n| n.to_string())));
+    let root_fields = operation
+        .map(|op| {
+            op.root_fields(&document)
+                .map(|f| f.name.to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    let first_root = operation.and_then(|op| first_root(&document, op));
+    Prepared {
+        operation_name,
+        root_fields,
+        first_root,
+        outcome: finish(schema, document, diagnostics, requested_name, &variables),
+    }
 }
 
 fn finish(

@@ -180,6 +180,36 @@ async fn malformed_bodies_are_400() {
 }
 
 #[tokio::test]
+async fn a_body_not_sent_as_json_is_refused() {
+    let fake = start().await;
+    let client = reqwest::Client::new();
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
+        let mut request = client
+            .post(fake.graphql_url())
+            .bearer_auth(ACCOUNT_TOKEN)
+            .body(json!({ "query": "{ me { id } }" }).to_string());
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 400, "{content_type:?}");
+    }
+    let response = client
+        .post(fake.graphql_url())
+        .bearer_auth(ACCOUNT_TOKEN)
+        .header("content-type", "application/json; charset=utf-8")
+        .body(json!({ "query": "{ me { id } }" }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
 async fn introspection_works_anonymously() {
     let fake = start().await;
     let data = gql(
