@@ -35,7 +35,7 @@ pub struct DevPrep {
 /// Keeps the temporary directory and the fake Railway alive while the server runs.
 pub struct DevGuard {
     _temp: Option<tempfile::TempDir>,
-    _railway: Option<FakeStub>,
+    _railway: Option<sluice_railway_fake::FakeRailway>,
 }
 
 /// The credentials `--dev` prints and writes with `--dev-output`.
@@ -93,9 +93,13 @@ fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
 /// Starts the dev instance (and the fake Railway when asked), bootstraps it on first
 /// start, prints the credentials and writes them to `--dev-output`.
 pub async fn start(prep: DevPrep, mut settings: Settings, args: &ServerArgs) -> anyhow::Result<(RunningServer, DevGuard)> {
-    // TEMP until the fake lands.
-    let railway: Option<FakeStub> = None;
-    let _ = (&mut settings, args.railway_fake);
+    let railway = if args.railway_fake {
+        let fake = sluice_railway_fake::FakeRailway::start(sluice_railway_fake::Seed::example()).await?;
+        settings.railway_api_url = fake.graphql_url();
+        Some(fake)
+    } else {
+        None
+    };
     let server = crate::start(settings).await?;
     let creds_path = prep.dir.join(CREDENTIALS_FILE);
     let mut creds = if creds_path.exists() {
@@ -114,15 +118,29 @@ pub async fn start(prep: DevPrep, mut settings: Settings, args: &ServerArgs) -> 
     Ok((server, DevGuard { _temp: prep.temp, _railway: railway }))
 }
 
-pub struct FakeStub;
-impl FakeStub { fn graphql_url(&self) -> String { String::new() } }
-fn railway_info(fake: &FakeStub) -> serde_json::Value {
-    let mut seed = serde_json::Value::Object(Default::default());
-    if let Some(obj) = seed.as_object_mut() {
-        obj.remove("variables");
-        obj.insert("apiUrl".to_string(), serde_json::Value::String(fake.graphql_url()));
+fn railway_info(fake: &sluice_railway_fake::FakeRailway) -> serde_json::Value {
+    let seed = serde_json::to_value(sluice_railway_fake::Seed::example()).unwrap_or_default();
+    let token = |kind: &str| {
+        seed["tokens"].as_array().and_then(|ts| ts.iter().find(|t| t["kind"] == kind)).map(|t| t["value"].clone())
+    };
+    let project = &seed["projects"][0];
+    let mut out = serde_json::json!({
+        "apiUrl": fake.graphql_url(),
+        "accountToken": token("account"),
+        "workspaceToken": token("workspace"),
+        "projectToken": token("project"),
+        "projectId": project["id"],
+        "environmentId": project["environments"][0]["id"],
+        "serviceId": project["services"][0]["id"],
+    });
+    if let (Some(obj), Some(seed_obj)) = (out.as_object_mut(), seed.as_object()) {
+        for key in ["workspaces", "users", "tokens", "projects"] {
+            if let Some(v) = seed_obj.get(key) {
+                obj.insert(key.to_string(), v.clone());
+            }
+        }
     }
-    seed
+    out
 }
 
 /// Bootstraps a fresh instance and creates the dev project and identity.
