@@ -16,6 +16,9 @@ impl IdentityRow {
     pub fn id(&self) -> IdentityId {
         IdentityId::from_trusted(self.id.clone())
     }
+    pub fn org_id(&self) -> OrgId {
+        OrgId::from_trusted(self.org_id.clone())
+    }
 }
 
 pub async fn insert(conn: &mut Conn, row: &IdentityRow) -> Result<()> {

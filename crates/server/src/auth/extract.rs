@@ -1,6 +1,7 @@
 //! The `Actor` extractor: authenticates a request by `Authorization: Bearer <token>` or by
 //! the session cookie (with a CSRF header on unsafe methods), through a short-lived cache.
 
+use super::trusted_ips::TrustedIps;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -90,6 +91,8 @@ pub struct CachedToken {
     pub org_id: Option<OrgId>,
     pub token_id: String,
     pub expires_at: i64,
+    /// The identity's `accessTokenTrustedIps`, when its universal auth sets them.
+    pub trusted_ips: Option<TrustedIps>,
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -156,6 +159,18 @@ fn invalid_token() -> ApiError {
     ApiError::unauthorized("Invalid or expired access token")
 }
 
+/// Infisical's answer when a trusted-IP list refuses the caller.
+pub fn untrusted_ip() -> ApiError {
+    ApiError::forbidden("You are not allowed to access this resource from the current IP address")
+}
+
+fn check_ip(trusted: &Option<TrustedIps>, meta: &RequestMeta) -> Result<(), ApiError> {
+    match trusted {
+        Some(list) if !list.allows(meta.ip.as_deref()) => Err(untrusted_ip()),
+        _ => Ok(()),
+    }
+}
+
 /// Resolves a bearer token. Tokens without a use limit are cached for a few seconds;
 /// revocation on this node removes them from the cache at once.
 pub async fn authenticate_token(state: &AppState, token: &str, meta: RequestMeta) -> Result<Actor, ApiError> {
@@ -163,6 +178,7 @@ pub async fn authenticate_token(state: &AppState, token: &str, meta: RequestMeta
     let now = now_ms();
     if let Some(c) = state.tokens.get(&digest) {
         if now < c.expires_at {
+            check_ip(&c.trusted_ips, &meta)?;
             return Ok(Actor {
                 principal: c.principal,
                 name: c.name,
@@ -190,7 +206,15 @@ pub async fn authenticate_token(state: &AppState, token: &str, meta: RequestMeta
         }
         (None, None) => return Err(invalid_token()),
     };
+    let trusted_ips = match &principal {
+        Principal::Identity(i) => identities::universal_auth_for(&mut conn, i)
+            .await?
+            .map(|ua| TrustedIps::from_json(&ua.access_token_trusted_ips))
+            .filter(|list| !list.allows_everyone()),
+        Principal::User(_) => None,
+    };
     drop(conn);
+    check_ip(&trusted_ips, &meta)?;
     if row.num_uses_limit > 0 {
         let mut tx = state.store.write().await?;
         let ok = token_store::use_once(&mut tx, &row.id).await?;
@@ -207,6 +231,7 @@ pub async fn authenticate_token(state: &AppState, token: &str, meta: RequestMeta
                 org_id: org_id.clone(),
                 token_id: row.id.clone(),
                 expires_at: row.expires_at.min(row.max_expires_at),
+                trusted_ips,
             },
         );
     }

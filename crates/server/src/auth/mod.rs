@@ -3,8 +3,10 @@
 
 pub mod authz;
 mod extract;
+pub mod trusted_ips;
 
-pub use extract::{Actor, ActorKind, CachedToken, MaybeActor, RequestMeta, SESSION_COOKIE};
+pub(crate) use extract::session_cookie;
+pub use extract::{Actor, ActorKind, CSRF_HEADER, CachedToken, MaybeActor, RequestMeta, SESSION_COOKIE, untrusted_ip};
 
 use sluice_crypto::tokens;
 

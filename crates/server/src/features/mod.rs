@@ -8,6 +8,7 @@ pub mod connections;
 pub mod folders;
 pub mod identities;
 pub mod imports;
+pub mod orgs;
 pub mod projects;
 pub mod secrets;
 pub mod status;
@@ -24,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(admin::router())
         .merge(auth::router())
         .merge(identities::router())
+        .merge(orgs::router())
         .merge(projects::router())
         .merge(folders::router())
         .merge(secrets::router())

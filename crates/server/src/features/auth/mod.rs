@@ -1,11 +1,25 @@
-//! Authentication endpoints: universal-auth login, token renewal and revocation, and
-//! user sign-in.
+//! Authentication endpoints: universal-auth login, token renewal and revocation, user
+//! sign-in (API token or browser session), sign-out and "who am I".
+//!
+//! Start with [`universal`] (machine identities) and [`users`] (people); [`service`] issues,
+//! renews and revokes tokens.
 
+mod handlers;
 pub mod service;
+pub mod universal;
+pub mod users;
 
 use crate::state::AppState;
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(handlers::universal_auth_login))
+        .routes(routes!(handlers::renew_token))
+        .routes(routes!(handlers::revoke_token))
+        .routes(routes!(handlers::user_login))
+        .routes(routes!(handlers::create_session))
+        .routes(routes!(handlers::logout))
+        .routes(routes!(handlers::me))
+        .routes(routes!(handlers::me_v2))
 }

@@ -1,11 +1,17 @@
-//! Issuing access tokens.
+//! Access tokens: issuing, renewing and revoking them, and checking passwords and client
+//! secrets off the async threads (Argon2id is deliberately slow).
 
-use crate::auth::new_access_token;
-use crate::error::ApiResult;
+use crate::audit::{self, AuditActor, AuditEvent};
+use crate::auth::{RequestMeta, new_access_token};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
 use sluice_api_types::auth::AccessTokenOut;
+use sluice_crypto::{passwords, tokens as token_digest};
+use sluice_domain::{IdentityId, UserId};
 use sluice_storage::memberships::Principal;
 use sluice_storage::tokens::{self, AccessTokenRow};
-use sluice_storage::{Conn, now_ms};
+use sluice_storage::{Conn, StorageError, identities, now_ms, users};
+use std::sync::OnceLock;
 
 /// Token lifetimes, in seconds. A `max_ttl` of 0 means "no maximum beyond ttl renewals"
 /// and is stored as a far-future limit.
@@ -25,10 +31,22 @@ pub async fn issue_token(
     client_secret_id: Option<&str>,
     life: TokenLifetime,
 ) -> ApiResult<AccessTokenOut> {
+    Ok(issue_token_with_id(conn, principal, client_secret_id, life).await?.0)
+}
+
+/// [`issue_token`], also returning the stored token's id (for audit entries).
+pub async fn issue_token_with_id(
+    conn: &mut Conn,
+    principal: &Principal,
+    client_secret_id: Option<&str>,
+    life: TokenLifetime,
+) -> ApiResult<(AccessTokenOut, String)> {
     let (token, digest) = new_access_token();
+    let id = uuid::Uuid::now_v7().to_string();
     let now = now_ms();
-    let ttl = if life.ttl <= 0 { FOREVER_SECS } else { life.ttl };
-    let max_ttl = if life.max_ttl <= 0 { FOREVER_SECS } else { life.max_ttl.max(ttl) };
+    // 0 means "no limit": a token with no TTL lives until its maximum lifetime.
+    let max_ttl = if life.max_ttl <= 0 { FOREVER_SECS } else { life.max_ttl.max(life.ttl) };
+    let ttl = if life.ttl <= 0 { max_ttl } else { life.ttl };
     let (identity_id, user_id) = match principal {
         Principal::Identity(i) => (Some(i.as_str().to_string()), None),
         Principal::User(u) => (None, Some(u.as_str().to_string())),
@@ -36,7 +54,7 @@ pub async fn issue_token(
     tokens::insert(
         conn,
         &AccessTokenRow {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: id.clone(),
             token_hash: digest,
             identity_id,
             user_id,
@@ -53,10 +71,112 @@ pub async fn issue_token(
         },
     )
     .await?;
-    Ok(AccessTokenOut {
+    let out = AccessTokenOut {
         access_token: token,
         expires_in: ttl,
         access_token_max_ttl: max_ttl,
         token_type: "Bearer".to_string(),
+    };
+    Ok((out, id))
+}
+
+/// Checks `password` against each stored Argon2id hash on a blocking thread and returns the
+/// index of the first match. With no hashes it still hashes once, so an unknown account
+/// costs the same time as a wrong password.
+pub async fn verify_any(password: &str, hashes: Vec<String>) -> ApiResult<Option<usize>> {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        if hashes.is_empty() {
+            let dummy = DUMMY.get_or_init(|| passwords::hash_password("sluice: no such account"));
+            let _ = passwords::verify_password(&password, dummy);
+            return None;
+        }
+        hashes.iter().position(|h| passwords::verify_password(&password, h))
     })
+    .await
+    .map_err(ApiError::internal)
+}
+
+fn invalid_access_token() -> ApiError {
+    ApiError::unauthorized("Invalid access token")
+}
+
+/// Who a token belongs to, for audit entries.
+async fn token_actor(conn: &mut Conn, row: &AccessTokenRow, meta: RequestMeta) -> ApiResult<AuditActor> {
+    let (kind, id, name) = match (&row.identity_id, &row.user_id) {
+        (Some(i), _) => {
+            let name = identities::get(conn, &IdentityId::from_trusted(i.clone())).await?.map(|r| r.name);
+            ("identity", i.clone(), name)
+        }
+        (None, Some(u)) => ("user", u.clone(), users::get(conn, &UserId::from_trusted(u.clone())).await?.map(|r| r.email)),
+        (None, None) => return Err(invalid_access_token()),
+    };
+    Ok(AuditActor { kind, id: Some(id), name, meta })
+}
+
+/// `POST /api/v1/auth/token/renew`: extends a live token by its TTL, never past its maximum
+/// lifetime. Revoked, expired or used-up tokens, and tokens past their maximum lifetime,
+/// answer 400 saying which.
+pub async fn renew_token(state: &AppState, token: &str, meta: RequestMeta) -> ApiResult<AccessTokenOut> {
+    let digest = token_digest::digest(token.trim());
+    let mut tx = state.store.write().await?;
+    let row = tokens::by_hash(&mut tx, &digest).await?.ok_or_else(invalid_access_token)?;
+    let now = now_ms();
+    if row.revoked {
+        return Err(ApiError::bad_request("Failed to renew access token: it has been revoked; log in again"));
+    }
+    if now >= row.max_expires_at {
+        return Err(ApiError::bad_request(
+            "Failed to renew access token: it is past its maximum lifetime (accessTokenMaxTTL); log in again",
+        ));
+    }
+    if now >= row.expires_at {
+        return Err(ApiError::bad_request("Failed to renew access token: it has expired; log in again"));
+    }
+    if row.num_uses_limit > 0 && row.num_uses >= row.num_uses_limit {
+        return Err(ApiError::bad_request(
+            "Failed to renew access token: it has used up its accessTokenNumUsesLimit; log in again",
+        ));
+    }
+    let expires_at = (now + row.ttl * 1000).min(row.max_expires_at);
+    tokens::renew(&mut tx, &row.id, expires_at).await?;
+    let actor = token_actor(&mut tx, &row, meta).await?;
+    let mut event = AuditEvent::new("renew-access-token").target("access-token", row.id.clone());
+    event.metadata = serde_json::json!({ "accessTokenId": row.id, "expiresIn": (expires_at - now) / 1000 });
+    audit::record(&mut tx, actor, event).await?;
+    tx.commit().await.map_err(StorageError::from)?;
+    state.tokens.remove(&digest);
+    Ok(AccessTokenOut {
+        access_token: token.trim().to_string(),
+        expires_in: (expires_at - now) / 1000,
+        access_token_max_ttl: row.max_ttl,
+        token_type: "Bearer".to_string(),
+    })
+}
+
+/// `POST /api/v1/auth/token/revoke`: the token stops working at once on this node (and
+/// within the token cache's few seconds on others). Revoking twice is not an error.
+pub async fn revoke_token(state: &AppState, token: &str, meta: RequestMeta) -> ApiResult<()> {
+    let digest = token_digest::digest(token.trim());
+    let mut tx = state.store.write().await?;
+    let row = tokens::by_hash(&mut tx, &digest).await?.ok_or_else(invalid_access_token)?;
+    tokens::revoke(&mut tx, &row.id).await?;
+    let actor = token_actor(&mut tx, &row, meta).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        AuditEvent::new("revoke-access-token")
+            .target("access-token", row.id.clone())
+            .meta(serde_json::json!({ "accessTokenId": row.id })),
+    )
+    .await?;
+    tx.commit().await.map_err(StorageError::from)?;
+    state.tokens.remove(&digest);
+    Ok(())
+}
+
+/// Forgets cached tokens of a principal (after its tokens were revoked in bulk).
+pub fn forget_tokens_of(state: &AppState, principal: &Principal) {
+    state.tokens.retain(|_, cached| &cached.principal != principal);
 }

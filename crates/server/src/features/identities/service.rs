@@ -72,22 +72,44 @@ pub async fn attach_universal_auth(
     Ok(row)
 }
 
-/// Mints a client secret: returns the plain secret (shown once) and the stored row.
-pub async fn create_client_secret(
+/// A client secret just generated: the plain value (shown once), its displayed prefix and
+/// its Argon2id hash.
+pub struct MintedSecret {
+    pub plain: String,
+    pub prefix: String,
+    pub hash: String,
+}
+
+impl std::fmt::Debug for MintedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MintedSecret").field("prefix", &self.prefix).finish_non_exhaustive()
+    }
+}
+
+/// Generates and hashes a client secret (slow: run it outside write transactions).
+pub fn mint_client_secret() -> MintedSecret {
+    let plain = tokens::random_token(CLIENT_SECRET_PREFIX);
+    let prefix = plain.chars().take(CLIENT_SECRET_PREFIX.len() + 4).collect();
+    let hash = passwords::hash_password(&plain);
+    MintedSecret { plain, prefix, hash }
+}
+
+/// Stores a minted client secret for an identity.
+pub async fn store_client_secret(
     conn: &mut Conn,
     identity: &IdentityId,
     description: &str,
     ttl_secs: i64,
     num_uses_limit: i64,
-) -> ApiResult<(String, ClientSecretRow)> {
-    let plain = tokens::random_token(CLIENT_SECRET_PREFIX);
+    minted: &MintedSecret,
+) -> ApiResult<ClientSecretRow> {
     let now = now_ms();
     let row = ClientSecretRow {
         id: ClientSecretId::new().into_string(),
         identity_id: identity.as_str().to_string(),
         description: description.to_string(),
-        secret_prefix: plain.chars().take(CLIENT_SECRET_PREFIX.len() + 4).collect(),
-        secret_hash: passwords::hash_password(&plain),
+        secret_prefix: minted.prefix.clone(),
+        secret_hash: minted.hash.clone(),
         ttl: ttl_secs,
         num_uses_limit,
         num_uses: 0,
@@ -96,5 +118,18 @@ pub async fn create_client_secret(
         updated_at: now,
     };
     identities::insert_client_secret(conn, &row).await?;
-    Ok((plain, row))
+    Ok(row)
+}
+
+/// Mints and stores a client secret: returns the plain secret (shown once) and the row.
+pub async fn create_client_secret(
+    conn: &mut Conn,
+    identity: &IdentityId,
+    description: &str,
+    ttl_secs: i64,
+    num_uses_limit: i64,
+) -> ApiResult<(String, ClientSecretRow)> {
+    let minted = mint_client_secret();
+    let row = store_client_secret(conn, identity, description, ttl_secs, num_uses_limit, &minted).await?;
+    Ok((minted.plain, row))
 }
