@@ -1,1 +1,206 @@
-//! secrets
+//! Secrets and their versions. Values and comments are stored only as ciphertext
+//! (sealed by the server with the project's data key, bound to the row's identity);
+//! this module never sees plaintext.
+//!
+//! Every change writes a [`VersionRow`] in the same transaction; versions are kept
+//! after the secret is deleted.
+
+use crate::{Conn, Result};
+use sluice_domain::{FolderId, SecretId};
+
+/// The only secret type Sluice stores (Infisical's personal overrides are not supported).
+pub const SHARED: &str = "shared";
+
+#[derive(Clone, sqlx::FromRow)]
+pub struct SecretRow {
+    pub id: String,
+    pub project_id: String,
+    pub environment_id: String,
+    pub folder_id: String,
+    pub key: String,
+    pub secret_type: String,
+    pub version: i64,
+    pub value_ct: Vec<u8>,
+    pub comment_ct: Vec<u8>,
+    pub skip_multiline_encoding: bool,
+    pub reminder_note: Option<String>,
+    pub reminder_repeat_days: Option<i64>,
+    /// JSON array text (Infisical's `secretMetadata`: `[{key, value}]`).
+    pub metadata: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl std::fmt::Debug for SecretRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretRow")
+            .field("id", &self.id)
+            .field("folder_id", &self.folder_id)
+            .field("key", &self.key)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SecretRow {
+    pub fn id(&self) -> SecretId {
+        SecretId::from_trusted(self.id.clone())
+    }
+}
+
+/// One version of a secret: what it held after a change, and who changed it.
+#[derive(Clone, sqlx::FromRow)]
+pub struct VersionRow {
+    pub id: String,
+    pub secret_id: String,
+    pub project_id: String,
+    pub environment_id: String,
+    pub folder_id: String,
+    pub key: String,
+    pub version: i64,
+    pub value_ct: Vec<u8>,
+    pub comment_ct: Vec<u8>,
+    pub skip_multiline_encoding: bool,
+    /// `created`, `updated` or `deleted`.
+    pub action: String,
+    pub actor_type: String,
+    pub actor_id: Option<String>,
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for VersionRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VersionRow")
+            .field("secret_id", &self.secret_id)
+            .field("key", &self.key)
+            .field("version", &self.version)
+            .field("action", &self.action)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The shared secret `key` of a folder: one indexed lookup (`secrets_folder_key`).
+pub async fn get(conn: &mut Conn, folder: &FolderId, key: &str) -> Result<Option<SecretRow>> {
+    Ok(sqlx::query_as("SELECT * FROM secrets WHERE folder_id = $1 AND key = $2 AND secret_type = 'shared'")
+        .bind(folder.as_str())
+        .bind(key)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Every secret of a folder, by key.
+pub async fn list(conn: &mut Conn, folder: &FolderId) -> Result<Vec<SecretRow>> {
+    Ok(sqlx::query_as("SELECT * FROM secrets WHERE folder_id = $1 ORDER BY key")
+        .bind(folder.as_str())
+        .fetch_all(conn)
+        .await?)
+}
+
+pub async fn insert(conn: &mut Conn, row: &SecretRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO secrets (id, project_id, environment_id, folder_id, key, secret_type, version, value_ct, comment_ct,
+           skip_multiline_encoding, reminder_note, reminder_repeat_days, metadata, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    )
+    .bind(&row.id)
+    .bind(&row.project_id)
+    .bind(&row.environment_id)
+    .bind(&row.folder_id)
+    .bind(&row.key)
+    .bind(&row.secret_type)
+    .bind(row.version)
+    .bind(&row.value_ct)
+    .bind(&row.comment_ct)
+    .bind(row.skip_multiline_encoding)
+    .bind(&row.reminder_note)
+    .bind(row.reminder_repeat_days)
+    .bind(&row.metadata)
+    .bind(row.created_at)
+    .bind(row.updated_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Writes every mutable column of an existing secret (found by id).
+pub async fn update(conn: &mut Conn, row: &SecretRow) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE secrets SET key = $1, version = $2, value_ct = $3, comment_ct = $4, skip_multiline_encoding = $5,
+           reminder_note = $6, reminder_repeat_days = $7, metadata = $8, updated_at = $9
+         WHERE id = $10",
+    )
+    .bind(&row.key)
+    .bind(row.version)
+    .bind(&row.value_ct)
+    .bind(&row.comment_ct)
+    .bind(row.skip_multiline_encoding)
+    .bind(&row.reminder_note)
+    .bind(row.reminder_repeat_days)
+    .bind(&row.metadata)
+    .bind(row.updated_at)
+    .bind(&row.id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn delete(conn: &mut Conn, id: &SecretId) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM secrets WHERE id = $1").bind(id.as_str()).execute(conn).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn insert_version(conn: &mut Conn, row: &VersionRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO secret_versions (id, secret_id, project_id, environment_id, folder_id, key, version, value_ct,
+           comment_ct, skip_multiline_encoding, action, actor_type, actor_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(&row.id)
+    .bind(&row.secret_id)
+    .bind(&row.project_id)
+    .bind(&row.environment_id)
+    .bind(&row.folder_id)
+    .bind(&row.key)
+    .bind(row.version)
+    .bind(&row.value_ct)
+    .bind(&row.comment_ct)
+    .bind(row.skip_multiline_encoding)
+    .bind(&row.action)
+    .bind(&row.actor_type)
+    .bind(&row.actor_id)
+    .bind(row.created_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Every version of a secret, oldest first.
+pub async fn versions(conn: &mut Conn, secret: &SecretId) -> Result<Vec<VersionRow>> {
+    Ok(sqlx::query_as("SELECT * FROM secret_versions WHERE secret_id = $1 ORDER BY version")
+        .bind(secret.as_str())
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Version `version` of a secret, found by id.
+pub async fn version_of(conn: &mut Conn, secret: &SecretId, version: i64) -> Result<Option<VersionRow>> {
+    Ok(sqlx::query_as("SELECT * FROM secret_versions WHERE secret_id = $1 AND version = $2")
+        .bind(secret.as_str())
+        .bind(version)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Version `version` of whichever secret was called `key` in a folder when that version
+/// was written (a deleted secret's history stays reachable by name); the newest such.
+pub async fn version_by_key(conn: &mut Conn, folder: &FolderId, key: &str, version: i64) -> Result<Option<VersionRow>> {
+    Ok(sqlx::query_as(
+        "SELECT * FROM secret_versions WHERE folder_id = $1 AND key = $2 AND version = $3
+         ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(folder.as_str())
+    .bind(key)
+    .bind(version)
+    .fetch_optional(conn)
+    .await?)
+}

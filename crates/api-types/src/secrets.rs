@@ -1,0 +1,328 @@
+//! Secrets in Infisical's raw shapes: `/api/v3/secrets/raw…`, `/api/v3/secrets/batch/raw`
+//! and `/api/v4/secrets…`. Field names and defaults follow what Infisical's SDKs send and
+//! read (`../shared/reference/infisical-clients.md`): a secret carries both `id` and `_id`,
+//! `secretComment` is never null, `type` defaults to `shared`, and lists always carry
+//! `imports`. Every type holding a value has a redacting `Debug`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+/// Query-string booleans as clients send them: `true`/`false` in any case, `1`/`0`;
+/// empty means "not given".
+pub mod flag {
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        let raw: Option<String> = Option::deserialize(d)?;
+        match raw.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(v) if v.eq_ignore_ascii_case("true") || v == "1" => Ok(Some(true)),
+            Some(v) if v.eq_ignore_ascii_case("false") || v == "0" => Ok(Some(false)),
+            Some(other) => Err(D::Error::custom(format!("expected true or false, got \"{other}\""))),
+        }
+    }
+}
+
+/// Which project a request means: by id (`workspaceId` or `projectId`) or, for machine
+/// identities, by slug (`workspaceSlug` or `projectSlug`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ProjectSelector {
+    pub workspace_id: Option<String>,
+    pub project_id: Option<String>,
+    pub workspace_slug: Option<String>,
+    pub project_slug: Option<String>,
+}
+
+/// `GET /api/v3/secrets/raw` and `GET /api/v4/secrets`.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ListSecretsQuery {
+    #[serde(flatten)]
+    #[param(inline)]
+    pub project: ProjectSelector,
+    pub environment: Option<String>,
+    /// Default `/`.
+    pub secret_path: Option<String>,
+    #[serde(default, deserialize_with = "flag::deserialize")]
+    pub expand_secret_references: Option<bool>,
+    /// Infisical's snake_case spelling (Python, Rust SDKs).
+    #[serde(rename = "include_imports", default, deserialize_with = "flag::deserialize")]
+    pub include_imports_snake: Option<bool>,
+    /// The camelCase spelling (Node SDK, CLI).
+    #[serde(default, deserialize_with = "flag::deserialize")]
+    pub include_imports: Option<bool>,
+    #[serde(default, deserialize_with = "flag::deserialize")]
+    pub recursive: Option<bool>,
+    /// Default true; false masks values (`secretValueHidden: true`).
+    #[serde(default, deserialize_with = "flag::deserialize")]
+    pub view_secret_value: Option<bool>,
+    /// Comma-separated tag slugs. Sluice has no tags, so a non-empty filter matches nothing.
+    pub tag_slugs: Option<String>,
+    /// Sent by the CLI; personal overrides do not exist here, so it changes nothing.
+    #[serde(default, deserialize_with = "flag::deserialize")]
+    pub include_personal_overrides: Option<bool>,
+}
+
+/// `GET /api/v3/secrets/raw/{secretName}` and `GET /api/v4/secrets/{secretName}`.
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct GetSecretQuery {
+    #[serde(flatten)]
+    #[param(inline)]
+    pub project: ProjectSelector,
+    pub environment: Option<String>,
+    pub secret_path: Option<String>,
+    /// A past version to return instead of the current one.
+    pub version: Option<String>,
+    /// `shared` (default); `personal` is refused.
+    #[serde(rename = "type")]
+    pub secret_type: Option<String>,
+    #[serde(default, deserialize_with = "flag::deserialize")]
+    pub expand_secret_references: Option<bool>,
+    #[serde(rename = "include_imports", default, deserialize_with = "flag::deserialize")]
+    pub include_imports_snake: Option<bool>,
+    #[serde(default, deserialize_with = "flag::deserialize")]
+    pub include_imports: Option<bool>,
+    #[serde(default, deserialize_with = "flag::deserialize")]
+    pub view_secret_value: Option<bool>,
+    /// Sent by the Node SDK (the name is in the path already).
+    pub secret_name: Option<String>,
+}
+
+/// A metadata entry (`secretMetadata`).
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct MetadataEntry {
+    pub key: String,
+    pub value: String,
+    #[serde(default)]
+    pub is_encrypted: bool,
+}
+
+/// Body of `POST` and `PATCH /api/v3/secrets/raw/{secretName}` (and the v4 writes).
+#[derive(Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretIn {
+    #[serde(flatten)]
+    pub project: ProjectSelector,
+    pub environment: Option<String>,
+    pub secret_path: Option<String>,
+    /// Required on create; on update, absent keeps the value.
+    pub secret_value: Option<String>,
+    pub secret_comment: Option<String>,
+    pub skip_multiline_encoding: Option<bool>,
+    #[serde(rename = "type")]
+    pub secret_type: Option<String>,
+    /// Accepted; Sluice has no tags, so a non-empty list is refused.
+    pub tag_ids: Option<Vec<String>>,
+    pub secret_reminder_note: Option<String>,
+    pub secret_reminder_repeat_days: Option<i64>,
+    pub secret_metadata: Option<Value>,
+    /// The Node SDK's spelling of `secretMetadata` on update.
+    pub metadata: Option<Value>,
+    /// Update only: rename the secret.
+    pub new_secret_name: Option<String>,
+}
+
+impl std::fmt::Debug for SecretIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretIn")
+            .field("environment", &self.environment)
+            .field("secret_path", &self.secret_path)
+            .field("new_secret_name", &self.new_secret_name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Body of `DELETE /api/v3/secrets/raw/{secretName}`.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretDeleteIn {
+    #[serde(flatten)]
+    pub project: ProjectSelector,
+    pub environment: Option<String>,
+    pub secret_path: Option<String>,
+    #[serde(rename = "type")]
+    pub secret_type: Option<String>,
+    /// Sent by the CLI (the name is in the path already).
+    pub secret_name: Option<String>,
+}
+
+/// One secret of a batch create.
+#[derive(Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchCreateItem {
+    pub secret_key: String,
+    pub secret_value: String,
+    pub secret_comment: Option<String>,
+    pub skip_multiline_encoding: Option<bool>,
+    pub tag_ids: Option<Vec<String>>,
+    pub secret_reminder_note: Option<String>,
+    pub secret_reminder_repeat_days: Option<i64>,
+    pub secret_metadata: Option<Value>,
+    pub metadata: Option<Value>,
+}
+
+impl std::fmt::Debug for BatchCreateItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchCreateItem").field("secret_key", &self.secret_key).finish_non_exhaustive()
+    }
+}
+
+/// `POST /api/v3/secrets/batch/raw`.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchCreateIn {
+    #[serde(flatten)]
+    pub project: ProjectSelector,
+    pub environment: Option<String>,
+    pub secret_path: Option<String>,
+    pub secrets: Vec<BatchCreateItem>,
+}
+
+/// One secret of a batch update.
+#[derive(Clone, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchUpdateItem {
+    pub secret_key: String,
+    pub secret_value: Option<String>,
+    pub secret_comment: Option<String>,
+    pub new_secret_name: Option<String>,
+    /// Overrides the request's `secretPath` for this secret.
+    pub secret_path: Option<String>,
+    pub skip_multiline_encoding: Option<bool>,
+    pub tag_ids: Option<Vec<String>>,
+    pub secret_reminder_note: Option<String>,
+    pub secret_reminder_repeat_days: Option<i64>,
+    pub secret_metadata: Option<Value>,
+    pub metadata: Option<Value>,
+}
+
+impl std::fmt::Debug for BatchUpdateItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchUpdateItem")
+            .field("secret_key", &self.secret_key)
+            .field("new_secret_name", &self.new_secret_name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `PATCH /api/v3/secrets/batch/raw`. `mode` is `failOnNotFound` (default) or `upsert`.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchUpdateIn {
+    #[serde(flatten)]
+    pub project: ProjectSelector,
+    pub environment: Option<String>,
+    pub secret_path: Option<String>,
+    pub mode: Option<String>,
+    pub secrets: Vec<BatchUpdateItem>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchDeleteItem {
+    pub secret_key: String,
+    #[serde(rename = "type")]
+    pub secret_type: Option<String>,
+}
+
+/// `DELETE /api/v3/secrets/batch/raw`.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchDeleteIn {
+    #[serde(flatten)]
+    pub project: ProjectSelector,
+    pub environment: Option<String>,
+    pub secret_path: Option<String>,
+    pub secrets: Vec<BatchDeleteItem>,
+}
+
+/// A tag (Sluice has none; the list is always empty, but the clients require it).
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+pub struct TagOut {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub color: Option<String>,
+}
+
+/// A secret, in the union of the fields Infisical's clients read.
+#[derive(Clone, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretOut {
+    pub id: String,
+    /// The same as `id` (the Python SDK requires both).
+    #[serde(rename = "_id")]
+    pub legacy_id: String,
+    /// The project id.
+    pub workspace: String,
+    /// The environment slug.
+    pub environment: String,
+    pub version: i64,
+    /// Always `shared`.
+    #[serde(rename = "type")]
+    pub secret_type: String,
+    pub secret_key: String,
+    pub secret_value: String,
+    /// Never null: empty when there is none.
+    pub secret_comment: String,
+    pub secret_path: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub tags: Vec<TagOut>,
+    pub skip_multiline_encoding: bool,
+    pub secret_reminder_note: Option<String>,
+    pub secret_reminder_repeat_days: Option<i64>,
+    pub secret_metadata: Vec<MetadataEntry>,
+    pub secret_value_hidden: bool,
+}
+
+impl std::fmt::Debug for SecretOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretOut")
+            .field("id", &self.id)
+            .field("environment", &self.environment)
+            .field("secret_path", &self.secret_path)
+            .field("secret_key", &self.secret_key)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `{secret}`.
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+pub struct SecretEnvelope {
+    pub secret: SecretOut,
+}
+
+/// The secrets a folder receives through one import.
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportedSecretsOut {
+    pub secret_path: String,
+    /// The imported environment's slug.
+    pub environment: String,
+    /// The imported folder (empty when the imported path does not exist).
+    pub folder_id: String,
+    pub secrets: Vec<SecretOut>,
+}
+
+/// `{secrets, imports}`; `imports` is always present.
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+pub struct SecretsListOut {
+    pub secrets: Vec<SecretOut>,
+    pub imports: Vec<ImportedSecretsOut>,
+}
+
+/// `{secrets}` (batch routes).
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+pub struct SecretsOut {
+    pub secrets: Vec<SecretOut>,
+}
