@@ -141,6 +141,7 @@ pub struct ClientSecretRow {
     pub ttl: i64,
     pub num_uses_limit: i64,
     pub num_uses: i64,
+    #[sqlx(try_from = "crate::flag::Flag")]
     pub is_revoked: bool,
     pub created_at: i64,
     pub updated_at: i64,
@@ -154,6 +155,10 @@ impl ClientSecretRow {
             && (self.num_uses_limit == 0 || self.num_uses < self.num_uses_limit)
     }
 }
+
+/// Every client-secret column, with the flag readable on both backends (see [`crate::flag`]).
+const SECRET_COLUMNS: &str = "id, identity_id, description, secret_prefix, secret_hash, ttl, num_uses_limit, num_uses, \
+     (is_revoked = TRUE) AS is_revoked, created_at, updated_at";
 
 pub async fn insert_client_secret(conn: &mut Conn, row: &ClientSecretRow) -> Result<()> {
     sqlx::query(
@@ -178,14 +183,16 @@ pub async fn insert_client_secret(conn: &mut Conn, row: &ClientSecretRow) -> Res
 }
 
 pub async fn client_secrets_for(conn: &mut Conn, identity: &IdentityId) -> Result<Vec<ClientSecretRow>> {
-    Ok(sqlx::query_as("SELECT * FROM client_secrets WHERE identity_id = $1 ORDER BY created_at")
+    let sql = format!("SELECT {SECRET_COLUMNS} FROM client_secrets WHERE identity_id = $1 ORDER BY created_at, id");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(identity.as_str())
         .fetch_all(conn)
         .await?)
 }
 
 pub async fn client_secret(conn: &mut Conn, id: &ClientSecretId) -> Result<Option<ClientSecretRow>> {
-    Ok(sqlx::query_as("SELECT * FROM client_secrets WHERE id = $1").bind(id.as_str()).fetch_optional(conn).await?)
+    let sql = format!("SELECT {SECRET_COLUMNS} FROM client_secrets WHERE id = $1");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.as_str()).fetch_optional(conn).await?)
 }
 
 pub async fn revoke_client_secret(conn: &mut Conn, id: &ClientSecretId) -> Result<bool> {

@@ -17,6 +17,7 @@ pub mod dialect;
 pub mod dispatch;
 pub mod environments;
 pub mod error;
+pub mod flag;
 pub mod folders;
 pub mod identities;
 pub mod imports;

@@ -214,12 +214,13 @@ pub struct UserMemberRow {
     pub username: String,
     pub first_name: String,
     pub last_name: String,
+    #[sqlx(try_from = "crate::flag::Flag")]
     pub super_admin: bool,
 }
 
 const IDENTITY_MEMBER_COLUMNS: &str = "m.id, m.role, m.created_at, m.updated_at, i.id AS identity_id, i.name, ua.client_id";
 const USER_MEMBER_COLUMNS: &str = "m.id, m.role, m.created_at, m.updated_at, u.id AS user_id, u.email, u.username, \
-     u.first_name, u.last_name, u.super_admin";
+     u.first_name, u.last_name, (u.super_admin = TRUE) AS super_admin";
 
 /// Identities of an organization with their organization role, by name.
 pub async fn list_org_identities(conn: &mut Conn, org: &OrgId) -> Result<Vec<IdentityMemberRow>> {

@@ -17,6 +17,7 @@ pub struct AccessTokenRow {
     pub num_uses_limit: i64,
     pub expires_at: i64,
     pub max_expires_at: i64,
+    #[sqlx(try_from = "crate::flag::Flag")]
     pub revoked: bool,
     pub created_at: i64,
     pub renewed_at: i64,
@@ -30,6 +31,10 @@ impl AccessTokenRow {
             && (self.num_uses_limit == 0 || self.num_uses < self.num_uses_limit)
     }
 }
+
+/// Every column, with the flag readable on both backends (see [`crate::flag`]).
+const COLUMNS: &str = "id, token_hash, identity_id, user_id, client_secret_id, ttl, max_ttl, num_uses, num_uses_limit, \
+     expires_at, max_expires_at, (revoked = TRUE) AS revoked, created_at, renewed_at";
 
 pub async fn insert(conn: &mut Conn, row: &AccessTokenRow) -> Result<()> {
     sqlx::query(
@@ -57,7 +62,8 @@ pub async fn insert(conn: &mut Conn, row: &AccessTokenRow) -> Result<()> {
 }
 
 pub async fn by_hash(conn: &mut Conn, token_hash: &str) -> Result<Option<AccessTokenRow>> {
-    Ok(sqlx::query_as("SELECT * FROM access_tokens WHERE token_hash = $1")
+    let sql = format!("SELECT {COLUMNS} FROM access_tokens WHERE token_hash = $1");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(token_hash)
         .fetch_optional(conn)
         .await?)

@@ -11,6 +11,7 @@ pub struct UserRow {
     pub first_name: String,
     pub last_name: String,
     pub password_hash: String,
+    #[sqlx(try_from = "crate::flag::Flag")]
     pub super_admin: bool,
     pub created_at: i64,
     pub updated_at: i64,
@@ -27,6 +28,10 @@ impl UserRow {
         UserId::from_trusted(self.id.clone())
     }
 }
+
+/// Every column, with the flag readable on both backends (see [`crate::flag`]).
+const COLUMNS: &str =
+    "id, email, username, first_name, last_name, password_hash, (super_admin = TRUE) AS super_admin, created_at, updated_at";
 
 pub async fn insert(conn: &mut Conn, row: &UserRow) -> Result<()> {
     sqlx::query(
@@ -48,12 +53,14 @@ pub async fn insert(conn: &mut Conn, row: &UserRow) -> Result<()> {
 }
 
 pub async fn get(conn: &mut Conn, id: &UserId) -> Result<Option<UserRow>> {
-    Ok(sqlx::query_as("SELECT * FROM users WHERE id = $1").bind(id.as_str()).fetch_optional(conn).await?)
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.as_str()).fetch_optional(conn).await?)
 }
 
 /// Looks a user up by email, ignoring case.
 pub async fn get_by_email(conn: &mut Conn, email: &str) -> Result<Option<UserRow>> {
-    Ok(sqlx::query_as("SELECT * FROM users WHERE email = $1")
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(email.trim().to_lowercase())
         .fetch_optional(conn)
         .await?)
