@@ -2,3 +2,5 @@
 //! (SQLite, or PostgreSQL when `SLUICE_TEST_DATABASE_URL` is set), real HTTP.
 
 mod foundation;
+mod access_support;
+mod auth;
