@@ -83,6 +83,7 @@ pub async fn exec(app: &TestApp, sql: &str, binds: &[Bind<'_>]) {
         q = match b {
             Bind::Int(i) => q.bind(*i),
             Bind::Text(t) => q.bind(t.to_string()),
+            Bind::Bytes(b) => q.bind(b.to_vec()),
         };
     }
     q.execute(&mut *tx).await.expect("statement");
@@ -92,6 +93,17 @@ pub async fn exec(app: &TestApp, sql: &str, binds: &[Bind<'_>]) {
 pub enum Bind<'a> {
     Int(i64),
     Text(&'a str),
+    Bytes(&'a [u8]),
+}
+
+/// One integer from the app's database.
+pub async fn scalar(app: &TestApp, sql: &str, binds: &[&str]) -> i64 {
+    let mut conn = app.state().store.read().await.expect("conn");
+    let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_string()));
+    for b in binds {
+        q = q.bind(b.to_string());
+    }
+    q.fetch_one(&mut *conn).await.expect("scalar")
 }
 
 /// Moves a token's expiry (and maximum expiry when `max` is set) into the past. Cached
@@ -151,4 +163,14 @@ pub async fn audit_rows(app: &TestApp, action: &str) -> Vec<AuditEntry> {
             user_agent: r.get("user_agent"),
         })
         .collect()
+}
+
+/// One text value from the app's database.
+pub async fn scalar_text(app: &TestApp, sql: &str, bind: &str) -> String {
+    let mut conn = app.state().store.read().await.expect("conn");
+    sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.to_string()))
+        .bind(bind.to_string())
+        .fetch_one(&mut *conn)
+        .await
+        .expect("scalar")
 }

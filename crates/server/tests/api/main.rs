@@ -4,3 +4,7 @@
 mod foundation;
 mod access_support;
 mod auth;
+mod identities;
+mod projects;
+mod memberships;
+mod audit;
