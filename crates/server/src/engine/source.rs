@@ -5,8 +5,12 @@
 
 use super::error::EngineError;
 use super::spec::SyncSpec;
+use crate::audit::{self, AuditActor, AuditEvent};
+use crate::features::secrets::service::{self, NewSecret, SecretUpdate};
+use crate::features::secrets::{ResolveOptions, SecretWrite, resolve_folder};
 use crate::state::AppState;
-use sluice_domain::SecretKey;
+use sluice_domain::{ImportPlan, SecretKey};
+use sluice_storage::{folders, secrets};
 use std::collections::BTreeMap;
 
 /// What the source holds now.
@@ -30,15 +34,73 @@ impl std::fmt::Debug for Source {
     }
 }
 
-/// Reads the source of a sync.
+/// Reads the source of a sync: its folder's secrets merged with its imports, references
+/// expanded. Any reference that does not resolve fails the read, naming it.
 pub async fn load(state: &AppState, spec: &SyncSpec) -> Result<Source, EngineError> {
-    let _ = (state, spec);
-    Err(EngineError::Source("reading sources is not wired yet".to_string()))
+    let mut conn = state.store.read().await?;
+    let options = ResolveOptions { include_imports: true, expand: true };
+    let resolved =
+        resolve_folder(state, &mut conn, &spec.project_id, spec.environment.id.as_str(), &spec.path, options).await?;
+    let mut dependencies: Vec<(String, String)> = resolved
+        .dependencies
+        .iter()
+        .map(|d| (d.environment_id.as_str().to_string(), d.path.as_str().to_string()))
+        .collect();
+    dependencies.push((spec.environment.id.clone(), spec.path.as_str().to_string()));
+    dependencies.sort();
+    dependencies.dedup();
+    Ok(Source { desired: resolved.merged, own: resolved.own, dependencies })
 }
 
-/// Writes a first-sync or requested import into the sync's source folder (new versions,
-/// change events), attributed to the platform.
-pub async fn write_import(state: &AppState, spec: &SyncSpec, import: &sluice_domain::ImportPlan) -> Result<(), EngineError> {
-    let _ = (state, spec, import);
-    Err(EngineError::Source("importing is not wired yet".to_string()))
+/// Writes a first-sync or requested import into the sync's source folder: new secrets
+/// and new versions, with their change events, attributed to the platform. The change
+/// events re-queue the sync, whose next run then finds nothing to change.
+pub async fn write_import(state: &AppState, spec: &SyncSpec, import: &ImportPlan) -> Result<(), EngineError> {
+    let key = {
+        let mut conn = state.store.read().await?;
+        state.keys.project_key(&mut conn, &spec.project_id).await?
+    };
+    let mut w = SecretWrite::begin(state, AuditActor::platform()).await?;
+    let folder = folders::get_by_path(w.conn(), &spec.environment.id(), &spec.path).await?.ok_or_else(|| {
+        EngineError::Source(format!(
+            "Could not find folder with path \"{}\" in environment \"{}\"",
+            spec.path, spec.environment.slug
+        ))
+    })?;
+    for (k, value) in &import.creates {
+        let new = NewSecret {
+            key: k.clone(),
+            value: value.clone(),
+            comment: String::new(),
+            skip_multiline_encoding: false,
+            reminder_note: None,
+            reminder_repeat_days: None,
+            metadata: Vec::new(),
+        };
+        service::insert_secret(&mut w, &key, &folder, &new).await?;
+    }
+    for (k, value) in &import.updates {
+        let Some(existing) = secrets::get_for_update(w.conn(), &folder.id(), k.as_str()).await? else {
+            continue;
+        };
+        let update = SecretUpdate { value: Some(value.clone()), ..SecretUpdate::default() };
+        service::update_secret(&mut w, &key, &folder, existing, &update).await?;
+    }
+    let project = spec.project_id.clone();
+    audit::record(
+        w.conn(),
+        AuditActor::platform(),
+        AuditEvent::new("secret-sync-import-into-source").project(&project).target("folder", folder.id.clone()).meta(
+            serde_json::json!({
+                "syncId": spec.sync_id.as_ref().map(|s| s.as_str().to_string()),
+                "environment": spec.environment.slug,
+                "secretPath": spec.path.as_str(),
+                "createdSecretKeys": import.creates.keys().map(|k| k.as_str()).collect::<Vec<_>>(),
+                "updatedSecretKeys": import.updates.keys().map(|k| k.as_str()).collect::<Vec<_>>(),
+            }),
+        ),
+    )
+    .await?;
+    w.commit(state).await?;
+    Ok(())
 }
