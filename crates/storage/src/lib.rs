@@ -26,6 +26,7 @@ pub mod memberships;
 pub mod meta;
 pub mod orgs;
 pub mod projects;
+pub mod redeploys;
 pub mod runs;
 pub mod secrets;
 pub mod sessions;
