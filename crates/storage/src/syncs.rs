@@ -16,6 +16,7 @@ pub struct SyncRow {
     pub environment_id: Option<String>,
     pub folder_id: Option<String>,
     pub secret_path: String,
+    #[sqlx(try_from = "crate::flag::Flag")]
     pub is_auto_sync_enabled: bool,
     pub version: i64,
     /// JSON text of the sync options.
@@ -49,6 +50,18 @@ impl SyncRow {
     }
 }
 
+/// Every column of `secret_syncs` (qualified by `t.` when given), with the flag readable
+/// on both backends (see [`crate::flag`]).
+fn columns(t: &str) -> String {
+    let plain = "id, project_id, name, description, destination, connection_id, environment_id, folder_id, secret_path";
+    let rest = "version, sync_options, destination_config, sync_status, last_sync_job_id, last_sync_message, \
+        last_synced_at, sync_attempt, next_sync_at, import_status, last_import_job_id, last_import_message, \
+        last_imported_at, remove_status, last_remove_job_id, last_remove_message, last_removed_at, lease_job_id, \
+        lease_owner, lease_until, created_at, updated_at";
+    let q = |list: &str| list.split(", ").map(|c| format!("{t}{c}")).collect::<Vec<_>>().join(", ");
+    format!("{}, {}, {}", q(plain), crate::flag::flag(&format!("{t}is_auto_sync_enabled")), q(rest))
+}
+
 pub async fn insert(conn: &mut Conn, r: &SyncRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO secret_syncs (id, project_id, name, description, destination, connection_id, environment_id,
@@ -78,38 +91,32 @@ pub async fn insert(conn: &mut Conn, r: &SyncRow) -> Result<()> {
 }
 
 pub async fn get(conn: &mut Conn, id: &SyncId) -> Result<Option<SyncRow>> {
-    Ok(sqlx::query_as("SELECT * FROM secret_syncs WHERE id = $1").bind(id.as_str()).fetch_optional(conn).await?)
+    let sql = format!("SELECT {} FROM secret_syncs WHERE id = $1", columns(""));
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.as_str()).fetch_optional(conn).await?)
 }
 
 pub async fn get_by_name(conn: &mut Conn, project: &ProjectId, name: &str) -> Result<Option<SyncRow>> {
-    Ok(sqlx::query_as("SELECT * FROM secret_syncs WHERE project_id = $1 AND name = $2")
-        .bind(project.as_str())
-        .bind(name)
-        .fetch_optional(conn)
-        .await?)
+    let sql = format!("SELECT {} FROM secret_syncs WHERE project_id = $1 AND name = $2", columns(""));
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project.as_str()).bind(name).fetch_optional(conn).await?)
 }
 
 /// Syncs of a project, optionally of one destination, by name.
 pub async fn list_for_project(conn: &mut Conn, project: &ProjectId, destination: Option<&str>) -> Result<Vec<SyncRow>> {
-    Ok(sqlx::query_as(
-        "SELECT * FROM secret_syncs WHERE project_id = $1 AND ($2 IS NULL OR destination = $2) ORDER BY name, id",
-    )
-    .bind(project.as_str())
-    .bind(destination)
-    .fetch_all(conn)
-    .await?)
+    let sql = format!(
+        "SELECT {} FROM secret_syncs WHERE project_id = $1 AND ($2 IS NULL OR destination = $2) ORDER BY name, id",
+        columns("")
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project.as_str()).bind(destination).fetch_all(conn).await?)
 }
 
 /// Every sync of a destination in an organization (for duplicate-destination checks).
 pub async fn list_for_org(conn: &mut Conn, org_id: &str, destination: &str) -> Result<Vec<SyncRow>> {
-    Ok(sqlx::query_as(
-        "SELECT s.* FROM secret_syncs s JOIN projects p ON p.id = s.project_id
+    let sql = format!(
+        "SELECT {} FROM secret_syncs s JOIN projects p ON p.id = s.project_id
          WHERE p.org_id = $1 AND s.destination = $2 ORDER BY s.id",
-    )
-    .bind(org_id)
-    .bind(destination)
-    .fetch_all(conn)
-    .await?)
+        columns("s.")
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(org_id).bind(destination).fetch_all(conn).await?)
 }
 
 /// Writes the configuration columns of a sync (everything a PATCH can change).
@@ -307,7 +314,12 @@ pub struct AffectedSync {
 }
 
 /// Auto-syncing syncs whose source is the changed folder or depends on it.
-pub async fn affected_by(conn: &mut Conn, folder: &FolderId, environment_id: &str, path: &str) -> Result<Vec<AffectedSync>> {
+pub async fn affected_by(
+    conn: &mut Conn,
+    folder: &FolderId,
+    environment_id: &str,
+    path: &str,
+) -> Result<Vec<AffectedSync>> {
     Ok(sqlx::query_as(
         "SELECT s.id, s.connection_id FROM secret_syncs s
          WHERE s.is_auto_sync_enabled = TRUE AND (s.folder_id = $1 OR EXISTS (

@@ -2,6 +2,9 @@
 //! (SQLite, or PostgreSQL when `SLUICE_TEST_DATABASE_URL` is set), real HTTP.
 
 mod foundation;
+mod connections;
+mod sync_support;
+mod syncs;
 mod access_support;
 mod auth;
 mod identities;

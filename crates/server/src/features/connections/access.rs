@@ -57,15 +57,17 @@ pub async fn resolve_org(
     if let Some(raw) = project_id {
         let pid = ProjectId::parse(raw).ok_or_else(|| authz::project_not_found(raw))?;
         let access = authz::project(state, conn, actor, &pid).await?;
-        if let Some(named) = organization_id {
-            if OrgId::parse(named).as_ref() != Some(&access.org_id) {
-                return Err(ApiError::bad_request(format!(
-                    "Project with ID '{raw}' does not belong to organization with ID '{named}'"
-                )));
-            }
+        if let Some(named) = organization_id
+            && OrgId::parse(named).as_ref() != Some(&access.org_id)
+        {
+            return Err(ApiError::bad_request(format!(
+                "Project with ID '{raw}' does not belong to organization with ID '{named}'"
+            )));
         }
         let role = memberships::org_role(conn, &access.org_id, &actor.principal).await?.ok_or_else(|| {
-            ApiError::forbidden("You are not allowed to read on app-connections: you are not a member of this project's organization")
+            ApiError::forbidden(
+                "You are not allowed to read on app-connections: you are not a member of this project's organization",
+            )
         })?;
         return Ok(OrgScope { org_id: access.org_id, role, project_id: Some(pid) });
     }

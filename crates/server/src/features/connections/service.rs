@@ -140,8 +140,9 @@ pub async fn create(state: &AppState, actor: &Actor, body: &RailwayConnectionIn)
 
     let scope = {
         let mut conn = state.store.read().await?;
-        let scope = access::resolve_org(state, &mut conn, actor, body.organization_id.as_deref(), body.project_id.as_deref())
-            .await?;
+        let scope =
+            access::resolve_org(state, &mut conn, actor, body.organization_id.as_deref(), body.project_id.as_deref())
+                .await?;
         scope.require_admin("create")?;
         if connections::get_by_name(&mut conn, &scope.org_id, name.as_str()).await?.is_some() {
             return Err(duplicate_name(name.as_str()));
@@ -174,11 +175,14 @@ pub async fn create(state: &AppState, actor: &Actor, body: &RailwayConnectionIn)
         updated_at: now,
     };
     let mut tx = state.store.write().await?;
-    connections::insert(&mut tx, &row).await.map_err(|e| if e.is_conflict() { duplicate_name(&row.name) } else { e.into() })?;
-    let event = AuditEvent::new("create-app-connection").org(&scope.org_id).target("app-connection", &row.id).meta(json!({
-        "connectionId": row.id, "name": row.name, "app": row.app, "method": row.method,
-        "isPlatformManagedCredentials": false,
-    }));
+    connections::insert(&mut tx, &row)
+        .await
+        .map_err(|e| if e.is_conflict() { duplicate_name(&row.name) } else { e.into() })?;
+    let event =
+        AuditEvent::new("create-app-connection").org(&scope.org_id).target("app-connection", &row.id).meta(json!({
+            "connectionId": row.id, "name": row.name, "app": row.app, "method": row.method,
+            "isPlatformManagedCredentials": false,
+        }));
     audit::record(&mut tx, actor, event).await?;
     tx.commit().await.map_err(StorageError::from)?;
     Ok(out(&row))
@@ -211,8 +215,9 @@ pub async fn update(
         row
     };
     if let Some(token) = &token {
-        let kind = credentials::token_kind(&current.method)
-            .ok_or_else(|| ApiError::internal(format!("connection {} has unknown method {}", current.id, current.method)))?;
+        let kind = credentials::token_kind(&current.method).ok_or_else(|| {
+            ApiError::internal(format!("connection {} has unknown method {}", current.id, current.method))
+        })?;
         check_token(state, kind, token).await?;
     }
 
@@ -226,11 +231,20 @@ pub async fn update(
         return Err(access::not_found(id.as_str()));
     }
     if let Some(token) = &token {
-        let sealed = credentials::seal(state, &current.org_id, &current.id, &RailwayCredentials {
-            api_token: token.expose().to_string(),
-        })?;
-        connections::set_credentials(&mut tx, &id, &sealed.data_key_wrapped, &sealed.credentials_ct, &sealed.credentials_hash)
-            .await?;
+        let sealed = credentials::seal(
+            state,
+            &current.org_id,
+            &current.id,
+            &RailwayCredentials { api_token: token.expose().to_string() },
+        )?;
+        connections::set_credentials(
+            &mut tx,
+            &id,
+            &sealed.data_key_wrapped,
+            &sealed.credentials_ct,
+            &sealed.credentials_hash,
+        )
+        .await?;
     }
     let event = AuditEvent::new("update-app-connection")
         .org(&OrgId::from_trusted(current.org_id.clone()))
@@ -300,15 +314,23 @@ pub async fn get_by_name(
 ) -> ApiResult<AppConnectionOut> {
     let (row, scope) = {
         let mut conn = state.store.read().await?;
-        let scope =
-            access::resolve_org(state, &mut conn, actor, scope_q.organization_id.as_deref(), scope_q.project_id.as_deref())
-                .await?;
+        let scope = access::resolve_org(
+            state,
+            &mut conn,
+            actor,
+            scope_q.organization_id.as_deref(),
+            scope_q.project_id.as_deref(),
+        )
+        .await?;
         let found = connections::get_by_name(&mut conn, &scope.org_id, name.trim())
             .await?
             .filter(|r| r.app == "railway" && usable_in(r, &scope));
         let scope_word = if scope.project_id.is_some() { "project" } else { "organization" };
         let row = found.ok_or_else(|| {
-            ApiError::not_found(format!("Could not find App Connection with name {} in {scope_word} scope.", name.trim()))
+            ApiError::not_found(format!(
+                "Could not find App Connection with name {} in {scope_word} scope.",
+                name.trim()
+            ))
         })?;
         (row, scope)
     };
@@ -363,7 +385,13 @@ pub async fn available(
     record_audit(state, actor, event).await?;
     Ok(rows
         .into_iter()
-        .map(|r| AvailableConnectionOut { app: r.app, name: r.name, id: r.id, project_id: r.project_id, org_id: r.org_id })
+        .map(|r| AvailableConnectionOut {
+            app: r.app,
+            name: r.name,
+            id: r.id,
+            project_id: r.project_id,
+            org_id: r.org_id,
+        })
         .collect())
 }
 
@@ -401,9 +429,16 @@ pub async fn railway_projects(state: &AppState, actor: &Actor, raw_id: &str) -> 
         .target("app-connection", &row.id)
         .meta(json!({"connectionId": row.id, "count": projects.len()}));
     record_audit(state, actor, event).await?;
-    let named = |v: Vec<sluice_destinations::railway::Named>| v.into_iter().map(|n| NamedOut { id: n.id, name: n.name }).collect();
+    let named = |v: Vec<sluice_destinations::railway::Named>| {
+        v.into_iter().map(|n| NamedOut { id: n.id, name: n.name }).collect()
+    };
     Ok(projects
         .into_iter()
-        .map(|p| RailwayProjectOut { id: p.id, name: p.name, services: named(p.services), environments: named(p.environments) })
+        .map(|p| RailwayProjectOut {
+            id: p.id,
+            name: p.name,
+            services: named(p.services),
+            environments: named(p.environments),
+        })
         .collect())
 }

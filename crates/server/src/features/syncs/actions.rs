@@ -19,8 +19,8 @@ use crate::extract::parse_id;
 use crate::features::connections::access as connection_access;
 use crate::state::AppState;
 use sluice_api_types::syncs::{
-    CheckDestinationIn, CheckDestinationOut, ImportQuery, RailwayDestinationIn, RailwaySyncIn, RunsQuery, SecretSyncOut,
-    SyncRunsOut,
+    CheckDestinationIn, CheckDestinationOut, ImportQuery, RailwayDestinationIn, RailwaySyncIn, RunsQuery,
+    SecretSyncOut, SyncRunsOut,
 };
 use sluice_domain::{ConnectionId, ImportBehavior, ProjectId, RailwayDestination, SyncId};
 use sluice_storage::{StorageError, runs, syncs};
@@ -55,7 +55,12 @@ pub async fn sync_secrets(state: &AppState, actor: &Actor, raw_id: &str) -> ApiR
 }
 
 /// `import-secrets?importBehavior=`: pull Railway's managed variables into the source.
-pub async fn import_secrets(state: &AppState, actor: &Actor, raw_id: &str, q: &ImportQuery) -> ApiResult<SecretSyncOut> {
+pub async fn import_secrets(
+    state: &AppState,
+    actor: &Actor,
+    raw_id: &str,
+    q: &ImportQuery,
+) -> ApiResult<SecretSyncOut> {
     let raw = q.import_behavior.as_deref().map(str::trim).unwrap_or("");
     if raw.is_empty() {
         return Err(ApiError::invalid(
@@ -94,7 +99,8 @@ pub async fn plan_unsaved(state: &AppState, actor: &Actor, body: &RailwaySyncIn)
         let mut conn = state.store.read().await?;
         let access = authz::project(state, &mut conn, actor, &project).await?;
         access.require(Need::Write, "create", "secret-syncs")?;
-        let (environment, folder) = resolve_source(&mut conn, &project, new.environment.as_str(), &new.secret_path).await?;
+        let (environment, folder) =
+            resolve_source(&mut conn, &project, new.environment.as_str(), &new.secret_path).await?;
         let connection =
             connection_access::usable_for_sync(&mut conn, actor, &new.connection_id, &project, &access.org_id).await?;
         SyncSpec {
@@ -137,7 +143,11 @@ pub async fn runs(state: &AppState, actor: &Actor, raw_id: &str, q: &RunsQuery) 
 /// project, environment and service; names ignored). The other sync's project id is
 /// told only to those who can access that project. A missing or unreadable
 /// `destinationConfig` is "no duplicate", as in Infisical.
-pub async fn check_destination(state: &AppState, actor: &Actor, body: &CheckDestinationIn) -> ApiResult<CheckDestinationOut> {
+pub async fn check_destination(
+    state: &AppState,
+    actor: &Actor,
+    body: &CheckDestinationIn,
+) -> ApiResult<CheckDestinationOut> {
     let raw = body.project_id.as_deref().map(str::trim).unwrap_or("");
     if raw.is_empty() {
         return Err(ApiError::invalid("body.projectId", "Project ID required"));
@@ -146,7 +156,8 @@ pub async fn check_destination(state: &AppState, actor: &Actor, body: &CheckDest
     if let Some(c) = body.connection_id.as_deref() {
         parse_id(c, "body.connectionId", ConnectionId::parse)?;
     }
-    let exclude = body.exclude_sync_id.as_deref().map(|e| parse_id(e, "body.excludeSyncId", SyncId::parse)).transpose()?;
+    let exclude =
+        body.exclude_sync_id.as_deref().map(|e| parse_id(e, "body.excludeSyncId", SyncId::parse)).transpose()?;
     let mut conn = state.store.read().await?;
     let access = authz::project(state, &mut conn, actor, &project).await?;
     access.require(Need::Read, "read", "secret-syncs")?;

@@ -149,7 +149,11 @@ fn destination(raw: Option<&RailwayDestinationIn>) -> Result<RailwayDestination,
 }
 
 /// The auto-sync flag from its three spellings; 422 naming both when two disagree.
-fn auto_sync(is_auto: Option<bool>, is_enabled: Option<bool>, options: Option<&SyncOptionsIn>) -> ApiResult<Option<bool>> {
+fn auto_sync(
+    is_auto: Option<bool>,
+    is_enabled: Option<bool>,
+    options: Option<&SyncOptionsIn>,
+) -> ApiResult<Option<bool>> {
     let given: Vec<(&str, bool)> = [
         ("body.isAutoSyncEnabled", is_auto),
         ("body.isEnabled", is_enabled),
@@ -268,8 +272,9 @@ mod tests {
         assert_eq!(auto_sync(None, Some(false), None).expect("ok"), Some(false));
         let opts = SyncOptionsIn { auto_sync_enabled: Some(true), ..Default::default() };
         assert_eq!(auto_sync(Some(true), Some(true), Some(&opts)).expect("ok"), Some(true));
-        let err = auto_sync(Some(true), None, Some(&SyncOptionsIn { auto_sync_enabled: Some(false), ..Default::default() }))
-            .expect_err("conflict");
+        let err =
+            auto_sync(Some(true), None, Some(&SyncOptionsIn { auto_sync_enabled: Some(false), ..Default::default() }))
+                .expect_err("conflict");
         let msg = err.to_string();
         assert!(msg.contains("body.isAutoSyncEnabled") && msg.contains("body.syncOptions.autoSyncEnabled"), "{msg}");
     }

@@ -10,8 +10,8 @@
 use super::input::{self, NewSync, SyncChanges};
 use super::view;
 use crate::audit::{self, AuditEvent};
-use crate::auth::authz::{self, Need, ProjectAccess};
 use crate::auth::Actor;
+use crate::auth::authz::{self, Need, ProjectAccess};
 use crate::engine::queue::{self, JobActor, JobKind, JobPayload, Trigger};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::parse_id;
@@ -195,7 +195,11 @@ pub async fn create(state: &AppState, actor: &Actor, body: &RailwaySyncIn) -> Ap
     meta["syncId"] = json!(row.id);
     meta["destination"] = json!(DESTINATION);
     meta["syncQueued"] = json!(new.auto_sync);
-    let event = AuditEvent::new("create-secret-sync").project(&project).target("secret-sync", &row.id).meta(meta);
+    let event = AuditEvent::new("create-secret-sync")
+        .org(&access.org_id)
+        .project(&project)
+        .target("secret-sync", &row.id)
+        .meta(meta);
     audit::record(&mut tx, actor, event).await?;
     let stored = syncs::get(&mut tx, &row.id()).await?.ok_or_else(|| not_found(&row.id))?;
     let out = view::sync_out(&mut tx, &stored).await?;
@@ -240,20 +244,25 @@ async fn apply_source(conn: &mut Conn, row: &mut SyncRow, changes: &SyncChanges)
     Ok(())
 }
 
-pub async fn update(state: &AppState, actor: &Actor, raw_id: &str, patch: &RailwaySyncPatch) -> ApiResult<SecretSyncOut> {
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    raw_id: &str,
+    patch: &RailwaySyncPatch,
+) -> ApiResult<SecretSyncOut> {
     let id = sync_id(raw_id)?;
     let changes = input::parse_patch(patch)?;
     let mut tx = state.store.write().await?;
     let (before, access) = load(state, &mut tx, actor, &id, Need::Write, "edit").await?;
     let project = access.project_id.clone();
     let mut after = before.clone();
-    if let Some(name) = &changes.name {
-        if name.as_str() != before.name {
-            if syncs::get_by_name(&mut tx, &project, name.as_str()).await?.is_some() {
-                return Err(duplicate_name(name.as_str(), project.as_str()));
-            }
-            after.name = name.as_str().to_string();
+    if let Some(name) = &changes.name
+        && name.as_str() != before.name
+    {
+        if syncs::get_by_name(&mut tx, &project, name.as_str()).await?.is_some() {
+            return Err(duplicate_name(name.as_str(), project.as_str()));
         }
+        after.name = name.as_str().to_string();
     }
     if let Some(d) = &changes.description {
         after.description = d.clone();
@@ -292,14 +301,18 @@ pub async fn update(state: &AppState, actor: &Actor, raw_id: &str, patch: &Railw
     if let Some(t) = trigger {
         enqueue(&mut tx, state, &after, actor, t).await?;
     }
-    let event = AuditEvent::new("update-secret-sync").project(&project).target("secret-sync", &after.id).meta(json!({
-        "syncId": after.id, "destination": DESTINATION, "name": changes.name.as_ref().map(|n| n.as_str()),
-        "description": changes.description, "connectionId": changes.connection_id.as_ref().map(|c| c.as_str()),
-        "environment": changes.environment.as_ref().map(|e| e.as_str()),
-        "secretPath": changes.secret_path.as_ref().map(|p| p.as_str()), "isAutoSyncEnabled": changes.auto_sync,
-        "syncOptions": changes.options, "destinationConfig": changes.destination,
-        "syncQueued": trigger.map(|t| t.as_str()),
-    }));
+    let event = AuditEvent::new("update-secret-sync")
+        .org(&access.org_id)
+        .project(&project)
+        .target("secret-sync", &after.id)
+        .meta(json!({
+            "syncId": after.id, "destination": DESTINATION, "name": changes.name.as_ref().map(|n| n.as_str()),
+            "description": changes.description, "connectionId": changes.connection_id.as_ref().map(|c| c.as_str()),
+            "environment": changes.environment.as_ref().map(|e| e.as_str()),
+            "secretPath": changes.secret_path.as_ref().map(|p| p.as_str()), "isAutoSyncEnabled": changes.auto_sync,
+            "syncOptions": changes.options, "destinationConfig": changes.destination,
+            "syncQueued": trigger.map(|t| t.as_str()),
+        }));
     audit::record(&mut tx, actor, event).await?;
     let stored = syncs::get(&mut tx, &id).await?.ok_or_else(|| not_found(id.as_str()))?;
     let out = view::sync_out(&mut tx, &stored).await?;
@@ -312,7 +325,9 @@ fn remove_secrets_flag(q: &DeleteSyncQuery) -> ApiResult<bool> {
     match q.remove_secrets.as_deref().map(str::trim) {
         None | Some("false") => Ok(false),
         Some("true") => Ok(true),
-        Some(other) => Err(ApiError::invalid("query.removeSecrets", format!("must be true or false (got \"{other}\")"))),
+        Some(other) => {
+            Err(ApiError::invalid("query.removeSecrets", format!("must be true or false (got \"{other}\")")))
+        }
     }
 }
 
@@ -349,13 +364,14 @@ pub async fn delete(state: &AppState, actor: &Actor, raw_id: &str, q: &DeleteSyn
 
 pub async fn get(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<SecretSyncOut> {
     let id = sync_id(raw_id)?;
-    let (out, project) = {
+    let (out, access) = {
         let mut conn = state.store.read().await?;
         let (row, access) = load(state, &mut conn, actor, &id, Need::Read, "read").await?;
-        (view::sync_out(&mut conn, &row).await?, access.project_id)
+        (view::sync_out(&mut conn, &row).await?, access)
     };
     let event = AuditEvent::new("get-secret-sync")
-        .project(&project)
+        .org(&access.org_id)
+        .project(&access.project_id)
         .target("secret-sync", &out.id)
         .meta(json!({"syncId": out.id, "destination": DESTINATION}));
     record_audit(state, actor, event).await?;
@@ -368,16 +384,18 @@ pub async fn get_by_name(state: &AppState, actor: &Actor, name: &str, q: &Projec
     if name.is_empty() {
         return Err(ApiError::invalid("params.syncName", "Sync name required"));
     }
-    let out = {
+    let (out, access) = {
         let mut conn = state.store.read().await?;
-        authz::project(state, &mut conn, actor, &project).await?.require(Need::Read, "read", SUBJECT)?;
+        let access = authz::project(state, &mut conn, actor, &project).await?;
+        access.require(Need::Read, "read", SUBJECT)?;
         let row = syncs::get_by_name(&mut conn, &project, name)
             .await?
             .ok_or_else(|| ApiError::not_found(format!("Could not find Railway Sync with name \"{name}\"")))?;
         ensure_railway(&row)?;
-        view::sync_out(&mut conn, &row).await?
+        (view::sync_out(&mut conn, &row).await?, access)
     };
     let event = AuditEvent::new("get-secret-sync")
+        .org(&access.org_id)
         .project(&project)
         .target("secret-sync", &out.id)
         .meta(json!({"syncId": out.id, "destination": DESTINATION}));
@@ -386,17 +404,42 @@ pub async fn get_by_name(state: &AppState, actor: &Actor, name: &str, q: &Projec
 }
 
 /// Syncs of a project (only Railway ones when `destination` is given).
-pub async fn list(state: &AppState, actor: &Actor, q: &ProjectQuery, destination: Option<&str>) -> ApiResult<Vec<SecretSyncOut>> {
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    q: &ProjectQuery,
+    destination: Option<&str>,
+) -> ApiResult<Vec<SecretSyncOut>> {
     let project = project_param(q)?;
-    let out = {
+    let (out, access) = {
         let mut conn = state.store.read().await?;
-        authz::project(state, &mut conn, actor, &project).await?.require(Need::Read, "read", SUBJECT)?;
+        let access = authz::project(state, &mut conn, actor, &project).await?;
+        access.require(Need::Read, "read", SUBJECT)?;
         let rows = syncs::list_for_project(&mut conn, &project, destination).await?;
-        view::syncs_out(&mut conn, &rows).await?
+        (view::syncs_out(&mut conn, &rows).await?, access)
     };
-    let event = AuditEvent::new("get-secret-syncs").project(&project).meta(json!({
+    let event = AuditEvent::new("get-secret-syncs").org(&access.org_id).project(&project).meta(json!({
         "destination": destination, "count": out.len(), "syncIds": out.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
     }));
     record_audit(state, actor, event).await?;
     Ok(out)
+}
+
+/// Whether `name` is free for a sync in the project (the UI checks it as people type);
+/// `exclude` is the sync being renamed. Needs read access to the project's syncs.
+pub async fn name_available(
+    state: &AppState,
+    actor: &Actor,
+    raw_project: &str,
+    name: &str,
+    exclude: Option<&str>,
+) -> ApiResult<bool> {
+    let project = project_param(&ProjectQuery { project_id: Some(raw_project.to_string()) })?;
+    let mut conn = state.store.read().await?;
+    let access = authz::project(state, &mut conn, actor, &project).await?;
+    access.require(Need::Read, "read", SUBJECT)?;
+    Ok(match syncs::get_by_name(&mut conn, &project, name.trim()).await? {
+        Some(row) => exclude == Some(row.id.as_str()),
+        None => true,
+    })
 }

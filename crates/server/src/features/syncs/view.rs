@@ -50,9 +50,11 @@ impl Lookups {
         if let Some(e) = self.environments.get(id) {
             return Ok(e.clone());
         }
-        let out = environments::get(conn, &EnvironmentId::from_trusted(id))
-            .await?
-            .map(|e| SyncEnvironmentOut { slug: e.slug, name: e.name, id: e.id });
+        let out = environments::get(conn, &EnvironmentId::from_trusted(id)).await?.map(|e| SyncEnvironmentOut {
+            slug: e.slug,
+            name: e.name,
+            id: e.id,
+        });
         self.environments.insert(id.to_string(), out.clone());
         Ok(out)
     }
@@ -61,7 +63,8 @@ impl Lookups {
         if let Some(f) = self.folders.get(id) {
             return Ok(f.clone());
         }
-        let out = folders::get(conn, &FolderId::from_trusted(id)).await?.map(|f| SyncFolderOut { id: f.id, path: f.path });
+        let out =
+            folders::get(conn, &FolderId::from_trusted(id)).await?.map(|f| SyncFolderOut { id: f.id, path: f.path });
         self.folders.insert(id.to_string(), out.clone());
         Ok(out)
     }
