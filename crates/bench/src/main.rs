@@ -1,0 +1,55 @@
+//! `sluice-bench`: benchmarks that print figures (not timed tests). Build in release and
+//! run `scripts/bench.sh`; the results are kept in `docs/benchmarks.md`.
+//!
+//! - `api`: GET one secret with keep-alive at 1 and 8 connections (req/s, p50, p99), list
+//!   of 500 secrets, idle RSS, start-to-ready on an existing SQLite database.
+//! - `sync`: secret change → value visible at the (fake) Railway, p50/p99; Railway calls
+//!   and redeploys per sync; first sync of a 5,000-secret folder; one change fanned out
+//!   to 1,000 syncs.
+
+mod api;
+mod load;
+mod server;
+mod sync;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(about = "Sluice benchmarks: print figures")]
+struct Cli {
+    /// The `sluice` binary to benchmark (build it with --release)
+    #[arg(long, global = true, default_value = "target/release/sluice")]
+    sluice: PathBuf,
+    /// Seconds per throughput measurement
+    #[arg(long, global = true, default_value_t = 10)]
+    seconds: u64,
+    #[command(subcommand)]
+    what: What,
+}
+
+#[derive(Subcommand)]
+enum What {
+    /// HTTP API throughput, latency, memory and start-up
+    Api,
+    /// Sync latency, Railway calls per sync, large folders and fan-out
+    Sync,
+    /// Both
+    All,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    anyhow::ensure!(cli.sluice.exists(), "{} not found: run `cargo build --release -p sluice` first", cli.sluice.display());
+    server::describe_machine();
+    match cli.what {
+        What::Api => api::run(&cli.sluice, cli.seconds).await?,
+        What::Sync => sync::run(&cli.sluice).await?,
+        What::All => {
+            api::run(&cli.sluice, cli.seconds).await?;
+            sync::run(&cli.sluice).await?;
+        }
+    }
+    Ok(())
+}

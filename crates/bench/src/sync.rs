@@ -1,0 +1,239 @@
+//! Sync benchmarks against the fake Railway (in this process) and a `sluice server`
+//! process: change-to-Railway latency, Railway calls per sync, a 5,000-secret first sync,
+//! and one change fanned out to 1,000 syncs.
+
+use crate::server::{self, ms, pct};
+use serde_json::{Value, json};
+use sluice_railway_fake::{FakeRailway, Seed};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const ACCOUNT_TOKEN: &str = "a0000000-0000-4000-8000-000000000001";
+const RW_PROJECT: &str = "33333333-3333-4333-8333-333333333333";
+const PRODUCTION: &str = "44444444-4444-4444-8444-444444444444";
+const API: &str = "66666666-6666-4666-8666-666666666666";
+
+fn service_id(i: usize) -> String {
+    format!("90000000-0000-4000-8000-{i:012}")
+}
+
+fn seed_with_services(n: usize) -> anyhow::Result<Seed> {
+    let mut seed = Seed::example();
+    let mut project = serde_json::to_value(&seed.projects[0])?;
+    let mut services = project["services"].as_array().cloned().unwrap_or_default();
+    services.extend((0..n).map(|i| json!({"id": service_id(i), "name": format!("svc{i}")})));
+    project["services"] = Value::Array(services);
+    seed.projects[0] = serde_json::from_value(project)?;
+    Ok(seed)
+}
+
+struct Bench {
+    fake: FakeRailway,
+    srv: server::Server,
+    _dir: tempfile::TempDir,
+    http: reqwest::Client,
+    token: String,
+    project: String,
+    connection: String,
+}
+
+impl Bench {
+    async fn start(bin: &Path, services: usize, extra: &[&str]) -> anyhow::Result<Bench> {
+        let fake = FakeRailway::start(seed_with_services(services)?).await?;
+        let dir = tempfile::tempdir()?;
+        let mut args = vec!["--railway-api-url", fake.graphql_url().leak() as &str];
+        args.extend_from_slice(extra);
+        let (srv, _) = server::start(bin, dir.path(), server::free_port(), &args).await?;
+        let token = srv.creds["accessToken"].as_str().unwrap_or_default().to_string();
+        let project = srv.creds["projectId"].as_str().unwrap_or_default().to_string();
+        let mut b = Bench { fake, srv, _dir: dir, http: reqwest::Client::new(), token, project, connection: String::new() };
+        let conn = b
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/app-connections/railway",
+                json!({"name": "railway", "method": "account-token", "credentials": {"apiToken": ACCOUNT_TOKEN}}),
+            )
+            .await?;
+        b.connection = conn["appConnection"]["id"].as_str().unwrap_or_default().to_string();
+        Ok(b)
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> anyhow::Result<Value> {
+        let r = self.http.request(method, format!("{}{path}", self.srv.url)).bearer_auth(&self.token).json(&body).send().await?;
+        let status = r.status();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        anyhow::ensure!(status.is_success(), "{path}: {status} {v}");
+        Ok(v)
+    }
+
+    async fn folder(&self, name: &str) -> anyhow::Result<()> {
+        self.call(reqwest::Method::POST, "/api/v1/folders", json!({"projectId": self.project, "environment": "dev", "name": name, "path": "/"}))
+            .await
+            .map(|_| ())
+    }
+
+    async fn batch(&self, path: &str, secrets: Vec<(String, String)>) -> anyhow::Result<()> {
+        let list: Vec<Value> = secrets.into_iter().map(|(k, v)| json!({"secretKey": k, "secretValue": v})).collect();
+        for chunk in list.chunks(1000) {
+            self.call(
+                reqwest::Method::POST,
+                "/api/v3/secrets/batch/raw",
+                json!({"workspaceId": self.project, "environment": "dev", "secretPath": path, "secrets": chunk}),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn set(&self, path: &str, key: &str, value: &str) -> anyhow::Result<()> {
+        self.call(
+            reqwest::Method::PATCH,
+            &format!("/api/v3/secrets/raw/{key}"),
+            json!({"workspaceId": self.project, "environment": "dev", "secretPath": path, "secretValue": value}),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn create_sync(&self, name: &str, path: &str, schema: &str, service: &str, auto: bool) -> anyhow::Result<String> {
+        let body = json!({
+            "name": name, "projectId": self.project, "connectionId": self.connection, "environment": "dev",
+            "secretPath": path, "isAutoSyncEnabled": auto,
+            "syncOptions": {"initialSyncBehavior": "overwrite-destination", "keySchema": schema},
+            "destinationConfig": {"projectId": RW_PROJECT, "projectName": "shop", "environmentId": PRODUCTION,
+                                  "environmentName": "production", "serviceId": service, "serviceName": service}
+        });
+        let s = self.call(reqwest::Method::POST, "/api/v1/secret-syncs/railway", body).await?;
+        Ok(s["secretSync"]["id"].as_str().unwrap_or_default().to_string())
+    }
+
+    async fn status(&self, id: &str) -> anyhow::Result<String> {
+        let s = self.call(reqwest::Method::GET, &format!("/api/v1/secret-syncs/railway/{id}"), Value::Null).await?;
+        Ok(s["secretSync"]["syncStatus"].as_str().unwrap_or("").to_string())
+    }
+
+    async fn wait(&self, what: &str, timeout: Duration, mut done: impl FnMut(&FakeRailway) -> bool) -> anyhow::Result<Duration> {
+        let t = Instant::now();
+        while !done(&self.fake) {
+            anyhow::ensure!(t.elapsed() < timeout, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_micros(250)).await;
+        }
+        Ok(t.elapsed())
+    }
+
+    fn requests_by_field(&self) -> std::collections::BTreeMap<String, usize> {
+        let mut m = std::collections::BTreeMap::new();
+        for r in self.fake.requests() {
+            for f in r.root_fields {
+                *m.entry(f).or_insert(0) += 1;
+            }
+        }
+        m
+    }
+}
+
+pub async fn run(bin: &Path) -> anyhow::Result<()> {
+    println!("\n## Syncs (fake Railway in-process, rate limit off, no coalescing delay)\n");
+    latency(bin).await?;
+    calls(bin).await?;
+    big_folder(bin).await?;
+    fan_out(bin).await?;
+    Ok(())
+}
+
+async fn latency(bin: &Path) -> anyhow::Result<()> {
+    let b = Bench::start(bin, 0, &[]).await?;
+    b.batch("/", vec![("LAT".into(), "v0".into())]).await?;
+    b.create_sync("latency", "/", "B_{{secretKey}}", API, true).await?;
+    b.wait("the first sync", Duration::from_secs(30), |f| f.variables(PRODUCTION, Some(API)).get("B_LAT") == Some(&Some("v0".into()))).await?;
+    let mut lat = Vec::new();
+    for i in 1..=100 {
+        let want = format!("v{i}");
+        let t = Instant::now();
+        b.set("/", "LAT", &want).await?;
+        b.wait("a change to arrive", Duration::from_secs(30), |f| f.variables(PRODUCTION, Some(API)).get("B_LAT") == Some(&Some(want.clone()))).await?;
+        lat.push(t.elapsed());
+    }
+    lat.sort();
+    println!("secret change → value visible at Railway (100 changes, API call included): p50 {}, p99 {}, max {}", ms(pct(&lat, 0.5)), ms(pct(&lat, 0.99)), ms(*lat.last().unwrap_or(&Duration::ZERO)));
+    Ok(())
+}
+
+async fn calls(bin: &Path) -> anyhow::Result<()> {
+    let b = Bench::start(bin, 0, &[]).await?;
+    let secrets: Vec<(String, String)> = (0..20).map(|i| (format!("K{i:02}"), format!("v{i}"))).collect();
+    b.batch("/", secrets).await?;
+    let id = b.create_sync("calls", "/", "C_{{secretKey}}", API, false).await?;
+    let trigger = |b: &Bench| {
+        let (http, url, token) = (b.http.clone(), format!("{}/api/v1/secret-syncs/railway/{id}/sync-secrets", b.srv.url), b.token.clone());
+        async move { http.post(url).bearer_auth(token).json(&json!({})).send().await }
+    };
+    let settle = async |b: &Bench| -> anyhow::Result<()> {
+        let t = Instant::now();
+        loop {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            if b.status(&id).await? == "succeeded" {
+                return Ok(());
+            }
+            anyhow::ensure!(t.elapsed() < Duration::from_secs(30), "sync did not finish");
+        }
+    };
+    trigger(&b).await?;
+    settle(&b).await?;
+    b.fake.clear_requests();
+    b.fake.clear_deploys();
+    trigger(&b).await?;
+    settle(&b).await?;
+    let unchanged = b.requests_by_field();
+    println!("unchanged source, one sync: Railway calls {unchanged:?}, redeploys {}", b.fake.deploys().len());
+
+    b.fake.clear_requests();
+    b.fake.clear_deploys();
+    for i in 0..3 {
+        b.set("/", &format!("K{i:02}"), "changed").await?;
+    }
+    for i in 18..20 {
+        b.call(reqwest::Method::DELETE, &format!("/api/v3/secrets/raw/K{i:02}"), json!({"workspaceId": b.project, "environment": "dev", "secretPath": "/"})).await?;
+    }
+    trigger(&b).await?;
+    settle(&b).await?;
+    let changed = b.requests_by_field();
+    println!("K=3 changed, D=2 removed, one sync: Railway calls {changed:?}, redeploys {}", b.fake.deploys().len());
+    Ok(())
+}
+
+async fn big_folder(bin: &Path) -> anyhow::Result<()> {
+    let b = Bench::start(bin, 0, &[]).await?;
+    b.folder("big").await?;
+    let secrets: Vec<(String, String)> = (0..5000).map(|i| (format!("S{i:05}"), format!("value-{i}-{}", "y".repeat(32)))).collect();
+    b.batch("/big", secrets).await?;
+    let t = Instant::now();
+    let id = b.create_sync("big", "/big", "BIG_{{secretKey}}", API, true).await?;
+    b.wait("5,000 keys at Railway", Duration::from_secs(60), |f| f.variables(PRODUCTION, Some(API)).keys().filter(|k| k.starts_with("BIG_")).count() == 5000).await?;
+    let visible = t.elapsed();
+    let runs = b.call(reqwest::Method::GET, &format!("/api/v1/secret-syncs/railway/{id}/runs"), Value::Null).await?;
+    let run = &runs["runs"][0];
+    println!("first sync of a 5,000-secret folder: create request → all keys at Railway {} (run started {} finished {})", ms(visible), run["startedAt"], run["finishedAt"]);
+    Ok(())
+}
+
+async fn fan_out(bin: &Path) -> anyhow::Result<()> {
+    const N: usize = 1000;
+    let b = Bench::start(bin, N, &["--workers", "8"]).await?;
+    b.folder("fan").await?;
+    b.batch("/fan", vec![("FAN".into(), "v0".into())]).await?;
+    for i in 0..N {
+        b.create_sync(&format!("fan-{i}"), "/fan", "F_{{secretKey}}", &service_id(i), true).await?;
+    }
+    b.wait("the first syncs", Duration::from_secs(120), |f| (0..N).all(|i| f.variables(PRODUCTION, Some(&service_id(i))).get("F_FAN") == Some(&Some("v0".into())))).await?;
+    let t = Instant::now();
+    b.set("/fan", "FAN", "v1").await?;
+    let converged = b
+        .wait("1,000 syncs to converge", Duration::from_secs(120), |f| {
+            (0..N).all(|i| f.variables(PRODUCTION, Some(&service_id(i))).get("F_FAN") == Some(&Some("v1".into())))
+        })
+        .await?;
+    let _ = t;
+    println!("one change fanned out to {N} syncs (8 workers, 5 concurrent syncs per connection): all converged in {}", ms(converged));
+    Ok(())
+}
