@@ -45,6 +45,7 @@ impl RunningServer {
 
     /// Stops accepting requests, finishes those in flight, and closes the database.
     pub async fn shutdown(mut self) {
+        self.state.signals.stopping.send_replace(true);
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

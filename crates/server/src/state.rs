@@ -9,7 +9,7 @@ use sluice_storage::memberships::Principal;
 use sluice_destinations::railway::{RailwayApi, RailwayClient, RailwayConfig, RailwayError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::{Notify, broadcast, watch};
 
 /// Cheap to clone; everything lives behind one `Arc`.
 #[derive(Clone)]
@@ -42,6 +42,9 @@ pub struct Signals {
     pub runs: broadcast::Sender<crate::engine::run::RunFinished>,
     /// A sync's status changed (the UI's live status stream).
     pub syncs: broadcast::Sender<String>,
+    /// The server is shutting down: long-lived responses (the UI's live status streams)
+    /// end, so that graceful shutdown does not wait for browsers to hang up.
+    pub stopping: watch::Sender<bool>,
 }
 
 impl Default for Signals {
@@ -51,6 +54,7 @@ impl Default for Signals {
             jobs: Notify::new(),
             runs: broadcast::channel(1024).0,
             syncs: broadcast::channel(1024).0,
+            stopping: watch::channel(false).0,
         }
     }
 }

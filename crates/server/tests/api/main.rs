@@ -11,3 +11,4 @@ mod identities;
 mod projects;
 mod memberships;
 mod audit;
+mod ui;

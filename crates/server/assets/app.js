@@ -1,0 +1,263 @@
+// Sluice web UI enhancements. Every page works without this file (forms post and the
+// server re-renders); with it, sync status updates live, lists filter as you type,
+// values reveal in place, and the sync wizard loads Railway's projects without reloading.
+(function () {
+  'use strict';
+
+  var $ = function (sel, root) { return (root || document).querySelector(sel); };
+  var $$ = function (sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); };
+
+  function getJSON(url) {
+    return fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        if (!r.ok) { throw new Error(body.message || ('Request failed (' + r.status + ')')); }
+        return body;
+      });
+    });
+  }
+
+  function debounce(fn, ms) {
+    var t;
+    return function () {
+      var args = arguments, self = this;
+      clearTimeout(t);
+      t = setTimeout(function () { fn.apply(self, args); }, ms);
+    };
+  }
+
+  // ---- filtering tables (sync list, secrets) ----
+  function setupFilter(form) {
+    var table = $(form.getAttribute('data-filter-form') || '[data-filter-table]') || $('[data-filter-table]');
+    if (!table) { return null; }
+    var input = $('[data-filter-input]', form);
+    var status = $('[data-filter-status]', form);
+    var count = $('[data-filter-count]', form);
+    var empty = $('[data-filter-empty]');
+    var submit = $('[data-filter-submit]', form);
+    if (submit) { submit.hidden = true; }
+    function apply() {
+      var q = input ? input.value.trim().toLowerCase() : '';
+      var st = status ? status.value : '';
+      var rows = $$('tbody tr[data-search]', table);
+      var shown = 0;
+      rows.forEach(function (tr) {
+        var ok = (!q || (tr.getAttribute('data-search') || '').indexOf(q) !== -1) &&
+          (!st || tr.getAttribute('data-status') === st);
+        tr.hidden = !ok;
+        if (ok) { shown += 1; }
+      });
+      if (count) { count.textContent = shown + ' of ' + rows.length; }
+      if (empty) { empty.hidden = shown !== 0; }
+      if (window.history && window.history.replaceState) {
+        var url = new URL(window.location.href);
+        if (q) { url.searchParams.set('q', input.value.trim()); } else { url.searchParams.delete('q'); }
+        if (status) { if (st) { url.searchParams.set('status', st); } else { url.searchParams.delete('status'); } }
+        window.history.replaceState(null, '', url.toString());
+      }
+    }
+    if (input) { input.addEventListener('input', debounce(apply, 80)); }
+    if (status) { status.addEventListener('change', apply); }
+    form.addEventListener('submit', function (e) { e.preventDefault(); apply(); });
+    return apply;
+  }
+  var refilter = [];
+  $$('[data-filter-form]').forEach(function (f) { var a = setupFilter(f); if (a) { refilter.push(a); } });
+
+  // ---- live sync status ----
+  var live = $('[data-live]');
+  if (live && window.EventSource) {
+    var source = new EventSource(live.getAttribute('data-live'));
+    source.addEventListener('sync', function (e) {
+      var data;
+      try { data = JSON.parse(e.data); } catch (err) { return; }
+      $$('tr[data-sync-id="' + data.id + '"]').forEach(function (tr) {
+        if (data.gone) { tr.parentNode.removeChild(tr); return; }
+        var cell = $('[data-status-cell]', tr);
+        if (cell) { cell.innerHTML = data.html; }
+        tr.setAttribute('data-status', data.group);
+        tr.classList.toggle('row-failed', data.kind === 'failed');
+      });
+      var panels = $$('[data-sync-panel][data-sync-id="' + data.id + '"]');
+      if (panels.length && data.gone) {
+        panels.forEach(function (panel, i) {
+          panel.innerHTML = '';
+          if (i !== 0) { return; }
+          var note = document.createElement('div');
+          note.className = 'flash flash-info';
+          note.setAttribute('role', 'status');
+          note.textContent = 'This sync has been deleted.';
+          panel.appendChild(note);
+        });
+        $$('[data-sync-live-hide]').forEach(function (el) { el.hidden = true; });
+      } else if (panels.length) {
+        getJSON(panels[0].getAttribute('data-panel-url')).then(function (body) {
+          panels.forEach(function (panel) {
+            var html = body[panel.getAttribute('data-sync-panel')];
+            if (typeof html === 'string') { panel.innerHTML = html; }
+          });
+        }).catch(function () { /* the next change tries again */ });
+      }
+      refilter.forEach(function (f) { f(); });
+    });
+    source.addEventListener('reload', function () { window.location.reload(); });
+    window.addEventListener('pagehide', function () { source.close(); });
+  }
+
+  // ---- confirmations ----
+  $$('form[data-confirm]').forEach(function (form) {
+    form.addEventListener('submit', function (e) {
+      if (!window.confirm(form.getAttribute('data-confirm'))) { e.preventDefault(); }
+    });
+  });
+  $$('[data-confirm-name]').forEach(function (input) {
+    var form = input.form;
+    var button = form && $('[data-confirm-submit]', form);
+    if (!button) { return; }
+    var want = input.getAttribute('data-confirm-name');
+    var check = function () { button.disabled = input.value.trim() !== want; };
+    input.addEventListener('input', check);
+    check();
+  });
+
+  // ---- revealing secret values ----
+  document.addEventListener('click', function (e) {
+    var link = e.target.closest && e.target.closest('[data-reveal]');
+    if (!link) { return; }
+    e.preventDefault();
+    var box = link.closest('[data-value]');
+    var masked = box && $('.masked', box);
+    var shown = box && $('.revealed', box);
+    if (!box || !masked || !shown) { return; }
+    if (!shown.hidden) {
+      shown.textContent = '';
+      shown.hidden = true;
+      masked.hidden = false;
+      link.textContent = 'Reveal';
+      link.setAttribute('aria-expanded', 'false');
+      return;
+    }
+    link.setAttribute('aria-busy', 'true');
+    getJSON(link.getAttribute('data-reveal')).then(function (body) {
+      shown.textContent = body.value === '' ? '(empty)' : body.value;
+      shown.hidden = false;
+      masked.hidden = true;
+      link.textContent = 'Hide';
+      link.setAttribute('aria-expanded', 'true');
+    }).catch(function (err) {
+      window.alert(err.message);
+    }).then(function () { link.removeAttribute('aria-busy'); });
+  });
+  document.addEventListener('click', function (e) {
+    var btn = e.target.closest && e.target.closest('[data-fill-value]');
+    if (!btn) { return; }
+    e.preventDefault();
+    var target = document.getElementById(btn.getAttribute('aria-controls'));
+    getJSON(btn.getAttribute('data-fill-value')).then(function (body) {
+      if (target) { target.value = body.value; target.focus(); }
+    }).catch(function (err) { window.alert(err.message); });
+  });
+
+  // ---- sync wizard: Railway pickers ----
+  var picker = $('[data-railway-picker]');
+  if (picker) {
+    var connection = $('[name="connection_id"]', picker);
+    var project = $('[name="rw_project"]', picker);
+    var environment = $('[name="rw_environment"]', picker);
+    var service = $('[name="rw_service"]', picker);
+    var note = $('[data-shared-note]', picker);
+    var statusLine = $('[data-picker-status]', picker);
+    var loadButton = $('[data-picker-load]', picker);
+    var projects = [];
+    if (loadButton) { loadButton.hidden = true; }
+
+    var option = function (value, label, selected) {
+      var o = document.createElement('option');
+      o.value = value;
+      o.textContent = label;
+      if (selected) { o.selected = true; }
+      return o;
+    };
+    var fill = function (select, items, placeholder, keep) {
+      if (!select) { return; }
+      var current = keep ? select.value : '';
+      select.innerHTML = '';
+      select.appendChild(option('', placeholder, !current));
+      items.forEach(function (it) { select.appendChild(option(it.id, it.name, it.id === current)); });
+      select.disabled = false;
+    };
+    var say = function (text, isError) {
+      if (!statusLine) { return; }
+      statusLine.textContent = text;
+      statusLine.className = isError ? 'error-text' : 'help';
+    };
+    var updateNote = function () { if (note && service) { note.hidden = service.value !== ''; } };
+    var projectChanged = function (keep) {
+      var p = projects.filter(function (x) { return x.id === project.value; })[0];
+      fill(environment, p ? p.environments : [], p ? 'Select an environment' : 'Select a project first', keep);
+      fill(service, p ? p.services : [], 'None: shared variables', keep);
+      if (!p) { environment.disabled = true; service.disabled = true; }
+      updateNote();
+    };
+    var load = function (keep) {
+      if (!connection || !connection.value) {
+        projects = [];
+        fill(project, [], 'Select a connection first', false);
+        project.disabled = true;
+        projectChanged(false);
+        return;
+      }
+      say('Loading Railway projects…', false);
+      project.disabled = true;
+      getJSON(picker.getAttribute('data-railway-picker') + '?connection=' + encodeURIComponent(connection.value))
+        .then(function (body) {
+          projects = body.projects || [];
+          fill(project, projects, projects.length ? 'Select a project' : 'No projects this token can write to', keep);
+          projectChanged(keep);
+          say(projects.length + (projects.length === 1 ? ' Railway project' : ' Railway projects') + ' available', false);
+        })
+        .catch(function (err) {
+          projects = [];
+          fill(project, [], 'Could not load projects', false);
+          project.disabled = true;
+          projectChanged(false);
+          say(err.message, true);
+        });
+    };
+    if (connection) { connection.addEventListener('change', function () { load(false); }); }
+    if (project) { project.addEventListener('change', function () { projectChanged(false); }); }
+    if (service) { service.addEventListener('change', updateNote); }
+    if (connection && connection.value) { load(true); }
+    updateNote();
+  }
+
+  // ---- sync name: checked as you type ----
+  $$('[data-name-check]').forEach(function (input) {
+    var out = document.getElementById(input.getAttribute('data-name-status'));
+    var check = debounce(function () {
+      var v = input.value.trim();
+      if (!v) { if (out) { out.textContent = ''; } input.removeAttribute('aria-invalid'); return; }
+      getJSON(input.getAttribute('data-name-check') + '?name=' + encodeURIComponent(v) +
+        (input.getAttribute('data-exclude') ? '&exclude=' + encodeURIComponent(input.getAttribute('data-exclude')) : ''))
+        .then(function (body) {
+          if (input.value.trim() !== v || !out) { return; }
+          out.textContent = body.message;
+          out.className = body.ok ? 'ok-text' : 'error-text';
+          if (body.ok) { input.removeAttribute('aria-invalid'); } else { input.setAttribute('aria-invalid', 'true'); }
+        }).catch(function () { /* checked again on submit */ });
+    }, 200);
+    input.addEventListener('input', check);
+  });
+
+  // ---- sync options: warn when the first sync would delete Railway's own variables ----
+  var warning = $('[data-overwrite-warning]');
+  if (warning) {
+    var form = warning.closest('form');
+    var update = function () {
+      var chosen = $('input[name="initial_behavior"]:checked', form);
+      var keep = $('input[name="disable_deletion"]', form);
+      warning.hidden = !(chosen && chosen.value === 'overwrite-destination' && !(keep && keep.checked));
+    };
+    form.addEventListener('change', update);
+    update();
+  }
+})();

@@ -1,0 +1,439 @@
+//! A sync's page: status, last sync and message, source, destination and options (each
+//! editable, see [`super::sync_edit`]), the actions (sync now, import, remove, auto-sync
+//! on/off, delete with or without removing the synced variables), the plan of the next
+//! sync and the run history. The status, plan and history panel refreshes live.
+
+use super::UiForm;
+use super::guard::Signed;
+use super::page::{Chrome, FlashKind, Section, UiError, UiResult, redirect_with, render};
+use super::syncs::SyncRowView;
+use super::view::{PlanDisplay, initial_behavior_label, when};
+use crate::error::ApiError;
+use crate::features::projects::manage;
+use crate::features::syncs::{actions, service};
+use crate::state::AppState;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use sluice_api_types::projects::ProjectOut;
+use sluice_api_types::syncs::{
+    DeleteSyncQuery, ImportQuery, RailwaySyncPatch, RunsQuery, SecretSyncOut, SyncRunOut,
+};
+
+/// One run of the history.
+pub struct RunView {
+    pub when: String,
+    pub when_exact: String,
+    pub kind: &'static str,
+    pub trigger: String,
+    pub by: String,
+    pub status: String,
+    /// Badge modifier for the status.
+    pub status_kind: &'static str,
+    pub summary: String,
+    pub error: Option<String>,
+}
+
+impl RunView {
+    fn new(r: &SyncRunOut) -> RunView {
+        let w = when(&r.started_at);
+        let count = |k: &str| r.counts.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
+        let parts: Vec<String> = [
+            ("create", "created"),
+            ("update", "updated"),
+            ("delete", "deleted"),
+            ("imported", "imported"),
+        ]
+        .iter()
+        .filter(|(k, _)| count(k) > 0)
+        .map(|(k, word)| format!("{} {word}", count(k)))
+        .collect();
+        let summary = if parts.is_empty() {
+            if r.status == "succeeded" {
+                "No changes".to_string()
+            } else {
+                String::new()
+            }
+        } else {
+            parts.join(" · ")
+        };
+        let status_kind = match r.status.as_str() {
+            "succeeded" => "synced",
+            "failed" => "failed",
+            "retrying" => "retrying",
+            "running" => "syncing",
+            _ => "off",
+        };
+        RunView {
+            when: w.relative,
+            when_exact: w.exact,
+            kind: match r.kind.as_str() {
+                "import" => "Import",
+                "remove" => "Remove",
+                _ => "Sync",
+            },
+            trigger: r.trigger.replace('-', " "),
+            by: r.actor.name.clone().unwrap_or_else(|| r.actor.kind.clone()),
+            status: r.status.clone(),
+            status_kind,
+            summary,
+            error: r.error.clone(),
+        }
+    }
+}
+
+/// What the live panel shows.
+pub struct LiveView {
+    pub r: SyncRowView,
+    pub last_synced_exact: String,
+    pub plan: Option<PlanDisplay>,
+    pub plan_error: Option<String>,
+    /// A run is queued or running: the next plan is shown once it is done.
+    pub plan_waiting: bool,
+    pub runs: Vec<RunView>,
+    pub runs_total: i64,
+    /// Outcomes of the last import and removal, when there were any.
+    pub side_notes: Vec<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "syncs/details.html")]
+struct DetailsPage {
+    chrome: Chrome,
+    project: ProjectOut,
+    d: LiveView,
+    behavior_label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "syncs/panel_status.html")]
+struct StatusPanel<'a> {
+    d: &'a LiveView,
+}
+
+#[derive(Template)]
+#[template(path = "syncs/panel_plan.html")]
+struct PlanPanel<'a> {
+    d: &'a LiveView,
+}
+
+#[derive(Template)]
+#[template(path = "syncs/panel_history.html")]
+struct HistoryPanel<'a> {
+    d: &'a LiveView,
+}
+
+/// The sync, checked to belong to the project of the path.
+async fn load(
+    state: &AppState,
+    signed: &Signed,
+    project: &str,
+    sync: &str,
+) -> UiResult<(ProjectOut, SecretSyncOut)> {
+    let p = manage::get(state, &signed.actor, project).await?;
+    let s = service::get(state, &signed.actor, sync).await?;
+    if s.project_id != p.id {
+        return Err(
+            ApiError::not_found(format!("Could not find Railway Sync with ID \"{sync}\"")).into(),
+        );
+    }
+    Ok((p, s))
+}
+
+fn side_note(
+    what: &str,
+    status: Option<&str>,
+    at: Option<&str>,
+    message: Option<&str>,
+) -> Option<String> {
+    let at = at.map(|t| when(t).relative).unwrap_or_default();
+    match status? {
+        "succeeded" => Some(format!("Last {what} succeeded {at}")),
+        "failed" => Some(format!(
+            "Last {what} failed {at}: {}",
+            message.unwrap_or("no message")
+        )),
+        "pending" => Some(format!("A {what} is queued")),
+        "running" => Some(format!("A {what} is running")),
+        _ => None,
+    }
+}
+
+async fn live_view(state: &AppState, signed: &Signed, s: SecretSyncOut) -> UiResult<LiveView> {
+    let r = SyncRowView::new(s);
+    let busy = r.badge.group() == "syncing";
+    let (plan, plan_error) = if busy {
+        (None, None)
+    } else {
+        match actions::plan_saved(state, &signed.actor, &r.s.id).await {
+            Ok(p) => (Some(PlanDisplay::new(&p)), None),
+            Err(e @ (ApiError::Internal(_) | ApiError::NotFound(_))) => return Err(e.into()),
+            Err(e) => (None, Some(e.to_string())),
+        }
+    };
+    let runs = actions::runs(
+        state,
+        &signed.actor,
+        &r.s.id,
+        &RunsQuery {
+            limit: Some(10),
+            offset: None,
+        },
+    )
+    .await?;
+    let s = &r.s;
+    let side_notes = [
+        side_note(
+            "import",
+            s.import_status.as_deref(),
+            s.last_imported_at.as_deref(),
+            s.last_import_message.as_deref(),
+        ),
+        side_note(
+            "removal",
+            s.remove_status.as_deref(),
+            s.last_removed_at.as_deref(),
+            s.last_remove_message.as_deref(),
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    Ok(LiveView {
+        last_synced_exact: s
+            .last_synced_at
+            .as_deref()
+            .map(|t| when(t).exact)
+            .unwrap_or_default(),
+        plan,
+        plan_error,
+        plan_waiting: busy,
+        runs: runs.runs.iter().map(RunView::new).collect(),
+        runs_total: runs.total_count,
+        side_notes,
+        r,
+    })
+}
+
+/// `GET /projects/{project}/syncs/{sync}`.
+pub async fn show(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path((project, sync)): Path<(String, String)>,
+) -> UiResult<Response> {
+    let (p, s) = load(&state, &signed, &project, &sync).await?;
+    let behavior_label = initial_behavior_label(&s.sync_options.initial_sync_behavior);
+    let chrome = Chrome::new(
+        &signed,
+        Section::Projects,
+        format!("{} · Secret Syncs", s.name),
+    )
+    .in_project(&p.id, &p.name, "integrations");
+    let d = live_view(&state, &signed, s).await?;
+    let page = DetailsPage {
+        chrome,
+        project: p,
+        d,
+        behavior_label,
+    };
+    Ok(render(&page.chrome.clone(), page))
+}
+
+/// `GET …/{sync}/live`: the live panels' HTML, as `{status, plan, history}`.
+pub async fn live_panel(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path((project, sync)): Path<(String, String)>,
+) -> UiResult<Response> {
+    let (_, s) = load(&state, &signed, &project, &sync).await?;
+    let d = live_view(&state, &signed, s).await?;
+    let status = StatusPanel { d: &d }.render().map_err(ApiError::internal)?;
+    let plan = PlanPanel { d: &d }.render().map_err(ApiError::internal)?;
+    let history = HistoryPanel { d: &d }
+        .render()
+        .map_err(ApiError::internal)?;
+    Ok((
+        super::page::page_headers(),
+        Json(json!({ "status": status, "plan": plan, "history": history })),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct ActionForm {
+    /// `list` to come back to the list instead of the sync's page.
+    #[serde(default)]
+    back: String,
+    #[serde(default)]
+    import_behavior: String,
+    #[serde(default)]
+    enabled: String,
+    #[serde(default)]
+    remove_secrets: Option<String>,
+    #[serde(default)]
+    confirm_name: String,
+}
+
+fn page_url(project: &str, sync: &str) -> String {
+    format!("/projects/{project}/syncs/{sync}")
+}
+
+fn back_url(form: &ActionForm, project: &str, sync: &str) -> String {
+    if form.back == "list" {
+        format!("/projects/{project}/integrations")
+    } else {
+        page_url(project, sync)
+    }
+}
+
+/// A refusal the person can act on goes back as a message; others are error pages.
+fn refused(e: ApiError, to: &str) -> UiResult<Response> {
+    match e {
+        ApiError::BadRequest(m) | ApiError::Forbidden(m) | ApiError::BadGateway(m) => {
+            Ok(redirect_with(to, FlashKind::Error, &m))
+        }
+        ApiError::Validation { message, .. } | ApiError::TooManyRequests { message, .. } => {
+            Ok(redirect_with(to, FlashKind::Error, &message))
+        }
+        other => Err(UiError::Api(other)),
+    }
+}
+
+/// `POST …/{sync}/trigger`: Sync now.
+pub async fn trigger(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path((project, sync)): Path<(String, String)>,
+    UiForm(form): UiForm<ActionForm>,
+) -> UiResult<Response> {
+    let (p, s) = load(&state, &signed, &project, &sync).await?;
+    let to = back_url(&form, &p.id, &s.id);
+    match actions::sync_secrets(&state, &signed.actor, &s.id).await {
+        Ok(_) => Ok(redirect_with(
+            &to,
+            FlashKind::Success,
+            &format!("Sync of \"{}\" queued.", s.name),
+        )),
+        Err(e) => refused(e, &to),
+    }
+}
+
+/// `POST …/{sync}/import`: import Railway's variables into the source, with a priority.
+pub async fn import(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path((project, sync)): Path<(String, String)>,
+    UiForm(form): UiForm<ActionForm>,
+) -> UiResult<Response> {
+    let (p, s) = load(&state, &signed, &project, &sync).await?;
+    let to = page_url(&p.id, &s.id);
+    let q = ImportQuery {
+        import_behavior: Some(form.import_behavior.clone()),
+    };
+    match actions::import_secrets(&state, &signed.actor, &s.id, &q).await {
+        Ok(_) => Ok(redirect_with(
+            &to,
+            FlashKind::Success,
+            "Import from Railway queued.",
+        )),
+        Err(e) => refused(e, &to),
+    }
+}
+
+/// `POST …/{sync}/remove`: remove the variables this sync manages from Railway.
+pub async fn remove(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path((project, sync)): Path<(String, String)>,
+) -> UiResult<Response> {
+    let (p, s) = load(&state, &signed, &project, &sync).await?;
+    let to = page_url(&p.id, &s.id);
+    match actions::remove_secrets(&state, &signed.actor, &s.id).await {
+        Ok(_) => Ok(redirect_with(
+            &to,
+            FlashKind::Success,
+            "Removal of the synced variables from Railway queued.",
+        )),
+        Err(e) => refused(e, &to),
+    }
+}
+
+/// `POST …/{sync}/auto-sync`: `enabled=true|false`.
+pub async fn auto_sync(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path((project, sync)): Path<(String, String)>,
+    UiForm(form): UiForm<ActionForm>,
+) -> UiResult<Response> {
+    let (p, s) = load(&state, &signed, &project, &sync).await?;
+    let to = back_url(&form, &p.id, &s.id);
+    let on = form.enabled == "true";
+    let patch = RailwaySyncPatch {
+        is_auto_sync_enabled: Some(on),
+        ..Default::default()
+    };
+    match service::update(&state, &signed.actor, &s.id, &patch).await {
+        Ok(_) if on => Ok(redirect_with(
+            &to,
+            FlashKind::Success,
+            "Auto-sync is on; a sync is queued.",
+        )),
+        Ok(_) => Ok(redirect_with(
+            &to,
+            FlashKind::Success,
+            "Auto-sync is off: this sync runs only when you ask.",
+        )),
+        Err(e) => refused(e, &to),
+    }
+}
+
+/// `POST …/{sync}/delete`: needs the sync's name typed; with `remove_secrets`, Railway's
+/// variables go first and the sync is deleted once they are gone.
+pub async fn delete(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path((project, sync)): Path<(String, String)>,
+    UiForm(form): UiForm<ActionForm>,
+) -> UiResult<Response> {
+    let (p, s) = load(&state, &signed, &project, &sync).await?;
+    let here = page_url(&p.id, &s.id);
+    if form.confirm_name.trim() != s.name {
+        let m = format!(
+            "Not deleted: type the sync's name, \"{}\", to confirm.",
+            s.name
+        );
+        return Ok(redirect_with(
+            &format!("{here}#delete"),
+            FlashKind::Error,
+            &m,
+        ));
+    }
+    let remove = form.remove_secrets.is_some();
+    let q = DeleteSyncQuery {
+        remove_secrets: Some(remove.to_string()),
+    };
+    let list = format!("/projects/{}/integrations", p.id);
+    match service::delete(&state, &signed.actor, &s.id, &q).await {
+        Ok(_) if remove => Ok(redirect_with(
+            &list,
+            FlashKind::Success,
+            &format!(
+                "Removing the variables of \"{}\" from Railway; the sync is deleted once they are gone.",
+                s.name
+            ),
+        )),
+        Ok(_) => Ok(redirect_with(
+            &list,
+            FlashKind::Success,
+            &format!(
+                "Sync \"{}\" deleted. Railway's variables were left as they are.",
+                s.name
+            ),
+        )),
+        Err(e) => refused(e, &here),
+    }
+}

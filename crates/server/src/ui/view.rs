@@ -1,0 +1,284 @@
+//! Small pieces of presentation shared by pages: a sync's status badge, times in words,
+//! and labels of stored values.
+
+use sluice_api_types::syncs::SecretSyncOut;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// A sync's status as people see it: a coloured badge with a label and a longer title.
+#[derive(Clone, Debug)]
+pub struct Badge {
+    /// `synced`, `failed`, `queued`, `syncing`, `retrying`, `off` or `never`: the CSS
+    /// modifier and the value the status filter matches.
+    pub kind: &'static str,
+    pub label: String,
+    /// What a tooltip shows: when it last synced, or why it failed.
+    pub title: String,
+}
+
+impl Badge {
+    /// The filter group of this badge (`syncing` covers every kind of work in progress).
+    pub fn group(&self) -> &'static str {
+        match self.kind {
+            "queued" | "syncing" | "retrying" => "syncing",
+            other => other,
+        }
+    }
+}
+
+fn active(status: Option<&str>) -> bool {
+    matches!(status, Some("pending") | Some("running"))
+}
+
+/// The badge of a sync. Work in progress (a removal, an import, a queued or running sync)
+/// shows first, then "Auto-sync off" when auto-sync is off, then the last run's outcome.
+pub fn sync_badge(s: &SecretSyncOut) -> Badge {
+    let last = match &s.last_synced_at {
+        Some(at) => format!("Last synced {}", when(at).relative),
+        None => "Never synced".to_string(),
+    };
+    let b = |kind, label: &str, title: String| Badge {
+        kind,
+        label: label.to_string(),
+        title,
+    };
+    if active(s.remove_status.as_deref()) {
+        let label = if s.remove_status.as_deref() == Some("running") {
+            "Removing"
+        } else {
+            "Removal queued"
+        };
+        return b(
+            "syncing",
+            label,
+            "Removing this sync's variables from Railway".to_string(),
+        );
+    }
+    if active(s.import_status.as_deref()) {
+        return b(
+            "syncing",
+            "Importing",
+            "Importing variables from Railway".to_string(),
+        );
+    }
+    match s.sync_status.as_deref() {
+        Some("running") => return b("syncing", "Syncing", last),
+        Some("pending") if s.sync_attempt > 0 => {
+            let next = s
+                .next_sync_attempt_at
+                .as_deref()
+                .map(|t| format!("; next attempt {}", when(t).relative))
+                .unwrap_or_default();
+            let why = s.last_sync_message.clone().unwrap_or_default();
+            return b(
+                "retrying",
+                "Retrying",
+                format!("Attempt {} failed: {why}{next}", s.sync_attempt),
+            );
+        }
+        Some("pending") => return b("queued", "Queued", last),
+        _ => {}
+    }
+    if !s.is_auto_sync_enabled {
+        return b(
+            "off",
+            "Auto-sync off",
+            format!("Syncs only when asked. {last}"),
+        );
+    }
+    match s.sync_status.as_deref() {
+        Some("succeeded") => b("synced", "Synced", last),
+        Some("failed") => b(
+            "failed",
+            "Failed to sync",
+            s.last_sync_message
+                .clone()
+                .unwrap_or_else(|| "The last sync failed".to_string()),
+        ),
+        _ => b("never", "Not synced", "No sync has run yet".to_string()),
+    }
+}
+
+/// A point in time, in words and exactly.
+#[derive(Clone, Debug)]
+pub struct When {
+    /// `3 minutes ago`.
+    pub relative: String,
+    /// `2025-04-23 19:46:34 UTC`.
+    pub exact: String,
+}
+
+/// Reads an ISO-8601 time as returned by the API.
+pub fn when(iso: &str) -> When {
+    match OffsetDateTime::parse(iso, &Rfc3339) {
+        Ok(t) => When {
+            relative: relative(t, OffsetDateTime::now_utc()),
+            exact: exact(t),
+        },
+        Err(_) => When {
+            relative: iso.to_string(),
+            exact: iso.to_string(),
+        },
+    }
+}
+
+fn exact(t: OffsetDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+fn relative(t: OffsetDateTime, now: OffsetDateTime) -> String {
+    let secs = (now - t).whole_seconds();
+    let plural = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit} ago")
+        } else {
+            format!("{n} {unit}s ago")
+        }
+    };
+    match secs {
+        i64::MIN..=-60 => format!("at {}", exact(t)),
+        -59..=44 => "just now".to_string(),
+        45..=3599 => plural((secs / 60).max(1), "minute"),
+        3600..=86_399 => plural(secs / 3600, "hour"),
+        86_400..=2_591_999 => plural(secs / 86_400, "day"),
+        _ => format!("on {:04}-{:02}-{:02}", t.year(), t.month() as u8, t.day()),
+    }
+}
+
+/// The label of a Railway connection's method.
+pub fn method_label(method: &str) -> &'static str {
+    match method {
+        "account-token" => "Account token",
+        "team-token" => "Team token",
+        "project-token" => "Project token",
+        _ => "Token",
+    }
+}
+
+/// The label of an initial sync behaviour.
+pub fn initial_behavior_label(value: &str) -> &'static str {
+    match value {
+        "overwrite-destination" => "Overwrite destination secrets",
+        "import-prioritize-source" => "Import secrets (prioritize Sluice)",
+        "import-prioritize-destination" => "Import secrets (prioritize Railway)",
+        _ => "Unknown",
+    }
+}
+
+/// One key of a plan, for people.
+#[derive(Clone, Debug)]
+pub struct PlanRow {
+    pub key: String,
+    /// `create`, `update`, `delete`, `unchanged` or `skip`.
+    pub action: String,
+    pub label: &'static str,
+    /// The Sluice secret it comes from (when renamed by a key schema), or why it is skipped.
+    pub note: String,
+}
+
+/// What a sync run would do, summarised for people (names and actions, never values).
+#[derive(Clone, Debug)]
+pub struct PlanDisplay {
+    pub target: String,
+    pub create: usize,
+    pub update: usize,
+    pub delete: usize,
+    /// Unchanged and skipped keys: left alone.
+    pub keep: usize,
+    pub rows: Vec<PlanRow>,
+    /// Keys imported from Railway into Sluice before the first push (`KEY (new)`).
+    pub imports: Vec<String>,
+    pub changes: bool,
+    pub redeploy: bool,
+}
+
+impl PlanDisplay {
+    pub fn new(p: &crate::engine::plan::PlanView) -> PlanDisplay {
+        let order = |a: &str| match a {
+            "create" => 0,
+            "update" => 1,
+            "delete" => 2,
+            "skip" => 3,
+            _ => 4,
+        };
+        let mut rows: Vec<PlanRow> = p
+            .entries
+            .iter()
+            .map(|e| {
+                let note = match (&e.detail, &e.source_key) {
+                    (Some(d), _) => d.clone(),
+                    (None, Some(k)) if *k != e.key => format!("from {k}"),
+                    _ => String::new(),
+                };
+                let label = match e.action.as_str() {
+                    "create" => "Create",
+                    "update" => "Update",
+                    "delete" => "Delete",
+                    "skip" => "Left alone",
+                    _ => "Unchanged",
+                };
+                PlanRow {
+                    key: e.key.clone(),
+                    action: e.action.clone(),
+                    label,
+                    note,
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            order(&a.action)
+                .cmp(&order(&b.action))
+                .then_with(|| a.key.cmp(&b.key))
+        });
+        PlanDisplay {
+            target: p.target.clone(),
+            create: p.counts.create,
+            update: p.counts.update,
+            delete: p.counts.delete,
+            keep: p.counts.unchanged + p.counts.skipped,
+            rows,
+            imports: p
+                .imports
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{} ({})",
+                        i.key,
+                        if i.action == "create" {
+                            "new"
+                        } else {
+                            "updated"
+                        }
+                    )
+                })
+                .collect(),
+            changes: p.changes,
+            redeploy: p.redeploy,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_times_read_naturally() {
+        let now = OffsetDateTime::from_unix_timestamp(1_745_437_594).expect("time");
+        let ago = |s: i64| relative(now - time::Duration::seconds(s), now);
+        assert_eq!(ago(5), "just now");
+        assert_eq!(ago(60), "1 minute ago");
+        assert_eq!(ago(150), "2 minutes ago");
+        assert_eq!(ago(7200), "2 hours ago");
+        assert_eq!(ago(86_400 * 3), "3 days ago");
+        assert!(ago(86_400 * 90).starts_with("on 2025-"));
+    }
+}

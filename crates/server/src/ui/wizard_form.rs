@@ -1,0 +1,286 @@
+//! The Add Sync wizard's state: every field of every step travels in the form (hidden
+//! fields for the steps not shown), so the wizard needs no server-side session and works
+//! without JavaScript. The state becomes the API's create body ([`WizardForm::body`]),
+//! and the API's own parser decides what is valid; each problem goes back to its step.
+
+use super::page::FormErrors;
+use serde::Deserialize;
+use sluice_api_types::syncs::{RailwayDestinationIn, RailwaySyncIn, SyncOptionsIn};
+
+/// The wizard's steps after picking Railway, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Source,
+    Destination,
+    Options,
+    Details,
+    Review,
+}
+
+pub const STEPS: [Step; 5] = [
+    Step::Source,
+    Step::Destination,
+    Step::Options,
+    Step::Details,
+    Step::Review,
+];
+
+impl Step {
+    pub fn parse(raw: &str) -> Step {
+        STEPS
+            .into_iter()
+            .find(|s| s.slug() == raw)
+            .unwrap_or(Step::Source)
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Step::Source => "source",
+            Step::Destination => "destination",
+            Step::Options => "options",
+            Step::Details => "details",
+            Step::Review => "review",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Step::Source => "Source",
+            Step::Destination => "Destination",
+            Step::Options => "Sync options",
+            Step::Details => "Details",
+            Step::Review => "Review",
+        }
+    }
+
+    fn index(self) -> usize {
+        STEPS.iter().position(|s| *s == self).unwrap_or(0)
+    }
+
+    pub fn next(self) -> Step {
+        STEPS.get(self.index() + 1).copied().unwrap_or(Step::Review)
+    }
+
+    pub fn prev(self) -> Step {
+        self.index()
+            .checked_sub(1)
+            .and_then(|i| STEPS.get(i).copied())
+            .unwrap_or(Step::Source)
+    }
+
+    pub fn is_before(self, other: Step) -> bool {
+        self.index() < other.index()
+    }
+
+    /// The step where a form field is edited.
+    pub fn of_field(field: &str) -> Step {
+        match field {
+            "environment" | "secret_path" => Step::Source,
+            "connection_id" | "rw_project" | "rw_environment" | "rw_service" => Step::Destination,
+            "initial_behavior" | "key_schema" | "auto_sync" | "disable_deletion" => Step::Options,
+            _ => Step::Details,
+        }
+    }
+}
+
+/// API field paths → wizard fields (the more specific first).
+pub const FIELDS: [(&str, &str); 12] = [
+    ("body.environment", "environment"),
+    ("body.secretPath", "secret_path"),
+    ("body.connectionId", "connection_id"),
+    ("body.destinationConfig.projectId", "rw_project"),
+    ("body.destinationConfig.environmentId", "rw_environment"),
+    ("body.destinationConfig.serviceId", "rw_service"),
+    ("body.destinationConfig", "rw_project"),
+    ("body.syncOptions.initialSyncBehavior", "initial_behavior"),
+    ("body.syncOptions.keySchema", "key_schema"),
+    ("body.syncOptions", "initial_behavior"),
+    ("body.name", "name"),
+    ("body.description", "description"),
+];
+
+/// Everything the wizard has been told so far.
+#[derive(Deserialize, Clone, Debug, Default)]
+pub struct WizardForm {
+    /// The step the form was posted from.
+    #[serde(default)]
+    pub step: String,
+    /// `next`, `back`, `load` (refresh the Railway pickers) or `create`.
+    #[serde(default)]
+    pub go: String,
+    #[serde(default)]
+    pub environment: String,
+    #[serde(default)]
+    pub secret_path: String,
+    #[serde(default)]
+    pub connection_id: String,
+    #[serde(default)]
+    pub rw_project: String,
+    #[serde(default)]
+    pub rw_project_name: String,
+    #[serde(default)]
+    pub rw_environment: String,
+    #[serde(default)]
+    pub rw_environment_name: String,
+    #[serde(default)]
+    pub rw_service: String,
+    #[serde(default)]
+    pub rw_service_name: String,
+    #[serde(default)]
+    pub initial_behavior: String,
+    #[serde(default)]
+    pub key_schema: String,
+    /// `true`/`false` in hidden fields; on the options step, a checkbox (absent = off).
+    #[serde(default)]
+    pub auto_sync: Option<String>,
+    #[serde(default)]
+    pub disable_deletion: Option<String>,
+    /// Set by the options step's form, whose checkboxes say "off" by being absent.
+    #[serde(default)]
+    pub options_posted: Option<String>,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+impl WizardForm {
+    /// A fresh wizard: root folder, overwrite, auto-sync on, deletion on.
+    pub fn fresh(environment: &str) -> WizardForm {
+        WizardForm {
+            environment: environment.to_string(),
+            secret_path: "/".to_string(),
+            initial_behavior: "overwrite-destination".to_string(),
+            auto_sync: Some("true".to_string()),
+            disable_deletion: Some("false".to_string()),
+            ..Default::default()
+        }
+    }
+
+    /// Reads the checkboxes of the options step (absent means off there) and fills
+    /// defaults for a wizard that has not reached it.
+    pub fn normalize(&mut self) {
+        let posted = self.options_posted.is_some() && Step::parse(&self.step) == Step::Options;
+        let flag = |v: &Option<String>, default: bool| match v.as_deref() {
+            Some("true") | Some("on") => true,
+            Some(_) => false,
+            None if posted => false,
+            None => default,
+        };
+        let auto = flag(&self.auto_sync, true);
+        let keep = flag(&self.disable_deletion, false);
+        self.auto_sync = Some(auto.to_string());
+        self.disable_deletion = Some(keep.to_string());
+        self.options_posted = None;
+        if self.initial_behavior.is_empty() {
+            self.initial_behavior = "overwrite-destination".to_string();
+        }
+    }
+
+    pub fn auto_sync_on(&self) -> bool {
+        self.auto_sync.as_deref() == Some("true")
+    }
+
+    pub fn deletion_disabled(&self) -> bool {
+        self.disable_deletion.as_deref() == Some("true")
+    }
+
+    /// Shared variables (no service chosen).
+    pub fn shared(&self) -> bool {
+        self.rw_service.trim().is_empty()
+    }
+
+    /// The API's create body for this state.
+    pub fn body(&self, project_id: &str) -> RailwaySyncIn {
+        let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        RailwaySyncIn {
+            name: Some(self.name.trim().to_string()),
+            project_id: Some(project_id.to_string()),
+            description: opt(&self.description),
+            connection_id: Some(self.connection_id.trim().to_string()),
+            environment: Some(self.environment.trim().to_string()),
+            secret_path: Some(self.secret_path.trim().to_string()),
+            is_auto_sync_enabled: Some(self.auto_sync_on()),
+            is_enabled: None,
+            sync_options: Some(SyncOptionsIn {
+                initial_sync_behavior: Some(self.initial_behavior.clone()),
+                key_schema: opt(&self.key_schema),
+                disable_secret_deletion: Some(self.deletion_disabled()),
+                auto_sync_enabled: None,
+            }),
+            destination_config: Some(RailwayDestinationIn {
+                project_id: Some(self.rw_project.trim().to_string()),
+                project_name: Some(self.rw_project_name.clone()),
+                environment_id: Some(self.rw_environment.trim().to_string()),
+                environment_name: Some(self.rw_environment_name.clone()),
+                service_id: opt(&self.rw_service),
+                service_name: opt(&self.rw_service).and(opt(&self.rw_service_name)),
+            }),
+        }
+    }
+}
+
+/// Keeps only the errors of one step (the API parser reports every field at once, and
+/// later steps are not filled in yet).
+pub fn errors_of_step(errors: FormErrors, step: Step) -> FormErrors {
+    let fields: Vec<(String, String)> = errors
+        .fields
+        .into_iter()
+        .filter(|(f, _)| Step::of_field(f) == step)
+        .collect();
+    let general = if fields.is_empty() {
+        None
+    } else {
+        errors.general
+    };
+    FormErrors { general, fields }
+}
+
+/// The earliest step with a problem (where a failed create sends the person back to).
+pub fn first_step_with_errors(errors: &FormErrors) -> Option<Step> {
+    STEPS
+        .into_iter()
+        .find(|s| errors.fields.iter().any(|(f, _)| Step::of_field(f) == *s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_go_forward_and_back() {
+        assert_eq!(Step::Source.next(), Step::Destination);
+        assert_eq!(Step::Review.next(), Step::Review);
+        assert_eq!(Step::Source.prev(), Step::Source);
+        assert_eq!(Step::parse("options").prev(), Step::Destination);
+        assert_eq!(Step::parse("nonsense"), Step::Source);
+    }
+
+    #[test]
+    fn options_checkboxes_read_absent_as_off_only_on_their_step() {
+        let mut f = WizardForm {
+            step: "options".into(),
+            options_posted: Some("1".into()),
+            ..Default::default()
+        };
+        f.normalize();
+        assert!(!f.auto_sync_on());
+        let mut g = WizardForm {
+            step: "details".into(),
+            ..Default::default()
+        };
+        g.normalize();
+        assert!(g.auto_sync_on());
+        assert!(!g.deletion_disabled());
+    }
+
+    #[test]
+    fn the_body_leaves_out_an_empty_service() {
+        let mut f = WizardForm::fresh("dev");
+        f.rw_service_name = "stale".into();
+        let body = f.body("p");
+        let d = body.destination_config.expect("destination");
+        assert_eq!(d.service_id, None);
+        assert_eq!(d.service_name, None);
+    }
+}

@@ -1,0 +1,458 @@
+//! The web UI over plain HTTP, as a browser without JavaScript uses it: redirects when
+//! signed out, the sign-in form, CSRF and origin checks on every form, validation
+//! messages, Railway's refusals, secret values only on request, and the live status stream.
+
+use crate::sync_support::{
+    self, ACCOUNT_TOKEN, CONNECTIONS, RW_API, RW_PRODUCTION, RW_PROJECT, SYNCS,
+};
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use serde_json::json;
+use sluice_testkit::TestApp;
+
+/// A cookie-keeping client that does not follow redirects, like a browser's form posts.
+struct Browser {
+    base: String,
+    http: reqwest::Client,
+}
+
+struct Page {
+    status: u16,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn location(&self) -> &str {
+        self.headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The value of the first `name="csrf"` hidden field.
+    fn csrf(&self) -> String {
+        hidden(&self.body, "csrf")
+    }
+
+    #[track_caller]
+    fn assert_contains(&self, needle: &str) {
+        assert!(
+            self.body.contains(needle),
+            "page lacks {needle:?} (status {}):\n{}",
+            self.status,
+            self.body
+        );
+    }
+}
+
+fn hidden(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} field in:\n{body}"))
+        + marker.len();
+    body[start..].split('"').next().unwrap_or("").to_string()
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Browser {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Browser {
+            base: app.url(),
+            http,
+        }
+    }
+
+    async fn read(resp: reqwest::Response) -> Page {
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        Page {
+            status,
+            headers,
+            body: resp.text().await.expect("body"),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        Self::read(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .expect("get"),
+        )
+        .await
+    }
+
+    /// Posts a form from one of our own pages (the browser sends `Origin`).
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.post_from(path, fields, &self.base.clone()).await
+    }
+
+    async fn post_from(&self, path: &str, fields: &[(&str, &str)], origin: &str) -> Page {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("origin", origin)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(fields).expect("form"))
+            .send()
+            .await
+            .expect("post");
+        Self::read(resp).await
+    }
+
+    async fn sign_in(app: &TestApp) -> Browser {
+        let b = Browser::new(app);
+        let login = b.get("/login").await;
+        let token = hidden(&login.body, "login_csrf");
+        let done = b
+            .post(
+                "/login",
+                &[
+                    ("email", &app.creds.admin_email),
+                    ("password", &app.creds.admin_password),
+                    ("login_csrf", &token),
+                    ("next", "/projects"),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, 303, "sign-in failed: {}", done.body);
+        b
+    }
+}
+
+#[tokio::test]
+async fn signed_out_pages_redirect_to_sign_in_and_back() {
+    let app = TestApp::spawn().await;
+    let b = Browser::new(&app);
+    let path = format!("/projects/{}/integrations?status=failed", app.project_id());
+    let page = b.get(&path).await;
+    assert_eq!(page.status, 303);
+    let want = format!(
+        "/login?next=%2Fprojects%2F{}%2Fintegrations%3Fstatus%3Dfailed",
+        app.project_id()
+    );
+    assert_eq!(page.location(), want);
+
+    let login = b.get(page.location()).await;
+    assert_eq!(login.status, 200);
+    assert_eq!(hidden(&login.body, "next"), path);
+    let token = hidden(&login.body, "login_csrf");
+    let creds = &app.creds;
+    let done = b
+        .post(
+            "/login",
+            &[
+                ("email", &creds.admin_email),
+                ("password", &creds.admin_password),
+                ("login_csrf", &token),
+                ("next", &path),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303);
+    assert_eq!(done.location(), path);
+    let cookie = done
+        .headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("sluice_session="));
+    let cookie = cookie.expect("session cookie set");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert_eq!(b.get(&path).await.status, 200);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn sign_in_refuses_wrong_passwords_foreign_next_and_forms_without_their_cookie() {
+    let app = TestApp::spawn().await;
+    let b = Browser::new(&app);
+    let token = hidden(&b.get("/login").await.body, "login_csrf");
+    let wrong = b
+        .post(
+            "/login",
+            &[
+                ("email", &app.creds.admin_email),
+                ("password", "not-it"),
+                ("login_csrf", &token),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    wrong.assert_contains("Invalid email or password");
+    assert!(
+        wrong
+            .headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .all(|c| !c.to_str().unwrap_or("").starts_with("sluice_session="))
+    );
+
+    let token = hidden(&b.get("/login").await.body, "login_csrf");
+    let creds = &app.creds;
+    let evil = b
+        .post(
+            "/login",
+            &[
+                ("email", &creds.admin_email),
+                ("password", &creds.admin_password),
+                ("login_csrf", &token),
+                ("next", "//evil.example/x"),
+            ],
+        )
+        .await;
+    assert_eq!(evil.status, 303);
+    assert_eq!(
+        evil.location(),
+        "/projects",
+        "a next pointing elsewhere is ignored"
+    );
+
+    // The sign-in form's token must match the cookie set with the form.
+    let fresh = Browser::new(&app);
+    let forged = fresh
+        .post(
+            "/login",
+            &[
+                ("email", &creds.admin_email),
+                ("password", &creds.admin_password),
+                ("login_csrf", "guess"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    forged.assert_contains("expired");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn forms_need_the_sessions_csrf_token_and_a_same_site_origin() {
+    let app = TestApp::spawn().await;
+    let b = Browser::sign_in(&app).await;
+    let csrf = b.get("/projects").await.csrf();
+    let before = app.api.get("/api/v1/projects").await.expect(200)["projects"]
+        .as_array()
+        .map(Vec::len);
+
+    let missing = b.post("/projects", &[("name", "no-token")]).await;
+    assert_eq!(missing.status, 403);
+    missing.assert_contains("This form has expired");
+    let wrong = b
+        .post(
+            "/projects",
+            &[("name", "wrong-token"), ("csrf", "0123456789abcdef")],
+        )
+        .await;
+    assert_eq!(wrong.status, 403);
+    let cross = b
+        .post_from(
+            "/projects",
+            &[("name", "cross-site"), ("csrf", &csrf)],
+            "http://evil.example",
+        )
+        .await;
+    assert_eq!(cross.status, 403);
+    cross.assert_contains("another site");
+    let after = app.api.get("/api/v1/projects").await.expect(200)["projects"]
+        .as_array()
+        .map(Vec::len);
+    assert_eq!(before, after, "refused forms change nothing");
+
+    let made = b
+        .post(
+            "/projects",
+            &[
+                ("name", "Web Shop"),
+                ("description", "From the UI"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let opened = b.get(made.location()).await;
+    assert_eq!(
+        opened.status, 303,
+        "a project opens on its first environment"
+    );
+    assert!(
+        opened.location().ends_with("/secrets/dev"),
+        "{}",
+        opened.location()
+    );
+
+    // Signing out ends the session: its pages redirect again.
+    let out = b.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, 303);
+    assert_eq!(b.get("/projects").await.status, 303);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn pages_are_not_cached_or_framed_and_assets_are() {
+    let app = TestApp::spawn().await;
+    let b = Browser::sign_in(&app).await;
+    let page = b.get("/projects").await;
+    assert_eq!(page.status, 200);
+    let h = |name: &str| {
+        page.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(h("cache-control"), "no-store");
+    assert_eq!(h("x-frame-options"), "DENY");
+    assert!(h("content-security-policy").contains("script-src 'self'"));
+    let css_link = page
+        .body
+        .split("href=\"/assets/app.css?v=")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("css link");
+    let css = b.get(&format!("/assets/app.css?v={css_link}")).await;
+    assert_eq!(css.status, 200);
+    assert!(
+        css.headers
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .contains("immutable")
+    );
+    assert!(
+        css.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .starts_with("text/css")
+    );
+    assert_eq!(b.get("/assets/nothing-here.js").await.status, 404);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn project_form_shows_the_services_validation_message() {
+    let app = TestApp::spawn().await;
+    let b = Browser::sign_in(&app).await;
+    let csrf = b.get("/projects").await.csrf();
+    let page = b
+        .post("/projects", &[("name", "   "), ("csrf", &csrf)])
+        .await;
+    assert_eq!(page.status, 422);
+    page.assert_contains("name must be 1 to 64 characters");
+    page.assert_contains("aria-invalid=\"true\"");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn railway_connections_are_checked_with_railway_and_kept_while_in_use() {
+    let (fake, app) = sync_support::start().await;
+    let b = Browser::sign_in(&app).await;
+    let list = b.get("/connections").await;
+    list.assert_contains("No connections yet");
+    let csrf = list.csrf();
+    let org = app.org_id().to_string();
+
+    let refused = b
+        .post(
+            "/connections",
+            &[
+                ("name", "rw"),
+                ("method", "account-token"),
+                ("token", "not-a-railway-token"),
+                ("org", &org),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    refused.assert_contains("Failed to validate credentials");
+    assert!(
+        !refused.body.contains("not-a-railway-token"),
+        "the token is never shown back"
+    );
+    let empty = b
+        .post(
+            "/connections",
+            &[
+                ("name", "rw"),
+                ("method", "account-token"),
+                ("token", ""),
+                ("org", &org),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(empty.status, 422);
+    empty.assert_contains("API Token required");
+    let bad_name = b
+        .post(
+            "/connections",
+            &[
+                ("name", "Bad Name"),
+                ("method", "account-token"),
+                ("token", "x"),
+                ("org", &org),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(bad_name.status, 422);
+    bad_name.assert_contains("id=\"c-name-error\"");
+    let none = app.api.get(CONNECTIONS).await.expect(200);
+    assert_eq!(none["appConnections"].as_array().map(Vec::len), Some(0));
+
+    let made = b
+        .post(
+            "/connections",
+            &[
+                ("name", "rw"),
+                ("method", "account-token"),
+                ("token", ACCOUNT_TOKEN),
+                ("org", &org),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let listed = b.get(made.location()).await;
+    listed.assert_contains("Railway accepted the token");
+    listed.assert_contains("Account token");
+    assert!(!listed.body.contains(ACCOUNT_TOKEN));
+
+    // A sync uses it: deleting is refused with the reason, and the connection stays.
+    let conn_id = app.api.get(CONNECTIONS).await.expect(200)["appConnections"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let body = json!({
+        "name": "uses-it", "projectId": app.project_id(), "connectionId": conn_id, "environment": "dev", "secretPath": "/",
+        "isAutoSyncEnabled": false, "syncOptions": {"initialSyncBehavior": "overwrite-destination"},
+        "destinationConfig": {"projectId": RW_PROJECT, "environmentId": RW_PRODUCTION, "serviceId": RW_API}
+    });
+    app.api.post(SYNCS, body).await.expect(200);
+    let del = b
+        .post(
+            &format!("/connections/{conn_id}/delete"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(del.status, 303);
+    let shown = b.get(del.location()).await;
+    shown.assert_contains("was not deleted");
+    shown.assert_contains("1 secret sync uses this connection");
+    app.api
+        .get(&format!("{CONNECTIONS}/{conn_id}"))
+        .await
+        .expect(200);
+    drop(fake);
+    app.shutdown().await;
+}
