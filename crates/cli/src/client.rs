@@ -68,7 +68,12 @@ impl Client {
             .timeout(Duration::from_secs(120))
             .build()
             .map_err(|e| CliError::failed(format!("cannot set up HTTP: {e}")))?;
-        Ok(Client { http, base, token, source })
+        Ok(Client {
+            http,
+            base,
+            token,
+            source,
+        })
     }
 
     pub fn base(&self) -> &str {
@@ -91,15 +96,27 @@ impl Client {
         url
     }
 
-    pub async fn get<T: DeserializeOwned>(&self, segments: &[&str], query: &[(&str, &str)]) -> CliResult<T> {
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        query: &[(&str, &str)],
+    ) -> CliResult<T> {
         self.send(Method::GET, segments, query, None::<&()>).await
     }
 
-    pub async fn post<T: DeserializeOwned>(&self, segments: &[&str], body: &impl Serialize) -> CliResult<T> {
+    pub async fn post<T: DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        body: &impl Serialize,
+    ) -> CliResult<T> {
         self.send(Method::POST, segments, &[], Some(body)).await
     }
 
-    pub async fn patch<T: DeserializeOwned>(&self, segments: &[&str], body: &impl Serialize) -> CliResult<T> {
+    pub async fn patch<T: DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        body: &impl Serialize,
+    ) -> CliResult<T> {
         self.send(Method::PATCH, segments, &[], Some(body)).await
     }
 
@@ -121,20 +138,32 @@ impl Client {
         }
         let resp = req.send().await.map_err(|e| self.transport_error(e))?;
         let status = resp.status();
-        let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let text = resp.text().await.map_err(|e| self.transport_error(e))?;
         if !status.is_success() {
             return Err(self.api_error(status, &text, retry_after.as_deref(), url.path()));
         }
         serde_json::from_str(&text).map_err(|e| {
-            CliError::failed(format!("unexpected answer from {} for {}: {e}", self.base(), url.path()))
-                .with_hint("is --url pointing at a Sluice server of the same version?")
+            CliError::failed(format!(
+                "unexpected answer from {} for {}: {e}",
+                self.base(),
+                url.path()
+            ))
+            .with_hint("is --url pointing at a Sluice server of the same version?")
         })
     }
 
     fn transport_error(&self, e: reqwest::Error) -> CliError {
         let e = e.without_url();
-        let what = if e.is_timeout() { "timed out".to_string() } else { e.to_string() };
+        let what = if e.is_timeout() {
+            "timed out".to_string()
+        } else {
+            e.to_string()
+        };
         let mut msg = format!("cannot reach the Sluice server at {}: {what}", self.base());
         let mut source = std::error::Error::source(&e);
         while let Some(s) = source {
@@ -146,10 +175,20 @@ impl Client {
     }
 
     /// Maps an error answer to what a person can act on.
-    fn api_error(&self, status: StatusCode, text: &str, retry_after: Option<&str>, path: &str) -> CliError {
+    fn api_error(
+        &self,
+        status: StatusCode,
+        text: &str,
+        retry_after: Option<&str>,
+        path: &str,
+    ) -> CliError {
         let body: Option<ErrorBody> = serde_json::from_str(text).ok();
         let Some(body) = body.filter(|b| b.message.is_some()) else {
-            let kind = if status == StatusCode::NOT_FOUND { Kind::NotFound } else { Kind::Failed };
+            let kind = if status == StatusCode::NOT_FOUND {
+                Kind::NotFound
+            } else {
+                Kind::Failed
+            };
             return CliError::new(kind, format!("the server answered {status} for {path}"))
                 .with_hint("is --url pointing at a Sluice server of the same version?");
         };
@@ -174,7 +213,11 @@ impl Client {
             }
             s => CliError::failed(format!("{s}: {message}")),
         };
-        err.fields = body.details.into_iter().map(|d| (d.path, d.message)).collect();
+        err.fields = body
+            .details
+            .into_iter()
+            .map(|d| (d.path, d.message))
+            .collect();
         err
     }
 }
@@ -185,11 +228,14 @@ pub fn parse_base(raw: &str) -> CliResult<Url> {
     let trimmed = raw.trim().trim_end_matches('/');
     let trimmed = trimmed.strip_suffix("/api").unwrap_or(trimmed);
     let url = Url::parse(trimmed).map_err(|e| {
-        CliError::flag("--url", raw, e).with_hint("give the server's address, e.g. http://127.0.0.1:8080")
+        CliError::flag("--url", raw, e)
+            .with_hint("give the server's address, e.g. http://127.0.0.1:8080")
     })?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(CliError::flag("--url", raw, "must be an http:// or https:// address")
-            .with_hint("e.g. http://127.0.0.1:8080"));
+        return Err(
+            CliError::flag("--url", raw, "must be an http:// or https:// address")
+                .with_hint("e.g. http://127.0.0.1:8080"),
+        );
     }
     Ok(url)
 }
@@ -205,14 +251,30 @@ mod tests {
     #[test]
     fn segments_are_encoded_and_cannot_change_the_route() {
         let c = client("http://127.0.0.1:8080");
-        let url = c.url(&["api", "v3", "secrets", "raw", "a/b c?d"], &[("secretPath", "/x y")]);
-        assert_eq!(url.as_str(), "http://127.0.0.1:8080/api/v3/secrets/raw/a%2Fb%20c%3Fd?secretPath=%2Fx+y");
+        let url = c.url(
+            &["api", "v3", "secrets", "raw", "a/b c?d"],
+            &[("secretPath", "/x y")],
+        );
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:8080/api/v3/secrets/raw/a%2Fb%20c%3Fd?secretPath=%2Fx+y"
+        );
     }
 
     #[test]
     fn base_keeps_a_prefix_and_drops_infisicals_api_suffix() {
-        assert_eq!(client("https://h.example/sluice/").url(&["api"], &[]).as_str(), "https://h.example/sluice/api");
-        assert_eq!(client("https://h.example/api").url(&["api", "v1"], &[]).as_str(), "https://h.example/api/v1");
+        assert_eq!(
+            client("https://h.example/sluice/")
+                .url(&["api"], &[])
+                .as_str(),
+            "https://h.example/sluice/api"
+        );
+        assert_eq!(
+            client("https://h.example/api")
+                .url(&["api", "v1"], &[])
+                .as_str(),
+            "https://h.example/api/v1"
+        );
         assert!(parse_base("ftp://h").is_err());
         assert!(parse_base("localhost:8080").is_err());
     }
@@ -224,12 +286,28 @@ mod tests {
             "details":[{"path":"body.name","message":"required"}]}"#;
         let e = c.api_error(StatusCode::UNPROCESSABLE_ENTITY, body, None, "/x");
         assert_eq!(e.exit_code(), 2);
-        assert_eq!(e.fields, vec![("body.name".to_string(), "required".to_string())]);
-        let e = c.api_error(StatusCode::UNAUTHORIZED, r#"{"message":"Token expired"}"#, None, "/x");
-        assert_eq!((e.exit_code(), e.message.as_str()), (3, "not authenticated: Token expired"));
+        assert_eq!(
+            e.fields,
+            vec![("body.name".to_string(), "required".to_string())]
+        );
+        let e = c.api_error(
+            StatusCode::UNAUTHORIZED,
+            r#"{"message":"Token expired"}"#,
+            None,
+            "/x",
+        );
+        assert_eq!(
+            (e.exit_code(), e.message.as_str()),
+            (3, "not authenticated: Token expired")
+        );
         let e = c.api_error(StatusCode::NOT_FOUND, "<html>", None, "/x");
         assert_eq!(e.exit_code(), 4);
-        let e = c.api_error(StatusCode::TOO_MANY_REQUESTS, r#"{"message":"slow down"}"#, Some("7"), "/x");
+        let e = c.api_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            r#"{"message":"slow down"}"#,
+            Some("7"),
+            "/x",
+        );
         assert_eq!(e.hint.as_deref(), Some("try again in 7 s"));
     }
 }

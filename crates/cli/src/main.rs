@@ -41,8 +41,7 @@ Exit status:
     name = "sluice",
     version,
     about = "Sluice: a self-hosted secrets manager that keeps Railway in sync",
-    after_help = EXAMPLES,
-    propagate_version = true
+    after_help = EXAMPLES
 )]
 struct Cli {
     #[command(flatten)]
@@ -94,7 +93,10 @@ async fn client_command(global: &GlobalArgs, command: Command) -> CliResult<()> 
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -1,0 +1,556 @@
+//! How syncs, plans, runs and outcomes are printed: readable text by default, the API's
+//! objects with `--output json|yaml`. Plans and outcomes show key names and actions, never
+//! values.
+
+use super::wait::Kind;
+use crate::commands::connections::print_value;
+use crate::context::Context;
+use crate::error::CliResult;
+use crate::output::{self, Format};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sluice_api_types::syncs::{SecretSyncOut, SyncRunOut, SyncRunsOut};
+use std::io::IsTerminal;
+use std::time::Duration;
+
+/// `{plan}` of `POST …/plan` (the server's `PlanView`).
+#[derive(Debug, Deserialize, Serialize)]
+pub struct PlanOut {
+    pub plan: Plan,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Plan {
+    pub target: String,
+    pub entries: Vec<PlanEntry>,
+    pub counts: PlanCounts,
+    pub imports: Vec<ImportEntry>,
+    pub changes: bool,
+    pub redeploy: bool,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PlanEntry {
+    pub key: String,
+    pub source_key: Option<String>,
+    /// `create`, `update`, `delete`, `unchanged` or `skip`.
+    pub action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct PlanCounts {
+    pub create: i64,
+    pub update: i64,
+    pub delete: i64,
+    pub unchanged: i64,
+    pub skipped: i64,
+}
+
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ImportEntry {
+    pub key: String,
+    pub action: String,
+}
+
+fn format(ctx: &Context) -> Format {
+    ctx.output(Format::Table)
+}
+
+fn color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn paint(code: &str, text: &str, on: bool) -> String {
+    if on {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+/// "in 4 seconds", "3 minutes ago" for an ISO time; the text itself when unreadable.
+pub fn when(iso: &str) -> String {
+    use time::format_description::well_known::Rfc3339;
+    let Ok(t) = time::OffsetDateTime::parse(iso, &Rfc3339) else {
+        return format!("at {iso}");
+    };
+    let secs = (t - time::OffsetDateTime::now_utc()).whole_seconds();
+    if secs >= 0 {
+        format!("in {}", output::duration_words(secs))
+    } else {
+        crate::context::ago(-secs)
+    }
+}
+
+fn destination(s: &SecretSyncOut) -> String {
+    let d = &s.destination_config;
+    match &d.service_name {
+        Some(service) => format!("{} / {} / {service}", d.project_name, d.environment_name),
+        None => format!(
+            "{} / {} (shared variables)",
+            d.project_name, d.environment_name
+        ),
+    }
+}
+
+fn source(s: &SecretSyncOut) -> String {
+    match (&s.environment, &s.folder) {
+        (Some(e), Some(f)) => format!("{}:{}", e.slug, f.path),
+        _ => "(source folder deleted)".to_string(),
+    }
+}
+
+fn status(s: &SecretSyncOut) -> String {
+    match (
+        s.sync_status.as_deref(),
+        s.sync_attempt,
+        &s.next_sync_attempt_at,
+    ) {
+        (None, ..) => "never run".to_string(),
+        (Some("pending"), n, Some(at)) if n > 0 => {
+            format!("retrying (attempt {} {})", n + 1, when(at))
+        }
+        (Some(st), ..) => st.to_string(),
+    }
+}
+
+pub async fn list(ctx: &Context) -> CliResult<()> {
+    let project = ctx.project().await?;
+    let out: sluice_api_types::syncs::SecretSyncsResponse = ctx
+        .client
+        .get(&super::BASE, &[("projectId", project.id.as_str())])
+        .await?;
+    if format(ctx) != Format::Table {
+        return print_value(
+            format(ctx),
+            &serde_json::to_value(&out.secret_syncs).unwrap_or_default(),
+        );
+    }
+    if out.secret_syncs.is_empty() {
+        println!(
+            "No Railway syncs in project {} yet: create one with `sluice syncs railway create`.",
+            project.slug
+        );
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = out
+        .secret_syncs
+        .iter()
+        .map(|s| {
+            vec![
+                s.name.clone(),
+                status(s),
+                if s.is_auto_sync_enabled {
+                    "on".into()
+                } else {
+                    "off".into()
+                },
+                source(s),
+                destination(s),
+                s.last_synced_at.clone().unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        output::table(
+            &[
+                "NAME",
+                "STATUS",
+                "AUTO-SYNC",
+                "SOURCE",
+                "RAILWAY",
+                "LAST SYNCED"
+            ],
+            &rows
+        )
+    );
+    Ok(())
+}
+
+pub fn print_sync(ctx: &Context, s: &SecretSyncOut) -> CliResult<()> {
+    if format(ctx) != Format::Table {
+        return print_value(format(ctx), &serde_json::to_value(s).unwrap_or_default());
+    }
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
+    let mut rows = vec![
+        vec!["Name".into(), s.name.clone()],
+        vec!["ID".into(), s.id.clone()],
+        vec!["Description".into(), opt(&s.description)],
+        vec!["Source".into(), source(s)],
+        vec![
+            "Connection".into(),
+            format!("{} ({})", s.connection.name, s.connection.id),
+        ],
+        vec!["Railway".into(), destination(s)],
+        vec![
+            "Auto-sync".into(),
+            if s.is_auto_sync_enabled {
+                "on".into()
+            } else {
+                "off".into()
+            },
+        ],
+        vec![
+            "Initial sync".into(),
+            s.sync_options.initial_sync_behavior.clone(),
+        ],
+        vec!["Key schema".into(), opt(&s.sync_options.key_schema)],
+        vec![
+            "Secret deletion".into(),
+            if s.sync_options.disable_secret_deletion {
+                "disabled".into()
+            } else {
+                "enabled".into()
+            },
+        ],
+        vec!["Sync status".into(), status(s)],
+        vec!["Last synced".into(), opt(&s.last_synced_at)],
+    ];
+    if let Some(m) = &s.last_sync_message {
+        rows.push(vec!["Last sync error".into(), m.clone()]);
+    }
+    rows.push(vec!["Import status".into(), opt(&s.import_status)]);
+    if let Some(m) = &s.last_import_message {
+        rows.push(vec!["Last import error".into(), m.clone()]);
+    }
+    rows.push(vec!["Remove status".into(), opt(&s.remove_status)]);
+    if let Some(m) = &s.last_remove_message {
+        rows.push(vec!["Last remove error".into(), m.clone()]);
+    }
+    rows.push(vec!["Created".into(), s.created_at.clone()]);
+    rows.push(vec!["Updated".into(), s.updated_at.clone()]);
+    print!("{}", output::table(&["FIELD", "VALUE"], &rows));
+    Ok(())
+}
+
+/// After create or update (without `--wait`).
+pub fn created(ctx: &Context, s: &SecretSyncOut, verb: &str) -> CliResult<()> {
+    if format(ctx) != Format::Table {
+        return print_sync(ctx, s);
+    }
+    println!(
+        "{verb} sync {} ({}): {} → Railway {}.",
+        s.name,
+        s.id,
+        source(s),
+        destination(s)
+    );
+    if s.sync_status.as_deref() == Some("pending") {
+        println!(
+            "A run is queued: watch it with `sluice syncs railway runs {}`, or use --wait.",
+            s.name
+        );
+    }
+    Ok(())
+}
+
+pub fn queued(ctx: &Context, s: &SecretSyncOut, kind: Kind) -> CliResult<()> {
+    if format(ctx) != Format::Table {
+        return print_sync(ctx, s);
+    }
+    println!(
+        "Queued the {} of {}: follow it with `sluice syncs railway runs {}`, or use --wait.",
+        kind.as_str(),
+        s.name,
+        s.name
+    );
+    Ok(())
+}
+
+pub fn deleted(ctx: &Context, s: &SecretSyncOut) -> CliResult<()> {
+    if format(ctx) != Format::Table {
+        return print_sync(ctx, s);
+    }
+    println!(
+        "Deleted sync {} ({}); its variables stay at Railway.",
+        s.name, s.id
+    );
+    Ok(())
+}
+
+pub fn removed_and_deleted(ctx: &Context, s: &SecretSyncOut) -> CliResult<()> {
+    if format(ctx) != Format::Table {
+        return print_value(format(ctx), &json!({"deleted": true, "secretSync": s}));
+    }
+    println!(
+        "Removed {}'s variables from Railway and deleted the sync.",
+        s.name
+    );
+    Ok(())
+}
+
+fn count(counts: &Value, key: &str) -> i64 {
+    counts.get(key).and_then(Value::as_i64).unwrap_or(0)
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
+}
+
+/// How a followed job ended (the failure itself is reported by the caller as an error).
+pub fn outcome(
+    ctx: &Context,
+    s: &SecretSyncOut,
+    kind: Kind,
+    run: Option<&SyncRunOut>,
+    took: Duration,
+) -> CliResult<()> {
+    if format(ctx) != Format::Table {
+        return print_value(format(ctx), &json!({"secretSync": s, "run": run}));
+    }
+    let Some(r) = run else {
+        let st = kind.state(s).status.unwrap_or_default();
+        println!(
+            "The {} of {} {st} in {}.",
+            kind.as_str(),
+            s.name,
+            seconds(took)
+        );
+        return Ok(());
+    };
+    let c = &r.counts;
+    if r.status == "failed" {
+        println!(
+            "The {} of {} failed (attempt {}) in {}.",
+            kind.as_str(),
+            s.name,
+            r.attempt,
+            seconds(took)
+        );
+        return Ok(());
+    }
+    match kind {
+        Kind::Sync => {
+            println!(
+                "Synced {} in {}: {} created, {} updated, {} deleted ({} unchanged, {} skipped).",
+                s.name,
+                seconds(took),
+                count(c, "create"),
+                count(c, "update"),
+                count(c, "delete"),
+                count(c, "unchanged"),
+                count(c, "skipped")
+            );
+            if count(c, "imported") > 0 {
+                println!(
+                    "Imported {} keys from Railway into {} first.",
+                    count(c, "imported"),
+                    source(s)
+                );
+            }
+            match &r.redeploy {
+                Some(d) if d.get("redeployed").and_then(Value::as_bool) == Some(true) => {
+                    let service = s
+                        .destination_config
+                        .service_name
+                        .clone()
+                        .unwrap_or_else(|| "the service".into());
+                    let id = d
+                        .get("deploymentId")
+                        .and_then(Value::as_str)
+                        .map(|i| format!(" (deployment {i})"))
+                        .unwrap_or_default();
+                    println!("Redeployed {service}{id}.");
+                }
+                Some(d) => {
+                    let reason = d
+                        .get("reason")
+                        .and_then(Value::as_str)
+                        .unwrap_or("nothing to redeploy");
+                    println!("Not redeployed: {reason}.");
+                }
+                None => {}
+            }
+        }
+        Kind::Import => {
+            println!(
+                "Imported {} keys from Railway into {} in {}.",
+                count(c, "imported"),
+                source(s),
+                seconds(took)
+            );
+        }
+        Kind::Remove => {
+            println!(
+                "Removed {} variables of {} from Railway in {}.",
+                count(c, "delete"),
+                s.name,
+                seconds(took)
+            );
+        }
+    }
+    let entries: Vec<PlanEntry> = serde_json::from_value(r.plan.clone()).unwrap_or_default();
+    print!("{}", diff_lines(&entries, false, color()));
+    Ok(())
+}
+
+fn diff_lines(entries: &[PlanEntry], all: bool, color: bool) -> String {
+    let mut out = String::new();
+    for e in entries {
+        let (mark, code) = match e.action.as_str() {
+            "create" => ("+", "32"),
+            "update" => ("~", "33"),
+            "delete" => ("-", "31"),
+            "skip" => ("!", "2"),
+            _ if all => ("=", "2"),
+            _ => continue,
+        };
+        let name = match &e.source_key {
+            Some(src) if *src != e.key => format!("{} ← {src}", e.key),
+            _ => e.key.clone(),
+        };
+        let why = match (&e.reason, &e.detail) {
+            (Some(r), Some(d)) => format!("  (skipped: {r}: {d})"),
+            (Some(r), None) => format!("  (skipped: {r})"),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "  {}{why}\n",
+            paint(code, &format!("{mark} {name}"), color)
+        ));
+    }
+    out
+}
+
+pub fn print_plan(ctx: &Context, name: &str, plan: &Plan, all: bool) -> CliResult<()> {
+    if format(ctx) != Format::Table {
+        return print_value(format(ctx), &serde_json::to_value(plan).unwrap_or_default());
+    }
+    let color = color();
+    println!("Plan for {name}: {}", plan.target);
+    if !plan.imports.is_empty() {
+        println!("First, imported from Railway into Sluice:");
+        for i in &plan.imports {
+            let mark = if i.action == "create" { "+" } else { "~" };
+            println!("  {mark} {} ({} in Sluice)", i.key, i.action);
+        }
+        println!("Then, at Railway:");
+    }
+    print!("{}", diff_lines(&plan.entries, all, color));
+    let c = &plan.counts;
+    if !plan.changes {
+        println!(
+            "No changes: Railway already matches ({} unchanged, {} skipped).",
+            c.unchanged, c.skipped
+        );
+        return Ok(());
+    }
+    let redeploy = if plan.redeploy {
+        " The service is redeployed afterwards."
+    } else {
+        ""
+    };
+    println!(
+        "{} to create, {} to update, {} to delete ({} unchanged, {} skipped).{redeploy}",
+        c.create, c.update, c.delete, c.unchanged, c.skipped
+    );
+    Ok(())
+}
+
+fn changes(r: &SyncRunOut) -> String {
+    let c = &r.counts;
+    match r.kind.as_str() {
+        "import" => format!("imported {}", count(c, "imported")),
+        "remove" => format!("-{}", count(c, "delete")),
+        _ => format!(
+            "+{} ~{} -{}",
+            count(c, "create"),
+            count(c, "update"),
+            count(c, "delete")
+        ),
+    }
+}
+
+pub fn print_runs(ctx: &Context, s: &SecretSyncOut, out: &SyncRunsOut) -> CliResult<()> {
+    if format(ctx) != Format::Table {
+        return print_value(format(ctx), &serde_json::to_value(out).unwrap_or_default());
+    }
+    if out.runs.is_empty() {
+        println!("{} has not run yet.", s.name);
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = out
+        .runs
+        .iter()
+        .map(|r| {
+            let mut error = r.error.clone().unwrap_or_default();
+            if error.chars().count() > 80 {
+                error = error.chars().take(79).collect::<String>() + "…";
+            }
+            if r.status == "retrying" {
+                if let Some(at) = &r.next_attempt_at {
+                    error = format!("{error} (next attempt {})", when(at));
+                }
+            }
+            vec![
+                r.started_at.clone(),
+                r.kind.clone(),
+                r.trigger.clone(),
+                r.attempt.to_string(),
+                r.status.clone(),
+                changes(r),
+                error,
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        output::table(
+            &[
+                "STARTED", "KIND", "TRIGGER", "ATTEMPT", "STATUS", "CHANGES", "ERROR"
+            ],
+            &rows
+        )
+    );
+    let first = out.offset + 1;
+    let last = out.offset + out.runs.len() as i64;
+    println!("Runs {first}–{last} of {}.", out.total_count);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(key: &str, src: Option<&str>, action: &str, reason: Option<&str>) -> PlanEntry {
+        PlanEntry {
+            key: key.into(),
+            source_key: src.map(Into::into),
+            action: action.into(),
+            reason: reason.map(Into::into),
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn diff_shows_actions_and_hides_unchanged() {
+        let entries = [
+            entry("NEW", Some("NEW"), "create", None),
+            entry("APP_DB", Some("DB"), "update", None),
+            entry("OLD", None, "delete", None),
+            entry("SAME", Some("SAME"), "unchanged", None),
+            entry("STRIPE", None, "skip", Some("sealed")),
+        ];
+        assert_eq!(
+            diff_lines(&entries, false, false),
+            "  + NEW\n  ~ APP_DB ← DB\n  - OLD\n  ! STRIPE  (skipped: sealed)\n"
+        );
+        assert!(diff_lines(&entries, true, false).contains("  = SAME\n"));
+    }
+
+    #[test]
+    fn times_read_as_relative() {
+        assert!(when("2000-01-01T00:00:00.000Z").ends_with(" ago"));
+        assert!(when("2999-01-01T00:00:00.000Z").starts_with("in "));
+        assert_eq!(when("garbage"), "at garbage");
+    }
+}

@@ -1,0 +1,303 @@
+//! `--wait`: following a queued sync, import or removal to its outcome.
+//!
+//! Every 300 ms the run history (`GET …/{id}/runs`) is read, and every 2 s the sync
+//! itself (`GET …/{id}`, which the server audits, hence less often). The job is done when
+//! a finished run (`succeeded` or `failed`) appears for a job other than the one that had
+//! last finished before the trigger, or when the sync's own status says so. Meanwhile one
+//! progress line shows the state, the attempt, and while the engine waits to retry, the
+//! last error and when the next attempt is due; on a terminal it is rewritten in place,
+//! otherwise a line is printed each time it changes. Progress goes to standard error; the
+//! outcome to standard output. A failed job exits 1 with Railway's message.
+
+use super::{WaitOpts, path, show};
+use crate::context::Context;
+use crate::error::{CliError, CliResult};
+use sluice_api_types::syncs::{SecretSyncOut, SecretSyncResponse, SyncRunOut, SyncRunsOut};
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+const POLL: Duration = Duration::from_millis(300);
+const SYNC_EVERY: Duration = Duration::from_secs(2);
+
+/// Which of a sync's three lifecycles a job belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Sync,
+    Import,
+    Remove,
+}
+
+/// One lifecycle's fields of a sync.
+pub struct State {
+    pub status: Option<String>,
+    pub job: Option<String>,
+    pub message: Option<String>,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Sync => "sync",
+            Kind::Import => "import",
+            Kind::Remove => "remove",
+        }
+    }
+
+    pub fn state(self, s: &SecretSyncOut) -> State {
+        let (status, job, message) = match self {
+            Kind::Sync => (&s.sync_status, &s.last_sync_job_id, &s.last_sync_message),
+            Kind::Import => (
+                &s.import_status,
+                &s.last_import_job_id,
+                &s.last_import_message,
+            ),
+            Kind::Remove => (
+                &s.remove_status,
+                &s.last_remove_job_id,
+                &s.last_remove_message,
+            ),
+        };
+        State {
+            status: status.clone(),
+            job: job.clone(),
+            message: message.clone(),
+        }
+    }
+}
+
+fn finished(status: &str) -> bool {
+    matches!(status, "succeeded" | "failed")
+}
+
+/// The progress line (without the elapsed time, which is added on a terminal only).
+fn progress(name: &str, kind: Kind, run: Option<&SyncRunOut>) -> String {
+    let verb = kind.as_str();
+    match run {
+        None => format!("{name}: {verb} queued, waiting for a worker"),
+        Some(r) if r.status == "running" => {
+            format!("{name}: {verb} running (attempt {})", r.attempt)
+        }
+        Some(r) if r.status == "retrying" => {
+            let when = r
+                .next_attempt_at
+                .as_deref()
+                .map(show::when)
+                .unwrap_or_else(|| "soon".to_string());
+            let error = r.error.as_deref().unwrap_or("failed");
+            format!(
+                "{name}: {verb} attempt {} failed: {error}; attempt {} {when}",
+                r.attempt,
+                r.attempt + 1
+            )
+        }
+        Some(r) => format!("{name}: {verb} {} (attempt {})", r.status, r.attempt),
+    }
+}
+
+struct Line {
+    tty: bool,
+    last: String,
+    spin: usize,
+}
+
+impl Line {
+    fn show(&mut self, text: &str, elapsed: Duration) {
+        let mut err = std::io::stderr().lock();
+        if self.tty {
+            const SPIN: [char; 4] = ['|', '/', '-', '\\'];
+            self.spin = (self.spin + 1) % SPIN.len();
+            let _ = write!(
+                err,
+                "\r\x1b[2K{} {text}  {}s",
+                SPIN[self.spin],
+                elapsed.as_secs()
+            );
+            let _ = err.flush();
+        } else if text != self.last {
+            let _ = writeln!(err, "{text}");
+        }
+        self.last = text.to_string();
+    }
+
+    fn clear(&self) {
+        if self.tty {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K");
+            let _ = err.flush();
+        }
+    }
+}
+
+/// Newest run of `kind` among `runs` (which come newest first).
+fn newest(runs: &[SyncRunOut], kind: Kind) -> Option<&SyncRunOut> {
+    runs.iter().find(|r| r.kind == kind.as_str())
+}
+
+/// Follows the job queued for `sync` until it ends. `before` is the lifecycle's last
+/// finished job before the trigger; `deletes` is set when success deletes the sync.
+pub async fn follow(
+    ctx: &Context,
+    sync: &SecretSyncOut,
+    kind: Kind,
+    before: Option<String>,
+    opts: WaitOpts,
+    deletes: bool,
+) -> CliResult<()> {
+    let started = Instant::now();
+    let mut line = Line {
+        tty: std::io::stderr().is_terminal(),
+        last: String::new(),
+        spin: 0,
+    };
+    let mut current = sync.clone();
+    let mut last_sync_read = Instant::now();
+    let id = sync.id.clone();
+    loop {
+        let runs: CliResult<SyncRunsOut> = ctx
+            .client
+            .get(&path(&[&id, "runs"]), &[("limit", "10")])
+            .await;
+        let runs = match runs {
+            Ok(r) => r.runs,
+            Err(e) if deletes && e.exit_code() == 4 => {
+                line.clear();
+                return show::removed_and_deleted(ctx, &current);
+            }
+            Err(e) => return Err(e),
+        };
+        let run = newest(&runs, kind).filter(|r| before.as_deref() != Some(r.job_id.as_str()));
+        if let Some(r) = run.filter(|r| finished(&r.status)) {
+            line.clear();
+            let r = r.clone();
+            // The sync's final state (and, for a removal that deletes it, whether it is gone).
+            let final_sync: CliResult<SecretSyncResponse> =
+                ctx.client.get(&path(&[&id]), &[]).await;
+            match final_sync {
+                Ok(s) => current = s.secret_sync,
+                Err(e) if deletes && e.exit_code() == 4 && r.status == "succeeded" => {
+                    return show::removed_and_deleted(ctx, &current);
+                }
+                Err(e) => return Err(e),
+            }
+            return outcome(ctx, &current, kind, Some(&r), started.elapsed());
+        }
+        if last_sync_read.elapsed() >= SYNC_EVERY {
+            last_sync_read = Instant::now();
+            match ctx
+                .client
+                .get::<SecretSyncResponse>(&path(&[&id]), &[])
+                .await
+            {
+                Ok(s) => current = s.secret_sync,
+                Err(e) if deletes && e.exit_code() == 4 => {
+                    line.clear();
+                    return show::removed_and_deleted(ctx, &current);
+                }
+                Err(e) => return Err(e),
+            }
+            let state = kind.state(&current);
+            if state.status.as_deref().is_some_and(finished) && state.job != before {
+                line.clear();
+                return outcome(ctx, &current, kind, None, started.elapsed());
+            }
+        }
+        line.show(&progress(&current.name, kind, run), started.elapsed());
+        if let Some(limit) = opts
+            .timeout
+            .map(Duration::from_secs)
+            .filter(|l| started.elapsed() >= *l)
+        {
+            line.clear();
+            let status = run
+                .map(|r| r.status.clone())
+                .unwrap_or_else(|| "queued".to_string());
+            return Err(CliError::failed(format!(
+                "gave up waiting after {} s: the {} of {} is still {status}",
+                limit.as_secs(),
+                kind.as_str(),
+                current.name
+            ))
+            .with_hint(format!(
+                "it goes on at the server; follow it with `sluice syncs railway runs {}`",
+                current.name
+            )));
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Prints how a job ended; a failure is an error (exit 1) carrying Railway's message.
+fn outcome(
+    ctx: &Context,
+    sync: &SecretSyncOut,
+    kind: Kind,
+    run: Option<&SyncRunOut>,
+    took: Duration,
+) -> CliResult<()> {
+    let state = kind.state(sync);
+    let failed = run
+        .map(|r| r.status == "failed")
+        .unwrap_or(state.status.as_deref() == Some("failed"));
+    show::outcome(ctx, sync, kind, run, took)?;
+    if !failed {
+        return Ok(());
+    }
+    let message = run
+        .and_then(|r| r.error.clone())
+        .or(state.message)
+        .unwrap_or_else(|| "no message".to_string());
+    let attempts = run.map(|r| {
+        format!(
+            " after {} attempt{}",
+            r.attempt,
+            if r.attempt == 1 { "" } else { "s" }
+        )
+    });
+    Err(CliError::failed(format!(
+        "the {} of {} failed{}: {message}",
+        kind.as_str(),
+        sync.name,
+        attempts.unwrap_or_default()
+    ))
+    .with_hint(format!(
+        "see `sluice syncs railway runs {}`; fix the cause, then run it again",
+        sync.name
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(status: &str, attempt: i64, next: Option<&str>, error: Option<&str>) -> SyncRunOut {
+        serde_json::from_value(json!({"id": "r", "jobId": "j", "kind": "sync", "trigger": "manual",
+            "actor": {"type": "identity", "id": null, "name": null}, "attempt": attempt, "status": status,
+            "startedAt": "", "finishedAt": null, "plan": [], "counts": {}, "railwayCalls": [], "redeploy": null,
+            "error": error, "nextAttemptAt": next}))
+        .expect("run")
+    }
+
+    #[test]
+    fn progress_shows_state_attempt_and_retry() {
+        assert_eq!(
+            progress("s", Kind::Sync, None),
+            "s: sync queued, waiting for a worker"
+        );
+        assert_eq!(
+            progress("s", Kind::Sync, Some(&run("running", 2, None, None))),
+            "s: sync running (attempt 2)"
+        );
+        let retry = run(
+            "retrying",
+            1,
+            Some("2020-01-01T00:00:00.000Z"),
+            Some("Not Authorized"),
+        );
+        let line = progress("s", Kind::Sync, Some(&retry));
+        assert!(
+            line.starts_with("s: sync attempt 1 failed: Not Authorized; attempt 2 "),
+            "{line}"
+        );
+    }
+}

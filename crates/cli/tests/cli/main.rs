@@ -1,0 +1,11 @@
+//! The `sluice` command line, driven as a person or a script would: the real binary
+//! against a real server (started in this process, sync workers on) and the fake Railway.
+
+mod connections;
+mod help;
+mod login;
+mod run_export;
+mod secrets;
+mod support;
+mod syncs;
+mod usage;
