@@ -13,6 +13,7 @@ pub struct ImportRow {
     pub import_environment_id: String,
     pub import_path: String,
     pub position: i64,
+    #[sqlx(try_from = "crate::flag::Flag")]
     pub is_replication: bool,
     pub created_at: i64,
     pub updated_at: i64,

@@ -6,7 +6,7 @@
 //! after the secret is deleted.
 
 use crate::{Conn, Result};
-use sluice_domain::{FolderId, SecretId};
+use sluice_domain::{FolderId, ProjectId, SecretId};
 
 /// The only secret type Sluice stores (Infisical's personal overrides are not supported).
 pub const SHARED: &str = "shared";
@@ -22,6 +22,7 @@ pub struct SecretRow {
     pub version: i64,
     pub value_ct: Vec<u8>,
     pub comment_ct: Vec<u8>,
+    #[sqlx(try_from = "crate::flag::Flag")]
     pub skip_multiline_encoding: bool,
     pub reminder_note: Option<String>,
     pub reminder_repeat_days: Option<i64>,
@@ -60,6 +61,7 @@ pub struct VersionRow {
     pub version: i64,
     pub value_ct: Vec<u8>,
     pub comment_ct: Vec<u8>,
+    #[sqlx(try_from = "crate::flag::Flag")]
     pub skip_multiline_encoding: bool,
     /// `created`, `updated` or `deleted`.
     pub action: String,
@@ -86,6 +88,32 @@ pub async fn get(conn: &mut Conn, folder: &FolderId, key: &str) -> Result<Option
         .bind(key)
         .fetch_optional(conn)
         .await?)
+}
+
+/// The shared secret `key` at `path` of the environment `env_slug` of `project`, in one
+/// query over three unique indexes (environment by slug, folder by path, secret by key):
+/// the hot path of `GET /api/v3/secrets/raw/{name}`.
+pub async fn get_at(conn: &mut Conn, project: &ProjectId, env_slug: &str, path: &str, key: &str) -> Result<Option<SecretRow>> {
+    Ok(sqlx::query_as(
+        "SELECT s.* FROM environments e
+         JOIN folders f ON f.environment_id = e.id AND f.path = $3
+         JOIN secrets s ON s.folder_id = f.id AND s.key = $4 AND s.secret_type = 'shared'
+         WHERE e.project_id = $1 AND e.slug = $2",
+    )
+    .bind(project.as_str())
+    .bind(env_slug)
+    .bind(path)
+    .bind(key)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Like [`get`], locking the row until the transaction ends (PostgreSQL; SQLite's write
+/// transaction already excludes other writers).
+pub async fn get_for_update(conn: &mut Conn, folder: &FolderId, key: &str) -> Result<Option<SecretRow>> {
+    let lock = if conn.backend_name() == "PostgreSQL" { " FOR UPDATE" } else { "" };
+    let sql = format!("SELECT * FROM secrets WHERE folder_id = $1 AND key = $2 AND secret_type = 'shared'{lock}");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(folder.as_str()).bind(key).fetch_optional(conn).await?)
 }
 
 /// Every secret of a folder, by key.

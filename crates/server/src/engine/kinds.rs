@@ -18,6 +18,7 @@ use crate::state::AppState;
 use sluice_destinations::railway::RedeployOutcome;
 use sluice_domain::import::plan_import;
 use sluice_domain::planner;
+use sluice_storage::redeploys;
 use sluice_storage::syncs::SyncRow;
 
 async fn load_spec(state: &AppState, row: &SyncRow) -> Result<SyncSpec, EngineError> {
@@ -41,6 +42,18 @@ pub async fn sync(state: &AppState, row: &SyncRow, ctx: &mut RunContext) -> Resu
         source::write_import(state, &spec, import).await?;
         ctx.imported = import.creates.keys().chain(import.updates.keys()).map(|k| k.as_str().to_string()).collect();
     }
+    let service_target = target.service_id.is_some();
+    // A redeploy owed by an earlier run that wrote but never got to redeploy (a crash, a
+    // lost answer) is paid even when nothing is left to write.
+    let owed = service_target && {
+        let mut conn = state.store.read().await?;
+        redeploys::is_owed(&mut conn, &row.id).await?
+    };
+    if service_target && decision.plan.changed() && !owed {
+        let mut tx = state.store.write().await?;
+        redeploys::owe(&mut tx, &row.id).await?;
+        tx.commit().await.map_err(sluice_storage::StorageError::from)?;
+    }
     let upserts = decision.plan.upserts();
     if !upserts.is_empty() {
         ctx.check_lease()?;
@@ -52,10 +65,13 @@ pub async fn sync(state: &AppState, row: &SyncRow, ctx: &mut RunContext) -> Resu
         ctx.check_lease()?;
         ctx.calls.track("variableDelete", Some(key), state.railway.delete_variable(&creds, &target, key)).await?;
     }
-    if decision.plan.changed() && target.service_id.is_some() {
+    if service_target && (decision.plan.changed() || owed) {
         ctx.check_lease()?;
         let outcome = ctx.calls.track("redeploy", None, state.railway.redeploy(&creds, &target)).await?;
         ctx.redeploy = Some(redeploy_json(&outcome));
+        let mut tx = state.store.write().await?;
+        redeploys::settle(&mut tx, &row.id).await?;
+        tx.commit().await.map_err(sluice_storage::StorageError::from)?;
     }
     Ok(())
 }

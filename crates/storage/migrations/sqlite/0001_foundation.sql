@@ -1,5 +1,6 @@
 -- Sluice foundation: organizations, people and machines, projects, secrets, audit.
 -- Ids are UUID strings, times are unix milliseconds, JSON is text, ciphertexts are bytes.
+-- SQLite: flags are INTEGER columns (sqlx's Any driver cannot read SQLite BOOLEAN); rows read them through `flag::Flag`.
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -21,7 +22,7 @@ CREATE TABLE users (
     first_name    TEXT NOT NULL DEFAULT '',
     last_name     TEXT NOT NULL DEFAULT '',
     password_hash TEXT NOT NULL,
-    super_admin   BOOLEAN NOT NULL DEFAULT 0,
+    super_admin   INTEGER NOT NULL DEFAULT 0,
     created_at    BIGINT NOT NULL,
     updated_at    BIGINT NOT NULL
 );
@@ -71,7 +72,7 @@ CREATE TABLE client_secrets (
     ttl            BIGINT NOT NULL DEFAULT 0,
     num_uses_limit BIGINT NOT NULL DEFAULT 0,
     num_uses       BIGINT NOT NULL DEFAULT 0,
-    is_revoked     BOOLEAN NOT NULL DEFAULT 0,
+    is_revoked     INTEGER NOT NULL DEFAULT 0,
     created_at     BIGINT NOT NULL,
     updated_at     BIGINT NOT NULL
 );
@@ -90,7 +91,7 @@ CREATE TABLE access_tokens (
     num_uses_limit   BIGINT NOT NULL DEFAULT 0,
     expires_at       BIGINT NOT NULL,
     max_expires_at   BIGINT NOT NULL,
-    revoked          BOOLEAN NOT NULL DEFAULT 0,
+    revoked          INTEGER NOT NULL DEFAULT 0,
     created_at       BIGINT NOT NULL,
     renewed_at       BIGINT NOT NULL,
     CHECK ((user_id IS NULL) <> (identity_id IS NULL))
@@ -172,7 +173,7 @@ CREATE TABLE secrets (
     version                   BIGINT NOT NULL,
     value_ct                  BLOB NOT NULL,
     comment_ct                BLOB NOT NULL,
-    skip_multiline_encoding   BOOLEAN NOT NULL DEFAULT 0,
+    skip_multiline_encoding   INTEGER NOT NULL DEFAULT 0,
     reminder_note             TEXT,
     reminder_repeat_days      BIGINT,
     metadata                  TEXT NOT NULL DEFAULT '[]',
@@ -192,7 +193,7 @@ CREATE TABLE secret_versions (
     version                 BIGINT NOT NULL,
     value_ct                BLOB NOT NULL,
     comment_ct              BLOB NOT NULL,
-    skip_multiline_encoding BOOLEAN NOT NULL DEFAULT 0,
+    skip_multiline_encoding INTEGER NOT NULL DEFAULT 0,
     action                  TEXT NOT NULL,
     actor_type              TEXT NOT NULL,
     actor_id                TEXT,
@@ -208,7 +209,7 @@ CREATE TABLE secret_imports (
     import_environment_id TEXT NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
     import_path           TEXT NOT NULL,
     position              BIGINT NOT NULL,
-    is_replication        BOOLEAN NOT NULL DEFAULT 0,
+    is_replication        INTEGER NOT NULL DEFAULT 0,
     created_at            BIGINT NOT NULL,
     updated_at            BIGINT NOT NULL
 );

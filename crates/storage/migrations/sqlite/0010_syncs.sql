@@ -28,7 +28,7 @@ CREATE TABLE secret_syncs (
     environment_id      TEXT REFERENCES environments(id) ON DELETE SET NULL,
     folder_id           TEXT REFERENCES folders(id) ON DELETE SET NULL,
     secret_path         TEXT NOT NULL,
-    is_auto_sync_enabled BOOLEAN NOT NULL DEFAULT 1,
+    is_auto_sync_enabled INTEGER NOT NULL DEFAULT 1,
     version             BIGINT NOT NULL DEFAULT 1,
     sync_options        TEXT NOT NULL,
     destination_config  TEXT NOT NULL,

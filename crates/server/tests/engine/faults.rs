@@ -1,0 +1,105 @@
+//! Railway failing: rate limits, outages, refused tokens, timeouts, lost answers.
+
+use super::support::*;
+use sluice_railway_fake::Fault;
+use std::time::Duration;
+
+async fn synced_once() -> (Env, String) {
+    let env = start_with(|s| s.engine.railway_timeout = Duration::from_millis(800)).await;
+    env.put("dev", "/", "A", "1").await;
+    let mut body = env.sync_body("s", opts("overwrite-destination", Some("SLUICE_{{secretKey}}")));
+    body["isAutoSyncEnabled"] = serde_json::json!(false);
+    let id = env.create_sync(body).await["id"].as_str().expect("id").to_string();
+    (env, id)
+}
+
+#[tokio::test]
+async fn a_rate_limit_is_retried_no_earlier_than_retry_after_and_visible_meanwhile() {
+    let (env, id) = synced_once().await;
+    env.fake.inject(Fault::rate_limited(120).times(1));
+    env.trigger(&id).await;
+    let before = sluice_storage::now_ms();
+    env.app.drain().await;
+    let s = env.sync(&id).await;
+    assert_eq!(s["syncStatus"], "pending", "waiting to retry: {s}");
+    assert_eq!(s["syncAttempt"], 1);
+    let next = s["nextSyncAttemptAt"].as_str().expect("next attempt time");
+    let next_ms = time::OffsetDateTime::parse(next, &time::format_description::well_known::Rfc3339)
+        .expect("iso")
+        .unix_timestamp()
+        * 1000;
+    assert!(next_ms >= before + 119_000, "honours Retry-After: {next}");
+    assert!(s["lastSyncMessage"].as_str().is_some_and(|m| m.contains("rate limit")), "{s}");
+    assert_eq!(env.runs(&id).await[0]["status"], "retrying");
+
+    env.app.drain_all().await;
+    let s = env.sync(&id).await;
+    assert_eq!(s["syncStatus"], "succeeded");
+    assert_eq!(s["syncAttempt"], 0);
+    assert_eq!(env.api_vars().get("SLUICE_A"), Some(&val("1")));
+}
+
+#[tokio::test]
+async fn outages_are_retried_until_they_pass() {
+    let (env, id) = synced_once().await;
+    env.fake.inject(Fault::http_status(503).times(2));
+    env.fake.inject(Fault::problem_processing_request().times(1));
+    env.trigger(&id).await;
+    env.app.drain_all().await;
+    let s = env.sync(&id).await;
+    assert_eq!(s["syncStatus"], "succeeded", "{s}");
+    let runs = env.runs(&id).await;
+    assert_eq!(runs.len(), 4, "three failed attempts and a success");
+    assert!(runs.iter().skip(1).all(|r| r["status"] == "retrying"));
+    env.app.assert_idle().await;
+}
+
+#[tokio::test]
+async fn a_refused_token_fails_at_once_with_railways_words() {
+    let (env, id) = synced_once().await;
+    env.fake.inject(Fault::not_authorized().times(10));
+    env.trigger(&id).await;
+    let report = env.app.drain_all().await;
+    assert_eq!(report.runs, 1, "no retries for Not Authorized");
+    let s = env.sync(&id).await;
+    assert_eq!(s["syncStatus"], "failed");
+    assert!(s["lastSyncMessage"].as_str().is_some_and(|m| m.contains("Not Authorized")), "{s}");
+    env.app.assert_idle().await;
+}
+
+#[tokio::test]
+async fn a_slow_read_times_out_and_is_retried() {
+    let (env, id) = synced_once().await;
+    env.fake.inject(Fault::slow(Duration::from_secs(3)).times(1).for_root_field("variables"));
+    env.trigger(&id).await;
+    env.app.drain_all().await;
+    assert_eq!(env.sync(&id).await["syncStatus"], "succeeded");
+    assert_eq!(env.api_vars().get("SLUICE_A"), Some(&val("1")));
+}
+
+#[tokio::test]
+async fn a_write_whose_answer_is_lost_is_never_blindly_resent() {
+    let (env, id) = synced_once().await;
+    env.fake.inject(Fault::fail_after_apply().times(1).for_root_field("variableCollectionUpsert"));
+    env.trigger(&id).await;
+    env.app.drain_all().await;
+    assert_eq!(env.sync(&id).await["syncStatus"], "succeeded");
+    assert_eq!(env.api_vars().get("SLUICE_A"), Some(&val("1")));
+    // The upsert was applied by the first attempt; the retry re-read and found nothing to write.
+    assert_eq!(env.count("variableCollectionUpsert"), 1, "{:?}", env.calls());
+    assert_eq!(env.count("variables"), 2);
+    // The redeploy the first attempt owed is still made, once.
+    assert_eq!(env.redeploys_of_api(), 1, "{:?}", env.fake.deploys());
+}
+
+#[tokio::test]
+async fn sealed_and_railway_keys_are_never_touched() {
+    let env = start().await;
+    env.put("dev", "/", "STRIPE_SECRET_KEY", "from-sluice").await;
+    env.put("dev", "/", "RAILWAY_DOCKERFILE_PATH", "Dockerfile.x").await;
+    env.create_sync(env.sync_body("s", opts("overwrite-destination", None))).await;
+    env.app.drain().await;
+    let vars = env.api_vars();
+    assert_eq!(vars.get("STRIPE_SECRET_KEY"), Some(&None), "still sealed, never overwritten");
+    assert!(!vars.contains_key("RAILWAY_DOCKERFILE_PATH"));
+}

@@ -1,0 +1,183 @@
+//! The seed's flow through the API: create, first sync, no-op syncs, changes converging,
+//! deletion, and Railway's own variables left alone.
+
+use super::support::*;
+
+#[tokio::test]
+async fn first_sync_pushes_only_the_sources_keys_and_redeploys_once() {
+    let env = start().await;
+    env.put("dev", "/", "API_KEY", "k-1").await;
+    env.put("dev", "/", "DB_PASS", "p-1").await;
+    let sync = env.create_sync(env.sync_body("shop-api", opts("overwrite-destination", Some("SLUICE_{{secretKey}}")))).await;
+    assert_eq!(sync["syncStatus"], "pending");
+    let id = sync["id"].as_str().expect("id").to_string();
+    env.app.drain().await;
+    env.app.assert_idle().await;
+
+    let vars = env.api_vars();
+    assert_eq!(vars.get("SLUICE_API_KEY"), Some(&val("k-1")));
+    assert_eq!(vars.get("SLUICE_DB_PASS"), Some(&val("p-1")));
+    // Keys outside the schema, references and sealed variables are untouched.
+    assert_eq!(vars.get("LOG_LEVEL"), Some(&val("${{shared.LOG_LEVEL}}")));
+    assert!(vars.get("DATABASE_URL").is_some());
+    assert_eq!(vars.get("STRIPE_SECRET_KEY"), Some(&None));
+    assert_eq!(env.count("variables"), 1, "one read: {:?}", env.calls());
+    assert_eq!(env.count("variableCollectionUpsert"), 1);
+    assert_eq!(env.count("variableDelete"), 0);
+    assert_eq!(env.redeploys_of_api(), 1, "one redeploy after the write");
+
+    let s = env.sync(&id).await;
+    assert_eq!(s["syncStatus"], "succeeded");
+    assert!(s["lastSyncedAt"].is_string());
+    assert!(s["lastSyncMessage"].is_null());
+    let runs = env.runs(&id).await;
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["status"], "succeeded");
+    assert_eq!(runs[0]["trigger"], "create");
+    let text = serde_json::to_string(&runs).expect("json");
+    assert!(!text.contains("k-1") && !text.contains("p-1"), "no values in run records: {text}");
+}
+
+#[tokio::test]
+async fn a_sync_with_nothing_to_change_reads_once_and_writes_nothing() {
+    let env = start().await;
+    env.put("dev", "/", "API_KEY", "k-1").await;
+    let id = env.create_sync(env.sync_body("s", opts("overwrite-destination", Some("SLUICE_{{secretKey}}")))).await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    env.app.drain().await;
+    env.fake.clear_requests();
+    env.fake.clear_deploys();
+
+    env.trigger(&id).await;
+    env.app.drain().await;
+    assert_eq!(env.calls(), vec!["variables".to_string()], "1 read, 0 writes");
+    assert_eq!(env.redeploys_of_api(), 0, "no redeploy when nothing changed");
+    let runs = env.runs(&id).await;
+    assert_eq!(runs[0]["status"], "succeeded");
+    assert_eq!(runs[0]["trigger"], "manual");
+}
+
+#[tokio::test]
+async fn changes_converge_with_one_upsert_of_changed_keys_and_deletes_per_removed_key() {
+    let env = start().await;
+    for (k, v) in [("A", "1"), ("B", "2"), ("C", "3"), ("D", "4")] {
+        env.put("dev", "/", k, v).await;
+    }
+    env.create_sync(env.sync_body("s", opts("overwrite-destination", Some("SLUICE_{{secretKey}}")))).await;
+    env.app.drain().await;
+    env.fake.clear_requests();
+    env.fake.clear_deploys();
+
+    env.put("dev", "/", "A", "1-new").await;
+    env.put("dev", "/", "E", "5").await;
+    env.delete("dev", "/", "C").await;
+    env.delete("dev", "/", "D").await;
+    let report = env.app.drain().await;
+    assert_eq!(report.runs, 1, "four changes coalesce into one run");
+
+    let vars = env.api_vars();
+    assert_eq!(vars.get("SLUICE_A"), Some(&val("1-new")));
+    assert_eq!(vars.get("SLUICE_B"), Some(&val("2")));
+    assert_eq!(vars.get("SLUICE_E"), Some(&val("5")));
+    assert!(!vars.contains_key("SLUICE_C") && !vars.contains_key("SLUICE_D"));
+    assert_eq!(env.count("variables"), 1);
+    assert_eq!(env.count("variableCollectionUpsert"), 1);
+    assert_eq!(env.count("variableDelete"), 2);
+    assert!(env.count("deploymentRedeploy") + env.count("serviceInstanceRedeploy") <= 1);
+}
+
+#[tokio::test]
+async fn shared_variable_targets_are_never_redeployed() {
+    let env = start().await;
+    env.put("dev", "/", "FEATURE_FLAG", "on").await;
+    let mut body = env.sync_body("shared", opts("overwrite-destination", Some("SL_{{secretKey}}")));
+    body["destinationConfig"].as_object_mut().expect("object").remove("serviceId");
+    body["destinationConfig"].as_object_mut().expect("object").remove("serviceName");
+    env.create_sync(body).await;
+    env.app.drain().await;
+    assert_eq!(env.fake.variables(PRODUCTION, None).get("SL_FEATURE_FLAG"), Some(&val("on")));
+    assert!(env.fake.deploys().is_empty(), "{:?}", env.fake.deploys());
+    assert_eq!(env.count("deployments"), 0);
+}
+
+#[tokio::test]
+async fn overwrite_without_a_schema_deletes_unmanaged_keys_but_never_sealed_or_references_of_others() {
+    let env = start().await;
+    env.put("dev", "/", "QUEUE_NAME", "jobs-v2").await;
+    let mut body = env.sync_body("worker", opts("overwrite-destination", None));
+    body["destinationConfig"]["serviceId"] = serde_json::json!(WORKER);
+    body["destinationConfig"]["serviceName"] = serde_json::json!("worker");
+    env.create_sync(body).await;
+    env.app.drain().await;
+    let vars = env.fake.variables(PRODUCTION, Some(WORKER));
+    // Without a key schema every key is managed: API_INTERNAL_URL leaves, QUEUE_NAME is updated.
+    assert_eq!(vars, [("QUEUE_NAME".to_string(), val("jobs-v2"))].into_iter().collect());
+    // The api service (another target) is untouched.
+    assert!(env.api_vars().contains_key("DATABASE_URL"));
+}
+
+#[tokio::test]
+async fn disable_secret_deletion_keeps_removed_keys() {
+    let env = start().await;
+    env.put("dev", "/", "A", "1").await;
+    env.put("dev", "/", "B", "2").await;
+    let mut o = opts("overwrite-destination", Some("SLUICE_{{secretKey}}"));
+    o["disableSecretDeletion"] = serde_json::json!(true);
+    env.create_sync(env.sync_body("s", o)).await;
+    env.app.drain().await;
+    env.delete("dev", "/", "B").await;
+    env.app.drain().await;
+    assert_eq!(env.api_vars().get("SLUICE_B"), Some(&val("2")));
+    assert_eq!(env.count("variableDelete"), 0);
+}
+
+#[tokio::test]
+async fn remove_secrets_and_delete_with_removal() {
+    let env = start().await;
+    env.put("dev", "/", "A", "1").await;
+    env.put("dev", "/", "B", "2").await;
+    let id = env.create_sync(env.sync_body("s", opts("overwrite-destination", Some("SLUICE_{{secretKey}}")))).await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    env.app.drain().await;
+    assert!(env.api_vars().contains_key("SLUICE_A"));
+
+    env.app.api.post(&format!("{SYNCS}/{id}/remove-secrets"), serde_json::json!({})).await.expect(200);
+    env.app.drain().await;
+    let vars = env.api_vars();
+    assert!(!vars.contains_key("SLUICE_A") && !vars.contains_key("SLUICE_B"));
+    assert!(vars.contains_key("DATABASE_URL"), "unmanaged keys stay");
+    assert_eq!(env.sync(&id).await["removeStatus"], "succeeded");
+
+    // Sync again, then delete with removal: the row goes only after the keys are gone.
+    env.trigger(&id).await;
+    env.app.drain().await;
+    assert!(env.api_vars().contains_key("SLUICE_A"));
+    let deleting = env.app.api.delete(&format!("{SYNCS}/{id}?removeSecrets=true")).await.expect(200);
+    assert_eq!(deleting["secretSync"]["removeStatus"], "pending");
+    assert_eq!(env.app.api.get(&format!("{SYNCS}/{id}")).await.status, 200, "still there until removed");
+    env.app.drain().await;
+    assert!(!env.api_vars().contains_key("SLUICE_A"));
+    assert_eq!(env.app.api.get(&format!("{SYNCS}/{id}")).await.status, 404);
+}
+
+#[tokio::test]
+async fn a_failed_removal_keeps_the_sync() {
+    let env = start().await;
+    env.put("dev", "/", "A", "1").await;
+    let id = env.create_sync(env.sync_body("s", opts("overwrite-destination", Some("SLUICE_{{secretKey}}")))).await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    env.app.drain().await;
+    env.fake.inject(sluice_railway_fake::Fault::not_authorized().times(5));
+    env.app.api.delete(&format!("{SYNCS}/{id}?removeSecrets=true")).await.expect(200);
+    env.app.drain().await;
+    let s = env.sync(&id).await;
+    assert_eq!(s["removeStatus"], "failed");
+    assert!(s["lastRemoveMessage"].as_str().is_some_and(|m| m.contains("Not Authorized")), "{s}");
+    assert!(env.api_vars().contains_key("SLUICE_A"));
+}
