@@ -6,7 +6,6 @@ use crate::sync_support::*;
 use serde_json::{Value, json};
 use sluice_domain::OrgRole;
 use sluice_railway_fake::Fault;
-use std::sync::{Arc, Mutex};
 
 fn assert_sanitised(c: &Value, method: &str) {
     let keys: Vec<&str> = c.as_object().expect("object").keys().map(String::as_str).collect();
@@ -41,29 +40,6 @@ fn no_tokens(text: &str) {
     for t in ALL_TOKENS {
         assert!(!text.contains(t), "a Railway token leaked into: {text}");
     }
-}
-
-/// Captures this test's log output (the server runs on the test's thread).
-fn capture_logs() -> (tracing::subscriber::DefaultGuard, Arc<Mutex<Vec<u8>>>) {
-    #[derive(Clone)]
-    struct Buf(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Buf {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().expect("log buffer").extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let buf = Arc::new(Mutex::new(Vec::new()));
-    let writer = Buf(buf.clone());
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("sluice_server=trace,sluice_destinations=trace,sluice_storage=trace,tower_http=trace")
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    (tracing::subscriber::set_default(subscriber), buf)
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ mod foundation;
 mod connections;
 mod sync_support;
 mod syncs;
+mod sync_runs;
 mod access_support;
 mod auth;
 mod identities;

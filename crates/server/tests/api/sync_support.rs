@@ -10,6 +10,7 @@ use sluice_server::features::identities::service::create_identity;
 use sluice_storage::memberships::{self, Principal};
 use sluice_storage::{environments, folders, now_ms, orgs, users};
 use sluice_testkit::{ApiClient, TestApp};
+use std::sync::{Arc, Mutex};
 
 /// Tokens and ids of the example seed.
 pub const ACCOUNT_TOKEN: &str = "a0000000-0000-4000-8000-000000000001";
@@ -260,4 +261,49 @@ pub fn sync_body(app: &TestApp, name: &str, connection_id: &str, path: &str) -> 
             "environmentName": "production", "serviceId": RW_API, "serviceName": "api"
         }
     })
+}
+
+/// Captures this test's log output (the server runs on the test's thread).
+pub fn capture_logs() -> (tracing::subscriber::DefaultGuard, Arc<Mutex<Vec<u8>>>) {
+    #[derive(Clone)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("log buffer").extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Arc::new(Mutex::new(Vec::new()));
+    let writer = Buf(buf.clone());
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("sluice_server=trace,sluice_destinations=trace,sluice_storage=trace,tower_http=trace")
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    (tracing::subscriber::set_default(subscriber), buf)
+}
+
+/// What was logged so far.
+pub fn logged(buf: &Arc<Mutex<Vec<u8>>>) -> String {
+    String::from_utf8_lossy(&buf.lock().expect("log buffer")).into_owned()
+}
+
+/// Sets a secret through the secrets API, as Infisical's SDKs do (create, else update).
+pub async fn put_secret(app: &TestApp, env: &str, path: &str, key: &str, value: &str) {
+    let body = json!({"workspaceId": app.project_id(), "environment": env, "secretPath": path, "secretValue": value});
+    let url = format!("/api/v3/secrets/raw/{key}");
+    let created = app.api.post(&url, body.clone()).await;
+    if created.status != 200 {
+        app.api.patch(&url, body).await.expect(200);
+    }
+}
+
+/// A secret's value through the secrets API, or `None` when it does not exist.
+pub async fn secret_value(app: &TestApp, env: &str, path: &str, key: &str) -> Option<String> {
+    let url = format!("/api/v3/secrets/raw/{key}?workspaceId={}&environment={env}&secretPath={path}", app.project_id());
+    let resp = app.api.get(&url).await;
+    (resp.status == 200).then(|| resp.body["secret"]["secretValue"].as_str().expect("value").to_string())
 }
