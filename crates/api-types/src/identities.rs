@@ -194,7 +194,9 @@ pub struct ClientSecretCreatedOut {
 
 impl std::fmt::Debug for ClientSecretCreatedOut {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientSecretCreatedOut").field("client_secret_data", &self.client_secret_data).finish_non_exhaustive()
+        f.debug_struct("ClientSecretCreatedOut")
+            .field("client_secret_data", &self.client_secret_data)
+            .finish_non_exhaustive()
     }
 }
 

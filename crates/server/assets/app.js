@@ -198,7 +198,9 @@
       if (!p) { environment.disabled = true; service.disabled = true; }
       updateNote();
     };
+    var ready = function () { picker.setAttribute('data-ready', ''); };
     var load = function (keep) {
+      picker.removeAttribute('data-ready');
       if (!connection || !connection.value) {
         projects = [];
         fill(project, [], 'Select a connection first', false);
@@ -214,6 +216,7 @@
           fill(project, projects, projects.length ? 'Select a project' : 'No projects this token can write to', keep);
           projectChanged(keep);
           say(projects.length + (projects.length === 1 ? ' Railway project' : ' Railway projects') + ' available', false);
+          ready();
         })
         .catch(function (err) {
           projects = [];
@@ -221,12 +224,22 @@
           project.disabled = true;
           projectChanged(false);
           say(err.message, true);
+          ready();
         });
     };
     if (connection) { connection.addEventListener('change', function () { load(false); }); }
     if (project) { project.addEventListener('change', function () { projectChanged(false); }); }
     if (service) { service.addEventListener('change', updateNote); }
-    if (connection && connection.value) { load(true); }
+    if (connection && connection.value && project && !project.disabled) {
+      // The server already filled the pickers: only fetch the data for later changes.
+      getJSON(picker.getAttribute('data-railway-picker') + '?connection=' + encodeURIComponent(connection.value))
+        .then(function (body) { projects = body.projects || []; ready(); })
+        .catch(function () { ready(); });
+    } else if (connection && connection.value) {
+      load(true);
+    } else {
+      ready();
+    }
     updateNote();
   }
 

@@ -65,10 +65,9 @@ pub async fn record(conn: &mut Conn, change: &NewChange) -> Result<i64> {
     .bind(now_ms())
     .fetch_one(&mut *conn)
     .await?;
-    if conn.backend_name() == "PostgreSQL" {
-        if let Some(sql) = crate::dialect::notify_sql(crate::Backend::Postgres) {
-            sqlx::query(sql).bind(id.to_string()).execute(&mut *conn).await?;
-        }
+    let backend = if conn.backend_name() == "PostgreSQL" { crate::Backend::Postgres } else { crate::Backend::Sqlite };
+    if let Some(sql) = crate::dialect::notify_sql(backend) {
+        sqlx::query(sql).bind(id.to_string()).execute(&mut *conn).await?;
     }
     Ok(id)
 }

@@ -5,7 +5,7 @@
 //!
 //! Reading order: [`guard`] (who is signed in; CSRF and origin checks on every form) →
 //! [`page`] (the layout's data, flash messages, errors) → one file per page group:
-//! [`session`], [`projects`], [`connections`], [`syncs`], [`wizard`],
+//! [`session`], [`projects`], [`secrets`], [`connections`], [`syncs`], [`wizard`],
 //! [`sync_details`], [`live`]. Handlers call the same services as the API
 //! (`features::*::service`), so every rule, check and audit entry is the API's.
 
@@ -15,6 +15,8 @@ mod guard;
 mod live;
 mod page;
 mod projects;
+mod secret_forms;
+mod secrets;
 mod session;
 mod sync_details;
 mod sync_edit;
@@ -40,6 +42,15 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(session::sign_out))
         .route("/projects", get(projects::list).post(projects::create))
         .route("/projects/{project}", get(projects::show))
+        .route("/projects/{project}/secrets/{env}", get(secrets::page))
+        .route("/projects/{project}/secrets/{env}/reveal", get(secrets::reveal))
+        .route("/projects/{project}/secrets/{env}/secrets", post(secret_forms::create))
+        .route("/projects/{project}/secrets/{env}/secrets/update", post(secret_forms::update))
+        .route("/projects/{project}/secrets/{env}/secrets/delete", post(secret_forms::delete))
+        .route("/projects/{project}/secrets/{env}/folders", post(secret_forms::create_folder))
+        .route("/projects/{project}/secrets/{env}/folders/delete", post(secret_forms::delete_folder))
+        .route("/projects/{project}/secrets/{env}/imports", post(secret_forms::create_import))
+        .route("/projects/{project}/secrets/{env}/imports/delete", post(secret_forms::delete_import))
         .route(
             "/connections",
             get(connections::list).post(connections::create),

@@ -1,8 +1,19 @@
-//! folders (to be written).
+//! Folders of an environment (`/api/v1/folders`, `/api/v2/folders`): create, list, get,
+//! rename (the subtree moves; nothing is re-encrypted, as ciphertexts are bound to folder
+//! ids) and delete (with every secret inside, each announced as a change).
+//! Start with [`service`].
+
+mod handlers;
+pub mod service;
 
 use crate::state::AppState;
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
+    use handlers as h;
     OpenApiRouter::new()
+        .routes(routes!(h::create, h::list))
+        .routes(routes!(h::get, h::update, h::delete))
+        .routes(routes!(h::create_v2, h::list_v2))
+        .routes(routes!(h::get_v2, h::update_v2, h::delete_v2))
 }

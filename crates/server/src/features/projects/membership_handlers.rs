@@ -26,8 +26,11 @@ pub async fn add_identity(
     ApiPath((project_id, identity_id)): Ids,
     ApiJson(body): ApiJson<MembershipRolesIn>,
 ) -> ApiResult<Json<IdentityMembershipRowEnvelope>> {
-    let identity_membership = ms::add_identity(&state, &actor, &project_id, &identity_id, &body).await?;
-    Ok(Json(IdentityMembershipRowEnvelope { identity_membership }))
+    let identity_membership =
+        ms::add_identity(&state, &actor, &project_id, &identity_id, &body).await?;
+    Ok(Json(IdentityMembershipRowEnvelope {
+        identity_membership,
+    }))
 }
 
 /// An identity's membership of the project, with its roles.
@@ -40,7 +43,9 @@ pub async fn get_identity(
     ApiPath((project_id, identity_id)): Ids,
 ) -> ApiResult<Json<IdentityMembershipEnvelope>> {
     let identity_membership = ms::get_identity(&state, &actor, &project_id, &identity_id).await?;
-    Ok(Json(IdentityMembershipEnvelope { identity_membership }))
+    Ok(Json(IdentityMembershipEnvelope {
+        identity_membership,
+    }))
 }
 
 /// Change an identity's project role (project admins). Answers `{roles: [...]}`.
@@ -54,7 +59,9 @@ pub async fn update_identity(
     ApiPath((project_id, identity_id)): Ids,
     ApiJson(body): ApiJson<MembershipRolesIn>,
 ) -> ApiResult<Json<MembershipRolesOut>> {
-    Ok(Json(MembershipRolesOut { roles: ms::update_identity(&state, &actor, &project_id, &identity_id, &body).await? }))
+    Ok(Json(MembershipRolesOut {
+        roles: ms::update_identity(&state, &actor, &project_id, &identity_id, &body).await?,
+    }))
 }
 
 /// Remove an identity from the project (project admins).
@@ -66,8 +73,11 @@ pub async fn remove_identity(
     actor: Actor,
     ApiPath((project_id, identity_id)): Ids,
 ) -> ApiResult<Json<IdentityMembershipRowEnvelope>> {
-    let identity_membership = ms::remove_identity(&state, &actor, &project_id, &identity_id).await?;
-    Ok(Json(IdentityMembershipRowEnvelope { identity_membership }))
+    let identity_membership =
+        ms::remove_identity(&state, &actor, &project_id, &identity_id).await?;
+    Ok(Json(IdentityMembershipRowEnvelope {
+        identity_membership,
+    }))
 }
 
 /// The identities that are members of the project.
@@ -79,7 +89,9 @@ pub async fn list_identities(
     actor: Actor,
     ApiPath(project_id): ApiPath<String>,
 ) -> ApiResult<Json<IdentityMembershipsOut>> {
-    Ok(Json(IdentityMembershipsOut { identity_memberships: ms::list_identities(&state, &actor, &project_id).await? }))
+    Ok(Json(IdentityMembershipsOut {
+        identity_memberships: ms::list_identities(&state, &actor, &project_id).await?,
+    }))
 }
 
 /// Infisical's older path: add an identity to a project.
@@ -99,7 +111,11 @@ pub async fn add_identity_v2(
 #[utoipa::path(get, path = "/api/v2/workspace/{projectId}/identity-memberships/{identityId}", tag = "project-memberships",
     params(("projectId" = String, Path), ("identityId" = String, Path)),
     responses((status = 200, body = IdentityMembershipEnvelope), (status = 404, body = ErrorBody)))]
-pub async fn get_identity_v2(state: State<AppState>, actor: Actor, ids: Ids) -> ApiResult<Json<IdentityMembershipEnvelope>> {
+pub async fn get_identity_v2(
+    state: State<AppState>,
+    actor: Actor,
+    ids: Ids,
+) -> ApiResult<Json<IdentityMembershipEnvelope>> {
     get_identity(state, actor, ids).await
 }
 
@@ -120,7 +136,11 @@ pub async fn update_identity_v2(
 #[utoipa::path(delete, path = "/api/v2/workspace/{projectId}/identity-memberships/{identityId}", tag = "project-memberships",
     params(("projectId" = String, Path), ("identityId" = String, Path)),
     responses((status = 200, body = IdentityMembershipRowEnvelope), (status = 404, body = ErrorBody)))]
-pub async fn remove_identity_v2(state: State<AppState>, actor: Actor, ids: Ids) -> ApiResult<Json<IdentityMembershipRowEnvelope>> {
+pub async fn remove_identity_v2(
+    state: State<AppState>,
+    actor: Actor,
+    ids: Ids,
+) -> ApiResult<Json<IdentityMembershipRowEnvelope>> {
     remove_identity(state, actor, ids).await
 }
 
@@ -128,7 +148,11 @@ pub async fn remove_identity_v2(state: State<AppState>, actor: Actor, ids: Ids) 
 #[utoipa::path(get, path = "/api/v2/workspace/{projectId}/identity-memberships", tag = "project-memberships",
     params(("projectId" = String, Path)),
     responses((status = 200, body = IdentityMembershipsOut), (status = 404, body = ErrorBody)))]
-pub async fn list_identities_v2(state: State<AppState>, actor: Actor, path: ApiPath<String>) -> ApiResult<Json<IdentityMembershipsOut>> {
+pub async fn list_identities_v2(
+    state: State<AppState>,
+    actor: Actor,
+    path: ApiPath<String>,
+) -> ApiResult<Json<IdentityMembershipsOut>> {
     list_identities(state, actor, path).await
 }
 
@@ -144,7 +168,9 @@ pub async fn add_users(
     ApiPath(project_id): ApiPath<String>,
     ApiJson(body): ApiJson<UserMembershipsIn>,
 ) -> ApiResult<Json<UserMembershipRowsOut>> {
-    Ok(Json(UserMembershipRowsOut { memberships: ms::add_users(&state, &actor, &project_id, &body).await? }))
+    Ok(Json(UserMembershipRowsOut {
+        memberships: ms::add_users(&state, &actor, &project_id, &body).await?,
+    }))
 }
 
 /// The users that are members of the project, with their roles.
@@ -156,7 +182,9 @@ pub async fn list_users(
     actor: Actor,
     ApiPath(project_id): ApiPath<String>,
 ) -> ApiResult<Json<UserMembershipsOut>> {
-    Ok(Json(UserMembershipsOut { memberships: ms::list_users(&state, &actor, &project_id).await? }))
+    Ok(Json(UserMembershipsOut {
+        memberships: ms::list_users(&state, &actor, &project_id).await?,
+    }))
 }
 
 /// Remove users from the project by email or username (project admins).
@@ -169,7 +197,9 @@ pub async fn remove_users(
     ApiPath(project_id): ApiPath<String>,
     ApiJson(body): ApiJson<UserMembershipsDeleteIn>,
 ) -> ApiResult<Json<UserMembershipRowsOut>> {
-    Ok(Json(UserMembershipRowsOut { memberships: ms::remove_users(&state, &actor, &project_id, &body).await? }))
+    Ok(Json(UserMembershipRowsOut {
+        memberships: ms::remove_users(&state, &actor, &project_id, &body).await?,
+    }))
 }
 
 /// A user's membership of the project.
@@ -181,7 +211,9 @@ pub async fn get_user(
     actor: Actor,
     ApiPath((project_id, membership_id)): Ids,
 ) -> ApiResult<Json<UserMembershipEnvelope>> {
-    Ok(Json(UserMembershipEnvelope { membership: ms::get_user(&state, &actor, &project_id, &membership_id).await? }))
+    Ok(Json(UserMembershipEnvelope {
+        membership: ms::get_user(&state, &actor, &project_id, &membership_id).await?,
+    }))
 }
 
 /// Change a user's project role: `{roles: [{role, isTemporary: false}]}` (project admins).
@@ -195,7 +227,9 @@ pub async fn update_user(
     ApiPath((project_id, membership_id)): Ids,
     ApiJson(body): ApiJson<UserMembershipPatch>,
 ) -> ApiResult<Json<MembershipRolesOut>> {
-    Ok(Json(MembershipRolesOut { roles: ms::update_user(&state, &actor, &project_id, &membership_id, &body).await? }))
+    Ok(Json(MembershipRolesOut {
+        roles: ms::update_user(&state, &actor, &project_id, &membership_id, &body).await?,
+    }))
 }
 
 /// Remove a user's membership of the project (project admins).
@@ -207,7 +241,9 @@ pub async fn remove_user(
     actor: Actor,
     ApiPath((project_id, membership_id)): Ids,
 ) -> ApiResult<Json<UserMembershipRowEnvelope>> {
-    Ok(Json(UserMembershipRowEnvelope { membership: ms::remove_user(&state, &actor, &project_id, &membership_id).await? }))
+    Ok(Json(UserMembershipRowEnvelope {
+        membership: ms::remove_user(&state, &actor, &project_id, &membership_id).await?,
+    }))
 }
 
 /// Infisical's older path to add users to a project.

@@ -443,22 +443,3 @@ pub async fn name_available(
         None => true,
     })
 }
-
-/// Whether `name` is free for a sync in the project (the UI checks it as people type);
-/// `exclude` is the sync being renamed. Needs read access to the project's syncs.
-pub async fn name_available(
-    state: &AppState,
-    actor: &Actor,
-    raw_project: &str,
-    name: &str,
-    exclude: Option<&str>,
-) -> ApiResult<bool> {
-    let project = project_param(&ProjectQuery { project_id: Some(raw_project.to_string()) })?;
-    let mut conn = state.store.read().await?;
-    let access = authz::project(state, &mut conn, actor, &project).await?;
-    access.require(Need::Read, "read", SUBJECT)?;
-    Ok(match syncs::get_by_name(&mut conn, &project, name.trim()).await? {
-        Some(row) => exclude == Some(row.id.as_str()),
-        None => true,
-    })
-}

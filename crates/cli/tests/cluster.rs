@@ -1,0 +1,336 @@
+//! Sluice as separate `sluice server` processes: a node killed in the middle of a sync and
+//! restarted, and three nodes sharing one PostgreSQL under churn. These talk to processes,
+//! so they wait for them by polling the API with a deadline (there is no queue to drain
+//! from here).
+
+use rand::seq::IndexedRandom;
+use serde_json::{Value, json};
+use sluice_railway_fake::{Fault, FakeRailway, Seed};
+use std::collections::BTreeMap;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sluice");
+const ACCOUNT_TOKEN: &str = "a0000000-0000-4000-8000-000000000001";
+const RW_PROJECT: &str = "33333333-3333-4333-8333-333333333333";
+const PRODUCTION: &str = "44444444-4444-4444-8444-444444444444";
+const API: &str = "66666666-6666-4666-8666-666666666666";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// A `sluice server` process.
+struct Node {
+    child: Child,
+    url: String,
+    _log: tempfile::NamedTempFile,
+}
+
+struct Cluster {
+    db_url: String,
+    root_key: String,
+    railway_url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    async fn new(railway_url: String, postgres: Option<&str>) -> Cluster {
+        let dir = tempfile::tempdir().expect("tmp");
+        let db_url = match postgres {
+            Some(server) => {
+                use sqlx::Connection;
+                let name = format!("sluice_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = sqlx::PgConnection::connect(server).await.expect("connect");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create");
+                let base = server.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(server.to_string());
+                format!("{base}/{name}")
+            }
+            None => format!("sqlite://{}?mode=rwc", dir.path().join("sluice.db").display()),
+        };
+        Cluster { db_url, root_key: sluice_crypto::RootKey::generate().to_base64(), railway_url, _dir: dir }
+    }
+
+    /// Starts a node and waits until it answers.
+    async fn node(&self, name: &str, port: u16) -> Node {
+        let log = tempfile::NamedTempFile::new().expect("log");
+        let child = Command::new(BIN)
+            .args(["server", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--database-url", &self.db_url, "--root-key", &self.root_key])
+            .args(["--railway-api-url", &self.railway_url, "--node-id", name])
+            .args(["--workers", "3", "--poll-ms", "200", "--job-lease-ms", "3000"])
+            .env("SLUICE_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(log.reopen().expect("log file"))
+            .spawn()
+            .expect("sluice server starts");
+        let url = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(r) = http.get(format!("{url}/api/status")).send().await {
+                if r.status().is_success() {
+                    break;
+                }
+            }
+            assert!(Instant::now() < deadline, "node {name} did not start: {}", std::fs::read_to_string(log.path()).unwrap_or_default());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Node { child, url, _log: log }
+    }
+}
+
+impl Node {
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A JSON client for one node.
+#[derive(Clone)]
+struct Api {
+    http: reqwest::Client,
+    url: String,
+    token: String,
+}
+
+impl Api {
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.url)).bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+    async fn post(&self, path: &str, body: Value) -> Value {
+        let (s, b) = self.call(reqwest::Method::POST, path, Some(body)).await;
+        assert_eq!(s, 200, "POST {path}: {b}");
+        b
+    }
+    async fn get(&self, path: &str) -> Value {
+        let (s, b) = self.call(reqwest::Method::GET, path, None).await;
+        assert_eq!(s, 200, "GET {path}: {b}");
+        b
+    }
+    async fn put_secret(&self, project: &str, path: &str, key: &str, value: &str) {
+        let body = json!({"workspaceId": project, "environment": "dev", "secretPath": path, "secretValue": value});
+        let (s, _) = self.call(reqwest::Method::POST, &format!("/api/v3/secrets/raw/{key}"), Some(body.clone())).await;
+        if s != 200 {
+            let (s, b) = self.call(reqwest::Method::PATCH, &format!("/api/v3/secrets/raw/{key}"), Some(body)).await;
+            assert_eq!(s, 200, "{b}");
+        }
+    }
+}
+
+/// Bootstraps the instance through `node`; returns an admin client, the project id and a connection id.
+async fn setup(node: &Node) -> (Api, String, String) {
+    let http = reqwest::Client::new();
+    let boot: Value = http
+        .post(format!("{}/api/v1/admin/bootstrap", node.url))
+        .json(&json!({"email": "ops@example.com", "password": "a long password", "organization": "Ops"}))
+        .send()
+        .await
+        .expect("bootstrap")
+        .json()
+        .await
+        .expect("json");
+    let token = boot["identity"]["credentials"]["token"].as_str().expect("token").to_string();
+    let api = Api { http, url: node.url.clone(), token };
+    let project = api.post("/api/v1/projects", json!({"projectName": "cluster"})).await;
+    let project_id = project["project"]["id"].as_str().expect("project id").to_string();
+    let conn = api
+        .post(
+            "/api/v1/app-connections/railway",
+            json!({"name": "railway", "method": "account-token", "credentials": {"apiToken": ACCOUNT_TOKEN}}),
+        )
+        .await;
+    (api, project_id, conn["appConnection"]["id"].as_str().expect("connection").to_string())
+}
+
+fn sync_body(project: &str, connection: &str, name: &str, path: &str, schema: &str, service: &str) -> Value {
+    json!({
+        "name": name, "projectId": project, "connectionId": connection, "environment": "dev", "secretPath": path,
+        "isAutoSyncEnabled": true,
+        "syncOptions": {"initialSyncBehavior": "overwrite-destination", "keySchema": schema, "disableSecretDeletion": false},
+        "destinationConfig": {"projectId": RW_PROJECT, "projectName": "shop", "environmentId": PRODUCTION,
+                              "environmentName": "production", "serviceId": service, "serviceName": service}
+    })
+}
+
+async fn wait_for(what: &str, timeout: Duration, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !done().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_mid_sync_resumes_the_job_after_restart() {
+    let fake = FakeRailway::start(Seed::example()).await.expect("fake");
+    let pg = std::env::var("SLUICE_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty());
+    let cluster = Cluster::new(fake.graphql_url(), pg.as_deref()).await;
+    let port = free_port();
+    let mut node = cluster.node("node-a", port).await;
+    let (api, project, connection) = setup(&node).await;
+    api.put_secret(&project, "/", "API_KEY", "k-1").await;
+
+    // Railway applies the write, then its answer hangs: kill the node while it waits.
+    fake.inject(Fault::slow(Duration::from_secs(30)).times(1).for_root_field("variableCollectionUpsert"));
+    let sync = api.post("/api/v1/secret-syncs/railway", sync_body(&project, &connection, "s", "/", "SL_{{secretKey}}", API)).await;
+    let id = sync["secretSync"]["id"].as_str().expect("id").to_string();
+    wait_for("the write to reach Railway", Duration::from_secs(20), async || {
+        fake.variables(PRODUCTION, Some(API)).contains_key("SL_API_KEY")
+    })
+    .await;
+    node.kill();
+    assert_eq!(fake.deploys().iter().filter(|d| d.service_id == API).count(), 0, "killed before the redeploy");
+
+    let node = cluster.node("node-a", port).await;
+    let api = Api { url: node.url.clone(), ..api };
+    wait_for("the sync to finish after the restart", Duration::from_secs(30), async || {
+        api.get(&format!("/api/v1/secret-syncs/railway/{id}")).await["secretSync"]["syncStatus"] == "succeeded"
+    })
+    .await;
+    let upserts = fake.requests().iter().filter(|r| r.root_fields.iter().any(|f| f == "variableCollectionUpsert")).count();
+    assert_eq!(upserts, 1, "the retry re-read Railway instead of writing again");
+    assert_eq!(fake.deploys().iter().filter(|d| d.service_id == API).count(), 1, "the owed redeploy was made once");
+    let runs = api.get(&format!("/api/v1/secret-syncs/railway/{id}/runs")).await;
+    let runs = runs["runs"].as_array().cloned().unwrap_or_default();
+    assert!(runs.iter().any(|r| r["status"] == "succeeded" && r["attempt"] == 2), "{runs:?}");
+}
+
+fn seed_with_services(n: usize) -> Seed {
+    let mut seed = Seed::example();
+    let services: Vec<Value> =
+        (0..n).map(|i| json!({"id": format!("90000000-0000-4000-8000-{i:012}"), "name": format!("svc{i}")})).collect();
+    let mut project = serde_json::to_value(&seed.projects[0]).expect("project");
+    project["services"] = Value::Array(services);
+    seed.projects[0] = serde_json::from_value(project).expect("seed project");
+    seed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_nodes_on_one_postgres_converge_fifty_syncs_under_churn() {
+    let Some(pg) = std::env::var("SLUICE_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
+        eprintln!("skipped: needs PostgreSQL (SLUICE_TEST_DATABASE_URL); scripts/test.sh runs it in the PostgreSQL pass");
+        return;
+    };
+    const SYNCS: usize = 50;
+    let fake = FakeRailway::start(seed_with_services(SYNCS)).await.expect("fake");
+    let cluster = Cluster::new(fake.graphql_url(), Some(&pg)).await;
+    let nodes = [
+        cluster.node("node-1", free_port()).await,
+        cluster.node("node-2", free_port()).await,
+        cluster.node("node-3", free_port()).await,
+    ];
+    let (admin, project, connection) = setup(&nodes[0]).await;
+    let apis: Vec<Api> = nodes.iter().map(|n| Api { url: n.url.clone(), ..admin.clone() }).collect();
+
+    let mut expected: BTreeMap<usize, BTreeMap<String, String>> = BTreeMap::new();
+    let mut ids = Vec::new();
+    for i in 0..SYNCS {
+        apis[i % 3].post("/api/v1/folders", json!({"projectId": project, "environment": "dev", "name": format!("f{i}"), "path": "/"})).await;
+        apis[i % 3].put_secret(&project, &format!("/f{i}"), "K0", "v0").await;
+        expected.entry(i).or_default().insert("K0".into(), "v0".into());
+        let service = format!("90000000-0000-4000-8000-{i:012}");
+        let sync = apis[(i + 1) % 3]
+            .post("/api/v1/secret-syncs/railway", sync_body(&project, &connection, &format!("s{i}"), &format!("/f{i}"), "C_{{secretKey}}", &service))
+            .await;
+        ids.push(sync["secretSync"]["id"].as_str().expect("id").to_string());
+    }
+    // Churn: 300 writes from the three nodes at once, several per folder.
+    let mut writers = Vec::new();
+    let mut plan: Vec<(usize, String, String)> = Vec::new();
+    {
+        let mut rng = rand::rng();
+        for round in 0..300 {
+            let i = *(0..SYNCS).collect::<Vec<_>>().choose(&mut rng).expect("folder");
+            let key = format!("K{}", round % 4);
+            plan.push((i, key, format!("v{round}")));
+        }
+    }
+    for (w, chunk) in plan.chunks(100).enumerate() {
+        let api = apis[w % 3].clone();
+        let project = project.clone();
+        let chunk = chunk.to_vec();
+        writers.push(tokio::spawn(async move {
+            for (i, key, value) in chunk {
+                api.put_secret(&project, &format!("/f{i}"), &key, &value).await;
+            }
+        }));
+    }
+    for w in writers {
+        w.await.expect("writer");
+    }
+    // The last write of each (folder, key) wins: recompute from the database's view.
+    for i in 0..SYNCS {
+        let listed = admin.get(&format!("/api/v3/secrets/raw?workspaceId={project}&environment=dev&secretPath=/f{i}")).await;
+        let map: BTreeMap<String, String> = listed["secrets"]
+            .as_array()
+            .expect("secrets")
+            .iter()
+            .map(|s| (s["secretKey"].as_str().unwrap_or("").to_string(), s["secretValue"].as_str().unwrap_or("").to_string()))
+            .collect();
+        expected.insert(i, map);
+    }
+
+    wait_for("every sync to converge", Duration::from_secs(120), async || {
+        (0..SYNCS).all(|i| {
+            let service = format!("90000000-0000-4000-8000-{i:012}");
+            let have: BTreeMap<String, String> = fake
+                .variables(PRODUCTION, Some(&service))
+                .into_iter()
+                .filter_map(|(k, v)| Some((k.strip_prefix("C_")?.to_string(), v?)))
+                .collect();
+            have == expected[&i]
+        })
+    })
+    .await;
+
+    // No job lost or left behind, and no sync ever ran twice at once.
+    use sqlx::Connection;
+    let mut db = sqlx::PgConnection::connect(&cluster.db_url).await.expect("db");
+    let unfinished: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")
+        .fetch_one(&mut db)
+        .await
+        .expect("count");
+    wait_for("the queue to empty", Duration::from_secs(60), async || {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")
+            .fetch_one(&mut db)
+            .await
+            .expect("count");
+        n == 0
+    })
+    .await;
+    let _ = unfinished;
+    let failed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'failed'").fetch_one(&mut db).await.expect("count");
+    assert_eq!(failed, 0);
+    let rows: Vec<(String, i64, Option<i64>, String)> =
+        sqlx::query_as("SELECT sync_id, started_at, finished_at, node FROM sync_runs ORDER BY sync_id, started_at")
+            .fetch_all(&mut db)
+            .await
+            .expect("runs");
+    let nodes_used: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.3.as_str()).collect();
+    assert!(nodes_used.len() >= 2, "work spread over nodes: {nodes_used:?}");
+    for pair in rows.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        if a.0 == b.0 {
+            let a_end = a.2.expect("finished");
+            assert!(a_end <= b.1, "sync {} ran twice at once: a run ended at {a_end}, the next started at {}", a.0, b.1);
+        }
+    }
+    for id in &ids {
+        let s = admin.get(&format!("/api/v1/secret-syncs/railway/{id}")).await;
+        assert_eq!(s["secretSync"]["syncStatus"], "succeeded", "{s}");
+    }
+}

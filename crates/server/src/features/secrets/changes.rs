@@ -1,0 +1,90 @@
+//! The one way secrets, folders and imports are changed: a [`SecretWrite`] transaction.
+//!
+//! Writers call [`SecretWrite::publish_change`] for every folder they touch; [`commit`]
+//! writes one `change_events` row per changed folder (keys merged) inside the transaction
+//! (plus `pg_notify` on PostgreSQL, so other nodes wake at commit), commits, and only then
+//! wakes this node's dispatcher (`state.signals.changes`). A write that is dropped or
+//! fails before `commit` rolls back with its events: nothing is published for a change
+//! that did not happen, and nothing that happened goes unpublished.
+//!
+//! [`commit`]: SecretWrite::commit
+
+use crate::audit::AuditActor;
+use crate::error::ApiResult;
+use crate::state::AppState;
+use sluice_storage::changes::{self, NewChange};
+use sluice_storage::folders::FolderRow;
+use sluice_storage::{Conn, StorageError, Tx};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A write transaction that records change events for what it changes.
+pub struct SecretWrite {
+    tx: Tx,
+    actor: AuditActor,
+    /// (folder id, path) → (project, environment, changed keys).
+    pending: BTreeMap<(String, String), (String, String, BTreeSet<String>)>,
+}
+
+impl SecretWrite {
+    /// Starts a write transaction (the SQLite write lock is taken here: check permissions
+    /// before).
+    pub async fn begin(state: &AppState, actor: impl Into<AuditActor>) -> ApiResult<Self> {
+        Ok(Self { tx: state.store.write().await?, actor: actor.into(), pending: BTreeMap::new() })
+    }
+
+    /// The transaction's connection, for storage calls.
+    pub fn conn(&mut self) -> &mut Conn {
+        &mut self.tx
+    }
+
+    pub fn actor(&self) -> &AuditActor {
+        &self.actor
+    }
+
+    /// Records that `keys` of `folder` changed (no keys: its imports or its place changed).
+    pub fn publish_change<I, K>(&mut self, folder: &FolderRow, keys: I)
+    where
+        I: IntoIterator<Item = K>,
+        K: Into<String>,
+    {
+        self.publish_change_at(folder, &folder.path, keys);
+    }
+
+    /// Like [`publish_change`](Self::publish_change), for the folder as it was at `path`
+    /// (a moved folder is announced at its old and its new path).
+    pub fn publish_change_at<I, K>(&mut self, folder: &FolderRow, path: &str, keys: I)
+    where
+        I: IntoIterator<Item = K>,
+        K: Into<String>,
+    {
+        let entry = self
+            .pending
+            .entry((folder.id.clone(), path.to_string()))
+            .or_insert_with(|| (folder.project_id.clone(), folder.environment_id.clone(), BTreeSet::new()));
+        entry.2.extend(keys.into_iter().map(Into::into));
+    }
+
+    /// Records the change events, commits, and wakes the dispatcher. Returns the ids of
+    /// the events written.
+    pub async fn commit(mut self, state: &AppState) -> ApiResult<Vec<i64>> {
+        let mut ids = Vec::with_capacity(self.pending.len());
+        let pending = std::mem::take(&mut self.pending);
+        for ((folder_id, path), (project_id, environment_id, keys)) in pending {
+            let change = NewChange {
+                project_id,
+                environment_id,
+                folder_id,
+                path,
+                keys: keys.into_iter().collect(),
+                actor_type: self.actor.kind.to_string(),
+                actor_id: self.actor.id.clone(),
+            };
+            ids.push(changes::record(&mut self.tx, &change).await?);
+        }
+        self.tx.commit().await.map_err(StorageError::from)?;
+        if !ids.is_empty() {
+            state.signals.changes.notify_one();
+        }
+        Ok(ids)
+    }
+}

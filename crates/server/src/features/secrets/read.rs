@@ -1,0 +1,206 @@
+//! Reading secrets through the API: list (`GET /api/v3/secrets/raw`, `/api/v4/secrets`)
+//! and get one (`…/{secretName}`), with every parameter Infisical's clients send.
+//!
+//! The single-secret read is the hot path: after authentication (tokens and roles are
+//! cached) and the project key (cached), it is one query over three unique indexes
+//! (`secrets::get_at`), one or two AES-GCM opens, and nothing else. Everything else
+//! (references, imports, versions, the reason for a 404) happens only when asked or
+//! needed.
+
+use super::location::{self, At, READ_SECRETS, Scope, Source};
+use super::resolve::{Resolver, SecretView, ViewOptions};
+use super::wire::{RowIdentity, Shown, secret_out, version_out};
+use crate::auth::Actor;
+use crate::auth::authz;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use sluice_api_types::secrets::{
+    GetSecretQuery, ImportedSecretsOut, ListSecretsQuery, SecretOut, SecretsListOut,
+};
+use sluice_domain::references::RefLocation;
+use sluice_domain::{FolderPath, SecretKey};
+use sluice_storage::folders::{self, FolderRow};
+use sluice_storage::secrets;
+use sluice_storage::Conn;
+
+pub fn secret_not_found(key: &str) -> ApiError {
+    ApiError::not_found(format!("Secret with name '{key}' not found"))
+}
+
+/// Refuses anything but shared secrets. `field` names the parameter.
+pub fn check_type(raw: Option<&str>, field: &str) -> ApiResult<()> {
+    match raw.map(str::trim) {
+        None | Some("") | Some("shared") => Ok(()),
+        Some("personal") => Err(ApiError::bad_request(
+            "Personal secrets (type \"personal\") are not supported: Sluice keeps shared secrets only, without personal overrides",
+        )),
+        Some(other) => Err(ApiError::invalid(field, format!("type must be \"shared\" (got \"{other}\")"))),
+    }
+}
+
+/// A view as Infisical's secret object, in project `project_id`.
+pub fn view_out(project_id: &str, v: SecretView) -> SecretOut {
+    let path = v.path.as_str().to_string();
+    secret_out(&v.row, Shown { project_id, env_slug: &v.env_slug, path: &path }, v.value, v.comment)
+}
+
+fn tag_filter(raw: Option<&str>) -> bool {
+    raw.is_some_and(|t| t.split(',').any(|s| !s.trim().is_empty()))
+}
+
+/// `GET /api/v3/secrets/raw`: the folder's secrets (and, with `recursive`, its
+/// subfolders'), and what its imports bring (`imports` is always present).
+pub async fn list(state: &AppState, actor: &Actor, q: &ListSecretsQuery) -> ApiResult<SecretsListOut> {
+    let mut conn = state.store.read().await?;
+    let at = At {
+        project: &q.project,
+        environment: q.environment.as_deref(),
+        path: q.secret_path.as_deref(),
+        src: Source::Query,
+        path_field: "secretPath",
+    };
+    let scope = location::scope(state, &mut conn, actor, at, READ_SECRETS).await?;
+    let reveal = q.view_secret_value.unwrap_or(true);
+    let opts = ViewOptions { reveal, expand: reveal && q.expand_secret_references.unwrap_or(false) };
+    let include_imports = q.include_imports_snake.or(q.include_imports).unwrap_or(false);
+    let mut out = SecretsListOut { secrets: Vec::new(), imports: Vec::new() };
+    // No secret carries a tag, so a tag filter matches none of them.
+    if tag_filter(q.tag_slugs.as_deref()) {
+        return Ok(out);
+    }
+    let listed: Vec<FolderRow> = if q.recursive.unwrap_or(false) {
+        let mut all = folders::subtree(&mut conn, &scope.env.id, &scope.path).await?;
+        all.sort_by(|a, b| a.path.cmp(&b.path));
+        all
+    } else {
+        // Infisical lists a missing folder as empty.
+        folders::get_by_path(&mut conn, &scope.env.id, &scope.path).await?.into_iter().collect()
+    };
+    let mut r = Resolver::new(state, &mut conn, scope.project()).await?;
+    r.know_env(&scope.env);
+    let pid = scope.project().as_str().to_string();
+    for folder in &listed {
+        let loc = RefLocation::new(scope.env.slug.clone(), folder.path());
+        r.load(&mut conn, &loc).await?;
+        for view in r.views(&mut conn, &loc, opts).await? {
+            out.secrets.push(view_out(&pid, view));
+        }
+    }
+    if include_imports {
+        for folder in &listed {
+            for import in r.imports_of(&mut conn, folder, opts).await? {
+                out.imports.push(ImportedSecretsOut {
+                    secret_path: import.path.as_str().to_string(),
+                    environment: import.env.slug.clone(),
+                    folder_id: import.folder_id.unwrap_or_default(),
+                    secrets: import.secrets.into_iter().map(|v| view_out(&pid, v)).collect(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Query flags of a get.
+struct GetFlags {
+    reveal: bool,
+    expand: bool,
+    include_imports: bool,
+    version: Option<i64>,
+}
+
+fn get_flags(q: &GetSecretQuery) -> ApiResult<GetFlags> {
+    check_type(q.secret_type.as_deref(), "query.type")?;
+    let version = match q.version.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => None,
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(v) if v >= 1 => Some(v),
+            _ => return Err(ApiError::invalid("query.version", format!("version must be a whole number of 1 or more (got \"{raw}\")"))),
+        },
+    };
+    let reveal = q.view_secret_value.unwrap_or(true);
+    Ok(GetFlags {
+        reveal,
+        expand: reveal && q.expand_secret_references.unwrap_or(false),
+        include_imports: q.include_imports_snake.or(q.include_imports).unwrap_or(false),
+        version,
+    })
+}
+
+/// `GET /api/v3/secrets/raw/{secretName}`.
+pub async fn get(state: &AppState, actor: &Actor, name: &str, q: &GetSecretQuery) -> ApiResult<SecretOut> {
+    let key = SecretKey::parse_field(name, "params.secretName")?;
+    let flags = get_flags(q)?;
+    let env_slug = location::env_param(q.environment.as_deref(), Source::Query)?.to_string();
+    let path = location::path_param(q.secret_path.as_deref(), "query.secretPath")?;
+    let mut conn = state.store.read().await?;
+    let project = location::project_of(&mut conn, actor, &q.project, Source::Query).await?;
+    let access = authz::project(state, &mut conn, actor, &project).await?;
+    access.require(READ_SECRETS.need, READ_SECRETS.action, READ_SECRETS.subject)?;
+    let pid = project.as_str();
+    if flags.version.is_none()
+        && let Some(row) = secrets::get_at(&mut conn, &project, &env_slug, path.as_str(), key.as_str()).await?
+    {
+        let data_key = state.keys.project_key(&mut conn, &project).await?;
+        let id = RowIdentity::of(&row);
+        let comment = id.open_comment(&data_key, &row.comment_ct)?;
+        let shown = Shown { project_id: pid, env_slug: &env_slug, path: path.as_str() };
+        if !flags.reveal {
+            return Ok(secret_out(&row, shown, None, comment));
+        }
+        let mut value = id.open_value(&data_key, &row.value_ct)?;
+        if flags.expand && value.contains("${") {
+            let env = location::environment(&mut conn, &project, &env_slug).await?;
+            let mut r = Resolver::with_key(project.clone(), data_key);
+            r.know_env(&env);
+            let loc = RefLocation::new(env.slug.clone(), path.clone());
+            r.load(&mut conn, &loc).await?;
+            value = r.expand(&mut conn, &loc, &key, &value).await?;
+        }
+        return Ok(secret_out(&row, shown, Some(value), comment));
+    }
+    // Not there (or a past version asked): find out why, or look further.
+    let env = location::environment(&mut conn, &project, &env_slug).await?;
+    let scope = Scope { access, env, path };
+    let folder = location::folder(&mut conn, &scope).await?;
+    if let Some(version) = flags.version {
+        return get_version(state, &mut conn, &scope, &folder, &key, version, flags.reveal).await;
+    }
+    if flags.include_imports {
+        let mut r = Resolver::new(state, &mut conn, scope.project()).await?;
+        r.know_env(&scope.env);
+        let opts = ViewOptions { reveal: flags.reveal, expand: flags.expand };
+        let imported = r.imports_of(&mut conn, &folder, opts).await?;
+        // The last import that has the key wins.
+        for import in imported.into_iter().rev() {
+            if let Some(v) = import.secrets.into_iter().find(|v| v.row.key == key.as_str()) {
+                return Ok(view_out(pid, v));
+            }
+        }
+    }
+    Err(secret_not_found(key.as_str()))
+}
+
+async fn get_version(
+    state: &AppState,
+    conn: &mut Conn,
+    scope: &Scope,
+    folder: &FolderRow,
+    key: &SecretKey,
+    version: i64,
+    reveal: bool,
+) -> ApiResult<SecretOut> {
+    let live = secrets::get(conn, &folder.id(), key.as_str()).await?;
+    let found = match &live {
+        Some(row) => secrets::version_of(conn, &row.id(), version).await?,
+        None => secrets::version_by_key(conn, &folder.id(), key.as_str(), version).await?,
+    };
+    let v = found.ok_or_else(|| ApiError::not_found(format!("Version {version} of secret with name '{key}' not found")))?;
+    let data_key = state.keys.project_key(conn, scope.project()).await?;
+    let id = RowIdentity::of_version(&v);
+    let comment = id.open_comment(&data_key, &v.comment_ct)?;
+    let value = if reveal { Some(id.open_value(&data_key, &v.value_ct)?) } else { None };
+    let path: &FolderPath = &scope.path;
+    let shown = Shown { project_id: scope.project().as_str(), env_slug: &scope.env.slug, path: path.as_str() };
+    Ok(version_out(&v, live.as_ref(), shown, value, comment))
+}

@@ -1,0 +1,450 @@
+//! Reading secrets as a consumer sees them: imports merged and `${…}` references
+//! expanded, for the API and for the sync engine ([`resolve_folder`]).
+//!
+//! A [`Resolver`] serves one request: it loads each folder it needs once (one query per
+//! folder), decrypts values only when asked and remembers them, and records every folder
+//! and secret it read ([`Resolver::dependencies`]) so the engine can re-run a sync when any
+//! of them changes. Expansion itself is the pure `sluice_domain::references::expand_secret`;
+//! this module only feeds it stored values, loading referenced folders (of any environment
+//! of the same project) as the expansion asks for them.
+//!
+//! Precedence (as Infisical): a folder's own secrets win over imported ones; among its
+//! imports, a later one (higher position) wins over an earlier one. Imports are followed
+//! transitively up to [`MAX_IMPORT_DEPTH`] levels; an import chain that comes back to a
+//! folder already on it is not followed again (creating such a cycle is refused anyway).
+//!
+//! Everything here fails closed: a reference that does not resolve is an error naming it,
+//! never a silently missing or empty value.
+
+use super::location::{self, Env, folder_not_found};
+use super::wire::RowIdentity;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use futures::future::BoxFuture;
+use sluice_crypto::DataKey;
+use sluice_domain::references::{self, ExpandError, RefLocation};
+use sluice_domain::{EnvironmentId, FolderPath, ProjectId, SecretKey};
+use sluice_storage::folders::{self, FolderRow};
+use sluice_storage::imports::{self, ImportRow};
+use sluice_storage::secrets::{self, SecretRow};
+use sluice_storage::{Conn, environments};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// How deep imports of imports are followed (Infisical's limit).
+pub const MAX_IMPORT_DEPTH: usize = 10;
+
+/// A folder's secrets as loaded for one request.
+pub struct LoadedFolder {
+    pub env: Env,
+    pub path: FolderPath,
+    /// `None` when no folder exists at the path.
+    pub folder: Option<FolderRow>,
+    /// Key → row.
+    pub rows: BTreeMap<String, SecretRow>,
+    plain: HashMap<String, String>,
+}
+
+/// One secret as shown to a reader. `value` is `None` when the caller asked not to see it.
+#[derive(Clone)]
+pub struct SecretView {
+    pub row: SecretRow,
+    pub env_slug: String,
+    pub path: FolderPath,
+    pub value: Option<String>,
+    pub comment: String,
+}
+
+/// What an import brings into a folder.
+pub struct ImportView {
+    pub import: ImportRow,
+    pub env: Env,
+    pub path: FolderPath,
+    pub folder_id: Option<String>,
+    /// By key; the imported folder's own secrets over its own imports.
+    pub secrets: Vec<SecretView>,
+}
+
+/// How secrets are shown.
+#[derive(Clone, Copy, Debug)]
+pub struct ViewOptions {
+    /// Decrypt values (`viewSecretValue`); comments are always shown.
+    pub reveal: bool,
+    /// Expand references (only when revealed).
+    pub expand: bool,
+}
+
+/// Something a resolution read: a whole folder (`key: None`: the folder itself or an
+/// import of it) or one referenced secret. A change to any of them can change the result.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Dependency {
+    pub environment_id: EnvironmentId,
+    pub path: FolderPath,
+    pub key: Option<SecretKey>,
+}
+
+enum Lookup {
+    Found(String),
+    Absent,
+    NotLoaded,
+    Failed(ApiError),
+}
+
+/// The per-request loader and memo.
+pub struct Resolver {
+    project: ProjectId,
+    key: DataKey,
+    envs_by_slug: HashMap<String, Option<Env>>,
+    envs_by_id: HashMap<String, Env>,
+    folders: HashMap<RefLocation, LoadedFolder>,
+    touched: BTreeSet<Dependency>,
+}
+
+impl Resolver {
+    pub async fn new(state: &AppState, conn: &mut Conn, project: &ProjectId) -> ApiResult<Self> {
+        let key = state.keys.project_key(conn, project).await?;
+        Ok(Self::with_key(project.clone(), key))
+    }
+
+    pub fn with_key(project: ProjectId, key: DataKey) -> Self {
+        Self {
+            project,
+            key,
+            envs_by_slug: HashMap::new(),
+            envs_by_id: HashMap::new(),
+            folders: HashMap::new(),
+            touched: BTreeSet::new(),
+        }
+    }
+
+    pub fn data_key(&self) -> &DataKey {
+        &self.key
+    }
+
+    /// Everything read so far.
+    pub fn dependencies(&self) -> Vec<Dependency> {
+        self.touched.iter().cloned().collect()
+    }
+
+    fn remember_env(&mut self, env: &Env) {
+        self.envs_by_slug.insert(env.slug.clone(), Some(env.clone()));
+        self.envs_by_id.insert(env.id.as_str().to_string(), env.clone());
+    }
+
+    /// Registers a known environment (saves a query).
+    pub fn know_env(&mut self, env: &Env) {
+        self.remember_env(env);
+    }
+
+    pub async fn env_by_id(&mut self, conn: &mut Conn, id: &str) -> ApiResult<Option<Env>> {
+        if let Some(e) = self.envs_by_id.get(id) {
+            return Ok(Some(e.clone()));
+        }
+        let found = environments::get(conn, &EnvironmentId::from_trusted(id)).await?.map(Env::from);
+        if let Some(e) = &found {
+            self.remember_env(e);
+        }
+        Ok(found)
+    }
+
+    async fn env_by_slug(&mut self, conn: &mut Conn, slug: &str) -> ApiResult<Option<Env>> {
+        if let Some(e) = self.envs_by_slug.get(slug) {
+            return Ok(e.clone());
+        }
+        let found = environments::get_by_slug(conn, &self.project, slug).await?.map(Env::from);
+        match &found {
+            Some(e) => self.remember_env(e),
+            None => {
+                self.envs_by_slug.insert(slug.to_string(), None);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Loads the folder at `loc` once; false when its environment does not exist.
+    pub async fn load(&mut self, conn: &mut Conn, loc: &RefLocation) -> ApiResult<bool> {
+        if self.folders.contains_key(loc) {
+            return Ok(true);
+        }
+        let Some(env) = self.env_by_slug(conn, &loc.environment).await? else { return Ok(false) };
+        let folder = folders::get_by_path(conn, &env.id, &loc.path).await?;
+        let rows = match &folder {
+            Some(f) => secrets::list(conn, &f.id()).await?.into_iter().map(|r| (r.key.clone(), r)).collect(),
+            None => BTreeMap::new(),
+        };
+        self.folders.insert(loc.clone(), LoadedFolder { env, path: loc.path.clone(), folder, rows, plain: HashMap::new() });
+        Ok(true)
+    }
+
+    pub fn loaded(&self, loc: &RefLocation) -> Option<&LoadedFolder> {
+        self.folders.get(loc)
+    }
+
+    /// The decrypted stored value of a loaded secret (memoised).
+    pub fn value(&mut self, loc: &RefLocation, key: &str) -> ApiResult<Option<String>> {
+        match lookup_in(&mut self.folders, &self.key, None, loc, key) {
+            Lookup::Found(v) => Ok(Some(v)),
+            Lookup::Absent | Lookup::NotLoaded => Ok(None),
+            Lookup::Failed(e) => Err(e),
+        }
+    }
+
+    /// The decrypted comment of a loaded secret.
+    pub fn comment(&self, row: &SecretRow) -> ApiResult<String> {
+        RowIdentity::of(row).open_comment(&self.key, &row.comment_ct)
+    }
+
+    /// Expands the references in `raw`, the value of `key` stored at `at`.
+    pub async fn expand(&mut self, conn: &mut Conn, at: &RefLocation, key: &SecretKey, raw: &str) -> ApiResult<String> {
+        if !raw.contains("${") {
+            return Ok(raw.to_string());
+        }
+        loop {
+            let mut needed: Vec<RefLocation> = Vec::new();
+            let mut failure: Option<ApiError> = None;
+            let result = {
+                let (folders, envs, dk, touched) = (&mut self.folders, &self.envs_by_slug, &self.key, &mut self.touched);
+                let mut lookup = |loc: &RefLocation, k: &SecretKey| -> Option<String> {
+                    if envs.get(&loc.environment).is_some_and(Option::is_none) {
+                        return None;
+                    }
+                    match lookup_in(folders, dk, Some(&mut *touched), loc, k.as_str()) {
+                        Lookup::Found(v) => Some(v),
+                        Lookup::Absent => None,
+                        Lookup::NotLoaded => {
+                            if !needed.contains(loc) {
+                                needed.push(loc.clone());
+                            }
+                            None
+                        }
+                        Lookup::Failed(e) => {
+                            failure.get_or_insert(e);
+                            None
+                        }
+                    }
+                };
+                references::expand_secret(at, key, raw, &mut lookup)
+            };
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            match result {
+                Ok(v) => return Ok(v),
+                Err(_) if !needed.is_empty() => {
+                    for loc in &needed {
+                        self.load(conn, loc).await?;
+                    }
+                }
+                Err(e) => return Err(expand_error(key, e)),
+            }
+        }
+    }
+
+    /// One loaded row as shown to a reader.
+    pub async fn view(&mut self, conn: &mut Conn, loc: &RefLocation, row: &SecretRow, opts: ViewOptions) -> ApiResult<SecretView> {
+        let value = if opts.reveal {
+            let raw = self.value(loc, &row.key)?.unwrap_or_default();
+            Some(if opts.expand { self.expand(conn, loc, &SecretKey::from_trusted(row.key.clone()), &raw).await? } else { raw })
+        } else {
+            None
+        };
+        Ok(SecretView {
+            row: row.clone(),
+            env_slug: loc.environment.clone(),
+            path: loc.path.clone(),
+            value,
+            comment: self.comment(row)?,
+        })
+    }
+
+    /// Every secret of the folder at `loc` (loaded), by key.
+    pub async fn views(&mut self, conn: &mut Conn, loc: &RefLocation, opts: ViewOptions) -> ApiResult<Vec<SecretView>> {
+        let rows: Vec<SecretRow> = self.folders.get(loc).map(|f| f.rows.values().cloned().collect()).unwrap_or_default();
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(self.view(conn, loc, row, opts).await?);
+        }
+        Ok(out)
+    }
+
+    /// The imports of `folder`, in position order, each with what it brings.
+    pub async fn imports_of(&mut self, conn: &mut Conn, folder: &FolderRow, opts: ViewOptions) -> ApiResult<Vec<ImportView>> {
+        let mut out = Vec::new();
+        let start = (folder.environment_id.clone(), folder.path.clone());
+        for import in imports::list(conn, &folder.id()).await? {
+            let Some(env) = self.env_by_id(conn, &import.import_environment_id).await? else { continue };
+            let path = FolderPath::from_trusted(import.import_path.clone());
+            let mut chain = vec![start.clone()];
+            let secrets = self.merged_view(conn, env.clone(), path.clone(), opts, &mut chain, 1).await?;
+            let loc = RefLocation::new(env.slug.clone(), path.clone());
+            let folder_id = self.folders.get(&loc).and_then(|f| f.folder.as_ref()).map(|f| f.id.clone());
+            out.push(ImportView { import, env, path, folder_id, secrets });
+        }
+        Ok(out)
+    }
+
+    /// What importing `env:path` brings: its own secrets over those of its imports.
+    fn merged_view<'a>(
+        &'a mut self,
+        conn: &'a mut Conn,
+        env: Env,
+        path: FolderPath,
+        opts: ViewOptions,
+        chain: &'a mut Vec<(String, String)>,
+        depth: usize,
+    ) -> BoxFuture<'a, ApiResult<Vec<SecretView>>> {
+        Box::pin(async move {
+            self.touched.insert(Dependency { environment_id: env.id.clone(), path: path.clone(), key: None });
+            let here = (env.id.as_str().to_string(), path.as_str().to_string());
+            if depth > MAX_IMPORT_DEPTH || chain.contains(&here) {
+                return Ok(Vec::new());
+            }
+            let loc = RefLocation::new(env.slug.clone(), path.clone());
+            self.load(conn, &loc).await?;
+            let Some(folder) = self.folders.get(&loc).and_then(|f| f.folder.clone()) else { return Ok(Vec::new()) };
+            let mut merged: BTreeMap<String, SecretView> = BTreeMap::new();
+            chain.push(here);
+            for nested in imports::list(conn, &folder.id()).await? {
+                let Some(nested_env) = self.env_by_id(conn, &nested.import_environment_id).await? else { continue };
+                let nested_path = FolderPath::from_trusted(nested.import_path.clone());
+                for view in self.merged_view(conn, nested_env, nested_path, opts, chain, depth + 1).await? {
+                    merged.insert(view.row.key.clone(), view);
+                }
+            }
+            chain.pop();
+            for view in self.views(conn, &loc, opts).await? {
+                merged.insert(view.row.key.clone(), view);
+            }
+            Ok(merged.into_values().collect())
+        })
+    }
+}
+
+fn lookup_in(
+    folders: &mut HashMap<RefLocation, LoadedFolder>,
+    key: &DataKey,
+    touched: Option<&mut BTreeSet<Dependency>>,
+    loc: &RefLocation,
+    name: &str,
+) -> Lookup {
+    let Some(folder) = folders.get_mut(loc) else { return Lookup::NotLoaded };
+    if let Some(touched) = touched {
+        touched.insert(Dependency {
+            environment_id: folder.env.id.clone(),
+            path: folder.path.clone(),
+            key: Some(SecretKey::from_trusted(name)),
+        });
+    }
+    if let Some(v) = folder.plain.get(name) {
+        return Lookup::Found(v.clone());
+    }
+    let Some(row) = folder.rows.get(name) else { return Lookup::Absent };
+    match RowIdentity::of(row).open_value(key, &row.value_ct) {
+        Ok(v) => {
+            folder.plain.insert(name.to_string(), v.clone());
+            Lookup::Found(v)
+        }
+        Err(e) => Lookup::Failed(e),
+    }
+}
+
+/// An expansion failure as a 400 naming the secret being read and the reference.
+pub fn expand_error(key: &SecretKey, e: ExpandError) -> ApiError {
+    match e {
+        ExpandError::Missing { reference, .. } => {
+            ApiError::bad_request(format!("secret reference {reference} in {key} points to a secret that does not exist"))
+        }
+        other => ApiError::bad_request(format!("{other} (expanding {key})")),
+    }
+}
+
+/// Options of [`resolve_folder`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ResolveOptions {
+    pub include_imports: bool,
+    pub expand: bool,
+}
+
+/// An import's contribution to a resolved folder.
+#[derive(Clone)]
+pub struct ResolvedImport {
+    pub environment_id: EnvironmentId,
+    pub environment: String,
+    pub path: FolderPath,
+    pub folder_id: Option<String>,
+    pub secrets: BTreeMap<SecretKey, String>,
+}
+
+/// A folder's secrets as a consumer (a sync) sees them. `Debug` shows keys, never values.
+#[derive(Clone)]
+pub struct ResolvedFolder {
+    pub environment: Env,
+    pub folder: FolderRow,
+    /// The folder's own secrets (expanded when asked).
+    pub own: BTreeMap<SecretKey, String>,
+    /// Imports merged with the folder's own secrets: own wins, later imports win.
+    pub merged: BTreeMap<SecretKey, String>,
+    pub imports: Vec<ResolvedImport>,
+    /// Every folder and secret read (the folder itself included), for change fan-out.
+    pub dependencies: Vec<Dependency>,
+}
+
+impl std::fmt::Debug for ResolvedFolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResolvedFolder")
+            .field("environment", &self.environment.slug)
+            .field("path", &self.folder.path)
+            .field("own", &self.own.keys().collect::<Vec<_>>())
+            .field("merged", &self.merged.keys().collect::<Vec<_>>())
+            .field("dependencies", &self.dependencies)
+            .finish()
+    }
+}
+
+/// Resolves the folder `path` of environment `env` (slug or id) of `project`: its own
+/// secrets, its imports and the merge of both, references expanded when asked. Fails when
+/// the environment or folder does not exist, and when any reference does not resolve
+/// (the error names it): a sync must never see a silently shorter map.
+pub async fn resolve_folder(
+    state: &AppState,
+    conn: &mut Conn,
+    project: &ProjectId,
+    env: &str,
+    path: &FolderPath,
+    options: ResolveOptions,
+) -> ApiResult<ResolvedFolder> {
+    let env = location::environment(conn, project, env).await?;
+    let mut r = Resolver::new(state, conn, project).await?;
+    r.know_env(&env);
+    let loc = RefLocation::new(env.slug.clone(), path.clone());
+    r.load(conn, &loc).await?;
+    let folder = r.loaded(&loc).and_then(|f| f.folder.clone()).ok_or_else(|| folder_not_found(path, &env.slug))?;
+    r.touched.insert(Dependency { environment_id: env.id.clone(), path: path.clone(), key: None });
+    let opts = ViewOptions { reveal: true, expand: options.expand };
+    let own: BTreeMap<SecretKey, String> = r
+        .views(conn, &loc, opts)
+        .await?
+        .into_iter()
+        .map(|v| (SecretKey::from_trusted(v.row.key), v.value.unwrap_or_default()))
+        .collect();
+    let mut imports_out = Vec::new();
+    let mut merged = BTreeMap::new();
+    if options.include_imports {
+        for import in r.imports_of(conn, &folder, opts).await? {
+            let secrets: BTreeMap<SecretKey, String> = import
+                .secrets
+                .into_iter()
+                .map(|v| (SecretKey::from_trusted(v.row.key), v.value.unwrap_or_default()))
+                .collect();
+            merged.extend(secrets.iter().map(|(k, v)| (k.clone(), v.clone())));
+            imports_out.push(ResolvedImport {
+                environment_id: import.env.id.clone(),
+                environment: import.env.slug.clone(),
+                path: import.path,
+                folder_id: import.folder_id,
+                secrets,
+            });
+        }
+    }
+    merged.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
+    Ok(ResolvedFolder { environment: env, folder, own, merged, imports: imports_out, dependencies: r.dependencies() })
+}

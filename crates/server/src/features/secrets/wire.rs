@@ -1,0 +1,119 @@
+//! Sealing and opening secret values and comments, and mapping rows to Infisical's shape.
+//!
+//! A value or comment is sealed with the project's data key and the associated data
+//! `(project id, environment id, folder id, key name, "value" | "comment")`. Ids, not
+//! slugs or paths, so renaming an environment or moving a folder needs no re-encryption;
+//! the key name is included, so renaming a secret re-seals it. A ciphertext copied into
+//! another row (another key, folder, environment or project) fails to open: that read
+//! answers 500 with a generic message, never a value.
+
+use crate::error::ApiResult;
+use crate::wire::iso;
+use sluice_api_types::secrets::{MetadataEntry, SecretOut};
+use sluice_crypto::{Aad, DataKey};
+use sluice_storage::secrets::{SecretRow, VersionRow};
+
+/// What Infisical shows instead of a value the caller asked not to see.
+pub const HIDDEN_VALUE: &str = "<hidden-by-infisical>";
+
+/// The identity a ciphertext is bound to.
+#[derive(Clone, Copy, Debug)]
+pub struct RowIdentity<'a> {
+    pub project_id: &'a str,
+    pub environment_id: &'a str,
+    pub folder_id: &'a str,
+    pub key: &'a str,
+}
+
+impl<'a> RowIdentity<'a> {
+    pub fn of(row: &'a SecretRow) -> Self {
+        Self { project_id: &row.project_id, environment_id: &row.environment_id, folder_id: &row.folder_id, key: &row.key }
+    }
+
+    pub fn of_version(row: &'a VersionRow) -> Self {
+        Self { project_id: &row.project_id, environment_id: &row.environment_id, folder_id: &row.folder_id, key: &row.key }
+    }
+
+    fn aad(&self, field: &str) -> Aad {
+        Aad::secret(self.project_id, self.environment_id, self.folder_id, self.key, field)
+    }
+
+    /// Seals a value and a comment for this row.
+    pub fn seal(&self, key: &DataKey, value: &str, comment: &str) -> ApiResult<(Vec<u8>, Vec<u8>)> {
+        Ok((key.seal(value.as_bytes(), &self.aad("value"))?, key.seal(comment.as_bytes(), &self.aad("comment"))?))
+    }
+
+    pub fn open_value(&self, key: &DataKey, ct: &[u8]) -> ApiResult<String> {
+        Ok(key.open_string(ct, &self.aad("value"))?)
+    }
+
+    pub fn open_comment(&self, key: &DataKey, ct: &[u8]) -> ApiResult<String> {
+        Ok(key.open_string(ct, &self.aad("comment"))?)
+    }
+}
+
+/// Stored metadata (JSON text) back to entries; unreadable metadata reads as none.
+pub fn metadata_of(json: &str) -> Vec<MetadataEntry> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// Where a secret is shown as living: its project, environment slug and folder path.
+#[derive(Clone, Copy, Debug)]
+pub struct Shown<'a> {
+    pub project_id: &'a str,
+    pub env_slug: &'a str,
+    pub path: &'a str,
+}
+
+/// A row as Infisical's secret object. `value` is `None` when hidden.
+pub fn secret_out(row: &SecretRow, at: Shown<'_>, value: Option<String>, comment: String) -> SecretOut {
+    SecretOut {
+        id: row.id.clone(),
+        legacy_id: row.id.clone(),
+        workspace: at.project_id.to_string(),
+        environment: at.env_slug.to_string(),
+        version: row.version,
+        secret_type: row.secret_type.clone(),
+        secret_key: row.key.clone(),
+        secret_value_hidden: value.is_none(),
+        secret_value: value.unwrap_or_else(|| HIDDEN_VALUE.to_string()),
+        secret_comment: comment,
+        secret_path: at.path.to_string(),
+        created_at: iso(row.created_at),
+        updated_at: iso(row.updated_at),
+        tags: Vec::new(),
+        skip_multiline_encoding: row.skip_multiline_encoding,
+        secret_reminder_note: row.reminder_note.clone(),
+        secret_reminder_repeat_days: row.reminder_repeat_days,
+        secret_metadata: metadata_of(&row.metadata),
+    }
+}
+
+/// A past version shown as the secret it was (reminders and metadata from the live row,
+/// when it still exists).
+pub fn version_out(
+    v: &VersionRow,
+    live: Option<&SecretRow>,
+    at: Shown<'_>,
+    value: Option<String>,
+    comment: String,
+) -> SecretOut {
+    let row = SecretRow {
+        id: v.secret_id.clone(),
+        project_id: v.project_id.clone(),
+        environment_id: v.environment_id.clone(),
+        folder_id: v.folder_id.clone(),
+        key: v.key.clone(),
+        secret_type: sluice_storage::secrets::SHARED.to_string(),
+        version: v.version,
+        value_ct: Vec::new(),
+        comment_ct: Vec::new(),
+        skip_multiline_encoding: v.skip_multiline_encoding,
+        reminder_note: live.and_then(|l| l.reminder_note.clone()),
+        reminder_repeat_days: live.and_then(|l| l.reminder_repeat_days),
+        metadata: live.map(|l| l.metadata.clone()).unwrap_or_else(|| "[]".to_string()),
+        created_at: live.map(|l| l.created_at).unwrap_or(v.created_at),
+        updated_at: v.created_at,
+    };
+    secret_out(&row, at, value, comment)
+}
