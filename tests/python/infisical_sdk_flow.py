@@ -49,7 +49,9 @@ by_key = {s.secretKey: s for s in listed.secrets}
 check(set(by_key) == {"DB_HOST", "DB_URL"}, "list returns the folder's secrets")
 check(by_key["DB_URL"].secretValue == "postgres://db.internal:5432/app", "references are expanded in list")
 check(by_key["DB_HOST"].secretComment == "primary database", "comments come back")
-imported = [s.secretKey for imp in listed.imports for s in imp.secrets]
+# SDK 1.0.18 builds Import objects but leaves their secrets as plain dicts.
+imported = [s["secretKey"] if isinstance(s, dict) else s.secretKey
+            for imp in listed.imports for s in imp.secrets]
 check("SHARED_TOKEN" in imported, "imports carry the imported folder's secrets")
 
 raw = client.secrets.list_secrets(

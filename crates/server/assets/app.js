@@ -66,7 +66,13 @@
   // ---- live sync status ----
   var live = $('[data-live]');
   if (live && window.EventSource) {
-    var source = new EventSource(live.getAttribute('data-live'));
+    // The ids shown, so the stream first reports what changed since the page was rendered.
+    var shown = {};
+    $$('[data-sync-id]').forEach(function (el) { shown[el.getAttribute('data-sync-id')] = true; });
+    var liveUrl = live.getAttribute('data-live');
+    var ids = Object.keys(shown).join(',');
+    if (ids) { liveUrl += (liveUrl.indexOf('?') < 0 ? '?' : '&') + 'ids=' + encodeURIComponent(ids); }
+    var source = new EventSource(liveUrl);
     source.addEventListener('sync', function (e) {
       var data;
       try { data = JSON.parse(e.data); } catch (err) { return; }

@@ -23,7 +23,7 @@ pub struct RunArgs {
 
     /// A shell command line to run with `sh -c` instead of CMD ARGS…
     #[arg(
-        long,
+        long = "command",
         short = 'c',
         value_name = "SHELL COMMAND",
         conflicts_with = "command"

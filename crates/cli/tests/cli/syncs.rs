@@ -262,7 +262,8 @@ async fn create_by_ids_then_list_get_plan_sync_update_and_runs() {
     let table = w
         .sluice(&["syncs", "railway", "runs", "shop", "--limit", "1"])
         .await;
-    table.ok().stdout_has("update").stdout_has("Runs 1–1 of 2.");
+    // Newest first: the run that turning auto-sync back on started.
+    table.ok().stdout_has("enable").stdout_has("+2 ~0 -0").stdout_has("Runs 1–1 of 2.");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -282,11 +283,17 @@ async fn import_remove_and_delete_with_wait() {
     ])
     .await
     .ok()
-    .stdout_has("Imported 1 keys from Railway into prod:/");
+    // DATABASE_URL, and LOG_LEVEL as the reference it is at Railway; never the sealed key.
+    .stdout_has("Imported 2 keys from Railway into prod:/");
     assert_eq!(
         w.secret("prod", "DATABASE_URL").await.as_deref(),
         Some("postgres://shop:example-password@db.railway.internal:5432/shop")
     );
+    assert_eq!(
+        w.secret("prod", "LOG_LEVEL").await.as_deref(),
+        Some("${{shared.LOG_LEVEL}}")
+    );
+    assert_eq!(w.secret("prod", "STRIPE_SECRET_KEY").await, None);
 
     w.sluice(&["syncs", "railway", "sync", "shop", "--wait"])
         .await

@@ -13,7 +13,7 @@ use crate::features::projects::manage;
 use crate::features::syncs::{service, view};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
@@ -30,13 +30,25 @@ pub struct StatusCell<'a> {
     pub r: &'a SyncRowView,
 }
 
-/// `GET /projects/{project}/syncs/events`: `event: sync` with
-/// `{id, group, html}` for a changed sync, `{id, gone: true}` once it is deleted, and
-/// `event: reload` when updates were missed.
+/// The syncs a page shows, so the stream can first bring them up to date: a sync may have
+/// changed (or been deleted) between the page's rendering and the stream's start.
+#[derive(serde::Deserialize, Default)]
+pub struct Shown {
+    #[serde(default)]
+    ids: String,
+}
+
+/// Most syncs one page asks to be brought up to date at connection.
+const MAX_SHOWN: usize = 500;
+
+/// `GET /projects/{project}/syncs/events?ids=a,b`: first the current status of each sync
+/// in `ids`, then, as they happen, `event: sync` with `{id, group, html}` for a changed
+/// sync, `{id, gone: true}` once it is deleted, and `event: reload` when updates were missed.
 pub async fn events(
     State(state): State<AppState>,
     signed: Signed,
     Path(project): Path<String>,
+    Query(shown): Query<Shown>,
 ) -> UiResult<impl IntoResponse> {
     let pid = manage::project_id(&project, "params.projectId")?;
     {
@@ -52,7 +64,14 @@ pub async fn events(
         )
         .await?;
     }
-    let stream = updates(state, signed.actor, pid);
+    let initial: Vec<String> = shown
+        .ids
+        .split(',')
+        .filter(|id| !id.is_empty())
+        .take(MAX_SHOWN)
+        .map(str::to_string)
+        .collect();
+    let stream = updates(state, signed.actor, pid, initial);
     Ok((
         [(axum::http::header::CACHE_CONTROL, "no-store")],
         Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))),
@@ -63,12 +82,20 @@ fn updates(
     state: AppState,
     actor: Actor,
     project: ProjectId,
+    mut initial: Vec<String>,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
+    // Subscribed before the snapshot is read, so no change falls between the two.
     let rx = state.signals.syncs.subscribe();
     let stop = state.signals.stopping.subscribe();
+    initial.reverse();
     futures::stream::unfold(
-        (rx, stop, state, actor, project),
-        |(mut rx, mut stop, state, actor, project)| async move {
+        (rx, stop, state, actor, project, initial),
+        |(mut rx, mut stop, state, actor, project, mut initial)| async move {
+            while let Some(id) = initial.pop() {
+                if let Some(event) = sync_event(&state, &actor, &project, &id).await {
+                    return Some((Ok(event), (rx, stop, state, actor, project, initial)));
+                }
+            }
             loop {
                 if *stop.borrow() {
                     return None;
@@ -87,7 +114,7 @@ fn updates(
                     }
                     Err(RecvError::Closed) => return None,
                 };
-                return Some((Ok(event), (rx, stop, state, actor, project)));
+                return Some((Ok(event), (rx, stop, state, actor, project, initial)));
             }
         },
     )

@@ -90,6 +90,7 @@ async fn every_change_is_a_version_and_versions_outlive_the_secret() {
     let me = Some(app.creds.identity_id.as_str());
     assert_eq!(actions, [(1, "created", me), (2, "updated", me), (3, "updated", me), (4, "deleted", me)]);
     assert_eq!(get(&app.api, &app, "dev", "/", "TOKEN", &[("version", "9")]).await.status, 404);
+    drop(conn);
     app.shutdown().await;
 }
 
@@ -348,5 +349,6 @@ async fn audit_entries_name_keys_and_never_values() {
     for (_, meta) in &rows {
         assert!(meta.contains("AUDITED") && !meta.contains("not-to-leak") && !meta.contains("must-not-leak"), "{meta}");
     }
+    drop(conn);
     app.shutdown().await;
 }
