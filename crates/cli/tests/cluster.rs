@@ -211,10 +211,9 @@ async fn a_node_killed_mid_sync_resumes_the_job_after_restart() {
 
 fn seed_with_services(n: usize) -> Seed {
     let mut seed = Seed::example();
-    let services: Vec<Value> =
-        (0..n).map(|i| json!({"id": format!("90000000-0000-4000-8000-{i:012}"), "name": format!("svc{i}")})).collect();
     let mut project = serde_json::to_value(&seed.projects[0]).expect("project");
-    project["services"] = Value::Array(services);
+    let services = project["services"].as_array_mut().expect("services");
+    services.extend((0..n).map(|i| json!({"id": format!("90000000-0000-4000-8000-{i:012}"), "name": format!("svc{i}")})));
     seed.projects[0] = serde_json::from_value(project).expect("seed project");
     seed
 }
@@ -300,10 +299,6 @@ async fn three_nodes_on_one_postgres_converge_fifty_syncs_under_churn() {
     // No job lost or left behind, and no sync ever ran twice at once.
     use sqlx::Connection;
     let mut db = sqlx::PgConnection::connect(&cluster.db_url).await.expect("db");
-    let unfinished: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")
-        .fetch_one(&mut db)
-        .await
-        .expect("count");
     wait_for("the queue to empty", Duration::from_secs(60), async || {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")
             .fetch_one(&mut db)
@@ -312,7 +307,6 @@ async fn three_nodes_on_one_postgres_converge_fifty_syncs_under_churn() {
         n == 0
     })
     .await;
-    let _ = unfinished;
     let failed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'failed'").fetch_one(&mut db).await.expect("count");
     assert_eq!(failed, 0);
     let rows: Vec<(String, i64, Option<i64>, String)> =
