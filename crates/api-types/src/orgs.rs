@@ -54,10 +54,7 @@ pub struct OrgUserIn {
 
 impl std::fmt::Debug for OrgUserIn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OrgUserIn")
-            .field("email", &self.email)
-            .field("role", &self.role)
-            .finish_non_exhaustive()
+        f.debug_struct("OrgUserIn").field("email", &self.email).field("role", &self.role).finish_non_exhaustive()
     }
 }
 

@@ -18,8 +18,9 @@ pub async fn run(bin: &Path, seconds: u64) -> anyhow::Result<()> {
     let idle_fresh = rss_kib(srv.child.id());
 
     // 500 secrets in dev:/.
-    let secrets: Vec<_> =
-        (0..500).map(|i| json!({"secretKey": format!("KEY_{i:04}"), "secretValue": format!("value-{i:04}-{}", "x".repeat(40))})).collect();
+    let secrets: Vec<_> = (0..500)
+        .map(|i| json!({"secretKey": format!("KEY_{i:04}"), "secretValue": format!("value-{i:04}-{}", "x".repeat(40))}))
+        .collect();
     let resp = http
         .post(format!("{}/api/v3/secrets/batch/raw", srv.url))
         .bearer_auth(&token)
@@ -54,7 +55,13 @@ pub async fn run(bin: &Path, seconds: u64) -> anyhow::Result<()> {
     lat.sort();
     println!("list of 500 secrets, sequential: p50 {}, p99 {}", ms(pct(&lat, 0.5)), ms(pct(&lat, 0.99)));
     let r = load::run(&list, &token, 8, seconds.min(5)).await?;
-    println!("list of 500 secrets, 8 connections ({}): {:.0} req/s, p50 {}, p99 {}", r.tool, r.requests_per_sec, ms(r.p50), ms(r.p99));
+    println!(
+        "list of 500 secrets, 8 connections ({}): {:.0} req/s, p50 {}, p99 {}",
+        r.tool,
+        r.requests_per_sec,
+        ms(r.p50),
+        ms(r.p99)
+    );
 
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle_after = rss_kib(srv.child.id());

@@ -13,11 +13,7 @@ pub struct LoadResult {
 
 /// GETs `url` with `connections` keep-alive connections for `seconds`.
 pub async fn run(url: &str, token: &str, connections: usize, seconds: u64) -> anyhow::Result<LoadResult> {
-    if which("wrk") {
-        wrk(url, token, connections, seconds)
-    } else {
-        builtin(url, token, connections, seconds).await
-    }
+    if which("wrk") { wrk(url, token, connections, seconds) } else { builtin(url, token, connections, seconds).await }
 }
 
 fn which(cmd: &str) -> bool {

@@ -41,7 +41,11 @@ enum What {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    anyhow::ensure!(cli.sluice.exists(), "{} not found: run `cargo build --release -p sluice` first", cli.sluice.display());
+    anyhow::ensure!(
+        cli.sluice.exists(),
+        "{} not found: run `cargo build --release -p sluice` first",
+        cli.sluice.display()
+    );
     server::describe_machine();
     match cli.what {
         What::Api => api::run(&cli.sluice, cli.seconds).await?,

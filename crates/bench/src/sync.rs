@@ -46,7 +46,8 @@ impl Bench {
         let (srv, _) = server::start(bin, dir.path(), server::free_port(), &args).await?;
         let token = srv.creds["accessToken"].as_str().unwrap_or_default().to_string();
         let project = srv.creds["projectId"].as_str().unwrap_or_default().to_string();
-        let mut b = Bench { fake, srv, _dir: dir, http: reqwest::Client::new(), token, project, connection: String::new() };
+        let mut b =
+            Bench { fake, srv, _dir: dir, http: reqwest::Client::new(), token, project, connection: String::new() };
         let conn = b
             .call(
                 reqwest::Method::POST,
@@ -59,7 +60,13 @@ impl Bench {
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> anyhow::Result<Value> {
-        let r = self.http.request(method, format!("{}{path}", self.srv.url)).bearer_auth(&self.token).json(&body).send().await?;
+        let r = self
+            .http
+            .request(method, format!("{}{path}", self.srv.url))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await?;
         let status = r.status();
         let v: Value = r.json().await.unwrap_or(Value::Null);
         anyhow::ensure!(status.is_success(), "{path}: {status} {v}");
@@ -67,9 +74,13 @@ impl Bench {
     }
 
     async fn folder(&self, name: &str) -> anyhow::Result<()> {
-        self.call(reqwest::Method::POST, "/api/v1/folders", json!({"projectId": self.project, "environment": "dev", "name": name, "path": "/"}))
-            .await
-            .map(|_| ())
+        self.call(
+            reqwest::Method::POST,
+            "/api/v1/folders",
+            json!({"projectId": self.project, "environment": "dev", "name": name, "path": "/"}),
+        )
+        .await
+        .map(|_| ())
     }
 
     async fn batch(&self, path: &str, secrets: Vec<(String, String)>) -> anyhow::Result<()> {
@@ -95,7 +106,14 @@ impl Bench {
         .map(|_| ())
     }
 
-    async fn create_sync(&self, name: &str, path: &str, schema: &str, service: &str, auto: bool) -> anyhow::Result<String> {
+    async fn create_sync(
+        &self,
+        name: &str,
+        path: &str,
+        schema: &str,
+        service: &str,
+        auto: bool,
+    ) -> anyhow::Result<String> {
         let body = json!({
             "name": name, "projectId": self.project, "connectionId": self.connection, "environment": "dev",
             "secretPath": path, "isAutoSyncEnabled": auto,
@@ -107,12 +125,24 @@ impl Bench {
         Ok(s["secretSync"]["id"].as_str().unwrap_or_default().to_string())
     }
 
+    /// How many runs of the sync have finished.
+    async fn finished_runs(&self, id: &str) -> anyhow::Result<usize> {
+        let r =
+            self.call(reqwest::Method::GET, &format!("/api/v1/secret-syncs/railway/{id}/runs"), Value::Null).await?;
+        Ok(r["runs"].as_array().map(|runs| runs.iter().filter(|r| !r["finishedAt"].is_null()).count()).unwrap_or(0))
+    }
+
     async fn status(&self, id: &str) -> anyhow::Result<String> {
         let s = self.call(reqwest::Method::GET, &format!("/api/v1/secret-syncs/railway/{id}"), Value::Null).await?;
         Ok(s["secretSync"]["syncStatus"].as_str().unwrap_or("").to_string())
     }
 
-    async fn wait(&self, what: &str, timeout: Duration, mut done: impl FnMut(&FakeRailway) -> bool) -> anyhow::Result<Duration> {
+    async fn wait(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut done: impl FnMut(&FakeRailway) -> bool,
+    ) -> anyhow::Result<Duration> {
         let t = Instant::now();
         while !done(&self.fake) {
             anyhow::ensure!(t.elapsed() < timeout, "timed out waiting for {what}");
@@ -145,17 +175,28 @@ async fn latency(bin: &Path) -> anyhow::Result<()> {
     let b = Bench::start(bin, 0, &[]).await?;
     b.batch("/", vec![("LAT".into(), "v0".into())]).await?;
     b.create_sync("latency", "/", "B_{{secretKey}}", API, true).await?;
-    b.wait("the first sync", Duration::from_secs(30), |f| f.variables(PRODUCTION, Some(API)).get("B_LAT") == Some(&Some("v0".into()))).await?;
+    b.wait("the first sync", Duration::from_secs(30), |f| {
+        f.variables(PRODUCTION, Some(API)).get("B_LAT") == Some(&Some("v0".into()))
+    })
+    .await?;
     let mut lat = Vec::new();
     for i in 1..=100 {
         let want = format!("v{i}");
         let t = Instant::now();
         b.set("/", "LAT", &want).await?;
-        b.wait("a change to arrive", Duration::from_secs(30), |f| f.variables(PRODUCTION, Some(API)).get("B_LAT") == Some(&Some(want.clone()))).await?;
+        b.wait("a change to arrive", Duration::from_secs(30), |f| {
+            f.variables(PRODUCTION, Some(API)).get("B_LAT") == Some(&Some(want.clone()))
+        })
+        .await?;
         lat.push(t.elapsed());
     }
     lat.sort();
-    println!("secret change → value visible at Railway (100 changes, API call included): p50 {}, p99 {}, max {}", ms(pct(&lat, 0.5)), ms(pct(&lat, 0.99)), ms(*lat.last().unwrap_or(&Duration::ZERO)));
+    println!(
+        "secret change → value visible at Railway (100 changes, API call included): p50 {}, p99 {}, max {}",
+        ms(pct(&lat, 0.5)),
+        ms(pct(&lat, 0.99)),
+        ms(*lat.last().unwrap_or(&Duration::ZERO))
+    );
     Ok(())
 }
 
@@ -165,25 +206,29 @@ async fn calls(bin: &Path) -> anyhow::Result<()> {
     b.batch("/", secrets).await?;
     let id = b.create_sync("calls", "/", "C_{{secretKey}}", API, false).await?;
     let trigger = |b: &Bench| {
-        let (http, url, token) = (b.http.clone(), format!("{}/api/v1/secret-syncs/railway/{id}/sync-secrets", b.srv.url), b.token.clone());
+        let (http, url, token) =
+            (b.http.clone(), format!("{}/api/v1/secret-syncs/railway/{id}/sync-secrets", b.srv.url), b.token.clone());
         async move { http.post(url).bearer_auth(token).json(&json!({})).send().await }
     };
-    let settle = async |b: &Bench| -> anyhow::Result<()> {
+    // Settled: one more run finished than before the trigger, and it succeeded.
+    let settle = async |b: &Bench, before: usize| -> anyhow::Result<()> {
         let t = Instant::now();
         loop {
             tokio::time::sleep(Duration::from_millis(20)).await;
-            if b.status(&id).await? == "succeeded" {
+            if b.finished_runs(&id).await? > before && b.status(&id).await? == "succeeded" {
                 return Ok(());
             }
             anyhow::ensure!(t.elapsed() < Duration::from_secs(30), "sync did not finish");
         }
     };
+    let before = b.finished_runs(&id).await?;
     trigger(&b).await?;
-    settle(&b).await?;
+    settle(&b, before).await?;
     b.fake.clear_requests();
     b.fake.clear_deploys();
+    let before = b.finished_runs(&id).await?;
     trigger(&b).await?;
-    settle(&b).await?;
+    settle(&b, before).await?;
     let unchanged = b.requests_by_field();
     println!("unchanged source, one sync: Railway calls {unchanged:?}, redeploys {}", b.fake.deploys().len());
 
@@ -193,27 +238,53 @@ async fn calls(bin: &Path) -> anyhow::Result<()> {
         b.set("/", &format!("K{i:02}"), "changed").await?;
     }
     for i in 18..20 {
-        b.call(reqwest::Method::DELETE, &format!("/api/v3/secrets/raw/K{i:02}"), json!({"workspaceId": b.project, "environment": "dev", "secretPath": "/"})).await?;
+        b.call(
+            reqwest::Method::DELETE,
+            &format!("/api/v3/secrets/raw/K{i:02}"),
+            json!({"workspaceId": b.project, "environment": "dev", "secretPath": "/"}),
+        )
+        .await?;
     }
+    let before = b.finished_runs(&id).await?;
     trigger(&b).await?;
-    settle(&b).await?;
+    settle(&b, before).await?;
     let changed = b.requests_by_field();
-    println!("K=3 changed, D=2 removed, one sync: Railway calls {changed:?}, redeploys {}", b.fake.deploys().len());
+    println!(
+        "K=3 changed, D=2 removed, one sync: Railway calls {changed:?}; redeploys requested by Sluice {}, \
+         deploys recorded by the fake {} (variableDelete has no skipDeploys: the fake deploys per delete)",
+        changed.get("deploymentRedeploy").copied().unwrap_or(0),
+        b.fake.deploys().len()
+    );
     Ok(())
 }
 
 async fn big_folder(bin: &Path) -> anyhow::Result<()> {
     let b = Bench::start(bin, 0, &[]).await?;
     b.folder("big").await?;
-    let secrets: Vec<(String, String)> = (0..5000).map(|i| (format!("S{i:05}"), format!("value-{i}-{}", "y".repeat(32)))).collect();
+    let secrets: Vec<(String, String)> =
+        (0..5000).map(|i| (format!("S{i:05}"), format!("value-{i}-{}", "y".repeat(32)))).collect();
     b.batch("/big", secrets).await?;
     let t = Instant::now();
     let id = b.create_sync("big", "/big", "BIG_{{secretKey}}", API, true).await?;
-    b.wait("5,000 keys at Railway", Duration::from_secs(60), |f| f.variables(PRODUCTION, Some(API)).keys().filter(|k| k.starts_with("BIG_")).count() == 5000).await?;
+    b.wait("5,000 keys at Railway", Duration::from_secs(60), |f| {
+        f.variables(PRODUCTION, Some(API)).keys().filter(|k| k.starts_with("BIG_")).count() == 5000
+    })
+    .await?;
     let visible = t.elapsed();
+    // The run's own record ends after the redeploy and its bookkeeping.
+    let t_run = Instant::now();
+    while b.finished_runs(&id).await? == 0 {
+        anyhow::ensure!(t_run.elapsed() < Duration::from_secs(30), "the run never finished");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let runs = b.call(reqwest::Method::GET, &format!("/api/v1/secret-syncs/railway/{id}/runs"), Value::Null).await?;
     let run = &runs["runs"][0];
-    println!("first sync of a 5,000-secret folder: create request → all keys at Railway {} (run started {} finished {})", ms(visible), run["startedAt"], run["finishedAt"]);
+    println!(
+        "first sync of a 5,000-secret folder: create request → all keys at Railway {} (run record: started {}, finished {})",
+        ms(visible),
+        run["startedAt"],
+        run["finishedAt"]
+    );
     Ok(())
 }
 
@@ -225,7 +296,10 @@ async fn fan_out(bin: &Path) -> anyhow::Result<()> {
     for i in 0..N {
         b.create_sync(&format!("fan-{i}"), "/fan", "F_{{secretKey}}", &service_id(i), true).await?;
     }
-    b.wait("the first syncs", Duration::from_secs(120), |f| (0..N).all(|i| f.variables(PRODUCTION, Some(&service_id(i))).get("F_FAN") == Some(&Some("v0".into())))).await?;
+    b.wait("the first syncs", Duration::from_secs(120), |f| {
+        (0..N).all(|i| f.variables(PRODUCTION, Some(&service_id(i))).get("F_FAN") == Some(&Some("v0".into())))
+    })
+    .await?;
     let t = Instant::now();
     b.set("/fan", "FAN", "v1").await?;
     let converged = b
@@ -234,6 +308,9 @@ async fn fan_out(bin: &Path) -> anyhow::Result<()> {
         })
         .await?;
     let _ = t;
-    println!("one change fanned out to {N} syncs (8 workers, 5 concurrent syncs per connection): all converged in {}", ms(converged));
+    println!(
+        "one change fanned out to {N} syncs (8 workers, 5 concurrent syncs per connection): all converged in {}",
+        ms(converged)
+    );
     Ok(())
 }

@@ -68,12 +68,7 @@ impl Client {
             .timeout(Duration::from_secs(120))
             .build()
             .map_err(|e| CliError::failed(format!("cannot set up HTTP: {e}")))?;
-        Ok(Client {
-            http,
-            base,
-            token,
-            source,
-        })
+        Ok(Client { http, base, token, source })
     }
 
     pub fn base(&self) -> &str {
@@ -96,27 +91,15 @@ impl Client {
         url
     }
 
-    pub async fn get<T: DeserializeOwned>(
-        &self,
-        segments: &[&str],
-        query: &[(&str, &str)],
-    ) -> CliResult<T> {
+    pub async fn get<T: DeserializeOwned>(&self, segments: &[&str], query: &[(&str, &str)]) -> CliResult<T> {
         self.send(Method::GET, segments, query, None::<&()>).await
     }
 
-    pub async fn post<T: DeserializeOwned>(
-        &self,
-        segments: &[&str],
-        body: &impl Serialize,
-    ) -> CliResult<T> {
+    pub async fn post<T: DeserializeOwned>(&self, segments: &[&str], body: &impl Serialize) -> CliResult<T> {
         self.send(Method::POST, segments, &[], Some(body)).await
     }
 
-    pub async fn patch<T: DeserializeOwned>(
-        &self,
-        segments: &[&str],
-        body: &impl Serialize,
-    ) -> CliResult<T> {
+    pub async fn patch<T: DeserializeOwned>(&self, segments: &[&str], body: &impl Serialize) -> CliResult<T> {
         self.send(Method::PATCH, segments, &[], Some(body)).await
     }
 
@@ -138,32 +121,20 @@ impl Client {
         }
         let resp = req.send().await.map_err(|e| self.transport_error(e))?;
         let status = resp.status();
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let retry_after = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
         let text = resp.text().await.map_err(|e| self.transport_error(e))?;
         if !status.is_success() {
             return Err(self.api_error(status, &text, retry_after.as_deref(), url.path()));
         }
         serde_json::from_str(&text).map_err(|e| {
-            CliError::failed(format!(
-                "unexpected answer from {} for {}: {e}",
-                self.base(),
-                url.path()
-            ))
-            .with_hint("is --url pointing at a Sluice server of the same version?")
+            CliError::failed(format!("unexpected answer from {} for {}: {e}", self.base(), url.path()))
+                .with_hint("is --url pointing at a Sluice server of the same version?")
         })
     }
 
     fn transport_error(&self, e: reqwest::Error) -> CliError {
         let e = e.without_url();
-        let what = if e.is_timeout() {
-            "timed out".to_string()
-        } else {
-            e.to_string()
-        };
+        let what = if e.is_timeout() { "timed out".to_string() } else { e.to_string() };
         let mut msg = format!("cannot reach the Sluice server at {}: {what}", self.base());
         let mut source = std::error::Error::source(&e);
         while let Some(s) = source {
@@ -175,20 +146,10 @@ impl Client {
     }
 
     /// Maps an error answer to what a person can act on.
-    fn api_error(
-        &self,
-        status: StatusCode,
-        text: &str,
-        retry_after: Option<&str>,
-        path: &str,
-    ) -> CliError {
+    fn api_error(&self, status: StatusCode, text: &str, retry_after: Option<&str>, path: &str) -> CliError {
         let body: Option<ErrorBody> = serde_json::from_str(text).ok();
         let Some(body) = body.filter(|b| b.message.is_some()) else {
-            let kind = if status == StatusCode::NOT_FOUND {
-                Kind::NotFound
-            } else {
-                Kind::Failed
-            };
+            let kind = if status == StatusCode::NOT_FOUND { Kind::NotFound } else { Kind::Failed };
             return CliError::new(kind, format!("the server answered {status} for {path}"))
                 .with_hint("is --url pointing at a Sluice server of the same version?");
         };
@@ -198,26 +159,25 @@ impl Client {
             _ => hint,
         };
         let mut err = match status {
-            StatusCode::UNAUTHORIZED => CliError::auth(format!("not authenticated: {message}")).with_hint(self.source.fix()),
+            StatusCode::UNAUTHORIZED => {
+                CliError::auth(format!("not authenticated: {message}")).with_hint(self.source.fix())
+            }
             StatusCode::FORBIDDEN => CliError::auth(format!("permission denied: {message}"))
                 .with_hint("your identity's role does not allow this; ask an admin of the project or organization"),
             StatusCode::NOT_FOUND => CliError::not_found(message),
-            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY | StatusCode::CONFLICT => CliError::usage(message),
+            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY | StatusCode::CONFLICT => {
+                CliError::usage(message)
+            }
             StatusCode::TOO_MANY_REQUESTS => {
                 let wait = retry_after.map(|s| format!(" in {s} s")).unwrap_or_default();
                 CliError::failed(format!("rate limited: {message}")).with_hint(format!("try again{wait}"))
             }
             StatusCode::BAD_GATEWAY => CliError::failed(format!("Railway: {message}")),
-            s if s.is_server_error() => {
-                CliError::failed(format!("the server failed ({s}): {message}")).with_hint(with_req("see the server's log".into()))
-            }
+            s if s.is_server_error() => CliError::failed(format!("the server failed ({s}): {message}"))
+                .with_hint(with_req("see the server's log".into())),
             s => CliError::failed(format!("{s}: {message}")),
         };
-        err.fields = body
-            .details
-            .into_iter()
-            .map(|d| (d.path, d.message))
-            .collect();
+        err.fields = body.details.into_iter().map(|d| (d.path, d.message)).collect();
         err
     }
 }
@@ -228,14 +188,11 @@ pub fn parse_base(raw: &str) -> CliResult<Url> {
     let trimmed = raw.trim().trim_end_matches('/');
     let trimmed = trimmed.strip_suffix("/api").unwrap_or(trimmed);
     let url = Url::parse(trimmed).map_err(|e| {
-        CliError::flag("--url", raw, e)
-            .with_hint("give the server's address, e.g. http://127.0.0.1:8080")
+        CliError::flag("--url", raw, e).with_hint("give the server's address, e.g. http://127.0.0.1:8080")
     })?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(
-            CliError::flag("--url", raw, "must be an http:// or https:// address")
-                .with_hint("e.g. http://127.0.0.1:8080"),
-        );
+        return Err(CliError::flag("--url", raw, "must be an http:// or https:// address")
+            .with_hint("e.g. http://127.0.0.1:8080"));
     }
     Ok(url)
 }
@@ -251,30 +208,14 @@ mod tests {
     #[test]
     fn segments_are_encoded_and_cannot_change_the_route() {
         let c = client("http://127.0.0.1:8080");
-        let url = c.url(
-            &["api", "v3", "secrets", "raw", "a/b c?d"],
-            &[("secretPath", "/x y")],
-        );
-        assert_eq!(
-            url.as_str(),
-            "http://127.0.0.1:8080/api/v3/secrets/raw/a%2Fb%20c%3Fd?secretPath=%2Fx+y"
-        );
+        let url = c.url(&["api", "v3", "secrets", "raw", "a/b c?d"], &[("secretPath", "/x y")]);
+        assert_eq!(url.as_str(), "http://127.0.0.1:8080/api/v3/secrets/raw/a%2Fb%20c%3Fd?secretPath=%2Fx+y");
     }
 
     #[test]
     fn base_keeps_a_prefix_and_drops_infisicals_api_suffix() {
-        assert_eq!(
-            client("https://h.example/sluice/")
-                .url(&["api"], &[])
-                .as_str(),
-            "https://h.example/sluice/api"
-        );
-        assert_eq!(
-            client("https://h.example/api")
-                .url(&["api", "v1"], &[])
-                .as_str(),
-            "https://h.example/api/v1"
-        );
+        assert_eq!(client("https://h.example/sluice/").url(&["api"], &[]).as_str(), "https://h.example/sluice/api");
+        assert_eq!(client("https://h.example/api").url(&["api", "v1"], &[]).as_str(), "https://h.example/api/v1");
         assert!(parse_base("ftp://h").is_err());
         assert!(parse_base("localhost:8080").is_err());
     }
@@ -286,28 +227,12 @@ mod tests {
             "details":[{"path":"body.name","message":"required"}]}"#;
         let e = c.api_error(StatusCode::UNPROCESSABLE_ENTITY, body, None, "/x");
         assert_eq!(e.exit_code(), 2);
-        assert_eq!(
-            e.fields,
-            vec![("body.name".to_string(), "required".to_string())]
-        );
-        let e = c.api_error(
-            StatusCode::UNAUTHORIZED,
-            r#"{"message":"Token expired"}"#,
-            None,
-            "/x",
-        );
-        assert_eq!(
-            (e.exit_code(), e.message.as_str()),
-            (3, "not authenticated: Token expired")
-        );
+        assert_eq!(e.fields, vec![("body.name".to_string(), "required".to_string())]);
+        let e = c.api_error(StatusCode::UNAUTHORIZED, r#"{"message":"Token expired"}"#, None, "/x");
+        assert_eq!((e.exit_code(), e.message.as_str()), (3, "not authenticated: Token expired"));
         let e = c.api_error(StatusCode::NOT_FOUND, "<html>", None, "/x");
         assert_eq!(e.exit_code(), 4);
-        let e = c.api_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            r#"{"message":"slow down"}"#,
-            Some("7"),
-            "/x",
-        );
+        let e = c.api_error(StatusCode::TOO_MANY_REQUESTS, r#"{"message":"slow down"}"#, Some("7"), "/x");
         assert_eq!(e.hint.as_deref(), Some("try again in 7 s"));
     }
 }

@@ -66,10 +66,7 @@ pub fn load() -> CliResult<Option<Credentials>> {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
-            return Err(CliError::failed(format!(
-                "cannot read {}: {e}",
-                path.display()
-            )));
+            return Err(CliError::failed(format!("cannot read {}: {e}", path.display())));
         }
     };
     serde_json::from_str(&text).map(Some).map_err(|e| {
@@ -82,9 +79,8 @@ pub fn load() -> CliResult<Option<Credentials>> {
 pub fn save(creds: &Credentials) -> CliResult<PathBuf> {
     let dir = config_dir()?;
     let path = dir.join(FILE_NAME);
-    let fail = |what: &str, p: &Path, e: std::io::Error| {
-        CliError::failed(format!("cannot {what} {}: {e}", p.display()))
-    };
+    let fail =
+        |what: &str, p: &Path, e: std::io::Error| CliError::failed(format!("cannot {what} {}: {e}", p.display()));
     std::fs::create_dir_all(&dir).map_err(|e| fail("create", &dir, e))?;
     restrict_dir(&dir).map_err(|e| fail("protect", &dir, e))?;
     let text = serde_json::to_string_pretty(creds).map_err(|e| CliError::failed(e.to_string()))?;
@@ -103,10 +99,7 @@ pub fn remove() -> CliResult<bool> {
     match std::fs::remove_file(&path) {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(CliError::failed(format!(
-            "cannot remove {}: {e}",
-            path.display()
-        ))),
+        Err(e) => Err(CliError::failed(format!("cannot remove {}: {e}", path.display()))),
     }
 }
 
@@ -115,12 +108,7 @@ pub fn remove() -> CliResult<bool> {
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
     // The mode above applies only to new files; make sure of it either way.
     file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     file.write_all(bytes)?;
@@ -177,10 +165,7 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_token() {
-        let c = Credentials {
-            access_token: "tok-123".into(),
-            ..Default::default()
-        };
+        let c = Credentials { access_token: "tok-123".into(), ..Default::default() };
         assert!(!format!("{c:?}").contains("tok-123"));
     }
 
@@ -190,20 +175,10 @@ mod tests {
         let nested = dir.path().join("a/b");
         std::fs::create_dir_all(&nested).expect("mkdir");
         assert!(project_from_files(&nested).expect("ok").is_none());
-        std::fs::write(
-            dir.path().join(".infisical.json"),
-            r#"{"workspaceId":"inf"}"#,
-        )
-        .expect("write");
-        assert_eq!(
-            project_from_files(&nested).expect("ok").expect("found").0,
-            "inf"
-        );
+        std::fs::write(dir.path().join(".infisical.json"), r#"{"workspaceId":"inf"}"#).expect("write");
+        assert_eq!(project_from_files(&nested).expect("ok").expect("found").0, "inf");
         std::fs::write(dir.path().join(".sluice.json"), r#"{"workspaceId":"slc"}"#).expect("write");
-        assert_eq!(
-            project_from_files(&nested).expect("ok").expect("found").0,
-            "slc"
-        );
+        assert_eq!(project_from_files(&nested).expect("ok").expect("found").0, "slc");
         std::fs::write(nested.join(".infisical.json"), "not json").expect("write");
         assert!(project_from_files(&nested).is_err());
     }

@@ -56,22 +56,12 @@ pub struct GlobalArgs {
     pub project: Option<String>,
 
     /// Output format (each command has its own default)
-    #[arg(
-        long,
-        short = 'o',
-        global = true,
-        value_enum,
-        value_name = "FORMAT",
-        help_heading = "Client options"
-    )]
+    #[arg(long, short = 'o', global = true, value_enum, value_name = "FORMAT", help_heading = "Client options")]
     pub output: Option<Format>,
 }
 
 fn env_var(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
+    std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
 /// A client command's resolved server, token and settings.
@@ -94,35 +84,29 @@ pub fn server_url(global: &GlobalArgs, stored: Option<&Credentials>) -> String {
 
 /// Client credentials from the environment, if both halves are set.
 pub fn client_credentials_from_env() -> Option<(String, String)> {
-    let id =
-        env_var("SLUICE_CLIENT_ID").or_else(|| env_var("INFISICAL_UNIVERSAL_AUTH_CLIENT_ID"))?;
-    let secret = env_var("SLUICE_CLIENT_SECRET")
-        .or_else(|| env_var("INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET"))?;
+    let id = env_var("SLUICE_CLIENT_ID").or_else(|| env_var("INFISICAL_UNIVERSAL_AUTH_CLIENT_ID"))?;
+    let secret = env_var("SLUICE_CLIENT_SECRET").or_else(|| env_var("INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET"))?;
     Some((id, secret))
 }
 
 /// Universal-auth login (`POST /api/v1/auth/universal-auth/login`).
 pub async fn universal_login(client: &Client, id: &str, secret: &str) -> CliResult<AccessTokenOut> {
-    let body = UniversalAuthLoginIn {
-        client_id: id.to_string(),
-        client_secret: secret.to_string(),
-    };
-    client
-        .post(&["api", "v1", "auth", "universal-auth", "login"], &body)
-        .await
-        .map_err(|e| {
-            if e.exit_code() == 3 {
-                e.with_hint("check the client id and client secret of the machine identity")
-            } else {
-                e
-            }
-        })
+    let body = UniversalAuthLoginIn { client_id: id.to_string(), client_secret: secret.to_string() };
+    client.post(&["api", "v1", "auth", "universal-auth", "login"], &body).await.map_err(|e| {
+        if e.exit_code() == 3 {
+            e.with_hint("check the client id and client secret of the machine identity")
+        } else {
+            e
+        }
+    })
 }
 
 fn refuse_service_token(token: &str, source: &str) -> CliResult<()> {
     if token.starts_with("st.") {
-        return Err(CliError::auth(format!("{source} holds an Infisical service token (st.…), which Sluice does not accept"))
-            .with_hint("use a machine identity's access token, or its client id and secret with `sluice login`"));
+        return Err(CliError::auth(format!(
+            "{source} holds an Infisical service token (st.…), which Sluice does not accept"
+        ))
+        .with_hint("use a machine identity's access token, or its client id and secret with `sluice login`"));
     }
     Ok(())
 }
@@ -134,16 +118,8 @@ impl Context {
         let url = server_url(global, stored.as_ref());
         let base = crate::client::parse_base(&url)?;
         let explicit = [
-            (
-                global.token.clone().filter(|t| !t.trim().is_empty()),
-                TokenSource::Flag,
-                "--token",
-            ),
-            (
-                env_var("INFISICAL_TOKEN"),
-                TokenSource::Env("INFISICAL_TOKEN"),
-                "INFISICAL_TOKEN",
-            ),
+            (global.token.clone().filter(|t| !t.trim().is_empty()), TokenSource::Flag, "--token"),
+            (env_var("INFISICAL_TOKEN"), TokenSource::Env("INFISICAL_TOKEN"), "INFISICAL_TOKEN"),
             (
                 env_var("INFISICAL_UNIVERSAL_AUTH_ACCESS_TOKEN"),
                 TokenSource::Env("INFISICAL_UNIVERSAL_AUTH_ACCESS_TOKEN"),
@@ -154,32 +130,18 @@ impl Context {
             if let Some(token) = token {
                 refuse_service_token(&token, name)?;
                 let client = Client::new(&url, Some(token.trim().to_string()), source)?;
-                return Ok(Context {
-                    client,
-                    stored,
-                    global: global.clone(),
-                });
+                return Ok(Context { client, stored, global: global.clone() });
             }
         }
         if let Some((id, secret)) = client_credentials_from_env() {
             let anonymous = Client::new(&url, None, TokenSource::ClientCredentials)?;
             let token = universal_login(&anonymous, &id, &secret).await?;
-            let client = Client::new(
-                &url,
-                Some(token.access_token),
-                TokenSource::ClientCredentials,
-            )?;
-            return Ok(Context {
-                client,
-                stored,
-                global: global.clone(),
-            });
+            let client = Client::new(&url, Some(token.access_token), TokenSource::ClientCredentials)?;
+            return Ok(Context { client, stored, global: global.clone() });
         }
-        let usable = stored.as_ref().filter(|c| {
-            crate::client::parse_base(&c.url)
-                .map(|u| u.as_str() == base.as_str())
-                .unwrap_or(false)
-        });
+        let usable = stored
+            .as_ref()
+            .filter(|c| crate::client::parse_base(&c.url).map(|u| u.as_str() == base.as_str()).unwrap_or(false));
         if let Some(creds) = usable {
             if let Some(at) = creds.expires_at.filter(|at| *at <= now_secs()) {
                 return Err(CliError::auth(format!(
@@ -190,18 +152,10 @@ impl Context {
                 .with_hint("run `sluice login` again"));
             }
             let client = Client::new(&url, Some(creds.access_token.clone()), TokenSource::Stored)?;
-            return Ok(Context {
-                client,
-                stored,
-                global: global.clone(),
-            });
+            return Ok(Context { client, stored, global: global.clone() });
         }
         let client = Client::new(&url, None, TokenSource::None)?;
-        Ok(Context {
-            client,
-            stored,
-            global: global.clone(),
-        })
+        Ok(Context { client, stored, global: global.clone() })
     }
 
     /// Fails with an actionable message when there is no token at all.
@@ -209,15 +163,9 @@ impl Context {
         if self.client.has_token() {
             return Ok(());
         }
-        let other = self
-            .stored
-            .as_ref()
-            .map(|c| format!(" (the stored login is for {})", c.url))
-            .unwrap_or_default();
-        Err(
-            CliError::auth(format!("not logged in to {}{other}", self.client.base()))
-                .with_hint("run `sluice login --url URL`, or pass --token / set SLUICE_TOKEN"),
-        )
+        let other = self.stored.as_ref().map(|c| format!(" (the stored login is for {})", c.url)).unwrap_or_default();
+        Err(CliError::auth(format!("not logged in to {}{other}", self.client.base()))
+            .with_hint("run `sluice login --url URL`, or pass --token / set SLUICE_TOKEN"))
     }
 
     pub fn output(&self, default: Format) -> Format {
@@ -231,29 +179,24 @@ impl Context {
             return Ok(f);
         }
         let names: Vec<&str> = allowed.iter().map(|f| f.name()).collect();
-        Err(CliError::flag(
-            "--output",
-            f.name(),
-            format!("this command prints {}", names.join(", ")),
-        ))
+        Err(CliError::flag("--output", f.name(), format!("this command prints {}", names.join(", "))))
     }
 
     /// The project this command works on (see the module docs for where it comes from).
     pub async fn project(&self) -> CliResult<ProjectOut> {
         self.require_token()?;
         let cwd = std::env::current_dir().unwrap_or_default();
-        let (wanted, from) =
-            if let Some(p) = self.global.project.clone().filter(|p| !p.trim().is_empty()) {
-                (Some(p), "--project".to_string())
-            } else if let Some(p) = env_var("INFISICAL_PROJECT_ID") {
-                (Some(p), "INFISICAL_PROJECT_ID".to_string())
-            } else if let Some((p, file)) = config::project_from_files(&cwd)? {
-                (Some(p), format!("workspaceId in {}", file.display()))
-            } else if let Some(p) = self.stored_project() {
-                (Some(p), "the project chosen at login".to_string())
-            } else {
-                (None, String::new())
-            };
+        let (wanted, from) = if let Some(p) = self.global.project.clone().filter(|p| !p.trim().is_empty()) {
+            (Some(p), "--project".to_string())
+        } else if let Some(p) = env_var("INFISICAL_PROJECT_ID") {
+            (Some(p), "INFISICAL_PROJECT_ID".to_string())
+        } else if let Some((p, file)) = config::project_from_files(&cwd)? {
+            (Some(p), format!("workspaceId in {}", file.display()))
+        } else if let Some(p) = self.stored_project() {
+            (Some(p), "the project chosen at login".to_string())
+        } else {
+            (None, String::new())
+        };
         let projects = self.projects().await?;
         match wanted {
             Some(w) => find_project(&projects, w.trim(), &from),
@@ -284,11 +227,7 @@ fn slugs(projects: &[ProjectOut]) -> String {
     if projects.is_empty() {
         return "none: you are not a member of any project".to_string();
     }
-    projects
-        .iter()
-        .map(|p| p.slug.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+    projects.iter().map(|p| p.slug.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 /// A project by id, slug or name.
@@ -299,10 +238,8 @@ pub fn find_project(projects: &[ProjectOut], wanted: &str, from: &str) -> CliRes
         .or_else(|| projects.iter().find(|p| p.name == wanted))
         .cloned()
         .ok_or_else(|| {
-            CliError::not_found(format!(
-                "project \"{wanted}\" (from {from}) not found, or you are not a member of it"
-            ))
-            .with_hint(format!("projects you can use: {}", slugs(projects)))
+            CliError::not_found(format!("project \"{wanted}\" (from {from}) not found, or you are not a member of it"))
+                .with_hint(format!("projects you can use: {}", slugs(projects)))
         })
 }
 
@@ -311,24 +248,13 @@ pub fn check_environment(project: &ProjectOut, env: &str, flag: &str) -> CliResu
     if project.environments.iter().any(|e| e.slug == env) {
         return Ok(());
     }
-    let known: Vec<&str> = project
-        .environments
-        .iter()
-        .map(|e| e.slug.as_str())
-        .collect();
-    Err(CliError::flag(
-        flag,
-        env,
-        format!("project {} has no such environment", project.slug),
-    )
-    .with_hint(format!("choose one of: {}", known.join(", "))))
+    let known: Vec<&str> = project.environments.iter().map(|e| e.slug.as_str()).collect();
+    Err(CliError::flag(flag, env, format!("project {} has no such environment", project.slug))
+        .with_hint(format!("choose one of: {}", known.join(", "))))
 }
 
 pub fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 /// "3 minutes ago"-style text for a number of seconds in the past.

@@ -23,43 +23,28 @@ pub fn parse(text: &str) -> Result<Vec<(String, String)>, String> {
             continue;
         }
         let Some(eq) = raw.find('=') else {
-            return Err(format!(
-                "line {start_line}: expected KEY=VALUE, found \"{}\"",
-                clip(trimmed)
-            ));
+            return Err(format!("line {start_line}: expected KEY=VALUE, found \"{}\"", clip(trimmed)));
         };
         let key_part = raw[..eq].trim();
-        let key = key_part
-            .strip_prefix("export ")
-            .map(str::trim)
-            .unwrap_or(key_part);
+        let key = key_part.strip_prefix("export ").map(str::trim).unwrap_or(key_part);
         if key.is_empty() || key.chars().any(char::is_whitespace) {
-            return Err(format!(
-                "line {start_line}: \"{}\" is not a valid key (no spaces, not empty)",
-                clip(key)
-            ));
+            return Err(format!("line {start_line}: \"{}\" is not a valid key (no spaces, not empty)", clip(key)));
         }
         // Position of the value's first character in `chars`.
         let mut j = i + raw[..=eq].chars().count();
         while j < end && (chars[j] == ' ' || chars[j] == '\t') {
             j += 1;
         }
-        let (value, after) =
-            match chars.get(j) {
-                Some('\'') => quoted(&chars, j, '\'', &mut line)
-                    .ok_or_else(|| unterminated(start_line, '\''))?,
-                Some('"') => quoted(&chars, j, '"', &mut line)
-                    .ok_or_else(|| unterminated(start_line, '"'))?,
-                _ => (bare(&chars[j..end]), end),
-            };
+        let (value, after) = match chars.get(j) {
+            Some('\'') => quoted(&chars, j, '\'', &mut line).ok_or_else(|| unterminated(start_line, '\''))?,
+            Some('"') => quoted(&chars, j, '"', &mut line).ok_or_else(|| unterminated(start_line, '"'))?,
+            _ => (bare(&chars[j..end]), end),
+        };
         let rest_end = line_end(&chars, after);
         let rest: String = chars[after..rest_end].iter().collect();
         let rest = rest.trim();
         if !rest.is_empty() && !rest.starts_with('#') {
-            return Err(format!(
-                "line {line}: unexpected \"{}\" after the closing quote of {key}",
-                clip(rest)
-            ));
+            return Err(format!("line {line}: unexpected \"{}\" after the closing quote of {key}", clip(rest)));
         }
         match pairs.iter_mut().find(|(k, _)| k == key) {
             Some(slot) => slot.1 = value,
@@ -72,11 +57,7 @@ pub fn parse(text: &str) -> Result<Vec<(String, String)>, String> {
 }
 
 fn line_end(chars: &[char], from: usize) -> usize {
-    chars[from.min(chars.len())..]
-        .iter()
-        .position(|c| *c == '\n')
-        .map(|p| from + p)
-        .unwrap_or(chars.len())
+    chars[from.min(chars.len())..].iter().position(|c| *c == '\n').map(|p| from + p).unwrap_or(chars.len())
 }
 
 fn unterminated(line: usize, quote: char) -> String {
@@ -141,9 +122,7 @@ mod tests {
     use super::parse;
 
     fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-        v.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -167,31 +146,15 @@ mod tests {
         let text = "KEY=\"-----BEGIN-----\nabc\n-----END-----\"\nNEXT='a\nb'\nLAST=1";
         assert_eq!(
             parse(text).expect("parses"),
-            pairs(&[
-                ("KEY", "-----BEGIN-----\nabc\n-----END-----"),
-                ("NEXT", "a\nb"),
-                ("LAST", "1")
-            ])
+            pairs(&[("KEY", "-----BEGIN-----\nabc\n-----END-----"), ("NEXT", "a\nb"), ("LAST", "1")])
         );
     }
 
     #[test]
     fn errors_name_the_line() {
-        assert_eq!(
-            parse("A=1\nnot a pair\n").unwrap_err(),
-            "line 2: expected KEY=VALUE, found \"not a pair\""
-        );
-        assert_eq!(
-            parse("A=1\nB C=2").unwrap_err(),
-            "line 2: \"B C\" is not a valid key (no spaces, not empty)"
-        );
-        assert_eq!(
-            parse("A=\"open\nB=2\n").unwrap_err(),
-            "line 1: the value's \" quote is never closed"
-        );
-        assert_eq!(
-            parse("A='x' y").unwrap_err(),
-            "line 1: unexpected \"y\" after the closing quote of A"
-        );
+        assert_eq!(parse("A=1\nnot a pair\n").unwrap_err(), "line 2: expected KEY=VALUE, found \"not a pair\"");
+        assert_eq!(parse("A=1\nB C=2").unwrap_err(), "line 2: \"B C\" is not a valid key (no spaces, not empty)");
+        assert_eq!(parse("A=\"open\nB=2\n").unwrap_err(), "line 1: the value's \" quote is never closed");
+        assert_eq!(parse("A='x' y").unwrap_err(), "line 1: unexpected \"y\" after the closing quote of A");
     }
 }

@@ -55,13 +55,7 @@ pub type CliResult<T> = Result<T, CliError>;
 
 impl CliError {
     pub fn new(kind: Kind, message: impl Into<String>) -> Self {
-        CliError {
-            kind,
-            message: message.into(),
-            hint: None,
-            exit_code: None,
-            fields: Vec::new(),
-        }
+        CliError { kind, message: message.into(), hint: None, exit_code: None, fields: Vec::new() }
     }
 
     pub fn usage(message: impl Into<String>) -> Self {
@@ -109,11 +103,7 @@ impl CliError {
             .fields
             .iter()
             .map(|(path, rule)| {
-                let flag = names
-                    .iter()
-                    .find(|(p, _)| p == path)
-                    .map(|(_, f)| *f)
-                    .unwrap_or(path.as_str());
+                let flag = names.iter().find(|(p, _)| p == path).map(|(_, f)| *f).unwrap_or(path.as_str());
                 format!("{flag}: {rule}")
             })
             .collect();
@@ -163,21 +153,14 @@ mod tests {
     #[test]
     fn server_fields_are_renamed_to_flags() {
         let mut e = CliError::usage("body.syncOptions.keySchema: must contain {{secretKey}}");
-        e.fields = vec![(
-            "body.syncOptions.keySchema".into(),
-            "must contain {{secretKey}}".into(),
-        )];
+        e.fields = vec![("body.syncOptions.keySchema".into(), "must contain {{secretKey}}".into())];
         let e = e.name_flags(&[("body.syncOptions.keySchema", "--key-schema")]);
         assert_eq!(e.message, "--key-schema: must contain {{secretKey}}");
     }
 
     #[test]
     fn display_names_flag_value_and_hint() {
-        let e = CliError::flag("--env", "prd", "no such environment")
-            .with_hint("use dev, staging or prod");
-        assert_eq!(
-            e.to_string(),
-            "error: --env \"prd\": no such environment\n  hint: use dev, staging or prod"
-        );
+        let e = CliError::flag("--env", "prd", "no such environment").with_hint("use dev, staging or prod");
+        assert_eq!(e.to_string(), "error: --env \"prd\": no such environment\n  hint: use dev, staging or prod");
     }
 }

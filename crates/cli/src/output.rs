@@ -60,24 +60,18 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 fn one_line(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('\n', "\\n")
-        .replace('\r', "\\r")
-        .replace('\t', "\\t")
+    s.replace('\\', "\\\\").replace('\n', "\\n").replace('\r', "\\r").replace('\t', "\\t")
 }
 
 /// Pretty JSON with a final newline.
 pub fn json(value: &impl serde::Serialize) -> String {
-    let mut s =
-        serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }
 
 fn bare_dotenv(v: &str) -> bool {
-    !v.is_empty()
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_./:@,+%=-".contains(c))
+    !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || "_./:@,+%=-".contains(c))
 }
 
 /// One `KEY=value` line (without the newline), quoted as the module docs say.
@@ -105,10 +99,7 @@ pub fn dotenv_line(key: &str, value: &str) -> String {
 
 /// `KEY=value` lines for pairs, in the order given.
 pub fn dotenv<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    pairs
-        .into_iter()
-        .map(|(k, v)| dotenv_line(k, v) + "\n")
-        .collect()
+    pairs.into_iter().map(|(k, v)| dotenv_line(k, v) + "\n").collect()
 }
 
 /// A YAML document for a JSON value.
@@ -177,15 +168,11 @@ fn yaml_scalar(v: &Value) -> String {
     }
 }
 
-const YAML_WORDS: [&str; 12] = [
-    "y", "n", "yes", "no", "true", "false", "on", "off", "null", "~", "inf", "nan",
-];
+const YAML_WORDS: [&str; 12] = ["y", "n", "yes", "no", "true", "false", "on", "off", "null", "~", "inf", "nan"];
 
 fn yaml_key(k: &str) -> String {
     let mut chars = k.chars();
-    let plain = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let plain = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
         && !YAML_WORDS.contains(&k.to_ascii_lowercase().as_str());
     if plain { k.to_string() } else { yaml_quoted(k) }
@@ -242,53 +229,27 @@ mod tests {
 
     #[test]
     fn table_aligns_and_keeps_rows_on_one_line() {
-        let t = table(
-            &["KEY", "VALUE"],
-            &[
-                vec!["A".into(), "1".into()],
-                vec!["LONGER".into(), "x\ny".into()],
-            ],
-        );
+        let t = table(&["KEY", "VALUE"], &[vec!["A".into(), "1".into()], vec!["LONGER".into(), "x\ny".into()]]);
         assert_eq!(t, "KEY     VALUE\nA       1\nLONGER  x\\ny\n");
     }
 
     #[test]
     fn dotenv_quotes_only_when_needed() {
-        assert_eq!(
-            dotenv_line("A", "postgres://u@h:5432/db"),
-            "A=postgres://u@h:5432/db"
-        );
+        assert_eq!(dotenv_line("A", "postgres://u@h:5432/db"), "A=postgres://u@h:5432/db");
         assert_eq!(dotenv_line("A", ""), "A=''");
         assert_eq!(dotenv_line("A", "two words $HOME"), "A='two words $HOME'");
         assert_eq!(dotenv_line("A", "it's"), "A=\"it's\"");
-        assert_eq!(
-            dotenv_line("A", "l1\nl2 \"q\" \\ $x"),
-            r#"A="l1\nl2 \"q\" \\ \$x""#
-        );
+        assert_eq!(dotenv_line("A", "l1\nl2 \"q\" \\ $x"), r#"A="l1\nl2 \"q\" \\ \$x""#);
     }
 
     #[test]
     fn dotenv_output_reads_back_unchanged() {
-        let values = [
-            "plain",
-            "",
-            "a b",
-            "it's",
-            "multi\nline",
-            "tab\there",
-            "back\\slash",
-            "$HOME ${X}",
-            "\"q\"",
-            "#x",
-        ];
+        let values =
+            ["plain", "", "a b", "it's", "multi\nline", "tab\there", "back\\slash", "$HOME ${X}", "\"q\"", "#x"];
         for v in values {
             let text = dotenv([("K", v)]);
             let parsed = crate::dotenv::parse(&text).expect("parses");
-            assert_eq!(
-                parsed,
-                vec![("K".to_string(), v.to_string())],
-                "value {v:?} as {text:?}"
-            );
+            assert_eq!(parsed, vec![("K".to_string(), v.to_string())], "value {v:?} as {text:?}");
         }
     }
 

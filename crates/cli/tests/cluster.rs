@@ -5,7 +5,7 @@
 
 use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
-use sluice_railway_fake::{Fault, FakeRailway, Seed};
+use sluice_railway_fake::{FakeRailway, Fault, Seed};
 use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -42,7 +42,10 @@ impl Cluster {
                 use sqlx::Connection;
                 let name = format!("sluice_test_{}", uuid::Uuid::new_v4().simple());
                 let mut conn = sqlx::PgConnection::connect(server).await.expect("connect");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create");
                 let base = server.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(server.to_string());
                 format!("{base}/{name}")
             }
@@ -73,7 +76,11 @@ impl Cluster {
                     break;
                 }
             }
-            assert!(Instant::now() < deadline, "node {name} did not start: {}", std::fs::read_to_string(log.path()).unwrap_or_default());
+            assert!(
+                Instant::now() < deadline,
+                "node {name} did not start: {}",
+                std::fs::read_to_string(log.path()).unwrap_or_default()
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         Node { child, url, _log: log }
@@ -186,7 +193,9 @@ async fn a_node_killed_mid_sync_resumes_the_job_after_restart() {
 
     // Railway applies the write, then its answer hangs: kill the node while it waits.
     fake.inject(Fault::slow(Duration::from_secs(30)).times(1).for_root_field("variableCollectionUpsert"));
-    let sync = api.post("/api/v1/secret-syncs/railway", sync_body(&project, &connection, "s", "/", "SL_{{secretKey}}", API)).await;
+    let sync = api
+        .post("/api/v1/secret-syncs/railway", sync_body(&project, &connection, "s", "/", "SL_{{secretKey}}", API))
+        .await;
     let id = sync["secretSync"]["id"].as_str().expect("id").to_string();
     wait_for("the write to reach Railway", Duration::from_secs(20), async || {
         fake.variables(PRODUCTION, Some(API)).contains_key("SL_API_KEY")
@@ -201,7 +210,8 @@ async fn a_node_killed_mid_sync_resumes_the_job_after_restart() {
         api.get(&format!("/api/v1/secret-syncs/railway/{id}")).await["secretSync"]["syncStatus"] == "succeeded"
     })
     .await;
-    let upserts = fake.requests().iter().filter(|r| r.root_fields.iter().any(|f| f == "variableCollectionUpsert")).count();
+    let upserts =
+        fake.requests().iter().filter(|r| r.root_fields.iter().any(|f| f == "variableCollectionUpsert")).count();
     assert_eq!(upserts, 1, "the retry re-read Railway instead of writing again");
     assert_eq!(fake.deploys().iter().filter(|d| d.service_id == API).count(), 1, "the owed redeploy was made once");
     let runs = api.get(&format!("/api/v1/secret-syncs/railway/{id}/runs")).await;
@@ -213,7 +223,8 @@ fn seed_with_services(n: usize) -> Seed {
     let mut seed = Seed::example();
     let mut project = serde_json::to_value(&seed.projects[0]).expect("project");
     let services = project["services"].as_array_mut().expect("services");
-    services.extend((0..n).map(|i| json!({"id": format!("90000000-0000-4000-8000-{i:012}"), "name": format!("svc{i}")})));
+    services
+        .extend((0..n).map(|i| json!({"id": format!("90000000-0000-4000-8000-{i:012}"), "name": format!("svc{i}")})));
     seed.projects[0] = serde_json::from_value(project).expect("seed project");
     seed
 }
@@ -221,7 +232,9 @@ fn seed_with_services(n: usize) -> Seed {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_nodes_on_one_postgres_converge_fifty_syncs_under_churn() {
     let Some(pg) = std::env::var("SLUICE_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
-        eprintln!("skipped: needs PostgreSQL (SLUICE_TEST_DATABASE_URL); scripts/test.sh runs it in the PostgreSQL pass");
+        eprintln!(
+            "skipped: needs PostgreSQL (SLUICE_TEST_DATABASE_URL); scripts/test.sh runs it in the PostgreSQL pass"
+        );
         return;
     };
     const SYNCS: usize = 50;
@@ -238,12 +251,20 @@ async fn three_nodes_on_one_postgres_converge_fifty_syncs_under_churn() {
     let mut expected: BTreeMap<usize, BTreeMap<String, String>> = BTreeMap::new();
     let mut ids = Vec::new();
     for i in 0..SYNCS {
-        apis[i % 3].post("/api/v1/folders", json!({"projectId": project, "environment": "dev", "name": format!("f{i}"), "path": "/"})).await;
+        apis[i % 3]
+            .post(
+                "/api/v1/folders",
+                json!({"projectId": project, "environment": "dev", "name": format!("f{i}"), "path": "/"}),
+            )
+            .await;
         apis[i % 3].put_secret(&project, &format!("/f{i}"), "K0", "v0").await;
         expected.entry(i).or_default().insert("K0".into(), "v0".into());
         let service = format!("90000000-0000-4000-8000-{i:012}");
         let sync = apis[(i + 1) % 3]
-            .post("/api/v1/secret-syncs/railway", sync_body(&project, &connection, &format!("s{i}"), &format!("/f{i}"), "C_{{secretKey}}", &service))
+            .post(
+                "/api/v1/secret-syncs/railway",
+                sync_body(&project, &connection, &format!("s{i}"), &format!("/f{i}"), "C_{{secretKey}}", &service),
+            )
             .await;
         ids.push(sync["secretSync"]["id"].as_str().expect("id").to_string());
     }
@@ -273,12 +294,15 @@ async fn three_nodes_on_one_postgres_converge_fifty_syncs_under_churn() {
     }
     // The last write of each (folder, key) wins: recompute from the database's view.
     for i in 0..SYNCS {
-        let listed = admin.get(&format!("/api/v3/secrets/raw?workspaceId={project}&environment=dev&secretPath=/f{i}")).await;
+        let listed =
+            admin.get(&format!("/api/v3/secrets/raw?workspaceId={project}&environment=dev&secretPath=/f{i}")).await;
         let map: BTreeMap<String, String> = listed["secrets"]
             .as_array()
             .expect("secrets")
             .iter()
-            .map(|s| (s["secretKey"].as_str().unwrap_or("").to_string(), s["secretValue"].as_str().unwrap_or("").to_string()))
+            .map(|s| {
+                (s["secretKey"].as_str().unwrap_or("").to_string(), s["secretValue"].as_str().unwrap_or("").to_string())
+            })
             .collect();
         expected.insert(i, map);
     }
@@ -307,7 +331,8 @@ async fn three_nodes_on_one_postgres_converge_fifty_syncs_under_churn() {
         n == 0
     })
     .await;
-    let failed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'failed'").fetch_one(&mut db).await.expect("count");
+    let failed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'failed'").fetch_one(&mut db).await.expect("count");
     assert_eq!(failed, 0);
     let rows: Vec<(String, i64, Option<i64>, String)> =
         sqlx::query_as("SELECT sync_id, started_at, finished_at, node FROM sync_runs ORDER BY sync_id, started_at")
@@ -320,7 +345,12 @@ async fn three_nodes_on_one_postgres_converge_fifty_syncs_under_churn() {
         let (a, b) = (&pair[0], &pair[1]);
         if a.0 == b.0 {
             let a_end = a.2.expect("finished");
-            assert!(a_end <= b.1, "sync {} ran twice at once: a run ended at {a_end}, the next started at {}", a.0, b.1);
+            assert!(
+                a_end <= b.1,
+                "sync {} ran twice at once: a run ended at {a_end}, the next started at {}",
+                a.0,
+                b.1
+            );
         }
     }
     for id in &ids {

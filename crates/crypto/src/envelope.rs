@@ -79,9 +79,7 @@ struct KeyBytes([u8; 32]);
 fn seal_with(key: &KeyBytes, plaintext: &[u8], aad: &Aad) -> Result<Vec<u8>, CryptoError> {
     let cipher = Aes256Gcm::new(&Key::<Aes256Gcm>::from(key.0));
     let nonce = Nonce::generate();
-    let ct = cipher
-        .encrypt(&nonce, Payload { msg: plaintext, aad: aad.as_bytes() })
-        .map_err(|_| CryptoError::Seal)?;
+    let ct = cipher.encrypt(&nonce, Payload { msg: plaintext, aad: aad.as_bytes() }).map_err(|_| CryptoError::Seal)?;
     let mut out = Vec::with_capacity(1 + NONCE_LEN + ct.len());
     out.push(BLOB_VERSION);
     out.extend_from_slice(&nonce);
@@ -95,9 +93,7 @@ fn open_with(key: &KeyBytes, blob: &[u8], aad: &Aad) -> Result<Vec<u8>, CryptoEr
     }
     let cipher = Aes256Gcm::new(&Key::<Aes256Gcm>::from(key.0));
     let nonce = Nonce::try_from(&blob[1..1 + NONCE_LEN]).map_err(|_| CryptoError::Malformed)?;
-    cipher
-        .decrypt(&nonce, Payload { msg: &blob[1 + NONCE_LEN..], aad: aad.as_bytes() })
-        .map_err(|_| CryptoError::Open)
+    cipher.decrypt(&nonce, Payload { msg: &blob[1 + NONCE_LEN..], aad: aad.as_bytes() }).map_err(|_| CryptoError::Open)
 }
 
 fn random_key() -> KeyBytes {
@@ -117,9 +113,7 @@ impl RootKey {
     }
 
     pub fn from_base64(s: &str) -> Result<Self, CryptoError> {
-        let mut raw = STANDARD
-            .decode(s.trim())
-            .map_err(|e| CryptoError::BadRootKey(format!("not base64: {e}")))?;
+        let mut raw = STANDARD.decode(s.trim()).map_err(|e| CryptoError::BadRootKey(format!("not base64: {e}")))?;
         if raw.len() != 32 {
             let n = raw.len();
             raw.zeroize();

@@ -18,9 +18,7 @@ mod variables;
 
 use std::time::Duration;
 
-use sluice_destinations::railway::{
-    Credentials, RailwayClient, RailwayConfig, RailwayTarget, Token, TokenKind,
-};
+use sluice_destinations::railway::{Credentials, RailwayClient, RailwayConfig, RailwayTarget, Token, TokenKind};
 use sluice_railway_fake::{FakeConfig, FakeRailway, Seed};
 
 /// Seeded ids and tokens (see `examples/railway-seed.json`).
@@ -49,14 +47,8 @@ impl Harness {
     }
 
     /// A custom fake and a client config tweak (page size, timeouts).
-    pub async fn with(
-        config: FakeConfig,
-        seed: Seed,
-        tweak: impl FnOnce(&mut RailwayConfig),
-    ) -> Self {
-        let fake = FakeRailway::start_with(config, seed)
-            .await
-            .expect("fake Railway starts");
+    pub async fn with(config: FakeConfig, seed: Seed, tweak: impl FnOnce(&mut RailwayConfig)) -> Self {
+        let fake = FakeRailway::start_with(config, seed).await.expect("fake Railway starts");
         let mut client_config = RailwayConfig::with_endpoint(fake.graphql_url());
         client_config.timeout = Duration::from_secs(10);
         tweak(&mut client_config);
@@ -66,11 +58,7 @@ impl Harness {
 
     /// Operation names of the requests the fake received, in order.
     pub fn operations(&self) -> Vec<String> {
-        self.fake
-            .requests()
-            .into_iter()
-            .map(|r| r.operation_name.unwrap_or_default())
-            .collect()
+        self.fake.requests().into_iter().map(|r| r.operation_name.unwrap_or_default()).collect()
     }
 }
 

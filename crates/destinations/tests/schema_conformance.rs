@@ -20,10 +20,8 @@ fn manifest_dir() -> PathBuf {
 /// All operation documents, sorted, with their text.
 fn operations() -> Vec<(PathBuf, String)> {
     fn walk(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .expect("read operations dir")
-            .map(|e| e.expect("dir entry").path())
-            .collect();
+        let mut entries: Vec<PathBuf> =
+            std::fs::read_dir(dir).expect("read operations dir").map(|e| e.expect("dir entry").path()).collect();
         entries.sort();
         for path in entries {
             if path.is_dir() {
@@ -36,11 +34,7 @@ fn operations() -> Vec<(PathBuf, String)> {
     }
     let mut out = Vec::new();
     walk(&manifest_dir().join("src/railway/operations"), &mut out);
-    assert!(
-        out.len() >= 10,
-        "expected the client's operations, found {}",
-        out.len()
-    );
+    assert!(out.len() >= 10, "expected the client's operations, found {}", out.len());
     out
 }
 
@@ -51,11 +45,7 @@ fn validate_all(schema: &Valid<Schema>, which: &str) {
             failures.push(format!("{}:\n{}", path.display(), e.errors));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "operations invalid against {which}:\n{}",
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "operations invalid against {which}:\n{}", failures.join("\n"));
 }
 
 #[test]
@@ -94,8 +84,7 @@ fn a_misspelled_field_is_caught() {
                 "ofType": {"kind": "SCALAR", "name": "String", "ofType": null}}}
         ]}]
     }}});
-    let schema =
-        Schema::parse_and_validate(introspection_to_sdl(&json), "t.graphql").expect("schema");
+    let schema = Schema::parse_and_validate(introspection_to_sdl(&json), "t.graphql").expect("schema");
     assert!(ExecutableDocument::parse_and_validate(&schema, "{ me }", "ok.graphql").is_ok());
     assert!(ExecutableDocument::parse_and_validate(&schema, "{ mee }", "bad.graphql").is_err());
 }
@@ -106,21 +95,11 @@ const BUILT_IN_SCALARS: [&str; 5] = ["String", "Int", "Float", "Boolean", "ID"];
 const BUILT_IN_DIRECTIVES: [&str; 5] = ["deprecated", "include", "skip", "specifiedBy", "oneOf"];
 
 fn introspection_to_sdl(json: &Value) -> String {
-    let schema = json
-        .pointer("/data/__schema")
-        .or_else(|| json.get("__schema"))
-        .expect("an introspection result with __schema");
+    let schema =
+        json.pointer("/data/__schema").or_else(|| json.get("__schema")).expect("an introspection result with __schema");
     let mut sdl = String::from("schema {\n");
-    for (op, key) in [
-        ("query", "queryType"),
-        ("mutation", "mutationType"),
-        ("subscription", "subscriptionType"),
-    ] {
-        if let Some(name) = schema
-            .get(key)
-            .and_then(|t| t.get("name"))
-            .and_then(Value::as_str)
-        {
+    for (op, key) in [("query", "queryType"), ("mutation", "mutationType"), ("subscription", "subscriptionType")] {
+        if let Some(name) = schema.get(key).and_then(|t| t.get("name")).and_then(Value::as_str) {
             sdl.push_str(&format!("  {op}: {name}\n"));
         }
     }
@@ -131,20 +110,9 @@ fn introspection_to_sdl(json: &Value) -> String {
         if BUILT_IN_DIRECTIVES.contains(&name) {
             continue;
         }
-        let locations: Vec<&str> = list(d, "locations")
-            .iter()
-            .filter_map(|l| l.as_str())
-            .collect();
-        let repeatable = if d.get("isRepeatable").and_then(Value::as_bool) == Some(true) {
-            " repeatable"
-        } else {
-            ""
-        };
-        sdl.push_str(&format!(
-            "directive @{name}{}{repeatable} on {}\n\n",
-            args(d),
-            locations.join(" | ")
-        ));
+        let locations: Vec<&str> = list(d, "locations").iter().filter_map(|l| l.as_str()).collect();
+        let repeatable = if d.get("isRepeatable").and_then(Value::as_bool) == Some(true) { " repeatable" } else { "" };
+        sdl.push_str(&format!("directive @{name}{}{repeatable} on {}\n\n", args(d), locations.join(" | ")));
     }
 
     for t in list(schema, "types") {
@@ -155,15 +123,8 @@ fn introspection_to_sdl(json: &Value) -> String {
         match str_of(t, "kind") {
             "SCALAR" => sdl.push_str(&format!("scalar {name}\n\n")),
             "OBJECT" | "INTERFACE" => {
-                let keyword = if str_of(t, "kind") == "OBJECT" {
-                    "type"
-                } else {
-                    "interface"
-                };
-                let interfaces: Vec<&str> = list(t, "interfaces")
-                    .iter()
-                    .map(|i| str_of(i, "name"))
-                    .collect();
+                let keyword = if str_of(t, "kind") == "OBJECT" { "type" } else { "interface" };
+                let interfaces: Vec<&str> = list(t, "interfaces").iter().map(|i| str_of(i, "name")).collect();
                 let implements = if interfaces.is_empty() {
                     String::new()
                 } else {
@@ -171,20 +132,12 @@ fn introspection_to_sdl(json: &Value) -> String {
                 };
                 sdl.push_str(&format!("{keyword} {name}{implements} {{\n"));
                 for f in list(t, "fields") {
-                    sdl.push_str(&format!(
-                        "  {}{}: {}\n",
-                        str_of(f, "name"),
-                        args(f),
-                        type_ref(&f["type"])
-                    ));
+                    sdl.push_str(&format!("  {}{}: {}\n", str_of(f, "name"), args(f), type_ref(&f["type"])));
                 }
                 sdl.push_str("}\n\n");
             }
             "UNION" => {
-                let members: Vec<&str> = list(t, "possibleTypes")
-                    .iter()
-                    .map(|p| str_of(p, "name"))
-                    .collect();
+                let members: Vec<&str> = list(t, "possibleTypes").iter().map(|p| str_of(p, "name")).collect();
                 sdl.push_str(&format!("union {name} = {}\n\n", members.join(" | ")));
             }
             "ENUM" => {
@@ -208,25 +161,16 @@ fn introspection_to_sdl(json: &Value) -> String {
 }
 
 fn list<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or(&[])
+    v.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
 }
 
 fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_else(|| panic!("missing {key} in {v}"))
+    v.get(key).and_then(Value::as_str).unwrap_or_else(|| panic!("missing {key} in {v}"))
 }
 
 fn args(field: &Value) -> String {
     let args: Vec<String> = list(field, "args").iter().map(input_value).collect();
-    if args.is_empty() {
-        String::new()
-    } else {
-        format!("({})", args.join(", "))
-    }
+    if args.is_empty() { String::new() } else { format!("({})", args.join(", ")) }
 }
 
 /// `name: Type = default` — introspection already gives defaults as GraphQL literals.

@@ -26,11 +26,7 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     /// 1 s doubling up to 5 min, 8 attempts: about 4 min of retrying in the worst case.
     fn default() -> Self {
-        Self {
-            base: Duration::from_secs(1),
-            max: Duration::from_secs(300),
-            max_attempts: 8,
-        }
+        Self { base: Duration::from_secs(1), max: Duration::from_secs(300), max_attempts: 8 }
     }
 }
 
@@ -52,20 +48,11 @@ impl RetryPolicy {
 ///
 /// Between half and all of [`RetryPolicy::ceiling`], placed by `jitter` (clamped to `0.0..=1.0`,
 /// NaN read as 0), and never less than `retry_after`, which is honoured even above `policy.max`.
-pub fn retry_delay(
-    attempt: u32,
-    policy: &RetryPolicy,
-    retry_after: Option<Duration>,
-    jitter: f64,
-) -> Duration {
+pub fn retry_delay(attempt: u32, policy: &RetryPolicy, retry_after: Option<Duration>, jitter: f64) -> Duration {
     let ceiling = policy.ceiling(attempt);
     let half = ceiling / 2;
     let spread = (ceiling - half).as_nanos();
-    let jitter = if jitter.is_nan() {
-        0.0
-    } else {
-        jitter.clamp(0.0, 1.0)
-    };
+    let jitter = if jitter.is_nan() { 0.0 } else { jitter.clamp(0.0, 1.0) };
     // Integer nanoseconds keep this monotone in `ceiling`; float-to-int casts saturate.
     let extra = ((spread as f64 * jitter) as u128).min(spread);
     let secs = u64::try_from(extra / NANOS_PER_SEC).unwrap_or(u64::MAX);
@@ -113,33 +100,17 @@ mod tests {
             (2, 7.0, None, S(2)),
         ];
         for (attempt, jitter, retry_after, want) in cases {
-            assert_eq!(
-                retry_delay(attempt, &p, retry_after, jitter),
-                want,
-                "{attempt} {jitter} {retry_after:?}"
-            );
+            assert_eq!(retry_delay(attempt, &p, retry_after, jitter), want, "{attempt} {jitter} {retry_after:?}");
         }
     }
 
     #[test]
     fn extreme_policies_do_not_overflow() {
-        let p = RetryPolicy {
-            base: Duration::MAX,
-            max: Duration::MAX,
-            max_attempts: 3,
-        };
+        let p = RetryPolicy { base: Duration::MAX, max: Duration::MAX, max_attempts: 3 };
         assert_eq!(retry_delay(40, &p, None, 1.0), Duration::MAX);
-        let zero = RetryPolicy {
-            base: Duration::ZERO,
-            max: S(10),
-            max_attempts: 3,
-        };
+        let zero = RetryPolicy { base: Duration::ZERO, max: S(10), max_attempts: 3 };
         assert_eq!(retry_delay(5, &zero, None, 1.0), Duration::ZERO);
-        let inverted = RetryPolicy {
-            base: S(10),
-            max: S(1),
-            max_attempts: 3,
-        };
+        let inverted = RetryPolicy { base: S(10), max: S(1), max_attempts: 3 };
         assert_eq!(retry_delay(1, &inverted, None, 1.0), S(1));
     }
 

@@ -179,10 +179,7 @@ pub fn plan_import(
         }
     }
     if let Some(first_message) = first_message {
-        return Err(ImportError {
-            invalid_keys,
-            first_message,
-        });
+        return Err(ImportError { invalid_keys, first_message });
     }
     let mut plan = ImportPlan::default();
     for (key, value) in found {
@@ -191,10 +188,7 @@ pub fn plan_import(
                 plan.creates.insert(key, value.clone());
             }
             Some(current) => {
-                if behavior == ImportBehavior::PrioritizeDestination
-                    && !value.is_empty()
-                    && current != value
-                {
+                if behavior == ImportBehavior::PrioritizeDestination && !value.is_empty() && current != value {
                     plan.updates.insert(key, value.clone());
                 }
             }
@@ -206,9 +200,7 @@ pub fn plan_import(
 fn parse_exact(s: &str) -> Result<SecretKey, String> {
     let key = SecretKey::parse(s).map_err(|e| e.message)?;
     if key.as_str() != s {
-        return Err(format!(
-            "secret key \"{s}\" has leading or trailing whitespace"
-        ));
+        return Err(format!("secret key \"{s}\" has leading or trailing whitespace"));
     }
     Ok(key)
 }

@@ -36,15 +36,7 @@ fn imports_what_the_sync_manages() {
     assert_eq!(keys(&dst.updates), [("DIFF", "dest")]);
 
     let pushed = dst.overlay(&own);
-    assert_eq!(
-        keys(&pushed),
-        [
-            ("DIFF", "dest"),
-            ("EMPTY", "mine"),
-            ("NEW", "n"),
-            ("SAME", "s")
-        ]
-    );
+    assert_eq!(keys(&pushed), [("DIFF", "dest"), ("EMPTY", "mine"), ("NEW", "n"), ("SAME", "s")]);
 }
 
 #[test]
@@ -74,25 +66,11 @@ fn railway_prefix_is_dropped_before_stripping() {
 
 #[test]
 fn invalid_names_fail_the_whole_import() {
-    let dest = observed(&[
-        ("A B", Some("1")),
-        ("GOOD", Some("2")),
-        ("a/b", Some("3")),
-        ("SEALED BAD", None),
-    ]);
-    let err = plan_import(
-        &dest,
-        &KeyMatcher::all(),
-        &BTreeMap::new(),
-        ImportBehavior::PrioritizeSource,
-    )
-    .expect_err("invalid");
+    let dest = observed(&[("A B", Some("1")), ("GOOD", Some("2")), ("a/b", Some("3")), ("SEALED BAD", None)]);
+    let err = plan_import(&dest, &KeyMatcher::all(), &BTreeMap::new(), ImportBehavior::PrioritizeSource)
+        .expect_err("invalid");
     assert_eq!(err.invalid_keys, ["A B", "a/b"]);
-    assert!(
-        err.to_string()
-            .starts_with("Found 2 invalid secret name(s). secret key \"A B\" contains ' '"),
-        "{err}"
-    );
+    assert!(err.to_string().starts_with("Found 2 invalid secret name(s). secret key \"A B\" contains ' '"), "{err}");
 }
 
 #[test]
@@ -104,10 +82,7 @@ fn empty_and_padded_stripped_keys_are_invalid() {
         ImportBehavior::PrioritizeSource,
     )
     .expect_err("empty");
-    assert_eq!(
-        err.to_string(),
-        "Found 1 invalid secret name(s). secret key must not be empty"
-    );
+    assert_eq!(err.to_string(), "Found 1 invalid secret name(s). secret key must not be empty");
     let err = plan_import(
         &observed(&[(" PAD", Some("1"))]),
         &KeyMatcher::all(),
@@ -115,10 +90,7 @@ fn empty_and_padded_stripped_keys_are_invalid() {
         ImportBehavior::PrioritizeSource,
     )
     .expect_err("padded");
-    assert!(
-        err.first_message.contains("leading or trailing whitespace"),
-        "{err}"
-    );
+    assert!(err.first_message.contains("leading or trailing whitespace"), "{err}");
 }
 
 #[test]
@@ -142,29 +114,14 @@ fn behaviors_round_trip_their_names() {
         InitialSyncBehavior::ImportPrioritizeDestination,
     ] {
         assert_eq!(b.as_str().parse::<InitialSyncBehavior>(), Ok(b));
-        assert_eq!(
-            serde_json::to_value(b).expect("json"),
-            serde_json::json!(b.as_str())
-        );
+        assert_eq!(serde_json::to_value(b).expect("json"), serde_json::json!(b.as_str()));
     }
-    for b in [
-        ImportBehavior::PrioritizeSource,
-        ImportBehavior::PrioritizeDestination,
-    ] {
+    for b in [ImportBehavior::PrioritizeSource, ImportBehavior::PrioritizeDestination] {
         assert_eq!(b.as_str().parse::<ImportBehavior>(), Ok(b));
-        assert_eq!(
-            serde_json::to_value(b).expect("json"),
-            serde_json::json!(b.as_str())
-        );
+        assert_eq!(serde_json::to_value(b).expect("json"), serde_json::json!(b.as_str()));
     }
-    assert_eq!(
-        InitialSyncBehavior::OverwriteDestination.import_behavior(),
-        None
-    );
-    assert_eq!(
-        InitialSyncBehavior::ImportPrioritizeSource.import_behavior(),
-        Some(ImportBehavior::PrioritizeSource)
-    );
+    assert_eq!(InitialSyncBehavior::OverwriteDestination.import_behavior(), None);
+    assert_eq!(InitialSyncBehavior::ImportPrioritizeSource.import_behavior(), Some(ImportBehavior::PrioritizeSource));
     assert_eq!(
         InitialSyncBehavior::ImportPrioritizeDestination.import_behavior(),
         Some(ImportBehavior::PrioritizeDestination)
@@ -174,10 +131,7 @@ fn behaviors_round_trip_their_names() {
 }
 
 fn behavior() -> impl Strategy<Value = ImportBehavior> {
-    prop_oneof![
-        Just(ImportBehavior::PrioritizeSource),
-        Just(ImportBehavior::PrioritizeDestination)
-    ]
+    prop_oneof![Just(ImportBehavior::PrioritizeSource), Just(ImportBehavior::PrioritizeDestination)]
 }
 
 proptest! {

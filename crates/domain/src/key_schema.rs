@@ -51,10 +51,7 @@ impl KeySchema {
             return Ok(None);
         }
         if s.chars().count() > KEY_SCHEMA_MAX {
-            return Err(NameError::new(
-                FIELD,
-                format!("Key schema must be at most {KEY_SCHEMA_MAX} characters"),
-            ));
+            return Err(NameError::new(FIELD, format!("Key schema must be at most {KEY_SCHEMA_MAX} characters")));
         }
         let invalid = || NameError::new(FIELD, KEY_SCHEMA_MESSAGE);
         let mut before = Vec::new();
@@ -87,11 +84,7 @@ impl KeySchema {
         if !seen_key {
             return Err(invalid());
         }
-        Ok(Some(KeySchema {
-            source: s.to_string(),
-            before,
-            after,
-        }))
+        Ok(Some(KeySchema { source: s.to_string(), before, after }))
     }
 
     /// The template as written (trimmed).
@@ -101,10 +94,7 @@ impl KeySchema {
 
     /// True when the schema mentions `{{environment}}`, so its keys differ per environment.
     pub fn uses_environment(&self) -> bool {
-        self.before
-            .iter()
-            .chain(&self.after)
-            .any(|p| *p == Part::Environment)
+        self.before.iter().chain(&self.after).any(|p| *p == Part::Environment)
     }
 
     /// The destination key for `key` in `environment` (an environment slug).
@@ -114,12 +104,7 @@ impl KeySchema {
 
     /// This schema bound to `environment`: what it renders and which keys it claims there.
     pub fn matcher(&self, environment: &str) -> KeyMatcher {
-        KeyMatcher {
-            affixes: Some((
-                fill(&self.before, environment),
-                fill(&self.after, environment),
-            )),
-        }
+        KeyMatcher { affixes: Some((fill(&self.before, environment), fill(&self.after, environment))) }
     }
 }
 
@@ -212,9 +197,7 @@ impl KeyMatcher {
         let Some((prefix, suffix)) = &self.affixes else {
             return Some(key);
         };
-        let middle = key
-            .strip_prefix(prefix.as_str())?
-            .strip_suffix(suffix.as_str())?;
+        let middle = key.strip_prefix(prefix.as_str())?.strip_suffix(suffix.as_str())?;
         // With a `/` in the template, the key part is one path segment: `/app/{{secretKey}}`
         // must not claim `/app/sub/KEY`.
         if (prefix.contains('/') || suffix.contains('/')) && middle.contains('/') {

@@ -6,15 +6,9 @@ use proptest::prelude::*;
 fn parse_accepts_templates() {
     for (input, stored) in [
         ("INFISICAL_{{secretKey}}", "INFISICAL_{{secretKey}}"),
-        (
-            "  {{environment}}_{{secretKey}}  ",
-            "{{environment}}_{{secretKey}}",
-        ),
+        ("  {{environment}}_{{secretKey}}  ", "{{environment}}_{{secretKey}}"),
         ("{{secretKey}}", "{{secretKey}}"),
-        (
-            "/app/{{environment}}/{{secretKey}}-{{environment}}",
-            "/app/{{environment}}/{{secretKey}}-{{environment}}",
-        ),
+        ("/app/{{environment}}/{{secretKey}}-{{environment}}", "/app/{{environment}}/{{secretKey}}-{{environment}}"),
     ] {
         assert_eq!(schema(input).as_str(), stored, "{input}");
     }
@@ -57,23 +51,11 @@ fn parse_limits_length_after_trimming() {
 
 #[test]
 fn render_substitutes_plainly() {
-    assert_eq!(
-        schema("INFISICAL_{{secretKey}}").render("DB_URL", "dev"),
-        "INFISICAL_DB_URL"
-    );
-    assert_eq!(
-        schema("{{environment}}_{{secretKey}}").render("DB_URL", "prod"),
-        "prod_DB_URL"
-    );
-    assert_eq!(
-        schema("{{environment}}/{{secretKey}}/{{environment}}").render("K", "dev"),
-        "dev/K/dev"
-    );
+    assert_eq!(schema("INFISICAL_{{secretKey}}").render("DB_URL", "dev"), "INFISICAL_DB_URL");
+    assert_eq!(schema("{{environment}}_{{secretKey}}").render("DB_URL", "prod"), "prod_DB_URL");
+    assert_eq!(schema("{{environment}}/{{secretKey}}/{{environment}}").render("K", "dev"), "dev/K/dev");
     // No HTML escaping, unlike Handlebars.
-    assert_eq!(
-        schema("X_{{secretKey}}").render("a=b&<c>", "dev"),
-        "X_a=b&<c>"
-    );
+    assert_eq!(schema("X_{{secretKey}}").render("a=b&<c>", "dev"), "X_a=b&<c>");
     assert!(schema("{{environment}}_{{secretKey}}").uses_environment());
     assert!(!schema("APP_{{secretKey}}").uses_environment());
 }
@@ -81,21 +63,9 @@ fn render_substitutes_plainly() {
 #[test]
 fn matcher_follows_the_prefix_suffix_rule() {
     // (schema, environment, destination key, managed?, stripped)
-    type Row = (
-        Option<&'static str>,
-        &'static str,
-        &'static str,
-        bool,
-        Option<&'static str>,
-    );
+    type Row = (Option<&'static str>, &'static str, &'static str, bool, Option<&'static str>);
     let cases: &[Row] = &[
-        (
-            None,
-            "dev",
-            "ANYTHING/at.all",
-            true,
-            Some("ANYTHING/at.all"),
-        ),
+        (None, "dev", "ANYTHING/at.all", true, Some("ANYTHING/at.all")),
         (Some("{{secretKey}}"), "dev", "A/B", true, Some("A/B")),
         (Some("APP_{{secretKey}}"), "dev", "APP_DB", true, Some("DB")),
         (Some("APP_{{secretKey}}"), "dev", "OTHER_DB", false, None),
@@ -104,42 +74,12 @@ fn matcher_follows_the_prefix_suffix_rule() {
         (Some("{{secretKey}}_APP"), "dev", "DB_APP", true, Some("DB")),
         (Some("A_{{secretKey}}_B"), "dev", "A_B", false, None), // shorter than prefix + suffix
         (Some("A_{{secretKey}}_B"), "dev", "A__B", true, Some("")),
-        (
-            Some("{{environment}}_{{secretKey}}"),
-            "prod",
-            "prod_DB",
-            true,
-            Some("DB"),
-        ),
-        (
-            Some("{{environment}}_{{secretKey}}"),
-            "prod",
-            "dev_DB",
-            false,
-            None,
-        ),
-        (
-            Some("/app/{{secretKey}}"),
-            "dev",
-            "/app/KEY",
-            true,
-            Some("KEY"),
-        ),
-        (
-            Some("/app/{{secretKey}}"),
-            "dev",
-            "/app/sub/KEY",
-            false,
-            None,
-        ),
+        (Some("{{environment}}_{{secretKey}}"), "prod", "prod_DB", true, Some("DB")),
+        (Some("{{environment}}_{{secretKey}}"), "prod", "dev_DB", false, None),
+        (Some("/app/{{secretKey}}"), "dev", "/app/KEY", true, Some("KEY")),
+        (Some("/app/{{secretKey}}"), "dev", "/app/sub/KEY", false, None),
         (Some("{{secretKey}}/x"), "dev", "a/b/x", false, None),
-        (
-            Some("APP_{{secretKey}}"),
-            "dev",
-            "APP_a/b",
-            true,
-            Some("a/b"),
-        ), // no slash in template
+        (Some("APP_{{secretKey}}"), "dev", "APP_a/b", true, Some("a/b")), // no slash in template
     ];
     for (schema_text, env, key, managed, stripped) in cases {
         let parsed = schema_text.map(schema);
@@ -154,16 +94,9 @@ fn serde_round_trips_the_template() {
     let s = schema("APP_{{secretKey}}");
     let json = serde_json::to_string(&s).expect("serialize");
     assert_eq!(json, "\"APP_{{secretKey}}\"");
-    assert_eq!(
-        serde_json::from_str::<KeySchema>(&json).expect("deserialize"),
-        s
-    );
+    assert_eq!(serde_json::from_str::<KeySchema>(&json).expect("deserialize"), s);
     let err = serde_json::from_str::<KeySchema>("\"APP\"").expect_err("invalid");
-    assert!(
-        err.to_string()
-            .starts_with("Key schema must include exactly one"),
-        "{err}"
-    );
+    assert!(err.to_string().starts_with("Key schema must include exactly one"), "{err}");
     assert!(serde_json::from_str::<KeySchema>("\"  \"").is_err());
 }
 

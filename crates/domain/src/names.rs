@@ -15,10 +15,7 @@ pub struct NameError {
 impl NameError {
     /// A refusal of the request field `field`; `message` says which rule was broken.
     pub fn new(field: &str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.to_string(),
-            message: message.into(),
-        }
+        Self { field: field.to_string(), message: message.into() }
     }
 }
 
@@ -41,15 +38,9 @@ impl SecretKey {
             return Err(NameError::new(field, "secret key must not be empty"));
         }
         if s.chars().count() > SECRET_KEY_MAX {
-            return Err(NameError::new(
-                field,
-                format!("secret key must be at most {SECRET_KEY_MAX} characters"),
-            ));
+            return Err(NameError::new(field, format!("secret key must be at most {SECRET_KEY_MAX} characters")));
         }
-        if let Some(bad) = s
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
-        {
+        if let Some(bad) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))) {
             return Err(NameError::new(
                 field,
                 format!(
@@ -135,31 +126,19 @@ impl FolderPath {
             depth += 1;
         }
         if depth > FOLDER_DEPTH_MAX {
-            return Err(NameError::new(
-                field,
-                format!("path \"{s}\" is deeper than {FOLDER_DEPTH_MAX} folders"),
-            ));
+            return Err(NameError::new(field, format!("path \"{s}\" is deeper than {FOLDER_DEPTH_MAX} folders")));
         }
         Ok(Self(out))
     }
 
     fn check_segment(seg: &str, field: &str, whole: &str) -> Result<(), NameError> {
         if seg.is_empty() {
-            return Err(NameError::new(
-                field,
-                format!("path \"{whole}\" has an empty folder name (\"//\")"),
-            ));
+            return Err(NameError::new(field, format!("path \"{whole}\" has an empty folder name (\"//\")")));
         }
         if seg.len() > 64 {
-            return Err(NameError::new(
-                field,
-                format!("folder name \"{seg}\" is longer than 64 characters"),
-            ));
+            return Err(NameError::new(field, format!("folder name \"{seg}\" is longer than 64 characters")));
         }
-        if let Some(bad) = seg
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-')))
-        {
+        if let Some(bad) = seg.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))) {
             return Err(NameError::new(
                 field,
                 format!(
@@ -200,11 +179,7 @@ impl FolderPath {
             return None;
         }
         let cut = self.0.rfind('/').unwrap_or(0);
-        Some(if cut == 0 {
-            Self::root()
-        } else {
-            Self(self.0[..cut].to_string())
-        })
+        Some(if cut == 0 { Self::root() } else { Self(self.0[..cut].to_string()) })
     }
 
     /// The last folder name; `None` for the root.
@@ -214,11 +189,7 @@ impl FolderPath {
 
     /// This path with one more folder below it.
     pub fn join(&self, name: &str) -> FolderPath {
-        if self.is_root() {
-            Self(format!("/{name}"))
-        } else {
-            Self(format!("{}/{name}", self.0))
-        }
+        if self.is_root() { Self(format!("/{name}")) } else { Self(format!("{}/{name}", self.0)) }
     }
 
     /// True when `self` is `other` or lies below it.
@@ -266,26 +237,16 @@ impl Slug {
     pub fn parse(s: &str, field: &str, max: usize) -> Result<Self, NameError> {
         let s = s.trim();
         if s.is_empty() {
-            return Err(NameError::new(
-                field,
-                format!("{field} field must be at least 1 lowercase character"),
-            ));
+            return Err(NameError::new(field, format!("{field} field must be at least 1 lowercase character")));
         }
         if s.chars().count() > max {
-            return Err(NameError::new(
-                field,
-                format!("{field} field must be at most {max} lowercase characters"),
-            ));
+            return Err(NameError::new(field, format!("{field} field must be at most {max} lowercase characters")));
         }
-        let ok_chars = s
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let ok_chars = s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !ok_chars || s.starts_with('-') || s.ends_with('-') || s.contains("--") {
             return Err(NameError::new(
                 field,
-                format!(
-                    "{field} field can only contain lowercase letters, numbers, and hyphens (got \"{s}\")"
-                ),
+                format!("{field} field can only contain lowercase letters, numbers, and hyphens (got \"{s}\")"),
             ));
         }
         Ok(Self(s.to_string()))
@@ -331,13 +292,8 @@ mod tests {
 
     #[test]
     fn folder_paths_normalise() {
-        for (input, want) in [
-            ("/", "/"),
-            ("", "/"),
-            ("/a/b/", "/a/b"),
-            ("a/b", "/a/b"),
-            ("/my-secrets", "/my-secrets"),
-        ] {
+        for (input, want) in [("/", "/"), ("", "/"), ("/a/b/", "/a/b"), ("a/b", "/a/b"), ("/my-secrets", "/my-secrets")]
+        {
             assert_eq!(FolderPath::parse(input).expect(input).as_str(), want);
         }
         assert!(FolderPath::parse("/a//b").is_err());
@@ -351,11 +307,7 @@ mod tests {
         assert_eq!(p.name(), Some("b"));
         assert!(p.is_within(&FolderPath::root()));
         assert!(p.is_within(&FolderPath::parse("/a").expect("path")));
-        assert!(
-            !FolderPath::parse("/ab")
-                .expect("path")
-                .is_within(&FolderPath::parse("/a").expect("path"))
-        );
+        assert!(!FolderPath::parse("/ab").expect("path").is_within(&FolderPath::parse("/a").expect("path")));
         assert_eq!(FolderPath::root().join("x").as_str(), "/x");
     }
 
@@ -371,10 +323,7 @@ mod tests {
     fn slugs_follow_infisical_messages() {
         assert!(Slug::parse("my-railway-sync", "name", 256).is_ok());
         let err = Slug::parse("My Sync", "name", 256).expect_err("upper");
-        assert!(
-            err.message
-                .starts_with("name field can only contain lowercase letters, numbers, and hyphens")
-        );
+        assert!(err.message.starts_with("name field can only contain lowercase letters, numbers, and hyphens"));
         assert_eq!(Slug::slugify("My Project!"), "my-project");
     }
 }

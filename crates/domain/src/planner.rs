@@ -43,9 +43,7 @@ impl NameRule {
             Self::Any => !key.is_empty(),
             Self::Posix => {
                 let mut chars = key.chars();
-                chars
-                    .next()
-                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                     && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
             }
         }
@@ -65,12 +63,7 @@ pub struct PlanOptions<'a> {
 impl<'a> PlanOptions<'a> {
     /// Deletion enabled, POSIX names.
     pub fn new(key_schema: Option<&'a KeySchema>, environment: &'a str) -> Self {
-        Self {
-            key_schema,
-            environment,
-            disable_secret_deletion: false,
-            name_rule: NameRule::Posix,
-        }
+        Self { key_schema, environment, disable_secret_deletion: false, name_rule: NameRule::Posix }
     }
 
     pub fn matcher(&self) -> KeyMatcher {
@@ -109,16 +102,10 @@ impl SkipReason {
     pub fn describe(self) -> &'static str {
         match self {
             Self::Sealed => "sealed at the destination; never overwritten or deleted",
-            Self::RailwayReserved => {
-                "RAILWAY_* variables belong to Railway; never written or deleted"
-            }
+            Self::RailwayReserved => "RAILWAY_* variables belong to Railway; never written or deleted",
             Self::Unmanaged => "does not match the key schema; left alone",
-            Self::DeletionDisabled => {
-                "not in Sluice, but secret deletion is disabled for this sync"
-            }
-            Self::InvalidName => {
-                "not a valid variable name (letters, digits and _, not starting with a digit)"
-            }
+            Self::DeletionDisabled => "not in Sluice, but secret deletion is disabled for this sync",
+            Self::InvalidName => "not a valid variable name (letters, digits and _, not starting with a digit)",
         }
     }
 }
@@ -192,11 +179,7 @@ impl SyncPlan {
                 PlanAction::Delete => plan.deletes.push(key.clone()),
                 PlanAction::Unchanged | PlanAction::Skip(_) => {}
             }
-            plan.entries.push(PlanEntry {
-                key,
-                source_key,
-                action,
-            });
+            plan.entries.push(PlanEntry { key, source_key, action });
         }
         plan
     }
@@ -208,10 +191,7 @@ impl SyncPlan {
 
     /// The entry for one destination key.
     pub fn entry(&self, key: &str) -> Option<&PlanEntry> {
-        self.entries
-            .binary_search_by(|e| e.key.as_str().cmp(key))
-            .ok()
-            .map(|i| &self.entries[i])
+        self.entries.binary_search_by(|e| e.key.as_str().cmp(key)).ok().map(|i| &self.entries[i])
     }
 
     /// Destination key → value to write, for the created and updated keys.
@@ -322,10 +302,7 @@ pub fn plan_removal(
     opts: &PlanOptions,
 ) -> SyncPlan {
     let matcher = opts.matcher();
-    let ours: BTreeMap<String, &SecretKey> = desired
-        .keys()
-        .map(|k| (matcher.render(k.as_str()), k))
-        .collect();
+    let ours: BTreeMap<String, &SecretKey> = desired.keys().map(|k| (matcher.render(k.as_str()), k)).collect();
     let mut entries = BTreeMap::new();
     for (key, value) in observed {
         let source_key = ours.get(key).map(|k| (*k).clone());
@@ -346,10 +323,7 @@ pub fn plan_removal(
 }
 
 /// The destination after executing `plan` on `observed`: what a dry run previews.
-pub fn apply(
-    observed: &BTreeMap<String, Option<String>>,
-    plan: &SyncPlan,
-) -> BTreeMap<String, Option<String>> {
+pub fn apply(observed: &BTreeMap<String, Option<String>>, plan: &SyncPlan) -> BTreeMap<String, Option<String>> {
     let mut out = observed.clone();
     for (k, v) in &plan.upserts {
         out.insert(k.clone(), Some(v.clone()));

@@ -4,18 +4,8 @@ use super::*;
 use crate::testgen;
 use proptest::prelude::*;
 
-fn opts<'a>(
-    schema: &'a Option<KeySchema>,
-    env: &'a str,
-    disable: bool,
-    rule: NameRule,
-) -> PlanOptions<'a> {
-    PlanOptions {
-        key_schema: schema.as_ref(),
-        environment: env,
-        disable_secret_deletion: disable,
-        name_rule: rule,
-    }
+fn opts<'a>(schema: &'a Option<KeySchema>, env: &'a str, disable: bool, rule: NameRule) -> PlanOptions<'a> {
+    PlanOptions { key_schema: schema.as_ref(), environment: env, disable_secret_deletion: disable, name_rule: rule }
 }
 
 fn name_rule() -> impl Strategy<Value = NameRule> {

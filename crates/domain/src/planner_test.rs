@@ -6,10 +6,7 @@ use PlanAction::{Create, Delete, Skip, Unchanged, Update};
 use SkipReason::{DeletionDisabled, InvalidName, RailwayReserved, Sealed, Unmanaged};
 
 fn actions(plan: &SyncPlan) -> Vec<(&str, PlanAction)> {
-    plan.entries()
-        .iter()
-        .map(|e| (e.key.as_str(), e.action))
-        .collect()
+    plan.entries().iter().map(|e| (e.key.as_str(), e.action)).collect()
 }
 
 struct Case {
@@ -33,10 +30,7 @@ const BASE: Case = Case {
 };
 
 const CASES: &[Case] = &[
-    Case {
-        name: "empty on both sides",
-        ..BASE
-    },
+    Case { name: "empty on both sides", ..BASE },
     Case {
         name: "missing keys are created",
         desired: &[("DB_URL", "postgres://x"), ("EMPTY", "")],
@@ -101,12 +95,7 @@ const CASES: &[Case] = &[
         name: "schema renders keys and leaves unmanaged keys alone",
         schema: Some("APP_{{secretKey}}"),
         desired: &[("DB", "1"), ("NEW", "2")],
-        observed: &[
-            ("APP_DB", Some("0")),
-            ("APP_GONE", Some("x")),
-            ("DB", Some("other tool")),
-            ("PORT", Some("8080")),
-        ],
+        observed: &[("APP_DB", Some("0")), ("APP_GONE", Some("x")), ("DB", Some("other tool")), ("PORT", Some("8080"))],
         want: &[
             ("APP_DB", Update),
             ("APP_GONE", Delete),
@@ -133,12 +122,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "posix rule refuses dots and hyphens",
-        desired: &[
-            ("my.key", "1"),
-            ("my-key", "2"),
-            ("OK_1", "3"),
-            ("1ST", "4"),
-        ],
+        desired: &[("my.key", "1"), ("my-key", "2"), ("OK_1", "3"), ("1ST", "4")],
         want: &[
             ("1ST", Skip(InvalidName)),
             ("OK_1", Create),
@@ -171,10 +155,7 @@ const CASES: &[Case] = &[
         name: "sealed wins over reserved",
         observed: &[("RAILWAY_X", None)],
         desired: &[("RAILWAY_Y", "1")],
-        want: &[
-            ("RAILWAY_X", Skip(Sealed)),
-            ("RAILWAY_Y", Skip(RailwayReserved)),
-        ],
+        want: &[("RAILWAY_X", Skip(Sealed)), ("RAILWAY_Y", Skip(RailwayReserved))],
         ..BASE
     },
 ];
@@ -199,38 +180,16 @@ fn plan_carries_values_and_source_keys() {
     let s = schema("APP_{{secretKey}}");
     let p = plan(
         &desired(&[("A", "1"), ("B", "2"), ("C", "3")]),
-        &observed(&[
-            ("APP_B", Some("0")),
-            ("APP_C", Some("3")),
-            ("APP_D", Some("4")),
-        ]),
+        &observed(&[("APP_B", Some("0")), ("APP_C", Some("3")), ("APP_D", Some("4"))]),
         &PlanOptions::new(Some(&s), "dev"),
     );
-    let upserts: Vec<_> = p
-        .upserts()
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let upserts: Vec<_> = p.upserts().iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     assert_eq!(upserts, [("APP_A", "1"), ("APP_B", "2")]);
     assert_eq!(p.deletes(), ["APP_D"]);
-    assert_eq!(
-        p.entry("APP_A")
-            .and_then(|e| e.source_key.as_ref())
-            .map(SecretKey::as_str),
-        Some("A")
-    );
+    assert_eq!(p.entry("APP_A").and_then(|e| e.source_key.as_ref()).map(SecretKey::as_str), Some("A"));
     assert_eq!(p.entry("APP_D").map(|e| e.source_key.is_none()), Some(true));
     assert!(p.entry("A").is_none());
-    assert_eq!(
-        p.counts(),
-        PlanCounts {
-            create: 1,
-            update: 1,
-            delete: 1,
-            unchanged: 1,
-            skipped: 0
-        }
-    );
+    assert_eq!(p.counts(), PlanCounts { create: 1, update: 1, delete: 1, unchanged: 1, skipped: 0 });
     assert!(p.changed() && !p.is_noop());
 }
 
@@ -243,32 +202,15 @@ fn debug_never_shows_values() {
     );
     let shown = format!("{p:?} {:#?}", p.entries());
     assert!(!shown.contains("hunter2"), "{shown}");
-    assert!(
-        shown.contains("\"A\"") && shown.contains("\"C\""),
-        "{shown}"
-    );
+    assert!(shown.contains("\"A\"") && shown.contains("\"C\""), "{shown}");
 }
 
 #[test]
 fn apply_writes_and_deletes() {
     let before = observed(&[("A", Some("0")), ("OLD", Some("x")), ("S", None)]);
-    let p = plan(
-        &desired(&[("A", "1"), ("N", "2")]),
-        &before,
-        &PlanOptions::new(None, "dev"),
-    );
-    assert_eq!(
-        apply(&before, &p),
-        observed(&[("A", Some("1")), ("N", Some("2")), ("S", None)])
-    );
-    assert!(
-        plan(
-            &desired(&[("A", "1"), ("N", "2")]),
-            &apply(&before, &p),
-            &PlanOptions::new(None, "dev")
-        )
-        .is_noop()
-    );
+    let p = plan(&desired(&[("A", "1"), ("N", "2")]), &before, &PlanOptions::new(None, "dev"));
+    assert_eq!(apply(&before, &p), observed(&[("A", Some("1")), ("N", Some("2")), ("S", None)]));
+    assert!(plan(&desired(&[("A", "1"), ("N", "2")]), &apply(&before, &p), &PlanOptions::new(None, "dev")).is_noop());
 }
 
 #[test]
@@ -308,22 +250,12 @@ fn removal_deletes_only_current_managed_keys() {
 fn removal_without_schema_skips_reserved_and_sealed() {
     let p = plan_removal(
         &desired(&[("A", "1"), ("RAILWAY_X", "2"), ("S", "3")]),
-        &observed(&[
-            ("A", Some("1")),
-            ("RAILWAY_X", Some("2")),
-            ("S", None),
-            ("B", Some("x")),
-        ]),
+        &observed(&[("A", Some("1")), ("RAILWAY_X", Some("2")), ("S", None), ("B", Some("x"))]),
         &PlanOptions::new(None, "dev"),
     );
     assert_eq!(
         actions(&p),
-        [
-            ("A", Delete),
-            ("B", Unchanged),
-            ("RAILWAY_X", Skip(RailwayReserved)),
-            ("S", Skip(Sealed))
-        ]
+        [("A", Delete), ("B", Unchanged), ("RAILWAY_X", Skip(RailwayReserved)), ("S", Skip(Sealed))]
     );
 }
 
@@ -348,16 +280,9 @@ fn name_rules() {
 
 #[test]
 fn actions_and_reasons_serialize_kebab_case() {
-    let entry = PlanEntry {
-        key: "K".into(),
-        source_key: None,
-        action: Skip(DeletionDisabled),
-    };
+    let entry = PlanEntry { key: "K".into(), source_key: None, action: Skip(DeletionDisabled) };
     let json = serde_json::to_string(&entry).expect("json");
-    assert_eq!(
-        json,
-        r#"{"key":"K","sourceKey":null,"action":{"skip":"deletion-disabled"}}"#
-    );
+    assert_eq!(json, r#"{"key":"K","sourceKey":null,"action":{"skip":"deletion-disabled"}}"#);
     assert_eq!(RailwayReserved.as_str(), "railway-reserved");
     assert_eq!(Create.as_str(), "create");
 }

@@ -35,10 +35,7 @@ pub struct RefLocation {
 
 impl RefLocation {
     pub fn new(environment: impl Into<String>, path: FolderPath) -> Self {
-        Self {
-            environment: environment.into(),
-            path,
-        }
+        Self { environment: environment.into(), path }
     }
 }
 
@@ -51,11 +48,7 @@ pub struct RefTarget {
 
 impl fmt::Display for RefTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}",
-            self.location.environment, self.location.path, self.key
-        )
+        write!(f, "{}:{}:{}", self.location.environment, self.location.path, self.key)
     }
 }
 
@@ -65,11 +58,7 @@ pub enum Reference {
     /// `${KEY}`: same environment and folder as the value holding it.
     Local(SecretKey),
     /// `${env.KEY}` or `${env.folder1.folder2.KEY}`.
-    Remote {
-        environment: String,
-        path: FolderPath,
-        key: SecretKey,
-    },
+    Remote { environment: String, path: FolderPath, key: SecretKey },
 }
 
 impl Reference {
@@ -77,27 +66,16 @@ impl Reference {
     pub fn parse(inner: &str) -> Option<Reference> {
         let parts: Vec<&str> = inner.split('.').collect();
         let (last, rest) = parts.split_last()?;
-        let key = SecretKey::parse(last)
-            .ok()
-            .filter(|k| k.as_str() == *last)?;
+        let key = SecretKey::parse(last).ok().filter(|k| k.as_str() == *last)?;
         let Some((env, folders)) = rest.split_first() else {
             return Some(Reference::Local(key));
         };
-        Slug::parse(env, "environment", ENV_SLUG_MAX)
-            .ok()
-            .filter(|s| s.as_str() == *env)?;
-        if !folders
-            .iter()
-            .all(|f| FolderPath::parse_name(f, "secretPath").is_ok_and(|n| n == *f))
-        {
+        Slug::parse(env, "environment", ENV_SLUG_MAX).ok().filter(|s| s.as_str() == *env)?;
+        if !folders.iter().all(|f| FolderPath::parse_name(f, "secretPath").is_ok_and(|n| n == *f)) {
             return None;
         }
         let path = FolderPath::parse(&format!("/{}", folders.join("/"))).ok()?;
-        Some(Reference::Remote {
-            environment: env.to_string(),
-            path,
-            key,
-        })
+        Some(Reference::Remote { environment: env.to_string(), path, key })
     }
 
     pub fn key(&self) -> &SecretKey {
@@ -109,18 +87,10 @@ impl Reference {
     /// The secret this reference names, written in a value stored at `at`.
     pub fn target(&self, at: &RefLocation) -> RefTarget {
         match self {
-            Self::Local(key) => RefTarget {
-                location: at.clone(),
-                key: key.clone(),
-            },
-            Self::Remote {
-                environment,
-                path,
-                key,
-            } => RefTarget {
-                location: RefLocation::new(environment.clone(), path.clone()),
-                key: key.clone(),
-            },
+            Self::Local(key) => RefTarget { location: at.clone(), key: key.clone() },
+            Self::Remote { environment, path, key } => {
+                RefTarget { location: RefLocation::new(environment.clone(), path.clone()), key: key.clone() }
+            }
         }
     }
 }
@@ -129,11 +99,7 @@ impl fmt::Display for Reference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Local(key) => write!(f, "${{{key}}}"),
-            Self::Remote {
-                environment,
-                path,
-                key,
-            } => {
+            Self::Remote { environment, path, key } => {
                 write!(f, "${{{environment}.")?;
                 for segment in path.segments() {
                     write!(f, "{segment}.")?;
@@ -190,12 +156,7 @@ pub fn references(value: &str) -> Vec<Reference> {
 /// The secrets a value stored at `at` refers to directly, sorted and without repeats. The
 /// engine indexes these to find the syncs a change affects transitively.
 pub fn dependencies(value: &str, at: &RefLocation) -> Vec<RefTarget> {
-    references(value)
-        .iter()
-        .map(|r| r.target(at))
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect()
+    references(value).iter().map(|r| r.target(at)).collect::<BTreeSet<_>>().into_iter().collect()
 }
 
 /// Why a value could not be expanded. Names references and keys, never values.
@@ -220,18 +181,8 @@ pub enum ExpandError {
 pub type Lookup<'l> = dyn FnMut(&RefLocation, &SecretKey) -> Option<String> + 'l;
 
 /// Expands the references in `value`, stored at `at`. `lookup` returns raw stored values.
-pub fn expand(
-    value: &str,
-    at: &RefLocation,
-    lookup: &mut Lookup<'_>,
-) -> Result<String, ExpandError> {
-    Expander {
-        lookup,
-        stack: Vec::new(),
-        done: BTreeMap::new(),
-    }
-    .value(value, at, 0)
-    .map(|(text, _)| text)
+pub fn expand(value: &str, at: &RefLocation, lookup: &mut Lookup<'_>) -> Result<String, ExpandError> {
+    Expander { lookup, stack: Vec::new(), done: BTreeMap::new() }.value(value, at, 0).map(|(text, _)| text)
 }
 
 /// Like [`expand`] for the secret `key` at `at` whose raw value is `value`: a reference back to
@@ -242,17 +193,8 @@ pub fn expand_secret(
     value: &str,
     lookup: &mut Lookup<'_>,
 ) -> Result<String, ExpandError> {
-    let origin = RefTarget {
-        location: at.clone(),
-        key: key.clone(),
-    };
-    Expander {
-        lookup,
-        stack: vec![origin],
-        done: BTreeMap::new(),
-    }
-    .value(value, at, 0)
-    .map(|(text, _)| text)
+    let origin = RefTarget { location: at.clone(), key: key.clone() };
+    Expander { lookup, stack: vec![origin], done: BTreeMap::new() }.value(value, at, 0).map(|(text, _)| text)
 }
 
 struct Expander<'a, 'l> {
@@ -265,12 +207,7 @@ struct Expander<'a, 'l> {
 
 impl Expander<'_, '_> {
     /// Expands `value` found `depth` references below the start. Returns the text and its height.
-    fn value(
-        &mut self,
-        value: &str,
-        at: &RefLocation,
-        depth: usize,
-    ) -> Result<(String, usize), ExpandError> {
+    fn value(&mut self, value: &str, at: &RefLocation, depth: usize) -> Result<(String, usize), ExpandError> {
         let mut out = String::new();
         let mut height = 0;
         for token in tokens(value) {
@@ -282,9 +219,7 @@ impl Expander<'_, '_> {
                 }
             };
             if out.len() + text.len() > MAX_EXPANDED_LEN {
-                return Err(ExpandError::TooLarge {
-                    max_len: MAX_EXPANDED_LEN,
-                });
+                return Err(ExpandError::TooLarge { max_len: MAX_EXPANDED_LEN });
             }
             out.push_str(&text);
             height = height.max(h);
@@ -292,40 +227,21 @@ impl Expander<'_, '_> {
         Ok((out, height))
     }
 
-    fn reference(
-        &mut self,
-        r: &Reference,
-        target: RefTarget,
-        depth: usize,
-    ) -> Result<(String, usize), ExpandError> {
+    fn reference(&mut self, r: &Reference, target: RefTarget, depth: usize) -> Result<(String, usize), ExpandError> {
         if let Some(pos) = self.stack.iter().position(|t| *t == target) {
-            let chain = self.stack[pos..]
-                .iter()
-                .chain([&target])
-                .map(ToString::to_string)
-                .collect();
+            let chain = self.stack[pos..].iter().chain([&target]).map(ToString::to_string).collect();
             return Err(ExpandError::Cycle { chain });
         }
-        let too_deep = || ExpandError::TooDeep {
-            reference: r.to_string(),
-            max_depth: MAX_REFERENCE_DEPTH,
-        };
+        let too_deep = || ExpandError::TooDeep { reference: r.to_string(), max_depth: MAX_REFERENCE_DEPTH };
         if depth > MAX_REFERENCE_DEPTH {
             return Err(too_deep());
         }
         if let Some((text, h)) = self.done.get(&target) {
             // Reused expansions must respect the depth limit as if they were followed again.
-            return if depth + h > MAX_REFERENCE_DEPTH {
-                Err(too_deep())
-            } else {
-                Ok((text.clone(), *h))
-            };
+            return if depth + h > MAX_REFERENCE_DEPTH { Err(too_deep()) } else { Ok((text.clone(), *h)) };
         }
-        let raw =
-            (self.lookup)(&target.location, &target.key).ok_or_else(|| ExpandError::Missing {
-                reference: r.to_string(),
-                target: target.to_string(),
-            })?;
+        let raw = (self.lookup)(&target.location, &target.key)
+            .ok_or_else(|| ExpandError::Missing { reference: r.to_string(), target: target.to_string() })?;
         self.stack.push(target.clone());
         let result = self.value(&raw, &target.location, depth);
         self.stack.pop();

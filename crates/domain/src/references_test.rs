@@ -12,33 +12,12 @@ fn key(k: &str) -> SecretKey {
 
 /// A store of raw values: (env, path, key) → value.
 fn store(entries: &[(&str, &str, &str, &str)]) -> HashMap<RefTarget, String> {
-    entries
-        .iter()
-        .map(|(e, p, k, v)| {
-            (
-                RefTarget {
-                    location: loc(e, p),
-                    key: key(k),
-                },
-                v.to_string(),
-            )
-        })
-        .collect()
+    entries.iter().map(|(e, p, k, v)| (RefTarget { location: loc(e, p), key: key(k) }, v.to_string())).collect()
 }
 
-fn run(
-    entries: &[(&str, &str, &str, &str)],
-    value: &str,
-    at: &RefLocation,
-) -> Result<String, ExpandError> {
+fn run(entries: &[(&str, &str, &str, &str)], value: &str, at: &RefLocation) -> Result<String, ExpandError> {
     let s = store(entries);
-    expand(value, at, &mut |l, k| {
-        s.get(&RefTarget {
-            location: l.clone(),
-            key: k.clone(),
-        })
-        .cloned()
-    })
+    expand(value, at, &mut |l, k| s.get(&RefTarget { location: l.clone(), key: k.clone() }).cloned())
 }
 
 #[test]
@@ -48,11 +27,7 @@ fn parses_the_three_forms() {
         refs,
         [
             Reference::Local(key("KEY")),
-            Reference::Remote {
-                environment: "prod".into(),
-                path: FolderPath::root(),
-                key: key("DB")
-            },
+            Reference::Remote { environment: "prod".into(), path: FolderPath::root(), key: key("DB") },
             Reference::Remote {
                 environment: "prod".into(),
                 path: FolderPath::parse("/app/api").expect("p"),
@@ -83,11 +58,7 @@ fn malformed_references_are_literal_text() {
         "$KEY {KEY}",
     ] {
         assert!(references(value).is_empty(), "{value}");
-        assert_eq!(
-            run(&[], value, &loc("dev", "/")).as_deref(),
-            Ok(value),
-            "{value}"
-        );
+        assert_eq!(run(&[], value, &loc("dev", "/")).as_deref(), Ok(value), "{value}");
     }
 }
 
@@ -100,171 +71,82 @@ fn expands_relative_to_each_secrets_location() {
         ("prod", "/db", "HOST", "db.internal"),
         ("prod", "/", "PORT", "5432"),
     ];
-    assert_eq!(
-        run(&entries, "${A}", &loc("dev", "/")).as_deref(),
-        Ok("a[b[postgres://db.internal:5432]]")
-    );
+    assert_eq!(run(&entries, "${A}", &loc("dev", "/")).as_deref(), Ok("a[b[postgres://db.internal:5432]]"));
     // The same text at another location resolves elsewhere.
-    assert!(matches!(
-        run(&entries, "${A}", &loc("dev", "/other")),
-        Err(ExpandError::Missing { .. })
-    ));
+    assert!(matches!(run(&entries, "${A}", &loc("dev", "/other")), Err(ExpandError::Missing { .. })));
 }
 
 #[test]
 fn missing_names_the_reference_as_written() {
-    let err = run(
-        &[("dev", "/", "A", "x ${prod.db.URL} y")],
-        "${A}",
-        &loc("dev", "/"),
-    )
-    .expect_err("missing");
-    assert_eq!(
-        err,
-        ExpandError::Missing {
-            reference: "${prod.db.URL}".into(),
-            target: "prod:/db:URL".into()
-        }
-    );
-    assert_eq!(
-        err.to_string(),
-        "secret reference ${prod.db.URL} points to a secret that does not exist"
-    );
+    let err = run(&[("dev", "/", "A", "x ${prod.db.URL} y")], "${A}", &loc("dev", "/")).expect_err("missing");
+    assert_eq!(err, ExpandError::Missing { reference: "${prod.db.URL}".into(), target: "prod:/db:URL".into() });
+    assert_eq!(err.to_string(), "secret reference ${prod.db.URL} points to a secret that does not exist");
 }
 
 #[test]
 fn cycles_are_named() {
-    let entries = [
-        ("dev", "/", "A", "secret-a ${B}"),
-        ("dev", "/", "B", "secret-b ${A}"),
-    ];
+    let entries = [("dev", "/", "A", "secret-a ${B}"), ("dev", "/", "B", "secret-b ${A}")];
     let err = run(&entries, "${A}", &loc("dev", "/")).expect_err("cycle");
-    assert_eq!(
-        err.to_string(),
-        "secret references form a cycle: dev:/:A -> dev:/:B -> dev:/:A"
-    );
+    assert_eq!(err.to_string(), "secret references form a cycle: dev:/:A -> dev:/:B -> dev:/:A");
     assert!(!err.to_string().contains("secret-a"));
 
     let s = store(&[("dev", "/", "A", "${A}")]);
-    let mut lookup = |l: &RefLocation, k: &SecretKey| {
-        s.get(&RefTarget {
-            location: l.clone(),
-            key: k.clone(),
-        })
-        .cloned()
-    };
+    let mut lookup =
+        |l: &RefLocation, k: &SecretKey| s.get(&RefTarget { location: l.clone(), key: k.clone() }).cloned();
     let err = expand_secret(&loc("dev", "/"), &key("A"), "${A}", &mut lookup).expect_err("self");
-    assert_eq!(
-        err,
-        ExpandError::Cycle {
-            chain: vec!["dev:/:A".into(), "dev:/:A".into()]
-        }
-    );
+    assert_eq!(err, ExpandError::Cycle { chain: vec!["dev:/:A".into(), "dev:/:A".into()] });
 }
 
 #[test]
 fn a_repeated_reference_is_not_a_cycle() {
-    let entries = [
-        ("dev", "/", "A", "${B}${B}"),
-        ("dev", "/", "B", "${C}-${C}"),
-        ("dev", "/", "C", "c"),
-    ];
-    assert_eq!(
-        run(&entries, "${A}|${B}", &loc("dev", "/")).as_deref(),
-        Ok("c-cc-c|c-c")
-    );
+    let entries = [("dev", "/", "A", "${B}${B}"), ("dev", "/", "B", "${C}-${C}"), ("dev", "/", "C", "c")];
+    assert_eq!(run(&entries, "${A}|${B}", &loc("dev", "/")).as_deref(), Ok("c-cc-c|c-c"));
 }
 
 /// K0 → K1 → … → Kn, where Kn is a literal.
 fn chain(n: usize) -> Vec<(String, String)> {
-    (0..=n)
-        .map(|i| {
-            (
-                format!("K{i}"),
-                if i == n {
-                    "end".to_string()
-                } else {
-                    format!("${{K{}}}", i + 1)
-                },
-            )
-        })
-        .collect()
+    (0..=n).map(|i| (format!("K{i}"), if i == n { "end".to_string() } else { format!("${{K{}}}", i + 1) })).collect()
 }
 
 fn run_chain(n: usize, value: &str) -> Result<String, ExpandError> {
     let c = chain(n);
-    let owned: Vec<(&str, &str, &str, &str)> = c
-        .iter()
-        .map(|(k, v)| ("dev", "/", k.as_str(), v.as_str()))
-        .collect();
+    let owned: Vec<(&str, &str, &str, &str)> = c.iter().map(|(k, v)| ("dev", "/", k.as_str(), v.as_str())).collect();
     run(&owned, value, &loc("dev", "/"))
 }
 
 #[test]
 fn depth_is_limited_to_ten_hops() {
     // "${K0}" follows n + 1 references to reach the literal in Kn.
-    assert_eq!(
-        run_chain(MAX_REFERENCE_DEPTH - 1, "${K0}").as_deref(),
-        Ok("end")
-    );
+    assert_eq!(run_chain(MAX_REFERENCE_DEPTH - 1, "${K0}").as_deref(), Ok("end"));
     let err = run_chain(MAX_REFERENCE_DEPTH, "${K0}").expect_err("too deep");
-    assert_eq!(
-        err,
-        ExpandError::TooDeep {
-            reference: "${K10}".into(),
-            max_depth: 10
-        }
-    );
-    assert_eq!(
-        err.to_string(),
-        "secret reference ${K10} is nested more than 10 levels deep"
-    );
+    assert_eq!(err, ExpandError::TooDeep { reference: "${K10}".into(), max_depth: 10 });
+    assert_eq!(err.to_string(), "secret reference ${K10} is nested more than 10 levels deep");
     // Reusing an already expanded secret deeper down still counts its depth.
-    assert_eq!(
-        run_chain(MAX_REFERENCE_DEPTH - 1, "${K5}${K0}").as_deref(),
-        Ok("endend")
-    );
+    assert_eq!(run_chain(MAX_REFERENCE_DEPTH - 1, "${K5}${K0}").as_deref(), Ok("endend"));
     let c = chain(5);
-    let mut entries: Vec<(&str, &str, &str, &str)> = c
-        .iter()
-        .map(|(k, v)| ("dev", "/", k.as_str(), v.as_str()))
-        .collect();
+    let mut entries: Vec<(&str, &str, &str, &str)> =
+        c.iter().map(|(k, v)| ("dev", "/", k.as_str(), v.as_str())).collect();
     let deep = chain(MAX_REFERENCE_DEPTH);
-    let deep_names: Vec<(String, String)> = deep
-        .iter()
-        .map(|(k, v)| (format!("D{k}"), v.replace("${K", "${DK")))
-        .collect();
+    let deep_names: Vec<(String, String)> =
+        deep.iter().map(|(k, v)| (format!("D{k}"), v.replace("${K", "${DK"))).collect();
     let last = "${K0}".to_string();
-    let mut deep_entries: Vec<(&str, &str, &str, &str)> = deep_names
-        .iter()
-        .map(|(k, v)| ("dev", "/", k.as_str(), v.as_str()))
-        .collect();
+    let mut deep_entries: Vec<(&str, &str, &str, &str)> =
+        deep_names.iter().map(|(k, v)| ("dev", "/", k.as_str(), v.as_str())).collect();
     // DK5 points at the shallow chain instead of continuing: DK0..DK5 then K0..K5.
     deep_entries[5].3 = &last;
     entries.extend(deep_entries);
-    assert!(matches!(
-        run(&entries, "${K0}${DK0}", &loc("dev", "/")),
-        Err(ExpandError::TooDeep { .. })
-    ));
+    assert!(matches!(run(&entries, "${K0}${DK0}", &loc("dev", "/")), Err(ExpandError::TooDeep { .. })));
 }
 
 #[test]
 fn doubling_values_are_capped() {
-    let entries: Vec<(String, String)> = (0..9)
-        .map(|i| (format!("L{i}"), format!("${{L{}}}${{L{}}}", i + 1, i + 1)))
-        .collect();
+    let entries: Vec<(String, String)> =
+        (0..9).map(|i| (format!("L{i}"), format!("${{L{}}}${{L{}}}", i + 1, i + 1))).collect();
     let big = "x".repeat(MAX_EXPANDED_LEN / 256);
-    let mut owned: Vec<(&str, &str, &str, &str)> = entries
-        .iter()
-        .map(|(k, v)| ("dev", "/", k.as_str(), v.as_str()))
-        .collect();
+    let mut owned: Vec<(&str, &str, &str, &str)> =
+        entries.iter().map(|(k, v)| ("dev", "/", k.as_str(), v.as_str())).collect();
     owned.push(("dev", "/", "L9", &big));
-    assert_eq!(
-        run(&owned, "${L0}", &loc("dev", "/")),
-        Err(ExpandError::TooLarge {
-            max_len: MAX_EXPANDED_LEN
-        })
-    );
+    assert_eq!(run(&owned, "${L0}", &loc("dev", "/")), Err(ExpandError::TooLarge { max_len: MAX_EXPANDED_LEN }));
 }
 
 #[test]
@@ -278,18 +160,9 @@ fn reference() -> impl Strategy<Value = Reference> {
     let key = "[A-Za-z_][A-Za-z0-9_-]{0,6}".prop_map(|k| key(&k));
     prop_oneof![
         key.clone().prop_map(Reference::Local),
-        (
-            "[a-z][a-z0-9]{0,4}",
-            proptest::collection::vec("[A-Za-z0-9_-]{1,4}", 0..3),
-            key
-        )
-            .prop_map(|(e, f, k)| {
-                Reference::Remote {
-                    environment: e,
-                    path: FolderPath::parse(&f.join("/")).expect("p"),
-                    key: k,
-                }
-            }),
+        ("[a-z][a-z0-9]{0,4}", proptest::collection::vec("[A-Za-z0-9_-]{1,4}", 0..3), key).prop_map(|(e, f, k)| {
+            Reference::Remote { environment: e, path: FolderPath::parse(&f.join("/")).expect("p"), key: k }
+        }),
     ]
 }
 

@@ -29,9 +29,7 @@ impl FromStr for OrgRole {
         match s {
             "admin" => Ok(Self::Admin),
             "member" | "no-access" => Ok(Self::Member),
-            other => Err(format!(
-                "unknown organization role \"{other}\"; expected admin or member"
-            )),
+            other => Err(format!("unknown organization role \"{other}\"; expected admin or member")),
         }
     }
 }
@@ -83,9 +81,7 @@ impl FromStr for ProjectRole {
             "admin" => Ok(Self::Admin),
             "member" | "developer" => Ok(Self::Member),
             "viewer" => Ok(Self::Viewer),
-            other => Err(format!(
-                "unknown project role \"{other}\"; expected admin, member or viewer"
-            )),
+            other => Err(format!("unknown project role \"{other}\"; expected admin, member or viewer")),
         }
     }
 }

@@ -17,11 +17,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 pub struct SyncOptions {
     pub initial_sync_behavior: InitialSyncBehavior,
     /// Absent, `null` and `""` all mean no schema; emitted only when set.
-    #[serde(
-        default,
-        deserialize_with = "optional_key_schema",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "optional_key_schema", skip_serializing_if = "Option::is_none")]
     pub key_schema: Option<KeySchema>,
     /// Absent means `false`.
     #[serde(default)]
@@ -31,11 +27,7 @@ pub struct SyncOptions {
 impl SyncOptions {
     /// Options with no key schema and deletion enabled.
     pub fn new(initial_sync_behavior: InitialSyncBehavior) -> Self {
-        Self {
-            initial_sync_behavior,
-            key_schema: None,
-            disable_secret_deletion: false,
-        }
+        Self { initial_sync_behavior, key_schema: None, disable_secret_deletion: false }
     }
 
     /// Validates options given as loose values (a form, a CLI flag). Errors name the
@@ -127,9 +119,7 @@ impl TryFrom<RailwayDestinationFields> for RailwayDestination {
 }
 
 fn non_empty(s: Option<&str>) -> Option<String> {
-    s.map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
+    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 impl RailwayDestination {
@@ -145,17 +135,11 @@ impl RailwayDestination {
     ) -> Result<Self, NameError> {
         let project_id = project_id.trim();
         if project_id.is_empty() {
-            return Err(NameError::new(
-                "destinationConfig.projectId",
-                "Railway project ID required",
-            ));
+            return Err(NameError::new("destinationConfig.projectId", "Railway project ID required"));
         }
         let environment_id = environment_id.trim();
         if environment_id.is_empty() {
-            return Err(NameError::new(
-                "destinationConfig.environmentId",
-                "Railway environment ID required",
-            ));
+            return Err(NameError::new("destinationConfig.environmentId", "Railway environment ID required"));
         }
         Ok(Self {
             project_id: project_id.to_string(),

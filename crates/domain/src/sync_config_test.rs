@@ -10,10 +10,7 @@ fn options_read_infisicals_sample() {
         "disableSecretDeletion": false
     }))
     .expect("options");
-    assert_eq!(
-        o,
-        SyncOptions::new(InitialSyncBehavior::OverwriteDestination)
-    );
+    assert_eq!(o, SyncOptions::new(InitialSyncBehavior::OverwriteDestination));
     assert_eq!(
         serde_json::to_value(&o).expect("json"),
         json!({"initialSyncBehavior": "overwrite-destination", "disableSecretDeletion": false})
@@ -23,10 +20,9 @@ fn options_read_infisicals_sample() {
 #[test]
 fn options_key_schema_blank_means_none() {
     for schema in [json!(null), json!(""), json!("   ")] {
-        let o: SyncOptions = serde_json::from_value(
-            json!({"initialSyncBehavior": "import-prioritize-source", "keySchema": schema}),
-        )
-        .expect("options");
+        let o: SyncOptions =
+            serde_json::from_value(json!({"initialSyncBehavior": "import-prioritize-source", "keySchema": schema}))
+                .expect("options");
         assert_eq!(o.key_schema, None);
         assert!(!o.disable_secret_deletion);
     }
@@ -36,14 +32,8 @@ fn options_key_schema_blank_means_none() {
         "disableSecretDeletion": true
     }))
     .expect("options");
-    assert_eq!(
-        o.key_schema.as_ref().map(KeySchema::as_str),
-        Some("APP_{{secretKey}}")
-    );
-    assert_eq!(
-        serde_json::to_value(&o).expect("json")["keySchema"],
-        "APP_{{secretKey}}"
-    );
+    assert_eq!(o.key_schema.as_ref().map(KeySchema::as_str), Some("APP_{{secretKey}}"));
+    assert_eq!(serde_json::to_value(&o).expect("json")["keySchema"], "APP_{{secretKey}}");
 }
 
 #[test]
@@ -52,31 +42,17 @@ fn options_refuse_bad_values() {
         json!({"initialSyncBehavior": "overwrite-destination", "keySchema": "APP"}),
     )
     .expect_err("schema");
-    assert!(
-        err.to_string()
-            .starts_with("Key schema must include exactly one {{secretKey}} placeholder."),
-        "{err}"
-    );
-    assert!(
-        serde_json::from_value::<SyncOptions>(json!({"initialSyncBehavior": "overwrite"})).is_err()
-    );
+    assert!(err.to_string().starts_with("Key schema must include exactly one {{secretKey}} placeholder."), "{err}");
+    assert!(serde_json::from_value::<SyncOptions>(json!({"initialSyncBehavior": "overwrite"})).is_err());
     assert!(serde_json::from_value::<SyncOptions>(json!({})).is_err());
 }
 
 #[test]
 fn options_parse_names_the_field() {
-    let o = SyncOptions::parse(
-        " overwrite-destination ",
-        Some("{{environment}}_{{secretKey}}"),
-        None,
-    )
-    .expect("ok");
+    let o = SyncOptions::parse(" overwrite-destination ", Some("{{environment}}_{{secretKey}}"), None).expect("ok");
     assert_eq!(o.matcher("prod").render("DB"), "prod_DB");
     let p = o.plan_options("prod");
-    assert_eq!(
-        (p.environment, p.disable_secret_deletion, p.name_rule),
-        ("prod", false, NameRule::Posix)
-    );
+    assert_eq!((p.environment, p.disable_secret_deletion, p.name_rule), ("prod", false, NameRule::Posix));
     let err = SyncOptions::parse("overwrite-destination", Some("BAD"), None).expect_err("schema");
     assert_eq!(err.field, "syncOptions.keySchema");
     let err = SyncOptions::parse("nope", None, Some(true)).expect_err("behavior");
@@ -122,10 +98,9 @@ fn destination_without_service_targets_shared_variables() {
 
 #[test]
 fn destination_requires_ids_with_infisicals_messages() {
-    for (field, message) in [
-        ("projectId", "Railway project ID required"),
-        ("environmentId", "Railway environment ID required"),
-    ] {
+    for (field, message) in
+        [("projectId", "Railway project ID required"), ("environmentId", "Railway environment ID required")]
+    {
         for bad in [json!(""), json!("  ")] {
             let mut v = sample();
             v[field] = bad;
@@ -139,10 +114,7 @@ fn destination_requires_ids_with_infisicals_messages() {
     let err = RailwayDestination::new("p", "", " ", "", None, None).expect_err("env");
     assert_eq!(
         (err.field.as_str(), err.message.as_str()),
-        (
-            "destinationConfig.environmentId",
-            "Railway environment ID required"
-        )
+        ("destinationConfig.environmentId", "Railway environment ID required")
     );
 }
 
@@ -153,7 +125,5 @@ fn same_target_ignores_names() {
     let shared = RailwayDestination::new("p", "P", "e", "E", Some(""), None).expect("shared");
     assert!(a.same_target(&b));
     assert!(!a.same_target(&shared));
-    assert!(
-        shared.same_target(&RailwayDestination::new("p", "", "e", "", None, None).expect("shared"))
-    );
+    assert!(shared.same_target(&RailwayDestination::new("p", "", "e", "", None, None).expect("shared")));
 }

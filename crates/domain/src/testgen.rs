@@ -10,18 +10,12 @@ use std::collections::BTreeMap;
 
 /// Sluice secrets from literal pairs.
 pub fn secrets(pairs: &[(&str, &str)]) -> BTreeMap<SecretKey, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (SecretKey::parse(k).expect("key"), v.to_string()))
-        .collect()
+    pairs.iter().map(|(k, v)| (SecretKey::parse(k).expect("key"), v.to_string())).collect()
 }
 
 /// Destination variables from literal pairs; `None` is a sealed variable.
 pub fn variables(pairs: &[(&str, Option<&str>)]) -> BTreeMap<String, Option<String>> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.map(str::to_string)))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.map(str::to_string))).collect()
 }
 
 /// A schema known to be valid and non-empty.
@@ -142,12 +136,7 @@ pub fn seeds() -> impl Strategy<Value = Vec<SeedHandle>> {
 }
 
 /// A whole planning scenario: schema, environment, desired map and observed destination.
-pub type Scenario = (
-    Option<KeySchema>,
-    String,
-    BTreeMap<SecretKey, String>,
-    BTreeMap<String, Option<String>>,
-);
+pub type Scenario = (Option<KeySchema>, String, BTreeMap<SecretKey, String>, BTreeMap<String, Option<String>>);
 
 pub fn scenario() -> impl Strategy<Value = Scenario> {
     (maybe_schema(), environment(), desired(), seeds()).prop_map(|(schema, env, desired, seeds)| {

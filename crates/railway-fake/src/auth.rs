@@ -30,55 +30,34 @@ impl Credentials {
     /// Reads both token headers (header names are case-insensitive in `HeaderMap`).
     pub fn from_headers(headers: &HeaderMap) -> Self {
         let text = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
+            headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
         };
         let bearer = text("authorization").and_then(|value| {
             let (scheme, token) = value.split_once(' ')?;
             let token = token.trim();
             (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
         });
-        Self {
-            bearer,
-            project: text("project-access-token"),
-        }
+        Self { bearer, project: text("project-access-token") }
     }
 
     /// The rate-limit bucket: one per token value.
     pub fn bucket_key(&self) -> &str {
-        self.bearer
-            .as_deref()
-            .or(self.project.as_deref())
-            .unwrap_or_default()
+        self.bearer.as_deref().or(self.project.as_deref()).unwrap_or_default()
     }
 
     /// Resolves the headers against the world's tokens.
     pub fn principal(&self, world: &World) -> Principal {
-        let bearer = self
-            .bearer
-            .as_ref()
-            .and_then(|value| world.tokens.get(value));
+        let bearer = self.bearer.as_ref().and_then(|value| world.tokens.get(value));
         match bearer.map(|t| (t.kind, t)) {
             Some((TokenKind::Account, t)) => {
-                return Principal::Account {
-                    user_id: t.user_id.clone().unwrap_or_default(),
-                };
+                return Principal::Account { user_id: t.user_id.clone().unwrap_or_default() };
             }
             Some((TokenKind::Workspace, t)) => {
-                return Principal::Workspace {
-                    workspace_id: t.workspace_id.clone().unwrap_or_default(),
-                };
+                return Principal::Workspace { workspace_id: t.workspace_id.clone().unwrap_or_default() };
             }
             _ => {}
         }
-        let project = self
-            .project
-            .as_ref()
-            .and_then(|value| world.tokens.get(value));
+        let project = self.project.as_ref().and_then(|value| world.tokens.get(value));
         if let Some(t) = project.filter(|t| t.kind == TokenKind::Project) {
             return Principal::Project {
                 token_value: t.value.clone(),
@@ -86,11 +65,7 @@ impl Credentials {
                 environment_id: t.environment_id.clone().unwrap_or_default(),
             };
         }
-        if self.bearer.is_some() || self.project.is_some() {
-            Principal::Unknown
-        } else {
-            Principal::Anonymous
-        }
+        if self.bearer.is_some() || self.project.is_some() { Principal::Unknown } else { Principal::Anonymous }
     }
 }
 
@@ -99,17 +74,9 @@ impl Credentials {
 pub(crate) enum Principal {
     Anonymous,
     Unknown,
-    Account {
-        user_id: String,
-    },
-    Workspace {
-        workspace_id: String,
-    },
-    Project {
-        token_value: String,
-        project_id: String,
-        environment_id: String,
-    },
+    Account { user_id: String },
+    Workspace { workspace_id: String },
+    Project { token_value: String, project_id: String, environment_id: String },
 }
 
 impl Principal {
@@ -126,11 +93,9 @@ impl Principal {
     /// Workspaces an account or workspace token operates on (none for the others).
     pub fn workspace_ids(&self, world: &World) -> Vec<String> {
         match self {
-            Principal::Account { user_id } => world
-                .users
-                .get(user_id)
-                .map(|u| u.workspace_ids.clone())
-                .unwrap_or_default(),
+            Principal::Account { user_id } => {
+                world.users.get(user_id).map(|u| u.workspace_ids.clone()).unwrap_or_default()
+            }
             Principal::Workspace { workspace_id } => vec![workspace_id.clone()],
             _ => Vec::new(),
         }
@@ -138,8 +103,7 @@ impl Principal {
 
     /// `workspace(workspaceId:)`, listing its projects.
     pub fn can_see_workspace(&self, world: &World, workspace_id: &str) -> bool {
-        world.workspaces.contains_key(workspace_id)
-            && self.workspace_ids(world).iter().any(|w| w == workspace_id)
+        world.workspaces.contains_key(workspace_id) && self.workspace_ids(world).iter().any(|w| w == workspace_id)
     }
 
     /// `project(id:)`, its services and the names of its environments.
@@ -191,50 +155,18 @@ mod tests {
     #[test]
     fn header_and_kind_must_agree() {
         let cases = [
-            (
-                "Authorization",
-                format!("Bearer {ACCOUNT}"),
-                RequestAuth::Account,
-            ),
-            (
-                "authorization",
-                format!("bearer {WORKSPACE}"),
-                RequestAuth::Workspace,
-            ),
-            (
-                "Project-Access-Token",
-                PROJECT.to_owned(),
-                RequestAuth::Project,
-            ),
-            (
-                "PROJECT-ACCESS-TOKEN",
-                PROJECT.to_owned(),
-                RequestAuth::Project,
-            ),
-            (
-                "Authorization",
-                format!("Bearer {PROJECT}"),
-                RequestAuth::Unknown,
-            ),
-            (
-                "Project-Access-Token",
-                ACCOUNT.to_owned(),
-                RequestAuth::Unknown,
-            ),
+            ("Authorization", format!("Bearer {ACCOUNT}"), RequestAuth::Account),
+            ("authorization", format!("bearer {WORKSPACE}"), RequestAuth::Workspace),
+            ("Project-Access-Token", PROJECT.to_owned(), RequestAuth::Project),
+            ("PROJECT-ACCESS-TOKEN", PROJECT.to_owned(), RequestAuth::Project),
+            ("Authorization", format!("Bearer {PROJECT}"), RequestAuth::Unknown),
+            ("Project-Access-Token", ACCOUNT.to_owned(), RequestAuth::Unknown),
             ("Authorization", ACCOUNT.to_owned(), RequestAuth::None),
-            (
-                "Authorization",
-                "Bearer nope".to_owned(),
-                RequestAuth::Unknown,
-            ),
+            ("Authorization", "Bearer nope".to_owned(), RequestAuth::Unknown),
             ("X-Other", "x".to_owned(), RequestAuth::None),
         ];
         for (header, value, expected) in cases {
-            assert_eq!(
-                principal(header, &value).request_auth(),
-                expected,
-                "{header}"
-            );
+            assert_eq!(principal(header, &value).request_auth(), expected, "{header}");
         }
     }
 

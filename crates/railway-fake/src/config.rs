@@ -39,12 +39,7 @@ pub struct RateLimit {
 impl RateLimit {
     /// `limit` requests per `window`, ISO-8601 reset header, JSON 429 body.
     pub fn new(limit: u32, window: Duration) -> Self {
-        Self {
-            limit,
-            window,
-            reset_format: ResetFormat::default(),
-            exceeded_body: ExceededBody::default(),
-        }
+        Self { limit, window, reset_format: ResetFormat::default(), exceeded_body: ExceededBody::default() }
     }
 }
 
@@ -121,9 +116,7 @@ impl NameRule {
             NameRule::NonEmpty => !name.is_empty(),
             NameRule::Posix => {
                 let mut chars = name.chars();
-                chars
-                    .next()
-                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                     && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
             }
         }
@@ -178,8 +171,7 @@ mod tests {
     #[test]
     fn rate_limit_json_shape() {
         let parsed: RateLimit =
-            serde_json::from_str(r#"{"limit":5,"windowSecs":60,"resetFormat":"epochSeconds"}"#)
-                .expect("parses");
+            serde_json::from_str(r#"{"limit":5,"windowSecs":60,"resetFormat":"epochSeconds"}"#).expect("parses");
         assert_eq!(parsed.limit, 5);
         assert_eq!(parsed.window, Duration::from_secs(60));
         assert_eq!(parsed.reset_format, ResetFormat::EpochSeconds);

@@ -35,17 +35,12 @@ pub(crate) fn router() -> Router<FakeState> {
 }
 
 fn bad_request(message: impl std::fmt::Display) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Json(json!({ "message": message.to_string() })),
-    )
-        .into_response()
+    (StatusCode::BAD_REQUEST, Json(json!({ "message": message.to_string() }))).into_response()
 }
 
 /// A JSON body, or the 400 answer explaining why not.
 fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, Box<Response>> {
-    serde_json::from_slice(body)
-        .map_err(|e| Box::new(bad_request(format!("invalid JSON body: {e}"))))
+    serde_json::from_slice(body).map_err(|e| Box::new(bad_request(format!("invalid JSON body: {e}"))))
 }
 
 #[derive(Deserialize)]
@@ -83,13 +78,7 @@ async fn write_variable(State(state): State<FakeState>, body: Bytes) -> Response
         Ok(v) => v,
         Err(response) => return *response,
     };
-    match state.try_set_variable(
-        &v.environment_id,
-        v.service_id.as_deref(),
-        &v.name,
-        &v.value,
-        v.sealed,
-    ) {
+    match state.try_set_variable(&v.environment_id, v.service_id.as_deref(), &v.name, &v.value, v.sealed) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => bad_request(e),
     }
@@ -170,18 +159,9 @@ async fn rate_limit(State(state): State<FakeState>, body: Bytes) -> Response {
     };
     let limit = match parsed {
         None | Some(RateLimitBody { off: true, .. }) => None,
-        Some(RateLimitBody {
-            limit: Some(limit),
-            window_secs: Some(window),
-            reset_format,
-            exceeded_body,
-            ..
-        }) => Some(RateLimit {
-            limit,
-            window: Duration::from_secs(window),
-            reset_format,
-            exceeded_body,
-        }),
+        Some(RateLimitBody { limit: Some(limit), window_secs: Some(window), reset_format, exceeded_body, .. }) => {
+            Some(RateLimit { limit, window: Duration::from_secs(window), reset_format, exceeded_body })
+        }
         Some(_) => return bad_request("give limit and windowSecs, or off: true"),
     };
     state.set_rate_limit(limit);

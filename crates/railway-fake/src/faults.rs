@@ -34,11 +34,7 @@ fn bad_gateway() -> u16 {
 
 /// What a fault answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum FaultKind {
     /// HTTP 200, `data: null`, one error `Problem processing request` without `extensions.code`.
     ProblemProcessingRequest,
@@ -82,12 +78,7 @@ impl FaultKind {
 impl Fault {
     /// A fault answering the next matching request once.
     pub fn new(kind: FaultKind) -> Self {
-        Self {
-            kind,
-            count: 1,
-            operation_name: None,
-            root_field: None,
-        }
+        Self { kind, count: 1, operation_name: None, root_field: None }
     }
 
     pub fn problem_processing_request() -> Self {
@@ -138,14 +129,8 @@ impl Fault {
     }
 
     fn matches(&self, operation_name: Option<&str>, root_fields: &[String]) -> bool {
-        let op_ok = self
-            .operation_name
-            .as_deref()
-            .is_none_or(|want| operation_name == Some(want));
-        let field_ok = self
-            .root_field
-            .as_deref()
-            .is_none_or(|want| root_fields.iter().any(|f| f == want));
+        let op_ok = self.operation_name.as_deref().is_none_or(|want| operation_name == Some(want));
+        let field_ok = self.root_field.as_deref().is_none_or(|want| root_fields.iter().any(|f| f == want));
         op_ok && field_ok
     }
 }
@@ -164,15 +149,8 @@ impl FaultQueue {
     }
 
     /// Takes one use of the first fault matching this request.
-    pub fn take(
-        &mut self,
-        operation_name: Option<&str>,
-        root_fields: &[String],
-    ) -> Option<FaultKind> {
-        let index = self
-            .queued
-            .iter()
-            .position(|f| f.matches(operation_name, root_fields))?;
+    pub fn take(&mut self, operation_name: Option<&str>, root_fields: &[String]) -> Option<FaultKind> {
+        let index = self.queued.iter().position(|f| f.matches(operation_name, root_fields))?;
         let fault = &mut self.queued[index];
         fault.count -= 1;
         let kind = fault.kind.clone();
@@ -197,28 +175,19 @@ mod tests {
 
     #[test]
     fn json_shapes() {
-        let fault: Fault = serde_json::from_str(
-            r#"{"kind":"httpStatus","status":503,"count":2,"rootField":"variables"}"#,
-        )
-        .expect("parses");
+        let fault: Fault =
+            serde_json::from_str(r#"{"kind":"httpStatus","status":503,"count":2,"rootField":"variables"}"#)
+                .expect("parses");
         assert_eq!(
             fault,
-            Fault::new(FaultKind::HttpStatus {
-                status: 503,
-                body: None
-            })
-            .times(2)
-            .for_root_field("variables")
+            Fault::new(FaultKind::HttpStatus { status: 503, body: None }).times(2).for_root_field("variables")
         );
         let slow: Fault = serde_json::from_str(r#"{"kind":"slow","delayMs":250}"#).expect("parses");
         assert_eq!(slow, Fault::slow(Duration::from_millis(250)));
         let fail: Fault = serde_json::from_str(r#"{"kind":"failAfterApply"}"#).expect("parses");
         assert_eq!(fail, Fault::fail_after_apply());
         let json = serde_json::to_value(Fault::rate_limited(7)).expect("serializes");
-        assert_eq!(
-            json,
-            serde_json::json!({"kind":"rateLimited","retryAfterSecs":7,"count":1})
-        );
+        assert_eq!(json, serde_json::json!({"kind":"rateLimited","retryAfterSecs":7,"count":1}));
     }
 
     #[test]
@@ -229,10 +198,7 @@ mod tests {
         let me = ["me".to_owned()];
         assert_eq!(queue.take(Some("Other"), &[]), None);
         assert_eq!(queue.take(None, &me), Some(FaultKind::NotAuthorized));
-        assert_eq!(
-            queue.take(Some("Upsert"), &me).map(|k| k.name()),
-            Some("httpStatus")
-        );
+        assert_eq!(queue.take(Some("Upsert"), &me).map(|k| k.name()), Some("httpStatus"));
         assert_eq!(queue.take(None, &me), Some(FaultKind::NotAuthorized));
         assert_eq!(queue.take(None, &me), None);
         assert!(queue.pending().is_empty());

@@ -22,18 +22,13 @@ mod state;
 mod transport;
 mod variables;
 
-pub use config::{
-    DeleteMissing, ExceededBody, FakeConfig, Knobs, NameRule, RateLimit, ResetFormat,
-};
+pub use config::{DeleteMissing, ExceededBody, FakeConfig, Knobs, NameRule, RateLimit, ResetFormat};
 pub use faults::{Fault, FaultKind};
 pub use graphql::schema::SDL as SCHEMA_SDL;
 pub use seed::{
-    Seed, SeedEnvironment, SeedError, SeedProject, SeedService, SeedToken, SeedUser, SeedVariable,
-    SeedWorkspace, TokenKind,
+    Seed, SeedEnvironment, SeedError, SeedProject, SeedService, SeedToken, SeedUser, SeedVariable, SeedWorkspace,
+    TokenKind,
 };
 pub use server::FakeRailway;
-pub use state::{
-    DeployCause, DeployRecord, DeploymentStatus, FakeState, RequestAuth, RequestRecord,
-    SetVariableError,
-};
+pub use state::{DeployCause, DeployRecord, DeploymentStatus, FakeState, RequestAuth, RequestRecord, SetVariableError};
 pub use transport::router;

@@ -40,9 +40,7 @@ async fn main() -> anyhow::Result<()> {
         None => Seed::example(),
     };
     let config = FakeConfig {
-        rate_limit: args
-            .rate_limit
-            .map(|limit| RateLimit::new(limit, Duration::from_secs(args.rate_window_secs))),
+        rate_limit: args.rate_limit.map(|limit| RateLimit::new(limit, Duration::from_secs(args.rate_window_secs))),
         ..FakeConfig::default()
     };
     let fake = FakeRailway::bind(args.listen, config, seed).await?;

@@ -19,9 +19,7 @@ pub(crate) struct Limiter {
 
 impl std::fmt::Debug for Limiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Limiter")
-            .field("buckets", &self.buckets.len())
-            .finish()
+        f.debug_struct("Limiter").field("buckets", &self.buckets.len()).finish()
     }
 }
 
@@ -52,10 +50,7 @@ pub(crate) struct Now {
 
 impl Now {
     pub fn current() -> Self {
-        Self {
-            instant: Instant::now(),
-            wall: OffsetDateTime::now_utc(),
-        }
+        Self { instant: Instant::now(), wall: OffsetDateTime::now_utc() }
     }
 }
 
@@ -93,11 +88,7 @@ impl Limiter {
     }
 
     fn current_bucket(&mut self, key: &str, rule: &RateLimit, now: Now) -> &mut Bucket {
-        let fresh = Bucket {
-            started: now.instant,
-            started_wall: now.wall,
-            used: 0,
-        };
+        let fresh = Bucket { started: now.instant, started_wall: now.wall, used: 0 };
         let bucket = self.buckets.entry(key.to_owned()).or_insert(fresh);
         if now.instant >= bucket.started + rule.window {
             *bucket = fresh;
@@ -143,10 +134,7 @@ mod tests {
 
     fn at(start: Now, secs: f64) -> Now {
         let d = Duration::from_secs_f64(secs);
-        Now {
-            instant: start.instant + d,
-            wall: start.wall + d,
-        }
+        Now { instant: start.instant + d, wall: start.wall + d }
     }
 
     #[test]
@@ -163,11 +151,7 @@ mod tests {
         assert_eq!(refused.remaining, 0);
         assert_eq!(refused.reset, first.reset);
 
-        assert_eq!(
-            limiter.check("b", &rule, at(t0, 11.0)).remaining,
-            1,
-            "own bucket"
-        );
+        assert_eq!(limiter.check("b", &rule, at(t0, 11.0)).remaining, 1, "own bucket");
         let next_window = limiter.check("a", &rule, at(t0, 60.0));
         assert_eq!((next_window.remaining, next_window.retry_after), (1, None));
         assert!(next_window.reset > first.reset);

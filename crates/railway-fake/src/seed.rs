@@ -192,10 +192,7 @@ impl fmt::Debug for SeedVariable {
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
     #[error("cannot read seed file {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("seed is not valid JSON in the seed format: {0}")]
     Parse(#[from] serde_json::Error),
     #[error("seed: {0}")]
@@ -212,10 +209,8 @@ impl Seed {
     /// Reads and checks a seed file.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Seed, SeedError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| SeedError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| SeedError::Read { path: path.display().to_string(), source })?;
         Seed::from_json(&text)
     }
 
@@ -270,9 +265,7 @@ impl Seed {
 }
 
 fn uuid_id(what: &str, id: &str) -> Result<(), SeedError> {
-    uuid::Uuid::parse_str(id)
-        .map(drop)
-        .map_err(|_| invalid(&format!("{what} id {id:?} is not a UUID")))
+    uuid::Uuid::parse_str(id).map(drop).map_err(|_| invalid(&format!("{what} id {id:?} is not a UUID")))
 }
 
 fn invalid(message: &str) -> SeedError {
@@ -289,11 +282,7 @@ mod tests {
         assert_eq!(seed.projects.len(), 1);
         assert_eq!(seed.tokens.len(), 3);
         assert!(seed.variables.iter().any(|v| v.sealed));
-        assert!(
-            seed.variables
-                .iter()
-                .any(|v| v.value.contains("${{shared."))
-        );
+        assert!(seed.variables.iter().any(|v| v.value.contains("${{shared.")));
         assert_eq!(Seed::example(), seed);
     }
 

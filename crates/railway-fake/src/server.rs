@@ -28,20 +28,11 @@ impl FakeRailway {
 
     /// Serves `seed` on `127.0.0.1` at a free port.
     pub async fn start_with(config: FakeConfig, seed: Seed) -> anyhow::Result<FakeRailway> {
-        Self::bind(
-            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
-            config,
-            seed,
-        )
-        .await
+        Self::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0), config, seed).await
     }
 
     /// Serves `seed` on `addr` (port 0 picks a free port).
-    pub async fn bind(
-        addr: SocketAddr,
-        config: FakeConfig,
-        seed: Seed,
-    ) -> anyhow::Result<FakeRailway> {
+    pub async fn bind(addr: SocketAddr, config: FakeConfig, seed: Seed) -> anyhow::Result<FakeRailway> {
         let state = FakeState::new(config, seed)?;
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
@@ -55,12 +46,7 @@ impl FakeRailway {
                 tracing::error!(error = %e, "fake Railway server stopped");
             }
         });
-        Ok(FakeRailway {
-            state,
-            addr,
-            shutdown: Some(shutdown),
-            task,
-        })
+        Ok(FakeRailway { state, addr, shutdown: Some(shutdown), task })
     }
 
     /// `http://127.0.0.1:PORT` (a wildcard bind address is reported as loopback).
@@ -88,25 +74,13 @@ impl FakeRailway {
     }
 
     /// See [`FakeState::variables`].
-    pub fn variables(
-        &self,
-        environment_id: &str,
-        service_id: Option<&str>,
-    ) -> BTreeMap<String, Option<String>> {
+    pub fn variables(&self, environment_id: &str, service_id: Option<&str>) -> BTreeMap<String, Option<String>> {
         self.state.variables(environment_id, service_id)
     }
 
     /// See [`FakeState::set_variable`].
-    pub fn set_variable(
-        &self,
-        environment_id: &str,
-        service_id: Option<&str>,
-        name: &str,
-        value: &str,
-        sealed: bool,
-    ) {
-        self.state
-            .set_variable(environment_id, service_id, name, value, sealed);
+    pub fn set_variable(&self, environment_id: &str, service_id: Option<&str>, name: &str, value: &str, sealed: bool) {
+        self.state.set_variable(environment_id, service_id, name, value, sealed);
     }
 
     pub fn deploys(&self) -> Vec<DeployRecord> {
@@ -171,11 +145,8 @@ mod tests {
         state.set_rate_limit(Some(RateLimit::new(5, std::time::Duration::from_secs(60))));
         let printed = format!("{state:?}");
         let seed = Seed::example();
-        for secret in seed
-            .tokens
-            .iter()
-            .map(|t| t.value.as_str())
-            .chain(seed.variables.iter().map(|v| v.value.as_str()))
+        for secret in
+            seed.tokens.iter().map(|t| t.value.as_str()).chain(seed.variables.iter().map(|v| v.value.as_str()))
         {
             assert!(!printed.contains(secret), "leaked {secret}");
         }

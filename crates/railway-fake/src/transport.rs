@@ -40,11 +40,7 @@ pub(crate) async fn not_found() -> Response {
     Answer::json(StatusCode::NOT_FOUND, &body).into_response()
 }
 
-async fn graphql_endpoint(
-    State(state): State<FakeState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn graphql_endpoint(State(state): State<FakeState>, headers: HeaderMap, body: Bytes) -> Response {
     let credentials = Credentials::from_headers(&headers);
     let json_body = headers
         .get(header::CONTENT_TYPE)
@@ -81,12 +77,7 @@ impl Answer {
     }
 
     fn text(status: StatusCode, content_type: &'static str, body: &str) -> Self {
-        Self {
-            status,
-            content_type,
-            body: body.as_bytes().to_vec(),
-            headers: HeaderMap::new(),
-        }
+        Self { status, content_type, body: body.as_bytes().to_vec(), headers: HeaderMap::new() }
     }
 
     fn status_code(status: u16) -> StatusCode {
@@ -99,65 +90,39 @@ impl IntoResponse for Answer {
         let mut response = Response::new(Body::from(self.body));
         *response.status_mut() = self.status;
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(self.content_type),
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
         headers.extend(self.headers);
         response
     }
 }
 
 /// Decides the answer to one prepared request, under the state lock.
-fn answer(
-    inner: &mut Inner,
-    credentials: &Credentials,
-    prepared: &Prepared,
-) -> (Answer, Option<Duration>) {
+fn answer(inner: &mut Inner, credentials: &Credentials, prepared: &Prepared) -> (Answer, Option<Duration>) {
     let now = Now::current();
     let rule = inner.config.rate_limit.clone();
-    let decision = rule
-        .as_ref()
-        .map(|rule| inner.limiter.check(credentials.bucket_key(), rule, now));
+    let decision = rule.as_ref().map(|rule| inner.limiter.check(credentials.bucket_key(), rule, now));
 
     let refused = decision.as_ref().is_some_and(|d| d.retry_after.is_some());
-    let fault = if refused {
-        None
-    } else {
-        inner
-            .faults
-            .take(prepared.operation_name.as_deref(), &prepared.root_fields)
-    };
+    let fault =
+        if refused { None } else { inner.faults.take(prepared.operation_name.as_deref(), &prepared.root_fields) };
 
     let mut delay = None;
     let mut answer = match (&fault, refused) {
         (_, true) => too_many_requests(inner.config.rate_limit.as_ref().map(|r| r.exceeded_body)),
-        (Some(FaultKind::ProblemProcessingRequest), _) => Answer::json(
-            StatusCode::OK,
-            &prepared.root_field_error(PROBLEM_PROCESSING),
-        ),
-        (Some(FaultKind::NotAuthorized), _) => {
-            Answer::json(StatusCode::OK, &prepared.root_field_error(NOT_AUTHORIZED))
+        (Some(FaultKind::ProblemProcessingRequest), _) => {
+            Answer::json(StatusCode::OK, &prepared.root_field_error(PROBLEM_PROCESSING))
         }
+        (Some(FaultKind::NotAuthorized), _) => Answer::json(StatusCode::OK, &prepared.root_field_error(NOT_AUTHORIZED)),
         (Some(FaultKind::HttpStatus { status, body }), _) => {
             let default = format!("error code: {status}");
-            Answer::text(
-                Answer::status_code(*status),
-                "text/plain; charset=utf-8",
-                body.as_deref().unwrap_or(&default),
-            )
+            Answer::text(Answer::status_code(*status), "text/plain; charset=utf-8", body.as_deref().unwrap_or(&default))
         }
-        (Some(FaultKind::CloudflareBlock), _) => Answer::text(
-            StatusCode::FORBIDDEN,
-            "text/html; charset=UTF-8",
-            CLOUDFLARE_BLOCK,
-        ),
+        (Some(FaultKind::CloudflareBlock), _) => {
+            Answer::text(StatusCode::FORBIDDEN, "text/html; charset=UTF-8", CLOUDFLARE_BLOCK)
+        }
         (Some(FaultKind::RateLimited { retry_after_secs }), _) => {
-            let mut answer =
-                too_many_requests(inner.config.rate_limit.as_ref().map(|r| r.exceeded_body));
-            answer
-                .headers
-                .insert("retry-after", HeaderValue::from(*retry_after_secs));
+            let mut answer = too_many_requests(inner.config.rate_limit.as_ref().map(|r| r.exceeded_body));
+            answer.headers.insert("retry-after", HeaderValue::from(*retry_after_secs));
             answer
         }
         (Some(FaultKind::Slow { delay_ms }), _) => {
@@ -168,11 +133,7 @@ fn answer(
             // The request is applied; only the answer is lost.
             execute(inner, credentials, prepared, now);
             let status = Answer::status_code(*status);
-            Answer::text(
-                status,
-                "text/plain; charset=utf-8",
-                &format!("error code: {}", status.as_u16()),
-            )
+            Answer::text(status, "text/plain; charset=utf-8", &format!("error code: {}", status.as_u16()))
         }
         (None, false) => execute(inner, credentials, prepared, now),
     };
@@ -226,32 +187,19 @@ fn execute(inner: &mut Inner, credentials: &Credentials, prepared: &Prepared, no
 fn budget(inner: &mut Inner, credentials: &Credentials, now: Now) -> Budget {
     match inner.config.rate_limit.clone() {
         Some(rule) => {
-            let Decision {
-                remaining, reset, ..
-            } = inner.limiter.peek(credentials.bucket_key(), &rule, now);
-            Budget {
-                remaining,
-                resets_at: reset,
-            }
+            let Decision { remaining, reset, .. } = inner.limiter.peek(credentials.bucket_key(), &rule, now);
+            Budget { remaining, resets_at: reset }
         }
-        None => Budget {
-            remaining: 1000,
-            resets_at: now.wall + time::Duration::HOUR,
-        },
+        None => Budget { remaining: 1000, resets_at: now.wall + time::Duration::HOUR },
     }
 }
 
 fn too_many_requests(body: Option<ExceededBody>) -> Answer {
     match body.unwrap_or_default() {
-        ExceededBody::Json => Answer::json(
-            StatusCode::TOO_MANY_REQUESTS,
-            &json!({ "errors": [{ "message": "Rate limit exceeded" }] }),
-        ),
-        ExceededBody::Empty => Answer::text(
-            StatusCode::TOO_MANY_REQUESTS,
-            "text/plain; charset=utf-8",
-            "",
-        ),
+        ExceededBody::Json => {
+            Answer::json(StatusCode::TOO_MANY_REQUESTS, &json!({ "errors": [{ "message": "Rate limit exceeded" }] }))
+        }
+        ExceededBody::Empty => Answer::text(StatusCode::TOO_MANY_REQUESTS, "text/plain; charset=utf-8", ""),
         ExceededBody::Html => Answer::text(
             StatusCode::TOO_MANY_REQUESTS,
             "text/html; charset=utf-8",

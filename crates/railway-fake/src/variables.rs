@@ -63,10 +63,7 @@ fn parse_reference(inner: &str) -> Option<Reference<'_>> {
             } else if scope == "shared" {
                 Some(Reference::Shared(name))
             } else {
-                Some(Reference::Service {
-                    service: scope,
-                    name,
-                })
+                Some(Reference::Service { service: scope, name })
             }
         }
         None => Some(Reference::Own(inner)),
@@ -86,16 +83,11 @@ pub(crate) fn references(value: &str) -> Vec<Reference<'_>> {
 
 /// Whether `value` references the shared variable `name`.
 pub(crate) fn references_shared(value: &str, name: &str) -> bool {
-    references(value)
-        .iter()
-        .any(|r| matches!(r, Reference::Shared(n) if *n == name))
+    references(value).iter().any(|r| matches!(r, Reference::Shared(n) if *n == name))
 }
 
 /// Substitutes every reference with what `resolve` answers (`None` renders as `""`).
-pub(crate) fn render(
-    value: &str,
-    resolve: &mut dyn FnMut(Reference<'_>) -> Option<String>,
-) -> String {
+pub(crate) fn render(value: &str, resolve: &mut dyn FnMut(Reference<'_>) -> Option<String>) -> String {
     let mut out = String::with_capacity(value.len());
     for piece in pieces(value) {
         match piece {
@@ -134,16 +126,8 @@ pub(crate) fn provided(of: &ProvidedFor<'_>) -> BTreeMap<String, String> {
 
 /// `<service-name-slug>.railway.internal`
 fn private_domain(service_name: &str) -> String {
-    let slug: String = service_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let slug: String =
+        service_name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
     format!("{}.railway.internal", slug.trim_matches('-'))
 }
 
@@ -158,10 +142,7 @@ mod tests {
             references(value),
             vec![
                 Reference::Shared("X"),
-                Reference::Service {
-                    service: "api",
-                    name: "DATABASE_URL"
-                },
+                Reference::Service { service: "api", name: "DATABASE_URL" },
                 Reference::Own("OWN"),
             ]
         );
@@ -175,15 +156,9 @@ mod tests {
             _ => None,
         };
         let table = [
-            (
-                "postgres://${{shared.HOST}}:${{PORT}}/x",
-                "postgres://db:5432/x",
-            ),
+            ("postgres://${{shared.HOST}}:${{PORT}}/x", "postgres://db:5432/x"),
             ("${{ shared.HOST }}", "db"),
-            (
-                "postgresql://${{shared.USER}}:@${{Postgres.HOST}}",
-                "postgresql://:@",
-            ),
+            ("postgresql://${{shared.USER}}:@${{Postgres.HOST}}", "postgresql://:@"),
             ("no refs", "no refs"),
             ("${{}} kept", "${{}} kept"),
             ("${{unclosed", "${{unclosed"),

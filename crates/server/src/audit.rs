@@ -54,7 +54,14 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     pub fn new(action: &'static str) -> Self {
-        Self { action, org_id: None, project_id: None, target_type: None, target_id: None, metadata: Value::Object(Default::default()) }
+        Self {
+            action,
+            org_id: None,
+            project_id: None,
+            target_type: None,
+            target_id: None,
+            metadata: Value::Object(Default::default()),
+        }
     }
 
     pub fn project(mut self, p: &ProjectId) -> Self {

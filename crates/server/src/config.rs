@@ -192,9 +192,11 @@ impl ServerArgs {
             None => FileSettings::default(),
         };
 
-        let listen_text = self.listen.clone().or(file.listen).or_else(|| {
-            env_any(&["PORT"]).map(|p| format!("127.0.0.1:{}", p.trim()))
-        });
+        let listen_text = self
+            .listen
+            .clone()
+            .or(file.listen)
+            .or_else(|| env_any(&["PORT"]).map(|p| format!("127.0.0.1:{}", p.trim())));
         let listen: SocketAddr = match listen_text {
             Some(t) => t.parse().map_err(|_| {
                 ConfigError::Invalid(format!("--listen: \"{t}\" is not an address like 127.0.0.1:8080"))

@@ -92,7 +92,11 @@ fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
 
 /// Starts the dev instance (and the fake Railway when asked), bootstraps it on first
 /// start, prints the credentials and writes them to `--dev-output`.
-pub async fn start(prep: DevPrep, mut settings: Settings, args: &ServerArgs) -> anyhow::Result<(RunningServer, DevGuard)> {
+pub async fn start(
+    prep: DevPrep,
+    mut settings: Settings,
+    args: &ServerArgs,
+) -> anyhow::Result<(RunningServer, DevGuard)> {
     let railway = if args.railway_fake {
         let fake = sluice_railway_fake::FakeRailway::start(sluice_railway_fake::Seed::example()).await?;
         settings.railway_api_url = fake.graphql_url();
@@ -169,9 +173,8 @@ pub async fn provision(server: &RunningServer) -> anyhow::Result<DevCredentials>
     let ua = attach_universal_auth(&mut tx, &identity.id(), &UniversalAuthSettings::default())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (client_secret, secret_row) = create_client_secret(&mut tx, &identity.id(), "dev", 0, 0)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (client_secret, secret_row) =
+        create_client_secret(&mut tx, &identity.id(), "dev", 0, 0).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let token = issue_token(
         &mut tx,
         &Principal::Identity(identity.id()),

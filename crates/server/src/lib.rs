@@ -79,7 +79,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
     let app = http::app(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
-        let service = axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(app);
+        let service =
+            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(app);
         let served = axum::serve(listener, service).with_graceful_shutdown(async move {
             let _ = rx.await;
         });
@@ -113,7 +114,8 @@ pub fn init_tracing(format: LogFormat) {
 /// `sluice server`: runs until Ctrl-C or SIGTERM.
 pub async fn run(args: config::ServerArgs) -> anyhow::Result<()> {
     let prepared = if args.dev { Some(dev::prepare(&args)?) } else { None };
-    let settings = args.resolve(prepared.as_ref().map(|d| d.dir.as_path()), prepared.as_ref().map(|d| d.root_key.clone()))?;
+    let settings =
+        args.resolve(prepared.as_ref().map(|d| d.dir.as_path()), prepared.as_ref().map(|d| d.root_key.clone()))?;
     init_tracing(settings.log_format);
     let (server, _dev_guard) = match prepared {
         Some(prep) => {

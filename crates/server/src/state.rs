@@ -3,10 +3,10 @@
 use crate::cache::TtlCache;
 use crate::config::Settings;
 use crate::keys::KeyRing;
+use sluice_destinations::railway::{RailwayApi, RailwayClient, RailwayConfig, RailwayError};
 use sluice_domain::{OrgId, ProjectRole};
 use sluice_storage::Store;
 use sluice_storage::memberships::Principal;
-use sluice_destinations::railway::{RailwayApi, RailwayClient, RailwayConfig, RailwayError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, broadcast, watch};
@@ -77,11 +77,7 @@ impl AppState {
     /// State with a given Railway implementation.
     pub fn with_railway(store: Store, keys: KeyRing, settings: Settings, railway: Arc<dyn RailwayApi>) -> Self {
         let node_id = settings.engine.node_id.clone().unwrap_or_else(|| {
-            format!(
-                "{}:{}",
-                std::env::var("HOSTNAME").unwrap_or_else(|_| "node".to_string()),
-                settings.listen.port()
-            )
+            format!("{}:{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "node".to_string()), settings.listen.port())
         });
         Self(Arc::new(Inner {
             store,

@@ -10,7 +10,7 @@
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
-use sluice_railway_fake::{Fault, FaultKind, FakeRailway, Seed};
+use sluice_railway_fake::{FakeRailway, Fault, FaultKind, Seed};
 use sluice_testkit::TestApp;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -43,7 +43,8 @@ fn free_port() -> u16 {
 
 /// Starts chromedriver and a headless Chromium session, or says why not.
 async fn browser() -> Option<(Driver, Client, tempfile::TempDir)> {
-    let (Some(driver), Some(chromium)) = (tool("CHROMEDRIVER", "/usr/bin/chromedriver"), tool("CHROMIUM", "/usr/bin/chromium"))
+    let (Some(driver), Some(chromium)) =
+        (tool("CHROMEDRIVER", "/usr/bin/chromedriver"), tool("CHROMIUM", "/usr/bin/chromium"))
     else {
         let why = "chromedriver or chromium not found (set CHROMEDRIVER and CHROMIUM, or apt-get install chromium chromium-driver)";
         assert!(std::env::var_os("SLUICE_REQUIRE_EXTERNAL_TOOLS").is_none(), "{why}");
@@ -240,7 +241,10 @@ async fn the_seed_flow_in_chromium() {
     ui.select("#w-project", "33333333-3333-4333-8333-333333333333").await;
     ui.wait_js("environments listed", "return document.querySelectorAll('#w-rw-env option').length > 1").await;
     ui.select("#w-rw-env", RW_PRODUCTION).await;
-    assert!(ui.css("[data-shared-note]").await.is_displayed().await.expect("displayed"), "no service: shared-variables note");
+    assert!(
+        ui.css("[data-shared-note]").await.is_displayed().await.expect("displayed"),
+        "no service: shared-variables note"
+    );
     ui.select("#w-service", RW_API).await;
     ui.shot("07-wizard-destination").await;
     ui.click("button[value=next]").await;
@@ -266,7 +270,12 @@ async fn the_seed_flow_in_chromium() {
     assert!(plan.contains("DATABASE_URL"), "Railway's own variables are listed as left alone: {plan}");
     ui.shot("10-wizard-review").await;
     // Hold Railway's answer to the write, so "Syncing" can be seen.
-    fake.inject(Fault { kind: FaultKind::Slow { delay_ms: 1500 }, count: 1, operation_name: Some("UpsertVariables".into()), root_field: None });
+    fake.inject(Fault {
+        kind: FaultKind::Slow { delay_ms: 1500 },
+        count: 1,
+        operation_name: Some("UpsertVariables".into()),
+        root_field: None,
+    });
     ui.click("button[value=create]").await;
 
     let row = "tr[data-sync-id] [data-status-cell]";
@@ -298,7 +307,12 @@ async fn the_seed_flow_in_chromium() {
     ui.click("tr[data-secret=API_KEY] a[aria-label='Edit API_KEY']").await;
     ui.fill("#edit-value", "key-two").await;
     ui.shot("13-secret-edit").await;
-    fake.inject(Fault { kind: FaultKind::Slow { delay_ms: 1500 }, count: 1, operation_name: Some("UpsertVariables".into()), root_field: None });
+    fake.inject(Fault {
+        kind: FaultKind::Slow { delay_ms: 1500 },
+        count: 1,
+        operation_name: Some("UpsertVariables".into()),
+        root_field: None,
+    });
     ui.click("tr.edit-row button[type=submit]").await;
     ui.wait_text(".flash", "Secret API_KEY saved").await;
     ui.shot("14-secrets").await;
@@ -332,7 +346,10 @@ async fn the_seed_flow_in_chromium() {
     ui.wait_js("the row is gone", "return document.querySelectorAll('tr[data-sync-id]').length === 0").await;
     ui.shot("19-list-after-delete").await;
     let vars = fake.variables(RW_PRODUCTION, Some(RW_API));
-    assert!(vars.contains_key("DATABASE_URL") && vars.contains_key("LOG_LEVEL"), "only the sync's own variables went: {vars:?}");
+    assert!(
+        vars.contains_key("DATABASE_URL") && vars.contains_key("LOG_LEVEL"),
+        "only the sync's own variables went: {vars:?}"
+    );
     let left = app.api.get(&format!("/api/v1/secret-syncs?projectId={pid}")).await.expect(200);
     assert_eq!(left["secretSyncs"].as_array().map(Vec::len), Some(0));
 

@@ -5,11 +5,11 @@
 #[path = "engine/support.rs"]
 mod support;
 
+#[path = "engine/faults.rs"]
+mod faults;
 #[path = "engine/flow.rs"]
 mod flow;
 #[path = "engine/schemas.rs"]
 mod schemas;
 #[path = "engine/triggers.rs"]
 mod triggers;
-#[path = "engine/faults.rs"]
-mod faults;

@@ -93,27 +93,30 @@ pub async fn update(
     credentials: Option<(&[u8], &str)>,
 ) -> Result<bool> {
     let now = now_ms();
-    let done = match credentials {
-        Some((ct, hash)) => sqlx::query(
-            "UPDATE app_connections SET name = $1, description = $2, credentials_ct = $3, credentials_hash = $4,
+    let done =
+        match credentials {
+            Some((ct, hash)) => sqlx::query(
+                "UPDATE app_connections SET name = $1, description = $2, credentials_ct = $3, credentials_hash = $4,
                version = version + 1, updated_at = $5 WHERE id = $6",
-        )
-        .bind(name)
-        .bind(description)
-        .bind(ct)
-        .bind(hash)
-        .bind(now)
-        .bind(id.as_str())
-        .execute(conn)
-        .await?,
-        None => sqlx::query("UPDATE app_connections SET name = $1, description = $2, updated_at = $3 WHERE id = $4")
+            )
             .bind(name)
             .bind(description)
+            .bind(ct)
+            .bind(hash)
             .bind(now)
             .bind(id.as_str())
             .execute(conn)
             .await?,
-    };
+            None => {
+                sqlx::query("UPDATE app_connections SET name = $1, description = $2, updated_at = $3 WHERE id = $4")
+                    .bind(name)
+                    .bind(description)
+                    .bind(now)
+                    .bind(id.as_str())
+                    .execute(conn)
+                    .await?
+            }
+        };
     Ok(done.rows_affected() == 1)
 }
 
@@ -131,7 +134,13 @@ pub async fn delete(conn: &mut Conn, id: &ConnectionId) -> Result<bool> {
 }
 
 /// Replaces the sealed credentials (a fresh data key with them) and bumps the version.
-pub async fn set_credentials(conn: &mut Conn, id: &ConnectionId, data_key_wrapped: &[u8], ct: &[u8], hash: &str) -> Result<bool> {
+pub async fn set_credentials(
+    conn: &mut Conn,
+    id: &ConnectionId,
+    data_key_wrapped: &[u8],
+    ct: &[u8],
+    hash: &str,
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE app_connections SET data_key_wrapped = $1, credentials_ct = $2, credentials_hash = $3,
            version = version + 1, updated_at = $4 WHERE id = $5",

@@ -30,7 +30,11 @@ pub async fn pending(conn: &mut Conn, backend: Backend, limit: i64) -> Result<Ve
 pub async fn mark_dispatched(conn: &mut Conn, ids: &[i64]) -> Result<()> {
     let now = now_ms();
     for id in ids {
-        sqlx::query("UPDATE change_events SET dispatched_at = $1 WHERE id = $2").bind(now).bind(id).execute(&mut *conn).await?;
+        sqlx::query("UPDATE change_events SET dispatched_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

@@ -60,14 +60,15 @@ pub async fn get_by_slug(conn: &mut Conn, project: &ProjectId, slug: &str) -> Re
 }
 
 pub async fn update(conn: &mut Conn, id: &EnvironmentId, name: &str, slug: &str, position: i64) -> Result<bool> {
-    let done = sqlx::query("UPDATE environments SET name = $1, slug = $2, position = $3, updated_at = $4 WHERE id = $5")
-        .bind(name)
-        .bind(slug)
-        .bind(position)
-        .bind(now_ms())
-        .bind(id.as_str())
-        .execute(conn)
-        .await?;
+    let done =
+        sqlx::query("UPDATE environments SET name = $1, slug = $2, position = $3, updated_at = $4 WHERE id = $5")
+            .bind(name)
+            .bind(slug)
+            .bind(position)
+            .bind(now_ms())
+            .bind(id.as_str())
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -121,7 +121,10 @@ pub async fn universal_auth_for(conn: &mut Conn, identity: &IdentityId) -> Resul
 }
 
 pub async fn universal_auth_by_client_id(conn: &mut Conn, client_id: &str) -> Result<Option<UniversalAuthRow>> {
-    Ok(sqlx::query_as("SELECT * FROM universal_auths WHERE client_id = $1").bind(client_id).fetch_optional(conn).await?)
+    Ok(sqlx::query_as("SELECT * FROM universal_auths WHERE client_id = $1")
+        .bind(client_id)
+        .fetch_optional(conn)
+        .await?)
 }
 
 pub async fn delete_universal_auth(conn: &mut Conn, identity: &IdentityId) -> Result<bool> {
@@ -184,10 +187,7 @@ pub async fn insert_client_secret(conn: &mut Conn, row: &ClientSecretRow) -> Res
 
 pub async fn client_secrets_for(conn: &mut Conn, identity: &IdentityId) -> Result<Vec<ClientSecretRow>> {
     let sql = format!("SELECT {SECRET_COLUMNS} FROM client_secrets WHERE identity_id = $1 ORDER BY created_at, id");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(identity.as_str())
-        .fetch_all(conn)
-        .await?)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(identity.as_str()).fetch_all(conn).await?)
 }
 
 pub async fn client_secret(conn: &mut Conn, id: &ClientSecretId) -> Result<Option<ClientSecretRow>> {

@@ -67,7 +67,13 @@ pub async fn next_position(conn: &mut Conn, folder: &FolderId) -> Result<i64> {
 }
 
 /// Points an import at another environment and path, at `position`.
-pub async fn update(conn: &mut Conn, id: &SecretImportId, env: &EnvironmentId, path: &str, position: i64) -> Result<()> {
+pub async fn update(
+    conn: &mut Conn,
+    id: &SecretImportId,
+    env: &EnvironmentId,
+    path: &str,
+    position: i64,
+) -> Result<()> {
     sqlx::query(
         "UPDATE secret_imports SET import_environment_id = $1, import_path = $2, position = $3, updated_at = $4
          WHERE id = $5",
@@ -103,12 +109,13 @@ pub async fn delete(conn: &mut Conn, id: &SecretImportId) -> Result<bool> {
 
 /// After a folder move in `env`, points imports of the old path (or below it) at the new one.
 pub async fn rewrite_paths(conn: &mut Conn, env: &EnvironmentId, old: &str, new: &str) -> Result<u64> {
-    let exact = sqlx::query("UPDATE secret_imports SET import_path = $1 WHERE import_environment_id = $2 AND import_path = $3")
-        .bind(new)
-        .bind(env.as_str())
-        .bind(old)
-        .execute(&mut *conn)
-        .await?;
+    let exact =
+        sqlx::query("UPDATE secret_imports SET import_path = $1 WHERE import_environment_id = $2 AND import_path = $3")
+            .bind(new)
+            .bind(env.as_str())
+            .bind(old)
+            .execute(&mut *conn)
+            .await?;
     let old_prefix = format!("{old}/");
     let new_prefix = format!("{new}/");
     let below = sqlx::query(

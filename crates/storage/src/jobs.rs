@@ -161,7 +161,8 @@ pub async fn claim(
         .bind(&job.id)
         .execute(&mut *conn)
         .await?;
-        let claimed: JobRow = sqlx::query_as("SELECT * FROM jobs WHERE id = $1").bind(&job.id).fetch_one(&mut *conn).await?;
+        let claimed: JobRow =
+            sqlx::query_as("SELECT * FROM jobs WHERE id = $1").bind(&job.id).fetch_one(&mut *conn).await?;
         return Ok(Some(claimed));
     }
     Ok(None)
@@ -249,12 +250,10 @@ pub async fn list_for_sync(conn: &mut Conn, sync_id: &str, limit: i64) -> Result
 
 /// Queued or running jobs of a sync (is anything in flight?).
 pub async fn active_for_sync(conn: &mut Conn, sync_id: &str) -> Result<Vec<JobRow>> {
-    Ok(sqlx::query_as(
-        "SELECT * FROM jobs WHERE sync_id = $1 AND state IN ('queued', 'running') ORDER BY run_at, id",
-    )
-    .bind(sync_id)
-    .fetch_all(conn)
-    .await?)
+    Ok(sqlx::query_as("SELECT * FROM jobs WHERE sync_id = $1 AND state IN ('queued', 'running') ORDER BY run_at, id")
+        .bind(sync_id)
+        .fetch_all(conn)
+        .await?)
 }
 
 /// When the next queued job falls due (for a worker deciding how long to wait).
@@ -264,7 +263,8 @@ pub async fn next_due(conn: &mut Conn) -> Result<Option<i64>> {
 
 /// Counts of unfinished jobs: (queued, running).
 pub async fn outstanding(conn: &mut Conn) -> Result<(i64, i64)> {
-    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'queued'").fetch_one(&mut *conn).await?;
+    let queued: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'queued'").fetch_one(&mut *conn).await?;
     let running: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'running'").fetch_one(conn).await?;
     Ok((queued, running))
 }

@@ -119,7 +119,11 @@ pub async fn add_project_member(
     })
 }
 
-pub async fn project_membership(conn: &mut Conn, project: &ProjectId, who: &Principal) -> Result<Option<MembershipRow>> {
+pub async fn project_membership(
+    conn: &mut Conn,
+    project: &ProjectId,
+    who: &Principal,
+) -> Result<Option<MembershipRow>> {
     let (col, id) = who.column();
     let sql = format!(
         "SELECT id, user_id, identity_id, role, created_at, updated_at FROM project_memberships WHERE project_id = $1 AND {col} = $2"
@@ -131,7 +135,12 @@ pub async fn project_role(conn: &mut Conn, project: &ProjectId, who: &Principal)
     Ok(project_membership(conn, project, who).await?.and_then(|m| m.role.parse().ok()))
 }
 
-pub async fn set_project_role(conn: &mut Conn, project: &ProjectId, who: &Principal, role: ProjectRole) -> Result<bool> {
+pub async fn set_project_role(
+    conn: &mut Conn,
+    project: &ProjectId,
+    who: &Principal,
+    role: ProjectRole,
+) -> Result<bool> {
     let (col, id) = who.column();
     let sql = format!("UPDATE project_memberships SET role = $1, updated_at = $2 WHERE project_id = $3 AND {col} = $4");
     let done = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -218,7 +227,8 @@ pub struct UserMemberRow {
     pub super_admin: bool,
 }
 
-const IDENTITY_MEMBER_COLUMNS: &str = "m.id, m.role, m.created_at, m.updated_at, i.id AS identity_id, i.name, ua.client_id";
+const IDENTITY_MEMBER_COLUMNS: &str =
+    "m.id, m.role, m.created_at, m.updated_at, i.id AS identity_id, i.name, ua.client_id";
 const USER_MEMBER_COLUMNS: &str = "m.id, m.role, m.created_at, m.updated_at, u.id AS user_id, u.email, u.username, \
      u.first_name, u.last_name, (u.super_admin = TRUE) AS super_admin";
 

@@ -83,7 +83,10 @@ pub async fn list_for_member(conn: &mut Conn, org: &OrgId, who: &Principal) -> R
 }
 
 pub async fn list_for_org(conn: &mut Conn, org: &OrgId) -> Result<Vec<ProjectRow>> {
-    Ok(sqlx::query_as("SELECT * FROM projects WHERE org_id = $1 ORDER BY name").bind(org.as_str()).fetch_all(conn).await?)
+    Ok(sqlx::query_as("SELECT * FROM projects WHERE org_id = $1 ORDER BY name")
+        .bind(org.as_str())
+        .fetch_all(conn)
+        .await?)
 }
 
 pub async fn update(conn: &mut Conn, id: &ProjectId, name: &str, slug: &str, description: &str) -> Result<bool> {

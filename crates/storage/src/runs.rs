@@ -87,12 +87,14 @@ pub async fn finish(conn: &mut Conn, r: &RunRow) -> Result<()> {
 
 /// Runs of a sync, newest first.
 pub async fn list_for_sync(conn: &mut Conn, sync_id: &str, limit: i64, offset: i64) -> Result<Vec<RunRow>> {
-    Ok(sqlx::query_as("SELECT * FROM sync_runs WHERE sync_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2 OFFSET $3")
-        .bind(sync_id)
-        .bind(limit)
-        .bind(offset.max(0))
-        .fetch_all(conn)
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT * FROM sync_runs WHERE sync_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(sync_id)
+    .bind(limit)
+    .bind(offset.max(0))
+    .fetch_all(conn)
+    .await?)
 }
 
 /// Number of runs of a sync.

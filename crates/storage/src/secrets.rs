@@ -93,7 +93,13 @@ pub async fn get(conn: &mut Conn, folder: &FolderId, key: &str) -> Result<Option
 /// The shared secret `key` at `path` of the environment `env_slug` of `project`, in one
 /// query over three unique indexes (environment by slug, folder by path, secret by key):
 /// the hot path of `GET /api/v3/secrets/raw/{name}`.
-pub async fn get_at(conn: &mut Conn, project: &ProjectId, env_slug: &str, path: &str, key: &str) -> Result<Option<SecretRow>> {
+pub async fn get_at(
+    conn: &mut Conn,
+    project: &ProjectId,
+    env_slug: &str,
+    path: &str,
+    key: &str,
+) -> Result<Option<SecretRow>> {
     Ok(sqlx::query_as(
         "SELECT s.* FROM environments e
          JOIN folders f ON f.environment_id = e.id AND f.path = $3

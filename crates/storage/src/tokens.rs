@@ -63,10 +63,7 @@ pub async fn insert(conn: &mut Conn, row: &AccessTokenRow) -> Result<()> {
 
 pub async fn by_hash(conn: &mut Conn, token_hash: &str) -> Result<Option<AccessTokenRow>> {
     let sql = format!("SELECT {COLUMNS} FROM access_tokens WHERE token_hash = $1");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(token_hash)
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash).fetch_optional(conn).await?)
 }
 
 /// Counts one use of a token with a use limit; false when none are left.
@@ -83,12 +80,13 @@ pub async fn use_once(conn: &mut Conn, id: &str) -> Result<bool> {
 
 /// Extends a token's expiry (never past its maximum lifetime).
 pub async fn renew(conn: &mut Conn, id: &str, expires_at: i64) -> Result<bool> {
-    let done = sqlx::query("UPDATE access_tokens SET expires_at = $1, renewed_at = $2 WHERE id = $3 AND revoked = FALSE")
-        .bind(expires_at)
-        .bind(now_ms())
-        .bind(id)
-        .execute(conn)
-        .await?;
+    let done =
+        sqlx::query("UPDATE access_tokens SET expires_at = $1, renewed_at = $2 WHERE id = $3 AND revoked = FALSE")
+            .bind(expires_at)
+            .bind(now_ms())
+            .bind(id)
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -109,10 +107,11 @@ pub async fn revoke_all_for_identity(conn: &mut Conn, identity_id: &str) -> Resu
 /// Deletes tokens that can no longer be used.
 pub async fn prune(conn: &mut Conn) -> Result<u64> {
     let now = now_ms();
-    let done = sqlx::query("DELETE FROM access_tokens WHERE max_expires_at < $1 OR (revoked = TRUE AND renewed_at < $2)")
-        .bind(now)
-        .bind(now - 86_400_000)
-        .execute(conn)
-        .await?;
+    let done =
+        sqlx::query("DELETE FROM access_tokens WHERE max_expires_at < $1 OR (revoked = TRUE AND renewed_at < $2)")
+            .bind(now)
+            .bind(now - 86_400_000)
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected())
 }

@@ -30,8 +30,7 @@ impl UserRow {
 }
 
 /// Every column, with the flag readable on both backends (see [`crate::flag`]).
-const COLUMNS: &str =
-    "id, email, username, first_name, last_name, password_hash, (super_admin = TRUE) AS super_admin, created_at, updated_at";
+const COLUMNS: &str = "id, email, username, first_name, last_name, password_hash, (super_admin = TRUE) AS super_admin, created_at, updated_at";
 
 pub async fn insert(conn: &mut Conn, row: &UserRow) -> Result<()> {
     sqlx::query(
@@ -60,10 +59,7 @@ pub async fn get(conn: &mut Conn, id: &UserId) -> Result<Option<UserRow>> {
 /// Looks a user up by email, ignoring case.
 pub async fn get_by_email(conn: &mut Conn, email: &str) -> Result<Option<UserRow>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(email.trim().to_lowercase())
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(email.trim().to_lowercase()).fetch_optional(conn).await?)
 }
 
 pub async fn count(conn: &mut Conn) -> Result<i64> {

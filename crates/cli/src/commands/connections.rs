@@ -9,8 +9,8 @@ use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
 use sluice_api_types::connections::{
-    AppConnectionOut, AppConnectionResponse, AppConnectionsResponse, RailwayConnectionIn,
-    RailwayCredentialsIn, RailwayProjectsOut,
+    AppConnectionOut, AppConnectionResponse, AppConnectionsResponse, RailwayConnectionIn, RailwayCredentialsIn,
+    RailwayProjectsOut,
 };
 use std::io::{BufRead, IsTerminal};
 
@@ -175,9 +175,7 @@ async fn create(ctx: &Context, args: &CreateArgs) -> CliResult<()> {
         name: Some(args.name.clone()),
         description: args.description.clone(),
         method: Some(args.method.as_str().to_string()),
-        credentials: Some(RailwayCredentialsIn {
-            api_token: Some(token),
-        }),
+        credentials: Some(RailwayCredentialsIn { api_token: Some(token) }),
         project_id: scope_project(ctx).await?,
         ..Default::default()
     };
@@ -193,10 +191,7 @@ async fn create(ctx: &Context, args: &CreateArgs) -> CliResult<()> {
     let c = out.app_connection;
     match ctx.output(Format::Table) {
         Format::Table => {
-            println!(
-                "Created Railway connection {} ({}, {}).",
-                c.name, c.method, c.id
-            );
+            println!("Created Railway connection {} ({}, {}).", c.name, c.method, c.id);
             Ok(())
         }
         f => print_one(f, &c),
@@ -210,33 +205,18 @@ async fn list(ctx: &Context) -> CliResult<()> {
     match ctx.output(Format::Table) {
         Format::Table => {
             if out.app_connections.is_empty() {
-                println!(
-                    "No Railway connections yet: create one with `sluice connections railway create`."
-                );
+                println!("No Railway connections yet: create one with `sluice connections railway create`.");
                 return Ok(());
             }
             let rows: Vec<Vec<String>> = out
                 .app_connections
                 .iter()
-                .map(|c| {
-                    vec![
-                        c.name.clone(),
-                        c.method.clone(),
-                        c.id.clone(),
-                        c.created_at.clone(),
-                    ]
-                })
+                .map(|c| vec![c.name.clone(), c.method.clone(), c.id.clone(), c.created_at.clone()])
                 .collect();
-            print!(
-                "{}",
-                output::table(&["NAME", "METHOD", "ID", "CREATED"], &rows)
-            );
+            print!("{}", output::table(&["NAME", "METHOD", "ID", "CREATED"], &rows));
             Ok(())
         }
-        f => print_value(
-            f,
-            &serde_json::to_value(&out.app_connections).unwrap_or_default(),
-        ),
+        f => print_value(f, &serde_json::to_value(&out.app_connections).unwrap_or_default()),
     }
 }
 
@@ -251,9 +231,7 @@ pub async fn find(ctx: &Context, wanted: &str) -> CliResult<AppConnectionOut> {
     let r: CliResult<AppConnectionResponse> = if looks_like_id(wanted) {
         ctx.client.get(&path(&[wanted]), &[]).await
     } else {
-        ctx.client
-            .get(&path(&["connection-name", wanted]), &q)
-            .await
+        ctx.client.get(&path(&["connection-name", wanted]), &q).await
     };
     r.map(|o| o.app_connection).map_err(|e| {
         if e.exit_code() == 4 {
@@ -267,21 +245,11 @@ pub async fn find(ctx: &Context, wanted: &str) -> CliResult<AppConnectionOut> {
 
 async fn delete(ctx: &Context, args: &TargetArgs) -> CliResult<()> {
     let c = find(ctx, &args.connection).await?;
-    let out: AppConnectionResponse = ctx
-        .client
-        .send(
-            reqwest::Method::DELETE,
-            &path(&[c.id.as_str()]),
-            &[],
-            None::<&()>,
-        )
-        .await?;
+    let out: AppConnectionResponse =
+        ctx.client.send(reqwest::Method::DELETE, &path(&[c.id.as_str()]), &[], None::<&()>).await?;
     match ctx.output(Format::Table) {
         Format::Table => {
-            println!(
-                "Deleted Railway connection {} ({}).",
-                out.app_connection.name, out.app_connection.id
-            );
+            println!("Deleted Railway connection {} ({}).", out.app_connection.name, out.app_connection.id);
             Ok(())
         }
         f => print_one(f, &out.app_connection),
@@ -290,31 +258,17 @@ async fn delete(ctx: &Context, args: &TargetArgs) -> CliResult<()> {
 
 async fn projects(ctx: &Context, args: &TargetArgs) -> CliResult<()> {
     let c = find(ctx, &args.connection).await?;
-    let out: RailwayProjectsOut = ctx
-        .client
-        .get(&path(&[c.id.as_str(), "projects"]), &[])
-        .await?;
+    let out: RailwayProjectsOut = ctx.client.get(&path(&[c.id.as_str(), "projects"]), &[]).await?;
     match ctx.output(Format::Table) {
         Format::Table => {
             let mut rows = Vec::new();
             for p in &out.projects {
                 let names = |v: &[sluice_api_types::connections::NamedOut]| {
-                    v.iter()
-                        .map(|n| n.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    v.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", ")
                 };
-                rows.push(vec![
-                    p.name.clone(),
-                    p.id.clone(),
-                    names(&p.environments),
-                    names(&p.services),
-                ]);
+                rows.push(vec![p.name.clone(), p.id.clone(), names(&p.environments), names(&p.services)]);
             }
-            print!(
-                "{}",
-                output::table(&["PROJECT", "ID", "ENVIRONMENTS", "SERVICES"], &rows)
-            );
+            print!("{}", output::table(&["PROJECT", "ID", "ENVIRONMENTS", "SERVICES"], &rows));
             Ok(())
         }
         f => print_value(f, &serde_json::to_value(&out).unwrap_or_default()),
@@ -329,10 +283,7 @@ fn print_one(format: Format, c: &AppConnectionOut) -> CliResult<()> {
                 vec!["ID".into(), c.id.clone()],
                 vec!["App".into(), c.app.clone()],
                 vec!["Method".into(), c.method.clone()],
-                vec![
-                    "Description".into(),
-                    c.description.clone().unwrap_or_default(),
-                ],
+                vec!["Description".into(), c.description.clone().unwrap_or_default()],
                 vec!["Organization".into(), c.org_id.clone()],
                 vec!["Created".into(), c.created_at.clone()],
                 vec!["Updated".into(), c.updated_at.clone()],
@@ -350,11 +301,7 @@ pub fn print_value(format: Format, v: &serde_json::Value) -> CliResult<()> {
         Format::Json => print!("{}", output::json(v)),
         Format::Yaml => print!("{}", output::yaml(v)),
         Format::Table | Format::Dotenv => {
-            return Err(CliError::flag(
-                "--output",
-                format.name(),
-                "this command prints table, json or yaml",
-            ));
+            return Err(CliError::flag("--output", format.name(), "this command prints table, json or yaml"));
         }
     }
     Ok(())

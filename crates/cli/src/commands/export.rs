@@ -30,25 +30,15 @@ pub fn render(format: Format, kv: &[(&str, &str)]) -> String {
     match format {
         Format::Dotenv | Format::Table => output::dotenv(kv.iter().copied()),
         Format::Json | Format::Yaml => {
-            let map: Map<String, Value> = kv
-                .iter()
-                .map(|(k, v)| (k.to_string(), Value::from(*v)))
-                .collect();
+            let map: Map<String, Value> = kv.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect();
             let v = Value::Object(map);
-            if format == Format::Json {
-                output::json(&v)
-            } else {
-                output::yaml(&v)
-            }
+            if format == Format::Json { output::json(&v) } else { output::yaml(&v) }
         }
     }
 }
 
 pub async fn run(ctx: &Context, args: &ExportArgs) -> CliResult<()> {
-    let format = ctx.output_of(
-        Format::Dotenv,
-        &[Format::Dotenv, Format::Json, Format::Yaml],
-    )?;
+    let format = ctx.output_of(Format::Dotenv, &[Format::Dotenv, Format::Json, Format::Yaml])?;
     let at = locate(ctx, &args.scope).await?;
     let secrets = effective_secrets(ctx, &at).await?;
     let text = render(format, &pairs(&secrets));
@@ -57,12 +47,7 @@ pub async fn run(ctx: &Context, args: &ExportArgs) -> CliResult<()> {
         Some(path) => {
             crate::config::write_private(path, text.as_bytes())
                 .map_err(|e| CliError::flag("--output-file", &path.display().to_string(), e))?;
-            eprintln!(
-                "Wrote {} secrets from {} to {}.",
-                secrets.len(),
-                at.describe(),
-                path.display()
-            );
+            eprintln!("Wrote {} secrets from {} to {}.", secrets.len(), at.describe(), path.display());
         }
     }
     Ok(())
@@ -76,10 +61,7 @@ mod tests {
     fn every_format_is_a_flat_map() {
         let kv = [("B", "two words"), ("A", "1")];
         assert_eq!(render(Format::Dotenv, &kv), "B='two words'\nA=1\n");
-        assert_eq!(
-            render(Format::Json, &kv),
-            "{\n  \"B\": \"two words\",\n  \"A\": \"1\"\n}\n"
-        );
+        assert_eq!(render(Format::Json, &kv), "{\n  \"B\": \"two words\",\n  \"A\": \"1\"\n}\n");
         assert_eq!(render(Format::Yaml, &kv), "B: \"two words\"\nA: \"1\"\n");
     }
 }

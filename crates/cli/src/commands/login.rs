@@ -73,9 +73,7 @@ fn env_var(name: &str) -> Option<String> {
 }
 
 fn first(flag: &Option<String>, vars: &[&str]) -> Option<String> {
-    flag.clone()
-        .filter(|v| !v.trim().is_empty())
-        .or_else(|| vars.iter().find_map(|v| env_var(v)))
+    flag.clone().filter(|v| !v.trim().is_empty()).or_else(|| vars.iter().find_map(|v| env_var(v)))
 }
 
 /// The secret half: a flag or variable, standard input, or a prompt on a terminal.
@@ -96,74 +94,43 @@ fn secret(given: Option<String>, from_stdin: bool, prompt: &str, flag: &str) -> 
         return rpassword::prompt_password(prompt)
             .map_err(|e| CliError::failed(format!("cannot read the {flag}: {e}")));
     }
-    Err(
-        CliError::usage(format!("{flag} is missing")).with_hint(format!(
-            "pass {flag}, pipe it with --password-stdin, or run in a terminal to be asked"
-        )),
-    )
+    Err(CliError::usage(format!("{flag} is missing"))
+        .with_hint(format!("pass {flag}, pipe it with --password-stdin, or run in a terminal to be asked")))
 }
 
 pub async fn login(global: &GlobalArgs, args: &LoginArgs) -> CliResult<()> {
     let stored = config::load()?;
     let url = context::server_url(global, stored.as_ref());
     let anonymous = Client::new(&url, None, TokenSource::None)?;
-    let client_id = first(
-        &args.client_id,
-        &["SLUICE_CLIENT_ID", "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID"],
-    );
+    let client_id = first(&args.client_id, &["SLUICE_CLIENT_ID", "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID"]);
     let email = first(&args.email, &["SLUICE_EMAIL"]);
     let method = match (args.method, &client_id, &email) {
         (Some(m), _, _) => m,
         (None, Some(_), _) => Method::UniversalAuth,
         (None, None, Some(_)) => Method::User,
         (None, None, None) => {
-            return Err(CliError::usage("say who is logging in").with_hint(
-                "pass --client-id and --client-secret (a machine identity) or --email (a user)",
-            ));
+            return Err(CliError::usage("say who is logging in")
+                .with_hint("pass --client-id and --client-secret (a machine identity) or --email (a user)"));
         }
     };
     let (token, subject): (AccessTokenOut, String) = match method {
         Method::UniversalAuth => {
             let id = client_id.ok_or_else(|| {
-                CliError::usage("--client-id is missing")
-                    .with_hint("universal auth needs the identity's client id")
+                CliError::usage("--client-id is missing").with_hint("universal auth needs the identity's client id")
             })?;
-            let given = first(
-                &args.client_secret,
-                &[
-                    "SLUICE_CLIENT_SECRET",
-                    "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET",
-                ],
-            );
-            let secret = secret(
-                given,
-                args.password_stdin,
-                "Client secret: ",
-                "--client-secret",
-            )?;
-            (
-                context::universal_login(&anonymous, &id, &secret).await?,
-                id,
-            )
+            let given = first(&args.client_secret, &["SLUICE_CLIENT_SECRET", "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET"]);
+            let secret = secret(given, args.password_stdin, "Client secret: ", "--client-secret")?;
+            (context::universal_login(&anonymous, &id, &secret).await?, id)
         }
         Method::User => {
             let email = email.ok_or_else(|| CliError::usage("--email is missing"))?;
             let given = first(&args.password, &["SLUICE_PASSWORD"]);
             let password = secret(given, args.password_stdin, "Password: ", "--password")?;
-            let body = UserLoginIn {
-                email: email.clone(),
-                password,
-            };
+            let body = UserLoginIn { email: email.clone(), password };
             let out = anonymous
                 .post(&["api", "v1", "auth", "login"], &body)
                 .await
-                .map_err(|e| {
-                    if e.exit_code() == 3 {
-                        e.with_hint("check the email and password")
-                    } else {
-                        e
-                    }
-                })?;
+                .map_err(|e| if e.exit_code() == 3 { e.with_hint("check the email and password") } else { e })?;
             (out, email)
         }
     };
@@ -174,11 +141,7 @@ pub async fn login(global: &GlobalArgs, args: &LoginArgs) -> CliResult<()> {
 
     let authed = Client::new(&url, Some(token.access_token.clone()), TokenSource::Flag)?;
     let projects: ProjectsOut = authed.get(&["api", "v1", "projects"], &[]).await?;
-    let wanted = global
-        .project
-        .clone()
-        .filter(|p| !p.trim().is_empty())
-        .or_else(|| env_var("INFISICAL_PROJECT_ID"));
+    let wanted = global.project.clone().filter(|p| !p.trim().is_empty()).or_else(|| env_var("INFISICAL_PROJECT_ID"));
     let project: Option<ProjectOut> = match wanted {
         Some(w) => Some(find_project(&projects.projects, w.trim(), "--project")?),
         None if projects.projects.len() == 1 => projects.projects.first().cloned(),
@@ -213,12 +176,7 @@ pub async fn login(global: &GlobalArgs, args: &LoginArgs) -> CliResult<()> {
         None if projects.projects.is_empty() => println!("No projects yet."),
         None => println!(
             "Several projects ({}): choose one per command with --project, or log in again with --project.",
-            projects
-                .projects
-                .iter()
-                .map(|p| p.slug.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            projects.projects.iter().map(|p| p.slug.as_str()).collect::<Vec<_>>().join(", ")
         ),
     }
     println!("Saved to {}.", path.display());
@@ -231,24 +189,13 @@ pub async fn logout() -> CliResult<()> {
         println!("Not logged in.");
         return Ok(());
     };
-    let client = Client::new(
-        &creds.url,
-        Some(creds.access_token.clone()),
-        TokenSource::Stored,
-    )?;
-    let body = AccessTokenIn {
-        access_token: creds.access_token.clone(),
-    };
-    let revoked: CliResult<MessageOut> = client
-        .post(&["api", "v1", "auth", "token", "revoke"], &body)
-        .await;
+    let client = Client::new(&creds.url, Some(creds.access_token.clone()), TokenSource::Stored)?;
+    let body = AccessTokenIn { access_token: creds.access_token.clone() };
+    let revoked: CliResult<MessageOut> = client.post(&["api", "v1", "auth", "token", "revoke"], &body).await;
     config::remove()?;
     match revoked {
         Ok(_) => println!("Logged out of {} (token revoked).", creds.url),
-        Err(e) => println!(
-            "Logged out of {} (the token could not be revoked: {}).",
-            creds.url, e.message
-        ),
+        Err(e) => println!("Logged out of {} (the token could not be revoked: {}).", creds.url, e.message),
     }
     Ok(())
 }

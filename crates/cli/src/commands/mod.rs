@@ -21,13 +21,7 @@ use sluice_api_types::secrets::{SecretOut, SecretsListOut};
 #[derive(clap::Args, Clone, Debug)]
 pub struct Scope {
     /// Environment slug
-    #[arg(
-        long,
-        short = 'e',
-        env = "SLUICE_ENV",
-        default_value = "dev",
-        value_name = "SLUG"
-    )]
+    #[arg(long, short = 'e', env = "SLUICE_ENV", default_value = "dev", value_name = "SLUG")]
     pub env: String,
 
     /// Folder path
@@ -74,27 +68,15 @@ pub async fn locate(ctx: &Context, scope: &Scope) -> CliResult<Located> {
     let project = ctx.project().await?;
     check_environment(&project, scope.env.trim(), "--env")?;
     let path = normalize_path(&scope.path)?;
-    Ok(Located {
-        project,
-        env: scope.env.trim().to_string(),
-        path,
-    })
+    Ok(Located { project, env: scope.env.trim().to_string(), path })
 }
 
 /// `/a/b` from `a/b`, `/a/b/` or `/a//b`; refuses `..`.
 pub fn normalize_path(raw: &str) -> CliResult<String> {
-    let parts: Vec<&str> = raw
-        .split('/')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect();
+    let parts: Vec<&str> = raw.split('/').map(str::trim).filter(|p| !p.is_empty()).collect();
     if parts.iter().any(|p| *p == "." || *p == "..") {
-        return Err(crate::error::CliError::flag(
-            "--path",
-            raw,
-            "may not contain . or .. segments",
-        )
-        .with_hint("give a folder path such as / or /apps/api"));
+        return Err(crate::error::CliError::flag("--path", raw, "may not contain . or .. segments")
+            .with_hint("give a folder path such as / or /apps/api"));
     }
     Ok(format!("/{}", parts.join("/")))
 }
@@ -102,10 +84,7 @@ pub fn normalize_path(raw: &str) -> CliResult<String> {
 /// The secrets a process in this folder sees: its own, then each import's keys it does not
 /// have (the import listed last wins), references expanded.
 pub async fn effective_secrets(ctx: &Context, at: &Located) -> CliResult<Vec<SecretOut>> {
-    let q = at.query(&[
-        ("expandSecretReferences", "true"),
-        ("include_imports", "true"),
-    ]);
+    let q = at.query(&[("expandSecretReferences", "true"), ("include_imports", "true")]);
     let list: SecretsListOut = ctx.client.get(&["api", "v3", "secrets", "raw"], &q).await?;
     Ok(merge(list))
 }
@@ -124,10 +103,7 @@ fn merge(list: SecretsListOut) -> Vec<SecretOut> {
 
 /// Secrets as `(key, value)` pairs in order.
 pub fn pairs(secrets: &[SecretOut]) -> Vec<(&str, &str)> {
-    secrets
-        .iter()
-        .map(|s| (s.secret_key.as_str(), s.secret_value.as_str()))
-        .collect()
+    secrets.iter().map(|s| (s.secret_key.as_str(), s.secret_value.as_str())).collect()
 }
 
 #[cfg(test)]

@@ -22,12 +22,7 @@ pub struct RunArgs {
     pub scope: Scope,
 
     /// A shell command line to run with `sh -c` instead of CMD ARGS…
-    #[arg(
-        long = "command",
-        short = 'c',
-        value_name = "SHELL COMMAND",
-        conflicts_with = "command"
-    )]
+    #[arg(long = "command", short = 'c', value_name = "SHELL COMMAND", conflicts_with = "command")]
     pub shell: Option<String>,
 
     /// Don't print how many secrets were injected
@@ -35,11 +30,7 @@ pub struct RunArgs {
     pub quiet: bool,
 
     /// The command and its arguments (after --)
-    #[arg(
-        last = true,
-        value_name = "CMD ARGS",
-        required_unless_present = "shell"
-    )]
+    #[arg(last = true, value_name = "CMD ARGS", required_unless_present = "shell")]
     pub command: Vec<String>,
 }
 
@@ -64,17 +55,15 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> CliResult<()> {
             c
         }
         (None, None) => {
-            return Err(CliError::usage("no command to run")
-                .with_hint("put it after --: sluice run --env dev -- npm start"));
+            return Err(
+                CliError::usage("no command to run").with_hint("put it after --: sluice run --env dev -- npm start")
+            );
         }
     };
     let mut injected = 0;
     for s in &secrets {
         if !valid_env_name(&s.secret_key) || s.secret_value.contains('\0') {
-            eprintln!(
-                "warning: {} cannot be an environment variable; skipped",
-                s.secret_key
-            );
+            eprintln!("warning: {} cannot be an environment variable; skipped", s.secret_key);
             continue;
         }
         cmd.env(&s.secret_key, &s.secret_value);
@@ -83,12 +72,8 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> CliResult<()> {
     if !args.quiet {
         eprintln!("Injecting {injected} secrets from {}", at.describe());
     }
-    let program = args
-        .shell
-        .as_ref()
-        .map(|_| "sh".to_string())
-        .or_else(|| args.command.first().cloned())
-        .unwrap_or_default();
+    let program =
+        args.shell.as_ref().map(|_| "sh".to_string()).or_else(|| args.command.first().cloned()).unwrap_or_default();
     launch(cmd, &program)
 }
 
@@ -118,9 +103,7 @@ fn launch(mut cmd: Command, program: &str) -> CliResult<()> {
     match status.code() {
         Some(0) => Ok(()),
         Some(code) => Err(CliError::failed(String::new()).with_exit_code(code.clamp(1, 255) as u8)),
-        None => Err(CliError::failed(format!(
-            "{program} was stopped by a signal"
-        ))),
+        None => Err(CliError::failed(format!("{program} was stopped by a signal"))),
     }
 }
 

@@ -128,11 +128,7 @@ fn records(secrets: &[SecretOut], hide: bool) -> Value {
 
 fn print_secrets(format: Format, secrets: &[SecretOut], at: &Located, hide: bool) {
     let shown = |s: &SecretOut| {
-        if hide {
-            "******".to_string()
-        } else {
-            s.secret_value.clone()
-        }
+        if hide { "******".to_string() } else { s.secret_value.clone() }
     };
     match format {
         Format::Table => {
@@ -150,23 +146,14 @@ fn print_secrets(format: Format, secrets: &[SecretOut], at: &Located, hide: bool
             if rows.is_empty() {
                 println!("No secrets in {}.", at.describe());
             } else {
-                print!(
-                    "{}",
-                    output::table(&["KEY", "VALUE", "IMPORTED FROM"], &rows)
-                );
+                print!("{}", output::table(&["KEY", "VALUE", "IMPORTED FROM"], &rows));
             }
         }
         Format::Json => print!("{}", output::json(&records(secrets, hide))),
         Format::Yaml => print!("{}", output::yaml(&records(secrets, hide))),
         Format::Dotenv => {
-            let values: Vec<(String, String)> = secrets
-                .iter()
-                .map(|s| (s.secret_key.clone(), shown(s)))
-                .collect();
-            print!(
-                "{}",
-                output::dotenv(values.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            );
+            let values: Vec<(String, String)> = secrets.iter().map(|s| (s.secret_key.clone(), shown(s))).collect();
+            print!("{}", output::dotenv(values.iter().map(|(k, v)| (k.as_str(), v.as_str()))));
         }
     }
 }
@@ -182,28 +169,17 @@ async fn list(ctx: &Context, args: &ListArgs) -> CliResult<()> {
 async fn get(ctx: &Context, args: &GetArgs) -> CliResult<()> {
     let format = ctx.output(Format::Table);
     let at = locate(ctx, &args.scope).await?;
-    let q = at.query(&[
-        ("expandSecretReferences", "true"),
-        ("include_imports", "true"),
-        ("type", "shared"),
-    ]);
+    let q = at.query(&[("expandSecretReferences", "true"), ("include_imports", "true"), ("type", "shared")]);
     let mut found = Vec::with_capacity(args.names.len());
     for name in &args.names {
-        let out: SecretEnvelope =
-            ctx.client
-                .get(&["api", "v3", "secrets", "raw", name], &q)
-                .await
-                .map_err(|e| {
-                    if e.exit_code() == 4 {
-                        CliError::not_found(format!("no secret {name} in {}", at.describe()))
-                            .with_hint(format!(
-                                "see the names with `sluice secrets list --env {} --path {}`",
-                                at.env, at.path
-                            ))
-                    } else {
-                        e
-                    }
-                })?;
+        let out: SecretEnvelope = ctx.client.get(&["api", "v3", "secrets", "raw", name], &q).await.map_err(|e| {
+            if e.exit_code() == 4 {
+                CliError::not_found(format!("no secret {name} in {}", at.describe()))
+                    .with_hint(format!("see the names with `sluice secrets list --env {} --path {}`", at.env, at.path))
+            } else {
+                e
+            }
+        })?;
         found.push(out.secret);
     }
     if args.plain {
@@ -238,11 +214,8 @@ fn collect_pairs(args: &SetArgs) -> CliResult<Vec<(String, String)>> {
     }
     for raw in &args.pairs {
         let Some((k, v)) = raw.split_once('=') else {
-            return Err(
-                CliError::usage(format!("\"{raw}\" is not KEY=VALUE")).with_hint(
-                    "write KEY=VALUE (quote it in the shell if the value has spaces: 'KEY=a b')",
-                ),
-            );
+            return Err(CliError::usage(format!("\"{raw}\" is not KEY=VALUE"))
+                .with_hint("write KEY=VALUE (quote it in the shell if the value has spaces: 'KEY=a b')"));
         };
         let k = k.trim();
         if k.is_empty() || k.chars().any(char::is_whitespace) {
@@ -253,9 +226,7 @@ fn collect_pairs(args: &SetArgs) -> CliResult<Vec<(String, String)>> {
         put(k.to_string(), v.to_string());
     }
     if pairs.is_empty() {
-        return Err(
-            CliError::usage("nothing to set").with_hint("give KEY=VALUE pairs, or --file .env")
-        );
+        return Err(CliError::usage("nothing to set").with_hint("give KEY=VALUE pairs, or --file .env"));
     }
     Ok(pairs)
 }
@@ -264,16 +235,10 @@ async fn set(ctx: &Context, args: &SetArgs) -> CliResult<()> {
     let format = ctx.output_of(Format::Table, &[Format::Table, Format::Json, Format::Yaml])?;
     let pairs = collect_pairs(args)?;
     let at = locate(ctx, &args.scope).await?;
-    let q = at.query(&[
-        ("expandSecretReferences", "false"),
-        ("include_imports", "false"),
-    ]);
+    let q = at.query(&[("expandSecretReferences", "false"), ("include_imports", "false")]);
     let current: SecretsListOut = ctx.client.get(&["api", "v3", "secrets", "raw"], &q).await?;
-    let existing: BTreeMap<&str, &str> = current
-        .secrets
-        .iter()
-        .map(|s| (s.secret_key.as_str(), s.secret_value.as_str()))
-        .collect();
+    let existing: BTreeMap<&str, &str> =
+        current.secrets.iter().map(|s| (s.secret_key.as_str(), s.secret_value.as_str())).collect();
 
     let mut creates = Vec::new();
     let mut updates = Vec::new();
@@ -309,10 +274,7 @@ async fn set(ctx: &Context, args: &SetArgs) -> CliResult<()> {
 fn print_outcome(format: Format, outcome: &[(String, &str)], at: &Located) {
     match format {
         Format::Table => {
-            let rows: Vec<Vec<String>> = outcome
-                .iter()
-                .map(|(k, a)| vec![k.clone(), a.to_string()])
-                .collect();
+            let rows: Vec<Vec<String>> = outcome.iter().map(|(k, a)| vec![k.clone(), a.to_string()]).collect();
             print!("{}", output::table(&["KEY", "RESULT"], &rows));
             let n = |what: &str| outcome.iter().filter(|(_, a)| *a == what).count();
             println!(
@@ -324,29 +286,15 @@ fn print_outcome(format: Format, outcome: &[(String, &str)], at: &Located) {
             );
         }
         other => {
-            let v: Vec<Value> = outcome
-                .iter()
-                .map(|(k, a)| json!({"key": k, "result": a}))
-                .collect();
+            let v: Vec<Value> = outcome.iter().map(|(k, a)| json!({"key": k, "result": a})).collect();
             let v = Value::Array(v);
-            print!(
-                "{}",
-                if other == Format::Json {
-                    output::json(&v)
-                } else {
-                    output::yaml(&v)
-                }
-            );
+            print!("{}", if other == Format::Json { output::json(&v) } else { output::yaml(&v) });
         }
     }
 }
 
 fn keys(outcome: &[(String, &str)]) -> String {
-    outcome
-        .iter()
-        .map(|(k, _)| k.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+    outcome.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 async fn delete(ctx: &Context, args: &DeleteArgs) -> CliResult<()> {
@@ -357,10 +305,7 @@ async fn delete(ctx: &Context, args: &DeleteArgs) -> CliResult<()> {
         let mut body = at.body();
         body.insert("type".into(), json!("shared"));
         let path = ["api", "v3", "secrets", "raw", name.as_str()];
-        let r: CliResult<SecretEnvelope> = ctx
-            .client
-            .send(reqwest::Method::DELETE, &path, &[], Some(&body))
-            .await;
+        let r: CliResult<SecretEnvelope> = ctx.client.send(reqwest::Method::DELETE, &path, &[], Some(&body)).await;
         r.map_err(|e| {
             let e = if e.exit_code() == 4 {
                 CliError::not_found(format!("no secret {name} in {}", at.describe()))

@@ -37,46 +37,22 @@ const COMMANDS: &[&[&str]] = &[
 #[test]
 fn every_command_has_help_with_examples() {
     for path in COMMANDS {
-        let out = assert_cmd::Command::new(BIN)
-            .args(*path)
-            .arg("--help")
-            .env_clear()
-            .output()
-            .expect("runs");
+        let out = assert_cmd::Command::new(BIN).args(*path).arg("--help").env_clear().output().expect("runs");
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "sluice {} --help failed",
-            path.join(" ")
-        );
+        assert!(out.status.success(), "sluice {} --help failed", path.join(" "));
         let examples = text.split_once("Examples:\n").map(|(_, e)| e).unwrap_or("");
-        let has = examples
-            .lines()
-            .any(|l| l.trim_start().starts_with("sluice ") || l.contains("| sluice "));
-        assert!(
-            has,
-            "sluice {} --help has no examples:\n{text}",
-            path.join(" ")
-        );
+        let has = examples.lines().any(|l| l.trim_start().starts_with("sluice ") || l.contains("| sluice "));
+        assert!(has, "sluice {} --help has no examples:\n{text}", path.join(" "));
     }
 }
 
 #[test]
 fn top_level_help_documents_exit_statuses_and_infisical_variables() {
-    let out = assert_cmd::Command::new(BIN)
-        .arg("--help")
-        .env_clear()
-        .output()
-        .expect("runs");
+    let out = assert_cmd::Command::new(BIN).arg("--help").env_clear().output().expect("runs");
     let text = String::from_utf8_lossy(&out.stdout);
-    for want in [
-        "Exit status:",
-        "2  usage",
-        "3  authentication",
-        "4  not found",
-        "INFISICAL_API_URL",
-        "INFISICAL_TOKEN",
-    ] {
+    for want in
+        ["Exit status:", "2  usage", "3  authentication", "4  not found", "INFISICAL_API_URL", "INFISICAL_TOKEN"]
+    {
         assert!(text.contains(want), "--help lacks {want:?}:\n{text}");
     }
 }

@@ -7,78 +7,36 @@ use crate::support::{World, mode};
 async fn universal_auth_login_stores_a_private_token_that_later_commands_use() {
     let w = World::start().await;
     let c = &w.app.creds;
-    let out = w
-        .run(
-            w.command(),
-            &[
-                "login",
-                "--client-id",
-                &c.client_id,
-                "--client-secret",
-                &c.client_secret,
-            ],
-            None,
-        )
-        .await;
+    let out =
+        w.run(w.command(), &["login", "--client-id", &c.client_id, "--client-secret", &c.client_secret], None).await;
     out.ok()
-        .stdout_has(&format!(
-            "Logged in to {} as machine identity {}",
-            w.app.url(),
-            c.client_id
-        ))
+        .stdout_has(&format!("Logged in to {} as machine identity {}", w.app.url(), c.client_id))
         .stdout_has(&format!("Default project: default ({})", c.project_id));
 
     let file = w.credentials_file();
     assert_eq!(mode(&file), 0o600, "credentials file mode");
     assert_eq!(mode(w.config.path()), 0o700, "config dir mode");
-    let stored: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
-    let token = stored["accessToken"]
-        .as_str()
-        .expect("token stored")
-        .to_string();
+    let stored: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("json");
+    let token = stored["accessToken"].as_str().expect("token stored").to_string();
     assert!(!token.is_empty());
     assert_eq!(stored["projectId"], c.project_id.as_str());
-    assert!(
-        !out.stdout.contains(&token) && !out.stderr.contains(&token),
-        "the token is never printed"
-    );
-    assert!(
-        !out.stdout.contains(&c.client_secret),
-        "the secret is never printed"
-    );
+    assert!(!out.stdout.contains(&token) && !out.stderr.contains(&token), "the token is never printed");
+    assert!(!out.stdout.contains(&c.client_secret), "the secret is never printed");
 
     // No --token: the stored login is used, and its default project.
     w.put_secrets("dev", &[("FROM_STORED_LOGIN", "yes")]).await;
-    w.run(
-        w.command(),
-        &["secrets", "get", "FROM_STORED_LOGIN", "--plain"],
-        None,
-    )
-    .await
-    .ok()
-    .stdout_has("yes");
+    w.run(w.command(), &["secrets", "get", "FROM_STORED_LOGIN", "--plain"], None).await.ok().stdout_has("yes");
 
     // ...but never sent to another server.
     let mut other = w.command();
     other.env("SLUICE_URL", "http://127.0.0.1:9");
-    w.run(other, &["secrets", "list"], None)
-        .await
-        .code(3)
-        .stderr_has("not logged in to http://127.0.0.1:9");
+    w.run(other, &["secrets", "list"], None).await.code(3).stderr_has("not logged in to http://127.0.0.1:9");
 
-    w.run(w.command(), &["logout"], None)
-        .await
-        .ok()
-        .stdout_has("token revoked");
+    w.run(w.command(), &["logout"], None).await.ok().stdout_has("token revoked");
     assert!(!file.exists(), "logout removes the file");
     let r = w.app.client_with(&token).get("/api/v1/projects").await;
     assert_eq!(r.status, 401, "the token was revoked at the server");
-    w.run(w.command(), &["secrets", "list"], None)
-        .await
-        .code(3)
-        .stderr_has("not logged in")
-        .stderr_has("sluice login");
+    w.run(w.command(), &["secrets", "list"], None).await.code(3).stderr_has("not logged in").stderr_has("sluice login");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -86,40 +44,22 @@ async fn user_login_with_the_password_on_stdin_and_wrong_passwords_exit_3() {
     let w = World::start().await;
     let c = &w.app.creds;
     let pw = format!("{}\n", c.admin_password);
-    w.run(
-        w.command(),
-        &["login", "--email", &c.admin_email, "--password-stdin"],
-        Some(&pw),
-    )
-    .await
-    .ok()
-    .stdout_has(&format!("as {}", c.admin_email));
-    assert_eq!(mode(&w.credentials_file()), 0o600);
-    w.run(w.command(), &["secrets", "list", "--env", "staging"], None)
+    w.run(w.command(), &["login", "--email", &c.admin_email, "--password-stdin"], Some(&pw))
         .await
-        .ok();
+        .ok()
+        .stdout_has(&format!("as {}", c.admin_email));
+    assert_eq!(mode(&w.credentials_file()), 0o600);
+    w.run(w.command(), &["secrets", "list", "--env", "staging"], None).await.ok();
 
-    let out = w
-        .run(
-            w.command(),
-            &["login", "--email", &c.admin_email, "--password-stdin"],
-            Some("wrong\n"),
-        )
-        .await;
-    out.code(3)
-        .stderr_has("not authenticated")
-        .stderr_has("check the email and password");
+    let out = w.run(w.command(), &["login", "--email", &c.admin_email, "--password-stdin"], Some("wrong\n")).await;
+    out.code(3).stderr_has("not authenticated").stderr_has("check the email and password");
     // Without a terminal and without the password, the flag is named.
     w.run(w.command(), &["login", "--email", &c.admin_email], None)
         .await
         .code(2)
         .stderr_has("--password is missing")
         .stderr_has("--password-stdin");
-    w.run(w.command(), &["login"], None)
-        .await
-        .code(2)
-        .stderr_has("--client-id")
-        .stderr_has("--email");
+    w.run(w.command(), &["login"], None).await.code(2).stderr_has("--client-id").stderr_has("--email");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,10 +74,7 @@ async fn infisicals_variables_mean_the_same_here() {
         .env("INFISICAL_API_URL", format!("{}/api", w.app.url()))
         .env("INFISICAL_UNIVERSAL_AUTH_CLIENT_ID", &c.client_id)
         .env("INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET", &c.client_secret);
-    w.run(cmd, &["login"], None)
-        .await
-        .ok()
-        .stdout_has("machine identity");
+    w.run(cmd, &["login"], None).await.ok().stdout_has("machine identity");
 
     // --plain prints a token (for INFISICAL_TOKEN) and stores nothing.
     std::fs::remove_file(w.credentials_file()).expect("remove");
@@ -149,52 +86,28 @@ async fn infisicals_variables_mean_the_same_here() {
     assert!(!w.credentials_file().exists());
 
     let mut cmd = w.command();
-    cmd.env("INFISICAL_TOKEN", &token)
-        .env("INFISICAL_PROJECT_ID", &c.project_id);
-    w.run(cmd, &["secrets", "get", "GREETING", "--plain"], None)
-        .await
-        .ok()
-        .stdout_has("hello");
+    cmd.env("INFISICAL_TOKEN", &token).env("INFISICAL_PROJECT_ID", &c.project_id);
+    w.run(cmd, &["secrets", "get", "GREETING", "--plain"], None).await.ok().stdout_has("hello");
 
     // Client credentials alone log in for the one command (CI style).
     let mut cmd = w.command();
     cmd.env("INFISICAL_UNIVERSAL_AUTH_CLIENT_ID", &c.client_id)
         .env("INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET", &c.client_secret);
-    w.run(cmd, &["export"], None)
-        .await
-        .ok()
-        .stdout_has("GREETING=hello");
+    w.run(cmd, &["export"], None).await.ok().stdout_has("GREETING=hello");
 
     // Infisical service tokens are refused with a reason.
     let mut cmd = w.command();
     cmd.env("INFISICAL_TOKEN", "st.abc.def");
-    w.run(cmd, &["secrets", "list"], None)
-        .await
-        .code(3)
-        .stderr_has("service token");
+    w.run(cmd, &["secrets", "list"], None).await.code(3).stderr_has("service token");
 
     // A .infisical.json in the working directory names the project.
-    std::fs::write(
-        w.cwd.path().join(".infisical.json"),
-        r#"{"workspaceId":"no-such-project"}"#,
-    )
-    .expect("write");
+    std::fs::write(w.cwd.path().join(".infisical.json"), r#"{"workspaceId":"no-such-project"}"#).expect("write");
     let mut cmd = w.command();
     cmd.env("INFISICAL_TOKEN", &token);
-    w.run(cmd, &["secrets", "list"], None)
-        .await
-        .code(4)
-        .stderr_has("no-such-project")
-        .stderr_has(".infisical.json");
-    std::fs::write(
-        w.cwd.path().join(".infisical.json"),
-        format!("{{\"workspaceId\":\"{}\"}}", c.project_id),
-    )
-    .expect("write");
+    w.run(cmd, &["secrets", "list"], None).await.code(4).stderr_has("no-such-project").stderr_has(".infisical.json");
+    std::fs::write(w.cwd.path().join(".infisical.json"), format!("{{\"workspaceId\":\"{}\"}}", c.project_id))
+        .expect("write");
     let mut cmd = w.command();
     cmd.env("INFISICAL_TOKEN", &token);
-    w.run(cmd, &["secrets", "get", "GREETING", "--plain"], None)
-        .await
-        .ok()
-        .stdout_has("hello");
+    w.run(cmd, &["secrets", "get", "GREETING", "--plain"], None).await.ok().stdout_has("hello");
 }

@@ -31,11 +31,7 @@ impl Out {
     /// Panics with both streams unless the exit status is `code`.
     #[track_caller]
     pub fn code(&self, code: i32) -> &Self {
-        assert_eq!(
-            self.code, code,
-            "exit status\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout, self.stderr
-        );
+        assert_eq!(self.code, code, "exit status\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
         self
     }
 
@@ -68,8 +64,7 @@ impl Out {
 
     #[track_caller]
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
 }
 
@@ -83,9 +78,7 @@ pub struct World {
 
 impl World {
     pub async fn start() -> World {
-        let fake = FakeRailway::start(Seed::example())
-            .await
-            .expect("fake Railway starts");
+        let fake = FakeRailway::start(Seed::example()).await.expect("fake Railway starts");
         let url = fake.graphql_url();
         let app = TestApp::spawn_with(Box::new(move |s| {
             s.railway_api_url = url;
@@ -94,12 +87,7 @@ impl World {
             s.engine.retry.base = Duration::from_millis(700);
         }))
         .await;
-        World {
-            app,
-            fake,
-            config: TempDir::new().expect("tmp"),
-            cwd: TempDir::new().expect("tmp"),
-        }
+        World { app, fake, config: TempDir::new().expect("tmp"), cwd: TempDir::new().expect("tmp") }
     }
 
     /// The binary with a clean environment: the server's URL and the test's config dir.
@@ -140,42 +128,24 @@ impl World {
 
     /// Sets secrets through the API (not through the CLI under test).
     pub async fn put_secrets(&self, env: &str, pairs: &[(&str, &str)]) {
-        let secrets: Vec<Value> = pairs
-            .iter()
-            .map(|(k, v)| json!({"secretKey": k, "secretValue": v}))
-            .collect();
-        let body = json!({"workspaceId": self.app.project_id(), "environment": env, "secretPath": "/", "secrets": secrets});
-        self.app
-            .api
-            .post("/api/v3/secrets/batch/raw", body)
-            .await
-            .expect(200);
+        let secrets: Vec<Value> = pairs.iter().map(|(k, v)| json!({"secretKey": k, "secretValue": v})).collect();
+        let body =
+            json!({"workspaceId": self.app.project_id(), "environment": env, "secretPath": "/", "secrets": secrets});
+        self.app.api.post("/api/v3/secrets/batch/raw", body).await.expect(200);
     }
 
     /// A secret's value as the server has it, or None.
     pub async fn secret(&self, env: &str, key: &str) -> Option<String> {
-        let path = format!(
-            "/api/v3/secrets/raw/{key}?workspaceId={}&environment={env}&secretPath=/",
-            self.app.project_id()
-        );
+        let path =
+            format!("/api/v3/secrets/raw/{key}?workspaceId={}&environment={env}&secretPath=/", self.app.project_id());
         let r = self.app.api.get(&path).await;
-        (r.status == 200).then(|| {
-            r.body["secret"]["secretValue"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string()
-        })
+        (r.status == 200).then(|| r.body["secret"]["secretValue"].as_str().unwrap_or_default().to_string())
     }
 
     /// A Railway connection made through the API.
     pub async fn connection(&self, name: &str) -> String {
         let body = json!({"name": name, "method": "account-token", "credentials": {"apiToken": ACCOUNT_TOKEN}});
-        let r = self
-            .app
-            .api
-            .post("/api/v1/app-connections/railway", body)
-            .await
-            .expect(200);
+        let r = self.app.api.post("/api/v1/app-connections/railway", body).await.expect(200);
         r["appConnection"]["id"].as_str().expect("id").to_string()
     }
 
@@ -190,10 +160,7 @@ async fn run(mut cmd: assert_cmd::Command, args: &[&str], stdin: Option<&str>) -
     // Always a pipe, never the test runner's terminal: prompts must not wait for a person.
     cmd.write_stdin(stdin.unwrap_or("").to_string());
     // The binary blocks this thread; the server in this process goes on serving on others.
-    let output = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .expect("join")
-        .expect("sluice runs");
+    let output = tokio::task::spawn_blocking(move || cmd.output()).await.expect("join").expect("sluice runs");
     Out {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -204,9 +171,5 @@ async fn run(mut cmd: assert_cmd::Command, args: &[&str], stdin: Option<&str>) -
 /// The Unix permission bits of a path.
 pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path)
-        .expect("metadata")
-        .permissions()
-        .mode()
-        & 0o777
+    std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777
 }

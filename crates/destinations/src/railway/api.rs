@@ -26,15 +26,9 @@ pub trait RailwayApi: Send + Sync {
         token: &'a Token,
     ) -> BoxFuture<'a, Result<TokenReach, RailwayError>>;
 
-    fn detect_token<'a>(
-        &'a self,
-        token: &'a Token,
-    ) -> BoxFuture<'a, Result<TokenReach, RailwayError>>;
+    fn detect_token<'a>(&'a self, token: &'a Token) -> BoxFuture<'a, Result<TokenReach, RailwayError>>;
 
-    fn list_projects<'a>(
-        &'a self,
-        creds: &'a Credentials,
-    ) -> BoxFuture<'a, Result<Vec<RailwayProject>, RailwayError>>;
+    fn list_projects<'a>(&'a self, creds: &'a Credentials) -> BoxFuture<'a, Result<Vec<RailwayProject>, RailwayError>>;
 
     fn get_variables<'a>(
         &'a self,
@@ -76,17 +70,11 @@ impl RailwayApi for RailwayClient {
         Box::pin(RailwayClient::check_credentials(self, kind, token))
     }
 
-    fn detect_token<'a>(
-        &'a self,
-        token: &'a Token,
-    ) -> BoxFuture<'a, Result<TokenReach, RailwayError>> {
+    fn detect_token<'a>(&'a self, token: &'a Token) -> BoxFuture<'a, Result<TokenReach, RailwayError>> {
         Box::pin(RailwayClient::detect_token(self, token))
     }
 
-    fn list_projects<'a>(
-        &'a self,
-        creds: &'a Credentials,
-    ) -> BoxFuture<'a, Result<Vec<RailwayProject>, RailwayError>> {
+    fn list_projects<'a>(&'a self, creds: &'a Credentials) -> BoxFuture<'a, Result<Vec<RailwayProject>, RailwayError>> {
         Box::pin(RailwayClient::list_projects(self, creds))
     }
 
@@ -105,13 +93,7 @@ impl RailwayApi for RailwayClient {
         variables: &'a BTreeMap<String, String>,
         skip_deploys: bool,
     ) -> BoxFuture<'a, Result<(), RailwayError>> {
-        Box::pin(RailwayClient::upsert_variables(
-            self,
-            creds,
-            target,
-            variables,
-            skip_deploys,
-        ))
+        Box::pin(RailwayClient::upsert_variables(self, creds, target, variables, skip_deploys))
     }
 
     fn delete_variable<'a>(

@@ -148,15 +148,9 @@ mod tests {
             assert_eq!(kind.as_str().parse::<TokenKind>(), Ok(kind));
             let json = serde_json::to_string(&kind).expect("serialize");
             assert_eq!(json, format!("\"{}\"", kind.as_str()));
-            assert_eq!(
-                serde_json::from_str::<TokenKind>(&json).expect("parse"),
-                kind
-            );
+            assert_eq!(serde_json::from_str::<TokenKind>(&json).expect("parse"), kind);
         }
-        assert_eq!(
-            "workspace-token".parse::<TokenKind>(),
-            Ok(TokenKind::Workspace)
-        );
+        assert_eq!("workspace-token".parse::<TokenKind>(), Ok(TokenKind::Workspace));
         assert!("bearer".parse::<TokenKind>().is_err());
     }
 

@@ -53,10 +53,7 @@ impl Default for RailwayConfig {
 impl RailwayConfig {
     /// Production settings with another endpoint.
     pub fn with_endpoint(endpoint: impl Into<String>) -> Self {
-        Self {
-            endpoint: endpoint.into(),
-            ..Self::default()
-        }
+        Self { endpoint: endpoint.into(), ..Self::default() }
     }
 }
 
@@ -81,10 +78,7 @@ impl<'a> Scrub<'a> {
     }
 
     pub(crate) fn values(values: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut v: Vec<&str> = values
-            .into_iter()
-            .filter(|s| s.chars().count() >= 4)
-            .collect();
+        let mut v: Vec<&str> = values.into_iter().filter(|s| s.chars().count() >= 4).collect();
         // Longest first, so a value containing another is replaced whole.
         v.sort_by_key(|s| std::cmp::Reverse(s.len()));
         Self(v)
@@ -111,15 +105,8 @@ impl RailwayClient {
             .connect_timeout(config.connect_timeout)
             .user_agent(concat!("sluice/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| RailwayError::Config {
-                message: format!("cannot build the HTTP client: {e}"),
-            })?;
-        Ok(Self {
-            http,
-            endpoint,
-            config,
-            rate_limits: RateLimitBook::default(),
-        })
+            .map_err(|e| RailwayError::Config { message: format!("cannot build the HTTP client: {e}") })?;
+        Ok(Self { http, endpoint, config, rate_limits: RateLimitBook::default() })
     }
 
     /// The production client (`https://backboard.railway.com/graphql/v2`, 30 s timeout).
@@ -148,8 +135,7 @@ impl RailwayClient {
         creds: &Credentials,
         variables: Q::Variables,
     ) -> Result<Q::ResponseData, RailwayError> {
-        self.execute::<Q>(creds, variables, OpKind::Query, &Scrub::none())
-            .await
+        self.execute::<Q>(creds, variables, OpKind::Query, &Scrub::none()).await
     }
 
     /// Runs a change. Never retried; a lost answer is [`RailwayError::OutcomeUnknown`].
@@ -159,8 +145,7 @@ impl RailwayClient {
         variables: Q::Variables,
         scrub: &Scrub<'_>,
     ) -> Result<Q::ResponseData, RailwayError> {
-        self.execute::<Q>(creds, variables, OpKind::Mutation, scrub)
-            .await
+        self.execute::<Q>(creds, variables, OpKind::Mutation, scrub).await
     }
 
     async fn execute<Q: GraphQLQuery>(
@@ -193,13 +178,7 @@ impl RailwayClient {
         let (name, value) = auth_header(creds)?;
 
         let started = Instant::now();
-        let sent = self
-            .http
-            .post(self.endpoint.clone())
-            .header(name, value)
-            .json(&json)
-            .send()
-            .await;
+        let sent = self.http.post(self.endpoint.clone()).header(name, value).json(&json).send().await;
         let response = match sent {
             Ok(r) => r,
             Err(e) => return Err(self.transport_error(&e, operation, kind)),
@@ -229,31 +208,21 @@ impl RailwayClient {
     fn transport_error(&self, e: &reqwest::Error, operation: &str, kind: OpKind) -> RailwayError {
         let never_sent = e.is_connect();
         let what = if e.is_timeout() {
-            let limit = if never_sent {
-                self.config.connect_timeout
-            } else {
-                self.config.timeout
-            };
+            let limit = if never_sent { self.config.connect_timeout } else { self.config.timeout };
             format!(
                 "{operation} timed out after {} ms{}",
                 limit.as_millis(),
                 if never_sent { " while connecting" } else { "" }
             )
         } else if never_sent {
-            format!(
-                "could not connect to Railway for {operation}: {}",
-                error_chain(e)
-            )
+            format!("could not connect to Railway for {operation}: {}", error_chain(e))
         } else {
             format!("{operation} failed in transit: {}", error_chain(e))
         };
         if kind == OpKind::Mutation && !never_sent {
             RailwayError::OutcomeUnknown { message: what }
         } else {
-            RailwayError::Transient {
-                message: what,
-                status: None,
-            }
+            RailwayError::Transient { message: what, status: None }
         }
     }
 }
@@ -261,29 +230,21 @@ impl RailwayClient {
 /// The one auth header for the token's kind, marked sensitive so it never prints.
 fn auth_header(creds: &Credentials) -> Result<(HeaderName, HeaderValue), RailwayError> {
     let (name, prefix) = creds.kind.header();
-    let mut value =
-        HeaderValue::from_str(&format!("{prefix}{}", creds.token.expose())).map_err(|_| {
-            RailwayError::Unauthorized {
-                message: "the token contains characters that cannot be sent in an HTTP header"
-                    .to_owned(),
-            }
-        })?;
+    let mut value = HeaderValue::from_str(&format!("{prefix}{}", creds.token.expose())).map_err(|_| {
+        RailwayError::Unauthorized {
+            message: "the token contains characters that cannot be sent in an HTTP header".to_owned(),
+        }
+    })?;
     value.set_sensitive(true);
     Ok((HeaderName::from_static(name), value))
 }
 
 /// `data` into the operation's typed response. serde's messages can quote the
 /// offending value, so only the error category is reported.
-fn decode<T: DeserializeOwned>(
-    operation: &str,
-    kind: OpKind,
-    data: Value,
-) -> Result<T, RailwayError> {
+fn decode<T: DeserializeOwned>(operation: &str, kind: OpKind, data: Value) -> Result<T, RailwayError> {
     serde_json::from_value(data).map_err(|e| {
-        let message = format!(
-            "Railway's answer to {operation} does not have the expected shape ({:?} error)",
-            e.classify()
-        );
+        let message =
+            format!("Railway's answer to {operation} does not have the expected shape ({:?} error)", e.classify());
         match kind {
             // The change was applied (Railway answered with data) but we cannot read
             // the answer: the caller must re-read.
@@ -339,10 +300,7 @@ mod tests {
         assert_eq!(n.as_str(), "project-access-token");
         assert_eq!(v.to_str().ok(), Some("tok-123"));
         let bad = Credentials::new(TokenKind::Workspace, Token::new("a\nb"));
-        assert!(matches!(
-            auth_header(&bad),
-            Err(RailwayError::Unauthorized { .. })
-        ));
+        assert!(matches!(auth_header(&bad), Err(RailwayError::Unauthorized { .. })));
     }
 
     #[test]

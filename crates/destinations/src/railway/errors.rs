@@ -28,20 +28,13 @@ pub enum RailwayError {
 
     /// HTTP 429 (or a resolver throttle). Nothing was applied; resend after the delay.
     #[error("Railway rate limit reached{}: {message}", describe_wait(*.retry_after))]
-    RateLimited {
-        retry_after: Option<Duration>,
-        reset: Option<OffsetDateTime>,
-        message: String,
-    },
+    RateLimited { retry_after: Option<Duration>, reset: Option<OffsetDateTime>, message: String },
 
     /// A failure that says nothing about the request itself: 5xx, `Problem processing
     /// request`, a timeout, a connection error, a non-JSON page from a proxy. Only ever
     /// produced for reads and for requests that provably never reached Railway.
     #[error("Railway is unavailable: {message}")]
-    Transient {
-        message: String,
-        status: Option<u16>,
-    },
+    Transient { message: String, status: Option<u16> },
 
     /// Railway rejected the request: GraphQL validation (schema drift), HTTP 400,
     /// `BAD_USER_INPUT`, or a resolver error that is not one of the classes above.
@@ -52,9 +45,7 @@ pub enum RailwayError {
     /// A mutation was sent but its answer was lost (timeout, 5xx, generic backend
     /// failure). It may or may not have been applied: re-read the state, never resend
     /// blindly.
-    #[error(
-        "Railway's answer to a change was lost; it may or may not have been applied: {message}"
-    )]
+    #[error("Railway's answer to a change was lost; it may or may not have been applied: {message}")]
     OutcomeUnknown { message: String },
 
     /// The client itself could not be built (bad base URL, TLS initialisation).
@@ -80,13 +71,8 @@ impl RailwayError {
     /// `X-RateLimit-Reset`. `None` when Railway gave no hint.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::RateLimited {
-                retry_after: Some(d),
-                ..
-            } => Some(*d),
-            Self::RateLimited {
-                reset: Some(reset), ..
-            } => {
+            Self::RateLimited { retry_after: Some(d), .. } => Some(*d),
+            Self::RateLimited { reset: Some(reset), .. } => {
                 let now = OffsetDateTime::from(SystemTime::now());
                 Some(Duration::try_from(*reset - now).unwrap_or(Duration::ZERO))
             }
@@ -123,34 +109,15 @@ impl RailwayError {
     /// Rewrites the message (used to scrub secret values out of Railway's text).
     pub(crate) fn map_message(self, f: impl FnOnce(String) -> String) -> Self {
         match self {
-            Self::Unauthorized { message } => Self::Unauthorized {
-                message: f(message),
-            },
-            Self::NotFound { message } => Self::NotFound {
-                message: f(message),
-            },
-            Self::RateLimited {
-                retry_after,
-                reset,
-                message,
-            } => Self::RateLimited {
-                retry_after,
-                reset,
-                message: f(message),
-            },
-            Self::Transient { message, status } => Self::Transient {
-                message: f(message),
-                status,
-            },
-            Self::Rejected { message } => Self::Rejected {
-                message: f(message),
-            },
-            Self::OutcomeUnknown { message } => Self::OutcomeUnknown {
-                message: f(message),
-            },
-            Self::Config { message } => Self::Config {
-                message: f(message),
-            },
+            Self::Unauthorized { message } => Self::Unauthorized { message: f(message) },
+            Self::NotFound { message } => Self::NotFound { message: f(message) },
+            Self::RateLimited { retry_after, reset, message } => {
+                Self::RateLimited { retry_after, reset, message: f(message) }
+            }
+            Self::Transient { message, status } => Self::Transient { message: f(message), status },
+            Self::Rejected { message } => Self::Rejected { message: f(message) },
+            Self::OutcomeUnknown { message } => Self::OutcomeUnknown { message: f(message) },
+            Self::Config { message } => Self::Config { message: f(message) },
         }
     }
 
@@ -181,11 +148,7 @@ pub(crate) fn join_messages(errors: &[GraphqlErrorInfo]) -> String {
             None => e.message.clone(),
         })
         .collect();
-    if parts.is_empty() {
-        "Railway returned an empty errors array".to_owned()
-    } else {
-        parts.join("; ")
-    }
+    if parts.is_empty() { "Railway returned an empty errors array".to_owned() } else { parts.join("; ") }
 }
 
 /// Classifies a non-empty GraphQL `errors` array by message (lower-cased substrings, as
@@ -195,26 +158,12 @@ pub(crate) fn classify_graphql_errors(status: u16, errors: &[GraphqlErrorInfo]) 
     let message = join_messages(errors);
     let lower: Vec<String> = errors.iter().map(|e| e.message.to_lowercase()).collect();
     let any = |pred: &dyn Fn(&str) -> bool| lower.iter().any(|m| pred(m));
-    let any_code = |codes: &[&str]| {
-        errors
-            .iter()
-            .any(|e| e.code.as_deref().is_some_and(|c| codes.contains(&c)))
-    };
+    let any_code = |codes: &[&str]| errors.iter().any(|e| e.code.as_deref().is_some_and(|c| codes.contains(&c)));
 
     if status == 429 {
-        return RailwayError::RateLimited {
-            retry_after: None,
-            reset: None,
-            message,
-        };
+        return RailwayError::RateLimited { retry_after: None, reset: None, message };
     }
-    if status == 400
-        || any_code(&[
-            "GRAPHQL_VALIDATION_FAILED",
-            "GRAPHQL_PARSE_FAILED",
-            "BAD_USER_INPUT",
-        ])
-    {
+    if status == 400 || any_code(&["GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED", "BAD_USER_INPUT"]) {
         return RailwayError::Rejected { message };
     }
     if any(&|m| m.contains("not authorized") || m.contains("project token not found")) {
@@ -224,17 +173,10 @@ pub(crate) fn classify_graphql_errors(status: u16, errors: &[GraphqlErrorInfo]) 
         return RailwayError::NotFound { message };
     }
     if any(&|m| m.contains("rate limit") || m.contains("too quickly") || m.contains("whoa there")) {
-        return RailwayError::RateLimited {
-            retry_after: None,
-            reset: None,
-            message,
-        };
+        return RailwayError::RateLimited { retry_after: None, reset: None, message };
     }
     if status >= 500 || any(&|m| m.contains("problem processing request")) {
-        return RailwayError::Transient {
-            message,
-            status: Some(status),
-        };
+        return RailwayError::Transient { message, status: Some(status) };
     }
     RailwayError::Rejected { message }
 }
@@ -243,16 +185,9 @@ pub(crate) fn classify_graphql_errors(status: u16, errors: &[GraphqlErrorInfo]) 
 /// (Non-JSON bodies such as a Cloudflare page are classified by the transport.)
 pub(crate) fn classify_http_status(status: u16, what: String) -> RailwayError {
     match status {
-        429 => RailwayError::RateLimited {
-            retry_after: None,
-            reset: None,
-            message: what,
-        },
+        429 => RailwayError::RateLimited { retry_after: None, reset: None, message: what },
         401 | 403 => RailwayError::Unauthorized { message: what },
-        s if s >= 500 || s == 408 => RailwayError::Transient {
-            message: what,
-            status: Some(s),
-        },
+        s if s >= 500 || s == 408 => RailwayError::Transient { message: what, status: Some(s) },
         _ => RailwayError::Rejected { message: what },
     }
 }
@@ -287,34 +222,19 @@ mod tests {
     #[test]
     fn problem_processing_request_is_transient_and_keeps_trace_id() {
         let e = classify_graphql_errors(200, &[err("Problem processing request", None)]);
-        assert!(matches!(
-            e,
-            RailwayError::Transient {
-                status: Some(200),
-                ..
-            }
-        ));
+        assert!(matches!(e, RailwayError::Transient { status: Some(200), .. }));
         assert!(e.is_retryable());
-        assert_eq!(
-            e.message(),
-            "Problem processing request (traceId 3228611448008834401)"
-        );
+        assert_eq!(e.message(), "Problem processing request (traceId 3228611448008834401)");
     }
 
     #[test]
     fn validation_and_bad_input_are_rejected() {
         let v = classify_graphql_errors(
             400,
-            &[err(
-                "Cannot query field \"nope\" on type \"Query\".",
-                Some("GRAPHQL_VALIDATION_FAILED"),
-            )],
+            &[err("Cannot query field \"nope\" on type \"Query\".", Some("GRAPHQL_VALIDATION_FAILED"))],
         );
         assert!(matches!(v, RailwayError::Rejected { .. }));
-        let b = classify_graphql_errors(
-            200,
-            &[err("Variable \"$x\" invalid", Some("BAD_USER_INPUT"))],
-        );
+        let b = classify_graphql_errors(200, &[err("Variable \"$x\" invalid", Some("BAD_USER_INPUT"))]);
         assert!(matches!(b, RailwayError::Rejected { .. }));
         let other = classify_graphql_errors(200, &[err("Cannot redeploy yet", None)]);
         assert!(matches!(other, RailwayError::Rejected { .. }));
@@ -324,18 +244,9 @@ mod tests {
     fn all_messages_are_joined_verbatim() {
         let e = classify_graphql_errors(
             200,
-            &[
-                err("Not Authorized", None),
-                GraphqlErrorInfo {
-                    message: "second".into(),
-                    ..Default::default()
-                },
-            ],
+            &[err("Not Authorized", None), GraphqlErrorInfo { message: "second".into(), ..Default::default() }],
         );
-        assert_eq!(
-            e.message(),
-            "Not Authorized (traceId 3228611448008834401); second"
-        );
+        assert_eq!(e.message(), "Not Authorized (traceId 3228611448008834401); second");
     }
 
     #[test]
@@ -346,51 +257,24 @@ mod tests {
 
     #[test]
     fn http_statuses_without_graphql_errors() {
-        assert!(matches!(
-            classify_http_status(502, "x".into()),
-            RailwayError::Transient {
-                status: Some(502),
-                ..
-            }
-        ));
-        assert!(matches!(
-            classify_http_status(404, "x".into()),
-            RailwayError::Rejected { .. }
-        ));
-        assert!(matches!(
-            classify_http_status(401, "x".into()),
-            RailwayError::Unauthorized { .. }
-        ));
-        assert!(matches!(
-            classify_http_status(503, "x".into()),
-            RailwayError::Transient { .. }
-        ));
+        assert!(matches!(classify_http_status(502, "x".into()), RailwayError::Transient { status: Some(502), .. }));
+        assert!(matches!(classify_http_status(404, "x".into()), RailwayError::Rejected { .. }));
+        assert!(matches!(classify_http_status(401, "x".into()), RailwayError::Unauthorized { .. }));
+        assert!(matches!(classify_http_status(503, "x".into()), RailwayError::Transient { .. }));
     }
 
     #[test]
     fn mutations_turn_transient_into_outcome_unknown_only() {
-        let t = RailwayError::Transient {
-            message: "m".into(),
-            status: Some(502),
-        };
-        assert!(matches!(
-            t.for_mutation(),
-            RailwayError::OutcomeUnknown { .. }
-        ));
-        let r = RailwayError::Rejected {
-            message: "m".into(),
-        };
+        let t = RailwayError::Transient { message: "m".into(), status: Some(502) };
+        assert!(matches!(t.for_mutation(), RailwayError::OutcomeUnknown { .. }));
+        let r = RailwayError::Rejected { message: "m".into() };
         assert!(matches!(r.for_mutation(), RailwayError::Rejected { .. }));
     }
 
     #[test]
     fn retry_after_falls_back_to_reset() {
         let reset = OffsetDateTime::from(SystemTime::now()) + time::Duration::seconds(120);
-        let e = RailwayError::RateLimited {
-            retry_after: None,
-            reset: Some(reset),
-            message: String::new(),
-        };
+        let e = RailwayError::RateLimited { retry_after: None, reset: Some(reset), message: String::new() };
         let wait = e.retry_after().map(|d| d.as_secs()).unwrap_or_default();
         assert!((118..=120).contains(&wait), "{wait}");
         let e = RailwayError::RateLimited {

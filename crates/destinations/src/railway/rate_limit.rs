@@ -37,11 +37,7 @@ impl RateLimitStatus {
         if limit.is_none() && remaining.is_none() && reset.is_none() {
             None
         } else {
-            Some(Self {
-                limit,
-                remaining,
-                reset,
-            })
+            Some(Self { limit, remaining, reset })
         }
     }
 }
@@ -78,16 +74,12 @@ pub(crate) fn parse_reset(value: &str) -> Option<OffsetDateTime> {
         #[allow(clippy::cast_possible_truncation)]
         return OffsetDateTime::from_unix_timestamp(n as i64).ok();
     }
-    OffsetDateTime::parse(value, &Rfc3339)
-        .ok()
-        .or_else(|| parse_http_date(value))
+    OffsetDateTime::parse(value, &Rfc3339).ok().or_else(|| parse_http_date(value))
 }
 
 /// An HTTP-date (IMF-fixdate, `Sun, 06 Nov 1994 08:49:37 GMT`) or an RFC 2822 date.
 fn parse_http_date(value: &str) -> Option<OffsetDateTime> {
-    let imf = format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
+    let imf = format_description!("[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT");
     PrimitiveDateTime::parse(value, imf)
         .map(PrimitiveDateTime::assume_utc)
         .ok()
@@ -132,29 +124,17 @@ mod tests {
     #[test]
     fn retry_after_seconds_and_http_date() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
-        assert_eq!(
-            parse_retry_after(&headers(&[("retry-after", "42")]), now),
-            Some(Duration::from_secs(42))
-        );
+        assert_eq!(parse_retry_after(&headers(&[("retry-after", "42")]), now), Some(Duration::from_secs(42)));
         // 1994-11-06T08:49:37Z is 784111777.
         assert_eq!(
-            parse_retry_after(
-                &headers(&[("retry-after", "Sun, 06 Nov 1994 08:50:07 GMT")]),
-                now
-            ),
+            parse_retry_after(&headers(&[("retry-after", "Sun, 06 Nov 1994 08:50:07 GMT")]), now),
             Some(Duration::from_secs(30))
         );
         assert_eq!(
-            parse_retry_after(
-                &headers(&[("retry-after", "Sun, 06 Nov 1994 08:00:00 GMT")]),
-                now
-            ),
+            parse_retry_after(&headers(&[("retry-after", "Sun, 06 Nov 1994 08:00:00 GMT")]), now),
             Some(Duration::ZERO)
         );
-        assert_eq!(
-            parse_retry_after(&headers(&[("retry-after", "soon")]), now),
-            None
-        );
+        assert_eq!(parse_retry_after(&headers(&[("retry-after", "soon")]), now), None);
         assert_eq!(parse_retry_after(&HeaderMap::new(), now), None);
     }
 
@@ -193,11 +173,7 @@ mod tests {
         let book = RateLimitBook::default();
         let a = Token::new("a");
         let b = Token::new("b");
-        let s = |r| RateLimitStatus {
-            limit: Some(10),
-            remaining: Some(r),
-            reset: None,
-        };
+        let s = |r| RateLimitStatus { limit: Some(10), remaining: Some(r), reset: None };
         book.record(&a, s(9));
         book.record(&a, s(8));
         book.record(&b, s(3));

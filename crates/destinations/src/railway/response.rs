@@ -12,9 +12,7 @@ use std::time::SystemTime;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-use super::errors::{
-    GraphqlErrorInfo, RailwayError, classify_graphql_errors, classify_http_status,
-};
+use super::errors::{GraphqlErrorInfo, RailwayError, classify_graphql_errors, classify_http_status};
 use super::rate_limit::{RateLimitStatus, parse_retry_after};
 
 /// Whether the operation changes state: a lost answer to a mutation is
@@ -93,23 +91,13 @@ fn graphql_errors(json: &Value) -> Option<Vec<GraphqlErrorInfo>> {
     Some(
         list.iter()
             .map(|e| GraphqlErrorInfo {
-                message: e
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or("(error without a message)")
-                    .to_owned(),
-                code: e
-                    .pointer("/extensions/code")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-                trace_id: e
-                    .get("traceId")
-                    .or_else(|| e.pointer("/extensions/traceId"))
-                    .and_then(|t| match t {
-                        Value::String(s) => Some(s.clone()),
-                        Value::Number(n) => Some(n.to_string()),
-                        _ => None,
-                    }),
+                message: e.get("message").and_then(Value::as_str).unwrap_or("(error without a message)").to_owned(),
+                code: e.pointer("/extensions/code").and_then(Value::as_str).map(str::to_owned),
+                trace_id: e.get("traceId").or_else(|| e.pointer("/extensions/traceId")).and_then(|t| match t {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                }),
             })
             .collect(),
     )
@@ -127,30 +115,15 @@ fn describe_json_without_errors(status: u16, json: &Value) -> String {
 }
 
 /// A body that is not a JSON object: usually an HTML page from Cloudflare or a proxy.
-fn non_json(
-    operation: &str,
-    kind: OpKind,
-    status: u16,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> RailwayError {
+fn non_json(operation: &str, kind: OpKind, status: u16, headers: &HeaderMap, body: &[u8]) -> RailwayError {
     let text = String::from_utf8_lossy(body);
-    let content_type = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
     let is_html = content_type.contains("html") || text.trim_start().starts_with('<');
     let message = if is_html {
         let title = html_title(&text);
-        let origin = if text.to_lowercase().contains("cloudflare") {
-            "Cloudflare: "
-        } else {
-            ""
-        };
+        let origin = if text.to_lowercase().contains("cloudflare") { "Cloudflare: " } else { "" };
         match title {
-            Some(t) => format!(
-                "Railway answered HTTP {status} with an HTML page ({origin}\"{t}\") to {operation}"
-            ),
+            Some(t) => format!("Railway answered HTTP {status} with an HTML page ({origin}\"{t}\") to {operation}"),
             None => format!("Railway answered HTTP {status} with an HTML page to {operation}"),
         }
     } else if body.is_empty() {
@@ -166,17 +139,10 @@ fn non_json(
         401 => RailwayError::Unauthorized { message },
         // A WAF page (403) comes from the edge: the request never reached Railway, so
         // even a mutation is known not to have been applied.
-        403 | 408 => RailwayError::Transient {
-            message,
-            status: Some(status),
-        },
-        s if s >= 500 || (200..300).contains(&s) => settle(
-            kind,
-            RailwayError::Transient {
-                message,
-                status: Some(status),
-            },
-        ),
+        403 | 408 => RailwayError::Transient { message, status: Some(status) },
+        s if s >= 500 || (200..300).contains(&s) => {
+            settle(kind, RailwayError::Transient { message, status: Some(status) })
+        }
         _ => RailwayError::Rejected { message },
     }
 }
@@ -187,11 +153,7 @@ fn html_title(html: &str) -> Option<String> {
     let start = lower.find("<title")?;
     let open_end = start + lower[start..].find('>')? + 1;
     let close = open_end + lower[open_end..].find("</title")?;
-    let title: String = html
-        .get(open_end..close)?
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let title: String = html.get(open_end..close)?.split_whitespace().collect::<Vec<_>>().join(" ");
     (!title.is_empty()).then(|| title.chars().take(200).collect())
 }
 
@@ -230,28 +192,16 @@ mod tests {
             r#"{"errors":[{"message":"Not Authorized","traceId":"123"}],"data":{"me":null}}"#,
         )
         .expect_err("error");
-        assert_eq!(
-            e,
-            RailwayError::Unauthorized {
-                message: "Not Authorized (traceId 123)".into()
-            }
-        );
+        assert_eq!(e, RailwayError::Unauthorized { message: "Not Authorized (traceId 123)".into() });
     }
 
     #[test]
     fn rate_limited_uses_headers_whatever_the_body() {
-        for body in [
-            "",
-            "<html>slow down</html>",
-            r#"{"errors":[{"message":"Rate limit exceeded"}]}"#,
-        ] {
+        for body in ["", "<html>slow down</html>", r#"{"errors":[{"message":"Rate limit exceeded"}]}"#] {
             let e = run(
                 OpKind::Mutation,
                 429,
-                &[
-                    ("retry-after", "17"),
-                    ("x-ratelimit-reset", "2030-01-01T00:00:00Z"),
-                ],
+                &[("retry-after", "17"), ("x-ratelimit-reset", "2030-01-01T00:00:00Z")],
                 body,
             )
             .expect_err("429");
@@ -268,94 +218,49 @@ mod tests {
                 e.message(),
                 "Railway answered HTTP 403 with an HTML page (Cloudflare: \"Access denied | backboard.railway.com used Cloudflare to restrict access\") to Op"
             );
-            assert!(matches!(
-                e,
-                RailwayError::Transient {
-                    status: Some(403),
-                    ..
-                }
-            ));
+            assert!(matches!(e, RailwayError::Transient { status: Some(403), .. }));
         }
     }
 
     #[test]
     fn bad_gateway_is_transient_for_reads_and_unknown_for_writes() {
-        let q = run(
-            OpKind::Query,
-            502,
-            &[],
-            "<html><title>502 Bad Gateway</title></html>",
-        )
-        .expect_err("502");
-        assert!(matches!(
-            q,
-            RailwayError::Transient {
-                status: Some(502),
-                ..
-            }
-        ));
+        let q = run(OpKind::Query, 502, &[], "<html><title>502 Bad Gateway</title></html>").expect_err("502");
+        assert!(matches!(q, RailwayError::Transient { status: Some(502), .. }));
         let m = run(OpKind::Mutation, 503, &[], "").expect_err("503");
         assert!(matches!(m, RailwayError::OutcomeUnknown { .. }), "{m:?}");
     }
 
     #[test]
     fn problem_processing_request_on_a_mutation_is_outcome_unknown() {
-        let body =
-            r#"{"errors":[{"message":"Problem processing request","traceId":"9"}],"data":null}"#;
-        assert!(matches!(
-            run(OpKind::Query, 200, &[], body),
-            Err(RailwayError::Transient { .. })
-        ));
-        assert!(matches!(
-            run(OpKind::Mutation, 200, &[], body),
-            Err(RailwayError::OutcomeUnknown { .. })
-        ));
+        let body = r#"{"errors":[{"message":"Problem processing request","traceId":"9"}],"data":null}"#;
+        assert!(matches!(run(OpKind::Query, 200, &[], body), Err(RailwayError::Transient { .. })));
+        assert!(matches!(run(OpKind::Mutation, 200, &[], body), Err(RailwayError::OutcomeUnknown { .. })));
     }
 
     #[test]
     fn validation_error_is_rejected_even_for_mutations() {
         let body = r#"{"errors":[{"message":"Cannot query field \"nope\" on type \"Mutation\".","extensions":{"code":"GRAPHQL_VALIDATION_FAILED"},"traceId":"1"}]}"#;
-        assert!(matches!(
-            run(OpKind::Mutation, 400, &[], body),
-            Err(RailwayError::Rejected { .. })
-        ));
+        assert!(matches!(run(OpKind::Mutation, 400, &[], body), Err(RailwayError::Rejected { .. })));
     }
 
     #[test]
     fn unknown_path_is_rejected_with_request_id() {
-        let e = run(
-            OpKind::Query,
-            404,
-            &[],
-            r#"{"message":"Not Found","requestId":"r-1"}"#,
-        )
-        .expect_err("404");
+        let e = run(OpKind::Query, 404, &[], r#"{"message":"Not Found","requestId":"r-1"}"#).expect_err("404");
         assert_eq!(
             e,
-            RailwayError::Rejected {
-                message: "Railway answered HTTP 404: Not Found (requestId r-1)".into()
-            }
+            RailwayError::Rejected { message: "Railway answered HTTP 404: Not Found (requestId r-1)".into() }
         );
     }
 
     #[test]
     fn missing_data_is_transient_or_unknown() {
-        assert!(matches!(
-            run(OpKind::Query, 200, &[], r#"{"data":null}"#),
-            Err(RailwayError::Transient { .. })
-        ));
-        assert!(matches!(
-            run(OpKind::Mutation, 200, &[], "{}"),
-            Err(RailwayError::OutcomeUnknown { .. })
-        ));
+        assert!(matches!(run(OpKind::Query, 200, &[], r#"{"data":null}"#), Err(RailwayError::Transient { .. })));
+        assert!(matches!(run(OpKind::Mutation, 200, &[], "{}"), Err(RailwayError::OutcomeUnknown { .. })));
     }
 
     #[test]
     fn html_title_extraction() {
-        assert_eq!(
-            html_title("<TITLE>\n a  b </TITLE>").as_deref(),
-            Some("a b")
-        );
+        assert_eq!(html_title("<TITLE>\n a  b </TITLE>").as_deref(), Some("a b"));
         assert_eq!(html_title("<p>no title</p>"), None);
     }
 }

@@ -12,10 +12,7 @@ pub struct Named {
 
 impl Named {
     pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-        }
+        Self { id: id.into(), name: name.into() }
     }
 }
 
@@ -45,11 +42,7 @@ impl RailwayTarget {
 
     /// The environment's shared variables.
     pub fn shared(project_id: impl Into<String>, environment_id: impl Into<String>) -> Self {
-        Self {
-            project_id: project_id.into(),
-            environment_id: environment_id.into(),
-            service_id: None,
-        }
+        Self { project_id: project_id.into(), environment_id: environment_id.into(), service_id: None }
     }
 }
 

@@ -19,39 +19,21 @@ fn seed_with_api_deployments(statuses: Vec<DeploymentStatus>) -> Seed {
 }
 
 async fn harness(statuses: Vec<DeploymentStatus>) -> Harness {
-    Harness::with(
-        FakeConfig::default(),
-        seed_with_api_deployments(statuses),
-        |_| {},
-    )
-    .await
+    Harness::with(FakeConfig::default(), seed_with_api_deployments(statuses), |_| {}).await
 }
 
 #[tokio::test]
 async fn redeploys_the_running_deployment_of_the_service() {
     let h = Harness::start().await;
-    let outcome = h
-        .client
-        .redeploy(&project(), &api_target())
-        .await
-        .expect("redeploy");
-    let RedeployOutcome::Redeployed {
-        deployment_id: Some(id),
-    } = outcome
-    else {
+    let outcome = h.client.redeploy(&project(), &api_target()).await.expect("redeploy");
+    let RedeployOutcome::Redeployed { deployment_id: Some(id) } = outcome else {
         panic!("expected a redeploy, got {outcome:?}");
     };
     assert!(!id.is_empty());
     let deploys = h.fake.deploys();
     assert_eq!(deploys.len(), 1);
     assert_eq!(deploys[0].cause, DeployCause::DeploymentRedeploy);
-    assert_eq!(
-        (
-            deploys[0].environment_id.as_str(),
-            deploys[0].service_id.as_str()
-        ),
-        (seeded::PRODUCTION, seeded::API)
-    );
+    assert_eq!((deploys[0].environment_id.as_str(), deploys[0].service_id.as_str()), (seeded::PRODUCTION, seeded::API));
     assert_eq!(h.operations(), ["RecentDeployments", "RedeployDeployment"]);
 }
 
@@ -59,15 +41,8 @@ async fn redeploys_the_running_deployment_of_the_service() {
 async fn skips_failed_deployments_to_the_one_still_running() {
     use DeploymentStatus::*;
     let h = harness(vec![Success, Failed, Skipped]).await;
-    let outcome = h
-        .client
-        .redeploy(&account(), &api_target())
-        .await
-        .expect("redeploy");
-    assert!(
-        matches!(outcome, RedeployOutcome::Redeployed { .. }),
-        "{outcome:?}"
-    );
+    let outcome = h.client.redeploy(&account(), &api_target()).await.expect("redeploy");
+    assert!(matches!(outcome, RedeployOutcome::Redeployed { .. }), "{outcome:?}");
     assert_eq!(h.fake.deploys().len(), 1);
 }
 
@@ -75,77 +50,43 @@ async fn skips_failed_deployments_to_the_one_still_running() {
 async fn a_build_in_flight_is_not_overtaken() {
     use DeploymentStatus::*;
     let h = harness(vec![Success, Building]).await;
-    let outcome = h
-        .client
-        .redeploy(&account(), &api_target())
-        .await
-        .expect("no error");
+    let outcome = h.client.redeploy(&account(), &api_target()).await.expect("no error");
     let RedeployOutcome::NothingToRedeploy { reason } = outcome else {
         panic!("expected nothing to redeploy, got {outcome:?}");
     };
     assert!(reason.contains("BUILDING"), "{reason}");
-    assert!(
-        h.fake.deploys().is_empty(),
-        "the older SUCCESS was not redeployed"
-    );
+    assert!(h.fake.deploys().is_empty(), "the older SUCCESS was not redeployed");
 }
 
 #[tokio::test]
 async fn a_cron_service_without_snapshots_has_nothing_to_redeploy() {
     use DeploymentStatus::*;
     let h = harness(vec![Skipped, Failed, Skipped]).await;
-    let outcome = h
-        .client
-        .redeploy(&account(), &api_target())
-        .await
-        .expect("no error");
-    assert!(
-        matches!(outcome, RedeployOutcome::NothingToRedeploy { .. }),
-        "{outcome:?}"
-    );
+    let outcome = h.client.redeploy(&account(), &api_target()).await.expect("no error");
+    assert!(matches!(outcome, RedeployOutcome::NothingToRedeploy { .. }), "{outcome:?}");
     assert!(h.fake.deploys().is_empty());
 }
 
 #[tokio::test]
 async fn a_service_never_deployed_has_nothing_to_redeploy() {
     let h = harness(vec![]).await;
-    let outcome = h
-        .client
-        .redeploy(&account(), &api_target())
-        .await
-        .expect("no error");
-    assert!(
-        matches!(outcome, RedeployOutcome::NothingToRedeploy { .. }),
-        "{outcome:?}"
-    );
+    let outcome = h.client.redeploy(&account(), &api_target()).await.expect("no error");
+    assert!(matches!(outcome, RedeployOutcome::NothingToRedeploy { .. }), "{outcome:?}");
 }
 
 #[tokio::test]
 async fn shared_variables_have_no_single_service_to_redeploy() {
     let h = Harness::start().await;
-    let outcome = h
-        .client
-        .redeploy(&account(), &shared_target())
-        .await
-        .expect("no error");
-    assert!(
-        matches!(outcome, RedeployOutcome::NothingToRedeploy { .. }),
-        "{outcome:?}"
-    );
-    assert!(
-        h.fake.requests().is_empty(),
-        "decided without asking Railway"
-    );
+    let outcome = h.client.redeploy(&account(), &shared_target()).await.expect("no error");
+    assert!(matches!(outcome, RedeployOutcome::NothingToRedeploy { .. }), "{outcome:?}");
+    assert!(h.fake.requests().is_empty(), "decided without asking Railway");
 }
 
 #[tokio::test]
 async fn another_service_is_left_alone() {
     let h = Harness::start().await;
     let worker = RailwayTarget::service(seeded::PROJECT, seeded::PRODUCTION, seeded::WORKER);
-    h.client
-        .redeploy(&account(), &worker)
-        .await
-        .expect("redeploy");
+    h.client.redeploy(&account(), &worker).await.expect("redeploy");
     let deploys = h.fake.deploys();
     assert_eq!(deploys.len(), 1);
     assert_eq!(deploys[0].service_id, seeded::WORKER);

@@ -12,18 +12,12 @@ fn shop(environments: Vec<Named>) -> RailwayProject {
         name: "shop".to_owned(),
         workspace_id: Some(seeded::WORKSPACE.to_owned()),
         environments,
-        services: vec![
-            Named::new(seeded::API, "api"),
-            Named::new(seeded::WORKER, "worker"),
-        ],
+        services: vec![Named::new(seeded::API, "api"), Named::new(seeded::WORKER, "worker")],
     }
 }
 
 fn both_environments() -> Vec<Named> {
-    vec![
-        Named::new(seeded::PRODUCTION, "production"),
-        Named::new(seeded::STAGING, "staging"),
-    ]
+    vec![Named::new(seeded::PRODUCTION, "production"), Named::new(seeded::STAGING, "staging")]
 }
 
 fn sorted(mut list: Vec<Named>) -> Vec<Named> {
@@ -41,29 +35,15 @@ fn normalise(mut p: RailwayProject) -> RailwayProject {
 async fn account_token_lists_projects_per_workspace() {
     let h = Harness::start().await;
     let projects = h.client.list_projects(&account()).await.expect("projects");
-    assert_eq!(
-        projects.into_iter().map(normalise).collect::<Vec<_>>(),
-        vec![shop(both_environments())]
-    );
-    assert_eq!(
-        h.operations(),
-        ["Me", "ProjectsPage"],
-        "workspaces from me, then one page"
-    );
+    assert_eq!(projects.into_iter().map(normalise).collect::<Vec<_>>(), vec![shop(both_environments())]);
+    assert_eq!(h.operations(), ["Me", "ProjectsPage"], "workspaces from me, then one page");
 }
 
 #[tokio::test]
 async fn workspace_token_lists_its_workspace() {
     let h = Harness::start().await;
-    let projects = h
-        .client
-        .list_projects(&workspace())
-        .await
-        .expect("projects");
-    assert_eq!(
-        projects.into_iter().map(normalise).collect::<Vec<_>>(),
-        vec![shop(both_environments())]
-    );
+    let projects = h.client.list_projects(&workspace()).await.expect("projects");
+    assert_eq!(projects.into_iter().map(normalise).collect::<Vec<_>>(), vec![shop(both_environments())]);
     assert_eq!(h.operations(), ["ProjectsPage"]);
 }
 
@@ -81,13 +61,8 @@ async fn project_token_offers_only_its_own_environment() {
 #[tokio::test]
 async fn picker_errors_are_errors_not_empty_lists() {
     let h = Harness::start().await;
-    h.fake
-        .inject(Fault::problem_processing_request().for_operation("ProjectsPage"));
-    let err = h
-        .client
-        .list_projects(&workspace())
-        .await
-        .expect_err("surfaced");
+    h.fake.inject(Fault::problem_processing_request().for_operation("ProjectsPage"));
+    let err = h.client.list_projects(&workspace()).await.expect_err("surfaced");
     assert!(matches!(err, RailwayError::Transient { .. }), "{err:?}");
 }
 
@@ -102,11 +77,7 @@ fn paginated_seed() -> Seed {
     for n in 1..=7u32 {
         let (environments, services) = if n == 1 {
             let envs = (1..=5)
-                .map(|e| SeedEnvironment {
-                    id: uuid(0xe0, e),
-                    name: format!("env-{e}"),
-                    is_ephemeral: e == 3,
-                })
+                .map(|e| SeedEnvironment { id: uuid(0xe0, e), name: format!("env-{e}"), is_ephemeral: e == 3 })
                 .collect();
             let svcs = (1..=5)
                 .map(|s| SeedService {
@@ -120,14 +91,7 @@ fn paginated_seed() -> Seed {
                 .collect();
             (envs, svcs)
         } else {
-            (
-                vec![SeedEnvironment {
-                    id: uuid(0xe1, n),
-                    name: "production".into(),
-                    is_ephemeral: false,
-                }],
-                vec![],
-            )
+            (vec![SeedEnvironment { id: uuid(0xe1, n), name: "production".into(), is_ephemeral: false }], vec![])
         };
         seed.projects.push(SeedProject {
             id: uuid(0xaa, n),
@@ -153,34 +117,16 @@ async fn follows_every_page_skips_deleted_projects_and_ephemeral_environments() 
         names.sort_unstable();
         assert_eq!(
             names,
-            [
-                "project-1",
-                "project-2",
-                "project-3",
-                "project-5",
-                "project-6",
-                "project-7",
-                "shop"
-            ],
+            ["project-1", "project-2", "project-3", "project-5", "project-6", "project-7", "shop"],
             "{:?}: all pages, deleted project-4 skipped",
             creds.kind
         );
 
-        let big = projects
-            .iter()
-            .find(|p| p.name == "project-1")
-            .expect("project-1");
+        let big = projects.iter().find(|p| p.name == "project-1").expect("project-1");
         let envs: Vec<&str> = big.environments.iter().map(|e| e.name.as_str()).collect();
-        assert_eq!(
-            sorted_strs(envs),
-            ["env-1", "env-2", "env-4", "env-5"],
-            "ephemeral env-3 left out"
-        );
+        assert_eq!(sorted_strs(envs), ["env-1", "env-2", "env-4", "env-5"], "ephemeral env-3 left out");
         let svcs: Vec<&str> = big.services.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(
-            sorted_strs(svcs),
-            ["svc-1", "svc-2", "svc-3", "svc-4", "svc-5"]
-        );
+        assert_eq!(sorted_strs(svcs), ["svc-1", "svc-2", "svc-3", "svc-4", "svc-5"]);
 
         let ops = h.operations();
         let pages = ops.iter().filter(|o| *o == "ProjectsPage").count();

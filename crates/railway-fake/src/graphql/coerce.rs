@@ -13,37 +13,23 @@ use apollo_compiler::schema::ExtendedType;
 use super::suggest::{did_you_mean, suggestion_list};
 
 /// Checks every variable of `operation` against `values`; the first problem as a message.
-pub(crate) fn check_variables(
-    schema: &Schema,
-    operation: &Operation,
-    values: &JsonMap,
-) -> Result<(), String> {
+pub(crate) fn check_variables(schema: &Schema, operation: &Operation, values: &JsonMap) -> Result<(), String> {
     for def in &operation.variables {
         let name = def.name.as_str();
         let ty = &*def.ty;
         match values.get(name) {
             None if ty.is_non_null() && def.default_value.is_none() => {
-                return Err(format!(
-                    "Variable \"${name}\" of required type \"{ty}\" was not provided."
-                ));
+                return Err(format!("Variable \"${name}\" of required type \"{ty}\" was not provided."));
             }
             None => {}
             Some(JsonValue::Null) if ty.is_non_null() => {
-                return Err(format!(
-                    "Variable \"${name}\" of non-null type \"{ty}\" must not be null."
-                ));
+                return Err(format!("Variable \"${name}\" of non-null type \"{ty}\" must not be null."));
             }
             Some(value) => {
                 let mut path = vec![name.to_owned()];
                 if let Err(problem) = check_value(schema, ty, value, &mut path) {
-                    let at = if path.len() > 1 {
-                        format!(" at \"{}\"", path.join("."))
-                    } else {
-                        String::new()
-                    };
-                    return Err(format!(
-                        "Variable \"${name}\" got invalid value{at}; {problem}"
-                    ));
+                    let at = if path.len() > 1 { format!(" at \"{}\"", path.join(".")) } else { String::new() };
+                    return Err(format!("Variable \"${name}\" got invalid value{at}; {problem}"));
                 }
             }
         }
@@ -51,17 +37,10 @@ pub(crate) fn check_variables(
     Ok(())
 }
 
-fn check_value(
-    schema: &Schema,
-    ty: &Type,
-    value: &JsonValue,
-    path: &mut Vec<String>,
-) -> Result<(), String> {
+fn check_value(schema: &Schema, ty: &Type, value: &JsonValue, path: &mut Vec<String>) -> Result<(), String> {
     if value.is_null() {
         return if ty.is_non_null() {
-            Err(format!(
-                "Expected non-nullable type \"{ty}\" not to be null."
-            ))
+            Err(format!("Expected non-nullable type \"{ty}\" not to be null."))
         } else {
             Ok(())
         };
@@ -78,25 +57,16 @@ fn check_value(
             }
             None => check_value(schema, inner, value, path),
         },
-        Type::Named(name) | Type::NonNullNamed(name) => {
-            check_named(schema, name.as_str(), value, path)
-        }
+        Type::Named(name) | Type::NonNullNamed(name) => check_named(schema, name.as_str(), value, path),
     }
 }
 
-fn check_named(
-    schema: &Schema,
-    name: &str,
-    value: &JsonValue,
-    path: &mut Vec<String>,
-) -> Result<(), String> {
+fn check_named(schema: &Schema, name: &str, value: &JsonValue, path: &mut Vec<String>) -> Result<(), String> {
     match schema.types.get(name) {
         Some(ExtendedType::Scalar(_)) => check_scalar(name, value),
         Some(ExtendedType::Enum(def)) => {
             let Some(text) = value.as_str() else {
-                return Err(format!(
-                    "Enum \"{name}\" cannot represent non-string value."
-                ));
+                return Err(format!("Enum \"{name}\" cannot represent non-string value."));
             };
             if def.values.contains_key(text) {
                 Ok(())

@@ -61,10 +61,7 @@ pub(crate) fn execution_body(response: &ExecutionResponse) -> Value {
                 let locations = serde_json::to_value(&e.locations).unwrap_or(Value::Null);
                 let path = serde_json::to_value(&e.path).unwrap_or(Value::Null);
                 // apollo-compiler prefixes resolver messages; Railway's are bare.
-                let message = e
-                    .message
-                    .strip_prefix("resolver error: ")
-                    .unwrap_or(&e.message);
+                let message = e.message.strip_prefix("resolver error: ").unwrap_or(&e.message);
                 field_error(message, locations, path)
             })
             .collect();

@@ -53,28 +53,18 @@ struct Body {
 }
 
 fn bad_request(message: &str) -> Rejection {
-    Rejection {
-        status: 400,
-        body: request_errors(vec![request_error(message, json!([]), BAD_REQUEST)]),
-    }
+    Rejection { status: 400, body: request_errors(vec![request_error(message, json!([]), BAD_REQUEST)]) }
 }
 
 fn unprepared(rejection: Rejection) -> Prepared {
-    Prepared {
-        operation_name: None,
-        root_fields: Vec::new(),
-        first_root: None,
-        outcome: Err(rejection),
-    }
+    Prepared { operation_name: None, root_fields: Vec::new(), first_root: None, outcome: Err(rejection) }
 }
 
 /// Parses, validates and coerces one HTTP body (`json_body`: the request said
 /// `Content-Type: application/json`, which Railway's server requires).
 pub(crate) fn prepare(body: &[u8], json_body: bool) -> Prepared {
     if !json_body {
-        return unprepared(bad_request(
-            "POST body missing, invalid Content-Type, or JSON object has no keys.",
-        ));
+        return unprepared(bad_request("POST body missing, invalid Content-Type, or JSON object has no keys."));
     }
     let schema = match schema::schema() {
         Ok(schema) => schema,
@@ -93,9 +83,7 @@ pub(crate) fn prepare(body: &[u8], json_body: bool) -> Prepared {
         return unprepared(bad_request("Operation batching disabled."));
     }
     let Ok(body) = serde_json::from_value::<Body>(parsed) else {
-        return unprepared(bad_request(
-            "POST body missing, invalid Content-Type, or JSON object has no keys.",
-        ));
+        return unprepared(bad_request("POST body missing, invalid Content-Type, or JSON object has no keys."));
     };
     let query = match body.query {
         Some(Value::String(q)) if !q.trim().is_empty() => q,
@@ -119,31 +107,19 @@ pub(crate) fn prepare(body: &[u8], json_body: bool) -> Prepared {
         None | Some(Value::Null) => None,
         Some(Value::String(name)) => Some(name),
         Some(_) => {
-            return unprepared(bad_request(
-                "`operationName` in a POST body must be a string if provided.",
-            ));
+            return unprepared(bad_request("`operationName` in a POST body must be a string if provided."));
         }
     };
 
-    let (document, diagnostics) =
-        match ExecutableDocument::parse_and_validate(schema, query, "query.graphql") {
-            Ok(document) => (document, None),
-            Err(with_errors) => (
-                Valid::assume_valid(with_errors.partial),
-                Some(with_errors.errors),
-            ),
-        };
+    let (document, diagnostics) = match ExecutableDocument::parse_and_validate(schema, query, "query.graphql") {
+        Ok(document) => (document, None),
+        Err(with_errors) => (Valid::assume_valid(with_errors.partial), Some(with_errors.errors)),
+    };
     let operation = document.operations.get(requested_name.as_deref()).ok();
-    let operation_name = requested_name
-        .clone()
-        .or_else(|| operation.and_then(|op| op.name.as_ref().map(|n| n.to_string())));
-    let root_fields = operation
-        .map(|op| {
-            op.root_fields(&document)
-                .map(|f| f.name.to_string())
-                .collect()
-        })
-        .unwrap_or_default();
+    let operation_name =
+        requested_name.clone().or_else(|| operation.and_then(|op| op.name.as_ref().map(|n| n.to_string())));
+    let root_fields =
+        operation.map(|op| op.root_fields(&document).map(|f| f.name.to_string()).collect()).unwrap_or_default();
     let first_root = operation.and_then(|op| first_root(&document, op));
     Prepared {
         operation_name,
@@ -171,17 +147,11 @@ fn finish(
         Err(_) => {
             let message = match &requested_name {
                 Some(name) => format!("Unknown operation named \"{name}\"."),
-                None => {
-                    "Must provide operation name if query contains multiple operations.".to_owned()
-                }
+                None => "Must provide operation name if query contains multiple operations.".to_owned(),
             };
             return Err(Rejection {
                 status: 400,
-                body: request_errors(vec![request_error(
-                    &message,
-                    json!([]),
-                    "OPERATION_RESOLUTION_FAILURE",
-                )]),
+                body: request_errors(vec![request_error(&message, json!([]), "OPERATION_RESOLUTION_FAILURE")]),
             });
         }
     };
@@ -190,11 +160,7 @@ fn finish(
         let locations = serde_json::to_value(&error.locations).unwrap_or(Value::Null);
         return Err(Rejection {
             status: 400,
-            body: request_errors(vec![request_error(
-                &error.message,
-                locations,
-                VALIDATION_FAILED,
-            )]),
+            body: request_errors(vec![request_error(&error.message, locations, VALIDATION_FAILED)]),
         });
     }
     let user_input_error = |message: &str, locations: Value| Rejection {
@@ -204,12 +170,11 @@ fn finish(
     if let Err(message) = coerce::check_variables(schema, operation, variables) {
         return Err(user_input_error(&message, json!([])));
     }
-    let coerced = apollo_compiler::request::coerce_variable_values(schema, operation, variables)
-        .map_err(|e| {
-            let error = e.to_graphql_error(&document.sources);
-            let locations = serde_json::to_value(&error.locations).unwrap_or(Value::Null);
-            user_input_error(&error.message, locations)
-        })?;
+    let coerced = apollo_compiler::request::coerce_variable_values(schema, operation, variables).map_err(|e| {
+        let error = e.to_graphql_error(&document.sources);
+        let locations = serde_json::to_value(&error.locations).unwrap_or(Value::Null);
+        user_input_error(&error.message, locations)
+    })?;
     let is_mutation = operation.operation_type.is_mutation();
     Ok(Executable {
         operation_name: operation.name.as_ref().map(|n| n.to_string()),
@@ -221,9 +186,7 @@ fn finish(
 
 fn first_root(document: &ExecutableDocument, operation: &Operation) -> Option<(Value, Value)> {
     let field = operation.root_fields(document).next()?;
-    let location = field
-        .location()
-        .and_then(|span| span.line_column(&document.sources));
+    let location = field.location().and_then(|span| span.line_column(&document.sources));
     let locations = serde_json::to_value(location.into_iter().collect::<Vec<_>>()).ok()?;
     Some((locations, json!([field.response_key().as_str()])))
 }
@@ -231,10 +194,7 @@ fn first_root(document: &ExecutableDocument, operation: &Operation) -> Option<(V
 impl Prepared {
     /// A resolver-error answer as if the first root field had failed with `message`.
     pub fn root_field_error(&self, message: &str) -> Value {
-        let (locations, path) = self
-            .first_root
-            .clone()
-            .unwrap_or_else(|| (json!([]), json!([])));
+        let (locations, path) = self.first_root.clone().unwrap_or_else(|| (json!([]), json!([])));
         json!({
             "errors": [errors::field_error(message, locations, path)],
             "data": null,
@@ -247,11 +207,7 @@ pub(crate) fn execute(executable: &Executable, root: &dyn ObjectValue) -> Value 
     let Ok(schema) = schema::schema() else {
         return json!({ "errors": [{ "message": "fake schema is broken" }], "data": null });
     };
-    let Ok(operation) = executable
-        .document
-        .operations
-        .get(executable.operation_name.as_deref())
-    else {
+    let Ok(operation) = executable.document.operations.get(executable.operation_name.as_deref()) else {
         return json!({ "errors": [{ "message": "operation vanished" }], "data": null });
     };
     let result = Execution::new(schema, &executable.document)
@@ -264,11 +220,7 @@ pub(crate) fn execute(executable: &Executable, root: &dyn ObjectValue) -> Value 
         Err(e) => {
             let error = e.to_graphql_error(&executable.document.sources);
             let locations = serde_json::to_value(&error.locations).unwrap_or(Value::Null);
-            request_errors(vec![request_error(
-                &error.message,
-                locations,
-                BAD_USER_INPUT,
-            )])
+            request_errors(vec![request_error(&error.message, locations, BAD_USER_INPUT)])
         }
     }
 }

@@ -9,9 +9,8 @@ use apollo_compiler::validation::Valid;
 /// The SDL text of Sluice's Railway schema subset.
 pub const SDL: &str = include_str!("../../../../schema/railway/railway.graphql");
 
-static SCHEMA: LazyLock<Result<Valid<Schema>, String>> = LazyLock::new(|| {
-    Schema::parse_and_validate(SDL, "schema/railway/railway.graphql").map_err(|e| e.to_string())
-});
+static SCHEMA: LazyLock<Result<Valid<Schema>, String>> =
+    LazyLock::new(|| Schema::parse_and_validate(SDL, "schema/railway/railway.graphql").map_err(|e| e.to_string()));
 
 /// The parsed, validated schema (an error only if the SDL file itself is broken).
 pub(crate) fn schema() -> Result<&'static Valid<Schema>, &'static str> {

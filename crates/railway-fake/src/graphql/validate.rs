@@ -41,24 +41,20 @@ fn capitalize(text: &str) -> String {
 fn with_suggestion(schema: &Schema, message: &str) -> String {
     let quoted = quoted_parts(message);
     let suggestions = match quoted.as_slice() {
-        [field, ty] if message.starts_with("Cannot query field ") => field_names(schema, ty)
-            .map(|names| suggestion_list(field, names.iter().map(String::as_str))),
+        [field, ty] if message.starts_with("Cannot query field ") => {
+            field_names(schema, ty).map(|names| suggestion_list(field, names.iter().map(String::as_str)))
+        }
         [arg, coordinate] if message.starts_with("Unknown argument ") => {
-            argument_names(schema, coordinate)
-                .map(|names| suggestion_list(arg, names.iter().map(String::as_str)))
+            argument_names(schema, coordinate).map(|names| suggestion_list(arg, names.iter().map(String::as_str)))
         }
         [field, ty] if message.ends_with("\".") && message.contains("is not defined by type") => {
-            field_names(schema, ty)
-                .map(|names| suggestion_list(field, names.iter().map(String::as_str)))
+            field_names(schema, ty).map(|names| suggestion_list(field, names.iter().map(String::as_str)))
         }
         [ty] if message.starts_with("Unknown type ") => {
             Some(suggestion_list(ty, schema.types.keys().map(|k| k.as_str())))
         }
         [value, ty] if message.ends_with("enum.") => match schema.types.get(ty.as_str()) {
-            Some(ExtendedType::Enum(def)) => Some(suggestion_list(
-                value,
-                def.values.keys().map(|k| k.as_str()),
-            )),
+            Some(ExtendedType::Enum(def)) => Some(suggestion_list(value, def.values.keys().map(|k| k.as_str()))),
             _ => None,
         },
         _ => None,
@@ -81,29 +77,18 @@ fn fix_selection_type(schema: &Schema, message: &str) -> String {
     };
     let ty = match schema.types.get(parent.as_str()) {
         Some(ExtendedType::Object(def)) => def.fields.get(field.as_str()).map(|f| f.ty.to_string()),
-        Some(ExtendedType::Interface(def)) => {
-            def.fields.get(field.as_str()).map(|f| f.ty.to_string())
-        }
+        Some(ExtendedType::Interface(def)) => def.fields.get(field.as_str()).map(|f| f.ty.to_string()),
         _ => None,
     };
     match ty {
-        Some(ty) => message.replacen(
-            &format!("of type \"{parent}\""),
-            &format!("of type \"{ty}\""),
-            1,
-        ),
+        Some(ty) => message.replacen(&format!("of type \"{parent}\""), &format!("of type \"{ty}\""), 1),
         None => message.to_owned(),
     }
 }
 
 /// The `"..."`-quoted parts of a message, in order.
 fn quoted_parts(message: &str) -> Vec<String> {
-    message
-        .split('"')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_owned)
-        .collect()
+    message.split('"').skip(1).step_by(2).map(str::to_owned).collect()
 }
 
 fn field_names(schema: &Schema, type_name: &str) -> Option<Vec<String>> {
@@ -134,8 +119,7 @@ mod tests {
     fn message(query: &str) -> Vec<String> {
         let schema = schema().expect("schema");
         let errors =
-            apollo_compiler::ExecutableDocument::parse_and_validate(schema, query, "q.graphql")
-                .expect_err("invalid");
+            apollo_compiler::ExecutableDocument::parse_and_validate(schema, query, "q.graphql").expect_err("invalid");
         diagnostics_to_errors(schema, &errors.errors)
             .iter()
             .map(|e| e["message"].as_str().unwrap_or_default().to_owned())
@@ -144,10 +128,7 @@ mod tests {
 
     #[test]
     fn messages_match_graphql_js() {
-        assert_eq!(
-            message("{ nope }"),
-            vec!["Cannot query field \"nope\" on type \"Query\"."]
-        );
+        assert_eq!(message("{ nope }"), vec!["Cannot query field \"nope\" on type \"Query\"."]);
         assert_eq!(
             message("{ workspce(workspaceId: \"x\") { id } }"),
             vec!["Cannot query field \"workspce\" on type \"Query\". Did you mean \"workspace\"?"]
@@ -162,8 +143,7 @@ mod tests {
         );
         let both = message("{ environments(projectI: \"x\") { edges { cursor } } }");
         assert!(both.contains(
-            &"Unknown argument \"projectI\" on field \"Query.environments\". Did you mean \"projectId\"?"
-                .to_owned()
+            &"Unknown argument \"projectI\" on field \"Query.environments\". Did you mean \"projectId\"?".to_owned()
         ));
         assert!(both.contains(
             &"Field \"environments\" argument \"projectId\" of type \"String!\" is required, but it was not provided."
@@ -171,9 +151,7 @@ mod tests {
         ));
         assert_eq!(
             message("{ me }"),
-            vec![
-                "Field \"me\" of type \"User!\" must have a selection of subfields. Did you mean \"me { ... }\"?"
-            ]
+            vec!["Field \"me\" of type \"User!\" must have a selection of subfields. Did you mean \"me { ... }\"?"]
         );
         assert!(message("{ me { id ")[0].starts_with("Syntax Error: "));
     }

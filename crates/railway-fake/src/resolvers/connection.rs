@@ -34,10 +34,7 @@ impl ObjectValue for Node<'_> {
         }
     }
 
-    fn resolve_field<'a>(
-        &'a self,
-        info: &'a ResolveInfo<'a>,
-    ) -> Result<ResolvedValue<'a>, FieldError> {
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
         match self {
             Node::Project(o) => o.resolve_field(info),
             Node::Environment(o) => o.resolve_field(info),
@@ -83,10 +80,7 @@ pub(crate) fn cursor_for(id: &str) -> String {
 }
 
 fn position(ids: &[String], cursor: &str) -> Result<usize, String> {
-    let decoded = STANDARD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok());
+    let decoded = STANDARD.decode(cursor).ok().and_then(|bytes| String::from_utf8(bytes).ok());
     decoded
         .as_deref()
         .and_then(|text| text.strip_prefix("cursor:"))
@@ -95,11 +89,7 @@ fn position(ids: &[String], cursor: &str) -> Result<usize, String> {
 }
 
 /// Relay's slicing algorithm over `ids` (already in order).
-pub(crate) fn paginate(
-    ids: &[String],
-    args: &PageArgs,
-    default_size: Option<usize>,
-) -> Result<Window, String> {
+pub(crate) fn paginate(ids: &[String], args: &PageArgs, default_size: Option<usize>) -> Result<Window, String> {
     let mut start = 0;
     let mut end = ids.len();
     if let Some(after) = &args.after {
@@ -110,8 +100,7 @@ pub(crate) fn paginate(
     }
     end = end.max(start);
     let count = |n: i64, what: &str| {
-        usize::try_from(n)
-            .map_err(|_| format!("Argument \"{what}\" must be a non-negative integer"))
+        usize::try_from(n).map_err(|_| format!("Argument \"{what}\" must be a non-negative integer"))
     };
     let first = match (args.first, args.last, default_size) {
         (Some(n), _, _) => Some(count(n, "first")?),
@@ -125,12 +114,7 @@ pub(crate) fn paginate(
         let last = count(last, "last")?;
         start = start.max(end.saturating_sub(last));
     }
-    Ok(Window {
-        start,
-        end,
-        has_previous: start > 0,
-        has_next: end < ids.len(),
-    })
+    Ok(Window { start, end, has_previous: start > 0, has_next: end < ids.len() })
 }
 
 /// A page of a connection field, typed after the field's definition.
@@ -155,9 +139,7 @@ pub(crate) fn connection<'c>(
         .map(|(id, node)| (cursor_for(&id), node))
         .collect();
     let cursor = |c: Option<&(String, Node<'c>)>| {
-        c.map_or(apollo_compiler::response::JsonValue::Null, |(c, _)| {
-            c.as_str().into()
-        })
+        c.map_or(apollo_compiler::response::JsonValue::Null, |(c, _)| c.as_str().into())
     };
     let page_info = Leaves::new(
         "PageInfo",
@@ -168,11 +150,7 @@ pub(crate) fn connection<'c>(
             ("endCursor", cursor(edges.last())),
         ],
     );
-    Ok(Connection {
-        type_name: info.field_definition().ty.inner_named_type().to_string(),
-        edges,
-        page_info,
-    })
+    Ok(Connection { type_name: info.field_definition().ty.inner_named_type().to_string(), edges, page_info })
 }
 
 impl ObjectValue for Connection<'_> {
@@ -180,20 +158,11 @@ impl ObjectValue for Connection<'_> {
         &self.type_name
     }
 
-    fn resolve_field<'a>(
-        &'a self,
-        info: &'a ResolveInfo<'a>,
-    ) -> Result<ResolvedValue<'a>, FieldError> {
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
         match info.field_name() {
-            "edges" => Ok(ResolvedValue::list(self.edges.iter().map(
-                |(cursor, node)| {
-                    ResolvedValue::object(Edge {
-                        type_name: format!("{}Edge", self.type_name),
-                        cursor,
-                        node,
-                    })
-                },
-            ))),
+            "edges" => Ok(ResolvedValue::list(self.edges.iter().map(|(cursor, node)| {
+                ResolvedValue::object(Edge { type_name: format!("{}Edge", self.type_name), cursor, node })
+            }))),
             "pageInfo" => Ok(ResolvedValue::Object(Box::new(&self.page_info))),
             _ => Err(self.unknown_field_error(info)),
         }
@@ -211,10 +180,7 @@ impl ObjectValue for Edge<'_, '_> {
         &self.type_name
     }
 
-    fn resolve_field<'a>(
-        &'a self,
-        info: &'a ResolveInfo<'a>,
-    ) -> Result<ResolvedValue<'a>, FieldError> {
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
         match info.field_name() {
             "cursor" => Ok(ResolvedValue::leaf(self.cursor)),
             "node" => Ok(ResolvedValue::Object(Box::new(self.node.clone()))),
@@ -228,10 +194,7 @@ impl ObjectValue for &Leaves {
         (**self).type_name()
     }
 
-    fn resolve_field<'a>(
-        &'a self,
-        info: &'a ResolveInfo<'a>,
-    ) -> Result<ResolvedValue<'a>, FieldError> {
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
         (**self).resolve_field(info)
     }
 }
@@ -244,18 +207,8 @@ mod tests {
         (0..n).map(|i| format!("id{i}")).collect()
     }
 
-    fn page(
-        first: Option<i64>,
-        after: Option<&str>,
-        last: Option<i64>,
-        before: Option<&str>,
-    ) -> PageArgs {
-        PageArgs {
-            first,
-            after: after.map(cursor_for),
-            last,
-            before: before.map(cursor_for),
-        }
+    fn page(first: Option<i64>, after: Option<&str>, last: Option<i64>, before: Option<&str>) -> PageArgs {
+        PageArgs { first, after: after.map(cursor_for), last, before: before.map(cursor_for) }
     }
 
     #[test]
@@ -264,50 +217,16 @@ mod tests {
         let w = |args: PageArgs, default| {
             paginate(&ids, &args, default).map(|w| (w.start, w.end, w.has_previous, w.has_next))
         };
-        assert_eq!(
-            w(page(None, None, None, None), None),
-            Ok((0, 5, false, false))
-        );
-        assert_eq!(
-            w(page(Some(2), None, None, None), None),
-            Ok((0, 2, false, true))
-        );
-        assert_eq!(
-            w(page(Some(2), Some("id1"), None, None), None),
-            Ok((2, 4, true, true))
-        );
-        assert_eq!(
-            w(page(Some(10), Some("id3"), None, None), None),
-            Ok((4, 5, true, false))
-        );
-        assert_eq!(
-            w(page(None, None, Some(2), None), None),
-            Ok((3, 5, true, false))
-        );
-        assert_eq!(
-            w(page(None, None, Some(2), Some("id3")), None),
-            Ok((1, 3, true, true))
-        );
-        assert_eq!(
-            w(page(None, None, None, None), Some(3)),
-            Ok((0, 3, false, true))
-        );
-        assert_eq!(
-            w(page(Some(0), None, None, None), None),
-            Ok((0, 0, false, true))
-        );
+        assert_eq!(w(page(None, None, None, None), None), Ok((0, 5, false, false)));
+        assert_eq!(w(page(Some(2), None, None, None), None), Ok((0, 2, false, true)));
+        assert_eq!(w(page(Some(2), Some("id1"), None, None), None), Ok((2, 4, true, true)));
+        assert_eq!(w(page(Some(10), Some("id3"), None, None), None), Ok((4, 5, true, false)));
+        assert_eq!(w(page(None, None, Some(2), None), None), Ok((3, 5, true, false)));
+        assert_eq!(w(page(None, None, Some(2), Some("id3")), None), Ok((1, 3, true, true)));
+        assert_eq!(w(page(None, None, None, None), Some(3)), Ok((0, 3, false, true)));
+        assert_eq!(w(page(Some(0), None, None, None), None), Ok((0, 0, false, true)));
         assert!(w(page(Some(-1), None, None, None), None).is_err());
-        assert!(
-            paginate(
-                &ids,
-                &PageArgs {
-                    after: Some("garbage".into()),
-                    ..PageArgs::default()
-                },
-                None
-            )
-            .is_err()
-        );
+        assert!(paginate(&ids, &PageArgs { after: Some("garbage".into()), ..PageArgs::default() }, None).is_err());
     }
 
     #[test]
@@ -316,11 +235,7 @@ mod tests {
         let mut seen = Vec::new();
         let mut after: Option<String> = None;
         loop {
-            let args = PageArgs {
-                first: Some(3),
-                after: after.clone(),
-                ..PageArgs::default()
-            };
+            let args = PageArgs { first: Some(3), after: after.clone(), ..PageArgs::default() };
             let w = paginate(&ids, &args, None).expect("valid");
             seen.extend(ids[w.start..w.end].iter().cloned());
             if !w.has_next {

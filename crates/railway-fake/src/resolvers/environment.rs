@@ -19,9 +19,7 @@ pub(crate) struct EnvironmentObj<'c> {
 
 impl EnvironmentObj<'_> {
     fn can_access(&self) -> bool {
-        self.ctx
-            .principal
-            .can_access_environment(&self.ctx.world(), &self.env)
+        self.ctx.principal.can_access_environment(&self.ctx.world(), &self.env)
     }
 }
 
@@ -30,10 +28,7 @@ impl ObjectValue for EnvironmentObj<'_> {
         "Environment"
     }
 
-    fn resolve_field<'a>(
-        &'a self,
-        info: &'a ResolveInfo<'a>,
-    ) -> Result<ResolvedValue<'a>, FieldError> {
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
         let e = &self.env;
         let ctx = self.ctx;
         let inside = || accessible_environment(ctx, &e.id, None).map(drop);
@@ -43,13 +38,8 @@ impl ObjectValue for EnvironmentObj<'_> {
             "deletedAt" => ResolvedValue::null(),
             "deployments" => {
                 inside()?;
-                let mut deployments: Vec<Deployment> = ctx
-                    .world()
-                    .deployments
-                    .iter()
-                    .filter(|d| d.environment_id == e.id)
-                    .cloned()
-                    .collect();
+                let mut deployments: Vec<Deployment> =
+                    ctx.world().deployments.iter().filter(|d| d.environment_id == e.id).cloned().collect();
                 deployments.reverse();
                 ResolvedValue::object(deployment_connection(ctx, info, deployments)?)
             }
@@ -80,10 +70,7 @@ impl ObjectValue for EnvironmentObj<'_> {
                                 service_id: service_id.clone(),
                                 name: name.clone(),
                                 sealed: stored.sealed,
-                                references: references(&stored.value)
-                                    .iter()
-                                    .map(reference_text)
-                                    .collect(),
+                                references: references(&stored.value).iter().map(reference_text).collect(),
                                 id: stored.id.clone(),
                                 created_at: stored.created_at,
                                 updated_at: stored.updated_at,
@@ -117,19 +104,10 @@ pub(crate) fn service_instances<'c>(ctx: &'c Ctx, env_id: &str) -> Vec<ServiceIn
         .filter(|((env, _), _)| env == env_id)
         .filter_map(|((_, service_id), instance)| {
             let service = world.services.get(service_id)?.clone();
-            Some(ServiceInstanceObj {
-                ctx,
-                instance: instance.clone(),
-                service,
-            })
+            Some(ServiceInstanceObj { ctx, instance: instance.clone(), service })
         })
         .collect();
-    list.sort_by(|a, b| {
-        a.service
-            .created_at
-            .cmp(&b.service.created_at)
-            .then(a.service.id.cmp(&b.service.id))
-    });
+    list.sort_by(|a, b| a.service.created_at.cmp(&b.service.created_at).then(a.service.id.cmp(&b.service.id)));
     list
 }
 
@@ -141,12 +119,7 @@ pub(crate) fn deployment_connection<'c>(
 ) -> Result<super::connection::Connection<'c>, FieldError> {
     let items = deployments
         .into_iter()
-        .map(|deployment| {
-            (
-                deployment.id.clone(),
-                Node::Deployment(DeploymentObj { ctx, deployment }),
-            )
-        })
+        .map(|deployment| (deployment.id.clone(), Node::Deployment(DeploymentObj { ctx, deployment })))
         .collect();
     connection(info, items, ctx.knobs.default_page_size)
 }
@@ -163,10 +136,7 @@ impl ObjectValue for ServiceInstanceObj<'_> {
         "ServiceInstance"
     }
 
-    fn resolve_field<'a>(
-        &'a self,
-        info: &'a ResolveInfo<'a>,
-    ) -> Result<ResolvedValue<'a>, FieldError> {
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
         let i = &self.instance;
         let ctx = self.ctx;
         Ok(match info.field_name() {
@@ -183,14 +153,9 @@ impl ObjectValue for ServiceInstanceObj<'_> {
                     .rev()
                     .find(|d| d.environment_id == i.environment_id && d.service_id == i.service_id)
                     .cloned();
-                ResolvedValue::nullable_object(
-                    latest.map(|deployment| DeploymentObj { ctx, deployment }),
-                )
+                ResolvedValue::nullable_object(latest.map(|deployment| DeploymentObj { ctx, deployment }))
             }
-            "service" => ResolvedValue::object(ServiceObj {
-                ctx,
-                service: self.service.clone(),
-            }),
+            "service" => ResolvedValue::object(ServiceObj { ctx, service: self.service.clone() }),
             "serviceId" => ResolvedValue::leaf(i.service_id.as_str()),
             "serviceName" => ResolvedValue::leaf(self.service.name.as_str()),
             _ => return Err(self.unknown_field_error(info)),
@@ -217,27 +182,17 @@ impl ObjectValue for VariableObj<'_> {
         "Variable"
     }
 
-    fn resolve_field<'a>(
-        &'a self,
-        info: &'a ResolveInfo<'a>,
-    ) -> Result<ResolvedValue<'a>, FieldError> {
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
         let ctx = self.ctx;
         Ok(match info.field_name() {
             "createdAt" => date(self.created_at),
             "updatedAt" => date(self.updated_at),
-            "environment" => ResolvedValue::object(EnvironmentObj {
-                ctx,
-                env: self.env.clone(),
-            }),
+            "environment" => ResolvedValue::object(EnvironmentObj { ctx, env: self.env.clone() }),
             "environmentId" => ResolvedValue::leaf(self.env.id.as_str()),
             "id" => ResolvedValue::leaf(self.id.as_str()),
             "isSealed" => ResolvedValue::leaf(self.sealed),
             "name" => ResolvedValue::leaf(self.name.as_str()),
-            "references" => ResolvedValue::list(
-                self.references
-                    .iter()
-                    .map(|r| ResolvedValue::leaf(r.as_str())),
-            ),
+            "references" => ResolvedValue::list(self.references.iter().map(|r| ResolvedValue::leaf(r.as_str()))),
             "service" => {
                 let service = self
                     .service_id
@@ -263,37 +218,22 @@ impl ObjectValue for DeploymentObj<'_> {
         "Deployment"
     }
 
-    fn resolve_field<'a>(
-        &'a self,
-        info: &'a ResolveInfo<'a>,
-    ) -> Result<ResolvedValue<'a>, FieldError> {
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
         let d = &self.deployment;
         let ctx = self.ctx;
         Ok(match info.field_name() {
             "canRedeploy" => ResolvedValue::leaf(d.snapshot_id.is_some()),
-            "canRollback" => {
-                ResolvedValue::leaf(d.snapshot_id.is_some() && d.status.as_str() == "SUCCESS")
-            }
+            "canRollback" => ResolvedValue::leaf(d.snapshot_id.is_some() && d.status.as_str() == "SUCCESS"),
             "createdAt" | "updatedAt" | "statusUpdatedAt" => date(d.created_at),
             "environment" => {
-                let env = ctx
-                    .world()
-                    .environments
-                    .get(&d.environment_id)
-                    .cloned()
-                    .ok_or_else(not_authorized)?;
+                let env = ctx.world().environments.get(&d.environment_id).cloned().ok_or_else(not_authorized)?;
                 ResolvedValue::object(EnvironmentObj { ctx, env })
             }
             "environmentId" => ResolvedValue::leaf(d.environment_id.as_str()),
             "id" => ResolvedValue::leaf(d.id.as_str()),
             "projectId" => ResolvedValue::leaf(d.project_id.as_str()),
             "service" => {
-                let service = ctx
-                    .world()
-                    .services
-                    .get(&d.service_id)
-                    .cloned()
-                    .ok_or_else(not_authorized)?;
+                let service = ctx.world().services.get(&d.service_id).cloned().ok_or_else(not_authorized)?;
                 ResolvedValue::object(ServiceObj { ctx, service })
             }
             "serviceId" => ResolvedValue::leaf(d.service_id.as_str()),

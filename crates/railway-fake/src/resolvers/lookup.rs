@@ -10,10 +10,7 @@ use crate::state::{Deployment, Environment, Project, Scope, Service};
 /// A project the principal may see (deleted projects are invisible).
 pub(crate) fn visible_project(ctx: &Ctx, project_id: &str) -> Result<Project, FieldError> {
     let world = ctx.world();
-    let project = world
-        .projects
-        .get(project_id)
-        .filter(|p| p.deleted_at.is_none());
+    let project = world.projects.get(project_id).filter(|p| p.deleted_at.is_none());
     match project {
         Some(p) if ctx.principal.can_see_project(&world, p) => Ok(p.clone()),
         None if ctx.knobs.project_not_found_message && !world.projects.contains_key(project_id) => {
@@ -42,28 +39,15 @@ pub(crate) fn accessible_environment(
 
 /// A service of a project the principal may see.
 pub(crate) fn visible_service(ctx: &Ctx, service_id: &str) -> Result<Service, FieldError> {
-    let service = ctx
-        .world()
-        .services
-        .get(service_id)
-        .cloned()
-        .ok_or_else(not_authorized)?;
+    let service = ctx.world().services.get(service_id).cloned().ok_or_else(not_authorized)?;
     visible_project(ctx, &service.project_id).map_err(|_| not_authorized())?;
     Ok(service)
 }
 
 /// A deployment in an environment the principal may access.
-pub(crate) fn accessible_deployment(
-    ctx: &Ctx,
-    deployment_id: &str,
-) -> Result<Deployment, FieldError> {
-    let deployment = ctx
-        .world()
-        .deployments
-        .iter()
-        .find(|d| d.id == deployment_id)
-        .cloned()
-        .ok_or_else(not_authorized)?;
+pub(crate) fn accessible_deployment(ctx: &Ctx, deployment_id: &str) -> Result<Deployment, FieldError> {
+    let deployment =
+        ctx.world().deployments.iter().find(|d| d.id == deployment_id).cloned().ok_or_else(not_authorized)?;
     accessible_environment(ctx, &deployment.environment_id, None)?;
     Ok(deployment)
 }
@@ -85,21 +69,11 @@ pub(crate) fn variable_scope(
 }
 
 /// Checks that `service_id` is a service of `env`'s project deployed in `env`.
-pub(crate) fn service_instance(
-    ctx: &Ctx,
-    env: &Environment,
-    service_id: &str,
-) -> Result<Service, FieldError> {
+pub(crate) fn service_instance(ctx: &Ctx, env: &Environment, service_id: &str) -> Result<Service, FieldError> {
     let world = ctx.world();
-    let service = world
-        .services
-        .get(service_id)
-        .filter(|s| s.project_id == env.project_id)
-        .ok_or_else(not_authorized)?;
-    if world
-        .instances
-        .contains_key(&(env.id.clone(), service_id.to_owned()))
-    {
+    let service =
+        world.services.get(service_id).filter(|s| s.project_id == env.project_id).ok_or_else(not_authorized)?;
+    if world.instances.contains_key(&(env.id.clone(), service_id.to_owned())) {
         Ok(service.clone())
     } else {
         Err(error("ServiceInstance not found"))

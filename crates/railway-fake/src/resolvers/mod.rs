@@ -42,12 +42,7 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     pub fn new(world: World, principal: Principal, knobs: Knobs, budget: Budget) -> Self {
-        Self {
-            world: RefCell::new(world),
-            principal,
-            knobs,
-            budget,
-        }
+        Self { world: RefCell::new(world), principal, knobs, budget }
     }
 
     /// Gives the (possibly changed) world back.
@@ -81,23 +76,14 @@ impl ObjectValue for Root<'_> {
         if self.mutation { "Mutation" } else { "Query" }
     }
 
-    fn resolve_field<'a>(
-        &'a self,
-        info: &'a ResolveInfo<'a>,
-    ) -> Result<ResolvedValue<'a>, FieldError> {
-        if self.mutation {
-            mutation::resolve(self.ctx, info)
-        } else {
-            query::resolve(self.ctx, info)
-        }
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
+        if self.mutation { mutation::resolve(self.ctx, info) } else { query::resolve(self.ctx, info) }
     }
 }
 
 /// A resolver error with Railway's message.
 pub(crate) fn error(message: impl Into<String>) -> FieldError {
-    FieldError {
-        message: message.into(),
-    }
+    FieldError { message: message.into() }
 }
 
 pub(crate) fn not_authorized() -> FieldError {
@@ -165,14 +151,8 @@ pub(crate) struct Leaves {
 }
 
 impl Leaves {
-    pub fn new(
-        type_name: &'static str,
-        fields: impl IntoIterator<Item = (&'static str, JsonValue)>,
-    ) -> Self {
-        Self {
-            type_name,
-            fields: fields.into_iter().map(|(k, v)| (k.into(), v)).collect(),
-        }
+    pub fn new(type_name: &'static str, fields: impl IntoIterator<Item = (&'static str, JsonValue)>) -> Self {
+        Self { type_name, fields: fields.into_iter().map(|(k, v)| (k.into(), v)).collect() }
     }
 }
 
@@ -181,10 +161,7 @@ impl ObjectValue for Leaves {
         self.type_name
     }
 
-    fn resolve_field<'a>(
-        &'a self,
-        info: &'a ResolveInfo<'a>,
-    ) -> Result<ResolvedValue<'a>, FieldError> {
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
         match self.fields.get(info.field_name()) {
             Some(value) => Ok(ResolvedValue::Leaf(value.clone())),
             None => Err(self.unknown_field_error(info)),

@@ -9,17 +9,12 @@ use std::collections::BTreeSet;
 use apollo_compiler::resolvers::{FieldError, ResolveInfo, ResolvedValue};
 
 use super::environment::DeploymentObj;
-use super::lookup::{
-    accessible_deployment, accessible_environment, service_instance, variable_scope,
-};
+use super::lookup::{accessible_deployment, accessible_environment, service_instance, variable_scope};
 use super::{Args, Ctx, error, not_authorized};
 use crate::config::DeleteMissing;
 use crate::state::{DeployCause, Scope};
 
-pub(crate) fn resolve<'a>(
-    ctx: &'a Ctx,
-    info: &'a ResolveInfo<'a>,
-) -> Result<ResolvedValue<'a>, FieldError> {
+pub(crate) fn resolve<'a>(ctx: &'a Ctx, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
     let args = Args::of(info);
     match info.field_name() {
         "variableUpsert" => variable_upsert(ctx, input(args)?),
@@ -28,8 +23,7 @@ pub(crate) fn resolve<'a>(
         "serviceInstanceRedeploy" => {
             let env = accessible_environment(ctx, args.req("environmentId"), None)?;
             let service = service_instance(ctx, &env, args.req("serviceId"))?;
-            ctx.world_mut()
-                .deploy(&env.id, &service.id, DeployCause::Redeploy);
+            ctx.world_mut().deploy(&env.id, &service.id, DeployCause::Redeploy);
             Ok(ResolvedValue::leaf(true))
         }
         "deploymentRedeploy" => {
@@ -39,33 +33,19 @@ pub(crate) fn resolve<'a>(
             }
             let env = accessible_environment(ctx, &previous.environment_id, None)?;
             service_instance(ctx, &env, &previous.service_id)?;
-            let deployment = ctx.world_mut().deploy(
-                &env.id,
-                &previous.service_id,
-                DeployCause::DeploymentRedeploy,
-            );
+            let deployment = ctx.world_mut().deploy(&env.id, &previous.service_id, DeployCause::DeploymentRedeploy);
             Ok(ResolvedValue::object(DeploymentObj { ctx, deployment }))
         }
-        _ => Err(error(format!(
-            "Cannot resolve field \"{}\" on type \"Mutation\"",
-            info.field_name()
-        ))),
+        _ => Err(error(format!("Cannot resolve field \"{}\" on type \"Mutation\"", info.field_name()))),
     }
 }
 
 fn input<'a>(args: Args<'a>) -> Result<Args<'a>, FieldError> {
-    args.map("input")
-        .map(Args::object)
-        .ok_or_else(not_authorized)
+    args.map("input").map(Args::object).ok_or_else(not_authorized)
 }
 
 fn target(ctx: &Ctx, input: Args<'_>) -> Result<Scope, FieldError> {
-    variable_scope(
-        ctx,
-        input.req("projectId"),
-        input.req("environmentId"),
-        input.str("serviceId"),
-    )
+    variable_scope(ctx, input.req("projectId"), input.req("environmentId"), input.str("serviceId"))
 }
 
 /// The name and value checks of the configured knobs; the message names the variable.
@@ -79,9 +59,7 @@ fn check_entry(ctx: &Ctx, name: &str, value: &str) -> Result<(), FieldError> {
     if let Some(max) = ctx.knobs.max_value_bytes
         && value.len() > max
     {
-        return Err(error(format!(
-            "Value of variable \"{name}\" is too large (maximum {max} bytes)"
-        )));
+        return Err(error(format!("Value of variable \"{name}\" is too large (maximum {max} bytes)")));
     }
     Ok(())
 }
@@ -114,17 +92,13 @@ fn variable_upsert<'a>(ctx: &'a Ctx, input: Args<'_>) -> Result<ResolvedValue<'a
 fn collection_upsert<'a>(ctx: &'a Ctx, input: Args<'_>) -> Result<ResolvedValue<'a>, FieldError> {
     let scope = target(ctx, input)?;
     let Some(variables) = input.map("variables") else {
-        return Err(error(
-            "Variables must be an object of names to string values",
-        ));
+        return Err(error("Variables must be an object of names to string values"));
     };
     let mut entries = Vec::with_capacity(variables.len());
     for (name, value) in variables {
         let name = name.as_str();
         let Some(value) = value.as_str() else {
-            return Err(error(format!(
-                "Value of variable \"{name}\" must be a string"
-            )));
+            return Err(error(format!("Value of variable \"{name}\" must be a string")));
         };
         check_entry(ctx, name, value)?;
         entries.push((name, value));

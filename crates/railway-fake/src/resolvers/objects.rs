@@ -31,10 +31,7 @@ impl ObjectValue for UserObj<'_> {
         "User"
     }
 
-    fn resolve_field<'a>(
-        &'a self,
-        info: &'a ResolveInfo<'a>,
-    ) -> Result<ResolvedValue<'a>, FieldError> {
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
         let u = &self.user;
         Ok(match info.field_name() {
             "apiTokenRateLimit" => rate_limit(self.ctx),
@@ -44,16 +41,10 @@ impl ObjectValue for UserObj<'_> {
             "name" => opt_str(u.name.as_deref()),
             "workspaces" => {
                 let world = self.ctx.world();
-                let list: Vec<Workspace> = u
-                    .workspace_ids
-                    .iter()
-                    .filter_map(|id| world.workspaces.get(id).cloned())
-                    .collect();
+                let list: Vec<Workspace> =
+                    u.workspace_ids.iter().filter_map(|id| world.workspaces.get(id).cloned()).collect();
                 let ctx = self.ctx;
-                ResolvedValue::list(
-                    list.into_iter()
-                        .map(move |ws| ResolvedValue::object(WorkspaceObj { ctx, ws })),
-                )
+                ResolvedValue::list(list.into_iter().map(move |ws| ResolvedValue::object(WorkspaceObj { ctx, ws })))
             }
             _ => return Err(self.unknown_field_error(info)),
         })
@@ -71,10 +62,7 @@ impl ObjectValue for WorkspaceObj<'_> {
         "Workspace"
     }
 
-    fn resolve_field<'a>(
-        &'a self,
-        info: &'a ResolveInfo<'a>,
-    ) -> Result<ResolvedValue<'a>, FieldError> {
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
         let ws = &self.ws;
         Ok(match info.field_name() {
             "apiTokenRateLimit" => rate_limit(self.ctx),
@@ -104,15 +92,8 @@ pub(crate) fn project_connection<'c>(
     info: &ResolveInfo<'_>,
     projects: Vec<Project>,
 ) -> Result<super::connection::Connection<'c>, FieldError> {
-    let items = projects
-        .into_iter()
-        .map(|project| {
-            (
-                project.id.clone(),
-                Node::Project(ProjectObj { ctx, project }),
-            )
-        })
-        .collect();
+    let items =
+        projects.into_iter().map(|project| (project.id.clone(), Node::Project(ProjectObj { ctx, project }))).collect();
     connection(info, items, ctx.knobs.default_page_size)
 }
 
@@ -127,52 +108,26 @@ impl ObjectValue for ProjectTokenObj<'_> {
         "ProjectToken"
     }
 
-    fn resolve_field<'a>(
-        &'a self,
-        info: &'a ResolveInfo<'a>,
-    ) -> Result<ResolvedValue<'a>, FieldError> {
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
         let t = &self.token;
         let project_id = t.project_id.as_deref().unwrap_or_default();
         let env_id = t.environment_id.as_deref().unwrap_or_default();
         Ok(match info.field_name() {
             "createdAt" => date(t.created_at),
             "displayToken" => {
-                let tail: String = t
-                    .value
-                    .chars()
-                    .rev()
-                    .take(4)
-                    .collect::<Vec<_>>()
-                    .into_iter()
-                    .rev()
-                    .collect();
+                let tail: String = t.value.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
                 ResolvedValue::leaf(format!("****{tail}"))
             }
             "environment" => {
-                let env = self
-                    .ctx
-                    .world()
-                    .environments
-                    .get(env_id)
-                    .cloned()
-                    .ok_or_else(not_authorized)?;
+                let env = self.ctx.world().environments.get(env_id).cloned().ok_or_else(not_authorized)?;
                 ResolvedValue::object(EnvironmentObj { ctx: self.ctx, env })
             }
             "environmentId" => ResolvedValue::leaf(env_id),
             "id" => ResolvedValue::leaf(t.id.as_str()),
             "name" => ResolvedValue::leaf(t.name.as_str()),
             "project" => {
-                let project = self
-                    .ctx
-                    .world()
-                    .projects
-                    .get(project_id)
-                    .cloned()
-                    .ok_or_else(not_authorized)?;
-                ResolvedValue::object(ProjectObj {
-                    ctx: self.ctx,
-                    project,
-                })
+                let project = self.ctx.world().projects.get(project_id).cloned().ok_or_else(not_authorized)?;
+                ResolvedValue::object(ProjectObj { ctx: self.ctx, project })
             }
             "projectId" => ResolvedValue::leaf(project_id),
             _ => return Err(self.unknown_field_error(info)),
@@ -191,10 +146,7 @@ impl ObjectValue for ProjectObj<'_> {
         "Project"
     }
 
-    fn resolve_field<'a>(
-        &'a self,
-        info: &'a ResolveInfo<'a>,
-    ) -> Result<ResolvedValue<'a>, FieldError> {
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
         let p = &self.project;
         let ctx = self.ctx;
         Ok(match info.field_name() {
@@ -209,9 +161,7 @@ impl ObjectValue for ProjectObj<'_> {
                     .world()
                     .environments
                     .values()
-                    .filter(|e| {
-                        e.project_id == p.id && ephemeral.is_none_or(|want| e.is_ephemeral == want)
-                    })
+                    .filter(|e| e.project_id == p.id && ephemeral.is_none_or(|want| e.is_ephemeral == want))
                     .cloned()
                     .collect();
                 envs.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
@@ -223,22 +173,12 @@ impl ObjectValue for ProjectObj<'_> {
             "id" => ResolvedValue::leaf(p.id.as_str()),
             "name" => ResolvedValue::leaf(p.name.as_str()),
             "services" => {
-                let mut services: Vec<Service> = ctx
-                    .world()
-                    .services
-                    .values()
-                    .filter(|s| s.project_id == p.id)
-                    .cloned()
-                    .collect();
+                let mut services: Vec<Service> =
+                    ctx.world().services.values().filter(|s| s.project_id == p.id).cloned().collect();
                 services.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
                 let items = services
                     .into_iter()
-                    .map(|service| {
-                        (
-                            service.id.clone(),
-                            Node::Service(ServiceObj { ctx, service }),
-                        )
-                    })
+                    .map(|service| (service.id.clone(), Node::Service(ServiceObj { ctx, service })))
                     .collect();
                 ResolvedValue::object(connection(info, items, ctx.knobs.default_page_size)?)
             }
@@ -258,15 +198,7 @@ pub(crate) fn environment_connection<'c>(
     info: &ResolveInfo<'_>,
     envs: Vec<Environment>,
 ) -> Result<super::connection::Connection<'c>, FieldError> {
-    let items = envs
-        .into_iter()
-        .map(|env| {
-            (
-                env.id.clone(),
-                Node::Environment(EnvironmentObj { ctx, env }),
-            )
-        })
-        .collect();
+    let items = envs.into_iter().map(|env| (env.id.clone(), Node::Environment(EnvironmentObj { ctx, env }))).collect();
     connection(info, items, ctx.knobs.default_page_size)
 }
 
@@ -281,10 +213,7 @@ impl ObjectValue for ServiceObj<'_> {
         "Service"
     }
 
-    fn resolve_field<'a>(
-        &'a self,
-        info: &'a ResolveInfo<'a>,
-    ) -> Result<ResolvedValue<'a>, FieldError> {
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
         let s = &self.service;
         Ok(match info.field_name() {
             "createdAt" | "updatedAt" => date(s.created_at),
@@ -293,17 +222,8 @@ impl ObjectValue for ServiceObj<'_> {
             "id" => ResolvedValue::leaf(s.id.as_str()),
             "name" => ResolvedValue::leaf(s.name.as_str()),
             "project" => {
-                let project = self
-                    .ctx
-                    .world()
-                    .projects
-                    .get(&s.project_id)
-                    .cloned()
-                    .ok_or_else(not_authorized)?;
-                ResolvedValue::object(ProjectObj {
-                    ctx: self.ctx,
-                    project,
-                })
+                let project = self.ctx.world().projects.get(&s.project_id).cloned().ok_or_else(not_authorized)?;
+                ResolvedValue::object(ProjectObj { ctx: self.ctx, project })
             }
             "projectId" => ResolvedValue::leaf(s.project_id.as_str()),
             _ => return Err(self.unknown_field_error(info)),

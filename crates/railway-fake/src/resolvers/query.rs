@@ -3,25 +3,18 @@
 use apollo_compiler::resolvers::{FieldError, ObjectValue, ResolveInfo, ResolvedValue};
 use apollo_compiler::response::JsonValue;
 
-use super::environment::{
-    DeploymentObj, EnvironmentObj, ServiceInstanceObj, deployment_connection,
-};
+use super::environment::{DeploymentObj, EnvironmentObj, ServiceInstanceObj, deployment_connection};
 use super::lookup::{
-    accessible_deployment, accessible_environment, service_instance, variable_scope,
-    visible_project, visible_service,
+    accessible_deployment, accessible_environment, service_instance, variable_scope, visible_project, visible_service,
 };
 use super::objects::{
-    ProjectObj, ProjectTokenObj, ServiceObj, UserObj, WorkspaceObj, environment_connection,
-    project_connection,
+    ProjectObj, ProjectTokenObj, ServiceObj, UserObj, WorkspaceObj, environment_connection, project_connection,
 };
 use super::{Args, Ctx, Leaves, error, not_authorized};
 use crate::auth::Principal;
 use crate::state::{Deployment, Environment, Project, VariableMap};
 
-pub(crate) fn resolve<'a>(
-    ctx: &'a Ctx,
-    info: &'a ResolveInfo<'a>,
-) -> Result<ResolvedValue<'a>, FieldError> {
+pub(crate) fn resolve<'a>(ctx: &'a Ctx, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
     let args = Args::of(info);
     match info.field_name() {
         "me" => me(ctx),
@@ -30,9 +23,7 @@ pub(crate) fn resolve<'a>(
         "projects" => projects(ctx, info, args),
         "workspace" => workspace(ctx, args.req("workspaceId")),
         "externalWorkspaces" => match ctx.principal {
-            Principal::Account { .. } | Principal::Workspace { .. } => {
-                Ok(ResolvedValue::list(Vec::new()))
-            }
+            Principal::Account { .. } | Principal::Workspace { .. } => Ok(ResolvedValue::list(Vec::new())),
             _ => Err(not_authorized()),
         },
         "project" => {
@@ -57,35 +48,18 @@ pub(crate) fn resolve<'a>(
                 .get(&(env.id.clone(), service.id.clone()))
                 .cloned()
                 .ok_or_else(|| error("ServiceInstance not found"))?;
-            Ok(ResolvedValue::object(ServiceInstanceObj {
-                ctx,
-                instance,
-                service,
-            }))
+            Ok(ResolvedValue::object(ServiceInstanceObj { ctx, instance, service }))
         }
         "variables" => {
-            let scope = variable_scope(
-                ctx,
-                args.req("projectId"),
-                args.req("environmentId"),
-                args.str("serviceId"),
-            )?;
+            let scope = variable_scope(ctx, args.req("projectId"), args.req("environmentId"), args.str("serviceId"))?;
             let world = ctx.world();
-            let vars = if args.bool("unrendered") == Some(true) {
-                world.unrendered(&scope)
-            } else {
-                world.rendered(&scope)
-            };
+            let vars =
+                if args.bool("unrendered") == Some(true) { world.unrendered(&scope) } else { world.rendered(&scope) };
             Ok(variable_map(vars))
         }
         "variablesForServiceDeployment" => {
             let service_id = args.req("serviceId");
-            let scope = variable_scope(
-                ctx,
-                args.req("projectId"),
-                args.req("environmentId"),
-                Some(service_id),
-            )?;
+            let scope = variable_scope(ctx, args.req("projectId"), args.req("environmentId"), Some(service_id))?;
             Ok(variable_map(ctx.world().rendered(&scope)))
         }
         "deployments" => deployments(ctx, info, args),
@@ -93,19 +67,14 @@ pub(crate) fn resolve<'a>(
             let deployment = accessible_deployment(ctx, args.req("id"))?;
             Ok(ResolvedValue::object(DeploymentObj { ctx, deployment }))
         }
-        _ => Err(error(format!(
-            "Cannot resolve field \"{}\" on type \"Query\"",
-            info.field_name()
-        ))),
+        _ => Err(error(format!("Cannot resolve field \"{}\" on type \"Query\"", info.field_name()))),
     }
 }
 
 /// `EnvironmentVariables`: a flat JSON object, sealed values as `null`.
 fn variable_map<'a>(vars: VariableMap) -> ResolvedValue<'a> {
-    let object: apollo_compiler::response::JsonMap = vars
-        .into_iter()
-        .map(|(name, value)| (name.into(), value.map_or(JsonValue::Null, JsonValue::from)))
-        .collect();
+    let object: apollo_compiler::response::JsonMap =
+        vars.into_iter().map(|(name, value)| (name.into(), value.map_or(JsonValue::Null, JsonValue::from))).collect();
     ResolvedValue::leaf(JsonValue::Object(object))
 }
 
@@ -113,20 +82,12 @@ fn me(ctx: &Ctx) -> Result<ResolvedValue<'_>, FieldError> {
     let Principal::Account { user_id } = &ctx.principal else {
         return Err(not_authorized());
     };
-    let user = ctx
-        .world()
-        .users
-        .get(user_id)
-        .cloned()
-        .ok_or_else(not_authorized)?;
+    let user = ctx.world().users.get(user_id).cloned().ok_or_else(not_authorized)?;
     Ok(ResolvedValue::object(UserObj { ctx, user }))
 }
 
 fn api_token(ctx: &Ctx) -> Result<ResolvedValue<'_>, FieldError> {
-    if !matches!(
-        ctx.principal,
-        Principal::Account { .. } | Principal::Workspace { .. }
-    ) {
+    if !matches!(ctx.principal, Principal::Account { .. } | Principal::Workspace { .. }) {
         return Err(not_authorized());
     }
     let world = ctx.world();
@@ -150,19 +111,14 @@ impl ObjectValue for ApiTokenContext {
         "ApiTokenContext"
     }
 
-    fn resolve_field<'a>(
-        &'a self,
-        info: &'a ResolveInfo<'a>,
-    ) -> Result<ResolvedValue<'a>, FieldError> {
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
         match info.field_name() {
-            "workspaces" => Ok(ResolvedValue::list(self.workspaces.iter().map(
-                |(id, name)| {
-                    ResolvedValue::object(Leaves::new(
-                        "ApiTokenWorkspace",
-                        [("id", id.as_str().into()), ("name", name.as_str().into())],
-                    ))
-                },
-            ))),
+            "workspaces" => Ok(ResolvedValue::list(self.workspaces.iter().map(|(id, name)| {
+                ResolvedValue::object(Leaves::new(
+                    "ApiTokenWorkspace",
+                    [("id", id.as_str().into()), ("name", name.as_str().into())],
+                ))
+            }))),
             _ => Err(self.unknown_field_error(info)),
         }
     }
@@ -172,24 +128,12 @@ fn project_token(ctx: &Ctx) -> Result<ResolvedValue<'_>, FieldError> {
     let Principal::Project { token_value, .. } = &ctx.principal else {
         return Err(error("Project Token not found"));
     };
-    let token = ctx
-        .world()
-        .tokens
-        .get(token_value)
-        .cloned()
-        .ok_or_else(|| error("Project Token not found"))?;
+    let token = ctx.world().tokens.get(token_value).cloned().ok_or_else(|| error("Project Token not found"))?;
     Ok(ResolvedValue::object(ProjectTokenObj { ctx, token }))
 }
 
-fn projects<'a>(
-    ctx: &'a Ctx,
-    info: &'a ResolveInfo<'a>,
-    args: Args<'a>,
-) -> Result<ResolvedValue<'a>, FieldError> {
-    if !matches!(
-        ctx.principal,
-        Principal::Account { .. } | Principal::Workspace { .. }
-    ) {
+fn projects<'a>(ctx: &'a Ctx, info: &'a ResolveInfo<'a>, args: Args<'a>) -> Result<ResolvedValue<'a>, FieldError> {
+    if !matches!(ctx.principal, Principal::Account { .. } | Principal::Workspace { .. }) {
         return Err(not_authorized());
     }
     let world = ctx.world();
@@ -203,17 +147,13 @@ fn projects<'a>(
     let mut list: Vec<Project> = world
         .projects
         .values()
-        .filter(|p| {
-            workspaces.contains(&p.workspace_id) && (include_deleted || p.deleted_at.is_none())
-        })
+        .filter(|p| workspaces.contains(&p.workspace_id) && (include_deleted || p.deleted_at.is_none()))
         .cloned()
         .collect();
     drop(world);
     match args.str("orderBy") {
         Some("NAME_ASC") => list.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id))),
-        Some("UPDATED_AT_DESC") => {
-            list.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)))
-        }
+        Some("UPDATED_AT_DESC") => list.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id))),
         _ => list.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id))),
     }
     Ok(ResolvedValue::object(project_connection(ctx, info, list)?))
@@ -224,47 +164,27 @@ fn workspace<'a>(ctx: &'a Ctx, workspace_id: &str) -> Result<ResolvedValue<'a>, 
     if !ctx.principal.can_see_workspace(&world, workspace_id) {
         return Err(not_authorized());
     }
-    let ws = world
-        .workspaces
-        .get(workspace_id)
-        .cloned()
-        .ok_or_else(not_authorized)?;
+    let ws = world.workspaces.get(workspace_id).cloned().ok_or_else(not_authorized)?;
     Ok(ResolvedValue::object(WorkspaceObj { ctx, ws }))
 }
 
-fn environments<'a>(
-    ctx: &'a Ctx,
-    info: &'a ResolveInfo<'a>,
-    args: Args<'a>,
-) -> Result<ResolvedValue<'a>, FieldError> {
+fn environments<'a>(ctx: &'a Ctx, info: &'a ResolveInfo<'a>, args: Args<'a>) -> Result<ResolvedValue<'a>, FieldError> {
     let project = visible_project(ctx, args.req("projectId"))?;
     let ephemeral = args.bool("isEphemeral");
     let mut envs: Vec<Environment> = ctx
         .world()
         .environments
         .values()
-        .filter(|e| {
-            e.project_id == project.id && ephemeral.is_none_or(|want| e.is_ephemeral == want)
-        })
+        .filter(|e| e.project_id == project.id && ephemeral.is_none_or(|want| e.is_ephemeral == want))
         .cloned()
         .collect();
     envs.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
-    Ok(ResolvedValue::object(environment_connection(
-        ctx, info, envs,
-    )?))
+    Ok(ResolvedValue::object(environment_connection(ctx, info, envs)?))
 }
 
-fn deployments<'a>(
-    ctx: &'a Ctx,
-    info: &'a ResolveInfo<'a>,
-    args: Args<'a>,
-) -> Result<ResolvedValue<'a>, FieldError> {
+fn deployments<'a>(ctx: &'a Ctx, info: &'a ResolveInfo<'a>, args: Args<'a>) -> Result<ResolvedValue<'a>, FieldError> {
     let input = Args::object(args.map("input").ok_or_else(not_authorized)?);
-    let (project_id, env_id, service_id) = (
-        input.str("projectId"),
-        input.str("environmentId"),
-        input.str("serviceId"),
-    );
+    let (project_id, env_id, service_id) = (input.str("projectId"), input.str("environmentId"), input.str("serviceId"));
     if project_id.is_none() && env_id.is_none() && service_id.is_none() {
         return Err(not_authorized());
     }
@@ -286,36 +206,19 @@ fn deployments<'a>(
         .filter(|d| project_id.is_none_or(|p| d.project_id == p))
         .filter(|d| env_id.is_none_or(|e| d.environment_id == e))
         .filter(|d| service_id.is_none_or(|s| d.service_id == s))
+        .filter(|d| status_in.as_ref().is_none_or(|s| s.iter().any(|x| x == d.status.as_str())))
+        .filter(|d| status_not_in.as_ref().is_none_or(|s| !s.iter().any(|x| x == d.status.as_str())))
         .filter(|d| {
-            status_in
-                .as_ref()
-                .is_none_or(|s| s.iter().any(|x| x == d.status.as_str()))
-        })
-        .filter(|d| {
-            status_not_in
-                .as_ref()
-                .is_none_or(|s| !s.iter().any(|x| x == d.status.as_str()))
-        })
-        .filter(|d| {
-            world
-                .environments
-                .get(&d.environment_id)
-                .is_some_and(|e| ctx.principal.can_access_environment(&world, e))
+            world.environments.get(&d.environment_id).is_some_and(|e| ctx.principal.can_access_environment(&world, e))
         })
         .cloned()
         .collect();
     drop(world);
     list.reverse();
-    Ok(ResolvedValue::object(deployment_connection(
-        ctx, info, list,
-    )?))
+    Ok(ResolvedValue::object(deployment_connection(ctx, info, list)?))
 }
 
 fn status_list(input: Args<'_>, key: &str) -> Option<Vec<String>> {
     let list = input.map("status")?.get(key)?.as_array()?;
-    Some(
-        list.iter()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect(),
-    )
+    Some(list.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
 }

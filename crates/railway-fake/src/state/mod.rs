@@ -49,10 +49,7 @@ pub enum SetVariableError {
     #[error("unknown environment {0}")]
     UnknownEnvironment(String),
     #[error("service {service} does not exist in environment {environment}")]
-    UnknownServiceInstance {
-        environment: String,
-        service: String,
-    },
+    UnknownServiceInstance { environment: String, service: String },
     #[error("a variable name cannot be empty")]
     EmptyName,
 }
@@ -79,11 +76,7 @@ impl FakeState {
     }
 
     /// The stored variables of a scope (`service_id: None` = shared), sealed values as `None`.
-    pub fn variables(
-        &self,
-        environment_id: &str,
-        service_id: Option<&str>,
-    ) -> BTreeMap<String, Option<String>> {
+    pub fn variables(&self, environment_id: &str, service_id: Option<&str>) -> BTreeMap<String, Option<String>> {
         let scope = (environment_id.to_owned(), service_id.map(str::to_owned));
         self.lock().world.unrendered(&scope)
     }
@@ -104,9 +97,7 @@ impl FakeState {
         let mut inner = self.lock();
         let world = &mut inner.world;
         if !world.environments.contains_key(environment_id) {
-            return Err(SetVariableError::UnknownEnvironment(
-                environment_id.to_owned(),
-            ));
+            return Err(SetVariableError::UnknownEnvironment(environment_id.to_owned()));
         }
         if let Some(service) = service_id {
             let key = (environment_id.to_owned(), service.to_owned());
@@ -126,14 +117,7 @@ impl FakeState {
     ///
     /// # Panics
     /// If the environment or service instance does not exist or the name is empty.
-    pub fn set_variable(
-        &self,
-        environment_id: &str,
-        service_id: Option<&str>,
-        name: &str,
-        value: &str,
-        sealed: bool,
-    ) {
+    pub fn set_variable(&self, environment_id: &str, service_id: Option<&str>, name: &str, value: &str, sealed: bool) {
         if let Err(e) = self.try_set_variable(environment_id, service_id, name, value, sealed) {
             panic!("set_variable({name}): {e}");
         }

@@ -40,10 +40,7 @@ pub(crate) struct Token {
 
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Token")
-            .field("kind", &self.kind)
-            .field("id", &self.id)
-            .finish_non_exhaustive()
+        f.debug_struct("Token").field("kind", &self.kind).field("id", &self.id).finish_non_exhaustive()
     }
 }
 
@@ -98,10 +95,7 @@ pub(crate) struct StoredVariable {
 
 impl fmt::Debug for StoredVariable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StoredVariable")
-            .field("id", &self.id)
-            .field("sealed", &self.sealed)
-            .finish_non_exhaustive()
+        f.debug_struct("StoredVariable").field("id", &self.id).field("sealed", &self.sealed).finish_non_exhaustive()
     }
 }
 

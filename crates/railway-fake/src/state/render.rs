@@ -18,11 +18,7 @@ impl World {
     pub fn unrendered(&self, scope: &Scope) -> VariableMap {
         self.variables
             .get(scope)
-            .map(|vars| {
-                vars.iter()
-                    .map(|(name, v)| (name.clone(), (!v.sealed).then(|| v.value.clone())))
-                    .collect()
-            })
+            .map(|vars| vars.iter().map(|(name, v)| (name.clone(), (!v.sealed).then(|| v.value.clone()))).collect())
             .unwrap_or_default()
     }
 
@@ -30,11 +26,7 @@ impl World {
     /// (a stored variable of the same name wins).
     pub fn rendered(&self, scope: &Scope) -> VariableMap {
         let mut out: VariableMap = match &scope.1 {
-            Some(service_id) => self
-                .provided(&scope.0, service_id)
-                .into_iter()
-                .map(|(k, v)| (k, Some(v)))
-                .collect(),
+            Some(service_id) => self.provided(&scope.0, service_id).into_iter().map(|(k, v)| (k, Some(v))).collect(),
             None => BTreeMap::new(),
         };
         if let Some(vars) = self.variables.get(scope) {
@@ -48,9 +40,7 @@ impl World {
 
     /// The `RAILWAY_*` variables of one service instance (empty if it does not exist).
     pub fn provided(&self, env_id: &str, service_id: &str) -> BTreeMap<String, String> {
-        let (Some(env), Some(service)) =
-            (self.environments.get(env_id), self.services.get(service_id))
-        else {
+        let (Some(env), Some(service)) = (self.environments.get(env_id), self.services.get(service_id)) else {
             return BTreeMap::new();
         };
         let Some(project) = self.projects.get(&env.project_id) else {
@@ -95,31 +85,18 @@ impl World {
     /// The id of the service called `name` in the project of `env_id`.
     fn service_by_name(&self, env_id: &str, name: &str) -> Option<String> {
         let project_id = &self.environments.get(env_id)?.project_id;
-        self.services
-            .values()
-            .find(|s| &s.project_id == project_id && s.name == name)
-            .map(|s| s.id.clone())
+        self.services.values().find(|s| &s.project_id == project_id && s.name == name).map(|s| s.id.clone())
     }
 
     /// Services of `env_id` whose stored variables reference one of the shared `names`.
-    pub fn services_referencing_shared(
-        &self,
-        env_id: &str,
-        names: &BTreeSet<String>,
-    ) -> Vec<String> {
+    pub fn services_referencing_shared(&self, env_id: &str, names: &BTreeSet<String>) -> Vec<String> {
         self.instances
             .keys()
             .filter(|(env, _)| env == env_id)
             .filter(|(env, service)| {
-                self.variables
-                    .get(&(env.clone(), Some(service.clone())))
-                    .is_some_and(|vars| {
-                        vars.values().any(|v| {
-                            names
-                                .iter()
-                                .any(|n| variables::references_shared(&v.value, n))
-                        })
-                    })
+                self.variables.get(&(env.clone(), Some(service.clone()))).is_some_and(|vars| {
+                    vars.values().any(|v| names.iter().any(|n| variables::references_shared(&v.value, n)))
+                })
             })
             .map(|(_, service)| service.clone())
             .collect()
@@ -161,10 +138,7 @@ mod tests {
         assert_eq!(api["STRIPE_SECRET_KEY"], None);
         assert_eq!(api["RAILWAY_SERVICE_NAME"].as_deref(), Some("api"));
         let worker = world.rendered(&scope(Some(WORKER)));
-        assert_eq!(
-            worker["API_INTERNAL_URL"].as_deref(),
-            Some("http://api.railway.internal:8080")
-        );
+        assert_eq!(worker["API_INTERNAL_URL"].as_deref(), Some("http://api.railway.internal:8080"));
         let shared = world.rendered(&scope(None));
         assert!(!shared.keys().any(|k| k.starts_with("RAILWAY_")));
     }
@@ -185,10 +159,7 @@ mod tests {
     fn shared_reference_fan_out() {
         let world = world();
         let names = BTreeSet::from(["LOG_LEVEL".to_owned()]);
-        assert_eq!(
-            world.services_referencing_shared(PROD, &names),
-            vec![API.to_owned()]
-        );
+        assert_eq!(world.services_referencing_shared(PROD, &names), vec![API.to_owned()]);
         let none = BTreeSet::from(["PUBLIC_URL".to_owned()]);
         assert!(world.services_referencing_shared(PROD, &none).is_empty());
     }

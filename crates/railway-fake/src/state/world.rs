@@ -10,8 +10,8 @@ use time::format_description::well_known::Rfc3339;
 
 use super::model::{DeployCause, DeployRecord};
 use super::model::{
-    Deployment, DeploymentStatus, Environment, Project, Service, ServiceInstance, StoredVariable,
-    Token, User, Workspace,
+    Deployment, DeploymentStatus, Environment, Project, Service, ServiceInstance, StoredVariable, Token, User,
+    Workspace,
 };
 use crate::seed::{Seed, SeedError, SeedProject, SeedService, TokenKind};
 
@@ -77,25 +77,16 @@ impl World {
     fn merge(&mut self, seed: &Seed) -> Result<(), SeedError> {
         for w in &seed.workspaces {
             let created_at = self.next_seed_time();
-            let entry = self
-                .workspaces
-                .entry(w.id.clone())
-                .or_insert_with(|| Workspace {
-                    id: w.id.clone(),
-                    name: w.name.clone(),
-                    created_at,
-                });
+            let entry = self.workspaces.entry(w.id.clone()).or_insert_with(|| Workspace {
+                id: w.id.clone(),
+                name: w.name.clone(),
+                created_at,
+            });
             entry.name = w.name.clone();
         }
         for u in &seed.users {
             for ws in &u.workspace_ids {
-                self.require(
-                    self.workspaces.contains_key(ws),
-                    "user",
-                    &u.id,
-                    "workspace",
-                    ws,
-                )?;
+                self.require(self.workspaces.contains_key(ws), "user", &u.id, "workspace", ws)?;
             }
             let created_at = self.next_seed_time();
             self.users.insert(
@@ -152,13 +143,7 @@ impl World {
     }
 
     fn merge_project(&mut self, p: &SeedProject) -> Result<(), SeedError> {
-        self.require(
-            self.workspaces.contains_key(&p.workspace_id),
-            "project",
-            &p.id,
-            "workspace",
-            &p.workspace_id,
-        )?;
+        self.require(self.workspaces.contains_key(&p.workspace_id), "project", &p.id, "workspace", &p.workspace_id)?;
         let created_at = match &p.created_at {
             Some(text) => parse_time(text)?,
             None => self.next_seed_time(),
@@ -192,16 +177,13 @@ impl World {
                 new_environments.push(e.id.clone());
             }
             let created_at = self.next_seed_time();
-            let env = self
-                .environments
-                .entry(e.id.clone())
-                .or_insert(Environment {
-                    id: e.id.clone(),
-                    project_id: p.id.clone(),
-                    name: String::new(),
-                    is_ephemeral: false,
-                    created_at,
-                });
+            let env = self.environments.entry(e.id.clone()).or_insert(Environment {
+                id: e.id.clone(),
+                project_id: p.id.clone(),
+                name: String::new(),
+                is_ephemeral: false,
+                created_at,
+            });
             env.name = e.name.clone();
             env.is_ephemeral = e.is_ephemeral;
         }
@@ -246,36 +228,18 @@ impl World {
             Some(ids) => {
                 self.everywhere.remove(&s.id);
                 for id in ids {
-                    let in_project = self
-                        .environments
-                        .get(id)
-                        .is_some_and(|e| e.project_id == p.id);
-                    self.require(
-                        in_project,
-                        "service",
-                        &s.id,
-                        "environment of its project",
-                        id,
-                    )?;
+                    let in_project = self.environments.get(id).is_some_and(|e| e.project_id == p.id);
+                    self.require(in_project, "service", &s.id, "environment of its project", id)?;
                 }
                 ids.clone()
             }
             None => {
                 self.everywhere.insert(s.id.clone());
-                self.environments
-                    .values()
-                    .filter(|e| e.project_id == p.id)
-                    .map(|e| e.id.clone())
-                    .collect()
+                self.environments.values().filter(|e| e.project_id == p.id).map(|e| e.id.clone()).collect()
             }
         };
         for env_id in env_ids {
-            self.ensure_instance(
-                &env_id,
-                &s.id,
-                s.deployment_statuses.as_deref(),
-                s.cron_schedule.clone(),
-            );
+            self.ensure_instance(&env_id, &s.id, s.deployment_statuses.as_deref(), s.cron_schedule.clone());
         }
         Ok(())
     }
@@ -306,11 +270,7 @@ impl World {
                 created_at,
             },
         );
-        let project_id = self
-            .environments
-            .get(env_id)
-            .map(|e| e.project_id.clone())
-            .unwrap_or_default();
+        let project_id = self.environments.get(env_id).map(|e| e.project_id.clone()).unwrap_or_default();
         for status in statuses.unwrap_or(&[DeploymentStatus::Success]) {
             let created_at = self.next_seed_time();
             self.deployments.push(Deployment {
@@ -334,39 +294,19 @@ impl World {
             }
             TokenKind::Workspace => {
                 let ws = t.workspace_id.as_deref().unwrap_or_default();
-                self.require(
-                    self.workspaces.contains_key(ws),
-                    what,
-                    "token",
-                    "workspace",
-                    ws,
-                )
+                self.require(self.workspaces.contains_key(ws), what, "token", "workspace", ws)
             }
             TokenKind::Project => {
                 let project = t.project_id.as_deref().unwrap_or_default();
                 let env = t.environment_id.as_deref().unwrap_or_default();
-                let bound = self
-                    .environments
-                    .get(env)
-                    .is_some_and(|e| e.project_id == project);
+                let bound = self.environments.get(env).is_some_and(|e| e.project_id == project);
                 self.require(bound, what, "token", "environment of project", env)
             }
         }
     }
 
-    fn require(
-        &self,
-        ok: bool,
-        what: &str,
-        id: &str,
-        needs: &str,
-        target: &str,
-    ) -> Result<(), SeedError> {
-        if ok {
-            Ok(())
-        } else {
-            Err(missing(what, id, needs, target))
-        }
+    fn require(&self, ok: bool, what: &str, id: &str, needs: &str, target: &str) -> Result<(), SeedError> {
+        if ok { Ok(()) } else { Err(missing(what, id, needs, target)) }
     }
 
     /// Sets a variable. `sealed: None` keeps the current flag (a new variable is not sealed).
@@ -398,27 +338,18 @@ impl World {
 
     /// Removes a variable; whether it existed.
     pub fn remove_variable(&mut self, scope: &Scope, name: &str) -> bool {
-        self.variables
-            .get_mut(scope)
-            .is_some_and(|vars| vars.remove(name).is_some())
+        self.variables.get_mut(scope).is_some_and(|vars| vars.remove(name).is_some())
     }
 
     /// Removes every variable of a scope (sealed ones too); the names removed.
     pub fn clear_scope(&mut self, scope: &Scope) -> Vec<String> {
-        self.variables
-            .remove(scope)
-            .map(|vars| vars.into_keys().collect())
-            .unwrap_or_default()
+        self.variables.remove(scope).map(|vars| vars.into_keys().collect()).unwrap_or_default()
     }
 
     /// Records a deploy of a service instance: a new successful deployment plus a log entry.
     pub fn deploy(&mut self, env_id: &str, service_id: &str, cause: DeployCause) -> Deployment {
         let now = OffsetDateTime::now_utc();
-        let project_id = self
-            .environments
-            .get(env_id)
-            .map(|e| e.project_id.clone())
-            .unwrap_or_default();
+        let project_id = self.environments.get(env_id).map(|e| e.project_id.clone()).unwrap_or_default();
         let deployment = Deployment {
             id: new_id(),
             project_id,
@@ -467,12 +398,7 @@ mod tests {
         let world = example_world();
         assert_eq!(world.instances.len(), 4);
         assert_eq!(world.deployments.len(), 4);
-        assert!(
-            world
-                .deployments
-                .iter()
-                .all(|d| d.status == DeploymentStatus::Success && d.snapshot_id.is_some())
-        );
+        assert!(world.deployments.iter().all(|d| d.status == DeploymentStatus::Success && d.snapshot_id.is_some()));
     }
 
     #[test]
@@ -511,11 +437,8 @@ mod tests {
             2,
             "api and worker follow into the new environment, cron does not"
         );
-        let cron: Vec<_> = world
-            .deployments
-            .iter()
-            .filter(|d| d.service_id == "99999999-9999-4999-8999-999999999999")
-            .collect();
+        let cron: Vec<_> =
+            world.deployments.iter().filter(|d| d.service_id == "99999999-9999-4999-8999-999999999999").collect();
         assert_eq!(cron.len(), 2);
         assert!(cron.iter().all(|d| d.snapshot_id.is_none()));
     }

@@ -19,21 +19,9 @@ impl Drop for Running {
 
 #[tokio::test]
 async fn binary_serves_the_example_seed() {
-    let seed = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../examples/railway-seed.json"
-    );
+    let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/railway-seed.json");
     let mut child = Command::new(env!("CARGO_BIN_EXE_sluice-railway-fake"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--seed",
-            seed,
-            "--rate-limit",
-            "100",
-            "--rate-window-secs",
-            "60",
-        ])
+        .args(["--listen", "127.0.0.1:0", "--seed", seed, "--rate-limit", "100", "--rate-window-secs", "60"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -47,10 +35,8 @@ async fn binary_serves_the_example_seed() {
     })
     .await
     .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"));
+    let url =
+        line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_else(|| panic!("no URL in {line:?}"));
     assert!(url.ends_with("/graphql/v2"), "{url}");
 
     let response = reqwest::Client::new()
@@ -62,9 +48,6 @@ async fn binary_serves_the_example_seed() {
         .unwrap();
     assert_eq!(response.headers()["x-ratelimit-limit"], "100");
     let body: Value = response.json().await.unwrap();
-    assert_eq!(
-        body["data"]["projectToken"],
-        json!({ "projectId": PROJECT, "environment": { "name": "production" } })
-    );
+    assert_eq!(body["data"]["projectToken"], json!({ "projectId": PROJECT, "environment": { "name": "production" } }));
     drop(running);
 }

@@ -8,20 +8,9 @@ use super::support::*;
 #[tokio::test]
 async fn misspelled_field_is_a_400_validation_error_with_suggestion() {
     let fake = start().await;
-    let reply = gql(
-        &fake,
-        ACCOUNT,
-        "query {\n  workspce(workspaceId: \"x\") { id }\n}",
-        json!({}),
-    )
-    .await;
+    let reply = gql(&fake, ACCOUNT, "query {\n  workspce(workspaceId: \"x\") { id }\n}", json!({})).await;
     assert_eq!(reply.status, 400);
-    assert!(
-        reply
-            .header("content-type")
-            .unwrap()
-            .starts_with("application/json")
-    );
+    assert!(reply.header("content-type").unwrap().starts_with("application/json"));
     let body = reply.json();
     assert!(body.get("data").is_none(), "no data key: {body}");
     let errors = body["errors"].as_array().unwrap();
@@ -30,15 +19,9 @@ async fn misspelled_field_is_a_400_validation_error_with_suggestion() {
     let mut keys: Vec<&str> = error.keys().map(String::as_str).collect();
     keys.sort();
     assert_eq!(keys, ["extensions", "locations", "message", "traceId"]);
-    assert_eq!(
-        error["message"],
-        "Cannot query field \"workspce\" on type \"Query\". Did you mean \"workspace\"?"
-    );
+    assert_eq!(error["message"], "Cannot query field \"workspce\" on type \"Query\". Did you mean \"workspace\"?");
     assert_eq!(error["locations"], json!([{ "line": 2, "column": 3 }]));
-    assert_eq!(
-        error["extensions"],
-        json!({ "code": "GRAPHQL_VALIDATION_FAILED" })
-    );
+    assert_eq!(error["extensions"], json!({ "code": "GRAPHQL_VALIDATION_FAILED" }));
     assert_trace_id(&error["traceId"]);
 }
 
@@ -47,20 +30,14 @@ async fn unknown_field_without_close_match_has_no_suggestion() {
     let fake = start().await;
     let reply = gql(&fake, Auth::None, "{ nope }", json!({})).await;
     assert_eq!(reply.status, 400);
-    assert_eq!(
-        reply.json()["errors"][0]["message"],
-        "Cannot query field \"nope\" on type \"Query\"."
-    );
+    assert_eq!(reply.json()["errors"][0]["message"], "Cannot query field \"nope\" on type \"Query\".");
 }
 
 #[tokio::test]
 async fn other_validation_failures() {
     let fake = start().await;
     let cases = [
-        (
-            "{ me }",
-            "Field \"me\" of type \"User!\" must have a selection of subfields. Did you mean \"me { ... }\"?",
-        ),
+        ("{ me }", "Field \"me\" of type \"User!\" must have a selection of subfields. Did you mean \"me { ... }\"?"),
         (
             "{ project { id } }",
             "Field \"project\" argument \"id\" of type \"String!\" is required, but it was not provided.",
@@ -69,31 +46,18 @@ async fn other_validation_failures() {
             "{ projects(orderBy: NAME_AS) { edges { cursor } } }",
             "Value \"NAME_AS\" does not exist in \"ProjectsOrderBy\" enum. Did you mean \"NAME_ASC\"?",
         ),
-        (
-            "query Q($x: String) { me { id } }",
-            "Variable \"$x\" is never used.",
-        ),
+        ("query Q($x: String) { me { id } }", "Variable \"$x\" is never used."),
         ("{ me { id ...Missing } }", "Unknown fragment \"Missing\"."),
-        (
-            "subscription { me { id } }",
-            "The schema has no \"subscription\" root type defined",
-        ),
+        ("subscription { me { id } }", "The schema has no \"subscription\" root type defined"),
     ];
     for (query, message) in cases {
         let reply = gql(&fake, ACCOUNT, query, json!({})).await;
         assert_eq!(reply.status, 400, "{query}");
         let body = reply.json();
-        let messages: Vec<&str> = body["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["message"].as_str().unwrap())
-            .collect();
+        let messages: Vec<&str> =
+            body["errors"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap()).collect();
         assert!(messages.contains(&message), "{query}: {messages:?}");
-        assert_eq!(
-            body["errors"][0]["extensions"]["code"],
-            "GRAPHQL_VALIDATION_FAILED"
-        );
+        assert_eq!(body["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED");
     }
 }
 
@@ -103,13 +67,7 @@ async fn syntax_error_is_a_400_parse_failure() {
     let reply = gql(&fake, ACCOUNT, "{ me { id ", json!({})).await;
     assert_eq!(reply.status, 400);
     let error = &reply.json()["errors"][0];
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("Syntax Error: "),
-        "{error}"
-    );
+    assert!(error["message"].as_str().unwrap().starts_with("Syntax Error: "), "{error}");
     assert_eq!(error["extensions"]["code"], "GRAPHQL_PARSE_FAILED");
 }
 
@@ -162,20 +120,10 @@ async fn variable_coercion_failures_are_400_bad_user_input() {
 #[tokio::test]
 async fn malformed_bodies_are_400() {
     let fake = start().await;
-    for body in [
-        "not json",
-        "[]",
-        "{}",
-        r#"{"query": ""}"#,
-        r#"{"query":"{ me { id } }","variables":[1]}"#,
-    ] {
+    for body in ["not json", "[]", "{}", r#"{"query": ""}"#, r#"{"query":"{ me { id } }","variables":[1]}"#] {
         let reply = post_raw(&fake, ACCOUNT, body.to_owned()).await;
         assert_eq!(reply.status, 400, "{body}");
-        assert_eq!(
-            reply.json()["errors"][0]["extensions"]["code"],
-            "BAD_REQUEST",
-            "{body}"
-        );
+        assert_eq!(reply.json()["errors"][0]["extensions"]["code"], "BAD_REQUEST", "{body}");
     }
 }
 
@@ -183,11 +131,7 @@ async fn malformed_bodies_are_400() {
 async fn a_body_not_sent_as_json_is_refused() {
     let fake = start().await;
     let client = reqwest::Client::new();
-    for content_type in [
-        None,
-        Some("text/plain"),
-        Some("application/x-www-form-urlencoded"),
-    ] {
+    for content_type in [None, Some("text/plain"), Some("application/x-www-form-urlencoded")] {
         let mut request = client
             .post(fake.graphql_url())
             .bearer_auth(ACCOUNT_TOKEN)
@@ -212,14 +156,8 @@ async fn a_body_not_sent_as_json_is_refused() {
 #[tokio::test]
 async fn introspection_works_anonymously() {
     let fake = start().await;
-    let data = gql(
-        &fake,
-        Auth::None,
-        "{ __schema { queryType { name } mutationType { name } } }",
-        json!({}),
-    )
-    .await
-    .data();
+    let data =
+        gql(&fake, Auth::None, "{ __schema { queryType { name } mutationType { name } } }", json!({})).await.data();
     assert_eq!(
         data,
         json!({ "__schema": { "queryType": { "name": "Query" }, "mutationType": { "name": "Mutation" } } })
@@ -230,22 +168,12 @@ async fn introspection_works_anonymously() {
     assert_eq!(data["__type"]["kind"], "INPUT_OBJECT");
     let fields = data["__type"]["inputFields"].as_array().unwrap();
     let replace = fields.iter().find(|f| f["name"] == "replace").unwrap();
-    assert_eq!(
-        replace["type"],
-        json!({ "kind": "SCALAR", "name": "Boolean", "ofType": null })
-    );
+    assert_eq!(replace["type"], json!({ "kind": "SCALAR", "name": "Boolean", "ofType": null }));
     let variables = fields.iter().find(|f| f["name"] == "variables").unwrap();
     assert_eq!(variables["type"]["kind"], "NON_NULL");
     assert_eq!(variables["type"]["ofType"]["name"], "EnvironmentVariables");
 
-    let data = gql(
-        &fake,
-        Auth::None,
-        "{ __type(name: \"Nope\") { name } }",
-        json!({}),
-    )
-    .await
-    .data();
+    let data = gql(&fake, Auth::None, "{ __type(name: \"Nope\") { name } }", json!({})).await.data();
     assert_eq!(data, json!({ "__type": null }));
 }
 
@@ -277,9 +205,7 @@ async fn aliases_fragments_and_typename() {
     }
     fragment UserBits on User { id mail: email }
     fragment ServiceBits on Service { __typename name }";
-    let data = gql(&fake, ACCOUNT, query, json!({ "p": PROJECT }))
-        .await
-        .data();
+    let data = gql(&fake, ACCOUNT, query, json!({ "p": PROJECT })).await.data();
     assert_eq!(
         data,
         json!({
@@ -302,10 +228,7 @@ async fn operation_name_selects_among_several() {
     let fake = start().await;
     let query = "query A { me { id } } query B { apiToken { workspaces { id } } }";
     let data = gql_op(&fake, ACCOUNT, "B", query, json!({})).await.data();
-    assert_eq!(
-        data,
-        json!({ "apiToken": { "workspaces": [{ "id": WORKSPACE }] } })
-    );
+    assert_eq!(data, json!({ "apiToken": { "workspaces": [{ "id": WORKSPACE }] } }));
     let reply = gql(&fake, ACCOUNT, query, json!({})).await;
     assert_eq!(reply.status, 400);
     assert_eq!(
@@ -313,10 +236,7 @@ async fn operation_name_selects_among_several() {
         "Must provide operation name if query contains multiple operations."
     );
     let reply = gql_op(&fake, ACCOUNT, "C", query, json!({})).await;
-    assert_eq!(
-        reply.json()["errors"][0]["message"],
-        "Unknown operation named \"C\"."
-    );
+    assert_eq!(reply.json()["errors"][0]["message"], "Unknown operation named \"C\".");
 }
 
 #[tokio::test]
@@ -324,34 +244,15 @@ async fn query_string_is_ignored_and_other_paths_are_404() {
     let fake = start().await;
     let client = reqwest::Client::new();
     let url = format!("{}?source=terraform_provider_railway", fake.graphql_url());
-    let response = client
-        .post(url)
-        .bearer_auth(ACCOUNT_TOKEN)
-        .json(&json!({ "query": "{ me { id } }" }))
-        .send()
-        .await
-        .unwrap();
+    let response =
+        client.post(url).bearer_auth(ACCOUNT_TOKEN).json(&json!({ "query": "{ me { id } }" })).send().await.unwrap();
     assert_eq!(response.status(), 200);
 
-    for (method, path) in [
-        ("POST", "/graphql/internal"),
-        ("GET", "/"),
-        ("GET", "/graphql/v2"),
-        ("POST", "/graphql"),
-    ] {
+    for (method, path) in [("POST", "/graphql/internal"), ("GET", "/"), ("GET", "/graphql/v2"), ("POST", "/graphql")] {
         let url = format!("{}{path}", fake.base_url());
-        let response = client
-            .request(method.parse().unwrap(), url)
-            .send()
-            .await
-            .unwrap();
+        let response = client.request(method.parse().unwrap(), url).send().await.unwrap();
         assert_eq!(response.status(), 404, "{method} {path}");
-        assert!(
-            response.headers()["content-type"]
-                .to_str()
-                .unwrap()
-                .starts_with("application/json")
-        );
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["message"], "Not Found");
         let request_id = body["requestId"].as_str().unwrap();

@@ -20,9 +20,7 @@ type FieldList = Vec<(String, String, InputList)>;
 fn railway_schema_path() -> PathBuf {
     match std::env::var_os("SLUICE_RAILWAY_SCHEMA_JSON") {
         Some(path) => PathBuf::from(path),
-        None => {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/railway/schema.json")
-        }
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/railway/schema.json"),
     }
 }
 
@@ -63,9 +61,7 @@ fn compare_inputs(
                     problems.push(format!("{at}({name}:) is {ty}, Railway has {their_ty}"));
                 }
                 if &default != their_default {
-                    problems.push(format!(
-                        "{at}({name}:) defaults to {default:?}, Railway to {their_default:?}"
-                    ));
+                    problems.push(format!("{at}({name}:) defaults to {default:?}, Railway to {their_default:?}"));
                 }
             }
         }
@@ -73,9 +69,7 @@ fn compare_inputs(
     }
     for (name, (ty, default)) in theirs {
         if ty.ends_with('!') && default.is_none() && !seen.contains(name) {
-            problems.push(format!(
-                "{at}({name}: {ty}) is required by Railway but missing here"
-            ));
+            problems.push(format!("{at}({name}: {ty}) is required by Railway but missing here"));
         }
     }
 }
@@ -92,12 +86,8 @@ fn sdl_subset_matches_railway_schema() {
     };
     let json: Value = serde_json::from_str(&text).unwrap();
     let schema_json = &json["data"]["__schema"];
-    let theirs: BTreeMap<&str, &Value> = schema_json["types"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| (t["name"].as_str().unwrap(), t))
-        .collect();
+    let theirs: BTreeMap<&str, &Value> =
+        schema_json["types"].as_array().unwrap().iter().map(|t| (t["name"].as_str().unwrap(), t)).collect();
     assert_eq!(schema_json["queryType"]["name"], "Query");
     assert_eq!(schema_json["mutationType"]["name"], "Mutation");
 
@@ -123,9 +113,7 @@ fn sdl_subset_matches_railway_schema() {
             ExtendedType::InputObject(_) => "INPUT_OBJECT",
         };
         if kind != expected_kind {
-            problems.push(format!(
-                "{name} is {expected_kind} here, {kind} in Railway's schema"
-            ));
+            problems.push(format!("{name} is {expected_kind} here, {kind} in Railway's schema"));
             continue;
         }
         let fields = |def_fields: FieldList, problems: &mut Vec<String>| {
@@ -144,12 +132,7 @@ fn sdl_subset_matches_railway_schema() {
                 if ty != their_ty {
                     problems.push(format!("{name}.{field} is {ty}, Railway has {their_ty}"));
                 }
-                compare_inputs(
-                    problems,
-                    &format!("{name}.{field}"),
-                    args.into_iter(),
-                    &inputs(&their_field["args"]),
-                );
+                compare_inputs(problems, &format!("{name}.{field}"), args.into_iter(), &inputs(&their_field["args"]));
             }
         };
         match def {
@@ -162,23 +145,15 @@ fn sdl_subset_matches_railway_schema() {
                             .arguments
                             .iter()
                             .map(|a| {
-                                (
-                                    a.name.to_string(),
-                                    a.ty.to_string(),
-                                    a.default_value.as_ref().map(|v| v.to_string()),
-                                )
+                                (a.name.to_string(), a.ty.to_string(), a.default_value.as_ref().map(|v| v.to_string()))
                             })
                             .collect();
                         (f.name.to_string(), f.ty.to_string(), args)
                     })
                     .collect();
                 fields(list, &mut problems);
-                let their_interfaces: Vec<&str> = their["interfaces"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|i| i["name"].as_str())
-                    .collect();
+                let their_interfaces: Vec<&str> =
+                    their["interfaces"].as_array().into_iter().flatten().filter_map(|i| i["name"].as_str()).collect();
                 for interface in &obj.implements_interfaces {
                     if !their_interfaces.contains(&interface.as_str()) {
                         problems.push(format!("{name} implements {} only here", interface.name));
@@ -186,27 +161,15 @@ fn sdl_subset_matches_railway_schema() {
                 }
             }
             ExtendedType::Interface(iface) => {
-                let list = iface
-                    .fields
-                    .values()
-                    .map(|f| (f.name.to_string(), f.ty.to_string(), Vec::new()))
-                    .collect();
+                let list = iface.fields.values().map(|f| (f.name.to_string(), f.ty.to_string(), Vec::new())).collect();
                 fields(list, &mut problems);
             }
             ExtendedType::InputObject(input) => {
-                let list = input.fields.values().map(|f| {
-                    (
-                        f.name.to_string(),
-                        f.ty.to_string(),
-                        f.default_value.as_ref().map(|v| v.to_string()),
-                    )
-                });
-                compare_inputs(
-                    &mut problems,
-                    name.as_str(),
-                    list,
-                    &inputs(&their["inputFields"]),
-                );
+                let list = input
+                    .fields
+                    .values()
+                    .map(|f| (f.name.to_string(), f.ty.to_string(), f.default_value.as_ref().map(|v| v.to_string())));
+                compare_inputs(&mut problems, name.as_str(), list, &inputs(&their["inputFields"]));
             }
             ExtendedType::Enum(e) => {
                 let mut ours: Vec<String> = e.values.keys().map(|k| k.to_string()).collect();
@@ -219,18 +182,12 @@ fn sdl_subset_matches_railway_schema() {
                 ours.sort();
                 their_values.sort();
                 if ours != their_values {
-                    problems.push(format!(
-                        "enum {name} is {ours:?} here, {their_values:?} in Railway's schema"
-                    ));
+                    problems.push(format!("enum {name} is {ours:?} here, {their_values:?} in Railway's schema"));
                 }
             }
             ExtendedType::Scalar(_) | ExtendedType::Union(_) => {}
         }
     }
     assert!(checked > 40, "only {checked} types checked");
-    assert!(
-        problems.is_empty(),
-        "schema subset drifted from Railway's:\n{}",
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "schema subset drifted from Railway's:\n{}", problems.join("\n"));
 }

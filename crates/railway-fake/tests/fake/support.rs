@@ -38,9 +38,7 @@ pub async fn start() -> FakeRailway {
 }
 
 pub async fn start_with(config: FakeConfig) -> FakeRailway {
-    FakeRailway::start_with(config, Seed::example())
-        .await
-        .unwrap()
+    FakeRailway::start_with(config, Seed::example()).await.unwrap()
 }
 
 /// The example seed plus a second, unrelated workspace.
@@ -101,29 +99,19 @@ impl Reply {
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .get(name)
-            .map(|v| v.to_str().unwrap().to_owned())
+        self.headers.get(name).map(|v| v.to_str().unwrap().to_owned())
     }
 }
 
 pub fn assert_trace_id(value: &Value) {
-    let id = value
-        .as_str()
-        .unwrap_or_else(|| panic!("traceId not a string: {value}"));
-    assert!(
-        (18..=19).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit()),
-        "{id}"
-    );
+    let id = value.as_str().unwrap_or_else(|| panic!("traceId not a string: {value}"));
+    assert!((18..=19).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit()), "{id}");
 }
 
 /// Sends a raw body to `/graphql/v2`.
 pub async fn post_raw(fake: &FakeRailway, auth: Auth<'_>, body: String) -> Reply {
     let client = reqwest::Client::new();
-    let mut request = client
-        .post(fake.graphql_url())
-        .header("content-type", "application/json")
-        .body(body);
+    let mut request = client.post(fake.graphql_url()).header("content-type", "application/json").body(body);
     request = match auth {
         Auth::None => request,
         Auth::Bearer(token) => request.bearer_auth(token),
@@ -139,27 +127,17 @@ pub async fn post_raw(fake: &FakeRailway, auth: Auth<'_>, body: String) -> Reply
 
 /// Sends a GraphQL request.
 pub async fn gql(fake: &FakeRailway, auth: Auth<'_>, query: &str, variables: Value) -> Reply {
-    post_raw(
-        fake,
-        auth,
-        json!({ "query": query, "variables": variables }).to_string(),
-    )
-    .await
+    post_raw(fake, auth, json!({ "query": query, "variables": variables }).to_string()).await
 }
 
 /// Sends a named GraphQL operation.
-pub async fn gql_op(
-    fake: &FakeRailway,
-    auth: Auth<'_>,
-    name: &str,
-    query: &str,
-    variables: Value,
-) -> Reply {
+pub async fn gql_op(fake: &FakeRailway, auth: Auth<'_>, name: &str, query: &str, variables: Value) -> Reply {
     let body = json!({ "query": query, "variables": variables, "operationName": name });
     post_raw(fake, auth, body.to_string()).await
 }
 
-pub const VARIABLES: &str = "query Variables($projectId: String!, $environmentId: String!, $serviceId: String, $unrendered: Boolean) {
+pub const VARIABLES: &str =
+    "query Variables($projectId: String!, $environmentId: String!, $serviceId: String, $unrendered: Boolean) {
   variables(projectId: $projectId, environmentId: $environmentId, serviceId: $serviceId, unrendered: $unrendered)
 }";
 
@@ -178,8 +156,7 @@ pub async fn read_variables(
     gql(fake, auth, VARIABLES, vars).await
 }
 
-pub const COLLECTION_UPSERT: &str = "mutation Upsert($input: VariableCollectionUpsertInput!) { variableCollectionUpsert(input: $input) }";
-pub const UPSERT: &str =
-    "mutation Upsert($input: VariableUpsertInput!) { variableUpsert(input: $input) }";
-pub const DELETE: &str =
-    "mutation Delete($input: VariableDeleteInput!) { variableDelete(input: $input) }";
+pub const COLLECTION_UPSERT: &str =
+    "mutation Upsert($input: VariableCollectionUpsertInput!) { variableCollectionUpsert(input: $input) }";
+pub const UPSERT: &str = "mutation Upsert($input: VariableUpsertInput!) { variableUpsert(input: $input) }";
+pub const DELETE: &str = "mutation Delete($input: VariableDeleteInput!) { variableDelete(input: $input) }";

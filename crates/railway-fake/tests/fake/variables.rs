@@ -41,10 +41,7 @@ async fn rendered_service_output_substitutes_and_adds_railway_variables() {
         assert_eq!(api[name], value, "{name}");
     }
     let worker = vars(read_variables(&fake, ACCOUNT, PRODUCTION, Some(WORKER), false).await);
-    assert_eq!(
-        worker["API_INTERNAL_URL"], "http://api.railway.internal:8080",
-        "spaces inside braces"
-    );
+    assert_eq!(worker["API_INTERNAL_URL"], "http://api.railway.internal:8080", "spaces inside braces");
 }
 
 #[tokio::test]
@@ -53,10 +50,7 @@ async fn railway_variables_only_in_rendered_service_output() {
     let cases = [(Some(API), true), (None, true), (None, false)];
     for (service, unrendered) in cases {
         let map = vars(read_variables(&fake, ACCOUNT, PRODUCTION, service, unrendered).await);
-        assert!(
-            !map.keys().any(|k| k.starts_with("RAILWAY_")),
-            "{service:?} unrendered={unrendered}"
-        );
+        assert!(!map.keys().any(|k| k.starts_with("RAILWAY_")), "{service:?} unrendered={unrendered}");
     }
     let map = vars(read_variables(&fake, ACCOUNT, PRODUCTION, Some(API), false).await);
     assert_eq!(map.keys().filter(|k| k.starts_with("RAILWAY_")).count(), 7);
@@ -67,14 +61,16 @@ async fn shared_scope_when_service_id_is_omitted_or_null() {
     let fake = start().await;
     let omitted = vars(read_variables(&fake, ACCOUNT, PRODUCTION, None, true).await);
     let null = vars(
-        gql(&fake, ACCOUNT, VARIABLES, json!({ "projectId": PROJECT, "environmentId": PRODUCTION, "serviceId": null, "unrendered": true }))
-            .await,
+        gql(
+            &fake,
+            ACCOUNT,
+            VARIABLES,
+            json!({ "projectId": PROJECT, "environmentId": PRODUCTION, "serviceId": null, "unrendered": true }),
+        )
+        .await,
     );
     assert_eq!(omitted, null);
-    assert_eq!(
-        Value::Object(omitted),
-        json!({ "LOG_LEVEL": "info", "PUBLIC_URL": "https://shop.example.com" })
-    );
+    assert_eq!(Value::Object(omitted), json!({ "LOG_LEVEL": "info", "PUBLIC_URL": "https://shop.example.com" }));
     let staging = vars(read_variables(&fake, ACCOUNT, STAGING, None, true).await);
     assert_eq!(Value::Object(staging), json!({ "LOG_LEVEL": "debug" }));
 }
@@ -89,20 +85,11 @@ async fn unresolvable_references_render_empty_and_rendering_follows_edits() {
         "postgresql://${{Postgres.USER}}:@${{ shared.NOPE }}:/${{MISSING}}",
         false,
     );
-    fake.set_variable(
-        PRODUCTION,
-        Some(API),
-        "SELF",
-        "${{DATABASE_URL}}?ssl=1",
-        false,
-    );
+    fake.set_variable(PRODUCTION, Some(API), "SELF", "${{DATABASE_URL}}?ssl=1", false);
     fake.set_variable(PRODUCTION, None, "LOG_LEVEL", "warn", false);
     let api = vars(read_variables(&fake, ACCOUNT, PRODUCTION, Some(API), false).await);
     assert_eq!(api["BROKEN"], "postgresql://:@:/");
-    assert_eq!(
-        api["SELF"],
-        "postgres://shop:example-password@db.railway.internal:5432/shop?ssl=1"
-    );
+    assert_eq!(api["SELF"], "postgres://shop:example-password@db.railway.internal:5432/shop?ssl=1");
     assert_eq!(api["LOG_LEVEL"], "warn");
 }
 

@@ -86,8 +86,8 @@ pub async fn org(conn: &mut Conn, actor: &Actor, org: &OrgId) -> ApiResult<OrgRo
 pub async fn org_admin(conn: &mut Conn, actor: &Actor, org_id: &OrgId, action: &str) -> ApiResult<()> {
     match org(conn, actor, org_id).await? {
         OrgRole::Admin => Ok(()),
-        OrgRole::Member => Err(ApiError::forbidden(format!(
-            "You are not allowed to {action}: it needs the organization's admin role"
-        ))),
+        OrgRole::Member => {
+            Err(ApiError::forbidden(format!("You are not allowed to {action}: it needs the organization's admin role")))
+        }
     }
 }

@@ -41,7 +41,11 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
 fn request_meta(parts: &Parts) -> RequestMeta {
     RequestMeta {
         ip: parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()),
-        user_agent: parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(256).collect()),
+        user_agent: parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(256).collect()),
     }
 }
 
@@ -132,9 +136,7 @@ impl FromRequestParts<AppState> for Actor {
             }
             actor
         } else {
-            return Err(ApiError::unauthorized(
-                "Authentication required: send Authorization: Bearer <access token>",
-            ));
+            return Err(ApiError::unauthorized("Authentication required: send Authorization: Bearer <access token>"));
         };
         parts.extensions.insert(actor.clone());
         Ok(actor)
@@ -197,7 +199,8 @@ pub async fn authenticate_token(state: &AppState, token: &str, meta: RequestMeta
     }
     let (principal, name, org_id) = match (&row.identity_id, &row.user_id) {
         (Some(i), _) => {
-            let ident = identities::get(&mut conn, &IdentityId::from_trusted(i.clone())).await?.ok_or_else(invalid_token)?;
+            let ident =
+                identities::get(&mut conn, &IdentityId::from_trusted(i.clone())).await?.ok_or_else(invalid_token)?;
             (Principal::Identity(ident.id()), ident.name, Some(OrgId::from_trusted(ident.org_id)))
         }
         (None, Some(u)) => {

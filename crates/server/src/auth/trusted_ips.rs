@@ -34,10 +34,7 @@ fn max_prefix(ip: &IpAddr) -> u8 {
 /// Maps `::ffff:a.b.c.d` to `a.b.c.d`, so IPv4 clients on a dual-stack socket match IPv4 rules.
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map(IpAddr::V4)
-            .unwrap_or(IpAddr::V6(v6)),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
         v4 => v4,
     }
 }
@@ -53,9 +50,7 @@ impl TrustedIp {
         let network = canonical(addr.trim().parse::<IpAddr>().ok()?);
         let max = max_prefix(&network);
         let prefix = match prefix {
-            Some(p) if !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) => {
-                p.parse::<u8>().ok()?
-            }
+            Some(p) if !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) => p.parse::<u8>().ok()?,
             Some(_) => return None,
             None => max,
         };
@@ -66,19 +61,11 @@ impl TrustedIp {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.network, canonical(ip)) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = if self.prefix == 0 {
-                    0
-                } else {
-                    u32::MAX << (32 - u32::from(self.prefix))
-                };
+                let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(self.prefix)) };
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = if self.prefix == 0 {
-                    0
-                } else {
-                    u128::MAX << (128 - u32::from(self.prefix))
-                };
+                let mask = if self.prefix == 0 { 0 } else { u128::MAX << (128 - u32::from(self.prefix)) };
                 u128::from(net) & mask == u128::from(ip) & mask
             }
             _ => false,
@@ -88,12 +75,7 @@ impl TrustedIp {
     pub fn to_stored(self) -> StoredTrustedIp {
         StoredTrustedIp {
             ip_address: self.network.to_string(),
-            kind: if self.network.is_ipv4() {
-                "ipv4"
-            } else {
-                "ipv6"
-            }
-            .to_string(),
+            kind: if self.network.is_ipv4() { "ipv4" } else { "ipv6" }.to_string(),
             prefix: Some(self.prefix),
         }
     }
@@ -148,32 +130,12 @@ mod tests {
 
     #[test]
     fn parses_addresses_and_blocks() {
-        assert_eq!(
-            TrustedIp::parse("10.1.2.3"),
-            Some(TrustedIp {
-                network: ip("10.1.2.3"),
-                prefix: 32
-            })
-        );
-        assert_eq!(
-            TrustedIp::parse(" 10.0.0.0/8 "),
-            Some(TrustedIp {
-                network: ip("10.0.0.0"),
-                prefix: 8
-            })
-        );
+        assert_eq!(TrustedIp::parse("10.1.2.3"), Some(TrustedIp { network: ip("10.1.2.3"), prefix: 32 }));
+        assert_eq!(TrustedIp::parse(" 10.0.0.0/8 "), Some(TrustedIp { network: ip("10.0.0.0"), prefix: 8 }));
         assert_eq!(TrustedIp::parse("::/0").map(|t| t.prefix), Some(0));
         assert_eq!(TrustedIp::parse("2001:db8::1").map(|t| t.prefix), Some(128));
-        for bad in [
-            "",
-            "10.0.0.0/33",
-            "10.0.0/8",
-            "::1/129",
-            "10.0.0.0/",
-            "10.0.0.0/-1",
-            "10.0.0.0/8/9",
-            "example.com",
-        ] {
+        for bad in ["", "10.0.0.0/33", "10.0.0/8", "::1/129", "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/8/9", "example.com"]
+        {
             assert_eq!(TrustedIp::parse(bad), None, "{bad}");
         }
     }
@@ -183,26 +145,12 @@ mod tests {
         let block = TrustedIp::parse("192.168.4.0/22").expect("block");
         assert!(block.contains(ip("192.168.7.255")));
         assert!(!block.contains(ip("192.168.8.0")));
-        assert!(
-            TrustedIp::parse("0.0.0.0/0")
-                .expect("all")
-                .contains(ip("8.8.8.8"))
-        );
-        assert!(
-            !TrustedIp::parse("0.0.0.0/0")
-                .expect("all v4")
-                .contains(ip("::1")),
-            "families never mix"
-        );
+        assert!(TrustedIp::parse("0.0.0.0/0").expect("all").contains(ip("8.8.8.8")));
+        assert!(!TrustedIp::parse("0.0.0.0/0").expect("all v4").contains(ip("::1")), "families never mix");
         let v6 = TrustedIp::parse("2001:db8::/32").expect("v6");
         assert!(v6.contains(ip("2001:db8:ffff::1")));
         assert!(!v6.contains(ip("2001:db9::1")));
-        assert!(
-            TrustedIp::parse("127.0.0.1")
-                .expect("host")
-                .contains(ip("::ffff:127.0.0.1")),
-            "v4-mapped v6"
-        );
+        assert!(TrustedIp::parse("127.0.0.1").expect("host").contains(ip("::ffff:127.0.0.1")), "v4-mapped v6");
     }
 
     #[test]
@@ -215,16 +163,9 @@ mod tests {
         let narrow = TrustedIps(vec![TrustedIp::parse("10.0.0.0/8").expect("block")]);
         let back = TrustedIps::from_json(&narrow.to_json());
         assert_eq!(back, narrow);
-        assert!(
-            narrow
-                .to_json()
-                .contains(r#""ipAddress":"10.0.0.0","type":"ipv4","prefix":8"#)
-        );
+        assert!(narrow.to_json().contains(r#""ipAddress":"10.0.0.0","type":"ipv4","prefix":8"#));
         assert!(!back.allows(Some("127.0.0.1")));
-        assert!(
-            !back.allows(None),
-            "an unknown address never passes a narrow list"
-        );
+        assert!(!back.allows(None), "an unknown address never passes a narrow list");
         assert!(!back.allows(Some("not an ip")));
         let single = TrustedIps::from_json(r#"[{"ipAddress":"10.1.1.1","type":"ipv4"}]"#);
         assert!(single.allows(Some("10.1.1.1")) && !single.allows(Some("10.1.1.2")));

@@ -7,13 +7,13 @@
 //! managed key that left the source, and one redeploy of a service target when anything
 //! changed. Nothing changed means no write and no redeploy.
 
+use super::credentials::railway_credentials;
 use super::error::EngineError;
 use super::plan::{self, counts_view, entries_view};
 use super::queue::JobPayload;
 use super::run::RunContext;
 use super::source;
 use super::spec::SyncSpec;
-use super::credentials::railway_credentials;
 use crate::state::AppState;
 use sluice_destinations::railway::RedeployOutcome;
 use sluice_domain::import::plan_import;
@@ -99,7 +99,8 @@ pub async fn import(
     let creds = railway_credentials(state, &spec.connection)?;
     let observed = ctx.calls.track("variables", None, state.railway.get_variables(&creds, &spec.target())).await?;
     let matcher = spec.options.matcher(&spec.environment.slug);
-    let import = plan_import(&observed, &matcher, &source.own, behavior).map_err(|e| EngineError::Source(e.to_string()))?;
+    let import =
+        plan_import(&observed, &matcher, &source.own, behavior).map_err(|e| EngineError::Source(e.to_string()))?;
     ctx.imported = import.creates.keys().chain(import.updates.keys()).map(|k| k.as_str().to_string()).collect();
     if !import.is_empty() {
         ctx.check_lease()?;

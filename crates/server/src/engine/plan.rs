@@ -130,7 +130,11 @@ pub fn view(spec: &SyncSpec, decision: &Decision) -> PlanView {
             i.creates
                 .keys()
                 .map(|k| ImportEntryView { key: k.as_str().to_string(), action: "create".to_string() })
-                .chain(i.updates.keys().map(|k| ImportEntryView { key: k.as_str().to_string(), action: "update".to_string() }))
+                .chain(
+                    i.updates
+                        .keys()
+                        .map(|k| ImportEntryView { key: k.as_str().to_string(), action: "update".to_string() }),
+                )
                 .collect()
         })
         .unwrap_or_default();

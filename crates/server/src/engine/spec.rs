@@ -41,10 +41,13 @@ impl SyncSpec {
         let environment =
             environments::get(conn, &EnvironmentId::from_trusted(env_id)).await?.ok_or_else(folder_gone)?;
         let folder_id = row.folder_id.clone().ok_or_else(folder_gone)?;
-        let folder = folders::get(conn, &sluice_domain::FolderId::from_trusted(folder_id)).await?.ok_or_else(folder_gone)?;
+        let folder =
+            folders::get(conn, &sluice_domain::FolderId::from_trusted(folder_id)).await?.ok_or_else(folder_gone)?;
         let connection = connections::get(conn, &sluice_domain::ConnectionId::from_trusted(row.connection_id.clone()))
             .await?
-            .ok_or_else(|| EngineError::Config(format!("the sync's connection {} no longer exists", row.connection_id)))?;
+            .ok_or_else(|| {
+                EngineError::Config(format!("the sync's connection {} no longer exists", row.connection_id))
+            })?;
         Ok(SyncSpec {
             sync_id: Some(row.id()),
             name: row.name.clone(),
@@ -61,9 +64,7 @@ impl SyncSpec {
     pub fn target(&self) -> RailwayTarget {
         let d = &self.destination;
         match d.service_id() {
-            Some(service) if !service.is_empty() => {
-                RailwayTarget::service(d.project_id(), d.environment_id(), service)
-            }
+            Some(service) if !service.is_empty() => RailwayTarget::service(d.project_id(), d.environment_id(), service),
             _ => RailwayTarget::shared(d.project_id(), d.environment_id()),
         }
     }

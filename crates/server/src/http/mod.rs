@@ -6,8 +6,8 @@ pub mod openapi;
 
 use crate::state::AppState;
 use axum::Router;
-use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
 use tower::Layer;
+use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
 
 /// The whole application as one service. Trailing slashes are trimmed before routing,
 /// because Infisical's CLI calls some paths with one.

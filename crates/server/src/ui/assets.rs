@@ -37,27 +37,15 @@ pub fn url(name: &str) -> String {
     }
 }
 
-async fn serve(
-    Path(file): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> Response {
+async fn serve(Path(file): Path<String>, Query(q): Query<HashMap<String, String>>, headers: HeaderMap) -> Response {
     let Some(asset) = Assets::get(&file) else {
         return (StatusCode::NOT_FOUND, "no such asset").into_response();
     };
     let hash = hash_of(&file).unwrap_or_default();
     let etag = format!("\"{hash}\"");
-    let cache = if q.get("v") == Some(&hash) {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    };
+    let cache = if q.get("v") == Some(&hash) { "public, max-age=31536000, immutable" } else { "no-cache" };
     let mime = mime_guess::from_path(&file).first_or_octet_stream();
-    let mut resp = if headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        == Some(etag.as_str())
-    {
+    let mut resp = if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         asset.data.into_owned().into_response()
@@ -70,9 +58,6 @@ async fn serve(
         h.insert(header::ETAG, v);
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     resp
 }

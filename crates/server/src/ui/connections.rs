@@ -4,9 +4,7 @@
 
 use super::UiForm;
 use super::guard::Signed;
-use super::page::{
-    Chrome, FlashKind, FormErrors, Section, UiResult, redirect_with, render, render_status,
-};
+use super::page::{Chrome, FlashKind, FormErrors, Section, UiResult, redirect_with, render, render_status};
 use super::view::{method_label, when};
 use crate::features::connections::service;
 use crate::features::orgs::service::list_orgs;
@@ -18,8 +16,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use sluice_api_types::connections::{
-    AppConnectionOut, ConnectionScopeQuery, RailwayConnectionIn, RailwayConnectionPatch,
-    RailwayCredentialsIn,
+    AppConnectionOut, ConnectionScopeQuery, RailwayConnectionIn, RailwayConnectionPatch, RailwayCredentialsIn,
 };
 
 /// A connection as the list shows it.
@@ -83,19 +80,12 @@ const FIELDS: [(&str, &str); 4] = [
 ];
 
 /// The organizations of the user, and the one asked for (else the first).
-async fn org_scope(
-    state: &AppState,
-    signed: &Signed,
-    asked: Option<&str>,
-) -> UiResult<(Vec<OrgTab>, String)> {
+async fn org_scope(state: &AppState, signed: &Signed, asked: Option<&str>) -> UiResult<(Vec<OrgTab>, String)> {
     let orgs: Vec<OrgTab> = list_orgs(state, &signed.actor)
         .await?
         .organizations
         .into_iter()
-        .map(|o| OrgTab {
-            id: o.id,
-            name: o.name,
-        })
+        .map(|o| OrgTab { id: o.id, name: o.name })
         .collect();
     let chosen = asked
         .filter(|a| orgs.iter().any(|o| o.id == *a))
@@ -110,50 +100,25 @@ fn list_url(org: &str) -> String {
 }
 
 /// `GET /connections`.
-pub async fn list(
-    State(state): State<AppState>,
-    signed: Signed,
-    Query(q): Query<OrgQuery>,
-) -> UiResult<Response> {
+pub async fn list(State(state): State<AppState>, signed: Signed, Query(q): Query<OrgQuery>) -> UiResult<Response> {
     let (orgs, org) = org_scope(&state, &signed, q.org.as_deref()).await?;
-    let scope = ConnectionScopeQuery {
-        organization_id: Some(org.clone()),
-        project_id: None,
-    };
+    let scope = ConnectionScopeQuery { organization_id: Some(org.clone()), project_id: None };
     let rows = service::list(&state, &signed.actor, &scope, Some("railway"))
         .await?
         .into_iter()
         .map(|c| {
             let w = when(&c.created_at);
-            ConnectionRowView {
-                method: method_label(&c.method),
-                created: w.relative,
-                created_exact: w.exact,
-                c,
-            }
+            ConnectionRowView { method: method_label(&c.method), created: w.relative, created_exact: w.exact, c }
         })
         .collect();
-    let page = ListPage {
-        chrome: Chrome::new(&signed, Section::Connections, "App Connections"),
-        orgs,
-        org,
-        rows,
-    };
+    let page = ListPage { chrome: Chrome::new(&signed, Section::Connections, "App Connections"), orgs, org, rows };
     Ok(render(&page.chrome.clone(), page))
 }
 
 /// `GET /connections/new`: the Railway connection form.
-pub async fn new(
-    State(state): State<AppState>,
-    signed: Signed,
-    Query(q): Query<OrgQuery>,
-) -> UiResult<Response> {
+pub async fn new(State(state): State<AppState>, signed: Signed, Query(q): Query<OrgQuery>) -> UiResult<Response> {
     let (_, org) = org_scope(&state, &signed, q.org.as_deref()).await?;
-    let form = ConnectionForm {
-        method: "account-token".to_string(),
-        org: org.clone(),
-        ..Default::default()
-    };
+    let form = ConnectionForm { method: "account-token".to_string(), org: org.clone(), ..Default::default() };
     let page = FormPage {
         chrome: Chrome::new(&signed, Section::Connections, "Add Railway connection"),
         editing: None,
@@ -174,9 +139,7 @@ pub async fn create(
         name: Some(form.name.trim().to_string()),
         description: Some(form.description.clone()).filter(|d| !d.trim().is_empty()),
         method: Some(form.method.clone()),
-        credentials: Some(RailwayCredentialsIn {
-            api_token: Some(form.token.clone()),
-        }),
+        credentials: Some(RailwayCredentialsIn { api_token: Some(form.token.clone()) }),
         organization_id: Some(form.org.clone()).filter(|o| !o.is_empty()),
         project_id: None,
         is_platform_managed_credentials: None,
@@ -186,10 +149,7 @@ pub async fn create(
         Ok(c) => Ok(redirect_with(
             &list_url(&c.org_id),
             FlashKind::Success,
-            &format!(
-                "Railway accepted the token. Connection \"{}\" is ready to use in secret syncs.",
-                c.name
-            ),
+            &format!("Railway accepted the token. Connection \"{}\" is ready to use in secret syncs.", c.name),
         )),
         Err(e) => {
             let errors = FormErrors::from_api(e, &FIELDS)?;
@@ -201,21 +161,13 @@ pub async fn create(
                 form,
                 errors,
             };
-            Ok(render_status(
-                &page.chrome.clone(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                page,
-            ))
+            Ok(render_status(&page.chrome.clone(), StatusCode::UNPROCESSABLE_ENTITY, page))
         }
     }
 }
 
 /// `GET /connections/{id}`: edit a connection.
-pub async fn edit(
-    State(state): State<AppState>,
-    signed: Signed,
-    Path(id): Path<String>,
-) -> UiResult<Response> {
+pub async fn edit(State(state): State<AppState>, signed: Signed, Path(id): Path<String>) -> UiResult<Response> {
     let c = service::get(&state, &signed.actor, &id).await?;
     let form = ConnectionForm {
         name: c.name.clone(),
@@ -246,24 +198,14 @@ pub async fn update(
     let patch = RailwayConnectionPatch {
         name: Some(form.name.trim().to_string()),
         description: Some(Some(form.description.clone()).filter(|d| !d.trim().is_empty())),
-        credentials: (!token.is_empty()).then(|| RailwayCredentialsIn {
-            api_token: Some(token.clone()),
-        }),
+        credentials: (!token.is_empty()).then(|| RailwayCredentialsIn { api_token: Some(token.clone()) }),
         is_platform_managed_credentials: None,
         gateway_id: None,
     };
     match service::update(&state, &signed.actor, &id, &patch).await {
         Ok(c) => {
-            let what = if token.is_empty() {
-                "saved"
-            } else {
-                "saved; Railway accepted the new token"
-            };
-            Ok(redirect_with(
-                &list_url(&c.org_id),
-                FlashKind::Success,
-                &format!("Connection \"{}\" {what}.", c.name),
-            ))
+            let what = if token.is_empty() { "saved" } else { "saved; Railway accepted the new token" };
+            Ok(redirect_with(&list_url(&c.org_id), FlashKind::Success, &format!("Connection \"{}\" {what}.", c.name)))
         }
         Err(e) => {
             let errors = FormErrors::from_api(e, &FIELDS)?;
@@ -271,47 +213,29 @@ pub async fn update(
             form.token.clear();
             form.method = current.method.clone();
             let page = FormPage {
-                chrome: Chrome::new(
-                    &signed,
-                    Section::Connections,
-                    format!("Edit {}", current.name),
-                ),
+                chrome: Chrome::new(&signed, Section::Connections, format!("Edit {}", current.name)),
                 org: current.org_id.clone(),
                 editing: Some(current),
                 form,
                 errors,
             };
-            Ok(render_status(
-                &page.chrome.clone(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                page,
-            ))
+            Ok(render_status(&page.chrome.clone(), StatusCode::UNPROCESSABLE_ENTITY, page))
         }
     }
 }
 
 /// `POST /connections/{id}/delete`. A connection in use stays, and the page says why.
-pub async fn delete(
-    State(state): State<AppState>,
-    signed: Signed,
-    Path(id): Path<String>,
-) -> UiResult<Response> {
+pub async fn delete(State(state): State<AppState>, signed: Signed, Path(id): Path<String>) -> UiResult<Response> {
     let current = service::get(&state, &signed.actor, &id).await?;
     Ok(match service::delete(&state, &signed.actor, &id).await {
-        Ok(c) => redirect_with(
-            &list_url(&c.org_id),
-            FlashKind::Success,
-            &format!("Connection \"{}\" deleted.", c.name),
-        ),
+        Ok(c) => {
+            redirect_with(&list_url(&c.org_id), FlashKind::Success, &format!("Connection \"{}\" deleted.", c.name))
+        }
         Err(e) => {
             let errors = FormErrors::from_api(e, &[])?;
             let why = errors.general.unwrap_or_default();
             let message = format!("Connection \"{}\" was not deleted. {why}", current.name);
-            redirect_with(
-                &list_url(&current.org_id),
-                FlashKind::Error,
-                message.trim_end(),
-            )
+            redirect_with(&list_url(&current.org_id), FlashKind::Error, message.trim_end())
         }
     })
 }

@@ -31,10 +31,7 @@ pub struct Signed {
 impl FromRequestParts<AppState> for Signed {
     type Rejection = UiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let next = next_target(parts);
         let sign_in = || UiError::SignIn { next: next.clone() };
         let actor = match Actor::from_request_parts(parts, state).await {
@@ -47,11 +44,7 @@ impl FromRequestParts<AppState> for Signed {
         let Some(csrf) = actor.csrf_token.clone() else {
             return Err(sign_in());
         };
-        Ok(Signed {
-            actor,
-            csrf,
-            flash: Flash::from_headers(&parts.headers),
-        })
+        Ok(Signed { actor, csrf, flash: Flash::from_headers(&parts.headers) })
     }
 }
 
@@ -60,11 +53,7 @@ fn next_target(parts: &Parts) -> Option<String> {
     if parts.method != Method::GET {
         return None;
     }
-    let pq = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/");
+    let pq = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     safe_next(pq).map(str::to_string)
 }
 
@@ -103,14 +92,11 @@ pub async fn forms(req: Request, next: Next) -> Response {
             return UiError::Api(ApiError::bad_request("The form is too large")).into_response();
         }
     };
-    let token = form_urlencoded::parse(&bytes)
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.into_owned());
+    let token = form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned());
     if let Some(v) = token.and_then(|t| HeaderValue::from_str(&t).ok()) {
         parts.headers.insert(CSRF_HEADER, v);
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 
 /// Whether a post comes from this site: its `Origin` (else its `Referer`) names the host
@@ -137,9 +123,7 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
 
 /// `host[:port]` of an absolute http(s) URL, lowercased; `None` for anything else (`null`).
 fn host_of(url: &str) -> Option<String> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))?;
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let host = &rest[..end];
     (!host.is_empty() && !host.contains('@')).then(|| host.to_ascii_lowercase())
@@ -168,30 +152,12 @@ mod tests {
 
     #[test]
     fn origin_must_match_host() {
-        assert!(same_origin(&headers(&[
-            ("host", "127.0.0.1:8080"),
-            ("origin", "http://127.0.0.1:8080")
-        ])));
-        assert!(!same_origin(&headers(&[
-            ("host", "127.0.0.1:8080"),
-            ("origin", "http://evil.example")
-        ])));
-        assert!(!same_origin(&headers(&[
-            ("host", "127.0.0.1:8080"),
-            ("origin", "null")
-        ])));
-        assert!(same_origin(&headers(&[
-            ("host", "a.test"),
-            ("referer", "https://a.test/projects")
-        ])));
-        assert!(!same_origin(&headers(&[
-            ("host", "a.test"),
-            ("referer", "https://a.test.evil.example/")
-        ])));
-        assert!(!same_origin(&headers(&[
-            ("host", "a.test"),
-            ("referer", "https://a.test@evil.example/")
-        ])));
+        assert!(same_origin(&headers(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:8080")])));
+        assert!(!same_origin(&headers(&[("host", "127.0.0.1:8080"), ("origin", "http://evil.example")])));
+        assert!(!same_origin(&headers(&[("host", "127.0.0.1:8080"), ("origin", "null")])));
+        assert!(same_origin(&headers(&[("host", "a.test"), ("referer", "https://a.test/projects")])));
+        assert!(!same_origin(&headers(&[("host", "a.test"), ("referer", "https://a.test.evil.example/")])));
+        assert!(!same_origin(&headers(&[("host", "a.test"), ("referer", "https://a.test@evil.example/")])));
         assert!(same_origin(&headers(&[("host", "a.test")])));
         assert!(same_origin(&headers(&[
             ("host", "internal:80"),

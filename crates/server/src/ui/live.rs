@@ -53,24 +53,10 @@ pub async fn events(
     let pid = manage::project_id(&project, "params.projectId")?;
     {
         let mut conn = state.store.read().await?;
-        manage::access(
-            &state,
-            &mut conn,
-            &signed.actor,
-            &pid,
-            Need::Read,
-            "read",
-            "secret-syncs",
-        )
-        .await?;
+        manage::access(&state, &mut conn, &signed.actor, &pid, Need::Read, "read", "secret-syncs").await?;
     }
-    let initial: Vec<String> = shown
-        .ids
-        .split(',')
-        .filter(|id| !id.is_empty())
-        .take(MAX_SHOWN)
-        .map(str::to_string)
-        .collect();
+    let initial: Vec<String> =
+        shown.ids.split(',').filter(|id| !id.is_empty()).take(MAX_SHOWN).map(str::to_string).collect();
     let stream = updates(state, signed.actor, pid, initial);
     Ok((
         [(axum::http::header::CACHE_CONTROL, "no-store")],
@@ -109,9 +95,7 @@ fn updates(
                         Some(e) => e,
                         None => continue,
                     },
-                    Err(RecvError::Lagged(_)) => {
-                        Event::default().event("reload").data("missed updates")
-                    }
+                    Err(RecvError::Lagged(_)) => Event::default().event("reload").data("missed updates"),
                     Err(RecvError::Closed) => return None,
                 };
                 return Some((Ok(event), (rx, stop, state, actor, project, initial)));
@@ -122,23 +106,13 @@ fn updates(
 
 /// The event for a changed sync, or `None` when it belongs to another project or the
 /// status could not be read (the next change sends it again).
-async fn sync_event(
-    state: &AppState,
-    actor: &Actor,
-    project: &ProjectId,
-    raw_id: &str,
-) -> Option<Event> {
+async fn sync_event(state: &AppState, actor: &Actor, project: &ProjectId, raw_id: &str) -> Option<Event> {
     let id = service::sync_id(raw_id).ok()?;
     let mut conn = state.store.read().await.ok()?;
-    let (row, access) = match service::load(state, &mut conn, actor, &id, Need::Read, "read").await
-    {
+    let (row, access) = match service::load(state, &mut conn, actor, &id, Need::Read, "read").await {
         Ok(found) => found,
         Err(ApiError::NotFound(_)) => {
-            return Some(
-                Event::default()
-                    .event("sync")
-                    .data(json!({"id": raw_id, "gone": true}).to_string()),
-            );
+            return Some(Event::default().event("sync").data(json!({"id": raw_id, "gone": true}).to_string()));
         }
         Err(_) => return None,
     };
@@ -149,6 +123,7 @@ async fn sync_event(
     drop(conn);
     let r = SyncRowView::new(out);
     let html = StatusCell { r: &r }.render().ok()?;
-    let data = json!({"id": raw_id, "group": r.badge.group(), "kind": r.badge.kind, "label": r.badge.label, "html": html});
+    let data =
+        json!({"id": raw_id, "group": r.badge.group(), "kind": r.badge.kind, "label": r.badge.label, "html": html});
     Some(Event::default().event("sync").data(data.to_string()))
 }

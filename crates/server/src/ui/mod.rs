@@ -51,60 +51,24 @@ pub fn router() -> Router<AppState> {
         .route("/projects/{project}/secrets/{env}/folders/delete", post(secret_forms::delete_folder))
         .route("/projects/{project}/secrets/{env}/imports", post(secret_forms::create_import))
         .route("/projects/{project}/secrets/{env}/imports/delete", post(secret_forms::delete_import))
-        .route(
-            "/connections",
-            get(connections::list).post(connections::create),
-        )
+        .route("/connections", get(connections::list).post(connections::create))
         .route("/connections/new", get(connections::new))
-        .route(
-            "/connections/{id}",
-            get(connections::edit).post(connections::update),
-        )
+        .route("/connections/{id}", get(connections::edit).post(connections::update))
         .route("/connections/{id}/delete", post(connections::delete))
         .route("/projects/{project}/integrations", get(syncs::list))
         .route("/projects/{project}/syncs/events", get(live::events))
         .route("/projects/{project}/syncs/new", get(wizard::pick))
-        .route(
-            "/projects/{project}/syncs/new/railway",
-            get(wizard::start).post(wizard::step),
-        )
-        .route(
-            "/projects/{project}/syncs/new/railway/projects",
-            get(wizard::railway_projects),
-        )
-        .route(
-            "/projects/{project}/syncs/name-check",
-            get(wizard::name_check),
-        )
+        .route("/projects/{project}/syncs/new/railway", get(wizard::start).post(wizard::step))
+        .route("/projects/{project}/syncs/new/railway/projects", get(wizard::railway_projects))
+        .route("/projects/{project}/syncs/name-check", get(wizard::name_check))
         .route("/projects/{project}/syncs/{sync}", get(sync_details::show))
-        .route(
-            "/projects/{project}/syncs/{sync}/live",
-            get(sync_details::live_panel),
-        )
-        .route(
-            "/projects/{project}/syncs/{sync}/trigger",
-            post(sync_details::trigger),
-        )
-        .route(
-            "/projects/{project}/syncs/{sync}/import",
-            post(sync_details::import),
-        )
-        .route(
-            "/projects/{project}/syncs/{sync}/remove",
-            post(sync_details::remove),
-        )
-        .route(
-            "/projects/{project}/syncs/{sync}/auto-sync",
-            post(sync_details::auto_sync),
-        )
-        .route(
-            "/projects/{project}/syncs/{sync}/delete",
-            post(sync_details::delete),
-        )
-        .route(
-            "/projects/{project}/syncs/{sync}/edit/{section}",
-            get(sync_edit::show).post(sync_edit::save),
-        )
+        .route("/projects/{project}/syncs/{sync}/live", get(sync_details::live_panel))
+        .route("/projects/{project}/syncs/{sync}/trigger", post(sync_details::trigger))
+        .route("/projects/{project}/syncs/{sync}/import", post(sync_details::import))
+        .route("/projects/{project}/syncs/{sync}/remove", post(sync_details::remove))
+        .route("/projects/{project}/syncs/{sync}/auto-sync", post(sync_details::auto_sync))
+        .route("/projects/{project}/syncs/{sync}/delete", post(sync_details::delete))
+        .route("/projects/{project}/syncs/{sync}/edit/{section}", get(sync_edit::show).post(sync_edit::save))
         .route_layer(middleware::from_fn(guard::forms));
     pages.merge(assets::router())
 }
@@ -132,9 +96,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for UiForm<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
-            .map_err(|e| {
-                ApiError::bad_request(format!("Could not read the form: {}", e.body_text()))
-            })?;
+            .map_err(|e| ApiError::bad_request(format!("Could not read the form: {}", e.body_text())))?;
         serde_urlencoded::from_bytes(&bytes)
             .map(UiForm)
             .map_err(|e| ApiError::bad_request(format!("The form is malformed: {e}")).into())

@@ -21,14 +21,8 @@ pub fn page_headers() -> [(HeaderName, HeaderValue); 5] {
     [
         (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
-        (
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ),
-        (
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ),
+        (header::REFERRER_POLICY, HeaderValue::from_static("same-origin")),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
         (
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
@@ -74,10 +68,7 @@ impl Flash {
             "error" => FlashKind::Error,
             _ => FlashKind::Info,
         };
-        Some(Flash {
-            kind,
-            message: message.chars().take(500).collect(),
-        })
+        Some(Flash { kind, message: message.chars().take(500).collect() })
     }
 }
 
@@ -122,19 +113,12 @@ impl Chrome {
     }
 
     pub fn in_project(mut self, id: &str, name: &str, tab: &'static str) -> Chrome {
-        self.project = Some(ProjectNav {
-            id: id.to_string(),
-            name: name.to_string(),
-            tab,
-        });
+        self.project = Some(ProjectNav { id: id.to_string(), name: name.to_string(), tab });
         self
     }
 
     pub fn is(&self, section: &str) -> bool {
-        matches!(
-            (self.section, section),
-            (Section::Projects, "projects") | (Section::Connections, "connections")
-        )
+        matches!((self.section, section), (Section::Projects, "projects") | (Section::Connections, "connections"))
     }
 
     pub fn asset(&self, name: &str) -> String {
@@ -143,11 +127,7 @@ impl Chrome {
 
     /// The user's initial, for the avatar.
     pub fn initial(&self) -> String {
-        self.user
-            .chars()
-            .next()
-            .map(|c| c.to_uppercase().to_string())
-            .unwrap_or_default()
+        self.user.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default()
     }
 }
 
@@ -160,9 +140,7 @@ pub fn render<T: IntoResponse>(chrome: &Chrome, tpl: T) -> Response {
 pub fn render_status<T: IntoResponse>(chrome: &Chrome, status: StatusCode, tpl: T) -> Response {
     let mut resp = (status, page_headers(), tpl).into_response();
     if chrome.flash.is_some() {
-        if let Ok(v) = HeaderValue::from_str(&format!(
-            "{FLASH_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"
-        )) {
+        if let Ok(v) = HeaderValue::from_str(&format!("{FLASH_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")) {
             resp.headers_mut().append(header::SET_COOKIE, v);
         }
     }
@@ -171,12 +149,10 @@ pub fn render_status<T: IntoResponse>(chrome: &Chrome, status: StatusCode, tpl: 
 
 /// 303 to `to`, leaving a message for the next page.
 pub fn redirect_with(to: &str, kind: FlashKind, message: &str) -> Response {
-    let value =
-        utf8_percent_encode(&format!("{}:{message}", kind.as_str()), ESCAPE).to_string();
+    let value = utf8_percent_encode(&format!("{}:{message}", kind.as_str()), ESCAPE).to_string();
     let mut resp = Redirect::to(to).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{FLASH_COOKIE}={value}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax"
-    )) {
+    if let Ok(v) = HeaderValue::from_str(&format!("{FLASH_COOKIE}={value}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax"))
+    {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp
@@ -231,7 +207,8 @@ impl IntoResponse for UiError {
             UiError::StaleForm => (
                 StatusCode::FORBIDDEN,
                 "This form has expired".to_string(),
-                "The page was open in another session or for too long. Go back, reload the page and try again.".to_string(),
+                "The page was open in another session or for too long. Go back, reload the page and try again."
+                    .to_string(),
                 "stale CSRF token".to_string(),
             ),
             UiError::CrossSite => (
@@ -250,18 +227,15 @@ impl IntoResponse for UiError {
                     _ => "That did not work",
                 };
                 let message = match &e {
-                    ApiError::Internal(_) => "Sluice could not complete this request. The error was logged; try again.".to_string(),
+                    ApiError::Internal(_) => {
+                        "Sluice could not complete this request. The error was logged; try again.".to_string()
+                    }
                     other => other.to_string(),
                 };
                 (status, heading.to_string(), message, e.to_string())
             }
         };
-        let page = ErrorPage {
-            status: status.as_u16(),
-            heading,
-            message,
-            asset_css: super::assets::url("app.css"),
-        };
+        let page = ErrorPage { status: status.as_u16(), heading, message, asset_css: super::assets::url("app.css") };
         let mut resp = (status, page_headers(), page).into_response();
         resp.extensions_mut().insert(LoggedError(logged));
         resp
@@ -283,10 +257,7 @@ impl FormErrors {
             ApiError::Validation { details, .. } => {
                 let mut out = FormErrors::default();
                 for d in details {
-                    match fields
-                        .iter()
-                        .find(|(api, _)| d.path == *api || d.path.starts_with(&format!("{api}.")))
-                    {
+                    match fields.iter().find(|(api, _)| d.path == *api || d.path.starts_with(&format!("{api}."))) {
                         Some((_, form)) => out.fields.push((form.to_string(), d.message)),
                         None => out.general = Some(format!("{}: {}", d.path, d.message)),
                     }
@@ -296,19 +267,14 @@ impl FormErrors {
                 }
                 Ok(out)
             }
-            ApiError::BadRequest(m) | ApiError::Forbidden(m) | ApiError::BadGateway(m) => {
-                Ok(FormErrors::general(m))
-            }
+            ApiError::BadRequest(m) | ApiError::Forbidden(m) | ApiError::BadGateway(m) => Ok(FormErrors::general(m)),
             ApiError::TooManyRequests { message, .. } => Ok(FormErrors::general(message)),
             other => Err(other.into()),
         }
     }
 
     pub fn general(message: impl Into<String>) -> FormErrors {
-        FormErrors {
-            general: Some(message.into()),
-            fields: Vec::new(),
-        }
+        FormErrors { general: Some(message.into()), fields: Vec::new() }
     }
 
     pub fn field(&mut self, name: &str, message: impl Into<String>) {
@@ -324,12 +290,7 @@ impl FormErrors {
 
     /// The message for a form field, or an empty string.
     pub fn of(&self, name: &str) -> String {
-        self.fields
-            .iter()
-            .filter(|(f, _)| f == name)
-            .map(|(_, m)| m.as_str())
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.fields.iter().filter(|(f, _)| f == name).map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("; ")
     }
 
     pub fn has(&self, name: &str) -> bool {

@@ -3,9 +3,7 @@
 
 use super::UiForm;
 use super::guard::Signed;
-use super::page::{
-    Chrome, FlashKind, FormErrors, Section, UiResult, redirect_with, render, render_status,
-};
+use super::page::{Chrome, FlashKind, FormErrors, Section, UiResult, redirect_with, render, render_status};
 use crate::features::orgs::service::list_orgs;
 use crate::features::projects::manage;
 use crate::state::AppState;
@@ -43,40 +41,20 @@ pub struct NewProjectForm {
     pub organization: String,
 }
 
-async fn page(
-    state: &AppState,
-    signed: &Signed,
-    form: NewProjectForm,
-    errors: FormErrors,
-) -> UiResult<ProjectsPage> {
+async fn page(state: &AppState, signed: &Signed, form: NewProjectForm, errors: FormErrors) -> UiResult<ProjectsPage> {
     let projects = manage::list(state, &signed.actor).await?;
     let orgs = list_orgs(state, &signed.actor)
         .await?
         .organizations
         .into_iter()
-        .map(|o| OrgChoice {
-            id: o.id,
-            name: o.name,
-        })
+        .map(|o| OrgChoice { id: o.id, name: o.name })
         .collect();
-    Ok(ProjectsPage {
-        chrome: Chrome::new(signed, Section::Projects, "Projects"),
-        projects,
-        orgs,
-        form,
-        errors,
-    })
+    Ok(ProjectsPage { chrome: Chrome::new(signed, Section::Projects, "Projects"), projects, orgs, form, errors })
 }
 
 /// `GET /projects`.
 pub async fn list(State(state): State<AppState>, signed: Signed) -> UiResult<Response> {
-    let p = page(
-        &state,
-        &signed,
-        NewProjectForm::default(),
-        FormErrors::default(),
-    )
-    .await?;
+    let p = page(&state, &signed, NewProjectForm::default(), FormErrors::default()).await?;
     Ok(render(&p.chrome.clone(), p))
 }
 
@@ -97,11 +75,7 @@ pub async fn create(
         Ok(project) => Ok(redirect_with(
             &format!("/projects/{}", project.id),
             FlashKind::Success,
-            &format!(
-                "Project \"{}\" created with environments {}.",
-                project.name,
-                env_names(&project)
-            ),
+            &format!("Project \"{}\" created with environments {}.", project.name, env_names(&project)),
         )),
         Err(e) => {
             let errors = FormErrors::from_api(
@@ -113,34 +87,20 @@ pub async fn create(
                 ],
             )?;
             let p = page(&state, &signed, form, errors).await?;
-            Ok(render_status(
-                &p.chrome.clone(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                p,
-            ))
+            Ok(render_status(&p.chrome.clone(), StatusCode::UNPROCESSABLE_ENTITY, p))
         }
     }
 }
 
 fn env_names(p: &ProjectOut) -> String {
-    p.environments
-        .iter()
-        .map(|e| e.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+    p.environments.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 /// `GET /projects/{project}`: the first environment's secrets.
-pub async fn show(
-    State(state): State<AppState>,
-    signed: Signed,
-    Path(project): Path<String>,
-) -> UiResult<Response> {
+pub async fn show(State(state): State<AppState>, signed: Signed, Path(project): Path<String>) -> UiResult<Response> {
     let p = manage::get(&state, &signed.actor, &project).await?;
     Ok(match p.environments.first() {
-        Some(env) => {
-            Redirect::to(&format!("/projects/{}/secrets/{}", p.id, env.slug)).into_response()
-        }
+        Some(env) => Redirect::to(&format!("/projects/{}/secrets/{}", p.id, env.slug)).into_response(),
         None => Redirect::to(&format!("/projects/{}/integrations", p.id)).into_response(),
     })
 }

@@ -90,7 +90,10 @@ pub async fn create(
     body.secret_comment = Some(form.draft.comment.clone());
     let key = form.draft.key.trim().to_string();
     let result = write::create(&state, &signed.actor, &key, &body).await;
-    finish(&state, &signed, (&project, &env), form, result, &SECRET_FIELDS, |s| format!("Secret {} added.", s.secret_key)).await
+    finish(&state, &signed, (&project, &env), form, result, &SECRET_FIELDS, |s| {
+        format!("Secret {} added.", s.secret_key)
+    })
+    .await
 }
 
 /// `POST …/secrets/update`: renames, re-values or re-comments a secret. An empty value
@@ -110,7 +113,10 @@ pub async fn update(
     body.new_secret_name = (!new_key.is_empty() && new_key != form.draft.key).then_some(new_key);
     let key = form.draft.key.clone();
     let result = write::update(&state, &signed.actor, &key, &body).await;
-    finish(&state, &signed, (&project, &env), form, result, &SECRET_FIELDS, |s| format!("Secret {} saved.", s.secret_key)).await
+    finish(&state, &signed, (&project, &env), form, result, &SECRET_FIELDS, |s| {
+        format!("Secret {} saved.", s.secret_key)
+    })
+    .await
 }
 
 /// `POST …/secrets/delete`.
@@ -169,7 +175,10 @@ pub async fn delete_folder(
     };
     let name = form.draft.name.clone();
     let result = folders::delete(&state, &signed.actor, &name, &body).await;
-    finish(&state, &signed, (&project, &env), form, result, &[], |f| format!("Folder {} deleted with its secrets.", f.name)).await
+    finish(&state, &signed, (&project, &env), form, result, &[], |f| {
+        format!("Folder {} deleted with its secrets.", f.name)
+    })
+    .await
 }
 
 /// `POST …/imports`: imports another environment's folder here.

@@ -137,12 +137,9 @@ pub async fn render_page(
     errors: FormErrors,
 ) -> UiResult<Response> {
     let p = manage::get(state, &signed.actor, project).await?;
-    let env = p
-        .environments
-        .iter()
-        .find(|e| e.slug == env_slug)
-        .cloned()
-        .ok_or_else(|| crate::error::ApiError::not_found(format!("There is no environment \"{env_slug}\" in this project")))?;
+    let env = p.environments.iter().find(|e| e.slug == env_slug).cloned().ok_or_else(|| {
+        crate::error::ApiError::not_found(format!("There is no environment \"{env_slug}\" in this project"))
+    })?;
     let path = folder_path(q.path.as_deref());
     let all = folders::list(
         state,
@@ -174,7 +171,8 @@ pub async fn render_page(
     } else {
         contents(state, signed, &p.id, &env.slug, &path, q.reveal.as_deref()).await?
     };
-    let chrome = Chrome::new(signed, Section::Projects, format!("Secrets · {}", p.name)).in_project(&p.id, &p.name, "secrets");
+    let chrome =
+        Chrome::new(signed, Section::Projects, format!("Secrets · {}", p.name)).in_project(&p.id, &p.name, "secrets");
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = SecretsPage {
         chrome,
@@ -257,7 +255,14 @@ async fn contents(
 }
 
 /// One secret's stored value, as written (references not expanded).
-async fn value_of(state: &AppState, signed: &Signed, project: &str, env: &str, path: &FolderPath, key: &str) -> UiResult<String> {
+async fn value_of(
+    state: &AppState,
+    signed: &Signed,
+    project: &str,
+    env: &str,
+    path: &FolderPath,
+    key: &str,
+) -> UiResult<String> {
     let q = GetSecretQuery {
         project: selector(project),
         environment: Some(env.to_string()),

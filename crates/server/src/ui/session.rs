@@ -63,8 +63,7 @@ fn login_page_with(
         asset_js: super::assets::url("app.js"),
     };
     let mut resp = (status, page_headers(), page).into_response();
-    let cookie =
-        format!("{LOGIN_COOKIE}={login_csrf}; Path=/login; HttpOnly; SameSite=Lax; Max-Age=3600");
+    let cookie = format!("{LOGIN_COOKIE}={login_csrf}; Path=/login; HttpOnly; SameSite=Lax; Max-Age=3600");
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -72,11 +71,7 @@ fn login_page_with(
 }
 
 /// `GET /login`: the sign-in form (or straight on, when already signed in).
-pub async fn show(
-    Query(q): Query<NextQuery>,
-    headers: HeaderMap,
-    maybe: Result<MaybeActor, ApiError>,
-) -> Response {
+pub async fn show(Query(q): Query<NextQuery>, headers: HeaderMap, maybe: Result<MaybeActor, ApiError>) -> Response {
     let next = next_or_home(q.next.as_deref());
     if let Ok(MaybeActor(Some(actor))) = maybe {
         if actor.csrf_token.is_some() {
@@ -87,8 +82,7 @@ pub async fn show(
     let shown = notice.is_some();
     let mut resp = login_page_with(String::new(), next, None, notice, StatusCode::OK);
     if shown {
-        let clear =
-            HeaderValue::from_static("sluice_flash=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+        let clear = HeaderValue::from_static("sluice_flash=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
         resp.headers_mut().append(header::SET_COOKIE, clear);
     }
     resp
@@ -108,9 +102,7 @@ pub struct LoginForm {
 
 impl std::fmt::Debug for LoginForm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoginForm")
-            .field("email", &self.email)
-            .finish_non_exhaustive()
+        f.debug_struct("LoginForm").field("email", &self.email).finish_non_exhaustive()
     }
 }
 
@@ -125,41 +117,22 @@ pub async fn sign_in(
     let expected = super::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     if expected.is_empty() || !tokens::digests_equal(&form.login_csrf, &expected) {
         let msg = "The sign-in form expired. Please sign in again.".to_string();
-        return Ok(login_page(
-            form.email,
-            next,
-            Some(msg),
-            StatusCode::FORBIDDEN,
-        ));
+        return Ok(login_page(form.email, next, Some(msg), StatusCode::FORBIDDEN));
     }
     if form.email.trim().is_empty() || form.password.is_empty() {
         let msg = "Enter your email and password.".to_string();
-        return Ok(login_page(
-            form.email,
-            next,
-            Some(msg),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ));
+        return Ok(login_page(form.email, next, Some(msg), StatusCode::UNPROCESSABLE_ENTITY));
     }
-    let user =
-        match users::check_password(&state, &form.email, &form.password, "session", &meta).await {
-            Ok(u) => u,
-            Err(ApiError::Unauthorized(m)) => {
-                return Ok(login_page(
-                    form.email,
-                    next,
-                    Some(m),
-                    StatusCode::UNAUTHORIZED,
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let user = match users::check_password(&state, &form.email, &form.password, "session", &meta).await {
+        Ok(u) => u,
+        Err(ApiError::Unauthorized(m)) => {
+            return Ok(login_page(form.email, next, Some(m), StatusCode::UNAUTHORIZED));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let session = users::create_session(&state, &user, meta).await?;
-    let cookie = users::session_cookie_header(
-        &session.cookie_value,
-        users::SESSION_TTL_SECS,
-        users::came_over_https(&headers),
-    );
+    let cookie =
+        users::session_cookie_header(&session.cookie_value, users::SESSION_TTL_SECS, users::came_over_https(&headers));
     let mut resp = Redirect::to(&next).into_response();
     let h = resp.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&cookie) {

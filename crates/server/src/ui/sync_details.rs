@@ -20,9 +20,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use sluice_api_types::projects::ProjectOut;
-use sluice_api_types::syncs::{
-    DeleteSyncQuery, ImportQuery, RailwaySyncPatch, RunsQuery, SecretSyncOut, SyncRunOut,
-};
+use sluice_api_types::syncs::{DeleteSyncQuery, ImportQuery, RailwaySyncPatch, RunsQuery, SecretSyncOut, SyncRunOut};
 
 /// One run of the history.
 pub struct RunView {
@@ -42,22 +40,14 @@ impl RunView {
     fn new(r: &SyncRunOut) -> RunView {
         let w = when(&r.started_at);
         let count = |k: &str| r.counts.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
-        let parts: Vec<String> = [
-            ("create", "created"),
-            ("update", "updated"),
-            ("delete", "deleted"),
-            ("imported", "imported"),
-        ]
-        .iter()
-        .filter(|(k, _)| count(k) > 0)
-        .map(|(k, word)| format!("{} {word}", count(k)))
-        .collect();
+        let parts: Vec<String> =
+            [("create", "created"), ("update", "updated"), ("delete", "deleted"), ("imported", "imported")]
+                .iter()
+                .filter(|(k, _)| count(k) > 0)
+                .map(|(k, word)| format!("{} {word}", count(k)))
+                .collect();
         let summary = if parts.is_empty() {
-            if r.status == "succeeded" {
-                "No changes".to_string()
-            } else {
-                String::new()
-            }
+            if r.status == "succeeded" { "No changes".to_string() } else { String::new() }
         } else {
             parts.join(" · ")
         };
@@ -128,35 +118,20 @@ struct HistoryPanel<'a> {
 }
 
 /// The sync, checked to belong to the project of the path.
-async fn load(
-    state: &AppState,
-    signed: &Signed,
-    project: &str,
-    sync: &str,
-) -> UiResult<(ProjectOut, SecretSyncOut)> {
+async fn load(state: &AppState, signed: &Signed, project: &str, sync: &str) -> UiResult<(ProjectOut, SecretSyncOut)> {
     let p = manage::get(state, &signed.actor, project).await?;
     let s = service::get(state, &signed.actor, sync).await?;
     if s.project_id != p.id {
-        return Err(
-            ApiError::not_found(format!("Could not find Railway Sync with ID \"{sync}\"")).into(),
-        );
+        return Err(ApiError::not_found(format!("Could not find Railway Sync with ID \"{sync}\"")).into());
     }
     Ok((p, s))
 }
 
-fn side_note(
-    what: &str,
-    status: Option<&str>,
-    at: Option<&str>,
-    message: Option<&str>,
-) -> Option<String> {
+fn side_note(what: &str, status: Option<&str>, at: Option<&str>, message: Option<&str>) -> Option<String> {
     let at = at.map(|t| when(t).relative).unwrap_or_default();
     match status? {
         "succeeded" => Some(format!("Last {what} succeeded {at}")),
-        "failed" => Some(format!(
-            "Last {what} failed {at}: {}",
-            message.unwrap_or("no message")
-        )),
+        "failed" => Some(format!("Last {what} failed {at}: {}", message.unwrap_or("no message"))),
         "pending" => Some(format!("A {what} is queued")),
         "running" => Some(format!("A {what} is running")),
         _ => None,
@@ -175,16 +150,7 @@ async fn live_view(state: &AppState, signed: &Signed, s: SecretSyncOut) -> UiRes
             Err(e) => (None, Some(e.to_string())),
         }
     };
-    let runs = actions::runs(
-        state,
-        &signed.actor,
-        &r.s.id,
-        &RunsQuery {
-            limit: Some(10),
-            offset: None,
-        },
-    )
-    .await?;
+    let runs = actions::runs(state, &signed.actor, &r.s.id, &RunsQuery { limit: Some(10), offset: None }).await?;
     let s = &r.s;
     let side_notes = [
         side_note(
@@ -204,11 +170,7 @@ async fn live_view(state: &AppState, signed: &Signed, s: SecretSyncOut) -> UiRes
     .flatten()
     .collect();
     Ok(LiveView {
-        last_synced_exact: s
-            .last_synced_at
-            .as_deref()
-            .map(|t| when(t).exact)
-            .unwrap_or_default(),
+        last_synced_exact: s.last_synced_at.as_deref().map(|t| when(t).exact).unwrap_or_default(),
         plan,
         plan_error,
         plan_waiting: busy,
@@ -227,19 +189,13 @@ pub async fn show(
 ) -> UiResult<Response> {
     let (p, s) = load(&state, &signed, &project, &sync).await?;
     let behavior_label = initial_behavior_label(&s.sync_options.initial_sync_behavior);
-    let chrome = Chrome::new(
-        &signed,
-        Section::Projects,
-        format!("{} · Secret Syncs", s.name),
-    )
-    .in_project(&p.id, &p.name, "integrations");
+    let chrome = Chrome::new(&signed, Section::Projects, format!("{} · Secret Syncs", s.name)).in_project(
+        &p.id,
+        &p.name,
+        "integrations",
+    );
     let d = live_view(&state, &signed, s).await?;
-    let page = DetailsPage {
-        chrome,
-        project: p,
-        d,
-        behavior_label,
-    };
+    let page = DetailsPage { chrome, project: p, d, behavior_label };
     Ok(render(&page.chrome.clone(), page))
 }
 
@@ -253,13 +209,8 @@ pub async fn live_panel(
     let d = live_view(&state, &signed, s).await?;
     let status = StatusPanel { d: &d }.render().map_err(ApiError::internal)?;
     let plan = PlanPanel { d: &d }.render().map_err(ApiError::internal)?;
-    let history = HistoryPanel { d: &d }
-        .render()
-        .map_err(ApiError::internal)?;
-    Ok((
-        super::page::page_headers(),
-        Json(json!({ "status": status, "plan": plan, "history": history })),
-    )
+    let history = HistoryPanel { d: &d }.render().map_err(ApiError::internal)?;
+    Ok((super::page::page_headers(), Json(json!({ "status": status, "plan": plan, "history": history })))
         .into_response())
 }
 
@@ -283,11 +234,7 @@ fn page_url(project: &str, sync: &str) -> String {
 }
 
 fn back_url(form: &ActionForm, project: &str, sync: &str) -> String {
-    if form.back == "list" {
-        format!("/projects/{project}/integrations")
-    } else {
-        page_url(project, sync)
-    }
+    if form.back == "list" { format!("/projects/{project}/integrations") } else { page_url(project, sync) }
 }
 
 /// A refusal the person can act on goes back as a message; others are error pages.
@@ -313,11 +260,7 @@ pub async fn trigger(
     let (p, s) = load(&state, &signed, &project, &sync).await?;
     let to = back_url(&form, &p.id, &s.id);
     match actions::sync_secrets(&state, &signed.actor, &s.id).await {
-        Ok(_) => Ok(redirect_with(
-            &to,
-            FlashKind::Success,
-            &format!("Sync of \"{}\" queued.", s.name),
-        )),
+        Ok(_) => Ok(redirect_with(&to, FlashKind::Success, &format!("Sync of \"{}\" queued.", s.name))),
         Err(e) => refused(e, &to),
     }
 }
@@ -331,15 +274,9 @@ pub async fn import(
 ) -> UiResult<Response> {
     let (p, s) = load(&state, &signed, &project, &sync).await?;
     let to = page_url(&p.id, &s.id);
-    let q = ImportQuery {
-        import_behavior: Some(form.import_behavior.clone()),
-    };
+    let q = ImportQuery { import_behavior: Some(form.import_behavior.clone()) };
     match actions::import_secrets(&state, &signed.actor, &s.id, &q).await {
-        Ok(_) => Ok(redirect_with(
-            &to,
-            FlashKind::Success,
-            "Import from Railway queued.",
-        )),
+        Ok(_) => Ok(redirect_with(&to, FlashKind::Success, "Import from Railway queued.")),
         Err(e) => refused(e, &to),
     }
 }
@@ -353,11 +290,7 @@ pub async fn remove(
     let (p, s) = load(&state, &signed, &project, &sync).await?;
     let to = page_url(&p.id, &s.id);
     match actions::remove_secrets(&state, &signed.actor, &s.id).await {
-        Ok(_) => Ok(redirect_with(
-            &to,
-            FlashKind::Success,
-            "Removal of the synced variables from Railway queued.",
-        )),
+        Ok(_) => Ok(redirect_with(&to, FlashKind::Success, "Removal of the synced variables from Railway queued.")),
         Err(e) => refused(e, &to),
     }
 }
@@ -372,21 +305,10 @@ pub async fn auto_sync(
     let (p, s) = load(&state, &signed, &project, &sync).await?;
     let to = back_url(&form, &p.id, &s.id);
     let on = form.enabled == "true";
-    let patch = RailwaySyncPatch {
-        is_auto_sync_enabled: Some(on),
-        ..Default::default()
-    };
+    let patch = RailwaySyncPatch { is_auto_sync_enabled: Some(on), ..Default::default() };
     match service::update(&state, &signed.actor, &s.id, &patch).await {
-        Ok(_) if on => Ok(redirect_with(
-            &to,
-            FlashKind::Success,
-            "Auto-sync is on; a sync is queued.",
-        )),
-        Ok(_) => Ok(redirect_with(
-            &to,
-            FlashKind::Success,
-            "Auto-sync is off: this sync runs only when you ask.",
-        )),
+        Ok(_) if on => Ok(redirect_with(&to, FlashKind::Success, "Auto-sync is on; a sync is queued.")),
+        Ok(_) => Ok(redirect_with(&to, FlashKind::Success, "Auto-sync is off: this sync runs only when you ask.")),
         Err(e) => refused(e, &to),
     }
 }
@@ -402,37 +324,22 @@ pub async fn delete(
     let (p, s) = load(&state, &signed, &project, &sync).await?;
     let here = page_url(&p.id, &s.id);
     if form.confirm_name.trim() != s.name {
-        let m = format!(
-            "Not deleted: type the sync's name, \"{}\", to confirm.",
-            s.name
-        );
-        return Ok(redirect_with(
-            &format!("{here}#delete"),
-            FlashKind::Error,
-            &m,
-        ));
+        let m = format!("Not deleted: type the sync's name, \"{}\", to confirm.", s.name);
+        return Ok(redirect_with(&format!("{here}#delete"), FlashKind::Error, &m));
     }
     let remove = form.remove_secrets.is_some();
-    let q = DeleteSyncQuery {
-        remove_secrets: Some(remove.to_string()),
-    };
+    let q = DeleteSyncQuery { remove_secrets: Some(remove.to_string()) };
     let list = format!("/projects/{}/integrations", p.id);
     match service::delete(&state, &signed.actor, &s.id, &q).await {
         Ok(_) if remove => Ok(redirect_with(
             &list,
             FlashKind::Success,
-            &format!(
-                "Removing the variables of \"{}\" from Railway; the sync is deleted once they are gone.",
-                s.name
-            ),
+            &format!("Removing the variables of \"{}\" from Railway; the sync is deleted once they are gone.", s.name),
         )),
         Ok(_) => Ok(redirect_with(
             &list,
             FlashKind::Success,
-            &format!(
-                "Sync \"{}\" deleted. Railway's variables were left as they are.",
-                s.name
-            ),
+            &format!("Sync \"{}\" deleted. Railway's variables were left as they are.", s.name),
         )),
         Err(e) => refused(e, &here),
     }

@@ -3,9 +3,7 @@
 
 use super::UiForm;
 use super::guard::Signed;
-use super::page::{
-    Chrome, FlashKind, FormErrors, Section, UiError, UiResult, redirect_with, render_status,
-};
+use super::page::{Chrome, FlashKind, FormErrors, Section, UiError, UiResult, redirect_with, render_status};
 use super::wizard::{Pickers, check_step, load_pickers};
 use super::wizard_form::{FIELDS, Step, WizardForm};
 use crate::error::ApiError;
@@ -39,11 +37,7 @@ struct EditPage {
 
 fn section(raw: &str) -> Result<Step, UiError> {
     match Step::parse(raw) {
-        s @ (Step::Source | Step::Destination | Step::Options | Step::Details)
-            if s.slug() == raw =>
-        {
-            Ok(s)
-        }
+        s @ (Step::Source | Step::Destination | Step::Options | Step::Details) if s.slug() == raw => Ok(s),
         _ => Err(ApiError::not_found(format!("There is no \"{raw}\" section to edit")).into()),
     }
 }
@@ -52,16 +46,8 @@ fn section(raw: &str) -> Result<Step, UiError> {
 fn form_of(s: &SecretSyncOut) -> WizardForm {
     let d = &s.destination_config;
     WizardForm {
-        environment: s
-            .environment
-            .as_ref()
-            .map(|e| e.slug.clone())
-            .unwrap_or_default(),
-        secret_path: s
-            .folder
-            .as_ref()
-            .map(|f| f.path.clone())
-            .unwrap_or_else(|| "/".to_string()),
+        environment: s.environment.as_ref().map(|e| e.slug.clone()).unwrap_or_default(),
+        secret_path: s.folder.as_ref().map(|f| f.path.clone()).unwrap_or_else(|| "/".to_string()),
         connection_id: s.connection_id.clone(),
         rw_project: d.project_id.clone(),
         rw_project_name: d.project_name.clone(),
@@ -79,18 +65,11 @@ fn form_of(s: &SecretSyncOut) -> WizardForm {
     }
 }
 
-async fn load(
-    state: &AppState,
-    signed: &Signed,
-    project: &str,
-    sync: &str,
-) -> UiResult<(ProjectOut, SecretSyncOut)> {
+async fn load(state: &AppState, signed: &Signed, project: &str, sync: &str) -> UiResult<(ProjectOut, SecretSyncOut)> {
     let p = manage::get(state, &signed.actor, project).await?;
     let s = service::get(state, &signed.actor, sync).await?;
     if s.project_id != p.id {
-        return Err(
-            ApiError::not_found(format!("Could not find Railway Sync with ID \"{sync}\"")).into(),
-        );
+        return Err(ApiError::not_found(format!("Could not find Railway Sync with ID \"{sync}\"")).into());
     }
     Ok((p, s))
 }
@@ -107,26 +86,18 @@ async fn page(
     let mut list = Vec::new();
     let mut pickers = Pickers::default();
     if step == Step::Destination {
-        let scope = ConnectionScopeQuery {
-            organization_id: None,
-            project_id: Some(p.id.clone()),
-        };
+        let scope = ConnectionScopeQuery { organization_id: None, project_id: Some(p.id.clone()) };
         list = connections::available(state, &signed.actor, &scope).await?;
         if !w.connection_id.is_empty() {
             load_pickers(state, signed, &w, &mut pickers).await?;
         }
     }
-    let status = if errors.any() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let chrome = Chrome::new(
-        signed,
-        Section::Projects,
-        format!("Edit {} · {}", step.label(), s.name),
-    )
-    .in_project(&p.id, &p.name, "integrations");
+    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let chrome = Chrome::new(signed, Section::Projects, format!("Edit {} · {}", step.label(), s.name)).in_project(
+        &p.id,
+        &p.name,
+        "integrations",
+    );
     let page = EditPage {
         chrome,
         step: step.slug(),
@@ -167,10 +138,7 @@ pub async fn save(
     // Start from the saved sync and take only this section's fields from the form.
     let mut w = form_of(&s);
     match step {
-        Step::Source => {
-            (w.environment, w.secret_path) =
-                (posted.environment.clone(), posted.secret_path.clone())
-        }
+        Step::Source => (w.environment, w.secret_path) = (posted.environment.clone(), posted.secret_path.clone()),
         Step::Destination => {
             w.connection_id = posted.connection_id.clone();
             w.rw_project = posted.rw_project.clone();
@@ -197,11 +165,9 @@ pub async fn save(
     }
     let body = w.body(&p.id);
     let patch = match step {
-        Step::Source => RailwaySyncPatch {
-            environment: body.environment,
-            secret_path: body.secret_path,
-            ..Default::default()
-        },
+        Step::Source => {
+            RailwaySyncPatch { environment: body.environment, secret_path: body.secret_path, ..Default::default() }
+        }
         Step::Destination => RailwaySyncPatch {
             connection_id: body.connection_id,
             destination_config: body.destination_config,
@@ -212,26 +178,17 @@ pub async fn save(
             is_auto_sync_enabled: body.is_auto_sync_enabled,
             ..Default::default()
         },
-        _ => RailwaySyncPatch {
-            name: body.name,
-            description: Some(body.description),
-            ..Default::default()
-        },
+        _ => RailwaySyncPatch { name: body.name, description: Some(body.description), ..Default::default() },
     };
     match service::update(&state, &signed.actor, &s.id, &patch).await {
         Ok(saved) => {
-            let queued = if saved.sync_status.as_deref() == Some("pending") && step != Step::Details
-            {
+            let queued = if saved.sync_status.as_deref() == Some("pending") && step != Step::Details {
                 " A sync is queued."
             } else {
                 ""
             };
             let to = format!("/projects/{}/syncs/{}", p.id, saved.id);
-            Ok(redirect_with(
-                &to,
-                FlashKind::Success,
-                &format!("{} saved.{queued}", step.label()),
-            ))
+            Ok(redirect_with(&to, FlashKind::Success, &format!("{} saved.{queued}", step.label())))
         }
         Err(e) => {
             let errors = FormErrors::from_api(e, &FIELDS)?;

@@ -46,38 +46,24 @@ impl SyncRowView {
     pub fn new(s: SecretSyncOut) -> SyncRowView {
         let badge = sync_badge(&s);
         let source = match (&s.folder, &s.environment) {
-            (Some(f), Some(e)) => Some(SourceView {
-                path: f.path.clone(),
-                environment: e.name.clone(),
-            }),
+            (Some(f), Some(e)) => Some(SourceView { path: f.path.clone(), environment: e.name.clone() }),
             _ => None,
         };
         let d = &s.destination_config;
-        let destination = if d.project_name.is_empty() {
-            d.project_id.clone()
-        } else {
-            d.project_name.clone()
-        };
+        let destination = if d.project_name.is_empty() { d.project_id.clone() } else { d.project_name.clone() };
         let scope = match (&d.service_id, &d.service_name) {
             (Some(id), name) if !id.is_empty() => {
                 format!("service {}", name.clone().unwrap_or_else(|| id.clone()))
             }
             _ => "shared variables".to_string(),
         };
-        let env = if d.environment_name.is_empty() {
-            &d.environment_id
-        } else {
-            &d.environment_name
-        };
+        let env = if d.environment_name.is_empty() { &d.environment_id } else { &d.environment_name };
         let destination_sub = format!("{env} · {scope}");
         let haystack = [
             s.name.as_str(),
             s.description.as_deref().unwrap_or(""),
             source.as_ref().map(|v| v.path.as_str()).unwrap_or(""),
-            source
-                .as_ref()
-                .map(|v| v.environment.as_str())
-                .unwrap_or(""),
+            source.as_ref().map(|v| v.environment.as_str()).unwrap_or(""),
             s.connection.name.as_str(),
             destination.as_str(),
             destination_sub.as_str(),
@@ -86,15 +72,7 @@ impl SyncRowView {
         .join(" ")
         .to_lowercase();
         let last_synced = s.last_synced_at.as_deref().map(|t| when(t).relative);
-        SyncRowView {
-            badge,
-            source,
-            destination,
-            destination_sub,
-            last_synced,
-            haystack,
-            s,
-        }
+        SyncRowView { badge, source, destination, destination_sub, last_synced, haystack, s }
     }
 
     pub fn failed(&self) -> bool {
@@ -141,62 +119,31 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> UiResult<Response> {
     let p = manage::get(&state, &signed.actor, &project).await?;
-    let syncs = service::list(
-        &state,
-        &signed.actor,
-        &ProjectQuery {
-            project_id: Some(p.id.clone()),
-        },
-        None,
-    )
-    .await?;
+    let syncs = service::list(&state, &signed.actor, &ProjectQuery { project_id: Some(p.id.clone()) }, None).await?;
     let mut rows: Vec<SyncRowView> = syncs.into_iter().map(SyncRowView::new).collect();
     // Failed first, then by name (Infisical's status order).
-    rows.sort_by(|a, b| {
-        b.failed()
-            .cmp(&a.failed())
-            .then_with(|| a.s.name.cmp(&b.s.name))
-    });
+    rows.sort_by(|a, b| b.failed().cmp(&a.failed()).then_with(|| a.s.name.cmp(&b.s.name)));
     let total = rows.len();
-    let status = STATUSES
-        .iter()
-        .find(|(v, _)| *v == q.status)
-        .map(|(v, _)| *v)
-        .unwrap_or("");
+    let status = STATUSES.iter().find(|(v, _)| *v == q.status).map(|(v, _)| *v).unwrap_or("");
     let statuses = STATUSES
         .iter()
         .map(|(value, label)| StatusOption {
             value,
             label,
-            count: if value.is_empty() {
-                total
-            } else {
-                rows.iter().filter(|r| r.badge.group() == *value).count()
-            },
+            count: if value.is_empty() { total } else { rows.iter().filter(|r| r.badge.group() == *value).count() },
             selected: *value == status,
         })
         .collect();
     let busy = rows.iter().any(|r| r.badge.group() == "syncing");
     let needle = q.q.trim().to_lowercase();
     rows.retain(|r| {
-        (needle.is_empty() || r.haystack.contains(&needle))
-            && (status.is_empty() || r.badge.group() == status)
+        (needle.is_empty() || r.haystack.contains(&needle)) && (status.is_empty() || r.badge.group() == status)
     });
-    let chrome = Chrome::new(
-        &signed,
-        Section::Projects,
-        format!("Secret Syncs · {}", p.name),
-    )
-    .in_project(&p.id, &p.name, "integrations");
-    let page = ListPage {
-        chrome,
-        project_id: p.id,
-        project_name: p.name,
-        rows,
-        total,
-        q: q.q,
-        statuses,
-        busy,
-    };
+    let chrome = Chrome::new(&signed, Section::Projects, format!("Secret Syncs · {}", p.name)).in_project(
+        &p.id,
+        &p.name,
+        "integrations",
+    );
+    let page = ListPage { chrome, project_id: p.id, project_name: p.name, rows, total, q: q.q, statuses, busy };
     Ok(render(&page.chrome.clone(), page))
 }

@@ -37,29 +37,13 @@ pub fn sync_badge(s: &SecretSyncOut) -> Badge {
         Some(at) => format!("Last synced {}", when(at).relative),
         None => "Never synced".to_string(),
     };
-    let b = |kind, label: &str, title: String| Badge {
-        kind,
-        label: label.to_string(),
-        title,
-    };
+    let b = |kind, label: &str, title: String| Badge { kind, label: label.to_string(), title };
     if active(s.remove_status.as_deref()) {
-        let label = if s.remove_status.as_deref() == Some("running") {
-            "Removing"
-        } else {
-            "Removal queued"
-        };
-        return b(
-            "syncing",
-            label,
-            "Removing this sync's variables from Railway".to_string(),
-        );
+        let label = if s.remove_status.as_deref() == Some("running") { "Removing" } else { "Removal queued" };
+        return b("syncing", label, "Removing this sync's variables from Railway".to_string());
     }
     if active(s.import_status.as_deref()) {
-        return b(
-            "syncing",
-            "Importing",
-            "Importing variables from Railway".to_string(),
-        );
+        return b("syncing", "Importing", "Importing variables from Railway".to_string());
     }
     match s.sync_status.as_deref() {
         Some("running") => return b("syncing", "Syncing", last),
@@ -70,30 +54,20 @@ pub fn sync_badge(s: &SecretSyncOut) -> Badge {
                 .map(|t| format!("; next attempt {}", when(t).relative))
                 .unwrap_or_default();
             let why = s.last_sync_message.clone().unwrap_or_default();
-            return b(
-                "retrying",
-                "Retrying",
-                format!("Attempt {} failed: {why}{next}", s.sync_attempt),
-            );
+            return b("retrying", "Retrying", format!("Attempt {} failed: {why}{next}", s.sync_attempt));
         }
         Some("pending") => return b("queued", "Queued", last),
         _ => {}
     }
     if !s.is_auto_sync_enabled {
-        return b(
-            "off",
-            "Auto-sync off",
-            format!("Syncs only when asked. {last}"),
-        );
+        return b("off", "Auto-sync off", format!("Syncs only when asked. {last}"));
     }
     match s.sync_status.as_deref() {
         Some("succeeded") => b("synced", "Synced", last),
         Some("failed") => b(
             "failed",
             "Failed to sync",
-            s.last_sync_message
-                .clone()
-                .unwrap_or_else(|| "The last sync failed".to_string()),
+            s.last_sync_message.clone().unwrap_or_else(|| "The last sync failed".to_string()),
         ),
         _ => b("never", "Not synced", "No sync has run yet".to_string()),
     }
@@ -111,14 +85,8 @@ pub struct When {
 /// Reads an ISO-8601 time as returned by the API.
 pub fn when(iso: &str) -> When {
     match OffsetDateTime::parse(iso, &Rfc3339) {
-        Ok(t) => When {
-            relative: relative(t, OffsetDateTime::now_utc()),
-            exact: exact(t),
-        },
-        Err(_) => When {
-            relative: iso.to_string(),
-            exact: iso.to_string(),
-        },
+        Ok(t) => When { relative: relative(t, OffsetDateTime::now_utc()), exact: exact(t) },
+        Err(_) => When { relative: iso.to_string(), exact: iso.to_string() },
     }
 }
 
@@ -137,11 +105,7 @@ fn exact(t: OffsetDateTime) -> String {
 fn relative(t: OffsetDateTime, now: OffsetDateTime) -> String {
     let secs = (now - t).whole_seconds();
     let plural = |n: i64, unit: &str| {
-        if n == 1 {
-            format!("1 {unit} ago")
-        } else {
-            format!("{n} {unit}s ago")
-        }
+        if n == 1 { format!("1 {unit} ago") } else { format!("{n} {unit}s ago") }
     };
     match secs {
         i64::MIN..=-60 => format!("at {}", exact(t)),
@@ -225,19 +189,10 @@ impl PlanDisplay {
                     "skip" => "Left alone",
                     _ => "Unchanged",
                 };
-                PlanRow {
-                    key: e.key.clone(),
-                    action: e.action.clone(),
-                    label,
-                    note,
-                }
+                PlanRow { key: e.key.clone(), action: e.action.clone(), label, note }
             })
             .collect();
-        rows.sort_by(|a, b| {
-            order(&a.action)
-                .cmp(&order(&b.action))
-                .then_with(|| a.key.cmp(&b.key))
-        });
+        rows.sort_by(|a, b| order(&a.action).cmp(&order(&b.action)).then_with(|| a.key.cmp(&b.key)));
         PlanDisplay {
             target: p.target.clone(),
             create: p.counts.create,
@@ -248,17 +203,7 @@ impl PlanDisplay {
             imports: p
                 .imports
                 .iter()
-                .map(|i| {
-                    format!(
-                        "{} ({})",
-                        i.key,
-                        if i.action == "create" {
-                            "new"
-                        } else {
-                            "updated"
-                        }
-                    )
-                })
+                .map(|i| format!("{} ({})", i.key, if i.action == "create" { "new" } else { "updated" }))
                 .collect(),
             changes: p.changes,
             redeploy: p.redeploy,

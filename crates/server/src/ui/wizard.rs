@@ -7,9 +7,7 @@
 
 use super::UiForm;
 use super::guard::Signed;
-use super::page::{
-    Chrome, FlashKind, FormErrors, Section, UiError, UiResult, redirect_with, render, render_status,
-};
+use super::page::{Chrome, FlashKind, FormErrors, Section, UiError, UiResult, redirect_with, render, render_status};
 use super::view::{PlanDisplay, initial_behavior_label};
 use super::wizard_form::{FIELDS, STEPS, Step, WizardForm, errors_of_step, first_step_with_errors};
 use crate::auth::authz::Need;
@@ -26,9 +24,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use sluice_api_types::connections::{
-    AvailableConnectionOut, ConnectionScopeQuery, NamedOut, RailwayProjectOut,
-};
+use sluice_api_types::connections::{AvailableConnectionOut, ConnectionScopeQuery, NamedOut, RailwayProjectOut};
 use sluice_api_types::projects::ProjectOut;
 use sluice_domain::{FolderPath, Slug};
 
@@ -80,48 +76,21 @@ struct PickPage {
 }
 
 fn chrome(signed: &Signed, p: &ProjectOut, title: &str) -> Chrome {
-    Chrome::new(signed, Section::Projects, format!("{title} · {}", p.name)).in_project(
-        &p.id,
-        &p.name,
-        "integrations",
-    )
+    Chrome::new(signed, Section::Projects, format!("{title} · {}", p.name)).in_project(&p.id, &p.name, "integrations")
 }
 
 /// `GET /projects/{project}/syncs/new`: pick a destination.
-pub async fn pick(
-    State(state): State<AppState>,
-    signed: Signed,
-    Path(project): Path<String>,
-) -> UiResult<Response> {
+pub async fn pick(State(state): State<AppState>, signed: Signed, Path(project): Path<String>) -> UiResult<Response> {
     let p = manage::get(&state, &signed.actor, &project).await?;
-    let page = PickPage {
-        chrome: chrome(&signed, &p, "Add Sync"),
-        project: p,
-    };
+    let page = PickPage { chrome: chrome(&signed, &p, "Add Sync"), project: p };
     Ok(render(&page.chrome.clone(), page))
 }
 
 /// `GET /projects/{project}/syncs/new/railway`: the first step.
-pub async fn start(
-    State(state): State<AppState>,
-    signed: Signed,
-    Path(project): Path<String>,
-) -> UiResult<Response> {
+pub async fn start(State(state): State<AppState>, signed: Signed, Path(project): Path<String>) -> UiResult<Response> {
     let p = manage::get(&state, &signed.actor, &project).await?;
-    let env = p
-        .environments
-        .first()
-        .map(|e| e.slug.clone())
-        .unwrap_or_default();
-    show(
-        &state,
-        &signed,
-        p,
-        WizardForm::fresh(&env),
-        Step::Source,
-        FormErrors::default(),
-    )
-    .await
+    let env = p.environments.first().map(|e| e.slug.clone()).unwrap_or_default();
+    show(&state, &signed, p, WizardForm::fresh(&env), Step::Source, FormErrors::default()).await
 }
 
 /// `POST /projects/{project}/syncs/new/railway`: moves between steps, and creates.
@@ -140,11 +109,7 @@ pub async fn step(
         "create" => create(&state, &signed, p, w).await,
         _ => {
             let errors = check_step(&state, &signed, &p, &mut w, current, None).await?;
-            let next = if errors.any() {
-                current
-            } else {
-                current.next()
-            };
+            let next = if errors.any() { current } else { current.next() };
             show(&state, &signed, p, w, next, errors).await
         }
     }
@@ -175,16 +140,8 @@ pub(super) async fn check_step(
         }
         Step::Details => {
             if let Ok(name) = Slug::parse(&w.name, "name", input::NAME_MAX) {
-                if !service::name_available(state, &signed.actor, &p.id, name.as_str(), renaming)
-                    .await?
-                {
-                    errors.field(
-                        "name",
-                        format!(
-                            "A sync named \"{}\" already exists in this project.",
-                            name.as_str()
-                        ),
-                    );
+                if !service::name_available(state, &signed.actor, &p.id, name.as_str(), renaming).await? {
+                    errors.field("name", format!("A sync named \"{}\" already exists in this project.", name.as_str()));
                 }
             }
         }
@@ -212,25 +169,11 @@ pub(super) async fn check_step(
 }
 
 /// The source folder must exist (the create call checks it again).
-async fn check_source(
-    state: &AppState,
-    signed: &Signed,
-    p: &ProjectOut,
-    w: &WizardForm,
-) -> Result<(), ApiError> {
+async fn check_source(state: &AppState, signed: &Signed, p: &ProjectOut, w: &WizardForm) -> Result<(), ApiError> {
     let pid = manage::project_id(&p.id, "params.projectId")?;
     let path = FolderPath::parse_field(w.secret_path.trim(), "secretPath")?;
     let mut conn = state.store.read().await?;
-    manage::access(
-        state,
-        &mut conn,
-        &signed.actor,
-        &pid,
-        Need::Write,
-        "create",
-        "secret-syncs",
-    )
-    .await?;
+    manage::access(state, &mut conn, &signed.actor, &pid, Need::Write, "create", "secret-syncs").await?;
     service::resolve_source(&mut conn, &pid, w.environment.trim(), &path).await?;
     Ok(())
 }
@@ -243,83 +186,49 @@ async fn name_destination(
     w: &mut WizardForm,
     errors: &mut FormErrors,
 ) -> UiResult<()> {
-    let projects =
-        match connections::railway_projects(state, &signed.actor, w.connection_id.trim()).await {
-            Ok(p) => p,
-            Err(e) => {
-                let why = FormErrors::from_api(e, &[])?.general.unwrap_or_default();
-                errors.field("connection_id", why);
-                return Ok(());
-            }
-        };
+    let projects = match connections::railway_projects(state, &signed.actor, w.connection_id.trim()).await {
+        Ok(p) => p,
+        Err(e) => {
+            let why = FormErrors::from_api(e, &[])?.general.unwrap_or_default();
+            errors.field("connection_id", why);
+            return Ok(());
+        }
+    };
     let Some(project) = projects.iter().find(|p| p.id == w.rw_project.trim()) else {
-        errors.field(
-            "rw_project",
-            "This connection cannot write to the chosen project; choose another.",
-        );
+        errors.field("rw_project", "This connection cannot write to the chosen project; choose another.");
         return Ok(());
     };
-    let Some(env) = project
-        .environments
-        .iter()
-        .find(|e| e.id == w.rw_environment.trim())
-    else {
-        errors.field(
-            "rw_environment",
-            "Choose an environment of the chosen project.",
-        );
+    let Some(env) = project.environments.iter().find(|e| e.id == w.rw_environment.trim()) else {
+        errors.field("rw_environment", "Choose an environment of the chosen project.");
         return Ok(());
     };
     w.rw_project_name = project.name.clone();
     w.rw_environment_name = env.name.clone();
     w.rw_service_name.clear();
     if !w.shared() {
-        match project
-            .services
-            .iter()
-            .find(|s| s.id == w.rw_service.trim())
-        {
+        match project.services.iter().find(|s| s.id == w.rw_service.trim()) {
             Some(s) => w.rw_service_name = s.name.clone(),
-            None => errors.field(
-                "rw_service",
-                "Choose a service of the chosen project, or none for shared variables.",
-            ),
+            None => errors.field("rw_service", "Choose a service of the chosen project, or none for shared variables."),
         }
     }
     Ok(())
 }
 
-async fn create(
-    state: &AppState,
-    signed: &Signed,
-    p: ProjectOut,
-    w: WizardForm,
-) -> UiResult<Response> {
+async fn create(state: &AppState, signed: &Signed, p: ProjectOut, w: WizardForm) -> UiResult<Response> {
     match service::create(state, &signed.actor, &w.body(&p.id)).await {
         Ok(s) => {
             let message = if s.is_auto_sync_enabled {
                 format!("Sync \"{}\" created. Its first sync is queued.", s.name)
             } else {
-                format!(
-                    "Sync \"{}\" created. Auto-sync is off: use Sync now to push.",
-                    s.name
-                )
+                format!("Sync \"{}\" created. Auto-sync is off: use Sync now to push.", s.name)
             };
-            Ok(redirect_with(
-                &format!("/projects/{}/integrations", p.id),
-                FlashKind::Success,
-                &message,
-            ))
+            Ok(redirect_with(&format!("/projects/{}/integrations", p.id), FlashKind::Success, &message))
         }
         Err(e) => {
             let mut errors = FormErrors::from_api(e, &FIELDS)?;
             let back_to = first_step_with_errors(&errors).unwrap_or_else(|| {
                 // A duplicate name is a 400 without a field: it belongs to the details step.
-                if let Some(g) = errors
-                    .general
-                    .clone()
-                    .filter(|g| g.contains("already exists"))
-                {
+                if let Some(g) = errors.general.clone().filter(|g| g.contains("already exists")) {
                     errors.field("name", g);
                     Step::Details
                 } else {
@@ -343,10 +252,7 @@ async fn show(
     let mut connections_list = Vec::new();
     let mut pickers = Pickers::default();
     if step == Step::Destination || step == Step::Review {
-        let scope = ConnectionScopeQuery {
-            organization_id: None,
-            project_id: Some(p.id.clone()),
-        };
+        let scope = ConnectionScopeQuery { organization_id: None, project_id: Some(p.id.clone()) };
         connections_list = connections::available(state, &signed.actor, &scope).await?;
         if w.connection_id.is_empty() && connections_list.len() == 1 {
             w.connection_id = connections_list[0].id.clone();
@@ -358,19 +264,13 @@ async fn show(
     let (plan, plan_error) = if step == Step::Review && errors.fields.is_empty() {
         match actions::plan_unsaved(state, &signed.actor, &w.body(&p.id)).await {
             Ok(plan) => (Some(PlanDisplay::new(&plan)), None),
-            Err(e) => (
-                None,
-                Some(FormErrors::from_api(e, &[])?.general.unwrap_or_default()),
-            ),
+            Err(e) => (None, Some(FormErrors::from_api(e, &[])?.general.unwrap_or_default())),
         }
     } else {
         (None, None)
     };
-    let connection_name = connections_list
-        .iter()
-        .find(|c| c.id == w.connection_id)
-        .map(|c| c.name.clone())
-        .unwrap_or_default();
+    let connection_name =
+        connections_list.iter().find(|c| c.id == w.connection_id).map(|c| c.name.clone()).unwrap_or_default();
     let source_env_name = p
         .environments
         .iter()
@@ -390,11 +290,7 @@ async fn show(
             },
         })
         .collect();
-    let status = if errors.any() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = WizardPage {
         chrome: chrome(signed, &p, "Add Railway Sync"),
         step: step.slug(),
@@ -454,11 +350,7 @@ pub async fn railway_projects(
         connections::railway_projects(&state, &signed.actor, &q.connection).await
     };
     match listed.await {
-        Ok(projects) => (
-            super::page::page_headers(),
-            Json(json!({ "projects": projects })),
-        )
-            .into_response(),
+        Ok(projects) => (super::page::page_headers(), Json(json!({ "projects": projects }))).into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -481,31 +373,15 @@ pub async fn name_check(
     let (ok, message) = match Slug::parse(&q.name, "name", input::NAME_MAX) {
         Err(e) => (false, e.message),
         Ok(name) => {
-            if service::name_available(
-                &state,
-                &signed.actor,
-                &project,
-                name.as_str(),
-                q.exclude.as_deref(),
-            )
-            .await
-            .map_err(UiError::from)?
+            if service::name_available(&state, &signed.actor, &project, name.as_str(), q.exclude.as_deref())
+                .await
+                .map_err(UiError::from)?
             {
                 (true, format!("\"{}\" is available.", name.as_str()))
             } else {
-                (
-                    false,
-                    format!(
-                        "A sync named \"{}\" already exists in this project.",
-                        name.as_str()
-                    ),
-                )
+                (false, format!("A sync named \"{}\" already exists in this project.", name.as_str()))
             }
         }
     };
-    Ok((
-        super::page::page_headers(),
-        Json(json!({ "ok": ok, "message": message })),
-    )
-        .into_response())
+    Ok((super::page::page_headers(), Json(json!({ "ok": ok, "message": message }))).into_response())
 }

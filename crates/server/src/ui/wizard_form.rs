@@ -17,20 +17,11 @@ pub enum Step {
     Review,
 }
 
-pub const STEPS: [Step; 5] = [
-    Step::Source,
-    Step::Destination,
-    Step::Options,
-    Step::Details,
-    Step::Review,
-];
+pub const STEPS: [Step; 5] = [Step::Source, Step::Destination, Step::Options, Step::Details, Step::Review];
 
 impl Step {
     pub fn parse(raw: &str) -> Step {
-        STEPS
-            .into_iter()
-            .find(|s| s.slug() == raw)
-            .unwrap_or(Step::Source)
+        STEPS.into_iter().find(|s| s.slug() == raw).unwrap_or(Step::Source)
     }
 
     pub fn slug(self) -> &'static str {
@@ -62,10 +53,7 @@ impl Step {
     }
 
     pub fn prev(self) -> Step {
-        self.index()
-            .checked_sub(1)
-            .and_then(|i| STEPS.get(i).copied())
-            .unwrap_or(Step::Source)
+        self.index().checked_sub(1).and_then(|i| STEPS.get(i).copied()).unwrap_or(Step::Source)
     }
 
     pub fn is_before(self, other: Step) -> bool {
@@ -223,24 +211,14 @@ impl WizardForm {
 /// Keeps only the errors of one step (the API parser reports every field at once, and
 /// later steps are not filled in yet).
 pub fn errors_of_step(errors: FormErrors, step: Step) -> FormErrors {
-    let fields: Vec<(String, String)> = errors
-        .fields
-        .into_iter()
-        .filter(|(f, _)| Step::of_field(f) == step)
-        .collect();
-    let general = if fields.is_empty() {
-        None
-    } else {
-        errors.general
-    };
+    let fields: Vec<(String, String)> = errors.fields.into_iter().filter(|(f, _)| Step::of_field(f) == step).collect();
+    let general = if fields.is_empty() { None } else { errors.general };
     FormErrors { general, fields }
 }
 
 /// The earliest step with a problem (where a failed create sends the person back to).
 pub fn first_step_with_errors(errors: &FormErrors) -> Option<Step> {
-    STEPS
-        .into_iter()
-        .find(|s| errors.fields.iter().any(|(f, _)| Step::of_field(f) == *s))
+    STEPS.into_iter().find(|s| errors.fields.iter().any(|(f, _)| Step::of_field(f) == *s))
 }
 
 #[cfg(test)]
@@ -258,17 +236,10 @@ mod tests {
 
     #[test]
     fn options_checkboxes_read_absent_as_off_only_on_their_step() {
-        let mut f = WizardForm {
-            step: "options".into(),
-            options_posted: Some("1".into()),
-            ..Default::default()
-        };
+        let mut f = WizardForm { step: "options".into(), options_posted: Some("1".into()), ..Default::default() };
         f.normalize();
         assert!(!f.auto_sync_on());
-        let mut g = WizardForm {
-            step: "details".into(),
-            ..Default::default()
-        };
+        let mut g = WizardForm { step: "details".into(), ..Default::default() };
         g.normalize();
         assert!(g.auto_sync_on());
         assert!(!g.deletion_disabled());

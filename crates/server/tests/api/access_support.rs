@@ -23,53 +23,21 @@ pub struct Machine {
 
 /// Creates an identity in `org` (as `admin`), attaches universal auth with `ua`, creates a
 /// client secret and logs in.
-pub async fn machine_in(
-    app: &TestApp,
-    admin: &ApiClient,
-    org: &str,
-    org_role: &str,
-    ua: Value,
-) -> Machine {
-    let name = format!(
-        "machine-{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    );
+pub async fn machine_in(app: &TestApp, admin: &ApiClient, org: &str, org_role: &str, ua: Value) -> Machine {
+    let name = format!("machine-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     let identity = admin
-        .post(
-            "/api/v1/identities",
-            json!({"name": name, "organizationId": org, "role": org_role}),
-        )
+        .post("/api/v1/identities", json!({"name": name, "organizationId": org, "role": org_role}))
         .await
         .expect(200)["identity"]
         .clone();
     let identity_id = identity["id"].as_str().expect("id").to_string();
     let attached = admin.post(&ua_path(&identity_id), ua).await.expect(200);
-    let client_id = attached["identityUniversalAuth"]["clientId"]
-        .as_str()
-        .expect("clientId")
-        .to_string();
-    let created = admin
-        .post(
-            &format!("{}/client-secrets", ua_path(&identity_id)),
-            json!({}),
-        )
-        .await
-        .expect(200);
-    let client_secret = created["clientSecret"]
-        .as_str()
-        .expect("clientSecret")
-        .to_string();
-    let token = login(app, &client_id, &client_secret).await.expect(200)["accessToken"]
-        .as_str()
-        .expect("token")
-        .to_string();
-    Machine {
-        identity_id,
-        client_id,
-        client_secret,
-        client: app.client_with(&token),
-        token,
-    }
+    let client_id = attached["identityUniversalAuth"]["clientId"].as_str().expect("clientId").to_string();
+    let created = admin.post(&format!("{}/client-secrets", ua_path(&identity_id)), json!({})).await.expect(200);
+    let client_secret = created["clientSecret"].as_str().expect("clientSecret").to_string();
+    let token =
+        login(app, &client_id, &client_secret).await.expect(200)["accessToken"].as_str().expect("token").to_string();
+    Machine { identity_id, client_id, client_secret, client: app.client_with(&token), token }
 }
 
 /// A machine identity in the app's organization, made by the app's admin identity.
@@ -80,32 +48,19 @@ pub async fn machine(app: &TestApp, org_role: &str) -> Machine {
 /// A machine identity of the app's organization with a role in the default project.
 pub async fn project_member(app: &TestApp, role: &str) -> Machine {
     let m = machine(app, "member").await;
-    let path = format!(
-        "/api/v1/projects/{}/identity-memberships/{}",
-        app.project_id(),
-        m.identity_id
-    );
+    let path = format!("/api/v1/projects/{}/identity-memberships/{}", app.project_id(), m.identity_id);
     app.api.post(&path, json!({"role": role})).await.expect(200);
     m
 }
 
 pub async fn login(app: &TestApp, client_id: &str, client_secret: &str) -> Response {
-    app.anonymous()
-        .post(
-            LOGIN,
-            json!({"clientId": client_id, "clientSecret": client_secret}),
-        )
-        .await
+    app.anonymous().post(LOGIN, json!({"clientId": client_id, "clientSecret": client_secret})).await
 }
 
 /// The bootstrap admin user, logged in with a user token.
 pub async fn admin_user(app: &TestApp) -> ApiClient {
     let body = json!({"email": app.creds.admin_email, "password": app.creds.admin_password});
-    let token = app
-        .anonymous()
-        .post("/api/v1/auth/login", body)
-        .await
-        .expect(200)["accessToken"]
+    let token = app.anonymous().post("/api/v1/auth/login", body).await.expect(200)["accessToken"]
         .as_str()
         .expect("token")
         .to_string();
@@ -116,10 +71,7 @@ pub async fn admin_user(app: &TestApp) -> ApiClient {
 /// administers it: a token that belongs to another organization.
 pub async fn other_org(app: &TestApp) -> (String, Machine) {
     let user = admin_user(app).await;
-    let org = user
-        .post("/api/v2/organizations", json!({"name": "Other Org"}))
-        .await
-        .expect(200)["organization"]["id"]
+    let org = user.post("/api/v2/organizations", json!({"name": "Other Org"})).await.expect(200)["organization"]["id"]
         .as_str()
         .expect("org id")
         .to_string();
@@ -164,12 +116,7 @@ pub async fn expire_token(app: &TestApp, token: &str, max: bool) {
     let past = sluice_storage::now_ms() - 1000;
     let column = if max { "max_expires_at" } else { "expires_at" };
     let sql = format!("UPDATE access_tokens SET {column} = $1 WHERE token_hash = $2");
-    exec(
-        app,
-        &sql,
-        &[Bind::Int(past), Bind::Text(&tokens::digest(token))],
-    )
-    .await;
+    exec(app, &sql, &[Bind::Int(past), Bind::Text(&tokens::digest(token))]).await;
     app.state().tokens.clear();
 }
 

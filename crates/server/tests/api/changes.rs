@@ -30,11 +30,17 @@ async fn every_secret_write_path_records_exactly_its_events() {
     assert!(events[0].dispatched_at.is_none());
 
     let at = last_event(&app).await;
-    app.api.patch(&format!("{RAW}/A"), json!({"workspaceId": pid, "environment": "dev", "secretValue": "2"})).await.expect(200);
+    app.api
+        .patch(&format!("{RAW}/A"), json!({"workspaceId": pid, "environment": "dev", "secretValue": "2"}))
+        .await
+        .expect(200);
     assert_eq!(changed(&app, at).await, [ev("/", &["A"])], "update");
 
     let at = last_event(&app).await;
-    app.api.patch(&format!("{RAW}/A"), json!({"workspaceId": pid, "environment": "dev", "newSecretName": "B"})).await.expect(200);
+    app.api
+        .patch(&format!("{RAW}/A"), json!({"workspaceId": pid, "environment": "dev", "newSecretName": "B"}))
+        .await
+        .expect(200);
     assert_eq!(changed(&app, at).await, [ev("/", &["A", "B"])], "rename names both keys");
 
     let at = last_event(&app).await;
@@ -59,7 +65,9 @@ async fn every_secret_write_path_records_exactly_its_events() {
 
     // Reads and folder creation change no secret.
     let at = last_event(&app).await;
-    list(&app.api, &app, "dev", "/", &[("include_imports", "true"), ("expandSecretReferences", "true")]).await.expect(200);
+    list(&app.api, &app, "dev", "/", &[("include_imports", "true"), ("expandSecretReferences", "true")])
+        .await
+        .expect(200);
     get(&app.api, &app, "dev", "/app", "Z", &[]).await.expect(200);
     folder(&app, "dev", "/", "empty").await;
     assert_eq!(changed(&app, at).await, [], "reads record nothing");
@@ -95,12 +103,22 @@ async fn folder_and_import_changes_announce_the_folders_they_change() {
     assert_eq!(changed(&app, at).await, [ev("/app", &[])], "import updated");
 
     let at = last_event(&app).await;
-    app.api.delete_json(&format!("{IMPORTS}/{id}"), json!({"workspaceId": pid, "environment": "staging", "path": "/app"})).await.expect(200);
+    app.api
+        .delete_json(&format!("{IMPORTS}/{id}"), json!({"workspaceId": pid, "environment": "staging", "path": "/app"}))
+        .await
+        .expect(200);
     assert_eq!(changed(&app, at).await, [ev("/app", &[])], "import deleted");
 
     let at = last_event(&app).await;
-    app.api.delete_json(&format!("{FOLDERS}/new"), json!({"workspaceId": pid, "environment": "dev", "path": "/"})).await.expect(200);
-    assert_eq!(changed(&app, at).await, [ev("/new", &[]), ev("/new/sub", &["S"])], "folder deletion announces the keys it removed");
+    app.api
+        .delete_json(&format!("{FOLDERS}/new"), json!({"workspaceId": pid, "environment": "dev", "path": "/"}))
+        .await
+        .expect(200);
+    assert_eq!(
+        changed(&app, at).await,
+        [ev("/new", &[]), ev("/new/sub", &["S"])],
+        "folder deletion announces the keys it removed"
+    );
     app.shutdown().await;
 }
 
@@ -120,14 +138,30 @@ async fn refused_and_rolled_back_writes_record_nothing() {
     let half = app.api.patch(BATCH, upd).await;
     assert_eq!((half.status, half.message()), (400, "Secret already exist: FRESH"));
     let viewer = member(&app, "viewer").await;
-    assert_eq!(viewer.post(&format!("{RAW}/V"), json!({"workspaceId": pid, "environment": "dev", "secretValue": "v"})).await.status, 403);
+    assert_eq!(
+        viewer
+            .post(&format!("{RAW}/V"), json!({"workspaceId": pid, "environment": "dev", "secretValue": "v"}))
+            .await
+            .status,
+        403
+    );
     assert_eq!(changed(&app, at).await, [], "no event for a change that did not happen");
     assert_eq!(get(&app.api, &app, "dev", "/", "TAKEN", &[]).await.expect(200)["secret"]["secretValue"], "t");
 
     // A write dropped before commit takes its events with it.
     let mut conn = app.state().store.read().await.expect("conn");
-    let env = sluice_storage::environments::get_by_slug(&mut conn, &sluice_domain::ProjectId::from_trusted(pid.clone()), "dev").await.expect("env").expect("dev");
-    let root = sluice_storage::folders::get_by_path(&mut conn, &env.id(), &sluice_domain::FolderPath::root()).await.expect("root").expect("root");
+    let env = sluice_storage::environments::get_by_slug(
+        &mut conn,
+        &sluice_domain::ProjectId::from_trusted(pid.clone()),
+        "dev",
+    )
+    .await
+    .expect("env")
+    .expect("dev");
+    let root = sluice_storage::folders::get_by_path(&mut conn, &env.id(), &sluice_domain::FolderPath::root())
+        .await
+        .expect("root")
+        .expect("root");
     drop(conn);
     let mut w = SecretWrite::begin(app.state(), sluice_server::audit::AuditActor::platform()).await.expect("begin");
     w.publish_change(&root, ["GHOST"]);
@@ -162,10 +196,15 @@ async fn the_engine_reads_pending_events_and_is_woken_at_commit() {
     };
     put(&app.api, &app, "dev", "/", "WAKE", "w").await;
     // The write woke this node's dispatcher (a permit is stored when nobody waits yet).
-    tokio::time::timeout(Duration::from_secs(5), app.state().signals.changes.notified()).await.expect("dispatcher woken");
+    tokio::time::timeout(Duration::from_secs(5), app.state().signals.changes.notified())
+        .await
+        .expect("dispatcher woken");
     let id = events_since(&app, at).await[0].id;
     if let Some(l) = listener.as_mut() {
-        let n = tokio::time::timeout(Duration::from_secs(5), l.recv()).await.expect("notified in time").expect("notification");
+        let n = tokio::time::timeout(Duration::from_secs(5), l.recv())
+            .await
+            .expect("notified in time")
+            .expect("notification");
         assert_eq!(n.payload(), id.to_string(), "PostgreSQL listeners learn the event id at commit");
     }
     let mut tx = app.state().store.write().await.expect("tx");

@@ -34,14 +34,20 @@ fn files_containing(dir: &Path, needle: &[u8]) -> (Vec<String>, usize) {
 /// Writes a canary secret and checks it reads back; returns (key, value, comment).
 async fn write_canary(app: &TestApp) -> (String, String, String) {
     let id = uuid::Uuid::new_v4().simple().to_string();
-    let (key, value, comment) = (format!("CANARY_KEY_{id}"), format!("CANARY-VALUE-{id}"), format!("CANARY-COMMENT-{id}"));
-    let body = json!({"workspaceId": app.project_id(), "environment": "dev", "secretValue": value, "secretComment": comment});
+    let (key, value, comment) =
+        (format!("CANARY_KEY_{id}"), format!("CANARY-VALUE-{id}"), format!("CANARY-COMMENT-{id}"));
+    let body =
+        json!({"workspaceId": app.project_id(), "environment": "dev", "secretValue": value, "secretComment": comment});
     app.api.post(&format!("{RAW}/{key}"), body).await.expect(200);
     // A second version, so the history table holds the canary's ciphertexts too.
-    let body = json!({"workspaceId": app.project_id(), "environment": "dev", "secretValue": value, "secretComment": comment});
+    let body =
+        json!({"workspaceId": app.project_id(), "environment": "dev", "secretValue": value, "secretComment": comment});
     app.api.patch(&format!("{RAW}/{key}"), body).await.expect(200);
     let back = get(&app.api, app, "dev", "/", &key, &[]).await.expect(200);
-    assert_eq!((back["secret"]["secretValue"].as_str(), back["secret"]["secretComment"].as_str()), (Some(value.as_str()), Some(comment.as_str())));
+    assert_eq!(
+        (back["secret"]["secretValue"].as_str(), back["secret"]["secretComment"].as_str()),
+        (Some(value.as_str()), Some(comment.as_str()))
+    );
     (key, value, comment)
 }
 
@@ -110,7 +116,10 @@ async fn a_ciphertext_moved_to_another_row_does_not_open_there() {
                 JOIN environments e ON e.id = f.environment_id WHERE e.slug = 'dev' AND f.path = '/' AND s.key = 'SOURCE')
                 WHERE id = $1";
     for (env, path, key) in [("dev", "/", "TARGET"), ("dev", "/app", "SOURCE"), ("staging", "/", "SOURCE")] {
-        let id = get(&app.api, &app, env, path, key, &[]).await.expect(200)["secret"]["id"].as_str().expect("id").to_string();
+        let id = get(&app.api, &app, env, path, key, &[]).await.expect(200)["secret"]["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
         assert_eq!(exec(&app, copy, &[&id]).await, 1);
         let read = get(&app.api, &app, env, path, key, &[]).await;
         assert_eq!(read.status, 500, "{env}:{path}:{key}: {}", read.text);
@@ -119,7 +128,10 @@ async fn a_ciphertext_moved_to_another_row_does_not_open_there() {
         assert_eq!(list(&app.api, &app, env, path, &[]).await.status, 500);
     }
     // A comment's ciphertext does not open as the same row's value either.
-    let id = get(&app.api, &app, "dev", "/", "SOURCE", &[]).await.expect(200)["secret"]["id"].as_str().expect("id").to_string();
+    let id = get(&app.api, &app, "dev", "/", "SOURCE", &[]).await.expect(200)["secret"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
     assert_eq!(exec(&app, "UPDATE secrets SET value_ct = comment_ct WHERE id = $1", &[&id]).await, 1);
     assert_eq!(get(&app.api, &app, "dev", "/", "SOURCE", &[]).await.status, 500);
     app.shutdown().await;

@@ -14,15 +14,32 @@ async fn folders_are_created_listed_and_read_in_infisicals_shape() {
     let app = TestApp::spawn().await;
     let pid = app.project_id().to_string();
     let app_folder = folder(&app, "dev", "/", "app").await;
-    for field in ["id", "name", "envId", "parentId", "path", "version", "isReserved", "description", "createdAt", "updatedAt", "projectId", "environment"] {
+    for field in [
+        "id",
+        "name",
+        "envId",
+        "parentId",
+        "path",
+        "version",
+        "isReserved",
+        "description",
+        "createdAt",
+        "updatedAt",
+        "projectId",
+        "environment",
+    ] {
         assert!(app_folder.get(field).is_some(), "{field} missing: {app_folder}");
     }
     assert_eq!((app_folder["name"].clone(), app_folder["path"].clone()), (json!("app"), json!("/app")));
     assert_eq!(app_folder["environment"]["envSlug"], "dev");
     // The CLI's older `directory`, and the Python SDK's v2 path with projectId.
-    let body = json!({"workspaceId": pid, "environment": "dev", "name": "api", "directory": "/app", "description": "the API"});
+    let body =
+        json!({"workspaceId": pid, "environment": "dev", "name": "api", "directory": "/app", "description": "the API"});
     let api = app.api.post(FOLDERS, body).await.expect(200)["folder"].clone();
-    assert_eq!((api["path"].clone(), api["parentId"].clone(), api["description"].clone()), (json!("/app/api"), app_folder["id"].clone(), json!("the API")));
+    assert_eq!(
+        (api["path"].clone(), api["parentId"].clone(), api["description"].clone()),
+        (json!("/app/api"), app_folder["id"].clone(), json!("the API"))
+    );
     let v2 = json!({"projectId": pid, "environment": "dev", "name": "worker", "path": "/app/", "description": null});
     app.api.post("/api/v2/folders/", v2).await.expect(200);
     folder(&app, "prod", "/", "app").await;
@@ -36,10 +53,17 @@ async fn folders_are_created_listed_and_read_in_infisicals_shape() {
     assert_eq!(names(&app.api.get(&list_q(&[("path", "/app")])).await.expect(200)), ["api", "worker"]);
     assert_eq!(names(&app.api.get(&list_q(&[("directory", "/app")])).await.expect(200)), ["api", "worker"]);
     let deep = app.api.get(&list_q(&[("recursive", "True")])).await.expect(200);
-    let paths: Vec<&str> = deep["folders"].as_array().expect("folders").iter().filter_map(|f| f["path"].as_str()).collect();
+    let paths: Vec<&str> =
+        deep["folders"].as_array().expect("folders").iter().filter_map(|f| f["path"].as_str()).collect();
     assert_eq!(paths, ["/app", "/app/api", "/app/worker"]);
     assert_eq!(app.api.get(&list_q(&[("path", "/missing")])).await.expect(200), json!({"folders": []}));
-    let v2_list = app.api.get(&format!("/api/v2/folders{}", query(&[("projectId", &pid), ("environment", "dev"), ("path", "/app"), ("recursive", "False")]))).await;
+    let v2_list = app
+        .api
+        .get(&format!(
+            "/api/v2/folders{}",
+            query(&[("projectId", &pid), ("environment", "dev"), ("path", "/app"), ("recursive", "False")])
+        ))
+        .await;
     assert_eq!(names(&v2_list.expect(200)), ["api", "worker"]);
 
     let id = api["id"].as_str().expect("id");
@@ -61,7 +85,10 @@ async fn bad_folder_requests_are_refused_with_the_reason() {
     folder(&app, "dev", "/", "app").await;
     let create = |name: &str, path: &str| json!({"workspaceId": pid, "environment": "dev", "name": name, "path": path});
     let missing_parent = app.api.post(FOLDERS, create("x", "/nope/deeper")).await;
-    assert_eq!((missing_parent.status, missing_parent.message()), (404, "Folder with path '/nope/deeper' in environment with slug 'dev' not found"));
+    assert_eq!(
+        (missing_parent.status, missing_parent.message()),
+        (404, "Folder with path '/nope/deeper' in environment with slug 'dev' not found")
+    );
     let dup = app.api.post(FOLDERS, create("app", "/")).await;
     assert_eq!((dup.status, dup.message()), (400, "Folder with name 'app' already exists in '/'"));
     let bad = app.api.post(FOLDERS, create("a b", "/")).await;
@@ -94,7 +121,10 @@ async fn renaming_a_folder_moves_its_subtree_secrets_and_imports() {
     let id = shared["id"].as_str().expect("id");
     let body = json!({"workspaceId": pid, "environment": "dev", "name": "common", "path": "/"});
     let renamed = app.api.patch(&format!("{FOLDERS}/{id}/"), body).await.expect(200)["folder"].clone();
-    assert_eq!((renamed["name"].clone(), renamed["path"].clone(), renamed["id"].clone()), (json!("common"), json!("/common"), json!(id)));
+    assert_eq!(
+        (renamed["name"].clone(), renamed["path"].clone(), renamed["id"].clone()),
+        (json!("common"), json!("/common"), json!(id))
+    );
     assert_eq!(get(&app.api, &app, "dev", "/common", "TOKEN", &[]).await.expect(200)["secret"]["secretValue"], "t");
     assert_eq!(get(&app.api, &app, "dev", "/common/db", "URL", &[]).await.expect(200)["secret"]["secretValue"], "u");
     assert_eq!(get(&app.api, &app, "dev", "/shared", "TOKEN", &[]).await.status, 404);
@@ -104,14 +134,26 @@ async fn renaming_a_folder_moves_its_subtree_secrets_and_imports() {
     assert_eq!(imported["imports"][0]["secrets"][0]["secretValue"], "u");
     // A description-only change, a clash, the root, and the Python SDK's v2 path.
     let describe = json!({"workspaceId": pid, "environment": "dev", "description": "shared by all"});
-    assert_eq!(app.api.patch(&format!("{FOLDERS}/{id}"), describe).await.expect(200)["folder"]["description"], "shared by all");
+    assert_eq!(
+        app.api.patch(&format!("{FOLDERS}/{id}"), describe).await.expect(200)["folder"]["description"],
+        "shared by all"
+    );
     folder(&app, "dev", "/", "taken").await;
-    let clash = app.api.patch(&format!("{FOLDERS}/{id}"), json!({"workspaceId": pid, "environment": "dev", "name": "taken"})).await;
+    let clash = app
+        .api
+        .patch(&format!("{FOLDERS}/{id}"), json!({"workspaceId": pid, "environment": "dev", "name": "taken"}))
+        .await;
     assert_eq!((clash.status, clash.message()), (400, "Folder with name 'taken' already exists in '/'"));
     let by_name = json!({"projectId": pid, "environment": "dev", "name": "common2", "path": "/"});
     assert_eq!(app.api.patch("/api/v2/folders/common", by_name).await.expect(200)["folder"]["path"], "/common2");
     let viewer = member(&app, "viewer").await;
-    assert_eq!(viewer.patch(&format!("{FOLDERS}/{id}"), json!({"workspaceId": pid, "environment": "dev", "name": "x"})).await.status, 403);
+    assert_eq!(
+        viewer
+            .patch(&format!("{FOLDERS}/{id}"), json!({"workspaceId": pid, "environment": "dev", "name": "x"}))
+            .await
+            .status,
+        403
+    );
     app.shutdown().await;
 }
 
@@ -126,8 +168,12 @@ async fn deleting_a_folder_deletes_its_secrets_and_keeps_their_history() {
     put(&app.api, &app, "dev", "/", "KEEP", "k").await;
     let del = json!({"workspaceId": pid, "environment": "dev", "path": "/"});
     let viewer = member(&app, "viewer").await;
-    assert_eq!(viewer.delete_json(&format!("{FOLDERS}/{}", gone["id"].as_str().unwrap_or("")), del.clone()).await.status, 403);
-    let deleted = app.api.delete_json(&format!("{FOLDERS}/{}", gone["id"].as_str().unwrap_or("")), del.clone()).await.expect(200);
+    assert_eq!(
+        viewer.delete_json(&format!("{FOLDERS}/{}", gone["id"].as_str().unwrap_or("")), del.clone()).await.status,
+        403
+    );
+    let deleted =
+        app.api.delete_json(&format!("{FOLDERS}/{}", gone["id"].as_str().unwrap_or("")), del.clone()).await.expect(200);
     assert_eq!(deleted["folder"]["name"], "gone");
     assert_eq!(get(&app.api, &app, "dev", "/gone/inner", "DEEP", &[]).await.status, 404);
     assert_eq!(get(&app.api, &app, "dev", "/", "KEEP", &[]).await.expect(200)["secret"]["secretValue"], "k");
@@ -140,13 +186,23 @@ async fn deleting_a_folder_deletes_its_secrets_and_keeps_their_history() {
     let v2 = json!({"projectId": pid, "environment": "dev", "path": "/", "forceDelete": false});
     app.api.delete_json("/api/v2/folders/byname", v2).await.expect(200);
     let again = app.api.delete_json("/api/v1/folders/byname", del.clone()).await;
-    assert_eq!((again.status, again.message()), (404, "Folder with path '/byname' in environment with slug 'dev' not found"));
+    assert_eq!(
+        (again.status, again.message()),
+        (404, "Folder with path '/byname' in environment with slug 'dev' not found")
+    );
     let mut conn = app.state().store.read().await.expect("conn");
-    let env = sluice_storage::environments::get_by_slug(&mut conn, &sluice_domain::ProjectId::from_trusted(pid.clone()), "dev")
+    let env = sluice_storage::environments::get_by_slug(
+        &mut conn,
+        &sluice_domain::ProjectId::from_trusted(pid.clone()),
+        "dev",
+    )
+    .await
+    .expect("env")
+    .expect("dev");
+    let root = sluice_storage::folders::get_by_path(&mut conn, &env.id(), &sluice_domain::FolderPath::root())
         .await
-        .expect("env")
-        .expect("dev");
-    let root = sluice_storage::folders::get_by_path(&mut conn, &env.id(), &sluice_domain::FolderPath::root()).await.expect("root").expect("root");
+        .expect("root")
+        .expect("root");
     drop(conn);
     let refused = app.api.delete_json(&format!("{FOLDERS}/{}", root.id), del).await;
     assert_eq!((refused.status, refused.message()), (400, "The root folder cannot be deleted"));

@@ -18,7 +18,10 @@ async fn bootstrap_works_once_and_returns_infisicals_shape() {
     let server = sluice_server::start(test_settings(&db, sluice_crypto::RootKey::generate())).await.expect("start");
     let api = sluice_testkit::ApiClient::new(server.url(), None);
     let body = api
-        .post("/api/v1/admin/bootstrap", json!({"email": "Ops@Example.com", "password": "a long password", "organization": "Acme Inc"}))
+        .post(
+            "/api/v1/admin/bootstrap",
+            json!({"email": "Ops@Example.com", "password": "a long password", "organization": "Acme Inc"}),
+        )
         .await
         .expect(200);
     assert_eq!(body["user"]["email"], "ops@example.com");
@@ -32,7 +35,10 @@ async fn bootstrap_works_once_and_returns_infisicals_shape() {
     // The token it returns works.
     api.with_token(token).get("/api/v1/projects").await;
     let again = api
-        .post("/api/v1/admin/bootstrap", json!({"email": "x@example.com", "password": "another password", "organization": "Other"}))
+        .post(
+            "/api/v1/admin/bootstrap",
+            json!({"email": "x@example.com", "password": "another password", "organization": "Other"}),
+        )
         .await;
     assert_eq!(again.status, 400);
     assert_eq!(again.message(), "Instance has already been set up");

@@ -36,7 +36,10 @@ async fn references_expand_across_environments_and_folders() {
     assert!(raw.contains(&("URL".into(), "postgres://${USER}@${prod.db.HOST}:${prod.PORT}/app".into())), "{raw:?}");
     let one = get(&app.api, &app, "dev", "/app", "URL", &[EXPAND]).await.expect(200);
     assert_eq!(one["secret"]["secretValue"], "postgres://app@db.prod.internal:5432/app");
-    assert_eq!(get(&app.api, &app, "dev", "/app", "URL", &[]).await.expect(200)["secret"]["secretValue"], "postgres://${USER}@${prod.db.HOST}:${prod.PORT}/app");
+    assert_eq!(
+        get(&app.api, &app, "dev", "/app", "URL", &[]).await.expect(200)["secret"]["secretValue"],
+        "postgres://${USER}@${prod.db.HOST}:${prod.PORT}/app"
+    );
     // Hidden values are not expanded (nor shown).
     let hidden = get(&app.api, &app, "dev", "/app", "URL", &[EXPAND, ("viewSecretValue", "false")]).await.expect(200);
     assert_eq!(hidden["secret"]["secretValueHidden"], true);
@@ -44,7 +47,12 @@ async fn references_expand_across_environments_and_folders() {
     folder(&app, "staging", "/", "svc").await;
     import(&app, "staging", "/svc", "prod", "/db").await.expect(200);
     let imported = list(&app.api, &app, "staging", "/svc", &[EXPAND, ("include_imports", "true")]).await.expect(200);
-    let dsn = imported["imports"][0]["secrets"].as_array().expect("secrets").iter().find(|s| s["secretKey"] == "DSN").cloned();
+    let dsn = imported["imports"][0]["secrets"]
+        .as_array()
+        .expect("secrets")
+        .iter()
+        .find(|s| s["secretKey"] == "DSN")
+        .cloned();
     assert_eq!(dsn.map(|s| s["secretValue"].clone()), Some(json!("db.prod.internal:5432")));
     app.shutdown().await;
 }
@@ -55,7 +63,10 @@ async fn missing_references_and_cycles_fail_with_their_names() {
     put(&app.api, &app, "dev", "/", "DATABASE_URL", "${prod.db.URL}").await;
     let missing = get(&app.api, &app, "dev", "/", "DATABASE_URL", &[EXPAND]).await;
     assert_eq!(missing.status, 400);
-    assert_eq!(missing.message(), "secret reference ${prod.db.URL} in DATABASE_URL points to a secret that does not exist");
+    assert_eq!(
+        missing.message(),
+        "secret reference ${prod.db.URL} in DATABASE_URL points to a secret that does not exist"
+    );
     let in_list = list(&app.api, &app, "dev", "/", &[EXPAND]).await;
     assert_eq!((in_list.status, in_list.message()), (400, missing.message()));
     let unknown_env = put(&app.api, &app, "dev", "/", "ELSEWHERE", "${qa.KEY}").await;
@@ -68,7 +79,10 @@ async fn missing_references_and_cycles_fail_with_their_names() {
     put(&app.api, &app, "staging", "/", "SELF", "${SELF}").await;
     let cycle = get(&app.api, &app, "staging", "/", "A", &[EXPAND]).await;
     assert_eq!(cycle.status, 400);
-    assert_eq!(cycle.message(), "secret references form a cycle: staging:/:A -> staging:/:B -> staging:/:A (expanding A)");
+    assert_eq!(
+        cycle.message(),
+        "secret references form a cycle: staging:/:A -> staging:/:B -> staging:/:A (expanding A)"
+    );
     let own = get(&app.api, &app, "staging", "/", "SELF", &[EXPAND]).await;
     assert_eq!(own.message(), "secret references form a cycle: staging:/:SELF -> staging:/:SELF (expanding SELF)");
     // Without expansion the values read back as stored.
@@ -98,24 +112,36 @@ async fn resolve_folder_merges_expands_reports_dependencies_and_fails_closed() {
     let merged: Vec<(String, String)> = r.merged.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
     assert_eq!(
         merged,
-        [("API_KEY".into(), "k-123".into()), ("ENDPOINT".into(), "https://staging/v1".into()), ("REGION".into(), "us".into())],
+        [
+            ("API_KEY".into(), "k-123".into()),
+            ("ENDPOINT".into(), "https://staging/v1".into()),
+            ("REGION".into(), "us".into())
+        ],
         "own secrets win over imported ones"
     );
     assert_eq!(r.imports.len(), 1);
     assert_eq!((r.imports[0].environment.as_str(), r.imports[0].path.as_str()), ("prod", "/shared"));
-    let slugs: std::collections::HashMap<String, String> =
-        sluice_storage::environments::list(&mut conn, &project).await.expect("envs").into_iter().map(|e| (e.id, e.slug)).collect();
+    let slugs: std::collections::HashMap<String, String> = sluice_storage::environments::list(&mut conn, &project)
+        .await
+        .expect("envs")
+        .into_iter()
+        .map(|e| (e.id, e.slug))
+        .collect();
     let deps: Vec<(String, String, Option<String>)> = r
         .dependencies
         .iter()
-        .map(|d: &Dependency| (slugs[d.environment_id.as_str()].clone(), d.path.to_string(), d.key.as_ref().map(ToString::to_string)))
+        .map(|d: &Dependency| {
+            (slugs[d.environment_id.as_str()].clone(), d.path.to_string(), d.key.as_ref().map(ToString::to_string))
+        })
         .collect();
     assert!(deps.contains(&("dev".into(), "/app".into(), None)), "{deps:?}");
     assert!(deps.contains(&("prod".into(), "/shared".into(), None)), "{deps:?}");
     assert!(deps.contains(&("staging".into(), "/".into(), Some("BASE".into()))), "{deps:?}");
     assert!(!format!("{r:?}").contains("k-123"), "Debug never shows values");
     // Without expansion, references stay as written.
-    let plain = resolve_folder(app.state(), &mut conn, &project, "dev", &path, ResolveOptions::default()).await.expect("resolves");
+    let plain = resolve_folder(app.state(), &mut conn, &project, "dev", &path, ResolveOptions::default())
+        .await
+        .expect("resolves");
     assert_eq!(plain.merged.len(), 2, "no imports when not asked");
     assert_eq!(plain.own.values().find(|v| v.contains("${")).map(String::as_str), Some("${staging.BASE}/v1"));
     drop(conn);
@@ -125,8 +151,12 @@ async fn resolve_folder_merges_expands_reports_dependencies_and_fails_closed() {
     let mut conn = app.state().store.read().await.expect("conn");
     let err = resolve_folder(app.state(), &mut conn, &project, "dev", &path, opts).await.expect_err("must fail closed");
     assert_eq!(err.to_string(), "secret reference ${staging.BASE} in ENDPOINT points to a secret that does not exist");
-    let none = resolve_folder(app.state(), &mut conn, &project, "dev", &FolderPath::parse("/gone").expect("p"), opts).await;
-    assert_eq!(none.expect_err("missing folder").to_string(), "Folder with path '/gone' in environment with slug 'dev' not found");
+    let none =
+        resolve_folder(app.state(), &mut conn, &project, "dev", &FolderPath::parse("/gone").expect("p"), opts).await;
+    assert_eq!(
+        none.expect_err("missing folder").to_string(),
+        "Folder with path '/gone' in environment with slug 'dev' not found"
+    );
     drop(conn);
     app.shutdown().await;
 }

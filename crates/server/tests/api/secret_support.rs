@@ -58,7 +58,9 @@ pub fn values(list: &Value) -> Vec<(String, String)> {
         .as_array()
         .expect("secrets")
         .iter()
-        .map(|s| (s["secretKey"].as_str().expect("key").to_string(), s["secretValue"].as_str().expect("value").to_string()))
+        .map(|s| {
+            (s["secretKey"].as_str().expect("key").to_string(), s["secretValue"].as_str().expect("value").to_string())
+        })
         .collect()
 }
 
@@ -87,7 +89,13 @@ pub async fn member(app: &TestApp, role: &str) -> ApiClient {
 }
 
 /// Creates an identity with universal auth in `org` (by `admin`) and logs it in.
-pub async fn identity_in(app: &TestApp, admin: &ApiClient, org: &str, name: &str, org_role: &str) -> (String, ApiClient) {
+pub async fn identity_in(
+    app: &TestApp,
+    admin: &ApiClient,
+    org: &str,
+    name: &str,
+    org_role: &str,
+) -> (String, ApiClient) {
     let identity = admin
         .post("/api/v1/identities", json!({"name": name, "organizationId": org, "role": org_role}))
         .await
@@ -95,7 +103,10 @@ pub async fn identity_in(app: &TestApp, admin: &ApiClient, org: &str, name: &str
         .clone();
     let id = identity["id"].as_str().expect("id").to_string();
     let ua = format!("/api/v1/auth/universal-auth/identities/{id}");
-    let client_id = admin.post(&ua, json!({})).await.expect(200)["identityUniversalAuth"]["clientId"].as_str().expect("clientId").to_string();
+    let client_id = admin.post(&ua, json!({})).await.expect(200)["identityUniversalAuth"]["clientId"]
+        .as_str()
+        .expect("clientId")
+        .to_string();
     let secret = admin.post(&format!("{ua}/client-secrets"), json!({})).await.expect(200)["clientSecret"]
         .as_str()
         .expect("clientSecret")
@@ -112,12 +123,16 @@ pub async fn identity_in(app: &TestApp, admin: &ApiClient, org: &str, name: &str
 /// A token of an identity that administers another organization (and nothing here).
 pub async fn outsider(app: &TestApp) -> ApiClient {
     let login = json!({"email": app.creds.admin_email, "password": app.creds.admin_password});
-    let token = app.anonymous().post("/api/v1/auth/login", login).await.expect(200)["accessToken"].as_str().expect("token").to_string();
-    let user = app.client_with(&token);
-    let org = user.post("/api/v2/organizations", json!({"name": "Elsewhere Inc"})).await.expect(200)["organization"]["id"]
+    let token = app.anonymous().post("/api/v1/auth/login", login).await.expect(200)["accessToken"]
         .as_str()
-        .expect("org")
+        .expect("token")
         .to_string();
+    let user = app.client_with(&token);
+    let org =
+        user.post("/api/v2/organizations", json!({"name": "Elsewhere Inc"})).await.expect(200)["organization"]["id"]
+            .as_str()
+            .expect("org")
+            .to_string();
     identity_in(app, &user, &org, "outsider", "admin").await.1
 }
 
@@ -135,7 +150,8 @@ pub async fn events_since(app: &TestApp, after: i64) -> Vec<ChangeEvent> {
 
 /// (path, keys) of events written after `after`, sorted.
 pub async fn changed(app: &TestApp, after: i64) -> Vec<(String, Vec<String>)> {
-    let mut out: Vec<(String, Vec<String>)> = events_since(app, after).await.iter().map(|e| (e.path.clone(), e.key_names())).collect();
+    let mut out: Vec<(String, Vec<String>)> =
+        events_since(app, after).await.iter().map(|e| (e.path.clone(), e.key_names())).collect();
     out.sort();
     out
 }

@@ -7,9 +7,24 @@ use sluice_testkit::TestApp;
 
 fn assert_sdk_shape(s: &Value, app: &TestApp, env: &str, path: &str) {
     for field in [
-        "id", "_id", "workspace", "environment", "version", "type", "secretKey", "secretValue", "secretComment",
-        "secretPath", "createdAt", "updatedAt", "tags", "skipMultilineEncoding", "secretReminderNote",
-        "secretReminderRepeatDays", "secretMetadata", "secretValueHidden",
+        "id",
+        "_id",
+        "workspace",
+        "environment",
+        "version",
+        "type",
+        "secretKey",
+        "secretValue",
+        "secretComment",
+        "secretPath",
+        "createdAt",
+        "updatedAt",
+        "tags",
+        "skipMultilineEncoding",
+        "secretReminderNote",
+        "secretReminderRepeatDays",
+        "secretMetadata",
+        "secretValueHidden",
     ] {
         assert!(s.get(field).is_some(), "{field} missing in {s}");
     }
@@ -59,19 +74,29 @@ async fn create_get_list_answer_in_the_shapes_the_sdks_need() {
 async fn every_change_is_a_version_and_versions_outlive_the_secret() {
     let app = TestApp::spawn().await;
     put(&app.api, &app, "dev", "/", "TOKEN", "one").await;
-    let patch = |v: &str| json!({"workspaceId": app.project_id(), "environment": "dev", "secretPath": "/", "secretValue": v});
+    let patch =
+        |v: &str| json!({"workspaceId": app.project_id(), "environment": "dev", "secretPath": "/", "secretValue": v});
     let two = app.api.patch(&format!("{RAW}/TOKEN"), patch("two")).await.expect(200)["secret"].clone();
     assert_eq!(two["version"], 2);
     // A comment-only update keeps the value and makes version 3.
     let body = json!({"workspaceId": app.project_id(), "environment": "dev", "secretComment": "rotated"});
     let three = app.api.patch(&format!("{RAW}/TOKEN"), body).await.expect(200)["secret"].clone();
-    assert_eq!((three["version"].clone(), three["secretValue"].clone(), three["secretComment"].clone()), (json!(3), json!("two"), json!("rotated")));
+    assert_eq!(
+        (three["version"].clone(), three["secretValue"].clone(), three["secretComment"].clone()),
+        (json!(3), json!("two"), json!("rotated"))
+    );
     let v1 = get(&app.api, &app, "dev", "/", "TOKEN", &[("version", "1")]).await.expect(200)["secret"].clone();
-    assert_eq!((v1["version"].clone(), v1["secretValue"].clone(), v1["secretComment"].clone()), (json!(1), json!("one"), json!("")));
+    assert_eq!(
+        (v1["version"].clone(), v1["secretValue"].clone(), v1["secretComment"].clone()),
+        (json!(1), json!("one"), json!(""))
+    );
     assert_eq!(v1["id"], two["id"]);
     let deleted = app
         .api
-        .delete_json(&format!("{RAW}/TOKEN"), json!({"workspaceId": app.project_id(), "environment": "dev", "secretPath": "/"}))
+        .delete_json(
+            &format!("{RAW}/TOKEN"),
+            json!({"workspaceId": app.project_id(), "environment": "dev", "secretPath": "/"}),
+        )
         .await
         .expect(200)["secret"]
         .clone();
@@ -99,13 +124,19 @@ async fn renames_duplicates_and_missing_secrets_use_infisicals_words() {
     let app = TestApp::spawn().await;
     put(&app.api, &app, "dev", "/", "OLD", "v").await;
     put(&app.api, &app, "dev", "/", "OTHER", "o").await;
-    let dup = app.api.post(&format!("{RAW}/OLD"), json!({"workspaceId": app.project_id(), "environment": "dev", "secretValue": "x"})).await;
+    let dup = app
+        .api
+        .post(&format!("{RAW}/OLD"), json!({"workspaceId": app.project_id(), "environment": "dev", "secretValue": "x"}))
+        .await;
     assert_eq!((dup.status, dup.message()), (400, "Secret already exist: OLD"));
     let rename = |to: &str| json!({"workspaceId": app.project_id(), "environment": "dev", "secretPath": "/", "newSecretName": to});
     let clash = app.api.patch(&format!("{RAW}/OLD"), rename("OTHER")).await;
     assert_eq!((clash.status, clash.message()), (400, "Secret with new name already exists: OTHER"));
     let renamed = app.api.patch(&format!("{RAW}/OLD"), rename("NEW")).await.expect(200)["secret"].clone();
-    assert_eq!((renamed["secretKey"].clone(), renamed["secretValue"].clone(), renamed["version"].clone()), (json!("NEW"), json!("v"), json!(2)));
+    assert_eq!(
+        (renamed["secretKey"].clone(), renamed["secretValue"].clone(), renamed["version"].clone()),
+        (json!("NEW"), json!("v"), json!(2))
+    );
     assert_eq!(get(&app.api, &app, "dev", "/", "NEW", &[]).await.expect(200)["secret"]["secretValue"], "v");
     assert_eq!(get(&app.api, &app, "dev", "/", "OLD", &[]).await.status, 404);
     let missing = app.api.patch(&format!("{RAW}/NOPE"), rename("X")).await;
@@ -141,18 +172,43 @@ async fn bad_input_names_the_field_and_changes_nothing() {
         assert_eq!(resp.status, status, "{field}: {}", resp.text);
         assert!(resp.message().starts_with(field), "{field}: {}", resp.message());
     }
-    let personal = app.api.post(&format!("{RAW}/K"), json!({"workspaceId": pid, "environment": "dev", "secretValue": "v", "type": "personal"})).await;
+    let personal = app
+        .api
+        .post(
+            &format!("{RAW}/K"),
+            json!({"workspaceId": pid, "environment": "dev", "secretValue": "v", "type": "personal"}),
+        )
+        .await;
     assert_eq!(personal.status, 400);
     assert!(personal.message().contains("Personal secrets"), "{}", personal.message());
     assert_eq!(get(&app.api, &app, "dev", "/", "K", &[("type", "personal")]).await.status, 400);
-    let no_env = app.api.post(&format!("{RAW}/K"), json!({"workspaceId": pid, "environment": "qa", "secretValue": "v"})).await;
-    assert_eq!((no_env.status, no_env.message().to_string()), (404, format!("Environment with slug 'qa' in project with ID '{pid}' not found")));
-    let no_folder = app.api.post(&format!("{RAW}/K"), json!({"workspaceId": pid, "environment": "dev", "secretPath": "/nope", "secretValue": "v"})).await;
-    assert_eq!((no_folder.status, no_folder.message()), (404, "Folder with path '/nope' in environment with slug 'dev' not found"));
-    assert_eq!(get(&app.api, &app, "dev", "/nope", "K", &[]).await.message(), "Folder with path '/nope' in environment with slug 'dev' not found");
+    let no_env =
+        app.api.post(&format!("{RAW}/K"), json!({"workspaceId": pid, "environment": "qa", "secretValue": "v"})).await;
+    assert_eq!(
+        (no_env.status, no_env.message().to_string()),
+        (404, format!("Environment with slug 'qa' in project with ID '{pid}' not found"))
+    );
+    let no_folder = app
+        .api
+        .post(
+            &format!("{RAW}/K"),
+            json!({"workspaceId": pid, "environment": "dev", "secretPath": "/nope", "secretValue": "v"}),
+        )
+        .await;
+    assert_eq!(
+        (no_folder.status, no_folder.message()),
+        (404, "Folder with path '/nope' in environment with slug 'dev' not found")
+    );
+    assert_eq!(
+        get(&app.api, &app, "dev", "/nope", "K", &[]).await.message(),
+        "Folder with path '/nope' in environment with slug 'dev' not found"
+    );
     // Infisical lists a missing folder as empty.
     assert_eq!(list(&app.api, &app, "dev", "/nope", &[]).await.expect(200), json!({"secrets": [], "imports": []}));
-    assert_eq!(app.api.get(&format!("{RAW}{}", query(&[("workspaceId", "not-a-uuid"), ("environment", "dev")]))).await.status, 404);
+    assert_eq!(
+        app.api.get(&format!("{RAW}{}", query(&[("workspaceId", "not-a-uuid"), ("environment", "dev")]))).await.status,
+        404
+    );
     assert_eq!(list(&app.api, &app, "dev", "/", &[]).await.expect(200)["secrets"], json!([]), "nothing was created");
     assert_eq!(last_event(&app).await, before, "no change event");
     app.shutdown().await;
@@ -186,17 +242,38 @@ async fn query_parameters_select_what_is_shown() {
     assert_eq!(list(&app.api, &app, "dev", "/", &[("tagSlugs", "prod,db")]).await.expect(200)["secrets"], json!([]));
     assert_eq!(values(&list(&app.api, &app, "dev", "/", &[("tagSlugs", "")]).await.expect(200)).len(), 1);
     // The project by slug (machine identities), trailing slashes, and v4 with projectId.
-    let by_slug = app.api.get(&format!("{RAW}/{}", query(&[("workspaceSlug", "default"), ("environment", "dev")]))).await.expect(200);
+    let by_slug = app
+        .api
+        .get(&format!("{RAW}/{}", query(&[("workspaceSlug", "default"), ("environment", "dev")])))
+        .await
+        .expect(200);
     assert_eq!(values(&by_slug), [("ROOT_KEY".into(), "r".into())]);
     let v4 = app
         .api
-        .get(&format!("/api/v4/secrets{}", query(&[("projectId", app.project_id()), ("environment", "dev"), ("secretPath", "/app"), ("includeImports", "true"), ("includePersonalOverrides", "false")])))
+        .get(&format!(
+            "/api/v4/secrets{}",
+            query(&[
+                ("projectId", app.project_id()),
+                ("environment", "dev"),
+                ("secretPath", "/app"),
+                ("includeImports", "true"),
+                ("includePersonalOverrides", "false")
+            ])
+        ))
         .await
         .expect(200);
     assert_eq!(values(&v4), [("APP_KEY".into(), "a".into())]);
     let v4_one = app
         .api
-        .get(&format!("/api/v4/secrets/API_KEY{}", query(&[("projectId", app.project_id()), ("environment", "dev"), ("secretPath", "/app/api"), ("type", "shared")])))
+        .get(&format!(
+            "/api/v4/secrets/API_KEY{}",
+            query(&[
+                ("projectId", app.project_id()),
+                ("environment", "dev"),
+                ("secretPath", "/app/api"),
+                ("type", "shared")
+            ])
+        ))
         .await
         .expect(200);
     assert_eq!(v4_one["secret"]["secretValue"], "b");
@@ -210,13 +287,20 @@ async fn v4_writes_metadata_and_reminders_round_trip() {
     let body = json!({"projectId": pid, "environment": "staging", "secretValue": "v", "secretReminderNote": "rotate",
         "secretReminderRepeatDays": 30, "secretMetadata": [{"key": "owner", "value": "ops"}]});
     let made = app.api.post("/api/v4/secrets/META/", body).await.expect(200)["secret"].clone();
-    assert_eq!((made["secretReminderNote"].clone(), made["secretReminderRepeatDays"].clone()), (json!("rotate"), json!(30)));
+    assert_eq!(
+        (made["secretReminderNote"].clone(), made["secretReminderRepeatDays"].clone()),
+        (json!("rotate"), json!(30))
+    );
     assert_eq!(made["secretMetadata"], json!([{"key": "owner", "value": "ops", "isEncrypted": false}]));
     let upd = json!({"projectId": pid, "environment": "staging", "metadata": {"team": "core"}});
     let changed = app.api.patch("/api/v4/secrets/META", upd).await.expect(200)["secret"].clone();
     assert_eq!(changed["secretMetadata"], json!([{"key": "team", "value": "core", "isEncrypted": false}]));
     assert_eq!(changed["secretReminderNote"], "rotate", "absent fields are kept");
-    let gone = app.api.delete_json("/api/v4/secrets/META", json!({"projectId": pid, "environment": "staging"})).await.expect(200);
+    let gone = app
+        .api
+        .delete_json("/api/v4/secrets/META", json!({"projectId": pid, "environment": "staging"}))
+        .await
+        .expect(200);
     assert_eq!(gone["secret"]["secretKey"], "META");
     app.shutdown().await;
 }
@@ -227,14 +311,30 @@ async fn batch_routes_are_all_or_nothing() {
     let pid = app.project_id().to_string();
     folder(&app, "dev", "/", "app").await;
     put(&app.api, &app, "dev", "/", "EXISTING", "e").await;
-    let create = |secrets: Value| json!({"workspaceId": pid, "environment": "dev", "secretPath": "/", "secrets": secrets});
-    let refused = app.api.post(BATCH, create(json!([{"secretKey": "A", "secretValue": "1"}, {"secretKey": "EXISTING", "secretValue": "2"}]))).await;
+    let create =
+        |secrets: Value| json!({"workspaceId": pid, "environment": "dev", "secretPath": "/", "secrets": secrets});
+    let refused = app
+        .api
+        .post(
+            BATCH,
+            create(json!([{"secretKey": "A", "secretValue": "1"}, {"secretKey": "EXISTING", "secretValue": "2"}])),
+        )
+        .await;
     assert_eq!((refused.status, refused.message()), (400, "Secret already exist: EXISTING"));
     assert_eq!(get(&app.api, &app, "dev", "/", "A", &[]).await.status, 404, "nothing of a refused batch is written");
-    let twice = app.api.post(BATCH, create(json!([{"secretKey": "A", "secretValue": "1"}, {"secretKey": "A", "secretValue": "2"}]))).await;
+    let twice = app
+        .api
+        .post(BATCH, create(json!([{"secretKey": "A", "secretValue": "1"}, {"secretKey": "A", "secretValue": "2"}])))
+        .await;
     assert_eq!(twice.status, 422);
     assert!(twice.message().starts_with("body.secrets[1].secretKey"), "{}", twice.message());
-    let bad = app.api.post(BATCH, create(json!([{"secretKey": "OK", "secretValue": "1"}, {"secretKey": "NOT OK", "secretValue": "2"}]))).await;
+    let bad = app
+        .api
+        .post(
+            BATCH,
+            create(json!([{"secretKey": "OK", "secretValue": "1"}, {"secretKey": "NOT OK", "secretValue": "2"}])),
+        )
+        .await;
     assert!(bad.status == 422 && bad.message().starts_with("body.secrets[1].secretKey"), "{}", bad.text);
     assert_eq!(app.api.post(BATCH, create(json!([]))).await.status, 422);
     let made = app.api.post(BATCH, create(json!([{"secretKey": "A", "secretValue": "1", "secretComment": "c"}, {"secretKey": "B", "secretValue": "2"}]))).await.expect(200);
@@ -248,17 +348,33 @@ async fn batch_routes_are_all_or_nothing() {
         }
         b
     };
-    let missing = app.api.patch(BATCH, update(None, json!([{"secretKey": "A", "secretValue": "x"}, {"secretKey": "ZZZ", "secretValue": "y"}]))).await;
+    let missing = app
+        .api
+        .patch(
+            BATCH,
+            update(None, json!([{"secretKey": "A", "secretValue": "x"}, {"secretKey": "ZZZ", "secretValue": "y"}])),
+        )
+        .await;
     assert_eq!((missing.status, missing.message()), (404, "Secret does not exist: ZZZ in path /"));
-    assert_eq!(get(&app.api, &app, "dev", "/", "A", &[]).await.expect(200)["secret"]["secretValue"], "1", "rolled back");
+    assert_eq!(
+        get(&app.api, &app, "dev", "/", "A", &[]).await.expect(200)["secret"]["secretValue"],
+        "1",
+        "rolled back"
+    );
     assert_eq!(app.api.patch(BATCH, update(Some("merge"), json!([{"secretKey": "A"}]))).await.status, 422);
     let upserted = app
         .api
-        .patch(BATCH, update(Some("upsert"), json!([
-            {"secretKey": "A", "secretValue": "1b", "newSecretName": "A2"},
-            {"secretKey": "NEW", "secretValue": "n"},
-            {"secretKey": "DEEP", "secretValue": "d", "secretPath": "/app"}
-        ])))
+        .patch(
+            BATCH,
+            update(
+                Some("upsert"),
+                json!([
+                    {"secretKey": "A", "secretValue": "1b", "newSecretName": "A2"},
+                    {"secretKey": "NEW", "secretValue": "n"},
+                    {"secretKey": "DEEP", "secretValue": "d", "secretPath": "/app"}
+                ]),
+            ),
+        )
         .await
         .expect(200);
     let got: Vec<(Value, Value, Value)> = upserted["secrets"]
@@ -267,15 +383,33 @@ async fn batch_routes_are_all_or_nothing() {
         .iter()
         .map(|s| (s["secretKey"].clone(), s["version"].clone(), s["secretPath"].clone()))
         .collect();
-    assert_eq!(got, [(json!("A2"), json!(2), json!("/")), (json!("NEW"), json!(1), json!("/")), (json!("DEEP"), json!(1), json!("/app"))]);
+    assert_eq!(
+        got,
+        [
+            (json!("A2"), json!(2), json!("/")),
+            (json!("NEW"), json!(1), json!("/")),
+            (json!("DEEP"), json!(1), json!("/app"))
+        ]
+    );
 
-    let delete = |secrets: Value| json!({"workspaceId": pid, "environment": "dev", "secretPath": "/", "secrets": secrets});
+    let delete =
+        |secrets: Value| json!({"workspaceId": pid, "environment": "dev", "secretPath": "/", "secrets": secrets});
     let partial = app.api.delete_json(BATCH, delete(json!([{"secretKey": "B"}, {"secretKey": "GHOST"}]))).await;
     assert_eq!((partial.status, partial.message()), (404, "Secret does not exist: GHOST in path /"));
     assert_eq!(get(&app.api, &app, "dev", "/", "B", &[]).await.status, 200, "rolled back");
-    let removed = app.api.delete_json(BATCH, delete(json!([{"secretKey": "B", "type": "shared"}, {"secretKey": "NEW"}]))).await.expect(200);
+    let removed = app
+        .api
+        .delete_json(BATCH, delete(json!([{"secretKey": "B", "type": "shared"}, {"secretKey": "NEW"}])))
+        .await
+        .expect(200);
     assert_eq!(removed["secrets"][0]["secretValue"], "2");
-    assert_eq!(values(&list(&app.api, &app, "dev", "/", &[]).await.expect(200)).iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["A2", "EXISTING"]);
+    assert_eq!(
+        values(&list(&app.api, &app, "dev", "/", &[]).await.expect(200))
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect::<Vec<_>>(),
+        ["A2", "EXISTING"]
+    );
     // v4 batch paths answer the same way.
     let v4 = json!({"projectId": pid, "environment": "dev", "secrets": [{"secretKey": "V4", "secretValue": "4"}]});
     assert_eq!(app.api.post("/api/v4/secrets/batch", v4).await.expect(200)["secrets"][0]["secretKey"], "V4");
@@ -298,11 +432,20 @@ async fn viewers_read_members_write_and_other_organizations_see_nothing() {
     writer.post(&format!("{RAW}/WRITER"), body.clone()).await.expect(200);
     let stranger = outsider(&app).await;
     let hidden = get(&stranger, &app, "dev", "/", "SHARED", &[]).await;
-    assert_eq!((hidden.status, hidden.message().to_string()), (404, format!("Project with ID '{}' not found", app.project_id())));
+    assert_eq!(
+        (hidden.status, hidden.message().to_string()),
+        (404, format!("Project with ID '{}' not found", app.project_id()))
+    );
     assert_eq!(list(&stranger, &app, "dev", "/", &[]).await.status, 404);
     assert_eq!(stranger.post(&format!("{RAW}/X"), body).await.status, 404);
     assert_eq!(stranger.delete_json(&format!("{RAW}/SHARED"), del).await.status, 404);
-    assert_eq!(app.anonymous().get(&format!("{RAW}{}", query(&[("workspaceId", app.project_id()), ("environment", "dev")]))).await.status, 401);
+    assert_eq!(
+        app.anonymous()
+            .get(&format!("{RAW}{}", query(&[("workspaceId", app.project_id()), ("environment", "dev")])))
+            .await
+            .status,
+        401
+    );
     app.shutdown().await;
 }
 
@@ -338,13 +481,15 @@ async fn lists_carry_an_etag_and_answer_304_while_nothing_changed() {
 async fn audit_entries_name_keys_and_never_values() {
     let app = TestApp::spawn().await;
     put(&app.api, &app, "dev", "/", "AUDITED", "value-that-must-not-leak").await;
-    let body = json!({"workspaceId": app.project_id(), "environment": "dev", "secretValue": "second-value-not-to-leak"});
+    let body =
+        json!({"workspaceId": app.project_id(), "environment": "dev", "secretValue": "second-value-not-to-leak"});
     app.api.patch(&format!("{RAW}/AUDITED"), body).await.expect(200);
     let mut conn = app.state().store.read().await.expect("conn");
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT action, metadata FROM audit_log WHERE action LIKE '%-secret' ORDER BY created_at")
-        .fetch_all(&mut *conn)
-        .await
-        .expect("audit");
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT action, metadata FROM audit_log WHERE action LIKE '%-secret' ORDER BY created_at")
+            .fetch_all(&mut *conn)
+            .await
+            .expect("audit");
     assert_eq!(rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["create-secret", "update-secret"]);
     for (_, meta) in &rows {
         assert!(meta.contains("AUDITED") && !meta.contains("not-to-leak") && !meta.contains("must-not-leak"), "{meta}");

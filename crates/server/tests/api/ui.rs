@@ -2,9 +2,7 @@
 //! signed out, the sign-in form, CSRF and origin checks on every form, validation
 //! messages, Railway's refusals, secret values only on request, and the live status stream.
 
-use crate::sync_support::{
-    self, ACCOUNT_TOKEN, CONNECTIONS, RW_API, RW_PRODUCTION, RW_PROJECT, SYNCS,
-};
+use crate::sync_support::{self, ACCOUNT_TOKEN, CONNECTIONS, RW_API, RW_PRODUCTION, RW_PROJECT, SYNCS};
 use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use serde_json::json;
 use sluice_testkit::TestApp;
@@ -23,10 +21,7 @@ struct Page {
 
 impl Page {
     fn location(&self) -> &str {
-        self.headers
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
+        self.headers.get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
 
     /// The value of the first `name="csrf"` hidden field.
@@ -36,21 +31,13 @@ impl Page {
 
     #[track_caller]
     fn assert_contains(&self, needle: &str) {
-        assert!(
-            self.body.contains(needle),
-            "page lacks {needle:?} (status {}):\n{}",
-            self.status,
-            self.body
-        );
+        assert!(self.body.contains(needle), "page lacks {needle:?} (status {}):\n{}", self.status, self.body);
     }
 }
 
 fn hidden(body: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
-    let start = body
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} field in:\n{body}"))
-        + marker.len();
+    let start = body.find(&marker).unwrap_or_else(|| panic!("no {name} field in:\n{body}")) + marker.len();
     body[start..].split('"').next().unwrap_or("").to_string()
 }
 
@@ -61,31 +48,17 @@ impl Browser {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
-        Browser {
-            base: app.url(),
-            http,
-        }
+        Browser { base: app.url(), http }
     }
 
     async fn read(resp: reqwest::Response) -> Page {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        Page {
-            status,
-            headers,
-            body: resp.text().await.expect("body"),
-        }
+        Page { status, headers, body: resp.text().await.expect("body") }
     }
 
     async fn get(&self, path: &str) -> Page {
-        Self::read(
-            self.http
-                .get(format!("{}{path}", self.base))
-                .send()
-                .await
-                .expect("get"),
-        )
-        .await
+        Self::read(self.http.get(format!("{}{path}", self.base)).send().await.expect("get")).await
     }
 
     /// Posts a form from one of our own pages (the browser sends `Origin`).
@@ -133,10 +106,7 @@ async fn signed_out_pages_redirect_to_sign_in_and_back() {
     let path = format!("/projects/{}/integrations?status=failed", app.project_id());
     let page = b.get(&path).await;
     assert_eq!(page.status, 303);
-    let want = format!(
-        "/login?next=%2Fprojects%2F{}%2Fintegrations%3Fstatus%3Dfailed",
-        app.project_id()
-    );
+    let want = format!("/login?next=%2Fprojects%2F{}%2Fintegrations%3Fstatus%3Dfailed", app.project_id());
     assert_eq!(page.location(), want);
 
     let login = b.get(page.location()).await;
@@ -164,10 +134,7 @@ async fn signed_out_pages_redirect_to_sign_in_and_back() {
         .filter_map(|v| v.to_str().ok())
         .find(|c| c.starts_with("sluice_session="));
     let cookie = cookie.expect("session cookie set");
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     assert_eq!(b.get(&path).await.status, 200);
     app.shutdown().await;
 }
@@ -177,25 +144,11 @@ async fn sign_in_refuses_wrong_passwords_foreign_next_and_forms_without_their_co
     let app = TestApp::spawn().await;
     let b = Browser::new(&app);
     let token = hidden(&b.get("/login").await.body, "login_csrf");
-    let wrong = b
-        .post(
-            "/login",
-            &[
-                ("email", &app.creds.admin_email),
-                ("password", "not-it"),
-                ("login_csrf", &token),
-            ],
-        )
-        .await;
+    let wrong =
+        b.post("/login", &[("email", &app.creds.admin_email), ("password", "not-it"), ("login_csrf", &token)]).await;
     assert_eq!(wrong.status, 401);
     wrong.assert_contains("Invalid email or password");
-    assert!(
-        wrong
-            .headers
-            .get_all(SET_COOKIE)
-            .iter()
-            .all(|c| !c.to_str().unwrap_or("").starts_with("sluice_session="))
-    );
+    assert!(wrong.headers.get_all(SET_COOKIE).iter().all(|c| !c.to_str().unwrap_or("").starts_with("sluice_session=")));
 
     let token = hidden(&b.get("/login").await.body, "login_csrf");
     let creds = &app.creds;
@@ -211,23 +164,12 @@ async fn sign_in_refuses_wrong_passwords_foreign_next_and_forms_without_their_co
         )
         .await;
     assert_eq!(evil.status, 303);
-    assert_eq!(
-        evil.location(),
-        "/projects",
-        "a next pointing elsewhere is ignored"
-    );
+    assert_eq!(evil.location(), "/projects", "a next pointing elsewhere is ignored");
 
     // The sign-in form's token must match the cookie set with the form.
     let fresh = Browser::new(&app);
     let forged = fresh
-        .post(
-            "/login",
-            &[
-                ("email", &creds.admin_email),
-                ("password", &creds.admin_password),
-                ("login_csrf", "guess"),
-            ],
-        )
+        .post("/login", &[("email", &creds.admin_email), ("password", &creds.admin_password), ("login_csrf", "guess")])
         .await;
     assert_eq!(forged.status, 403);
     forged.assert_contains("expired");
@@ -239,55 +181,24 @@ async fn forms_need_the_sessions_csrf_token_and_a_same_site_origin() {
     let app = TestApp::spawn().await;
     let b = Browser::sign_in(&app).await;
     let csrf = b.get("/projects").await.csrf();
-    let before = app.api.get("/api/v1/projects").await.expect(200)["projects"]
-        .as_array()
-        .map(Vec::len);
+    let before = app.api.get("/api/v1/projects").await.expect(200)["projects"].as_array().map(Vec::len);
 
     let missing = b.post("/projects", &[("name", "no-token")]).await;
     assert_eq!(missing.status, 403);
     missing.assert_contains("This form has expired");
-    let wrong = b
-        .post(
-            "/projects",
-            &[("name", "wrong-token"), ("csrf", "0123456789abcdef")],
-        )
-        .await;
+    let wrong = b.post("/projects", &[("name", "wrong-token"), ("csrf", "0123456789abcdef")]).await;
     assert_eq!(wrong.status, 403);
-    let cross = b
-        .post_from(
-            "/projects",
-            &[("name", "cross-site"), ("csrf", &csrf)],
-            "http://evil.example",
-        )
-        .await;
+    let cross = b.post_from("/projects", &[("name", "cross-site"), ("csrf", &csrf)], "http://evil.example").await;
     assert_eq!(cross.status, 403);
     cross.assert_contains("another site");
-    let after = app.api.get("/api/v1/projects").await.expect(200)["projects"]
-        .as_array()
-        .map(Vec::len);
+    let after = app.api.get("/api/v1/projects").await.expect(200)["projects"].as_array().map(Vec::len);
     assert_eq!(before, after, "refused forms change nothing");
 
-    let made = b
-        .post(
-            "/projects",
-            &[
-                ("name", "Web Shop"),
-                ("description", "From the UI"),
-                ("csrf", &csrf),
-            ],
-        )
-        .await;
+    let made = b.post("/projects", &[("name", "Web Shop"), ("description", "From the UI"), ("csrf", &csrf)]).await;
     assert_eq!(made.status, 303, "{}", made.body);
     let opened = b.get(made.location()).await;
-    assert_eq!(
-        opened.status, 303,
-        "a project opens on its first environment"
-    );
-    assert!(
-        opened.location().ends_with("/secrets/dev"),
-        "{}",
-        opened.location()
-    );
+    assert_eq!(opened.status, 303, "a project opens on its first environment");
+    assert!(opened.location().ends_with("/secrets/dev"), "{}", opened.location());
 
     // Signing out ends the session: its pages redirect again.
     let out = b.post("/logout", &[("csrf", &csrf)]).await;
@@ -302,38 +213,16 @@ async fn pages_are_not_cached_or_framed_and_assets_are() {
     let b = Browser::sign_in(&app).await;
     let page = b.get("/projects").await;
     assert_eq!(page.status, 200);
-    let h = |name: &str| {
-        page.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    };
+    let h = |name: &str| page.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     assert_eq!(h("cache-control"), "no-store");
     assert_eq!(h("x-frame-options"), "DENY");
     assert!(h("content-security-policy").contains("script-src 'self'"));
-    let css_link = page
-        .body
-        .split("href=\"/assets/app.css?v=")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("css link");
+    let css_link =
+        page.body.split("href=\"/assets/app.css?v=").nth(1).and_then(|r| r.split('"').next()).expect("css link");
     let css = b.get(&format!("/assets/app.css?v={css_link}")).await;
     assert_eq!(css.status, 200);
-    assert!(
-        css.headers
-            .get("cache-control")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .contains("immutable")
-    );
-    assert!(
-        css.headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .starts_with("text/css")
-    );
+    assert!(css.headers.get("cache-control").and_then(|v| v.to_str().ok()).unwrap_or("").contains("immutable"));
+    assert!(css.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").starts_with("text/css"));
     assert_eq!(b.get("/assets/nothing-here.js").await.status, 404);
     app.shutdown().await;
 }
@@ -343,9 +232,7 @@ async fn project_form_shows_the_services_validation_message() {
     let app = TestApp::spawn().await;
     let b = Browser::sign_in(&app).await;
     let csrf = b.get("/projects").await.csrf();
-    let page = b
-        .post("/projects", &[("name", "   "), ("csrf", &csrf)])
-        .await;
+    let page = b.post("/projects", &[("name", "   "), ("csrf", &csrf)]).await;
     assert_eq!(page.status, 422);
     page.assert_contains("name must be 1 to 64 characters");
     page.assert_contains("aria-invalid=\"true\"");
@@ -375,20 +262,11 @@ async fn railway_connections_are_checked_with_railway_and_kept_while_in_use() {
         .await;
     assert_eq!(refused.status, 422);
     refused.assert_contains("Failed to validate credentials");
-    assert!(
-        !refused.body.contains("not-a-railway-token"),
-        "the token is never shown back"
-    );
+    assert!(!refused.body.contains("not-a-railway-token"), "the token is never shown back");
     let empty = b
         .post(
             "/connections",
-            &[
-                ("name", "rw"),
-                ("method", "account-token"),
-                ("token", ""),
-                ("org", &org),
-                ("csrf", &csrf),
-            ],
+            &[("name", "rw"), ("method", "account-token"), ("token", ""), ("org", &org), ("csrf", &csrf)],
         )
         .await;
     assert_eq!(empty.status, 422);
@@ -396,13 +274,7 @@ async fn railway_connections_are_checked_with_railway_and_kept_while_in_use() {
     let bad_name = b
         .post(
             "/connections",
-            &[
-                ("name", "Bad Name"),
-                ("method", "account-token"),
-                ("token", "x"),
-                ("org", &org),
-                ("csrf", &csrf),
-            ],
+            &[("name", "Bad Name"), ("method", "account-token"), ("token", "x"), ("org", &org), ("csrf", &csrf)],
         )
         .await;
     assert_eq!(bad_name.status, 422);
@@ -413,13 +285,7 @@ async fn railway_connections_are_checked_with_railway_and_kept_while_in_use() {
     let made = b
         .post(
             "/connections",
-            &[
-                ("name", "rw"),
-                ("method", "account-token"),
-                ("token", ACCOUNT_TOKEN),
-                ("org", &org),
-                ("csrf", &csrf),
-            ],
+            &[("name", "rw"), ("method", "account-token"), ("token", ACCOUNT_TOKEN), ("org", &org), ("csrf", &csrf)],
         )
         .await;
     assert_eq!(made.status, 303, "{}", made.body);
@@ -429,30 +295,20 @@ async fn railway_connections_are_checked_with_railway_and_kept_while_in_use() {
     assert!(!listed.body.contains(ACCOUNT_TOKEN));
 
     // A sync uses it: deleting is refused with the reason, and the connection stays.
-    let conn_id = app.api.get(CONNECTIONS).await.expect(200)["appConnections"][0]["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let conn_id =
+        app.api.get(CONNECTIONS).await.expect(200)["appConnections"][0]["id"].as_str().expect("id").to_string();
     let body = json!({
         "name": "uses-it", "projectId": app.project_id(), "connectionId": conn_id, "environment": "dev", "secretPath": "/",
         "isAutoSyncEnabled": false, "syncOptions": {"initialSyncBehavior": "overwrite-destination"},
         "destinationConfig": {"projectId": RW_PROJECT, "environmentId": RW_PRODUCTION, "serviceId": RW_API}
     });
     app.api.post(SYNCS, body).await.expect(200);
-    let del = b
-        .post(
-            &format!("/connections/{conn_id}/delete"),
-            &[("csrf", &csrf)],
-        )
-        .await;
+    let del = b.post(&format!("/connections/{conn_id}/delete"), &[("csrf", &csrf)]).await;
     assert_eq!(del.status, 303);
     let shown = b.get(del.location()).await;
     shown.assert_contains("was not deleted");
     shown.assert_contains("1 secret sync uses this connection");
-    app.api
-        .get(&format!("{CONNECTIONS}/{conn_id}"))
-        .await
-        .expect(200);
+    app.api.get(&format!("{CONNECTIONS}/{conn_id}")).await.expect(200);
     drop(fake);
     app.shutdown().await;
 }

@@ -8,7 +8,8 @@ async fn first_sync_pushes_only_the_sources_keys_and_redeploys_once() {
     let env = start().await;
     env.put("dev", "/", "API_KEY", "k-1").await;
     env.put("dev", "/", "DB_PASS", "p-1").await;
-    let sync = env.create_sync(env.sync_body("shop-api", opts("overwrite-destination", Some("SLUICE_{{secretKey}}")))).await;
+    let sync =
+        env.create_sync(env.sync_body("shop-api", opts("overwrite-destination", Some("SLUICE_{{secretKey}}")))).await;
     assert_eq!(sync["syncStatus"], "pending");
     let id = sync["id"].as_str().expect("id").to_string();
     env.app.drain().await;
@@ -42,10 +43,11 @@ async fn first_sync_pushes_only_the_sources_keys_and_redeploys_once() {
 async fn a_sync_with_nothing_to_change_reads_once_and_writes_nothing() {
     let env = start().await;
     env.put("dev", "/", "API_KEY", "k-1").await;
-    let id = env.create_sync(env.sync_body("s", opts("overwrite-destination", Some("SLUICE_{{secretKey}}")))).await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id =
+        env.create_sync(env.sync_body("s", opts("overwrite-destination", Some("SLUICE_{{secretKey}}")))).await["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
     env.app.drain().await;
     env.fake.clear_requests();
     env.fake.clear_deploys();
@@ -138,10 +140,11 @@ async fn remove_secrets_and_delete_with_removal() {
     let env = start().await;
     env.put("dev", "/", "A", "1").await;
     env.put("dev", "/", "B", "2").await;
-    let id = env.create_sync(env.sync_body("s", opts("overwrite-destination", Some("SLUICE_{{secretKey}}")))).await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id =
+        env.create_sync(env.sync_body("s", opts("overwrite-destination", Some("SLUICE_{{secretKey}}")))).await["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
     env.app.drain().await;
     assert!(env.api_vars().contains_key("SLUICE_A"));
 
@@ -168,10 +171,11 @@ async fn remove_secrets_and_delete_with_removal() {
 async fn a_failed_removal_keeps_the_sync() {
     let env = start().await;
     env.put("dev", "/", "A", "1").await;
-    let id = env.create_sync(env.sync_body("s", opts("overwrite-destination", Some("SLUICE_{{secretKey}}")))).await["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id =
+        env.create_sync(env.sync_body("s", opts("overwrite-destination", Some("SLUICE_{{secretKey}}")))).await["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
     env.app.drain().await;
     env.fake.inject(sluice_railway_fake::Fault::not_authorized().times(5));
     env.app.api.delete(&format!("{SYNCS}/{id}?removeSecrets=true")).await.expect(200);

@@ -91,12 +91,13 @@ async fn the_plan_preview_names_keys_and_actions_never_values() {
     let env = start().await;
     env.put("dev", "/", "NEW_ONE", "brand-new-value").await;
     env.fake.set_variable(PRODUCTION, Some(API), "SLUICE_GONE", "old-value", false);
-    let id = env.create_sync({
-        let mut b = env.sync_body("s", opts("overwrite-destination", Some("SLUICE_{{secretKey}}")));
-        b["isAutoSyncEnabled"] = json!(false);
-        b
-    })
-    .await["id"]
+    let id = env
+        .create_sync({
+            let mut b = env.sync_body("s", opts("overwrite-destination", Some("SLUICE_{{secretKey}}")));
+            b["isAutoSyncEnabled"] = json!(false);
+            b
+        })
+        .await["id"]
         .as_str()
         .expect("id")
         .to_string();
@@ -104,7 +105,8 @@ async fn the_plan_preview_names_keys_and_actions_never_values() {
     assert_eq!(resp.status, 200, "{}", resp.text);
     assert!(!resp.text.contains("brand-new-value") && !resp.text.contains("old-value"));
     let entries = resp.body["plan"]["entries"].as_array().cloned().unwrap_or_default();
-    let action = |k: &str| entries.iter().find(|e| e["key"] == k).map(|e| e["action"].as_str().unwrap_or("").to_string());
+    let action =
+        |k: &str| entries.iter().find(|e| e["key"] == k).map(|e| e["action"].as_str().unwrap_or("").to_string());
     assert_eq!(action("SLUICE_NEW_ONE").as_deref(), Some("create"));
     assert_eq!(action("SLUICE_GONE").as_deref(), Some("delete"));
     assert_eq!(action("STRIPE_SECRET_KEY").as_deref(), Some("skip"));

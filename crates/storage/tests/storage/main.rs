@@ -12,7 +12,10 @@ pub async fn fresh_store() -> (Store, tempfile::TempDir) {
         Some(server) => {
             let name = format!("sluice_test_{}", uuid::Uuid::new_v4().simple());
             let mut conn = sqlx::PgConnection::connect(&server).await.expect("connect");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create");
             let base = server.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(server);
             format!("{base}/{name}")
         }

@@ -21,7 +21,8 @@ async fn fixture() -> Fixture {
     let (store, dir) = fresh_store().await;
     let mut tx = store.write().await.expect("tx");
     let now = now_ms();
-    let org = OrgRow { id: OrgId::new().into_string(), name: "o".into(), slug: "o".into(), created_at: now, updated_at: now };
+    let org =
+        OrgRow { id: OrgId::new().into_string(), name: "o".into(), slug: "o".into(), created_at: now, updated_at: now };
     orgs::insert(&mut tx, &org).await.expect("org");
     let project = ProjectRow {
         id: ProjectId::new().into_string(),
@@ -252,7 +253,9 @@ async fn concurrent_claimers_take_each_job_once() {
             let mut got = Vec::new();
             for _ in 0..4 {
                 let mut tx = store.write().await.expect("tx");
-                if let Some(j) = jobs::claim(&mut tx, store.backend(), &format!("n{n}"), 60_000, 10, None).await.expect("claim") {
+                if let Some(j) =
+                    jobs::claim(&mut tx, store.backend(), &format!("n{n}"), 60_000, 10, None).await.expect("claim")
+                {
                     got.push(j.sync_id);
                 }
                 tx.commit().await.expect("commit");

@@ -81,25 +81,10 @@ pub async fn trigger(
     let out: SecretSyncResponse = match (kind, import_behavior) {
         (wait::Kind::Import, Some(b)) => {
             let url = path(&[id, "import-secrets"]);
-            ctx.client
-                .send(
-                    reqwest::Method::POST,
-                    &url,
-                    &[("importBehavior", b)],
-                    None::<&()>,
-                )
-                .await?
+            ctx.client.send(reqwest::Method::POST, &url, &[("importBehavior", b)], None::<&()>).await?
         }
-        (wait::Kind::Remove, _) => {
-            ctx.client
-                .post(&path(&[id, "remove-secrets"]), &serde_json::json!({}))
-                .await?
-        }
-        _ => {
-            ctx.client
-                .post(&path(&[id, "sync-secrets"]), &serde_json::json!({}))
-                .await?
-        }
+        (wait::Kind::Remove, _) => ctx.client.post(&path(&[id, "remove-secrets"]), &serde_json::json!({})).await?,
+        _ => ctx.client.post(&path(&[id, "sync-secrets"]), &serde_json::json!({})).await?,
     };
     let sync = out.secret_sync;
     if opts.wait {
@@ -113,15 +98,8 @@ pub async fn delete(ctx: &Context, args: &DeleteArgs) -> CliResult<()> {
     let before = wait::Kind::Remove.state(&sync).job;
     let flag = if args.remove_secrets { "true" } else { "false" };
     let url = path(&[sync.id.as_str()]);
-    let out: SecretSyncResponse = ctx
-        .client
-        .send(
-            reqwest::Method::DELETE,
-            &url,
-            &[("removeSecrets", flag)],
-            None::<&()>,
-        )
-        .await?;
+    let out: SecretSyncResponse =
+        ctx.client.send(reqwest::Method::DELETE, &url, &[("removeSecrets", flag)], None::<&()>).await?;
     let sync = out.secret_sync;
     if !args.remove_secrets {
         return show::deleted(ctx, &sync);
@@ -134,22 +112,14 @@ pub async fn delete(ctx: &Context, args: &DeleteArgs) -> CliResult<()> {
 
 pub async fn plan(ctx: &Context, args: &PlanArgs) -> CliResult<()> {
     let sync = find(ctx, &args.target.sync).await?;
-    let out: show::PlanOut = ctx
-        .client
-        .post(&path(&[sync.id.as_str(), "plan"]), &serde_json::json!({}))
-        .await?;
+    let out: show::PlanOut = ctx.client.post(&path(&[sync.id.as_str(), "plan"]), &serde_json::json!({})).await?;
     show::print_plan(ctx, &sync.name, &out.plan, args.all)
 }
 
 pub async fn runs(ctx: &Context, args: &RunsArgs) -> CliResult<()> {
     let sync = find(ctx, &args.target.sync).await?;
     let (limit, offset) = (args.limit.to_string(), args.offset.to_string());
-    let out: SyncRunsOut = ctx
-        .client
-        .get(
-            &path(&[sync.id.as_str(), "runs"]),
-            &[("limit", &limit), ("offset", &offset)],
-        )
-        .await?;
+    let out: SyncRunsOut =
+        ctx.client.get(&path(&[sync.id.as_str(), "runs"]), &[("limit", &limit), ("offset", &offset)]).await?;
     show::print_runs(ctx, &sync, &out)
 }

@@ -11,9 +11,7 @@ use crate::context::{Context, check_environment};
 use crate::error::{CliError, CliResult};
 use serde_json::{Map, Value, json};
 use sluice_api_types::connections::{NamedOut, RailwayProjectOut, RailwayProjectsOut};
-use sluice_api_types::syncs::{
-    RailwayDestinationIn, RailwaySyncIn, SecretSyncOut, SecretSyncResponse, SyncOptionsIn,
-};
+use sluice_api_types::syncs::{RailwayDestinationIn, RailwaySyncIn, SecretSyncOut, SecretSyncResponse, SyncOptionsIn};
 
 pub const CREATE_EXAMPLES: &str = "Examples:
   # Names are looked up through the connection; ids work too:
@@ -154,46 +152,26 @@ pub const FLAGS: [(&str, &str); 16] = [
     ("body.projectId", "--project"),
     ("body.syncOptions.initialSyncBehavior", "--initial-sync"),
     ("body.syncOptions.keySchema", "--key-schema"),
-    (
-        "body.syncOptions.disableSecretDeletion",
-        "--disable-secret-deletion",
-    ),
+    ("body.syncOptions.disableSecretDeletion", "--disable-secret-deletion"),
     ("body.destinationConfig.projectId", "--railway-project"),
     ("body.destinationConfig.projectName", "--railway-project"),
-    (
-        "body.destinationConfig.environmentId",
-        "--railway-environment",
-    ),
-    (
-        "body.destinationConfig.environmentName",
-        "--railway-environment",
-    ),
+    ("body.destinationConfig.environmentId", "--railway-environment"),
+    ("body.destinationConfig.environmentName", "--railway-environment"),
     ("body.destinationConfig.serviceId", "--railway-service"),
     ("body.destinationConfig.serviceName", "--railway-service"),
     ("body.isAutoSyncEnabled", "--auto-sync"),
 ];
 
 /// One of `options` by id, exact name, or name ignoring case (when that is unique).
-fn pick<'a>(
-    options: &'a [NamedOut],
-    wanted: &str,
-    flag: &str,
-    within: &str,
-) -> CliResult<&'a NamedOut> {
+fn pick<'a>(options: &'a [NamedOut], wanted: &str, flag: &str, within: &str) -> CliResult<&'a NamedOut> {
     if let Some(o) = options.iter().find(|o| o.id == wanted || o.name == wanted) {
         return Ok(o);
     }
-    let loose: Vec<&NamedOut> = options
-        .iter()
-        .filter(|o| o.name.eq_ignore_ascii_case(wanted))
-        .collect();
+    let loose: Vec<&NamedOut> = options.iter().filter(|o| o.name.eq_ignore_ascii_case(wanted)).collect();
     match loose.as_slice() {
         [one] => Ok(one),
         _ => {
-            let names: Vec<String> = options
-                .iter()
-                .map(|o| format!("{} ({})", o.name, o.id))
-                .collect();
+            let names: Vec<String> = options.iter().map(|o| format!("{} ({})", o.name, o.id)).collect();
             let choose = if names.is_empty() {
                 "there are none".to_string()
             } else {
@@ -233,56 +211,28 @@ pub async fn resolve(
     environment: &str,
     service: Option<&str>,
 ) -> CliResult<Resolved> {
-    let picker = [
-        "api",
-        "v1",
-        "app-connections",
-        "railway",
-        connection_id,
-        "projects",
-    ];
+    let picker = ["api", "v1", "app-connections", "railway", connection_id, "projects"];
     let out: RailwayProjectsOut = ctx.client.get(&picker, &[]).await?;
-    let projects: Vec<NamedOut> = out
-        .projects
-        .iter()
-        .map(|p| NamedOut {
-            id: p.id.clone(),
-            name: p.name.clone(),
-        })
-        .collect();
+    let projects: Vec<NamedOut> =
+        out.projects.iter().map(|p| NamedOut { id: p.id.clone(), name: p.name.clone() }).collect();
     let within = format!("the Railway projects connection {connection_name} can write to");
     let chosen = pick(&projects, project, "--railway-project", &within)?;
-    let full: &RailwayProjectOut = out
-        .projects
-        .iter()
-        .find(|p| p.id == chosen.id)
-        .ok_or_else(|| CliError::failed("picker changed"))?;
+    let full: &RailwayProjectOut =
+        out.projects.iter().find(|p| p.id == chosen.id).ok_or_else(|| CliError::failed("picker changed"))?;
     let within = format!("Railway project {}", full.name);
-    let environment = pick(
-        &full.environments,
-        environment,
-        "--railway-environment",
-        &within,
-    )?
-    .clone();
+    let environment = pick(&full.environments, environment, "--railway-environment", &within)?.clone();
     let service = match service {
         Some(s) => Some(pick(&full.services, s, "--railway-service", &within)?.clone()),
         None => None,
     };
-    Ok(Resolved {
-        project: chosen.clone(),
-        environment,
-        service,
-    })
+    Ok(Resolved { project: chosen.clone(), environment, service })
 }
 
 pub async fn create(ctx: &Context, args: &CreateArgs) -> CliResult<()> {
     let project = ctx.project().await?;
     check_environment(&project, args.scope.env.trim(), "--env")?;
     let secret_path = normalize_path(&args.scope.path)?;
-    let connection = connections::find(ctx, &args.connection)
-        .await
-        .map_err(|e| e.context("--connection"))?;
+    let connection = connections::find(ctx, &args.connection).await.map_err(|e| e.context("--connection"))?;
     let railway = resolve(
         ctx,
         &connection.id,
@@ -310,18 +260,10 @@ pub async fn create(ctx: &Context, args: &CreateArgs) -> CliResult<()> {
         destination_config: Some(railway.destination()),
     };
     if args.dry_run {
-        let plan: show::PlanOut = ctx
-            .client
-            .post(&path(&["plan"]), &body)
-            .await
-            .map_err(|e| e.name_flags(&FLAGS))?;
+        let plan: show::PlanOut = ctx.client.post(&path(&["plan"]), &body).await.map_err(|e| e.name_flags(&FLAGS))?;
         return show::print_plan(ctx, &args.name, &plan.plan, false);
     }
-    let out: SecretSyncResponse = ctx
-        .client
-        .post(&super::BASE, &body)
-        .await
-        .map_err(|e| e.name_flags(&FLAGS))?;
+    let out: SecretSyncResponse = ctx.client.post(&super::BASE, &body).await.map_err(|e| e.name_flags(&FLAGS))?;
     let sync = out.secret_sync;
     if !args.wait.wait {
         return show::created(ctx, &sync, "Created");
@@ -342,30 +284,17 @@ fn insert(m: &mut Map<String, Value>, k: &str, v: impl Into<Value>) {
 }
 
 /// The PATCH body for the flags given, and whether anything is asked at all.
-async fn patch_body(
-    ctx: &Context,
-    args: &UpdateArgs,
-    current: &SecretSyncOut,
-) -> CliResult<Map<String, Value>> {
+async fn patch_body(ctx: &Context, args: &UpdateArgs, current: &SecretSyncOut) -> CliResult<Map<String, Value>> {
     let mut body = Map::new();
     if let Some(n) = &args.name {
         insert(&mut body, "name", n.clone());
     }
     if let Some(d) = &args.description {
-        insert(
-            &mut body,
-            "description",
-            if d.is_empty() { Value::Null } else { json!(d) },
-        );
+        insert(&mut body, "description", if d.is_empty() { Value::Null } else { json!(d) });
     }
-    let mut connection = (
-        current.connection.id.clone(),
-        current.connection.name.clone(),
-    );
+    let mut connection = (current.connection.id.clone(), current.connection.name.clone());
     if let Some(c) = &args.connection {
-        let found = connections::find(ctx, c)
-            .await
-            .map_err(|e| e.context("--connection"))?;
+        let found = connections::find(ctx, c).await.map_err(|e| e.context("--connection"))?;
         insert(&mut body, "connectionId", found.id.clone());
         connection = (found.id, found.name);
     }
@@ -380,10 +309,7 @@ async fn patch_body(
     if let Some(a) = args.auto_sync {
         insert(&mut body, "isAutoSyncEnabled", a);
     }
-    if args.initial_sync.is_some()
-        || args.key_schema.is_some()
-        || args.disable_secret_deletion.is_some()
-    {
+    if args.initial_sync.is_some() || args.key_schema.is_some() || args.disable_secret_deletion.is_some() {
         let o = &current.sync_options;
         let key_schema = match &args.key_schema {
             Some(k) if k.is_empty() => None,
@@ -392,22 +318,13 @@ async fn patch_body(
         };
         let options = SyncOptionsIn {
             initial_sync_behavior: Some(
-                args.initial_sync
-                    .map(|i| i.as_str().to_string())
-                    .unwrap_or_else(|| o.initial_sync_behavior.clone()),
+                args.initial_sync.map(|i| i.as_str().to_string()).unwrap_or_else(|| o.initial_sync_behavior.clone()),
             ),
             key_schema,
-            disable_secret_deletion: Some(
-                args.disable_secret_deletion
-                    .unwrap_or(o.disable_secret_deletion),
-            ),
+            disable_secret_deletion: Some(args.disable_secret_deletion.unwrap_or(o.disable_secret_deletion)),
             auto_sync_enabled: None,
         };
-        insert(
-            &mut body,
-            "syncOptions",
-            serde_json::to_value(options).unwrap_or_default(),
-        );
+        insert(&mut body, "syncOptions", serde_json::to_value(options).unwrap_or_default());
     }
     let railway_changed = args.railway_project.is_some()
         || args.railway_environment.is_some()
@@ -426,17 +343,11 @@ async fn patch_body(
             &connection.0,
             &connection.1,
             args.railway_project.as_deref().unwrap_or(&d.project_id),
-            args.railway_environment
-                .as_deref()
-                .unwrap_or(&d.environment_id),
+            args.railway_environment.as_deref().unwrap_or(&d.environment_id),
             service.as_deref(),
         )
         .await?;
-        insert(
-            &mut body,
-            "destinationConfig",
-            serde_json::to_value(resolved.destination()).unwrap_or_default(),
-        );
+        insert(&mut body, "destinationConfig", serde_json::to_value(resolved.destination()).unwrap_or_default());
     }
     Ok(body)
 }
@@ -445,15 +356,11 @@ pub async fn update(ctx: &Context, args: &UpdateArgs) -> CliResult<()> {
     let current = find(ctx, &args.sync).await?;
     let body = patch_body(ctx, args, &current).await?;
     if body.is_empty() {
-        return Err(CliError::usage("nothing to change").with_hint(
-            "give at least one option to change; see `sluice syncs railway update --help`",
-        ));
+        return Err(CliError::usage("nothing to change")
+            .with_hint("give at least one option to change; see `sluice syncs railway update --help`"));
     }
-    let out: SecretSyncResponse = ctx
-        .client
-        .patch(&path(&[current.id.as_str()]), &body)
-        .await
-        .map_err(|e| e.name_flags(&FLAGS))?;
+    let out: SecretSyncResponse =
+        ctx.client.patch(&path(&[current.id.as_str()]), &body).await.map_err(|e| e.name_flags(&FLAGS))?;
     let sync = out.secret_sync;
     if !args.wait.wait {
         return show::created(ctx, &sync, "Updated");
@@ -463,15 +370,7 @@ pub async fn update(ctx: &Context, args: &UpdateArgs) -> CliResult<()> {
         eprintln!("This change queued no run.");
         return show::print_sync(ctx, &sync);
     }
-    wait::follow(
-        ctx,
-        &sync,
-        wait::Kind::Sync,
-        current.last_sync_job_id.clone(),
-        args.wait,
-        false,
-    )
-    .await
+    wait::follow(ctx, &sync, wait::Kind::Sync, current.last_sync_job_id.clone(), args.wait, false).await
 }
 
 #[cfg(test)]
@@ -479,31 +378,17 @@ mod tests {
     use super::*;
 
     fn named(id: &str, name: &str) -> NamedOut {
-        NamedOut {
-            id: id.into(),
-            name: name.into(),
-        }
+        NamedOut { id: id.into(), name: name.into() }
     }
 
     #[test]
     fn pick_takes_ids_names_and_unique_loose_names() {
-        let opts = [
-            named("1", "production"),
-            named("2", "staging"),
-            named("3", "Shop"),
-            named("4", "SHOP"),
-        ];
+        let opts = [named("1", "production"), named("2", "staging"), named("3", "Shop"), named("4", "SHOP")];
         assert_eq!(pick(&opts, "2", "--x", "p").expect("id").name, "staging");
         assert_eq!(pick(&opts, "production", "--x", "p").expect("name").id, "1");
-        assert_eq!(
-            pick(&opts, "Production", "--x", "p").expect("loose").id,
-            "1"
-        );
+        assert_eq!(pick(&opts, "Production", "--x", "p").expect("loose").id, "1");
         let e = pick(&opts, "shop", "--railway-project", "the projects").expect_err("ambiguous");
-        assert_eq!(
-            e.message,
-            "--railway-project \"shop\": not found in the projects"
-        );
+        assert_eq!(e.message, "--railway-project \"shop\": not found in the projects");
         assert!(e.hint.expect("hint").contains("Shop (3), SHOP (4)"));
     }
 }

@@ -136,17 +136,13 @@ pub async fn run(ctx: &Context, args: &SyncsArgs) -> CliResult<()> {
         }
         RailwayCommand::Update(a) => edit::update(ctx, a).await,
         RailwayCommand::Delete(a) => actions::delete(ctx, a).await,
-        RailwayCommand::Sync(a) => {
-            actions::trigger(ctx, &a.target, wait::Kind::Sync, None, a.wait).await
-        }
+        RailwayCommand::Sync(a) => actions::trigger(ctx, &a.target, wait::Kind::Sync, None, a.wait).await,
         RailwayCommand::Plan(a) => actions::plan(ctx, a).await,
         RailwayCommand::Import(a) => {
             let behavior = a.behavior.as_str();
             actions::trigger(ctx, &a.target, wait::Kind::Import, Some(behavior), a.wait).await
         }
-        RailwayCommand::Remove(a) => {
-            actions::trigger(ctx, &a.target, wait::Kind::Remove, None, a.wait).await
-        }
+        RailwayCommand::Remove(a) => actions::trigger(ctx, &a.target, wait::Kind::Remove, None, a.wait).await,
         RailwayCommand::Runs(a) => actions::runs(ctx, a).await,
     }
 }
@@ -168,23 +164,14 @@ pub async fn find(ctx: &Context, wanted: &str) -> CliResult<SecretSyncOut> {
         ctx.client.get(&path(&[wanted]), &[]).await
     } else {
         let project = ctx.project().await?;
-        ctx.client
-            .get(
-                &path(&["sync-name", wanted]),
-                &[("projectId", project.id.as_str())],
-            )
-            .await
-            .map_err(|e| {
-                if e.exit_code() == 4 {
-                    CliError::not_found(format!(
-                        "no Railway sync \"{wanted}\" in project {}",
-                        project.slug
-                    ))
+        ctx.client.get(&path(&["sync-name", wanted]), &[("projectId", project.id.as_str())]).await.map_err(|e| {
+            if e.exit_code() == 4 {
+                CliError::not_found(format!("no Railway sync \"{wanted}\" in project {}", project.slug))
                     .with_hint("see them with `sluice syncs railway list`")
-                } else {
-                    e
-                }
-            })
+            } else {
+                e
+            }
+        })
     };
     r.map(|o| o.secret_sync)
 }

@@ -69,11 +69,7 @@ fn color() -> bool {
 }
 
 fn paint(code: &str, text: &str, on: bool) -> String {
-    if on {
-        format!("\x1b[{code}m{text}\x1b[0m")
-    } else {
-        text.to_string()
-    }
+    if on { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
 }
 
 /// "in 4 seconds", "3 minutes ago" for an ISO time; the text itself when unreadable.
@@ -83,21 +79,14 @@ pub fn when(iso: &str) -> String {
         return format!("at {iso}");
     };
     let secs = (t - time::OffsetDateTime::now_utc()).whole_seconds();
-    if secs >= 0 {
-        format!("in {}", output::duration_words(secs))
-    } else {
-        crate::context::ago(-secs)
-    }
+    if secs >= 0 { format!("in {}", output::duration_words(secs)) } else { crate::context::ago(-secs) }
 }
 
 fn destination(s: &SecretSyncOut) -> String {
     let d = &s.destination_config;
     match &d.service_name {
         Some(service) => format!("{} / {} / {service}", d.project_name, d.environment_name),
-        None => format!(
-            "{} / {} (shared variables)",
-            d.project_name, d.environment_name
-        ),
+        None => format!("{} / {} (shared variables)", d.project_name, d.environment_name),
     }
 }
 
@@ -109,11 +98,7 @@ fn source(s: &SecretSyncOut) -> String {
 }
 
 fn status(s: &SecretSyncOut) -> String {
-    match (
-        s.sync_status.as_deref(),
-        s.sync_attempt,
-        &s.next_sync_attempt_at,
-    ) {
+    match (s.sync_status.as_deref(), s.sync_attempt, &s.next_sync_attempt_at) {
         (None, ..) => "never run".to_string(),
         (Some("pending"), n, Some(at)) if n > 0 => {
             format!("retrying (attempt {} {})", n + 1, when(at))
@@ -124,21 +109,13 @@ fn status(s: &SecretSyncOut) -> String {
 
 pub async fn list(ctx: &Context) -> CliResult<()> {
     let project = ctx.project().await?;
-    let out: sluice_api_types::syncs::SecretSyncsResponse = ctx
-        .client
-        .get(&super::BASE, &[("projectId", project.id.as_str())])
-        .await?;
+    let out: sluice_api_types::syncs::SecretSyncsResponse =
+        ctx.client.get(&super::BASE, &[("projectId", project.id.as_str())]).await?;
     if format(ctx) != Format::Table {
-        return print_value(
-            format(ctx),
-            &serde_json::to_value(&out.secret_syncs).unwrap_or_default(),
-        );
+        return print_value(format(ctx), &serde_json::to_value(&out.secret_syncs).unwrap_or_default());
     }
     if out.secret_syncs.is_empty() {
-        println!(
-            "No Railway syncs in project {} yet: create one with `sluice syncs railway create`.",
-            project.slug
-        );
+        println!("No Railway syncs in project {} yet: create one with `sluice syncs railway create`.", project.slug);
         return Ok(());
     }
     let rows: Vec<Vec<String>> = out
@@ -148,31 +125,14 @@ pub async fn list(ctx: &Context) -> CliResult<()> {
             vec![
                 s.name.clone(),
                 status(s),
-                if s.is_auto_sync_enabled {
-                    "on".into()
-                } else {
-                    "off".into()
-                },
+                if s.is_auto_sync_enabled { "on".into() } else { "off".into() },
                 source(s),
                 destination(s),
                 s.last_synced_at.clone().unwrap_or_else(|| "-".into()),
             ]
         })
         .collect();
-    print!(
-        "{}",
-        output::table(
-            &[
-                "NAME",
-                "STATUS",
-                "AUTO-SYNC",
-                "SOURCE",
-                "RAILWAY",
-                "LAST SYNCED"
-            ],
-            &rows
-        )
-    );
+    print!("{}", output::table(&["NAME", "STATUS", "AUTO-SYNC", "SOURCE", "RAILWAY", "LAST SYNCED"], &rows));
     Ok(())
 }
 
@@ -186,31 +146,14 @@ pub fn print_sync(ctx: &Context, s: &SecretSyncOut) -> CliResult<()> {
         vec!["ID".into(), s.id.clone()],
         vec!["Description".into(), opt(&s.description)],
         vec!["Source".into(), source(s)],
-        vec![
-            "Connection".into(),
-            format!("{} ({})", s.connection.name, s.connection.id),
-        ],
+        vec!["Connection".into(), format!("{} ({})", s.connection.name, s.connection.id)],
         vec!["Railway".into(), destination(s)],
-        vec![
-            "Auto-sync".into(),
-            if s.is_auto_sync_enabled {
-                "on".into()
-            } else {
-                "off".into()
-            },
-        ],
-        vec![
-            "Initial sync".into(),
-            s.sync_options.initial_sync_behavior.clone(),
-        ],
+        vec!["Auto-sync".into(), if s.is_auto_sync_enabled { "on".into() } else { "off".into() }],
+        vec!["Initial sync".into(), s.sync_options.initial_sync_behavior.clone()],
         vec!["Key schema".into(), opt(&s.sync_options.key_schema)],
         vec![
             "Secret deletion".into(),
-            if s.sync_options.disable_secret_deletion {
-                "disabled".into()
-            } else {
-                "enabled".into()
-            },
+            if s.sync_options.disable_secret_deletion { "disabled".into() } else { "enabled".into() },
         ],
         vec!["Sync status".into(), status(s)],
         vec!["Last synced".into(), opt(&s.last_synced_at)],
@@ -237,18 +180,9 @@ pub fn created(ctx: &Context, s: &SecretSyncOut, verb: &str) -> CliResult<()> {
     if format(ctx) != Format::Table {
         return print_sync(ctx, s);
     }
-    println!(
-        "{verb} sync {} ({}): {} → Railway {}.",
-        s.name,
-        s.id,
-        source(s),
-        destination(s)
-    );
+    println!("{verb} sync {} ({}): {} → Railway {}.", s.name, s.id, source(s), destination(s));
     if s.sync_status.as_deref() == Some("pending") {
-        println!(
-            "A run is queued: watch it with `sluice syncs railway runs {}`, or use --wait.",
-            s.name
-        );
+        println!("A run is queued: watch it with `sluice syncs railway runs {}`, or use --wait.", s.name);
     }
     Ok(())
 }
@@ -270,10 +204,7 @@ pub fn deleted(ctx: &Context, s: &SecretSyncOut) -> CliResult<()> {
     if format(ctx) != Format::Table {
         return print_sync(ctx, s);
     }
-    println!(
-        "Deleted sync {} ({}); its variables stay at Railway.",
-        s.name, s.id
-    );
+    println!("Deleted sync {} ({}); its variables stay at Railway.", s.name, s.id);
     Ok(())
 }
 
@@ -281,10 +212,7 @@ pub fn removed_and_deleted(ctx: &Context, s: &SecretSyncOut) -> CliResult<()> {
     if format(ctx) != Format::Table {
         return print_value(format(ctx), &json!({"deleted": true, "secretSync": s}));
     }
-    println!(
-        "Removed {}'s variables from Railway and deleted the sync.",
-        s.name
-    );
+    println!("Removed {}'s variables from Railway and deleted the sync.", s.name);
     Ok(())
 }
 
@@ -309,23 +237,12 @@ pub fn outcome(
     }
     let Some(r) = run else {
         let st = kind.state(s).status.unwrap_or_default();
-        println!(
-            "The {} of {} {st} in {}.",
-            kind.as_str(),
-            s.name,
-            seconds(took)
-        );
+        println!("The {} of {} {st} in {}.", kind.as_str(), s.name, seconds(took));
         return Ok(());
     };
     let c = &r.counts;
     if r.status == "failed" {
-        println!(
-            "The {} of {} failed (attempt {}) in {}.",
-            kind.as_str(),
-            s.name,
-            r.attempt,
-            seconds(took)
-        );
+        println!("The {} of {} failed (attempt {}) in {}.", kind.as_str(), s.name, r.attempt, seconds(took));
         return Ok(());
     }
     match kind {
@@ -341,19 +258,11 @@ pub fn outcome(
                 count(c, "skipped")
             );
             if count(c, "imported") > 0 {
-                println!(
-                    "Imported {} keys from Railway into {} first.",
-                    count(c, "imported"),
-                    source(s)
-                );
+                println!("Imported {} keys from Railway into {} first.", count(c, "imported"), source(s));
             }
             match &r.redeploy {
                 Some(d) if d.get("redeployed").and_then(Value::as_bool) == Some(true) => {
-                    let service = s
-                        .destination_config
-                        .service_name
-                        .clone()
-                        .unwrap_or_else(|| "the service".into());
+                    let service = s.destination_config.service_name.clone().unwrap_or_else(|| "the service".into());
                     let id = d
                         .get("deploymentId")
                         .and_then(Value::as_str)
@@ -362,30 +271,17 @@ pub fn outcome(
                     println!("Redeployed {service}{id}.");
                 }
                 Some(d) => {
-                    let reason = d
-                        .get("reason")
-                        .and_then(Value::as_str)
-                        .unwrap_or("nothing to redeploy");
+                    let reason = d.get("reason").and_then(Value::as_str).unwrap_or("nothing to redeploy");
                     println!("Not redeployed: {reason}.");
                 }
                 None => {}
             }
         }
         Kind::Import => {
-            println!(
-                "Imported {} keys from Railway into {} in {}.",
-                count(c, "imported"),
-                source(s),
-                seconds(took)
-            );
+            println!("Imported {} keys from Railway into {} in {}.", count(c, "imported"), source(s), seconds(took));
         }
         Kind::Remove => {
-            println!(
-                "Removed {} variables of {} from Railway in {}.",
-                count(c, "delete"),
-                s.name,
-                seconds(took)
-            );
+            println!("Removed {} variables of {} from Railway in {}.", count(c, "delete"), s.name, seconds(took));
         }
     }
     let entries: Vec<PlanEntry> = serde_json::from_value(r.plan.clone()).unwrap_or_default();
@@ -413,10 +309,7 @@ fn diff_lines(entries: &[PlanEntry], all: bool, color: bool) -> String {
             (Some(r), None) => format!("  (skipped: {r})"),
             _ => String::new(),
         };
-        out.push_str(&format!(
-            "  {}{why}\n",
-            paint(code, &format!("{mark} {name}"), color)
-        ));
+        out.push_str(&format!("  {}{why}\n", paint(code, &format!("{mark} {name}"), color)));
     }
     out
 }
@@ -438,17 +331,10 @@ pub fn print_plan(ctx: &Context, name: &str, plan: &Plan, all: bool) -> CliResul
     print!("{}", diff_lines(&plan.entries, all, color));
     let c = &plan.counts;
     if !plan.changes {
-        println!(
-            "No changes: Railway already matches ({} unchanged, {} skipped).",
-            c.unchanged, c.skipped
-        );
+        println!("No changes: Railway already matches ({} unchanged, {} skipped).", c.unchanged, c.skipped);
         return Ok(());
     }
-    let redeploy = if plan.redeploy {
-        " The service is redeployed afterwards."
-    } else {
-        ""
-    };
+    let redeploy = if plan.redeploy { " The service is redeployed afterwards." } else { "" };
     println!(
         "{} to create, {} to update, {} to delete ({} unchanged, {} skipped).{redeploy}",
         c.create, c.update, c.delete, c.unchanged, c.skipped
@@ -461,12 +347,7 @@ fn changes(r: &SyncRunOut) -> String {
     match r.kind.as_str() {
         "import" => format!("imported {}", count(c, "imported")),
         "remove" => format!("-{}", count(c, "delete")),
-        _ => format!(
-            "+{} ~{} -{}",
-            count(c, "create"),
-            count(c, "update"),
-            count(c, "delete")
-        ),
+        _ => format!("+{} ~{} -{}", count(c, "create"), count(c, "update"), count(c, "delete")),
     }
 }
 
@@ -502,15 +383,7 @@ pub fn print_runs(ctx: &Context, s: &SecretSyncOut, out: &SyncRunsOut) -> CliRes
             ]
         })
         .collect();
-    print!(
-        "{}",
-        output::table(
-            &[
-                "STARTED", "KIND", "TRIGGER", "ATTEMPT", "STATUS", "CHANGES", "ERROR"
-            ],
-            &rows
-        )
-    );
+    print!("{}", output::table(&["STARTED", "KIND", "TRIGGER", "ATTEMPT", "STATUS", "CHANGES", "ERROR"], &rows));
     let first = out.offset + 1;
     let last = out.offset + out.runs.len() as i64;
     println!("Runs {first}–{last} of {}.", out.total_count);

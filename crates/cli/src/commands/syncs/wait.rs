@@ -46,22 +46,10 @@ impl Kind {
     pub fn state(self, s: &SecretSyncOut) -> State {
         let (status, job, message) = match self {
             Kind::Sync => (&s.sync_status, &s.last_sync_job_id, &s.last_sync_message),
-            Kind::Import => (
-                &s.import_status,
-                &s.last_import_job_id,
-                &s.last_import_message,
-            ),
-            Kind::Remove => (
-                &s.remove_status,
-                &s.last_remove_job_id,
-                &s.last_remove_message,
-            ),
+            Kind::Import => (&s.import_status, &s.last_import_job_id, &s.last_import_message),
+            Kind::Remove => (&s.remove_status, &s.last_remove_job_id, &s.last_remove_message),
         };
-        State {
-            status: status.clone(),
-            job: job.clone(),
-            message: message.clone(),
-        }
+        State { status: status.clone(), job: job.clone(), message: message.clone() }
     }
 }
 
@@ -78,17 +66,9 @@ fn progress(name: &str, kind: Kind, run: Option<&SyncRunOut>) -> String {
             format!("{name}: {verb} running (attempt {})", r.attempt)
         }
         Some(r) if r.status == "retrying" => {
-            let when = r
-                .next_attempt_at
-                .as_deref()
-                .map(show::when)
-                .unwrap_or_else(|| "soon".to_string());
+            let when = r.next_attempt_at.as_deref().map(show::when).unwrap_or_else(|| "soon".to_string());
             let error = r.error.as_deref().unwrap_or("failed");
-            format!(
-                "{name}: {verb} attempt {} failed: {error}; attempt {} {when}",
-                r.attempt,
-                r.attempt + 1
-            )
+            format!("{name}: {verb} attempt {} failed: {error}; attempt {} {when}", r.attempt, r.attempt + 1)
         }
         Some(r) => format!("{name}: {verb} {} (attempt {})", r.status, r.attempt),
     }
@@ -106,12 +86,7 @@ impl Line {
         if self.tty {
             const SPIN: [char; 4] = ['|', '/', '-', '\\'];
             self.spin = (self.spin + 1) % SPIN.len();
-            let _ = write!(
-                err,
-                "\r\x1b[2K{} {text}  {}s",
-                SPIN[self.spin],
-                elapsed.as_secs()
-            );
+            let _ = write!(err, "\r\x1b[2K{} {text}  {}s", SPIN[self.spin], elapsed.as_secs());
             let _ = err.flush();
         } else if text != self.last {
             let _ = writeln!(err, "{text}");
@@ -144,19 +119,12 @@ pub async fn follow(
     deletes: bool,
 ) -> CliResult<()> {
     let started = Instant::now();
-    let mut line = Line {
-        tty: std::io::stderr().is_terminal(),
-        last: String::new(),
-        spin: 0,
-    };
+    let mut line = Line { tty: std::io::stderr().is_terminal(), last: String::new(), spin: 0 };
     let mut current = sync.clone();
     let mut last_sync_read = Instant::now();
     let id = sync.id.clone();
     loop {
-        let runs: CliResult<SyncRunsOut> = ctx
-            .client
-            .get(&path(&[&id, "runs"]), &[("limit", "10")])
-            .await;
+        let runs: CliResult<SyncRunsOut> = ctx.client.get(&path(&[&id, "runs"]), &[("limit", "10")]).await;
         let runs = match runs {
             Ok(r) => r.runs,
             Err(e) if deletes && e.exit_code() == 4 => {
@@ -170,8 +138,7 @@ pub async fn follow(
             line.clear();
             let r = r.clone();
             // The sync's final state (and, for a removal that deletes it, whether it is gone).
-            let final_sync: CliResult<SecretSyncResponse> =
-                ctx.client.get(&path(&[&id]), &[]).await;
+            let final_sync: CliResult<SecretSyncResponse> = ctx.client.get(&path(&[&id]), &[]).await;
             match final_sync {
                 Ok(s) => current = s.secret_sync,
                 Err(e) if deletes && e.exit_code() == 4 && r.status == "succeeded" => {
@@ -183,11 +150,7 @@ pub async fn follow(
         }
         if last_sync_read.elapsed() >= SYNC_EVERY {
             last_sync_read = Instant::now();
-            match ctx
-                .client
-                .get::<SecretSyncResponse>(&path(&[&id]), &[])
-                .await
-            {
+            match ctx.client.get::<SecretSyncResponse>(&path(&[&id]), &[]).await {
                 Ok(s) => current = s.secret_sync,
                 Err(e) if deletes && e.exit_code() == 4 => {
                     line.clear();
@@ -202,15 +165,9 @@ pub async fn follow(
             }
         }
         line.show(&progress(&current.name, kind, run), started.elapsed());
-        if let Some(limit) = opts
-            .timeout
-            .map(Duration::from_secs)
-            .filter(|l| started.elapsed() >= *l)
-        {
+        if let Some(limit) = opts.timeout.map(Duration::from_secs).filter(|l| started.elapsed() >= *l) {
             line.clear();
-            let status = run
-                .map(|r| r.status.clone())
-                .unwrap_or_else(|| "queued".to_string());
+            let status = run.map(|r| r.status.clone()).unwrap_or_else(|| "queued".to_string());
             return Err(CliError::failed(format!(
                 "gave up waiting after {} s: the {} of {} is still {status}",
                 limit.as_secs(),
@@ -227,42 +184,22 @@ pub async fn follow(
 }
 
 /// Prints how a job ended; a failure is an error (exit 1) carrying Railway's message.
-fn outcome(
-    ctx: &Context,
-    sync: &SecretSyncOut,
-    kind: Kind,
-    run: Option<&SyncRunOut>,
-    took: Duration,
-) -> CliResult<()> {
+fn outcome(ctx: &Context, sync: &SecretSyncOut, kind: Kind, run: Option<&SyncRunOut>, took: Duration) -> CliResult<()> {
     let state = kind.state(sync);
-    let failed = run
-        .map(|r| r.status == "failed")
-        .unwrap_or(state.status.as_deref() == Some("failed"));
+    let failed = run.map(|r| r.status == "failed").unwrap_or(state.status.as_deref() == Some("failed"));
     show::outcome(ctx, sync, kind, run, took)?;
     if !failed {
         return Ok(());
     }
-    let message = run
-        .and_then(|r| r.error.clone())
-        .or(state.message)
-        .unwrap_or_else(|| "no message".to_string());
-    let attempts = run.map(|r| {
-        format!(
-            " after {} attempt{}",
-            r.attempt,
-            if r.attempt == 1 { "" } else { "s" }
-        )
-    });
+    let message = run.and_then(|r| r.error.clone()).or(state.message).unwrap_or_else(|| "no message".to_string());
+    let attempts = run.map(|r| format!(" after {} attempt{}", r.attempt, if r.attempt == 1 { "" } else { "s" }));
     Err(CliError::failed(format!(
         "the {} of {} failed{}: {message}",
         kind.as_str(),
         sync.name,
         attempts.unwrap_or_default()
     ))
-    .with_hint(format!(
-        "see `sluice syncs railway runs {}`; fix the cause, then run it again",
-        sync.name
-    )))
+    .with_hint(format!("see `sluice syncs railway runs {}`; fix the cause, then run it again", sync.name)))
 }
 
 #[cfg(test)]
@@ -280,24 +217,10 @@ mod tests {
 
     #[test]
     fn progress_shows_state_attempt_and_retry() {
-        assert_eq!(
-            progress("s", Kind::Sync, None),
-            "s: sync queued, waiting for a worker"
-        );
-        assert_eq!(
-            progress("s", Kind::Sync, Some(&run("running", 2, None, None))),
-            "s: sync running (attempt 2)"
-        );
-        let retry = run(
-            "retrying",
-            1,
-            Some("2020-01-01T00:00:00.000Z"),
-            Some("Not Authorized"),
-        );
+        assert_eq!(progress("s", Kind::Sync, None), "s: sync queued, waiting for a worker");
+        assert_eq!(progress("s", Kind::Sync, Some(&run("running", 2, None, None))), "s: sync running (attempt 2)");
+        let retry = run("retrying", 1, Some("2020-01-01T00:00:00.000Z"), Some("Not Authorized"));
         let line = progress("s", Kind::Sync, Some(&retry));
-        assert!(
-            line.starts_with("s: sync attempt 1 failed: Not Authorized; attempt 2 "),
-            "{line}"
-        );
+        assert!(line.starts_with("s: sync attempt 1 failed: Not Authorized; attempt 2 "), "{line}");
     }
 }

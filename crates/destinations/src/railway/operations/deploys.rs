@@ -78,22 +78,13 @@ pub(crate) enum RedeployPlan {
 /// The pure decision of step 3 above.
 pub(crate) fn plan_redeploy(recent: &[RecentDeployment]) -> RedeployPlan {
     if recent.is_empty() {
-        return RedeployPlan::Nothing {
-            reason: "the service has no deployments in this environment yet".to_owned(),
-        };
+        return RedeployPlan::Nothing { reason: "the service has no deployments in this environment yet".to_owned() };
     }
-    for RecentDeployment {
-        id,
-        status,
-        can_redeploy,
-    } in recent
-    {
+    for RecentDeployment { id, status, can_redeploy } in recent {
         match status {
             DeploymentStatus::SUCCESS | DeploymentStatus::CRASHED | DeploymentStatus::SLEEPING => {
                 return if *can_redeploy {
-                    RedeployPlan::Redeploy {
-                        deployment_id: id.clone(),
-                    }
+                    RedeployPlan::Redeploy { deployment_id: id.clone() }
                 } else {
                     RedeployPlan::Nothing {
                         reason: format!(
@@ -120,10 +111,7 @@ pub(crate) fn plan_redeploy(recent: &[RecentDeployment]) -> RedeployPlan {
         }
     }
     RedeployPlan::Nothing {
-        reason: format!(
-            "none of the last {} deployments can be redeployed (failed, skipped or removed)",
-            recent.len()
-        ),
+        reason: format!("none of the last {} deployments can be redeployed (failed, skipped or removed)", recent.len()),
     }
 }
 
@@ -137,15 +125,10 @@ fn status_name(status: &DeploymentStatus) -> String {
 impl RailwayClient {
     /// Restarts the target's service so it picks up changed variables. See the module
     /// docs for which deployment is chosen and when nothing is redeployed.
-    pub async fn redeploy(
-        &self,
-        creds: &Credentials,
-        target: &RailwayTarget,
-    ) -> Result<RedeployOutcome, RailwayError> {
+    pub async fn redeploy(&self, creds: &Credentials, target: &RailwayTarget) -> Result<RedeployOutcome, RailwayError> {
         let Some(service_id) = target.service_id.clone() else {
             return Ok(RedeployOutcome::NothingToRedeploy {
-                reason: "the target is the environment's shared variables, not one service"
-                    .to_owned(),
+                reason: "the target is the environment's shared variables, not one service".to_owned(),
             });
         };
         let vars = recent_deployments::Variables {
@@ -159,11 +142,7 @@ impl RailwayClient {
             .deployments
             .edges
             .into_iter()
-            .map(|e| RecentDeployment {
-                id: e.node.id,
-                status: e.node.status,
-                can_redeploy: e.node.can_redeploy,
-            })
+            .map(|e| RecentDeployment { id: e.node.id, status: e.node.status, can_redeploy: e.node.can_redeploy })
             .collect();
 
         let deployment_id = match plan_redeploy(&recent) {
@@ -183,16 +162,10 @@ impl RailwayClient {
 
 /// `Cannot redeploy without a snapshot` is Railway saying "nothing to redeploy" (cron
 /// services, images never built), not a failure of the sync.
-pub(crate) fn settle_redeploy(
-    answer: Result<String, RailwayError>,
-) -> Result<RedeployOutcome, RailwayError> {
+pub(crate) fn settle_redeploy(answer: Result<String, RailwayError>) -> Result<RedeployOutcome, RailwayError> {
     match answer {
-        Ok(id) => Ok(RedeployOutcome::Redeployed {
-            deployment_id: Some(id),
-        }),
-        Err(RailwayError::Rejected { message })
-            if message.to_lowercase().contains("without a snapshot") =>
-        {
+        Ok(id) => Ok(RedeployOutcome::Redeployed { deployment_id: Some(id) }),
+        Err(RailwayError::Rejected { message }) if message.to_lowercase().contains("without a snapshot") => {
             Ok(RedeployOutcome::NothingToRedeploy { reason: message })
         }
         Err(e) => Err(e),
@@ -217,9 +190,7 @@ mod tests {
     }
 
     fn redeploy(id: &str) -> RedeployPlan {
-        RedeployPlan::Redeploy {
-            deployment_id: id.to_owned(),
-        }
+        RedeployPlan::Redeploy { deployment_id: id.to_owned() }
     }
 
     #[test]
@@ -231,31 +202,13 @@ mod tests {
 
     #[test]
     fn skips_deployments_that_never_went_live() {
-        assert_eq!(
-            plan(&[
-                ("d4", FAILED),
-                ("d3", SKIPPED),
-                ("d2", REMOVING),
-                ("d1", SUCCESS)
-            ]),
-            redeploy("d1")
-        );
-        assert_eq!(
-            plan(&[("d2", Other("NEW_STATUS".into())), ("d1", SUCCESS)]),
-            redeploy("d1")
-        );
+        assert_eq!(plan(&[("d4", FAILED), ("d3", SKIPPED), ("d2", REMOVING), ("d1", SUCCESS)]), redeploy("d1"));
+        assert_eq!(plan(&[("d2", Other("NEW_STATUS".into())), ("d1", SUCCESS)]), redeploy("d1"));
     }
 
     #[test]
     fn stops_at_a_deployment_in_flight() {
-        for status in [
-            QUEUED,
-            WAITING,
-            INITIALIZING,
-            BUILDING,
-            DEPLOYING,
-            NEEDS_APPROVAL,
-        ] {
+        for status in [QUEUED, WAITING, INITIALIZING, BUILDING, DEPLOYING, NEEDS_APPROVAL] {
             let RedeployPlan::Nothing { reason } = plan(&[("d2", status), ("d1", SUCCESS)]) else {
                 panic!("expected nothing to redeploy");
             };
@@ -266,25 +219,14 @@ mod tests {
     #[test]
     fn nothing_when_empty_or_all_unusable() {
         assert!(matches!(plan(&[]), RedeployPlan::Nothing { .. }));
-        assert!(matches!(
-            plan(&[("d2", FAILED), ("d1", REMOVED)]),
-            RedeployPlan::Nothing { .. }
-        ));
+        assert!(matches!(plan(&[("d2", FAILED), ("d1", REMOVED)]), RedeployPlan::Nothing { .. }));
     }
 
     #[test]
     fn a_running_deployment_without_snapshot_stops_the_walk() {
         let recent = [
-            RecentDeployment {
-                id: "d2".into(),
-                status: SUCCESS,
-                can_redeploy: false,
-            },
-            RecentDeployment {
-                id: "d1".into(),
-                status: SUCCESS,
-                can_redeploy: true,
-            },
+            RecentDeployment { id: "d2".into(), status: SUCCESS, can_redeploy: false },
+            RecentDeployment { id: "d1".into(), status: SUCCESS, can_redeploy: true },
         ];
         let RedeployPlan::Nothing { reason } = plan_redeploy(&recent) else {
             panic!("expected nothing to redeploy");
@@ -294,22 +236,13 @@ mod tests {
 
     #[test]
     fn no_snapshot_answer_is_nothing_to_redeploy() {
-        let refused = Err(RailwayError::Rejected {
-            message: "Cannot redeploy without a snapshot (traceId 1)".into(),
-        });
-        assert!(matches!(
-            settle_redeploy(refused),
-            Ok(RedeployOutcome::NothingToRedeploy { .. })
-        ));
-        let other = Err(RailwayError::Rejected {
-            message: "Deployment is building".into(),
-        });
+        let refused = Err(RailwayError::Rejected { message: "Cannot redeploy without a snapshot (traceId 1)".into() });
+        assert!(matches!(settle_redeploy(refused), Ok(RedeployOutcome::NothingToRedeploy { .. })));
+        let other = Err(RailwayError::Rejected { message: "Deployment is building".into() });
         assert!(settle_redeploy(other).is_err());
         assert_eq!(
             settle_redeploy(Ok("d9".into())),
-            Ok(RedeployOutcome::Redeployed {
-                deployment_id: Some("d9".into())
-            })
+            Ok(RedeployOutcome::Redeployed { deployment_id: Some("d9".into()) })
         );
     }
 }

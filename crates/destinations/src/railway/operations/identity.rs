@@ -43,11 +43,7 @@ pub(crate) struct ProjectTokenReach;
 
 impl RailwayClient {
     /// Checks a token of a declared kind with the one probe for that kind.
-    pub async fn check_credentials(
-        &self,
-        kind: TokenKind,
-        token: &Token,
-    ) -> Result<TokenReach, RailwayError> {
+    pub async fn check_credentials(&self, kind: TokenKind, token: &Token) -> Result<TokenReach, RailwayError> {
         let creds = Credentials::new(kind, token.clone());
         match kind {
             TokenKind::Account => {
@@ -56,16 +52,10 @@ impl RailwayClient {
             }
             TokenKind::Workspace => {
                 let data = self.query::<ApiToken>(&creds, api_token::Variables).await?;
-                let mut workspaces: Vec<Named> = data
-                    .api_token
-                    .workspaces
-                    .into_iter()
-                    .map(|w| Named::new(w.id, w.name))
-                    .collect();
+                let mut workspaces: Vec<Named> =
+                    data.api_token.workspaces.into_iter().map(|w| Named::new(w.id, w.name)).collect();
                 match workspaces.len() {
-                    1 => Ok(TokenReach::Workspace {
-                        workspace: workspaces.remove(0),
-                    }),
+                    1 => Ok(TokenReach::Workspace { workspace: workspaces.remove(0) }),
                     n => Err(RailwayError::Rejected {
                         message: format!(
                             "a workspace token reaches exactly one workspace, this token reaches {n}; is it an account token?"
@@ -74,9 +64,7 @@ impl RailwayClient {
                 }
             }
             TokenKind::Project => {
-                let data = self
-                    .query::<ProjectTokenReach>(&creds, project_token_reach::Variables)
-                    .await?;
+                let data = self.query::<ProjectTokenReach>(&creds, project_token_reach::Variables).await?;
                 let t = data.project_token;
                 Ok(TokenReach::Project {
                     project: Named::new(t.project.id, t.project.name),
@@ -108,16 +96,8 @@ impl RailwayClient {
     }
 
     /// The workspaces an account token reaches (`me.workspaces`).
-    pub(crate) async fn account_workspaces(
-        &self,
-        creds: &Credentials,
-    ) -> Result<Vec<Named>, RailwayError> {
+    pub(crate) async fn account_workspaces(&self, creds: &Credentials) -> Result<Vec<Named>, RailwayError> {
         let data = self.query::<Me>(creds, me::Variables).await?;
-        Ok(data
-            .me
-            .workspaces
-            .into_iter()
-            .map(|w| Named::new(w.id, w.name))
-            .collect())
+        Ok(data.me.workspaces.into_iter().map(|w| Named::new(w.id, w.name)).collect())
     }
 }

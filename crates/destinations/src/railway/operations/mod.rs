@@ -32,11 +32,7 @@ pub(crate) struct Pager {
 
 impl Pager {
     pub(crate) fn new(what: &'static str) -> Self {
-        Self {
-            what,
-            after: None,
-            pages: 0,
-        }
+        Self { what, after: None, pages: 0 }
     }
 
     /// A pager for the pages after a first page that came nested in another query:
@@ -56,11 +52,7 @@ impl Pager {
     }
 
     /// Records a page's `pageInfo`; `Ok(true)` when there is another page to fetch.
-    pub(crate) fn advance(
-        &mut self,
-        has_next_page: bool,
-        end_cursor: Option<String>,
-    ) -> Result<bool, RailwayError> {
+    pub(crate) fn advance(&mut self, has_next_page: bool, end_cursor: Option<String>) -> Result<bool, RailwayError> {
         self.pages += 1;
         if !has_next_page {
             return Ok(false);

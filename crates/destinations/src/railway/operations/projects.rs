@@ -55,10 +55,7 @@ pub(crate) struct ProjectTokenProject;
 
 impl RailwayClient {
     /// Every project the token can write to, for the destination picker.
-    pub async fn list_projects(
-        &self,
-        creds: &Credentials,
-    ) -> Result<Vec<RailwayProject>, RailwayError> {
+    pub async fn list_projects(&self, creds: &Credentials) -> Result<Vec<RailwayProject>, RailwayError> {
         match creds.kind {
             TokenKind::Account => {
                 let mut out: Vec<RailwayProject> = Vec::new();
@@ -102,24 +99,16 @@ impl RailwayClient {
                     .filter(|e| !e.node.is_ephemeral)
                     .map(|e| Named::new(e.node.id, e.node.name))
                     .collect();
-                if let Some(pager) = Pager::resume(
-                    "environments",
-                    envs.page_info.has_next_page,
-                    envs.page_info.end_cursor,
-                )? {
+                if let Some(pager) =
+                    Pager::resume("environments", envs.page_info.has_next_page, envs.page_info.end_cursor)?
+                {
                     environments.extend(self.more_environments(creds, &node.id, pager).await?);
                 }
                 let svcs = node.services;
-                let mut services: Vec<Named> = svcs
-                    .edges
-                    .into_iter()
-                    .map(|e| Named::new(e.node.id, e.node.name))
-                    .collect();
-                if let Some(pager) = Pager::resume(
-                    "services",
-                    svcs.page_info.has_next_page,
-                    svcs.page_info.end_cursor,
-                )? {
+                let mut services: Vec<Named> =
+                    svcs.edges.into_iter().map(|e| Named::new(e.node.id, e.node.name)).collect();
+                if let Some(pager) = Pager::resume("services", svcs.page_info.has_next_page, svcs.page_info.end_cursor)?
+                {
                     services.extend(self.more_services(creds, &node.id, pager).await?);
                 }
                 out.push(RailwayProject {
@@ -149,15 +138,9 @@ impl RailwayClient {
                 first: self.page_size(),
                 after: pager.cursor(),
             };
-            let page = self
-                .query::<EnvironmentsPage>(creds, vars)
-                .await?
-                .environments;
+            let page = self.query::<EnvironmentsPage>(creds, vars).await?.environments;
             out.extend(
-                page.edges
-                    .into_iter()
-                    .filter(|e| !e.node.is_ephemeral)
-                    .map(|e| Named::new(e.node.id, e.node.name)),
+                page.edges.into_iter().filter(|e| !e.node.is_ephemeral).map(|e| Named::new(e.node.id, e.node.name)),
             );
             if !pager.advance(page.page_info.has_next_page, page.page_info.end_cursor)? {
                 return Ok(out);
@@ -178,16 +161,8 @@ impl RailwayClient {
                 first: self.page_size(),
                 after: pager.cursor(),
             };
-            let page = self
-                .query::<ServicesPage>(creds, vars)
-                .await?
-                .project
-                .services;
-            out.extend(
-                page.edges
-                    .into_iter()
-                    .map(|e| Named::new(e.node.id, e.node.name)),
-            );
+            let page = self.query::<ServicesPage>(creds, vars).await?.project.services;
+            out.extend(page.edges.into_iter().map(|e| Named::new(e.node.id, e.node.name)));
             if !pager.advance(page.page_info.has_next_page, page.page_info.end_cursor)? {
                 return Ok(out);
             }
@@ -195,29 +170,13 @@ impl RailwayClient {
     }
 
     /// A project token's picker: its project, its services, and only its environment.
-    async fn project_token_project(
-        &self,
-        creds: &Credentials,
-    ) -> Result<RailwayProject, RailwayError> {
-        let vars = project_token_project::Variables {
-            first: self.page_size(),
-        };
-        let token = self
-            .query::<ProjectTokenProject>(creds, vars)
-            .await?
-            .project_token;
+    async fn project_token_project(&self, creds: &Credentials) -> Result<RailwayProject, RailwayError> {
+        let vars = project_token_project::Variables { first: self.page_size() };
+        let token = self.query::<ProjectTokenProject>(creds, vars).await?.project_token;
         let project = token.project;
         let svcs = project.services;
-        let mut services: Vec<Named> = svcs
-            .edges
-            .into_iter()
-            .map(|e| Named::new(e.node.id, e.node.name))
-            .collect();
-        if let Some(pager) = Pager::resume(
-            "services",
-            svcs.page_info.has_next_page,
-            svcs.page_info.end_cursor,
-        )? {
+        let mut services: Vec<Named> = svcs.edges.into_iter().map(|e| Named::new(e.node.id, e.node.name)).collect();
+        if let Some(pager) = Pager::resume("services", svcs.page_info.has_next_page, svcs.page_info.end_cursor)? {
             services.extend(self.more_services(creds, &project.id, pager).await?);
         }
         Ok(RailwayProject {

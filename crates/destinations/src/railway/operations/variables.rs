@@ -98,9 +98,7 @@ impl RailwayClient {
             skip_deploys: Some(skip_deploys),
         };
         let scrub = Scrub::values(variables.values().map(String::as_str));
-        let data = self
-            .mutate::<UpsertVariables>(creds, upsert_variables::Variables { input }, &scrub)
-            .await?;
+        let data = self.mutate::<UpsertVariables>(creds, upsert_variables::Variables { input }, &scrub).await?;
         confirmed("variableCollectionUpsert", data.variable_collection_upsert)
     }
 
@@ -117,9 +115,7 @@ impl RailwayClient {
             service_id: target.service_id.clone(),
             name: name.to_owned(),
         };
-        let data = self
-            .mutate::<DeleteVariable>(creds, delete_variable::Variables { input }, &Scrub::none())
-            .await?;
+        let data = self.mutate::<DeleteVariable>(creds, delete_variable::Variables { input }, &Scrub::none()).await?;
         confirmed("variableDelete", data.variable_delete)
     }
 }
@@ -130,9 +126,7 @@ pub(crate) fn confirmed(field: &str, answer: bool) -> Result<(), RailwayError> {
     if answer {
         Ok(())
     } else {
-        Err(RailwayError::OutcomeUnknown {
-            message: format!("Railway answered false to {field}"),
-        })
+        Err(RailwayError::OutcomeUnknown { message: format!("Railway answered false to {field}") })
     }
 }
 
@@ -143,11 +137,7 @@ mod tests {
     use super::*;
 
     fn target(service: Option<&str>) -> RailwayTarget {
-        RailwayTarget {
-            project_id: "p".into(),
-            environment_id: "e".into(),
-            service_id: service.map(str::to_owned),
-        }
+        RailwayTarget { project_id: "p".into(), environment_id: "e".into(), service_id: service.map(str::to_owned) }
     }
 
     fn upsert_body(t: &RailwayTarget) -> serde_json::Value {
@@ -159,10 +149,7 @@ mod tests {
             replace: Some(false),
             skip_deploys: Some(true),
         };
-        serde_json::to_value(UpsertVariables::build_query(upsert_variables::Variables {
-            input,
-        }))
-        .expect("serializes")
+        serde_json::to_value(UpsertVariables::build_query(upsert_variables::Variables { input })).expect("serializes")
     }
 
     #[test]
@@ -184,19 +171,12 @@ mod tests {
         }))
         .expect("serializes");
         assert!(read["variables"].get("serviceId").is_none(), "{read}");
-        assert!(
-            read["query"]
-                .as_str()
-                .is_some_and(|q| q.contains("unrendered: true"))
-        );
+        assert!(read["query"].as_str().is_some_and(|q| q.contains("unrendered: true")));
     }
 
     #[test]
     fn false_is_not_success() {
         assert!(confirmed("variableDelete", true).is_ok());
-        assert!(matches!(
-            confirmed("variableDelete", false),
-            Err(RailwayError::OutcomeUnknown { .. })
-        ));
+        assert!(matches!(confirmed("variableDelete", false), Err(RailwayError::OutcomeUnknown { .. })));
     }
 }

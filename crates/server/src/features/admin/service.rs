@@ -25,14 +25,19 @@ pub const MIN_PASSWORD_LEN: usize = 8;
 pub fn validate_email(email: &str) -> ApiResult<String> {
     let email = email.trim().to_lowercase();
     let valid = email.len() <= 254
-        && email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
+        && email
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
         && !email.chars().any(char::is_whitespace);
     if valid { Ok(email) } else { Err(ApiError::invalid("body.email", format!("\"{email}\" is not an email address"))) }
 }
 
 pub fn validate_password(password: &str) -> ApiResult<()> {
     if password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(ApiError::invalid("body.password", format!("password must be at least {MIN_PASSWORD_LEN} characters")));
+        return Err(ApiError::invalid(
+            "body.password",
+            format!("password must be at least {MIN_PASSWORD_LEN} characters"),
+        ));
     }
     Ok(())
 }
@@ -67,7 +72,13 @@ pub async fn bootstrap(state: &AppState, input: &BootstrapIn, meta: RequestMeta)
         updated_at: now,
     };
     users::insert(&mut tx, &user).await?;
-    let org = OrgRow { id: OrgId::new().into_string(), name: org_name.to_string(), slug: org_slug, created_at: now, updated_at: now };
+    let org = OrgRow {
+        id: OrgId::new().into_string(),
+        name: org_name.to_string(),
+        slug: org_slug,
+        created_at: now,
+        updated_at: now,
+    };
     orgs::insert(&mut tx, &org).await?;
     memberships::add_org_member(&mut tx, &org.id(), &Principal::User(user.id()), OrgRole::Admin).await?;
     let identity = create_identity(&mut tx, &org.id(), "instance-admin", OrgRole::Admin).await?;
@@ -81,9 +92,10 @@ pub async fn bootstrap(state: &AppState, input: &BootstrapIn, meta: RequestMeta)
     audit::record(
         &mut tx,
         AuditActor { kind: "user", id: Some(user.id.clone()), name: Some(email.clone()), meta },
-        AuditEvent::new("admin-bootstrap").org(&org.id()).target("organization", org.id.clone()).meta(
-            serde_json::json!({ "email": email, "organization": org.name, "identityId": identity.id }),
-        ),
+        AuditEvent::new("admin-bootstrap")
+            .org(&org.id())
+            .target("organization", org.id.clone())
+            .meta(serde_json::json!({ "email": email, "organization": org.name, "identityId": identity.id })),
     )
     .await?;
     tx.commit().await.map_err(StorageError::from)?;

@@ -14,9 +14,7 @@ use sluice_api_types::audit_logs::{AuditLogQuery, AuditLogsOut};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(project_audit_logs))
-        .routes(routes!(org_audit_logs))
+    OpenApiRouter::new().routes(routes!(project_audit_logs)).routes(routes!(org_audit_logs))
 }
 
 /// A project's audit log, newest first (project admins). Filters: `eventType` (comma
@@ -32,9 +30,7 @@ async fn project_audit_logs(
     ApiPath(project_id): ApiPath<String>,
     ApiQuery(q): ApiQuery<AuditLogQuery>,
 ) -> ApiResult<Json<AuditLogsOut>> {
-    Ok(Json(AuditLogsOut {
-        audit_logs: service::list_project(&state, &actor, &project_id, &q).await?,
-    }))
+    Ok(Json(AuditLogsOut { audit_logs: service::list_project(&state, &actor, &project_id, &q).await? }))
 }
 
 /// Infisical's audit-log path: with `projectId`, that project's log (project admins);
@@ -48,7 +44,5 @@ async fn org_audit_logs(
     actor: Actor,
     ApiQuery(q): ApiQuery<AuditLogQuery>,
 ) -> ApiResult<Json<AuditLogsOut>> {
-    Ok(Json(AuditLogsOut {
-        audit_logs: service::list_org(&state, &actor, &q).await?,
-    }))
+    Ok(Json(AuditLogsOut { audit_logs: service::list_org(&state, &actor, &q).await? }))
 }

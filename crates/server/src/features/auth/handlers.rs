@@ -35,9 +35,7 @@ pub async fn renew_token(
     meta: RequestMeta,
     ApiJson(body): ApiJson<AccessTokenIn>,
 ) -> ApiResult<Json<AccessTokenOut>> {
-    Ok(Json(
-        service::renew_token(&state, &body.access_token, meta).await?,
-    ))
+    Ok(Json(service::renew_token(&state, &body.access_token, meta).await?))
 }
 
 /// Revoke an access token; it stops working at once.
@@ -49,9 +47,7 @@ pub async fn revoke_token(
     ApiJson(body): ApiJson<AccessTokenIn>,
 ) -> ApiResult<Json<MessageOut>> {
     service::revoke_token(&state, &body.access_token, meta).await?;
-    Ok(Json(MessageOut {
-        message: "Successfully revoked access token".to_string(),
-    }))
+    Ok(Json(MessageOut { message: "Successfully revoked access token".to_string() }))
 }
 
 /// Log a user in with email and password and get an API access token (for the CLI and
@@ -63,9 +59,7 @@ pub async fn user_login(
     meta: RequestMeta,
     ApiJson(body): ApiJson<UserLoginIn>,
 ) -> ApiResult<Json<AccessTokenOut>> {
-    Ok(Json(
-        users::token_login(&state, &body.email, &body.password, meta).await?,
-    ))
+    Ok(Json(users::token_login(&state, &body.email, &body.password, meta).await?))
 }
 
 /// Sign in to the web UI: sets the `sluice_session` cookie (HttpOnly, SameSite=Lax) and
@@ -80,11 +74,8 @@ pub async fn create_session(
 ) -> ApiResult<Response> {
     let user = users::check_password(&state, &body.email, &body.password, "session", &meta).await?;
     let session = users::create_session(&state, &user, meta).await?;
-    let cookie = users::session_cookie_header(
-        &session.cookie_value,
-        users::SESSION_TTL_SECS,
-        users::came_over_https(&headers),
-    );
+    let cookie =
+        users::session_cookie_header(&session.cookie_value, users::SESSION_TTL_SECS, users::came_over_https(&headers));
     let out = SessionOut {
         csrf_token: session.csrf_token,
         user: users::user_out(&user),
@@ -97,31 +88,17 @@ pub async fn create_session(
 /// token the request carries.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 200, body = MessageOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn logout(
-    State(state): State<AppState>,
-    actor: Actor,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
+pub async fn logout(State(state): State<AppState>, actor: Actor, headers: HeaderMap) -> ApiResult<Response> {
     let secure = users::came_over_https(&headers);
-    match (
-        &actor.csrf_token,
-        session_cookie(&headers),
-        bearer_token(&headers),
-    ) {
+    match (&actor.csrf_token, session_cookie(&headers), bearer_token(&headers)) {
         (Some(_), Some(cookie), _) => {
             users::end_session(&state, &cookie, &actor).await?;
         }
         (_, _, Some(token)) => service::revoke_token(&state, &token, actor.meta.clone()).await?,
         _ => {}
     }
-    let body = Json(MessageOut {
-        message: "Successfully logged out".to_string(),
-    })
-    .into_response();
-    Ok(with_cookie(
-        body,
-        &users::session_cookie_header("", 0, secure),
-    ))
+    let body = Json(MessageOut { message: "Successfully logged out".to_string() }).into_response();
+    Ok(with_cookie(body, &users::session_cookie_header("", 0, secure)))
 }
 
 /// Who the credentials belong to: `{actorType: "user", user}` or `{actorType: "identity", identity}`.
@@ -139,10 +116,7 @@ pub async fn me_v2(state: State<AppState>, actor: Actor) -> ApiResult<Json<MeOut
 fn bearer_token(headers: &HeaderMap) -> Option<String> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, rest) = v.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| rest.trim().to_string())
-        .filter(|t| !t.is_empty())
+    scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim().to_string()).filter(|t| !t.is_empty())
 }
 
 fn with_cookie(mut resp: Response, cookie: &str) -> Response {

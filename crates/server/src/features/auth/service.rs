@@ -31,9 +31,7 @@ pub async fn issue_token(
     client_secret_id: Option<&str>,
     life: TokenLifetime,
 ) -> ApiResult<AccessTokenOut> {
-    Ok(issue_token_with_id(conn, principal, client_secret_id, life)
-        .await?
-        .0)
+    Ok(issue_token_with_id(conn, principal, client_secret_id, life).await?.0)
 }
 
 /// [`issue_token`], also returning the stored token's id (for audit entries).
@@ -47,11 +45,7 @@ pub async fn issue_token_with_id(
     let id = uuid::Uuid::now_v7().to_string();
     let now = now_ms();
     // 0 means "no limit": a token with no TTL lives until its maximum lifetime.
-    let max_ttl = if life.max_ttl <= 0 {
-        FOREVER_SECS
-    } else {
-        life.max_ttl.max(life.ttl)
-    };
+    let max_ttl = if life.max_ttl <= 0 { FOREVER_SECS } else { life.max_ttl.max(life.ttl) };
     let ttl = if life.ttl <= 0 { max_ttl } else { life.ttl };
     let (identity_id, user_id) = match principal {
         Principal::Identity(i) => (Some(i.as_str().to_string()), None),
@@ -98,9 +92,7 @@ pub async fn verify_any(password: &str, hashes: Vec<String>) -> ApiResult<Option
             let _ = passwords::verify_password(&password, dummy);
             return None;
         }
-        hashes
-            .iter()
-            .position(|h| passwords::verify_password(&password, h))
+        hashes.iter().position(|h| passwords::verify_password(&password, h))
     })
     .await
     .map_err(ApiError::internal)
@@ -111,53 +103,30 @@ fn invalid_access_token() -> ApiError {
 }
 
 /// Who a token belongs to, for audit entries.
-async fn token_actor(
-    conn: &mut Conn,
-    row: &AccessTokenRow,
-    meta: RequestMeta,
-) -> ApiResult<AuditActor> {
+async fn token_actor(conn: &mut Conn, row: &AccessTokenRow, meta: RequestMeta) -> ApiResult<AuditActor> {
     let (kind, id, name) = match (&row.identity_id, &row.user_id) {
         (Some(i), _) => {
-            let name = identities::get(conn, &IdentityId::from_trusted(i.clone()))
-                .await?
-                .map(|r| r.name);
+            let name = identities::get(conn, &IdentityId::from_trusted(i.clone())).await?.map(|r| r.name);
             ("identity", i.clone(), name)
         }
-        (None, Some(u)) => (
-            "user",
-            u.clone(),
-            users::get(conn, &UserId::from_trusted(u.clone()))
-                .await?
-                .map(|r| r.email),
-        ),
+        (None, Some(u)) => {
+            ("user", u.clone(), users::get(conn, &UserId::from_trusted(u.clone())).await?.map(|r| r.email))
+        }
         (None, None) => return Err(invalid_access_token()),
     };
-    Ok(AuditActor {
-        kind,
-        id: Some(id),
-        name,
-        meta,
-    })
+    Ok(AuditActor { kind, id: Some(id), name, meta })
 }
 
 /// `POST /api/v1/auth/token/renew`: extends a live token by its TTL, never past its maximum
 /// lifetime. Revoked, expired or used-up tokens, and tokens past their maximum lifetime,
 /// answer 400 saying which.
-pub async fn renew_token(
-    state: &AppState,
-    token: &str,
-    meta: RequestMeta,
-) -> ApiResult<AccessTokenOut> {
+pub async fn renew_token(state: &AppState, token: &str, meta: RequestMeta) -> ApiResult<AccessTokenOut> {
     let digest = token_digest::digest(token.trim());
     let mut tx = state.store.write().await?;
-    let row = tokens::by_hash(&mut tx, &digest)
-        .await?
-        .ok_or_else(invalid_access_token)?;
+    let row = tokens::by_hash(&mut tx, &digest).await?.ok_or_else(invalid_access_token)?;
     let now = now_ms();
     if row.revoked {
-        return Err(ApiError::bad_request(
-            "Failed to renew access token: it has been revoked; log in again",
-        ));
+        return Err(ApiError::bad_request("Failed to renew access token: it has been revoked; log in again"));
     }
     if now >= row.max_expires_at {
         return Err(ApiError::bad_request(
@@ -165,9 +134,7 @@ pub async fn renew_token(
         ));
     }
     if now >= row.expires_at {
-        return Err(ApiError::bad_request(
-            "Failed to renew access token: it has expired; log in again",
-        ));
+        return Err(ApiError::bad_request("Failed to renew access token: it has expired; log in again"));
     }
     if row.num_uses_limit > 0 && row.num_uses >= row.num_uses_limit {
         return Err(ApiError::bad_request(
@@ -178,8 +145,7 @@ pub async fn renew_token(
     tokens::renew(&mut tx, &row.id, expires_at).await?;
     let actor = token_actor(&mut tx, &row, meta).await?;
     let mut event = AuditEvent::new("renew-access-token").target("access-token", row.id.clone());
-    event.metadata =
-        serde_json::json!({ "accessTokenId": row.id, "expiresIn": (expires_at - now) / 1000 });
+    event.metadata = serde_json::json!({ "accessTokenId": row.id, "expiresIn": (expires_at - now) / 1000 });
     audit::record(&mut tx, actor, event).await?;
     tx.commit().await.map_err(StorageError::from)?;
     state.tokens.remove(&digest);
@@ -196,9 +162,7 @@ pub async fn renew_token(
 pub async fn revoke_token(state: &AppState, token: &str, meta: RequestMeta) -> ApiResult<()> {
     let digest = token_digest::digest(token.trim());
     let mut tx = state.store.write().await?;
-    let row = tokens::by_hash(&mut tx, &digest)
-        .await?
-        .ok_or_else(invalid_access_token)?;
+    let row = tokens::by_hash(&mut tx, &digest).await?.ok_or_else(invalid_access_token)?;
     tokens::revoke(&mut tx, &row.id).await?;
     let actor = token_actor(&mut tx, &row, meta).await?;
     audit::record(
@@ -216,7 +180,5 @@ pub async fn revoke_token(state: &AppState, token: &str, meta: RequestMeta) -> A
 
 /// Forgets cached tokens of a principal (after its tokens were revoked in bulk).
 pub fn forget_tokens_of(state: &AppState, principal: &Principal) {
-    state
-        .tokens
-        .retain(|_, cached| &cached.principal != principal);
+    state.tokens.retain(|_, cached| &cached.principal != principal);
 }

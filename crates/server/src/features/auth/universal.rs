@@ -26,19 +26,13 @@ fn invalid_credentials() -> ApiError {
 }
 
 /// Logs an identity in. See the module documentation for the rules.
-pub async fn login(
-    state: &AppState,
-    input: &UniversalAuthLoginIn,
-    meta: RequestMeta,
-) -> ApiResult<AccessTokenOut> {
+pub async fn login(state: &AppState, input: &UniversalAuthLoginIn, meta: RequestMeta) -> ApiResult<AccessTokenOut> {
     let client_id = input.client_id.trim();
     let secret = input.client_secret.trim();
     let mut conn = state.store.read().await?;
     let found = match identities::universal_auth_by_client_id(&mut conn, client_id).await? {
         Some(ua) => {
-            let identity =
-                identities::get(&mut conn, &IdentityId::from_trusted(ua.identity_id.clone()))
-                    .await?;
+            let identity = identities::get(&mut conn, &IdentityId::from_trusted(ua.identity_id.clone())).await?;
             identity.map(|i| (ua, i))
         }
         None => None,
@@ -57,62 +51,29 @@ pub async fn login(
         .collect();
     drop(conn);
 
-    let matched = verify_any(
-        secret,
-        candidates.iter().map(|c| c.secret_hash.clone()).collect(),
-    )
-    .await?;
+    let matched = verify_any(secret, candidates.iter().map(|c| c.secret_hash.clone()).collect()).await?;
     let Some(client_secret) = matched.map(|i| &candidates[i]) else {
-        record_failure(
-            state,
-            client_id,
-            Some(&identity),
-            "wrong, revoked, expired or used-up client secret",
-            meta,
-        )
-        .await?;
+        record_failure(state, client_id, Some(&identity), "wrong, revoked, expired or used-up client secret", meta)
+            .await?;
         return Err(invalid_credentials());
     };
     if !TrustedIps::from_json(&ua.client_secret_trusted_ips).allows(meta.ip.as_deref()) {
-        record_failure(
-            state,
-            client_id,
-            Some(&identity),
-            "IP address not in clientSecretTrustedIps",
-            meta,
-        )
-        .await?;
+        record_failure(state, client_id, Some(&identity), "IP address not in clientSecretTrustedIps", meta).await?;
         return Err(untrusted_ip());
     }
 
     let mut tx = state.store.write().await?;
     if !identities::use_client_secret(&mut tx, &client_secret.id).await? {
         drop(tx);
-        record_failure(
-            state,
-            client_id,
-            Some(&identity),
-            "client secret used up or revoked meanwhile",
-            meta,
-        )
-        .await?;
+        record_failure(state, client_id, Some(&identity), "client secret used up or revoked meanwhile", meta).await?;
         return Err(invalid_credentials());
     }
-    let (token, token_id) = issue_token_with_id(
-        &mut tx,
-        &Principal::Identity(identity.id()),
-        Some(&client_secret.id),
-        lifetime(&ua),
-    )
-    .await?;
+    let (token, token_id) =
+        issue_token_with_id(&mut tx, &Principal::Identity(identity.id()), Some(&client_secret.id), lifetime(&ua))
+            .await?;
     audit::record(
         &mut tx,
-        AuditActor {
-            kind: "identity",
-            id: Some(identity.id.clone()),
-            name: Some(identity.name.clone()),
-            meta,
-        },
+        AuditActor { kind: "identity", id: Some(identity.id.clone()), name: Some(identity.name.clone()), meta },
         AuditEvent::new(LOGIN_ACTION)
             .org(&OrgId::from_trusted(identity.org_id.clone()))
             .target("identity", identity.id.clone())
@@ -155,9 +116,7 @@ async fn record_failure(
         "identityId": identity.map(|i| i.id.clone()),
     }));
     if let Some(i) = identity {
-        event = event
-            .org(&OrgId::from_trusted(i.org_id.clone()))
-            .target("identity", i.id.clone());
+        event = event.org(&OrgId::from_trusted(i.org_id.clone())).target("identity", i.id.clone());
     }
     let mut tx = state.store.write().await?;
     audit::record(&mut tx, AuditActor::anonymous(Some(client_id), meta), event).await?;

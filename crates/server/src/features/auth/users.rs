@@ -46,12 +46,7 @@ pub fn user_out(u: &UserRow) -> UserOut {
 }
 
 fn user_actor(u: &UserRow, meta: RequestMeta) -> AuditActor {
-    AuditActor {
-        kind: "user",
-        id: Some(u.id.clone()),
-        name: Some(u.email.clone()),
-        meta,
-    }
+    AuditActor { kind: "user", id: Some(u.id.clone()), name: Some(u.email.clone()), meta }
 }
 
 /// Checks an email and password. Unknown email and wrong password answer the same 401 in
@@ -74,17 +69,13 @@ pub async fn check_password(
         (_, user) => {
             let claimed: String = email.chars().take(254).collect();
             let mut tx = state.store.write().await?;
-            let mut event = AuditEvent::new(LOGIN_ACTION)
-                .meta(json!({ "success": false, "method": method, "email": claimed, "reason": "invalid email or password" }));
+            let mut event = AuditEvent::new(LOGIN_ACTION).meta(
+                json!({ "success": false, "method": method, "email": claimed, "reason": "invalid email or password" }),
+            );
             if let Some(u) = &user {
                 event = event.target("user", u.id.clone());
             }
-            audit::record(
-                &mut tx,
-                AuditActor::anonymous(Some(claimed), meta.clone()),
-                event,
-            )
-            .await?;
+            audit::record(&mut tx, AuditActor::anonymous(Some(claimed), meta.clone()), event).await?;
             tx.commit().await.map_err(StorageError::from)?;
             Err(invalid_login())
         }
@@ -100,13 +91,8 @@ pub async fn token_login(
 ) -> ApiResult<AccessTokenOut> {
     let user = check_password(state, email, password, "token", &meta).await?;
     let mut tx = state.store.write().await?;
-    let life = TokenLifetime {
-        ttl: USER_TOKEN_TTL_SECS,
-        max_ttl: USER_TOKEN_MAX_TTL_SECS,
-        num_uses_limit: 0,
-    };
-    let (token, token_id) =
-        issue_token_with_id(&mut tx, &Principal::User(user.id()), None, life).await?;
+    let life = TokenLifetime { ttl: USER_TOKEN_TTL_SECS, max_ttl: USER_TOKEN_MAX_TTL_SECS, num_uses_limit: 0 };
+    let (token, token_id) = issue_token_with_id(&mut tx, &Principal::User(user.id()), None, life).await?;
     audit::record(
         &mut tx,
         user_actor(&user, meta),
@@ -129,18 +115,12 @@ pub struct NewSession {
 
 impl std::fmt::Debug for NewSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewSession")
-            .field("expires_at", &self.expires_at)
-            .finish_non_exhaustive()
+        f.debug_struct("NewSession").field("expires_at", &self.expires_at).finish_non_exhaustive()
     }
 }
 
 /// Starts a browser session for a user whose password was checked, and audits it.
-pub async fn create_session(
-    state: &AppState,
-    user: &UserRow,
-    meta: RequestMeta,
-) -> ApiResult<NewSession> {
+pub async fn create_session(state: &AppState, user: &UserRow, meta: RequestMeta) -> ApiResult<NewSession> {
     let cookie_value = tokens::random_token(SESSION_PREFIX);
     let csrf_token = tokens::random_token("");
     let now = now_ms();
@@ -163,11 +143,7 @@ pub async fn create_session(
     )
     .await?;
     tx.commit().await.map_err(StorageError::from)?;
-    Ok(NewSession {
-        cookie_value,
-        csrf_token,
-        expires_at: row.expires_at,
-    })
+    Ok(NewSession { cookie_value, csrf_token, expires_at: row.expires_at })
 }
 
 /// Ends the session a cookie names; false when there was none.
@@ -192,24 +168,14 @@ pub async fn me(state: &AppState, actor: &Actor) -> ApiResult<MeOut> {
     Ok(match &actor.principal {
         Principal::User(id) => {
             let user = users::get(&mut conn, id).await?.ok_or_else(gone)?;
-            MeOut {
-                actor_type: "user".to_string(),
-                user: Some(user_out(&user)),
-                identity: None,
-            }
+            MeOut { actor_type: "user".to_string(), user: Some(user_out(&user)), identity: None }
         }
         Principal::Identity(id) => {
-            let identity = sluice_storage::identities::get(&mut conn, id)
-                .await?
-                .ok_or_else(gone)?;
+            let identity = sluice_storage::identities::get(&mut conn, id).await?.ok_or_else(gone)?;
             MeOut {
                 actor_type: "identity".to_string(),
                 user: None,
-                identity: Some(MeIdentityOut {
-                    id: identity.id,
-                    name: identity.name,
-                    org_id: identity.org_id,
-                }),
+                identity: Some(MeIdentityOut { id: identity.id, name: identity.name, org_id: identity.org_id }),
             }
         }
     })
@@ -217,23 +183,16 @@ pub async fn me(state: &AppState, actor: &Actor) -> ApiResult<MeOut> {
 
 /// Whether the request reached us over HTTPS (directly or through a proxy that says so).
 pub fn came_over_https(headers: &HeaderMap) -> bool {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_ascii_lowercase)
-    };
-    let forwarded_proto = header("x-forwarded-proto")
-        .is_some_and(|v| v.split(',').next().map(str::trim) == Some("https"));
-    let forwarded =
-        header("forwarded").is_some_and(|v| v.split([';', ',']).any(|p| p.trim() == "proto=https"));
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_ascii_lowercase);
+    let forwarded_proto =
+        header("x-forwarded-proto").is_some_and(|v| v.split(',').next().map(str::trim) == Some("https"));
+    let forwarded = header("forwarded").is_some_and(|v| v.split([';', ',']).any(|p| p.trim() == "proto=https"));
     forwarded_proto || forwarded
 }
 
 /// The `Set-Cookie` value for a session cookie (`max_age_secs` 0 deletes it).
 pub fn session_cookie_header(value: &str, max_age_secs: i64, secure: bool) -> String {
-    let mut cookie =
-        format!("{SESSION_COOKIE}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_secs}");
+    let mut cookie = format!("{SESSION_COOKIE}={value}; HttpOnly; SameSite=Lax; Path=/; Max-Age={max_age_secs}");
     if secure {
         cookie.push_str("; Secure");
     }
@@ -247,20 +206,14 @@ mod tests {
     #[test]
     fn cookies_are_http_only_lax_and_secure_over_https() {
         let c = session_cookie_header("sss_x", 60, false);
-        assert_eq!(
-            c,
-            "sluice_session=sss_x; HttpOnly; SameSite=Lax; Path=/; Max-Age=60"
-        );
+        assert_eq!(c, "sluice_session=sss_x; HttpOnly; SameSite=Lax; Path=/; Max-Age=60");
         assert!(session_cookie_header("v", 0, true).ends_with("; Secure"));
         let mut h = HeaderMap::new();
         assert!(!came_over_https(&h));
         h.insert("x-forwarded-proto", "https".parse().expect("header"));
         assert!(came_over_https(&h));
         let mut h = HeaderMap::new();
-        h.insert(
-            "forwarded",
-            "for=1.2.3.4;proto=https".parse().expect("header"),
-        );
+        h.insert("forwarded", "for=1.2.3.4;proto=https".parse().expect("header"));
         assert!(came_over_https(&h));
     }
 }

@@ -13,21 +13,33 @@ use sluice_api_types::folders::*;
 /// Create a folder `name` under `path` (default `/`).
 #[utoipa::path(post, path = "/api/v1/folders", tag = "folders", request_body = FolderIn,
     responses((status = 200, body = FolderEnvelope), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, actor: Actor, ApiJson(body): ApiJson<FolderIn>) -> ApiResult<Json<FolderEnvelope>> {
+pub async fn create(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(body): ApiJson<FolderIn>,
+) -> ApiResult<Json<FolderEnvelope>> {
     Ok(Json(FolderEnvelope { folder: service::create(&state, &actor, &body).await? }))
 }
 
 /// The folders directly under `path` (every one below it with `recursive=true`).
 #[utoipa::path(get, path = "/api/v1/folders", tag = "folders", params(FoldersQuery),
     responses((status = 200, body = FoldersOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, actor: Actor, ApiQuery(q): ApiQuery<FoldersQuery>) -> ApiResult<Json<FoldersOut>> {
+pub async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<FoldersQuery>,
+) -> ApiResult<Json<FoldersOut>> {
     Ok(Json(FoldersOut { folders: service::list(&state, &actor, &q).await? }))
 }
 
 /// A folder by id.
 #[utoipa::path(get, path = "/api/v1/folders/{folderId}", tag = "folders", params(("folderId" = String, Path)),
     responses((status = 200, body = FolderEnvelope), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, actor: Actor, ApiPath(id): ApiPath<String>) -> ApiResult<Json<FolderEnvelope>> {
+pub async fn get(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<FolderEnvelope>> {
     Ok(Json(FolderEnvelope { folder: service::get(&state, &actor, &id).await? }))
 }
 
@@ -60,7 +72,11 @@ pub async fn delete(
 /// Create a folder (the Python SDK's path).
 #[utoipa::path(post, path = "/api/v2/folders", tag = "folders", request_body = FolderIn,
     responses((status = 200, body = FolderEnvelope), (status = 404, body = ErrorBody)))]
-pub async fn create_v2(state: State<AppState>, actor: Actor, body: ApiJson<FolderIn>) -> ApiResult<Json<FolderEnvelope>> {
+pub async fn create_v2(
+    state: State<AppState>,
+    actor: Actor,
+    body: ApiJson<FolderIn>,
+) -> ApiResult<Json<FolderEnvelope>> {
     create(state, actor, body).await
 }
 
@@ -81,13 +97,23 @@ pub async fn get_v2(state: State<AppState>, actor: Actor, id: ApiPath<String>) -
 /// Rename a folder (the Python SDK's path).
 #[utoipa::path(patch, path = "/api/v2/folders/{folderId}", tag = "folders", params(("folderId" = String, Path)),
     request_body = FolderPatch, responses((status = 200, body = FolderEnvelope), (status = 404, body = ErrorBody)))]
-pub async fn update_v2(state: State<AppState>, actor: Actor, id: ApiPath<String>, body: ApiJson<FolderPatch>) -> ApiResult<Json<FolderEnvelope>> {
+pub async fn update_v2(
+    state: State<AppState>,
+    actor: Actor,
+    id: ApiPath<String>,
+    body: ApiJson<FolderPatch>,
+) -> ApiResult<Json<FolderEnvelope>> {
     update(state, actor, id, body).await
 }
 
 /// Delete a folder (the Python SDK's path).
 #[utoipa::path(delete, path = "/api/v2/folders/{folderId}", tag = "folders", params(("folderId" = String, Path)),
     request_body = FolderDeleteIn, responses((status = 200, body = FolderEnvelope), (status = 404, body = ErrorBody)))]
-pub async fn delete_v2(state: State<AppState>, actor: Actor, id: ApiPath<String>, body: ApiJson<FolderDeleteIn>) -> ApiResult<Json<FolderEnvelope>> {
+pub async fn delete_v2(
+    state: State<AppState>,
+    actor: Actor,
+    id: ApiPath<String>,
+    body: ApiJson<FolderDeleteIn>,
+) -> ApiResult<Json<FolderEnvelope>> {
     delete(state, actor, id, body).await
 }

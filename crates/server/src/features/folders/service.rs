@@ -44,7 +44,11 @@ pub fn folder_out(row: &FolderRow, env: &Env, relative_to: Option<&FolderPath>) 
         description: Some(row.description.clone()).filter(|d| !d.is_empty()),
         last_secret_modified: None,
         project_id: row.project_id.clone(),
-        environment: FolderEnvOut { env_id: env.id.as_str().to_string(), env_name: env.name.clone(), env_slug: env.slug.clone() },
+        environment: FolderEnvOut {
+            env_id: env.id.as_str().to_string(),
+            env_name: env.name.clone(),
+            env_slug: env.slug.clone(),
+        },
         created_at: iso(row.created_at),
         updated_at: iso(row.updated_at),
     }
@@ -56,12 +60,21 @@ fn relative(base: &FolderPath, path: &str) -> String {
 
 fn description(raw: Option<&str>) -> ApiResult<Option<String>> {
     match raw.map(str::trim) {
-        Some(d) if d.chars().count() > 1024 => Err(ApiError::invalid("body.description", "description must be at most 1024 characters")),
+        Some(d) if d.chars().count() > 1024 => {
+            Err(ApiError::invalid("body.description", "description must be at most 1024 characters"))
+        }
         other => Ok(other.map(str::to_string)),
     }
 }
 
-async fn write_scope(state: &AppState, actor: &Actor, sel: &ProjectSelector, env: Option<&str>, path: Option<&str>, action: &str) -> ApiResult<Scope> {
+async fn write_scope(
+    state: &AppState,
+    actor: &Actor,
+    sel: &ProjectSelector,
+    env: Option<&str>,
+    path: Option<&str>,
+    action: &str,
+) -> ApiResult<Scope> {
     let mut conn = state.store.read().await?;
     let at = At { project: sel, environment: env, path, src: Source::Body, path_field: "path" };
     let allowed = Allowed { need: WRITE_FOLDERS.0, action, subject: WRITE_FOLDERS.1 };
@@ -93,11 +106,16 @@ pub async fn create(state: &AppState, actor: &Actor, body: &FolderIn) -> ApiResu
         updated_at: now,
     };
     folders::insert(&mut tx, &row).await.map_err(|e| {
-        if e.is_conflict() { ApiError::bad_request(format!("Folder with name '{name}' already exists in '{}'", scope.path)) } else { e.into() }
+        if e.is_conflict() {
+            ApiError::bad_request(format!("Folder with name '{name}' already exists in '{}'", scope.path))
+        } else {
+            e.into()
+        }
     })?;
-    let event = AuditEvent::new("create-folder").project(scope.project()).target("folder", row.id.clone()).meta(json!({
-        "environment": scope.env.slug, "folderName": name, "folderPath": row.path,
-    }));
+    let event =
+        AuditEvent::new("create-folder").project(scope.project()).target("folder", row.id.clone()).meta(json!({
+            "environment": scope.env.slug, "folderName": name, "folderPath": row.path,
+        }));
     audit::record(&mut tx, actor, event).await?;
     tx.commit().await.map_err(sluice_storage::StorageError::from)?;
     Ok(folder_out(&row, &scope.env, None))
@@ -128,7 +146,11 @@ pub async fn list(state: &AppState, actor: &Actor, q: &FoldersQuery) -> ApiResul
     let scope = location::scope(state, &mut conn, actor, at, READ_SECRETS).await?;
     let Some(base) = folders::get_by_path(&mut conn, &scope.env.id, &scope.path).await? else { return Ok(Vec::new()) };
     let rows = if recursive {
-        let mut all: Vec<FolderRow> = folders::subtree(&mut conn, &scope.env.id, &scope.path).await?.into_iter().filter(|f| f.id != base.id).collect();
+        let mut all: Vec<FolderRow> = folders::subtree(&mut conn, &scope.env.id, &scope.path)
+            .await?
+            .into_iter()
+            .filter(|f| f.id != base.id)
+            .collect();
         all.sort_by(|a, b| a.path.cmp(&b.path));
         all
     } else {
@@ -138,7 +160,14 @@ pub async fn list(state: &AppState, actor: &Actor, q: &FoldersQuery) -> ApiResul
 }
 
 /// A folder by id, with the project and environment it belongs to.
-async fn by_id(state: &AppState, conn: &mut Conn, actor: &Actor, raw: &str, need: Need, action: &str) -> ApiResult<(FolderRow, Env)> {
+async fn by_id(
+    state: &AppState,
+    conn: &mut Conn,
+    actor: &Actor,
+    raw: &str,
+    need: Need,
+    action: &str,
+) -> ApiResult<(FolderRow, Env)> {
     let id = FolderId::parse(raw).ok_or_else(|| folder_id_not_found(raw))?;
     let row = folders::get(conn, &id).await?.ok_or_else(|| folder_id_not_found(raw))?;
     let project = sluice_domain::ProjectId::from_trusted(row.project_id.clone());
@@ -172,7 +201,9 @@ async fn target(conn: &mut Conn, scope: &Scope, id_or_name: &str) -> ApiResult<F
     }
     let name = FolderPath::parse_name(id_or_name, "params.folderIdOrName")?;
     let path = scope.path.join(&name);
-    folders::get_by_path(conn, &scope.env.id, &path).await?.ok_or_else(|| location::folder_not_found(&path, &scope.env.slug))
+    folders::get_by_path(conn, &scope.env.id, &path)
+        .await?
+        .ok_or_else(|| location::folder_not_found(&path, &scope.env.slug))
 }
 
 /// `PATCH /api/v1/folders/{folderId}`: rename (moving the subtree) and/or describe.
@@ -209,10 +240,11 @@ pub async fn update(state: &AppState, actor: &Actor, id_or_name: &str, body: &Fo
         folders::set_description(w.conn(), &folder.id(), &description).await?;
     }
     let updated = folders::get(w.conn(), &folder.id()).await?.ok_or_else(|| folder_id_not_found(&folder.id))?;
-    let event = AuditEvent::new("update-folder").project(scope.project()).target("folder", folder.id.clone()).meta(json!({
-        "environment": scope.env.slug, "oldFolderName": folder.name, "newFolderName": updated.name,
-        "oldFolderPath": folder.path, "newFolderPath": updated.path,
-    }));
+    let event =
+        AuditEvent::new("update-folder").project(scope.project()).target("folder", folder.id.clone()).meta(json!({
+            "environment": scope.env.slug, "oldFolderName": folder.name, "newFolderName": updated.name,
+            "oldFolderPath": folder.path, "newFolderPath": updated.path,
+        }));
     audit::record(w.conn(), actor, event).await?;
     w.commit(state).await?;
     Ok(folder_out(&updated, &scope.env, None))
@@ -241,10 +273,11 @@ pub async fn delete(state: &AppState, actor: &Actor, id_or_name: &str, body: &Fo
         }
     }
     folders::delete(w.conn(), &folder.id()).await?;
-    let event = AuditEvent::new("delete-folder").project(scope.project()).target("folder", folder.id.clone()).meta(json!({
-        "environment": scope.env.slug, "folderName": folder.name, "folderPath": folder.path,
-        "deletedSecrets": deleted_keys.len(),
-    }));
+    let event =
+        AuditEvent::new("delete-folder").project(scope.project()).target("folder", folder.id.clone()).meta(json!({
+            "environment": scope.env.slug, "folderName": folder.name, "folderPath": folder.path,
+            "deletedSecrets": deleted_keys.len(),
+        }));
     audit::record(w.conn(), actor, event).await?;
     w.commit(state).await?;
     Ok(folder_out(&folder, &scope.env, None))

@@ -21,9 +21,7 @@ pub async fn create(
     actor: Actor,
     ApiJson(body): ApiJson<IdentityIn>,
 ) -> ApiResult<Json<IdentityEnvelope>> {
-    Ok(Json(IdentityEnvelope {
-        identity: manage::create(&state, &actor, &body).await?,
-    }))
+    Ok(Json(IdentityEnvelope { identity: manage::create(&state, &actor, &body).await? }))
 }
 
 /// An identity of an organization the caller administers.
@@ -34,9 +32,7 @@ pub async fn get(
     actor: Actor,
     ApiPath(identity_id): ApiPath<String>,
 ) -> ApiResult<Json<IdentityEnvelope>> {
-    Ok(Json(IdentityEnvelope {
-        identity: manage::get(&state, &actor, &identity_id).await?,
-    }))
+    Ok(Json(IdentityEnvelope { identity: manage::get(&state, &actor, &identity_id).await? }))
 }
 
 /// Rename an identity and/or change its organization role.
@@ -49,9 +45,7 @@ pub async fn update(
     ApiPath(identity_id): ApiPath<String>,
     ApiJson(body): ApiJson<IdentityPatch>,
 ) -> ApiResult<Json<IdentityEnvelope>> {
-    Ok(Json(IdentityEnvelope {
-        identity: manage::update(&state, &actor, &identity_id, &body).await?,
-    }))
+    Ok(Json(IdentityEnvelope { identity: manage::update(&state, &actor, &identity_id, &body).await? }))
 }
 
 /// Delete an identity with its memberships, universal auth, client secrets and tokens.
@@ -62,9 +56,7 @@ pub async fn delete(
     actor: Actor,
     ApiPath(identity_id): ApiPath<String>,
 ) -> ApiResult<Json<IdentityEnvelope>> {
-    Ok(Json(IdentityEnvelope {
-        identity: manage::delete(&state, &actor, &identity_id).await?,
-    }))
+    Ok(Json(IdentityEnvelope { identity: manage::delete(&state, &actor, &identity_id).await? }))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -84,10 +76,7 @@ pub async fn list_v1(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<IdentitiesOut>> {
     let identities = manage::list(&state, &actor, &q.org_id, "query.orgId").await?;
-    Ok(Json(IdentitiesOut {
-        total_count: identities.len(),
-        identities,
-    }))
+    Ok(Json(IdentitiesOut { total_count: identities.len(), identities }))
 }
 
 /// The identities of an organization with their organization roles (admins only).
@@ -99,10 +88,6 @@ pub async fn list_org(
     actor: Actor,
     ApiPath(organization_id): ApiPath<String>,
 ) -> ApiResult<Json<OrgIdentityMembershipsOut>> {
-    let identity_memberships =
-        manage::list(&state, &actor, &organization_id, "params.organizationId").await?;
-    Ok(Json(OrgIdentityMembershipsOut {
-        total_count: identity_memberships.len(),
-        identity_memberships,
-    }))
+    let identity_memberships = manage::list(&state, &actor, &organization_id, "params.organizationId").await?;
+    Ok(Json(OrgIdentityMembershipsOut { total_count: identity_memberships.len(), identity_memberships }))
 }

@@ -31,14 +31,12 @@ pub async fn administered_identity(
     action: &str,
 ) -> ApiResult<IdentityRow> {
     let id = parse_id(raw_id, "params.identityId", IdentityId::parse)?;
-    let identity = identities::get(conn, &id)
-        .await?
-        .ok_or_else(|| identity_not_found(raw_id))?;
+    let identity = identities::get(conn, &id).await?.ok_or_else(|| identity_not_found(raw_id))?;
     match memberships::org_role(conn, &identity.org_id(), &actor.principal).await? {
         None => Err(identity_not_found(raw_id)),
-        Some(OrgRole::Member) => Err(ApiError::forbidden(format!(
-            "You are not allowed to {action}: it needs the organization's admin role"
-        ))),
+        Some(OrgRole::Member) => {
+            Err(ApiError::forbidden(format!("You are not allowed to {action}: it needs the organization's admin role")))
+        }
         Some(OrgRole::Admin) => Ok(identity),
     }
 }
@@ -46,27 +44,15 @@ pub async fn administered_identity(
 fn valid_name(raw: &str) -> ApiResult<String> {
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > 64 {
-        return Err(ApiError::invalid(
-            "body.name",
-            "name must be 1 to 64 characters",
-        ));
+        return Err(ApiError::invalid("body.name", "name must be 1 to 64 characters"));
     }
     Ok(name.to_string())
 }
 
 async fn describe(conn: &mut Conn, identity: &IdentityRow) -> ApiResult<IdentityOut> {
-    let role = memberships::org_role(
-        conn,
-        &identity.org_id(),
-        &Principal::Identity(identity.id()),
-    )
-    .await?;
+    let role = memberships::org_role(conn, &identity.org_id(), &Principal::Identity(identity.id())).await?;
     let ua = identities::universal_auth_for(conn, &identity.id()).await?;
-    Ok(identity_out(
-        identity,
-        role.map(OrgRole::as_str).unwrap_or("member"),
-        ua.is_some(),
-    ))
+    Ok(identity_out(identity, role.map(OrgRole::as_str).unwrap_or("member"), ua.is_some()))
 }
 
 /// `POST /api/v1/identities`.
@@ -83,9 +69,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: &IdentityIn) -> ApiR
         AuditEvent::new("create-identity")
             .org(&org)
             .target("identity", identity.id.clone())
-            .meta(
-                json!({ "identityId": identity.id, "name": identity.name, "role": role.as_str() }),
-            ),
+            .meta(json!({ "identityId": identity.id, "name": identity.name, "role": role.as_str() })),
     )
     .await?;
     tx.commit().await.map_err(StorageError::from)?;
@@ -105,21 +89,14 @@ async fn keep_an_admin(conn: &mut Conn, identity: &IdentityRow) -> ApiResult<()>
     if memberships::org_role(conn, &identity.org_id(), &principal).await? == Some(OrgRole::Admin)
         && memberships::count_org_admins(conn, &identity.org_id()).await? <= 1
     {
-        return Err(ApiError::bad_request(
-            "This identity is the organization's last admin",
-        ));
+        return Err(ApiError::bad_request("This identity is the organization's last admin"));
     }
     Ok(())
 }
 
 /// `PATCH /api/v1/identities/{identityId}`: new name and/or organization role. An actor
 /// cannot change its own role.
-pub async fn update(
-    state: &AppState,
-    actor: &Actor,
-    raw_id: &str,
-    input: &IdentityPatch,
-) -> ApiResult<IdentityOut> {
+pub async fn update(state: &AppState, actor: &Actor, raw_id: &str, input: &IdentityPatch) -> ApiResult<IdentityOut> {
     let name = input.name.as_deref().map(valid_name).transpose()?;
     let role = match input.role.as_deref() {
         Some(r) => Some(parse_org_role(Some(r), "body.role")?),
@@ -133,29 +110,24 @@ pub async fn update(
     }
     if let Some(role) = role {
         if actor.principal == principal {
-            return Err(ApiError::forbidden(
-                "You cannot change your own organization role",
-            ));
+            return Err(ApiError::forbidden("You cannot change your own organization role"));
         }
         if role != OrgRole::Admin {
             keep_an_admin(&mut tx, &identity).await?;
         }
         memberships::set_org_role(&mut tx, &identity.org_id(), &principal, role).await?;
     }
-    let updated = identities::get(&mut tx, &identity.id())
-        .await?
-        .ok_or_else(|| identity_not_found(raw_id))?;
+    let updated = identities::get(&mut tx, &identity.id()).await?.ok_or_else(|| identity_not_found(raw_id))?;
     audit::record(
         &mut tx,
         actor,
-        AuditEvent::new("update-identity")
-            .org(&identity.org_id())
-            .target("identity", identity.id.clone())
-            .meta(json!({
+        AuditEvent::new("update-identity").org(&identity.org_id()).target("identity", identity.id.clone()).meta(
+            json!({
                 "identityId": identity.id,
                 "name": updated.name,
                 "role": role.map(OrgRole::as_str),
-            })),
+            }),
+        ),
     )
     .await?;
     let out = describe(&mut tx, &updated).await?;
@@ -173,9 +145,7 @@ pub async fn delete(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<
     let identity = administered_identity(&mut tx, actor, raw_id, "delete identities").await?;
     let principal = Principal::Identity(identity.id());
     if actor.principal == principal {
-        return Err(ApiError::forbidden(
-            "You cannot delete the identity you are authenticated as",
-        ));
+        return Err(ApiError::forbidden("You cannot delete the identity you are authenticated as"));
     }
     keep_an_admin(&mut tx, &identity).await?;
     let out = describe(&mut tx, &identity).await?;
@@ -206,8 +176,5 @@ pub async fn list(
     let mut conn = state.store.read().await?;
     authz::org_admin(&mut conn, actor, &org, "list identities").await?;
     let rows = memberships::list_org_identities(&mut conn, &org).await?;
-    Ok(rows
-        .iter()
-        .map(|m| org_membership_out(org.as_str(), m))
-        .collect())
+    Ok(rows.iter().map(|m| org_membership_out(org.as_str(), m)).collect())
 }

@@ -20,16 +20,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::create, handlers::list_v1))
         .routes(routes!(handlers::get, handlers::update, handlers::delete))
         .routes(routes!(handlers::list_org))
-        .routes(routes!(
-            ua_handlers::attach,
-            ua_handlers::get,
-            ua_handlers::update,
-            ua_handlers::remove
-        ))
-        .routes(routes!(
-            ua_handlers::create_secret,
-            ua_handlers::list_secrets
-        ))
+        .routes(routes!(ua_handlers::attach, ua_handlers::get, ua_handlers::update, ua_handlers::remove))
+        .routes(routes!(ua_handlers::create_secret, ua_handlers::list_secrets))
         .routes(routes!(ua_handlers::get_secret))
         .routes(routes!(ua_handlers::revoke_secret))
 }

@@ -9,17 +9,13 @@ use sluice_storage::{Conn, now_ms};
 
 /// Infisical's defaults: tokens live 30 days; any IP may log in.
 pub const DEFAULT_TOKEN_TTL_SECS: i64 = 2_592_000;
-pub const DEFAULT_TRUSTED_IPS: &str = r#"[{"ipAddress":"0.0.0.0/0","type":"ipv4","prefix":0},{"ipAddress":"::/0","type":"ipv6","prefix":0}]"#;
+pub const DEFAULT_TRUSTED_IPS: &str =
+    r#"[{"ipAddress":"0.0.0.0/0","type":"ipv4","prefix":0},{"ipAddress":"::/0","type":"ipv6","prefix":0}]"#;
 /// Prefix of client secrets as shown to users.
 pub const CLIENT_SECRET_PREFIX: &str = "scs_";
 
 /// Creates an identity in an organization with the given organization role.
-pub async fn create_identity(
-    conn: &mut Conn,
-    org: &OrgId,
-    name: &str,
-    role: OrgRole,
-) -> ApiResult<IdentityRow> {
+pub async fn create_identity(conn: &mut Conn, org: &OrgId, name: &str, role: OrgRole) -> ApiResult<IdentityRow> {
     let now = now_ms();
     let row = IdentityRow {
         id: IdentityId::new().into_string(),
@@ -87,9 +83,7 @@ pub struct MintedSecret {
 
 impl std::fmt::Debug for MintedSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MintedSecret")
-            .field("prefix", &self.prefix)
-            .finish_non_exhaustive()
+        f.debug_struct("MintedSecret").field("prefix", &self.prefix).finish_non_exhaustive()
     }
 }
 
@@ -98,11 +92,7 @@ pub fn mint_client_secret() -> MintedSecret {
     let plain = tokens::random_token(CLIENT_SECRET_PREFIX);
     let prefix = plain.chars().take(CLIENT_SECRET_PREFIX.len() + 4).collect();
     let hash = passwords::hash_password(&plain);
-    MintedSecret {
-        plain,
-        prefix,
-        hash,
-    }
+    MintedSecret { plain, prefix, hash }
 }
 
 /// Stores a minted client secret for an identity.
@@ -141,14 +131,6 @@ pub async fn create_client_secret(
     num_uses_limit: i64,
 ) -> ApiResult<(String, ClientSecretRow)> {
     let minted = mint_client_secret();
-    let row = store_client_secret(
-        conn,
-        identity,
-        description,
-        ttl_secs,
-        num_uses_limit,
-        &minted,
-    )
-    .await?;
+    let row = store_client_secret(conn, identity, description, ttl_secs, num_uses_limit, &minted).await?;
     Ok((minted.plain, row))
 }

@@ -11,9 +11,7 @@ use axum::extract::State;
 use sluice_api_types::identities::*;
 
 fn envelope(out: UniversalAuthOut) -> Json<UniversalAuthEnvelope> {
-    Json(UniversalAuthEnvelope {
-        identity_universal_auth: out,
-    })
+    Json(UniversalAuthEnvelope { identity_universal_auth: out })
 }
 
 /// Attach universal auth to an identity. Defaults: 30-day tokens (`accessTokenTTL`,
@@ -28,9 +26,7 @@ pub async fn attach(
     ApiPath(identity_id): ApiPath<String>,
     ApiJson(body): ApiJson<UniversalAuthIn>,
 ) -> ApiResult<Json<UniversalAuthEnvelope>> {
-    Ok(envelope(
-        ua::attach(&state, &actor, &identity_id, &body).await?,
-    ))
+    Ok(envelope(ua::attach(&state, &actor, &identity_id, &body).await?))
 }
 
 /// An identity's universal-auth configuration (with its client id).
@@ -55,9 +51,7 @@ pub async fn update(
     ApiPath(identity_id): ApiPath<String>,
     ApiJson(body): ApiJson<UniversalAuthPatch>,
 ) -> ApiResult<Json<UniversalAuthEnvelope>> {
-    Ok(envelope(
-        ua::update(&state, &actor, &identity_id, &body).await?,
-    ))
+    Ok(envelope(ua::update(&state, &actor, &identity_id, &body).await?))
 }
 
 /// Remove universal auth: deletes the client secrets and revokes every token of the identity.
@@ -83,9 +77,7 @@ pub async fn create_secret(
     ApiPath(identity_id): ApiPath<String>,
     ApiJson(body): ApiJson<ClientSecretIn>,
 ) -> ApiResult<Json<ClientSecretCreatedOut>> {
-    Ok(Json(
-        ua::create_secret(&state, &actor, &identity_id, &body).await?,
-    ))
+    Ok(Json(ua::create_secret(&state, &actor, &identity_id, &body).await?))
 }
 
 /// The identity's client secrets that are not revoked (prefixes only, never the secrets).
@@ -97,9 +89,7 @@ pub async fn list_secrets(
     actor: Actor,
     ApiPath(identity_id): ApiPath<String>,
 ) -> ApiResult<Json<ClientSecretsOut>> {
-    Ok(Json(ClientSecretsOut {
-        client_secret_data: ua::list_secrets(&state, &actor, &identity_id).await?,
-    }))
+    Ok(Json(ClientSecretsOut { client_secret_data: ua::list_secrets(&state, &actor, &identity_id).await? }))
 }
 
 /// One client secret's details.

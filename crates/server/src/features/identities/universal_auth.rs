@@ -7,9 +7,7 @@
 //! every token of the identity.
 
 use super::manage::administered_identity;
-use super::service::{
-    UniversalAuthSettings, attach_universal_auth, mint_client_secret, store_client_secret,
-};
+use super::service::{UniversalAuthSettings, attach_universal_auth, mint_client_secret, store_client_secret};
 use super::wire::{client_secret_out, universal_auth_out};
 use crate::audit::{self, AuditEvent};
 use crate::auth::Actor;
@@ -29,20 +27,14 @@ pub const MAX_TTL_SECS: i64 = 315_360_000;
 
 fn ttl(value: i64, field: &str) -> ApiResult<i64> {
     if !(0..=MAX_TTL_SECS).contains(&value) {
-        return Err(ApiError::invalid(
-            field,
-            format!("must be between 0 and {MAX_TTL_SECS} seconds (got {value})"),
-        ));
+        return Err(ApiError::invalid(field, format!("must be between 0 and {MAX_TTL_SECS} seconds (got {value})")));
     }
     Ok(value)
 }
 
 fn non_negative(value: i64, field: &str) -> ApiResult<i64> {
     if value < 0 {
-        return Err(ApiError::invalid(
-            field,
-            format!("must be 0 (unlimited) or more (got {value})"),
-        ));
+        return Err(ApiError::invalid(field, format!("must be 0 (unlimited) or more (got {value})")));
     }
     Ok(value)
 }
@@ -67,10 +59,7 @@ fn trusted_ips(list: &[TrustedIpIn], field: &str) -> ApiResult<String> {
 
 /// Applies a request body onto settings (all fields optional), checking each field and the
 /// TTL order (an error names the TTL field the body gave).
-fn apply(
-    mut s: UniversalAuthSettings,
-    input: &UniversalAuthIn,
-) -> ApiResult<UniversalAuthSettings> {
+fn apply(mut s: UniversalAuthSettings, input: &UniversalAuthIn) -> ApiResult<UniversalAuthSettings> {
     if let Some(v) = input.access_token_ttl {
         s.access_token_ttl = ttl(v, "body.accessTokenTTL")?;
     }
@@ -87,11 +76,7 @@ fn apply(
         s.client_secret_trusted_ips = trusted_ips(list, "body.clientSecretTrustedIps")?;
     }
     if s.access_token_max_ttl > 0 && s.access_token_ttl > s.access_token_max_ttl {
-        let field = if input.access_token_ttl.is_some() {
-            "body.accessTokenTTL"
-        } else {
-            "body.accessTokenMaxTTL"
-        };
+        let field = if input.access_token_ttl.is_some() { "body.accessTokenTTL" } else { "body.accessTokenMaxTTL" };
         return Err(ApiError::invalid(
             field,
             format!(
@@ -126,14 +111,9 @@ fn audit_meta(ua: &UniversalAuthRow) -> Value {
 }
 
 async fn universal_auth_of(conn: &mut Conn, identity: &IdentityRow) -> ApiResult<UniversalAuthRow> {
-    identities::universal_auth_for(conn, &identity.id())
-        .await?
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "Universal auth is not configured for identity with ID '{}'",
-                identity.id
-            ))
-        })
+    identities::universal_auth_for(conn, &identity.id()).await?.ok_or_else(|| {
+        ApiError::not_found(format!("Universal auth is not configured for identity with ID '{}'", identity.id))
+    })
 }
 
 /// `POST /api/v1/auth/universal-auth/identities/{identityId}`.
@@ -145,21 +125,16 @@ pub async fn attach(
 ) -> ApiResult<UniversalAuthOut> {
     let settings = apply(UniversalAuthSettings::default(), input)?;
     let mut tx = state.store.write().await?;
-    let identity =
-        administered_identity(&mut tx, actor, raw_id, "configure identity authentication").await?;
-    if identities::universal_auth_for(&mut tx, &identity.id())
-        .await?
-        .is_some()
-    {
+    let identity = administered_identity(&mut tx, actor, raw_id, "configure identity authentication").await?;
+    if identities::universal_auth_for(&mut tx, &identity.id()).await?.is_some() {
         return Err(ApiError::bad_request(format!(
             "Universal auth is already configured for identity with ID '{}'; update it with PATCH",
             identity.id
         )));
     }
     let ua = attach_universal_auth(&mut tx, &identity.id(), &settings).await?;
-    let event = AuditEvent::new("add-identity-universal-auth")
-        .org(&identity.org_id())
-        .target("identity", identity.id.clone());
+    let event =
+        AuditEvent::new("add-identity-universal-auth").org(&identity.org_id()).target("identity", identity.id.clone());
     audit::record(&mut tx, actor, event.meta(audit_meta(&ua))).await?;
     tx.commit().await.map_err(StorageError::from)?;
     Ok(universal_auth_out(&ua))
@@ -168,11 +143,8 @@ pub async fn attach(
 /// `GET /api/v1/auth/universal-auth/identities/{identityId}`.
 pub async fn get(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<UniversalAuthOut> {
     let mut conn = state.store.read().await?;
-    let identity =
-        administered_identity(&mut conn, actor, raw_id, "read identity authentication").await?;
-    Ok(universal_auth_out(
-        &universal_auth_of(&mut conn, &identity).await?,
-    ))
+    let identity = administered_identity(&mut conn, actor, raw_id, "read identity authentication").await?;
+    Ok(universal_auth_out(&universal_auth_of(&mut conn, &identity).await?))
 }
 
 /// `PATCH /api/v1/auth/universal-auth/identities/{identityId}`: only given fields change.
@@ -183,8 +155,7 @@ pub async fn update(
     input: &UniversalAuthPatch,
 ) -> ApiResult<UniversalAuthOut> {
     let mut tx = state.store.write().await?;
-    let identity =
-        administered_identity(&mut tx, actor, raw_id, "configure identity authentication").await?;
+    let identity = administered_identity(&mut tx, actor, raw_id, "configure identity authentication").await?;
     let current = universal_auth_of(&mut tx, &identity).await?;
     let s = apply(settings_of(&current), input)?;
     let next = UniversalAuthRow {
@@ -211,8 +182,7 @@ pub async fn update(
 /// its client secrets, and revokes every token of the identity.
 pub async fn remove(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<UniversalAuthOut> {
     let mut tx = state.store.write().await?;
-    let identity =
-        administered_identity(&mut tx, actor, raw_id, "configure identity authentication").await?;
+    let identity = administered_identity(&mut tx, actor, raw_id, "configure identity authentication").await?;
     let ua = universal_auth_of(&mut tx, &identity).await?;
     identities::delete_universal_auth(&mut tx, &identity.id()).await?;
     let secrets = identities::delete_client_secrets_for(&mut tx, &identity.id()).await?;
@@ -234,99 +204,53 @@ pub async fn create_secret(
     raw_id: &str,
     input: &ClientSecretIn,
 ) -> ApiResult<ClientSecretCreatedOut> {
-    let description = input
-        .description
-        .as_deref()
-        .unwrap_or("")
-        .trim()
-        .to_string();
+    let description = input.description.as_deref().unwrap_or("").trim().to_string();
     if description.chars().count() > 256 {
-        return Err(ApiError::invalid(
-            "body.description",
-            "description must be at most 256 characters",
-        ));
+        return Err(ApiError::invalid("body.description", "description must be at most 256 characters"));
     }
     let ttl_secs = ttl(input.ttl.unwrap_or(0), "body.ttl")?;
     let limit = non_negative(input.num_uses_limit.unwrap_or(0), "body.numUsesLimit")?;
     {
         // Check access before the (slow) hashing, then again inside the transaction.
         let mut conn = state.store.read().await?;
-        let identity =
-            administered_identity(&mut conn, actor, raw_id, "create client secrets").await?;
+        let identity = administered_identity(&mut conn, actor, raw_id, "create client secrets").await?;
         universal_auth_of(&mut conn, &identity).await?;
     }
-    let minted = tokio::task::spawn_blocking(mint_client_secret)
-        .await
-        .map_err(ApiError::internal)?;
+    let minted = tokio::task::spawn_blocking(mint_client_secret).await.map_err(ApiError::internal)?;
     let mut tx = state.store.write().await?;
     let identity = administered_identity(&mut tx, actor, raw_id, "create client secrets").await?;
     let ua = universal_auth_of(&mut tx, &identity).await?;
-    let row = store_client_secret(
-        &mut tx,
-        &identity.id(),
-        &description,
-        ttl_secs,
-        limit,
-        &minted,
-    )
-    .await?;
+    let row = store_client_secret(&mut tx, &identity.id(), &description, ttl_secs, limit, &minted).await?;
     let event = AuditEvent::new("create-identity-universal-auth-client-secret")
         .org(&identity.org_id())
         .target("client-secret", row.id.clone())
         .meta(json!({ "identityId": identity.id, "clientSecretId": row.id, "ttl": ttl_secs, "numUsesLimit": limit }));
     audit::record(&mut tx, actor, event).await?;
     tx.commit().await.map_err(StorageError::from)?;
-    Ok(ClientSecretCreatedOut {
-        client_secret: minted.plain,
-        client_secret_data: client_secret_out(&row, &ua.id),
-    })
+    Ok(ClientSecretCreatedOut { client_secret: minted.plain, client_secret_data: client_secret_out(&row, &ua.id) })
 }
 
 /// `GET .../client-secrets`: the identity's client secrets that are not revoked.
-pub async fn list_secrets(
-    state: &AppState,
-    actor: &Actor,
-    raw_id: &str,
-) -> ApiResult<Vec<ClientSecretOut>> {
+pub async fn list_secrets(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<Vec<ClientSecretOut>> {
     let mut conn = state.store.read().await?;
     let identity = administered_identity(&mut conn, actor, raw_id, "read client secrets").await?;
     let ua = universal_auth_of(&mut conn, &identity).await?;
     let rows = identities::client_secrets_for(&mut conn, &identity.id()).await?;
-    Ok(rows
-        .iter()
-        .filter(|r| !r.is_revoked)
-        .map(|r| client_secret_out(r, &ua.id))
-        .collect())
+    Ok(rows.iter().filter(|r| !r.is_revoked).map(|r| client_secret_out(r, &ua.id)).collect())
 }
 
-async fn secret_of(
-    conn: &mut Conn,
-    identity: &IdentityRow,
-    raw_secret: &str,
-) -> ApiResult<ClientSecretRow> {
-    let not_found =
-        || ApiError::not_found(format!("Client secret with ID '{raw_secret}' not found"));
+async fn secret_of(conn: &mut Conn, identity: &IdentityRow, raw_secret: &str) -> ApiResult<ClientSecretRow> {
+    let not_found = || ApiError::not_found(format!("Client secret with ID '{raw_secret}' not found"));
     let id = ClientSecretId::parse(raw_secret).ok_or_else(not_found)?;
-    identities::client_secret(conn, &id)
-        .await?
-        .filter(|r| r.identity_id == identity.id)
-        .ok_or_else(not_found)
+    identities::client_secret(conn, &id).await?.filter(|r| r.identity_id == identity.id).ok_or_else(not_found)
 }
 
 /// `GET .../client-secrets/{clientSecretId}`.
-pub async fn get_secret(
-    state: &AppState,
-    actor: &Actor,
-    raw_id: &str,
-    raw_secret: &str,
-) -> ApiResult<ClientSecretOut> {
+pub async fn get_secret(state: &AppState, actor: &Actor, raw_id: &str, raw_secret: &str) -> ApiResult<ClientSecretOut> {
     let mut conn = state.store.read().await?;
     let identity = administered_identity(&mut conn, actor, raw_id, "read client secrets").await?;
     let ua = universal_auth_of(&mut conn, &identity).await?;
-    Ok(client_secret_out(
-        &secret_of(&mut conn, &identity, raw_secret).await?,
-        &ua.id,
-    ))
+    Ok(client_secret_out(&secret_of(&mut conn, &identity, raw_secret).await?, &ua.id))
 }
 
 /// `POST .../client-secrets/{clientSecretId}/revoke`: the secret can no longer log in
@@ -341,8 +265,7 @@ pub async fn revoke_secret(
     let identity = administered_identity(&mut tx, actor, raw_id, "revoke client secrets").await?;
     let ua = universal_auth_of(&mut tx, &identity).await?;
     let row = secret_of(&mut tx, &identity, raw_secret).await?;
-    identities::revoke_client_secret(&mut tx, &ClientSecretId::from_trusted(row.id.clone()))
-        .await?;
+    identities::revoke_client_secret(&mut tx, &ClientSecretId::from_trusted(row.id.clone())).await?;
     let updated = secret_of(&mut tx, &identity, raw_secret).await?;
     let event = AuditEvent::new("revoke-identity-universal-auth-client-secret")
         .org(&identity.org_id())

@@ -11,10 +11,7 @@ pub const UNIVERSAL_AUTH: &str = "universal-auth";
 
 fn auth_methods(has_universal_auth: bool) -> (Option<String>, Vec<String>) {
     if has_universal_auth {
-        (
-            Some(UNIVERSAL_AUTH.to_string()),
-            vec![UNIVERSAL_AUTH.to_string()],
-        )
+        (Some(UNIVERSAL_AUTH.to_string()), vec![UNIVERSAL_AUTH.to_string()])
     } else {
         (None, Vec::new())
     }
@@ -36,12 +33,7 @@ pub fn identity_out(row: &IdentityRow, role: &str, has_universal_auth: bool) -> 
 
 pub fn identity_brief(id: &str, name: &str, has_universal_auth: bool) -> IdentityBriefOut {
     let (auth_method, auth_methods) = auth_methods(has_universal_auth);
-    IdentityBriefOut {
-        id: id.to_string(),
-        name: name.to_string(),
-        auth_method,
-        auth_methods,
-    }
+    IdentityBriefOut { id: id.to_string(), name: name.to_string(), auth_method, auth_methods }
 }
 
 pub fn org_membership_out(org_id: &str, m: &IdentityMemberRow) -> OrgIdentityMembershipOut {
@@ -63,11 +55,7 @@ fn trusted_ips_out(json: &str) -> Vec<TrustedIpOut> {
         .into_iter()
         .map(|t| {
             let s = t.to_stored();
-            TrustedIpOut {
-                ip_address: s.ip_address,
-                kind: s.kind,
-                prefix: s.prefix,
-            }
+            TrustedIpOut { ip_address: s.ip_address, kind: s.kind, prefix: s.prefix }
         })
         .collect()
 }

@@ -12,7 +12,11 @@ use sluice_api_types::imports::*;
 /// Make a folder import another environment/path (appended after its other imports).
 #[utoipa::path(post, path = "/api/v1/secret-imports", tag = "secret-imports", request_body = SecretImportIn,
     responses((status = 200, body = SecretImportEnvelope), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, actor: Actor, ApiJson(body): ApiJson<SecretImportIn>) -> ApiResult<Json<SecretImportEnvelope>> {
+pub async fn create(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(body): ApiJson<SecretImportIn>,
+) -> ApiResult<Json<SecretImportEnvelope>> {
     let secret_import = service::create(&state, &actor, &body).await?;
     Ok(Json(SecretImportEnvelope { message: "Successfully created secret import".to_string(), secret_import }))
 }
@@ -20,7 +24,11 @@ pub async fn create(State(state): State<AppState>, actor: Actor, ApiJson(body): 
 /// A folder's imports, in position order.
 #[utoipa::path(get, path = "/api/v1/secret-imports", tag = "secret-imports", params(SecretImportsQuery),
     responses((status = 200, body = SecretImportsOut), (status = 404, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, actor: Actor, ApiQuery(q): ApiQuery<SecretImportsQuery>) -> ApiResult<Json<SecretImportsOut>> {
+pub async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<SecretImportsQuery>,
+) -> ApiResult<Json<SecretImportsOut>> {
     let secret_imports = service::list(&state, &actor, &q).await?;
     Ok(Json(SecretImportsOut { message: "Successfully fetched secret imports".to_string(), secret_imports }))
 }
@@ -56,6 +64,10 @@ pub async fn delete(
 /// The secrets each import of a folder brings.
 #[utoipa::path(get, path = "/api/v1/secret-imports/secrets/raw", tag = "secret-imports", params(SecretImportsQuery),
     responses((status = 200, body = ImportSecretsListOut), (status = 404, body = ErrorBody)))]
-pub async fn secrets(State(state): State<AppState>, actor: Actor, ApiQuery(q): ApiQuery<SecretImportsQuery>) -> ApiResult<Json<ImportSecretsListOut>> {
+pub async fn secrets(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<SecretImportsQuery>,
+) -> ApiResult<Json<ImportSecretsListOut>> {
     Ok(Json(ImportSecretsListOut { secrets: service::secrets(&state, &actor, &q).await? }))
 }

@@ -102,7 +102,9 @@ async fn find_cycle(
             continue;
         }
         let env = EnvironmentId::from_trusted(here.0.clone());
-        let Some(folder) = folders::get_by_path(conn, &env, &FolderPath::from_trusted(here.1.clone())).await? else { continue };
+        let Some(folder) = folders::get_by_path(conn, &env, &FolderPath::from_trusted(here.1.clone())).await? else {
+            continue;
+        };
         for next in imports::list(conn, &folder.id()).await? {
             if Some(next.id.as_str()) == skip {
                 continue;
@@ -127,16 +129,17 @@ async fn check_target(
     if env.id.as_str() == folder.environment_id && path.as_str() == folder.path {
         return Err(ApiError::bad_request("A folder cannot import itself"));
     }
-    let dup = imports::list(conn, &folder.id())
-        .await?
-        .into_iter()
-        .any(|i| Some(i.id.as_str()) != skip && i.import_environment_id == env.id.as_str() && i.import_path == path.as_str());
+    let dup = imports::list(conn, &folder.id()).await?.into_iter().any(|i| {
+        Some(i.id.as_str()) != skip && i.import_environment_id == env.id.as_str() && i.import_path == path.as_str()
+    });
     if dup {
         return Err(ApiError::bad_request(format!("This folder already imports {}:{path}", env.slug)));
     }
     if let Some(chain) = find_cycle(conn, folder, (&env.id, path), skip).await? {
-        let shown: Vec<String> =
-            chain.iter().map(|(e, p)| format!("{}:{p}", envs.get(e).map(|x| x.slug.as_str()).unwrap_or(e.as_str()))).collect();
+        let shown: Vec<String> = chain
+            .iter()
+            .map(|(e, p)| format!("{}:{p}", envs.get(e).map(|x| x.slug.as_str()).unwrap_or(e.as_str())))
+            .collect();
         return Err(ApiError::bad_request(format!("Cyclic import not allowed: {}", shown.join(" -> "))));
     }
     Ok(())
@@ -158,7 +161,15 @@ pub async fn create(state: &AppState, actor: &Actor, body: &SecretImportIn) -> A
         None => return Err(ApiError::invalid("body.import.path", "the imported path is required")),
     };
     let path = body.path.as_deref().or(body.directory.as_deref());
-    let scope = scope_for(state, actor, &body.project, (body.environment.as_deref(), path), Source::Body, write_access("create")).await?;
+    let scope = scope_for(
+        state,
+        actor,
+        &body.project,
+        (body.environment.as_deref(), path),
+        Source::Body,
+        write_access("create"),
+    )
+    .await?;
     let mut w = SecretWrite::begin(state, actor).await?;
     let folder = location::folder(w.conn(), &scope).await?;
     let import_env = location::environment(w.conn(), scope.project(), &target_env).await?;
@@ -178,10 +189,13 @@ pub async fn create(state: &AppState, actor: &Actor, body: &SecretImportIn) -> A
     };
     imports::insert(w.conn(), &row).await?;
     w.publish_change(&folder, Vec::<String>::new());
-    let event = AuditEvent::new("create-secret-import").project(scope.project()).target("secret-import", row.id.clone()).meta(json!({
-        "importToEnvironment": scope.env.slug, "importToSecretPath": scope.path.as_str(),
-        "importFromEnvironment": import_env.slug, "importFromSecretPath": row.import_path,
-    }));
+    let event = AuditEvent::new("create-secret-import")
+        .project(scope.project())
+        .target("secret-import", row.id.clone())
+        .meta(json!({
+            "importToEnvironment": scope.env.slug, "importToSecretPath": scope.path.as_str(),
+            "importFromEnvironment": import_env.slug, "importFromSecretPath": row.import_path,
+        }));
     audit::record(w.conn(), actor, event).await?;
     w.commit(state).await?;
     Ok(import_out(&row, &import_env))
@@ -190,7 +204,8 @@ pub async fn create(state: &AppState, actor: &Actor, body: &SecretImportIn) -> A
 /// `GET /api/v1/secret-imports`: a folder's imports in position order.
 pub async fn list(state: &AppState, actor: &Actor, q: &SecretImportsQuery) -> ApiResult<Vec<SecretImportOut>> {
     let path = q.path.as_deref().or(q.directory.as_deref());
-    let scope = scope_for(state, actor, &selector(q), (q.environment.as_deref(), path), Source::Query, READ_SECRETS).await?;
+    let scope =
+        scope_for(state, actor, &selector(q), (q.environment.as_deref(), path), Source::Query, READ_SECRETS).await?;
     let mut conn = state.store.read().await?;
     let folder = location::folder(&mut conn, &scope).await?;
     let envs = env_map(&mut conn, scope.project()).await?;
@@ -205,12 +220,20 @@ pub async fn list(state: &AppState, actor: &Actor, q: &SecretImportsQuery) -> Ap
 async fn owned_import(w: &mut SecretWrite, scope: &Scope, raw_id: &str) -> ApiResult<(FolderRow, ImportRow)> {
     let folder = location::folder(w.conn(), scope).await?;
     let id = SecretImportId::parse(raw_id).ok_or_else(|| import_not_found(raw_id))?;
-    let row = imports::get(w.conn(), &id).await?.filter(|r| r.folder_id == folder.id).ok_or_else(|| import_not_found(raw_id))?;
+    let row = imports::get(w.conn(), &id)
+        .await?
+        .filter(|r| r.folder_id == folder.id)
+        .ok_or_else(|| import_not_found(raw_id))?;
     Ok((folder, row))
 }
 
 /// `PATCH /api/v1/secret-imports/{id}`: another target and/or another position.
-pub async fn update(state: &AppState, actor: &Actor, raw_id: &str, body: &SecretImportPatch) -> ApiResult<SecretImportOut> {
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    raw_id: &str,
+    body: &SecretImportPatch,
+) -> ApiResult<SecretImportOut> {
     let change = body.import.clone().unwrap_or_default();
     if let Some(p) = change.position
         && p < 1
@@ -222,7 +245,9 @@ pub async fn update(state: &AppState, actor: &Actor, raw_id: &str, body: &Secret
         None => None,
     };
     let path = body.path.as_deref().or(body.directory.as_deref());
-    let scope = scope_for(state, actor, &body.project, (body.environment.as_deref(), path), Source::Body, write_access("edit")).await?;
+    let scope =
+        scope_for(state, actor, &body.project, (body.environment.as_deref(), path), Source::Body, write_access("edit"))
+            .await?;
     let mut w = SecretWrite::begin(state, actor).await?;
     let (folder, row) = owned_import(&mut w, &scope, raw_id).await?;
     let envs = env_map(w.conn(), scope.project()).await?;
@@ -234,7 +259,8 @@ pub async fn update(state: &AppState, actor: &Actor, raw_id: &str, body: &Secret
     check_target(w.conn(), &envs, &folder, (&env, &target_path), Some(&row.id)).await?;
     imports::update(w.conn(), &row.id(), &env.id, target_path.as_str(), row.position).await?;
     if let Some(position) = change.position {
-        let mut order: Vec<SecretImportId> = imports::list(w.conn(), &folder.id()).await?.iter().map(ImportRow::id).filter(|i| *i != row.id()).collect();
+        let mut order: Vec<SecretImportId> =
+            imports::list(w.conn(), &folder.id()).await?.iter().map(ImportRow::id).filter(|i| *i != row.id()).collect();
         let at = usize::try_from(position - 1).unwrap_or(0).min(order.len());
         order.insert(at, row.id());
         imports::set_order(w.conn(), &order).await?;
@@ -251,9 +277,22 @@ pub async fn update(state: &AppState, actor: &Actor, raw_id: &str, body: &Secret
 }
 
 /// `DELETE /api/v1/secret-imports/{id}`: the others close the gap.
-pub async fn delete(state: &AppState, actor: &Actor, raw_id: &str, body: &SecretImportDeleteIn) -> ApiResult<SecretImportOut> {
+pub async fn delete(
+    state: &AppState,
+    actor: &Actor,
+    raw_id: &str,
+    body: &SecretImportDeleteIn,
+) -> ApiResult<SecretImportOut> {
     let path = body.path.as_deref().or(body.directory.as_deref());
-    let scope = scope_for(state, actor, &body.project, (body.environment.as_deref(), path), Source::Body, write_access("delete")).await?;
+    let scope = scope_for(
+        state,
+        actor,
+        &body.project,
+        (body.environment.as_deref(), path),
+        Source::Body,
+        write_access("delete"),
+    )
+    .await?;
     let mut w = SecretWrite::begin(state, actor).await?;
     let (folder, row) = owned_import(&mut w, &scope, raw_id).await?;
     let envs = env_map(w.conn(), scope.project()).await?;
@@ -262,10 +301,13 @@ pub async fn delete(state: &AppState, actor: &Actor, raw_id: &str, body: &Secret
     imports::set_order(w.conn(), &rest).await?;
     w.publish_change(&folder, Vec::<String>::new());
     let env = envs.get(&row.import_environment_id).cloned().ok_or_else(|| import_not_found(raw_id))?;
-    let event = AuditEvent::new("delete-secret-import").project(scope.project()).target("secret-import", row.id.clone()).meta(json!({
-        "importToEnvironment": scope.env.slug, "importToSecretPath": scope.path.as_str(),
-        "importFromEnvironment": env.slug, "importFromSecretPath": row.import_path,
-    }));
+    let event = AuditEvent::new("delete-secret-import")
+        .project(scope.project())
+        .target("secret-import", row.id.clone())
+        .meta(json!({
+            "importToEnvironment": scope.env.slug, "importToSecretPath": scope.path.as_str(),
+            "importFromEnvironment": env.slug, "importFromSecretPath": row.import_path,
+        }));
     audit::record(w.conn(), actor, event).await?;
     w.commit(state).await?;
     Ok(import_out(&row, &env))
@@ -274,7 +316,8 @@ pub async fn delete(state: &AppState, actor: &Actor, raw_id: &str, body: &Secret
 /// `GET /api/v1/secret-imports/secrets/raw`: what each import brings (values as stored).
 pub async fn secrets(state: &AppState, actor: &Actor, q: &SecretImportsQuery) -> ApiResult<Vec<ImportSecretsOut>> {
     let path = q.path.as_deref().or(q.directory.as_deref());
-    let scope = scope_for(state, actor, &selector(q), (q.environment.as_deref(), path), Source::Query, READ_SECRETS).await?;
+    let scope =
+        scope_for(state, actor, &selector(q), (q.environment.as_deref(), path), Source::Query, READ_SECRETS).await?;
     let mut conn = state.store.read().await?;
     let folder = location::folder(&mut conn, &scope).await?;
     let mut r = Resolver::new(state, &mut conn, scope.project()).await?;
@@ -287,7 +330,11 @@ pub async fn secrets(state: &AppState, actor: &Actor, q: &SecretImportsQuery) ->
         .map(|i| ImportSecretsOut {
             secret_path: i.path.as_str().to_string(),
             environment: i.env.slug.clone(),
-            environment_info: EnvironmentInfoOut { id: i.env.id.as_str().to_string(), name: i.env.name.clone(), slug: i.env.slug.clone() },
+            environment_info: EnvironmentInfoOut {
+                id: i.env.id.as_str().to_string(),
+                name: i.env.name.clone(),
+                slug: i.env.slug.clone(),
+            },
             folder_id: i.folder_id.unwrap_or_default(),
             secrets: i.secrets.into_iter().map(|v| view_out(&pid, v)).collect(),
         })

@@ -25,9 +25,7 @@ pub async fn get_org(
     actor: Actor,
     ApiPath(organization_id): ApiPath<String>,
 ) -> ApiResult<Json<OrgEnvelope>> {
-    Ok(Json(OrgEnvelope {
-        organization: service::get_org(&state, &actor, &organization_id).await?,
-    }))
+    Ok(Json(OrgEnvelope { organization: service::get_org(&state, &actor, &organization_id).await? }))
 }
 
 /// Create an organization (users only); the creator becomes its admin.
@@ -38,9 +36,7 @@ pub async fn create_org(
     actor: Actor,
     ApiJson(body): ApiJson<OrgIn>,
 ) -> ApiResult<Json<OrgEnvelope>> {
-    Ok(Json(OrgEnvelope {
-        organization: service::create_org(&state, &actor, &body).await?,
-    }))
+    Ok(Json(OrgEnvelope { organization: service::create_org(&state, &actor, &body).await? }))
 }
 
 /// The organization's users and their roles (any member may list).
@@ -52,9 +48,7 @@ pub async fn list_org_users(
     actor: Actor,
     ApiPath(organization_id): ApiPath<String>,
 ) -> ApiResult<Json<OrgUsersOut>> {
-    Ok(Json(
-        service::list_org_users(&state, &actor, &organization_id).await?,
-    ))
+    Ok(Json(service::list_org_users(&state, &actor, &organization_id).await?))
 }
 
 /// Add a user to the organization without email (Sluice has no SMTP; this replaces
@@ -73,9 +67,7 @@ pub async fn add_org_user(
     ApiPath(organization_id): ApiPath<String>,
     ApiJson(body): ApiJson<OrgUserIn>,
 ) -> ApiResult<Json<OrgUserEnvelope>> {
-    Ok(Json(OrgUserEnvelope {
-        membership: service::add_org_user(&state, &actor, &organization_id, &body).await?,
-    }))
+    Ok(Json(OrgUserEnvelope { membership: service::add_org_user(&state, &actor, &organization_id, &body).await? }))
 }
 
 /// Change a user's organization role (admins only; the last admin cannot be demoted).
@@ -88,8 +80,6 @@ pub async fn update_org_membership(
     ApiPath((organization_id, membership_id)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<OrgMembershipPatch>,
 ) -> ApiResult<Json<OrgUserEnvelope>> {
-    let membership =
-        service::update_org_membership(&state, &actor, &organization_id, &membership_id, &body)
-            .await?;
+    let membership = service::update_org_membership(&state, &actor, &organization_id, &membership_id, &body).await?;
     Ok(Json(OrgUserEnvelope { membership }))
 }

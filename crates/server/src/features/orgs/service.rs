@@ -48,17 +48,12 @@ pub async fn resolve_org(
     }
     let mut all = actor_orgs(conn, actor).await?;
     match all.len() {
-        0 => Err(ApiError::bad_request(
-            "You do not belong to any organization",
-        )),
+        0 => Err(ApiError::bad_request("You do not belong to any organization")),
         1 => {
             let (org, role) = all.remove(0);
             Ok((org.id(), role))
         }
-        _ => Err(ApiError::invalid(
-            field,
-            "you belong to several organizations: give the organization id",
-        )),
+        _ => Err(ApiError::invalid(field, "you belong to several organizations: give the organization id")),
     }
 }
 
@@ -76,9 +71,7 @@ pub fn org_out(org: &OrgRow, role: OrgRole) -> OrgOut {
 pub async fn list_orgs(state: &AppState, actor: &Actor) -> ApiResult<OrgsOut> {
     let mut conn = state.store.read().await?;
     let orgs = actor_orgs(&mut conn, actor).await?;
-    Ok(OrgsOut {
-        organizations: orgs.iter().map(|(o, r)| org_out(o, *r)).collect(),
-    })
+    Ok(OrgsOut { organizations: orgs.iter().map(|(o, r)| org_out(o, *r)).collect() })
 }
 
 pub async fn get_org(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<OrgOut> {
@@ -93,24 +86,11 @@ pub async fn get_org(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult
 
 /// A slug for a new organization: from the name, with a random suffix when taken.
 async fn free_org_slug(conn: &mut Conn, name: &str) -> ApiResult<String> {
-    let base: String = Slug::slugify(name)
-        .chars()
-        .take(48)
-        .collect::<String>()
-        .trim_end_matches('-')
-        .to_string();
-    let base = if base.is_empty() {
-        "org".to_string()
-    } else {
-        base
-    };
+    let base: String = Slug::slugify(name).chars().take(48).collect::<String>().trim_end_matches('-').to_string();
+    let base = if base.is_empty() { "org".to_string() } else { base };
     let mut slug = base.clone();
     while orgs::get_by_slug(conn, &slug).await?.is_some() {
-        let suffix: String = tokens::random_token("")
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .take(6)
-            .collect();
+        let suffix: String = tokens::random_token("").chars().filter(char::is_ascii_alphanumeric).take(6).collect();
         slug = format!("{base}-{}", suffix.to_lowercase());
     }
     Ok(slug)
@@ -119,16 +99,11 @@ async fn free_org_slug(conn: &mut Conn, name: &str) -> ApiResult<String> {
 /// `POST /api/v2/organizations`: a user creates an organization and becomes its admin.
 pub async fn create_org(state: &AppState, actor: &Actor, input: &OrgIn) -> ApiResult<OrgOut> {
     let Some(user_id) = actor.user_id() else {
-        return Err(ApiError::forbidden(
-            "Only users can create organizations; machine identities cannot",
-        ));
+        return Err(ApiError::forbidden("Only users can create organizations; machine identities cannot"));
     };
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 64 {
-        return Err(ApiError::invalid(
-            "body.name",
-            "name must be 1 to 64 characters",
-        ));
+        return Err(ApiError::invalid("body.name", "name must be 1 to 64 characters"));
     }
     let mut tx = state.store.write().await?;
     let now = now_ms();
@@ -140,13 +115,7 @@ pub async fn create_org(state: &AppState, actor: &Actor, input: &OrgIn) -> ApiRe
         updated_at: now,
     };
     orgs::insert(&mut tx, &org).await?;
-    memberships::add_org_member(
-        &mut tx,
-        &org.id(),
-        &Principal::User(user_id.clone()),
-        OrgRole::Admin,
-    )
-    .await?;
+    memberships::add_org_member(&mut tx, &org.id(), &Principal::User(user_id.clone()), OrgRole::Admin).await?;
     audit::record(
         &mut tx,
         actor,
@@ -199,18 +168,12 @@ fn membership_of(m: &MembershipRow, u: &UserRow) -> UserMemberRow {
 }
 
 /// `GET /api/v1/organization/{organizationId}/users`: any member may list.
-pub async fn list_org_users(
-    state: &AppState,
-    actor: &Actor,
-    raw_org: &str,
-) -> ApiResult<OrgUsersOut> {
+pub async fn list_org_users(state: &AppState, actor: &Actor, raw_org: &str) -> ApiResult<OrgUsersOut> {
     let org = parse_id(raw_org, "params.organizationId", OrgId::parse)?;
     let mut conn = state.store.read().await?;
     authz::org(&mut conn, actor, &org).await?;
     let rows = memberships::list_org_users(&mut conn, &org).await?;
-    Ok(OrgUsersOut {
-        users: rows.iter().map(|m| org_user_out(&org, m)).collect(),
-    })
+    Ok(OrgUsersOut { users: rows.iter().map(|m| org_user_out(&org, m)).collect() })
 }
 
 pub fn parse_org_role(raw: Option<&str>, field: &str) -> ApiResult<OrgRole> {
@@ -218,10 +181,9 @@ pub fn parse_org_role(raw: Option<&str>, field: &str) -> ApiResult<OrgRole> {
         None | Some("") => Ok(OrgRole::Member),
         Some("admin") => Ok(OrgRole::Admin),
         Some("member") | Some("no-access") => Ok(OrgRole::Member),
-        Some(other) => Err(ApiError::invalid(
-            field,
-            format!("unknown organization role \"{other}\"; expected admin or member"),
-        )),
+        Some(other) => {
+            Err(ApiError::invalid(field, format!("unknown organization role \"{other}\"; expected admin or member")))
+        }
     }
 }
 
@@ -248,17 +210,10 @@ pub async fn add_org_user(
         (None, Some(p)) => {
             validate_password(p)?;
             let p = p.to_string();
-            Some(
-                tokio::task::spawn_blocking(move || passwords::hash_password(&p))
-                    .await
-                    .map_err(ApiError::internal)?,
-            )
+            Some(tokio::task::spawn_blocking(move || passwords::hash_password(&p)).await.map_err(ApiError::internal)?)
         }
         (None, None) => {
-            return Err(ApiError::invalid(
-                "body.password",
-                "a new user needs an initial password",
-            ));
+            return Err(ApiError::invalid("body.password", "a new user needs an initial password"));
         }
         (Some(_), Some(_)) => {
             return Err(ApiError::invalid(
@@ -285,20 +240,13 @@ pub async fn add_org_user(
                 created_at: now,
                 updated_at: now,
             };
-            users::insert(&mut tx, &user)
-                .await
-                .map_err(|e| conflict(e, &email))?;
+            users::insert(&mut tx, &user).await.map_err(|e| conflict(e, &email))?;
             user
         }
     };
     let principal = Principal::User(user.id());
-    if memberships::org_role(&mut tx, &org, &principal)
-        .await?
-        .is_some()
-    {
-        return Err(ApiError::bad_request(format!(
-            "User '{email}' is already a member of this organization"
-        )));
+    if memberships::org_role(&mut tx, &org, &principal).await?.is_some() {
+        return Err(ApiError::bad_request(format!("User '{email}' is already a member of this organization")));
     }
     memberships::add_org_member(&mut tx, &org, &principal, role).await?;
     let membership = memberships::org_membership(&mut tx, &org, &principal)
@@ -319,11 +267,7 @@ pub async fn add_org_user(
 }
 
 fn conflict(e: StorageError, email: &str) -> ApiError {
-    if e.is_conflict() {
-        ApiError::bad_request(format!("User '{email}' already exists"))
-    } else {
-        e.into()
-    }
+    if e.is_conflict() { ApiError::bad_request(format!("User '{email}' already exists")) } else { e.into() }
 }
 
 /// `PATCH /api/v2/organizations/{organizationId}/memberships/{membershipId}`: changes a
@@ -339,25 +283,13 @@ pub async fn update_org_membership(
     let role = parse_org_role(Some(&input.role), "body.role")?;
     let mut tx = state.store.write().await?;
     authz::org_admin(&mut tx, actor, &org, "change organization roles").await?;
-    let not_found = || {
-        ApiError::not_found(format!(
-            "Organization membership with ID '{membership_id}' not found"
-        ))
-    };
-    let membership = memberships::org_membership_by_id(&mut tx, &org, membership_id)
-        .await?
-        .ok_or_else(not_found)?;
+    let not_found = || ApiError::not_found(format!("Organization membership with ID '{membership_id}' not found"));
+    let membership = memberships::org_membership_by_id(&mut tx, &org, membership_id).await?.ok_or_else(not_found)?;
     let user_id = membership.user_id.clone().ok_or_else(not_found)?;
-    let user = users::get(&mut tx, &UserId::from_trusted(user_id))
-        .await?
-        .ok_or_else(not_found)?;
-    if membership.role == "admin"
-        && role != OrgRole::Admin
-        && memberships::count_org_admins(&mut tx, &org).await? <= 1
+    let user = users::get(&mut tx, &UserId::from_trusted(user_id)).await?.ok_or_else(not_found)?;
+    if membership.role == "admin" && role != OrgRole::Admin && memberships::count_org_admins(&mut tx, &org).await? <= 1
     {
-        return Err(ApiError::bad_request(
-            "The organization's last admin cannot be demoted",
-        ));
+        return Err(ApiError::bad_request("The organization's last admin cannot be demoted"));
     }
     memberships::set_org_role(&mut tx, &org, &Principal::User(user.id()), role).await?;
     audit::record(
@@ -371,9 +303,6 @@ pub async fn update_org_membership(
     .await?;
     tx.commit().await.map_err(StorageError::from)?;
     state.roles.clear();
-    let updated = MembershipRow {
-        role: role.as_str().to_string(),
-        ..membership
-    };
+    let updated = MembershipRow { role: role.as_str().to_string(), ..membership };
     Ok(org_user_out(&org, &membership_of(&updated, &user)))
 }

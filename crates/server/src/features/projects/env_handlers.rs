@@ -10,16 +10,8 @@ use axum::Json;
 use axum::extract::State;
 use sluice_api_types::projects::*;
 
-fn changed(
-    message: &str,
-    project_id: String,
-    environment: EnvironmentOut,
-) -> Json<EnvironmentChangedOut> {
-    Json(EnvironmentChangedOut {
-        message: message.to_string(),
-        project_id,
-        environment,
-    })
+fn changed(message: &str, project_id: String, environment: EnvironmentOut) -> Json<EnvironmentChangedOut> {
+    Json(EnvironmentChangedOut { message: message.to_string(), project_id, environment })
 }
 
 /// Create an environment (project admins). `slug`: lowercase letters, digits and hyphens;
@@ -35,11 +27,7 @@ pub async fn create(
     ApiJson(body): ApiJson<EnvironmentIn>,
 ) -> ApiResult<Json<EnvironmentChangedOut>> {
     let env = envs::create(&state, &actor, &project_id, &body).await?;
-    Ok(changed(
-        "Successfully created new environment",
-        env.project_id.clone(),
-        env,
-    ))
+    Ok(changed("Successfully created new environment", env.project_id.clone(), env))
 }
 
 /// One environment of a project.
@@ -51,9 +39,7 @@ pub async fn get(
     actor: Actor,
     ApiPath((project_id, env_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<EnvironmentEnvelope>> {
-    Ok(Json(EnvironmentEnvelope {
-        environment: envs::get(&state, &actor, &project_id, &env_id).await?,
-    }))
+    Ok(Json(EnvironmentEnvelope { environment: envs::get(&state, &actor, &project_id, &env_id).await? }))
 }
 
 /// Rename, re-slug or move an environment (project admins). Its secrets stay.
@@ -68,11 +54,7 @@ pub async fn update(
     ApiJson(body): ApiJson<EnvironmentPatch>,
 ) -> ApiResult<Json<EnvironmentChangedOut>> {
     let env = envs::update(&state, &actor, &project_id, &env_id, &body).await?;
-    Ok(changed(
-        "Successfully updated environment",
-        env.project_id.clone(),
-        env,
-    ))
+    Ok(changed("Successfully updated environment", env.project_id.clone(), env))
 }
 
 /// Delete an environment and its secrets (project admins). The last one cannot go.
@@ -86,11 +68,7 @@ pub async fn delete(
     ApiPath((project_id, env_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<EnvironmentChangedOut>> {
     let env = envs::delete(&state, &actor, &project_id, &env_id).await?;
-    Ok(changed(
-        "Successfully deleted environment",
-        env.project_id.clone(),
-        env,
-    ))
+    Ok(changed("Successfully deleted environment", env.project_id.clone(), env))
 }
 
 /// Infisical's older path to create an environment.

@@ -22,10 +22,7 @@ fn env_not_found(id: &str) -> ApiError {
 fn valid_name(raw: &str) -> ApiResult<String> {
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > 64 {
-        return Err(ApiError::invalid(
-            "body.name",
-            "name must be 1 to 64 characters",
-        ));
+        return Err(ApiError::invalid("body.name", "name must be 1 to 64 characters"));
     }
     Ok(name.to_string())
 }
@@ -36,10 +33,7 @@ fn valid_slug(raw: &str) -> ApiResult<Slug> {
 
 fn valid_position(p: Option<i64>) -> ApiResult<Option<i64>> {
     match p {
-        Some(p) if p < 1 => Err(ApiError::invalid(
-            "body.position",
-            format!("position must be 1 or more (got {p})"),
-        )),
+        Some(p) if p < 1 => Err(ApiError::invalid("body.position", format!("position must be 1 or more (got {p})"))),
         other => Ok(other),
     }
 }
@@ -47,36 +41,18 @@ fn valid_position(p: Option<i64>) -> ApiResult<Option<i64>> {
 /// An environment of this project (404 for another project's).
 async fn env_of(conn: &mut Conn, project: &ProjectId, raw: &str) -> ApiResult<EnvironmentRow> {
     let id = EnvironmentId::parse(raw).ok_or_else(|| env_not_found(raw))?;
-    environments::get(conn, &id)
-        .await?
-        .filter(|e| e.project_id == project.as_str())
-        .ok_or_else(|| env_not_found(raw))
+    environments::get(conn, &id).await?.filter(|e| e.project_id == project.as_str()).ok_or_else(|| env_not_found(raw))
 }
 
-async fn slug_taken(
-    conn: &mut Conn,
-    project: &ProjectId,
-    slug: &Slug,
-    except: Option<&str>,
-) -> ApiResult<()> {
-    if environments::get_by_slug(conn, project, slug.as_str())
-        .await?
-        .is_some_and(|e| Some(e.id.as_str()) != except)
-    {
-        return Err(ApiError::bad_request(format!(
-            "Environment with slug '{slug}' already exists in this project"
-        )));
+async fn slug_taken(conn: &mut Conn, project: &ProjectId, slug: &Slug, except: Option<&str>) -> ApiResult<()> {
+    if environments::get_by_slug(conn, project, slug.as_str()).await?.is_some_and(|e| Some(e.id.as_str()) != except) {
+        return Err(ApiError::bad_request(format!("Environment with slug '{slug}' already exists in this project")));
     }
     Ok(())
 }
 
 /// Moves `env` to 1-based `position` (clamped) and renumbers the others 1..n.
-async fn place(
-    conn: &mut Conn,
-    project: &ProjectId,
-    env: &EnvironmentId,
-    position: i64,
-) -> ApiResult<()> {
+async fn place(conn: &mut Conn, project: &ProjectId, env: &EnvironmentId, position: i64) -> ApiResult<()> {
     let mut order: Vec<EnvironmentRow> = environments::list(conn, project).await?;
     let Some(at) = order.iter().position(|e| e.id == env.as_str()) else {
         return Ok(());
@@ -105,16 +81,7 @@ pub async fn create(
     let slug = valid_slug(&input.slug)?;
     let position = valid_position(input.position)?;
     let mut tx = state.store.write().await?;
-    let acc = access(
-        state,
-        &mut tx,
-        actor,
-        &pid,
-        Need::Admin,
-        "create",
-        "environments",
-    )
-    .await?;
+    let acc = access(state, &mut tx, actor, &pid, Need::Admin, "create", "environments").await?;
     slug_taken(&mut tx, &pid, &slug, None).await?;
     let now = now_ms();
     let row = EnvironmentRow {
@@ -138,9 +105,7 @@ pub async fn create(
             .org(&acc.org_id)
             .project(&pid)
             .target("environment", row.id.clone())
-            .meta(
-                json!({ "name": created.name, "slug": created.slug, "position": created.position }),
-            ),
+            .meta(json!({ "name": created.name, "slug": created.slug, "position": created.position })),
     )
     .await?;
     tx.commit().await.map_err(StorageError::from)?;
@@ -148,24 +113,10 @@ pub async fn create(
 }
 
 /// `GET /api/v1/projects/{projectId}/environments/{envId}`.
-pub async fn get(
-    state: &AppState,
-    actor: &Actor,
-    raw_project: &str,
-    raw_env: &str,
-) -> ApiResult<EnvironmentOut> {
+pub async fn get(state: &AppState, actor: &Actor, raw_project: &str, raw_env: &str) -> ApiResult<EnvironmentOut> {
     let pid = project_id(raw_project, "params.projectId")?;
     let mut conn = state.store.read().await?;
-    access(
-        state,
-        &mut conn,
-        actor,
-        &pid,
-        Need::Read,
-        "read",
-        "environments",
-    )
-    .await?;
+    access(state, &mut conn, actor, &pid, Need::Read, "read", "environments").await?;
     Ok(environment_out(&env_of(&mut conn, &pid, raw_env).await?))
 }
 
@@ -182,24 +133,13 @@ pub async fn update(
     let slug = input.slug.as_deref().map(valid_slug).transpose()?;
     let position = valid_position(input.position)?;
     let mut tx = state.store.write().await?;
-    let acc = access(
-        state,
-        &mut tx,
-        actor,
-        &pid,
-        Need::Admin,
-        "update",
-        "environments",
-    )
-    .await?;
+    let acc = access(state, &mut tx, actor, &pid, Need::Admin, "update", "environments").await?;
     let old = env_of(&mut tx, &pid, raw_env).await?;
     if let Some(s) = &slug {
         slug_taken(&mut tx, &pid, s, Some(&old.id)).await?;
     }
     let new_name = name.unwrap_or_else(|| old.name.clone());
-    let new_slug = slug
-        .map(|s| s.as_str().to_string())
-        .unwrap_or_else(|| old.slug.clone());
+    let new_slug = slug.map(|s| s.as_str().to_string()).unwrap_or_else(|| old.slug.clone());
     environments::update(&mut tx, &old.id(), &new_name, &new_slug, old.position).await?;
     if let Some(p) = position {
         place(&mut tx, &pid, &old.id(), p).await?;
@@ -225,24 +165,10 @@ pub async fn update(
 
 /// `DELETE /api/v1/projects/{projectId}/environments/{id}`: the environment and its
 /// folders and secrets. A project keeps at least one environment.
-pub async fn delete(
-    state: &AppState,
-    actor: &Actor,
-    raw_project: &str,
-    raw_env: &str,
-) -> ApiResult<EnvironmentOut> {
+pub async fn delete(state: &AppState, actor: &Actor, raw_project: &str, raw_env: &str) -> ApiResult<EnvironmentOut> {
     let pid = project_id(raw_project, "params.projectId")?;
     let mut tx = state.store.write().await?;
-    let acc = access(
-        state,
-        &mut tx,
-        actor,
-        &pid,
-        Need::Admin,
-        "delete",
-        "environments",
-    )
-    .await?;
+    let acc = access(state, &mut tx, actor, &pid, Need::Admin, "delete", "environments").await?;
     let env = env_of(&mut tx, &pid, raw_env).await?;
     if environments::list(&mut tx, &pid).await?.len() <= 1 {
         return Err(ApiError::bad_request(format!(

@@ -20,9 +20,7 @@ pub async fn create(
     actor: Actor,
     ApiJson(body): ApiJson<ProjectIn>,
 ) -> ApiResult<Json<ProjectEnvelope>> {
-    Ok(Json(ProjectEnvelope {
-        project: manage::create(&state, &actor, &body).await?,
-    }))
+    Ok(Json(ProjectEnvelope { project: manage::create(&state, &actor, &body).await? }))
 }
 
 /// Infisical's older path to create a project.
@@ -40,21 +38,14 @@ pub async fn create_v2(
 #[utoipa::path(get, path = "/api/v1/projects", tag = "projects",
     responses((status = 200, body = ProjectsOut), (status = 401, body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<ProjectsOut>> {
-    Ok(Json(ProjectsOut {
-        projects: manage::list(&state, &actor).await?,
-    }))
+    Ok(Json(ProjectsOut { projects: manage::list(&state, &actor).await? }))
 }
 
 /// Infisical's older listing: `{workspaces: [...]}`.
 #[utoipa::path(get, path = "/api/v1/workspace", tag = "projects",
     responses((status = 200, body = WorkspacesOut), (status = 401, body = ErrorBody)))]
-pub async fn list_v1_workspace(
-    State(state): State<AppState>,
-    actor: Actor,
-) -> ApiResult<Json<WorkspacesOut>> {
-    Ok(Json(WorkspacesOut {
-        workspaces: manage::list(&state, &actor).await?,
-    }))
+pub async fn list_v1_workspace(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<WorkspacesOut>> {
+    Ok(Json(WorkspacesOut { workspaces: manage::list(&state, &actor).await? }))
 }
 
 /// A project with its environments.
@@ -65,9 +56,7 @@ pub async fn get(
     actor: Actor,
     ApiPath(project_id): ApiPath<String>,
 ) -> ApiResult<Json<ProjectEnvelope>> {
-    Ok(Json(ProjectEnvelope {
-        project: manage::get(&state, &actor, &project_id).await?,
-    }))
+    Ok(Json(ProjectEnvelope { project: manage::get(&state, &actor, &project_id).await? }))
 }
 
 /// Infisical's older path: `{workspace: ...}`.
@@ -78,9 +67,7 @@ pub async fn get_v1_workspace(
     actor: Actor,
     ApiPath(workspace_id): ApiPath<String>,
 ) -> ApiResult<Json<WorkspaceEnvelope>> {
-    Ok(Json(WorkspaceEnvelope {
-        workspace: manage::get(&state, &actor, &workspace_id).await?,
-    }))
+    Ok(Json(WorkspaceEnvelope { workspace: manage::get(&state, &actor, &workspace_id).await? }))
 }
 
 /// A project by its slug (the project object itself, as Infisical answers).
@@ -104,9 +91,7 @@ pub async fn update(
     ApiPath(project_id): ApiPath<String>,
     ApiJson(body): ApiJson<ProjectPatch>,
 ) -> ApiResult<Json<ProjectEnvelope>> {
-    Ok(Json(ProjectEnvelope {
-        project: manage::update(&state, &actor, &project_id, &body).await?,
-    }))
+    Ok(Json(ProjectEnvelope { project: manage::update(&state, &actor, &project_id, &body).await? }))
 }
 
 /// Delete a project with its environments, folders, secrets and syncs (project admins).
@@ -117,9 +102,7 @@ pub async fn delete(
     actor: Actor,
     ApiPath(project_id): ApiPath<String>,
 ) -> ApiResult<Json<ProjectEnvelope>> {
-    Ok(Json(ProjectEnvelope {
-        project: manage::delete(&state, &actor, &project_id).await?,
-    }))
+    Ok(Json(ProjectEnvelope { project: manage::delete(&state, &actor, &project_id).await? }))
 }
 
 /// Infisical's older path to delete a project: `{workspace: ...}`.
@@ -130,7 +113,5 @@ pub async fn delete_v1_workspace(
     actor: Actor,
     ApiPath(workspace_id): ApiPath<String>,
 ) -> ApiResult<Json<WorkspaceEnvelope>> {
-    Ok(Json(WorkspaceEnvelope {
-        workspace: manage::delete(&state, &actor, &workspace_id).await?,
-    }))
+    Ok(Json(WorkspaceEnvelope { workspace: manage::delete(&state, &actor, &workspace_id).await? }))
 }

@@ -56,10 +56,7 @@ fn valid_name(raw: &str, field: &str) -> ApiResult<String> {
 fn valid_description(raw: &str, field: &str) -> ApiResult<String> {
     let d = raw.trim();
     if d.chars().count() > 1024 {
-        return Err(ApiError::invalid(
-            field,
-            "description must be at most 1024 characters",
-        ));
+        return Err(ApiError::invalid(field, "description must be at most 1024 characters"));
     }
     Ok(d.to_string())
 }
@@ -71,24 +68,12 @@ async fn with_envs(conn: &mut Conn, p: &ProjectRow) -> ApiResult<ProjectOut> {
 
 /// A free slug made from a project name: `my-app`, else `my-app-x7k2`.
 async fn free_slug(conn: &mut Conn, org: &OrgId, name: &str) -> ApiResult<Slug> {
-    let base: String = Slug::slugify(name)
-        .chars()
-        .take(MAX_SLUG - 5)
-        .collect::<String>()
-        .trim_end_matches('-')
-        .to_string();
-    let base = if base.is_empty() {
-        "project".to_string()
-    } else {
-        base
-    };
+    let base: String =
+        Slug::slugify(name).chars().take(MAX_SLUG - 5).collect::<String>().trim_end_matches('-').to_string();
+    let base = if base.is_empty() { "project".to_string() } else { base };
     let mut slug = base.clone();
     while projects::get_by_slug(conn, org, &slug).await?.is_some() {
-        let suffix: String = tokens::random_token("")
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .take(4)
-            .collect();
+        let suffix: String = tokens::random_token("").chars().filter(char::is_ascii_alphanumeric).take(4).collect();
         slug = format!("{base}-{}", suffix.to_lowercase());
     }
     Ok(Slug::from_trusted(slug))
@@ -97,43 +82,21 @@ async fn free_slug(conn: &mut Conn, org: &OrgId, name: &str) -> ApiResult<Slug> 
 /// `POST /api/v1/projects`.
 pub async fn create(state: &AppState, actor: &Actor, input: &ProjectIn) -> ApiResult<ProjectOut> {
     let name = valid_name(&input.project_name, "body.projectName")?;
-    let description = valid_description(
-        input.project_description.as_deref().unwrap_or(""),
-        "body.projectDescription",
-    )?;
+    let description = valid_description(input.project_description.as_deref().unwrap_or(""), "body.projectDescription")?;
     if let Some(kind) = input.kind.as_deref().filter(|k| *k != SECRET_MANAGER) {
         return Err(ApiError::invalid(
             "body.type",
             format!("only secret-manager projects are supported (got \"{kind}\")"),
         ));
     }
-    let slug = input
-        .slug
-        .as_deref()
-        .map(|s| parse_slug(s, "body.slug"))
-        .transpose()?;
+    let slug = input.slug.as_deref().map(|s| parse_slug(s, "body.slug")).transpose()?;
     let mut tx = state.store.write().await?;
-    let (org, _) = resolve_org(
-        &mut tx,
-        actor,
-        input.organization_id.as_deref(),
-        "body.organizationId",
-    )
-    .await?;
+    let (org, _) = resolve_org(&mut tx, actor, input.organization_id.as_deref(), "body.organizationId").await?;
     let slug = match slug {
         Some(s) => s,
         None => free_slug(&mut tx, &org, &name).await?,
     };
-    let project = create_project(
-        &mut tx,
-        state,
-        &org,
-        &name,
-        &slug,
-        &description,
-        &actor.principal,
-    )
-    .await?;
+    let project = create_project(&mut tx, state, &org, &name, &slug, &description, &actor.principal).await?;
     audit::record(
         &mut tx,
         actor,
@@ -158,9 +121,7 @@ pub async fn list(state: &AppState, actor: &Actor) -> ApiResult<Vec<ProjectOut>>
     for (org, role) in actor_orgs(&mut conn, actor).await? {
         let rows = match role {
             OrgRole::Admin => projects::list_for_org(&mut conn, &org.id()).await?,
-            OrgRole::Member => {
-                projects::list_for_member(&mut conn, &org.id(), &actor.principal).await?
-            }
+            OrgRole::Member => projects::list_for_member(&mut conn, &org.id(), &actor.principal).await?,
         };
         for p in &rows {
             out.push(with_envs(&mut conn, p).await?);
@@ -173,19 +134,8 @@ pub async fn list(state: &AppState, actor: &Actor) -> ApiResult<Vec<ProjectOut>>
 pub async fn get(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<ProjectOut> {
     let id = project_id(raw_id, "params.projectId")?;
     let mut conn = state.store.read().await?;
-    access(
-        state,
-        &mut conn,
-        actor,
-        &id,
-        Need::Read,
-        "read",
-        "the project",
-    )
-    .await?;
-    let project = projects::get(&mut conn, &id)
-        .await?
-        .ok_or_else(|| project_not_found(raw_id))?;
+    access(state, &mut conn, actor, &id, Need::Read, "read", "the project").await?;
+    let project = projects::get(&mut conn, &id).await?.ok_or_else(|| project_not_found(raw_id))?;
     with_envs(&mut conn, &project).await
 }
 
@@ -193,82 +143,40 @@ pub async fn get(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<Pro
 pub async fn get_by_slug(state: &AppState, actor: &Actor, slug: &str) -> ApiResult<ProjectOut> {
     let not_found = || ApiError::not_found(format!("Project with slug '{slug}' not found"));
     let mut conn = state.store.read().await?;
-    let project = projects::find_by_slug_for(&mut conn, &actor.principal, slug)
-        .await?
-        .ok_or_else(not_found)?;
-    authz::project(state, &mut conn, actor, &project.id())
-        .await
-        .map_err(|_| not_found())?;
+    let project = projects::find_by_slug_for(&mut conn, &actor.principal, slug).await?.ok_or_else(not_found)?;
+    authz::project(state, &mut conn, actor, &project.id()).await.map_err(|_| not_found())?;
     with_envs(&mut conn, &project).await
 }
 
 /// `PATCH /api/v1/projects/{projectId}`: name, description and slug (project admins).
-pub async fn update(
-    state: &AppState,
-    actor: &Actor,
-    raw_id: &str,
-    input: &ProjectPatch,
-) -> ApiResult<ProjectOut> {
+pub async fn update(state: &AppState, actor: &Actor, raw_id: &str, input: &ProjectPatch) -> ApiResult<ProjectOut> {
     let id = project_id(raw_id, "params.projectId")?;
-    let name = input
-        .name
-        .as_deref()
-        .map(|n| valid_name(n, "body.name"))
-        .transpose()?;
-    let description = input
-        .description
-        .as_deref()
-        .map(|d| valid_description(d, "body.description"))
-        .transpose()?;
-    let slug = input
-        .slug
-        .as_deref()
-        .map(|s| parse_slug(s, "body.slug"))
-        .transpose()?;
+    let name = input.name.as_deref().map(|n| valid_name(n, "body.name")).transpose()?;
+    let description = input.description.as_deref().map(|d| valid_description(d, "body.description")).transpose()?;
+    let slug = input.slug.as_deref().map(|s| parse_slug(s, "body.slug")).transpose()?;
     let mut tx = state.store.write().await?;
-    let acc = access(
-        state,
-        &mut tx,
-        actor,
-        &id,
-        Need::Admin,
-        "update",
-        "the project",
-    )
-    .await?;
-    let old = projects::get(&mut tx, &id)
-        .await?
-        .ok_or_else(|| project_not_found(raw_id))?;
+    let acc = access(state, &mut tx, actor, &id, Need::Admin, "update", "the project").await?;
+    let old = projects::get(&mut tx, &id).await?.ok_or_else(|| project_not_found(raw_id))?;
     if let Some(s) = &slug
-        && projects::get_by_slug(&mut tx, &acc.org_id, s.as_str())
-            .await?
-            .is_some_and(|p| p.id != old.id)
+        && projects::get_by_slug(&mut tx, &acc.org_id, s.as_str()).await?.is_some_and(|p| p.id != old.id)
     {
         return Err(ApiError::bad_request(format!(
             "A project with the slug \"{s}\" already exists in this organization"
         )));
     }
     let new_name = name.unwrap_or_else(|| old.name.clone());
-    let new_slug = slug
-        .map(|s| s.as_str().to_string())
-        .unwrap_or_else(|| old.slug.clone());
+    let new_slug = slug.map(|s| s.as_str().to_string()).unwrap_or_else(|| old.slug.clone());
     let new_description = description.unwrap_or_else(|| old.description.clone());
     projects::update(&mut tx, &id, &new_name, &new_slug, &new_description).await?;
     audit::record(
         &mut tx,
         actor,
-        AuditEvent::new("update-project")
-            .org(&acc.org_id)
-            .project(&id)
-            .target("project", id.as_str())
-            .meta(json!({
-                "oldName": old.name, "newName": new_name, "oldSlug": old.slug, "newSlug": new_slug,
-            })),
+        AuditEvent::new("update-project").org(&acc.org_id).project(&id).target("project", id.as_str()).meta(json!({
+            "oldName": old.name, "newName": new_name, "oldSlug": old.slug, "newSlug": new_slug,
+        })),
     )
     .await?;
-    let updated = projects::get(&mut tx, &id)
-        .await?
-        .ok_or_else(|| project_not_found(raw_id))?;
+    let updated = projects::get(&mut tx, &id).await?.ok_or_else(|| project_not_found(raw_id))?;
     let out = with_envs(&mut tx, &updated).await?;
     tx.commit().await.map_err(StorageError::from)?;
     Ok(out)
@@ -278,19 +186,8 @@ pub async fn update(
 pub async fn delete(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<ProjectOut> {
     let id = project_id(raw_id, "params.projectId")?;
     let mut tx = state.store.write().await?;
-    let acc = access(
-        state,
-        &mut tx,
-        actor,
-        &id,
-        Need::Admin,
-        "delete",
-        "the project",
-    )
-    .await?;
-    let project = projects::get(&mut tx, &id)
-        .await?
-        .ok_or_else(|| project_not_found(raw_id))?;
+    let acc = access(state, &mut tx, actor, &id, Need::Admin, "delete", "the project").await?;
+    let project = projects::get(&mut tx, &id).await?.ok_or_else(|| project_not_found(raw_id))?;
     let out = with_envs(&mut tx, &project).await?;
     projects::delete(&mut tx, &id).await?;
     audit::record(

@@ -26,11 +26,8 @@ pub async fn add_identity(
     ApiPath((project_id, identity_id)): Ids,
     ApiJson(body): ApiJson<MembershipRolesIn>,
 ) -> ApiResult<Json<IdentityMembershipRowEnvelope>> {
-    let identity_membership =
-        ms::add_identity(&state, &actor, &project_id, &identity_id, &body).await?;
-    Ok(Json(IdentityMembershipRowEnvelope {
-        identity_membership,
-    }))
+    let identity_membership = ms::add_identity(&state, &actor, &project_id, &identity_id, &body).await?;
+    Ok(Json(IdentityMembershipRowEnvelope { identity_membership }))
 }
 
 /// An identity's membership of the project, with its roles.
@@ -43,9 +40,7 @@ pub async fn get_identity(
     ApiPath((project_id, identity_id)): Ids,
 ) -> ApiResult<Json<IdentityMembershipEnvelope>> {
     let identity_membership = ms::get_identity(&state, &actor, &project_id, &identity_id).await?;
-    Ok(Json(IdentityMembershipEnvelope {
-        identity_membership,
-    }))
+    Ok(Json(IdentityMembershipEnvelope { identity_membership }))
 }
 
 /// Change an identity's project role (project admins). Answers `{roles: [...]}`.
@@ -59,9 +54,7 @@ pub async fn update_identity(
     ApiPath((project_id, identity_id)): Ids,
     ApiJson(body): ApiJson<MembershipRolesIn>,
 ) -> ApiResult<Json<MembershipRolesOut>> {
-    Ok(Json(MembershipRolesOut {
-        roles: ms::update_identity(&state, &actor, &project_id, &identity_id, &body).await?,
-    }))
+    Ok(Json(MembershipRolesOut { roles: ms::update_identity(&state, &actor, &project_id, &identity_id, &body).await? }))
 }
 
 /// Remove an identity from the project (project admins).
@@ -73,11 +66,8 @@ pub async fn remove_identity(
     actor: Actor,
     ApiPath((project_id, identity_id)): Ids,
 ) -> ApiResult<Json<IdentityMembershipRowEnvelope>> {
-    let identity_membership =
-        ms::remove_identity(&state, &actor, &project_id, &identity_id).await?;
-    Ok(Json(IdentityMembershipRowEnvelope {
-        identity_membership,
-    }))
+    let identity_membership = ms::remove_identity(&state, &actor, &project_id, &identity_id).await?;
+    Ok(Json(IdentityMembershipRowEnvelope { identity_membership }))
 }
 
 /// The identities that are members of the project.
@@ -89,9 +79,7 @@ pub async fn list_identities(
     actor: Actor,
     ApiPath(project_id): ApiPath<String>,
 ) -> ApiResult<Json<IdentityMembershipsOut>> {
-    Ok(Json(IdentityMembershipsOut {
-        identity_memberships: ms::list_identities(&state, &actor, &project_id).await?,
-    }))
+    Ok(Json(IdentityMembershipsOut { identity_memberships: ms::list_identities(&state, &actor, &project_id).await? }))
 }
 
 /// Infisical's older path: add an identity to a project.
@@ -168,9 +156,7 @@ pub async fn add_users(
     ApiPath(project_id): ApiPath<String>,
     ApiJson(body): ApiJson<UserMembershipsIn>,
 ) -> ApiResult<Json<UserMembershipRowsOut>> {
-    Ok(Json(UserMembershipRowsOut {
-        memberships: ms::add_users(&state, &actor, &project_id, &body).await?,
-    }))
+    Ok(Json(UserMembershipRowsOut { memberships: ms::add_users(&state, &actor, &project_id, &body).await? }))
 }
 
 /// The users that are members of the project, with their roles.
@@ -182,9 +168,7 @@ pub async fn list_users(
     actor: Actor,
     ApiPath(project_id): ApiPath<String>,
 ) -> ApiResult<Json<UserMembershipsOut>> {
-    Ok(Json(UserMembershipsOut {
-        memberships: ms::list_users(&state, &actor, &project_id).await?,
-    }))
+    Ok(Json(UserMembershipsOut { memberships: ms::list_users(&state, &actor, &project_id).await? }))
 }
 
 /// Remove users from the project by email or username (project admins).
@@ -197,9 +181,7 @@ pub async fn remove_users(
     ApiPath(project_id): ApiPath<String>,
     ApiJson(body): ApiJson<UserMembershipsDeleteIn>,
 ) -> ApiResult<Json<UserMembershipRowsOut>> {
-    Ok(Json(UserMembershipRowsOut {
-        memberships: ms::remove_users(&state, &actor, &project_id, &body).await?,
-    }))
+    Ok(Json(UserMembershipRowsOut { memberships: ms::remove_users(&state, &actor, &project_id, &body).await? }))
 }
 
 /// A user's membership of the project.
@@ -211,9 +193,7 @@ pub async fn get_user(
     actor: Actor,
     ApiPath((project_id, membership_id)): Ids,
 ) -> ApiResult<Json<UserMembershipEnvelope>> {
-    Ok(Json(UserMembershipEnvelope {
-        membership: ms::get_user(&state, &actor, &project_id, &membership_id).await?,
-    }))
+    Ok(Json(UserMembershipEnvelope { membership: ms::get_user(&state, &actor, &project_id, &membership_id).await? }))
 }
 
 /// Change a user's project role: `{roles: [{role, isTemporary: false}]}` (project admins).
@@ -227,9 +207,7 @@ pub async fn update_user(
     ApiPath((project_id, membership_id)): Ids,
     ApiJson(body): ApiJson<UserMembershipPatch>,
 ) -> ApiResult<Json<MembershipRolesOut>> {
-    Ok(Json(MembershipRolesOut {
-        roles: ms::update_user(&state, &actor, &project_id, &membership_id, &body).await?,
-    }))
+    Ok(Json(MembershipRolesOut { roles: ms::update_user(&state, &actor, &project_id, &membership_id, &body).await? }))
 }
 
 /// Remove a user's membership of the project (project admins).

@@ -22,13 +22,10 @@ use sluice_storage::{Conn, StorageError};
 /// Parses one role name; `no-access` is refused (remove the membership instead).
 pub fn parse_role(raw: &str, field: &str) -> ApiResult<ProjectRole> {
     match raw.trim() {
-        "no-access" => Err(ApiError::invalid(
-            field,
-            "no-access is not a project role here: remove the membership instead",
-        )),
-        other => other
-            .parse()
-            .map_err(|e: String| ApiError::invalid(field, e)),
+        "no-access" => {
+            Err(ApiError::invalid(field, "no-access is not a project role here: remove the membership instead"))
+        }
+        other => other.parse().map_err(|e: String| ApiError::invalid(field, e)),
     }
 }
 
@@ -37,10 +34,7 @@ pub fn roles_from(input: &MembershipRolesIn) -> ApiResult<ProjectRole> {
     match (&input.roles, &input.role) {
         (Some(list), _) => roles_list(list, "body.roles"),
         (None, Some(role)) => parse_role(role, "body.role"),
-        (None, None) => Err(ApiError::invalid(
-            "body.roles",
-            "give role or roles (admin, member or viewer)",
-        )),
+        (None, None) => Err(ApiError::invalid("body.roles", "give role or roles (admin, member or viewer)")),
     }
 }
 
@@ -48,10 +42,7 @@ fn roles_list(list: &[RoleIn], field: &str) -> ApiResult<ProjectRole> {
     let mut best: Option<ProjectRole> = None;
     for (i, r) in list.iter().enumerate() {
         if r.is_temporary {
-            return Err(ApiError::invalid(
-                format!("{field}[{i}].isTemporary"),
-                "temporary roles are not supported",
-            ));
+            return Err(ApiError::invalid(format!("{field}[{i}].isTemporary"), "temporary roles are not supported"));
         }
         let role = parse_role(&r.role, &format!("{field}[{i}].role"))?;
         best = Some(best.map_or(role, |b| b.max(role)));
@@ -66,25 +57,13 @@ fn identity_not_found(raw: &str) -> ApiError {
 /// An identity of the project's organization (404 otherwise).
 async fn org_identity(conn: &mut Conn, acc: &ProjectAccess, raw: &str) -> ApiResult<IdentityRow> {
     let id = IdentityId::parse(raw).ok_or_else(|| identity_not_found(raw))?;
-    identities::get(conn, &id)
-        .await?
-        .filter(|i| i.org_id == acc.org_id.as_str())
-        .ok_or_else(|| identity_not_found(raw))
+    identities::get(conn, &id).await?.filter(|i| i.org_id == acc.org_id.as_str()).ok_or_else(|| identity_not_found(raw))
 }
 
-async fn identity_membership(
-    conn: &mut Conn,
-    pid: &ProjectId,
-    identity: &IdentityRow,
-) -> ApiResult<MembershipRow> {
-    memberships::project_membership(conn, pid, &Principal::Identity(identity.id()))
-        .await?
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "Identity with ID '{}' is not a member of this project",
-                identity.id
-            ))
-        })
+async fn identity_membership(conn: &mut Conn, pid: &ProjectId, identity: &IdentityRow) -> ApiResult<MembershipRow> {
+    memberships::project_membership(conn, pid, &Principal::Identity(identity.id())).await?.ok_or_else(|| {
+        ApiError::not_found(format!("Identity with ID '{}' is not a member of this project", identity.id))
+    })
 }
 
 async fn begin_admin(
@@ -94,16 +73,7 @@ async fn begin_admin(
 ) -> ApiResult<(sluice_storage::Tx, ProjectId, ProjectAccess)> {
     let pid = project_id(raw_project, "params.projectId")?;
     let mut tx = state.store.write().await?;
-    let acc = access(
-        state,
-        &mut tx,
-        actor,
-        &pid,
-        Need::Admin,
-        "manage",
-        "project memberships",
-    )
-    .await?;
+    let acc = access(state, &mut tx, actor, &pid, Need::Admin, "manage", "project memberships").await?;
     Ok((tx, pid, acc))
 }
 
@@ -125,34 +95,21 @@ pub async fn add_identity(
     let (mut tx, pid, acc) = begin_admin(state, actor, raw_project).await?;
     let identity = org_identity(&mut tx, &acc, raw_identity).await?;
     let principal = Principal::Identity(identity.id());
-    if memberships::project_membership(&mut tx, &pid, &principal)
-        .await?
-        .is_some()
-    {
+    if memberships::project_membership(&mut tx, &pid, &principal).await?.is_some() {
         return Err(ApiError::bad_request(format!(
             "Identity with ID '{}' is already a member of this project",
             identity.id
         )));
     }
     let m = memberships::add_project_member(&mut tx, &pid, &principal, role).await?;
-    let event = AuditEvent::new("create-identity-project-membership")
-        .org(&acc.org_id)
-        .project(&pid);
+    let event = AuditEvent::new("create-identity-project-membership").org(&acc.org_id).project(&pid);
     let meta = json!({ "identityId": identity.id, "name": identity.name, "role": role.as_str(), "membershipId": m.id });
-    audit::record(
-        &mut tx,
-        actor,
-        event.target("identity", identity.id.clone()).meta(meta),
-    )
-    .await?;
+    audit::record(&mut tx, actor, event.target("identity", identity.id.clone()).meta(meta)).await?;
     finish(state, tx, &pid).await?;
     Ok(identity_row_out(pid.as_str(), &m))
 }
 
-fn identity_membership_out(
-    pid: &ProjectId,
-    m: &memberships::IdentityMemberRow,
-) -> IdentityMembershipOut {
+fn identity_membership_out(pid: &ProjectId, m: &memberships::IdentityMemberRow) -> IdentityMembershipOut {
     IdentityMembershipOut {
         id: m.id.clone(),
         identity_id: m.identity_id.clone(),
@@ -172,21 +129,9 @@ pub async fn list_identities(
 ) -> ApiResult<Vec<IdentityMembershipOut>> {
     let pid = project_id(raw_project, "params.projectId")?;
     let mut conn = state.store.read().await?;
-    access(
-        state,
-        &mut conn,
-        actor,
-        &pid,
-        Need::Read,
-        "read",
-        "project memberships",
-    )
-    .await?;
+    access(state, &mut conn, actor, &pid, Need::Read, "read", "project memberships").await?;
     let rows = memberships::list_project_identities(&mut conn, &pid).await?;
-    Ok(rows
-        .iter()
-        .map(|m| identity_membership_out(&pid, m))
-        .collect())
+    Ok(rows.iter().map(|m| identity_membership_out(&pid, m)).collect())
 }
 
 /// `GET /api/v1/projects/{projectId}/identity-memberships/{identityId}`.
@@ -198,23 +143,11 @@ pub async fn get_identity(
 ) -> ApiResult<IdentityMembershipOut> {
     let pid = project_id(raw_project, "params.projectId")?;
     let mut conn = state.store.read().await?;
-    let acc = access(
-        state,
-        &mut conn,
-        actor,
-        &pid,
-        Need::Read,
-        "read",
-        "project memberships",
-    )
-    .await?;
+    let acc = access(state, &mut conn, actor, &pid, Need::Read, "read", "project memberships").await?;
     let identity = org_identity(&mut conn, &acc, raw_identity).await?;
     identity_membership(&mut conn, &pid, &identity).await?;
     let rows = memberships::list_project_identities(&mut conn, &pid).await?;
-    let row = rows
-        .iter()
-        .find(|m| m.identity_id == identity.id)
-        .ok_or_else(|| identity_not_found(raw_identity))?;
+    let row = rows.iter().find(|m| m.identity_id == identity.id).ok_or_else(|| identity_not_found(raw_identity))?;
     Ok(identity_membership_out(&pid, row))
 }
 
@@ -232,16 +165,10 @@ pub async fn update_identity(
     let old = identity_membership(&mut tx, &pid, &identity).await?;
     memberships::set_project_role(&mut tx, &pid, &Principal::Identity(identity.id()), role).await?;
     let m = identity_membership(&mut tx, &pid, &identity).await?;
-    let event = AuditEvent::new("update-identity-project-membership")
-        .org(&acc.org_id)
-        .project(&pid);
-    let meta = json!({ "identityId": identity.id, "name": identity.name, "oldRole": old.role, "newRole": role.as_str() });
-    audit::record(
-        &mut tx,
-        actor,
-        event.target("identity", identity.id.clone()).meta(meta),
-    )
-    .await?;
+    let event = AuditEvent::new("update-identity-project-membership").org(&acc.org_id).project(&pid);
+    let meta =
+        json!({ "identityId": identity.id, "name": identity.name, "oldRole": old.role, "newRole": role.as_str() });
+    audit::record(&mut tx, actor, event.target("identity", identity.id.clone()).meta(meta)).await?;
     finish(state, tx, &pid).await?;
     Ok(vec![role_out(&m.id, &m.role, m.created_at, m.updated_at)])
 }
@@ -257,16 +184,9 @@ pub async fn remove_identity(
     let identity = org_identity(&mut tx, &acc, raw_identity).await?;
     let m = identity_membership(&mut tx, &pid, &identity).await?;
     memberships::remove_project_member(&mut tx, &pid, &Principal::Identity(identity.id())).await?;
-    let event = AuditEvent::new("delete-identity-project-membership")
-        .org(&acc.org_id)
-        .project(&pid);
+    let event = AuditEvent::new("delete-identity-project-membership").org(&acc.org_id).project(&pid);
     let meta = json!({ "identityId": identity.id, "name": identity.name, "role": m.role });
-    audit::record(
-        &mut tx,
-        actor,
-        event.target("identity", identity.id.clone()).meta(meta),
-    )
-    .await?;
+    audit::record(&mut tx, actor, event.target("identity", identity.id.clone()).meta(meta)).await?;
     finish(state, tx, &pid).await?;
     Ok(identity_row_out(pid.as_str(), &m))
 }
@@ -286,13 +206,8 @@ async fn org_users(
     let mut out: Vec<UserRow> = Vec::new();
     for raw in emails.iter().chain(usernames) {
         let who = raw.trim().to_lowercase();
-        let user = users::get_by_email(conn, &who)
-            .await?
-            .ok_or_else(|| user_not_found(&who))?;
-        if memberships::org_role(conn, &acc.org_id, &Principal::User(user.id()))
-            .await?
-            .is_none()
-        {
+        let user = users::get_by_email(conn, &who).await?.ok_or_else(|| user_not_found(&who))?;
+        if memberships::org_role(conn, &acc.org_id, &Principal::User(user.id())).await?.is_none() {
             return Err(user_not_found(&who));
         }
         if !out.iter().any(|u| u.id == user.id) {
@@ -300,10 +215,7 @@ async fn org_users(
         }
     }
     if out.is_empty() {
-        return Err(ApiError::invalid(
-            "body.emails",
-            "give at least one email or username",
-        ));
+        return Err(ApiError::invalid("body.emails", "give at least one email or username"));
     }
     Ok(out)
 }
@@ -318,13 +230,7 @@ pub async fn add_users(
 ) -> ApiResult<Vec<UserMembershipRowOut>> {
     let role = match &input.role_slugs {
         Some(slugs) => {
-            let list: Vec<RoleIn> = slugs
-                .iter()
-                .map(|s| RoleIn {
-                    role: s.clone(),
-                    is_temporary: false,
-                })
-                .collect();
+            let list: Vec<RoleIn> = slugs.iter().map(|s| RoleIn { role: s.clone(), is_temporary: false }).collect();
             roles_list(&list, "body.roleSlugs")?
         }
         None => ProjectRole::Member,
@@ -334,14 +240,8 @@ pub async fn add_users(
     let mut added = Vec::new();
     for user in &people {
         let principal = Principal::User(user.id());
-        if memberships::project_membership(&mut tx, &pid, &principal)
-            .await?
-            .is_some()
-        {
-            return Err(ApiError::bad_request(format!(
-                "User '{}' is already a member of this project",
-                user.email
-            )));
+        if memberships::project_membership(&mut tx, &pid, &principal).await?.is_some() {
+            return Err(ApiError::bad_request(format!("User '{}' is already a member of this project", user.email)));
         }
         added.push(memberships::add_project_member(&mut tx, &pid, &principal, role).await?);
     }
@@ -350,45 +250,19 @@ pub async fn add_users(
         .zip(&added)
         .map(|(u, m)| json!({ "userId": u.id, "email": u.email, "membershipId": m.id }))
         .collect();
-    let event = AuditEvent::new("add-project-members")
-        .org(&acc.org_id)
-        .project(&pid);
-    audit::record(
-        &mut tx,
-        actor,
-        event.meta(json!({ "members": members, "role": role.as_str() })),
-    )
-    .await?;
+    let event = AuditEvent::new("add-project-members").org(&acc.org_id).project(&pid);
+    audit::record(&mut tx, actor, event.meta(json!({ "members": members, "role": role.as_str() }))).await?;
     finish(state, tx, &pid).await?;
-    Ok(added
-        .iter()
-        .map(|m| user_row_out(pid.as_str(), m))
-        .collect())
+    Ok(added.iter().map(|m| user_row_out(pid.as_str(), m)).collect())
 }
 
 /// `GET /api/v1/projects/{projectId}/memberships`.
-pub async fn list_users(
-    state: &AppState,
-    actor: &Actor,
-    raw_project: &str,
-) -> ApiResult<Vec<UserMembershipOut>> {
+pub async fn list_users(state: &AppState, actor: &Actor, raw_project: &str) -> ApiResult<Vec<UserMembershipOut>> {
     let pid = project_id(raw_project, "params.projectId")?;
     let mut conn = state.store.read().await?;
-    access(
-        state,
-        &mut conn,
-        actor,
-        &pid,
-        Need::Read,
-        "read",
-        "project memberships",
-    )
-    .await?;
+    access(state, &mut conn, actor, &pid, Need::Read, "read", "project memberships").await?;
     let rows = memberships::list_project_users(&mut conn, &pid).await?;
-    Ok(rows
-        .iter()
-        .map(|m| user_membership_out(pid.as_str(), m))
-        .collect())
+    Ok(rows.iter().map(|m| user_membership_out(pid.as_str(), m)).collect())
 }
 
 fn membership_not_found(id: &str) -> ApiError {
@@ -396,14 +270,8 @@ fn membership_not_found(id: &str) -> ApiError {
 }
 
 /// A user's membership of this project by its id.
-async fn user_membership(
-    conn: &mut Conn,
-    pid: &ProjectId,
-    id: &str,
-) -> ApiResult<(MembershipRow, UserRow)> {
-    let m = memberships::project_membership_by_id(conn, pid, id)
-        .await?
-        .ok_or_else(|| membership_not_found(id))?;
+async fn user_membership(conn: &mut Conn, pid: &ProjectId, id: &str) -> ApiResult<(MembershipRow, UserRow)> {
+    let m = memberships::project_membership_by_id(conn, pid, id).await?.ok_or_else(|| membership_not_found(id))?;
     let user_id = m.user_id.clone().ok_or_else(|| membership_not_found(id))?;
     let user = users::get(conn, &sluice_domain::UserId::from_trusted(user_id))
         .await?
@@ -420,22 +288,10 @@ pub async fn get_user(
 ) -> ApiResult<UserMembershipOut> {
     let pid = project_id(raw_project, "params.projectId")?;
     let mut conn = state.store.read().await?;
-    access(
-        state,
-        &mut conn,
-        actor,
-        &pid,
-        Need::Read,
-        "read",
-        "project memberships",
-    )
-    .await?;
+    access(state, &mut conn, actor, &pid, Need::Read, "read", "project memberships").await?;
     user_membership(&mut conn, &pid, membership_id).await?;
     let rows = memberships::list_project_users(&mut conn, &pid).await?;
-    let row = rows
-        .iter()
-        .find(|m| m.id == membership_id)
-        .ok_or_else(|| membership_not_found(membership_id))?;
+    let row = rows.iter().find(|m| m.id == membership_id).ok_or_else(|| membership_not_found(membership_id))?;
     Ok(user_membership_out(pid.as_str(), row))
 }
 
@@ -452,16 +308,9 @@ pub async fn update_user(
     let (old, user) = user_membership(&mut tx, &pid, membership_id).await?;
     memberships::set_project_role(&mut tx, &pid, &Principal::User(user.id()), role).await?;
     let (m, _) = user_membership(&mut tx, &pid, membership_id).await?;
-    let event = AuditEvent::new("update-user-project-role")
-        .org(&acc.org_id)
-        .project(&pid);
+    let event = AuditEvent::new("update-user-project-role").org(&acc.org_id).project(&pid);
     let meta = json!({ "userId": user.id, "email": user.email, "oldRole": old.role, "newRole": role.as_str() });
-    audit::record(
-        &mut tx,
-        actor,
-        event.target("user", user.id.clone()).meta(meta),
-    )
-    .await?;
+    audit::record(&mut tx, actor, event.target("user", user.id.clone()).meta(meta)).await?;
     finish(state, tx, &pid).await?;
     Ok(vec![role_out(&m.id, &m.role, m.created_at, m.updated_at)])
 }
@@ -474,11 +323,8 @@ async fn remove_one(
     user: &UserRow,
 ) -> ApiResult<()> {
     memberships::remove_project_member(tx, &acc.project_id, &Principal::User(user.id())).await?;
-    let event = AuditEvent::new("remove-project-member")
-        .org(&acc.org_id)
-        .project(&acc.project_id);
-    let meta =
-        json!({ "userId": user.id, "email": user.email, "role": m.role, "membershipId": m.id });
+    let event = AuditEvent::new("remove-project-member").org(&acc.org_id).project(&acc.project_id);
+    let meta = json!({ "userId": user.id, "email": user.email, "role": m.role, "membershipId": m.id });
     audit::record(tx, actor, event.target("user", user.id.clone()).meta(meta)).await
 }
 
@@ -509,12 +355,7 @@ pub async fn remove_users(
     for user in &people {
         let m = memberships::project_membership(&mut tx, &pid, &Principal::User(user.id()))
             .await?
-            .ok_or_else(|| {
-                ApiError::not_found(format!(
-                    "User '{}' is not a member of this project",
-                    user.email
-                ))
-            })?;
+            .ok_or_else(|| ApiError::not_found(format!("User '{}' is not a member of this project", user.email)))?;
         remove_one(&mut tx, actor, &acc, &m, user).await?;
         removed.push(user_row_out(pid.as_str(), &m));
     }

@@ -33,19 +33,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(e::create_v1_workspace))
         .routes(routes!(e::update_v1_workspace, e::delete_v1_workspace))
         .routes(routes!(m::list_identities))
-        .routes(routes!(
-            m::add_identity,
-            m::get_identity,
-            m::update_identity,
-            m::remove_identity
-        ))
+        .routes(routes!(m::add_identity, m::get_identity, m::update_identity, m::remove_identity))
         .routes(routes!(m::list_identities_v2))
-        .routes(routes!(
-            m::add_identity_v2,
-            m::get_identity_v2,
-            m::update_identity_v2,
-            m::remove_identity_v2
-        ))
+        .routes(routes!(m::add_identity_v2, m::get_identity_v2, m::update_identity_v2, m::remove_identity_v2))
         .routes(routes!(m::add_users, m::list_users, m::remove_users))
         .routes(routes!(m::get_user, m::update_user, m::remove_user))
         .routes(routes!(m::add_users_v2))

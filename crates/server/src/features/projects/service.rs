@@ -9,11 +9,8 @@ use sluice_storage::projects::{self, ProjectRow};
 use sluice_storage::{Conn, now_ms};
 
 /// The environments a new project starts with: (name, slug).
-pub const DEFAULT_ENVIRONMENTS: [(&str, &str); 3] = [
-    ("Development", "dev"),
-    ("Staging", "staging"),
-    ("Production", "prod"),
-];
+pub const DEFAULT_ENVIRONMENTS: [(&str, &str); 3] =
+    [("Development", "dev"), ("Staging", "staging"), ("Production", "prod")];
 
 /// Creates a project with its data key, the default environments (each with a root
 /// folder) and the creator as admin. Runs inside the caller's transaction.
@@ -41,9 +38,7 @@ pub async fn create_project(
     };
     projects::insert(conn, &row).await.map_err(|e| {
         if e.is_conflict() {
-            ApiError::bad_request(format!(
-                "A project with the slug \"{slug}\" already exists in this organization"
-            ))
+            ApiError::bad_request(format!("A project with the slug \"{slug}\" already exists in this organization"))
         } else {
             e.into()
         }

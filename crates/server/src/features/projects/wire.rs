@@ -33,11 +33,7 @@ pub fn project_out(p: &ProjectRow, envs: &[EnvironmentRow]) -> ProjectOut {
         secret_detection_ignore_values: Vec::new(),
         environments: envs
             .iter()
-            .map(|e| ProjectEnvOut {
-                id: e.id.clone(),
-                name: e.name.clone(),
-                slug: e.slug.clone(),
-            })
+            .map(|e| ProjectEnvOut { id: e.id.clone(), name: e.name.clone(), slug: e.slug.clone() })
             .collect(),
         created_at: iso(p.created_at),
         updated_at: iso(p.updated_at),
@@ -57,12 +53,7 @@ pub fn environment_out(e: &EnvironmentRow) -> EnvironmentOut {
 }
 
 /// A membership's single role in Infisical's `roles` list shape.
-pub fn role_out(
-    membership_id: &str,
-    role: &str,
-    created_at: i64,
-    updated_at: i64,
-) -> MembershipRoleOut {
+pub fn role_out(membership_id: &str, role: &str, created_at: i64, updated_at: i64) -> MembershipRoleOut {
     MembershipRoleOut {
         id: membership_id.to_string(),
         role: role.to_string(),

@@ -66,13 +66,17 @@ pub async fn create(state: &AppState, actor: &Actor, body: &BatchCreateIn) -> Ap
             skip_multiline_encoding: s.skip_multiline_encoding.unwrap_or(false),
             reminder_note: s.secret_reminder_note.clone(),
             reminder_repeat_days: s.secret_reminder_repeat_days,
-            metadata: metadata_in(s.secret_metadata.as_ref().or(s.metadata.as_ref()), &format!("{prefix}secretMetadata"))?
-                .unwrap_or_default(),
+            metadata: metadata_in(
+                s.secret_metadata.as_ref().or(s.metadata.as_ref()),
+                &format!("{prefix}secretMetadata"),
+            )?
+            .unwrap_or_default(),
         });
     }
     unique(&news.iter().map(|n| (String::new(), n.key.clone())).collect::<Vec<_>>())?;
     let (scope, data_key) =
-        write_scope(state, actor, &body.project, body.environment.as_deref(), body.secret_path.as_deref(), "create").await?;
+        write_scope(state, actor, &body.project, body.environment.as_deref(), body.secret_path.as_deref(), "create")
+            .await?;
     let mut w = SecretWrite::begin(state, actor).await?;
     let folder = location::folder(w.conn(), &scope).await?;
     let mut taken = Vec::new();
@@ -109,7 +113,10 @@ pub async fn update(state: &AppState, actor: &Actor, body: &BatchUpdateIn) -> Ap
         None | Some("") | Some("failOnNotFound") => Mode::FailOnNotFound,
         Some("upsert") => Mode::Upsert,
         Some(other) => {
-            return Err(ApiError::invalid("body.mode", format!("mode must be \"failOnNotFound\" or \"upsert\" (got \"{other}\")")));
+            return Err(ApiError::invalid(
+                "body.mode",
+                format!("mode must be \"failOnNotFound\" or \"upsert\" (got \"{other}\")"),
+            ));
         }
     };
     let mut items = Vec::with_capacity(body.secrets.len());
@@ -132,18 +139,24 @@ pub async fn update(state: &AppState, actor: &Actor, body: &BatchUpdateIn) -> Ap
             skip_multiline_encoding: s.skip_multiline_encoding,
             reminder_note: s.secret_reminder_note.clone(),
             reminder_repeat_days: s.secret_reminder_repeat_days,
-            metadata: metadata_in(s.secret_metadata.as_ref().or(s.metadata.as_ref()), &format!("{prefix}secretMetadata"))?,
+            metadata: metadata_in(
+                s.secret_metadata.as_ref().or(s.metadata.as_ref()),
+                &format!("{prefix}secretMetadata"),
+            )?,
         };
         items.push((i, path, item_key(&s.secret_key, i)?, change));
     }
     unique(&items.iter().map(|(_, p, k, _)| (p.as_str().to_string(), k.clone())).collect::<Vec<_>>())?;
     let (scope, data_key) =
-        write_scope(state, actor, &body.project, body.environment.as_deref(), body.secret_path.as_deref(), "edit").await?;
+        write_scope(state, actor, &body.project, body.environment.as_deref(), body.secret_path.as_deref(), "edit")
+            .await?;
     let mut w = SecretWrite::begin(state, actor).await?;
     let mut folders_by_path: BTreeMap<String, FolderRow> = BTreeMap::new();
     for (_, path, _, _) in &items {
         if !folders_by_path.contains_key(path.as_str()) {
-            let folder = folders::get_by_path(w.conn(), &scope.env.id, path).await?.ok_or_else(|| folder_not_found(path, &scope.env.slug))?;
+            let folder = folders::get_by_path(w.conn(), &scope.env.id, path)
+                .await?
+                .ok_or_else(|| folder_not_found(path, &scope.env.slug))?;
             folders_by_path.insert(path.as_str().to_string(), folder);
         }
     }
@@ -156,7 +169,10 @@ pub async fn update(state: &AppState, actor: &Actor, body: &BatchUpdateIn) -> Ap
             if mode == Mode::FailOnNotFound {
                 missing.entry(path.as_str().to_string()).or_default().push(key.to_string());
             } else if items[*i].3.value.is_none() {
-                return Err(ApiError::invalid(format!("body.secrets[{i}].secretValue"), "secretValue is required to create a secret"));
+                return Err(ApiError::invalid(
+                    format!("body.secrets[{i}].secretValue"),
+                    "secretValue is required to create a secret",
+                ));
             }
         }
         existing.push(row);
@@ -202,7 +218,8 @@ pub async fn delete(state: &AppState, actor: &Actor, body: &BatchDeleteIn) -> Ap
     }
     unique(&keys)?;
     let (scope, data_key) =
-        write_scope(state, actor, &body.project, body.environment.as_deref(), body.secret_path.as_deref(), "delete").await?;
+        write_scope(state, actor, &body.project, body.environment.as_deref(), body.secret_path.as_deref(), "delete")
+            .await?;
     let mut w = SecretWrite::begin(state, actor).await?;
     let folder = location::folder(w.conn(), &scope).await?;
     let mut rows = Vec::with_capacity(keys.len());
@@ -214,7 +231,11 @@ pub async fn delete(state: &AppState, actor: &Actor, body: &BatchDeleteIn) -> Ap
         }
     }
     if !missing.is_empty() {
-        return Err(ApiError::not_found(format!("Secret does not exist: {} in path {}", missing.join(", "), scope.path)));
+        return Err(ApiError::not_found(format!(
+            "Secret does not exist: {} in path {}",
+            missing.join(", "),
+            scope.path
+        )));
     }
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {

@@ -35,7 +35,12 @@ fn with_etag(headers: &HeaderMap, body: &SecretsListOut) -> ApiResult<Response> 
 /// bring when `include_imports=true`, references expanded when `expandSecretReferences=true`.
 #[utoipa::path(get, path = "/api/v3/secrets/raw", tag = "secrets", params(ListSecretsQuery),
     responses((status = 200, body = SecretsListOut), (status = 304), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, actor: Actor, headers: HeaderMap, ApiQuery(q): ApiQuery<ListSecretsQuery>) -> ApiResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<ListSecretsQuery>,
+) -> ApiResult<Response> {
     with_etag(&headers, &read::list(&state, &actor, &q).await?)
 }
 
@@ -95,20 +100,32 @@ pub async fn delete(
 /// Create several secrets in one folder: all or none.
 #[utoipa::path(post, path = "/api/v3/secrets/batch/raw", tag = "secrets", request_body = BatchCreateIn,
     responses((status = 200, body = SecretsOut), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn batch_create(State(state): State<AppState>, actor: Actor, ApiJson(body): ApiJson<BatchCreateIn>) -> ApiResult<Json<SecretsOut>> {
+pub async fn batch_create(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(body): ApiJson<BatchCreateIn>,
+) -> ApiResult<Json<SecretsOut>> {
     Ok(Json(SecretsOut { secrets: batch::create(&state, &actor, &body).await? }))
 }
 
 /// Update several secrets (`mode: upsert` creates missing ones): all or none.
 #[utoipa::path(patch, path = "/api/v3/secrets/batch/raw", tag = "secrets", request_body = BatchUpdateIn,
     responses((status = 200, body = SecretsOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn batch_update(State(state): State<AppState>, actor: Actor, ApiJson(body): ApiJson<BatchUpdateIn>) -> ApiResult<Json<SecretsOut>> {
+pub async fn batch_update(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(body): ApiJson<BatchUpdateIn>,
+) -> ApiResult<Json<SecretsOut>> {
     Ok(Json(SecretsOut { secrets: batch::update(&state, &actor, &body).await? }))
 }
 
 /// Delete several secrets: all or none.
 #[utoipa::path(delete, path = "/api/v3/secrets/batch/raw", tag = "secrets", request_body = BatchDeleteIn,
     responses((status = 200, body = SecretsOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn batch_delete(State(state): State<AppState>, actor: Actor, ApiJson(body): ApiJson<BatchDeleteIn>) -> ApiResult<Json<SecretsOut>> {
+pub async fn batch_delete(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(body): ApiJson<BatchDeleteIn>,
+) -> ApiResult<Json<SecretsOut>> {
     Ok(Json(SecretsOut { secrets: batch::delete(&state, &actor, &body).await? }))
 }

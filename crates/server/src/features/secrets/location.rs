@@ -135,7 +135,13 @@ pub struct Allowed<'a> {
 pub const READ_SECRETS: Allowed<'static> = Allowed { need: Need::Read, action: "read", subject: "secrets" };
 
 /// Checks the parameters and the caller's access, and resolves the environment.
-pub async fn scope(state: &AppState, conn: &mut Conn, actor: &Actor, at: At<'_>, allowed: Allowed<'_>) -> ApiResult<Scope> {
+pub async fn scope(
+    state: &AppState,
+    conn: &mut Conn,
+    actor: &Actor,
+    at: At<'_>,
+    allowed: Allowed<'_>,
+) -> ApiResult<Scope> {
     let env_slug = env_param(at.environment, at.src)?;
     let path = path_param(at.path, &at.src.field(at.path_field))?;
     let project = project_of(conn, actor, at.project, at.src).await?;
@@ -147,5 +153,7 @@ pub async fn scope(state: &AppState, conn: &mut Conn, actor: &Actor, at: At<'_>,
 
 /// The folder at the scope's path, or 404 naming it.
 pub async fn folder(conn: &mut Conn, scope: &Scope) -> ApiResult<FolderRow> {
-    folders::get_by_path(conn, &scope.env.id, &scope.path).await?.ok_or_else(|| folder_not_found(&scope.path, &scope.env.slug))
+    folders::get_by_path(conn, &scope.env.id, &scope.path)
+        .await?
+        .ok_or_else(|| folder_not_found(&scope.path, &scope.env.slug))
 }

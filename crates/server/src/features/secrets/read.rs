@@ -14,14 +14,12 @@ use crate::auth::Actor;
 use crate::auth::authz;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use sluice_api_types::secrets::{
-    GetSecretQuery, ImportedSecretsOut, ListSecretsQuery, SecretOut, SecretsListOut,
-};
+use sluice_api_types::secrets::{GetSecretQuery, ImportedSecretsOut, ListSecretsQuery, SecretOut, SecretsListOut};
 use sluice_domain::references::RefLocation;
 use sluice_domain::{FolderPath, SecretKey};
+use sluice_storage::Conn;
 use sluice_storage::folders::{self, FolderRow};
 use sluice_storage::secrets;
-use sluice_storage::Conn;
 
 pub fn secret_not_found(key: &str) -> ApiError {
     ApiError::not_found(format!("Secret with name '{key}' not found"))
@@ -115,7 +113,12 @@ fn get_flags(q: &GetSecretQuery) -> ApiResult<GetFlags> {
         None => None,
         Some(raw) => match raw.parse::<i64>() {
             Ok(v) if v >= 1 => Some(v),
-            _ => return Err(ApiError::invalid("query.version", format!("version must be a whole number of 1 or more (got \"{raw}\")"))),
+            _ => {
+                return Err(ApiError::invalid(
+                    "query.version",
+                    format!("version must be a whole number of 1 or more (got \"{raw}\")"),
+                ));
+            }
         },
     };
     let reveal = q.view_secret_value.unwrap_or(true);
@@ -195,7 +198,8 @@ async fn get_version(
         Some(row) => secrets::version_of(conn, &row.id(), version).await?,
         None => secrets::version_by_key(conn, &folder.id(), key.as_str(), version).await?,
     };
-    let v = found.ok_or_else(|| ApiError::not_found(format!("Version {version} of secret with name '{key}' not found")))?;
+    let v =
+        found.ok_or_else(|| ApiError::not_found(format!("Version {version} of secret with name '{key}' not found")))?;
     let data_key = state.keys.project_key(conn, scope.project()).await?;
     let id = RowIdentity::of_version(&v);
     let comment = id.open_comment(&data_key, &v.comment_ct)?;

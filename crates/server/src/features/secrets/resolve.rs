@@ -171,7 +171,8 @@ impl Resolver {
             Some(f) => secrets::list(conn, &f.id()).await?.into_iter().map(|r| (r.key.clone(), r)).collect(),
             None => BTreeMap::new(),
         };
-        self.folders.insert(loc.clone(), LoadedFolder { env, path: loc.path.clone(), folder, rows, plain: HashMap::new() });
+        self.folders
+            .insert(loc.clone(), LoadedFolder { env, path: loc.path.clone(), folder, rows, plain: HashMap::new() });
         Ok(true)
     }
 
@@ -202,7 +203,8 @@ impl Resolver {
             let mut needed: Vec<RefLocation> = Vec::new();
             let mut failure: Option<ApiError> = None;
             let result = {
-                let (folders, envs, dk, touched) = (&mut self.folders, &self.envs_by_slug, &self.key, &mut self.touched);
+                let (folders, envs, dk, touched) =
+                    (&mut self.folders, &self.envs_by_slug, &self.key, &mut self.touched);
                 let mut lookup = |loc: &RefLocation, k: &SecretKey| -> Option<String> {
                     if envs.get(&loc.environment).is_some_and(Option::is_none) {
                         return None;
@@ -240,10 +242,20 @@ impl Resolver {
     }
 
     /// One loaded row as shown to a reader.
-    pub async fn view(&mut self, conn: &mut Conn, loc: &RefLocation, row: &SecretRow, opts: ViewOptions) -> ApiResult<SecretView> {
+    pub async fn view(
+        &mut self,
+        conn: &mut Conn,
+        loc: &RefLocation,
+        row: &SecretRow,
+        opts: ViewOptions,
+    ) -> ApiResult<SecretView> {
         let value = if opts.reveal {
             let raw = self.value(loc, &row.key)?.unwrap_or_default();
-            Some(if opts.expand { self.expand(conn, loc, &SecretKey::from_trusted(row.key.clone()), &raw).await? } else { raw })
+            Some(if opts.expand {
+                self.expand(conn, loc, &SecretKey::from_trusted(row.key.clone()), &raw).await?
+            } else {
+                raw
+            })
         } else {
             None
         };
@@ -258,7 +270,8 @@ impl Resolver {
 
     /// Every secret of the folder at `loc` (loaded), by key.
     pub async fn views(&mut self, conn: &mut Conn, loc: &RefLocation, opts: ViewOptions) -> ApiResult<Vec<SecretView>> {
-        let rows: Vec<SecretRow> = self.folders.get(loc).map(|f| f.rows.values().cloned().collect()).unwrap_or_default();
+        let rows: Vec<SecretRow> =
+            self.folders.get(loc).map(|f| f.rows.values().cloned().collect()).unwrap_or_default();
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             out.push(self.view(conn, loc, row, opts).await?);
@@ -267,7 +280,12 @@ impl Resolver {
     }
 
     /// The imports of `folder`, in position order, each with what it brings.
-    pub async fn imports_of(&mut self, conn: &mut Conn, folder: &FolderRow, opts: ViewOptions) -> ApiResult<Vec<ImportView>> {
+    pub async fn imports_of(
+        &mut self,
+        conn: &mut Conn,
+        folder: &FolderRow,
+        opts: ViewOptions,
+    ) -> ApiResult<Vec<ImportView>> {
         let mut out = Vec::new();
         let start = (folder.environment_id.clone(), folder.path.clone());
         for import in imports::list(conn, &folder.id()).await? {
@@ -350,9 +368,9 @@ fn lookup_in(
 /// An expansion failure as a 400 naming the secret being read and the reference.
 pub fn expand_error(key: &SecretKey, e: ExpandError) -> ApiError {
     match e {
-        ExpandError::Missing { reference, .. } => {
-            ApiError::bad_request(format!("secret reference {reference} in {key} points to a secret that does not exist"))
-        }
+        ExpandError::Missing { reference, .. } => ApiError::bad_request(format!(
+            "secret reference {reference} in {key} points to a secret that does not exist"
+        )),
         other => ApiError::bad_request(format!("{other} (expanding {key})")),
     }
 }

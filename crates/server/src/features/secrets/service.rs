@@ -75,7 +75,12 @@ fn metadata_json(entries: &[MetadataEntry]) -> ApiResult<String> {
 }
 
 /// Creates a secret in `folder`; 400 when its key is taken.
-pub async fn insert_secret(w: &mut SecretWrite, key: &DataKey, folder: &FolderRow, s: &NewSecret) -> ApiResult<Written> {
+pub async fn insert_secret(
+    w: &mut SecretWrite,
+    key: &DataKey,
+    folder: &FolderRow,
+    s: &NewSecret,
+) -> ApiResult<Written> {
     if secrets::get_for_update(w.conn(), &folder.id(), s.key.as_str()).await?.is_some() {
         return Err(already_exists(&[s.key.to_string()]));
     }
@@ -98,7 +103,9 @@ pub async fn insert_secret(w: &mut SecretWrite, key: &DataKey, folder: &FolderRo
         updated_at: now,
     };
     (row.value_ct, row.comment_ct) = RowIdentity::of(&row).seal(key, &s.value, &s.comment)?;
-    secrets::insert(w.conn(), &row).await.map_err(|e| if e.is_conflict() { already_exists(&[row.key.clone()]) } else { e.into() })?;
+    secrets::insert(w.conn(), &row)
+        .await
+        .map_err(|e| if e.is_conflict() { already_exists(&[row.key.clone()]) } else { e.into() })?;
     let version = version_row(&row, "created", w);
     secrets::insert_version(w.conn(), &version).await?;
     w.publish_change(folder, [row.key.clone()]);
@@ -157,7 +164,12 @@ pub async fn update_secret(
 
 /// Deletes `existing` (a secret of `folder`); its history stays, ending with a `deleted`
 /// version that holds the last value. Returns the secret as it was.
-pub async fn delete_secret(w: &mut SecretWrite, key: &DataKey, folder: &FolderRow, existing: SecretRow) -> ApiResult<Written> {
+pub async fn delete_secret(
+    w: &mut SecretWrite,
+    key: &DataKey,
+    folder: &FolderRow,
+    existing: SecretRow,
+) -> ApiResult<Written> {
     let id = RowIdentity::of(&existing);
     let value = id.open_value(key, &existing.value_ct)?;
     let comment = id.open_comment(key, &existing.comment_ct)?;
@@ -187,7 +199,9 @@ pub fn metadata_in(raw: Option<&Value>, field: &str) -> ApiResult<Option<Vec<Met
         }
         Some(Value::Object(map)) => map
             .iter()
-            .map(|(k, v)| v.as_str().map(|s| MetadataEntry { key: k.clone(), value: s.to_string(), is_encrypted: false }))
+            .map(|(k, v)| {
+                v.as_str().map(|s| MetadataEntry { key: k.clone(), value: s.to_string(), is_encrypted: false })
+            })
             .collect::<Option<Vec<_>>>()
             .ok_or_else(bad)?,
         Some(_) => return Err(bad()),
@@ -204,7 +218,10 @@ pub fn metadata_in(raw: Option<&Value>, field: &str) -> ApiResult<Option<Vec<Met
 /// Checks the reminder fields Infisical accepts.
 pub fn check_reminder(note: Option<&str>, days: Option<i64>, prefix: &str) -> ApiResult<()> {
     if note.is_some_and(|n| n.chars().count() > 1024) {
-        return Err(ApiError::invalid(format!("{prefix}secretReminderNote"), "Secret reminder note cannot exceed 1024 characters"));
+        return Err(ApiError::invalid(
+            format!("{prefix}secretReminderNote"),
+            "Secret reminder note cannot exceed 1024 characters",
+        ));
     }
     if let Some(d) = days
         && !(1..=365).contains(&d)
@@ -220,7 +237,9 @@ pub fn check_reminder(note: Option<&str>, days: Option<i64>, prefix: &str) -> Ap
 /// Tags do not exist in Sluice: an empty list is fine, anything else is refused.
 pub fn no_tags(tag_ids: Option<&Vec<String>>, field: &str) -> ApiResult<()> {
     match tag_ids {
-        Some(t) if !t.is_empty() => Err(ApiError::invalid(field, "tags are not supported by Sluice; leave tagIds empty")),
+        Some(t) if !t.is_empty() => {
+            Err(ApiError::invalid(field, "tags are not supported by Sluice; leave tagIds empty"))
+        }
         _ => Ok(()),
     }
 }

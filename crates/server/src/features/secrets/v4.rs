@@ -15,7 +15,12 @@ use sluice_api_types::secrets::*;
 /// List secrets (v4).
 #[utoipa::path(get, path = "/api/v4/secrets", tag = "secrets", params(ListSecretsQuery),
     responses((status = 200, body = SecretsListOut), (status = 304), (status = 404, body = ErrorBody)))]
-pub async fn list(state: State<AppState>, actor: Actor, headers: HeaderMap, q: ApiQuery<ListSecretsQuery>) -> ApiResult<Response> {
+pub async fn list(
+    state: State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    q: ApiQuery<ListSecretsQuery>,
+) -> ApiResult<Response> {
     v3::list(state, actor, headers, q).await
 }
 
@@ -34,14 +39,24 @@ pub async fn get(
 /// Create a secret (v4).
 #[utoipa::path(post, path = "/api/v4/secrets/{secretName}", tag = "secrets", params(("secretName" = String, Path)),
     request_body = SecretIn, responses((status = 200, body = SecretEnvelope), (status = 400, body = ErrorBody)))]
-pub async fn create(state: State<AppState>, actor: Actor, name: ApiPath<String>, body: ApiJson<SecretIn>) -> ApiResult<Json<SecretEnvelope>> {
+pub async fn create(
+    state: State<AppState>,
+    actor: Actor,
+    name: ApiPath<String>,
+    body: ApiJson<SecretIn>,
+) -> ApiResult<Json<SecretEnvelope>> {
     v3::create(state, actor, name, body).await
 }
 
 /// Update a secret (v4).
 #[utoipa::path(patch, path = "/api/v4/secrets/{secretName}", tag = "secrets", params(("secretName" = String, Path)),
     request_body = SecretIn, responses((status = 200, body = SecretEnvelope), (status = 404, body = ErrorBody)))]
-pub async fn update(state: State<AppState>, actor: Actor, name: ApiPath<String>, body: ApiJson<SecretIn>) -> ApiResult<Json<SecretEnvelope>> {
+pub async fn update(
+    state: State<AppState>,
+    actor: Actor,
+    name: ApiPath<String>,
+    body: ApiJson<SecretIn>,
+) -> ApiResult<Json<SecretEnvelope>> {
     v3::update(state, actor, name, body).await
 }
 
@@ -60,20 +75,32 @@ pub async fn delete(
 /// Create several secrets (v4).
 #[utoipa::path(post, path = "/api/v4/secrets/batch", tag = "secrets", request_body = BatchCreateIn,
     responses((status = 200, body = SecretsOut), (status = 400, body = ErrorBody)))]
-pub async fn batch_create(state: State<AppState>, actor: Actor, body: ApiJson<BatchCreateIn>) -> ApiResult<Json<SecretsOut>> {
+pub async fn batch_create(
+    state: State<AppState>,
+    actor: Actor,
+    body: ApiJson<BatchCreateIn>,
+) -> ApiResult<Json<SecretsOut>> {
     v3::batch_create(state, actor, body).await
 }
 
 /// Update several secrets (v4).
 #[utoipa::path(patch, path = "/api/v4/secrets/batch", tag = "secrets", request_body = BatchUpdateIn,
     responses((status = 200, body = SecretsOut), (status = 404, body = ErrorBody)))]
-pub async fn batch_update(state: State<AppState>, actor: Actor, body: ApiJson<BatchUpdateIn>) -> ApiResult<Json<SecretsOut>> {
+pub async fn batch_update(
+    state: State<AppState>,
+    actor: Actor,
+    body: ApiJson<BatchUpdateIn>,
+) -> ApiResult<Json<SecretsOut>> {
     v3::batch_update(state, actor, body).await
 }
 
 /// Delete several secrets (v4).
 #[utoipa::path(delete, path = "/api/v4/secrets/batch", tag = "secrets", request_body = BatchDeleteIn,
     responses((status = 200, body = SecretsOut), (status = 404, body = ErrorBody)))]
-pub async fn batch_delete(state: State<AppState>, actor: Actor, body: ApiJson<BatchDeleteIn>) -> ApiResult<Json<SecretsOut>> {
+pub async fn batch_delete(
+    state: State<AppState>,
+    actor: Actor,
+    body: ApiJson<BatchDeleteIn>,
+) -> ApiResult<Json<SecretsOut>> {
     v3::batch_delete(state, actor, body).await
 }

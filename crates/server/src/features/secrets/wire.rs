@@ -27,11 +27,21 @@ pub struct RowIdentity<'a> {
 
 impl<'a> RowIdentity<'a> {
     pub fn of(row: &'a SecretRow) -> Self {
-        Self { project_id: &row.project_id, environment_id: &row.environment_id, folder_id: &row.folder_id, key: &row.key }
+        Self {
+            project_id: &row.project_id,
+            environment_id: &row.environment_id,
+            folder_id: &row.folder_id,
+            key: &row.key,
+        }
     }
 
     pub fn of_version(row: &'a VersionRow) -> Self {
-        Self { project_id: &row.project_id, environment_id: &row.environment_id, folder_id: &row.folder_id, key: &row.key }
+        Self {
+            project_id: &row.project_id,
+            environment_id: &row.environment_id,
+            folder_id: &row.folder_id,
+            key: &row.key,
+        }
     }
 
     fn aad(&self, field: &str) -> Aad {

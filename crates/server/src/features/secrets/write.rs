@@ -58,7 +58,8 @@ pub async fn create(state: &AppState, actor: &Actor, name: &str, body: &SecretIn
     check_type(body.secret_type.as_deref(), "body.type")?;
     no_tags(body.tag_ids.as_ref(), "body.tagIds")?;
     check_reminder(body.secret_reminder_note.as_deref(), body.secret_reminder_repeat_days, "body.")?;
-    let value = body.secret_value.clone().ok_or_else(|| ApiError::invalid("body.secretValue", "secretValue is required"))?;
+    let value =
+        body.secret_value.clone().ok_or_else(|| ApiError::invalid("body.secretValue", "secretValue is required"))?;
     let metadata = metadata_in(body.secret_metadata.as_ref().or(body.metadata.as_ref()), "body.secretMetadata")?;
     let new = NewSecret {
         key,
@@ -70,7 +71,8 @@ pub async fn create(state: &AppState, actor: &Actor, name: &str, body: &SecretIn
         metadata: metadata.unwrap_or_default(),
     };
     let (scope, data_key) =
-        write_scope(state, actor, &body.project, body.environment.as_deref(), body.secret_path.as_deref(), "create").await?;
+        write_scope(state, actor, &body.project, body.environment.as_deref(), body.secret_path.as_deref(), "create")
+            .await?;
     let mut w = SecretWrite::begin(state, actor).await?;
     let folder = location::folder(w.conn(), &scope).await?;
     let written = service::insert_secret(&mut w, &data_key, &folder, &new).await?;
@@ -103,17 +105,20 @@ pub async fn update(state: &AppState, actor: &Actor, name: &str, body: &SecretIn
         metadata: metadata_in(body.secret_metadata.as_ref().or(body.metadata.as_ref()), "body.secretMetadata")?,
     };
     let (scope, data_key) =
-        write_scope(state, actor, &body.project, body.environment.as_deref(), body.secret_path.as_deref(), "edit").await?;
+        write_scope(state, actor, &body.project, body.environment.as_deref(), body.secret_path.as_deref(), "edit")
+            .await?;
     let mut w = SecretWrite::begin(state, actor).await?;
     let folder = location::folder(w.conn(), &scope).await?;
-    let existing =
-        secrets::get_for_update(w.conn(), &folder.id(), key.as_str()).await?.ok_or_else(|| secret_not_found(key.as_str()))?;
+    let existing = secrets::get_for_update(w.conn(), &folder.id(), key.as_str())
+        .await?
+        .ok_or_else(|| secret_not_found(key.as_str()))?;
     let written = service::update_secret(&mut w, &data_key, &folder, existing, &change).await?;
     let mut meta = audit_meta(&scope, &[&written.row.key], Some(written.row.version));
     if written.row.key != key.as_str() {
         meta["oldSecretKey"] = json!(key.as_str());
     }
-    let event = AuditEvent::new("update-secret").project(scope.project()).target("secret", written.row.id.clone()).meta(meta);
+    let event =
+        AuditEvent::new("update-secret").project(scope.project()).target("secret", written.row.id.clone()).meta(meta);
     audit::record(w.conn(), actor, event).await?;
     w.commit(state).await?;
     Ok(written_out(&scope, written))
@@ -124,11 +129,13 @@ pub async fn delete(state: &AppState, actor: &Actor, name: &str, body: &SecretDe
     let key = SecretKey::parse_field(name, "params.secretName")?;
     check_type(body.secret_type.as_deref(), "body.type")?;
     let (scope, data_key) =
-        write_scope(state, actor, &body.project, body.environment.as_deref(), body.secret_path.as_deref(), "delete").await?;
+        write_scope(state, actor, &body.project, body.environment.as_deref(), body.secret_path.as_deref(), "delete")
+            .await?;
     let mut w = SecretWrite::begin(state, actor).await?;
     let folder = location::folder(w.conn(), &scope).await?;
-    let existing =
-        secrets::get_for_update(w.conn(), &folder.id(), key.as_str()).await?.ok_or_else(|| secret_not_found(key.as_str()))?;
+    let existing = secrets::get_for_update(w.conn(), &folder.id(), key.as_str())
+        .await?
+        .ok_or_else(|| secret_not_found(key.as_str()))?;
     let written = service::delete_secret(&mut w, &data_key, &folder, existing).await?;
     let event = AuditEvent::new("delete-secret")
         .project(scope.project())

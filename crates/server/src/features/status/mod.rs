@@ -31,7 +31,8 @@ pub struct StatusOut {
 #[utoipa::path(get, path = "/api/status", tag = "status", responses((status = 200, body = StatusOut)))]
 async fn status(State(state): State<AppState>) -> ApiResult<Json<StatusOut>> {
     let mut conn = state.store.read().await?;
-    let _: i64 = sqlx::query_scalar("SELECT 1").fetch_one(&mut *conn).await.map_err(sluice_storage::StorageError::from)?;
+    let _: i64 =
+        sqlx::query_scalar("SELECT 1").fetch_one(&mut *conn).await.map_err(sluice_storage::StorageError::from)?;
     Ok(Json(StatusOut {
         date: crate::wire::iso(sluice_storage::now_ms()),
         message: "Ok".to_string(),
