@@ -193,9 +193,18 @@ pub async fn audit_entries(app: &TestApp, org: &str, action: &str) -> Vec<Value>
     rows.iter().map(|r| serde_json::from_str(&r.metadata).expect("metadata json")).collect()
 }
 
-fn seed_page() -> String {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/reference/seed-railway-sync.md");
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("the seed page {path} must be readable: {e}"))
+/// The seed page's sample request and response (`shared/reference/seed-railway-sync.md`),
+/// kept beside the tests as printed there, less the request's trailing comma. When the page
+/// is at hand (`SLUICE_SHARED_DIR`, or `../shared` beside the checkout), the test also checks
+/// that these copies still match it.
+const SAMPLE_REQUEST: &str = include_str!("fixtures/seed-sample-request.json");
+const SAMPLE_RESPONSE: &str = include_str!("fixtures/seed-sample-response.json");
+
+fn seed_page() -> Option<String> {
+    let dir = std::env::var("SLUICE_SHARED_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")));
+    std::fs::read_to_string(dir.join("reference/seed-railway-sync.md")).ok()
 }
 
 /// Drops trailing commas before `}` or `]` (the page's samples have one).
@@ -214,23 +223,33 @@ fn without_trailing_commas(text: &str) -> String {
     out
 }
 
-/// The seed page's sample request body, exactly as printed (less its trailing comma).
+/// The seed page's sample request body.
 pub fn seed_sample_request() -> Value {
-    let page = seed_page();
-    let start = page.find("--data '").expect("sample request") + "--data '".len();
-    let end = start + page[start..].find("}'").expect("end of sample request") + 1;
-    serde_json::from_str(&without_trailing_commas(&page[start..end])).expect("sample request parses")
+    let kept: Value = serde_json::from_str(SAMPLE_REQUEST).expect("sample request fixture");
+    if let Some(page) = seed_page() {
+        let start = page.find("--data '").expect("sample request") + "--data '".len();
+        let end = start + page[start..].find("}'").expect("end of sample request") + 1;
+        let printed: Value =
+            serde_json::from_str(&without_trailing_commas(&page[start..end])).expect("sample request parses");
+        assert_eq!(printed, kept, "the seed page's sample request changed: update the fixture");
+    }
+    kept
 }
 
-/// The seed page's sample response, exactly as printed (less its trailing comma).
+/// The seed page's sample response.
 pub fn seed_sample_response() -> Value {
-    let page = seed_page();
-    let marker = page.find("### Sample response").expect("sample response");
-    let fence = marker + page[marker..].find("```").expect("response fence");
-    let line_end = fence + page[fence..].find('\n').expect("fence line");
-    let start = line_end + page[line_end..].find('{').expect("response body");
-    let end = start + page[start..].find("```").expect("end of sample response");
-    serde_json::from_str(&without_trailing_commas(page[start..end].trim())).expect("sample response parses")
+    let kept: Value = serde_json::from_str(SAMPLE_RESPONSE).expect("sample response fixture");
+    if let Some(page) = seed_page() {
+        let marker = page.find("### Sample response").expect("sample response");
+        let fence = marker + page[marker..].find("```").expect("response fence");
+        let line_end = fence + page[fence..].find('\n').expect("fence line");
+        let start = line_end + page[line_end..].find('{').expect("response body");
+        let end = start + page[start..].find("```").expect("end of sample response");
+        let printed: Value =
+            serde_json::from_str(&without_trailing_commas(page[start..end].trim())).expect("sample response parses");
+        assert_eq!(printed, kept, "the seed page's sample response changed: update the fixture");
+    }
+    kept
 }
 
 /// Every key path of `v` (objects only), e.g. `secretSync.destinationConfig.serviceId`.
