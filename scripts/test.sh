@@ -56,7 +56,7 @@ log "tests on SQLite"
 cargo nextest run --workspace --no-fail-fast
 
 log "database-backed tests on PostgreSQL"
-SLUICE_TEST_DATABASE_URL=$PG_URL SLUICE_TEST_POSTGRES_URL=$PG_URL cargo nextest run --workspace --no-fail-fast \
+SLUICE_TEST_PGDATA=$PGDATA SLUICE_TEST_DATABASE_URL=$PG_URL SLUICE_TEST_POSTGRES_URL=$PG_URL cargo nextest run --workspace --no-fail-fast \
   -E 'kind(test) & !package(sluice-railway-fake) & !package(sluice-destinations) & !package(sluice-domain) & !package(sluice-crypto)'
 
 log "all tests passed"
