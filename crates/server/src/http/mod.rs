@@ -6,12 +6,17 @@ pub mod openapi;
 
 use crate::state::AppState;
 use axum::Router;
+use axum::extract::Request;
+use axum::http::Uri;
 use tower::Layer;
-use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
+use tower::util::{MapRequest, MapRequestLayer};
+
+/// Swagger UI lives under this prefix and needs its trailing slash (`/api/docs/`).
+const DOCS_PREFIX: &str = "/api/docs/";
 
 /// The whole application as one service. Trailing slashes are trimmed before routing,
 /// because Infisical's CLI calls some paths with one.
-pub fn app(state: AppState) -> NormalizePath<Router> {
+pub fn app(state: AppState) -> MapRequest<Router, fn(Request) -> Request> {
     let (api, doc) = crate::features::router().split_for_parts();
     let router = Router::new()
         .merge(api)
@@ -19,5 +24,27 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
         .merge(crate::ui::router())
         .layer(axum::middleware::from_fn(middleware::request_context))
         .with_state(state);
-    NormalizePathLayer::trim_trailing_slash().layer(router)
+    MapRequestLayer::new(trim_trailing_slash as fn(Request) -> Request).layer(router)
+}
+
+/// `/api/v3/secrets/raw/` → `/api/v3/secrets/raw` (query kept); Swagger UI's own pages
+/// are left alone, since it redirects `/api/docs` to `/api/docs/`.
+fn trim_trailing_slash(mut req: Request) -> Request {
+    let path = req.uri().path();
+    if path.len() > 1 && path.ends_with('/') && !path.starts_with(DOCS_PREFIX) {
+        let trimmed = path.trim_end_matches('/');
+        let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
+        let rebuilt = match req.uri().query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_string(),
+        };
+        let mut parts = req.uri().clone().into_parts();
+        if let Ok(pq) = rebuilt.parse() {
+            parts.path_and_query = Some(pq);
+            if let Ok(uri) = Uri::from_parts(parts) {
+                *req.uri_mut() = uri;
+            }
+        }
+    }
+    req
 }

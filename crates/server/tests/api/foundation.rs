@@ -95,3 +95,28 @@ async fn starting_with_the_wrong_root_key_fails_before_serving() {
     assert!(err.to_string().contains("root encryption key does not match"), "{err}");
     drop(db);
 }
+
+#[tokio::test]
+async fn the_openapi_document_and_swagger_ui_are_served_from_the_binary() {
+    let app = TestApp::spawn().await;
+    let anon = app.anonymous();
+    let doc = anon.get("/api/docs/openapi.json").await.expect(200);
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")), "{}", doc["openapi"]);
+    let paths = doc["paths"].as_object().expect("paths");
+    for path in [
+        "/api/v3/secrets/raw",
+        "/api/v1/auth/universal-auth/login",
+        "/api/v1/secret-syncs/railway",
+        "/api/v1/app-connections/railway",
+    ] {
+        assert!(paths.contains_key(path), "{path} is documented; documented: {:?}", paths.keys().collect::<Vec<_>>());
+    }
+    let page = anon.get("/api/docs/").await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.text.contains("swagger-ui"), "Swagger UI's page: {}", page.text);
+    assert!(!page.text.contains("https://"), "no CDN: everything comes from the binary");
+    let bundle = anon.get("/api/docs/swagger-ui-bundle.js").await;
+    assert_eq!(bundle.status, 200);
+    assert!(bundle.text.len() > 100_000, "the Swagger UI bundle is served ({} bytes)", bundle.text.len());
+    app.shutdown().await;
+}
