@@ -42,7 +42,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 Err(syntax_error(&inner))
             } else {
                 let field = if path == "." || path.is_empty() { "body".to_string() } else { format!("body.{path}") };
-                Err(ApiError::invalid(field, strip_position(&inner.to_string())))
+                Err(ApiError::invalid(field, without_echoed_value(&strip_position(&inner.to_string()))))
             }
         }
     }
@@ -55,6 +55,19 @@ fn syntax_error(e: &serde_json::Error) -> ApiError {
         e.column(),
         strip_position(&e.to_string())
     ))
+}
+
+/// serde echoes the offending value (`invalid type: integer `123456`, expected a string`);
+/// the value may be a secret, so only its kind is kept: `invalid type: integer, expected a string`.
+fn without_echoed_value(msg: &str) -> String {
+    let Some(rest) = msg.strip_prefix("invalid type: ").or_else(|| msg.strip_prefix("invalid value: ")) else {
+        return msg.to_string();
+    };
+    let prefix = &msg[..msg.len() - rest.len()];
+    let Some(expected) = rest.rfind(", expected ") else { return format!("{prefix}(value not shown)") };
+    let (found, tail) = rest.split_at(expected);
+    let kind = found.split(['"', '`']).next().unwrap_or("").trim_end();
+    format!("{prefix}{kind}{tail}")
 }
 
 /// serde_json appends " at line L column C"; we state the position ourselves.
@@ -128,6 +141,17 @@ mod tests {
         let msg = err.to_string();
         assert!(matches!(err, ApiError::BadRequest(_)));
         assert!(msg.contains("line 3, column 24") && msg.contains("trailing comma"), "{msg}");
+    }
+
+    #[test]
+    fn wrong_types_never_echo_the_value() {
+        let err = parse_json::<Body>(br#"{"name":"x","inner":{"count":"hunter2-secret"}}"#).expect_err("bad");
+        let msg = format!("{err:?} {err}");
+        assert!(!msg.contains("hunter2-secret"), "{msg}");
+        assert!(msg.contains("invalid type: string, expected u32"), "{msg}");
+        let err = parse_json::<Body>(br#"{"name":987654321,"inner":{"count":1}}"#).expect_err("bad");
+        let msg = format!("{err:?} {err}");
+        assert!(!msg.contains("987654321") && msg.contains("invalid type: integer, expected a string"), "{msg}");
     }
 
     #[test]
