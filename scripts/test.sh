@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
-# Runs Sluice's whole test suite on a fresh machine: installs what the tests need
-# (PostgreSQL, Chromium and chromedriver from Debian packages, Infisical's Python SDK
-# from PyPI), starts a throwaway PostgreSQL, then runs every test on SQLite and the
-# database-backed tests again on PostgreSQL.
+# Runs Sluice's whole test suite on a fresh machine: checks formatting and lints
+# first (fast failures), installs what the tests need (PostgreSQL,
+# Chromium and chromedriver from Debian packages, Infisical's Python SDK from PyPI),
+# starts a throwaway PostgreSQL, then runs every test on SQLite and the database-backed
+# tests again on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
 log() { printf '\n=== %s\n' "$*"; }
+
+# --- formatting and lints, before anything slow -----------------------------------
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+  log "installing rustfmt and clippy"
+  rustup component add rustfmt clippy
+fi
+log "cargo fmt --check"
+cargo fmt --all -- --check
+log "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
 
 # --- system packages -------------------------------------------------------------
 need=()

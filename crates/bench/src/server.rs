@@ -43,10 +43,10 @@ pub async fn start(bin: &Path, data_dir: &Path, port: u16, extra: &[&str]) -> an
     let url = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     loop {
-        if let Ok(r) = http.get(format!("{url}/api/status")).send().await {
-            if r.status().is_success() {
-                break;
-            }
+        if let Ok(r) = http.get(format!("{url}/api/status")).send().await
+            && r.status().is_success()
+        {
+            break;
         }
         anyhow::ensure!(started.elapsed() < Duration::from_secs(30), "the server did not become ready");
         tokio::time::sleep(Duration::from_millis(1)).await;
@@ -55,11 +55,11 @@ pub async fn start(bin: &Path, data_dir: &Path, port: u16, extra: &[&str]) -> an
     // The credentials file is written right after the server is up.
     let mut creds = Value::Null;
     for _ in 0..3000 {
-        if let Ok(text) = std::fs::read_to_string(&out) {
-            if let Ok(v) = serde_json::from_str::<Value>(&text) {
-                creds = v;
-                break;
-            }
+        if let Ok(text) = std::fs::read_to_string(&out)
+            && let Ok(v) = serde_json::from_str::<Value>(&text)
+        {
+            creds = v;
+            break;
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
     }

@@ -71,10 +71,10 @@ impl Cluster {
         let http = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok(r) = http.get(format!("{url}/api/status")).send().await {
-                if r.status().is_success() {
-                    break;
-                }
+            if let Ok(r) = http.get(format!("{url}/api/status")).send().await
+                && r.status().is_success()
+            {
+                break;
             }
             assert!(
                 Instant::now() < deadline,

@@ -114,7 +114,7 @@ pub async fn start(
         creds
     };
     creds.url = server.url();
-    creds.railway = railway.as_ref().map(|fake| railway_info(fake));
+    creds.railway = railway.as_ref().map(railway_info);
     print_banner(&creds, prep.temp.is_some());
     if let Some(out) = &args.dev_output {
         write_private(out, &serde_json::to_string_pretty(&creds)?)?;

@@ -148,10 +148,10 @@ impl IntoResponse for ApiError {
             },
         };
         let mut resp = (status, Json(body)).into_response();
-        if let Self::TooManyRequests { retry_after_secs, .. } = &self {
-            if let Ok(v) = retry_after_secs.to_string().parse() {
-                resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-            }
+        if let Self::TooManyRequests { retry_after_secs, .. } = &self
+            && let Ok(v) = retry_after_secs.to_string().parse()
+        {
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
         }
         resp.extensions_mut().insert(LoggedError(self.to_string()));
         resp

@@ -93,17 +93,20 @@ pub struct CreateArgs {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum TokenMethod {
-    AccountToken,
-    TeamToken,
-    ProjectToken,
+    #[value(name = "account-token")]
+    Account,
+    #[value(name = "team-token")]
+    Team,
+    #[value(name = "project-token")]
+    Project,
 }
 
 impl TokenMethod {
     fn as_str(self) -> &'static str {
         match self {
-            TokenMethod::AccountToken => "account-token",
-            TokenMethod::TeamToken => "team-token",
-            TokenMethod::ProjectToken => "project-token",
+            TokenMethod::Account => "account-token",
+            TokenMethod::Team => "team-token",
+            TokenMethod::Project => "project-token",
         }
     }
 }

@@ -116,11 +116,9 @@ pub async fn run(ctx: &Context, args: &SecretsArgs) -> CliResult<()> {
 
 fn records(secrets: &[SecretOut], hide: bool) -> Value {
     let mut v = serde_json::to_value(secrets).unwrap_or(Value::Null);
-    if hide {
-        if let Value::Array(items) = &mut v {
-            for item in items {
-                item["secretValue"] = json!("******");
-            }
+    if hide && let Value::Array(items) = &mut v {
+        for item in items {
+            item["secretValue"] = json!("******");
         }
     }
     v

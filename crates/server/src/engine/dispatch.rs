@@ -47,10 +47,10 @@ pub async fn dispatch_once(state: &AppState) -> Result<usize, StorageError> {
     let ids: Vec<String> = queued.into_iter().collect();
     syncs::set_sync_pending(&mut tx, &ids).await?;
     dispatch::mark_dispatched(&mut tx, &events.iter().map(|e| e.id).collect::<Vec<_>>()).await?;
-    if !ids.is_empty() {
-        if let Some(sql) = sluice_storage::dialect::notify_sql(state.store.backend()) {
-            sqlx::query(sql).bind("job").execute(&mut *tx).await?;
-        }
+    if !ids.is_empty()
+        && let Some(sql) = sluice_storage::dialect::notify_sql(state.store.backend())
+    {
+        sqlx::query(sql).bind("job").execute(&mut *tx).await?;
     }
     tx.commit().await?;
     for id in &ids {

@@ -32,14 +32,14 @@ pub fn decide(
 ) -> Result<Decision, EngineError> {
     let mut desired = source.desired.clone();
     let mut import = None;
-    if spec.first_sync {
-        if let Some(behavior) = spec.options.initial_sync_behavior.import_behavior() {
-            let matcher = spec.options.matcher(&spec.environment.slug);
-            let plan = plan_import(observed, &matcher, &source.own, behavior)
-                .map_err(|e| EngineError::Source(e.to_string()))?;
-            desired = plan.overlay(&desired);
-            import = Some(plan);
-        }
+    if spec.first_sync
+        && let Some(behavior) = spec.options.initial_sync_behavior.import_behavior()
+    {
+        let matcher = spec.options.matcher(&spec.environment.slug);
+        let plan =
+            plan_import(observed, &matcher, &source.own, behavior).map_err(|e| EngineError::Source(e.to_string()))?;
+        desired = plan.overlay(&desired);
+        import = Some(plan);
     }
     let plan = planner::plan(&desired, observed, &spec.plan_options());
     Ok(Decision { plan, import })

@@ -252,7 +252,7 @@ async fn record_failure(
         syncs::set_dependencies(&mut tx, &sync_id, deps).await?;
     }
     if retry {
-        let policy = RetryPolicy { max_attempts: job.max_attempts as u32, ..state.settings.engine.retry.clone() };
+        let policy = RetryPolicy { max_attempts: job.max_attempts as u32, ..state.settings.engine.retry };
         let delay = retry_delay(job.attempts as u32, &policy, err.retry_after(), rand::random::<f64>());
         let next_at = now_ms() + delay.as_millis() as i64;
         run.status = "retrying".to_string();

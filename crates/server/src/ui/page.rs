@@ -139,10 +139,10 @@ pub fn render<T: IntoResponse>(chrome: &Chrome, tpl: T) -> Response {
 /// [`render`] with a status (a form shown again with its errors answers 422).
 pub fn render_status<T: IntoResponse>(chrome: &Chrome, status: StatusCode, tpl: T) -> Response {
     let mut resp = (status, page_headers(), tpl).into_response();
-    if chrome.flash.is_some() {
-        if let Ok(v) = HeaderValue::from_str(&format!("{FLASH_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")) {
-            resp.headers_mut().append(header::SET_COOKIE, v);
-        }
+    if chrome.flash.is_some()
+        && let Ok(v) = HeaderValue::from_str(&format!("{FLASH_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"))
+    {
+        resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp
 }

@@ -73,10 +73,10 @@ fn login_page_with(
 /// `GET /login`: the sign-in form (or straight on, when already signed in).
 pub async fn show(Query(q): Query<NextQuery>, headers: HeaderMap, maybe: Result<MaybeActor, ApiError>) -> Response {
     let next = next_or_home(q.next.as_deref());
-    if let Ok(MaybeActor(Some(actor))) = maybe {
-        if actor.csrf_token.is_some() {
-            return Redirect::to(&next).into_response();
-        }
+    if let Ok(MaybeActor(Some(actor))) = maybe
+        && actor.csrf_token.is_some()
+    {
+        return Redirect::to(&next).into_response();
     }
     let notice = Flash::from_headers(&headers).map(|f| f.message);
     let shown = notice.is_some();

@@ -139,10 +139,10 @@ pub(super) async fn check_step(
             }
         }
         Step::Details => {
-            if let Ok(name) = Slug::parse(&w.name, "name", input::NAME_MAX) {
-                if !service::name_available(state, &signed.actor, &p.id, name.as_str(), renaming).await? {
-                    errors.field("name", format!("A sync named \"{}\" already exists in this project.", name.as_str()));
-                }
+            if let Ok(name) = Slug::parse(&w.name, "name", input::NAME_MAX)
+                && !service::name_available(state, &signed.actor, &p.id, name.as_str(), renaming).await?
+            {
+                errors.field("name", format!("A sync named \"{}\" already exists in this project.", name.as_str()));
             }
         }
         _ => {}
@@ -155,14 +155,15 @@ pub(super) async fn check_step(
             }
         }
     }
-    if step == Step::Source && !errors.any() {
-        if let Err(e) = check_source(state, signed, p, w).await {
-            // "Could not find folder with path …" belongs next to the path.
-            let found = FormErrors::from_api(e, &FIELDS)?;
-            match found.general {
-                Some(m) if found.fields.is_empty() => errors.field("secret_path", m),
-                _ => errors = found,
-            }
+    if step == Step::Source
+        && !errors.any()
+        && let Err(e) = check_source(state, signed, p, w).await
+    {
+        // "Could not find folder with path …" belongs next to the path.
+        let found = FormErrors::from_api(e, &FIELDS)?;
+        match found.general {
+            Some(m) if found.fields.is_empty() => errors.field("secret_path", m),
+            _ => errors = found,
         }
     }
     Ok(errors)

@@ -367,10 +367,10 @@ pub fn print_runs(ctx: &Context, s: &SecretSyncOut, out: &SyncRunsOut) -> CliRes
             if error.chars().count() > 80 {
                 error = error.chars().take(79).collect::<String>() + "…";
             }
-            if r.status == "retrying" {
-                if let Some(at) = &r.next_attempt_at {
-                    error = format!("{error} (next attempt {})", when(at));
-                }
+            if r.status == "retrying"
+                && let Some(at) = &r.next_attempt_at
+            {
+                error = format!("{error} (next attempt {})", when(at));
             }
             vec![
                 r.started_at.clone(),
