@@ -18,7 +18,8 @@ mod variables;
 
 use std::time::Duration;
 
-use sluice_destinations::railway::{Credentials, RailwayClient, RailwayConfig, RailwayTarget, Token, TokenKind};
+use sluice_destinations::railway::{Credentials, RailwayClient, RailwayConfig, RailwayTarget, TokenKind};
+use sluice_domain::SecretToken;
 use sluice_railway_fake::{FakeConfig, FakeRailway, Seed};
 
 /// Seeded ids and tokens (see `examples/railway-seed.json`).
@@ -62,8 +63,8 @@ impl Harness {
     }
 }
 
-pub fn token(value: &str) -> Token {
-    Token::new(value)
+pub fn token(value: &str) -> SecretToken {
+    SecretToken::new(value)
 }
 
 pub fn account() -> Credentials {

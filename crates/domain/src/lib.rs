@@ -11,7 +11,9 @@
 //! * [`import`]: the first sync's import of destination variables;
 //! * [`references`]: `${KEY}` / `${env.path.KEY}` expansion in secret values;
 //! * [`backoff`]: retry delays for sync jobs;
-//! * [`role`]: who may do what.
+//! * [`role`]: who may do what;
+//! * [`status`]: the words of states and kinds (sync and run statuses, job kinds, …);
+//! * [`secret`]: [`SecretValue`] and [`SecretToken`], text that never prints.
 //!
 //! Functions (`planner::plan`, `references::expand`, ...) are called through their module;
 //! the types are re-exported here.
@@ -24,6 +26,10 @@ pub mod names;
 pub mod planner;
 pub mod references;
 pub mod role;
+pub mod secret;
+pub mod status;
+#[cfg(feature = "sqlx")]
+mod stored;
 pub mod sync_config;
 
 #[cfg(test)]
@@ -37,4 +43,8 @@ pub use names::{EnvSlug, FolderPath, NameError, SecretKey, Slug};
 pub use planner::{NameRule, PlanAction, PlanCounts, PlanEntry, PlanOptions, SkipReason, SyncPlan};
 pub use references::{ExpandError, RefLocation, RefTarget, Reference};
 pub use role::{OrgRole, ProjectRole};
+pub use secret::{SecretToken, SecretValue};
+pub use status::{
+    ActorType, App, JobKind, JobState, RunStatus, SyncStatus, TokenKind, Trigger, UnknownWord, VersionAction,
+};
 pub use sync_config::{RailwayDestination, SyncOptions};

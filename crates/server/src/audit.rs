@@ -5,15 +5,15 @@
 use crate::auth::{Actor, RequestMeta};
 use crate::error::ApiResult;
 use serde_json::Value;
-use sluice_domain::{AuditId, OrgId, ProjectId};
+use sluice_domain::{ActorType, AuditId, OrgId, ProjectId};
 use sluice_storage::audit::{self as store, AuditRow};
 use sluice_storage::{Conn, now_ms};
 
 /// Who an entry is attributed to.
 #[derive(Clone, Debug)]
 pub struct AuditActor {
-    /// `user`, `identity` or `platform` (the sync engine acting on its own).
-    pub kind: &'static str,
+    /// The sync engine acting on its own is `platform`.
+    pub kind: ActorType,
     pub id: Option<String>,
     pub name: Option<String>,
     pub meta: RequestMeta,
@@ -21,12 +21,12 @@ pub struct AuditActor {
 
 impl AuditActor {
     pub fn platform() -> Self {
-        Self { kind: "platform", id: None, name: Some("sluice".to_string()), meta: RequestMeta::default() }
+        Self { kind: ActorType::Platform, id: None, name: Some("sluice".to_string()), meta: RequestMeta::default() }
     }
 
     /// Someone not yet authenticated (a failed login), named by what they claimed.
     pub fn anonymous(claimed: Option<String>, meta: RequestMeta) -> Self {
-        Self { kind: "anonymous", id: None, name: claimed, meta }
+        Self { kind: ActorType::Anonymous, id: None, name: claimed, meta }
     }
 }
 
@@ -92,10 +92,10 @@ pub async fn record(conn: &mut Conn, actor: impl Into<AuditActor>, event: AuditE
     store::insert(
         conn,
         &AuditRow {
-            id: AuditId::new().into_string(),
-            org_id: event.org_id.map(OrgId::into_string),
-            project_id: event.project_id.map(ProjectId::into_string),
-            actor_type: actor.kind.to_string(),
+            id: AuditId::new(),
+            org_id: event.org_id,
+            project_id: event.project_id,
+            actor_type: actor.kind,
             actor_id: actor.id,
             actor_name: actor.name,
             action: event.action.to_string(),

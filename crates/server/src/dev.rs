@@ -168,16 +168,21 @@ pub async fn provision(server: &RunningServer) -> anyhow::Result<DevCredentials>
     let identity = create_identity(&mut tx, &boot.org_id, "dev-identity", OrgRole::Admin)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    memberships::add_project_member(&mut tx, &project.id(), &Principal::Identity(identity.id()), ProjectRole::Admin)
-        .await?;
-    let ua = attach_universal_auth(&mut tx, &identity.id(), &UniversalAuthSettings::default())
+    memberships::add_project_member(
+        &mut tx,
+        &project.id,
+        &Principal::Identity(identity.id.clone()),
+        ProjectRole::Admin,
+    )
+    .await?;
+    let ua = attach_universal_auth(&mut tx, &identity.id, &UniversalAuthSettings::default())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let (client_secret, secret_row) =
-        create_client_secret(&mut tx, &identity.id(), "dev", 0, 0).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        create_client_secret(&mut tx, &identity.id, "dev", 0, 0).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let token = issue_token(
         &mut tx,
-        &Principal::Identity(identity.id()),
+        &Principal::Identity(identity.id.clone()),
         Some(&secret_row.id),
         TokenLifetime { ttl: ua.access_token_ttl, max_ttl: ua.access_token_max_ttl, num_uses_limit: 0 },
     )
@@ -188,7 +193,7 @@ pub async fn provision(server: &RunningServer) -> anyhow::Result<DevCredentials>
         AuditActor::platform(),
         crate::audit::AuditEvent::new("dev-provision")
             .org(&boot.org_id)
-            .project(&project.id())
+            .project(&project.id)
             .target("identity", identity.id.clone()),
     )
     .await
@@ -199,9 +204,9 @@ pub async fn provision(server: &RunningServer) -> anyhow::Result<DevCredentials>
         url: server.url(),
         admin_email: email,
         admin_password: password,
-        organization_id: boot.org_id.into_string(),
-        project_id: project.id,
-        identity_id: identity.id,
+        organization_id: boot.org_id.to_string(),
+        project_id: project.id.to_string(),
+        identity_id: identity.id.to_string(),
         client_id: ua.client_id,
         client_secret,
         access_token: token.access_token,

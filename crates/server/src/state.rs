@@ -4,7 +4,7 @@ use crate::cache::TtlCache;
 use crate::config::Settings;
 use crate::keys::KeyRing;
 use sluice_destinations::railway::{RailwayApi, RailwayClient, RailwayConfig, RailwayError};
-use sluice_domain::{OrgId, ProjectRole};
+use sluice_domain::{OrgId, ProjectId, ProjectRole, SyncId};
 use sluice_storage::Store;
 use sluice_storage::memberships::Principal;
 use std::sync::Arc;
@@ -22,7 +22,7 @@ pub struct Inner {
     /// Token digest → who it authenticates, for tokens without a use limit.
     pub tokens: TtlCache<String, crate::auth::CachedToken>,
     /// (principal, project) → effective role (`None` = no access).
-    pub roles: TtlCache<(Principal, String), Option<(ProjectRole, OrgId)>>,
+    pub roles: TtlCache<(Principal, ProjectId), Option<(ProjectRole, OrgId)>>,
     /// Wake-ups inside this process.
     pub signals: Signals,
     pub started: Instant,
@@ -41,7 +41,7 @@ pub struct Signals {
     /// A run finished (tests and benchmarks wait on this instead of sleeping).
     pub runs: broadcast::Sender<crate::engine::run::RunFinished>,
     /// A sync's status changed (the UI's live status stream).
-    pub syncs: broadcast::Sender<String>,
+    pub syncs: broadcast::Sender<SyncId>,
     /// The server is shutting down: long-lived responses (the UI's live status streams)
     /// end, so that graceful shutdown does not wait for browsers to hang up.
     pub stopping: watch::Sender<bool>,
@@ -93,12 +93,12 @@ impl AppState {
     }
 
     /// Tells listeners (the UI's live status) that a sync's status may have changed.
-    pub fn notify_sync_changed(&self, sync_id: &str) {
-        let _ = self.signals.syncs.send(sync_id.to_string());
+    pub fn notify_sync_changed(&self, sync_id: &SyncId) {
+        let _ = self.signals.syncs.send(sync_id.clone());
     }
 
     /// Forgets cached roles of a project (after a membership change here).
-    pub fn forget_roles(&self, project: &str) {
+    pub fn forget_roles(&self, project: &ProjectId) {
         self.roles.retain(|(_, p), _| p != project);
     }
 }

@@ -1,14 +1,14 @@
 //! The audit log: who did what to which target, when and from where. Never values.
 
 use crate::{Conn, Result};
-use sluice_domain::{OrgId, ProjectId};
+use sluice_domain::{ActorType, AuditId, OrgId, ProjectId};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AuditRow {
-    pub id: String,
-    pub org_id: Option<String>,
-    pub project_id: Option<String>,
-    pub actor_type: String,
+    pub id: AuditId,
+    pub org_id: Option<OrgId>,
+    pub project_id: Option<ProjectId>,
+    pub actor_type: ActorType,
     pub actor_id: Option<String>,
     pub actor_name: Option<String>,
     pub action: String,
@@ -30,7 +30,7 @@ pub async fn insert(conn: &mut Conn, row: &AuditRow) -> Result<()> {
     .bind(&row.id)
     .bind(&row.org_id)
     .bind(&row.project_id)
-    .bind(&row.actor_type)
+    .bind(row.actor_type)
     .bind(&row.actor_id)
     .bind(&row.actor_name)
     .bind(&row.action)

@@ -8,19 +8,20 @@
 //! Readers (the engine's dispatcher) use [`pending`] and [`mark_dispatched`].
 
 use crate::{Conn, Result, now_ms};
+use sluice_domain::{ActorType, EnvironmentId, FolderId, FolderPath, ProjectId};
 
 /// A change about to be recorded.
 #[derive(Clone, Debug)]
 pub struct NewChange {
-    pub project_id: String,
-    pub environment_id: String,
-    pub folder_id: String,
+    pub project_id: ProjectId,
+    pub environment_id: EnvironmentId,
+    pub folder_id: FolderId,
     /// The folder's path at the time of the change.
-    pub path: String,
+    pub path: FolderPath,
     /// Names of the changed keys; empty for structural changes (imports, folder moves).
     pub keys: Vec<String>,
     /// `user`, `identity` or `platform`.
-    pub actor_type: String,
+    pub actor_type: ActorType,
     pub actor_id: Option<String>,
 }
 
@@ -28,13 +29,13 @@ pub struct NewChange {
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ChangeEvent {
     pub id: i64,
-    pub project_id: String,
-    pub environment_id: String,
-    pub folder_id: String,
-    pub path: String,
+    pub project_id: ProjectId,
+    pub environment_id: EnvironmentId,
+    pub folder_id: FolderId,
+    pub path: FolderPath,
     /// JSON array of key names; see [`ChangeEvent::key_names`].
     pub keys: String,
-    pub actor_type: String,
+    pub actor_type: ActorType,
     pub actor_id: Option<String>,
     pub created_at: i64,
     pub dispatched_at: Option<i64>,
@@ -60,7 +61,7 @@ pub async fn record(conn: &mut Conn, change: &NewChange) -> Result<i64> {
     .bind(&change.folder_id)
     .bind(&change.path)
     .bind(keys)
-    .bind(&change.actor_type)
+    .bind(change.actor_type)
     .bind(&change.actor_id)
     .bind(now_ms())
     .fetch_one(&mut *conn)

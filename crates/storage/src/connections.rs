@@ -2,14 +2,14 @@
 //! data key wrapped by the root key; `credentials_hash` lets clients see that they changed.
 
 use crate::{Conn, Result, now_ms};
-use sluice_domain::{ConnectionId, OrgId};
+use sluice_domain::{App, ConnectionId, OrgId, ProjectId};
 
 #[derive(Clone, sqlx::FromRow)]
 pub struct ConnectionRow {
-    pub id: String,
-    pub org_id: String,
-    pub project_id: Option<String>,
-    pub app: String,
+    pub id: ConnectionId,
+    pub org_id: OrgId,
+    pub project_id: Option<ProjectId>,
+    pub app: App,
     pub method: String,
     pub name: String,
     pub description: Option<String>,
@@ -28,12 +28,6 @@ impl std::fmt::Debug for ConnectionRow {
             .field("name", &self.name)
             .field("method", &self.method)
             .finish_non_exhaustive()
-    }
-}
-
-impl ConnectionRow {
-    pub fn id(&self) -> ConnectionId {
-        ConnectionId::from_trusted(self.id.clone())
     }
 }
 
@@ -74,7 +68,7 @@ pub async fn get_by_name(conn: &mut Conn, org: &OrgId, name: &str) -> Result<Opt
 }
 
 /// Connections of an organization, optionally only those of one app.
-pub async fn list(conn: &mut Conn, org: &OrgId, app: Option<&str>) -> Result<Vec<ConnectionRow>> {
+pub async fn list(conn: &mut Conn, org: &OrgId, app: Option<&App>) -> Result<Vec<ConnectionRow>> {
     Ok(sqlx::query_as(
         "SELECT * FROM app_connections WHERE org_id = $1 AND ($2 IS NULL OR app = $2) ORDER BY LOWER(name), id",
     )

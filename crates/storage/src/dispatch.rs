@@ -4,14 +4,15 @@
 
 use crate::db::Backend;
 use crate::{Conn, Result, dialect, now_ms};
+use sluice_domain::{EnvironmentId, FolderId, FolderPath, ProjectId};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ChangeRow {
     pub id: i64,
-    pub project_id: String,
-    pub environment_id: String,
-    pub folder_id: String,
-    pub path: String,
+    pub project_id: ProjectId,
+    pub environment_id: EnvironmentId,
+    pub folder_id: FolderId,
+    pub path: FolderPath,
     /// JSON array of key names.
     pub keys: String,
     pub created_at: i64,

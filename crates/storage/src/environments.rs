@@ -6,19 +6,13 @@ use sluice_domain::{EnvironmentId, ProjectId};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct EnvironmentRow {
-    pub id: String,
-    pub project_id: String,
+    pub id: EnvironmentId,
+    pub project_id: ProjectId,
     pub name: String,
     pub slug: String,
     pub position: i64,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-impl EnvironmentRow {
-    pub fn id(&self) -> EnvironmentId {
-        EnvironmentId::from_trusted(self.id.clone())
-    }
 }
 
 /// Inserts an environment and its root folder.
@@ -36,7 +30,7 @@ pub async fn insert(conn: &mut Conn, row: &EnvironmentRow) -> Result<()> {
     .bind(row.updated_at)
     .execute(&mut *conn)
     .await?;
-    folders::insert_root(conn, &ProjectId::from_trusted(row.project_id.clone()), &row.id()).await?;
+    folders::insert_root(conn, &row.project_id, &row.id).await?;
     Ok(())
 }
 

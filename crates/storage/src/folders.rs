@@ -6,35 +6,26 @@ use sluice_domain::{EnvironmentId, FolderId, FolderPath, ProjectId};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct FolderRow {
-    pub id: String,
-    pub project_id: String,
-    pub environment_id: String,
-    pub parent_id: Option<String>,
+    pub id: FolderId,
+    pub project_id: ProjectId,
+    pub environment_id: EnvironmentId,
+    pub parent_id: Option<FolderId>,
     pub name: String,
-    pub path: String,
+    pub path: FolderPath,
     pub description: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-impl FolderRow {
-    pub fn id(&self) -> FolderId {
-        FolderId::from_trusted(self.id.clone())
-    }
-    pub fn path(&self) -> FolderPath {
-        FolderPath::from_trusted(self.path.clone())
-    }
-}
-
 pub async fn insert_root(conn: &mut Conn, project: &ProjectId, env: &EnvironmentId) -> Result<FolderRow> {
     let now = now_ms();
     let row = FolderRow {
-        id: FolderId::new().into_string(),
-        project_id: project.as_str().to_string(),
-        environment_id: env.as_str().to_string(),
+        id: FolderId::new(),
+        project_id: project.clone(),
+        environment_id: env.clone(),
         parent_id: None,
         name: "root".to_string(),
-        path: "/".to_string(),
+        path: FolderPath::root(),
         description: String::new(),
         created_at: now,
         updated_at: now,

@@ -5,20 +5,11 @@ use sluice_domain::{ClientSecretId, IdentityId, OrgId};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct IdentityRow {
-    pub id: String,
-    pub org_id: String,
+    pub id: IdentityId,
+    pub org_id: OrgId,
     pub name: String,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-impl IdentityRow {
-    pub fn id(&self) -> IdentityId {
-        IdentityId::from_trusted(self.id.clone())
-    }
-    pub fn org_id(&self) -> OrgId {
-        OrgId::from_trusted(self.org_id.clone())
-    }
 }
 
 pub async fn insert(conn: &mut Conn, row: &IdentityRow) -> Result<()> {
@@ -64,7 +55,7 @@ pub async fn delete(conn: &mut Conn, id: &IdentityId) -> Result<bool> {
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct UniversalAuthRow {
     pub id: String,
-    pub identity_id: String,
+    pub identity_id: IdentityId,
     pub client_id: String,
     pub access_token_ttl: i64,
     pub access_token_max_ttl: i64,
@@ -136,8 +127,8 @@ pub async fn delete_universal_auth(conn: &mut Conn, identity: &IdentityId) -> Re
 /// A client secret; only its Argon2id hash and first characters are stored.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ClientSecretRow {
-    pub id: String,
-    pub identity_id: String,
+    pub id: ClientSecretId,
+    pub identity_id: IdentityId,
     pub description: String,
     pub secret_prefix: String,
     pub secret_hash: String,
@@ -205,7 +196,7 @@ pub async fn revoke_client_secret(conn: &mut Conn, id: &ClientSecretId) -> Resul
 }
 
 /// Counts one use of a client secret; false when its uses ran out meanwhile.
-pub async fn use_client_secret(conn: &mut Conn, id: &str) -> Result<bool> {
+pub async fn use_client_secret(conn: &mut Conn, id: &ClientSecretId) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE client_secrets SET num_uses = num_uses + 1, updated_at = $1
          WHERE id = $2 AND is_revoked = FALSE AND (num_uses_limit = 0 OR num_uses < num_uses_limit)",

@@ -3,26 +3,20 @@
 //! Infisical, so an import may point at a folder that does not exist (yet).
 
 use crate::{Conn, Result, now_ms};
-use sluice_domain::{EnvironmentId, FolderId, SecretImportId};
+use sluice_domain::{EnvironmentId, FolderId, FolderPath, ProjectId, SecretImportId};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ImportRow {
-    pub id: String,
-    pub project_id: String,
-    pub folder_id: String,
-    pub import_environment_id: String,
-    pub import_path: String,
+    pub id: SecretImportId,
+    pub project_id: ProjectId,
+    pub folder_id: FolderId,
+    pub import_environment_id: EnvironmentId,
+    pub import_path: FolderPath,
     pub position: i64,
     #[sqlx(try_from = "crate::flag::Flag")]
     pub is_replication: bool,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-impl ImportRow {
-    pub fn id(&self) -> SecretImportId {
-        SecretImportId::from_trusted(self.id.clone())
-    }
 }
 
 pub async fn insert(conn: &mut Conn, row: &ImportRow) -> Result<()> {

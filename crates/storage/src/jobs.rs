@@ -9,17 +9,17 @@
 
 use crate::db::Backend;
 use crate::{Conn, Result, dialect, now_ms, syncs};
+use sluice_domain::{ConnectionId, JobId, JobKind, JobState, SyncId};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct JobRow {
-    pub id: String,
-    pub kind: String,
-    pub sync_id: String,
-    pub connection_id: String,
+    pub id: JobId,
+    pub kind: JobKind,
+    pub sync_id: SyncId,
+    pub connection_id: ConnectionId,
     /// JSON text: trigger, actor, options of the job kind.
     pub payload: String,
-    /// `queued`, `running`, `succeeded`, `failed`, `cancelled` or `superseded`.
-    pub state: String,
+    pub state: JobState,
     pub attempts: i64,
     pub max_attempts: i64,
     pub run_at: i64,
@@ -34,9 +34,9 @@ pub struct JobRow {
 /// A job to add.
 #[derive(Clone, Debug)]
 pub struct NewJob {
-    pub kind: &'static str,
-    pub sync_id: String,
-    pub connection_id: String,
+    pub kind: JobKind,
+    pub sync_id: SyncId,
+    pub connection_id: ConnectionId,
     pub payload: String,
     pub max_attempts: i64,
     pub run_at: i64,
@@ -46,13 +46,13 @@ pub struct NewJob {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Enqueued {
     /// A new job.
-    New(String),
+    New(JobId),
     /// A sync job was already queued for this sync; the change rides on it.
-    Coalesced(String),
+    Coalesced(JobId),
 }
 
 impl Enqueued {
-    pub fn job_id(&self) -> &str {
+    pub fn job_id(&self) -> &JobId {
         match self {
             Self::New(id) | Self::Coalesced(id) => id,
         }
@@ -61,9 +61,9 @@ impl Enqueued {
 
 /// Adds a job. Sync jobs coalesce with a sync job already queued for the same sync.
 pub async fn enqueue(conn: &mut Conn, job: &NewJob) -> Result<Enqueued> {
-    let id = uuid::Uuid::now_v7().to_string();
+    let id = JobId::new();
     let now = now_ms();
-    let sql = if job.kind == "sync" {
+    let sql = if job.kind == JobKind::Sync {
         "INSERT INTO jobs (id, kind, sync_id, connection_id, payload, state, attempts, max_attempts, run_at, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7, $8, $8)
          ON CONFLICT (sync_id) WHERE kind = 'sync' AND state = 'queued' DO NOTHING"
@@ -85,7 +85,7 @@ pub async fn enqueue(conn: &mut Conn, job: &NewJob) -> Result<Enqueued> {
     if done.rows_affected() == 1 {
         return Ok(Enqueued::New(id));
     }
-    let existing: String =
+    let existing: JobId =
         sqlx::query_scalar("SELECT id FROM jobs WHERE sync_id = $1 AND kind = 'sync' AND state = 'queued'")
             .bind(&job.sync_id)
             .fetch_one(conn)
@@ -147,7 +147,7 @@ pub async fn claim(
                 .fetch_optional(&mut *conn)
                 .await?;
             if exists.is_none() {
-                finish(conn, &job.id, "cancelled", Some("the sync was deleted")).await?;
+                finish(conn, &job.id, JobState::Cancelled, Some("the sync was deleted")).await?;
             }
             continue;
         }
@@ -179,10 +179,10 @@ pub async fn renew(conn: &mut Conn, job: &JobRow, owner: &str, until: i64) -> Re
     Ok(done.rows_affected() == 1 && syncs::renew_lease(conn, &job.sync_id, &job.id, until).await?)
 }
 
-/// Ends a job (`succeeded`, `failed`, `cancelled`) and frees its sync's lease.
-pub async fn finish(conn: &mut Conn, job_id: &str, state: &str, error: Option<&str>) -> Result<()> {
+/// Ends a job (`succeeded`, `failed`, `cancelled`, `superseded`) and frees its sync's lease.
+pub async fn finish(conn: &mut Conn, job_id: &JobId, state: JobState, error: Option<&str>) -> Result<()> {
     let now = now_ms();
-    let sync_id: Option<String> = sqlx::query_scalar(
+    let sync_id: Option<SyncId> = sqlx::query_scalar(
         "UPDATE jobs SET state = $1, last_error = $2, finished_at = $3, updated_at = $3, lease_until = NULL
          WHERE id = $4 RETURNING sync_id",
     )
@@ -202,10 +202,10 @@ pub async fn finish(conn: &mut Conn, job_id: &str, state: &str, error: Option<&s
 /// queued for the same sync (a change arrived meanwhile), that one takes over: it runs no
 /// earlier than `run_at` and carries the attempt count, and this one is superseded.
 /// Returns the id of the job that will retry.
-pub async fn retry(conn: &mut Conn, job: &JobRow, run_at: i64, error: &str) -> Result<String> {
+pub async fn retry(conn: &mut Conn, job: &JobRow, run_at: i64, error: &str) -> Result<JobId> {
     let now = now_ms();
-    if job.kind == "sync" {
-        let other: Option<String> = sqlx::query_scalar(
+    if job.kind == JobKind::Sync {
+        let other: Option<JobId> = sqlx::query_scalar(
             "UPDATE jobs SET run_at = CASE WHEN run_at < $1 THEN $1 ELSE run_at END, attempts = $2, updated_at = $3
              WHERE sync_id = $4 AND kind = 'sync' AND state = 'queued' AND id <> $5 RETURNING id",
         )
@@ -217,7 +217,7 @@ pub async fn retry(conn: &mut Conn, job: &JobRow, run_at: i64, error: &str) -> R
         .fetch_optional(&mut *conn)
         .await?;
         if let Some(other) = other {
-            finish(conn, &job.id, "superseded", Some(error)).await?;
+            finish(conn, &job.id, JobState::Superseded, Some(error)).await?;
             return Ok(other);
         }
     }
@@ -235,12 +235,12 @@ pub async fn retry(conn: &mut Conn, job: &JobRow, run_at: i64, error: &str) -> R
     Ok(job.id.clone())
 }
 
-pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<JobRow>> {
+pub async fn get(conn: &mut Conn, id: &JobId) -> Result<Option<JobRow>> {
     Ok(sqlx::query_as("SELECT * FROM jobs WHERE id = $1").bind(id).fetch_optional(conn).await?)
 }
 
 /// Jobs of a sync, newest first.
-pub async fn list_for_sync(conn: &mut Conn, sync_id: &str, limit: i64) -> Result<Vec<JobRow>> {
+pub async fn list_for_sync(conn: &mut Conn, sync_id: &SyncId, limit: i64) -> Result<Vec<JobRow>> {
     Ok(sqlx::query_as("SELECT * FROM jobs WHERE sync_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2")
         .bind(sync_id)
         .bind(limit)
@@ -249,7 +249,7 @@ pub async fn list_for_sync(conn: &mut Conn, sync_id: &str, limit: i64) -> Result
 }
 
 /// Queued or running jobs of a sync (is anything in flight?).
-pub async fn active_for_sync(conn: &mut Conn, sync_id: &str) -> Result<Vec<JobRow>> {
+pub async fn active_for_sync(conn: &mut Conn, sync_id: &SyncId) -> Result<Vec<JobRow>> {
     Ok(sqlx::query_as("SELECT * FROM jobs WHERE sync_id = $1 AND state IN ('queued', 'running') ORDER BY run_at, id")
         .bind(sync_id)
         .fetch_all(conn)
@@ -281,7 +281,7 @@ pub async fn release_node(conn: &mut Conn, owner: &str) -> Result<u64> {
 }
 
 /// Cancels the queued (not running) jobs of a sync, when the sync is deleted.
-pub async fn cancel_queued_for_sync(conn: &mut Conn, sync_id: &str) -> Result<u64> {
+pub async fn cancel_queued_for_sync(conn: &mut Conn, sync_id: &SyncId) -> Result<u64> {
     let now = now_ms();
     let done = sqlx::query(
         "UPDATE jobs SET state = 'cancelled', last_error = 'the sync was deleted', finished_at = $1, updated_at = $1

@@ -1,7 +1,7 @@
 //! Who belongs where: organization and project memberships of users and identities.
 
 use crate::{Conn, Result, now_ms};
-use sluice_domain::{IdentityId, OrgId, OrgRole, ProjectId, ProjectRole, UserId};
+use sluice_domain::{ActorType, IdentityId, MembershipId, OrgId, OrgRole, ProjectId, ProjectRole, UserId};
 
 /// A user or a machine identity: whoever a membership or a token belongs to.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -19,10 +19,10 @@ impl Principal {
         }
     }
 
-    pub fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> ActorType {
         match self {
-            Self::User(_) => "user",
-            Self::Identity(_) => "identity",
+            Self::User(_) => ActorType::User,
+            Self::Identity(_) => ActorType::Identity,
         }
     }
 
@@ -33,23 +33,23 @@ impl Principal {
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct MembershipRow {
-    pub id: String,
-    pub user_id: Option<String>,
-    pub identity_id: Option<String>,
+    pub id: MembershipId,
+    pub user_id: Option<UserId>,
+    pub identity_id: Option<IdentityId>,
     pub role: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-fn ids(p: &Principal) -> (Option<&str>, Option<&str>) {
+fn ids(p: &Principal) -> (Option<&UserId>, Option<&IdentityId>) {
     match p {
-        Principal::User(u) => (Some(u.as_str()), None),
-        Principal::Identity(i) => (None, Some(i.as_str())),
+        Principal::User(u) => (Some(u), None),
+        Principal::Identity(i) => (None, Some(i)),
     }
 }
 
-pub async fn add_org_member(conn: &mut Conn, org: &OrgId, who: &Principal, role: OrgRole) -> Result<String> {
-    let id = sluice_domain::MembershipId::new().into_string();
+pub async fn add_org_member(conn: &mut Conn, org: &OrgId, who: &Principal, role: OrgRole) -> Result<MembershipId> {
+    let id = MembershipId::new();
     let (u, i) = ids(who);
     let now = now_ms();
     sqlx::query(
@@ -94,7 +94,7 @@ pub async fn add_project_member(
     who: &Principal,
     role: ProjectRole,
 ) -> Result<MembershipRow> {
-    let id = sluice_domain::MembershipId::new().into_string();
+    let id = MembershipId::new();
     let (u, i) = ids(who);
     let now = now_ms();
     sqlx::query(
@@ -111,8 +111,8 @@ pub async fn add_project_member(
     .await?;
     Ok(MembershipRow {
         id,
-        user_id: u.map(str::to_string),
-        identity_id: i.map(str::to_string),
+        user_id: u.cloned(),
+        identity_id: i.cloned(),
         role: role.as_str().to_string(),
         created_at: now,
         updated_at: now,
@@ -180,7 +180,7 @@ pub async fn org_membership(conn: &mut Conn, org: &OrgId, who: &Principal) -> Re
 }
 
 /// An organization membership by its id, within that organization.
-pub async fn org_membership_by_id(conn: &mut Conn, org: &OrgId, id: &str) -> Result<Option<MembershipRow>> {
+pub async fn org_membership_by_id(conn: &mut Conn, org: &OrgId, id: &MembershipId) -> Result<Option<MembershipRow>> {
     Ok(sqlx::query_as(
         "SELECT id, user_id, identity_id, role, created_at, updated_at FROM org_memberships WHERE org_id = $1 AND id = $2",
     )
@@ -202,11 +202,11 @@ pub async fn count_org_admins(conn: &mut Conn, org: &OrgId) -> Result<i64> {
 /// identity has universal auth.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct IdentityMemberRow {
-    pub id: String,
+    pub id: MembershipId,
     pub role: String,
     pub created_at: i64,
     pub updated_at: i64,
-    pub identity_id: String,
+    pub identity_id: IdentityId,
     pub name: String,
     pub client_id: Option<String>,
 }
@@ -214,11 +214,11 @@ pub struct IdentityMemberRow {
 /// A membership joined with the user it belongs to.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct UserMemberRow {
-    pub id: String,
+    pub id: MembershipId,
     pub role: String,
     pub created_at: i64,
     pub updated_at: i64,
-    pub user_id: String,
+    pub user_id: UserId,
     pub email: String,
     pub username: String,
     pub first_name: String,
@@ -269,7 +269,11 @@ pub async fn list_project_users(conn: &mut Conn, project: &ProjectId) -> Result<
 }
 
 /// A project membership by its id, within that project.
-pub async fn project_membership_by_id(conn: &mut Conn, project: &ProjectId, id: &str) -> Result<Option<MembershipRow>> {
+pub async fn project_membership_by_id(
+    conn: &mut Conn,
+    project: &ProjectId,
+    id: &MembershipId,
+) -> Result<Option<MembershipRow>> {
     Ok(sqlx::query_as(
         "SELECT id, user_id, identity_id, role, created_at, updated_at FROM project_memberships
          WHERE project_id = $1 AND id = $2",

@@ -5,17 +5,11 @@ use sluice_domain::OrgId;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct OrgRow {
-    pub id: String,
+    pub id: OrgId,
     pub name: String,
     pub slug: String,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-impl OrgRow {
-    pub fn id(&self) -> OrgId {
-        OrgId::from_trusted(self.id.clone())
-    }
 }
 
 pub async fn insert(conn: &mut Conn, row: &OrgRow) -> Result<()> {

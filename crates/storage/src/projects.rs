@@ -6,8 +6,8 @@ use sluice_domain::{OrgId, ProjectId};
 
 #[derive(Clone, sqlx::FromRow)]
 pub struct ProjectRow {
-    pub id: String,
-    pub org_id: String,
+    pub id: ProjectId,
+    pub org_id: OrgId,
     pub name: String,
     pub slug: String,
     pub description: String,
@@ -19,15 +19,6 @@ pub struct ProjectRow {
 impl std::fmt::Debug for ProjectRow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ProjectRow").field("id", &self.id).field("slug", &self.slug).finish_non_exhaustive()
-    }
-}
-
-impl ProjectRow {
-    pub fn id(&self) -> ProjectId {
-        ProjectId::from_trusted(self.id.clone())
-    }
-    pub fn org_id(&self) -> OrgId {
-        OrgId::from_trusted(self.org_id.clone())
     }
 }
 

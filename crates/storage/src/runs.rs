@@ -2,24 +2,22 @@
 //! actions, Railway calls, redeploy, error text). Never values.
 
 use crate::{Conn, Result};
+use sluice_domain::{ActorType, JobId, JobKind, ProjectId, RunId, RunStatus, SyncId, Trigger};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct RunRow {
-    pub id: String,
-    pub sync_id: String,
-    pub project_id: String,
-    pub job_id: String,
-    /// `sync`, `import` or `remove`.
-    pub kind: String,
-    /// What started it: `create`, `update`, `manual`, `auto`, `enable`, `delete`, …
-    pub trigger: String,
-    pub actor_type: String,
+    pub id: RunId,
+    pub sync_id: SyncId,
+    pub project_id: ProjectId,
+    pub job_id: JobId,
+    pub kind: JobKind,
+    pub trigger: Trigger,
+    pub actor_type: ActorType,
     pub actor_id: Option<String>,
     pub actor_name: Option<String>,
     pub attempt: i64,
     pub node: String,
-    /// `running`, `succeeded`, `failed`, `retrying`.
-    pub status: String,
+    pub status: RunStatus,
     pub started_at: i64,
     pub finished_at: Option<i64>,
     /// JSON array of `{key, action, reason?}`.
@@ -44,14 +42,14 @@ pub async fn insert(conn: &mut Conn, r: &RunRow) -> Result<()> {
     .bind(&r.sync_id)
     .bind(&r.project_id)
     .bind(&r.job_id)
-    .bind(&r.kind)
-    .bind(&r.trigger)
-    .bind(&r.actor_type)
+    .bind(r.kind)
+    .bind(r.trigger)
+    .bind(r.actor_type)
     .bind(&r.actor_id)
     .bind(&r.actor_name)
     .bind(r.attempt)
     .bind(&r.node)
-    .bind(&r.status)
+    .bind(r.status)
     .bind(r.started_at)
     .bind(r.finished_at)
     .bind(&r.plan)
@@ -71,7 +69,7 @@ pub async fn finish(conn: &mut Conn, r: &RunRow) -> Result<()> {
         "UPDATE sync_runs SET status = $1, finished_at = $2, plan = $3, counts = $4, railway_calls = $5, redeploy = $6,
            error = $7, next_attempt_at = $8 WHERE id = $9",
     )
-    .bind(&r.status)
+    .bind(r.status)
     .bind(r.finished_at)
     .bind(&r.plan)
     .bind(&r.counts)
@@ -86,7 +84,7 @@ pub async fn finish(conn: &mut Conn, r: &RunRow) -> Result<()> {
 }
 
 /// Runs of a sync, newest first.
-pub async fn list_for_sync(conn: &mut Conn, sync_id: &str, limit: i64, offset: i64) -> Result<Vec<RunRow>> {
+pub async fn list_for_sync(conn: &mut Conn, sync_id: &SyncId, limit: i64, offset: i64) -> Result<Vec<RunRow>> {
     Ok(sqlx::query_as(
         "SELECT * FROM sync_runs WHERE sync_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2 OFFSET $3",
     )
@@ -98,6 +96,6 @@ pub async fn list_for_sync(conn: &mut Conn, sync_id: &str, limit: i64, offset: i
 }
 
 /// Number of runs of a sync.
-pub async fn count_for_sync(conn: &mut Conn, sync_id: &str) -> Result<i64> {
+pub async fn count_for_sync(conn: &mut Conn, sync_id: &SyncId) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sync_runs WHERE sync_id = $1").bind(sync_id).fetch_one(conn).await?)
 }

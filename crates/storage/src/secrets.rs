@@ -6,17 +6,17 @@
 //! after the secret is deleted.
 
 use crate::{Conn, Result};
-use sluice_domain::{FolderId, ProjectId, SecretId};
+use sluice_domain::{ActorType, EnvironmentId, FolderId, ProjectId, SecretId, VersionAction};
 
 /// The only secret type Sluice stores (Infisical's personal overrides are not supported).
 pub const SHARED: &str = "shared";
 
 #[derive(Clone, sqlx::FromRow)]
 pub struct SecretRow {
-    pub id: String,
-    pub project_id: String,
-    pub environment_id: String,
-    pub folder_id: String,
+    pub id: SecretId,
+    pub project_id: ProjectId,
+    pub environment_id: EnvironmentId,
+    pub folder_id: FolderId,
     pub key: String,
     pub secret_type: String,
     pub version: i64,
@@ -43,20 +43,14 @@ impl std::fmt::Debug for SecretRow {
     }
 }
 
-impl SecretRow {
-    pub fn id(&self) -> SecretId {
-        SecretId::from_trusted(self.id.clone())
-    }
-}
-
 /// One version of a secret: what it held after a change, and who changed it.
 #[derive(Clone, sqlx::FromRow)]
 pub struct VersionRow {
     pub id: String,
-    pub secret_id: String,
-    pub project_id: String,
-    pub environment_id: String,
-    pub folder_id: String,
+    pub secret_id: SecretId,
+    pub project_id: ProjectId,
+    pub environment_id: EnvironmentId,
+    pub folder_id: FolderId,
     pub key: String,
     pub version: i64,
     pub value_ct: Vec<u8>,
@@ -64,8 +58,8 @@ pub struct VersionRow {
     #[sqlx(try_from = "crate::flag::Flag")]
     pub skip_multiline_encoding: bool,
     /// `created`, `updated` or `deleted`.
-    pub action: String,
-    pub actor_type: String,
+    pub action: VersionAction,
+    pub actor_type: ActorType,
     pub actor_id: Option<String>,
     pub created_at: i64,
 }
@@ -199,8 +193,8 @@ pub async fn insert_version(conn: &mut Conn, row: &VersionRow) -> Result<()> {
     .bind(&row.value_ct)
     .bind(&row.comment_ct)
     .bind(row.skip_multiline_encoding)
-    .bind(&row.action)
-    .bind(&row.actor_type)
+    .bind(row.action)
+    .bind(row.actor_type)
     .bind(&row.actor_id)
     .bind(row.created_at)
     .execute(conn)

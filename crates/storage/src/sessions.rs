@@ -2,12 +2,13 @@
 //! the session's CSRF token.
 
 use crate::{Conn, Result};
+use sluice_domain::{SessionId, UserId};
 
 #[derive(Clone, sqlx::FromRow)]
 pub struct SessionRow {
-    pub id: String,
+    pub id: SessionId,
     pub token_hash: String,
-    pub user_id: String,
+    pub user_id: UserId,
     pub csrf_token: String,
     pub created_at: i64,
     pub expires_at: i64,

@@ -3,51 +3,48 @@
 //! sync depends on.
 
 use crate::{Conn, Result, now_ms};
-use sluice_domain::{FolderId, ProjectId, SyncId};
+use sluice_domain::{
+    App, ConnectionId, EnvironmentId, FolderId, FolderPath, JobId, JobKind, OrgId, ProjectId, RailwayDestination,
+    SyncId, SyncOptions, SyncStatus,
+};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct SyncRow {
-    pub id: String,
-    pub project_id: String,
+    pub id: SyncId,
+    pub project_id: ProjectId,
     pub name: String,
     pub description: Option<String>,
-    pub destination: String,
-    pub connection_id: String,
-    pub environment_id: Option<String>,
-    pub folder_id: Option<String>,
-    pub secret_path: String,
+    pub destination: App,
+    pub connection_id: ConnectionId,
+    pub environment_id: Option<EnvironmentId>,
+    pub folder_id: Option<FolderId>,
+    pub secret_path: FolderPath,
     #[sqlx(try_from = "crate::flag::Flag")]
     pub is_auto_sync_enabled: bool,
     pub version: i64,
     /// JSON text of the sync options.
-    pub sync_options: String,
+    pub sync_options: SyncOptions,
     /// JSON text of the destination config.
-    pub destination_config: String,
-    pub sync_status: Option<String>,
-    pub last_sync_job_id: Option<String>,
+    pub destination_config: RailwayDestination,
+    pub sync_status: Option<SyncStatus>,
+    pub last_sync_job_id: Option<JobId>,
     pub last_sync_message: Option<String>,
     pub last_synced_at: Option<i64>,
     pub sync_attempt: i64,
     pub next_sync_at: Option<i64>,
-    pub import_status: Option<String>,
-    pub last_import_job_id: Option<String>,
+    pub import_status: Option<SyncStatus>,
+    pub last_import_job_id: Option<JobId>,
     pub last_import_message: Option<String>,
     pub last_imported_at: Option<i64>,
-    pub remove_status: Option<String>,
-    pub last_remove_job_id: Option<String>,
+    pub remove_status: Option<SyncStatus>,
+    pub last_remove_job_id: Option<JobId>,
     pub last_remove_message: Option<String>,
     pub last_removed_at: Option<i64>,
-    pub lease_job_id: Option<String>,
+    pub lease_job_id: Option<JobId>,
     pub lease_owner: Option<String>,
     pub lease_until: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
-}
-
-impl SyncRow {
-    pub fn id(&self) -> SyncId {
-        SyncId::from_trusted(self.id.clone())
-    }
 }
 
 /// Every column of `secret_syncs` (qualified by `t.` when given), with the flag readable
@@ -82,7 +79,7 @@ pub async fn insert(conn: &mut Conn, r: &SyncRow) -> Result<()> {
     .bind(r.version)
     .bind(&r.sync_options)
     .bind(&r.destination_config)
-    .bind(&r.sync_status)
+    .bind(r.sync_status)
     .bind(r.created_at)
     .bind(r.updated_at)
     .execute(conn)
@@ -101,7 +98,7 @@ pub async fn get_by_name(conn: &mut Conn, project: &ProjectId, name: &str) -> Re
 }
 
 /// Syncs of a project, optionally of one destination, by name.
-pub async fn list_for_project(conn: &mut Conn, project: &ProjectId, destination: Option<&str>) -> Result<Vec<SyncRow>> {
+pub async fn list_for_project(conn: &mut Conn, project: &ProjectId, destination: Option<&App>) -> Result<Vec<SyncRow>> {
     let sql = format!(
         "SELECT {} FROM secret_syncs WHERE project_id = $1 AND ($2 IS NULL OR destination = $2) ORDER BY name, id",
         columns("")
@@ -110,7 +107,7 @@ pub async fn list_for_project(conn: &mut Conn, project: &ProjectId, destination:
 }
 
 /// Every sync of a destination in an organization (for duplicate-destination checks).
-pub async fn list_for_org(conn: &mut Conn, org_id: &str, destination: &str) -> Result<Vec<SyncRow>> {
+pub async fn list_for_org(conn: &mut Conn, org_id: &OrgId, destination: &App) -> Result<Vec<SyncRow>> {
     let sql = format!(
         "SELECT {} FROM secret_syncs s JOIN projects p ON p.id = s.project_id
          WHERE p.org_id = $1 AND s.destination = $2 ORDER BY s.id",
@@ -147,34 +144,25 @@ pub async fn delete(conn: &mut Conn, id: &SyncId) -> Result<bool> {
     Ok(done.rows_affected() == 1)
 }
 
-/// Which status lifecycle a change is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lifecycle {
-    Sync,
-    Import,
-    Remove,
-}
-
-impl Lifecycle {
-    fn columns(self) -> (&'static str, &'static str, &'static str, &'static str) {
-        match self {
-            Self::Sync => ("sync_status", "last_sync_job_id", "last_sync_message", "last_synced_at"),
-            Self::Import => ("import_status", "last_import_job_id", "last_import_message", "last_imported_at"),
-            Self::Remove => ("remove_status", "last_remove_job_id", "last_remove_message", "last_removed_at"),
-        }
+/// The columns of the status lifecycle of a job kind: status, last job, last message, last success.
+fn lifecycle_columns(which: JobKind) -> (&'static str, &'static str, &'static str, &'static str) {
+    match which {
+        JobKind::Sync => ("sync_status", "last_sync_job_id", "last_sync_message", "last_synced_at"),
+        JobKind::Import => ("import_status", "last_import_job_id", "last_import_message", "last_imported_at"),
+        JobKind::Remove => ("remove_status", "last_remove_job_id", "last_remove_message", "last_removed_at"),
     }
 }
 
 /// Sets a lifecycle's status to `pending` (queued) or `running`, leaving the rest.
-pub async fn set_status(conn: &mut Conn, id: &SyncId, which: Lifecycle, status: &str) -> Result<()> {
-    let (status_col, ..) = which.columns();
+pub async fn set_status(conn: &mut Conn, id: &SyncId, which: JobKind, status: SyncStatus) -> Result<()> {
+    let (status_col, ..) = lifecycle_columns(which);
     let sql = format!("UPDATE secret_syncs SET {status_col} = $1, updated_at = $2 WHERE id = $3");
     sqlx::query(sqlx::AssertSqlSafe(sql)).bind(status).bind(now_ms()).bind(id.as_str()).execute(conn).await?;
     Ok(())
 }
 
 /// Marks many syncs' sync status `pending` at once (fan-out of a change).
-pub async fn set_sync_pending(conn: &mut Conn, ids: &[String]) -> Result<()> {
+pub async fn set_sync_pending(conn: &mut Conn, ids: &[SyncId]) -> Result<()> {
     let now = now_ms();
     for chunk in ids.chunks(200) {
         let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
@@ -196,24 +184,24 @@ pub async fn set_sync_pending(conn: &mut Conn, ids: &[String]) -> Result<()> {
 pub async fn finish(
     conn: &mut Conn,
     id: &SyncId,
-    which: Lifecycle,
-    job_id: &str,
+    which: JobKind,
+    job_id: &JobId,
     succeeded: bool,
     message: Option<&str>,
 ) -> Result<()> {
-    let (status_col, job_col, msg_col, at_col) = which.columns();
+    let (status_col, job_col, msg_col, at_col) = lifecycle_columns(which);
     let now = now_ms();
     let sql = if succeeded {
         format!(
             "UPDATE secret_syncs SET {status_col} = 'succeeded', {job_col} = $1, {msg_col} = NULL, {at_col} = $2,
                updated_at = $2 {extra} WHERE id = $3",
-            extra = if which == Lifecycle::Sync { ", sync_attempt = 0, next_sync_at = NULL" } else { "" }
+            extra = if which == JobKind::Sync { ", sync_attempt = 0, next_sync_at = NULL" } else { "" }
         )
     } else {
         format!(
             "UPDATE secret_syncs SET {status_col} = 'failed', {job_col} = $1, {msg_col} = $4, updated_at = $2 {extra}
              WHERE id = $3",
-            extra = if which == Lifecycle::Sync { ", next_sync_at = NULL" } else { "" }
+            extra = if which == JobKind::Sync { ", next_sync_at = NULL" } else { "" }
         )
     };
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(job_id).bind(now).bind(id.as_str());
@@ -252,7 +240,14 @@ fn truncate(s: &str, max: usize) -> String {
 
 /// Takes the sync's lease for a job when nobody holds it (or the holder's lease ran out).
 /// This compare-and-set is what keeps a sync from running twice at once, on one node or many.
-pub async fn acquire_lease(conn: &mut Conn, id: &str, job_id: &str, owner: &str, until: i64, now: i64) -> Result<bool> {
+pub async fn acquire_lease(
+    conn: &mut Conn,
+    id: &SyncId,
+    job_id: &JobId,
+    owner: &str,
+    until: i64,
+    now: i64,
+) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE secret_syncs SET lease_job_id = $1, lease_owner = $2, lease_until = $3
          WHERE id = $4 AND (lease_job_id IS NULL OR lease_until < $5 OR lease_job_id = $1)",
@@ -268,7 +263,7 @@ pub async fn acquire_lease(conn: &mut Conn, id: &str, job_id: &str, owner: &str,
 }
 
 /// Extends a held lease; false when the job no longer holds it.
-pub async fn renew_lease(conn: &mut Conn, id: &str, job_id: &str, until: i64) -> Result<bool> {
+pub async fn renew_lease(conn: &mut Conn, id: &SyncId, job_id: &JobId, until: i64) -> Result<bool> {
     let done = sqlx::query("UPDATE secret_syncs SET lease_until = $1 WHERE id = $2 AND lease_job_id = $3")
         .bind(until)
         .bind(id)
@@ -278,7 +273,7 @@ pub async fn renew_lease(conn: &mut Conn, id: &str, job_id: &str, until: i64) ->
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn release_lease(conn: &mut Conn, id: &str, job_id: &str) -> Result<()> {
+pub async fn release_lease(conn: &mut Conn, id: &SyncId, job_id: &JobId) -> Result<()> {
     sqlx::query(
         "UPDATE secret_syncs SET lease_job_id = NULL, lease_owner = NULL, lease_until = NULL
          WHERE id = $1 AND lease_job_id = $2",
@@ -291,7 +286,7 @@ pub async fn release_lease(conn: &mut Conn, id: &str, job_id: &str) -> Result<()
 }
 
 /// Replaces the folders a sync depends on.
-pub async fn set_dependencies(conn: &mut Conn, id: &SyncId, deps: &[(String, String)]) -> Result<()> {
+pub async fn set_dependencies(conn: &mut Conn, id: &SyncId, deps: &[(EnvironmentId, FolderPath)]) -> Result<()> {
     sqlx::query("DELETE FROM sync_dependencies WHERE sync_id = $1").bind(id.as_str()).execute(&mut *conn).await?;
     for (env, path) in deps {
         sqlx::query(
@@ -309,16 +304,16 @@ pub async fn set_dependencies(conn: &mut Conn, id: &SyncId, deps: &[(String, Str
 /// A sync touched by a change, with what the queue needs.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AffectedSync {
-    pub id: String,
-    pub connection_id: String,
+    pub id: SyncId,
+    pub connection_id: ConnectionId,
 }
 
 /// Auto-syncing syncs whose source is the changed folder or depends on it.
 pub async fn affected_by(
     conn: &mut Conn,
     folder: &FolderId,
-    environment_id: &str,
-    path: &str,
+    environment_id: &EnvironmentId,
+    path: &FolderPath,
 ) -> Result<Vec<AffectedSync>> {
     Ok(sqlx::query_as(
         "SELECT s.id, s.connection_id FROM secret_syncs s

@@ -1,14 +1,15 @@
 //! Access tokens of identities and users, looked up by their SHA-256 digest.
 
 use crate::{Conn, Result, now_ms};
+use sluice_domain::{AccessTokenId, ClientSecretId, IdentityId, UserId};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AccessTokenRow {
-    pub id: String,
+    pub id: AccessTokenId,
     pub token_hash: String,
-    pub identity_id: Option<String>,
-    pub user_id: Option<String>,
-    pub client_secret_id: Option<String>,
+    pub identity_id: Option<IdentityId>,
+    pub user_id: Option<UserId>,
+    pub client_secret_id: Option<ClientSecretId>,
     /// Seconds.
     pub ttl: i64,
     /// Seconds.
@@ -67,7 +68,7 @@ pub async fn by_hash(conn: &mut Conn, token_hash: &str) -> Result<Option<AccessT
 }
 
 /// Counts one use of a token with a use limit; false when none are left.
-pub async fn use_once(conn: &mut Conn, id: &str) -> Result<bool> {
+pub async fn use_once(conn: &mut Conn, id: &AccessTokenId) -> Result<bool> {
     let done = sqlx::query(
         "UPDATE access_tokens SET num_uses = num_uses + 1
          WHERE id = $1 AND revoked = FALSE AND (num_uses_limit = 0 OR num_uses < num_uses_limit)",
@@ -79,7 +80,7 @@ pub async fn use_once(conn: &mut Conn, id: &str) -> Result<bool> {
 }
 
 /// Extends a token's expiry (never past its maximum lifetime).
-pub async fn renew(conn: &mut Conn, id: &str, expires_at: i64) -> Result<bool> {
+pub async fn renew(conn: &mut Conn, id: &AccessTokenId, expires_at: i64) -> Result<bool> {
     let done =
         sqlx::query("UPDATE access_tokens SET expires_at = $1, renewed_at = $2 WHERE id = $3 AND revoked = FALSE")
             .bind(expires_at)
@@ -90,13 +91,13 @@ pub async fn renew(conn: &mut Conn, id: &str, expires_at: i64) -> Result<bool> {
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn revoke(conn: &mut Conn, id: &str) -> Result<bool> {
+pub async fn revoke(conn: &mut Conn, id: &AccessTokenId) -> Result<bool> {
     let done = sqlx::query("UPDATE access_tokens SET revoked = TRUE WHERE id = $1").bind(id).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Revokes every token an identity holds (used when its universal auth is removed).
-pub async fn revoke_all_for_identity(conn: &mut Conn, identity_id: &str) -> Result<u64> {
+pub async fn revoke_all_for_identity(conn: &mut Conn, identity_id: &IdentityId) -> Result<u64> {
     let done = sqlx::query("UPDATE access_tokens SET revoked = TRUE WHERE identity_id = $1")
         .bind(identity_id)
         .execute(conn)

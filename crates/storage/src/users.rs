@@ -5,7 +5,7 @@ use sluice_domain::UserId;
 
 #[derive(Clone, sqlx::FromRow)]
 pub struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub email: String,
     pub username: String,
     pub first_name: String,
@@ -20,12 +20,6 @@ pub struct UserRow {
 impl std::fmt::Debug for UserRow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UserRow").field("id", &self.id).field("email", &self.email).finish_non_exhaustive()
-    }
-}
-
-impl UserRow {
-    pub fn id(&self) -> UserId {
-        UserId::from_trusted(self.id.clone())
     }
 }
 

@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 
-use super::auth::{Credentials, Token, TokenKind, TokenReach};
+use super::auth::{Credentials, TokenKind, TokenReach};
 use super::client::RailwayClient;
 use super::errors::RailwayError;
 use super::rate_limit::RateLimitStatus;
 use super::types::{RailwayProject, RailwayTarget, RedeployOutcome};
+use sluice_domain::SecretToken;
 
 /// A boxed, sendable future, as returned by [`RailwayApi`] methods.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -23,10 +24,10 @@ pub trait RailwayApi: Send + Sync {
     fn check_credentials<'a>(
         &'a self,
         kind: TokenKind,
-        token: &'a Token,
+        token: &'a SecretToken,
     ) -> BoxFuture<'a, Result<TokenReach, RailwayError>>;
 
-    fn detect_token<'a>(&'a self, token: &'a Token) -> BoxFuture<'a, Result<TokenReach, RailwayError>>;
+    fn detect_token<'a>(&'a self, token: &'a SecretToken) -> BoxFuture<'a, Result<TokenReach, RailwayError>>;
 
     fn list_projects<'a>(&'a self, creds: &'a Credentials) -> BoxFuture<'a, Result<Vec<RailwayProject>, RailwayError>>;
 
@@ -58,19 +59,19 @@ pub trait RailwayApi: Send + Sync {
     ) -> BoxFuture<'a, Result<RedeployOutcome, RailwayError>>;
 
     /// The latest rate-limit figures Railway sent for this token.
-    fn rate_limit(&self, token: &Token) -> Option<RateLimitStatus>;
+    fn rate_limit(&self, token: &SecretToken) -> Option<RateLimitStatus>;
 }
 
 impl RailwayApi for RailwayClient {
     fn check_credentials<'a>(
         &'a self,
         kind: TokenKind,
-        token: &'a Token,
+        token: &'a SecretToken,
     ) -> BoxFuture<'a, Result<TokenReach, RailwayError>> {
         Box::pin(RailwayClient::check_credentials(self, kind, token))
     }
 
-    fn detect_token<'a>(&'a self, token: &'a Token) -> BoxFuture<'a, Result<TokenReach, RailwayError>> {
+    fn detect_token<'a>(&'a self, token: &'a SecretToken) -> BoxFuture<'a, Result<TokenReach, RailwayError>> {
         Box::pin(RailwayClient::detect_token(self, token))
     }
 
@@ -113,7 +114,7 @@ impl RailwayApi for RailwayClient {
         Box::pin(RailwayClient::redeploy(self, creds, target))
     }
 
-    fn rate_limit(&self, token: &Token) -> Option<RateLimitStatus> {
+    fn rate_limit(&self, token: &SecretToken) -> Option<RateLimitStatus> {
         RailwayClient::rate_limit(self, token)
     }
 }

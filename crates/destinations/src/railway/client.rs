@@ -17,10 +17,11 @@ use reqwest::header::{HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::auth::{Credentials, Token};
+use super::auth::Credentials;
 use super::errors::RailwayError;
 use super::rate_limit::{RateLimitBook, RateLimitStatus};
 use super::response::{OpKind, interpret};
+use sluice_domain::SecretToken;
 
 /// Railway's public GraphQL endpoint.
 pub const DEFAULT_ENDPOINT: &str = "https://backboard.railway.com/graphql/v2";
@@ -121,7 +122,7 @@ impl RailwayClient {
 
     /// The latest rate-limit figures Railway reported for this token, if any request
     /// with it has been answered.
-    pub fn rate_limit(&self, token: &Token) -> Option<RateLimitStatus> {
+    pub fn rate_limit(&self, token: &SecretToken) -> Option<RateLimitStatus> {
         self.rate_limits.get(token)
     }
 
@@ -229,7 +230,7 @@ impl RailwayClient {
 
 /// The one auth header for the token's kind, marked sensitive so it never prints.
 fn auth_header(creds: &Credentials) -> Result<(HeaderName, HeaderValue), RailwayError> {
-    let (name, prefix) = creds.kind.header();
+    let (name, prefix) = super::auth::header(creds.kind);
     let mut value = HeaderValue::from_str(&format!("{prefix}{}", creds.token.expose())).map_err(|_| {
         RailwayError::Unauthorized {
             message: "the token contains characters that cannot be sent in an HTTP header".to_owned(),
@@ -291,7 +292,7 @@ mod tests {
 
     #[test]
     fn auth_header_per_kind_is_sensitive() {
-        let t = Token::new("tok-123");
+        let t = SecretToken::new("tok-123");
         let (n, v) = auth_header(&Credentials::new(TokenKind::Account, t.clone())).expect("header");
         assert_eq!(n.as_str(), "authorization");
         assert_eq!(v.to_str().ok(), Some("Bearer tok-123"));
@@ -299,7 +300,7 @@ mod tests {
         let (n, v) = auth_header(&Credentials::new(TokenKind::Project, t)).expect("header");
         assert_eq!(n.as_str(), "project-access-token");
         assert_eq!(v.to_str().ok(), Some("tok-123"));
-        let bad = Credentials::new(TokenKind::Workspace, Token::new("a\nb"));
+        let bad = Credentials::new(TokenKind::Workspace, SecretToken::new("a\nb"));
         assert!(matches!(auth_header(&bad), Err(RailwayError::Unauthorized { .. })));
     }
 

@@ -25,7 +25,7 @@ mod response;
 mod types;
 
 pub use api::{BoxFuture, RailwayApi};
-pub use auth::{Credentials, Token, TokenKind, TokenReach, UnknownTokenKind};
+pub use auth::{Credentials, TokenKind, TokenReach};
 pub use client::{DEFAULT_ENDPOINT, RailwayClient, RailwayConfig};
 pub use errors::RailwayError;
 pub use rate_limit::RateLimitStatus;

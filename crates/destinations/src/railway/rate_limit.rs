@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use time::format_description::well_known::{Rfc2822, Rfc3339};
 use time::{OffsetDateTime, PrimitiveDateTime, macros::format_description};
 
-use super::auth::Token;
+use sluice_domain::SecretToken;
 
 /// The latest rate-limit figures Railway sent for one token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,18 +93,18 @@ pub(crate) struct RateLimitBook {
 }
 
 impl RateLimitBook {
-    pub(crate) fn record(&self, token: &Token, status: RateLimitStatus) {
+    pub(crate) fn record(&self, token: &SecretToken, status: RateLimitStatus) {
         let mut map = self.latest.lock().unwrap_or_else(|p| p.into_inner());
         map.insert(token_key(token), status);
     }
 
-    pub(crate) fn get(&self, token: &Token) -> Option<RateLimitStatus> {
+    pub(crate) fn get(&self, token: &SecretToken) -> Option<RateLimitStatus> {
         let map = self.latest.lock().unwrap_or_else(|p| p.into_inner());
         map.get(&token_key(token)).copied()
     }
 }
 
-fn token_key(token: &Token) -> [u8; 32] {
+fn token_key(token: &SecretToken) -> [u8; 32] {
     Sha256::digest(token.expose().as_bytes()).into()
 }
 
@@ -171,14 +171,14 @@ mod tests {
     #[test]
     fn book_keeps_latest_per_token() {
         let book = RateLimitBook::default();
-        let a = Token::new("a");
-        let b = Token::new("b");
+        let a = SecretToken::new("a");
+        let b = SecretToken::new("b");
         let s = |r| RateLimitStatus { limit: Some(10), remaining: Some(r), reset: None };
         book.record(&a, s(9));
         book.record(&a, s(8));
         book.record(&b, s(3));
         assert_eq!(book.get(&a).and_then(|s| s.remaining), Some(8));
         assert_eq!(book.get(&b).and_then(|s| s.remaining), Some(3));
-        assert_eq!(book.get(&Token::new("c")), None);
+        assert_eq!(book.get(&SecretToken::new("c")), None);
     }
 }

@@ -50,7 +50,7 @@ pub fn project_not_found(id: &str) -> ApiError {
 
 /// The actor's access to a project, or 404 when they have none (or it does not exist).
 pub async fn project(state: &AppState, conn: &mut Conn, actor: &Actor, id: &ProjectId) -> ApiResult<ProjectAccess> {
-    let key = (actor.principal.clone(), id.as_str().to_string());
+    let key = (actor.principal.clone(), id.clone());
     let found = match state.roles.get(&key) {
         Some(cached) => cached,
         None => {
@@ -68,7 +68,7 @@ async fn lookup(conn: &mut Conn, actor: &Actor, id: &ProjectId) -> ApiResult<Opt
     let Some(project) = projects::get(conn, id).await? else {
         return Ok(None);
     };
-    let org = project.org_id();
+    let org = project.org_id.clone();
     if memberships::org_role(conn, &org, &actor.principal).await? == Some(OrgRole::Admin) {
         return Ok(Some((ProjectRole::Admin, org)));
     }

@@ -8,7 +8,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use sluice_crypto::tokens;
-use sluice_domain::{IdentityId, OrgId, UserId};
+use sluice_domain::{AccessTokenId, IdentityId, OrgId, UserId};
 use sluice_storage::memberships::Principal;
 use sluice_storage::{identities, now_ms, sessions, tokens as token_store, users};
 use std::net::SocketAddr;
@@ -58,7 +58,7 @@ pub struct Actor {
     /// The organization of an identity (users may belong to several).
     pub org_id: Option<OrgId>,
     /// The access token used, when authenticated by token.
-    pub token_id: Option<String>,
+    pub token_id: Option<AccessTokenId>,
     /// The session's CSRF token, when authenticated by cookie.
     pub csrf_token: Option<String>,
     pub meta: RequestMeta,
@@ -93,7 +93,7 @@ pub struct CachedToken {
     pub principal: Principal,
     pub name: String,
     pub org_id: Option<OrgId>,
-    pub token_id: String,
+    pub token_id: AccessTokenId,
     pub expires_at: i64,
     /// The identity's `accessTokenTrustedIps`, when its universal auth sets them.
     pub trusted_ips: Option<TrustedIps>,
@@ -199,13 +199,12 @@ pub async fn authenticate_token(state: &AppState, token: &str, meta: RequestMeta
     }
     let (principal, name, org_id) = match (&row.identity_id, &row.user_id) {
         (Some(i), _) => {
-            let ident =
-                identities::get(&mut conn, &IdentityId::from_trusted(i.clone())).await?.ok_or_else(invalid_token)?;
-            (Principal::Identity(ident.id()), ident.name, Some(OrgId::from_trusted(ident.org_id)))
+            let ident = identities::get(&mut conn, i).await?.ok_or_else(invalid_token)?;
+            (Principal::Identity(ident.id), ident.name, Some(ident.org_id))
         }
         (None, Some(u)) => {
-            let user = users::get(&mut conn, &UserId::from_trusted(u.clone())).await?.ok_or_else(invalid_token)?;
-            (Principal::User(user.id()), user.email, None)
+            let user = users::get(&mut conn, u).await?.ok_or_else(invalid_token)?;
+            (Principal::User(user.id), user.email, None)
         }
         (None, None) => return Err(invalid_token()),
     };
@@ -249,9 +248,9 @@ async fn authenticate_session(state: &AppState, cookie: &str, meta: RequestMeta)
     if now_ms() >= session.expires_at {
         return Err(expired());
     }
-    let user = users::get(&mut conn, &UserId::from_trusted(session.user_id.clone())).await?.ok_or_else(expired)?;
+    let user = users::get(&mut conn, &session.user_id).await?.ok_or_else(expired)?;
     Ok(Actor {
-        principal: Principal::User(user.id()),
+        principal: Principal::User(user.id),
         name: user.email,
         org_id: None,
         token_id: None,

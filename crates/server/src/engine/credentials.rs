@@ -7,20 +7,15 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use sluice_crypto::{Aad, tokens};
-use sluice_destinations::railway::{Credentials, Token, TokenKind};
+use sluice_destinations::railway::Credentials;
+use sluice_domain::{ConnectionId, OrgId, SecretToken, TokenKind};
 use sluice_storage::connections::ConnectionRow;
 
 /// The secret part of a Railway connection.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RailwayCredentials {
-    pub api_token: String,
-}
-
-impl std::fmt::Debug for RailwayCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RailwayCredentials(<redacted>)")
-    }
+    pub api_token: SecretToken,
 }
 
 /// Sealed credentials ready to store.
@@ -30,12 +25,17 @@ pub struct Sealed {
     pub credentials_hash: String,
 }
 
-fn aad(org_id: &str, connection_id: &str) -> Aad {
-    Aad::connection(org_id, connection_id)
+fn aad(org_id: &OrgId, connection_id: &ConnectionId) -> Aad {
+    Aad::connection(org_id.as_str(), connection_id.as_str())
 }
 
 /// Seals credentials for a connection with a fresh data key.
-pub fn seal(state: &AppState, org_id: &str, connection_id: &str, creds: &RailwayCredentials) -> ApiResult<Sealed> {
+pub fn seal(
+    state: &AppState,
+    org_id: &OrgId,
+    connection_id: &ConnectionId,
+    creds: &RailwayCredentials,
+) -> ApiResult<Sealed> {
     let (key, wrapped) = state.keys.new_wrapped_key(&aad(org_id, connection_id))?;
     let json = serde_json::to_vec(creds).map_err(ApiError::internal)?;
     let ct = key.seal(&json, &aad(org_id, connection_id).with("credentials"))?;
@@ -50,14 +50,9 @@ pub fn open(state: &AppState, row: &ConnectionRow) -> ApiResult<RailwayCredentia
     serde_json::from_slice(&json).map_err(|_| ApiError::internal("stored credentials do not decode"))
 }
 
-/// The Railway token kind a connection method stands for.
+/// The connection method a request names: exactly one of the stored names.
 pub fn token_kind(method: &str) -> Option<TokenKind> {
-    match method {
-        "account-token" => Some(TokenKind::Account),
-        "team-token" => Some(TokenKind::Workspace),
-        "project-token" => Some(TokenKind::Project),
-        _ => None,
-    }
+    TokenKind::ALL.iter().copied().find(|k| k.as_str() == method)
 }
 
 /// Credentials for the Railway client from a stored connection.
@@ -65,5 +60,5 @@ pub fn railway_credentials(state: &AppState, row: &ConnectionRow) -> ApiResult<C
     let kind = token_kind(&row.method)
         .ok_or_else(|| ApiError::internal(format!("connection {} has unknown method {}", row.id, row.method)))?;
     let creds = open(state, row)?;
-    Ok(Credentials::new(kind, Token::new(creds.api_token)))
+    Ok(Credentials::new(kind, creds.api_token))
 }

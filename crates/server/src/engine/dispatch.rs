@@ -4,9 +4,9 @@
 //! claimed and marked dispatched in the same transaction that queues the jobs, so a
 //! change is never lost and never dispatched twice, on one node or several.
 
-use super::queue::{self, JobActor, JobPayload, Trigger};
+use super::queue::{self, JobActor, JobPayload};
 use crate::state::AppState;
-use sluice_domain::FolderId;
+use sluice_domain::{JobKind, SyncId, Trigger};
 use sluice_storage::jobs::{self, NewJob};
 use sluice_storage::{StorageError, dispatch, now_ms, syncs};
 use std::collections::BTreeSet;
@@ -23,9 +23,7 @@ pub async fn dispatch_once(state: &AppState) -> Result<usize, StorageError> {
         .map_err(|e| StorageError::Corrupt(e.to_string()))?;
     let run_at = now_ms() + state.settings.engine.coalesce_delay.as_millis() as i64;
     for ev in &events {
-        let affected =
-            syncs::affected_by(&mut tx, &FolderId::from_trusted(ev.folder_id.clone()), &ev.environment_id, &ev.path)
-                .await?;
+        let affected = syncs::affected_by(&mut tx, &ev.folder_id, &ev.environment_id, &ev.path).await?;
         for sync in affected {
             if !queued.insert(sync.id.clone()) {
                 continue;
@@ -33,18 +31,18 @@ pub async fn dispatch_once(state: &AppState) -> Result<usize, StorageError> {
             jobs::enqueue(
                 &mut tx,
                 &NewJob {
-                    kind: "sync",
+                    kind: JobKind::Sync,
                     sync_id: sync.id.clone(),
                     connection_id: sync.connection_id.clone(),
                     payload: payload.clone(),
-                    max_attempts: queue::JobKind::Sync.max_attempts(),
+                    max_attempts: queue::max_attempts(JobKind::Sync),
                     run_at,
                 },
             )
             .await?;
         }
     }
-    let ids: Vec<String> = queued.into_iter().collect();
+    let ids: Vec<SyncId> = queued.into_iter().collect();
     syncs::set_sync_pending(&mut tx, &ids).await?;
     dispatch::mark_dispatched(&mut tx, &events.iter().map(|e| e.id).collect::<Vec<_>>()).await?;
     if !ids.is_empty()

@@ -6,93 +6,26 @@ use crate::audit::AuditActor;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
-use sluice_domain::ImportBehavior;
+use sluice_domain::{ActorType, ImportBehavior, JobKind, SyncStatus, Trigger};
 use sluice_storage::jobs::{self, Enqueued, NewJob};
-use sluice_storage::syncs::{self, Lifecycle, SyncRow};
+use sluice_storage::syncs::{self, SyncRow};
 use sluice_storage::{Conn, dialect, now_ms};
 
-/// The kinds of job.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum JobKind {
-    Sync,
-    Import,
-    Remove,
-}
-
-impl JobKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sync => "sync",
-            Self::Import => "import",
-            Self::Remove => "remove",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "sync" => Some(Self::Sync),
-            "import" => Some(Self::Import),
-            "remove" => Some(Self::Remove),
-            _ => None,
-        }
-    }
-
-    pub fn lifecycle(self) -> Lifecycle {
-        match self {
-            Self::Sync => Lifecycle::Sync,
-            Self::Import => Lifecycle::Import,
-            Self::Remove => Lifecycle::Remove,
-        }
-    }
-
-    /// Sync jobs retry transient failures; import and remove run once, as in Infisical.
-    pub fn max_attempts(self) -> i64 {
-        match self {
-            Self::Sync => i64::from(sluice_domain::RetryPolicy::default().max_attempts),
-            Self::Import | Self::Remove => 1,
-        }
-    }
-}
-
-/// What made a job.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Trigger {
-    /// The sync was created with auto-sync on.
-    Create,
-    /// The sync's configuration changed.
-    Update,
-    /// Auto-sync was switched on.
-    Enable,
-    /// Someone asked (`sync-secrets`, `import-secrets`, `remove-secrets`).
-    Manual,
-    /// A secret the sync depends on changed.
-    SecretChange,
-    /// Deleting the sync with `removeSecrets=true`.
-    Delete,
-}
-
-impl Trigger {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Create => "create",
-            Self::Update => "update",
-            Self::Enable => "enable",
-            Self::Manual => "manual",
-            Self::SecretChange => "secret-change",
-            Self::Delete => "delete",
-        }
+/// How many times a job of `kind` may run: sync jobs retry transient failures; import
+/// and remove run once, as in Infisical.
+pub fn max_attempts(kind: JobKind) -> i64 {
+    match kind {
+        JobKind::Sync => i64::from(sluice_domain::RetryPolicy::default().max_attempts),
+        JobKind::Import | JobKind::Remove => 1,
     }
 }
 
 /// Who asked, as recorded with the job (for the run history and audit entries).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobActor {
-    /// `user`, `identity` or `platform`.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: ActorType,
     pub id: Option<String>,
     pub name: Option<String>,
     pub ip: Option<String>,
@@ -101,17 +34,12 @@ pub struct JobActor {
 
 impl JobActor {
     pub fn platform() -> Self {
-        Self { kind: "platform".to_string(), name: Some("sluice".to_string()), ..Default::default() }
+        Self { kind: ActorType::Platform, id: None, name: Some("sluice".to_string()), ip: None, user_agent: None }
     }
 
     pub fn to_audit(&self) -> AuditActor {
-        let kind = match self.kind.as_str() {
-            "user" => "user",
-            "identity" => "identity",
-            _ => "platform",
-        };
         AuditActor {
-            kind,
+            kind: self.kind,
             id: self.id.clone(),
             name: self.name.clone(),
             meta: crate::auth::RequestMeta { ip: self.ip.clone(), user_agent: self.user_agent.clone() },
@@ -122,7 +50,7 @@ impl JobActor {
 impl From<&crate::auth::Actor> for JobActor {
     fn from(a: &crate::auth::Actor) -> Self {
         Self {
-            kind: a.principal.kind().to_string(),
+            kind: a.principal.kind(),
             id: Some(a.principal.id().to_string()),
             name: Some(a.name.clone()),
             ip: a.meta.ip.clone(),
@@ -165,15 +93,15 @@ pub async fn enqueue(
         0
     };
     let job = NewJob {
-        kind: kind.as_str(),
+        kind,
         sync_id: sync.id.clone(),
         connection_id: sync.connection_id.clone(),
         payload: serde_json::to_string(payload).map_err(crate::error::ApiError::internal)?,
-        max_attempts: kind.max_attempts(),
+        max_attempts: max_attempts(kind),
         run_at: now_ms() + delay,
     };
     let enqueued = jobs::enqueue(conn, &job).await?;
-    syncs::set_status(conn, &sync.id(), kind.lifecycle(), "pending").await?;
+    syncs::set_status(conn, &sync.id, kind, SyncStatus::Pending).await?;
     notify_nodes(conn, state, "job").await?;
     Ok(enqueued)
 }

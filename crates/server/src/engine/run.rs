@@ -6,11 +6,13 @@ use super::calls::Calls;
 use super::error::EngineError;
 use super::kinds;
 use super::plan::{PlanCountsView, PlanEntryView};
-use super::queue::{JobActor, JobKind, JobPayload, Trigger};
+use super::queue::{JobActor, JobPayload};
 use crate::audit::{self, AuditEvent};
 use crate::state::AppState;
 use sluice_domain::backoff::retry_delay;
-use sluice_domain::{ProjectId, RetryPolicy, SyncId};
+use sluice_domain::{
+    EnvironmentId, FolderPath, JobId, JobKind, JobState, RetryPolicy, RunId, RunStatus, SyncId, SyncStatus, Trigger,
+};
 use sluice_storage::jobs::{self, JobRow};
 use sluice_storage::runs::{self, RunRow};
 use sluice_storage::syncs::{self, SyncRow};
@@ -27,7 +29,7 @@ pub struct RunContext {
     pub counts: PlanCountsView,
     pub imported: Vec<String>,
     pub redeploy: Option<serde_json::Value>,
-    pub dependencies: Option<Vec<(String, String)>>,
+    pub dependencies: Option<Vec<(EnvironmentId, FolderPath)>>,
     /// Set by the heartbeat when another node took the sync over.
     pub lost: Arc<AtomicBool>,
 }
@@ -42,10 +44,10 @@ impl RunContext {
 /// A finished run, as broadcast to listeners (tests, the UI's live status).
 #[derive(Clone, Debug)]
 pub struct RunFinished {
-    pub sync_id: String,
-    pub job_id: String,
+    pub sync_id: SyncId,
+    pub job_id: JobId,
     pub kind: JobKind,
-    pub status: String,
+    pub status: RunStatus,
 }
 
 fn payload_of(job: &JobRow) -> JobPayload {
@@ -62,36 +64,31 @@ pub async fn execute(state: &AppState, job: JobRow) {
 
 async fn execute_inner(state: &AppState, job: &JobRow) -> Result<(), StorageError> {
     let payload = payload_of(job);
-    let Some(kind) = JobKind::parse(&job.kind) else {
-        let mut tx = state.store.write().await?;
-        jobs::finish(&mut tx, &job.id, "failed", Some("unknown job kind")).await?;
-        tx.commit().await?;
-        return Ok(());
-    };
+    let kind = job.kind;
     let row = {
         let mut conn = state.store.read().await?;
-        syncs::get(&mut conn, &SyncId::from_trusted(job.sync_id.clone())).await?
+        syncs::get(&mut conn, &job.sync_id).await?
     };
     let Some(row) = row else {
         let mut tx = state.store.write().await?;
-        jobs::finish(&mut tx, &job.id, "cancelled", Some("the sync was deleted")).await?;
+        jobs::finish(&mut tx, &job.id, JobState::Cancelled, Some("the sync was deleted")).await?;
         tx.commit().await?;
         return Ok(());
     };
 
     let mut run = RunRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: RunId::new(),
         sync_id: row.id.clone(),
         project_id: row.project_id.clone(),
         job_id: job.id.clone(),
-        kind: kind.as_str().to_string(),
-        trigger: payload.trigger.as_str().to_string(),
-        actor_type: payload.actor.kind.clone(),
+        kind,
+        trigger: payload.trigger,
+        actor_type: payload.actor.kind,
         actor_id: payload.actor.id.clone(),
         actor_name: payload.actor.name.clone(),
         attempt: job.attempts,
         node: state.node_id.clone(),
-        status: "running".to_string(),
+        status: RunStatus::Running,
         started_at: now_ms(),
         finished_at: None,
         plan: "[]".to_string(),
@@ -103,7 +100,7 @@ async fn execute_inner(state: &AppState, job: &JobRow) -> Result<(), StorageErro
     };
     {
         let mut tx = state.store.write().await?;
-        syncs::set_status(&mut tx, &row.id(), kind.lifecycle(), "running").await?;
+        syncs::set_status(&mut tx, &row.id, kind, SyncStatus::Running).await?;
         runs::insert(&mut tx, &run).await?;
         tx.commit().await?;
     }
@@ -131,7 +128,7 @@ async fn execute_inner(state: &AppState, job: &JobRow) -> Result<(), StorageErro
     match result {
         Ok(()) => record_success(state, job, &row, kind, &payload, &mut run, &ctx).await?,
         Err(EngineError::LeaseLost) => {
-            run.status = "abandoned".to_string();
+            run.status = RunStatus::Abandoned;
             run.error = Some(EngineError::LeaseLost.to_string());
             let mut tx = state.store.write().await?;
             runs::finish(&mut tx, &run).await?;
@@ -144,7 +141,7 @@ async fn execute_inner(state: &AppState, job: &JobRow) -> Result<(), StorageErro
         sync_id: row.id.clone(),
         job_id: job.id.clone(),
         kind,
-        status: run.status.clone(),
+        status: run.status,
     });
     Ok(())
 }
@@ -196,8 +193,8 @@ async fn record_success(
     run: &mut RunRow,
     ctx: &RunContext,
 ) -> Result<(), StorageError> {
-    run.status = "succeeded".to_string();
-    let sync_id = row.id();
+    run.status = RunStatus::Succeeded;
+    let sync_id = row.id.clone();
     let mut tx = state.store.write().await?;
     if let Some(deps) = &ctx.dependencies {
         syncs::set_dependencies(&mut tx, &sync_id, deps).await?;
@@ -206,16 +203,16 @@ async fn record_success(
     if deleted_sync {
         syncs::delete(&mut tx, &sync_id).await?;
     } else {
-        syncs::finish(&mut tx, &sync_id, kind.lifecycle(), &job.id, true, None).await?;
+        syncs::finish(&mut tx, &sync_id, kind, &job.id, true, None).await?;
     }
     runs::finish(&mut tx, run).await?;
-    jobs::finish(&mut tx, &job.id, "succeeded", None).await?;
+    jobs::finish(&mut tx, &job.id, JobState::Succeeded, None).await?;
     let event = AuditEvent::new(audit_action(kind))
-        .project(&ProjectId::from_trusted(row.project_id.clone()))
+        .project(&row.project_id)
         .target("secret-sync", row.id.clone())
         .meta(serde_json::json!({
             "syncId": row.id, "syncName": row.name, "jobId": job.id, "runId": run.id, "trigger": run.trigger,
-            "status": "succeeded", "attempt": job.attempts,
+            "status": RunStatus::Succeeded, "attempt": job.attempts,
             "createdSecretKeys": keys_with(ctx, "create"), "updatedSecretKeys": keys_with(ctx, "update"),
             "deletedSecretKeys": keys_with(ctx, "delete"), "importedSecretKeys": ctx.imported,
             "redeployed": ctx.redeploy.is_some(), "railwayCalls": ctx.calls.0.len(),
@@ -223,7 +220,7 @@ async fn record_success(
     record_audit(&mut tx, payload, event).await?;
     if deleted_sync {
         let event = AuditEvent::new("delete-secret-sync")
-            .project(&ProjectId::from_trusted(row.project_id.clone()))
+            .project(&row.project_id)
             .target("secret-sync", row.id.clone())
             .meta(serde_json::json!({"syncId": row.id, "destination": row.destination, "removeSecrets": true}));
         record_audit(&mut tx, payload, event).await?;
@@ -245,7 +242,7 @@ async fn record_failure(
 ) -> Result<(), StorageError> {
     let message = err.to_string();
     run.error = Some(message.clone());
-    let sync_id = row.id();
+    let sync_id = row.id.clone();
     let retry = err.is_retryable() && job.attempts < job.max_attempts;
     let mut tx = state.store.write().await?;
     if let Some(deps) = &ctx.dependencies {
@@ -255,18 +252,18 @@ async fn record_failure(
         let policy = RetryPolicy { max_attempts: job.max_attempts as u32, ..state.settings.engine.retry };
         let delay = retry_delay(job.attempts as u32, &policy, err.retry_after(), rand::random::<f64>());
         let next_at = now_ms() + delay.as_millis() as i64;
-        run.status = "retrying".to_string();
+        run.status = RunStatus::Retrying;
         run.next_attempt_at = Some(next_at);
         jobs::retry(&mut tx, job, next_at, &message).await?;
         syncs::set_retrying(&mut tx, &sync_id, job.attempts, next_at, &message).await?;
     } else {
-        run.status = "failed".to_string();
-        jobs::finish(&mut tx, &job.id, "failed", Some(&message)).await?;
-        syncs::finish(&mut tx, &sync_id, kind.lifecycle(), &job.id, false, Some(&message)).await?;
+        run.status = RunStatus::Failed;
+        jobs::finish(&mut tx, &job.id, JobState::Failed, Some(&message)).await?;
+        syncs::finish(&mut tx, &sync_id, kind, &job.id, false, Some(&message)).await?;
     }
     runs::finish(&mut tx, run).await?;
     let event = AuditEvent::new(audit_action(kind))
-        .project(&ProjectId::from_trusted(row.project_id.clone()))
+        .project(&row.project_id)
         .target("secret-sync", row.id.clone())
         .meta(serde_json::json!({
             "syncId": row.id, "syncName": row.name, "jobId": job.id, "runId": run.id, "trigger": run.trigger,

@@ -9,7 +9,7 @@ use crate::audit::{self, AuditActor, AuditEvent};
 use crate::features::secrets::service::{self, NewSecret, SecretUpdate};
 use crate::features::secrets::{ResolveOptions, SecretWrite, resolve_folder};
 use crate::state::AppState;
-use sluice_domain::{ImportPlan, SecretKey};
+use sluice_domain::{EnvironmentId, FolderPath, ImportPlan, SecretKey};
 use sluice_storage::{folders, secrets};
 use std::collections::BTreeMap;
 
@@ -22,7 +22,7 @@ pub struct Source {
     pub own: BTreeMap<SecretKey, String>,
     /// (environment id, folder path) of every folder the desired map depends on,
     /// including the sync's own folder.
-    pub dependencies: Vec<(String, String)>,
+    pub dependencies: Vec<(EnvironmentId, FolderPath)>,
 }
 
 impl std::fmt::Debug for Source {
@@ -41,12 +41,9 @@ pub async fn load(state: &AppState, spec: &SyncSpec) -> Result<Source, EngineErr
     let options = ResolveOptions { include_imports: true, expand: true };
     let resolved =
         resolve_folder(state, &mut conn, &spec.project_id, spec.environment.id.as_str(), &spec.path, options).await?;
-    let mut dependencies: Vec<(String, String)> = resolved
-        .dependencies
-        .iter()
-        .map(|d| (d.environment_id.as_str().to_string(), d.path.as_str().to_string()))
-        .collect();
-    dependencies.push((spec.environment.id.clone(), spec.path.as_str().to_string()));
+    let mut dependencies: Vec<(EnvironmentId, FolderPath)> =
+        resolved.dependencies.iter().map(|d| (d.environment_id.clone(), d.path.clone())).collect();
+    dependencies.push((spec.environment.id.clone(), spec.path.clone()));
     dependencies.sort();
     dependencies.dedup();
     Ok(Source { desired: resolved.merged, own: resolved.own, dependencies })
@@ -61,7 +58,7 @@ pub async fn write_import(state: &AppState, spec: &SyncSpec, import: &ImportPlan
         state.keys.project_key(&mut conn, &spec.project_id).await?
     };
     let mut w = SecretWrite::begin(state, AuditActor::platform()).await?;
-    let folder = folders::get_by_path(w.conn(), &spec.environment.id(), &spec.path).await?.ok_or_else(|| {
+    let folder = folders::get_by_path(w.conn(), &spec.environment.id, &spec.path).await?.ok_or_else(|| {
         EngineError::Source(format!(
             "Could not find folder with path \"{}\" in environment \"{}\"",
             spec.path, spec.environment.slug
@@ -80,7 +77,7 @@ pub async fn write_import(state: &AppState, spec: &SyncSpec, import: &ImportPlan
         service::insert_secret(&mut w, &key, &folder, &new).await?;
     }
     for (k, value) in &import.updates {
-        let Some(existing) = secrets::get_for_update(w.conn(), &folder.id(), k.as_str()).await? else {
+        let Some(existing) = secrets::get_for_update(w.conn(), &folder.id, k.as_str()).await? else {
             continue;
         };
         let update = SecretUpdate { value: Some(value.clone()), ..SecretUpdate::default() };

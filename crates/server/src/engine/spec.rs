@@ -4,7 +4,7 @@
 
 use super::error::EngineError;
 use sluice_destinations::railway::RailwayTarget;
-use sluice_domain::{EnvironmentId, FolderPath, PlanOptions, ProjectId, RailwayDestination, SyncId, SyncOptions};
+use sluice_domain::{FolderPath, PlanOptions, ProjectId, RailwayDestination, SyncId, SyncOptions};
 use sluice_storage::connections::{self, ConnectionRow};
 use sluice_storage::environments::{self, EnvironmentRow};
 use sluice_storage::syncs::SyncRow;
@@ -27,35 +27,27 @@ pub struct SyncSpec {
 impl SyncSpec {
     /// Resolves a stored sync. Fails (not retryable) when its source folder is gone.
     pub async fn load(conn: &mut Conn, row: &SyncRow) -> Result<SyncSpec, EngineError> {
-        let options: SyncOptions = serde_json::from_str(&row.sync_options)
-            .map_err(|e| EngineError::Config(format!("stored sync options do not decode: {e}")))?;
-        let destination: RailwayDestination = serde_json::from_str(&row.destination_config)
-            .map_err(|e| EngineError::Config(format!("stored destination does not decode: {e}")))?;
         let folder_gone = || {
             EngineError::Source(
                 "Invalid Secret Sync source configuration: folder no longer exists. Please update source environment and secret path."
                     .to_string(),
             )
         };
-        let env_id = row.environment_id.clone().ok_or_else(folder_gone)?;
-        let environment =
-            environments::get(conn, &EnvironmentId::from_trusted(env_id)).await?.ok_or_else(folder_gone)?;
-        let folder_id = row.folder_id.clone().ok_or_else(folder_gone)?;
-        let folder =
-            folders::get(conn, &sluice_domain::FolderId::from_trusted(folder_id)).await?.ok_or_else(folder_gone)?;
-        let connection = connections::get(conn, &sluice_domain::ConnectionId::from_trusted(row.connection_id.clone()))
-            .await?
-            .ok_or_else(|| {
-                EngineError::Config(format!("the sync's connection {} no longer exists", row.connection_id))
-            })?;
+        let env_id = row.environment_id.as_ref().ok_or_else(folder_gone)?;
+        let environment = environments::get(conn, env_id).await?.ok_or_else(folder_gone)?;
+        let folder_id = row.folder_id.as_ref().ok_or_else(folder_gone)?;
+        let folder = folders::get(conn, folder_id).await?.ok_or_else(folder_gone)?;
+        let connection = connections::get(conn, &row.connection_id).await?.ok_or_else(|| {
+            EngineError::Config(format!("the sync's connection {} no longer exists", row.connection_id))
+        })?;
         Ok(SyncSpec {
-            sync_id: Some(row.id()),
+            sync_id: Some(row.id.clone()),
             name: row.name.clone(),
-            project_id: ProjectId::from_trusted(row.project_id.clone()),
+            project_id: row.project_id.clone(),
             environment,
-            path: folder.path(),
-            options,
-            destination,
+            path: folder.path,
+            options: row.sync_options.clone(),
+            destination: row.destination_config.clone(),
             connection,
             first_sync: row.last_synced_at.is_none(),
         })

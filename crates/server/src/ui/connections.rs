@@ -18,6 +18,7 @@ use serde::Deserialize;
 use sluice_api_types::connections::{
     AppConnectionOut, ConnectionScopeQuery, RailwayConnectionIn, RailwayConnectionPatch, RailwayCredentialsIn,
 };
+use sluice_domain::App;
 
 /// A connection as the list shows it.
 pub struct ConnectionRowView {
@@ -103,7 +104,7 @@ fn list_url(org: &str) -> String {
 pub async fn list(State(state): State<AppState>, signed: Signed, Query(q): Query<OrgQuery>) -> UiResult<Response> {
     let (orgs, org) = org_scope(&state, &signed, q.org.as_deref()).await?;
     let scope = ConnectionScopeQuery { organization_id: Some(org.clone()), project_id: None };
-    let rows = service::list(&state, &signed.actor, &scope, Some("railway"))
+    let rows = service::list(&state, &signed.actor, &scope, Some(App::Railway))
         .await?
         .into_iter()
         .map(|c| {

@@ -18,7 +18,7 @@ use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
 use serde_json::json;
-use sluice_domain::ProjectId;
+use sluice_domain::{ProjectId, SyncId};
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
@@ -55,8 +55,7 @@ pub async fn events(
         let mut conn = state.store.read().await?;
         manage::access(&state, &mut conn, &signed.actor, &pid, Need::Read, "read", "secret-syncs").await?;
     }
-    let initial: Vec<String> =
-        shown.ids.split(',').filter(|id| !id.is_empty()).take(MAX_SHOWN).map(str::to_string).collect();
+    let initial: Vec<SyncId> = shown.ids.split(',').filter_map(SyncId::parse).take(MAX_SHOWN).collect();
     let stream = updates(state, signed.actor, pid, initial);
     Ok((
         [(axum::http::header::CACHE_CONTROL, "no-store")],
@@ -68,7 +67,7 @@ fn updates(
     state: AppState,
     actor: Actor,
     project: ProjectId,
-    mut initial: Vec<String>,
+    mut initial: Vec<SyncId>,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     // Subscribed before the snapshot is read, so no change falls between the two.
     let rx = state.signals.syncs.subscribe();
@@ -106,13 +105,12 @@ fn updates(
 
 /// The event for a changed sync, or `None` when it belongs to another project or the
 /// status could not be read (the next change sends it again).
-async fn sync_event(state: &AppState, actor: &Actor, project: &ProjectId, raw_id: &str) -> Option<Event> {
-    let id = service::sync_id(raw_id).ok()?;
+async fn sync_event(state: &AppState, actor: &Actor, project: &ProjectId, id: &SyncId) -> Option<Event> {
     let mut conn = state.store.read().await.ok()?;
-    let (row, access) = match service::load(state, &mut conn, actor, &id, Need::Read, "read").await {
+    let (row, access) = match service::load(state, &mut conn, actor, id, Need::Read, "read").await {
         Ok(found) => found,
         Err(ApiError::NotFound(_)) => {
-            return Some(Event::default().event("sync").data(json!({"id": raw_id, "gone": true}).to_string()));
+            return Some(Event::default().event("sync").data(json!({"id": id, "gone": true}).to_string()));
         }
         Err(_) => return None,
     };
@@ -123,7 +121,6 @@ async fn sync_event(state: &AppState, actor: &Actor, project: &ProjectId, raw_id
     drop(conn);
     let r = SyncRowView::new(out);
     let html = StatusCell { r: &r }.render().ok()?;
-    let data =
-        json!({"id": raw_id, "group": r.badge.group(), "kind": r.badge.kind, "label": r.badge.label, "html": html});
+    let data = json!({"id": id, "group": r.badge.group(), "kind": r.badge.kind, "label": r.badge.label, "html": html});
     Some(Event::default().event("sync").data(data.to_string()))
 }

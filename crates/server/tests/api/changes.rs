@@ -24,8 +24,8 @@ async fn every_secret_write_path_records_exactly_its_events() {
     put(&app.api, &app, "dev", "/", "A", "1").await;
     assert_eq!(changed(&app, at).await, [ev("/", &["A"])], "create");
     let events = events_since(&app, at).await;
-    assert_eq!(events[0].project_id, pid);
-    assert_eq!(events[0].actor_type, "identity");
+    assert_eq!(events[0].project_id.as_str(), pid);
+    assert_eq!(events[0].actor_type.as_str(), "identity");
     assert_eq!(events[0].actor_id.as_deref(), Some(app.creds.identity_id.as_str()));
     assert!(events[0].dispatched_at.is_none());
 
@@ -158,7 +158,7 @@ async fn refused_and_rolled_back_writes_record_nothing() {
     .await
     .expect("env")
     .expect("dev");
-    let root = sluice_storage::folders::get_by_path(&mut conn, &env.id(), &sluice_domain::FolderPath::root())
+    let root = sluice_storage::folders::get_by_path(&mut conn, &env.id, &sluice_domain::FolderPath::root())
         .await
         .expect("root")
         .expect("root");
@@ -169,12 +169,12 @@ async fn refused_and_rolled_back_writes_record_nothing() {
     // Even a recorded event disappears when its transaction rolls back.
     let mut tx = app.state().store.write().await.expect("tx");
     let change = changes::NewChange {
-        project_id: pid.clone(),
+        project_id: sluice_domain::ProjectId::from_trusted(pid.clone()),
         environment_id: env.id.clone(),
         folder_id: root.id.clone(),
-        path: "/".into(),
+        path: sluice_domain::FolderPath::root(),
         keys: vec!["GHOST".into()],
-        actor_type: "platform".into(),
+        actor_type: sluice_domain::ActorType::Platform,
         actor_id: None,
     };
     changes::record(&mut tx, &change).await.expect("record");

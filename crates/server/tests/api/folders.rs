@@ -199,7 +199,7 @@ async fn deleting_a_folder_deletes_its_secrets_and_keeps_their_history() {
     .await
     .expect("env")
     .expect("dev");
-    let root = sluice_storage::folders::get_by_path(&mut conn, &env.id(), &sluice_domain::FolderPath::root())
+    let root = sluice_storage::folders::get_by_path(&mut conn, &env.id, &sluice_domain::FolderPath::root())
         .await
         .expect("root")
         .expect("root");

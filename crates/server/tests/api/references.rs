@@ -125,7 +125,7 @@ async fn resolve_folder_merges_expands_reports_dependencies_and_fails_closed() {
         .await
         .expect("envs")
         .into_iter()
-        .map(|e| (e.id, e.slug))
+        .map(|e| (e.id.into_string(), e.slug))
         .collect();
     let deps: Vec<(String, String, Option<String>)> = r
         .dependencies

@@ -151,7 +151,7 @@ pub async fn events_since(app: &TestApp, after: i64) -> Vec<ChangeEvent> {
 /// (path, keys) of events written after `after`, sorted.
 pub async fn changed(app: &TestApp, after: i64) -> Vec<(String, Vec<String>)> {
     let mut out: Vec<(String, Vec<String>)> =
-        events_since(app, after).await.iter().map(|e| (e.path.clone(), e.key_names())).collect();
+        events_since(app, after).await.iter().map(|e| (e.path.to_string(), e.key_names())).collect();
     out.sort();
     out
 }

@@ -3,7 +3,7 @@
 //! chosen roles, folders, and the seed page's own sample request and response.
 
 use serde_json::{Value, json};
-use sluice_domain::{EnvironmentId, FolderId, FolderPath, OrgId, OrgRole, ProjectId, ProjectRole, Slug};
+use sluice_domain::{FolderId, FolderPath, OrgId, OrgRole, ProjectId, ProjectRole, Slug};
 use sluice_railway_fake::{FakeRailway, Seed};
 use sluice_server::features::auth::service::{TokenLifetime, issue_token};
 use sluice_server::features::identities::service::create_identity;
@@ -53,7 +53,7 @@ pub async fn identity_in(
     let mut tx = state.store.write().await.expect("tx");
     let name = format!("id-{}", uuid::Uuid::new_v4().simple());
     let ident = create_identity(&mut tx, &OrgId::from_trusted(org), &name, org_role).await.expect("identity");
-    let who = Principal::Identity(ident.id());
+    let who = Principal::Identity(ident.id.clone());
     if let Some((p, role)) = project {
         memberships::add_project_member(&mut tx, &ProjectId::from_trusted(p), &who, role).await.expect("member");
     }
@@ -78,13 +78,7 @@ pub async fn other_org(app: &TestApp) -> (String, String, ApiClient) {
     let slug = format!("other-{}", uuid::Uuid::new_v4().simple());
     orgs::insert(
         &mut tx,
-        &orgs::OrgRow {
-            id: org.as_str().into(),
-            name: slug.clone(),
-            slug: slug.clone(),
-            created_at: now,
-            updated_at: now,
-        },
+        &orgs::OrgRow { id: org.clone(), name: slug.clone(), slug: slug.clone(), created_at: now, updated_at: now },
     )
     .await
     .expect("org");
@@ -96,20 +90,20 @@ pub async fn other_org(app: &TestApp) -> (String, String, ApiClient) {
         "other",
         &Slug::from_trusted("other"),
         "",
-        &Principal::Identity(admin.id()),
+        &Principal::Identity(admin.id.clone()),
     )
     .await
     .expect("project");
     let token = issue_token(
         &mut tx,
-        &Principal::Identity(admin.id()),
+        &Principal::Identity(admin.id.clone()),
         None,
         TokenLifetime { ttl: 3600, max_ttl: 3600, num_uses_limit: 0 },
     )
     .await
     .expect("token");
     tx.commit().await.expect("commit");
-    (org.into_string(), project.id, app.client_with(&token.access_token))
+    (org.into_string(), project.id.into_string(), app.client_with(&token.access_token))
 }
 
 /// A token for the bootstrap admin user (a user, not an identity).
@@ -117,7 +111,7 @@ pub async fn admin_user(app: &TestApp) -> (Principal, ApiClient) {
     let state = app.state();
     let mut tx = state.store.write().await.expect("tx");
     let user = users::get_by_email(&mut tx, &app.creds.admin_email).await.expect("query").expect("admin user");
-    let who = Principal::User(user.id());
+    let who = Principal::User(user.id.clone());
     let token = issue_token(&mut tx, &who, None, TokenLifetime { ttl: 3600, max_ttl: 3600, num_uses_limit: 0 })
         .await
         .expect("token");
@@ -137,7 +131,7 @@ pub async fn folder(app: &TestApp, project: &str, env: &str, path: &str) -> Stri
     let mut tx = app.state().store.write().await.expect("tx");
     let env =
         environments::get_by_slug(&mut tx, &ProjectId::from_trusted(project), env).await.expect("q").expect("env");
-    let env_id = EnvironmentId::from_trusted(env.id.clone());
+    let env_id = env.id.clone();
     let target = FolderPath::parse(path).expect("path");
     let mut parent = folders::get_by_path(&mut tx, &env_id, &FolderPath::root()).await.expect("q").expect("root");
     let mut at = FolderPath::root();
@@ -147,12 +141,12 @@ pub async fn folder(app: &TestApp, project: &str, env: &str, path: &str) -> Stri
             Some(f) => f,
             None => {
                 let row = folders::FolderRow {
-                    id: FolderId::new().into_string(),
-                    project_id: project.to_string(),
+                    id: FolderId::new(),
+                    project_id: ProjectId::from_trusted(project),
                     environment_id: env.id.clone(),
                     parent_id: Some(parent.id.clone()),
                     name: name.clone(),
-                    path: at.as_str().to_string(),
+                    path: at.clone(),
                     description: String::new(),
                     created_at: now_ms(),
                     updated_at: now_ms(),
@@ -163,7 +157,7 @@ pub async fn folder(app: &TestApp, project: &str, env: &str, path: &str) -> Stri
         };
     }
     tx.commit().await.expect("commit");
-    parent.id
+    parent.id.into_string()
 }
 
 /// Deletes a folder directly (the folders API belongs to another feature): syncs keep

@@ -4,7 +4,7 @@
 
 use crate::sync_support::*;
 use serde_json::{Value, json};
-use sluice_domain::{ConnectionId, OrgId, OrgRole, ProjectRole, SyncId};
+use sluice_domain::{App, ConnectionId, OrgId, OrgRole, ProjectRole, SyncId};
 use sluice_storage::connections::{self, ConnectionRow};
 use sluice_storage::jobs;
 use sluice_testkit::TestApp;
@@ -12,8 +12,11 @@ use sluice_testkit::TestApp;
 /// (kind, state, payload) of a sync's jobs, newest first.
 pub async fn jobs_of(app: &TestApp, sync_id: &str) -> Vec<(String, String, Value)> {
     let mut conn = app.state().store.read().await.expect("conn");
-    let rows = jobs::list_for_sync(&mut conn, sync_id, 100).await.expect("jobs");
-    rows.into_iter().map(|j| (j.kind, j.state, serde_json::from_str(&j.payload).expect("payload"))).collect()
+    let sync_id = SyncId::parse(sync_id).expect("a sync id");
+    let rows = jobs::list_for_sync(&mut conn, &sync_id, 100).await.expect("jobs");
+    rows.into_iter()
+        .map(|j| (j.kind.to_string(), j.state.to_string(), serde_json::from_str(&j.payload).expect("payload")))
+        .collect()
 }
 
 async fn queued(app: &TestApp) -> i64 {
@@ -339,15 +342,15 @@ async fn create_validates_every_field_with_infisicals_messages() {
 
 /// A connection row of another app, as a later Sluice (or a restored Infisical export) may hold.
 async fn github_connection(app: &TestApp) -> String {
-    let id = ConnectionId::new().into_string();
+    let id = ConnectionId::new();
     let mut tx = app.state().store.write().await.expect("tx");
     connections::insert(
         &mut tx,
         &ConnectionRow {
             id: id.clone(),
-            org_id: app.org_id().to_string(),
+            org_id: OrgId::from_trusted(app.org_id()),
             project_id: None,
-            app: "github".into(),
+            app: App::Other("github".into()),
             method: "oauth".into(),
             name: "gh".into(),
             description: None,
@@ -362,7 +365,7 @@ async fn github_connection(app: &TestApp) -> String {
     .await
     .expect("insert");
     tx.commit().await.expect("commit");
-    id
+    id.into_string()
 }
 
 #[tokio::test]
@@ -737,8 +740,8 @@ async fn second_project(app: &TestApp) -> String {
     .await
     .expect("project");
     tx.commit().await.expect("commit");
-    folder(app, &project.id, "dev", "/app").await;
-    project.id
+    folder(app, project.id.as_str(), "dev", "/app").await;
+    project.id.into_string()
 }
 
 #[tokio::test]

@@ -2,7 +2,10 @@
 //! the per-connection cap, and retries that hand over to a newer queued job.
 
 use super::fresh_store;
-use sluice_domain::{EnvironmentId, OrgId, ProjectId};
+use sluice_domain::{
+    App, ConnectionId, EnvironmentId, FolderPath, InitialSyncBehavior, JobId, JobKind, JobState, OrgId, ProjectId,
+    RailwayDestination, SyncId, SyncOptions, TokenKind,
+};
 use sluice_storage::connections::{self, ConnectionRow};
 use sluice_storage::environments::{self, EnvironmentRow};
 use sluice_storage::jobs::{self, Enqueued, NewJob};
@@ -14,18 +17,19 @@ use sluice_storage::{Store, now_ms};
 struct Fixture {
     store: Store,
     _dir: tempfile::TempDir,
-    connection: String,
+    connection: ConnectionId,
+    /// The syncs `s0`..`s3`, in creation order.
+    syncs: Vec<SyncId>,
 }
 
 async fn fixture() -> Fixture {
     let (store, dir) = fresh_store().await;
     let mut tx = store.write().await.expect("tx");
     let now = now_ms();
-    let org =
-        OrgRow { id: OrgId::new().into_string(), name: "o".into(), slug: "o".into(), created_at: now, updated_at: now };
+    let org = OrgRow { id: OrgId::new(), name: "o".into(), slug: "o".into(), created_at: now, updated_at: now };
     orgs::insert(&mut tx, &org).await.expect("org");
     let project = ProjectRow {
-        id: ProjectId::new().into_string(),
+        id: ProjectId::new(),
         org_id: org.id.clone(),
         name: "p".into(),
         slug: "p".into(),
@@ -36,7 +40,7 @@ async fn fixture() -> Fixture {
     };
     projects::insert(&mut tx, &project).await.expect("project");
     let env = EnvironmentRow {
-        id: EnvironmentId::new().into_string(),
+        id: EnvironmentId::new(),
         project_id: project.id.clone(),
         name: "Dev".into(),
         slug: "dev".into(),
@@ -46,11 +50,11 @@ async fn fixture() -> Fixture {
     };
     environments::insert(&mut tx, &env).await.expect("env");
     let connection = ConnectionRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: ConnectionId::new(),
         org_id: org.id.clone(),
         project_id: None,
-        app: "railway".into(),
-        method: "account-token".into(),
+        app: App::Railway,
+        method: TokenKind::Account.as_str().to_string(),
         name: "rw".into(),
         description: None,
         data_key_wrapped: vec![1],
@@ -62,33 +66,40 @@ async fn fixture() -> Fixture {
     };
     connections::insert(&mut tx, &connection).await.expect("connection");
     tx.commit().await.expect("commit");
-    let f = Fixture { store, _dir: dir, connection: connection.id };
+    let mut f = Fixture { store, _dir: dir, connection: connection.id, syncs: Vec::new() };
     for i in 0..4 {
-        f.add_sync(&format!("s{i}"), &project.id).await;
+        let id = f.add_sync(&format!("s{i}"), &project.id).await;
+        f.syncs.push(id);
     }
     f
 }
 
 impl Fixture {
-    async fn add_sync(&self, name: &str, project: &str) {
+    /// Sync `s{i}`.
+    fn sync(&self, i: usize) -> &SyncId {
+        &self.syncs[i]
+    }
+
+    async fn add_sync(&self, name: &str, project: &ProjectId) -> SyncId {
         let now = now_ms();
+        let id = SyncId::new();
         let mut tx = self.store.write().await.expect("tx");
         syncs::insert(
             &mut tx,
             &SyncRow {
-                id: name.to_string(),
-                project_id: project.to_string(),
+                id: id.clone(),
+                project_id: project.clone(),
                 name: name.to_string(),
                 description: None,
-                destination: "railway".into(),
+                destination: App::Railway,
                 connection_id: self.connection.clone(),
                 environment_id: None,
                 folder_id: None,
-                secret_path: "/".into(),
+                secret_path: FolderPath::root(),
                 is_auto_sync_enabled: true,
                 version: 1,
-                sync_options: "{}".into(),
-                destination_config: "{}".into(),
+                sync_options: SyncOptions::new(InitialSyncBehavior::OverwriteDestination),
+                destination_config: RailwayDestination::new("p", "", "e", "", None, None).expect("destination"),
                 sync_status: None,
                 last_sync_job_id: None,
                 last_sync_message: None,
@@ -113,15 +124,16 @@ impl Fixture {
         .await
         .expect("sync");
         tx.commit().await.expect("commit");
+        id
     }
 
-    async fn enqueue(&self, kind: &'static str, sync: &str) -> Enqueued {
+    async fn enqueue(&self, kind: JobKind, sync: &SyncId) -> Enqueued {
         let mut tx = self.store.write().await.expect("tx");
         let e = jobs::enqueue(
             &mut tx,
             &NewJob {
                 kind,
-                sync_id: sync.into(),
+                sync_id: sync.clone(),
                 connection_id: self.connection.clone(),
                 payload: "{}".into(),
                 max_attempts: 5,
@@ -141,9 +153,9 @@ impl Fixture {
         j
     }
 
-    async fn finish(&self, id: &str) {
+    async fn finish(&self, id: &JobId) {
         let mut tx = self.store.write().await.expect("tx");
-        jobs::finish(&mut tx, id, "succeeded", None).await.expect("finish");
+        jobs::finish(&mut tx, id, JobState::Succeeded, None).await.expect("finish");
         tx.commit().await.expect("commit");
     }
 }
@@ -151,13 +163,13 @@ impl Fixture {
 #[tokio::test]
 async fn a_burst_leaves_one_queued_sync_job() {
     let f = fixture().await;
-    let first = f.enqueue("sync", "s0").await;
+    let first = f.enqueue(JobKind::Sync, f.sync(0)).await;
     assert!(matches!(first, Enqueued::New(_)));
     for _ in 0..5 {
-        assert_eq!(f.enqueue("sync", "s0").await, Enqueued::Coalesced(first.job_id().to_string()));
+        assert_eq!(f.enqueue(JobKind::Sync, f.sync(0)).await, Enqueued::Coalesced(first.job_id().clone()));
     }
     // Import jobs do not coalesce with sync jobs.
-    assert!(matches!(f.enqueue("import", "s0").await, Enqueued::New(_)));
+    assert!(matches!(f.enqueue(JobKind::Import, f.sync(0)).await, Enqueued::New(_)));
     let mut conn = f.store.read().await.expect("conn");
     assert_eq!(jobs::outstanding(&mut conn).await.expect("count"), (2, 0));
 }
@@ -165,23 +177,23 @@ async fn a_burst_leaves_one_queued_sync_job() {
 #[tokio::test]
 async fn a_sync_never_runs_twice_at_once() {
     let f = fixture().await;
-    f.enqueue("sync", "s0").await;
+    f.enqueue(JobKind::Sync, f.sync(0)).await;
     let running = f.claim("node-a", 60_000, 10).await.expect("claimed");
     // A change while it runs queues a new job, which must wait for the running one.
-    let next = f.enqueue("sync", "s0").await;
+    let next = f.enqueue(JobKind::Sync, f.sync(0)).await;
     assert!(matches!(next, Enqueued::New(_)));
-    f.enqueue("import", "s0").await;
+    f.enqueue(JobKind::Import, f.sync(0)).await;
     assert!(f.claim("node-b", 60_000, 10).await.is_none(), "the sync is busy");
     f.finish(&running.id).await;
     let again = f.claim("node-b", 60_000, 10).await.expect("now it can run");
-    assert_eq!(again.sync_id, "s0");
+    assert_eq!(&again.sync_id, f.sync(0));
     assert!(f.claim("node-a", 60_000, 10).await.is_none());
 }
 
 #[tokio::test]
 async fn an_expired_lease_lets_another_node_take_over() {
     let f = fixture().await;
-    f.enqueue("sync", "s1").await;
+    f.enqueue(JobKind::Sync, f.sync(1)).await;
     let crashed = f.claim("node-a", -1, 10).await.expect("claimed with an already expired lease");
     let recovered = f.claim("node-b", 60_000, 10).await.expect("recovered");
     assert_eq!(recovered.id, crashed.id);
@@ -197,8 +209,8 @@ async fn an_expired_lease_lets_another_node_take_over() {
 #[tokio::test]
 async fn the_connection_cap_holds() {
     let f = fixture().await;
-    for s in ["s0", "s1", "s2", "s3"] {
-        f.enqueue("sync", s).await;
+    for s in &f.syncs {
+        f.enqueue(JobKind::Sync, s).await;
     }
     let a = f.claim("n", 60_000, 2).await.expect("first");
     let _b = f.claim("n", 60_000, 2).await.expect("second");
@@ -210,17 +222,17 @@ async fn the_connection_cap_holds() {
 #[tokio::test]
 async fn a_retry_hands_over_to_a_newer_queued_job() {
     let f = fixture().await;
-    f.enqueue("sync", "s2").await;
+    f.enqueue(JobKind::Sync, f.sync(2)).await;
     let job = f.claim("n", 60_000, 10).await.expect("claimed");
-    let newer = f.enqueue("sync", "s2").await;
+    let newer = f.enqueue(JobKind::Sync, f.sync(2)).await;
     let later = now_ms() + 3_600_000;
     let mut tx = f.store.write().await.expect("tx");
     let retrying = jobs::retry(&mut tx, &job, later, "Railway answered HTTP 503").await.expect("retry");
     tx.commit().await.expect("commit");
-    assert_eq!(retrying, newer.job_id());
+    assert_eq!(&retrying, newer.job_id());
     let mut conn = f.store.read().await.expect("conn");
     let old = jobs::get(&mut conn, &job.id).await.expect("get").expect("row");
-    assert_eq!(old.state, "superseded");
+    assert_eq!(old.state, JobState::Superseded);
     let new = jobs::get(&mut conn, newer.job_id()).await.expect("get").expect("row");
     assert_eq!((new.run_at, new.attempts), (later, 1));
     drop(conn);
@@ -230,9 +242,9 @@ async fn a_retry_hands_over_to_a_newer_queued_job() {
 #[tokio::test]
 async fn jobs_of_a_deleted_sync_are_cancelled() {
     let f = fixture().await;
-    f.enqueue("sync", "s3").await;
+    f.enqueue(JobKind::Sync, f.sync(3)).await;
     let mut tx = f.store.write().await.expect("tx");
-    syncs::delete(&mut tx, &sluice_domain::SyncId::from_trusted("s3")).await.expect("delete");
+    syncs::delete(&mut tx, f.sync(3)).await.expect("delete");
     tx.commit().await.expect("commit");
     assert!(f.claim("n", 60_000, 10).await.is_none());
     let mut conn = f.store.read().await.expect("conn");
@@ -242,8 +254,8 @@ async fn jobs_of_a_deleted_sync_are_cancelled() {
 #[tokio::test]
 async fn concurrent_claimers_take_each_job_once() {
     let f = fixture().await;
-    for s in ["s0", "s1", "s2", "s3"] {
-        f.enqueue("sync", s).await;
+    for s in &f.syncs {
+        f.enqueue(JobKind::Sync, s).await;
     }
     let store = f.store.clone();
     let mut tasks = Vec::new();
@@ -268,13 +280,15 @@ async fn concurrent_claimers_take_each_job_once() {
         all.extend(t.await.expect("task"));
     }
     all.sort();
-    assert_eq!(all, vec!["s0", "s1", "s2", "s3"]);
+    let mut every = f.syncs.clone();
+    every.sort();
+    assert_eq!(all, every);
 }
 
 #[tokio::test]
 async fn a_restarted_node_frees_its_leases_at_once() {
     let f = fixture().await;
-    f.enqueue("sync", "s0").await;
+    f.enqueue(JobKind::Sync, f.sync(0)).await;
     let job = f.claim("node-a", 3_600_000, 10).await.expect("claimed");
     assert!(f.claim("node-a", 3_600_000, 10).await.is_none());
     let mut tx = f.store.write().await.expect("tx");

@@ -12,10 +12,11 @@
 
 use graphql_client::GraphQLQuery;
 
-use crate::railway::auth::{Credentials, Token, TokenKind, TokenReach};
+use crate::railway::auth::{Credentials, TokenKind, TokenReach};
 use crate::railway::client::RailwayClient;
 use crate::railway::errors::RailwayError;
 use crate::railway::types::Named;
+use sluice_domain::SecretToken;
 
 #[derive(GraphQLQuery)]
 #[graphql(
@@ -43,7 +44,7 @@ pub(crate) struct ProjectTokenReach;
 
 impl RailwayClient {
     /// Checks a token of a declared kind with the one probe for that kind.
-    pub async fn check_credentials(&self, kind: TokenKind, token: &Token) -> Result<TokenReach, RailwayError> {
+    pub async fn check_credentials(&self, kind: TokenKind, token: &SecretToken) -> Result<TokenReach, RailwayError> {
         let creds = Credentials::new(kind, token.clone());
         match kind {
             TokenKind::Account => {
@@ -76,10 +77,10 @@ impl RailwayClient {
 
     /// Finds out what kind of token this is by probing account, workspace, then project.
     /// All three refused ⇒ `Unauthorized` carrying Railway's three answers.
-    pub async fn detect_token(&self, token: &Token) -> Result<TokenReach, RailwayError> {
+    pub async fn detect_token(&self, token: &SecretToken) -> Result<TokenReach, RailwayError> {
         let mut refusals = Vec::new();
         for kind in TokenKind::ALL {
-            match self.check_credentials(kind, token).await {
+            match self.check_credentials(*kind, token).await {
                 Ok(reach) => return Ok(reach),
                 Err(RailwayError::Unauthorized { message }) => {
                     refusals.push(format!("as {kind}: {message}"));

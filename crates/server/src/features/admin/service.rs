@@ -8,7 +8,7 @@ use crate::features::identities::service::create_identity;
 use crate::state::AppState;
 use sluice_api_types::admin::*;
 use sluice_crypto::passwords;
-use sluice_domain::{OrgId, OrgRole, Slug, UserId};
+use sluice_domain::{ActorType, OrgId, OrgRole, Slug, UserId};
 use sluice_storage::memberships::{self, Principal};
 use sluice_storage::orgs::{self, OrgRow};
 use sluice_storage::users::{self, UserRow};
@@ -61,7 +61,7 @@ pub async fn bootstrap(state: &AppState, input: &BootstrapIn, meta: RequestMeta)
     }
     let now = now_ms();
     let user = UserRow {
-        id: UserId::new().into_string(),
+        id: UserId::new(),
         email: email.clone(),
         username: email.clone(),
         first_name: String::new(),
@@ -72,28 +72,22 @@ pub async fn bootstrap(state: &AppState, input: &BootstrapIn, meta: RequestMeta)
         updated_at: now,
     };
     users::insert(&mut tx, &user).await?;
-    let org = OrgRow {
-        id: OrgId::new().into_string(),
-        name: org_name.to_string(),
-        slug: org_slug,
-        created_at: now,
-        updated_at: now,
-    };
+    let org = OrgRow { id: OrgId::new(), name: org_name.to_string(), slug: org_slug, created_at: now, updated_at: now };
     orgs::insert(&mut tx, &org).await?;
-    memberships::add_org_member(&mut tx, &org.id(), &Principal::User(user.id()), OrgRole::Admin).await?;
-    let identity = create_identity(&mut tx, &org.id(), "instance-admin", OrgRole::Admin).await?;
+    memberships::add_org_member(&mut tx, &org.id, &Principal::User(user.id.clone()), OrgRole::Admin).await?;
+    let identity = create_identity(&mut tx, &org.id, "instance-admin", OrgRole::Admin).await?;
     let token = issue_token(
         &mut tx,
-        &Principal::Identity(identity.id()),
+        &Principal::Identity(identity.id.clone()),
         None,
         TokenLifetime { ttl: 0, max_ttl: 0, num_uses_limit: 0 },
     )
     .await?;
     audit::record(
         &mut tx,
-        AuditActor { kind: "user", id: Some(user.id.clone()), name: Some(email.clone()), meta },
+        AuditActor { kind: ActorType::User, id: Some(user.id.to_string()), name: Some(email.clone()), meta },
         AuditEvent::new("admin-bootstrap")
-            .org(&org.id())
+            .org(&org.id)
             .target("organization", org.id.clone())
             .meta(serde_json::json!({ "email": email, "organization": org.name, "identityId": identity.id })),
     )
@@ -101,21 +95,21 @@ pub async fn bootstrap(state: &AppState, input: &BootstrapIn, meta: RequestMeta)
     tx.commit().await.map_err(StorageError::from)?;
 
     Ok(Bootstrapped {
-        user_id: user.id(),
-        org_id: org.id(),
+        user_id: user.id.clone(),
+        org_id: org.id.clone(),
         out: BootstrapOut {
             message: "Successfully bootstrapped instance".to_string(),
             user: BootstrapUserOut {
-                id: user.id.clone(),
+                id: user.id.to_string(),
                 username: user.username,
                 email: user.email,
                 first_name: user.first_name,
                 last_name: user.last_name,
                 super_admin: true,
             },
-            organization: BootstrapOrgOut { id: org.id.clone(), name: org.name, slug: org.slug },
+            organization: BootstrapOrgOut { id: org.id.to_string(), name: org.name, slug: org.slug },
             identity: BootstrapIdentityOut {
-                id: identity.id.clone(),
+                id: identity.id.to_string(),
                 name: identity.name,
                 credentials: TokenCredentials { token: token.access_token },
             },

@@ -94,8 +94,8 @@ fn actor_meta(row: &AuditRow) -> Value {
 
 pub fn entry_out(row: &AuditRow) -> AuditLogOut {
     AuditLogOut {
-        id: row.id.clone(),
-        actor: AuditActorOut { kind: row.actor_type.clone(), metadata: actor_meta(row) },
+        id: row.id.to_string(),
+        actor: AuditActorOut { kind: row.actor_type.to_string(), metadata: actor_meta(row) },
         event: AuditEventOut {
             kind: row.action.clone(),
             metadata: serde_json::from_str(&row.metadata).unwrap_or_else(|_| json!({})),
@@ -107,8 +107,8 @@ pub fn entry_out(row: &AuditRow) -> AuditLogOut {
         ip_address: row.ip.clone(),
         user_agent: row.user_agent.clone(),
         user_agent_type: user_agent_type(row.user_agent.as_deref()).to_string(),
-        org_id: row.org_id.clone(),
-        project_id: row.project_id.clone(),
+        org_id: row.org_id.as_ref().map(ToString::to_string),
+        project_id: row.project_id.as_ref().map(ToString::to_string),
         created_at: iso(row.created_at),
         updated_at: iso(row.created_at),
     }

@@ -7,7 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use sluice_api_types::auth::AccessTokenOut;
 use sluice_crypto::{passwords, tokens as token_digest};
-use sluice_domain::{IdentityId, UserId};
+use sluice_domain::{AccessTokenId, ActorType, ClientSecretId};
 use sluice_storage::memberships::Principal;
 use sluice_storage::tokens::{self, AccessTokenRow};
 use sluice_storage::{Conn, StorageError, identities, now_ms, users};
@@ -28,7 +28,7 @@ const FOREVER_SECS: i64 = 100 * 365 * 86_400;
 pub async fn issue_token(
     conn: &mut Conn,
     principal: &Principal,
-    client_secret_id: Option<&str>,
+    client_secret_id: Option<&ClientSecretId>,
     life: TokenLifetime,
 ) -> ApiResult<AccessTokenOut> {
     Ok(issue_token_with_id(conn, principal, client_secret_id, life).await?.0)
@@ -38,18 +38,18 @@ pub async fn issue_token(
 pub async fn issue_token_with_id(
     conn: &mut Conn,
     principal: &Principal,
-    client_secret_id: Option<&str>,
+    client_secret_id: Option<&ClientSecretId>,
     life: TokenLifetime,
-) -> ApiResult<(AccessTokenOut, String)> {
+) -> ApiResult<(AccessTokenOut, AccessTokenId)> {
     let (token, digest) = new_access_token();
-    let id = uuid::Uuid::now_v7().to_string();
+    let id = AccessTokenId::new();
     let now = now_ms();
     // 0 means "no limit": a token with no TTL lives until its maximum lifetime.
     let max_ttl = if life.max_ttl <= 0 { FOREVER_SECS } else { life.max_ttl.max(life.ttl) };
     let ttl = if life.ttl <= 0 { max_ttl } else { life.ttl };
     let (identity_id, user_id) = match principal {
-        Principal::Identity(i) => (Some(i.as_str().to_string()), None),
-        Principal::User(u) => (None, Some(u.as_str().to_string())),
+        Principal::Identity(i) => (Some(i.clone()), None),
+        Principal::User(u) => (None, Some(u.clone())),
     };
     tokens::insert(
         conn,
@@ -58,7 +58,7 @@ pub async fn issue_token_with_id(
             token_hash: digest,
             identity_id,
             user_id,
-            client_secret_id: client_secret_id.map(str::to_string),
+            client_secret_id: client_secret_id.cloned(),
             ttl,
             max_ttl,
             num_uses: 0,
@@ -105,13 +105,8 @@ fn invalid_access_token() -> ApiError {
 /// Who a token belongs to, for audit entries.
 async fn token_actor(conn: &mut Conn, row: &AccessTokenRow, meta: RequestMeta) -> ApiResult<AuditActor> {
     let (kind, id, name) = match (&row.identity_id, &row.user_id) {
-        (Some(i), _) => {
-            let name = identities::get(conn, &IdentityId::from_trusted(i.clone())).await?.map(|r| r.name);
-            ("identity", i.clone(), name)
-        }
-        (None, Some(u)) => {
-            ("user", u.clone(), users::get(conn, &UserId::from_trusted(u.clone())).await?.map(|r| r.email))
-        }
+        (Some(i), _) => (ActorType::Identity, i.to_string(), identities::get(conn, i).await?.map(|r| r.name)),
+        (None, Some(u)) => (ActorType::User, u.to_string(), users::get(conn, u).await?.map(|r| r.email)),
         (None, None) => return Err(invalid_access_token()),
     };
     Ok(AuditActor { kind, id: Some(id), name, meta })

@@ -14,7 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use serde_json::json;
 use sluice_api_types::auth::{AccessTokenOut, UniversalAuthLoginIn};
-use sluice_domain::{IdentityId, OrgId};
+use sluice_domain::{ActorType, IdentityId, OrgId};
 use sluice_storage::identities::{self, IdentityRow, UniversalAuthRow};
 use sluice_storage::memberships::Principal;
 use sluice_storage::{StorageError, now_ms};
@@ -44,7 +44,7 @@ pub async fn login(state: &AppState, input: &UniversalAuthLoginIn, meta: Request
         return Err(invalid_credentials());
     };
     let now = now_ms();
-    let candidates: Vec<_> = identities::client_secrets_for(&mut conn, &identity.id())
+    let candidates: Vec<_> = identities::client_secrets_for(&mut conn, &identity.id)
         .await?
         .into_iter()
         .filter(|s| s.is_usable(now) && secret.starts_with(&s.secret_prefix))
@@ -69,11 +69,16 @@ pub async fn login(state: &AppState, input: &UniversalAuthLoginIn, meta: Request
         return Err(invalid_credentials());
     }
     let (token, token_id) =
-        issue_token_with_id(&mut tx, &Principal::Identity(identity.id()), Some(&client_secret.id), lifetime(&ua))
+        issue_token_with_id(&mut tx, &Principal::Identity(identity.id.clone()), Some(&client_secret.id), lifetime(&ua))
             .await?;
     audit::record(
         &mut tx,
-        AuditActor { kind: "identity", id: Some(identity.id.clone()), name: Some(identity.name.clone()), meta },
+        AuditActor {
+            kind: ActorType::Identity,
+            id: Some(identity.id.to_string()),
+            name: Some(identity.name.clone()),
+            meta,
+        },
         AuditEvent::new(LOGIN_ACTION)
             .org(&OrgId::from_trusted(identity.org_id.clone()))
             .target("identity", identity.id.clone())

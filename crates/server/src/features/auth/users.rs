@@ -15,7 +15,7 @@ use axum::http::HeaderMap;
 use serde_json::json;
 use sluice_api_types::auth::{AccessTokenOut, MeIdentityOut, MeOut, UserOut};
 use sluice_crypto::tokens;
-use sluice_domain::SessionId;
+use sluice_domain::{ActorType, SessionId};
 use sluice_storage::memberships::Principal;
 use sluice_storage::sessions::{self, SessionRow};
 use sluice_storage::users::{self, UserRow};
@@ -34,7 +34,7 @@ fn invalid_login() -> ApiError {
 
 pub fn user_out(u: &UserRow) -> UserOut {
     UserOut {
-        id: u.id.clone(),
+        id: u.id.to_string(),
         email: u.email.clone(),
         username: u.username.clone(),
         first_name: u.first_name.clone(),
@@ -46,7 +46,7 @@ pub fn user_out(u: &UserRow) -> UserOut {
 }
 
 fn user_actor(u: &UserRow, meta: RequestMeta) -> AuditActor {
-    AuditActor { kind: "user", id: Some(u.id.clone()), name: Some(u.email.clone()), meta }
+    AuditActor { kind: ActorType::User, id: Some(u.id.to_string()), name: Some(u.email.clone()), meta }
 }
 
 /// Checks an email and password. Unknown email and wrong password answer the same 401 in
@@ -92,7 +92,7 @@ pub async fn token_login(
     let user = check_password(state, email, password, "token", &meta).await?;
     let mut tx = state.store.write().await?;
     let life = TokenLifetime { ttl: USER_TOKEN_TTL_SECS, max_ttl: USER_TOKEN_MAX_TTL_SECS, num_uses_limit: 0 };
-    let (token, token_id) = issue_token_with_id(&mut tx, &Principal::User(user.id()), None, life).await?;
+    let (token, token_id) = issue_token_with_id(&mut tx, &Principal::User(user.id.clone()), None, life).await?;
     audit::record(
         &mut tx,
         user_actor(&user, meta),
@@ -125,7 +125,7 @@ pub async fn create_session(state: &AppState, user: &UserRow, meta: RequestMeta)
     let csrf_token = tokens::random_token("");
     let now = now_ms();
     let row = SessionRow {
-        id: SessionId::new().into_string(),
+        id: SessionId::new(),
         token_hash: tokens::digest(&cookie_value),
         user_id: user.id.clone(),
         csrf_token: csrf_token.clone(),
@@ -175,7 +175,11 @@ pub async fn me(state: &AppState, actor: &Actor) -> ApiResult<MeOut> {
             MeOut {
                 actor_type: "identity".to_string(),
                 user: None,
-                identity: Some(MeIdentityOut { id: identity.id, name: identity.name, org_id: identity.org_id }),
+                identity: Some(MeIdentityOut {
+                    id: identity.id.to_string(),
+                    name: identity.name,
+                    org_id: identity.org_id.to_string(),
+                }),
             }
         }
     })

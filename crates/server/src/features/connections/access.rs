@@ -14,7 +14,7 @@ use crate::auth::Actor;
 use crate::auth::authz;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use sluice_domain::{ConnectionId, OrgId, OrgRole, ProjectId};
+use sluice_domain::{App, ConnectionId, OrgId, OrgRole, ProjectId};
 use sluice_storage::connections::{self, ConnectionRow};
 use sluice_storage::{Conn, memberships, orgs};
 
@@ -79,7 +79,7 @@ pub async fn resolve_org(
         (None, None) => {
             let mine = orgs::list_for_member(conn, &actor.principal).await?;
             match mine.as_slice() {
-                [only] => only.id(),
+                [only] => only.id.clone(),
                 [] => return Err(ApiError::bad_request("You are not a member of any organization")),
                 many => {
                     return Err(ApiError::bad_request(format!(
@@ -102,28 +102,14 @@ pub fn not_found(id: &str) -> ApiError {
 /// A connection the caller can see, with their role in its organization; 404 otherwise.
 pub async fn visible(conn: &mut Conn, actor: &Actor, id: &ConnectionId) -> ApiResult<(ConnectionRow, OrgRole)> {
     let row = connections::get(conn, id).await?.ok_or_else(|| not_found(id.as_str()))?;
-    let role = memberships::org_role(conn, &OrgId::from_trusted(row.org_id.clone()), &actor.principal)
-        .await?
-        .ok_or_else(|| not_found(id.as_str()))?;
+    let role =
+        memberships::org_role(conn, &row.org_id, &actor.principal).await?.ok_or_else(|| not_found(id.as_str()))?;
     Ok((row, role))
-}
-
-/// The display name of an app (`railway` → `Railway`).
-pub fn app_name(app: &str) -> String {
-    match app {
-        "railway" => "Railway".to_string(),
-        "github" => "GitHub".to_string(),
-        "aws" => "AWS".to_string(),
-        other => {
-            let mut c = other.chars();
-            c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
-        }
-    }
 }
 
 /// 400 unless the connection is a Railway connection (for the `/railway` routes).
 pub fn ensure_railway_route(row: &ConnectionRow) -> ApiResult<()> {
-    if row.app == "railway" {
+    if row.app == App::Railway {
         Ok(())
     } else {
         Err(ApiError::bad_request(format!("App Connection with ID {} is not for App \"railway\"", row.id)))
@@ -142,7 +128,7 @@ pub async fn usable_for_sync(
     project_org: &OrgId,
 ) -> ApiResult<ConnectionRow> {
     let row = connections::get(conn, id).await?.ok_or_else(|| not_found(id.as_str()))?;
-    if row.org_id != project_org.as_str() {
+    if row.org_id != *project_org {
         return Err(not_found(id.as_str()));
     }
     if memberships::org_role(conn, project_org, &actor.principal).await?.is_none() {
@@ -150,13 +136,13 @@ pub async fn usable_for_sync(
             "You are not allowed to connect App Connection with ID {id}: you are not a member of its organization"
         )));
     }
-    if row.app != "railway" {
+    if row.app != App::Railway {
         return Err(ApiError::bad_request(format!(
             "{} Connection with ID {id} cannot be used to connect to Railway",
-            app_name(&row.app)
+            row.app.display_name()
         )));
     }
-    if let Some(scoped) = row.project_id.as_deref().filter(|p| *p != project.as_str()) {
+    if let Some(scoped) = row.project_id.as_ref().filter(|p| *p != project) {
         return Err(ApiError::bad_request(format!(
             "You cannot connect project App Connection with ID \"{id}\" from project with ID \"{scoped}\" to project with ID \"{project}\""
         )));

@@ -12,6 +12,7 @@ use sluice_api_types::connections::{
     AppConnectionOptionsOut, AppConnectionResponse, AppConnectionsResponse, AvailableConnectionsResponse,
     ConnectionScopeQuery, RailwayConnectionIn, RailwayConnectionPatch, RailwayProjectsOut,
 };
+use sluice_domain::App;
 
 const TAG: &str = "app-connections";
 
@@ -43,7 +44,7 @@ pub async fn list_railway(
     actor: Actor,
     ApiQuery(q): ApiQuery<ConnectionScopeQuery>,
 ) -> ApiResult<Json<AppConnectionsResponse>> {
-    Ok(Json(AppConnectionsResponse { app_connections: service::list(&state, &actor, &q, Some("railway")).await? }))
+    Ok(Json(AppConnectionsResponse { app_connections: service::list(&state, &actor, &q, Some(App::Railway)).await? }))
 }
 
 /// Creates a Railway connection after Railway accepted the token (organization admins).

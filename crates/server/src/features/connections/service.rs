@@ -15,8 +15,8 @@ use sluice_api_types::connections::{
     AppConnectionOptionOut, AppConnectionOut, AvailableConnectionOut, ConnectionScopeQuery, NamedOut,
     RailwayConnectionIn, RailwayConnectionPatch, RailwayCredentialsIn, RailwayProjectOut,
 };
-use sluice_destinations::railway::{RailwayError, Token, TokenKind};
-use sluice_domain::{ConnectionId, OrgId, Slug};
+use sluice_destinations::railway::RailwayError;
+use sluice_domain::{App, ConnectionId, OrgId, SecretToken, Slug, TokenKind};
 use sluice_storage::connections::{self, ConnectionRow};
 use sluice_storage::{StorageError, now_ms};
 
@@ -27,32 +27,37 @@ pub const DESCRIPTION_MAX: usize = 256;
 /// Longest Railway token we accept.
 pub const TOKEN_MAX: usize = 255;
 
-const METHODS: [&str; 3] = ["account-token", "project-token", "team-token"];
+/// The methods in the order Infisical lists them.
+const METHODS: [TokenKind; 3] = [TokenKind::Account, TokenKind::Project, TokenKind::Workspace];
+
+fn method_names() -> Vec<String> {
+    METHODS.iter().map(|m| m.as_str().to_string()).collect()
+}
 
 pub fn options() -> Vec<AppConnectionOptionOut> {
     vec![AppConnectionOptionOut {
         name: "Railway".to_string(),
-        app: "railway".to_string(),
-        methods: METHODS.iter().map(|m| m.to_string()).collect(),
+        app: App::Railway.as_str().to_string(),
+        methods: method_names(),
     }]
 }
 
 /// The sanitised connection.
 pub fn out(row: &ConnectionRow) -> AppConnectionOut {
     AppConnectionOut {
-        id: row.id.clone(),
+        id: row.id.to_string(),
         name: row.name.clone(),
         description: row.description.clone(),
         version: row.version,
-        org_id: row.org_id.clone(),
-        project_id: row.project_id.clone(),
+        org_id: row.org_id.to_string(),
+        project_id: row.project_id.as_ref().map(ToString::to_string),
         created_at: crate::wire::iso(row.created_at),
         updated_at: crate::wire::iso(row.updated_at),
         is_platform_managed_credentials: false,
         gateway_id: None,
         credentials_hash: row.credentials_hash.clone(),
-        app: row.app.clone(),
-        method: row.method.clone(),
+        app: row.app.to_string(),
+        method: row.method.to_string(),
         credentials: json!({}),
     }
 }
@@ -78,7 +83,7 @@ fn parse_name(raw: Option<&str>) -> ApiResult<Slug> {
     Slug::parse(raw.unwrap_or(""), "name", NAME_MAX).map_err(|e| ApiError::invalid("body.name", e.message))
 }
 
-fn parse_token(creds: Option<&RailwayCredentialsIn>) -> ApiResult<Token> {
+fn parse_token(creds: Option<&RailwayCredentialsIn>) -> ApiResult<SecretToken> {
     let token = creds.and_then(|c| c.api_token.as_deref()).map(str::trim).unwrap_or("");
     if token.is_empty() {
         return Err(ApiError::invalid("body.credentials.apiToken", "API Token required"));
@@ -89,7 +94,7 @@ fn parse_token(creds: Option<&RailwayCredentialsIn>) -> ApiResult<Token> {
             format!("API Token must be at most {TOKEN_MAX} characters"),
         ));
     }
-    Ok(Token::new(token))
+    Ok(SecretToken::new(token))
 }
 
 fn refuse_unsupported(platform_managed: Option<bool>, gateway: Option<&serde_json::Value>) -> ApiResult<()> {
@@ -124,7 +129,7 @@ pub fn railway_status(e: RailwayError, message: String) -> ApiError {
 }
 
 /// Asks Railway whether the token works as the declared kind.
-async fn check_token(state: &AppState, kind: TokenKind, token: &Token) -> ApiResult<()> {
+async fn check_token(state: &AppState, kind: TokenKind, token: &SecretToken) -> ApiResult<()> {
     state.railway.check_credentials(kind, token).await.map(|_| ()).map_err(validation_failed)
 }
 
@@ -133,7 +138,10 @@ pub async fn create(state: &AppState, actor: &Actor, body: &RailwayConnectionIn)
     let description = parse_description(body.description.as_deref(), "body.description")?;
     let method = body.method.as_deref().map(str::trim).unwrap_or("");
     let kind = credentials::token_kind(method).ok_or_else(|| {
-        ApiError::invalid("body.method", format!("method must be one of {} (got \"{method}\")", METHODS.join(", ")))
+        ApiError::invalid(
+            "body.method",
+            format!("method must be one of {} (got \"{method}\")", method_names().join(", ")),
+        )
     })?;
     let token = parse_token(body.credentials.as_ref())?;
     refuse_unsupported(body.is_platform_managed_credentials, body.gateway_id.as_ref())?;
@@ -152,18 +160,13 @@ pub async fn create(state: &AppState, actor: &Actor, body: &RailwayConnectionIn)
     check_token(state, kind, &token).await?;
 
     let id = ConnectionId::new();
-    let sealed = credentials::seal(
-        state,
-        scope.org_id.as_str(),
-        id.as_str(),
-        &RailwayCredentials { api_token: token.expose().to_string() },
-    )?;
+    let sealed = credentials::seal(state, &scope.org_id, &id, &RailwayCredentials { api_token: token })?;
     let now = now_ms();
     let row = ConnectionRow {
-        id: id.as_str().to_string(),
-        org_id: scope.org_id.as_str().to_string(),
+        id: id.clone(),
+        org_id: scope.org_id.clone(),
         project_id: None,
-        app: "railway".to_string(),
+        app: App::Railway,
         method: kind.as_str().to_string(),
         name: name.as_str().to_string(),
         description,
@@ -178,8 +181,10 @@ pub async fn create(state: &AppState, actor: &Actor, body: &RailwayConnectionIn)
     connections::insert(&mut tx, &row)
         .await
         .map_err(|e| if e.is_conflict() { duplicate_name(&row.name) } else { e.into() })?;
-    let event =
-        AuditEvent::new("create-app-connection").org(&scope.org_id).target("app-connection", &row.id).meta(json!({
+    let event = AuditEvent::new("create-app-connection")
+        .org(&scope.org_id)
+        .target("app-connection", row.id.clone())
+        .meta(json!({
             "connectionId": row.id, "name": row.name, "app": row.app, "method": row.method,
             "isPlatformManagedCredentials": false,
         }));
@@ -231,12 +236,8 @@ pub async fn update(
         return Err(access::not_found(id.as_str()));
     }
     if let Some(token) = &token {
-        let sealed = credentials::seal(
-            state,
-            &current.org_id,
-            &current.id,
-            &RailwayCredentials { api_token: token.expose().to_string() },
-        )?;
+        let sealed =
+            credentials::seal(state, &current.org_id, &current.id, &RailwayCredentials { api_token: token.clone() })?;
         connections::set_credentials(
             &mut tx,
             &id,
@@ -248,7 +249,7 @@ pub async fn update(
     }
     let event = AuditEvent::new("update-app-connection")
         .org(&OrgId::from_trusted(current.org_id.clone()))
-        .target("app-connection", &current.id)
+        .target("app-connection", current.id.clone())
         .meta(json!({
             "connectionId": current.id, "name": new_name, "description": new_description,
             "credentialsUpdated": token.is_some(), "isPlatformManagedCredentials": false,
@@ -283,7 +284,7 @@ pub async fn delete(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<
     }
     let event = AuditEvent::new("delete-app-connection")
         .org(&OrgId::from_trusted(row.org_id.clone()))
-        .target("app-connection", &row.id)
+        .target("app-connection", row.id.clone())
         .meta(json!({"connectionId": row.id, "name": row.name, "app": row.app, "method": row.method}));
     audit::record(&mut tx, actor, event).await?;
     tx.commit().await.map_err(StorageError::from)?;
@@ -300,7 +301,7 @@ pub async fn get(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<App
     };
     let event = AuditEvent::new("get-app-connection")
         .org(&OrgId::from_trusted(row.org_id.clone()))
-        .target("app-connection", &row.id)
+        .target("app-connection", row.id.clone())
         .meta(json!({"connectionId": row.id}));
     record_audit(state, actor, event).await?;
     Ok(out(&row))
@@ -324,7 +325,7 @@ pub async fn get_by_name(
         .await?;
         let found = connections::get_by_name(&mut conn, &scope.org_id, name.trim())
             .await?
-            .filter(|r| r.app == "railway" && usable_in(r, &scope));
+            .filter(|r| r.app == App::Railway && usable_in(r, &scope));
         let scope_word = if scope.project_id.is_some() { "project" } else { "organization" };
         let row = found.ok_or_else(|| {
             ApiError::not_found(format!(
@@ -335,7 +336,7 @@ pub async fn get_by_name(
         (row, scope)
     };
     let event = audit_scope(AuditEvent::new("get-app-connection"), &scope)
-        .target("app-connection", &row.id)
+        .target("app-connection", row.id.clone())
         .meta(json!({"connectionId": row.id}));
     record_audit(state, actor, event).await?;
     Ok(out(&row))
@@ -345,7 +346,7 @@ pub async fn get_by_name(
 fn usable_in(row: &ConnectionRow, scope: &OrgScope) -> bool {
     match (&row.project_id, &scope.project_id) {
         (None, _) => true,
-        (Some(p), Some(q)) => p == q.as_str(),
+        (Some(p), Some(q)) => p == q,
         (Some(_), None) => true,
     }
 }
@@ -362,9 +363,9 @@ pub async fn list(
     state: &AppState,
     actor: &Actor,
     scope_q: &ConnectionScopeQuery,
-    app: Option<&str>,
+    app: Option<App>,
 ) -> ApiResult<Vec<AppConnectionOut>> {
-    let (rows, scope) = scoped_rows(state, actor, scope_q, app).await?;
+    let (rows, scope) = scoped_rows(state, actor, scope_q, app.clone()).await?;
     let event = audit_scope(AuditEvent::new("get-app-connections"), &scope).meta(json!({
         "app": app, "count": rows.len(), "connectionIds": rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
     }));
@@ -378,7 +379,7 @@ pub async fn available(
     actor: &Actor,
     scope_q: &ConnectionScopeQuery,
 ) -> ApiResult<Vec<AvailableConnectionOut>> {
-    let (rows, scope) = scoped_rows(state, actor, scope_q, Some("railway")).await?;
+    let (rows, scope) = scoped_rows(state, actor, scope_q, Some(App::Railway)).await?;
     let event = audit_scope(AuditEvent::new("get-available-app-connections-details"), &scope).meta(json!({
         "app": "railway", "count": rows.len(), "connectionIds": rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
     }));
@@ -386,11 +387,11 @@ pub async fn available(
     Ok(rows
         .into_iter()
         .map(|r| AvailableConnectionOut {
-            app: r.app,
+            app: r.app.to_string(),
             name: r.name,
-            id: r.id,
-            project_id: r.project_id,
-            org_id: r.org_id,
+            id: r.id.to_string(),
+            project_id: r.project_id.map(|v| v.to_string()),
+            org_id: r.org_id.to_string(),
         })
         .collect())
 }
@@ -399,13 +400,13 @@ async fn scoped_rows(
     state: &AppState,
     actor: &Actor,
     scope_q: &ConnectionScopeQuery,
-    app: Option<&str>,
+    app: Option<App>,
 ) -> ApiResult<(Vec<ConnectionRow>, OrgScope)> {
     let mut conn = state.store.read().await?;
     let scope =
         access::resolve_org(state, &mut conn, actor, scope_q.organization_id.as_deref(), scope_q.project_id.as_deref())
             .await?;
-    let rows = connections::list(&mut conn, &scope.org_id, app).await?;
+    let rows = connections::list(&mut conn, &scope.org_id, app.as_ref()).await?;
     Ok((rows.into_iter().filter(|r| usable_in(r, &scope)).collect(), scope))
 }
 
@@ -426,7 +427,7 @@ pub async fn railway_projects(state: &AppState, actor: &Actor, raw_id: &str) -> 
     })?;
     let event = AuditEvent::new("get-app-connection-railway-projects")
         .org(&OrgId::from_trusted(row.org_id.clone()))
-        .target("app-connection", &row.id)
+        .target("app-connection", row.id.clone())
         .meta(json!({"connectionId": row.id, "count": projects.len()}));
     record_audit(state, actor, event).await?;
     let named = |v: Vec<sluice_destinations::railway::Named>| {

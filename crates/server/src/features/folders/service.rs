@@ -26,24 +26,24 @@ use sluice_storage::{Conn, environments, imports, now_ms, secrets};
 
 const WRITE_FOLDERS: (Need, &str) = (Need::Write, "folders");
 
-fn folder_id_not_found(id: &str) -> ApiError {
+fn folder_id_not_found(id: impl std::fmt::Display) -> ApiError {
     ApiError::not_found(format!("Folder with ID '{id}' not found"))
 }
 
 /// A folder row in Infisical's shape.
 pub fn folder_out(row: &FolderRow, env: &Env, relative_to: Option<&FolderPath>) -> FolderOut {
     FolderOut {
-        id: row.id.clone(),
+        id: row.id.to_string(),
         name: row.name.clone(),
-        env_id: row.environment_id.clone(),
-        parent_id: row.parent_id.clone(),
-        path: row.path.clone(),
-        relative_path: relative_to.map(|base| relative(base, &row.path)),
+        env_id: row.environment_id.to_string(),
+        parent_id: row.parent_id.as_ref().map(ToString::to_string),
+        path: row.path.to_string(),
+        relative_path: relative_to.map(|base| relative(base, row.path.as_str())),
         version: 1,
         is_reserved: false,
         description: Some(row.description.clone()).filter(|d| !d.is_empty()),
         last_secret_modified: None,
-        project_id: row.project_id.clone(),
+        project_id: row.project_id.to_string(),
         environment: FolderEnvOut {
             env_id: env.id.as_str().to_string(),
             env_name: env.name.clone(),
@@ -95,12 +95,12 @@ pub async fn create(state: &AppState, actor: &Actor, body: &FolderIn) -> ApiResu
     }
     let now = now_ms();
     let row = FolderRow {
-        id: FolderId::new().into_string(),
-        project_id: scope.project().as_str().to_string(),
-        environment_id: scope.env.id.as_str().to_string(),
+        id: FolderId::new(),
+        project_id: scope.project().clone(),
+        environment_id: scope.env.id.clone(),
         parent_id: Some(parent.id.clone()),
         name: name.clone(),
-        path: path.as_str().to_string(),
+        path: path.clone(),
         description,
         created_at: now,
         updated_at: now,
@@ -154,7 +154,7 @@ pub async fn list(state: &AppState, actor: &Actor, q: &FoldersQuery) -> ApiResul
         all.sort_by(|a, b| a.path.cmp(&b.path));
         all
     } else {
-        folders::children(&mut conn, &base.id()).await?
+        folders::children(&mut conn, &base.id).await?
     };
     Ok(rows.iter().map(|r| folder_out(r, &scope.env, Some(&scope.path))).collect())
 }
@@ -196,7 +196,7 @@ async fn target(conn: &mut Conn, scope: &Scope, id_or_name: &str) -> ApiResult<F
     if let Some(id) = FolderId::parse(id_or_name) {
         return folders::get(conn, &id)
             .await?
-            .filter(|f| f.environment_id == scope.env.id.as_str())
+            .filter(|f| f.environment_id == scope.env.id)
             .ok_or_else(|| folder_id_not_found(id_or_name));
     }
     let name = FolderPath::parse_name(id_or_name, "params.folderIdOrName")?;
@@ -217,7 +217,7 @@ pub async fn update(state: &AppState, actor: &Actor, id_or_name: &str, body: &Fo
     let scope = write_scope(state, actor, &body.project, body.environment.as_deref(), parent_path, "edit").await?;
     let mut w = SecretWrite::begin(state, actor).await?;
     let folder = target(w.conn(), &scope, id_or_name).await?;
-    let old_path = folder.path();
+    let old_path = folder.path.clone();
     let name = new_name.unwrap_or_else(|| folder.name.clone());
     let description = description.unwrap_or_else(|| folder.description.clone());
     if name != folder.name {
@@ -232,14 +232,15 @@ pub async fn update(state: &AppState, actor: &Actor, id_or_name: &str, body: &Fo
         folders::rename(w.conn(), &folder, &name, &new_path, &description).await?;
         imports::rewrite_paths(w.conn(), &scope.env.id, old_path.as_str(), new_path.as_str()).await?;
         for f in &moved {
-            let moved_to = format!("{}{}", new_path, &f.path[old_path.as_str().len()..]);
+            let moved_to =
+                FolderPath::from_trusted(format!("{}{}", new_path, &f.path.as_str()[old_path.as_str().len()..]));
             w.publish_change_at(f, &f.path, Vec::<String>::new());
             w.publish_change_at(f, &moved_to, Vec::<String>::new());
         }
     } else if description != folder.description {
-        folders::set_description(w.conn(), &folder.id(), &description).await?;
+        folders::set_description(w.conn(), &folder.id, &description).await?;
     }
-    let updated = folders::get(w.conn(), &folder.id()).await?.ok_or_else(|| folder_id_not_found(&folder.id))?;
+    let updated = folders::get(w.conn(), &folder.id).await?.ok_or_else(|| folder_id_not_found(&folder.id))?;
     let event =
         AuditEvent::new("update-folder").project(scope.project()).target("folder", folder.id.clone()).meta(json!({
             "environment": scope.env.slug, "oldFolderName": folder.name, "newFolderName": updated.name,
@@ -265,14 +266,14 @@ pub async fn delete(state: &AppState, actor: &Actor, id_or_name: &str, body: &Fo
         return Err(ApiError::bad_request("The root folder cannot be deleted"));
     }
     let mut deleted_keys = Vec::new();
-    for f in folders::subtree(w.conn(), &scope.env.id, &folder.path()).await? {
+    for f in folders::subtree(w.conn(), &scope.env.id, &folder.path).await? {
         w.publish_change(&f, Vec::<String>::new());
-        for row in secrets::list(w.conn(), &f.id()).await? {
+        for row in secrets::list(w.conn(), &f.id).await? {
             deleted_keys.push(format!("{}:{}", f.path, row.key));
             delete_secret(&mut w, &data_key, &f, row).await?;
         }
     }
-    folders::delete(w.conn(), &folder.id()).await?;
+    folders::delete(w.conn(), &folder.id).await?;
     let event =
         AuditEvent::new("delete-folder").project(scope.project()).target("folder", folder.id.clone()).meta(json!({
             "environment": scope.env.slug, "folderName": folder.name, "folderPath": folder.path,

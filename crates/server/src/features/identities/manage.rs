@@ -32,7 +32,7 @@ pub async fn administered_identity(
 ) -> ApiResult<IdentityRow> {
     let id = parse_id(raw_id, "params.identityId", IdentityId::parse)?;
     let identity = identities::get(conn, &id).await?.ok_or_else(|| identity_not_found(raw_id))?;
-    match memberships::org_role(conn, &identity.org_id(), &actor.principal).await? {
+    match memberships::org_role(conn, &identity.org_id, &actor.principal).await? {
         None => Err(identity_not_found(raw_id)),
         Some(OrgRole::Member) => {
             Err(ApiError::forbidden(format!("You are not allowed to {action}: it needs the organization's admin role")))
@@ -50,8 +50,8 @@ fn valid_name(raw: &str) -> ApiResult<String> {
 }
 
 async fn describe(conn: &mut Conn, identity: &IdentityRow) -> ApiResult<IdentityOut> {
-    let role = memberships::org_role(conn, &identity.org_id(), &Principal::Identity(identity.id())).await?;
-    let ua = identities::universal_auth_for(conn, &identity.id()).await?;
+    let role = memberships::org_role(conn, &identity.org_id, &Principal::Identity(identity.id.clone())).await?;
+    let ua = identities::universal_auth_for(conn, &identity.id).await?;
     Ok(identity_out(identity, role.map(OrgRole::as_str).unwrap_or("member"), ua.is_some()))
 }
 
@@ -85,9 +85,9 @@ pub async fn get(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<Ide
 
 /// Refuses changes that would leave an organization without an admin.
 async fn keep_an_admin(conn: &mut Conn, identity: &IdentityRow) -> ApiResult<()> {
-    let principal = Principal::Identity(identity.id());
-    if memberships::org_role(conn, &identity.org_id(), &principal).await? == Some(OrgRole::Admin)
-        && memberships::count_org_admins(conn, &identity.org_id()).await? <= 1
+    let principal = Principal::Identity(identity.id.clone());
+    if memberships::org_role(conn, &identity.org_id, &principal).await? == Some(OrgRole::Admin)
+        && memberships::count_org_admins(conn, &identity.org_id).await? <= 1
     {
         return Err(ApiError::bad_request("This identity is the organization's last admin"));
     }
@@ -104,9 +104,9 @@ pub async fn update(state: &AppState, actor: &Actor, raw_id: &str, input: &Ident
     };
     let mut tx = state.store.write().await?;
     let identity = administered_identity(&mut tx, actor, raw_id, "update identities").await?;
-    let principal = Principal::Identity(identity.id());
+    let principal = Principal::Identity(identity.id.clone());
     if let Some(name) = &name {
-        identities::rename(&mut tx, &identity.id(), name).await?;
+        identities::rename(&mut tx, &identity.id, name).await?;
     }
     if let Some(role) = role {
         if actor.principal == principal {
@@ -115,19 +115,17 @@ pub async fn update(state: &AppState, actor: &Actor, raw_id: &str, input: &Ident
         if role != OrgRole::Admin {
             keep_an_admin(&mut tx, &identity).await?;
         }
-        memberships::set_org_role(&mut tx, &identity.org_id(), &principal, role).await?;
+        memberships::set_org_role(&mut tx, &identity.org_id, &principal, role).await?;
     }
-    let updated = identities::get(&mut tx, &identity.id()).await?.ok_or_else(|| identity_not_found(raw_id))?;
+    let updated = identities::get(&mut tx, &identity.id).await?.ok_or_else(|| identity_not_found(raw_id))?;
     audit::record(
         &mut tx,
         actor,
-        AuditEvent::new("update-identity").org(&identity.org_id()).target("identity", identity.id.clone()).meta(
-            json!({
-                "identityId": identity.id,
-                "name": updated.name,
-                "role": role.map(OrgRole::as_str),
-            }),
-        ),
+        AuditEvent::new("update-identity").org(&identity.org_id).target("identity", identity.id.clone()).meta(json!({
+            "identityId": identity.id,
+            "name": updated.name,
+            "role": role.map(OrgRole::as_str),
+        })),
     )
     .await?;
     let out = describe(&mut tx, &updated).await?;
@@ -143,18 +141,18 @@ pub async fn update(state: &AppState, actor: &Actor, raw_id: &str, input: &Ident
 pub async fn delete(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<IdentityOut> {
     let mut tx = state.store.write().await?;
     let identity = administered_identity(&mut tx, actor, raw_id, "delete identities").await?;
-    let principal = Principal::Identity(identity.id());
+    let principal = Principal::Identity(identity.id.clone());
     if actor.principal == principal {
         return Err(ApiError::forbidden("You cannot delete the identity you are authenticated as"));
     }
     keep_an_admin(&mut tx, &identity).await?;
     let out = describe(&mut tx, &identity).await?;
-    identities::delete(&mut tx, &identity.id()).await?;
+    identities::delete(&mut tx, &identity.id).await?;
     audit::record(
         &mut tx,
         actor,
         AuditEvent::new("delete-identity")
-            .org(&identity.org_id())
+            .org(&identity.org_id)
             .target("identity", identity.id.clone())
             .meta(json!({ "identityId": identity.id, "name": identity.name })),
     )

@@ -18,14 +18,14 @@ pub const CLIENT_SECRET_PREFIX: &str = "scs_";
 pub async fn create_identity(conn: &mut Conn, org: &OrgId, name: &str, role: OrgRole) -> ApiResult<IdentityRow> {
     let now = now_ms();
     let row = IdentityRow {
-        id: IdentityId::new().into_string(),
-        org_id: org.as_str().to_string(),
+        id: IdentityId::new(),
+        org_id: org.clone(),
         name: name.to_string(),
         created_at: now,
         updated_at: now,
     };
     identities::insert(conn, &row).await?;
-    memberships::add_org_member(conn, org, &Principal::Identity(row.id()), role).await?;
+    memberships::add_org_member(conn, org, &Principal::Identity(row.id.clone()), role).await?;
     Ok(row)
 }
 
@@ -59,7 +59,7 @@ pub async fn attach_universal_auth(
     let now = now_ms();
     let row = UniversalAuthRow {
         id: uuid::Uuid::now_v7().to_string(),
-        identity_id: identity.as_str().to_string(),
+        identity_id: identity.clone(),
         client_id: uuid::Uuid::new_v4().to_string(),
         access_token_ttl: settings.access_token_ttl,
         access_token_max_ttl: settings.access_token_max_ttl,
@@ -106,8 +106,8 @@ pub async fn store_client_secret(
 ) -> ApiResult<ClientSecretRow> {
     let now = now_ms();
     let row = ClientSecretRow {
-        id: ClientSecretId::new().into_string(),
-        identity_id: identity.as_str().to_string(),
+        id: ClientSecretId::new(),
+        identity_id: identity.clone(),
         description: description.to_string(),
         secret_prefix: minted.prefix.clone(),
         secret_hash: minted.hash.clone(),

@@ -111,7 +111,7 @@ fn audit_meta(ua: &UniversalAuthRow) -> Value {
 }
 
 async fn universal_auth_of(conn: &mut Conn, identity: &IdentityRow) -> ApiResult<UniversalAuthRow> {
-    identities::universal_auth_for(conn, &identity.id()).await?.ok_or_else(|| {
+    identities::universal_auth_for(conn, &identity.id).await?.ok_or_else(|| {
         ApiError::not_found(format!("Universal auth is not configured for identity with ID '{}'", identity.id))
     })
 }
@@ -126,15 +126,15 @@ pub async fn attach(
     let settings = apply(UniversalAuthSettings::default(), input)?;
     let mut tx = state.store.write().await?;
     let identity = administered_identity(&mut tx, actor, raw_id, "configure identity authentication").await?;
-    if identities::universal_auth_for(&mut tx, &identity.id()).await?.is_some() {
+    if identities::universal_auth_for(&mut tx, &identity.id).await?.is_some() {
         return Err(ApiError::bad_request(format!(
             "Universal auth is already configured for identity with ID '{}'; update it with PATCH",
             identity.id
         )));
     }
-    let ua = attach_universal_auth(&mut tx, &identity.id(), &settings).await?;
+    let ua = attach_universal_auth(&mut tx, &identity.id, &settings).await?;
     let event =
-        AuditEvent::new("add-identity-universal-auth").org(&identity.org_id()).target("identity", identity.id.clone());
+        AuditEvent::new("add-identity-universal-auth").org(&identity.org_id).target("identity", identity.id.clone());
     audit::record(&mut tx, actor, event.meta(audit_meta(&ua))).await?;
     tx.commit().await.map_err(StorageError::from)?;
     Ok(universal_auth_out(&ua))
@@ -168,13 +168,12 @@ pub async fn update(
     };
     identities::update_universal_auth(&mut tx, &next).await?;
     let updated = universal_auth_of(&mut tx, &identity).await?;
-    let event = AuditEvent::new("update-identity-universal-auth")
-        .org(&identity.org_id())
-        .target("identity", identity.id.clone());
+    let event =
+        AuditEvent::new("update-identity-universal-auth").org(&identity.org_id).target("identity", identity.id.clone());
     audit::record(&mut tx, actor, event.meta(audit_meta(&updated))).await?;
     tx.commit().await.map_err(StorageError::from)?;
     // Cached tokens carry the old trusted IPs.
-    forget_tokens_of(state, &Principal::Identity(identity.id()));
+    forget_tokens_of(state, &Principal::Identity(identity.id.clone()));
     Ok(universal_auth_out(&updated))
 }
 
@@ -184,16 +183,15 @@ pub async fn remove(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<
     let mut tx = state.store.write().await?;
     let identity = administered_identity(&mut tx, actor, raw_id, "configure identity authentication").await?;
     let ua = universal_auth_of(&mut tx, &identity).await?;
-    identities::delete_universal_auth(&mut tx, &identity.id()).await?;
-    let secrets = identities::delete_client_secrets_for(&mut tx, &identity.id()).await?;
+    identities::delete_universal_auth(&mut tx, &identity.id).await?;
+    let secrets = identities::delete_client_secrets_for(&mut tx, &identity.id).await?;
     let revoked = tokens::revoke_all_for_identity(&mut tx, &identity.id).await?;
-    let event = AuditEvent::new("revoke-identity-universal-auth")
-        .org(&identity.org_id())
-        .target("identity", identity.id.clone());
+    let event =
+        AuditEvent::new("revoke-identity-universal-auth").org(&identity.org_id).target("identity", identity.id.clone());
     let meta = json!({ "identityId": identity.id, "clientSecretsDeleted": secrets, "accessTokensRevoked": revoked });
     audit::record(&mut tx, actor, event.meta(meta)).await?;
     tx.commit().await.map_err(StorageError::from)?;
-    forget_tokens_of(state, &Principal::Identity(identity.id()));
+    forget_tokens_of(state, &Principal::Identity(identity.id.clone()));
     Ok(universal_auth_out(&ua))
 }
 
@@ -220,9 +218,9 @@ pub async fn create_secret(
     let mut tx = state.store.write().await?;
     let identity = administered_identity(&mut tx, actor, raw_id, "create client secrets").await?;
     let ua = universal_auth_of(&mut tx, &identity).await?;
-    let row = store_client_secret(&mut tx, &identity.id(), &description, ttl_secs, limit, &minted).await?;
+    let row = store_client_secret(&mut tx, &identity.id, &description, ttl_secs, limit, &minted).await?;
     let event = AuditEvent::new("create-identity-universal-auth-client-secret")
-        .org(&identity.org_id())
+        .org(&identity.org_id)
         .target("client-secret", row.id.clone())
         .meta(json!({ "identityId": identity.id, "clientSecretId": row.id, "ttl": ttl_secs, "numUsesLimit": limit }));
     audit::record(&mut tx, actor, event).await?;
@@ -235,7 +233,7 @@ pub async fn list_secrets(state: &AppState, actor: &Actor, raw_id: &str) -> ApiR
     let mut conn = state.store.read().await?;
     let identity = administered_identity(&mut conn, actor, raw_id, "read client secrets").await?;
     let ua = universal_auth_of(&mut conn, &identity).await?;
-    let rows = identities::client_secrets_for(&mut conn, &identity.id()).await?;
+    let rows = identities::client_secrets_for(&mut conn, &identity.id).await?;
     Ok(rows.iter().filter(|r| !r.is_revoked).map(|r| client_secret_out(r, &ua.id)).collect())
 }
 
@@ -268,7 +266,7 @@ pub async fn revoke_secret(
     identities::revoke_client_secret(&mut tx, &ClientSecretId::from_trusted(row.id.clone())).await?;
     let updated = secret_of(&mut tx, &identity, raw_secret).await?;
     let event = AuditEvent::new("revoke-identity-universal-auth-client-secret")
-        .org(&identity.org_id())
+        .org(&identity.org_id)
         .target("client-secret", row.id.clone())
         .meta(json!({ "identityId": identity.id, "clientSecretId": row.id }));
     audit::record(&mut tx, actor, event).await?;

@@ -3,6 +3,7 @@
 use crate::auth::trusted_ips::TrustedIps;
 use crate::wire::iso;
 use sluice_api_types::identities::*;
+use sluice_domain::IdentityId;
 use sluice_storage::identities::{ClientSecretRow, IdentityRow, UniversalAuthRow};
 use sluice_storage::memberships::IdentityMemberRow;
 
@@ -20,9 +21,9 @@ fn auth_methods(has_universal_auth: bool) -> (Option<String>, Vec<String>) {
 pub fn identity_out(row: &IdentityRow, role: &str, has_universal_auth: bool) -> IdentityOut {
     let (auth_method, auth_methods) = auth_methods(has_universal_auth);
     IdentityOut {
-        id: row.id.clone(),
+        id: row.id.to_string(),
         name: row.name.clone(),
-        org_id: row.org_id.clone(),
+        org_id: row.org_id.to_string(),
         role: role.to_string(),
         auth_method,
         auth_methods,
@@ -31,18 +32,18 @@ pub fn identity_out(row: &IdentityRow, role: &str, has_universal_auth: bool) -> 
     }
 }
 
-pub fn identity_brief(id: &str, name: &str, has_universal_auth: bool) -> IdentityBriefOut {
+pub fn identity_brief(id: &IdentityId, name: &str, has_universal_auth: bool) -> IdentityBriefOut {
     let (auth_method, auth_methods) = auth_methods(has_universal_auth);
     IdentityBriefOut { id: id.to_string(), name: name.to_string(), auth_method, auth_methods }
 }
 
 pub fn org_membership_out(org_id: &str, m: &IdentityMemberRow) -> OrgIdentityMembershipOut {
     OrgIdentityMembershipOut {
-        id: m.id.clone(),
+        id: m.id.to_string(),
         role: m.role.clone(),
         role_id: None,
         org_id: org_id.to_string(),
-        identity_id: m.identity_id.clone(),
+        identity_id: m.identity_id.to_string(),
         created_at: iso(m.created_at),
         updated_at: iso(m.updated_at),
         identity: identity_brief(&m.identity_id, &m.name, m.client_id.is_some()),
@@ -64,7 +65,7 @@ pub fn universal_auth_out(ua: &UniversalAuthRow) -> UniversalAuthOut {
     UniversalAuthOut {
         id: ua.id.clone(),
         client_id: ua.client_id.clone(),
-        identity_id: ua.identity_id.clone(),
+        identity_id: ua.identity_id.to_string(),
         access_token_ttl: ua.access_token_ttl,
         access_token_max_ttl: ua.access_token_max_ttl,
         access_token_num_uses_limit: ua.access_token_num_uses_limit,
@@ -78,14 +79,14 @@ pub fn universal_auth_out(ua: &UniversalAuthRow) -> UniversalAuthOut {
 
 pub fn client_secret_out(row: &ClientSecretRow, universal_auth_id: &str) -> ClientSecretOut {
     ClientSecretOut {
-        id: row.id.clone(),
+        id: row.id.to_string(),
         description: row.description.clone(),
         client_secret_prefix: row.secret_prefix.clone(),
         client_secret_num_uses: row.num_uses,
         client_secret_num_uses_limit: row.num_uses_limit,
         client_secret_ttl: row.ttl,
         identity_ua_id: universal_auth_id.to_string(),
-        identity_id: row.identity_id.clone(),
+        identity_id: row.identity_id.to_string(),
         is_client_secret_revoked: row.is_revoked,
         created_at: iso(row.created_at),
         updated_at: iso(row.updated_at),

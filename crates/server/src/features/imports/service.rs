@@ -43,9 +43,9 @@ fn selector(q: &SecretImportsQuery) -> ProjectSelector {
 /// An import in Infisical's shape.
 pub fn import_out(row: &ImportRow, env: &Env) -> SecretImportOut {
     SecretImportOut {
-        id: row.id.clone(),
-        folder_id: row.folder_id.clone(),
-        import_path: row.import_path.clone(),
+        id: row.id.to_string(),
+        folder_id: row.folder_id.to_string(),
+        import_path: row.import_path.to_string(),
         import_env: ImportEnvOut { name: env.name.clone(), slug: env.slug.clone(), id: env.id.as_str().to_string() },
         position: row.position,
         version: 1,
@@ -77,7 +77,7 @@ fn write_access(action: &str) -> Allowed<'_> {
 }
 
 /// Environments of a project by id.
-async fn env_map(conn: &mut Conn, project: &ProjectId) -> ApiResult<BTreeMap<String, Env>> {
+async fn env_map(conn: &mut Conn, project: &ProjectId) -> ApiResult<BTreeMap<EnvironmentId, Env>> {
     Ok(environments::list(conn, project).await?.into_iter().map(|e| (e.id.clone(), Env::from(e))).collect())
 }
 
@@ -87,26 +87,25 @@ async fn find_cycle(
     conn: &mut Conn,
     importer: &FolderRow,
     target: (&EnvironmentId, &FolderPath),
-    skip: Option<&str>,
-) -> ApiResult<Option<Vec<(String, String)>>> {
+    skip: Option<&SecretImportId>,
+) -> ApiResult<Option<Vec<(EnvironmentId, FolderPath)>>> {
     let home = (importer.environment_id.clone(), importer.path.clone());
-    let start = (target.0.as_str().to_string(), target.1.as_str().to_string());
+    let start = (target.0.clone(), target.1.clone());
     let mut stack = vec![vec![home.clone(), start]];
     let mut seen = BTreeSet::new();
     while let Some(chain) = stack.pop() {
-        let here = chain.last().cloned().unwrap_or_default();
+        let Some(here) = chain.last().cloned() else { continue };
         if here == home {
             return Ok(Some(chain));
         }
         if !seen.insert(here.clone()) {
             continue;
         }
-        let env = EnvironmentId::from_trusted(here.0.clone());
-        let Some(folder) = folders::get_by_path(conn, &env, &FolderPath::from_trusted(here.1.clone())).await? else {
+        let Some(folder) = folders::get_by_path(conn, &here.0, &here.1).await? else {
             continue;
         };
-        for next in imports::list(conn, &folder.id()).await? {
-            if Some(next.id.as_str()) == skip {
+        for next in imports::list(conn, &folder.id).await? {
+            if Some(&next.id) == skip {
                 continue;
             }
             let mut longer = chain.clone();
@@ -120,18 +119,19 @@ async fn find_cycle(
 /// Refuses self-imports, duplicates and cycles.
 async fn check_target(
     conn: &mut Conn,
-    envs: &BTreeMap<String, Env>,
+    envs: &BTreeMap<EnvironmentId, Env>,
     folder: &FolderRow,
     target: (&Env, &FolderPath),
-    skip: Option<&str>,
+    skip: Option<&SecretImportId>,
 ) -> ApiResult<()> {
     let (env, path) = target;
-    if env.id.as_str() == folder.environment_id && path.as_str() == folder.path {
+    if env.id == folder.environment_id && *path == folder.path {
         return Err(ApiError::bad_request("A folder cannot import itself"));
     }
-    let dup = imports::list(conn, &folder.id()).await?.into_iter().any(|i| {
-        Some(i.id.as_str()) != skip && i.import_environment_id == env.id.as_str() && i.import_path == path.as_str()
-    });
+    let dup = imports::list(conn, &folder.id)
+        .await?
+        .into_iter()
+        .any(|i| Some(&i.id) != skip && i.import_environment_id == env.id && i.import_path == *path);
     if dup {
         return Err(ApiError::bad_request(format!("This folder already imports {}:{path}", env.slug)));
     }
@@ -177,12 +177,12 @@ pub async fn create(state: &AppState, actor: &Actor, body: &SecretImportIn) -> A
     check_target(w.conn(), &envs, &folder, (&import_env, &target_path), None).await?;
     let now = now_ms();
     let row = ImportRow {
-        id: SecretImportId::new().into_string(),
-        project_id: scope.project().as_str().to_string(),
+        id: SecretImportId::new(),
+        project_id: scope.project().clone(),
         folder_id: folder.id.clone(),
-        import_environment_id: import_env.id.as_str().to_string(),
-        import_path: target_path.as_str().to_string(),
-        position: imports::next_position(w.conn(), &folder.id()).await?,
+        import_environment_id: import_env.id.clone(),
+        import_path: target_path.clone(),
+        position: imports::next_position(w.conn(), &folder.id).await?,
         is_replication: false,
         created_at: now,
         updated_at: now,
@@ -209,7 +209,7 @@ pub async fn list(state: &AppState, actor: &Actor, q: &SecretImportsQuery) -> Ap
     let mut conn = state.store.read().await?;
     let folder = location::folder(&mut conn, &scope).await?;
     let envs = env_map(&mut conn, scope.project()).await?;
-    Ok(imports::list(&mut conn, &folder.id())
+    Ok(imports::list(&mut conn, &folder.id)
         .await?
         .iter()
         .filter_map(|row| envs.get(&row.import_environment_id).map(|env| import_out(row, env)))
@@ -255,17 +255,17 @@ pub async fn update(
         Some(slug) => location::environment(w.conn(), scope.project(), slug).await?,
         None => envs.get(&row.import_environment_id).cloned().ok_or_else(|| import_not_found(raw_id))?,
     };
-    let target_path = new_path.unwrap_or_else(|| FolderPath::from_trusted(row.import_path.clone()));
+    let target_path = new_path.unwrap_or_else(|| row.import_path.clone());
     check_target(w.conn(), &envs, &folder, (&env, &target_path), Some(&row.id)).await?;
-    imports::update(w.conn(), &row.id(), &env.id, target_path.as_str(), row.position).await?;
+    imports::update(w.conn(), &row.id, &env.id, target_path.as_str(), row.position).await?;
     if let Some(position) = change.position {
         let mut order: Vec<SecretImportId> =
-            imports::list(w.conn(), &folder.id()).await?.iter().map(ImportRow::id).filter(|i| *i != row.id()).collect();
+            imports::list(w.conn(), &folder.id).await?.into_iter().map(|i| i.id).filter(|i| *i != row.id).collect();
         let at = usize::try_from(position - 1).unwrap_or(0).min(order.len());
-        order.insert(at, row.id());
+        order.insert(at, row.id.clone());
         imports::set_order(w.conn(), &order).await?;
     }
-    let updated = imports::get(w.conn(), &row.id()).await?.ok_or_else(|| import_not_found(raw_id))?;
+    let updated = imports::get(w.conn(), &row.id).await?.ok_or_else(|| import_not_found(raw_id))?;
     w.publish_change(&folder, Vec::<String>::new());
     let event = AuditEvent::new("update-secret-import").project(scope.project()).target("secret-import", row.id.clone()).meta(json!({
         "importToEnvironment": scope.env.slug, "importToSecretPath": scope.path.as_str(),
@@ -296,8 +296,8 @@ pub async fn delete(
     let mut w = SecretWrite::begin(state, actor).await?;
     let (folder, row) = owned_import(&mut w, &scope, raw_id).await?;
     let envs = env_map(w.conn(), scope.project()).await?;
-    imports::delete(w.conn(), &row.id()).await?;
-    let rest: Vec<SecretImportId> = imports::list(w.conn(), &folder.id()).await?.iter().map(ImportRow::id).collect();
+    imports::delete(w.conn(), &row.id).await?;
+    let rest: Vec<SecretImportId> = imports::list(w.conn(), &folder.id).await?.into_iter().map(|i| i.id).collect();
     imports::set_order(w.conn(), &rest).await?;
     w.publish_change(&folder, Vec::<String>::new());
     let env = envs.get(&row.import_environment_id).cloned().ok_or_else(|| import_not_found(raw_id))?;
@@ -335,7 +335,7 @@ pub async fn secrets(state: &AppState, actor: &Actor, q: &SecretImportsQuery) ->
                 name: i.env.name.clone(),
                 slug: i.env.slug.clone(),
             },
-            folder_id: i.folder_id.unwrap_or_default(),
+            folder_id: i.folder_id.map(String::from).unwrap_or_default(),
             secrets: i.secrets.into_iter().map(|v| view_out(&pid, v)).collect(),
         })
         .collect())

@@ -12,7 +12,7 @@ use crate::wire::iso;
 use serde_json::json;
 use sluice_api_types::orgs::*;
 use sluice_crypto::{passwords, tokens};
-use sluice_domain::{OrgId, OrgRole, Slug, UserId};
+use sluice_domain::{MembershipId, OrgId, OrgRole, Slug, UserId};
 use sluice_storage::memberships::{self, MembershipRow, Principal, UserMemberRow};
 use sluice_storage::orgs::{self, OrgRow};
 use sluice_storage::users::{self, UserRow};
@@ -22,7 +22,7 @@ use sluice_storage::{Conn, StorageError, now_ms};
 pub async fn actor_orgs(conn: &mut Conn, actor: &Actor) -> ApiResult<Vec<(OrgRow, OrgRole)>> {
     let mut out = Vec::new();
     for org in orgs::list_for_member(conn, &actor.principal).await? {
-        if let Some(role) = memberships::org_role(conn, &org.id(), &actor.principal).await? {
+        if let Some(role) = memberships::org_role(conn, &org.id, &actor.principal).await? {
             out.push((org, role));
         }
     }
@@ -51,7 +51,7 @@ pub async fn resolve_org(
         0 => Err(ApiError::bad_request("You do not belong to any organization")),
         1 => {
             let (org, role) = all.remove(0);
-            Ok((org.id(), role))
+            Ok((org.id.clone(), role))
         }
         _ => Err(ApiError::invalid(field, "you belong to several organizations: give the organization id")),
     }
@@ -59,7 +59,7 @@ pub async fn resolve_org(
 
 pub fn org_out(org: &OrgRow, role: OrgRole) -> OrgOut {
     OrgOut {
-        id: org.id.clone(),
+        id: org.id.to_string(),
         name: org.name.clone(),
         slug: org.slug.clone(),
         created_at: iso(org.created_at),
@@ -108,19 +108,19 @@ pub async fn create_org(state: &AppState, actor: &Actor, input: &OrgIn) -> ApiRe
     let mut tx = state.store.write().await?;
     let now = now_ms();
     let org = OrgRow {
-        id: OrgId::new().into_string(),
+        id: OrgId::new(),
         name: name.to_string(),
         slug: free_org_slug(&mut tx, name).await?,
         created_at: now,
         updated_at: now,
     };
     orgs::insert(&mut tx, &org).await?;
-    memberships::add_org_member(&mut tx, &org.id(), &Principal::User(user_id.clone()), OrgRole::Admin).await?;
+    memberships::add_org_member(&mut tx, &org.id, &Principal::User(user_id.clone()), OrgRole::Admin).await?;
     audit::record(
         &mut tx,
         actor,
         AuditEvent::new("create-organization")
-            .org(&org.id())
+            .org(&org.id)
             .target("organization", org.id.clone())
             .meta(json!({ "name": org.name, "slug": org.slug })),
     )
@@ -131,7 +131,7 @@ pub async fn create_org(state: &AppState, actor: &Actor, input: &OrgIn) -> ApiRe
 
 fn member_user_out(m: &UserMemberRow) -> MemberUserOut {
     MemberUserOut {
-        id: m.user_id.clone(),
+        id: m.user_id.to_string(),
         email: m.email.clone(),
         username: m.username.clone(),
         first_name: m.first_name.clone(),
@@ -142,12 +142,12 @@ fn member_user_out(m: &UserMemberRow) -> MemberUserOut {
 
 fn org_user_out(org: &OrgId, m: &UserMemberRow) -> OrgUserMembershipOut {
     OrgUserMembershipOut {
-        id: m.id.clone(),
+        id: m.id.to_string(),
         org_id: org.as_str().to_string(),
         role: m.role.clone(),
         status: "accepted".to_string(),
         is_active: true,
-        user_id: m.user_id.clone(),
+        user_id: m.user_id.to_string(),
         user: member_user_out(m),
     }
 }
@@ -230,7 +230,7 @@ pub async fn add_org_user(
         (None, hash) => {
             let now = now_ms();
             let user = UserRow {
-                id: UserId::new().into_string(),
+                id: UserId::new(),
                 email: email.clone(),
                 username: email.clone(),
                 first_name,
@@ -244,7 +244,7 @@ pub async fn add_org_user(
             user
         }
     };
-    let principal = Principal::User(user.id());
+    let principal = Principal::User(user.id.clone());
     if memberships::org_role(&mut tx, &org, &principal).await?.is_some() {
         return Err(ApiError::bad_request(format!("User '{email}' is already a member of this organization")));
     }
@@ -284,14 +284,15 @@ pub async fn update_org_membership(
     let mut tx = state.store.write().await?;
     authz::org_admin(&mut tx, actor, &org, "change organization roles").await?;
     let not_found = || ApiError::not_found(format!("Organization membership with ID '{membership_id}' not found"));
-    let membership = memberships::org_membership_by_id(&mut tx, &org, membership_id).await?.ok_or_else(not_found)?;
+    let id = MembershipId::parse(membership_id).ok_or_else(not_found)?;
+    let membership = memberships::org_membership_by_id(&mut tx, &org, &id).await?.ok_or_else(not_found)?;
     let user_id = membership.user_id.clone().ok_or_else(not_found)?;
-    let user = users::get(&mut tx, &UserId::from_trusted(user_id)).await?.ok_or_else(not_found)?;
+    let user = users::get(&mut tx, &user_id).await?.ok_or_else(not_found)?;
     if membership.role == "admin" && role != OrgRole::Admin && memberships::count_org_admins(&mut tx, &org).await? <= 1
     {
         return Err(ApiError::bad_request("The organization's last admin cannot be demoted"));
     }
-    memberships::set_org_role(&mut tx, &org, &Principal::User(user.id()), role).await?;
+    memberships::set_org_role(&mut tx, &org, &Principal::User(user.id.clone()), role).await?;
     audit::record(
         &mut tx,
         actor,

@@ -41,11 +41,20 @@ fn valid_position(p: Option<i64>) -> ApiResult<Option<i64>> {
 /// An environment of this project (404 for another project's).
 async fn env_of(conn: &mut Conn, project: &ProjectId, raw: &str) -> ApiResult<EnvironmentRow> {
     let id = EnvironmentId::parse(raw).ok_or_else(|| env_not_found(raw))?;
-    environments::get(conn, &id).await?.filter(|e| e.project_id == project.as_str()).ok_or_else(|| env_not_found(raw))
+    env_by_id(conn, project, &id).await
 }
 
-async fn slug_taken(conn: &mut Conn, project: &ProjectId, slug: &Slug, except: Option<&str>) -> ApiResult<()> {
-    if environments::get_by_slug(conn, project, slug.as_str()).await?.is_some_and(|e| Some(e.id.as_str()) != except) {
+async fn env_by_id(conn: &mut Conn, project: &ProjectId, id: &EnvironmentId) -> ApiResult<EnvironmentRow> {
+    environments::get(conn, id).await?.filter(|e| e.project_id == *project).ok_or_else(|| env_not_found(id.as_str()))
+}
+
+async fn slug_taken(
+    conn: &mut Conn,
+    project: &ProjectId,
+    slug: &Slug,
+    except: Option<&EnvironmentId>,
+) -> ApiResult<()> {
+    if environments::get_by_slug(conn, project, slug.as_str()).await?.is_some_and(|e| Some(&e.id) != except) {
         return Err(ApiError::bad_request(format!("Environment with slug '{slug}' already exists in this project")));
     }
     Ok(())
@@ -54,7 +63,7 @@ async fn slug_taken(conn: &mut Conn, project: &ProjectId, slug: &Slug, except: O
 /// Moves `env` to 1-based `position` (clamped) and renumbers the others 1..n.
 async fn place(conn: &mut Conn, project: &ProjectId, env: &EnvironmentId, position: i64) -> ApiResult<()> {
     let mut order: Vec<EnvironmentRow> = environments::list(conn, project).await?;
-    let Some(at) = order.iter().position(|e| e.id == env.as_str()) else {
+    let Some(at) = order.iter().position(|e| e.id == *env) else {
         return Ok(());
     };
     let moving = order.remove(at);
@@ -63,7 +72,7 @@ async fn place(conn: &mut Conn, project: &ProjectId, env: &EnvironmentId, positi
     for (i, e) in order.iter().enumerate() {
         let want = i as i64 + 1;
         if e.position != want {
-            environments::set_position(conn, &e.id(), want).await?;
+            environments::set_position(conn, &e.id, want).await?;
         }
     }
     Ok(())
@@ -85,8 +94,8 @@ pub async fn create(
     slug_taken(&mut tx, &pid, &slug, None).await?;
     let now = now_ms();
     let row = EnvironmentRow {
-        id: EnvironmentId::new().into_string(),
-        project_id: pid.as_str().to_string(),
+        id: EnvironmentId::new(),
+        project_id: pid.clone(),
         name,
         slug: slug.as_str().to_string(),
         position: environments::next_position(&mut tx, &pid).await?,
@@ -95,9 +104,9 @@ pub async fn create(
     };
     environments::insert(&mut tx, &row).await?;
     if let Some(p) = position {
-        place(&mut tx, &pid, &row.id(), p).await?;
+        place(&mut tx, &pid, &row.id, p).await?;
     }
-    let created = env_of(&mut tx, &pid, &row.id).await?;
+    let created = env_by_id(&mut tx, &pid, &row.id).await?;
     audit::record(
         &mut tx,
         actor,
@@ -140,11 +149,11 @@ pub async fn update(
     }
     let new_name = name.unwrap_or_else(|| old.name.clone());
     let new_slug = slug.map(|s| s.as_str().to_string()).unwrap_or_else(|| old.slug.clone());
-    environments::update(&mut tx, &old.id(), &new_name, &new_slug, old.position).await?;
+    environments::update(&mut tx, &old.id, &new_name, &new_slug, old.position).await?;
     if let Some(p) = position {
-        place(&mut tx, &pid, &old.id(), p).await?;
+        place(&mut tx, &pid, &old.id, p).await?;
     }
-    let updated = env_of(&mut tx, &pid, &old.id).await?;
+    let updated = env_by_id(&mut tx, &pid, &old.id).await?;
     audit::record(
         &mut tx,
         actor,
@@ -176,7 +185,7 @@ pub async fn delete(state: &AppState, actor: &Actor, raw_project: &str, raw_env:
             env.slug
         )));
     }
-    environments::delete(&mut tx, &env.id()).await?;
+    environments::delete(&mut tx, &env.id).await?;
     audit::record(
         &mut tx,
         actor,

@@ -62,7 +62,7 @@ fn valid_description(raw: &str, field: &str) -> ApiResult<String> {
 }
 
 async fn with_envs(conn: &mut Conn, p: &ProjectRow) -> ApiResult<ProjectOut> {
-    let envs = environments::list(conn, &p.id()).await?;
+    let envs = environments::list(conn, &p.id).await?;
     Ok(project_out(p, &envs))
 }
 
@@ -102,7 +102,7 @@ pub async fn create(state: &AppState, actor: &Actor, input: &ProjectIn) -> ApiRe
         actor,
         AuditEvent::new("create-project")
             .org(&org)
-            .project(&project.id())
+            .project(&project.id)
             .target("project", project.id.clone())
             .meta(json!({ "name": project.name, "slug": project.slug })),
     )
@@ -120,8 +120,8 @@ pub async fn list(state: &AppState, actor: &Actor) -> ApiResult<Vec<ProjectOut>>
     let mut out = Vec::new();
     for (org, role) in actor_orgs(&mut conn, actor).await? {
         let rows = match role {
-            OrgRole::Admin => projects::list_for_org(&mut conn, &org.id()).await?,
-            OrgRole::Member => projects::list_for_member(&mut conn, &org.id(), &actor.principal).await?,
+            OrgRole::Admin => projects::list_for_org(&mut conn, &org.id).await?,
+            OrgRole::Member => projects::list_for_member(&mut conn, &org.id, &actor.principal).await?,
         };
         for p in &rows {
             out.push(with_envs(&mut conn, p).await?);
@@ -144,7 +144,7 @@ pub async fn get_by_slug(state: &AppState, actor: &Actor, slug: &str) -> ApiResu
     let not_found = || ApiError::not_found(format!("Project with slug '{slug}' not found"));
     let mut conn = state.store.read().await?;
     let project = projects::find_by_slug_for(&mut conn, &actor.principal, slug).await?.ok_or_else(not_found)?;
-    authz::project(state, &mut conn, actor, &project.id()).await.map_err(|_| not_found())?;
+    authz::project(state, &mut conn, actor, &project.id).await.map_err(|_| not_found())?;
     with_envs(&mut conn, &project).await
 }
 
@@ -201,7 +201,7 @@ pub async fn delete(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<
     )
     .await?;
     tx.commit().await.map_err(StorageError::from)?;
-    state.forget_roles(id.as_str());
+    state.forget_roles(&id);
     state.keys.forget_project(&id);
     Ok(out)
 }

@@ -13,7 +13,7 @@ use crate::features::identities::wire::identity_brief;
 use crate::state::AppState;
 use serde_json::json;
 use sluice_api_types::projects::*;
-use sluice_domain::{IdentityId, ProjectId, ProjectRole};
+use sluice_domain::{IdentityId, MembershipId, ProjectId, ProjectRole};
 use sluice_storage::identities::{self, IdentityRow};
 use sluice_storage::memberships::{self, MembershipRow, Principal};
 use sluice_storage::users::{self, UserRow};
@@ -57,11 +57,11 @@ fn identity_not_found(raw: &str) -> ApiError {
 /// An identity of the project's organization (404 otherwise).
 async fn org_identity(conn: &mut Conn, acc: &ProjectAccess, raw: &str) -> ApiResult<IdentityRow> {
     let id = IdentityId::parse(raw).ok_or_else(|| identity_not_found(raw))?;
-    identities::get(conn, &id).await?.filter(|i| i.org_id == acc.org_id.as_str()).ok_or_else(|| identity_not_found(raw))
+    identities::get(conn, &id).await?.filter(|i| i.org_id == acc.org_id).ok_or_else(|| identity_not_found(raw))
 }
 
 async fn identity_membership(conn: &mut Conn, pid: &ProjectId, identity: &IdentityRow) -> ApiResult<MembershipRow> {
-    memberships::project_membership(conn, pid, &Principal::Identity(identity.id())).await?.ok_or_else(|| {
+    memberships::project_membership(conn, pid, &Principal::Identity(identity.id.clone())).await?.ok_or_else(|| {
         ApiError::not_found(format!("Identity with ID '{}' is not a member of this project", identity.id))
     })
 }
@@ -79,7 +79,7 @@ async fn begin_admin(
 
 async fn finish(state: &AppState, tx: sluice_storage::Tx, pid: &ProjectId) -> ApiResult<()> {
     tx.commit().await.map_err(StorageError::from)?;
-    state.forget_roles(pid.as_str());
+    state.forget_roles(pid);
     Ok(())
 }
 
@@ -94,7 +94,7 @@ pub async fn add_identity(
     let role = roles_from(input)?;
     let (mut tx, pid, acc) = begin_admin(state, actor, raw_project).await?;
     let identity = org_identity(&mut tx, &acc, raw_identity).await?;
-    let principal = Principal::Identity(identity.id());
+    let principal = Principal::Identity(identity.id.clone());
     if memberships::project_membership(&mut tx, &pid, &principal).await?.is_some() {
         return Err(ApiError::bad_request(format!(
             "Identity with ID '{}' is already a member of this project",
@@ -111,8 +111,8 @@ pub async fn add_identity(
 
 fn identity_membership_out(pid: &ProjectId, m: &memberships::IdentityMemberRow) -> IdentityMembershipOut {
     IdentityMembershipOut {
-        id: m.id.clone(),
-        identity_id: m.identity_id.clone(),
+        id: m.id.to_string(),
+        identity_id: m.identity_id.to_string(),
         project_id: pid.as_str().to_string(),
         created_at: crate::wire::iso(m.created_at),
         updated_at: crate::wire::iso(m.updated_at),
@@ -163,7 +163,7 @@ pub async fn update_identity(
     let (mut tx, pid, acc) = begin_admin(state, actor, raw_project).await?;
     let identity = org_identity(&mut tx, &acc, raw_identity).await?;
     let old = identity_membership(&mut tx, &pid, &identity).await?;
-    memberships::set_project_role(&mut tx, &pid, &Principal::Identity(identity.id()), role).await?;
+    memberships::set_project_role(&mut tx, &pid, &Principal::Identity(identity.id.clone()), role).await?;
     let m = identity_membership(&mut tx, &pid, &identity).await?;
     let event = AuditEvent::new("update-identity-project-membership").org(&acc.org_id).project(&pid);
     let meta =
@@ -183,7 +183,7 @@ pub async fn remove_identity(
     let (mut tx, pid, acc) = begin_admin(state, actor, raw_project).await?;
     let identity = org_identity(&mut tx, &acc, raw_identity).await?;
     let m = identity_membership(&mut tx, &pid, &identity).await?;
-    memberships::remove_project_member(&mut tx, &pid, &Principal::Identity(identity.id())).await?;
+    memberships::remove_project_member(&mut tx, &pid, &Principal::Identity(identity.id.clone())).await?;
     let event = AuditEvent::new("delete-identity-project-membership").org(&acc.org_id).project(&pid);
     let meta = json!({ "identityId": identity.id, "name": identity.name, "role": m.role });
     audit::record(&mut tx, actor, event.target("identity", identity.id.clone()).meta(meta)).await?;
@@ -207,7 +207,7 @@ async fn org_users(
     for raw in emails.iter().chain(usernames) {
         let who = raw.trim().to_lowercase();
         let user = users::get_by_email(conn, &who).await?.ok_or_else(|| user_not_found(&who))?;
-        if memberships::org_role(conn, &acc.org_id, &Principal::User(user.id())).await?.is_none() {
+        if memberships::org_role(conn, &acc.org_id, &Principal::User(user.id.clone())).await?.is_none() {
             return Err(user_not_found(&who));
         }
         if !out.iter().any(|u| u.id == user.id) {
@@ -239,7 +239,7 @@ pub async fn add_users(
     let people = org_users(&mut tx, &acc, &input.emails, &input.usernames).await?;
     let mut added = Vec::new();
     for user in &people {
-        let principal = Principal::User(user.id());
+        let principal = Principal::User(user.id.clone());
         if memberships::project_membership(&mut tx, &pid, &principal).await?.is_some() {
             return Err(ApiError::bad_request(format!("User '{}' is already a member of this project", user.email)));
         }
@@ -270,12 +270,11 @@ fn membership_not_found(id: &str) -> ApiError {
 }
 
 /// A user's membership of this project by its id.
-async fn user_membership(conn: &mut Conn, pid: &ProjectId, id: &str) -> ApiResult<(MembershipRow, UserRow)> {
-    let m = memberships::project_membership_by_id(conn, pid, id).await?.ok_or_else(|| membership_not_found(id))?;
-    let user_id = m.user_id.clone().ok_or_else(|| membership_not_found(id))?;
-    let user = users::get(conn, &sluice_domain::UserId::from_trusted(user_id))
-        .await?
-        .ok_or_else(|| membership_not_found(id))?;
+async fn user_membership(conn: &mut Conn, pid: &ProjectId, raw: &str) -> ApiResult<(MembershipRow, UserRow)> {
+    let id = MembershipId::parse(raw).ok_or_else(|| membership_not_found(raw))?;
+    let m = memberships::project_membership_by_id(conn, pid, &id).await?.ok_or_else(|| membership_not_found(raw))?;
+    let user_id = m.user_id.clone().ok_or_else(|| membership_not_found(raw))?;
+    let user = users::get(conn, &user_id).await?.ok_or_else(|| membership_not_found(raw))?;
     Ok((m, user))
 }
 
@@ -289,9 +288,9 @@ pub async fn get_user(
     let pid = project_id(raw_project, "params.projectId")?;
     let mut conn = state.store.read().await?;
     access(state, &mut conn, actor, &pid, Need::Read, "read", "project memberships").await?;
-    user_membership(&mut conn, &pid, membership_id).await?;
+    let (membership, _) = user_membership(&mut conn, &pid, membership_id).await?;
     let rows = memberships::list_project_users(&mut conn, &pid).await?;
-    let row = rows.iter().find(|m| m.id == membership_id).ok_or_else(|| membership_not_found(membership_id))?;
+    let row = rows.iter().find(|m| m.id == membership.id).ok_or_else(|| membership_not_found(membership_id))?;
     Ok(user_membership_out(pid.as_str(), row))
 }
 
@@ -306,7 +305,7 @@ pub async fn update_user(
     let role = roles_list(&input.roles, "body.roles")?;
     let (mut tx, pid, acc) = begin_admin(state, actor, raw_project).await?;
     let (old, user) = user_membership(&mut tx, &pid, membership_id).await?;
-    memberships::set_project_role(&mut tx, &pid, &Principal::User(user.id()), role).await?;
+    memberships::set_project_role(&mut tx, &pid, &Principal::User(user.id.clone()), role).await?;
     let (m, _) = user_membership(&mut tx, &pid, membership_id).await?;
     let event = AuditEvent::new("update-user-project-role").org(&acc.org_id).project(&pid);
     let meta = json!({ "userId": user.id, "email": user.email, "oldRole": old.role, "newRole": role.as_str() });
@@ -322,7 +321,7 @@ async fn remove_one(
     m: &MembershipRow,
     user: &UserRow,
 ) -> ApiResult<()> {
-    memberships::remove_project_member(tx, &acc.project_id, &Principal::User(user.id())).await?;
+    memberships::remove_project_member(tx, &acc.project_id, &Principal::User(user.id.clone())).await?;
     let event = AuditEvent::new("remove-project-member").org(&acc.org_id).project(&acc.project_id);
     let meta = json!({ "userId": user.id, "email": user.email, "role": m.role, "membershipId": m.id });
     audit::record(tx, actor, event.target("user", user.id.clone()).meta(meta)).await
@@ -353,7 +352,7 @@ pub async fn remove_users(
     let people = org_users(&mut tx, &acc, &input.emails, &input.usernames).await?;
     let mut removed = Vec::new();
     for user in &people {
-        let m = memberships::project_membership(&mut tx, &pid, &Principal::User(user.id()))
+        let m = memberships::project_membership(&mut tx, &pid, &Principal::User(user.id.clone()))
             .await?
             .ok_or_else(|| ApiError::not_found(format!("User '{}' is not a member of this project", user.email)))?;
         remove_one(&mut tx, actor, &acc, &m, user).await?;

@@ -27,8 +27,8 @@ pub async fn create_project(
     let (_key, wrapped) = state.keys.new_project_key(&id)?;
     let now = now_ms();
     let row = ProjectRow {
-        id: id.as_str().to_string(),
-        org_id: org.as_str().to_string(),
+        id: id.clone(),
+        org_id: org.clone(),
         name: name.to_string(),
         slug: slug.as_str().to_string(),
         description: description.to_string(),
@@ -47,7 +47,7 @@ pub async fn create_project(
         environments::insert(
             conn,
             &EnvironmentRow {
-                id: EnvironmentId::new().into_string(),
+                id: EnvironmentId::new(),
                 project_id: row.id.clone(),
                 name: (*env_name).to_string(),
                 slug: (*env_slug).to_string(),

@@ -3,6 +3,7 @@
 use crate::wire::iso;
 use sluice_api_types::orgs::MemberUserOut;
 use sluice_api_types::projects::*;
+use sluice_domain::MembershipId;
 use sluice_storage::environments::EnvironmentRow;
 use sluice_storage::memberships::{MembershipRow, UserMemberRow};
 use sluice_storage::projects::ProjectRow;
@@ -12,13 +13,13 @@ pub const SECRET_MANAGER: &str = "secret-manager";
 
 pub fn project_out(p: &ProjectRow, envs: &[EnvironmentRow]) -> ProjectOut {
     ProjectOut {
-        id: p.id.clone(),
-        legacy_id: p.id.clone(),
+        id: p.id.to_string(),
+        legacy_id: p.id.to_string(),
         name: p.name.clone(),
         slug: p.slug.clone(),
         description: p.description.clone(),
-        org_id: p.org_id.clone(),
-        organization: p.org_id.clone(),
+        org_id: p.org_id.to_string(),
+        organization: p.org_id.to_string(),
         kind: SECRET_MANAGER.to_string(),
         default_product: SECRET_MANAGER.to_string(),
         version: 3,
@@ -33,7 +34,7 @@ pub fn project_out(p: &ProjectRow, envs: &[EnvironmentRow]) -> ProjectOut {
         secret_detection_ignore_values: Vec::new(),
         environments: envs
             .iter()
-            .map(|e| ProjectEnvOut { id: e.id.clone(), name: e.name.clone(), slug: e.slug.clone() })
+            .map(|e| ProjectEnvOut { id: e.id.to_string(), name: e.name.clone(), slug: e.slug.clone() })
             .collect(),
         created_at: iso(p.created_at),
         updated_at: iso(p.updated_at),
@@ -42,18 +43,18 @@ pub fn project_out(p: &ProjectRow, envs: &[EnvironmentRow]) -> ProjectOut {
 
 pub fn environment_out(e: &EnvironmentRow) -> EnvironmentOut {
     EnvironmentOut {
-        id: e.id.clone(),
+        id: e.id.to_string(),
         name: e.name.clone(),
         slug: e.slug.clone(),
         position: e.position,
-        project_id: e.project_id.clone(),
+        project_id: e.project_id.to_string(),
         created_at: iso(e.created_at),
         updated_at: iso(e.updated_at),
     }
 }
 
 /// A membership's single role in Infisical's `roles` list shape.
-pub fn role_out(membership_id: &str, role: &str, created_at: i64, updated_at: i64) -> MembershipRoleOut {
+pub fn role_out(membership_id: &MembershipId, role: &str, created_at: i64, updated_at: i64) -> MembershipRoleOut {
     MembershipRoleOut {
         id: membership_id.to_string(),
         role: role.to_string(),
@@ -73,9 +74,9 @@ pub fn role_out(membership_id: &str, role: &str, created_at: i64, updated_at: i6
 
 pub fn identity_row_out(project_id: &str, m: &MembershipRow) -> IdentityMembershipRowOut {
     IdentityMembershipRowOut {
-        id: m.id.clone(),
+        id: m.id.to_string(),
         project_id: project_id.to_string(),
-        identity_id: m.identity_id.clone().unwrap_or_default(),
+        identity_id: m.identity_id.as_ref().map(ToString::to_string).unwrap_or_default(),
         role: m.role.clone(),
         created_at: iso(m.created_at),
         updated_at: iso(m.updated_at),
@@ -84,8 +85,8 @@ pub fn identity_row_out(project_id: &str, m: &MembershipRow) -> IdentityMembersh
 
 pub fn user_row_out(project_id: &str, m: &MembershipRow) -> UserMembershipRowOut {
     UserMembershipRowOut {
-        id: m.id.clone(),
-        user_id: m.user_id.clone().unwrap_or_default(),
+        id: m.id.to_string(),
+        user_id: m.user_id.as_ref().map(ToString::to_string).unwrap_or_default(),
         project_id: project_id.to_string(),
         role: m.role.clone(),
         created_at: iso(m.created_at),
@@ -95,12 +96,12 @@ pub fn user_row_out(project_id: &str, m: &MembershipRow) -> UserMembershipRowOut
 
 pub fn user_membership_out(project_id: &str, m: &UserMemberRow) -> UserMembershipOut {
     UserMembershipOut {
-        id: m.id.clone(),
-        user_id: m.user_id.clone(),
+        id: m.id.to_string(),
+        user_id: m.user_id.to_string(),
         project_id: project_id.to_string(),
         created_at: iso(m.created_at),
         user: MemberUserOut {
-            id: m.user_id.clone(),
+            id: m.user_id.to_string(),
             email: m.email.clone(),
             username: m.username.clone(),
             first_name: m.first_name.clone(),

@@ -81,7 +81,7 @@ pub async fn create(state: &AppState, actor: &Actor, body: &BatchCreateIn) -> Ap
     let folder = location::folder(w.conn(), &scope).await?;
     let mut taken = Vec::new();
     for n in &news {
-        if secrets::get_for_update(w.conn(), &folder.id(), n.key.as_str()).await?.is_some() {
+        if secrets::get_for_update(w.conn(), &folder.id, n.key.as_str()).await?.is_some() {
             taken.push(n.key.to_string());
         }
     }
@@ -164,7 +164,7 @@ pub async fn update(state: &AppState, actor: &Actor, body: &BatchUpdateIn) -> Ap
     let mut existing = Vec::with_capacity(items.len());
     for (i, path, key, _) in &items {
         let folder = &folders_by_path[path.as_str()];
-        let row = secrets::get_for_update(w.conn(), &folder.id(), key.as_str()).await?;
+        let row = secrets::get_for_update(w.conn(), &folder.id, key.as_str()).await?;
         if row.is_none() {
             if mode == Mode::FailOnNotFound {
                 missing.entry(path.as_str().to_string()).or_default().push(key.to_string());
@@ -225,7 +225,7 @@ pub async fn delete(state: &AppState, actor: &Actor, body: &BatchDeleteIn) -> Ap
     let mut rows = Vec::with_capacity(keys.len());
     let mut missing = Vec::new();
     for (_, key) in &keys {
-        match secrets::get_for_update(w.conn(), &folder.id(), key.as_str()).await? {
+        match secrets::get_for_update(w.conn(), &folder.id, key.as_str()).await? {
             Some(row) => rows.push(row),
             None => missing.push(key.to_string()),
         }

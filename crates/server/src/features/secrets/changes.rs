@@ -12,6 +12,7 @@
 use crate::audit::AuditActor;
 use crate::error::ApiResult;
 use crate::state::AppState;
+use sluice_domain::{EnvironmentId, FolderId, FolderPath, ProjectId};
 use sluice_storage::changes::{self, NewChange};
 use sluice_storage::folders::FolderRow;
 use sluice_storage::{Conn, StorageError, Tx};
@@ -22,7 +23,7 @@ pub struct SecretWrite {
     tx: Tx,
     actor: AuditActor,
     /// (folder id, path) → (project, environment, changed keys).
-    pending: BTreeMap<(String, String), (String, String, BTreeSet<String>)>,
+    pending: BTreeMap<(FolderId, FolderPath), (ProjectId, EnvironmentId, BTreeSet<String>)>,
 }
 
 impl SecretWrite {
@@ -52,14 +53,14 @@ impl SecretWrite {
 
     /// Like [`publish_change`](Self::publish_change), for the folder as it was at `path`
     /// (a moved folder is announced at its old and its new path).
-    pub fn publish_change_at<I, K>(&mut self, folder: &FolderRow, path: &str, keys: I)
+    pub fn publish_change_at<I, K>(&mut self, folder: &FolderRow, path: &FolderPath, keys: I)
     where
         I: IntoIterator<Item = K>,
         K: Into<String>,
     {
         let entry = self
             .pending
-            .entry((folder.id.clone(), path.to_string()))
+            .entry((folder.id.clone(), path.clone()))
             .or_insert_with(|| (folder.project_id.clone(), folder.environment_id.clone(), BTreeSet::new()));
         entry.2.extend(keys.into_iter().map(Into::into));
     }
@@ -76,7 +77,7 @@ impl SecretWrite {
                 folder_id,
                 path,
                 keys: keys.into_iter().collect(),
-                actor_type: self.actor.kind.to_string(),
+                actor_type: self.actor.kind,
                 actor_id: self.actor.id.clone(),
             };
             ids.push(changes::record(&mut self.tx, &change).await?);

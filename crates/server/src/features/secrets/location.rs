@@ -40,7 +40,7 @@ pub struct Env {
 
 impl From<EnvironmentRow> for Env {
     fn from(r: EnvironmentRow) -> Self {
-        Self { id: r.id(), slug: r.slug, name: r.name }
+        Self { id: r.id.clone(), slug: r.slug, name: r.name }
     }
 }
 
@@ -83,7 +83,7 @@ pub async fn project_of(conn: &mut Conn, actor: &Actor, sel: &ProjectSelector, s
         (Principal::Identity(_), Some(org)) => projects::get_by_slug(conn, org, slug).await?,
         (who, _) => projects::find_by_slug_for(conn, who, slug).await?,
     };
-    found.map(|p| p.id()).ok_or_else(|| ApiError::not_found(format!("Project with slug '{slug}' not found")))
+    found.map(|p| p.id.clone()).ok_or_else(|| ApiError::not_found(format!("Project with slug '{slug}' not found")))
 }
 
 /// An environment of `project` by slug (or by id, as the sync engine may pass).
@@ -93,7 +93,7 @@ pub async fn environment(conn: &mut Conn, project: &ProjectId, slug_or_id: &str)
     if found.is_none()
         && let Some(id) = EnvironmentId::parse(slug_or_id)
     {
-        found = environments::get(conn, &id).await?.filter(|e| e.project_id == project.as_str());
+        found = environments::get(conn, &id).await?.filter(|e| e.project_id == *project);
     }
     found.map(Env::from).ok_or_else(|| env_not_found(slug_or_id, project))
 }

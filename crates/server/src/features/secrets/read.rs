@@ -78,7 +78,7 @@ pub async fn list(state: &AppState, actor: &Actor, q: &ListSecretsQuery) -> ApiR
     r.know_env(&scope.env);
     let pid = scope.project().as_str().to_string();
     for folder in &listed {
-        let loc = RefLocation::new(scope.env.slug.clone(), folder.path());
+        let loc = RefLocation::new(scope.env.slug.clone(), folder.path.clone());
         r.load(&mut conn, &loc).await?;
         for view in r.views(&mut conn, &loc, opts).await? {
             out.secrets.push(view_out(&pid, view));
@@ -90,7 +90,7 @@ pub async fn list(state: &AppState, actor: &Actor, q: &ListSecretsQuery) -> ApiR
                 out.imports.push(ImportedSecretsOut {
                     secret_path: import.path.as_str().to_string(),
                     environment: import.env.slug.clone(),
-                    folder_id: import.folder_id.unwrap_or_default(),
+                    folder_id: import.folder_id.map(String::from).unwrap_or_default(),
                     secrets: import.secrets.into_iter().map(|v| view_out(&pid, v)).collect(),
                 });
             }
@@ -193,10 +193,10 @@ async fn get_version(
     version: i64,
     reveal: bool,
 ) -> ApiResult<SecretOut> {
-    let live = secrets::get(conn, &folder.id(), key.as_str()).await?;
+    let live = secrets::get(conn, &folder.id, key.as_str()).await?;
     let found = match &live {
-        Some(row) => secrets::version_of(conn, &row.id(), version).await?,
-        None => secrets::version_by_key(conn, &folder.id(), key.as_str(), version).await?,
+        Some(row) => secrets::version_of(conn, &row.id, version).await?,
+        None => secrets::version_by_key(conn, &folder.id, key.as_str(), version).await?,
     };
     let v =
         found.ok_or_else(|| ApiError::not_found(format!("Version {version} of secret with name '{key}' not found")))?;

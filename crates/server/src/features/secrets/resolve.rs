@@ -23,7 +23,7 @@ use crate::state::AppState;
 use futures::future::BoxFuture;
 use sluice_crypto::DataKey;
 use sluice_domain::references::{self, ExpandError, RefLocation};
-use sluice_domain::{EnvironmentId, FolderPath, ProjectId, SecretKey};
+use sluice_domain::{EnvironmentId, FolderId, FolderPath, ProjectId, SecretKey};
 use sluice_storage::folders::{self, FolderRow};
 use sluice_storage::imports::{self, ImportRow};
 use sluice_storage::secrets::{self, SecretRow};
@@ -59,7 +59,7 @@ pub struct ImportView {
     pub import: ImportRow,
     pub env: Env,
     pub path: FolderPath,
-    pub folder_id: Option<String>,
+    pub folder_id: Option<FolderId>,
     /// By key; the imported folder's own secrets over its own imports.
     pub secrets: Vec<SecretView>,
 }
@@ -94,7 +94,7 @@ pub struct Resolver {
     project: ProjectId,
     key: DataKey,
     envs_by_slug: HashMap<String, Option<Env>>,
-    envs_by_id: HashMap<String, Env>,
+    envs_by_id: HashMap<EnvironmentId, Env>,
     folders: HashMap<RefLocation, LoadedFolder>,
     touched: BTreeSet<Dependency>,
 }
@@ -127,7 +127,7 @@ impl Resolver {
 
     fn remember_env(&mut self, env: &Env) {
         self.envs_by_slug.insert(env.slug.clone(), Some(env.clone()));
-        self.envs_by_id.insert(env.id.as_str().to_string(), env.clone());
+        self.envs_by_id.insert(env.id.clone(), env.clone());
     }
 
     /// Registers a known environment (saves a query).
@@ -135,11 +135,11 @@ impl Resolver {
         self.remember_env(env);
     }
 
-    pub async fn env_by_id(&mut self, conn: &mut Conn, id: &str) -> ApiResult<Option<Env>> {
+    pub async fn env_by_id(&mut self, conn: &mut Conn, id: &EnvironmentId) -> ApiResult<Option<Env>> {
         if let Some(e) = self.envs_by_id.get(id) {
             return Ok(Some(e.clone()));
         }
-        let found = environments::get(conn, &EnvironmentId::from_trusted(id)).await?.map(Env::from);
+        let found = environments::get(conn, id).await?.map(Env::from);
         if let Some(e) = &found {
             self.remember_env(e);
         }
@@ -168,7 +168,7 @@ impl Resolver {
         let Some(env) = self.env_by_slug(conn, &loc.environment).await? else { return Ok(false) };
         let folder = folders::get_by_path(conn, &env.id, &loc.path).await?;
         let rows = match &folder {
-            Some(f) => secrets::list(conn, &f.id()).await?.into_iter().map(|r| (r.key.clone(), r)).collect(),
+            Some(f) => secrets::list(conn, &f.id).await?.into_iter().map(|r| (r.key.clone(), r)).collect(),
             None => BTreeMap::new(),
         };
         self.folders
@@ -288,9 +288,9 @@ impl Resolver {
     ) -> ApiResult<Vec<ImportView>> {
         let mut out = Vec::new();
         let start = (folder.environment_id.clone(), folder.path.clone());
-        for import in imports::list(conn, &folder.id()).await? {
+        for import in imports::list(conn, &folder.id).await? {
             let Some(env) = self.env_by_id(conn, &import.import_environment_id).await? else { continue };
-            let path = FolderPath::from_trusted(import.import_path.clone());
+            let path = import.import_path.clone();
             let mut chain = vec![start.clone()];
             let secrets = self.merged_view(conn, env.clone(), path.clone(), opts, &mut chain, 1).await?;
             let loc = RefLocation::new(env.slug.clone(), path.clone());
@@ -307,12 +307,12 @@ impl Resolver {
         env: Env,
         path: FolderPath,
         opts: ViewOptions,
-        chain: &'a mut Vec<(String, String)>,
+        chain: &'a mut Vec<(EnvironmentId, FolderPath)>,
         depth: usize,
     ) -> BoxFuture<'a, ApiResult<Vec<SecretView>>> {
         Box::pin(async move {
             self.touched.insert(Dependency { environment_id: env.id.clone(), path: path.clone(), key: None });
-            let here = (env.id.as_str().to_string(), path.as_str().to_string());
+            let here = (env.id.clone(), path.clone());
             if depth > MAX_IMPORT_DEPTH || chain.contains(&here) {
                 return Ok(Vec::new());
             }
@@ -321,9 +321,9 @@ impl Resolver {
             let Some(folder) = self.folders.get(&loc).and_then(|f| f.folder.clone()) else { return Ok(Vec::new()) };
             let mut merged: BTreeMap<String, SecretView> = BTreeMap::new();
             chain.push(here);
-            for nested in imports::list(conn, &folder.id()).await? {
+            for nested in imports::list(conn, &folder.id).await? {
                 let Some(nested_env) = self.env_by_id(conn, &nested.import_environment_id).await? else { continue };
-                let nested_path = FolderPath::from_trusted(nested.import_path.clone());
+                let nested_path = nested.import_path.clone();
                 for view in self.merged_view(conn, nested_env, nested_path, opts, chain, depth + 1).await? {
                     merged.insert(view.row.key.clone(), view);
                 }
@@ -388,7 +388,7 @@ pub struct ResolvedImport {
     pub environment_id: EnvironmentId,
     pub environment: String,
     pub path: FolderPath,
-    pub folder_id: Option<String>,
+    pub folder_id: Option<FolderId>,
     pub secrets: BTreeMap<SecretKey, String>,
 }
 

@@ -10,7 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use serde_json::Value;
 use sluice_api_types::secrets::MetadataEntry;
 use sluice_crypto::DataKey;
-use sluice_domain::{SecretId, SecretKey};
+use sluice_domain::{SecretId, SecretKey, VersionAction};
 use sluice_storage::folders::FolderRow;
 use sluice_storage::now_ms;
 use sluice_storage::secrets::{self, SHARED, SecretRow, VersionRow};
@@ -51,7 +51,7 @@ pub fn already_exists(keys: &[String]) -> ApiError {
     ApiError::bad_request(format!("Secret already exist: {}", keys.join(",")))
 }
 
-fn version_row(row: &SecretRow, action: &str, w: &SecretWrite) -> VersionRow {
+fn version_row(row: &SecretRow, action: VersionAction, w: &SecretWrite) -> VersionRow {
     VersionRow {
         id: uuid::Uuid::now_v7().to_string(),
         secret_id: row.id.clone(),
@@ -63,8 +63,8 @@ fn version_row(row: &SecretRow, action: &str, w: &SecretWrite) -> VersionRow {
         value_ct: row.value_ct.clone(),
         comment_ct: row.comment_ct.clone(),
         skip_multiline_encoding: row.skip_multiline_encoding,
-        action: action.to_string(),
-        actor_type: w.actor().kind.to_string(),
+        action,
+        actor_type: w.actor().kind,
         actor_id: w.actor().id.clone(),
         created_at: row.updated_at,
     }
@@ -81,12 +81,12 @@ pub async fn insert_secret(
     folder: &FolderRow,
     s: &NewSecret,
 ) -> ApiResult<Written> {
-    if secrets::get_for_update(w.conn(), &folder.id(), s.key.as_str()).await?.is_some() {
+    if secrets::get_for_update(w.conn(), &folder.id, s.key.as_str()).await?.is_some() {
         return Err(already_exists(&[s.key.to_string()]));
     }
     let now = now_ms();
     let mut row = SecretRow {
-        id: SecretId::new().into_string(),
+        id: SecretId::new(),
         project_id: folder.project_id.clone(),
         environment_id: folder.environment_id.clone(),
         folder_id: folder.id.clone(),
@@ -106,7 +106,7 @@ pub async fn insert_secret(
     secrets::insert(w.conn(), &row)
         .await
         .map_err(|e| if e.is_conflict() { already_exists(&[row.key.clone()]) } else { e.into() })?;
-    let version = version_row(&row, "created", w);
+    let version = version_row(&row, VersionAction::Created, w);
     secrets::insert_version(w.conn(), &version).await?;
     w.publish_change(folder, [row.key.clone()]);
     Ok(Written { row, value: s.value.clone(), comment: s.comment.clone() })
@@ -133,7 +133,7 @@ pub async fn update_secret(
     let old_key = existing.key.clone();
     let mut row = existing;
     if let Some(new_key) = u.new_key.as_ref().filter(|k| k.as_str() != old_key) {
-        if secrets::get_for_update(w.conn(), &folder.id(), new_key.as_str()).await?.is_some() {
+        if secrets::get_for_update(w.conn(), &folder.id, new_key.as_str()).await?.is_some() {
             return Err(ApiError::bad_request(format!("Secret with new name already exists: {new_key}")));
         }
         row.key = new_key.to_string();
@@ -156,7 +156,7 @@ pub async fn update_secret(
     secrets::update(w.conn(), &row)
         .await
         .map_err(|e| if e.is_conflict() { already_exists(&[row.key.clone()]) } else { e.into() })?;
-    let version = version_row(&row, "updated", w);
+    let version = version_row(&row, VersionAction::Updated, w);
     secrets::insert_version(w.conn(), &version).await?;
     w.publish_change(folder, [old_key, row.key.clone()]);
     Ok(Written { row, value, comment })
@@ -173,11 +173,11 @@ pub async fn delete_secret(
     let id = RowIdentity::of(&existing);
     let value = id.open_value(key, &existing.value_ct)?;
     let comment = id.open_comment(key, &existing.comment_ct)?;
-    secrets::delete(w.conn(), &existing.id()).await?;
+    secrets::delete(w.conn(), &existing.id).await?;
     let mut last = existing.clone();
     last.version += 1;
     last.updated_at = now_ms().max(existing.updated_at);
-    let version = version_row(&last, "deleted", w);
+    let version = version_row(&last, VersionAction::Deleted, w);
     secrets::insert_version(w.conn(), &version).await?;
     w.publish_change(folder, [existing.key.clone()]);
     Ok(Written { row: existing, value, comment })

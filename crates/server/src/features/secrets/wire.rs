@@ -11,6 +11,7 @@ use crate::error::ApiResult;
 use crate::wire::iso;
 use sluice_api_types::secrets::{MetadataEntry, SecretOut};
 use sluice_crypto::{Aad, DataKey};
+use sluice_domain::{EnvironmentId, FolderId, ProjectId};
 use sluice_storage::secrets::{SecretRow, VersionRow};
 
 /// What Infisical shows instead of a value the caller asked not to see.
@@ -19,9 +20,9 @@ pub const HIDDEN_VALUE: &str = "<hidden-by-infisical>";
 /// The identity a ciphertext is bound to.
 #[derive(Clone, Copy, Debug)]
 pub struct RowIdentity<'a> {
-    pub project_id: &'a str,
-    pub environment_id: &'a str,
-    pub folder_id: &'a str,
+    pub project_id: &'a ProjectId,
+    pub environment_id: &'a EnvironmentId,
+    pub folder_id: &'a FolderId,
     pub key: &'a str,
 }
 
@@ -45,7 +46,7 @@ impl<'a> RowIdentity<'a> {
     }
 
     fn aad(&self, field: &str) -> Aad {
-        Aad::secret(self.project_id, self.environment_id, self.folder_id, self.key, field)
+        Aad::secret(self.project_id.as_str(), self.environment_id.as_str(), self.folder_id.as_str(), self.key, field)
     }
 
     /// Seals a value and a comment for this row.
@@ -78,8 +79,8 @@ pub struct Shown<'a> {
 /// A row as Infisical's secret object. `value` is `None` when hidden.
 pub fn secret_out(row: &SecretRow, at: Shown<'_>, value: Option<String>, comment: String) -> SecretOut {
     SecretOut {
-        id: row.id.clone(),
-        legacy_id: row.id.clone(),
+        id: row.id.to_string(),
+        legacy_id: row.id.to_string(),
         workspace: at.project_id.to_string(),
         environment: at.env_slug.to_string(),
         version: row.version,

@@ -109,7 +109,7 @@ pub async fn update(state: &AppState, actor: &Actor, name: &str, body: &SecretIn
             .await?;
     let mut w = SecretWrite::begin(state, actor).await?;
     let folder = location::folder(w.conn(), &scope).await?;
-    let existing = secrets::get_for_update(w.conn(), &folder.id(), key.as_str())
+    let existing = secrets::get_for_update(w.conn(), &folder.id, key.as_str())
         .await?
         .ok_or_else(|| secret_not_found(key.as_str()))?;
     let written = service::update_secret(&mut w, &data_key, &folder, existing, &change).await?;
@@ -133,7 +133,7 @@ pub async fn delete(state: &AppState, actor: &Actor, name: &str, body: &SecretDe
             .await?;
     let mut w = SecretWrite::begin(state, actor).await?;
     let folder = location::folder(w.conn(), &scope).await?;
-    let existing = secrets::get_for_update(w.conn(), &folder.id(), key.as_str())
+    let existing = secrets::get_for_update(w.conn(), &folder.id, key.as_str())
         .await?
         .ok_or_else(|| secret_not_found(key.as_str()))?;
     let written = service::delete_secret(&mut w, &data_key, &folder, existing).await?;

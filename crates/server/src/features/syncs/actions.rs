@@ -12,7 +12,7 @@ use super::view;
 use crate::auth::Actor;
 use crate::auth::authz::{self, Need};
 use crate::engine::plan::{self, PlanView};
-use crate::engine::queue::{self, JobActor, JobKind, JobPayload, Trigger};
+use crate::engine::queue::{self, JobActor, JobPayload};
 use crate::engine::spec::SyncSpec;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::parse_id;
@@ -22,7 +22,7 @@ use sluice_api_types::syncs::{
     CheckDestinationIn, CheckDestinationOut, ImportQuery, RailwayDestinationIn, RailwaySyncIn, RunsQuery,
     SecretSyncOut, SyncRunsOut,
 };
-use sluice_domain::{ConnectionId, ImportBehavior, ProjectId, RailwayDestination, SyncId};
+use sluice_domain::{ConnectionId, ImportBehavior, JobKind, ProjectId, RailwayDestination, SyncId, Trigger};
 use sluice_storage::{StorageError, runs, syncs};
 
 /// Queues a job of `kind` for a sync and returns the sync with its status `pending`.
@@ -41,11 +41,11 @@ async fn trigger(
     let mut payload = JobPayload::new(Trigger::Manual, JobActor::from(actor));
     payload.import_behavior = import_behavior;
     queue::enqueue(&mut tx, state, &row, kind, &payload).await?;
-    let stored = syncs::get(&mut tx, &id).await?.ok_or_else(|| service::not_found(id.as_str()))?;
+    let stored = syncs::get(&mut tx, &id).await?.ok_or_else(|| service::not_found(&id))?;
     let out = view::sync_out(&mut tx, &stored).await?;
     tx.commit().await.map_err(StorageError::from)?;
     queue::wake(state);
-    state.notify_sync_changed(id.as_str());
+    state.notify_sync_changed(&id);
     Ok(out)
 }
 
@@ -108,7 +108,7 @@ pub async fn plan_unsaved(state: &AppState, actor: &Actor, body: &RailwaySyncIn)
             name: new.name.as_ref().map(|n| n.as_str().to_string()).unwrap_or_default(),
             project_id: project.clone(),
             environment,
-            path: folder.path(),
+            path: folder.path.clone(),
             options: new.options,
             destination: new.destination,
             connection,
@@ -134,8 +134,8 @@ pub async fn runs(state: &AppState, actor: &Actor, raw_id: &str, q: &RunsQuery) 
     }
     let mut conn = state.store.read().await?;
     load(state, &mut conn, actor, &id, Need::Read, "read").await?;
-    let rows = runs::list_for_sync(&mut conn, id.as_str(), limit, offset).await?;
-    let total_count = runs::count_for_sync(&mut conn, id.as_str()).await?;
+    let rows = runs::list_for_sync(&mut conn, &id, limit, offset).await?;
+    let total_count = runs::count_for_sync(&mut conn, &id).await?;
     Ok(SyncRunsOut { runs: rows.iter().map(view::run_out).collect(), total_count, limit, offset })
 }
 
@@ -165,17 +165,16 @@ pub async fn check_destination(
     let Some(wanted) = body.destination_config.as_ref().and_then(parse_loose_destination) else {
         return Ok(none);
     };
-    for row in syncs::list_for_org(&mut conn, access.org_id.as_str(), DESTINATION).await? {
-        if exclude.as_ref().is_some_and(|e| e.as_str() == row.id) {
+    for row in syncs::list_for_org(&mut conn, &access.org_id, &DESTINATION).await? {
+        if exclude.as_ref() == Some(&row.id) {
             continue;
         }
-        let Ok(theirs) = view::destination_of(&row) else { continue };
-        if theirs.same_target(&wanted) {
+        if row.destination_config.same_target(&wanted) {
             let other = ProjectId::from_trusted(row.project_id.clone());
             let visible = authz::project(state, &mut conn, actor, &other).await.is_ok();
             return Ok(CheckDestinationOut {
                 has_duplicate: true,
-                duplicate_project_id: visible.then(|| row.project_id.clone()),
+                duplicate_project_id: visible.then(|| row.project_id.to_string()),
             });
         }
     }

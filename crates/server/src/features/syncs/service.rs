@@ -12,7 +12,7 @@ use super::view;
 use crate::audit::{self, AuditEvent};
 use crate::auth::Actor;
 use crate::auth::authz::{self, Need, ProjectAccess};
-use crate::engine::queue::{self, JobActor, JobKind, JobPayload, Trigger};
+use crate::engine::queue::{self, JobActor, JobPayload};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::parse_id;
 use crate::features::connections::access as connection_access;
@@ -20,17 +20,17 @@ use crate::features::connections::service::record_audit;
 use crate::state::AppState;
 use serde_json::json;
 use sluice_api_types::syncs::{DeleteSyncQuery, ProjectQuery, RailwaySyncIn, RailwaySyncPatch, SecretSyncOut};
-use sluice_domain::{EnvironmentId, FolderPath, ProjectId, SyncId};
+use sluice_domain::{App, EnvironmentId, FolderPath, JobKind, ProjectId, SyncId, Trigger};
 use sluice_storage::environments::{self, EnvironmentRow};
 use sluice_storage::folders::{self, FolderRow};
 use sluice_storage::syncs::{self, SyncRow};
 use sluice_storage::{Conn, StorageError, jobs, now_ms};
 
-pub const DESTINATION: &str = "railway";
+pub const DESTINATION: App = App::Railway;
 const SUBJECT: &str = "secret-syncs";
 
 /// `Could not find Railway Sync with ID "<id>"`.
-pub fn not_found(id: &str) -> ApiError {
+pub fn not_found(id: impl std::fmt::Display) -> ApiError {
     ApiError::not_found(format!("Could not find Railway Sync with ID \"{id}\""))
 }
 
@@ -57,10 +57,10 @@ pub async fn load(
     need: Need,
     action: &str,
 ) -> ApiResult<(SyncRow, ProjectAccess)> {
-    let row = syncs::get(conn, id).await?.ok_or_else(|| not_found(id.as_str()))?;
+    let row = syncs::get(conn, id).await?.ok_or_else(|| not_found(id))?;
     let access = match authz::project(state, conn, actor, &ProjectId::from_trusted(row.project_id.clone())).await {
         Ok(a) => a,
-        Err(ApiError::NotFound(_)) => return Err(not_found(id.as_str())),
+        Err(ApiError::NotFound(_)) => return Err(not_found(id)),
         Err(e) => return Err(e),
     };
     access.require(need, action, SUBJECT)?;
@@ -100,18 +100,14 @@ pub async fn resolve_source(
         ))
     };
     let env = environments::get_by_slug(conn, project, environment).await?.ok_or_else(missing)?;
-    let folder = folders::get_by_path(conn, &env.id(), path).await?.ok_or_else(missing)?;
+    let folder = folders::get_by_path(conn, &env.id, path).await?.ok_or_else(missing)?;
     Ok((env, folder))
 }
 
-fn duplicate_name(name: &str, project: &str) -> ApiError {
+fn duplicate_name(name: &str, project: impl std::fmt::Display) -> ApiError {
     ApiError::bad_request(format!(
         "A Secret Sync with the name \"{name}\" already exists for the project with ID \"{project}\""
     ))
-}
-
-fn encode<T: serde::Serialize>(v: &T) -> ApiResult<String> {
-    serde_json::to_string(v).map_err(ApiError::internal)
 }
 
 /// Queues a job inside `tx`; returns whether one was queued.
@@ -121,7 +117,7 @@ async fn enqueue(conn: &mut Conn, state: &AppState, row: &SyncRow, actor: &Actor
 }
 
 /// Commits, wakes workers when a job was queued, and tells status listeners.
-async fn finish(state: &AppState, tx: sluice_storage::Tx, sync_id: &str, queued: bool) -> ApiResult<()> {
+async fn finish(state: &AppState, tx: sluice_storage::Tx, sync_id: &SyncId, queued: bool) -> ApiResult<()> {
     tx.commit().await.map_err(StorageError::from)?;
     if queued {
         queue::wake(state);
@@ -152,19 +148,19 @@ pub async fn create(state: &AppState, actor: &Actor, body: &RailwaySyncIn) -> Ap
     }
     let now = now_ms();
     let row = SyncRow {
-        id: SyncId::new().into_string(),
-        project_id: project.as_str().to_string(),
+        id: SyncId::new(),
+        project_id: project.clone(),
         name: name.as_str().to_string(),
         description: new.description.clone(),
-        destination: DESTINATION.to_string(),
-        connection_id: new.connection_id.as_str().to_string(),
+        destination: DESTINATION,
+        connection_id: new.connection_id.clone(),
         environment_id: Some(env.id.clone()),
         folder_id: Some(folder.id.clone()),
         secret_path: folder.path.clone(),
         is_auto_sync_enabled: new.auto_sync,
         version: 1,
-        sync_options: encode(&new.options)?,
-        destination_config: encode(&new.destination)?,
+        sync_options: new.options.clone(),
+        destination_config: new.destination.clone(),
         sync_status: None,
         last_sync_job_id: None,
         last_sync_message: None,
@@ -198,10 +194,10 @@ pub async fn create(state: &AppState, actor: &Actor, body: &RailwaySyncIn) -> Ap
     let event = AuditEvent::new("create-secret-sync")
         .org(&access.org_id)
         .project(&project)
-        .target("secret-sync", &row.id)
+        .target("secret-sync", row.id.clone())
         .meta(meta);
     audit::record(&mut tx, actor, event).await?;
-    let stored = syncs::get(&mut tx, &row.id()).await?.ok_or_else(|| not_found(&row.id))?;
+    let stored = syncs::get(&mut tx, &row.id).await?.ok_or_else(|| not_found(&row.id))?;
     let out = view::sync_out(&mut tx, &stored).await?;
     finish(state, tx, &row.id, new.auto_sync).await?;
     Ok(out)
@@ -269,26 +265,20 @@ pub async fn update(
     }
     if let Some(cid) = &changes.connection_id {
         connection_access::usable_for_sync(&mut tx, actor, cid, &project, &access.org_id).await?;
-        after.connection_id = cid.as_str().to_string();
+        after.connection_id = cid.clone();
     }
     apply_source(&mut tx, &mut after, &changes).await?;
     if let Some(auto) = changes.auto_sync {
         after.is_auto_sync_enabled = auto;
     }
-    let options_changed = match &changes.options {
-        Some(o) => {
-            after.sync_options = encode(o)?;
-            *o != view::options_of(&before)?
-        }
-        None => false,
-    };
-    let destination_changed = match &changes.destination {
-        Some(d) => {
-            after.destination_config = encode(d)?;
-            *d != view::destination_of(&before)?
-        }
-        None => false,
-    };
+    if let Some(o) = &changes.options {
+        after.sync_options = o.clone();
+    }
+    if let Some(d) = &changes.destination {
+        after.destination_config = d.clone();
+    }
+    let options_changed = after.sync_options != before.sync_options;
+    let destination_changed = after.destination_config != before.destination_config;
     let config_changed = options_changed
         || destination_changed
         || after.connection_id != before.connection_id
@@ -304,7 +294,7 @@ pub async fn update(
     let event = AuditEvent::new("update-secret-sync")
         .org(&access.org_id)
         .project(&project)
-        .target("secret-sync", &after.id)
+        .target("secret-sync", after.id.clone())
         .meta(json!({
             "syncId": after.id, "destination": DESTINATION, "name": changes.name.as_ref().map(|n| n.as_str()),
             "description": changes.description, "connectionId": changes.connection_id.as_ref().map(|c| c.as_str()),
@@ -314,9 +304,9 @@ pub async fn update(
             "syncQueued": trigger.map(|t| t.as_str()),
         }));
     audit::record(&mut tx, actor, event).await?;
-    let stored = syncs::get(&mut tx, &id).await?.ok_or_else(|| not_found(id.as_str()))?;
+    let stored = syncs::get(&mut tx, &id).await?.ok_or_else(|| not_found(&id))?;
     let out = view::sync_out(&mut tx, &stored).await?;
-    finish(state, tx, id.as_str(), trigger.is_some()).await?;
+    finish(state, tx, &id, trigger.is_some()).await?;
     Ok(out)
 }
 
@@ -344,21 +334,21 @@ pub async fn delete(state: &AppState, actor: &Actor, raw_id: &str, q: &DeleteSyn
         let mut payload = JobPayload::new(Trigger::Delete, JobActor::from(actor));
         payload.delete_sync_on_complete = true;
         queue::enqueue(&mut tx, state, &row, JobKind::Remove, &payload).await?;
-        let stored = syncs::get(&mut tx, &id).await?.ok_or_else(|| not_found(id.as_str()))?;
+        let stored = syncs::get(&mut tx, &id).await?.ok_or_else(|| not_found(&id))?;
         let out = view::sync_out(&mut tx, &stored).await?;
-        finish(state, tx, id.as_str(), true).await?;
+        finish(state, tx, &id, true).await?;
         return Ok(out);
     }
     let out = view::sync_out(&mut tx, &row).await?;
     syncs::delete(&mut tx, &id).await?;
-    jobs::cancel_queued_for_sync(&mut tx, id.as_str()).await?;
+    jobs::cancel_queued_for_sync(&mut tx, &id).await?;
     let event = AuditEvent::new("delete-secret-sync")
         .org(&access.org_id)
         .project(&access.project_id)
-        .target("secret-sync", &row.id)
+        .target("secret-sync", row.id.clone())
         .meta(json!({"syncId": row.id, "name": row.name, "destination": DESTINATION, "removeSecrets": false}));
     audit::record(&mut tx, actor, event).await?;
-    finish(state, tx, id.as_str(), false).await?;
+    finish(state, tx, &id, false).await?;
     Ok(out)
 }
 
@@ -372,7 +362,7 @@ pub async fn get(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<Sec
     let event = AuditEvent::new("get-secret-sync")
         .org(&access.org_id)
         .project(&access.project_id)
-        .target("secret-sync", &out.id)
+        .target("secret-sync", out.id.clone())
         .meta(json!({"syncId": out.id, "destination": DESTINATION}));
     record_audit(state, actor, event).await?;
     Ok(out)
@@ -397,7 +387,7 @@ pub async fn get_by_name(state: &AppState, actor: &Actor, name: &str, q: &Projec
     let event = AuditEvent::new("get-secret-sync")
         .org(&access.org_id)
         .project(&project)
-        .target("secret-sync", &out.id)
+        .target("secret-sync", out.id.clone())
         .meta(json!({"syncId": out.id, "destination": DESTINATION}));
     record_audit(state, actor, event).await?;
     Ok(out)
@@ -408,14 +398,14 @@ pub async fn list(
     state: &AppState,
     actor: &Actor,
     q: &ProjectQuery,
-    destination: Option<&str>,
+    destination: Option<App>,
 ) -> ApiResult<Vec<SecretSyncOut>> {
     let project = project_param(q)?;
     let (out, access) = {
         let mut conn = state.store.read().await?;
         let access = authz::project(state, &mut conn, actor, &project).await?;
         access.require(Need::Read, "read", SUBJECT)?;
-        let rows = syncs::list_for_project(&mut conn, &project, destination).await?;
+        let rows = syncs::list_for_project(&mut conn, &project, destination.as_ref()).await?;
         (view::syncs_out(&mut conn, &rows).await?, access)
     };
     let event = AuditEvent::new("get-secret-syncs").org(&access.org_id).project(&project).meta(json!({

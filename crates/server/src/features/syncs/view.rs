@@ -7,73 +7,61 @@ use sluice_api_types::syncs::{
     RailwayDestinationOut, RunActorOut, SecretSyncOut, SyncConnectionOut, SyncEnvironmentOut, SyncFolderOut,
     SyncOptionsOut, SyncRunOut,
 };
-use sluice_domain::{ConnectionId, EnvironmentId, FolderId, RailwayDestination, SyncOptions};
+use sluice_domain::{ConnectionId, EnvironmentId, FolderId};
 use sluice_storage::runs::RunRow;
 use sluice_storage::syncs::SyncRow;
 use sluice_storage::{Conn, connections, environments, folders};
 use std::collections::HashMap;
 
-/// The stored options of a sync.
-pub fn options_of(row: &SyncRow) -> ApiResult<SyncOptions> {
-    serde_json::from_str(&row.sync_options)
-        .map_err(|e| ApiError::internal(format!("sync {} has undecodable options: {e}", row.id)))
-}
-
-/// The stored Railway destination of a sync.
-pub fn destination_of(row: &SyncRow) -> ApiResult<RailwayDestination> {
-    serde_json::from_str(&row.destination_config)
-        .map_err(|e| ApiError::internal(format!("sync {} has an undecodable destination: {e}", row.id)))
-}
-
 /// Looks up what responses show of connections, environments and folders, once each.
 #[derive(Default)]
 pub struct Lookups {
-    connections: HashMap<String, SyncConnectionOut>,
-    environments: HashMap<String, Option<SyncEnvironmentOut>>,
-    folders: HashMap<String, Option<SyncFolderOut>>,
+    connections: HashMap<ConnectionId, SyncConnectionOut>,
+    environments: HashMap<EnvironmentId, Option<SyncEnvironmentOut>>,
+    folders: HashMap<FolderId, Option<SyncFolderOut>>,
 }
 
 impl Lookups {
-    async fn connection(&mut self, conn: &mut Conn, id: &str) -> ApiResult<SyncConnectionOut> {
+    async fn connection(&mut self, conn: &mut Conn, id: &ConnectionId) -> ApiResult<SyncConnectionOut> {
         if let Some(c) = self.connections.get(id) {
             return Ok(c.clone());
         }
-        let row = connections::get(conn, &ConnectionId::from_trusted(id))
+        let row = connections::get(conn, id)
             .await?
             .ok_or_else(|| ApiError::internal(format!("connection {id} of a sync is missing")))?;
-        let out = SyncConnectionOut { app: row.app, name: row.name, id: row.id };
-        self.connections.insert(id.to_string(), out.clone());
+        let out = SyncConnectionOut { app: row.app.to_string(), name: row.name, id: row.id.to_string() };
+        self.connections.insert(id.clone(), out.clone());
         Ok(out)
     }
 
-    async fn environment(&mut self, conn: &mut Conn, id: &str) -> ApiResult<Option<SyncEnvironmentOut>> {
+    async fn environment(&mut self, conn: &mut Conn, id: &EnvironmentId) -> ApiResult<Option<SyncEnvironmentOut>> {
         if let Some(e) = self.environments.get(id) {
             return Ok(e.clone());
         }
-        let out = environments::get(conn, &EnvironmentId::from_trusted(id)).await?.map(|e| SyncEnvironmentOut {
+        let out = environments::get(conn, id).await?.map(|e| SyncEnvironmentOut {
             slug: e.slug,
             name: e.name,
-            id: e.id,
+            id: e.id.to_string(),
         });
-        self.environments.insert(id.to_string(), out.clone());
+        self.environments.insert(id.clone(), out.clone());
         Ok(out)
     }
 
-    async fn folder(&mut self, conn: &mut Conn, id: &str) -> ApiResult<Option<SyncFolderOut>> {
+    async fn folder(&mut self, conn: &mut Conn, id: &FolderId) -> ApiResult<Option<SyncFolderOut>> {
         if let Some(f) = self.folders.get(id) {
             return Ok(f.clone());
         }
         let out =
-            folders::get(conn, &FolderId::from_trusted(id)).await?.map(|f| SyncFolderOut { id: f.id, path: f.path });
-        self.folders.insert(id.to_string(), out.clone());
+            folders::get(conn, id).await?.map(|f| SyncFolderOut { id: f.id.to_string(), path: f.path.to_string() });
+        self.folders.insert(id.clone(), out.clone());
         Ok(out)
     }
 
     /// The response object of one sync. `environment` and `folder` are null when the
     /// source folder was deleted.
     pub async fn sync(&mut self, conn: &mut Conn, row: &SyncRow) -> ApiResult<SecretSyncOut> {
-        let options = options_of(row)?;
-        let d = destination_of(row)?;
+        let options = &row.sync_options;
+        let d = &row.destination_config;
         let connection = self.connection(conn, &row.connection_id).await?;
         let folder = match &row.folder_id {
             Some(f) => self.folder(conn, f).await?,
@@ -84,28 +72,28 @@ impl Lookups {
             _ => None,
         };
         Ok(SecretSyncOut {
-            id: row.id.clone(),
+            id: row.id.to_string(),
             name: row.name.clone(),
             description: row.description.clone(),
             is_enabled: row.is_auto_sync_enabled,
             is_auto_sync_enabled: row.is_auto_sync_enabled,
             version: row.version,
             folder_id: folder.as_ref().map(|f| f.id.clone()),
-            connection_id: row.connection_id.clone(),
+            connection_id: row.connection_id.to_string(),
             created_at: iso(row.created_at),
             updated_at: iso(row.updated_at),
-            sync_status: row.sync_status.clone(),
-            last_sync_job_id: row.last_sync_job_id.clone(),
+            sync_status: row.sync_status.as_ref().map(ToString::to_string),
+            last_sync_job_id: row.last_sync_job_id.as_ref().map(ToString::to_string),
             last_sync_message: row.last_sync_message.clone(),
             last_synced_at: iso_opt(row.last_synced_at),
             sync_attempt: row.sync_attempt,
             next_sync_attempt_at: iso_opt(row.next_sync_at),
-            import_status: row.import_status.clone(),
-            last_import_job_id: row.last_import_job_id.clone(),
+            import_status: row.import_status.as_ref().map(ToString::to_string),
+            last_import_job_id: row.last_import_job_id.as_ref().map(ToString::to_string),
             last_import_message: row.last_import_message.clone(),
             last_imported_at: iso_opt(row.last_imported_at),
-            remove_status: row.remove_status.clone(),
-            last_remove_job_id: row.last_remove_job_id.clone(),
+            remove_status: row.remove_status.as_ref().map(ToString::to_string),
+            last_remove_job_id: row.last_remove_job_id.as_ref().map(ToString::to_string),
             last_remove_message: row.last_remove_message.clone(),
             last_removed_at: iso_opt(row.last_removed_at),
             sync_options: SyncOptionsOut {
@@ -114,11 +102,11 @@ impl Lookups {
                 disable_secret_deletion: options.disable_secret_deletion,
                 key_schema: options.key_schema.as_ref().map(|k| k.as_str().to_string()),
             },
-            project_id: row.project_id.clone(),
+            project_id: row.project_id.to_string(),
             connection,
             environment,
             folder,
-            destination: row.destination.clone(),
+            destination: row.destination.to_string(),
             destination_config: RailwayDestinationOut {
                 project_id: d.project_id().to_string(),
                 project_name: d.project_name().to_string(),
@@ -153,13 +141,13 @@ fn json_or(text: &str, fallback: serde_json::Value) -> serde_json::Value {
 /// A run record as returned (key names and actions; never values).
 pub fn run_out(r: &RunRow) -> SyncRunOut {
     SyncRunOut {
-        id: r.id.clone(),
-        job_id: r.job_id.clone(),
-        kind: r.kind.clone(),
-        trigger: r.trigger.clone(),
-        actor: RunActorOut { kind: r.actor_type.clone(), id: r.actor_id.clone(), name: r.actor_name.clone() },
+        id: r.id.to_string(),
+        job_id: r.job_id.to_string(),
+        kind: r.kind.to_string(),
+        trigger: r.trigger.to_string(),
+        actor: RunActorOut { kind: r.actor_type.to_string(), id: r.actor_id.clone(), name: r.actor_name.clone() },
         attempt: r.attempt,
-        status: r.status.clone(),
+        status: r.status.to_string(),
         started_at: iso(r.started_at),
         finished_at: iso_opt(r.finished_at),
         plan: json_or(&r.plan, serde_json::json!([])),
