@@ -11,5 +11,6 @@ pub mod identities;
 pub mod imports;
 pub mod orgs;
 pub mod projects;
+pub mod runs;
 pub mod secrets;
 pub mod syncs;

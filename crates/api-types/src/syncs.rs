@@ -10,6 +10,7 @@
 use crate::connections::nullable;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sluice_domain::SyncStatus;
 use utoipa::ToSchema;
 
 /// One destination Sluice can sync to.
@@ -157,7 +158,8 @@ pub struct SecretSyncOut {
     pub created_at: String,
     pub updated_at: String,
     /// `pending`, `running`, `succeeded`, `failed`, or null (never run).
-    pub sync_status: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub sync_status: Option<SyncStatus>,
     pub last_sync_job_id: Option<String>,
     pub last_sync_message: Option<String>,
     pub last_synced_at: Option<String>,
@@ -165,11 +167,13 @@ pub struct SecretSyncOut {
     pub sync_attempt: i64,
     /// When a failed sync is tried again, while it waits.
     pub next_sync_attempt_at: Option<String>,
-    pub import_status: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub import_status: Option<SyncStatus>,
     pub last_import_job_id: Option<String>,
     pub last_import_message: Option<String>,
     pub last_imported_at: Option<String>,
-    pub remove_status: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub remove_status: Option<SyncStatus>,
     pub last_remove_job_id: Option<String>,
     pub last_remove_message: Option<String>,
     pub last_removed_at: Option<String>,
@@ -241,53 +245,4 @@ pub struct CheckDestinationOut {
 pub struct RunsQuery {
     pub limit: Option<i64>,
     pub offset: Option<i64>,
-}
-
-/// Who started a run.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
-pub struct RunActorOut {
-    /// `user`, `identity` or `platform`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub id: Option<String>,
-    pub name: Option<String>,
-}
-
-/// One run (one attempt of a job): what it did, by key name, never values.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SyncRunOut {
-    pub id: String,
-    pub job_id: String,
-    /// `sync`, `import` or `remove`.
-    pub kind: String,
-    /// `create`, `update`, `enable`, `manual`, `secret-change` or `delete`.
-    pub trigger: String,
-    pub actor: RunActorOut,
-    pub attempt: i64,
-    /// `running`, `succeeded`, `failed`, `retrying` or `abandoned`.
-    pub status: String,
-    pub started_at: String,
-    pub finished_at: Option<String>,
-    /// Per key: `{key, sourceKey, action, reason?, detail?}`.
-    #[schema(value_type = Vec<Object>)]
-    pub plan: Value,
-    #[schema(value_type = Object)]
-    pub counts: Value,
-    /// Railway calls made: `{operation, key?, ok, durationMs, error?}`.
-    #[schema(value_type = Vec<Object>)]
-    pub railway_calls: Value,
-    #[schema(value_type = Option<Object>)]
-    pub redeploy: Option<Value>,
-    pub error: Option<String>,
-    pub next_attempt_at: Option<String>,
-}
-
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SyncRunsOut {
-    pub runs: Vec<SyncRunOut>,
-    pub total_count: i64,
-    pub limit: i64,
-    pub offset: i64,
 }

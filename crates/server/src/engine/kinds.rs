@@ -9,12 +9,13 @@
 
 use super::credentials::railway_credentials;
 use super::error::EngineError;
-use super::plan::{self, counts_view, entries_view};
+use super::plan::{self, counts_out, entries_out};
 use super::queue::JobPayload;
 use super::run::RunContext;
 use super::source;
 use super::spec::SyncSpec;
 use crate::state::AppState;
+use sluice_api_types::runs::RedeployOut;
 use sluice_destinations::railway::RedeployOutcome;
 use sluice_domain::import::plan_import;
 use sluice_domain::planner;
@@ -34,8 +35,8 @@ pub async fn sync(state: &AppState, row: &SyncRow, ctx: &mut RunContext) -> Resu
     let target = spec.target();
     let observed = ctx.calls.track("variables", None, state.railway.get_variables(&creds, &target)).await?;
     let decision = plan::decide(&spec, &source, &observed)?;
-    ctx.plan = entries_view(&decision.plan);
-    ctx.counts = counts_view(&decision.plan);
+    ctx.plan = entries_out(&decision.plan);
+    ctx.counts = counts_out(&decision.plan);
 
     if let Some(import) = decision.import.as_ref().filter(|i| !i.is_empty()) {
         ctx.check_lease()?;
@@ -68,7 +69,7 @@ pub async fn sync(state: &AppState, row: &SyncRow, ctx: &mut RunContext) -> Resu
     if service_target && (decision.plan.changed() || owed) {
         ctx.check_lease()?;
         let outcome = ctx.calls.track("redeploy", None, state.railway.redeploy(&creds, &target)).await?;
-        ctx.redeploy = Some(redeploy_json(&outcome));
+        ctx.redeploy = Some(redeploy_out(outcome));
         let mut tx = state.store.write().await?;
         redeploys::settle(&mut tx, &row.id).await?;
         tx.commit().await.map_err(sluice_storage::StorageError::from)?;
@@ -76,12 +77,10 @@ pub async fn sync(state: &AppState, row: &SyncRow, ctx: &mut RunContext) -> Resu
     Ok(())
 }
 
-fn redeploy_json(outcome: &RedeployOutcome) -> serde_json::Value {
+fn redeploy_out(outcome: RedeployOutcome) -> RedeployOut {
     match outcome {
-        RedeployOutcome::Redeployed { deployment_id } => {
-            serde_json::json!({"redeployed": true, "deploymentId": deployment_id})
-        }
-        RedeployOutcome::NothingToRedeploy { reason } => serde_json::json!({"redeployed": false, "reason": reason}),
+        RedeployOutcome::Redeployed { deployment_id } => RedeployOut::redeployed(deployment_id),
+        RedeployOutcome::NothingToRedeploy { reason } => RedeployOut::not_redeployed(reason),
     }
 }
 
@@ -116,8 +115,8 @@ pub async fn remove(state: &AppState, row: &SyncRow, ctx: &mut RunContext) -> Re
     let target = spec.target();
     let observed = ctx.calls.track("variables", None, state.railway.get_variables(&creds, &target)).await?;
     let plan = planner::plan_removal(&source.desired, &observed, &spec.plan_options());
-    ctx.plan = entries_view(&plan);
-    ctx.counts = counts_view(&plan);
+    ctx.plan = entries_out(&plan);
+    ctx.counts = counts_out(&plan);
     for key in plan.deletes() {
         ctx.check_lease()?;
         ctx.calls.track("variableDelete", Some(key), state.railway.delete_variable(&creds, &target, key)).await?;

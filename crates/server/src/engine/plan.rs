@@ -11,10 +11,10 @@ use super::error::EngineError;
 use super::source::{self, Source};
 use super::spec::SyncSpec;
 use crate::state::AppState;
-use serde::Serialize;
+use sluice_api_types::runs::{EntryAction, ImportEntryOut, PlanCountsOut, PlanEntryOut, PlanOut};
 use sluice_domain::import::plan_import;
 use sluice_domain::planner::{self, PlanAction};
-use sluice_domain::{ImportPlan, SyncPlan};
+use sluice_domain::{ImportPlan, SecretKey, SyncPlan};
 use std::collections::BTreeMap;
 
 /// The decision of one sync run.
@@ -45,71 +45,24 @@ pub fn decide(
     Ok(Decision { plan, import })
 }
 
-/// One key of a preview.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PlanEntryView {
-    /// The variable name at Railway.
-    pub key: String,
-    /// The Sluice secret it comes from, if any.
-    pub source_key: Option<String>,
-    /// `create`, `update`, `delete`, `unchanged` or `skip`.
-    pub action: String,
-    /// Why a key is skipped (`sealed`, `railway-reserved`, `unmanaged`, `deletion-disabled`, `invalid-name`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-}
-
-/// Counts of a plan.
-#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PlanCountsView {
-    pub create: usize,
-    pub update: usize,
-    pub delete: usize,
-    pub unchanged: usize,
-    pub skipped: usize,
-}
-
-/// What a sync would do, per key.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct PlanView {
-    /// Where it writes, in words.
-    pub target: String,
-    pub entries: Vec<PlanEntryView>,
-    pub counts: PlanCountsView,
-    /// Keys the first sync imports into Sluice from Railway before pushing.
-    pub imports: Vec<ImportEntryView>,
-    /// Whether the run would write anything to Railway.
-    pub changes: bool,
-    /// Whether the run would redeploy the service (only when something changes and a
-    /// service is the target; shared variables are never redeployed).
-    pub redeploy: bool,
-}
-
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ImportEntryView {
-    pub key: String,
-    /// `create` or `update` (in Sluice).
-    pub action: String,
-}
-
-pub fn entries_view(plan: &SyncPlan) -> Vec<PlanEntryView> {
+/// The plan's entries on the wire.
+pub fn entries_out(plan: &SyncPlan) -> Vec<PlanEntryOut> {
     plan.entries()
         .iter()
         .map(|e| {
             let (action, reason, detail) = match e.action {
-                PlanAction::Skip(r) => ("skip", Some(r.as_str().to_string()), Some(r.describe().to_string())),
-                other => (other.as_str(), None, None),
+                PlanAction::Skip(r) => {
+                    (EntryAction::Skip, Some(r.as_str().to_string()), Some(r.describe().to_string()))
+                }
+                PlanAction::Create => (EntryAction::Create, None, None),
+                PlanAction::Update => (EntryAction::Update, None, None),
+                PlanAction::Delete => (EntryAction::Delete, None, None),
+                PlanAction::Unchanged => (EntryAction::Unchanged, None, None),
             };
-            PlanEntryView {
+            PlanEntryOut {
                 key: e.key.clone(),
                 source_key: e.source_key.as_ref().map(|k| k.as_str().to_string()),
-                action: action.to_string(),
+                action,
                 reason,
                 detail,
             }
@@ -117,32 +70,38 @@ pub fn entries_view(plan: &SyncPlan) -> Vec<PlanEntryView> {
         .collect()
 }
 
-pub fn counts_view(plan: &SyncPlan) -> PlanCountsView {
+/// The plan's counts on the wire.
+pub fn counts_out(plan: &SyncPlan) -> PlanCountsOut {
     let c = plan.counts();
-    PlanCountsView { create: c.create, update: c.update, delete: c.delete, unchanged: c.unchanged, skipped: c.skipped }
+    let n = |v: usize| v as u64;
+    PlanCountsOut {
+        create: n(c.create),
+        update: n(c.update),
+        delete: n(c.delete),
+        unchanged: n(c.unchanged),
+        skipped: n(c.skipped),
+    }
 }
 
-pub fn view(spec: &SyncSpec, decision: &Decision) -> PlanView {
+/// The decision as people see it (key names and actions, never values).
+pub fn view(spec: &SyncSpec, decision: &Decision) -> PlanOut {
     let imports = decision
         .import
         .as_ref()
         .map(|i| {
+            let entry = |action| move |k: &SecretKey| ImportEntryOut { key: k.as_str().to_string(), action };
             i.creates
                 .keys()
-                .map(|k| ImportEntryView { key: k.as_str().to_string(), action: "create".to_string() })
-                .chain(
-                    i.updates
-                        .keys()
-                        .map(|k| ImportEntryView { key: k.as_str().to_string(), action: "update".to_string() }),
-                )
+                .map(entry(EntryAction::Create))
+                .chain(i.updates.keys().map(entry(EntryAction::Update)))
                 .collect()
         })
         .unwrap_or_default();
     let changes = decision.plan.changed();
-    PlanView {
+    PlanOut {
         target: spec.describe_target(),
-        entries: entries_view(&decision.plan),
-        counts: counts_view(&decision.plan),
+        entries: entries_out(&decision.plan),
+        counts: counts_out(&decision.plan),
         imports,
         changes,
         redeploy: changes && !spec.destination.is_shared_variables(),
@@ -150,7 +109,7 @@ pub fn view(spec: &SyncSpec, decision: &Decision) -> PlanView {
 }
 
 /// Previews what a run of this sync would do now, reading the source and Railway live.
-pub async fn preview(state: &AppState, spec: &SyncSpec) -> Result<PlanView, EngineError> {
+pub async fn preview(state: &AppState, spec: &SyncSpec) -> Result<PlanOut, EngineError> {
     let source = source::load(state, spec).await?;
     let creds = super::credentials::railway_credentials(state, &spec.connection)?;
     let mut calls = Calls::default();

@@ -5,10 +5,10 @@
 use super::calls::Calls;
 use super::error::EngineError;
 use super::kinds;
-use super::plan::{PlanCountsView, PlanEntryView};
 use super::queue::{JobActor, JobPayload};
 use crate::audit::{self, AuditEvent};
 use crate::state::AppState;
+use sluice_api_types::runs::{EntryAction, PlanCountsOut, PlanEntryOut, RedeployOut, RunCountsOut};
 use sluice_domain::backoff::retry_delay;
 use sluice_domain::{
     EnvironmentId, FolderPath, JobId, JobKind, JobState, RetryPolicy, RunId, RunStatus, SyncId, SyncStatus, Trigger,
@@ -25,10 +25,10 @@ use std::time::Duration;
 #[derive(Default)]
 pub struct RunContext {
     pub calls: Calls,
-    pub plan: Vec<PlanEntryView>,
-    pub counts: PlanCountsView,
+    pub plan: Vec<PlanEntryOut>,
+    pub counts: PlanCountsOut,
     pub imported: Vec<String>,
-    pub redeploy: Option<serde_json::Value>,
+    pub redeploy: Option<RedeployOut>,
     pub dependencies: Option<Vec<(EnvironmentId, FolderPath)>>,
     /// Set by the heartbeat when another node took the sync over.
     pub lost: Arc<AtomicBool>,
@@ -92,7 +92,7 @@ async fn execute_inner(state: &AppState, job: &JobRow) -> Result<(), StorageErro
         started_at: now_ms(),
         finished_at: None,
         plan: "[]".to_string(),
-        counts: "{}".to_string(),
+        counts: json_text(&RunCountsOut::default()),
         railway_calls: "[]".to_string(),
         redeploy: None,
         error: None,
@@ -116,14 +116,10 @@ async fn execute_inner(state: &AppState, job: &JobRow) -> Result<(), StorageErro
     heartbeat.abort();
 
     run.finished_at = Some(now_ms());
-    run.plan = serde_json::to_string(&ctx.plan).unwrap_or_else(|_| "[]".into());
-    run.counts = serde_json::json!({
-        "create": ctx.counts.create, "update": ctx.counts.update, "delete": ctx.counts.delete,
-        "unchanged": ctx.counts.unchanged, "skipped": ctx.counts.skipped, "imported": ctx.imported.len(),
-    })
-    .to_string();
-    run.railway_calls = ctx.calls.to_json();
-    run.redeploy = ctx.redeploy.as_ref().map(|r| r.to_string());
+    run.plan = json_text(&ctx.plan);
+    run.counts = json_text(&RunCountsOut { plan: ctx.counts, imported: ctx.imported.len() as u64 });
+    run.railway_calls = json_text(&ctx.calls.0);
+    run.redeploy = ctx.redeploy.as_ref().map(json_text);
 
     match result {
         Ok(()) => record_success(state, job, &row, kind, &payload, &mut run, &ctx).await?,
@@ -180,7 +176,12 @@ fn audit_action(kind: JobKind) -> &'static str {
     }
 }
 
-fn keys_with(ctx: &RunContext, action: &str) -> Vec<String> {
+/// A run record's JSON column. The wire types always serialize; the fallback is unreachable.
+fn json_text<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_string())
+}
+
+fn keys_with(ctx: &RunContext, action: EntryAction) -> Vec<String> {
     ctx.plan.iter().filter(|e| e.action == action).map(|e| e.key.clone()).collect()
 }
 
@@ -213,8 +214,9 @@ async fn record_success(
         .meta(serde_json::json!({
             "syncId": row.id, "syncName": row.name, "jobId": job.id, "runId": run.id, "trigger": run.trigger,
             "status": RunStatus::Succeeded, "attempt": job.attempts,
-            "createdSecretKeys": keys_with(ctx, "create"), "updatedSecretKeys": keys_with(ctx, "update"),
-            "deletedSecretKeys": keys_with(ctx, "delete"), "importedSecretKeys": ctx.imported,
+            "createdSecretKeys": keys_with(ctx, EntryAction::Create),
+            "updatedSecretKeys": keys_with(ctx, EntryAction::Update),
+            "deletedSecretKeys": keys_with(ctx, EntryAction::Delete), "importedSecretKeys": ctx.imported,
             "redeployed": ctx.redeploy.is_some(), "railwayCalls": ctx.calls.0.len(),
         }));
     record_audit(&mut tx, payload, event).await?;

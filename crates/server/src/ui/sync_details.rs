@@ -20,7 +20,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use sluice_api_types::projects::ProjectOut;
-use sluice_api_types::syncs::{DeleteSyncQuery, ImportQuery, RailwaySyncPatch, RunsQuery, SecretSyncOut, SyncRunOut};
+use sluice_api_types::runs::SyncRunOut;
+use sluice_api_types::syncs::{DeleteSyncQuery, ImportQuery, RailwaySyncPatch, RunsQuery, SecretSyncOut};
+use sluice_domain::{JobKind, RunStatus, SyncStatus};
 
 /// One run of the history.
 pub struct RunView {
@@ -39,36 +41,40 @@ pub struct RunView {
 impl RunView {
     fn new(r: &SyncRunOut) -> RunView {
         let w = when(&r.started_at);
-        let count = |k: &str| r.counts.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
-        let parts: Vec<String> =
-            [("create", "created"), ("update", "updated"), ("delete", "deleted"), ("imported", "imported")]
-                .iter()
-                .filter(|(k, _)| count(k) > 0)
-                .map(|(k, word)| format!("{} {word}", count(k)))
-                .collect();
+        let c = &r.counts;
+        let parts: Vec<String> = [
+            (c.plan.create, "created"),
+            (c.plan.update, "updated"),
+            (c.plan.delete, "deleted"),
+            (c.imported, "imported"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, word)| format!("{n} {word}"))
+        .collect();
         let summary = if parts.is_empty() {
-            if r.status == "succeeded" { "No changes".to_string() } else { String::new() }
+            if r.status == RunStatus::Succeeded { "No changes".to_string() } else { String::new() }
         } else {
             parts.join(" · ")
         };
-        let status_kind = match r.status.as_str() {
-            "succeeded" => "synced",
-            "failed" => "failed",
-            "retrying" => "retrying",
-            "running" => "syncing",
-            _ => "off",
+        let status_kind = match r.status {
+            RunStatus::Succeeded => "synced",
+            RunStatus::Failed => "failed",
+            RunStatus::Retrying => "retrying",
+            RunStatus::Running => "syncing",
+            RunStatus::Abandoned => "off",
         };
         RunView {
             when: w.relative,
             when_exact: w.exact,
-            kind: match r.kind.as_str() {
-                "import" => "Import",
-                "remove" => "Remove",
-                _ => "Sync",
+            kind: match r.kind {
+                JobKind::Import => "Import",
+                JobKind::Remove => "Remove",
+                JobKind::Sync => "Sync",
             },
-            trigger: r.trigger.replace('-', " "),
-            by: r.actor.name.clone().unwrap_or_else(|| r.actor.kind.clone()),
-            status: r.status.clone(),
+            trigger: r.trigger.as_str().replace('-', " "),
+            by: r.actor.name.clone().unwrap_or_else(|| r.actor.kind.to_string()),
+            status: r.status.to_string(),
             status_kind,
             summary,
             error: r.error.clone(),
@@ -127,15 +133,14 @@ async fn load(state: &AppState, signed: &Signed, project: &str, sync: &str) -> U
     Ok((p, s))
 }
 
-fn side_note(what: &str, status: Option<&str>, at: Option<&str>, message: Option<&str>) -> Option<String> {
+fn side_note(what: &str, status: Option<SyncStatus>, at: Option<&str>, message: Option<&str>) -> Option<String> {
     let at = at.map(|t| when(t).relative).unwrap_or_default();
-    match status? {
-        "succeeded" => Some(format!("Last {what} succeeded {at}")),
-        "failed" => Some(format!("Last {what} failed {at}: {}", message.unwrap_or("no message"))),
-        "pending" => Some(format!("A {what} is queued")),
-        "running" => Some(format!("A {what} is running")),
-        _ => None,
-    }
+    Some(match status? {
+        SyncStatus::Succeeded => format!("Last {what} succeeded {at}"),
+        SyncStatus::Failed => format!("Last {what} failed {at}: {}", message.unwrap_or("no message")),
+        SyncStatus::Pending => format!("A {what} is queued"),
+        SyncStatus::Running => format!("A {what} is running"),
+    })
 }
 
 async fn live_view(state: &AppState, signed: &Signed, s: SecretSyncOut) -> UiResult<LiveView> {
@@ -153,18 +158,8 @@ async fn live_view(state: &AppState, signed: &Signed, s: SecretSyncOut) -> UiRes
     let runs = actions::runs(state, &signed.actor, &r.s.id, &RunsQuery { limit: Some(10), offset: None }).await?;
     let s = &r.s;
     let side_notes = [
-        side_note(
-            "import",
-            s.import_status.as_deref(),
-            s.last_imported_at.as_deref(),
-            s.last_import_message.as_deref(),
-        ),
-        side_note(
-            "removal",
-            s.remove_status.as_deref(),
-            s.last_removed_at.as_deref(),
-            s.last_remove_message.as_deref(),
-        ),
+        side_note("import", s.import_status, s.last_imported_at.as_deref(), s.last_import_message.as_deref()),
+        side_note("removal", s.remove_status, s.last_removed_at.as_deref(), s.last_remove_message.as_deref()),
     ]
     .into_iter()
     .flatten()

@@ -19,6 +19,7 @@ use axum::response::Response;
 use sluice_api_types::connections::{AvailableConnectionOut, ConnectionScopeQuery};
 use sluice_api_types::projects::ProjectOut;
 use sluice_api_types::syncs::{RailwaySyncPatch, SecretSyncOut};
+use sluice_domain::SyncStatus;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "syncs/edit.html")]
@@ -182,7 +183,7 @@ pub async fn save(
     };
     match service::update(&state, &signed.actor, &s.id, &patch).await {
         Ok(saved) => {
-            let queued = if saved.sync_status.as_deref() == Some("pending") && step != Step::Details {
+            let queued = if saved.sync_status == Some(SyncStatus::Pending) && step != Step::Details {
                 " A sync is queued."
             } else {
                 ""

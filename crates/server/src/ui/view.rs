@@ -1,7 +1,9 @@
 //! Small pieces of presentation shared by pages: a sync's status badge, times in words,
 //! and labels of stored values.
 
+use sluice_api_types::runs::{EntryAction, PlanOut};
 use sluice_api_types::syncs::SecretSyncOut;
+use sluice_domain::SyncStatus;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -26,8 +28,8 @@ impl Badge {
     }
 }
 
-fn active(status: Option<&str>) -> bool {
-    matches!(status, Some("pending") | Some("running"))
+fn active(status: Option<SyncStatus>) -> bool {
+    matches!(status, Some(SyncStatus::Pending | SyncStatus::Running))
 }
 
 /// The badge of a sync. Work in progress (a removal, an import, a queued or running sync)
@@ -38,16 +40,16 @@ pub fn sync_badge(s: &SecretSyncOut) -> Badge {
         None => "Never synced".to_string(),
     };
     let b = |kind, label: &str, title: String| Badge { kind, label: label.to_string(), title };
-    if active(s.remove_status.as_deref()) {
-        let label = if s.remove_status.as_deref() == Some("running") { "Removing" } else { "Removal queued" };
+    if active(s.remove_status) {
+        let label = if s.remove_status == Some(SyncStatus::Running) { "Removing" } else { "Removal queued" };
         return b("syncing", label, "Removing this sync's variables from Railway".to_string());
     }
-    if active(s.import_status.as_deref()) {
+    if active(s.import_status) {
         return b("syncing", "Importing", "Importing variables from Railway".to_string());
     }
-    match s.sync_status.as_deref() {
-        Some("running") => return b("syncing", "Syncing", last),
-        Some("pending") if s.sync_attempt > 0 => {
+    match s.sync_status {
+        Some(SyncStatus::Running) => return b("syncing", "Syncing", last),
+        Some(SyncStatus::Pending) if s.sync_attempt > 0 => {
             let next = s
                 .next_sync_attempt_at
                 .as_deref()
@@ -56,15 +58,15 @@ pub fn sync_badge(s: &SecretSyncOut) -> Badge {
             let why = s.last_sync_message.clone().unwrap_or_default();
             return b("retrying", "Retrying", format!("Attempt {} failed: {why}{next}", s.sync_attempt));
         }
-        Some("pending") => return b("queued", "Queued", last),
+        Some(SyncStatus::Pending) => return b("queued", "Queued", last),
         _ => {}
     }
     if !s.is_auto_sync_enabled {
         return b("off", "Auto-sync off", format!("Syncs only when asked. {last}"));
     }
-    match s.sync_status.as_deref() {
-        Some("succeeded") => b("synced", "Synced", last),
-        Some("failed") => b(
+    match s.sync_status {
+        Some(SyncStatus::Succeeded) => b("synced", "Synced", last),
+        Some(SyncStatus::Failed) => b(
             "failed",
             "Failed to sync",
             s.last_sync_message.clone().unwrap_or_else(|| "The last sync failed".to_string()),
@@ -141,8 +143,7 @@ pub fn initial_behavior_label(value: &str) -> &'static str {
 #[derive(Clone, Debug)]
 pub struct PlanRow {
     pub key: String,
-    /// `create`, `update`, `delete`, `unchanged` or `skip`.
-    pub action: String,
+    pub action: EntryAction,
     pub label: &'static str,
     /// The Sluice secret it comes from (when renamed by a key schema), or why it is skipped.
     pub note: String,
@@ -152,11 +153,11 @@ pub struct PlanRow {
 #[derive(Clone, Debug)]
 pub struct PlanDisplay {
     pub target: String,
-    pub create: usize,
-    pub update: usize,
-    pub delete: usize,
+    pub create: u64,
+    pub update: u64,
+    pub delete: u64,
     /// Unchanged and skipped keys: left alone.
-    pub keep: usize,
+    pub keep: u64,
     pub rows: Vec<PlanRow>,
     /// Keys imported from Railway into Sluice before the first push (`KEY (new)`).
     pub imports: Vec<String>,
@@ -165,13 +166,13 @@ pub struct PlanDisplay {
 }
 
 impl PlanDisplay {
-    pub fn new(p: &crate::engine::plan::PlanView) -> PlanDisplay {
-        let order = |a: &str| match a {
-            "create" => 0,
-            "update" => 1,
-            "delete" => 2,
-            "skip" => 3,
-            _ => 4,
+    pub fn new(p: &PlanOut) -> PlanDisplay {
+        let order = |a: EntryAction| match a {
+            EntryAction::Create => 0,
+            EntryAction::Update => 1,
+            EntryAction::Delete => 2,
+            EntryAction::Skip => 3,
+            EntryAction::Unchanged => 4,
         };
         let mut rows: Vec<PlanRow> = p
             .entries
@@ -182,17 +183,17 @@ impl PlanDisplay {
                     (None, Some(k)) if *k != e.key => format!("from {k}"),
                     _ => String::new(),
                 };
-                let label = match e.action.as_str() {
-                    "create" => "Create",
-                    "update" => "Update",
-                    "delete" => "Delete",
-                    "skip" => "Left alone",
-                    _ => "Unchanged",
+                let label = match e.action {
+                    EntryAction::Create => "Create",
+                    EntryAction::Update => "Update",
+                    EntryAction::Delete => "Delete",
+                    EntryAction::Skip => "Left alone",
+                    EntryAction::Unchanged => "Unchanged",
                 };
-                PlanRow { key: e.key.clone(), action: e.action.clone(), label, note }
+                PlanRow { key: e.key.clone(), action: e.action, label, note }
             })
             .collect();
-        rows.sort_by(|a, b| order(&a.action).cmp(&order(&b.action)).then_with(|| a.key.cmp(&b.key)));
+        rows.sort_by(|a, b| order(a.action).cmp(&order(b.action)).then_with(|| a.key.cmp(&b.key)));
         PlanDisplay {
             target: p.target.clone(),
             create: p.counts.create,
@@ -203,7 +204,7 @@ impl PlanDisplay {
             imports: p
                 .imports
                 .iter()
-                .map(|i| format!("{} ({})", i.key, if i.action == "create" { "new" } else { "updated" }))
+                .map(|i| format!("{} ({})", i.key, if i.action == EntryAction::Create { "new" } else { "updated" }))
                 .collect(),
             changes: p.changes,
             redeploy: p.redeploy,

@@ -5,7 +5,9 @@
 use super::{Target, WaitOpts, find, path, show, wait};
 use crate::context::Context;
 use crate::error::CliResult;
-use sluice_api_types::syncs::{SecretSyncResponse, SyncRunsOut};
+use sluice_api_types::runs::{PlanResponse, SyncRunsOut};
+use sluice_api_types::syncs::SecretSyncResponse;
+use sluice_domain::JobKind;
 
 #[derive(clap::Args, Debug)]
 pub struct DeleteArgs {
@@ -71,19 +73,19 @@ pub struct RunsArgs {
 pub async fn trigger(
     ctx: &Context,
     target: &Target,
-    kind: wait::Kind,
+    kind: JobKind,
     import_behavior: Option<&str>,
     opts: WaitOpts,
 ) -> CliResult<()> {
     let sync = find(ctx, &target.sync).await?;
-    let before = kind.state(&sync).job;
+    let before = wait::state(kind, &sync).job;
     let id = sync.id.as_str();
     let out: SecretSyncResponse = match (kind, import_behavior) {
-        (wait::Kind::Import, Some(b)) => {
+        (JobKind::Import, Some(b)) => {
             let url = path(&[id, "import-secrets"]);
             ctx.client.send(reqwest::Method::POST, &url, &[("importBehavior", b)], None::<&()>).await?
         }
-        (wait::Kind::Remove, _) => ctx.client.post(&path(&[id, "remove-secrets"]), &serde_json::json!({})).await?,
+        (JobKind::Remove, _) => ctx.client.post(&path(&[id, "remove-secrets"]), &serde_json::json!({})).await?,
         _ => ctx.client.post(&path(&[id, "sync-secrets"]), &serde_json::json!({})).await?,
     };
     let sync = out.secret_sync;
@@ -95,7 +97,7 @@ pub async fn trigger(
 
 pub async fn delete(ctx: &Context, args: &DeleteArgs) -> CliResult<()> {
     let sync = find(ctx, &args.target.sync).await?;
-    let before = wait::Kind::Remove.state(&sync).job;
+    let before = wait::state(JobKind::Remove, &sync).job;
     let flag = if args.remove_secrets { "true" } else { "false" };
     let url = path(&[sync.id.as_str()]);
     let out: SecretSyncResponse =
@@ -105,14 +107,14 @@ pub async fn delete(ctx: &Context, args: &DeleteArgs) -> CliResult<()> {
         return show::deleted(ctx, &sync);
     }
     if args.wait.wait {
-        return wait::follow(ctx, &sync, wait::Kind::Remove, before, args.wait, true).await;
+        return wait::follow(ctx, &sync, JobKind::Remove, before, args.wait, true).await;
     }
-    show::queued(ctx, &sync, wait::Kind::Remove)
+    show::queued(ctx, &sync, JobKind::Remove)
 }
 
 pub async fn plan(ctx: &Context, args: &PlanArgs) -> CliResult<()> {
     let sync = find(ctx, &args.target.sync).await?;
-    let out: show::PlanOut = ctx.client.post(&path(&[sync.id.as_str(), "plan"]), &serde_json::json!({})).await?;
+    let out: PlanResponse = ctx.client.post(&path(&[sync.id.as_str(), "plan"]), &serde_json::json!({})).await?;
     show::print_plan(ctx, &sync.name, &out.plan, args.all)
 }
 

@@ -11,7 +11,9 @@ use crate::context::{Context, check_environment};
 use crate::error::{CliError, CliResult};
 use serde_json::{Map, Value, json};
 use sluice_api_types::connections::{NamedOut, RailwayProjectOut, RailwayProjectsOut};
+use sluice_api_types::runs::PlanResponse;
 use sluice_api_types::syncs::{RailwayDestinationIn, RailwaySyncIn, SecretSyncOut, SecretSyncResponse, SyncOptionsIn};
+use sluice_domain::{JobKind, SyncStatus};
 
 pub const CREATE_EXAMPLES: &str = "Examples:
   # Names are looked up through the connection; ids work too:
@@ -260,7 +262,7 @@ pub async fn create(ctx: &Context, args: &CreateArgs) -> CliResult<()> {
         destination_config: Some(railway.destination()),
     };
     if args.dry_run {
-        let plan: show::PlanOut = ctx.client.post(&path(&["plan"]), &body).await.map_err(|e| e.name_flags(&FLAGS))?;
+        let plan: PlanResponse = ctx.client.post(&path(&["plan"]), &body).await.map_err(|e| e.name_flags(&FLAGS))?;
         return show::print_plan(ctx, &args.name, &plan.plan, false);
     }
     let out: SecretSyncResponse = ctx.client.post(&super::BASE, &body).await.map_err(|e| e.name_flags(&FLAGS))?;
@@ -269,14 +271,14 @@ pub async fn create(ctx: &Context, args: &CreateArgs) -> CliResult<()> {
         return show::created(ctx, &sync, "Created");
     }
     eprintln!("Created sync {} ({}).", sync.name, sync.id);
-    if sync.sync_status.as_deref() != Some("pending") {
+    if sync.sync_status != Some(SyncStatus::Pending) {
         eprintln!(
             "Auto-sync is off, so no run was queued: run one with `sluice syncs railway sync {} --wait`.",
             sync.name
         );
         return show::print_sync(ctx, &sync);
     }
-    wait::follow(ctx, &sync, wait::Kind::Sync, None, args.wait, false).await
+    wait::follow(ctx, &sync, JobKind::Sync, None, args.wait, false).await
 }
 
 fn insert(m: &mut Map<String, Value>, k: &str, v: impl Into<Value>) {
@@ -366,11 +368,11 @@ pub async fn update(ctx: &Context, args: &UpdateArgs) -> CliResult<()> {
         return show::created(ctx, &sync, "Updated");
     }
     eprintln!("Updated sync {}.", sync.name);
-    if sync.sync_status.as_deref() != Some("pending") {
+    if sync.sync_status != Some(SyncStatus::Pending) {
         eprintln!("This change queued no run.");
         return show::print_sync(ctx, &sync);
     }
-    wait::follow(ctx, &sync, wait::Kind::Sync, current.last_sync_job_id.clone(), args.wait, false).await
+    wait::follow(ctx, &sync, JobKind::Sync, current.last_sync_job_id.clone(), args.wait, false).await
 }
 
 #[cfg(test)]

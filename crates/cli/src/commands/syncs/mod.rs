@@ -14,6 +14,7 @@ use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::output::Format;
 use sluice_api_types::syncs::{SecretSyncOut, SecretSyncResponse};
+use sluice_domain::JobKind;
 
 const EXAMPLES: &str = "Examples:
   sluice syncs railway create shop-api --connection railway-prod --env prod \\
@@ -136,13 +137,13 @@ pub async fn run(ctx: &Context, args: &SyncsArgs) -> CliResult<()> {
         }
         RailwayCommand::Update(a) => edit::update(ctx, a).await,
         RailwayCommand::Delete(a) => actions::delete(ctx, a).await,
-        RailwayCommand::Sync(a) => actions::trigger(ctx, &a.target, wait::Kind::Sync, None, a.wait).await,
+        RailwayCommand::Sync(a) => actions::trigger(ctx, &a.target, JobKind::Sync, None, a.wait).await,
         RailwayCommand::Plan(a) => actions::plan(ctx, a).await,
         RailwayCommand::Import(a) => {
             let behavior = a.behavior.as_str();
-            actions::trigger(ctx, &a.target, wait::Kind::Import, Some(behavior), a.wait).await
+            actions::trigger(ctx, &a.target, JobKind::Import, Some(behavior), a.wait).await
         }
-        RailwayCommand::Remove(a) => actions::trigger(ctx, &a.target, wait::Kind::Remove, None, a.wait).await,
+        RailwayCommand::Remove(a) => actions::trigger(ctx, &a.target, JobKind::Remove, None, a.wait).await,
         RailwayCommand::Runs(a) => actions::runs(ctx, a).await,
     }
 }

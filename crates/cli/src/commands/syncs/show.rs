@@ -2,63 +2,16 @@
 //! objects with `--output json|yaml`. Plans and outcomes show key names and actions, never
 //! values.
 
-use super::wait::Kind;
 use crate::commands::connections::print_value;
 use crate::context::Context;
 use crate::error::CliResult;
 use crate::output::{self, Format};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
-use sluice_api_types::syncs::{SecretSyncOut, SyncRunOut, SyncRunsOut};
+use serde_json::json;
+use sluice_api_types::runs::{EntryAction, PlanEntryOut, PlanOut, SyncRunOut, SyncRunsOut};
+use sluice_api_types::syncs::SecretSyncOut;
+use sluice_domain::{JobKind, RunStatus, SyncStatus};
 use std::io::IsTerminal;
 use std::time::Duration;
-
-/// `{plan}` of `POST …/plan` (the server's `PlanView`).
-#[derive(Debug, Deserialize, Serialize)]
-pub struct PlanOut {
-    pub plan: Plan,
-}
-
-#[derive(Debug, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Plan {
-    pub target: String,
-    pub entries: Vec<PlanEntry>,
-    pub counts: PlanCounts,
-    pub imports: Vec<ImportEntry>,
-    pub changes: bool,
-    pub redeploy: bool,
-}
-
-#[derive(Debug, Default, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct PlanEntry {
-    pub key: String,
-    pub source_key: Option<String>,
-    /// `create`, `update`, `delete`, `unchanged` or `skip`.
-    pub action: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize, Serialize)]
-#[serde(default)]
-pub struct PlanCounts {
-    pub create: i64,
-    pub update: i64,
-    pub delete: i64,
-    pub unchanged: i64,
-    pub skipped: i64,
-}
-
-#[derive(Debug, Default, Deserialize, Serialize)]
-#[serde(default)]
-pub struct ImportEntry {
-    pub key: String,
-    pub action: String,
-}
 
 fn format(ctx: &Context) -> Format {
     ctx.output(Format::Table)
@@ -98,9 +51,9 @@ fn source(s: &SecretSyncOut) -> String {
 }
 
 fn status(s: &SecretSyncOut) -> String {
-    match (s.sync_status.as_deref(), s.sync_attempt, &s.next_sync_attempt_at) {
+    match (s.sync_status, s.sync_attempt, &s.next_sync_attempt_at) {
         (None, ..) => "never run".to_string(),
-        (Some("pending"), n, Some(at)) if n > 0 => {
+        (Some(SyncStatus::Pending), n, Some(at)) if n > 0 => {
             format!("retrying (attempt {} {})", n + 1, when(at))
         }
         (Some(st), ..) => st.to_string(),
@@ -161,11 +114,11 @@ pub fn print_sync(ctx: &Context, s: &SecretSyncOut) -> CliResult<()> {
     if let Some(m) = &s.last_sync_message {
         rows.push(vec!["Last sync error".into(), m.clone()]);
     }
-    rows.push(vec!["Import status".into(), opt(&s.import_status)]);
+    rows.push(vec!["Import status".into(), opt(&s.import_status.map(|st| st.to_string()))]);
     if let Some(m) = &s.last_import_message {
         rows.push(vec!["Last import error".into(), m.clone()]);
     }
-    rows.push(vec!["Remove status".into(), opt(&s.remove_status)]);
+    rows.push(vec!["Remove status".into(), opt(&s.remove_status.map(|st| st.to_string()))]);
     if let Some(m) = &s.last_remove_message {
         rows.push(vec!["Last remove error".into(), m.clone()]);
     }
@@ -181,13 +134,13 @@ pub fn created(ctx: &Context, s: &SecretSyncOut, verb: &str) -> CliResult<()> {
         return print_sync(ctx, s);
     }
     println!("{verb} sync {} ({}): {} → Railway {}.", s.name, s.id, source(s), destination(s));
-    if s.sync_status.as_deref() == Some("pending") {
+    if s.sync_status == Some(SyncStatus::Pending) {
         println!("A run is queued: watch it with `sluice syncs railway runs {}`, or use --wait.", s.name);
     }
     Ok(())
 }
 
-pub fn queued(ctx: &Context, s: &SecretSyncOut, kind: Kind) -> CliResult<()> {
+pub fn queued(ctx: &Context, s: &SecretSyncOut, kind: JobKind) -> CliResult<()> {
     if format(ctx) != Format::Table {
         return print_sync(ctx, s);
     }
@@ -216,10 +169,6 @@ pub fn removed_and_deleted(ctx: &Context, s: &SecretSyncOut) -> CliResult<()> {
     Ok(())
 }
 
-fn count(counts: &Value, key: &str) -> i64 {
-    counts.get(key).and_then(Value::as_i64).unwrap_or(0)
-}
-
 fn seconds(d: Duration) -> String {
     format!("{:.1}s", d.as_secs_f64())
 }
@@ -228,7 +177,7 @@ fn seconds(d: Duration) -> String {
 pub fn outcome(
     ctx: &Context,
     s: &SecretSyncOut,
-    kind: Kind,
+    kind: JobKind,
     run: Option<&SyncRunOut>,
     took: Duration,
 ) -> CliResult<()> {
@@ -236,69 +185,64 @@ pub fn outcome(
         return print_value(format(ctx), &json!({"secretSync": s, "run": run}));
     }
     let Some(r) = run else {
-        let st = kind.state(s).status.unwrap_or_default();
+        let st = super::wait::state(kind, s).status.map(|s| s.to_string()).unwrap_or_default();
         println!("The {} of {} {st} in {}.", kind.as_str(), s.name, seconds(took));
         return Ok(());
     };
     let c = &r.counts;
-    if r.status == "failed" {
+    if r.status == RunStatus::Failed {
         println!("The {} of {} failed (attempt {}) in {}.", kind.as_str(), s.name, r.attempt, seconds(took));
         return Ok(());
     }
     match kind {
-        Kind::Sync => {
+        JobKind::Sync => {
             println!(
                 "Synced {} in {}: {} created, {} updated, {} deleted ({} unchanged, {} skipped).",
                 s.name,
                 seconds(took),
-                count(c, "create"),
-                count(c, "update"),
-                count(c, "delete"),
-                count(c, "unchanged"),
-                count(c, "skipped")
+                c.plan.create,
+                c.plan.update,
+                c.plan.delete,
+                c.plan.unchanged,
+                c.plan.skipped
             );
-            if count(c, "imported") > 0 {
-                println!("Imported {} keys from Railway into {} first.", count(c, "imported"), source(s));
+            if c.imported > 0 {
+                println!("Imported {} keys from Railway into {} first.", c.imported, source(s));
             }
             match &r.redeploy {
-                Some(d) if d.get("redeployed").and_then(Value::as_bool) == Some(true) => {
+                Some(d) if d.redeployed => {
                     let service = s.destination_config.service_name.clone().unwrap_or_else(|| "the service".into());
-                    let id = d
-                        .get("deploymentId")
-                        .and_then(Value::as_str)
-                        .map(|i| format!(" (deployment {i})"))
-                        .unwrap_or_default();
+                    let id = d.deployment_id.as_ref().map(|i| format!(" (deployment {i})")).unwrap_or_default();
                     println!("Redeployed {service}{id}.");
                 }
                 Some(d) => {
-                    let reason = d.get("reason").and_then(Value::as_str).unwrap_or("nothing to redeploy");
+                    let reason = d.reason.as_deref().unwrap_or("nothing to redeploy");
                     println!("Not redeployed: {reason}.");
                 }
                 None => {}
             }
         }
-        Kind::Import => {
-            println!("Imported {} keys from Railway into {} in {}.", count(c, "imported"), source(s), seconds(took));
+        JobKind::Import => {
+            println!("Imported {} keys from Railway into {} in {}.", c.imported, source(s), seconds(took));
         }
-        Kind::Remove => {
-            println!("Removed {} variables of {} from Railway in {}.", count(c, "delete"), s.name, seconds(took));
+        JobKind::Remove => {
+            println!("Removed {} variables of {} from Railway in {}.", c.plan.delete, s.name, seconds(took));
         }
     }
-    let entries: Vec<PlanEntry> = serde_json::from_value(r.plan.clone()).unwrap_or_default();
-    print!("{}", diff_lines(&entries, false, color()));
+    print!("{}", diff_lines(&r.plan, false, color()));
     Ok(())
 }
 
-fn diff_lines(entries: &[PlanEntry], all: bool, color: bool) -> String {
+fn diff_lines(entries: &[PlanEntryOut], all: bool, color: bool) -> String {
     let mut out = String::new();
     for e in entries {
-        let (mark, code) = match e.action.as_str() {
-            "create" => ("+", "32"),
-            "update" => ("~", "33"),
-            "delete" => ("-", "31"),
-            "skip" => ("!", "2"),
-            _ if all => ("=", "2"),
-            _ => continue,
+        let (mark, code) = match e.action {
+            EntryAction::Create => ("+", "32"),
+            EntryAction::Update => ("~", "33"),
+            EntryAction::Delete => ("-", "31"),
+            EntryAction::Skip => ("!", "2"),
+            EntryAction::Unchanged if all => ("=", "2"),
+            EntryAction::Unchanged => continue,
         };
         let name = match &e.source_key {
             Some(src) if *src != e.key => format!("{} ← {src}", e.key),
@@ -314,7 +258,7 @@ fn diff_lines(entries: &[PlanEntry], all: bool, color: bool) -> String {
     out
 }
 
-pub fn print_plan(ctx: &Context, name: &str, plan: &Plan, all: bool) -> CliResult<()> {
+pub fn print_plan(ctx: &Context, name: &str, plan: &PlanOut, all: bool) -> CliResult<()> {
     if format(ctx) != Format::Table {
         return print_value(format(ctx), &serde_json::to_value(plan).unwrap_or_default());
     }
@@ -323,7 +267,7 @@ pub fn print_plan(ctx: &Context, name: &str, plan: &Plan, all: bool) -> CliResul
     if !plan.imports.is_empty() {
         println!("First, imported from Railway into Sluice:");
         for i in &plan.imports {
-            let mark = if i.action == "create" { "+" } else { "~" };
+            let mark = if i.action == EntryAction::Create { "+" } else { "~" };
             println!("  {mark} {} ({} in Sluice)", i.key, i.action);
         }
         println!("Then, at Railway:");
@@ -344,10 +288,10 @@ pub fn print_plan(ctx: &Context, name: &str, plan: &Plan, all: bool) -> CliResul
 
 fn changes(r: &SyncRunOut) -> String {
     let c = &r.counts;
-    match r.kind.as_str() {
-        "import" => format!("imported {}", count(c, "imported")),
-        "remove" => format!("-{}", count(c, "delete")),
-        _ => format!("+{} ~{} -{}", count(c, "create"), count(c, "update"), count(c, "delete")),
+    match r.kind {
+        JobKind::Import => format!("imported {}", c.imported),
+        JobKind::Remove => format!("-{}", c.plan.delete),
+        JobKind::Sync => format!("+{} ~{} -{}", c.plan.create, c.plan.update, c.plan.delete),
     }
 }
 
@@ -367,17 +311,17 @@ pub fn print_runs(ctx: &Context, s: &SecretSyncOut, out: &SyncRunsOut) -> CliRes
             if error.chars().count() > 80 {
                 error = error.chars().take(79).collect::<String>() + "…";
             }
-            if r.status == "retrying"
+            if r.status == RunStatus::Retrying
                 && let Some(at) = &r.next_attempt_at
             {
                 error = format!("{error} (next attempt {})", when(at));
             }
             vec![
                 r.started_at.clone(),
-                r.kind.clone(),
-                r.trigger.clone(),
+                r.kind.to_string(),
+                r.trigger.to_string(),
                 r.attempt.to_string(),
-                r.status.clone(),
+                r.status.to_string(),
                 changes(r),
                 error,
             ]
@@ -394,11 +338,11 @@ pub fn print_runs(ctx: &Context, s: &SecretSyncOut, out: &SyncRunsOut) -> CliRes
 mod tests {
     use super::*;
 
-    fn entry(key: &str, src: Option<&str>, action: &str, reason: Option<&str>) -> PlanEntry {
-        PlanEntry {
+    fn entry(key: &str, src: Option<&str>, action: EntryAction, reason: Option<&str>) -> PlanEntryOut {
+        PlanEntryOut {
             key: key.into(),
             source_key: src.map(Into::into),
-            action: action.into(),
+            action,
             reason: reason.map(Into::into),
             detail: None,
         }
@@ -407,11 +351,11 @@ mod tests {
     #[test]
     fn diff_shows_actions_and_hides_unchanged() {
         let entries = [
-            entry("NEW", Some("NEW"), "create", None),
-            entry("APP_DB", Some("DB"), "update", None),
-            entry("OLD", None, "delete", None),
-            entry("SAME", Some("SAME"), "unchanged", None),
-            entry("STRIPE", None, "skip", Some("sealed")),
+            entry("NEW", Some("NEW"), EntryAction::Create, None),
+            entry("APP_DB", Some("DB"), EntryAction::Update, None),
+            entry("OLD", None, EntryAction::Delete, None),
+            entry("SAME", Some("SAME"), EntryAction::Unchanged, None),
+            entry("STRIPE", None, EntryAction::Skip, Some("sealed")),
         ];
         assert_eq!(
             diff_lines(&entries, false, false),

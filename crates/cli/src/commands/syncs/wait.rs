@@ -12,60 +12,49 @@
 use super::{WaitOpts, path, show};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
-use sluice_api_types::syncs::{SecretSyncOut, SecretSyncResponse, SyncRunOut, SyncRunsOut};
+use sluice_api_types::runs::{SyncRunOut, SyncRunsOut};
+use sluice_api_types::syncs::{SecretSyncOut, SecretSyncResponse};
+use sluice_domain::{JobKind, RunStatus, SyncStatus};
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 const POLL: Duration = Duration::from_millis(300);
 const SYNC_EVERY: Duration = Duration::from_secs(2);
 
-/// Which of a sync's three lifecycles a job belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Sync,
-    Import,
-    Remove,
-}
-
-/// One lifecycle's fields of a sync.
+/// One lifecycle's fields of a sync (each job kind has its own).
 pub struct State {
-    pub status: Option<String>,
+    pub status: Option<SyncStatus>,
     pub job: Option<String>,
     pub message: Option<String>,
 }
 
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Sync => "sync",
-            Kind::Import => "import",
-            Kind::Remove => "remove",
-        }
-    }
-
-    pub fn state(self, s: &SecretSyncOut) -> State {
-        let (status, job, message) = match self {
-            Kind::Sync => (&s.sync_status, &s.last_sync_job_id, &s.last_sync_message),
-            Kind::Import => (&s.import_status, &s.last_import_job_id, &s.last_import_message),
-            Kind::Remove => (&s.remove_status, &s.last_remove_job_id, &s.last_remove_message),
-        };
-        State { status: status.clone(), job: job.clone(), message: message.clone() }
-    }
+/// The fields of the lifecycle `kind` of a sync.
+pub fn state(kind: JobKind, s: &SecretSyncOut) -> State {
+    let (status, job, message) = match kind {
+        JobKind::Sync => (s.sync_status, &s.last_sync_job_id, &s.last_sync_message),
+        JobKind::Import => (s.import_status, &s.last_import_job_id, &s.last_import_message),
+        JobKind::Remove => (s.remove_status, &s.last_remove_job_id, &s.last_remove_message),
+    };
+    State { status, job: job.clone(), message: message.clone() }
 }
 
-fn finished(status: &str) -> bool {
-    matches!(status, "succeeded" | "failed")
+fn run_finished(status: RunStatus) -> bool {
+    matches!(status, RunStatus::Succeeded | RunStatus::Failed)
+}
+
+fn sync_finished(status: SyncStatus) -> bool {
+    matches!(status, SyncStatus::Succeeded | SyncStatus::Failed)
 }
 
 /// The progress line (without the elapsed time, which is added on a terminal only).
-fn progress(name: &str, kind: Kind, run: Option<&SyncRunOut>) -> String {
+fn progress(name: &str, kind: JobKind, run: Option<&SyncRunOut>) -> String {
     let verb = kind.as_str();
     match run {
         None => format!("{name}: {verb} queued, waiting for a worker"),
-        Some(r) if r.status == "running" => {
+        Some(r) if r.status == RunStatus::Running => {
             format!("{name}: {verb} running (attempt {})", r.attempt)
         }
-        Some(r) if r.status == "retrying" => {
+        Some(r) if r.status == RunStatus::Retrying => {
             let when = r.next_attempt_at.as_deref().map(show::when).unwrap_or_else(|| "soon".to_string());
             let error = r.error.as_deref().unwrap_or("failed");
             format!("{name}: {verb} attempt {} failed: {error}; attempt {} {when}", r.attempt, r.attempt + 1)
@@ -104,8 +93,8 @@ impl Line {
 }
 
 /// Newest run of `kind` among `runs` (which come newest first).
-fn newest(runs: &[SyncRunOut], kind: Kind) -> Option<&SyncRunOut> {
-    runs.iter().find(|r| r.kind == kind.as_str())
+fn newest(runs: &[SyncRunOut], kind: JobKind) -> Option<&SyncRunOut> {
+    runs.iter().find(|r| r.kind == kind)
 }
 
 /// Follows the job queued for `sync` until it ends. `before` is the lifecycle's last
@@ -113,7 +102,7 @@ fn newest(runs: &[SyncRunOut], kind: Kind) -> Option<&SyncRunOut> {
 pub async fn follow(
     ctx: &Context,
     sync: &SecretSyncOut,
-    kind: Kind,
+    kind: JobKind,
     before: Option<String>,
     opts: WaitOpts,
     deletes: bool,
@@ -134,14 +123,14 @@ pub async fn follow(
             Err(e) => return Err(e),
         };
         let run = newest(&runs, kind).filter(|r| before.as_deref() != Some(r.job_id.as_str()));
-        if let Some(r) = run.filter(|r| finished(&r.status)) {
+        if let Some(r) = run.filter(|r| run_finished(r.status)) {
             line.clear();
             let r = r.clone();
             // The sync's final state (and, for a removal that deletes it, whether it is gone).
             let final_sync: CliResult<SecretSyncResponse> = ctx.client.get(&path(&[&id]), &[]).await;
             match final_sync {
                 Ok(s) => current = s.secret_sync,
-                Err(e) if deletes && e.exit_code() == 4 && r.status == "succeeded" => {
+                Err(e) if deletes && e.exit_code() == 4 && r.status == RunStatus::Succeeded => {
                     return show::removed_and_deleted(ctx, &current);
                 }
                 Err(e) => return Err(e),
@@ -158,8 +147,8 @@ pub async fn follow(
                 }
                 Err(e) => return Err(e),
             }
-            let state = kind.state(&current);
-            if state.status.as_deref().is_some_and(finished) && state.job != before {
+            let state = state(kind, &current);
+            if state.status.is_some_and(sync_finished) && state.job != before {
                 line.clear();
                 return outcome(ctx, &current, kind, None, started.elapsed());
             }
@@ -167,7 +156,7 @@ pub async fn follow(
         line.show(&progress(&current.name, kind, run), started.elapsed());
         if let Some(limit) = opts.timeout.map(Duration::from_secs).filter(|l| started.elapsed() >= *l) {
             line.clear();
-            let status = run.map(|r| r.status.clone()).unwrap_or_else(|| "queued".to_string());
+            let status = run.map(|r| r.status.to_string()).unwrap_or_else(|| "queued".to_string());
             return Err(CliError::failed(format!(
                 "gave up waiting after {} s: the {} of {} is still {status}",
                 limit.as_secs(),
@@ -184,9 +173,15 @@ pub async fn follow(
 }
 
 /// Prints how a job ended; a failure is an error (exit 1) carrying Railway's message.
-fn outcome(ctx: &Context, sync: &SecretSyncOut, kind: Kind, run: Option<&SyncRunOut>, took: Duration) -> CliResult<()> {
-    let state = kind.state(sync);
-    let failed = run.map(|r| r.status == "failed").unwrap_or(state.status.as_deref() == Some("failed"));
+fn outcome(
+    ctx: &Context,
+    sync: &SecretSyncOut,
+    kind: JobKind,
+    run: Option<&SyncRunOut>,
+    took: Duration,
+) -> CliResult<()> {
+    let state = state(kind, sync);
+    let failed = run.map(|r| r.status == RunStatus::Failed).unwrap_or(state.status == Some(SyncStatus::Failed));
     show::outcome(ctx, sync, kind, run, took)?;
     if !failed {
         return Ok(());
@@ -217,10 +212,10 @@ mod tests {
 
     #[test]
     fn progress_shows_state_attempt_and_retry() {
-        assert_eq!(progress("s", Kind::Sync, None), "s: sync queued, waiting for a worker");
-        assert_eq!(progress("s", Kind::Sync, Some(&run("running", 2, None, None))), "s: sync running (attempt 2)");
+        assert_eq!(progress("s", JobKind::Sync, None), "s: sync queued, waiting for a worker");
+        assert_eq!(progress("s", JobKind::Sync, Some(&run("running", 2, None, None))), "s: sync running (attempt 2)");
         let retry = run("retrying", 1, Some("2020-01-01T00:00:00.000Z"), Some("Not Authorized"));
-        let line = progress("s", Kind::Sync, Some(&retry));
+        let line = progress("s", JobKind::Sync, Some(&retry));
         assert!(line.starts_with("s: sync attempt 1 failed: Not Authorized; attempt 2 "), "{line}");
     }
 }

@@ -11,16 +11,16 @@ use super::service::{self, DESTINATION, load, require_source, resolve_source};
 use super::view;
 use crate::auth::Actor;
 use crate::auth::authz::{self, Need};
-use crate::engine::plan::{self, PlanView};
+use crate::engine::plan;
 use crate::engine::queue::{self, JobActor, JobPayload};
 use crate::engine::spec::SyncSpec;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::parse_id;
 use crate::features::connections::access as connection_access;
 use crate::state::AppState;
+use sluice_api_types::runs::{PlanOut, SyncRunsOut};
 use sluice_api_types::syncs::{
-    CheckDestinationIn, CheckDestinationOut, ImportQuery, RailwayDestinationIn, RailwaySyncIn, RunsQuery,
-    SecretSyncOut, SyncRunsOut,
+    CheckDestinationIn, CheckDestinationOut, ImportQuery, RailwayDestinationIn, RailwaySyncIn, RunsQuery, SecretSyncOut,
 };
 use sluice_domain::{ConnectionId, ImportBehavior, JobKind, ProjectId, RailwayDestination, SyncId, Trigger};
 use sluice_storage::{StorageError, runs, syncs};
@@ -78,7 +78,7 @@ pub async fn remove_secrets(state: &AppState, actor: &Actor, raw_id: &str) -> Ap
 }
 
 /// What the next run of a saved sync would do, reading the source and Railway now.
-pub async fn plan_saved(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<PlanView> {
+pub async fn plan_saved(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<PlanOut> {
     let id = service::sync_id(raw_id)?;
     let spec = {
         let mut conn = state.store.read().await?;
@@ -92,7 +92,7 @@ pub async fn plan_saved(state: &AppState, actor: &Actor, raw_id: &str) -> ApiRes
 }
 
 /// What the first run of a sync not saved yet would do (the create form's preview).
-pub async fn plan_unsaved(state: &AppState, actor: &Actor, body: &RailwaySyncIn) -> ApiResult<PlanView> {
+pub async fn plan_unsaved(state: &AppState, actor: &Actor, body: &RailwaySyncIn) -> ApiResult<PlanOut> {
     let new = input::parse_create(body, false)?;
     let project = ProjectId::parse(&new.project_id).ok_or_else(|| authz::project_not_found(&new.project_id))?;
     let spec = {

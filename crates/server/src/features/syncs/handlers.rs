@@ -2,27 +2,18 @@
 
 use super::{actions, service};
 use crate::auth::Actor;
-use crate::engine::plan::PlanView;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use serde::Serialize;
+use sluice_api_types::runs::{PlanResponse, SyncRunsOut};
 use sluice_api_types::syncs::{
     CheckDestinationIn, CheckDestinationOut, DeleteSyncQuery, ImportQuery, ProjectQuery, RailwaySyncIn,
     RailwaySyncPatch, RunsQuery, SecretSyncOptionOut, SecretSyncOptionsOut, SecretSyncResponse, SecretSyncsResponse,
-    SyncRunsOut,
 };
-use utoipa::ToSchema;
 
 const TAG: &str = "secret-syncs";
-
-/// `{plan}`: what a run would do, per key (names and actions, never values).
-#[derive(Serialize, ToSchema)]
-pub struct PlanOut {
-    pub plan: PlanView,
-}
 
 fn one(s: sluice_api_types::syncs::SecretSyncOut) -> Json<SecretSyncResponse> {
     Json(SecretSyncResponse { secret_sync: s })
@@ -187,27 +178,27 @@ pub async fn check_destination(
 /// What the next run of this sync would do, reading the source and Railway now.
 #[utoipa::path(post, path = "/api/v1/secret-syncs/railway/{syncId}/plan", tag = TAG, security(("bearer" = [])),
     params(("syncId" = String, Path)),
-    responses((status = 200, body = PlanOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 200, body = PlanResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 502, body = ErrorBody)))]
 pub async fn plan_saved(
     State(state): State<AppState>,
     actor: Actor,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<Json<PlanOut>> {
-    Ok(Json(PlanOut { plan: actions::plan_saved(&state, &actor, &id).await? }))
+) -> ApiResult<Json<PlanResponse>> {
+    Ok(Json(PlanResponse { plan: actions::plan_saved(&state, &actor, &id).await? }))
 }
 
 /// What the first run of a sync would do, for a create body not saved yet.
 #[utoipa::path(post, path = "/api/v1/secret-syncs/railway/plan", tag = TAG, security(("bearer" = [])),
     request_body = RailwaySyncIn,
-    responses((status = 200, body = PlanOut), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 200, body = PlanResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 502, body = ErrorBody)))]
 pub async fn plan_unsaved(
     State(state): State<AppState>,
     actor: Actor,
     ApiJson(body): ApiJson<RailwaySyncIn>,
-) -> ApiResult<Json<PlanOut>> {
-    Ok(Json(PlanOut { plan: actions::plan_unsaved(&state, &actor, &body).await? }))
+) -> ApiResult<Json<PlanResponse>> {
+    Ok(Json(PlanResponse { plan: actions::plan_unsaved(&state, &actor, &body).await? }))
 }
 
 /// The sync's run history, newest first.

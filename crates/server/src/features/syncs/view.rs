@@ -3,9 +3,9 @@
 
 use crate::error::{ApiError, ApiResult};
 use crate::wire::{iso, iso_opt};
+use sluice_api_types::runs::{RunActorOut, SyncRunOut};
 use sluice_api_types::syncs::{
-    RailwayDestinationOut, RunActorOut, SecretSyncOut, SyncConnectionOut, SyncEnvironmentOut, SyncFolderOut,
-    SyncOptionsOut, SyncRunOut,
+    RailwayDestinationOut, SecretSyncOut, SyncConnectionOut, SyncEnvironmentOut, SyncFolderOut, SyncOptionsOut,
 };
 use sluice_domain::{ConnectionId, EnvironmentId, FolderId};
 use sluice_storage::runs::RunRow;
@@ -82,17 +82,17 @@ impl Lookups {
             connection_id: row.connection_id.to_string(),
             created_at: iso(row.created_at),
             updated_at: iso(row.updated_at),
-            sync_status: row.sync_status.as_ref().map(ToString::to_string),
+            sync_status: row.sync_status,
             last_sync_job_id: row.last_sync_job_id.as_ref().map(ToString::to_string),
             last_sync_message: row.last_sync_message.clone(),
             last_synced_at: iso_opt(row.last_synced_at),
             sync_attempt: row.sync_attempt,
             next_sync_attempt_at: iso_opt(row.next_sync_at),
-            import_status: row.import_status.as_ref().map(ToString::to_string),
+            import_status: row.import_status,
             last_import_job_id: row.last_import_job_id.as_ref().map(ToString::to_string),
             last_import_message: row.last_import_message.clone(),
             last_imported_at: iso_opt(row.last_imported_at),
-            remove_status: row.remove_status.as_ref().map(ToString::to_string),
+            remove_status: row.remove_status,
             last_remove_job_id: row.last_remove_job_id.as_ref().map(ToString::to_string),
             last_remove_message: row.last_remove_message.clone(),
             last_removed_at: iso_opt(row.last_removed_at),
@@ -134,8 +134,10 @@ pub async fn syncs_out(conn: &mut Conn, rows: &[SyncRow]) -> ApiResult<Vec<Secre
     Ok(out)
 }
 
-fn json_or(text: &str, fallback: serde_json::Value) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or(fallback)
+/// A run's JSON column; a record that does not decode shows as empty rather than failing
+/// the whole history (runs are diagnostics, and old rows may predate a field).
+fn decoded<T: serde::de::DeserializeOwned + Default>(text: &str) -> T {
+    serde_json::from_str(text).unwrap_or_default()
 }
 
 /// A run record as returned (key names and actions; never values).
@@ -143,17 +145,17 @@ pub fn run_out(r: &RunRow) -> SyncRunOut {
     SyncRunOut {
         id: r.id.to_string(),
         job_id: r.job_id.to_string(),
-        kind: r.kind.to_string(),
-        trigger: r.trigger.to_string(),
-        actor: RunActorOut { kind: r.actor_type.to_string(), id: r.actor_id.clone(), name: r.actor_name.clone() },
+        kind: r.kind,
+        trigger: r.trigger,
+        actor: RunActorOut { kind: r.actor_type, id: r.actor_id.clone(), name: r.actor_name.clone() },
         attempt: r.attempt,
-        status: r.status.to_string(),
+        status: r.status,
         started_at: iso(r.started_at),
         finished_at: iso_opt(r.finished_at),
-        plan: json_or(&r.plan, serde_json::json!([])),
-        counts: json_or(&r.counts, serde_json::json!({})),
-        railway_calls: json_or(&r.railway_calls, serde_json::json!([])),
-        redeploy: r.redeploy.as_deref().map(|t| json_or(t, serde_json::Value::Null)),
+        plan: decoded(&r.plan),
+        counts: decoded(&r.counts),
+        railway_calls: decoded(&r.railway_calls),
+        redeploy: r.redeploy.as_deref().and_then(|t| serde_json::from_str(t).ok()),
         error: r.error.clone(),
         next_attempt_at: iso_opt(r.next_attempt_at),
     }
