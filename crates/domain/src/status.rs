@@ -263,6 +263,14 @@ word_enum! {
     }
 }
 
+impl TokenKind {
+    /// The kind a connection method names: exactly one of the stored spellings (the
+    /// `workspace-token` alias is accepted when reading, never as a method).
+    pub fn from_method(method: &str) -> Option<TokenKind> {
+        TokenKind::ALL.iter().copied().find(|k| k.as_str() == method)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,6 +311,8 @@ mod tests {
         assert_eq!(Trigger::SecretChange.as_str(), "secret-change");
         assert_eq!(TokenKind::try_from("team-token".to_string()), Ok(TokenKind::Workspace));
         assert_eq!("workspace-token".parse::<TokenKind>(), Ok(TokenKind::Workspace));
+        assert_eq!(TokenKind::from_method("workspace-token"), None);
+        assert_eq!(TokenKind::from_method("team-token"), Some(TokenKind::Workspace));
         assert_eq!(TokenKind::Workspace.as_str(), "team-token");
     }
 

@@ -8,7 +8,6 @@
 //! runs in-process from the example seed and the server syncs to it.
 
 use crate::RunningServer;
-use crate::audit::AuditActor;
 use crate::config::{ServerArgs, Settings};
 use crate::features::admin::service::bootstrap;
 use crate::features::auth::service::{TokenLifetime, issue_token};
@@ -19,6 +18,7 @@ use crate::features::projects::service::create_project;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use sluice_api_types::admin::BootstrapIn;
+use sluice_core::audit::AuditActor;
 use sluice_crypto::{RootKey, tokens};
 use sluice_domain::{OrgRole, ProjectRole, Slug};
 use sluice_storage::StorageError;
@@ -188,10 +188,10 @@ pub async fn provision(server: &RunningServer) -> anyhow::Result<DevCredentials>
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
-    crate::audit::record(
+    sluice_core::audit::record(
         &mut tx,
         AuditActor::platform(),
-        crate::audit::AuditEvent::new("dev-provision")
+        sluice_core::audit::AuditEvent::new("dev-provision")
             .org(&boot.org_id)
             .project(&project.id)
             .target("identity", identity.id.clone()),

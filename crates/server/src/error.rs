@@ -9,6 +9,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use sluice_core::CoreError;
 use sluice_storage::StorageError;
 
 tokio::task_local! {
@@ -161,6 +162,23 @@ impl IntoResponse for ApiError {
 impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
         Self::Internal(e.to_string())
+    }
+}
+
+/// The core's errors, each with its status: what is missing is 404, what the request
+/// cannot do is 400, the rest (storage, keys, corrupt rows) is 500. The message is the
+/// core's own (Infisical's words).
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::ProjectNotFound(_)
+            | CoreError::EnvironmentNotFound { .. }
+            | CoreError::FolderNotFound { .. } => Self::NotFound(e.to_string()),
+            CoreError::SecretsExist(_) | CoreError::RenameTaken(_) | CoreError::Reference { .. } => {
+                Self::BadRequest(e.to_string())
+            }
+            CoreError::Storage(_) | CoreError::Crypto(_) | CoreError::Corrupt(_) => Self::Internal(e.to_string()),
+        }
     }
 }
 

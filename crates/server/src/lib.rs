@@ -4,7 +4,6 @@
 //! [`http`] (the router) → [`features`] (one folder per API feature) → [`auth`] (who is
 //! asking and what they may do).
 
-pub mod audit;
 pub mod auth;
 pub mod cache;
 pub mod config;
@@ -14,14 +13,13 @@ pub mod error;
 pub mod extract;
 pub mod features;
 pub mod http;
-pub mod keys;
 pub mod state;
 pub mod ui;
 pub mod wire;
 
 use anyhow::Context;
 use config::{LogFormat, Settings};
-use keys::KeyRing;
+use sluice_core::keys::KeyRing;
 use sluice_storage::{Store, StoreConfig};
 use state::AppState;
 use std::net::SocketAddr;

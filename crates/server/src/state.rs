@@ -2,7 +2,8 @@
 
 use crate::cache::TtlCache;
 use crate::config::Settings;
-use crate::keys::KeyRing;
+use sluice_core::Core;
+use sluice_core::keys::KeyRing;
 use sluice_destinations::railway::{RailwayApi, RailwayClient, RailwayConfig, RailwayError};
 use sluice_domain::{OrgId, ProjectId, ProjectRole, SyncId};
 use sluice_storage::Store;
@@ -16,8 +17,10 @@ use tokio::sync::{Notify, broadcast, watch};
 pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
+    /// The secrets core (store, key ring, change signal), shared with the engine.
+    pub core: Core,
+    /// The core's store, for the features' own queries.
     pub store: Store,
-    pub keys: KeyRing,
     pub settings: Settings,
     /// Token digest → who it authenticates, for tokens without a use limit.
     pub tokens: TtlCache<String, crate::auth::CachedToken>,
@@ -34,8 +37,6 @@ pub struct Inner {
 
 /// In-process wake-ups. Across nodes, PostgreSQL NOTIFY feeds the same signals.
 pub struct Signals {
-    /// A secret change was committed: the change dispatcher has work.
-    pub changes: Notify,
     /// A job was queued: workers have work.
     pub jobs: Notify,
     /// A run finished (tests and benchmarks wait on this instead of sleeping).
@@ -50,7 +51,6 @@ pub struct Signals {
 impl Default for Signals {
     fn default() -> Self {
         Self {
-            changes: Notify::new(),
             jobs: Notify::new(),
             runs: broadcast::channel(1024).0,
             syncs: broadcast::channel(1024).0,
@@ -80,8 +80,8 @@ impl AppState {
             format!("{}:{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "node".to_string()), settings.listen.port())
         });
         Self(Arc::new(Inner {
+            core: Core::new(store.clone(), keys),
             store,
-            keys,
             settings,
             tokens: TtlCache::new(Duration::from_secs(5), 100_000),
             roles: TtlCache::new(Duration::from_secs(5), 100_000),

@@ -7,6 +7,7 @@ use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
+use sluice_core::audit::{AuditActor, Origin};
 use sluice_crypto::tokens;
 use sluice_domain::{AccessTokenId, IdentityId, OrgId, UserId};
 use sluice_storage::memberships::Principal;
@@ -35,6 +36,24 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         Ok(request_meta(parts))
+    }
+}
+
+impl From<RequestMeta> for Origin {
+    fn from(m: RequestMeta) -> Self {
+        Origin { ip: m.ip, user_agent: m.user_agent }
+    }
+}
+
+/// Audit entries name an authenticated caller by their principal and display name.
+impl From<&Actor> for AuditActor {
+    fn from(a: &Actor) -> Self {
+        Self {
+            kind: a.principal.kind(),
+            id: Some(a.principal.id().to_string()),
+            name: Some(a.name.clone()),
+            origin: a.meta.clone().into(),
+        }
     }
 }
 

@@ -10,6 +10,10 @@ pub enum EngineError {
     /// resolve, an invalid key). Retrying cannot fix it; the message says what to change.
     #[error("{0}")]
     Source(String),
+    /// The secrets core failed: a folder or environment that is gone, a reference that
+    /// does not resolve, or storage.
+    #[error("{0}")]
+    Core(#[from] sluice_core::CoreError),
     /// Railway failed; its own message is kept.
     #[error("{0}")]
     Railway(#[from] RailwayError),
@@ -31,6 +35,7 @@ impl EngineError {
         match self {
             Self::Railway(e) => e.is_retryable() || matches!(e, RailwayError::OutcomeUnknown { .. }),
             Self::Storage(_) => true,
+            Self::Core(e) => e.is_transient(),
             Self::Source(_) | Self::Config(_) | Self::LeaseLost | Self::Internal(_) => false,
         }
     }
@@ -48,19 +53,13 @@ impl EngineError {
         match self {
             Self::Railway(e) => e.class(),
             Self::Source(_) => "source",
+            Self::Core(e) if e.is_transient() => "storage",
+            Self::Core(e) if e.is_internal() => "internal",
+            Self::Core(_) => "source",
             Self::Config(_) => "config",
             Self::LeaseLost => "lease-lost",
             Self::Storage(_) => "storage",
             Self::Internal(_) => "internal",
-        }
-    }
-}
-
-impl From<crate::error::ApiError> for EngineError {
-    fn from(e: crate::error::ApiError) -> Self {
-        match e {
-            crate::error::ApiError::Internal(m) => Self::Internal(m),
-            other => Self::Source(other.to_string()),
         }
     }
 }
@@ -70,6 +69,10 @@ impl From<EngineError> for crate::error::ApiError {
         use crate::error::ApiError;
         match e {
             EngineError::Source(m) | EngineError::Config(m) => ApiError::BadRequest(m),
+            // A plan preview that cannot read its source is refused as a bad request, as
+            // the sync itself would fail; storage and key failures stay internal.
+            EngineError::Core(c) if c.is_internal() => ApiError::from(c),
+            EngineError::Core(c) => ApiError::BadRequest(c.to_string()),
             EngineError::Railway(RailwayError::RateLimited { retry_after, .. }) => ApiError::TooManyRequests {
                 message: "Railway is rate limiting this connection's token; try again later".to_string(),
                 retry_after_secs: retry_after.map(|d| d.as_secs()).unwrap_or(60),

@@ -7,7 +7,6 @@
 //! managed key that left the source, and one redeploy of a service target when anything
 //! changed. Nothing changed means no write and no redeploy.
 
-use super::credentials::railway_credentials;
 use super::error::EngineError;
 use super::plan::{self, counts_out, entries_out};
 use super::queue::JobPayload;
@@ -31,7 +30,7 @@ pub async fn sync(state: &AppState, row: &SyncRow, ctx: &mut RunContext) -> Resu
     let spec = load_spec(state, row).await?;
     let source = source::load(state, &spec).await?;
     ctx.dependencies = Some(source.dependencies.clone());
-    let creds = railway_credentials(state, &spec.connection)?;
+    let creds = spec.credentials(&state.core)?;
     let target = spec.target();
     let observed = ctx.calls.track("variables", None, state.railway.get_variables(&creds, &target)).await?;
     let decision = plan::decide(&spec, &source, &observed)?;
@@ -95,7 +94,7 @@ pub async fn import(
         .import_behavior
         .ok_or_else(|| EngineError::Config("the import job has no importBehavior".to_string()))?;
     let source = source::load(state, &spec).await?;
-    let creds = railway_credentials(state, &spec.connection)?;
+    let creds = spec.credentials(&state.core)?;
     let observed = ctx.calls.track("variables", None, state.railway.get_variables(&creds, &spec.target())).await?;
     let matcher = spec.options.matcher(&spec.environment.slug);
     let import =
@@ -111,7 +110,7 @@ pub async fn import(
 pub async fn remove(state: &AppState, row: &SyncRow, ctx: &mut RunContext) -> Result<(), EngineError> {
     let spec = load_spec(state, row).await?;
     let source = source::load(state, &spec).await?;
-    let creds = railway_credentials(state, &spec.connection)?;
+    let creds = spec.credentials(&state.core)?;
     let target = spec.target();
     let observed = ctx.calls.track("variables", None, state.railway.get_variables(&creds, &target)).await?;
     let plan = planner::plan_removal(&source.desired, &observed, &spec.plan_options());

@@ -13,7 +13,6 @@
 //! that retrying cannot fix fail at once with Railway's own words.
 
 pub mod calls;
-pub mod credentials;
 pub mod dispatch;
 pub mod drain;
 pub mod error;

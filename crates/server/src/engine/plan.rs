@@ -111,7 +111,7 @@ pub fn view(spec: &SyncSpec, decision: &Decision) -> PlanOut {
 /// Previews what a run of this sync would do now, reading the source and Railway live.
 pub async fn preview(state: &AppState, spec: &SyncSpec) -> Result<PlanOut, EngineError> {
     let source = source::load(state, spec).await?;
-    let creds = super::credentials::railway_credentials(state, &spec.connection)?;
+    let creds = spec.credentials(&state.core)?;
     let mut calls = Calls::default();
     let target = spec.target();
     let observed = calls.track("variables", None, state.railway.get_variables(&creds, &target)).await?;

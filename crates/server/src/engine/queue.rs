@@ -2,10 +2,10 @@
 //! and waking workers after commit (in this process directly, on other nodes through
 //! PostgreSQL `NOTIFY`, which is delivered at commit).
 
-use crate::audit::AuditActor;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
+use sluice_core::audit::{AuditActor, Origin};
 use sluice_domain::{ActorType, ImportBehavior, JobKind, SyncStatus, Trigger};
 use sluice_storage::jobs::{self, Enqueued, NewJob};
 use sluice_storage::syncs::{self, SyncRow};
@@ -42,7 +42,7 @@ impl JobActor {
             kind: self.kind,
             id: self.id.clone(),
             name: self.name.clone(),
-            meta: crate::auth::RequestMeta { ip: self.ip.clone(), user_agent: self.user_agent.clone() },
+            origin: Origin { ip: self.ip.clone(), user_agent: self.user_agent.clone() },
         }
     }
 }

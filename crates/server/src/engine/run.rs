@@ -6,9 +6,9 @@ use super::calls::Calls;
 use super::error::EngineError;
 use super::kinds;
 use super::queue::{JobActor, JobPayload};
-use crate::audit::{self, AuditEvent};
 use crate::state::AppState;
 use sluice_api_types::runs::{EntryAction, PlanCountsOut, PlanEntryOut, RedeployOut, RunCountsOut};
+use sluice_core::audit::{self, AuditEvent};
 use sluice_domain::backoff::retry_delay;
 use sluice_domain::{
     EnvironmentId, FolderPath, JobId, JobKind, JobState, RetryPolicy, RunId, RunStatus, SyncId, SyncStatus, Trigger,

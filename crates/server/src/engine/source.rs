@@ -5,10 +5,10 @@
 
 use super::error::EngineError;
 use super::spec::SyncSpec;
-use crate::audit::{self, AuditActor, AuditEvent};
-use crate::features::secrets::service::{self, NewSecret, SecretUpdate};
-use crate::features::secrets::{ResolveOptions, SecretWrite, resolve_folder};
 use crate::state::AppState;
+use sluice_core::audit::{self, AuditActor, AuditEvent};
+use sluice_core::secrets::ops::{self, NewSecret, SecretUpdate};
+use sluice_core::secrets::{ResolveOptions, SecretWrite, resolve_folder};
 use sluice_domain::{EnvironmentId, FolderPath, ImportPlan, SecretKey};
 use sluice_storage::{folders, secrets};
 use std::collections::BTreeMap;
@@ -40,7 +40,8 @@ pub async fn load(state: &AppState, spec: &SyncSpec) -> Result<Source, EngineErr
     let mut conn = state.store.read().await?;
     let options = ResolveOptions { include_imports: true, expand: true };
     let resolved =
-        resolve_folder(state, &mut conn, &spec.project_id, spec.environment.id.as_str(), &spec.path, options).await?;
+        resolve_folder(&state.core, &mut conn, &spec.project_id, spec.environment.id.as_str(), &spec.path, options)
+            .await?;
     let mut dependencies: Vec<(EnvironmentId, FolderPath)> =
         resolved.dependencies.iter().map(|d| (d.environment_id.clone(), d.path.clone())).collect();
     dependencies.push((spec.environment.id.clone(), spec.path.clone()));
@@ -55,9 +56,9 @@ pub async fn load(state: &AppState, spec: &SyncSpec) -> Result<Source, EngineErr
 pub async fn write_import(state: &AppState, spec: &SyncSpec, import: &ImportPlan) -> Result<(), EngineError> {
     let key = {
         let mut conn = state.store.read().await?;
-        state.keys.project_key(&mut conn, &spec.project_id).await?
+        state.core.keys().project_key(&mut conn, &spec.project_id).await?
     };
-    let mut w = SecretWrite::begin(state, AuditActor::platform()).await?;
+    let mut w = SecretWrite::begin(&state.core, AuditActor::platform()).await?;
     let folder = folders::get_by_path(w.conn(), &spec.environment.id, &spec.path).await?.ok_or_else(|| {
         EngineError::Source(format!(
             "Could not find folder with path \"{}\" in environment \"{}\"",
@@ -74,14 +75,14 @@ pub async fn write_import(state: &AppState, spec: &SyncSpec, import: &ImportPlan
             reminder_repeat_days: None,
             metadata: Vec::new(),
         };
-        service::insert_secret(&mut w, &key, &folder, &new).await?;
+        ops::insert_secret(&mut w, &key, &folder, &new).await?;
     }
     for (k, value) in &import.updates {
         let Some(existing) = secrets::get_for_update(w.conn(), &folder.id, k.as_str()).await? else {
             continue;
         };
         let update = SecretUpdate { value: Some(value.clone()), ..SecretUpdate::default() };
-        service::update_secret(&mut w, &key, &folder, existing, &update).await?;
+        ops::update_secret(&mut w, &key, &folder, existing, &update).await?;
     }
     let project = spec.project_id.clone();
     audit::record(
@@ -98,6 +99,6 @@ pub async fn write_import(state: &AppState, spec: &SyncSpec, import: &ImportPlan
         ),
     )
     .await?;
-    w.commit(state).await?;
+    w.commit().await?;
     Ok(())
 }

@@ -3,8 +3,9 @@
 //! is not saved yet (for the plan preview).
 
 use super::error::EngineError;
-use sluice_destinations::railway::RailwayTarget;
-use sluice_domain::{FolderPath, PlanOptions, ProjectId, RailwayDestination, SyncId, SyncOptions};
+use sluice_core::Core;
+use sluice_destinations::railway::{Credentials, RailwayTarget};
+use sluice_domain::{FolderPath, PlanOptions, ProjectId, RailwayDestination, SyncId, SyncOptions, TokenKind};
 use sluice_storage::connections::{self, ConnectionRow};
 use sluice_storage::environments::{self, EnvironmentRow};
 use sluice_storage::syncs::SyncRow;
@@ -51,6 +52,18 @@ impl SyncSpec {
             connection,
             first_sync: row.last_synced_at.is_none(),
         })
+    }
+
+    /// The Railway client's credentials: the connection's token, opened, with its kind.
+    pub fn credentials(&self, core: &Core) -> Result<Credentials, EngineError> {
+        let kind = TokenKind::from_method(&self.connection.method).ok_or_else(|| {
+            EngineError::Config(format!(
+                "the sync's connection {} has an unknown method {}",
+                self.connection.id, self.connection.method
+            ))
+        })?;
+        let opened = sluice_core::credentials::open(core.keys(), &self.connection)?;
+        Ok(Credentials::new(kind, opened.api_token))
     }
 
     pub fn target(&self) -> RailwayTarget {

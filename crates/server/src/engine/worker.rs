@@ -72,7 +72,7 @@ pub async fn dispatcher_loop(state: AppState, mut stop: watch::Receiver<bool>) {
             tracing::warn!(error = %e, "dispatching changes failed");
         }
         tokio::select! {
-            _ = state.signals.changes.notified() => {}
+            _ = state.core.changes().notified() => {}
             _ = tokio::time::sleep(poll) => {}
             _ = stop.changed() => {}
         }
@@ -93,13 +93,13 @@ pub async fn listener_loop(state: AppState, mut stop: watch::Receiver<bool>) {
                 } else {
                     backoff = Duration::from_millis(200);
                     // Anything sent while we were away: look once.
-                    state.signals.changes.notify_one();
+                    state.core.changes().notify_one();
                     super::queue::wake(&state);
                     loop {
                         tokio::select! {
                             n = listener.recv() => match n {
                                 Ok(n) if n.payload() == "job" => super::queue::wake(&state),
-                                Ok(_) => state.signals.changes.notify_one(),
+                                Ok(_) => state.core.changes().notify_one(),
                                 Err(e) => { tracing::warn!(error = %e, "notification stream broke"); break; }
                             },
                             _ = stop.changed() => return,

@@ -5,7 +5,7 @@
 
 use crate::secret_support::*;
 use serde_json::json;
-use sluice_server::features::secrets::SecretWrite;
+use sluice_core::secrets::SecretWrite;
 use sluice_storage::changes;
 use sluice_testkit::TestApp;
 use std::time::Duration;
@@ -163,7 +163,7 @@ async fn refused_and_rolled_back_writes_record_nothing() {
         .expect("root")
         .expect("root");
     drop(conn);
-    let mut w = SecretWrite::begin(app.state(), sluice_server::audit::AuditActor::platform()).await.expect("begin");
+    let mut w = SecretWrite::begin(&app.state().core, sluice_core::audit::AuditActor::platform()).await.expect("begin");
     w.publish_change(&root, ["GHOST"]);
     drop(w);
     // Even a recorded event disappears when its transaction rolls back.
@@ -196,7 +196,7 @@ async fn the_engine_reads_pending_events_and_is_woken_at_commit() {
     };
     put(&app.api, &app, "dev", "/", "WAKE", "w").await;
     // The write woke this node's dispatcher (a permit is stored when nobody waits yet).
-    tokio::time::timeout(Duration::from_secs(5), app.state().signals.changes.notified())
+    tokio::time::timeout(Duration::from_secs(5), app.state().core.changes().notified())
         .await
         .expect("dispatcher woken");
     let id = events_since(&app, at).await[0].id;

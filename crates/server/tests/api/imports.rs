@@ -90,11 +90,10 @@ async fn imports_bring_secrets_with_infisicals_precedence() {
     let mut conn = app.state().store.read().await.expect("conn");
     let project = sluice_domain::ProjectId::from_trusted(pid.clone());
     let path = sluice_domain::FolderPath::parse("/app").expect("path");
-    let opts = sluice_server::features::secrets::ResolveOptions { include_imports: true, expand: true };
-    let resolved =
-        sluice_server::features::secrets::resolve_folder(app.state(), &mut conn, &project, "dev", &path, opts)
-            .await
-            .expect("resolve");
+    let opts = sluice_core::secrets::ResolveOptions { include_imports: true, expand: true };
+    let resolved = sluice_core::secrets::resolve_folder(&app.state().core, &mut conn, &project, "dev", &path, opts)
+        .await
+        .expect("resolve");
     let merged: Vec<(String, String)> = resolved.merged.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
     assert_eq!(
         merged,

@@ -3,8 +3,8 @@
 
 use crate::secret_support::*;
 use serde_json::json;
+use sluice_core::secrets::{Dependency, ResolveOptions, resolve_folder};
 use sluice_domain::{FolderPath, ProjectId};
-use sluice_server::features::secrets::{Dependency, ResolveOptions, resolve_folder};
 use sluice_testkit::TestApp;
 
 const EXPAND: (&str, &str) = ("expandSecretReferences", "true");
@@ -106,7 +106,7 @@ async fn resolve_folder_merges_expands_reports_dependencies_and_fails_closed() {
     let path = FolderPath::parse("/app").expect("path");
     let mut conn = app.state().store.read().await.expect("conn");
     let opts = ResolveOptions { include_imports: true, expand: true };
-    let r = resolve_folder(app.state(), &mut conn, &project, "dev", &path, opts).await.expect("resolves");
+    let r = resolve_folder(&app.state().core, &mut conn, &project, "dev", &path, opts).await.expect("resolves");
     let own: Vec<(String, String)> = r.own.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
     assert_eq!(own, [("ENDPOINT".into(), "https://staging/v1".into()), ("REGION".into(), "us".into())]);
     let merged: Vec<(String, String)> = r.merged.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
@@ -139,7 +139,7 @@ async fn resolve_folder_merges_expands_reports_dependencies_and_fails_closed() {
     assert!(deps.contains(&("staging".into(), "/".into(), Some("BASE".into()))), "{deps:?}");
     assert!(!format!("{r:?}").contains("k-123"), "Debug never shows values");
     // Without expansion, references stay as written.
-    let plain = resolve_folder(app.state(), &mut conn, &project, "dev", &path, ResolveOptions::default())
+    let plain = resolve_folder(&app.state().core, &mut conn, &project, "dev", &path, ResolveOptions::default())
         .await
         .expect("resolves");
     assert_eq!(plain.merged.len(), 2, "no imports when not asked");
@@ -149,10 +149,12 @@ async fn resolve_folder_merges_expands_reports_dependencies_and_fails_closed() {
     let del = json!({"workspaceId": app.project_id(), "environment": "staging", "secretPath": "/"});
     app.api.delete_json(&format!("{RAW}/BASE"), del).await.expect(200);
     let mut conn = app.state().store.read().await.expect("conn");
-    let err = resolve_folder(app.state(), &mut conn, &project, "dev", &path, opts).await.expect_err("must fail closed");
+    let err =
+        resolve_folder(&app.state().core, &mut conn, &project, "dev", &path, opts).await.expect_err("must fail closed");
     assert_eq!(err.to_string(), "secret reference ${staging.BASE} in ENDPOINT points to a secret that does not exist");
     let none =
-        resolve_folder(app.state(), &mut conn, &project, "dev", &FolderPath::parse("/gone").expect("p"), opts).await;
+        resolve_folder(&app.state().core, &mut conn, &project, "dev", &FolderPath::parse("/gone").expect("p"), opts)
+            .await;
     assert_eq!(
         none.expect_err("missing folder").to_string(),
         "Folder with path '/gone' in environment with slug 'dev' not found"

@@ -1,12 +1,12 @@
 //! Bootstrapping an instance (also used by `sluice server --dev`).
 
-use crate::audit::{self, AuditActor, AuditEvent};
 use crate::auth::RequestMeta;
 use crate::error::{ApiError, ApiResult};
 use crate::features::auth::service::{TokenLifetime, issue_token};
 use crate::features::identities::service::create_identity;
 use crate::state::AppState;
 use sluice_api_types::admin::*;
+use sluice_core::audit::{self, AuditActor, AuditEvent};
 use sluice_crypto::passwords;
 use sluice_domain::{ActorType, OrgId, OrgRole, Slug, UserId};
 use sluice_storage::memberships::{self, Principal};
@@ -85,7 +85,12 @@ pub async fn bootstrap(state: &AppState, input: &BootstrapIn, meta: RequestMeta)
     .await?;
     audit::record(
         &mut tx,
-        AuditActor { kind: ActorType::User, id: Some(user.id.to_string()), name: Some(email.clone()), meta },
+        AuditActor {
+            kind: ActorType::User,
+            id: Some(user.id.to_string()),
+            name: Some(email.clone()),
+            origin: meta.into(),
+        },
         AuditEvent::new("admin-bootstrap")
             .org(&org.id)
             .target("organization", org.id.clone())

@@ -1,11 +1,11 @@
 //! Access tokens: issuing, renewing and revoking them, and checking passwords and client
 //! secrets off the async threads (Argon2id is deliberately slow).
 
-use crate::audit::{self, AuditActor, AuditEvent};
 use crate::auth::{RequestMeta, new_access_token};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use sluice_api_types::auth::AccessTokenOut;
+use sluice_core::audit::{self, AuditActor, AuditEvent};
 use sluice_crypto::{passwords, tokens as token_digest};
 use sluice_domain::{AccessTokenId, ActorType, ClientSecretId};
 use sluice_storage::memberships::Principal;
@@ -109,7 +109,7 @@ async fn token_actor(conn: &mut Conn, row: &AccessTokenRow, meta: RequestMeta) -
         (None, Some(u)) => (ActorType::User, u.to_string(), users::get(conn, u).await?.map(|r| r.email)),
         (None, None) => return Err(invalid_access_token()),
     };
-    Ok(AuditActor { kind, id: Some(id), name, meta })
+    Ok(AuditActor { kind, id: Some(id), name, origin: meta.into() })
 }
 
 /// `POST /api/v1/auth/token/renew`: extends a live token by its TTL, never past its maximum

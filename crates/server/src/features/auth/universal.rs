@@ -7,13 +7,13 @@
 //! is audited as `login-identity-universal-auth`, never with the secret.
 
 use super::service::{TokenLifetime, issue_token_with_id, verify_any};
-use crate::audit::{self, AuditActor, AuditEvent};
 use crate::auth::trusted_ips::TrustedIps;
 use crate::auth::{RequestMeta, untrusted_ip};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use serde_json::json;
 use sluice_api_types::auth::{AccessTokenOut, UniversalAuthLoginIn};
+use sluice_core::audit::{self, AuditActor, AuditEvent};
 use sluice_domain::{ActorType, IdentityId, OrgId};
 use sluice_storage::identities::{self, IdentityRow, UniversalAuthRow};
 use sluice_storage::memberships::Principal;
@@ -77,7 +77,7 @@ pub async fn login(state: &AppState, input: &UniversalAuthLoginIn, meta: Request
             kind: ActorType::Identity,
             id: Some(identity.id.to_string()),
             name: Some(identity.name.clone()),
-            meta,
+            origin: meta.into(),
         },
         AuditEvent::new(LOGIN_ACTION)
             .org(&OrgId::from_trusted(identity.org_id.clone()))
@@ -124,7 +124,7 @@ async fn record_failure(
         event = event.org(&OrgId::from_trusted(i.org_id.clone())).target("identity", i.id.clone());
     }
     let mut tx = state.store.write().await?;
-    audit::record(&mut tx, AuditActor::anonymous(Some(client_id), meta), event).await?;
+    audit::record(&mut tx, AuditActor::anonymous(Some(client_id), meta.into()), event).await?;
     tx.commit().await.map_err(StorageError::from)?;
     Ok(())
 }

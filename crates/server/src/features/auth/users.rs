@@ -6,7 +6,6 @@
 //! `SameSite=Lax`, `Path=/`, and `Secure` when the request came over HTTPS.
 
 use super::service::{TokenLifetime, issue_token_with_id, verify_any};
-use crate::audit::{self, AuditActor, AuditEvent};
 use crate::auth::{Actor, RequestMeta, SESSION_COOKIE, SESSION_PREFIX};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -14,6 +13,7 @@ use crate::wire::iso;
 use axum::http::HeaderMap;
 use serde_json::json;
 use sluice_api_types::auth::{AccessTokenOut, MeIdentityOut, MeOut, UserOut};
+use sluice_core::audit::{self, AuditActor, AuditEvent};
 use sluice_crypto::tokens;
 use sluice_domain::{ActorType, SessionId};
 use sluice_storage::memberships::Principal;
@@ -46,7 +46,7 @@ pub fn user_out(u: &UserRow) -> UserOut {
 }
 
 fn user_actor(u: &UserRow, meta: RequestMeta) -> AuditActor {
-    AuditActor { kind: ActorType::User, id: Some(u.id.to_string()), name: Some(u.email.clone()), meta }
+    AuditActor { kind: ActorType::User, id: Some(u.id.to_string()), name: Some(u.email.clone()), origin: meta.into() }
 }
 
 /// Checks an email and password. Unknown email and wrong password answer the same 401 in
@@ -75,7 +75,7 @@ pub async fn check_password(
             if let Some(u) = &user {
                 event = event.target("user", u.id.clone());
             }
-            audit::record(&mut tx, AuditActor::anonymous(Some(claimed), meta.clone()), event).await?;
+            audit::record(&mut tx, AuditActor::anonymous(Some(claimed), meta.clone().into()), event).await?;
             tx.commit().await.map_err(StorageError::from)?;
             Err(invalid_login())
         }

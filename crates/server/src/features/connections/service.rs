@@ -4,9 +4,7 @@
 //! connection's id, name and method, and `credentialsHash` at most.
 
 use super::access::{self, OrgScope};
-use crate::audit::{self, AuditEvent};
 use crate::auth::Actor;
-use crate::engine::credentials::{self, RailwayCredentials};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::parse_id;
 use crate::state::AppState;
@@ -15,7 +13,9 @@ use sluice_api_types::connections::{
     AppConnectionOptionOut, AppConnectionOut, AvailableConnectionOut, ConnectionScopeQuery, NamedOut,
     RailwayConnectionIn, RailwayConnectionPatch, RailwayCredentialsIn, RailwayProjectOut,
 };
-use sluice_destinations::railway::RailwayError;
+use sluice_core::audit::{self, AuditEvent};
+use sluice_core::credentials::{self, ConnectionCredentials};
+use sluice_destinations::railway::{Credentials, RailwayError};
 use sluice_domain::{App, ConnectionId, OrgId, SecretToken, Slug, TokenKind};
 use sluice_storage::connections::{self, ConnectionRow};
 use sluice_storage::{StorageError, now_ms};
@@ -128,6 +128,14 @@ pub fn railway_status(e: RailwayError, message: String) -> ApiError {
     }
 }
 
+/// The Railway client's credentials of a stored connection.
+pub fn railway_credentials(state: &AppState, row: &ConnectionRow) -> ApiResult<Credentials> {
+    let kind = TokenKind::from_method(&row.method)
+        .ok_or_else(|| ApiError::internal(format!("connection {} has unknown method {}", row.id, row.method)))?;
+    let opened = credentials::open(state.core.keys(), row)?;
+    Ok(Credentials::new(kind, opened.api_token))
+}
+
 /// Asks Railway whether the token works as the declared kind.
 async fn check_token(state: &AppState, kind: TokenKind, token: &SecretToken) -> ApiResult<()> {
     state.railway.check_credentials(kind, token).await.map(|_| ()).map_err(validation_failed)
@@ -137,7 +145,7 @@ pub async fn create(state: &AppState, actor: &Actor, body: &RailwayConnectionIn)
     let name = parse_name(body.name.as_deref())?;
     let description = parse_description(body.description.as_deref(), "body.description")?;
     let method = body.method.as_deref().map(str::trim).unwrap_or("");
-    let kind = credentials::token_kind(method).ok_or_else(|| {
+    let kind = TokenKind::from_method(method).ok_or_else(|| {
         ApiError::invalid(
             "body.method",
             format!("method must be one of {} (got \"{method}\")", method_names().join(", ")),
@@ -160,7 +168,7 @@ pub async fn create(state: &AppState, actor: &Actor, body: &RailwayConnectionIn)
     check_token(state, kind, &token).await?;
 
     let id = ConnectionId::new();
-    let sealed = credentials::seal(state, &scope.org_id, &id, &RailwayCredentials { api_token: token })?;
+    let sealed = credentials::seal(state.core.keys(), &scope.org_id, &id, &ConnectionCredentials { api_token: token })?;
     let now = now_ms();
     let row = ConnectionRow {
         id: id.clone(),
@@ -220,7 +228,7 @@ pub async fn update(
         row
     };
     if let Some(token) = &token {
-        let kind = credentials::token_kind(&current.method).ok_or_else(|| {
+        let kind = TokenKind::from_method(&current.method).ok_or_else(|| {
             ApiError::internal(format!("connection {} has unknown method {}", current.id, current.method))
         })?;
         check_token(state, kind, token).await?;
@@ -236,8 +244,12 @@ pub async fn update(
         return Err(access::not_found(id.as_str()));
     }
     if let Some(token) = &token {
-        let sealed =
-            credentials::seal(state, &current.org_id, &current.id, &RailwayCredentials { api_token: token.clone() })?;
+        let sealed = credentials::seal(
+            state.core.keys(),
+            &current.org_id,
+            &current.id,
+            &ConnectionCredentials { api_token: token.clone() },
+        )?;
         connections::set_credentials(
             &mut tx,
             &id,
@@ -420,7 +432,7 @@ pub async fn railway_projects(state: &AppState, actor: &Actor, raw_id: &str) -> 
         access::ensure_railway_route(&row)?;
         row
     };
-    let creds = credentials::railway_credentials(state, &row)?;
+    let creds = railway_credentials(state, &row)?;
     let projects = state.railway.list_projects(&creds).await.map_err(|e| {
         let message = format!("Could not list Railway projects with App Connection {}: {e}", row.name);
         railway_status(e, message)

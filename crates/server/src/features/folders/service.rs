@@ -8,18 +8,18 @@
 //! (each keeping its history, with a `deleted` version) and announces each folder with the
 //! keys it lost.
 
-use crate::audit::{self, AuditEvent};
 use crate::auth::Actor;
 use crate::auth::authz::{self, Need};
 use crate::error::{ApiError, ApiResult};
-use crate::features::secrets::SecretWrite;
 use crate::features::secrets::location::{self, Allowed, At, Env, READ_SECRETS, Scope, Source};
-use crate::features::secrets::service::delete_secret;
 use crate::state::AppState;
 use crate::wire::iso;
 use serde_json::json;
 use sluice_api_types::folders::*;
 use sluice_api_types::secrets::ProjectSelector;
+use sluice_core::audit::{self, AuditEvent};
+use sluice_core::secrets::SecretWrite;
+use sluice_core::secrets::ops::delete_secret;
 use sluice_domain::{FolderId, FolderPath};
 use sluice_storage::folders::{self, FolderRow};
 use sluice_storage::{Conn, environments, imports, now_ms, secrets};
@@ -201,9 +201,7 @@ async fn target(conn: &mut Conn, scope: &Scope, id_or_name: &str) -> ApiResult<F
     }
     let name = FolderPath::parse_name(id_or_name, "params.folderIdOrName")?;
     let path = scope.path.join(&name);
-    folders::get_by_path(conn, &scope.env.id, &path)
-        .await?
-        .ok_or_else(|| location::folder_not_found(&path, &scope.env.slug))
+    Ok(sluice_core::secrets::place::folder(conn, &scope.env, &path).await?)
 }
 
 /// `PATCH /api/v1/folders/{folderId}`: rename (moving the subtree) and/or describe.
@@ -215,7 +213,7 @@ pub async fn update(state: &AppState, actor: &Actor, id_or_name: &str, body: &Fo
     let description = description(body.description.as_deref())?;
     let parent_path = body.path.as_deref().or(body.directory.as_deref());
     let scope = write_scope(state, actor, &body.project, body.environment.as_deref(), parent_path, "edit").await?;
-    let mut w = SecretWrite::begin(state, actor).await?;
+    let mut w = SecretWrite::begin(&state.core, actor).await?;
     let folder = target(w.conn(), &scope, id_or_name).await?;
     let old_path = folder.path.clone();
     let name = new_name.unwrap_or_else(|| folder.name.clone());
@@ -247,7 +245,7 @@ pub async fn update(state: &AppState, actor: &Actor, id_or_name: &str, body: &Fo
             "oldFolderPath": folder.path, "newFolderPath": updated.path,
         }));
     audit::record(w.conn(), actor, event).await?;
-    w.commit(state).await?;
+    w.commit().await?;
     Ok(folder_out(&updated, &scope.env, None))
 }
 
@@ -258,9 +256,9 @@ pub async fn delete(state: &AppState, actor: &Actor, id_or_name: &str, body: &Fo
     let scope = write_scope(state, actor, &body.project, body.environment.as_deref(), parent_path, "delete").await?;
     let data_key = {
         let mut conn = state.store.read().await?;
-        state.keys.project_key(&mut conn, scope.project()).await?
+        state.core.keys().project_key(&mut conn, scope.project()).await?
     };
-    let mut w = SecretWrite::begin(state, actor).await?;
+    let mut w = SecretWrite::begin(&state.core, actor).await?;
     let folder = target(w.conn(), &scope, id_or_name).await?;
     if folder.parent_id.is_none() {
         return Err(ApiError::bad_request("The root folder cannot be deleted"));
@@ -280,6 +278,6 @@ pub async fn delete(state: &AppState, actor: &Actor, id_or_name: &str, body: &Fo
             "deletedSecrets": deleted_keys.len(),
         }));
     audit::record(w.conn(), actor, event).await?;
-    w.commit(state).await?;
+    w.commit().await?;
     Ok(folder_out(&folder, &scope.env, None))
 }

@@ -4,7 +4,6 @@
 
 use super::service::create_identity;
 use super::wire::{identity_out, org_membership_out};
-use crate::audit::{self, AuditEvent};
 use crate::auth::{Actor, authz};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::parse_id;
@@ -13,6 +12,7 @@ use crate::features::orgs::service::parse_org_role;
 use crate::state::AppState;
 use serde_json::json;
 use sluice_api_types::identities::*;
+use sluice_core::audit::{self, AuditEvent};
 use sluice_domain::{IdentityId, OrgId, OrgRole};
 use sluice_storage::identities::{self, IdentityRow};
 use sluice_storage::memberships::{self, Principal};

@@ -9,7 +9,6 @@
 use super::manage::administered_identity;
 use super::service::{UniversalAuthSettings, attach_universal_auth, mint_client_secret, store_client_secret};
 use super::wire::{client_secret_out, universal_auth_out};
-use crate::audit::{self, AuditEvent};
 use crate::auth::Actor;
 use crate::auth::trusted_ips::{INVALID_IP, TrustedIp, TrustedIps};
 use crate::error::{ApiError, ApiResult};
@@ -17,6 +16,7 @@ use crate::features::auth::service::forget_tokens_of;
 use crate::state::AppState;
 use serde_json::{Value, json};
 use sluice_api_types::identities::*;
+use sluice_core::audit::{self, AuditEvent};
 use sluice_domain::ClientSecretId;
 use sluice_storage::identities::{self, ClientSecretRow, IdentityRow, UniversalAuthRow};
 use sluice_storage::memberships::Principal;

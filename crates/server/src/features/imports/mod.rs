@@ -1,6 +1,6 @@
 //! Secret imports (`/api/v1/secret-imports`): a folder importing the secrets of another
 //! environment and path of its project. Start with [`service`]; how imports are resolved
-//! (and their precedence) lives in `features::secrets::resolve`.
+//! (and their precedence) lives in `sluice_core::secrets::resolve`.
 
 mod handlers;
 pub mod service;

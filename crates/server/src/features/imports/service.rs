@@ -6,21 +6,21 @@
 //! Refused: importing a folder into itself, importing the same place twice, any import
 //! that would close a cycle (the error shows the loop), and Infisical's replication mode.
 //! Precedence is Infisical's: the folder's own secrets win; among imports, the later
-//! (higher `position`) wins. See `features::secrets::resolve`.
+//! (higher `position`) wins. See `sluice_core::secrets::resolve`.
 
-use crate::audit::{self, AuditEvent};
 use crate::auth::Actor;
 use crate::auth::authz::Need;
 use crate::error::{ApiError, ApiResult};
-use crate::features::secrets::SecretWrite;
 use crate::features::secrets::location::{self, Allowed, At, Env, READ_SECRETS, Scope, Source};
 use crate::features::secrets::read::view_out;
-use crate::features::secrets::resolve::{Resolver, ViewOptions};
 use crate::state::AppState;
 use crate::wire::iso;
 use serde_json::json;
 use sluice_api_types::imports::*;
 use sluice_api_types::secrets::ProjectSelector;
+use sluice_core::audit::{self, AuditEvent};
+use sluice_core::secrets::SecretWrite;
+use sluice_core::secrets::resolve::{Resolver, ViewOptions};
 use sluice_domain::{EnvironmentId, FolderPath, ProjectId, SecretImportId};
 use sluice_storage::folders::{self, FolderRow};
 use sluice_storage::imports::{self, ImportRow};
@@ -170,7 +170,7 @@ pub async fn create(state: &AppState, actor: &Actor, body: &SecretImportIn) -> A
         write_access("create"),
     )
     .await?;
-    let mut w = SecretWrite::begin(state, actor).await?;
+    let mut w = SecretWrite::begin(&state.core, actor).await?;
     let folder = location::folder(w.conn(), &scope).await?;
     let import_env = location::environment(w.conn(), scope.project(), &target_env).await?;
     let envs = env_map(w.conn(), scope.project()).await?;
@@ -197,7 +197,7 @@ pub async fn create(state: &AppState, actor: &Actor, body: &SecretImportIn) -> A
             "importFromEnvironment": import_env.slug, "importFromSecretPath": row.import_path,
         }));
     audit::record(w.conn(), actor, event).await?;
-    w.commit(state).await?;
+    w.commit().await?;
     Ok(import_out(&row, &import_env))
 }
 
@@ -248,7 +248,7 @@ pub async fn update(
     let scope =
         scope_for(state, actor, &body.project, (body.environment.as_deref(), path), Source::Body, write_access("edit"))
             .await?;
-    let mut w = SecretWrite::begin(state, actor).await?;
+    let mut w = SecretWrite::begin(&state.core, actor).await?;
     let (folder, row) = owned_import(&mut w, &scope, raw_id).await?;
     let envs = env_map(w.conn(), scope.project()).await?;
     let env = match change.environment.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -272,7 +272,7 @@ pub async fn update(
         "importFromEnvironment": env.slug, "importFromSecretPath": updated.import_path, "position": updated.position,
     }));
     audit::record(w.conn(), actor, event).await?;
-    w.commit(state).await?;
+    w.commit().await?;
     Ok(import_out(&updated, &env))
 }
 
@@ -293,7 +293,7 @@ pub async fn delete(
         write_access("delete"),
     )
     .await?;
-    let mut w = SecretWrite::begin(state, actor).await?;
+    let mut w = SecretWrite::begin(&state.core, actor).await?;
     let (folder, row) = owned_import(&mut w, &scope, raw_id).await?;
     let envs = env_map(w.conn(), scope.project()).await?;
     imports::delete(w.conn(), &row.id).await?;
@@ -309,7 +309,7 @@ pub async fn delete(
             "importFromEnvironment": env.slug, "importFromSecretPath": row.import_path,
         }));
     audit::record(w.conn(), actor, event).await?;
-    w.commit(state).await?;
+    w.commit().await?;
     Ok(import_out(&row, &env))
 }
 
@@ -320,7 +320,7 @@ pub async fn secrets(state: &AppState, actor: &Actor, q: &SecretImportsQuery) ->
         scope_for(state, actor, &selector(q), (q.environment.as_deref(), path), Source::Query, READ_SECRETS).await?;
     let mut conn = state.store.read().await?;
     let folder = location::folder(&mut conn, &scope).await?;
-    let mut r = Resolver::new(state, &mut conn, scope.project()).await?;
+    let mut r = Resolver::new(&state.core, &mut conn, scope.project()).await?;
     r.know_env(&scope.env);
     let pid = scope.project().as_str().to_string();
     let opts = ViewOptions { reveal: true, expand: false };

@@ -1,7 +1,6 @@
 //! Organizations: which ones an actor belongs to, creating one, and its users (added by an
 //! admin with an initial password, since Sluice sends no email).
 
-use crate::audit::{self, AuditEvent};
 use crate::auth::Actor;
 use crate::auth::authz;
 use crate::error::{ApiError, ApiResult};
@@ -11,6 +10,7 @@ use crate::state::AppState;
 use crate::wire::iso;
 use serde_json::json;
 use sluice_api_types::orgs::*;
+use sluice_core::audit::{self, AuditEvent};
 use sluice_crypto::{passwords, tokens};
 use sluice_domain::{MembershipId, OrgId, OrgRole, Slug, UserId};
 use sluice_storage::memberships::{self, MembershipRow, Principal, UserMemberRow};

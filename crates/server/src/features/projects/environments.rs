@@ -4,13 +4,13 @@
 
 use super::manage::{access, project_id};
 use super::wire::environment_out;
-use crate::audit::{self, AuditEvent};
 use crate::auth::Actor;
 use crate::auth::authz::Need;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use serde_json::json;
 use sluice_api_types::projects::*;
+use sluice_core::audit::{self, AuditEvent};
 use sluice_domain::{EnvironmentId, ProjectId, Slug};
 use sluice_storage::environments::{self, EnvironmentRow};
 use sluice_storage::{Conn, StorageError, now_ms};

@@ -4,7 +4,6 @@
 
 use super::service::create_project;
 use super::wire::{SECRET_MANAGER, project_out};
-use crate::audit::{self, AuditEvent};
 use crate::auth::Actor;
 use crate::auth::authz::{self, Need, ProjectAccess, project_not_found};
 use crate::error::{ApiError, ApiResult};
@@ -13,6 +12,7 @@ use crate::features::orgs::service::{actor_orgs, resolve_org};
 use crate::state::AppState;
 use serde_json::json;
 use sluice_api_types::projects::*;
+use sluice_core::audit::{self, AuditEvent};
 use sluice_crypto::tokens;
 use sluice_domain::{OrgId, OrgRole, ProjectId, Slug};
 use sluice_storage::projects::{self, ProjectRow};
@@ -202,6 +202,6 @@ pub async fn delete(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<
     .await?;
     tx.commit().await.map_err(StorageError::from)?;
     state.forget_roles(&id);
-    state.keys.forget_project(&id);
+    state.core.keys().forget_project(&id);
     Ok(out)
 }

@@ -5,7 +5,6 @@
 
 use super::manage::{access, project_id};
 use super::wire::{identity_row_out, role_out, user_membership_out, user_row_out};
-use crate::audit::{self, AuditEvent};
 use crate::auth::Actor;
 use crate::auth::authz::{Need, ProjectAccess};
 use crate::error::{ApiError, ApiResult};
@@ -13,6 +12,7 @@ use crate::features::identities::wire::identity_brief;
 use crate::state::AppState;
 use serde_json::json;
 use sluice_api_types::projects::*;
+use sluice_core::audit::{self, AuditEvent};
 use sluice_domain::{IdentityId, MembershipId, ProjectId, ProjectRole};
 use sluice_storage::identities::{self, IdentityRow};
 use sluice_storage::memberships::{self, MembershipRow, Principal};
@@ -324,7 +324,7 @@ async fn remove_one(
     memberships::remove_project_member(tx, &acc.project_id, &Principal::User(user.id.clone())).await?;
     let event = AuditEvent::new("remove-project-member").org(&acc.org_id).project(&acc.project_id);
     let meta = json!({ "userId": user.id, "email": user.email, "role": m.role, "membershipId": m.id });
-    audit::record(tx, actor, event.target("user", user.id.clone()).meta(meta)).await
+    Ok(audit::record(tx, actor, event.target("user", user.id.clone()).meta(meta)).await?)
 }
 
 /// `DELETE /api/v1/projects/{projectId}/memberships/{membershipId}`.

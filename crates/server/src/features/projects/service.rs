@@ -24,7 +24,7 @@ pub async fn create_project(
     creator: &Principal,
 ) -> ApiResult<ProjectRow> {
     let id = ProjectId::new();
-    let (_key, wrapped) = state.keys.new_project_key(&id)?;
+    let (_key, wrapped) = state.core.keys().new_project_key(&id)?;
     let now = now_ms();
     let row = ProjectRow {
         id: id.clone(),

@@ -2,17 +2,19 @@
 //! Every item is validated first (errors name `body.secrets[i].field`); then one
 //! [`SecretWrite`] applies them all, and any failure rolls every one back, events included.
 
-use super::changes::SecretWrite;
+use super::input::{check_reminder, metadata_in, no_tags};
 use super::location::{self, Scope, folder_not_found};
 use super::read::check_type;
-use super::service::{self, NewSecret, SecretUpdate, already_exists, check_reminder, metadata_in, no_tags};
 use super::write::{write_scope, written_out};
-use crate::audit::{self, AuditEvent};
 use crate::auth::Actor;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use serde_json::json;
 use sluice_api_types::secrets::{BatchCreateIn, BatchDeleteIn, BatchUpdateIn, SecretOut};
+use sluice_core::CoreError;
+use sluice_core::audit::{self, AuditEvent};
+use sluice_core::secrets::SecretWrite;
+use sluice_core::secrets::ops::{self as service, NewSecret, SecretUpdate};
 use sluice_domain::{FolderPath, SecretKey};
 use sluice_storage::folders::{self, FolderRow};
 use sluice_storage::secrets;
@@ -77,7 +79,7 @@ pub async fn create(state: &AppState, actor: &Actor, body: &BatchCreateIn) -> Ap
     let (scope, data_key) =
         write_scope(state, actor, &body.project, body.environment.as_deref(), body.secret_path.as_deref(), "create")
             .await?;
-    let mut w = SecretWrite::begin(state, actor).await?;
+    let mut w = SecretWrite::begin(&state.core, actor).await?;
     let folder = location::folder(w.conn(), &scope).await?;
     let mut taken = Vec::new();
     for n in &news {
@@ -86,7 +88,7 @@ pub async fn create(state: &AppState, actor: &Actor, body: &BatchCreateIn) -> Ap
         }
     }
     if !taken.is_empty() {
-        return Err(already_exists(&taken));
+        return Err(CoreError::SecretsExist(taken).into());
     }
     let mut out = Vec::with_capacity(news.len());
     for n in &news {
@@ -94,7 +96,7 @@ pub async fn create(state: &AppState, actor: &Actor, body: &BatchCreateIn) -> Ap
     }
     let keys: Vec<String> = news.iter().map(|n| n.key.to_string()).collect();
     audit::record(w.conn(), actor, record(&scope, "create-secrets", &keys)).await?;
-    w.commit(state).await?;
+    w.commit().await?;
     Ok(out)
 }
 
@@ -150,7 +152,7 @@ pub async fn update(state: &AppState, actor: &Actor, body: &BatchUpdateIn) -> Ap
     let (scope, data_key) =
         write_scope(state, actor, &body.project, body.environment.as_deref(), body.secret_path.as_deref(), "edit")
             .await?;
-    let mut w = SecretWrite::begin(state, actor).await?;
+    let mut w = SecretWrite::begin(&state.core, actor).await?;
     let mut folders_by_path: BTreeMap<String, FolderRow> = BTreeMap::new();
     for (_, path, _, _) in &items {
         if !folders_by_path.contains_key(path.as_str()) {
@@ -204,7 +206,7 @@ pub async fn update(state: &AppState, actor: &Actor, body: &BatchUpdateIn) -> Ap
         out.push(written_out(&item_scope, written));
     }
     audit::record(w.conn(), actor, record(&scope, "update-secrets", &keys)).await?;
-    w.commit(state).await?;
+    w.commit().await?;
     Ok(out)
 }
 
@@ -220,7 +222,7 @@ pub async fn delete(state: &AppState, actor: &Actor, body: &BatchDeleteIn) -> Ap
     let (scope, data_key) =
         write_scope(state, actor, &body.project, body.environment.as_deref(), body.secret_path.as_deref(), "delete")
             .await?;
-    let mut w = SecretWrite::begin(state, actor).await?;
+    let mut w = SecretWrite::begin(&state.core, actor).await?;
     let folder = location::folder(w.conn(), &scope).await?;
     let mut rows = Vec::with_capacity(keys.len());
     let mut missing = Vec::new();
@@ -243,6 +245,6 @@ pub async fn delete(state: &AppState, actor: &Actor, body: &BatchDeleteIn) -> Ap
     }
     let names: Vec<String> = keys.iter().map(|(_, k)| k.to_string()).collect();
     audit::record(w.conn(), actor, record(&scope, "delete-secrets", &names)).await?;
-    w.commit(state).await?;
+    w.commit().await?;
     Ok(out)
 }

@@ -8,9 +8,9 @@ use crate::auth::authz::{self, Need, ProjectAccess, project_not_found};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use sluice_api_types::secrets::ProjectSelector;
-use sluice_domain::{EnvironmentId, FolderPath, ProjectId};
-use sluice_storage::environments::{self, EnvironmentRow};
-use sluice_storage::folders::{self, FolderRow};
+use sluice_core::secrets::place;
+use sluice_domain::{FolderPath, ProjectId};
+use sluice_storage::folders::FolderRow;
 use sluice_storage::memberships::Principal;
 use sluice_storage::{Conn, projects};
 
@@ -30,20 +30,6 @@ impl Source {
     }
 }
 
-/// An environment of a project.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Env {
-    pub id: EnvironmentId,
-    pub slug: String,
-    pub name: String,
-}
-
-impl From<EnvironmentRow> for Env {
-    fn from(r: EnvironmentRow) -> Self {
-        Self { id: r.id.clone(), slug: r.slug, name: r.name }
-    }
-}
-
 /// The project, environment and path a request is about, with the caller's access.
 #[derive(Clone, Debug)]
 pub struct Scope {
@@ -58,13 +44,8 @@ impl Scope {
     }
 }
 
-pub fn env_not_found(slug: &str, project: &ProjectId) -> ApiError {
-    ApiError::not_found(format!("Environment with slug '{slug}' in project with ID '{project}' not found"))
-}
-
-pub fn folder_not_found(path: &FolderPath, env_slug: &str) -> ApiError {
-    ApiError::not_found(format!("Folder with path '{path}' in environment with slug '{env_slug}' not found"))
-}
+pub use sluice_core::secrets::Env;
+pub use sluice_core::secrets::place::{env_not_found, folder_not_found};
 
 /// The project a selector names. Ids that are not UUIDs answer the same 404 as unknown ones.
 pub async fn project_of(conn: &mut Conn, actor: &Actor, sel: &ProjectSelector, src: Source) -> ApiResult<ProjectId> {
@@ -88,14 +69,7 @@ pub async fn project_of(conn: &mut Conn, actor: &Actor, sel: &ProjectSelector, s
 
 /// An environment of `project` by slug (or by id, as the sync engine may pass).
 pub async fn environment(conn: &mut Conn, project: &ProjectId, slug_or_id: &str) -> ApiResult<Env> {
-    let slug_or_id = slug_or_id.trim();
-    let mut found = environments::get_by_slug(conn, project, slug_or_id).await?;
-    if found.is_none()
-        && let Some(id) = EnvironmentId::parse(slug_or_id)
-    {
-        found = environments::get(conn, &id).await?.filter(|e| e.project_id == *project);
-    }
-    found.map(Env::from).ok_or_else(|| env_not_found(slug_or_id, project))
+    Ok(place::environment(conn, project, slug_or_id).await?)
 }
 
 /// Parses a folder path parameter (default `/`).
@@ -153,7 +127,5 @@ pub async fn scope(
 
 /// The folder at the scope's path, or 404 naming it.
 pub async fn folder(conn: &mut Conn, scope: &Scope) -> ApiResult<FolderRow> {
-    folders::get_by_path(conn, &scope.env.id, &scope.path)
-        .await?
-        .ok_or_else(|| folder_not_found(&scope.path, &scope.env.slug))
+    Ok(place::folder(conn, &scope.env, &scope.path).await?)
 }

@@ -1,26 +1,19 @@
-//! Secrets: Infisical's raw secret API (v3 and v4), secret versions, reference expansion,
-//! and the change events the sync engine builds on.
+//! Secrets over HTTP: Infisical's raw secret API (v3 and v4) and secret versions. What a
+//! secret is and how it is read, written and sealed lives in `sluice_core::secrets`; this
+//! feature checks requests and access, and answers in Infisical's shape.
 //!
 //! Reading order: [`location`] (what a request points at, and who may) → [`read`] (list
-//! and get; the single-secret read is the hot path) → [`resolve`] (imports and `${…}`
-//! references; [`resolve::resolve_folder`] is what the sync engine reads) → [`write`] and
-//! [`batch`] (the API's writes) → [`service`] (the write primitives: row, version, event)
-//! → [`changes`] (the [`changes::SecretWrite`] transaction every change goes through, so
-//! none can skip its change event) → [`wire`] (encryption binding and Infisical's shape).
+//! and get; the single-secret read is the hot path) → [`write`] and [`batch`] (the API's
+//! writes) → [`input`] (field checks shared by them) → [`wire`] (Infisical's shape).
 
 pub mod batch;
-pub mod changes;
 mod handlers;
+pub mod input;
 pub mod location;
 pub mod read;
-pub mod resolve;
-pub mod service;
 mod v4;
 pub mod wire;
 pub mod write;
-
-pub use changes::SecretWrite;
-pub use resolve::{Dependency, ResolveOptions, ResolvedFolder, resolve_folder};
 
 use crate::state::AppState;
 use utoipa_axum::{router::OpenApiRouter, routes};

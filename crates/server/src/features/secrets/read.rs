@@ -8,13 +8,14 @@
 //! needed.
 
 use super::location::{self, At, READ_SECRETS, Scope, Source};
-use super::resolve::{Resolver, SecretView, ViewOptions};
-use super::wire::{RowIdentity, Shown, secret_out, version_out};
+use super::wire::{Shown, secret_out, version_out};
 use crate::auth::Actor;
 use crate::auth::authz;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use sluice_api_types::secrets::{GetSecretQuery, ImportedSecretsOut, ListSecretsQuery, SecretOut, SecretsListOut};
+use sluice_core::secrets::RowIdentity;
+use sluice_core::secrets::resolve::{Resolver, SecretView, ViewOptions};
 use sluice_domain::references::RefLocation;
 use sluice_domain::{FolderPath, SecretKey};
 use sluice_storage::Conn;
@@ -74,7 +75,7 @@ pub async fn list(state: &AppState, actor: &Actor, q: &ListSecretsQuery) -> ApiR
         // Infisical lists a missing folder as empty.
         folders::get_by_path(&mut conn, &scope.env.id, &scope.path).await?.into_iter().collect()
     };
-    let mut r = Resolver::new(state, &mut conn, scope.project()).await?;
+    let mut r = Resolver::new(&state.core, &mut conn, scope.project()).await?;
     r.know_env(&scope.env);
     let pid = scope.project().as_str().to_string();
     for folder in &listed {
@@ -144,7 +145,7 @@ pub async fn get(state: &AppState, actor: &Actor, name: &str, q: &GetSecretQuery
     if flags.version.is_none()
         && let Some(row) = secrets::get_at(&mut conn, &project, &env_slug, path.as_str(), key.as_str()).await?
     {
-        let data_key = state.keys.project_key(&mut conn, &project).await?;
+        let data_key = state.core.keys().project_key(&mut conn, &project).await?;
         let id = RowIdentity::of(&row);
         let comment = id.open_comment(&data_key, &row.comment_ct)?;
         let shown = Shown { project_id: pid, env_slug: &env_slug, path: path.as_str() };
@@ -170,7 +171,7 @@ pub async fn get(state: &AppState, actor: &Actor, name: &str, q: &GetSecretQuery
         return get_version(state, &mut conn, &scope, &folder, &key, version, flags.reveal).await;
     }
     if flags.include_imports {
-        let mut r = Resolver::new(state, &mut conn, scope.project()).await?;
+        let mut r = Resolver::new(&state.core, &mut conn, scope.project()).await?;
         r.know_env(&scope.env);
         let opts = ViewOptions { reveal: flags.reveal, expand: flags.expand };
         let imported = r.imports_of(&mut conn, &folder, opts).await?;
@@ -200,7 +201,7 @@ async fn get_version(
     };
     let v =
         found.ok_or_else(|| ApiError::not_found(format!("Version {version} of secret with name '{key}' not found")))?;
-    let data_key = state.keys.project_key(conn, scope.project()).await?;
+    let data_key = state.core.keys().project_key(conn, scope.project()).await?;
     let id = RowIdentity::of_version(&v);
     let comment = id.open_comment(&data_key, &v.comment_ct)?;
     let value = if reveal { Some(id.open_value(&data_key, &v.value_ct)?) } else { None };

@@ -1,67 +1,11 @@
-//! Sealing and opening secret values and comments, and mapping rows to Infisical's shape.
-//!
-//! A value or comment is sealed with the project's data key and the associated data
-//! `(project id, environment id, folder id, key name, "value" | "comment")`. Ids, not
-//! slugs or paths, so renaming an environment or moving a folder needs no re-encryption;
-//! the key name is included, so renaming a secret re-seals it. A ciphertext copied into
-//! another row (another key, folder, environment or project) fails to open: that read
-//! answers 500 with a generic message, never a value.
+//! Secret rows in Infisical's shape (sealing is `sluice_core::secrets::seal`).
 
-use crate::error::ApiResult;
 use crate::wire::iso;
 use sluice_api_types::secrets::{MetadataEntry, SecretOut};
-use sluice_crypto::{Aad, DataKey};
-use sluice_domain::{EnvironmentId, FolderId, ProjectId};
 use sluice_storage::secrets::{SecretRow, VersionRow};
 
 /// What Infisical shows instead of a value the caller asked not to see.
 pub const HIDDEN_VALUE: &str = "<hidden-by-infisical>";
-
-/// The identity a ciphertext is bound to.
-#[derive(Clone, Copy, Debug)]
-pub struct RowIdentity<'a> {
-    pub project_id: &'a ProjectId,
-    pub environment_id: &'a EnvironmentId,
-    pub folder_id: &'a FolderId,
-    pub key: &'a str,
-}
-
-impl<'a> RowIdentity<'a> {
-    pub fn of(row: &'a SecretRow) -> Self {
-        Self {
-            project_id: &row.project_id,
-            environment_id: &row.environment_id,
-            folder_id: &row.folder_id,
-            key: &row.key,
-        }
-    }
-
-    pub fn of_version(row: &'a VersionRow) -> Self {
-        Self {
-            project_id: &row.project_id,
-            environment_id: &row.environment_id,
-            folder_id: &row.folder_id,
-            key: &row.key,
-        }
-    }
-
-    fn aad(&self, field: &str) -> Aad {
-        Aad::secret(self.project_id.as_str(), self.environment_id.as_str(), self.folder_id.as_str(), self.key, field)
-    }
-
-    /// Seals a value and a comment for this row.
-    pub fn seal(&self, key: &DataKey, value: &str, comment: &str) -> ApiResult<(Vec<u8>, Vec<u8>)> {
-        Ok((key.seal(value.as_bytes(), &self.aad("value"))?, key.seal(comment.as_bytes(), &self.aad("comment"))?))
-    }
-
-    pub fn open_value(&self, key: &DataKey, ct: &[u8]) -> ApiResult<String> {
-        Ok(key.open_string(ct, &self.aad("value"))?)
-    }
-
-    pub fn open_comment(&self, key: &DataKey, ct: &[u8]) -> ApiResult<String> {
-        Ok(key.open_string(ct, &self.aad("comment"))?)
-    }
-}
 
 /// Stored metadata (JSON text) back to entries; unreadable metadata reads as none.
 pub fn metadata_of(json: &str) -> Vec<MetadataEntry> {

@@ -2,18 +2,19 @@
 //! and the v4 equivalents): validate, check the caller may write, then one
 //! [`SecretWrite`] with the change, its version, its change event and its audit entry.
 
-use super::changes::SecretWrite;
+use super::input::{check_reminder, metadata_in, no_tags};
 use super::location::{self, Allowed, At, Scope, Source};
 use super::read::{check_type, secret_not_found};
-use super::service::{self, NewSecret, SecretUpdate, Written, check_reminder, metadata_in, no_tags};
 use super::wire::{Shown, secret_out};
-use crate::audit::{self, AuditEvent};
 use crate::auth::Actor;
 use crate::auth::authz::Need;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use serde_json::json;
 use sluice_api_types::secrets::{ProjectSelector, SecretDeleteIn, SecretIn, SecretOut};
+use sluice_core::audit::{self, AuditEvent};
+use sluice_core::secrets::SecretWrite;
+use sluice_core::secrets::ops::{self as service, NewSecret, SecretUpdate, Written};
 use sluice_crypto::DataKey;
 use sluice_domain::SecretKey;
 use sluice_storage::secrets;
@@ -32,7 +33,7 @@ pub async fn write_scope(
     let at = At { project, environment, path, src: Source::Body, path_field: "secretPath" };
     let allowed = Allowed { need: Need::Write, action, subject: "secrets" };
     let scope = location::scope(state, &mut conn, actor, at, allowed).await?;
-    let key = state.keys.project_key(&mut conn, scope.project()).await?;
+    let key = state.core.keys().project_key(&mut conn, scope.project()).await?;
     Ok((scope, key))
 }
 
@@ -73,7 +74,7 @@ pub async fn create(state: &AppState, actor: &Actor, name: &str, body: &SecretIn
     let (scope, data_key) =
         write_scope(state, actor, &body.project, body.environment.as_deref(), body.secret_path.as_deref(), "create")
             .await?;
-    let mut w = SecretWrite::begin(state, actor).await?;
+    let mut w = SecretWrite::begin(&state.core, actor).await?;
     let folder = location::folder(w.conn(), &scope).await?;
     let written = service::insert_secret(&mut w, &data_key, &folder, &new).await?;
     let event = AuditEvent::new("create-secret")
@@ -81,7 +82,7 @@ pub async fn create(state: &AppState, actor: &Actor, name: &str, body: &SecretIn
         .target("secret", written.row.id.clone())
         .meta(audit_meta(&scope, &[&written.row.key], Some(written.row.version)));
     audit::record(w.conn(), actor, event).await?;
-    w.commit(state).await?;
+    w.commit().await?;
     Ok(written_out(&scope, written))
 }
 
@@ -107,7 +108,7 @@ pub async fn update(state: &AppState, actor: &Actor, name: &str, body: &SecretIn
     let (scope, data_key) =
         write_scope(state, actor, &body.project, body.environment.as_deref(), body.secret_path.as_deref(), "edit")
             .await?;
-    let mut w = SecretWrite::begin(state, actor).await?;
+    let mut w = SecretWrite::begin(&state.core, actor).await?;
     let folder = location::folder(w.conn(), &scope).await?;
     let existing = secrets::get_for_update(w.conn(), &folder.id, key.as_str())
         .await?
@@ -120,7 +121,7 @@ pub async fn update(state: &AppState, actor: &Actor, name: &str, body: &SecretIn
     let event =
         AuditEvent::new("update-secret").project(scope.project()).target("secret", written.row.id.clone()).meta(meta);
     audit::record(w.conn(), actor, event).await?;
-    w.commit(state).await?;
+    w.commit().await?;
     Ok(written_out(&scope, written))
 }
 
@@ -131,7 +132,7 @@ pub async fn delete(state: &AppState, actor: &Actor, name: &str, body: &SecretDe
     let (scope, data_key) =
         write_scope(state, actor, &body.project, body.environment.as_deref(), body.secret_path.as_deref(), "delete")
             .await?;
-    let mut w = SecretWrite::begin(state, actor).await?;
+    let mut w = SecretWrite::begin(&state.core, actor).await?;
     let folder = location::folder(w.conn(), &scope).await?;
     let existing = secrets::get_for_update(w.conn(), &folder.id, key.as_str())
         .await?
@@ -142,6 +143,6 @@ pub async fn delete(state: &AppState, actor: &Actor, name: &str, body: &SecretDe
         .target("secret", written.row.id.clone())
         .meta(audit_meta(&scope, &[&written.row.key], Some(written.row.version)));
     audit::record(w.conn(), actor, event).await?;
-    w.commit(state).await?;
+    w.commit().await?;
     Ok(written_out(&scope, written))
 }

@@ -9,7 +9,6 @@
 
 use super::input::{self, NewSync, SyncChanges};
 use super::view;
-use crate::audit::{self, AuditEvent};
 use crate::auth::Actor;
 use crate::auth::authz::{self, Need, ProjectAccess};
 use crate::engine::queue::{self, JobActor, JobPayload};
@@ -20,6 +19,7 @@ use crate::features::connections::service::record_audit;
 use crate::state::AppState;
 use serde_json::json;
 use sluice_api_types::syncs::{DeleteSyncQuery, ProjectQuery, RailwaySyncIn, RailwaySyncPatch, SecretSyncOut};
+use sluice_core::audit::{self, AuditEvent};
 use sluice_domain::{App, EnvironmentId, FolderPath, JobKind, ProjectId, SyncId, Trigger};
 use sluice_storage::environments::{self, EnvironmentRow};
 use sluice_storage::folders::{self, FolderRow};

@@ -4,10 +4,9 @@
 //! publishes the change, all inside the caller's [`SecretWrite`]. Permissions and audit
 //! are the caller's.
 
-use super::changes::SecretWrite;
-use super::wire::RowIdentity;
-use crate::error::{ApiError, ApiResult};
-use serde_json::Value;
+use super::seal::RowIdentity;
+use super::transaction::SecretWrite;
+use crate::error::{CoreError, CoreResult};
 use sluice_api_types::secrets::MetadataEntry;
 use sluice_crypto::DataKey;
 use sluice_domain::{SecretId, SecretKey, VersionAction};
@@ -47,10 +46,6 @@ pub struct Written {
     pub comment: String,
 }
 
-pub fn already_exists(keys: &[String]) -> ApiError {
-    ApiError::bad_request(format!("Secret already exist: {}", keys.join(",")))
-}
-
 fn version_row(row: &SecretRow, action: VersionAction, w: &SecretWrite) -> VersionRow {
     VersionRow {
         id: uuid::Uuid::now_v7().to_string(),
@@ -70,8 +65,8 @@ fn version_row(row: &SecretRow, action: VersionAction, w: &SecretWrite) -> Versi
     }
 }
 
-fn metadata_json(entries: &[MetadataEntry]) -> ApiResult<String> {
-    serde_json::to_string(entries).map_err(ApiError::internal)
+fn metadata_json(entries: &[MetadataEntry]) -> CoreResult<String> {
+    serde_json::to_string(entries).map_err(|e| CoreError::Corrupt(format!("metadata does not encode: {e}")))
 }
 
 /// Creates a secret in `folder`; 400 when its key is taken.
@@ -80,9 +75,9 @@ pub async fn insert_secret(
     key: &DataKey,
     folder: &FolderRow,
     s: &NewSecret,
-) -> ApiResult<Written> {
+) -> CoreResult<Written> {
     if secrets::get_for_update(w.conn(), &folder.id, s.key.as_str()).await?.is_some() {
-        return Err(already_exists(&[s.key.to_string()]));
+        return Err(CoreError::SecretsExist(vec![s.key.to_string()]));
     }
     let now = now_ms();
     let mut row = SecretRow {
@@ -105,7 +100,7 @@ pub async fn insert_secret(
     (row.value_ct, row.comment_ct) = RowIdentity::of(&row).seal(key, &s.value, &s.comment)?;
     secrets::insert(w.conn(), &row)
         .await
-        .map_err(|e| if e.is_conflict() { already_exists(&[row.key.clone()]) } else { e.into() })?;
+        .map_err(|e| if e.is_conflict() { CoreError::SecretsExist(vec![row.key.clone()]) } else { e.into() })?;
     let version = version_row(&row, VersionAction::Created, w);
     secrets::insert_version(w.conn(), &version).await?;
     w.publish_change(folder, [row.key.clone()]);
@@ -120,7 +115,7 @@ pub async fn update_secret(
     folder: &FolderRow,
     existing: SecretRow,
     u: &SecretUpdate,
-) -> ApiResult<Written> {
+) -> CoreResult<Written> {
     let old = RowIdentity::of(&existing);
     let value = match &u.value {
         Some(v) => v.clone(),
@@ -134,7 +129,7 @@ pub async fn update_secret(
     let mut row = existing;
     if let Some(new_key) = u.new_key.as_ref().filter(|k| k.as_str() != old_key) {
         if secrets::get_for_update(w.conn(), &folder.id, new_key.as_str()).await?.is_some() {
-            return Err(ApiError::bad_request(format!("Secret with new name already exists: {new_key}")));
+            return Err(CoreError::RenameTaken(new_key.clone()));
         }
         row.key = new_key.to_string();
     }
@@ -155,7 +150,7 @@ pub async fn update_secret(
     (row.value_ct, row.comment_ct) = RowIdentity::of(&row).seal(key, &value, &comment)?;
     secrets::update(w.conn(), &row)
         .await
-        .map_err(|e| if e.is_conflict() { already_exists(&[row.key.clone()]) } else { e.into() })?;
+        .map_err(|e| if e.is_conflict() { CoreError::SecretsExist(vec![row.key.clone()]) } else { e.into() })?;
     let version = version_row(&row, VersionAction::Updated, w);
     secrets::insert_version(w.conn(), &version).await?;
     w.publish_change(folder, [old_key, row.key.clone()]);
@@ -169,7 +164,7 @@ pub async fn delete_secret(
     key: &DataKey,
     folder: &FolderRow,
     existing: SecretRow,
-) -> ApiResult<Written> {
+) -> CoreResult<Written> {
     let id = RowIdentity::of(&existing);
     let value = id.open_value(key, &existing.value_ct)?;
     let comment = id.open_comment(key, &existing.comment_ct)?;
@@ -181,65 +176,4 @@ pub async fn delete_secret(
     secrets::insert_version(w.conn(), &version).await?;
     w.publish_change(folder, [existing.key.clone()]);
     Ok(Written { row: existing, value, comment })
-}
-
-/// `secretMetadata` as given: `[{key, value}]` (or a `{key: value}` object). Encrypted
-/// metadata is refused: Sluice keeps metadata in plain text.
-pub fn metadata_in(raw: Option<&Value>, field: &str) -> ApiResult<Option<Vec<MetadataEntry>>> {
-    let bad = || ApiError::invalid(field, "secretMetadata must be a list of {key, value} with string keys and values");
-    let entries = match raw {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::Array(items)) => {
-            let mut out = Vec::with_capacity(items.len());
-            for item in items {
-                let entry: MetadataEntry = serde_json::from_value(item.clone()).map_err(|_| bad())?;
-                out.push(entry);
-            }
-            out
-        }
-        Some(Value::Object(map)) => map
-            .iter()
-            .map(|(k, v)| {
-                v.as_str().map(|s| MetadataEntry { key: k.clone(), value: s.to_string(), is_encrypted: false })
-            })
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(bad)?,
-        Some(_) => return Err(bad()),
-    };
-    if entries.iter().any(|e| e.is_encrypted) {
-        return Err(ApiError::invalid(field, "encrypted metadata (isEncrypted: true) is not supported"));
-    }
-    if entries.iter().any(|e| e.key.trim().is_empty()) {
-        return Err(ApiError::invalid(field, "metadata keys must not be empty"));
-    }
-    Ok(Some(entries))
-}
-
-/// Checks the reminder fields Infisical accepts.
-pub fn check_reminder(note: Option<&str>, days: Option<i64>, prefix: &str) -> ApiResult<()> {
-    if note.is_some_and(|n| n.chars().count() > 1024) {
-        return Err(ApiError::invalid(
-            format!("{prefix}secretReminderNote"),
-            "Secret reminder note cannot exceed 1024 characters",
-        ));
-    }
-    if let Some(d) = days
-        && !(1..=365).contains(&d)
-    {
-        return Err(ApiError::invalid(
-            format!("{prefix}secretReminderRepeatDays"),
-            format!("secretReminderRepeatDays must be between 1 and 365 (got {d})"),
-        ));
-    }
-    Ok(())
-}
-
-/// Tags do not exist in Sluice: an empty list is fine, anything else is refused.
-pub fn no_tags(tag_ids: Option<&Vec<String>>, field: &str) -> ApiResult<()> {
-    match tag_ids {
-        Some(t) if !t.is_empty() => {
-            Err(ApiError::invalid(field, "tags are not supported by Sluice; leave tagIds empty"))
-        }
-        _ => Ok(()),
-    }
 }

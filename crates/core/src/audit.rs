@@ -2,12 +2,18 @@
 //! action, the target, the time, the IP and the user agent. Metadata carries names and
 //! counts, never secret values or tokens.
 
-use crate::auth::{Actor, RequestMeta};
-use crate::error::ApiResult;
+use crate::error::CoreResult;
 use serde_json::Value;
 use sluice_domain::{ActorType, AuditId, OrgId, ProjectId};
 use sluice_storage::audit::{self as store, AuditRow};
 use sluice_storage::{Conn, now_ms};
+
+/// Where a request came from, as audit entries record it.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
 
 /// Who an entry is attributed to.
 #[derive(Clone, Debug)]
@@ -16,28 +22,17 @@ pub struct AuditActor {
     pub kind: ActorType,
     pub id: Option<String>,
     pub name: Option<String>,
-    pub meta: RequestMeta,
+    pub origin: Origin,
 }
 
 impl AuditActor {
     pub fn platform() -> Self {
-        Self { kind: ActorType::Platform, id: None, name: Some("sluice".to_string()), meta: RequestMeta::default() }
+        Self { kind: ActorType::Platform, id: None, name: Some("sluice".to_string()), origin: Origin::default() }
     }
 
     /// Someone not yet authenticated (a failed login), named by what they claimed.
-    pub fn anonymous(claimed: Option<String>, meta: RequestMeta) -> Self {
-        Self { kind: ActorType::Anonymous, id: None, name: claimed, meta }
-    }
-}
-
-impl From<&Actor> for AuditActor {
-    fn from(a: &Actor) -> Self {
-        Self {
-            kind: a.principal.kind(),
-            id: Some(a.principal.id().to_string()),
-            name: Some(a.name.clone()),
-            meta: a.meta.clone(),
-        }
+    pub fn anonymous(claimed: Option<String>, origin: Origin) -> Self {
+        Self { kind: ActorType::Anonymous, id: None, name: claimed, origin }
     }
 }
 
@@ -87,7 +82,7 @@ impl AuditEvent {
 }
 
 /// Records an entry inside the caller's transaction, so it exists exactly when the change does.
-pub async fn record(conn: &mut Conn, actor: impl Into<AuditActor>, event: AuditEvent) -> ApiResult<()> {
+pub async fn record(conn: &mut Conn, actor: impl Into<AuditActor>, event: AuditEvent) -> CoreResult<()> {
     let actor = actor.into();
     store::insert(
         conn,
@@ -102,8 +97,8 @@ pub async fn record(conn: &mut Conn, actor: impl Into<AuditActor>, event: AuditE
             target_type: event.target_type.map(str::to_string),
             target_id: event.target_id,
             metadata: event.metadata.to_string(),
-            ip: actor.meta.ip,
-            user_agent: actor.meta.user_agent,
+            ip: actor.origin.ip,
+            user_agent: actor.origin.user_agent,
             created_at: now_ms(),
         },
     )

@@ -1,7 +1,7 @@
 //! The key ring: the root key from configuration and the unwrapped project data keys,
 //! cached in memory (they are wiped when dropped).
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{CoreError, CoreResult};
 use dashmap::DashMap;
 use sluice_crypto::{Aad, DataKey, RootKey};
 use sluice_domain::ProjectId;
@@ -9,9 +9,10 @@ use sluice_storage::{Conn, Store, meta, projects};
 
 const ROOT_KEY_CHECK: &str = "root_key_check";
 
+/// `Debug` shows nothing of the keys.
 pub struct KeyRing {
     root: RootKey,
-    projects: DashMap<String, DataKey>,
+    projects: DashMap<ProjectId, DataKey>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,39 +49,44 @@ impl KeyRing {
     }
 
     /// A new data key for a project, and its wrapped form to store.
-    pub fn new_project_key(&self, project: &ProjectId) -> ApiResult<(DataKey, Vec<u8>)> {
+    pub fn new_project_key(&self, project: &ProjectId) -> CoreResult<(DataKey, Vec<u8>)> {
         let key = DataKey::generate();
         let wrapped = self.root.wrap(&key, &Aad::project_key(project.as_str()))?;
-        self.projects.insert(project.as_str().to_string(), key.clone());
+        self.projects.insert(project.clone(), key.clone());
         Ok((key, wrapped))
     }
 
     /// The data key of a project, from the cache or unwrapped from storage.
-    pub async fn project_key(&self, conn: &mut Conn, project: &ProjectId) -> ApiResult<DataKey> {
-        if let Some(k) = self.projects.get(project.as_str()) {
+    pub async fn project_key(&self, conn: &mut Conn, project: &ProjectId) -> CoreResult<DataKey> {
+        if let Some(k) = self.projects.get(project) {
             return Ok(k.clone());
         }
-        let wrapped = projects::wrapped_key(conn, project)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("Project with ID '{project}' not found")))?;
+        let wrapped =
+            projects::wrapped_key(conn, project).await?.ok_or_else(|| CoreError::ProjectNotFound(project.clone()))?;
         let key = self.root.unwrap(&wrapped, &Aad::project_key(project.as_str()))?;
-        self.projects.insert(project.as_str().to_string(), key.clone());
+        self.projects.insert(project.clone(), key.clone());
         Ok(key)
     }
 
     /// A fresh key wrapped by the root key under `aad`, for things that are not projects
     /// (app connections keep their own).
-    pub fn new_wrapped_key(&self, aad: &Aad) -> ApiResult<(DataKey, Vec<u8>)> {
+    pub fn new_wrapped_key(&self, aad: &Aad) -> CoreResult<(DataKey, Vec<u8>)> {
         let key = DataKey::generate();
         let wrapped = self.root.wrap(&key, aad)?;
         Ok((key, wrapped))
     }
 
-    pub fn unwrap_key(&self, wrapped: &[u8], aad: &Aad) -> ApiResult<DataKey> {
+    pub fn unwrap_key(&self, wrapped: &[u8], aad: &Aad) -> CoreResult<DataKey> {
         Ok(self.root.unwrap(wrapped, aad)?)
     }
 
     pub fn forget_project(&self, project: &ProjectId) {
-        self.projects.remove(project.as_str());
+        self.projects.remove(project);
+    }
+}
+
+impl std::fmt::Debug for KeyRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRing").field("cached_projects", &self.projects.len()).finish_non_exhaustive()
     }
 }

@@ -3,15 +3,15 @@
 //! Writers call [`SecretWrite::publish_change`] for every folder they touch; [`commit`]
 //! writes one `change_events` row per changed folder (keys merged) inside the transaction
 //! (plus `pg_notify` on PostgreSQL, so other nodes wake at commit), commits, and only then
-//! wakes this node's dispatcher (`state.signals.changes`). A write that is dropped or
+//! wakes this node's dispatcher ([`Core::changes`]). A write that is dropped or
 //! fails before `commit` rolls back with its events: nothing is published for a change
 //! that did not happen, and nothing that happened goes unpublished.
 //!
 //! [`commit`]: SecretWrite::commit
 
+use crate::Core;
 use crate::audit::AuditActor;
-use crate::error::ApiResult;
-use crate::state::AppState;
+use crate::error::CoreResult;
 use sluice_domain::{EnvironmentId, FolderId, FolderPath, ProjectId};
 use sluice_storage::changes::{self, NewChange};
 use sluice_storage::folders::FolderRow;
@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// A write transaction that records change events for what it changes.
 pub struct SecretWrite {
+    core: Core,
     tx: Tx,
     actor: AuditActor,
     /// (folder id, path) → (project, environment, changed keys).
@@ -29,8 +30,9 @@ pub struct SecretWrite {
 impl SecretWrite {
     /// Starts a write transaction (the SQLite write lock is taken here: check permissions
     /// before).
-    pub async fn begin(state: &AppState, actor: impl Into<AuditActor>) -> ApiResult<Self> {
-        Ok(Self { tx: state.store.write().await?, actor: actor.into(), pending: BTreeMap::new() })
+    pub async fn begin(core: &Core, actor: impl Into<AuditActor>) -> CoreResult<Self> {
+        let tx = core.store().write().await?;
+        Ok(Self { core: core.clone(), tx, actor: actor.into(), pending: BTreeMap::new() })
     }
 
     /// The transaction's connection, for storage calls.
@@ -67,7 +69,7 @@ impl SecretWrite {
 
     /// Records the change events, commits, and wakes the dispatcher. Returns the ids of
     /// the events written.
-    pub async fn commit(mut self, state: &AppState) -> ApiResult<Vec<i64>> {
+    pub async fn commit(mut self) -> CoreResult<Vec<i64>> {
         let mut ids = Vec::with_capacity(self.pending.len());
         let pending = std::mem::take(&mut self.pending);
         for ((folder_id, path), (project_id, environment_id, keys)) in pending {
@@ -84,7 +86,7 @@ impl SecretWrite {
         }
         self.tx.commit().await.map_err(StorageError::from)?;
         if !ids.is_empty() {
-            state.signals.changes.notify_one();
+            self.core.changes().notify_one();
         }
         Ok(ids)
     }

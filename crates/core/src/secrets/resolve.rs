@@ -16,10 +16,10 @@
 //! Everything here fails closed: a reference that does not resolve is an error naming it,
 //! never a silently missing or empty value.
 
-use super::location::{self, Env, folder_not_found};
-use super::wire::RowIdentity;
-use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
+use super::place::{self, Env, folder_not_found};
+use super::seal::RowIdentity;
+use crate::Core;
+use crate::error::{CoreError, CoreResult};
 use futures::future::BoxFuture;
 use sluice_crypto::DataKey;
 use sluice_domain::references::{self, ExpandError, RefLocation};
@@ -86,7 +86,7 @@ enum Lookup {
     Found(String),
     Absent,
     NotLoaded,
-    Failed(ApiError),
+    Failed(CoreError),
 }
 
 /// The per-request loader and memo.
@@ -100,8 +100,8 @@ pub struct Resolver {
 }
 
 impl Resolver {
-    pub async fn new(state: &AppState, conn: &mut Conn, project: &ProjectId) -> ApiResult<Self> {
-        let key = state.keys.project_key(conn, project).await?;
+    pub async fn new(core: &Core, conn: &mut Conn, project: &ProjectId) -> CoreResult<Self> {
+        let key = core.keys().project_key(conn, project).await?;
         Ok(Self::with_key(project.clone(), key))
     }
 
@@ -135,7 +135,7 @@ impl Resolver {
         self.remember_env(env);
     }
 
-    pub async fn env_by_id(&mut self, conn: &mut Conn, id: &EnvironmentId) -> ApiResult<Option<Env>> {
+    pub async fn env_by_id(&mut self, conn: &mut Conn, id: &EnvironmentId) -> CoreResult<Option<Env>> {
         if let Some(e) = self.envs_by_id.get(id) {
             return Ok(Some(e.clone()));
         }
@@ -146,7 +146,7 @@ impl Resolver {
         Ok(found)
     }
 
-    async fn env_by_slug(&mut self, conn: &mut Conn, slug: &str) -> ApiResult<Option<Env>> {
+    async fn env_by_slug(&mut self, conn: &mut Conn, slug: &str) -> CoreResult<Option<Env>> {
         if let Some(e) = self.envs_by_slug.get(slug) {
             return Ok(e.clone());
         }
@@ -161,7 +161,7 @@ impl Resolver {
     }
 
     /// Loads the folder at `loc` once; false when its environment does not exist.
-    pub async fn load(&mut self, conn: &mut Conn, loc: &RefLocation) -> ApiResult<bool> {
+    pub async fn load(&mut self, conn: &mut Conn, loc: &RefLocation) -> CoreResult<bool> {
         if self.folders.contains_key(loc) {
             return Ok(true);
         }
@@ -181,7 +181,7 @@ impl Resolver {
     }
 
     /// The decrypted stored value of a loaded secret (memoised).
-    pub fn value(&mut self, loc: &RefLocation, key: &str) -> ApiResult<Option<String>> {
+    pub fn value(&mut self, loc: &RefLocation, key: &str) -> CoreResult<Option<String>> {
         match lookup_in(&mut self.folders, &self.key, None, loc, key) {
             Lookup::Found(v) => Ok(Some(v)),
             Lookup::Absent | Lookup::NotLoaded => Ok(None),
@@ -190,18 +190,24 @@ impl Resolver {
     }
 
     /// The decrypted comment of a loaded secret.
-    pub fn comment(&self, row: &SecretRow) -> ApiResult<String> {
+    pub fn comment(&self, row: &SecretRow) -> CoreResult<String> {
         RowIdentity::of(row).open_comment(&self.key, &row.comment_ct)
     }
 
     /// Expands the references in `raw`, the value of `key` stored at `at`.
-    pub async fn expand(&mut self, conn: &mut Conn, at: &RefLocation, key: &SecretKey, raw: &str) -> ApiResult<String> {
+    pub async fn expand(
+        &mut self,
+        conn: &mut Conn,
+        at: &RefLocation,
+        key: &SecretKey,
+        raw: &str,
+    ) -> CoreResult<String> {
         if !raw.contains("${") {
             return Ok(raw.to_string());
         }
         loop {
             let mut needed: Vec<RefLocation> = Vec::new();
-            let mut failure: Option<ApiError> = None;
+            let mut failure: Option<CoreError> = None;
             let result = {
                 let (folders, envs, dk, touched) =
                     (&mut self.folders, &self.envs_by_slug, &self.key, &mut self.touched);
@@ -248,7 +254,7 @@ impl Resolver {
         loc: &RefLocation,
         row: &SecretRow,
         opts: ViewOptions,
-    ) -> ApiResult<SecretView> {
+    ) -> CoreResult<SecretView> {
         let value = if opts.reveal {
             let raw = self.value(loc, &row.key)?.unwrap_or_default();
             Some(if opts.expand {
@@ -269,7 +275,12 @@ impl Resolver {
     }
 
     /// Every secret of the folder at `loc` (loaded), by key.
-    pub async fn views(&mut self, conn: &mut Conn, loc: &RefLocation, opts: ViewOptions) -> ApiResult<Vec<SecretView>> {
+    pub async fn views(
+        &mut self,
+        conn: &mut Conn,
+        loc: &RefLocation,
+        opts: ViewOptions,
+    ) -> CoreResult<Vec<SecretView>> {
         let rows: Vec<SecretRow> =
             self.folders.get(loc).map(|f| f.rows.values().cloned().collect()).unwrap_or_default();
         let mut out = Vec::with_capacity(rows.len());
@@ -285,7 +296,7 @@ impl Resolver {
         conn: &mut Conn,
         folder: &FolderRow,
         opts: ViewOptions,
-    ) -> ApiResult<Vec<ImportView>> {
+    ) -> CoreResult<Vec<ImportView>> {
         let mut out = Vec::new();
         let start = (folder.environment_id.clone(), folder.path.clone());
         for import in imports::list(conn, &folder.id).await? {
@@ -309,7 +320,7 @@ impl Resolver {
         opts: ViewOptions,
         chain: &'a mut Vec<(EnvironmentId, FolderPath)>,
         depth: usize,
-    ) -> BoxFuture<'a, ApiResult<Vec<SecretView>>> {
+    ) -> BoxFuture<'a, CoreResult<Vec<SecretView>>> {
         Box::pin(async move {
             self.touched.insert(Dependency { environment_id: env.id.clone(), path: path.clone(), key: None });
             let here = (env.id.clone(), path.clone());
@@ -365,14 +376,9 @@ fn lookup_in(
     }
 }
 
-/// An expansion failure as a 400 naming the secret being read and the reference.
-pub fn expand_error(key: &SecretKey, e: ExpandError) -> ApiError {
-    match e {
-        ExpandError::Missing { reference, .. } => ApiError::bad_request(format!(
-            "secret reference {reference} in {key} points to a secret that does not exist"
-        )),
-        other => ApiError::bad_request(format!("{other} (expanding {key})")),
-    }
+/// An expansion failure naming the secret being read and the reference.
+pub fn expand_error(key: &SecretKey, e: ExpandError) -> CoreError {
+    CoreError::Reference { key: key.clone(), error: e }
 }
 
 /// Options of [`resolve_folder`].
@@ -423,15 +429,15 @@ impl std::fmt::Debug for ResolvedFolder {
 /// the environment or folder does not exist, and when any reference does not resolve
 /// (the error names it): a sync must never see a silently shorter map.
 pub async fn resolve_folder(
-    state: &AppState,
+    core: &Core,
     conn: &mut Conn,
     project: &ProjectId,
     env: &str,
     path: &FolderPath,
     options: ResolveOptions,
-) -> ApiResult<ResolvedFolder> {
-    let env = location::environment(conn, project, env).await?;
-    let mut r = Resolver::new(state, conn, project).await?;
+) -> CoreResult<ResolvedFolder> {
+    let env = place::environment(conn, project, env).await?;
+    let mut r = Resolver::new(core, conn, project).await?;
     r.know_env(&env);
     let loc = RefLocation::new(env.slug.clone(), path.clone());
     r.load(conn, &loc).await?;
