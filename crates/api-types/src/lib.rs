@@ -14,3 +14,6 @@ pub mod projects;
 pub mod runs;
 pub mod secrets;
 pub mod syncs;
+pub mod time;
+
+pub use time::{iso, iso_opt};

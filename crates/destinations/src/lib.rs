@@ -1,11 +1,20 @@
 //! Sync destinations: where Sluice writes secrets.
 //!
-//! Today there is one, Railway ([`railway`]): a typed client for Railway's public
-//! GraphQL API with classified errors, rate-limit tracking and the operations a secret
-//! sync needs (credential checks, destination picker, variables, redeploy). Start at
-//! [`railway::RailwayClient`], or [`railway::RailwayApi`] for the engine-facing trait.
+//! Reading order: [`destination`] (the seam: the [`Destination`] trait the engine talks
+//! to, what goes in and comes out) → [`registry`] (which destinations exist) →
+//! [`railway`] (the one there is: a typed client for Railway's public GraphQL API with
+//! classified errors, rate-limit tracking and the operations a secret sync needs, and
+//! in `railway/apply.rs` the apply step).
 //!
 //! This crate performs the I/O only; what to write and delete is decided by the sync
 //! planner in `sluice-domain`.
 
+pub mod destination;
 pub mod railway;
+pub mod registry;
+
+pub use destination::{
+    Applied, ApplyError, ApplyHooks, ApplyRequest, BoxFuture, Call, CallLog, Destination, DestinationError, ErrorClass,
+    HookError, Observed, RedeployOutcome, Target,
+};
+pub use registry::Destinations;

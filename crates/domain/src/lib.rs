@@ -47,4 +47,4 @@ pub use secret::{SecretToken, SecretValue};
 pub use status::{
     ActorType, App, JobKind, JobState, RunStatus, SyncStatus, TokenKind, Trigger, UnknownWord, VersionAction,
 };
-pub use sync_config::{RailwayDestination, SyncOptions};
+pub use sync_config::{DestinationConfig, RailwayDestination, SyncOptions};

@@ -8,7 +8,7 @@
 use crate::ids::*;
 use crate::names::{FolderPath, SecretKey};
 use crate::status::{ActorType, App, JobKind, JobState, RunStatus, SyncStatus, TokenKind, Trigger, VersionAction};
-use crate::sync_config::{RailwayDestination, SyncOptions};
+use crate::sync_config::{DestinationConfig, SyncOptions};
 use sqlx::any::{Any, AnyTypeInfo};
 use sqlx::decode::Decode;
 use sqlx::encode::{Encode, IsNull};
@@ -106,4 +106,4 @@ macro_rules! json_columns {
     )*};
 }
 
-json_columns!(SyncOptions, RailwayDestination);
+json_columns!(SyncOptions, DestinationConfig);

@@ -9,6 +9,7 @@ use crate::import::InitialSyncBehavior;
 use crate::key_schema::{KeyMatcher, KeySchema};
 use crate::names::NameError;
 use crate::planner::{NameRule, PlanOptions};
+use crate::status::App;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// `syncOptions`: how a sync behaves, whatever its destination.
@@ -187,6 +188,50 @@ impl RailwayDestination {
         self.project_id == other.project_id
             && self.environment_id == other.environment_id
             && self.service_id() == other.service_id()
+    }
+}
+
+/// Where a sync writes, per destination: the `destinationConfig` of its destination.
+/// Stored and sent as the destination's own object (a Railway sync's is
+/// [`RailwayDestination`]'s JSON, untagged); the sync's `destination` names which.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DestinationConfig {
+    Railway(RailwayDestination),
+}
+
+impl DestinationConfig {
+    /// The app this configuration is for.
+    pub fn app(&self) -> App {
+        match self {
+            Self::Railway(_) => App::Railway,
+        }
+    }
+
+    /// True when both write the same set of variables (same destination and target).
+    pub fn same_target(&self, other: &DestinationConfig) -> bool {
+        match (self, other) {
+            (Self::Railway(a), Self::Railway(b)) => a.same_target(b),
+        }
+    }
+}
+
+impl From<RailwayDestination> for DestinationConfig {
+    fn from(d: RailwayDestination) -> Self {
+        Self::Railway(d)
+    }
+}
+
+impl Serialize for DestinationConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Railway(d) => d.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for DestinationConfig {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        RailwayDestination::deserialize(d).map(Self::Railway)
     }
 }
 

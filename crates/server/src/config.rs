@@ -9,6 +9,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use sluice_engine::EngineSettings;
+
 /// The real Railway endpoint.
 pub const RAILWAY_API_URL: &str = "https://backboard.railway.com/graphql/v2";
 
@@ -96,43 +98,6 @@ struct FileSettings {
 pub enum LogFormat {
     Text,
     Json,
-}
-
-/// How the sync engine runs.
-#[derive(Clone, Debug)]
-pub struct EngineSettings {
-    /// Concurrent jobs this process runs (0 = no workers).
-    pub workers: usize,
-    /// Poll the queue at least this often, whatever the wake-ups say.
-    pub poll_interval: Duration,
-    /// How long a claimed job is ours before another node may take it over.
-    pub lease: Duration,
-    /// Delay before a queued auto-sync runs.
-    pub coalesce_delay: Duration,
-    /// Most syncs running at once against one app connection.
-    pub per_connection_limit: usize,
-    /// Timeout of each Railway request.
-    pub railway_timeout: Duration,
-    /// Backoff of sync retries.
-    pub retry: sluice_domain::RetryPolicy,
-    /// This node's name in leases; default `HOSTNAME:PORT`, stable across restarts so a
-    /// restarted node resumes its own unfinished jobs at once.
-    pub node_id: Option<String>,
-}
-
-impl Default for EngineSettings {
-    fn default() -> Self {
-        Self {
-            workers: 4,
-            poll_interval: Duration::from_secs(2),
-            lease: Duration::from_secs(60),
-            coalesce_delay: Duration::ZERO,
-            per_connection_limit: 5,
-            railway_timeout: Duration::from_secs(30),
-            retry: sluice_domain::RetryPolicy::default(),
-            node_id: None,
-        }
-    }
 }
 
 /// Resolved settings the server runs with.

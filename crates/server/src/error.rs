@@ -10,6 +10,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use sluice_core::CoreError;
+use sluice_destinations::ErrorClass;
+use sluice_engine::EngineError;
 use sluice_storage::StorageError;
 
 tokio::task_local! {
@@ -178,6 +180,30 @@ impl From<CoreError> for ApiError {
                 Self::BadRequest(e.to_string())
             }
             CoreError::Storage(_) | CoreError::Crypto(_) | CoreError::Corrupt(_) => Self::Internal(e.to_string()),
+        }
+    }
+}
+
+/// The engine's errors, as plan previews answer them: a source that cannot be read as
+/// configured is 400 with its reason; the destination's refusals are 400, its outages
+/// 502 and its rate limits 429, with its own words.
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Source(m) | EngineError::Config(m) => ApiError::BadRequest(m),
+            EngineError::Core(c) if c.is_internal() => ApiError::from(c),
+            EngineError::Core(c) => ApiError::BadRequest(c.to_string()),
+            EngineError::Destination(d) => match d.class {
+                ErrorClass::RateLimited { retry_after } => ApiError::TooManyRequests {
+                    message: format!("{} is rate limiting this connection's token; try again later", d.destination),
+                    retry_after_secs: retry_after.map(|d| d.as_secs()).unwrap_or(60),
+                },
+                ErrorClass::Transient => ApiError::BadGateway(format!("{}: {}", d.destination, d.detail)),
+                _ => ApiError::BadRequest(format!("{}: {}", d.destination, d.detail)),
+            },
+            EngineError::LeaseLost => ApiError::BadRequest(e.to_string()),
+            EngineError::Storage(s) => ApiError::Internal(s.to_string()),
+            EngineError::Internal(m) => ApiError::Internal(m),
         }
     }
 }

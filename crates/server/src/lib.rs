@@ -8,14 +8,12 @@ pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod dev;
-pub mod engine;
 pub mod error;
 pub mod extract;
 pub mod features;
 pub mod http;
 pub mod state;
 pub mod ui;
-pub mod wire;
 
 use anyhow::Context;
 use config::{LogFormat, Settings};
@@ -32,7 +30,7 @@ pub struct RunningServer {
     pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     handle: JoinHandle<()>,
-    engine: Option<engine::Engine>,
+    workers: Option<sluice_engine::Workers>,
 }
 
 impl RunningServer {
@@ -43,13 +41,13 @@ impl RunningServer {
 
     /// Stops accepting requests, finishes those in flight, and closes the database.
     pub async fn shutdown(mut self) {
-        self.state.signals.stopping.send_replace(true);
+        self.state.stopping.send_replace(true);
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         let _ = (&mut self.handle).await;
-        if let Some(engine) = self.engine.take() {
-            engine.stop().await;
+        if let Some(workers) = self.workers.take() {
+            workers.stop().await;
         }
         self.state.store.close().await;
     }
@@ -73,7 +71,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
     let mut settings = settings;
     settings.listen = addr;
     let state = AppState::new(store, keys, settings)?;
-    let engine = engine::Engine::start(&state).await;
+    let workers = state.engine.start().await;
     let app = http::app(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
@@ -86,7 +84,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
             tracing::error!(error = %e, "server stopped");
         }
     });
-    Ok(RunningServer { addr, state, shutdown: Some(tx), handle, engine: Some(engine) })
+    Ok(RunningServer { addr, state, shutdown: Some(tx), handle, workers: Some(workers) })
 }
 
 async fn open_store(settings: &Settings) -> anyhow::Result<Store> {

@@ -4,13 +4,15 @@ use crate::cache::TtlCache;
 use crate::config::Settings;
 use sluice_core::Core;
 use sluice_core::keys::KeyRing;
+use sluice_destinations::Destinations;
 use sluice_destinations::railway::{RailwayApi, RailwayClient, RailwayConfig, RailwayError};
 use sluice_domain::{OrgId, ProjectId, ProjectRole, SyncId};
+use sluice_engine::Engine;
 use sluice_storage::Store;
 use sluice_storage::memberships::Principal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{Notify, broadcast, watch};
+use tokio::sync::watch;
 
 /// Cheap to clone; everything lives behind one `Arc`.
 #[derive(Clone)]
@@ -19,6 +21,10 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     /// The secrets core (store, key ring, change signal), shared with the engine.
     pub core: Core,
+    /// The sync engine (queue, runs, their notices).
+    pub engine: Engine,
+    /// The destinations (Railway's client serves the connection and picker endpoints).
+    pub destinations: Destinations,
     /// The core's store, for the features' own queries.
     pub store: Store,
     pub settings: Settings,
@@ -26,37 +32,10 @@ pub struct Inner {
     pub tokens: TtlCache<String, crate::auth::CachedToken>,
     /// (principal, project) → effective role (`None` = no access).
     pub roles: TtlCache<(Principal, ProjectId), Option<(ProjectRole, OrgId)>>,
-    /// Wake-ups inside this process.
-    pub signals: Signals,
-    pub started: Instant,
-    /// Railway, through the real client (pointed at a fake Railway in tests and `--dev --railway-fake`).
-    pub railway: Arc<dyn RailwayApi>,
-    /// This process's name in job leases and run records.
-    pub node_id: String,
-}
-
-/// In-process wake-ups. Across nodes, PostgreSQL NOTIFY feeds the same signals.
-pub struct Signals {
-    /// A job was queued: workers have work.
-    pub jobs: Notify,
-    /// A run finished (tests and benchmarks wait on this instead of sleeping).
-    pub runs: broadcast::Sender<crate::engine::run::RunFinished>,
-    /// A sync's status changed (the UI's live status stream).
-    pub syncs: broadcast::Sender<SyncId>,
     /// The server is shutting down: long-lived responses (the UI's live status streams)
     /// end, so that graceful shutdown does not wait for browsers to hang up.
     pub stopping: watch::Sender<bool>,
-}
-
-impl Default for Signals {
-    fn default() -> Self {
-        Self {
-            jobs: Notify::new(),
-            runs: broadcast::channel(1024).0,
-            syncs: broadcast::channel(1024).0,
-            stopping: watch::channel(false).0,
-        }
-    }
+    pub started: Instant,
 }
 
 impl std::ops::Deref for AppState {
@@ -79,22 +58,25 @@ impl AppState {
         let node_id = settings.engine.node_id.clone().unwrap_or_else(|| {
             format!("{}:{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "node".to_string()), settings.listen.port())
         });
+        let core = Core::new(store.clone(), keys);
+        let destinations = Destinations::new(railway);
+        let engine = Engine::new(core.clone(), destinations.clone(), settings.engine.clone(), node_id);
         Self(Arc::new(Inner {
-            core: Core::new(store.clone(), keys),
+            core,
+            engine,
+            destinations,
             store,
             settings,
             tokens: TtlCache::new(Duration::from_secs(5), 100_000),
             roles: TtlCache::new(Duration::from_secs(5), 100_000),
-            signals: Signals::default(),
+            stopping: watch::channel(false).0,
             started: Instant::now(),
-            railway,
-            node_id,
         }))
     }
 
     /// Tells listeners (the UI's live status) that a sync's status may have changed.
     pub fn notify_sync_changed(&self, sync_id: &SyncId) {
-        let _ = self.signals.syncs.send(sync_id.clone());
+        self.engine.notify_sync_changed(sync_id);
     }
 
     /// Forgets cached roles of a project (after a membership change here).

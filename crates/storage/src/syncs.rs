@@ -4,7 +4,7 @@
 
 use crate::{Conn, Result, now_ms};
 use sluice_domain::{
-    App, ConnectionId, EnvironmentId, FolderId, FolderPath, JobId, JobKind, OrgId, ProjectId, RailwayDestination,
+    App, ConnectionId, DestinationConfig, EnvironmentId, FolderId, FolderPath, JobId, JobKind, OrgId, ProjectId,
     SyncId, SyncOptions, SyncStatus,
 };
 
@@ -25,7 +25,7 @@ pub struct SyncRow {
     /// JSON text of the sync options.
     pub sync_options: SyncOptions,
     /// JSON text of the destination config.
-    pub destination_config: RailwayDestination,
+    pub destination_config: DestinationConfig,
     pub sync_status: Option<SyncStatus>,
     pub last_sync_job_id: Option<JobId>,
     pub last_sync_message: Option<String>,

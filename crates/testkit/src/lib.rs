@@ -97,19 +97,19 @@ impl TestApp {
     }
 
     /// Dispatches pending changes and runs every runnable job, inline.
-    pub async fn drain(&self) -> sluice_server::engine::drain::DrainReport {
-        sluice_server::engine::drain::drain(self.state(), Default::default()).await.expect("drain")
+    pub async fn drain(&self) -> sluice_engine::drain::DrainReport {
+        sluice_engine::drain::drain(&self.state().engine, Default::default()).await.expect("drain")
     }
 
     /// Like [`drain`](Self::drain), also running jobs scheduled for later (retries).
-    pub async fn drain_all(&self) -> sluice_server::engine::drain::DrainReport {
-        let opts = sluice_server::engine::drain::DrainOptions { run_delayed: true, max_runs: 0 };
-        sluice_server::engine::drain::drain(self.state(), opts).await.expect("drain")
+    pub async fn drain_all(&self) -> sluice_engine::drain::DrainReport {
+        let opts = sluice_engine::drain::DrainOptions { run_delayed: true, max_runs: 0 };
+        sluice_engine::drain::drain(&self.state().engine, opts).await.expect("drain")
     }
 
     /// Panics if jobs are left in the queue.
     pub async fn assert_idle(&self) {
-        let left = sluice_server::engine::drain::outstanding(self.state()).await.expect("outstanding");
+        let left = sluice_engine::drain::outstanding(&self.state().engine).await.expect("outstanding");
         assert_eq!(left, (0, 0), "jobs left behind (queued, running)");
     }
 

@@ -1,22 +1,19 @@
-//! [`RailwayApi`]: what the sync engine needs from Railway, as an object-safe trait.
+//! [`RailwayApi`]: what Sluice needs from Railway's API, as an object-safe trait (the
+//! sync's apply step in `apply.rs`, and the connection and picker endpoints).
 //!
 //! Implemented by [`RailwayClient`]; there is no second fake implementation — engine
 //! tests run the real client against `sluice-railway-fake`. Methods return boxed
 //! futures so `Arc<dyn RailwayApi>` works without an `async_trait` dependency.
 
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::pin::Pin;
 
 use super::auth::{Credentials, TokenKind, TokenReach};
 use super::client::RailwayClient;
 use super::errors::RailwayError;
 use super::rate_limit::RateLimitStatus;
-use super::types::{RailwayProject, RailwayTarget, RedeployOutcome};
+use super::types::{RailwayProject, RailwayTarget};
+use crate::destination::{BoxFuture, RedeployOutcome};
 use sluice_domain::SecretToken;
-
-/// A boxed, sendable future, as returned by [`RailwayApi`] methods.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Railway as the sync engine and the connection/picker endpoints use it. See the
 /// inherent methods of [`RailwayClient`] for the semantics of each.

@@ -1,4 +1,5 @@
-//! The Railway destination: a typed client for Railway's public GraphQL API.
+//! The Railway destination: a typed client for Railway's public GraphQL API, and the
+//! sync's apply step ([`Railway`], in `apply.rs`).
 //!
 //! Start at [`RailwayClient`] (built from a [`RailwayConfig`]) and the operations it
 //! gains in `operations/`: [`check_credentials`](RailwayClient::check_credentials) /
@@ -16,6 +17,7 @@
 //! never sleeps.
 
 mod api;
+mod apply;
 mod auth;
 mod client;
 mod errors;
@@ -24,9 +26,10 @@ mod rate_limit;
 mod response;
 mod types;
 
-pub use api::{BoxFuture, RailwayApi};
+pub use api::RailwayApi;
+pub use apply::{Railway, railway_target};
 pub use auth::{Credentials, TokenKind, TokenReach};
 pub use client::{DEFAULT_ENDPOINT, RailwayClient, RailwayConfig};
 pub use errors::RailwayError;
 pub use rate_limit::RateLimitStatus;
-pub use types::{Named, RailwayProject, RailwayTarget, RedeployOutcome};
+pub use types::{Named, RailwayProject, RailwayTarget};

@@ -1,5 +1,6 @@
 //! The client's plain data: where variables go ([`RailwayTarget`]), what the destination
-//! picker shows ([`RailwayProject`]), and what a redeploy did ([`RedeployOutcome`]).
+//! picker shows ([`RailwayProject`]). What a redeploy did is the seam's
+//! [`RedeployOutcome`](crate::RedeployOutcome).
 
 use serde::{Deserialize, Serialize};
 
@@ -67,16 +68,4 @@ pub struct RailwayProject {
     /// the one it is bound to).
     pub environments: Vec<Named>,
     pub services: Vec<Named>,
-}
-
-/// What [`redeploy`](crate::railway::RailwayClient::redeploy) did. Both are successes:
-/// the variables are saved either way, and the next deploy picks them up.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum RedeployOutcome {
-    /// Railway accepted a redeploy; the id of the new deployment when it returned one.
-    Redeployed { deployment_id: Option<String> },
-    /// Nothing was redeployed, and why (shared-variable target, no deployments, a
-    /// deployment in flight, no snapshot to redeploy from).
-    NothingToRedeploy { reason: String },
 }

@@ -1,6 +1,7 @@
 //! Redeploy: which deployment is chosen, and when nothing is redeployed (a success).
 
-use sluice_destinations::railway::{RailwayTarget, RedeployOutcome};
+use sluice_destinations::RedeployOutcome;
+use sluice_destinations::railway::RailwayTarget;
 use sluice_railway_fake::{DeployCause, DeploymentStatus, FakeConfig, Seed};
 
 use crate::{Harness, account, api_target, project, seeded, shared_target};

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, Method, header};
 use sluice_core::audit::{AuditActor, Origin};
 use sluice_crypto::tokens;
 use sluice_domain::{AccessTokenId, IdentityId, OrgId, UserId};
+use sluice_engine::queue::JobActor;
 use sluice_storage::memberships::Principal;
 use sluice_storage::{identities, now_ms, sessions, tokens as token_store, users};
 use std::net::SocketAddr;
@@ -53,6 +54,19 @@ impl From<&Actor> for AuditActor {
             id: Some(a.principal.id().to_string()),
             name: Some(a.name.clone()),
             origin: a.meta.clone().into(),
+        }
+    }
+}
+
+/// A job records who asked for it (for its runs and their audit entries).
+impl From<&Actor> for JobActor {
+    fn from(a: &Actor) -> Self {
+        Self {
+            kind: a.principal.kind(),
+            id: Some(a.principal.id().to_string()),
+            name: Some(a.name.clone()),
+            ip: a.meta.ip.clone(),
+            user_agent: a.meta.user_agent.clone(),
         }
     }
 }

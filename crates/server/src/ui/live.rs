@@ -1,5 +1,5 @@
 //! Live sync status: a server-sent event stream per project. Whenever the engine (or an
-//! edit) changes a sync's status, it sends the sync's id on `state.signals.syncs`; this
+//! edit) changes a sync's status, it sends the sync's id through the engine (`Engine::notify_sync_changed`); this
 //! stream answers with the sync's freshly rendered status cell, which the page's script
 //! swaps in. Without the script, pages refresh themselves while a sync is busy.
 
@@ -70,8 +70,8 @@ fn updates(
     mut initial: Vec<SyncId>,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     // Subscribed before the snapshot is read, so no change falls between the two.
-    let rx = state.signals.syncs.subscribe();
-    let stop = state.signals.stopping.subscribe();
+    let rx = state.engine.subscribe_syncs();
+    let stop = state.stopping.subscribe();
     initial.reverse();
     futures::stream::unfold(
         (rx, stop, state, actor, project, initial),

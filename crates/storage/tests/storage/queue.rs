@@ -99,7 +99,7 @@ impl Fixture {
                 is_auto_sync_enabled: true,
                 version: 1,
                 sync_options: SyncOptions::new(InitialSyncBehavior::OverwriteDestination),
-                destination_config: RailwayDestination::new("p", "", "e", "", None, None).expect("destination"),
+                destination_config: RailwayDestination::new("p", "", "e", "", None, None).expect("destination").into(),
                 sync_status: None,
                 last_sync_job_id: None,
                 last_sync_message: None,

@@ -34,10 +34,11 @@
 
 use graphql_client::GraphQLQuery;
 
+use crate::destination::RedeployOutcome;
 use crate::railway::auth::Credentials;
 use crate::railway::client::{RailwayClient, Scrub};
 use crate::railway::errors::RailwayError;
-use crate::railway::types::{RailwayTarget, RedeployOutcome};
+use crate::railway::types::RailwayTarget;
 
 /// How many recent deployments are examined (Infisical uses 10 too).
 const RECENT_DEPLOYMENTS: i64 = 10;

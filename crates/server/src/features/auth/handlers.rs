@@ -79,7 +79,7 @@ pub async fn create_session(
     let out = SessionOut {
         csrf_token: session.csrf_token,
         user: users::user_out(&user),
-        expires_at: crate::wire::iso(session.expires_at),
+        expires_at: sluice_api_types::iso(session.expires_at),
     };
     Ok(with_cookie(Json(out).into_response(), &cookie))
 }

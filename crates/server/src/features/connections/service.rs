@@ -51,8 +51,8 @@ pub fn out(row: &ConnectionRow) -> AppConnectionOut {
         version: row.version,
         org_id: row.org_id.to_string(),
         project_id: row.project_id.as_ref().map(ToString::to_string),
-        created_at: crate::wire::iso(row.created_at),
-        updated_at: crate::wire::iso(row.updated_at),
+        created_at: sluice_api_types::iso(row.created_at),
+        updated_at: sluice_api_types::iso(row.updated_at),
         is_platform_managed_credentials: false,
         gateway_id: None,
         credentials_hash: row.credentials_hash.clone(),
@@ -138,7 +138,7 @@ pub fn railway_credentials(state: &AppState, row: &ConnectionRow) -> ApiResult<C
 
 /// Asks Railway whether the token works as the declared kind.
 async fn check_token(state: &AppState, kind: TokenKind, token: &SecretToken) -> ApiResult<()> {
-    state.railway.check_credentials(kind, token).await.map(|_| ()).map_err(validation_failed)
+    state.destinations.railway().check_credentials(kind, token).await.map(|_| ()).map_err(validation_failed)
 }
 
 pub async fn create(state: &AppState, actor: &Actor, body: &RailwayConnectionIn) -> ApiResult<AppConnectionOut> {
@@ -433,7 +433,7 @@ pub async fn railway_projects(state: &AppState, actor: &Actor, raw_id: &str) -> 
         row
     };
     let creds = railway_credentials(state, &row)?;
-    let projects = state.railway.list_projects(&creds).await.map_err(|e| {
+    let projects = state.destinations.railway().list_projects(&creds).await.map_err(|e| {
         let message = format!("Could not list Railway projects with App Connection {}: {e}", row.name);
         railway_status(e, message)
     })?;

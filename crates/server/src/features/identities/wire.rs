@@ -1,8 +1,8 @@
 //! Stored identity rows to Infisical's wire shapes.
 
 use crate::auth::trusted_ips::TrustedIps;
-use crate::wire::iso;
 use sluice_api_types::identities::*;
+use sluice_api_types::iso;
 use sluice_domain::IdentityId;
 use sluice_storage::identities::{ClientSecretRow, IdentityRow, UniversalAuthRow};
 use sluice_storage::memberships::IdentityMemberRow;

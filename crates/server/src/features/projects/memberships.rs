@@ -114,8 +114,8 @@ fn identity_membership_out(pid: &ProjectId, m: &memberships::IdentityMemberRow) 
         id: m.id.to_string(),
         identity_id: m.identity_id.to_string(),
         project_id: pid.as_str().to_string(),
-        created_at: crate::wire::iso(m.created_at),
-        updated_at: crate::wire::iso(m.updated_at),
+        created_at: sluice_api_types::iso(m.created_at),
+        updated_at: sluice_api_types::iso(m.updated_at),
         roles: vec![role_out(&m.id, &m.role, m.created_at, m.updated_at)],
         identity: identity_brief(&m.identity_id, &m.name, m.client_id.is_some()),
     }

@@ -1,6 +1,6 @@
 //! Stored project, environment and membership rows to Infisical's wire shapes.
 
-use crate::wire::iso;
+use sluice_api_types::iso;
 use sluice_api_types::orgs::MemberUserOut;
 use sluice_api_types::projects::*;
 use sluice_domain::MembershipId;

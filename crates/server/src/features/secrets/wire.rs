@@ -1,6 +1,6 @@
 //! Secret rows in Infisical's shape (sealing is `sluice_core::secrets::seal`).
 
-use crate::wire::iso;
+use sluice_api_types::iso;
 use sluice_api_types::secrets::{MetadataEntry, SecretOut};
 use sluice_storage::secrets::{SecretRow, VersionRow};
 

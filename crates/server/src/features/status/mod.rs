@@ -34,7 +34,7 @@ async fn status(State(state): State<AppState>) -> ApiResult<Json<StatusOut>> {
     let _: i64 =
         sqlx::query_scalar("SELECT 1").fetch_one(&mut *conn).await.map_err(sluice_storage::StorageError::from)?;
     Ok(Json(StatusOut {
-        date: crate::wire::iso(sluice_storage::now_ms()),
+        date: sluice_api_types::iso(sluice_storage::now_ms()),
         message: "Ok".to_string(),
         email_configured: false,
         invite_only_signup: true,

@@ -11,9 +11,6 @@ use super::service::{self, DESTINATION, load, require_source, resolve_source};
 use super::view;
 use crate::auth::Actor;
 use crate::auth::authz::{self, Need};
-use crate::engine::plan;
-use crate::engine::queue::{self, JobActor, JobPayload};
-use crate::engine::spec::SyncSpec;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::parse_id;
 use crate::features::connections::access as connection_access;
@@ -22,7 +19,12 @@ use sluice_api_types::runs::{PlanOut, SyncRunsOut};
 use sluice_api_types::syncs::{
     CheckDestinationIn, CheckDestinationOut, ImportQuery, RailwayDestinationIn, RailwaySyncIn, RunsQuery, SecretSyncOut,
 };
-use sluice_domain::{ConnectionId, ImportBehavior, JobKind, ProjectId, RailwayDestination, SyncId, Trigger};
+use sluice_domain::{
+    ConnectionId, DestinationConfig, ImportBehavior, JobKind, ProjectId, RailwayDestination, SyncId, Trigger,
+};
+use sluice_engine::plan;
+use sluice_engine::queue::{self, JobActor, JobPayload};
+use sluice_engine::spec::SyncSpec;
 use sluice_storage::{StorageError, runs, syncs};
 
 /// Queues a job of `kind` for a sync and returns the sync with its status `pending`.
@@ -40,11 +42,11 @@ async fn trigger(
     require_source(&row)?;
     let mut payload = JobPayload::new(Trigger::Manual, JobActor::from(actor));
     payload.import_behavior = import_behavior;
-    queue::enqueue(&mut tx, state, &row, kind, &payload).await?;
+    queue::enqueue(&mut tx, &state.engine, &row, kind, &payload).await?;
     let stored = syncs::get(&mut tx, &id).await?.ok_or_else(|| service::not_found(&id))?;
     let out = view::sync_out(&mut tx, &stored).await?;
     tx.commit().await.map_err(StorageError::from)?;
-    queue::wake(state);
+    state.engine.wake();
     state.notify_sync_changed(&id);
     Ok(out)
 }
@@ -88,7 +90,7 @@ pub async fn plan_saved(state: &AppState, actor: &Actor, raw_id: &str) -> ApiRes
         connection_access::usable_for_sync(&mut conn, actor, &cid, &access.project_id, &access.org_id).await?;
         SyncSpec::load(&mut conn, &row).await?
     };
-    Ok(plan::preview(state, &spec).await?)
+    Ok(plan::preview(&state.engine, &spec).await?)
 }
 
 /// What the first run of a sync not saved yet would do (the create form's preview).
@@ -110,12 +112,12 @@ pub async fn plan_unsaved(state: &AppState, actor: &Actor, body: &RailwaySyncIn)
             environment,
             path: folder.path.clone(),
             options: new.options,
-            destination: new.destination,
+            destination: new.destination.into(),
             connection,
             first_sync: true,
         }
     };
-    Ok(plan::preview(state, &spec).await?)
+    Ok(plan::preview(&state.engine, &spec).await?)
 }
 
 /// Most runs one page returns.
@@ -162,7 +164,8 @@ pub async fn check_destination(
     let access = authz::project(state, &mut conn, actor, &project).await?;
     access.require(Need::Read, "read", "secret-syncs")?;
     let none = CheckDestinationOut { has_duplicate: false, duplicate_project_id: None };
-    let Some(wanted) = body.destination_config.as_ref().and_then(parse_loose_destination) else {
+    let Some(wanted) = body.destination_config.as_ref().and_then(parse_loose_destination).map(DestinationConfig::from)
+    else {
         return Ok(none);
     };
     for row in syncs::list_for_org(&mut conn, &access.org_id, &DESTINATION).await? {

@@ -1,7 +1,7 @@
 //! Creating, reading, editing and deleting Railway syncs.
 //!
 //! Every change happens in one transaction with its audit entry and, when it calls for
-//! a run, the queued job (see `engine::queue`); workers are woken after commit. What
+//! a run, the queued job (see `sluice_engine::queue`); workers are woken after commit. What
 //! enqueues: creating with auto-sync on (`create`), switching auto-sync on (`enable`),
 //! and, with auto-sync on, changing the source, the connection, the options or the
 //! destination (`update`). Renaming or re-describing enqueues nothing (an improvement
@@ -11,7 +11,6 @@ use super::input::{self, NewSync, SyncChanges};
 use super::view;
 use crate::auth::Actor;
 use crate::auth::authz::{self, Need, ProjectAccess};
-use crate::engine::queue::{self, JobActor, JobPayload};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::parse_id;
 use crate::features::connections::access as connection_access;
@@ -21,6 +20,7 @@ use serde_json::json;
 use sluice_api_types::syncs::{DeleteSyncQuery, ProjectQuery, RailwaySyncIn, RailwaySyncPatch, SecretSyncOut};
 use sluice_core::audit::{self, AuditEvent};
 use sluice_domain::{App, EnvironmentId, FolderPath, JobKind, ProjectId, SyncId, Trigger};
+use sluice_engine::queue::{self, JobActor, JobPayload};
 use sluice_storage::environments::{self, EnvironmentRow};
 use sluice_storage::folders::{self, FolderRow};
 use sluice_storage::syncs::{self, SyncRow};
@@ -112,7 +112,7 @@ fn duplicate_name(name: &str, project: impl std::fmt::Display) -> ApiError {
 
 /// Queues a job inside `tx`; returns whether one was queued.
 async fn enqueue(conn: &mut Conn, state: &AppState, row: &SyncRow, actor: &Actor, trigger: Trigger) -> ApiResult<()> {
-    queue::enqueue(conn, state, row, JobKind::Sync, &JobPayload::new(trigger, JobActor::from(actor))).await?;
+    queue::enqueue(conn, &state.engine, row, JobKind::Sync, &JobPayload::new(trigger, JobActor::from(actor))).await?;
     Ok(())
 }
 
@@ -120,7 +120,7 @@ async fn enqueue(conn: &mut Conn, state: &AppState, row: &SyncRow, actor: &Actor
 async fn finish(state: &AppState, tx: sluice_storage::Tx, sync_id: &SyncId, queued: bool) -> ApiResult<()> {
     tx.commit().await.map_err(StorageError::from)?;
     if queued {
-        queue::wake(state);
+        state.engine.wake();
     }
     state.notify_sync_changed(sync_id);
     Ok(())
@@ -160,7 +160,7 @@ pub async fn create(state: &AppState, actor: &Actor, body: &RailwaySyncIn) -> Ap
         is_auto_sync_enabled: new.auto_sync,
         version: 1,
         sync_options: new.options.clone(),
-        destination_config: new.destination.clone(),
+        destination_config: new.destination.clone().into(),
         sync_status: None,
         last_sync_job_id: None,
         last_sync_message: None,
@@ -275,7 +275,7 @@ pub async fn update(
         after.sync_options = o.clone();
     }
     if let Some(d) = &changes.destination {
-        after.destination_config = d.clone();
+        after.destination_config = d.clone().into();
     }
     let options_changed = after.sync_options != before.sync_options;
     let destination_changed = after.destination_config != before.destination_config;
@@ -333,7 +333,7 @@ pub async fn delete(state: &AppState, actor: &Actor, raw_id: &str, q: &DeleteSyn
         require_source(&row)?;
         let mut payload = JobPayload::new(Trigger::Delete, JobActor::from(actor));
         payload.delete_sync_on_complete = true;
-        queue::enqueue(&mut tx, state, &row, JobKind::Remove, &payload).await?;
+        queue::enqueue(&mut tx, &state.engine, &row, JobKind::Remove, &payload).await?;
         let stored = syncs::get(&mut tx, &id).await?.ok_or_else(|| not_found(&id))?;
         let out = view::sync_out(&mut tx, &stored).await?;
         finish(state, tx, &id, true).await?;

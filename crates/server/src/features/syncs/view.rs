@@ -2,12 +2,12 @@
 //! environment and folder), and run records for the history.
 
 use crate::error::{ApiError, ApiResult};
-use crate::wire::{iso, iso_opt};
 use sluice_api_types::runs::{RunActorOut, SyncRunOut};
 use sluice_api_types::syncs::{
     RailwayDestinationOut, SecretSyncOut, SyncConnectionOut, SyncEnvironmentOut, SyncFolderOut, SyncOptionsOut,
 };
-use sluice_domain::{ConnectionId, EnvironmentId, FolderId};
+use sluice_api_types::{iso, iso_opt};
+use sluice_domain::{ConnectionId, DestinationConfig, EnvironmentId, FolderId};
 use sluice_storage::runs::RunRow;
 use sluice_storage::syncs::SyncRow;
 use sluice_storage::{Conn, connections, environments, folders};
@@ -61,7 +61,7 @@ impl Lookups {
     /// source folder was deleted.
     pub async fn sync(&mut self, conn: &mut Conn, row: &SyncRow) -> ApiResult<SecretSyncOut> {
         let options = &row.sync_options;
-        let d = &row.destination_config;
+        let DestinationConfig::Railway(d) = &row.destination_config;
         let connection = self.connection(conn, &row.connection_id).await?;
         let folder = match &row.folder_id {
             Some(f) => self.folder(conn, f).await?,

@@ -2,7 +2,7 @@
 //! run every runnable job in the calling task until nothing is left, with no sleeping.
 
 use super::{dispatch, run, worker};
-use crate::state::AppState;
+use crate::Engine;
 use sluice_storage::{StorageError, jobs};
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -19,21 +19,21 @@ pub struct DrainReport {
     pub runs: usize,
 }
 
-pub async fn drain(state: &AppState, opts: DrainOptions) -> Result<DrainReport, StorageError> {
+pub async fn drain(engine: &Engine, opts: DrainOptions) -> Result<DrainReport, StorageError> {
     let mut report = DrainReport::default();
     let due_by = opts.run_delayed.then_some(i64::MAX / 4);
     loop {
-        report.events += dispatch::dispatch_all(state).await?;
+        report.events += dispatch::dispatch_all(engine).await?;
         if opts.max_runs > 0 && report.runs >= opts.max_runs {
             return Ok(report);
         }
-        match worker::claim(state, due_by).await? {
+        match worker::claim(engine, due_by).await? {
             Some(job) => {
-                run::execute(state, job).await;
+                run::execute(engine, job).await;
                 report.runs += 1;
             }
             None => {
-                if dispatch::dispatch_all(state).await? == 0 {
+                if dispatch::dispatch_all(engine).await? == 0 {
                     return Ok(report);
                 }
             }
@@ -42,7 +42,7 @@ pub async fn drain(state: &AppState, opts: DrainOptions) -> Result<DrainReport, 
 }
 
 /// (queued, running) jobs left.
-pub async fn outstanding(state: &AppState) -> Result<(i64, i64), StorageError> {
-    let mut conn = state.store.read().await?;
+pub async fn outstanding(engine: &Engine) -> Result<(i64, i64), StorageError> {
+    let mut conn = engine.store().read().await?;
     jobs::outstanding(&mut conn).await
 }

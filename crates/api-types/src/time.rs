@@ -1,4 +1,5 @@
-//! Small conversions to Infisical's wire formats.
+//! Times on the wire: Infisical's ISO-8601 UTC with milliseconds, from the unix
+//! milliseconds storage keeps.
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;

@@ -5,7 +5,7 @@
 
 use super::error::EngineError;
 use super::spec::SyncSpec;
-use crate::state::AppState;
+use crate::Engine;
 use sluice_core::audit::{self, AuditActor, AuditEvent};
 use sluice_core::secrets::ops::{self, NewSecret, SecretUpdate};
 use sluice_core::secrets::{ResolveOptions, SecretWrite, resolve_folder};
@@ -36,11 +36,11 @@ impl std::fmt::Debug for Source {
 
 /// Reads the source of a sync: its folder's secrets merged with its imports, references
 /// expanded. Any reference that does not resolve fails the read, naming it.
-pub async fn load(state: &AppState, spec: &SyncSpec) -> Result<Source, EngineError> {
-    let mut conn = state.store.read().await?;
+pub async fn load(engine: &Engine, spec: &SyncSpec) -> Result<Source, EngineError> {
+    let mut conn = engine.store().read().await?;
     let options = ResolveOptions { include_imports: true, expand: true };
     let resolved =
-        resolve_folder(&state.core, &mut conn, &spec.project_id, spec.environment.id.as_str(), &spec.path, options)
+        resolve_folder(engine.core(), &mut conn, &spec.project_id, spec.environment.id.as_str(), &spec.path, options)
             .await?;
     let mut dependencies: Vec<(EnvironmentId, FolderPath)> =
         resolved.dependencies.iter().map(|d| (d.environment_id.clone(), d.path.clone())).collect();
@@ -53,12 +53,12 @@ pub async fn load(state: &AppState, spec: &SyncSpec) -> Result<Source, EngineErr
 /// Writes a first-sync or requested import into the sync's source folder: new secrets
 /// and new versions, with their change events, attributed to the platform. The change
 /// events re-queue the sync, whose next run then finds nothing to change.
-pub async fn write_import(state: &AppState, spec: &SyncSpec, import: &ImportPlan) -> Result<(), EngineError> {
+pub async fn write_import(engine: &Engine, spec: &SyncSpec, import: &ImportPlan) -> Result<(), EngineError> {
     let key = {
-        let mut conn = state.store.read().await?;
-        state.core.keys().project_key(&mut conn, &spec.project_id).await?
+        let mut conn = engine.store().read().await?;
+        engine.core().keys().project_key(&mut conn, &spec.project_id).await?
     };
-    let mut w = SecretWrite::begin(&state.core, AuditActor::platform()).await?;
+    let mut w = SecretWrite::begin(engine.core(), AuditActor::platform()).await?;
     let folder = folders::get_by_path(w.conn(), &spec.environment.id, &spec.path).await?.ok_or_else(|| {
         EngineError::Source(format!(
             "Could not find folder with path \"{}\" in environment \"{}\"",

@@ -6,12 +6,12 @@
 //! planner diffs desired against observed. [`preview`] runs the same decision against
 //! live reads and returns it for people (key names and actions, never values).
 
-use super::calls::Calls;
 use super::error::EngineError;
 use super::source::{self, Source};
 use super::spec::SyncSpec;
-use crate::state::AppState;
+use crate::Engine;
 use sluice_api_types::runs::{EntryAction, ImportEntryOut, PlanCountsOut, PlanEntryOut, PlanOut};
+use sluice_destinations::{CallLog, Destination};
 use sluice_domain::import::plan_import;
 use sluice_domain::planner::{self, PlanAction};
 use sluice_domain::{ImportPlan, SecretKey, SyncPlan};
@@ -84,7 +84,7 @@ pub fn counts_out(plan: &SyncPlan) -> PlanCountsOut {
 }
 
 /// The decision as people see it (key names and actions, never values).
-pub fn view(spec: &SyncSpec, decision: &Decision) -> PlanOut {
+pub fn view(destination: &dyn Destination, spec: &SyncSpec, decision: &Decision) -> PlanOut {
     let imports = decision
         .import
         .as_ref()
@@ -99,22 +99,22 @@ pub fn view(spec: &SyncSpec, decision: &Decision) -> PlanOut {
         .unwrap_or_default();
     let changes = decision.plan.changed();
     PlanOut {
-        target: spec.describe_target(),
+        target: destination.describe(&spec.destination),
         entries: entries_out(&decision.plan),
         counts: counts_out(&decision.plan),
         imports,
         changes,
-        redeploy: changes && !spec.destination.is_shared_variables(),
+        redeploy: changes && destination.redeploys(&spec.destination),
     }
 }
 
-/// Previews what a run of this sync would do now, reading the source and Railway live.
-pub async fn preview(state: &AppState, spec: &SyncSpec) -> Result<PlanOut, EngineError> {
-    let source = source::load(state, spec).await?;
-    let creds = spec.credentials(&state.core)?;
-    let mut calls = Calls::default();
-    let target = spec.target();
-    let observed = calls.track("variables", None, state.railway.get_variables(&creds, &target)).await?;
+/// Previews what a run of this sync would do now, reading the source and the
+/// destination live.
+pub async fn preview(engine: &Engine, spec: &SyncSpec) -> Result<PlanOut, EngineError> {
+    let source = source::load(engine, spec).await?;
+    let destination = engine.destination(&spec.destination.app())?;
+    let token = spec.token(engine.core())?;
+    let observed = destination.read(spec.target(&token), &mut CallLog::default()).await?;
     let decision = decide(spec, &source, &observed)?;
-    Ok(view(spec, &decision))
+    Ok(view(destination, spec, &decision))
 }

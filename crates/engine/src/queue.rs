@@ -2,8 +2,8 @@
 //! and waking workers after commit (in this process directly, on other nodes through
 //! PostgreSQL `NOTIFY`, which is delivered at commit).
 
-use crate::error::ApiResult;
-use crate::state::AppState;
+use crate::Engine;
+use crate::error::EngineError;
 use serde::{Deserialize, Serialize};
 use sluice_core::audit::{AuditActor, Origin};
 use sluice_domain::{ActorType, ImportBehavior, JobKind, SyncStatus, Trigger};
@@ -47,18 +47,6 @@ impl JobActor {
     }
 }
 
-impl From<&crate::auth::Actor> for JobActor {
-    fn from(a: &crate::auth::Actor) -> Self {
-        Self {
-            kind: a.principal.kind(),
-            id: Some(a.principal.id().to_string()),
-            name: Some(a.name.clone()),
-            ip: a.meta.ip.clone(),
-            user_agent: a.meta.user_agent.clone(),
-        }
-    }
-}
-
 /// The JSON payload stored with a job.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -79,16 +67,16 @@ impl JobPayload {
 }
 
 /// Queues a job for a sync inside the caller's transaction and marks the matching status
-/// `pending`. Sync jobs coalesce with one already queued. Call [`wake`] after commit.
+/// `pending`. Sync jobs coalesce with one already queued. Call [`Engine::wake`] after commit.
 pub async fn enqueue(
     conn: &mut Conn,
-    state: &AppState,
+    engine: &Engine,
     sync: &SyncRow,
     kind: JobKind,
     payload: &JobPayload,
-) -> ApiResult<Enqueued> {
+) -> Result<Enqueued, EngineError> {
     let delay = if kind == JobKind::Sync && payload.trigger == Trigger::SecretChange {
-        state.settings.engine.coalesce_delay.as_millis() as i64
+        engine.settings().coalesce_delay.as_millis() as i64
     } else {
         0
     };
@@ -96,26 +84,20 @@ pub async fn enqueue(
         kind,
         sync_id: sync.id.clone(),
         connection_id: sync.connection_id.clone(),
-        payload: serde_json::to_string(payload).map_err(crate::error::ApiError::internal)?,
+        payload: serde_json::to_string(payload).map_err(|e| EngineError::Internal(e.to_string()))?,
         max_attempts: max_attempts(kind),
         run_at: now_ms() + delay,
     };
     let enqueued = jobs::enqueue(conn, &job).await?;
     syncs::set_status(conn, &sync.id, kind, SyncStatus::Pending).await?;
-    notify_nodes(conn, state, "job").await?;
+    notify_nodes(conn, engine, "job").await?;
     Ok(enqueued)
 }
 
 /// Wakes other nodes at commit (PostgreSQL only).
-pub async fn notify_nodes(conn: &mut Conn, state: &AppState, what: &str) -> ApiResult<()> {
-    if let Some(sql) = dialect::notify_sql(state.store.backend()) {
+pub async fn notify_nodes(conn: &mut Conn, engine: &Engine, what: &str) -> Result<(), EngineError> {
+    if let Some(sql) = dialect::notify_sql(engine.store().backend()) {
         sqlx::query(sql).bind(what).execute(conn).await.map_err(sluice_storage::StorageError::from)?;
     }
     Ok(())
-}
-
-/// Wakes this process's workers; call after the enqueueing transaction committed.
-pub fn wake(state: &AppState) {
-    state.signals.jobs.notify_waiters();
-    state.signals.jobs.notify_one();
 }

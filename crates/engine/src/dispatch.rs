@@ -5,23 +5,23 @@
 //! change is never lost and never dispatched twice, on one node or several.
 
 use super::queue::{self, JobActor, JobPayload};
-use crate::state::AppState;
+use crate::Engine;
 use sluice_domain::{JobKind, SyncId, Trigger};
 use sluice_storage::jobs::{self, NewJob};
 use sluice_storage::{StorageError, dispatch, now_ms, syncs};
 use std::collections::BTreeSet;
 
 /// Dispatches one batch of pending changes; returns how many events it handled.
-pub async fn dispatch_once(state: &AppState) -> Result<usize, StorageError> {
-    let mut tx = state.store.write().await?;
-    let events = dispatch::pending(&mut tx, state.store.backend(), 200).await?;
+pub async fn dispatch_once(engine: &Engine) -> Result<usize, StorageError> {
+    let mut tx = engine.store().write().await?;
+    let events = dispatch::pending(&mut tx, engine.store().backend(), 200).await?;
     if events.is_empty() {
         return Ok(0);
     }
     let mut queued = BTreeSet::new();
     let payload = serde_json::to_string(&JobPayload::new(Trigger::SecretChange, JobActor::platform()))
         .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-    let run_at = now_ms() + state.settings.engine.coalesce_delay.as_millis() as i64;
+    let run_at = now_ms() + engine.settings().coalesce_delay.as_millis() as i64;
     for ev in &events {
         let affected = syncs::affected_by(&mut tx, &ev.folder_id, &ev.environment_id, &ev.path).await?;
         for sync in affected {
@@ -46,25 +46,25 @@ pub async fn dispatch_once(state: &AppState) -> Result<usize, StorageError> {
     syncs::set_sync_pending(&mut tx, &ids).await?;
     dispatch::mark_dispatched(&mut tx, &events.iter().map(|e| e.id).collect::<Vec<_>>()).await?;
     if !ids.is_empty()
-        && let Some(sql) = sluice_storage::dialect::notify_sql(state.store.backend())
+        && let Some(sql) = sluice_storage::dialect::notify_sql(engine.store().backend())
     {
         sqlx::query(sql).bind("job").execute(&mut *tx).await?;
     }
     tx.commit().await?;
     for id in &ids {
-        state.notify_sync_changed(id);
+        engine.notify_sync_changed(id);
     }
     if !ids.is_empty() {
-        queue::wake(state);
+        engine.wake();
     }
     Ok(events.len())
 }
 
 /// Dispatches until no change is pending.
-pub async fn dispatch_all(state: &AppState) -> Result<usize, StorageError> {
+pub async fn dispatch_all(engine: &Engine) -> Result<usize, StorageError> {
     let mut total = 0;
     loop {
-        let n = dispatch_once(state).await?;
+        let n = dispatch_once(engine).await?;
         if n == 0 {
             return Ok(total);
         }

@@ -2,13 +2,13 @@
 //! kind, then record the outcome in one transaction (sync status, run record, job state,
 //! audit entry), retrying later when the failure is worth retrying.
 
-use super::calls::Calls;
 use super::error::EngineError;
 use super::kinds;
 use super::queue::{JobActor, JobPayload};
-use crate::state::AppState;
-use sluice_api_types::runs::{EntryAction, PlanCountsOut, PlanEntryOut, RedeployOut, RunCountsOut};
+use crate::Engine;
+use sluice_api_types::runs::{EntryAction, PlanCountsOut, PlanEntryOut, RailwayCallOut, RedeployOut, RunCountsOut};
 use sluice_core::audit::{self, AuditEvent};
+use sluice_destinations::CallLog;
 use sluice_domain::backoff::retry_delay;
 use sluice_domain::{
     EnvironmentId, FolderPath, JobId, JobKind, JobState, RetryPolicy, RunId, RunStatus, SyncId, SyncStatus, Trigger,
@@ -22,9 +22,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// What a run did, filled in as it goes so that a failure still records the calls made.
-#[derive(Default)]
 pub struct RunContext {
-    pub calls: Calls,
+    /// The sync the run is for.
+    pub sync: SyncId,
+    pub calls: CallLog,
     pub plan: Vec<PlanEntryOut>,
     pub counts: PlanCountsOut,
     pub imported: Vec<String>,
@@ -35,7 +36,36 @@ pub struct RunContext {
 }
 
 impl RunContext {
-    /// Call before every write to Railway or the source.
+    pub fn new(sync: SyncId) -> Self {
+        Self {
+            sync,
+            calls: CallLog::default(),
+            plan: Vec::new(),
+            counts: PlanCountsOut::default(),
+            imported: Vec::new(),
+            redeploy: None,
+            dependencies: None,
+            lost: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// The calls made so far, as the run record keeps them.
+    pub fn calls_out(&self) -> Vec<RailwayCallOut> {
+        self.calls
+            .calls()
+            .iter()
+            .map(|c| RailwayCallOut {
+                operation: c.operation.clone(),
+                key: c.key.clone(),
+                ok: c.ok,
+                duration_ms: c.duration_ms,
+                error: c.error.clone(),
+            })
+            .collect()
+    }
+
+    /// Call before every write to the source (the destination's writes ask through
+    /// the run's hooks).
     pub fn check_lease(&self) -> Result<(), EngineError> {
         if self.lost.load(Ordering::SeqCst) { Err(EngineError::LeaseLost) } else { Ok(()) }
     }
@@ -56,21 +86,21 @@ fn payload_of(job: &JobRow) -> JobPayload {
 
 /// Runs a claimed job to its end. Never panics on a job's failure; storage failures while
 /// recording leave the job's lease to run out, and the job is claimed again.
-pub async fn execute(state: &AppState, job: JobRow) {
-    if let Err(e) = execute_inner(state, &job).await {
+pub async fn execute(engine: &Engine, job: JobRow) {
+    if let Err(e) = execute_inner(engine, &job).await {
         tracing::error!(job_id = %job.id, sync_id = %job.sync_id, error = %e, "recording a job's outcome failed");
     }
 }
 
-async fn execute_inner(state: &AppState, job: &JobRow) -> Result<(), StorageError> {
+async fn execute_inner(engine: &Engine, job: &JobRow) -> Result<(), StorageError> {
     let payload = payload_of(job);
     let kind = job.kind;
     let row = {
-        let mut conn = state.store.read().await?;
+        let mut conn = engine.store().read().await?;
         syncs::get(&mut conn, &job.sync_id).await?
     };
     let Some(row) = row else {
-        let mut tx = state.store.write().await?;
+        let mut tx = engine.store().write().await?;
         jobs::finish(&mut tx, &job.id, JobState::Cancelled, Some("the sync was deleted")).await?;
         tx.commit().await?;
         return Ok(());
@@ -87,7 +117,7 @@ async fn execute_inner(state: &AppState, job: &JobRow) -> Result<(), StorageErro
         actor_id: payload.actor.id.clone(),
         actor_name: payload.actor.name.clone(),
         attempt: job.attempts,
-        node: state.node_id.clone(),
+        node: engine.node_id().to_string(),
         status: RunStatus::Running,
         started_at: now_ms(),
         finished_at: None,
@@ -99,59 +129,54 @@ async fn execute_inner(state: &AppState, job: &JobRow) -> Result<(), StorageErro
         next_attempt_at: None,
     };
     {
-        let mut tx = state.store.write().await?;
+        let mut tx = engine.store().write().await?;
         syncs::set_status(&mut tx, &row.id, kind, SyncStatus::Running).await?;
         runs::insert(&mut tx, &run).await?;
         tx.commit().await?;
     }
-    state.notify_sync_changed(&row.id);
+    engine.notify_sync_changed(&row.id);
 
-    let mut ctx = RunContext::default();
-    let heartbeat = spawn_heartbeat(state.clone(), job.clone(), ctx.lost.clone());
+    let mut ctx = RunContext::new(row.id.clone());
+    let heartbeat = spawn_heartbeat(engine.clone(), job.clone(), ctx.lost.clone());
     let result = match kind {
-        JobKind::Sync => kinds::sync(state, &row, &mut ctx).await,
-        JobKind::Import => kinds::import(state, &row, &payload, &mut ctx).await,
-        JobKind::Remove => kinds::remove(state, &row, &mut ctx).await,
+        JobKind::Sync => kinds::sync(engine, &row, &mut ctx).await,
+        JobKind::Import => kinds::import(engine, &row, &payload, &mut ctx).await,
+        JobKind::Remove => kinds::remove(engine, &row, &mut ctx).await,
     };
     heartbeat.abort();
 
     run.finished_at = Some(now_ms());
     run.plan = json_text(&ctx.plan);
     run.counts = json_text(&RunCountsOut { plan: ctx.counts, imported: ctx.imported.len() as u64 });
-    run.railway_calls = json_text(&ctx.calls.0);
+    run.railway_calls = json_text(&ctx.calls_out());
     run.redeploy = ctx.redeploy.as_ref().map(json_text);
 
     match result {
-        Ok(()) => record_success(state, job, &row, kind, &payload, &mut run, &ctx).await?,
+        Ok(()) => record_success(engine, job, &row, kind, &payload, &mut run, &ctx).await?,
         Err(EngineError::LeaseLost) => {
             run.status = RunStatus::Abandoned;
             run.error = Some(EngineError::LeaseLost.to_string());
-            let mut tx = state.store.write().await?;
+            let mut tx = engine.store().write().await?;
             runs::finish(&mut tx, &run).await?;
             tx.commit().await?;
         }
-        Err(err) => record_failure(state, job, &row, kind, &payload, &mut run, &ctx, err).await?,
+        Err(err) => record_failure(engine, job, &row, kind, &payload, &mut run, &ctx, err).await?,
     }
-    state.notify_sync_changed(&row.id);
-    let _ = state.signals.runs.send(RunFinished {
-        sync_id: row.id.clone(),
-        job_id: job.id.clone(),
-        kind,
-        status: run.status,
-    });
+    engine.notify_sync_changed(&row.id);
+    engine.run_finished(RunFinished { sync_id: row.id.clone(), job_id: job.id.clone(), kind, status: run.status });
     Ok(())
 }
 
-fn spawn_heartbeat(state: AppState, job: JobRow, lost: Arc<AtomicBool>) -> tokio::task::JoinHandle<()> {
-    let lease = state.settings.engine.lease;
+fn spawn_heartbeat(engine: Engine, job: JobRow, lost: Arc<AtomicBool>) -> tokio::task::JoinHandle<()> {
+    let lease = engine.settings().lease;
     tokio::spawn(async move {
         let every = (lease / 3).max(Duration::from_millis(50));
         loop {
             tokio::time::sleep(every).await;
             let until = now_ms() + lease.as_millis() as i64;
             let renewed = async {
-                let mut tx = state.store.write().await?;
-                let ok = jobs::renew(&mut tx, &job, &state.node_id, until).await?;
+                let mut tx = engine.store().write().await?;
+                let ok = jobs::renew(&mut tx, &job, engine.node_id(), until).await?;
                 tx.commit().await?;
                 Ok::<bool, StorageError>(ok)
             }
@@ -186,7 +211,7 @@ fn keys_with(ctx: &RunContext, action: EntryAction) -> Vec<String> {
 }
 
 async fn record_success(
-    state: &AppState,
+    engine: &Engine,
     job: &JobRow,
     row: &SyncRow,
     kind: JobKind,
@@ -196,7 +221,7 @@ async fn record_success(
 ) -> Result<(), StorageError> {
     run.status = RunStatus::Succeeded;
     let sync_id = row.id.clone();
-    let mut tx = state.store.write().await?;
+    let mut tx = engine.store().write().await?;
     if let Some(deps) = &ctx.dependencies {
         syncs::set_dependencies(&mut tx, &sync_id, deps).await?;
     }
@@ -217,7 +242,7 @@ async fn record_success(
             "createdSecretKeys": keys_with(ctx, EntryAction::Create),
             "updatedSecretKeys": keys_with(ctx, EntryAction::Update),
             "deletedSecretKeys": keys_with(ctx, EntryAction::Delete), "importedSecretKeys": ctx.imported,
-            "redeployed": ctx.redeploy.is_some(), "railwayCalls": ctx.calls.0.len(),
+            "redeployed": ctx.redeploy.is_some(), "railwayCalls": ctx.calls.calls().len(),
         }));
     record_audit(&mut tx, payload, event).await?;
     if deleted_sync {
@@ -233,7 +258,7 @@ async fn record_success(
 
 #[allow(clippy::too_many_arguments)]
 async fn record_failure(
-    state: &AppState,
+    engine: &Engine,
     job: &JobRow,
     row: &SyncRow,
     kind: JobKind,
@@ -246,12 +271,12 @@ async fn record_failure(
     run.error = Some(message.clone());
     let sync_id = row.id.clone();
     let retry = err.is_retryable() && job.attempts < job.max_attempts;
-    let mut tx = state.store.write().await?;
+    let mut tx = engine.store().write().await?;
     if let Some(deps) = &ctx.dependencies {
         syncs::set_dependencies(&mut tx, &sync_id, deps).await?;
     }
     if retry {
-        let policy = RetryPolicy { max_attempts: job.max_attempts as u32, ..state.settings.engine.retry };
+        let policy = RetryPolicy { max_attempts: job.max_attempts as u32, ..engine.settings().retry };
         let delay = retry_delay(job.attempts as u32, &policy, err.retry_after(), rand::random::<f64>());
         let next_at = now_ms() + delay.as_millis() as i64;
         run.status = RunStatus::Retrying;
@@ -270,12 +295,12 @@ async fn record_failure(
         .meta(serde_json::json!({
             "syncId": row.id, "syncName": row.name, "jobId": job.id, "runId": run.id, "trigger": run.trigger,
             "status": run.status, "attempt": job.attempts, "error": message, "errorClass": err.class(),
-            "nextAttemptAt": run.next_attempt_at.map(crate::wire::iso),
+            "nextAttemptAt": run.next_attempt_at.map(sluice_api_types::iso),
         }));
     record_audit(&mut tx, payload, event).await?;
     tx.commit().await?;
     if retry {
-        super::queue::wake(state);
+        engine.wake();
     }
     Ok(())
 }

@@ -1,11 +1,11 @@
 //! A sync's configuration resolved for running: source environment and folder, options,
-//! Railway target and connection. Built from a stored sync, or from a create body that
+//! destination and connection. Built from a stored sync, or from a create body that
 //! is not saved yet (for the plan preview).
 
 use super::error::EngineError;
-use sluice_core::Core;
-use sluice_destinations::railway::{Credentials, RailwayTarget};
-use sluice_domain::{FolderPath, PlanOptions, ProjectId, RailwayDestination, SyncId, SyncOptions, TokenKind};
+use sluice_core::{Core, credentials};
+use sluice_destinations::Target;
+use sluice_domain::{DestinationConfig, FolderPath, PlanOptions, ProjectId, SecretToken, SyncId, SyncOptions};
 use sluice_storage::connections::{self, ConnectionRow};
 use sluice_storage::environments::{self, EnvironmentRow};
 use sluice_storage::syncs::SyncRow;
@@ -19,7 +19,7 @@ pub struct SyncSpec {
     pub environment: EnvironmentRow,
     pub path: FolderPath,
     pub options: SyncOptions,
-    pub destination: RailwayDestination,
+    pub destination: DestinationConfig,
     pub connection: ConnectionRow,
     /// No sync has succeeded yet: the initial sync behaviour applies.
     pub first_sync: bool,
@@ -54,42 +54,17 @@ impl SyncSpec {
         })
     }
 
-    /// The Railway client's credentials: the connection's token, opened, with its kind.
-    pub fn credentials(&self, core: &Core) -> Result<Credentials, EngineError> {
-        let kind = TokenKind::from_method(&self.connection.method).ok_or_else(|| {
-            EngineError::Config(format!(
-                "the sync's connection {} has an unknown method {}",
-                self.connection.id, self.connection.method
-            ))
-        })?;
-        let opened = sluice_core::credentials::open(core.keys(), &self.connection)?;
-        Ok(Credentials::new(kind, opened.api_token))
+    /// The connection's token, opened.
+    pub fn token(&self, core: &Core) -> Result<SecretToken, EngineError> {
+        Ok(credentials::open(core.keys(), &self.connection)?.api_token)
     }
 
-    pub fn target(&self) -> RailwayTarget {
-        let d = &self.destination;
-        match d.service_id() {
-            Some(service) if !service.is_empty() => RailwayTarget::service(d.project_id(), d.environment_id(), service),
-            _ => RailwayTarget::shared(d.project_id(), d.environment_id()),
-        }
+    /// Where and as whom the destination writes, with the connection's opened token.
+    pub fn target<'a>(&'a self, token: &'a SecretToken) -> Target<'a> {
+        Target { config: &self.destination, method: &self.connection.method, token }
     }
 
     pub fn plan_options(&self) -> PlanOptions<'_> {
         self.options.plan_options(&self.environment.slug)
-    }
-
-    /// Where this sync writes, for messages: `Railway project P / environment E / service S`.
-    pub fn describe_target(&self) -> String {
-        let d = &self.destination;
-        let name = |n: &str, id: &str| if n.is_empty() { id.to_string() } else { n.to_string() };
-        let scope = match (d.service_id(), d.service_name()) {
-            (Some(id), name_opt) if !id.is_empty() => format!("service {}", name(name_opt.unwrap_or(""), id)),
-            _ => "shared variables".to_string(),
-        };
-        format!(
-            "Railway project {} / environment {} / {scope}",
-            name(d.project_name(), d.project_id()),
-            name(d.environment_name(), d.environment_id())
-        )
     }
 }

@@ -1,0 +1,41 @@
+//! How the sync engine runs: workers, polling, leases, coalescing, per-connection
+//! concurrency, call timeouts and retry backoff. Read from the server's configuration.
+
+use std::time::Duration;
+
+/// How the sync engine runs.
+#[derive(Clone, Debug)]
+pub struct EngineSettings {
+    /// Concurrent jobs this process runs (0 = no workers).
+    pub workers: usize,
+    /// Poll the queue at least this often, whatever the wake-ups say.
+    pub poll_interval: Duration,
+    /// How long a claimed job is ours before another node may take it over.
+    pub lease: Duration,
+    /// Delay before a queued auto-sync runs.
+    pub coalesce_delay: Duration,
+    /// Most syncs running at once against one app connection.
+    pub per_connection_limit: usize,
+    /// Timeout of each Railway request.
+    pub railway_timeout: Duration,
+    /// Backoff of sync retries.
+    pub retry: sluice_domain::RetryPolicy,
+    /// This node's name in leases; default `HOSTNAME:PORT`, stable across restarts so a
+    /// restarted node resumes its own unfinished jobs at once.
+    pub node_id: Option<String>,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        Self {
+            workers: 4,
+            poll_interval: Duration::from_secs(2),
+            lease: Duration::from_secs(60),
+            coalesce_delay: Duration::ZERO,
+            per_connection_limit: 5,
+            railway_timeout: Duration::from_secs(30),
+            retry: sluice_domain::RetryPolicy::default(),
+            node_id: None,
+        }
+    }
+}
