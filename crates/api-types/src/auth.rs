@@ -1,26 +1,24 @@
-//! Authentication: universal-auth login, token renewal and revocation.
+//! Authentication: universal-auth login, token renewal and revocation. Credentials are
+//! [`SecretToken`]s, which never print.
 
 use serde::{Deserialize, Serialize};
+use sluice_domain::SecretToken;
 use utoipa::ToSchema;
 
-#[derive(Clone, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UniversalAuthLoginIn {
     pub client_id: String,
-    pub client_secret: String,
-}
-
-impl std::fmt::Debug for UniversalAuthLoginIn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UniversalAuthLoginIn").field("client_id", &self.client_id).finish_non_exhaustive()
-    }
+    #[schema(value_type = String)]
+    pub client_secret: SecretToken,
 }
 
 /// An access token, in Infisical's login response shape.
-#[derive(Clone, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessTokenOut {
-    pub access_token: String,
+    #[schema(value_type = String)]
+    pub access_token: SecretToken,
     /// Seconds until the token expires.
     pub expires_in: i64,
     /// Seconds the token can be renewed up to, from its creation.
@@ -30,22 +28,11 @@ pub struct AccessTokenOut {
     pub token_type: String,
 }
 
-impl std::fmt::Debug for AccessTokenOut {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AccessTokenOut").field("expires_in", &self.expires_in).finish_non_exhaustive()
-    }
-}
-
-#[derive(Clone, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessTokenIn {
-    pub access_token: String,
-}
-
-impl std::fmt::Debug for AccessTokenIn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AccessTokenIn(<redacted>)")
-    }
+    #[schema(value_type = String)]
+    pub access_token: SecretToken,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
@@ -54,17 +41,12 @@ pub struct MessageOut {
 }
 
 /// `POST /api/v1/auth/login` and `POST /api/v1/auth/session`.
-#[derive(Clone, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserLoginIn {
     pub email: String,
-    pub password: String,
-}
-
-impl std::fmt::Debug for UserLoginIn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UserLoginIn").field("email", &self.email).finish_non_exhaustive()
-    }
+    #[schema(value_type = String)]
+    pub password: SecretToken,
 }
 
 /// A user as the API shows it (never the password hash).
@@ -83,19 +65,14 @@ pub struct UserOut {
 
 /// `POST /api/v1/auth/session`: the session cookie is set on the response; the CSRF token
 /// must be sent back as `X-CSRF-Token` on every unsafe request made with the cookie.
-#[derive(Clone, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionOut {
-    pub csrf_token: String,
+    #[schema(value_type = String)]
+    pub csrf_token: SecretToken,
     pub user: UserOut,
     /// When the session ends (ISO 8601).
     pub expires_at: String,
-}
-
-impl std::fmt::Debug for SessionOut {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionOut").field("user", &self.user).finish_non_exhaustive()
-    }
 }
 
 /// A machine identity as `GET /api/v1/users/me` shows it.

@@ -4,6 +4,7 @@
 //! never carry it — only `credentialsHash`, which changes when the credentials change.
 
 use serde::{Deserialize, Deserializer, Serialize};
+use sluice_domain::SecretToken;
 use utoipa::ToSchema;
 
 /// One app Sluice can connect to.
@@ -24,22 +25,17 @@ pub struct AppConnectionOptionsOut {
 }
 
 /// `credentials` of a Railway connection.
-#[derive(Clone, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RailwayCredentialsIn {
     /// The Railway token (account, workspace or project token, as `method` says).
     #[serde(default)]
-    pub api_token: Option<String>,
-}
-
-impl std::fmt::Debug for RailwayCredentialsIn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RailwayCredentialsIn(<redacted>)")
-    }
+    #[schema(value_type = Option<String>)]
+    pub api_token: Option<SecretToken>,
 }
 
 /// `POST /api/v1/app-connections/railway`.
-#[derive(Clone, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RailwayConnectionIn {
     /// Slug: lowercase letters, digits and hyphens, at most 64 characters; unique in the organization.
@@ -59,17 +55,8 @@ pub struct RailwayConnectionIn {
     pub gateway_id: Option<serde_json::Value>,
 }
 
-impl std::fmt::Debug for RailwayConnectionIn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RailwayConnectionIn")
-            .field("name", &self.name)
-            .field("method", &self.method)
-            .finish_non_exhaustive()
-    }
-}
-
 /// `PATCH /api/v1/app-connections/railway/{connectionId}`. The method cannot change.
-#[derive(Clone, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RailwayConnectionPatch {
     pub name: Option<String>,
@@ -82,15 +69,6 @@ pub struct RailwayConnectionPatch {
     pub is_platform_managed_credentials: Option<bool>,
     #[schema(value_type = Option<String>)]
     pub gateway_id: Option<serde_json::Value>,
-}
-
-impl std::fmt::Debug for RailwayConnectionPatch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RailwayConnectionPatch")
-            .field("name", &self.name)
-            .field("credentials", &self.credentials.as_ref().map(|_| "<redacted>"))
-            .finish_non_exhaustive()
-    }
 }
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).

@@ -2,6 +2,7 @@
 //! of Infisical's `/api/v1/identities` and `/api/v1/auth/universal-auth/identities/...`.
 
 use serde::{Deserialize, Serialize};
+use sluice_domain::SecretToken;
 use utoipa::ToSchema;
 
 /// `POST /api/v1/identities`.
@@ -185,19 +186,12 @@ pub struct ClientSecretOut {
 }
 
 /// The new secret, shown only in this response.
-#[derive(Clone, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientSecretCreatedOut {
-    pub client_secret: String,
+    #[schema(value_type = String)]
+    pub client_secret: SecretToken,
     pub client_secret_data: ClientSecretOut,
-}
-
-impl std::fmt::Debug for ClientSecretCreatedOut {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientSecretCreatedOut")
-            .field("client_secret_data", &self.client_secret_data)
-            .finish_non_exhaustive()
-    }
 }
 
 /// `{clientSecretData: ...}`.

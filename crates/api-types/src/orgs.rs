@@ -2,6 +2,7 @@
 //! `/api/v2/organizations`.
 
 use serde::{Deserialize, Serialize};
+use sluice_domain::SecretToken;
 use utoipa::ToSchema;
 
 #[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
@@ -37,12 +38,13 @@ pub struct OrgIn {
 /// `POST /api/v1/organization/{organizationId}/users`: adds a user to the organization
 /// without email. A new user needs `password` (their first password); an existing user is
 /// added as is and `password` must be left out.
-#[derive(Clone, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OrgUserIn {
     pub email: String,
     #[serde(default)]
-    pub password: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub password: Option<SecretToken>,
     /// `admin` or `member` (default).
     #[serde(default)]
     pub role: Option<String>,
@@ -50,12 +52,6 @@ pub struct OrgUserIn {
     pub first_name: Option<String>,
     #[serde(default)]
     pub last_name: Option<String>,
-}
-
-impl std::fmt::Debug for OrgUserIn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OrgUserIn").field("email", &self.email).field("role", &self.role).finish_non_exhaustive()
-    }
 }
 
 /// The user inside membership objects.

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sluice_domain::SecretValue;
 use utoipa::{IntoParams, ToSchema};
 
 /// Query-string booleans as clients send them: `true`/`false` in any case, `1`/`0`;
@@ -106,7 +107,8 @@ pub struct MetadataEntry {
 }
 
 /// Body of `POST` and `PATCH /api/v3/secrets/raw/{secretName}` (and the v4 writes).
-#[derive(Clone, Default, Deserialize, ToSchema)]
+/// The value and comment (sealed at rest) never print.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretIn {
     #[serde(flatten)]
@@ -114,8 +116,10 @@ pub struct SecretIn {
     pub environment: Option<String>,
     pub secret_path: Option<String>,
     /// Required on create; on update, absent keeps the value.
-    pub secret_value: Option<String>,
-    pub secret_comment: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub secret_value: Option<SecretValue>,
+    #[schema(value_type = Option<String>)]
+    pub secret_comment: Option<SecretValue>,
     pub skip_multiline_encoding: Option<bool>,
     #[serde(rename = "type")]
     pub secret_type: Option<String>,
@@ -128,16 +132,6 @@ pub struct SecretIn {
     pub metadata: Option<Value>,
     /// Update only: rename the secret.
     pub new_secret_name: Option<String>,
-}
-
-impl std::fmt::Debug for SecretIn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SecretIn")
-            .field("environment", &self.environment)
-            .field("secret_path", &self.secret_path)
-            .field("new_secret_name", &self.new_secret_name)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Body of `DELETE /api/v3/secrets/raw/{secretName}`.
@@ -155,24 +149,20 @@ pub struct SecretDeleteIn {
 }
 
 /// One secret of a batch create.
-#[derive(Clone, Default, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchCreateItem {
     pub secret_key: String,
-    pub secret_value: String,
-    pub secret_comment: Option<String>,
+    #[schema(value_type = String)]
+    pub secret_value: SecretValue,
+    #[schema(value_type = Option<String>)]
+    pub secret_comment: Option<SecretValue>,
     pub skip_multiline_encoding: Option<bool>,
     pub tag_ids: Option<Vec<String>>,
     pub secret_reminder_note: Option<String>,
     pub secret_reminder_repeat_days: Option<i64>,
     pub secret_metadata: Option<Value>,
     pub metadata: Option<Value>,
-}
-
-impl std::fmt::Debug for BatchCreateItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BatchCreateItem").field("secret_key", &self.secret_key).finish_non_exhaustive()
-    }
 }
 
 /// `POST /api/v3/secrets/batch/raw`.
@@ -187,12 +177,14 @@ pub struct BatchCreateIn {
 }
 
 /// One secret of a batch update.
-#[derive(Clone, Default, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchUpdateItem {
     pub secret_key: String,
-    pub secret_value: Option<String>,
-    pub secret_comment: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub secret_value: Option<SecretValue>,
+    #[schema(value_type = Option<String>)]
+    pub secret_comment: Option<SecretValue>,
     pub new_secret_name: Option<String>,
     /// Overrides the request's `secretPath` for this secret.
     pub secret_path: Option<String>,
@@ -202,15 +194,6 @@ pub struct BatchUpdateItem {
     pub secret_reminder_repeat_days: Option<i64>,
     pub secret_metadata: Option<Value>,
     pub metadata: Option<Value>,
-}
-
-impl std::fmt::Debug for BatchUpdateItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BatchUpdateItem")
-            .field("secret_key", &self.secret_key)
-            .field("new_secret_name", &self.new_secret_name)
-            .finish_non_exhaustive()
-    }
 }
 
 /// `PATCH /api/v3/secrets/batch/raw`. `mode` is `failOnNotFound` (default) or `upsert`.
@@ -253,8 +236,9 @@ pub struct TagOut {
     pub color: Option<String>,
 }
 
-/// A secret, in the union of the fields Infisical's clients read.
-#[derive(Clone, Deserialize, Serialize, ToSchema)]
+/// A secret, in the union of the fields Infisical's clients read. The value and the
+/// comment never print.
+#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretOut {
     pub id: String,
@@ -270,9 +254,11 @@ pub struct SecretOut {
     #[serde(rename = "type")]
     pub secret_type: String,
     pub secret_key: String,
-    pub secret_value: String,
+    #[schema(value_type = String)]
+    pub secret_value: SecretValue,
     /// Never null: empty when there is none.
-    pub secret_comment: String,
+    #[schema(value_type = String)]
+    pub secret_comment: SecretValue,
     pub secret_path: String,
     pub created_at: String,
     pub updated_at: String,
@@ -282,18 +268,6 @@ pub struct SecretOut {
     pub secret_reminder_repeat_days: Option<i64>,
     pub secret_metadata: Vec<MetadataEntry>,
     pub secret_value_hidden: bool,
-}
-
-impl std::fmt::Debug for SecretOut {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SecretOut")
-            .field("id", &self.id)
-            .field("environment", &self.environment)
-            .field("secret_path", &self.secret_path)
-            .field("secret_key", &self.secret_key)
-            .field("version", &self.version)
-            .finish_non_exhaustive()
-    }
 }
 
 /// `{secret}`.

@@ -15,6 +15,7 @@ use crate::error::{CliError, CliResult};
 use crate::output::Format;
 use sluice_api_types::auth::{AccessTokenOut, UniversalAuthLoginIn};
 use sluice_api_types::projects::{ProjectOut, ProjectsOut};
+use sluice_domain::SecretToken;
 
 pub const DEFAULT_URL: &str = "http://127.0.0.1:8080";
 
@@ -91,7 +92,7 @@ pub fn client_credentials_from_env() -> Option<(String, String)> {
 
 /// Universal-auth login (`POST /api/v1/auth/universal-auth/login`).
 pub async fn universal_login(client: &Client, id: &str, secret: &str) -> CliResult<AccessTokenOut> {
-    let body = UniversalAuthLoginIn { client_id: id.to_string(), client_secret: secret.to_string() };
+    let body = UniversalAuthLoginIn { client_id: id.to_string(), client_secret: SecretToken::from(secret) };
     client.post(&["api", "v1", "auth", "universal-auth", "login"], &body).await.map_err(|e| {
         if e.exit_code() == 3 {
             e.with_hint("check the client id and client secret of the machine identity")
@@ -136,7 +137,7 @@ impl Context {
         if let Some((id, secret)) = client_credentials_from_env() {
             let anonymous = Client::new(&url, None, TokenSource::ClientCredentials)?;
             let token = universal_login(&anonymous, &id, &secret).await?;
-            let client = Client::new(&url, Some(token.access_token), TokenSource::ClientCredentials)?;
+            let client = Client::new(&url, Some(token.access_token.into_exposed()), TokenSource::ClientCredentials)?;
             return Ok(Context { client, stored, global: global.clone() });
         }
         let usable = stored

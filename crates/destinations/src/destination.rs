@@ -9,7 +9,6 @@
 //! [`Destinations`](crate::Destinations); the engine knows only this module.
 
 use sluice_domain::{App, DestinationConfig, SecretToken, SyncPlan};
-use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -19,8 +18,8 @@ use std::time::{Duration, Instant};
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The variables a target holds, by name, unrendered; `None` for a value the platform
-/// will not show back (sealed).
-pub type Observed = BTreeMap<String, Option<String>>;
+/// will not show back (sealed). The planner's input.
+pub use sluice_domain::planner::Observed;
 
 /// Where and as whom a sync writes: its destination configuration and its connection's
 /// method and token.

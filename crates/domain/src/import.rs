@@ -8,7 +8,8 @@
 
 use crate::key_schema::KeyMatcher;
 use crate::names::SecretKey;
-use crate::planner::RAILWAY_RESERVED_PREFIX;
+use crate::planner::{Desired, Observed, RAILWAY_RESERVED_PREFIX};
+use crate::secret::SecretValue;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -104,13 +105,13 @@ impl fmt::Display for InitialSyncBehavior {
     }
 }
 
-/// The secrets an import writes into the source folder. `Debug` shows key names only.
-#[derive(Clone, Default, PartialEq, Eq)]
+/// The secrets an import writes into the source folder. `Debug` shows the values redacted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ImportPlan {
     /// Keys Sluice lacks, with the destination's value.
-    pub creates: BTreeMap<SecretKey, String>,
+    pub creates: BTreeMap<SecretKey, SecretValue>,
     /// Keys whose Sluice value the destination's replaces (prioritize-destination only).
-    pub updates: BTreeMap<SecretKey, String>,
+    pub updates: BTreeMap<SecretKey, SecretValue>,
 }
 
 impl ImportPlan {
@@ -119,21 +120,12 @@ impl ImportPlan {
     }
 
     /// `source` with the imported values laid over it: the map the first push starts from.
-    pub fn overlay(&self, source: &BTreeMap<SecretKey, String>) -> BTreeMap<SecretKey, String> {
+    pub fn overlay(&self, source: &Desired) -> Desired {
         let mut out = source.clone();
         for (k, v) in self.creates.iter().chain(&self.updates) {
             out.insert(k.clone(), v.clone());
         }
         out
-    }
-}
-
-impl fmt::Debug for ImportPlan {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ImportPlan")
-            .field("creates", &self.creates.keys().collect::<Vec<_>>())
-            .field("updates", &self.updates.keys().collect::<Vec<_>>())
-            .finish()
     }
 }
 
@@ -154,9 +146,9 @@ pub struct ImportError {
 /// sealed. Each stripped key must be a valid [`SecretKey`] exactly as written (no surrounding
 /// whitespace to trim away), else the whole import fails.
 pub fn plan_import(
-    observed: &BTreeMap<String, Option<String>>,
+    observed: &Observed,
     matcher: &KeyMatcher,
-    source_own: &BTreeMap<SecretKey, String>,
+    source_own: &Desired,
     behavior: ImportBehavior,
 ) -> Result<ImportPlan, ImportError> {
     let mut found = Vec::new();

@@ -8,8 +8,8 @@ fn matcher(schema: &str) -> KeyMatcher {
     KeyMatcher::new(KeySchema::parse(schema).expect("valid").as_ref(), "dev")
 }
 
-fn keys(m: &BTreeMap<SecretKey, String>) -> Vec<(&str, &str)> {
-    m.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+fn keys(m: &BTreeMap<SecretKey, SecretValue>) -> Vec<(&str, &str)> {
+    m.iter().map(|(k, v)| (k.as_str(), v.expose())).collect()
 }
 
 #[test]
@@ -181,6 +181,7 @@ proptest! {
             v.is_some() && !k.starts_with("RAILWAY_")
                 && m.strip(k).is_some_and(|s| SecretKey::parse(&s).map(|p| p.as_str() != s).unwrap_or(true))
         }).count();
+        let dest: Observed = dest.into_iter().map(|(k, v)| (k, v.map(SecretValue::new))).collect();
         match plan_import(&dest, &m, &BTreeMap::new(), ImportBehavior::PrioritizeSource) {
             Ok(plan) => prop_assert_eq!(bad, 0, "{:?}", plan),
             Err(e) => prop_assert_eq!(e.invalid_keys.len(), bad),

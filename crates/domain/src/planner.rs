@@ -19,9 +19,9 @@
 
 use crate::key_schema::{KeyMatcher, KeySchema};
 use crate::names::SecretKey;
+use crate::secret::SecretValue;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// Prefix of the variables Railway provides itself.
 pub const RAILWAY_RESERVED_PREFIX: &str = "RAILWAY_";
@@ -154,19 +154,27 @@ pub struct PlanCounts {
     pub skipped: usize,
 }
 
+/// What a sync pushes: Sluice keys to their (reference-expanded) values.
+pub type Desired = BTreeMap<SecretKey, SecretValue>;
+
+/// A destination as read: its variables by name, unrendered; `None` marks a value the
+/// destination will not show back (sealed).
+pub type Observed = BTreeMap<String, Option<SecretValue>>;
+
 /// The outcome of planning: one entry per destination key, sorted by key, plus the values to
-/// write (exactly the `Create` and `Update` entries) and the keys to delete.
-#[derive(Clone, PartialEq, Eq, Default)]
+/// write (exactly the `Create` and `Update` entries) and the keys to delete. `Debug` shows
+/// the values redacted.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct SyncPlan {
     entries: Vec<PlanEntry>,
-    upserts: BTreeMap<String, String>,
+    upserts: BTreeMap<String, SecretValue>,
     deletes: Vec<String>,
 }
 
 impl SyncPlan {
     fn from_entries(
         entries: BTreeMap<String, (Option<SecretKey>, PlanAction)>,
-        values: &BTreeMap<String, &String>,
+        values: &BTreeMap<String, &SecretValue>,
     ) -> Self {
         let mut plan = SyncPlan::default();
         for (key, (source_key, action)) in entries {
@@ -195,7 +203,7 @@ impl SyncPlan {
     }
 
     /// Destination key → value to write, for the created and updated keys.
-    pub fn upserts(&self) -> &BTreeMap<String, String> {
+    pub fn upserts(&self) -> &BTreeMap<String, SecretValue> {
         &self.upserts
     }
 
@@ -229,17 +237,6 @@ impl SyncPlan {
     }
 }
 
-/// Shows entries and the names of the keys to write, never their values.
-impl fmt::Debug for SyncPlan {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SyncPlan")
-            .field("entries", &self.entries)
-            .field("upserts", &self.upserts.keys().collect::<Vec<_>>())
-            .field("deletes", &self.deletes)
-            .finish()
-    }
-}
-
 fn is_reserved(key: &str) -> bool {
     key.starts_with(RAILWAY_RESERVED_PREFIX)
 }
@@ -248,11 +245,7 @@ fn is_reserved(key: &str) -> bool {
 ///
 /// `desired` maps Sluice keys to their (reference-expanded) values. `observed` is the
 /// destination as read, unrendered; `None` marks a sealed variable.
-pub fn plan(
-    desired: &BTreeMap<SecretKey, String>,
-    observed: &BTreeMap<String, Option<String>>,
-    opts: &PlanOptions,
-) -> SyncPlan {
+pub fn plan(desired: &Desired, observed: &Observed, opts: &PlanOptions) -> SyncPlan {
     let matcher = opts.matcher();
     let mut entries = BTreeMap::new();
     let mut values = BTreeMap::new();
@@ -296,11 +289,7 @@ pub fn plan(
 ///
 /// Entries cover the destination's keys only: a desired key the destination lacks needs nothing.
 /// Managed keys Sluice no longer has are `Unchanged`, as there is no record that Sluice wrote them.
-pub fn plan_removal(
-    desired: &BTreeMap<SecretKey, String>,
-    observed: &BTreeMap<String, Option<String>>,
-    opts: &PlanOptions,
-) -> SyncPlan {
+pub fn plan_removal(desired: &Desired, observed: &Observed, opts: &PlanOptions) -> SyncPlan {
     let matcher = opts.matcher();
     let ours: BTreeMap<String, &SecretKey> = desired.keys().map(|k| (matcher.render(k.as_str()), k)).collect();
     let mut entries = BTreeMap::new();
@@ -323,7 +312,7 @@ pub fn plan_removal(
 }
 
 /// The destination after executing `plan` on `observed`: what a dry run previews.
-pub fn apply(observed: &BTreeMap<String, Option<String>>, plan: &SyncPlan) -> BTreeMap<String, Option<String>> {
+pub fn apply(observed: &Observed, plan: &SyncPlan) -> Observed {
     let mut out = observed.clone();
     for (k, v) in &plan.upserts {
         out.insert(k.clone(), Some(v.clone()));

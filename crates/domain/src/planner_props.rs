@@ -13,7 +13,7 @@ fn name_rule() -> impl Strategy<Value = NameRule> {
 }
 
 /// Keys a sync may write or delete: managed, not sealed at the destination, not reserved.
-fn touchable(m: &KeyMatcher, observed: &BTreeMap<String, Option<String>>, key: &str) -> bool {
+fn touchable(m: &KeyMatcher, observed: &Observed, key: &str) -> bool {
     m.matches(key) && observed.get(key) != Some(&None) && !key.starts_with(RAILWAY_RESERVED_PREFIX)
 }
 
@@ -45,9 +45,9 @@ proptest! {
         let o = opts(&schema, &env, false, NameRule::Any);
         let m = o.matcher();
         let after = apply(&observed, &plan(&desired, &observed, &o));
-        let got: BTreeMap<&String, &Option<String>> =
+        let got: BTreeMap<&String, &Option<SecretValue>> =
             after.iter().filter(|(k, _)| touchable(&m, &observed, k)).collect();
-        let rendered: BTreeMap<String, Option<String>> = desired
+        let rendered: Observed = desired
             .iter()
             .map(|(k, v)| (m.render(k.as_str()), Some(v.clone())))
             .filter(|(k, _)| touchable(&m, &observed, k))
@@ -137,7 +137,7 @@ proptest! {
         let ob = opts(&sb, &env, false, NameRule::Any);
         let after_a = apply(&observed, &plan(&desired_a, &observed, &oa));
         let after_b = apply(&after_a, &plan(&desired_b, &after_a, &ob));
-        let a_keys = |m: &BTreeMap<String, Option<String>>| -> BTreeMap<String, Option<String>> {
+        let a_keys = |m: &Observed| -> Observed {
             m.iter().filter(|(k, _)| oa.matcher().matches(k)).map(|(k, v)| (k.clone(), v.clone())).collect()
         };
         prop_assert_eq!(a_keys(&after_a), a_keys(&after_b));

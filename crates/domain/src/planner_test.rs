@@ -183,7 +183,7 @@ fn plan_carries_values_and_source_keys() {
         &observed(&[("APP_B", Some("0")), ("APP_C", Some("3")), ("APP_D", Some("4"))]),
         &PlanOptions::new(Some(&s), "dev"),
     );
-    let upserts: Vec<_> = p.upserts().iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let upserts: Vec<_> = p.upserts().iter().map(|(k, v)| (k.as_str(), v.expose())).collect();
     assert_eq!(upserts, [("APP_A", "1"), ("APP_B", "2")]);
     assert_eq!(p.deletes(), ["APP_D"]);
     assert_eq!(p.entry("APP_A").and_then(|e| e.source_key.as_ref()).map(SecretKey::as_str), Some("A"));

@@ -13,6 +13,7 @@
 //! to *its* location. Start there. Errors name keys and references, never values.
 
 use crate::names::{FolderPath, SecretKey, Slug};
+use crate::secret::SecretValue;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -178,11 +179,12 @@ pub enum ExpandError {
 }
 
 /// Looks up the raw stored value of a secret; `None` when it does not exist.
-pub type Lookup<'l> = dyn FnMut(&RefLocation, &SecretKey) -> Option<String> + 'l;
+pub type Lookup<'l> = dyn FnMut(&RefLocation, &SecretKey) -> Option<SecretValue> + 'l;
 
 /// Expands the references in `value`, stored at `at`. `lookup` returns raw stored values.
-pub fn expand(value: &str, at: &RefLocation, lookup: &mut Lookup<'_>) -> Result<String, ExpandError> {
-    Expander { lookup, stack: Vec::new(), done: BTreeMap::new() }.value(value, at, 0).map(|(text, _)| text)
+pub fn expand(value: &SecretValue, at: &RefLocation, lookup: &mut Lookup<'_>) -> Result<SecretValue, ExpandError> {
+    let mut expander = Expander { lookup, stack: Vec::new(), done: BTreeMap::new() };
+    expander.value(value.expose(), at, 0).map(|(text, _)| SecretValue::new(text))
 }
 
 /// Like [`expand`] for the secret `key` at `at` whose raw value is `value`: a reference back to
@@ -190,11 +192,12 @@ pub fn expand(value: &str, at: &RefLocation, lookup: &mut Lookup<'_>) -> Result<
 pub fn expand_secret(
     at: &RefLocation,
     key: &SecretKey,
-    value: &str,
+    value: &SecretValue,
     lookup: &mut Lookup<'_>,
-) -> Result<String, ExpandError> {
+) -> Result<SecretValue, ExpandError> {
     let origin = RefTarget { location: at.clone(), key: key.clone() };
-    Expander { lookup, stack: vec![origin], done: BTreeMap::new() }.value(value, at, 0).map(|(text, _)| text)
+    let mut expander = Expander { lookup, stack: vec![origin], done: BTreeMap::new() };
+    expander.value(value.expose(), at, 0).map(|(text, _)| SecretValue::new(text))
 }
 
 struct Expander<'a, 'l> {
@@ -243,7 +246,7 @@ impl Expander<'_, '_> {
         let raw = (self.lookup)(&target.location, &target.key)
             .ok_or_else(|| ExpandError::Missing { reference: r.to_string(), target: target.to_string() })?;
         self.stack.push(target.clone());
-        let result = self.value(&raw, &target.location, depth);
+        let result = self.value(raw.expose(), &target.location, depth);
         self.stack.pop();
         let (text, h) = result?;
         self.done.insert(target, (text.clone(), h));

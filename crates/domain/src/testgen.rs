@@ -4,18 +4,20 @@
 
 use crate::key_schema::{ENVIRONMENT_PLACEHOLDER, KeyMatcher, KeySchema, SECRET_KEY_PLACEHOLDER};
 use crate::names::SecretKey;
+use crate::planner::{Desired, Observed};
+use crate::secret::SecretValue;
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
 /// Sluice secrets from literal pairs.
-pub fn secrets(pairs: &[(&str, &str)]) -> BTreeMap<SecretKey, String> {
-    pairs.iter().map(|(k, v)| (SecretKey::parse(k).expect("key"), v.to_string())).collect()
+pub fn secrets(pairs: &[(&str, &str)]) -> Desired {
+    pairs.iter().map(|(k, v)| (SecretKey::parse(k).expect("key"), SecretValue::from(*v))).collect()
 }
 
 /// Destination variables from literal pairs; `None` is a sealed variable.
-pub fn variables(pairs: &[(&str, Option<&str>)]) -> BTreeMap<String, Option<String>> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.map(str::to_string))).collect()
+pub fn variables(pairs: &[(&str, Option<&str>)]) -> Observed {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.map(SecretValue::from))).collect()
 }
 
 /// A schema known to be valid and non-empty.
@@ -35,8 +37,8 @@ pub fn secret_key() -> impl Strategy<Value = SecretKey> {
 }
 
 /// Short values from a small alphabet, so equal values happen often.
-pub fn value() -> impl Strategy<Value = String> {
-    "[ab]{0,2}"
+pub fn value() -> impl Strategy<Value = SecretValue> {
+    "[ab]{0,2}".prop_map(SecretValue::new)
 }
 
 pub fn environment() -> impl Strategy<Value = String> {
@@ -66,7 +68,7 @@ pub fn maybe_schema() -> impl Strategy<Value = Option<KeySchema>> {
     prop_oneof![1 => Just(None), 3 => key_schema().prop_map(Some)]
 }
 
-pub fn desired() -> impl Strategy<Value = BTreeMap<SecretKey, String>> {
+pub fn desired() -> impl Strategy<Value = Desired> {
     btree_map(secret_key(), value(), 0..8)
 }
 
@@ -76,12 +78,12 @@ enum Seed {
     /// The n-th desired key, rendered: same value, other value, or sealed.
     Desired(usize, u8),
     /// A key the schema manages but Sluice does not have.
-    Managed(SecretKey, Option<String>),
+    Managed(SecretKey, Option<SecretValue>),
     /// Any key at all: usually unmanaged when there is a schema.
-    Raw(String, Option<String>),
+    Raw(String, Option<SecretValue>),
 }
 
-fn observed_value() -> impl Strategy<Value = Option<String>> {
+fn observed_value() -> impl Strategy<Value = Option<SecretValue>> {
     prop_oneof![4 => value().prop_map(Some), 1 => Just(None)]
 }
 
@@ -95,12 +97,8 @@ fn seed() -> impl Strategy<Value = Seed> {
 
 /// A destination state for `desired` under `matcher`: some desired keys present (equal,
 /// different or sealed), some managed extras, some unrelated keys, some `RAILWAY_*`.
-pub fn observed_for(
-    desired: &BTreeMap<SecretKey, String>,
-    matcher: &KeyMatcher,
-    seeds: &[SeedHandle],
-) -> BTreeMap<String, Option<String>> {
-    let keys: Vec<(&SecretKey, &String)> = desired.iter().collect();
+pub fn observed_for(desired: &Desired, matcher: &KeyMatcher, seeds: &[SeedHandle]) -> Observed {
+    let keys: Vec<(&SecretKey, &SecretValue)> = desired.iter().collect();
     let mut out = BTreeMap::new();
     for SeedHandle(seed) in seeds {
         match seed {
@@ -111,7 +109,7 @@ pub fn observed_for(
                 let (k, v) = keys[i % keys.len()];
                 let value = match mode {
                     0 => Some(v.clone()),
-                    1 => Some(format!("{v}-changed")),
+                    1 => Some(SecretValue::new(format!("{}-changed", v.expose()))),
                     _ => None,
                 };
                 out.insert(matcher.render(k.as_str()), value);
@@ -136,7 +134,7 @@ pub fn seeds() -> impl Strategy<Value = Vec<SeedHandle>> {
 }
 
 /// A whole planning scenario: schema, environment, desired map and observed destination.
-pub type Scenario = (Option<KeySchema>, String, BTreeMap<SecretKey, String>, BTreeMap<String, Option<String>>);
+pub type Scenario = (Option<KeySchema>, String, Desired, Observed);
 
 pub fn scenario() -> impl Strategy<Value = Scenario> {
     (maybe_schema(), environment(), desired(), seeds()).prop_map(|(schema, env, desired, seeds)| {

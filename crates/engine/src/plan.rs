@@ -13,9 +13,8 @@ use crate::Engine;
 use sluice_api_types::runs::{EntryAction, ImportEntryOut, PlanCountsOut, PlanEntryOut, PlanOut};
 use sluice_destinations::{CallLog, Destination};
 use sluice_domain::import::plan_import;
-use sluice_domain::planner::{self, PlanAction};
+use sluice_domain::planner::{self, Observed, PlanAction};
 use sluice_domain::{ImportPlan, SecretKey, SyncPlan};
-use std::collections::BTreeMap;
 
 /// The decision of one sync run.
 #[derive(Debug)]
@@ -25,11 +24,7 @@ pub struct Decision {
     pub import: Option<ImportPlan>,
 }
 
-pub fn decide(
-    spec: &SyncSpec,
-    source: &Source,
-    observed: &BTreeMap<String, Option<String>>,
-) -> Result<Decision, EngineError> {
+pub fn decide(spec: &SyncSpec, source: &Source, observed: &Observed) -> Result<Decision, EngineError> {
     let mut desired = source.desired.clone();
     let mut import = None;
     if spec.first_sync

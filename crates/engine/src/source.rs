@@ -9,29 +9,20 @@ use crate::Engine;
 use sluice_core::audit::{self, AuditActor, AuditEvent};
 use sluice_core::secrets::ops::{self, NewSecret, SecretUpdate};
 use sluice_core::secrets::{ResolveOptions, SecretWrite, resolve_folder};
-use sluice_domain::{EnvironmentId, FolderPath, ImportPlan, SecretKey};
+use sluice_domain::planner::Desired;
+use sluice_domain::{EnvironmentId, FolderPath, ImportPlan, SecretValue};
 use sluice_storage::{folders, secrets};
-use std::collections::BTreeMap;
 
-/// What the source holds now.
-#[derive(Clone, Default)]
+/// What the source holds now. `Debug` shows the values redacted.
+#[derive(Clone, Debug, Default)]
 pub struct Source {
     /// Every key the sync pushes (imports merged, the folder's own secrets winning).
-    pub desired: BTreeMap<SecretKey, String>,
+    pub desired: Desired,
     /// The folder's own secrets (what an import compares against and writes into).
-    pub own: BTreeMap<SecretKey, String>,
+    pub own: Desired,
     /// (environment id, folder path) of every folder the desired map depends on,
     /// including the sync's own folder.
     pub dependencies: Vec<(EnvironmentId, FolderPath)>,
-}
-
-impl std::fmt::Debug for Source {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Source")
-            .field("keys", &self.desired.keys().collect::<Vec<_>>())
-            .field("dependencies", &self.dependencies)
-            .finish()
-    }
 }
 
 /// Reads the source of a sync: its folder's secrets merged with its imports, references
@@ -69,7 +60,7 @@ pub async fn write_import(engine: &Engine, spec: &SyncSpec, import: &ImportPlan)
         let new = NewSecret {
             key: k.clone(),
             value: value.clone(),
-            comment: String::new(),
+            comment: SecretValue::default(),
             skip_multiline_encoding: false,
             reminder_note: None,
             reminder_repeat_days: None,

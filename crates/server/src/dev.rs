@@ -208,8 +208,8 @@ pub async fn provision(server: &RunningServer) -> anyhow::Result<DevCredentials>
         project_id: project.id.to_string(),
         identity_id: identity.id.to_string(),
         client_id: ua.client_id,
-        client_secret,
-        access_token: token.access_token,
+        client_secret: client_secret.into_exposed(),
+        access_token: token.access_token.into_exposed(),
         railway: None,
     })
 }

@@ -12,6 +12,7 @@ use sluice_api_types::connections::{
     AppConnectionOut, AppConnectionResponse, AppConnectionsResponse, RailwayConnectionIn, RailwayCredentialsIn,
     RailwayProjectsOut,
 };
+use sluice_domain::SecretToken;
 use std::io::{BufRead, IsTerminal};
 
 const EXAMPLES: &str = "Examples:
@@ -178,7 +179,7 @@ async fn create(ctx: &Context, args: &CreateArgs) -> CliResult<()> {
         name: Some(args.name.clone()),
         description: args.description.clone(),
         method: Some(args.method.as_str().to_string()),
-        credentials: Some(RailwayCredentialsIn { api_token: Some(token) }),
+        credentials: Some(RailwayCredentialsIn { api_token: Some(SecretToken::from(token)) }),
         project_id: scope_project(ctx).await?,
         ..Default::default()
     };

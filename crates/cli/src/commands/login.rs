@@ -9,6 +9,7 @@ use crate::error::{CliError, CliResult};
 use crate::output::duration_words;
 use sluice_api_types::auth::{AccessTokenIn, AccessTokenOut, MessageOut, UserLoginIn};
 use sluice_api_types::projects::{ProjectOut, ProjectsOut};
+use sluice_domain::SecretToken;
 use std::io::{BufRead, IsTerminal};
 
 const LOGIN_EXAMPLES: &str = "Examples:
@@ -126,7 +127,7 @@ pub async fn login(global: &GlobalArgs, args: &LoginArgs) -> CliResult<()> {
             let email = email.ok_or_else(|| CliError::usage("--email is missing"))?;
             let given = first(&args.password, &["SLUICE_PASSWORD"]);
             let password = secret(given, args.password_stdin, "Password: ", "--password")?;
-            let body = UserLoginIn { email: email.clone(), password };
+            let body = UserLoginIn { email: email.clone(), password: SecretToken::from(password) };
             let out = anonymous
                 .post(&["api", "v1", "auth", "login"], &body)
                 .await
@@ -135,11 +136,11 @@ pub async fn login(global: &GlobalArgs, args: &LoginArgs) -> CliResult<()> {
         }
     };
     if args.plain {
-        println!("{}", token.access_token);
+        println!("{}", token.access_token.expose());
         return Ok(());
     }
 
-    let authed = Client::new(&url, Some(token.access_token.clone()), TokenSource::Flag)?;
+    let authed = Client::new(&url, Some(token.access_token.expose().to_string()), TokenSource::Flag)?;
     let projects: ProjectsOut = authed.get(&["api", "v1", "projects"], &[]).await?;
     let wanted = global.project.clone().filter(|p| !p.trim().is_empty()).or_else(|| env_var("INFISICAL_PROJECT_ID"));
     let project: Option<ProjectOut> = match wanted {
@@ -150,7 +151,7 @@ pub async fn login(global: &GlobalArgs, args: &LoginArgs) -> CliResult<()> {
 
     let creds = Credentials {
         url: authed.base().to_string(),
-        access_token: token.access_token.clone(),
+        access_token: token.access_token.expose().to_string(),
         expires_at: (token.expires_in > 0).then(|| now_secs() + token.expires_in),
         method: match method {
             Method::UniversalAuth => "universal-auth".into(),
@@ -190,7 +191,7 @@ pub async fn logout() -> CliResult<()> {
         return Ok(());
     };
     let client = Client::new(&creds.url, Some(creds.access_token.clone()), TokenSource::Stored)?;
-    let body = AccessTokenIn { access_token: creds.access_token.clone() };
+    let body = AccessTokenIn { access_token: SecretToken::from(creds.access_token.as_str()) };
     let revoked: CliResult<MessageOut> = client.post(&["api", "v1", "auth", "token", "revoke"], &body).await;
     config::remove()?;
     match revoked {

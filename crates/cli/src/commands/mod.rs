@@ -103,7 +103,7 @@ fn merge(list: SecretsListOut) -> Vec<SecretOut> {
 
 /// Secrets as `(key, value)` pairs in order.
 pub fn pairs(secrets: &[SecretOut]) -> Vec<(&str, &str)> {
-    secrets.iter().map(|s| (s.secret_key.as_str(), s.secret_value.as_str())).collect()
+    secrets.iter().map(|s| (s.secret_key.as_str(), s.secret_value.expose())).collect()
 }
 
 #[cfg(test)]

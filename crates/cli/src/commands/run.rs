@@ -62,11 +62,11 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> CliResult<()> {
     };
     let mut injected = 0;
     for s in &secrets {
-        if !valid_env_name(&s.secret_key) || s.secret_value.contains('\0') {
+        if !valid_env_name(&s.secret_key) || s.secret_value.expose().contains('\0') {
             eprintln!("warning: {} cannot be an environment variable; skipped", s.secret_key);
             continue;
         }
-        cmd.env(&s.secret_key, &s.secret_value);
+        cmd.env(&s.secret_key, s.secret_value.expose());
         injected += 1;
     }
     if !args.quiet {

@@ -126,7 +126,7 @@ fn records(secrets: &[SecretOut], hide: bool) -> Value {
 
 fn print_secrets(format: Format, secrets: &[SecretOut], at: &Located, hide: bool) {
     let shown = |s: &SecretOut| {
-        if hide { "******".to_string() } else { s.secret_value.clone() }
+        if hide { "******".to_string() } else { s.secret_value.expose().to_string() }
     };
     match format {
         Format::Table => {
@@ -182,7 +182,7 @@ async fn get(ctx: &Context, args: &GetArgs) -> CliResult<()> {
     }
     if args.plain {
         for s in &found {
-            println!("{}", s.secret_value);
+            println!("{}", s.secret_value.expose());
         }
         return Ok(());
     }
@@ -236,7 +236,7 @@ async fn set(ctx: &Context, args: &SetArgs) -> CliResult<()> {
     let q = at.query(&[("expandSecretReferences", "false"), ("include_imports", "false")]);
     let current: SecretsListOut = ctx.client.get(&["api", "v3", "secrets", "raw"], &q).await?;
     let existing: BTreeMap<&str, &str> =
-        current.secrets.iter().map(|s| (s.secret_key.as_str(), s.secret_value.as_str())).collect();
+        current.secrets.iter().map(|s| (s.secret_key.as_str(), s.secret_value.expose())).collect();
 
     let mut creates = Vec::new();
     let mut updates = Vec::new();

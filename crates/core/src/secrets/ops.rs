@@ -9,17 +9,17 @@ use super::transaction::SecretWrite;
 use crate::error::{CoreError, CoreResult};
 use sluice_api_types::secrets::MetadataEntry;
 use sluice_crypto::DataKey;
-use sluice_domain::{SecretId, SecretKey, VersionAction};
+use sluice_domain::{SecretId, SecretKey, SecretValue, VersionAction};
 use sluice_storage::folders::FolderRow;
 use sluice_storage::now_ms;
 use sluice_storage::secrets::{self, SHARED, SecretRow, VersionRow};
 
 /// A secret to create.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct NewSecret {
     pub key: SecretKey,
-    pub value: String,
-    pub comment: String,
+    pub value: SecretValue,
+    pub comment: SecretValue,
     pub skip_multiline_encoding: bool,
     pub reminder_note: Option<String>,
     pub reminder_repeat_days: Option<i64>,
@@ -27,11 +27,11 @@ pub struct NewSecret {
 }
 
 /// Changes to a secret; `None` keeps what is there.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct SecretUpdate {
     pub new_key: Option<SecretKey>,
-    pub value: Option<String>,
-    pub comment: Option<String>,
+    pub value: Option<SecretValue>,
+    pub comment: Option<SecretValue>,
     pub skip_multiline_encoding: Option<bool>,
     /// `Some("")` clears the note.
     pub reminder_note: Option<String>,
@@ -40,10 +40,11 @@ pub struct SecretUpdate {
 }
 
 /// A written secret with its plaintext (for the response).
+#[derive(Debug)]
 pub struct Written {
     pub row: SecretRow,
-    pub value: String,
-    pub comment: String,
+    pub value: SecretValue,
+    pub comment: SecretValue,
 }
 
 fn version_row(row: &SecretRow, action: VersionAction, w: &SecretWrite) -> VersionRow {

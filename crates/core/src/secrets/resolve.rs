@@ -22,8 +22,9 @@ use crate::Core;
 use crate::error::{CoreError, CoreResult};
 use futures::future::BoxFuture;
 use sluice_crypto::DataKey;
+use sluice_domain::planner::Desired;
 use sluice_domain::references::{self, ExpandError, RefLocation};
-use sluice_domain::{EnvironmentId, FolderId, FolderPath, ProjectId, SecretKey};
+use sluice_domain::{EnvironmentId, FolderId, FolderPath, ProjectId, SecretKey, SecretValue};
 use sluice_storage::folders::{self, FolderRow};
 use sluice_storage::imports::{self, ImportRow};
 use sluice_storage::secrets::{self, SecretRow};
@@ -41,7 +42,7 @@ pub struct LoadedFolder {
     pub folder: Option<FolderRow>,
     /// Key → row.
     pub rows: BTreeMap<String, SecretRow>,
-    plain: HashMap<String, String>,
+    plain: HashMap<String, SecretValue>,
 }
 
 /// One secret as shown to a reader. `value` is `None` when the caller asked not to see it.
@@ -50,8 +51,8 @@ pub struct SecretView {
     pub row: SecretRow,
     pub env_slug: String,
     pub path: FolderPath,
-    pub value: Option<String>,
-    pub comment: String,
+    pub value: Option<SecretValue>,
+    pub comment: SecretValue,
 }
 
 /// What an import brings into a folder.
@@ -83,7 +84,7 @@ pub struct Dependency {
 }
 
 enum Lookup {
-    Found(String),
+    Found(SecretValue),
     Absent,
     NotLoaded,
     Failed(CoreError),
@@ -181,7 +182,7 @@ impl Resolver {
     }
 
     /// The decrypted stored value of a loaded secret (memoised).
-    pub fn value(&mut self, loc: &RefLocation, key: &str) -> CoreResult<Option<String>> {
+    pub fn value(&mut self, loc: &RefLocation, key: &str) -> CoreResult<Option<SecretValue>> {
         match lookup_in(&mut self.folders, &self.key, None, loc, key) {
             Lookup::Found(v) => Ok(Some(v)),
             Lookup::Absent | Lookup::NotLoaded => Ok(None),
@@ -190,7 +191,7 @@ impl Resolver {
     }
 
     /// The decrypted comment of a loaded secret.
-    pub fn comment(&self, row: &SecretRow) -> CoreResult<String> {
+    pub fn comment(&self, row: &SecretRow) -> CoreResult<SecretValue> {
         RowIdentity::of(row).open_comment(&self.key, &row.comment_ct)
     }
 
@@ -200,10 +201,10 @@ impl Resolver {
         conn: &mut Conn,
         at: &RefLocation,
         key: &SecretKey,
-        raw: &str,
-    ) -> CoreResult<String> {
+        raw: &SecretValue,
+    ) -> CoreResult<SecretValue> {
         if !raw.contains("${") {
-            return Ok(raw.to_string());
+            return Ok(raw.clone());
         }
         loop {
             let mut needed: Vec<RefLocation> = Vec::new();
@@ -211,7 +212,7 @@ impl Resolver {
             let result = {
                 let (folders, envs, dk, touched) =
                     (&mut self.folders, &self.envs_by_slug, &self.key, &mut self.touched);
-                let mut lookup = |loc: &RefLocation, k: &SecretKey| -> Option<String> {
+                let mut lookup = |loc: &RefLocation, k: &SecretKey| -> Option<SecretValue> {
                     if envs.get(&loc.environment).is_some_and(Option::is_none) {
                         return None;
                     }
@@ -389,39 +390,27 @@ pub struct ResolveOptions {
 }
 
 /// An import's contribution to a resolved folder.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct ResolvedImport {
     pub environment_id: EnvironmentId,
     pub environment: String,
     pub path: FolderPath,
     pub folder_id: Option<FolderId>,
-    pub secrets: BTreeMap<SecretKey, String>,
+    pub secrets: Desired,
 }
 
-/// A folder's secrets as a consumer (a sync) sees them. `Debug` shows keys, never values.
-#[derive(Clone)]
+/// A folder's secrets as a consumer (a sync) sees them. `Debug` shows values redacted.
+#[derive(Clone, Debug)]
 pub struct ResolvedFolder {
     pub environment: Env,
     pub folder: FolderRow,
     /// The folder's own secrets (expanded when asked).
-    pub own: BTreeMap<SecretKey, String>,
+    pub own: Desired,
     /// Imports merged with the folder's own secrets: own wins, later imports win.
-    pub merged: BTreeMap<SecretKey, String>,
+    pub merged: Desired,
     pub imports: Vec<ResolvedImport>,
     /// Every folder and secret read (the folder itself included), for change fan-out.
     pub dependencies: Vec<Dependency>,
-}
-
-impl std::fmt::Debug for ResolvedFolder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ResolvedFolder")
-            .field("environment", &self.environment.slug)
-            .field("path", &self.folder.path)
-            .field("own", &self.own.keys().collect::<Vec<_>>())
-            .field("merged", &self.merged.keys().collect::<Vec<_>>())
-            .field("dependencies", &self.dependencies)
-            .finish()
-    }
 }
 
 /// Resolves the folder `path` of environment `env` (slug or id) of `project`: its own
@@ -444,7 +433,7 @@ pub async fn resolve_folder(
     let folder = r.loaded(&loc).and_then(|f| f.folder.clone()).ok_or_else(|| folder_not_found(path, &env.slug))?;
     r.touched.insert(Dependency { environment_id: env.id.clone(), path: path.clone(), key: None });
     let opts = ViewOptions { reveal: true, expand: options.expand };
-    let own: BTreeMap<SecretKey, String> = r
+    let own: Desired = r
         .views(conn, &loc, opts)
         .await?
         .into_iter()
@@ -454,7 +443,7 @@ pub async fn resolve_folder(
     let mut merged = BTreeMap::new();
     if options.include_imports {
         for import in r.imports_of(conn, &folder, opts).await? {
-            let secrets: BTreeMap<SecretKey, String> = import
+            let secrets: Desired = import
                 .secrets
                 .into_iter()
                 .map(|v| (SecretKey::from_trusted(v.row.key), v.value.unwrap_or_default()))

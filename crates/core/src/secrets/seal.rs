@@ -9,7 +9,7 @@
 
 use crate::error::CoreResult;
 use sluice_crypto::{Aad, DataKey};
-use sluice_domain::{EnvironmentId, FolderId, ProjectId};
+use sluice_domain::{EnvironmentId, FolderId, ProjectId, SecretValue};
 use sluice_storage::secrets::{SecretRow, VersionRow};
 
 /// The identity a ciphertext is bound to.
@@ -45,15 +45,17 @@ impl<'a> RowIdentity<'a> {
     }
 
     /// Seals a value and a comment for this row.
-    pub fn seal(&self, key: &DataKey, value: &str, comment: &str) -> CoreResult<(Vec<u8>, Vec<u8>)> {
-        Ok((key.seal(value.as_bytes(), &self.aad("value"))?, key.seal(comment.as_bytes(), &self.aad("comment"))?))
+    pub fn seal(&self, key: &DataKey, value: &SecretValue, comment: &SecretValue) -> CoreResult<(Vec<u8>, Vec<u8>)> {
+        let value = key.seal(value.expose().as_bytes(), &self.aad("value"))?;
+        let comment = key.seal(comment.expose().as_bytes(), &self.aad("comment"))?;
+        Ok((value, comment))
     }
 
-    pub fn open_value(&self, key: &DataKey, ct: &[u8]) -> CoreResult<String> {
-        Ok(key.open_string(ct, &self.aad("value"))?)
+    pub fn open_value(&self, key: &DataKey, ct: &[u8]) -> CoreResult<SecretValue> {
+        Ok(SecretValue::new(key.open_string(ct, &self.aad("value"))?))
     }
 
-    pub fn open_comment(&self, key: &DataKey, ct: &[u8]) -> CoreResult<String> {
-        Ok(key.open_string(ct, &self.aad("comment"))?)
+    pub fn open_comment(&self, key: &DataKey, ct: &[u8]) -> CoreResult<SecretValue> {
+        Ok(SecretValue::new(key.open_string(ct, &self.aad("comment"))?))
     }
 }

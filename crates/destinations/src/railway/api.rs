@@ -13,7 +13,8 @@ use super::errors::RailwayError;
 use super::rate_limit::RateLimitStatus;
 use super::types::{RailwayProject, RailwayTarget};
 use crate::destination::{BoxFuture, RedeployOutcome};
-use sluice_domain::SecretToken;
+use sluice_domain::planner::Observed;
+use sluice_domain::{SecretToken, SecretValue};
 
 /// Railway as the sync engine and the connection/picker endpoints use it. See the
 /// inherent methods of [`RailwayClient`] for the semantics of each.
@@ -32,13 +33,13 @@ pub trait RailwayApi: Send + Sync {
         &'a self,
         creds: &'a Credentials,
         target: &'a RailwayTarget,
-    ) -> BoxFuture<'a, Result<BTreeMap<String, Option<String>>, RailwayError>>;
+    ) -> BoxFuture<'a, Result<Observed, RailwayError>>;
 
     fn upsert_variables<'a>(
         &'a self,
         creds: &'a Credentials,
         target: &'a RailwayTarget,
-        variables: &'a BTreeMap<String, String>,
+        variables: &'a BTreeMap<String, SecretValue>,
         skip_deploys: bool,
     ) -> BoxFuture<'a, Result<(), RailwayError>>;
 
@@ -80,7 +81,7 @@ impl RailwayApi for RailwayClient {
         &'a self,
         creds: &'a Credentials,
         target: &'a RailwayTarget,
-    ) -> BoxFuture<'a, Result<BTreeMap<String, Option<String>>, RailwayError>> {
+    ) -> BoxFuture<'a, Result<Observed, RailwayError>> {
         Box::pin(RailwayClient::get_variables(self, creds, target))
     }
 
@@ -88,7 +89,7 @@ impl RailwayApi for RailwayClient {
         &'a self,
         creds: &'a Credentials,
         target: &'a RailwayTarget,
-        variables: &'a BTreeMap<String, String>,
+        variables: &'a BTreeMap<String, SecretValue>,
         skip_deploys: bool,
     ) -> BoxFuture<'a, Result<(), RailwayError>> {
         Box::pin(RailwayClient::upsert_variables(self, creds, target, variables, skip_deploys))

@@ -8,12 +8,14 @@ use std::time::Duration;
 use sluice_destinations::railway::{RailwayClient, RailwayConfig, RailwayError};
 use sluice_railway_fake::{FakeConfig, Fault, FaultKind, Knobs, NameRule, RateLimit, ResetFormat, Seed};
 
+use sluice_domain::SecretValue;
+
 use crate::{Harness, account, api_target, seeded, shared_target, token, workspace};
 
 const SECRET: &str = "s3cr3t-Value-never-printed";
 
-fn secret_map(name: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([(name.to_owned(), SECRET.to_owned())])
+fn secret_map(name: &str) -> BTreeMap<String, SecretValue> {
+    BTreeMap::from([(name.to_owned(), SecretValue::from(SECRET))])
 }
 
 fn assert_no_secret(err: &RailwayError) {

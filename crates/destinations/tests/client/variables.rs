@@ -4,19 +4,26 @@
 use std::collections::BTreeMap;
 
 use sluice_destinations::railway::{RailwayApi, RailwayError, RailwayTarget};
+use sluice_domain::SecretValue;
+use sluice_domain::planner::Observed;
 use sluice_railway_fake::DeployCause;
 
 use crate::{Harness, account, api_target, project, seeded, shared_target, workspace};
 
-fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, SecretValue> {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), SecretValue::from(*v))).collect()
+}
+
+/// Variables as read, with their values as plain text (for comparing with literals).
+fn plain(vars: Observed) -> BTreeMap<String, Option<String>> {
+    vars.into_iter().map(|(k, v)| (k, v.map(SecretValue::into_exposed))).collect()
 }
 
 #[tokio::test]
 async fn reads_stored_text_with_sealed_values_as_none() {
     let h = Harness::start().await;
     for creds in [account(), workspace(), project()] {
-        let vars = h.client.get_variables(&creds, &api_target()).await.expect("variables");
+        let vars = plain(h.client.get_variables(&creds, &api_target()).await.expect("variables"));
         assert_eq!(
             vars.get("DATABASE_URL"),
             Some(&Some("postgres://shop:example-password@db.railway.internal:5432/shop".to_owned()))
@@ -34,7 +41,7 @@ async fn reads_stored_text_with_sealed_values_as_none() {
 #[tokio::test]
 async fn shared_scope_is_read_without_a_service_id() {
     let h = Harness::start().await;
-    let vars = h.client.get_variables(&workspace(), &shared_target()).await.expect("shared");
+    let vars = plain(h.client.get_variables(&workspace(), &shared_target()).await.expect("shared"));
     let expected: BTreeMap<String, Option<String>> = [
         ("LOG_LEVEL".to_owned(), Some("info".to_owned())),
         ("PUBLIC_URL".to_owned(), Some("https://shop.example.com".to_owned())),

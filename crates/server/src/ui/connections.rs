@@ -18,7 +18,7 @@ use serde::Deserialize;
 use sluice_api_types::connections::{
     AppConnectionOut, ConnectionScopeQuery, RailwayConnectionIn, RailwayConnectionPatch, RailwayCredentialsIn,
 };
-use sluice_domain::App;
+use sluice_domain::{App, SecretToken};
 
 /// A connection as the list shows it.
 pub struct ConnectionRowView {
@@ -68,7 +68,7 @@ pub struct ConnectionForm {
     pub method: String,
     /// The token is never shown back in the page.
     #[serde(default)]
-    pub token: String,
+    pub token: SecretToken,
     #[serde(default)]
     pub org: String,
 }
@@ -154,7 +154,7 @@ pub async fn create(
         )),
         Err(e) => {
             let errors = FormErrors::from_api(e, &FIELDS)?;
-            form.token.clear();
+            form.token = SecretToken::default();
             let page = FormPage {
                 chrome: Chrome::new(&signed, Section::Connections, "Add Railway connection"),
                 editing: None,
@@ -174,7 +174,7 @@ pub async fn edit(State(state): State<AppState>, signed: Signed, Path(id): Path<
         name: c.name.clone(),
         description: c.description.clone().unwrap_or_default(),
         method: c.method.clone(),
-        token: String::new(),
+        token: SecretToken::default(),
         org: c.org_id.clone(),
     };
     let page = FormPage {
@@ -195,7 +195,7 @@ pub async fn update(
     Path(id): Path<String>,
     UiForm(mut form): UiForm<ConnectionForm>,
 ) -> UiResult<Response> {
-    let token = form.token.trim().to_string();
+    let token = SecretToken::new(form.token.expose());
     let patch = RailwayConnectionPatch {
         name: Some(form.name.trim().to_string()),
         description: Some(Some(form.description.clone()).filter(|d| !d.trim().is_empty())),
@@ -211,7 +211,7 @@ pub async fn update(
         Err(e) => {
             let errors = FormErrors::from_api(e, &FIELDS)?;
             let current = service::get(&state, &signed.actor, &id).await?;
-            form.token.clear();
+            form.token = SecretToken::default();
             form.method = current.method.clone();
             let page = FormPage {
                 chrome: Chrome::new(&signed, Section::Connections, format!("Edit {}", current.name)),

@@ -17,25 +17,20 @@ use serde::Deserialize;
 use sluice_api_types::folders::{FolderDeleteIn, FolderIn};
 use sluice_api_types::imports::{ImportTargetIn, SecretImportDeleteIn, SecretImportIn};
 use sluice_api_types::secrets::{SecretDeleteIn, SecretIn};
+use sluice_domain::SecretValue;
 
-/// Every field any of the page's forms posts.
-#[derive(Deserialize, Default)]
+/// Every field any of the page's forms posts. The value never prints.
+#[derive(Debug, Deserialize, Default)]
 pub struct SecretForm {
     #[serde(default)]
     path: Option<String>,
     #[serde(flatten)]
     draft: Draft,
     #[serde(default)]
-    value: Option<String>,
+    value: Option<SecretValue>,
     /// The secret import to delete.
     #[serde(default)]
     id: String,
-}
-
-impl std::fmt::Debug for SecretForm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SecretForm").field("path", &self.path).field("draft", &self.draft).finish_non_exhaustive()
-    }
 }
 
 const SECRET_FIELDS: [(&str, &str); 5] = [
@@ -87,7 +82,7 @@ pub async fn create(
     let path = folder_path(form.path.as_deref());
     let mut body = secret_in(&project, &env, path.as_str());
     body.secret_value = Some(form.value.take().unwrap_or_default());
-    body.secret_comment = Some(form.draft.comment.clone());
+    body.secret_comment = Some(SecretValue::from(form.draft.comment.as_str()));
     let key = form.draft.key.trim().to_string();
     let result = write::create(&state, &signed.actor, &key, &body).await;
     finish(&state, &signed, (&project, &env), form, result, &SECRET_FIELDS, |s| {
@@ -108,7 +103,7 @@ pub async fn update(
     let path = folder_path(form.path.as_deref());
     let mut body = secret_in(&project, &env, path.as_str());
     body.secret_value = form.value.take().filter(|v| !v.is_empty());
-    body.secret_comment = Some(form.draft.comment.clone());
+    body.secret_comment = Some(SecretValue::from(form.draft.comment.as_str()));
     let new_key = form.draft.new_key.trim().to_string();
     body.new_secret_name = (!new_key.is_empty() && new_key != form.draft.key).then_some(new_key);
     let key = form.draft.key.clone();

@@ -224,7 +224,7 @@ async fn contents(
         rows.push(SecretRowView {
             has_reference: revealed.as_deref().is_some_and(|v| v.contains("${")),
             key: s.secret_key,
-            comment: s.secret_comment,
+            comment: s.secret_comment.into_exposed(),
             revealed,
         });
     }
@@ -271,7 +271,7 @@ async fn value_of(
         expand_secret_references: Some(false),
         ..Default::default()
     };
-    Ok(read::get(state, &signed.actor, key, &q).await?.secret_value)
+    Ok(read::get(state, &signed.actor, key, &q).await?.secret_value.into_exposed())
 }
 
 /// `GET /projects/{project}/secrets/{env}?path=&q=&edit=&reveal=`.

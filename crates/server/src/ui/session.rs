@@ -17,6 +17,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sluice_crypto::tokens;
+use sluice_domain::SecretToken;
 
 const LOGIN_COOKIE: &str = "sluice_login";
 
@@ -88,22 +89,17 @@ pub async fn show(Query(q): Query<NextQuery>, headers: HeaderMap, maybe: Result<
     resp
 }
 
-#[derive(Deserialize)]
+/// The sign-in form. The password never prints.
+#[derive(Debug, Deserialize)]
 pub struct LoginForm {
     #[serde(default)]
     email: String,
     #[serde(default)]
-    password: String,
+    password: SecretToken,
     #[serde(default)]
     next: Option<String>,
     #[serde(default)]
     login_csrf: String,
-}
-
-impl std::fmt::Debug for LoginForm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoginForm").field("email", &self.email).finish_non_exhaustive()
-    }
 }
 
 /// `POST /login`: checks the password, starts a session and goes to `next`.
@@ -123,7 +119,7 @@ pub async fn sign_in(
         let msg = "Enter your email and password.".to_string();
         return Ok(login_page(form.email, next, Some(msg), StatusCode::UNPROCESSABLE_ENTITY));
     }
-    let user = match users::check_password(&state, &form.email, &form.password, "session", &meta).await {
+    let user = match users::check_password(&state, &form.email, form.password.expose(), "session", &meta).await {
         Ok(u) => u,
         Err(ApiError::Unauthorized(m)) => {
             return Ok(login_page(form.email, next, Some(m), StatusCode::UNAUTHORIZED));

@@ -94,7 +94,8 @@ async fn imports_bring_secrets_with_infisicals_precedence() {
     let resolved = sluice_core::secrets::resolve_folder(&app.state().core, &mut conn, &project, "dev", &path, opts)
         .await
         .expect("resolve");
-    let merged: Vec<(String, String)> = resolved.merged.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    let merged: Vec<(String, String)> =
+        resolved.merged.iter().map(|(k, v)| (k.to_string(), v.expose().to_string())).collect();
     assert_eq!(
         merged,
         [("ONLY_STAGING".into(), "s".into()), ("OWN".into(), "mine".into()), ("TOKEN".into(), "from-prod".into())]

@@ -4,7 +4,7 @@
 use crate::secret_support::*;
 use serde_json::json;
 use sluice_core::secrets::{Dependency, ResolveOptions, resolve_folder};
-use sluice_domain::{FolderPath, ProjectId};
+use sluice_domain::{FolderPath, ProjectId, SecretValue};
 use sluice_testkit::TestApp;
 
 const EXPAND: (&str, &str) = ("expandSecretReferences", "true");
@@ -107,9 +107,9 @@ async fn resolve_folder_merges_expands_reports_dependencies_and_fails_closed() {
     let mut conn = app.state().store.read().await.expect("conn");
     let opts = ResolveOptions { include_imports: true, expand: true };
     let r = resolve_folder(&app.state().core, &mut conn, &project, "dev", &path, opts).await.expect("resolves");
-    let own: Vec<(String, String)> = r.own.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    let own: Vec<(String, String)> = r.own.iter().map(|(k, v)| (k.to_string(), v.expose().to_string())).collect();
     assert_eq!(own, [("ENDPOINT".into(), "https://staging/v1".into()), ("REGION".into(), "us".into())]);
-    let merged: Vec<(String, String)> = r.merged.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    let merged: Vec<(String, String)> = r.merged.iter().map(|(k, v)| (k.to_string(), v.expose().to_string())).collect();
     assert_eq!(
         merged,
         [
@@ -143,7 +143,7 @@ async fn resolve_folder_merges_expands_reports_dependencies_and_fails_closed() {
         .await
         .expect("resolves");
     assert_eq!(plain.merged.len(), 2, "no imports when not asked");
-    assert_eq!(plain.own.values().find(|v| v.contains("${")).map(String::as_str), Some("${staging.BASE}/v1"));
+    assert_eq!(plain.own.values().find(|v| v.contains("${")).map(SecretValue::expose), Some("${staging.BASE}/v1"));
     drop(conn);
     // A reference that stops resolving makes the whole resolution fail, naming it.
     let del = json!({"workspaceId": app.project_id(), "environment": "staging", "secretPath": "/"});

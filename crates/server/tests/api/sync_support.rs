@@ -61,7 +61,7 @@ pub async fn identity_in(
         .await
         .expect("token");
     tx.commit().await.expect("commit");
-    app.client_with(&token.access_token)
+    app.client_with(token.access_token.expose())
 }
 
 /// An identity of the app's organization with `role` in the default project.
@@ -103,7 +103,7 @@ pub async fn other_org(app: &TestApp) -> (String, String, ApiClient) {
     .await
     .expect("token");
     tx.commit().await.expect("commit");
-    (org.into_string(), project.id.into_string(), app.client_with(&token.access_token))
+    (org.into_string(), project.id.into_string(), app.client_with(token.access_token.expose()))
 }
 
 /// A token for the bootstrap admin user (a user, not an identity).
@@ -116,7 +116,7 @@ pub async fn admin_user(app: &TestApp) -> (Principal, ApiClient) {
         .await
         .expect("token");
     tx.commit().await.expect("commit");
-    (who, app.client_with(&token.access_token))
+    (who, app.client_with(token.access_token.expose()))
 }
 
 /// Adds a principal to an organization.

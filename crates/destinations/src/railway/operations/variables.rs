@@ -9,9 +9,13 @@
 //! - `serviceId` is omitted, never `null`, for shared variables (`skip_serializing_none`
 //!   on the generated inputs, and the transport strips nulls as well).
 //!
-//! The response of a read holds secret values, so its generated types derive no `Debug`.
+//! Values are [`SecretValue`]s from the response to the request: the generated types
+//! decode into them and encode from them, so nothing here can print one.
 
 use std::collections::BTreeMap;
+
+use sluice_domain::SecretValue;
+use sluice_domain::planner::Observed;
 
 use crate::railway::auth::Credentials;
 use crate::railway::client::{RailwayClient, Scrub};
@@ -22,7 +26,7 @@ use crate::railway::types::RailwayTarget;
 mod read {
     use graphql_client::GraphQLQuery;
 
-    pub(super) type EnvironmentVariables = std::collections::BTreeMap<String, Option<String>>;
+    pub(super) type EnvironmentVariables = sluice_domain::planner::Observed;
 
     #[derive(GraphQLQuery)]
     #[graphql(
@@ -37,7 +41,7 @@ mod read {
 mod write {
     use graphql_client::GraphQLQuery;
 
-    pub(super) type EnvironmentVariables = std::collections::BTreeMap<String, String>;
+    pub(super) type EnvironmentVariables = std::collections::BTreeMap<String, sluice_domain::SecretValue>;
 
     #[derive(GraphQLQuery)]
     #[graphql(
@@ -63,11 +67,7 @@ use write::{DeleteVariable, UpsertVariables, delete_variable, upsert_variables};
 
 impl RailwayClient {
     /// The stored (unrendered) variables of the target; `None` values are sealed.
-    pub async fn get_variables(
-        &self,
-        creds: &Credentials,
-        target: &RailwayTarget,
-    ) -> Result<BTreeMap<String, Option<String>>, RailwayError> {
+    pub async fn get_variables(&self, creds: &Credentials, target: &RailwayTarget) -> Result<Observed, RailwayError> {
         let vars = get_variables::Variables {
             project_id: target.project_id.clone(),
             environment_id: target.environment_id.clone(),
@@ -83,7 +83,7 @@ impl RailwayClient {
         &self,
         creds: &Credentials,
         target: &RailwayTarget,
-        variables: &BTreeMap<String, String>,
+        variables: &BTreeMap<String, SecretValue>,
         skip_deploys: bool,
     ) -> Result<(), RailwayError> {
         if variables.is_empty() {
@@ -97,7 +97,7 @@ impl RailwayClient {
             replace: Some(false),
             skip_deploys: Some(skip_deploys),
         };
-        let scrub = Scrub::values(variables.values().map(String::as_str));
+        let scrub = Scrub::values(variables.values().map(SecretValue::expose));
         let data = self.mutate::<UpsertVariables>(creds, upsert_variables::Variables { input }, &scrub).await?;
         confirmed("variableCollectionUpsert", data.variable_collection_upsert)
     }
@@ -145,7 +145,7 @@ mod tests {
             project_id: t.project_id.clone(),
             environment_id: t.environment_id.clone(),
             service_id: t.service_id.clone(),
-            variables: BTreeMap::from([("A".to_owned(), "1".to_owned())]),
+            variables: BTreeMap::from([("A".to_owned(), SecretValue::from("1"))]),
             replace: Some(false),
             skip_deploys: Some(true),
         };

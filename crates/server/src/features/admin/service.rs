@@ -116,7 +116,7 @@ pub async fn bootstrap(state: &AppState, input: &BootstrapIn, meta: RequestMeta)
             identity: BootstrapIdentityOut {
                 id: identity.id.to_string(),
                 name: identity.name,
-                credentials: TokenCredentials { token: token.access_token },
+                credentials: TokenCredentials { token: token.access_token.into_exposed() },
             },
         },
     })

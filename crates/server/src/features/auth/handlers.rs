@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use sluice_api_types::auth::{
     AccessTokenIn, AccessTokenOut, MeOut, MessageOut, SessionOut, UniversalAuthLoginIn, UserLoginIn,
 };
+use sluice_domain::SecretToken;
 
 /// Log in with universal auth: a machine identity's client id and client secret give an
 /// access token. Wrong credentials answer 401 `Invalid credentials`; an IP outside the
@@ -35,7 +36,7 @@ pub async fn renew_token(
     meta: RequestMeta,
     ApiJson(body): ApiJson<AccessTokenIn>,
 ) -> ApiResult<Json<AccessTokenOut>> {
-    Ok(Json(service::renew_token(&state, &body.access_token, meta).await?))
+    Ok(Json(service::renew_token(&state, body.access_token.expose(), meta).await?))
 }
 
 /// Revoke an access token; it stops working at once.
@@ -46,7 +47,7 @@ pub async fn revoke_token(
     meta: RequestMeta,
     ApiJson(body): ApiJson<AccessTokenIn>,
 ) -> ApiResult<Json<MessageOut>> {
-    service::revoke_token(&state, &body.access_token, meta).await?;
+    service::revoke_token(&state, body.access_token.expose(), meta).await?;
     Ok(Json(MessageOut { message: "Successfully revoked access token".to_string() }))
 }
 
@@ -59,7 +60,7 @@ pub async fn user_login(
     meta: RequestMeta,
     ApiJson(body): ApiJson<UserLoginIn>,
 ) -> ApiResult<Json<AccessTokenOut>> {
-    Ok(Json(users::token_login(&state, &body.email, &body.password, meta).await?))
+    Ok(Json(users::token_login(&state, &body.email, body.password.expose(), meta).await?))
 }
 
 /// Sign in to the web UI: sets the `sluice_session` cookie (HttpOnly, SameSite=Lax) and
@@ -72,12 +73,12 @@ pub async fn create_session(
     headers: HeaderMap,
     ApiJson(body): ApiJson<UserLoginIn>,
 ) -> ApiResult<Response> {
-    let user = users::check_password(&state, &body.email, &body.password, "session", &meta).await?;
+    let user = users::check_password(&state, &body.email, body.password.expose(), "session", &meta).await?;
     let session = users::create_session(&state, &user, meta).await?;
     let cookie =
         users::session_cookie_header(&session.cookie_value, users::SESSION_TTL_SECS, users::came_over_https(&headers));
     let out = SessionOut {
-        csrf_token: session.csrf_token,
+        csrf_token: SecretToken::new(session.csrf_token),
         user: users::user_out(&user),
         expires_at: sluice_api_types::iso(session.expires_at),
     };

@@ -7,7 +7,7 @@ use crate::state::AppState;
 use sluice_api_types::auth::AccessTokenOut;
 use sluice_core::audit::{self, AuditActor, AuditEvent};
 use sluice_crypto::{passwords, tokens as token_digest};
-use sluice_domain::{AccessTokenId, ActorType, ClientSecretId};
+use sluice_domain::{AccessTokenId, ActorType, ClientSecretId, SecretToken};
 use sluice_storage::memberships::Principal;
 use sluice_storage::tokens::{self, AccessTokenRow};
 use sluice_storage::{Conn, StorageError, identities, now_ms, users};
@@ -72,7 +72,7 @@ pub async fn issue_token_with_id(
     )
     .await?;
     let out = AccessTokenOut {
-        access_token: token,
+        access_token: SecretToken::from(token),
         expires_in: ttl,
         access_token_max_ttl: max_ttl,
         token_type: "Bearer".to_string(),
@@ -145,7 +145,7 @@ pub async fn renew_token(state: &AppState, token: &str, meta: RequestMeta) -> Ap
     tx.commit().await.map_err(StorageError::from)?;
     state.tokens.remove(&digest);
     Ok(AccessTokenOut {
-        access_token: token.trim().to_string(),
+        access_token: SecretToken::new(token),
         expires_in: (expires_at - now) / 1000,
         access_token_max_ttl: row.max_ttl,
         token_type: "Bearer".to_string(),

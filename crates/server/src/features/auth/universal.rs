@@ -28,7 +28,7 @@ fn invalid_credentials() -> ApiError {
 /// Logs an identity in. See the module documentation for the rules.
 pub async fn login(state: &AppState, input: &UniversalAuthLoginIn, meta: RequestMeta) -> ApiResult<AccessTokenOut> {
     let client_id = input.client_id.trim();
-    let secret = input.client_secret.trim();
+    let secret = input.client_secret.expose().trim();
     let mut conn = state.store.read().await?;
     let found = match identities::universal_auth_by_client_id(&mut conn, client_id).await? {
         Some(ua) => {

@@ -84,7 +84,7 @@ fn parse_name(raw: Option<&str>) -> ApiResult<Slug> {
 }
 
 fn parse_token(creds: Option<&RailwayCredentialsIn>) -> ApiResult<SecretToken> {
-    let token = creds.and_then(|c| c.api_token.as_deref()).map(str::trim).unwrap_or("");
+    let token = creds.and_then(|c| c.api_token.as_ref()).map(|t| t.expose().trim()).unwrap_or("");
     if token.is_empty() {
         return Err(ApiError::invalid("body.credentials.apiToken", "API Token required"));
     }

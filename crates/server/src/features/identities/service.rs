@@ -2,7 +2,7 @@
 
 use crate::error::ApiResult;
 use sluice_crypto::{passwords, tokens};
-use sluice_domain::{ClientSecretId, IdentityId, OrgId, OrgRole};
+use sluice_domain::{ClientSecretId, IdentityId, OrgId, OrgRole, SecretToken};
 use sluice_storage::identities::{self, ClientSecretRow, IdentityRow, UniversalAuthRow};
 use sluice_storage::memberships::{self, Principal};
 use sluice_storage::{Conn, now_ms};
@@ -75,16 +75,11 @@ pub async fn attach_universal_auth(
 
 /// A client secret just generated: the plain value (shown once), its displayed prefix and
 /// its Argon2id hash.
+#[derive(Debug)]
 pub struct MintedSecret {
-    pub plain: String,
+    pub plain: SecretToken,
     pub prefix: String,
     pub hash: String,
-}
-
-impl std::fmt::Debug for MintedSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MintedSecret").field("prefix", &self.prefix).finish_non_exhaustive()
-    }
 }
 
 /// Generates and hashes a client secret (slow: run it outside write transactions).
@@ -92,7 +87,7 @@ pub fn mint_client_secret() -> MintedSecret {
     let plain = tokens::random_token(CLIENT_SECRET_PREFIX);
     let prefix = plain.chars().take(CLIENT_SECRET_PREFIX.len() + 4).collect();
     let hash = passwords::hash_password(&plain);
-    MintedSecret { plain, prefix, hash }
+    MintedSecret { plain: SecretToken::from(plain), prefix, hash }
 }
 
 /// Stores a minted client secret for an identity.
@@ -129,7 +124,7 @@ pub async fn create_client_secret(
     description: &str,
     ttl_secs: i64,
     num_uses_limit: i64,
-) -> ApiResult<(String, ClientSecretRow)> {
+) -> ApiResult<(SecretToken, ClientSecretRow)> {
     let minted = mint_client_secret();
     let row = store_client_secret(conn, identity, description, ttl_secs, num_uses_limit, &minted).await?;
     Ok((minted.plain, row))

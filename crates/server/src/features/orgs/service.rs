@@ -12,7 +12,7 @@ use sluice_api_types::iso;
 use sluice_api_types::orgs::*;
 use sluice_core::audit::{self, AuditEvent};
 use sluice_crypto::{passwords, tokens};
-use sluice_domain::{MembershipId, OrgId, OrgRole, Slug, UserId};
+use sluice_domain::{MembershipId, OrgId, OrgRole, SecretToken, Slug, UserId};
 use sluice_storage::memberships::{self, MembershipRow, Principal, UserMemberRow};
 use sluice_storage::orgs::{self, OrgRow};
 use sluice_storage::users::{self, UserRow};
@@ -206,7 +206,7 @@ pub async fn add_org_user(
         authz::org_admin(&mut conn, actor, &org, "add users to the organization").await?;
         users::get_by_email(&mut conn, &email).await?
     };
-    let new_hash = match (&existing, input.password.as_deref()) {
+    let new_hash = match (&existing, input.password.as_ref().map(SecretToken::expose)) {
         (None, Some(p)) => {
             validate_password(p)?;
             let p = p.to_string();

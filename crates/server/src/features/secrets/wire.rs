@@ -2,6 +2,7 @@
 
 use sluice_api_types::iso;
 use sluice_api_types::secrets::{MetadataEntry, SecretOut};
+use sluice_domain::SecretValue;
 use sluice_storage::secrets::{SecretRow, VersionRow};
 
 /// What Infisical shows instead of a value the caller asked not to see.
@@ -21,7 +22,7 @@ pub struct Shown<'a> {
 }
 
 /// A row as Infisical's secret object. `value` is `None` when hidden.
-pub fn secret_out(row: &SecretRow, at: Shown<'_>, value: Option<String>, comment: String) -> SecretOut {
+pub fn secret_out(row: &SecretRow, at: Shown<'_>, value: Option<SecretValue>, comment: SecretValue) -> SecretOut {
     SecretOut {
         id: row.id.to_string(),
         legacy_id: row.id.to_string(),
@@ -31,7 +32,7 @@ pub fn secret_out(row: &SecretRow, at: Shown<'_>, value: Option<String>, comment
         secret_type: row.secret_type.clone(),
         secret_key: row.key.clone(),
         secret_value_hidden: value.is_none(),
-        secret_value: value.unwrap_or_else(|| HIDDEN_VALUE.to_string()),
+        secret_value: value.unwrap_or_else(|| SecretValue::from(HIDDEN_VALUE)),
         secret_comment: comment,
         secret_path: at.path.to_string(),
         created_at: iso(row.created_at),
@@ -50,8 +51,8 @@ pub fn version_out(
     v: &VersionRow,
     live: Option<&SecretRow>,
     at: Shown<'_>,
-    value: Option<String>,
-    comment: String,
+    value: Option<SecretValue>,
+    comment: SecretValue,
 ) -> SecretOut {
     let row = SecretRow {
         id: v.secret_id.clone(),
