@@ -18,6 +18,12 @@ use std::net::SocketAddr;
 
 /// A running server with a bootstrapped instance: an admin user, an organization, a
 /// project `default` (dev, staging, prod) and an admin machine identity.
+///
+/// A test that drains the queue itself (no background workers, the default) ends with no
+/// job left in it: [`shutdown`](Self::shutdown), or dropping the app, fails the test when
+/// a job is still queued or running (drain with [`drain`](Self::drain) first). A test
+/// about what was queued says so with [`leaves_jobs`](Self::leaves_jobs). With background
+/// workers the queue is theirs and is not checked.
 pub struct TestApp {
     pub server: Option<RunningServer>,
     pub db: TestDatabase,
@@ -26,6 +32,10 @@ pub struct TestApp {
     /// Authenticated as the dev identity (organization and project admin).
     pub api: ApiClient,
     settings: Settings,
+    /// Jobs may be left in the queue when the test ends.
+    leaves_jobs: bool,
+    /// The queue was checked already (by `shutdown`).
+    checked: bool,
 }
 
 /// Adjusts settings before a test server starts.
@@ -44,7 +54,7 @@ impl TestApp {
         let server = sluice_server::start(settings.clone()).await.expect("server starts");
         let creds = sluice_server::dev::provision(&server).await.expect("provision");
         let api = ApiClient::new(server.url(), Some(creds.access_token.clone()));
-        TestApp { server: Some(server), db, root_key, creds, api, settings }
+        TestApp { server: Some(server), db, root_key, creds, api, settings, leaves_jobs: false, checked: false }
     }
 
     pub fn server(&self) -> &RunningServer {
@@ -82,6 +92,14 @@ impl TestApp {
         &self.settings
     }
 
+    /// Stops the server; the database stays (for [`restart`](Self::restart), or a server
+    /// the test starts itself).
+    pub async fn stop(&mut self) {
+        if let Some(s) = self.server.take() {
+            s.shutdown().await;
+        }
+    }
+
     /// Stops the server (the database stays) and starts it again on the same database.
     pub async fn restart(&mut self) {
         let addr = self.server.as_ref().map(|s| s.addr);
@@ -113,10 +131,58 @@ impl TestApp {
         assert_eq!(left, (0, 0), "jobs left behind (queued, running)");
     }
 
+    /// Declares that this test leaves jobs in the queue on purpose: it looks at what was
+    /// queued, not at what ran.
+    pub fn leaves_jobs(&mut self) {
+        self.leaves_jobs = true;
+    }
+
+    /// Whether the queue is checked when the test ends: the test drains it (no background
+    /// workers) and did not say it leaves jobs.
+    fn checks_jobs(&self) -> bool {
+        !self.leaves_jobs && self.settings.engine.workers == 0
+    }
+
+    /// Stops the server, then fails the test when jobs were left behind.
     pub async fn shutdown(mut self) {
         if let Some(s) = self.server.take() {
             s.shutdown().await;
         }
+        if self.checks_jobs() {
+            let left = jobs_left(&self.settings.database_url).await;
+            self.checked = true;
+            assert_eq!(left, (0, 0), "{LEFT_BEHIND}");
+        }
+        self.checked = true;
+    }
+}
+
+const LEFT_BEHIND: &str = "jobs left behind when the test ended (queued, running): drain the queue \
+    (app.drain() / drain_all()) before it ends, or call app.leaves_jobs() when the queue itself is what it checks";
+
+/// (queued, running) jobs of the database at `url`, read on a connection of its own.
+async fn jobs_left(url: &str) -> (i64, i64) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(url).await.expect("connect to the test database");
+    sluice_storage::jobs::outstanding(&mut conn).await.expect("count jobs")
+}
+
+impl Drop for TestApp {
+    /// A test that ended without `shutdown` is checked here, on a thread of its own (the
+    /// test's runtime is busy dropping this app).
+    fn drop(&mut self) {
+        if self.checked || !self.checks_jobs() || std::thread::panicking() {
+            return;
+        }
+        let url = self.settings.database_url.clone();
+        let left = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(jobs_left(&url))
+        })
+        .join()
+        .expect("the job check ran");
+        assert_eq!(left, (0, 0), "{LEFT_BEHIND}");
     }
 }
 

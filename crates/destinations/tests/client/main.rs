@@ -1,19 +1,16 @@
 //! The Railway client against the fake Railway server (`sluice-railway-fake`), started
 //! in-process per test with the example seed (`examples/railway-seed.json`) or a variant.
 //!
-//! One test binary; the tests are grouped by operation in `tests/client/`:
-//! identity (credential checks, auto-detect, auth headers), projects (picker and
-//! pagination), variables, deploys, and errors (every error class end to end).
+//! One test binary; the tests are grouped by operation: identity (credential checks,
+//! auto-detect, auth headers), projects (picker and pagination), variables, deploys,
+//! errors (every error class end to end), and schema_conformance (every operation the
+//! client sends validates against Railway's published schema).
 
-#[path = "client/deploys.rs"]
 mod deploys;
-#[path = "client/errors.rs"]
 mod errors;
-#[path = "client/identity.rs"]
 mod identity;
-#[path = "client/projects.rs"]
 mod projects;
-#[path = "client/variables.rs"]
+mod schema_conformance;
 mod variables;
 
 use std::time::Duration;

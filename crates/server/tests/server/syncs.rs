@@ -785,3 +785,21 @@ async fn the_run_history_pages_newest_first() {
     assert!(runs[0]["startedAt"].as_str() >= runs[1]["startedAt"].as_str());
     app.shutdown().await;
 }
+
+/// The harness itself: a test that ends with a job still queued fails, so no test can
+/// pass on work it never ran.
+#[tokio::test]
+async fn a_test_that_leaves_a_job_in_the_queue_fails_when_it_ends() {
+    let (_fake, app, cid) = with_connection().await;
+    create(&app, sync_body(&app, "s", &cid, "/app")).await;
+    assert_eq!(queued(&app).await, 1, "auto-sync queued the first run");
+    let ended = tokio::spawn(app.shutdown()).await;
+    let panic = ended.expect_err("ending the test fails it").into_panic();
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.contains("jobs left behind when the test ended"), "{message}");
+
+    let (_fake, mut app, cid) = with_connection().await;
+    create(&app, sync_body(&app, "s", &cid, "/app")).await;
+    app.leaves_jobs();
+    app.shutdown().await;
+}

@@ -82,18 +82,13 @@ async fn requests_without_a_token_are_refused() {
 
 #[tokio::test]
 async fn starting_with_the_wrong_root_key_fails_before_serving() {
-    let app = TestApp::spawn().await;
+    let mut app = TestApp::spawn().await;
     let mut settings = app.settings().clone();
-    let db_url = settings.database_url.clone();
-    let TestApp { server, db, .. } = app;
-    if let Some(s) = server {
-        s.shutdown().await;
-    }
+    app.stop().await;
     settings.root_key = sluice_crypto::RootKey::generate();
-    settings.database_url = db_url;
     let err = sluice_server::start(settings).await.err().expect("must refuse to start");
     assert!(err.to_string().contains("root encryption key does not match"), "{err}");
-    drop(db);
+    app.shutdown().await;
 }
 
 #[tokio::test]

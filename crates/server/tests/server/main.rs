@@ -1,0 +1,27 @@
+//! The server's integration tests, one binary: a real server on a loopback port, a real
+//! database (SQLite, or PostgreSQL when `SLUICE_TEST_DATABASE_URL` is set), real HTTP.
+//! The API tests are the modules at the top; [`engine`] drives the sync engine end to end
+//! against the fake Railway; [`browser`] walks the UI in Chromium.
+
+mod access_support;
+mod audit;
+mod auth;
+mod browser;
+mod changes;
+mod connections;
+mod encryption;
+mod engine;
+mod folders;
+mod foundation;
+mod identities;
+mod imports;
+mod memberships;
+mod projects;
+mod python_sdk;
+mod references;
+mod secret_support;
+mod secrets;
+mod sync_runs;
+mod sync_support;
+mod syncs;
+mod ui;
