@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs Sluice's whole test suite on a fresh machine: checks formatting and lints
-# first (fast failures), installs what the tests need (PostgreSQL,
+# Runs Sluice's whole test suite on a fresh machine: checks formatting, the layering
+# rules and lints first (fast failures), installs what the tests need (PostgreSQL,
 # Chromium and chromedriver from Debian packages, Infisical's Python SDK from PyPI),
 # starts a throwaway PostgreSQL, then runs every test on SQLite and the database-backed
 # tests again on PostgreSQL.
@@ -18,6 +18,8 @@ if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 
 fi
 log "cargo fmt --check"
 cargo fmt --all -- --check
+log "layers (scripts/check-layers.py)"
+python3 scripts/check-layers.py
 log "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 

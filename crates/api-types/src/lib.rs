@@ -2,6 +2,8 @@
 //! `XxxIn` (create bodies), `XxxPatch` (update bodies), `XxxOut` (responses). Field names
 //! follow Infisical's API (camelCase), because Infisical's clients speak to us.
 
+#![warn(missing_debug_implementations)]
+
 pub mod admin;
 pub mod audit_logs;
 pub mod auth;

@@ -10,6 +10,8 @@
 //! secrets; with the core below both, neither imports the other, and the compiler keeps
 //! it that way (this crate cannot name `axum`, the server or the engine).
 
+#![warn(missing_debug_implementations)]
+
 pub mod audit;
 pub mod credentials;
 pub mod error;

@@ -5,6 +5,8 @@
 //! - [`tokens`]: random opaque tokens stored as SHA-256 digests.
 //! - [`passwords`]: Argon2id hashes for user passwords and identity client secrets.
 
+#![warn(missing_debug_implementations)]
+
 pub mod envelope;
 pub mod passwords;
 pub mod tokens;

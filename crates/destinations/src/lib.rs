@@ -9,6 +9,8 @@
 //! This crate performs the I/O only; what to write and delete is decided by the sync
 //! planner in `sluice-domain`.
 
+#![warn(missing_debug_implementations)]
+
 pub mod destination;
 pub mod railway;
 pub mod registry;

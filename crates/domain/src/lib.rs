@@ -18,6 +18,8 @@
 //! Functions (`planner::plan`, `references::expand`, ...) are called through their module;
 //! the types are re-exported here.
 
+#![warn(missing_debug_implementations)]
+
 pub mod backoff;
 pub mod ids;
 pub mod import;

@@ -11,6 +11,7 @@ use sluice_storage::redeploys;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The hooks of one run.
+#[derive(Debug)]
 pub struct RunHooks<'a> {
     pub engine: &'a Engine,
     pub sync: &'a SyncId,

@@ -17,6 +17,8 @@
 //! exponential backoff and jitter, never earlier than the destination's `Retry-After`;
 //! failures that retrying cannot fix fail at once with the destination's own words.
 
+#![warn(missing_debug_implementations)]
+
 pub mod dispatch;
 pub mod drain;
 pub mod error;

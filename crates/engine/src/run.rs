@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// What a run did, filled in as it goes so that a failure still records the calls made.
+#[derive(Debug)]
 pub struct RunContext {
     /// The sync the run is for.
     pub sync: SyncId,

@@ -86,6 +86,13 @@ pub struct Store {
     url: String,
 }
 
+/// Shows the backend and the URL without its password.
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).field("url", &redact_url(&self.url)).finish()
+    }
+}
+
 impl Store {
     /// Opens the database and brings its schema up to date.
     pub async fn open(config: &StoreConfig) -> Result<Self, StorageError> {

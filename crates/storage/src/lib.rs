@@ -9,6 +9,8 @@
 //! Each aggregate has one module of plain async functions over a connection
 //! (`&mut Conn`), so callers compose them inside one transaction. Start with [`db`].
 
+#![warn(missing_debug_implementations)]
+
 pub mod audit;
 pub mod changes;
 pub mod connections;

@@ -35,6 +35,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub const MAX_IMPORT_DEPTH: usize = 10;
 
 /// A folder's secrets as loaded for one request.
+#[derive(Debug)]
 pub struct LoadedFolder {
     pub env: Env,
     pub path: FolderPath,
@@ -46,7 +47,7 @@ pub struct LoadedFolder {
 }
 
 /// One secret as shown to a reader. `value` is `None` when the caller asked not to see it.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct SecretView {
     pub row: SecretRow,
     pub env_slug: String,
@@ -56,6 +57,7 @@ pub struct SecretView {
 }
 
 /// What an import brings into a folder.
+#[derive(Debug)]
 pub struct ImportView {
     pub import: ImportRow,
     pub env: Env,
@@ -91,6 +93,7 @@ enum Lookup {
 }
 
 /// The per-request loader and memo.
+#[derive(Debug)]
 pub struct Resolver {
     project: ProjectId,
     key: DataKey,

@@ -27,6 +27,15 @@ pub struct SecretWrite {
     pending: BTreeMap<(FolderId, FolderPath), (ProjectId, EnvironmentId, BTreeSet<String>)>,
 }
 
+impl std::fmt::Debug for SecretWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretWrite")
+            .field("actor", &self.actor)
+            .field("pending", &self.pending)
+            .finish_non_exhaustive()
+    }
+}
+
 impl SecretWrite {
     /// Starts a write transaction (the SQLite write lock is taken here: check permissions
     /// before).
