@@ -3,7 +3,8 @@
 
 1. Crate dependencies (from Cargo.toml, through `cargo metadata`): each workspace crate
    may depend only on the workspace crates below it, and the layers below the HTTP
-   server may not depend on HTTP frameworks (axum, tower, utoipa, askama, ...).
+   server may not depend on HTTP frameworks (axum, tower, utoipa, askama, ...), nor
+   switch on the OpenAPI derives of the wire types.
 2. Source imports: the secrets core and the engine never name the server, its features,
    `ApiError` or axum; nothing below the engine names it.
 3. Module loops inside the server crate: prints the largest group of files that import
@@ -95,6 +96,8 @@ def check_crates(violations):
                 violations.append(f"{name} depends on {dep_name}, a crate it must not know")
             if name in BELOW_HTTP and dep_name in HTTP_CRATES:
                 violations.append(f"{name} depends on {dep_name}: only the server knows HTTP")
+            if name in BELOW_HTTP and dep_name == "sluice-api-types" and "openapi" in dep.get("features", []):
+                violations.append(f"{name} enables sluice-api-types/openapi: only the server documents HTTP")
 
 
 def check_sources(violations):

@@ -2,12 +2,12 @@
 //! `GET /api/v1/organization/audit-logs`.
 
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
 /// Filters; dates are ISO 8601 (`2025-04-23T19:46:34.831Z`).
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema, IntoParams)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
 #[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct AuditLogQuery {
     /// One action or several separated by commas (`create-secret,update-secret`).
     #[serde(default)]
@@ -36,7 +36,8 @@ pub struct AuditLogQuery {
 }
 
 /// Who did it: `type` plus ids and names in `metadata`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditActorOut {
     #[serde(rename = "type")]
     pub kind: String,
@@ -44,7 +45,8 @@ pub struct AuditActorOut {
 }
 
 /// What happened: the action and its metadata (names and counts, never values).
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEventOut {
     #[serde(rename = "type")]
     pub kind: String,
@@ -52,14 +54,16 @@ pub struct AuditEventOut {
 }
 
 /// What it happened to.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditTargetOut {
     #[serde(rename = "type")]
     pub kind: String,
     pub id: String,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditLogOut {
     pub id: String,
@@ -77,7 +81,8 @@ pub struct AuditLogOut {
 }
 
 /// `{auditLogs: [...]}`, newest first.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditLogsOut {
     pub audit_logs: Vec<AuditLogOut>,

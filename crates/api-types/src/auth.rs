@@ -3,21 +3,22 @@
 
 use serde::{Deserialize, Serialize};
 use sluice_domain::SecretToken;
-use utoipa::ToSchema;
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UniversalAuthLoginIn {
     pub client_id: String,
-    #[schema(value_type = String)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub client_secret: SecretToken,
 }
 
 /// An access token, in Infisical's login response shape.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AccessTokenOut {
-    #[schema(value_type = String)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub access_token: SecretToken,
     /// Seconds until the token expires.
     pub expires_in: i64,
@@ -28,29 +29,33 @@ pub struct AccessTokenOut {
     pub token_type: String,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AccessTokenIn {
-    #[schema(value_type = String)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub access_token: SecretToken,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageOut {
     pub message: String,
 }
 
 /// `POST /api/v1/auth/login` and `POST /api/v1/auth/session`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserLoginIn {
     pub email: String,
-    #[schema(value_type = String)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub password: SecretToken,
 }
 
 /// A user as the API shows it (never the password hash).
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserOut {
     pub id: String,
@@ -65,10 +70,11 @@ pub struct UserOut {
 
 /// `POST /api/v1/auth/session`: the session cookie is set on the response; the CSRF token
 /// must be sent back as `X-CSRF-Token` on every unsafe request made with the cookie.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionOut {
-    #[schema(value_type = String)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub csrf_token: SecretToken,
     pub user: UserOut,
     /// When the session ends (ISO 8601).
@@ -76,7 +82,8 @@ pub struct SessionOut {
 }
 
 /// A machine identity as `GET /api/v1/users/me` shows it.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MeIdentityOut {
     pub id: String,
@@ -85,7 +92,8 @@ pub struct MeIdentityOut {
 }
 
 /// `GET /api/v1/users/me`: who the credentials belong to.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MeOut {
     /// `user` or `identity`.

@@ -5,10 +5,10 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 use sluice_domain::SecretToken;
-use utoipa::ToSchema;
 
 /// One app Sluice can connect to.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AppConnectionOptionOut {
     pub name: String,
@@ -18,24 +18,27 @@ pub struct AppConnectionOptionOut {
 }
 
 /// `GET /api/v1/app-connections/options`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AppConnectionOptionsOut {
     pub app_connection_options: Vec<AppConnectionOptionOut>,
 }
 
 /// `credentials` of a Railway connection.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RailwayCredentialsIn {
     /// The Railway token (account, workspace or project token, as `method` says).
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub api_token: Option<SecretToken>,
 }
 
 /// `POST /api/v1/app-connections/railway`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RailwayConnectionIn {
     /// Slug: lowercase letters, digits and hyphens, at most 64 characters; unique in the organization.
@@ -51,23 +54,24 @@ pub struct RailwayConnectionIn {
     /// Must be absent or false: Railway connections use the token given.
     pub is_platform_managed_credentials: Option<bool>,
     /// Must be absent or null: Railway is reached directly.
-    #[schema(value_type = Option<String>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub gateway_id: Option<serde_json::Value>,
 }
 
 /// `PATCH /api/v1/app-connections/railway/{connectionId}`. The method cannot change.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RailwayConnectionPatch {
     pub name: Option<String>,
     /// `null` clears it; absent keeps it.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub description: Option<Option<String>>,
     /// New credentials: checked against Railway before they are stored.
     pub credentials: Option<RailwayCredentialsIn>,
     pub is_platform_managed_credentials: Option<bool>,
-    #[schema(value_type = Option<String>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub gateway_id: Option<serde_json::Value>,
 }
 
@@ -77,7 +81,8 @@ pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<
 }
 
 /// A connection as returned ("sanitised": no credentials).
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AppConnectionOut {
     pub id: String,
@@ -98,24 +103,27 @@ pub struct AppConnectionOut {
     pub app: String,
     pub method: String,
     /// Always `{}`: credentials are never returned.
-    #[schema(value_type = Object)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub credentials: serde_json::Value,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AppConnectionResponse {
     pub app_connection: AppConnectionOut,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AppConnectionsResponse {
     pub app_connections: Vec<AppConnectionOut>,
 }
 
 /// A connection the caller may use in a sync.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AvailableConnectionOut {
     pub app: String,
@@ -126,14 +134,16 @@ pub struct AvailableConnectionOut {
     pub org_id: String,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AvailableConnectionsResponse {
     pub app_connections: Vec<AvailableConnectionOut>,
 }
 
 /// `?organizationId=&projectId=`: which organization's connections (see the service docs).
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionScopeQuery {
     pub organization_id: Option<String>,
@@ -141,14 +151,16 @@ pub struct ConnectionScopeQuery {
 }
 
 /// An id and a display name.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NamedOut {
     pub id: String,
     pub name: String,
 }
 
 /// One Railway project in the destination picker.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RailwayProjectOut {
     pub id: String,
     pub name: String,
@@ -158,7 +170,8 @@ pub struct RailwayProjectOut {
 }
 
 /// `GET /api/v1/app-connections/railway/{connectionId}/projects`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RailwayProjectsOut {
     pub projects: Vec<RailwayProjectOut>,
 }

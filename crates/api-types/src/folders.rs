@@ -3,10 +3,10 @@
 
 use crate::secrets::ProjectSelector;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
 /// `POST /api/v1/folders`.
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FolderIn {
     #[serde(flatten)]
@@ -21,7 +21,8 @@ pub struct FolderIn {
 }
 
 /// `PATCH /api/v1/folders/{folderId}`: rename and/or describe.
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FolderPatch {
     #[serde(flatten)]
@@ -36,7 +37,8 @@ pub struct FolderPatch {
 }
 
 /// `DELETE /api/v1/folders/{folderIdOrName}` body.
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FolderDeleteIn {
     #[serde(flatten)]
@@ -50,9 +52,10 @@ pub struct FolderDeleteIn {
 }
 
 /// `GET /api/v1/folders` query.
-#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct FoldersQuery {
     pub workspace_id: Option<String>,
     pub project_id: Option<String>,
@@ -68,7 +71,8 @@ pub struct FoldersQuery {
 }
 
 /// The environment of a folder (get by id).
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FolderEnvOut {
     pub env_id: String,
@@ -77,7 +81,8 @@ pub struct FolderEnvOut {
 }
 
 /// A folder: Infisical's fields plus its full `path` and environment.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FolderOut {
     pub id: String,
@@ -100,13 +105,15 @@ pub struct FolderOut {
 }
 
 /// `{folder}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FolderEnvelope {
     pub folder: FolderOut,
 }
 
 /// `{folders}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FoldersOut {
     pub folders: Vec<FolderOut>,
 }

@@ -3,10 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 use sluice_domain::SecretToken;
-use utoipa::ToSchema;
 
 /// `POST /api/v1/identities`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityIn {
     pub name: String,
@@ -17,7 +17,8 @@ pub struct IdentityIn {
 }
 
 /// `PATCH /api/v1/identities/{identityId}`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityPatch {
     #[serde(default)]
@@ -27,7 +28,8 @@ pub struct IdentityPatch {
 }
 
 /// An identity. `authMethods` lists `universal-auth` once it is attached.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityOut {
     pub id: String,
@@ -42,13 +44,15 @@ pub struct IdentityOut {
 }
 
 /// `{identity: ...}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IdentityEnvelope {
     pub identity: IdentityOut,
 }
 
 /// The short identity inside membership objects.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityBriefOut {
     pub id: String,
@@ -58,7 +62,8 @@ pub struct IdentityBriefOut {
 }
 
 /// An identity's organization membership (Infisical's `identityMemberships` entries).
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrgIdentityMembershipOut {
     /// The membership id.
@@ -73,7 +78,8 @@ pub struct OrgIdentityMembershipOut {
 }
 
 /// `GET /api/v2/organizations/{orgId}/identity-memberships`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrgIdentityMembershipsOut {
     pub identity_memberships: Vec<OrgIdentityMembershipOut>,
@@ -81,7 +87,8 @@ pub struct OrgIdentityMembershipsOut {
 }
 
 /// `GET /api/v1/identities?orgId=` (Infisical's older listing).
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct IdentitiesOut {
     pub identities: Vec<OrgIdentityMembershipOut>,
@@ -89,14 +96,16 @@ pub struct IdentitiesOut {
 }
 
 /// One trusted IP or CIDR block, as given.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TrustedIpIn {
     pub ip_address: String,
 }
 
 /// A trusted IP as stored: the address, its family and prefix length.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TrustedIpOut {
     pub ip_address: String,
@@ -109,7 +118,8 @@ pub struct TrustedIpOut {
 
 /// `POST /api/v1/auth/universal-auth/identities/{identityId}`. Times are seconds; every
 /// field has Infisical's default (30-day tokens, any IP).
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UniversalAuthIn {
     #[serde(default)]
@@ -127,7 +137,8 @@ pub struct UniversalAuthIn {
 /// `PATCH /api/v1/auth/universal-auth/identities/{identityId}`: only the fields given change.
 pub type UniversalAuthPatch = UniversalAuthIn;
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UniversalAuthOut {
     pub id: String,
@@ -146,14 +157,16 @@ pub struct UniversalAuthOut {
 }
 
 /// `{identityUniversalAuth: ...}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UniversalAuthEnvelope {
     pub identity_universal_auth: UniversalAuthOut,
 }
 
 /// `POST .../client-secrets`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ClientSecretIn {
     #[serde(default)]
@@ -167,7 +180,8 @@ pub struct ClientSecretIn {
 }
 
 /// A client secret's details; never the secret itself.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ClientSecretOut {
     pub id: String,
@@ -186,23 +200,26 @@ pub struct ClientSecretOut {
 }
 
 /// The new secret, shown only in this response.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ClientSecretCreatedOut {
-    #[schema(value_type = String)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub client_secret: SecretToken,
     pub client_secret_data: ClientSecretOut,
 }
 
 /// `{clientSecretData: ...}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ClientSecretEnvelope {
     pub client_secret_data: ClientSecretOut,
 }
 
 /// `{clientSecretData: [...]}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ClientSecretsOut {
     pub client_secret_data: Vec<ClientSecretOut>,

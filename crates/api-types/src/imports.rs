@@ -3,10 +3,10 @@
 
 use crate::secrets::{ProjectSelector, SecretOut};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
 /// What to import.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ImportTargetIn {
     pub environment: Option<String>,
@@ -14,7 +14,8 @@ pub struct ImportTargetIn {
 }
 
 /// `POST /api/v1/secret-imports`.
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SecretImportIn {
     #[serde(flatten)]
@@ -29,7 +30,8 @@ pub struct SecretImportIn {
 }
 
 /// Changes to an import: another target and/or another position (1 = first).
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ImportTargetPatch {
     pub environment: Option<String>,
@@ -38,7 +40,8 @@ pub struct ImportTargetPatch {
 }
 
 /// `PATCH /api/v1/secret-imports/{secretImportId}`.
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SecretImportPatch {
     #[serde(flatten)]
@@ -50,7 +53,8 @@ pub struct SecretImportPatch {
 }
 
 /// `DELETE /api/v1/secret-imports/{secretImportId}` body.
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SecretImportDeleteIn {
     #[serde(flatten)]
@@ -61,9 +65,10 @@ pub struct SecretImportDeleteIn {
 }
 
 /// `GET /api/v1/secret-imports` (and `/secrets/raw`) query.
-#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct SecretImportsQuery {
     pub workspace_id: Option<String>,
     pub project_id: Option<String>,
@@ -75,7 +80,8 @@ pub struct SecretImportsQuery {
 }
 
 /// The imported environment.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportEnvOut {
     pub name: String,
     pub slug: String,
@@ -83,7 +89,8 @@ pub struct ImportEnvOut {
 }
 
 /// An import.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SecretImportOut {
     pub id: String,
@@ -104,7 +111,8 @@ pub struct SecretImportOut {
 }
 
 /// `{message, secretImport}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SecretImportEnvelope {
     pub message: String,
@@ -112,7 +120,8 @@ pub struct SecretImportEnvelope {
 }
 
 /// `{message, secretImports}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SecretImportsOut {
     pub message: String,
@@ -120,7 +129,8 @@ pub struct SecretImportsOut {
 }
 
 /// The imported environment, in `GET /api/v1/secret-imports/secrets/raw`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnvironmentInfoOut {
     pub id: String,
     pub name: String,
@@ -128,7 +138,8 @@ pub struct EnvironmentInfoOut {
 }
 
 /// One import's secrets, in `GET /api/v1/secret-imports/secrets/raw`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ImportSecretsOut {
     pub secret_path: String,
@@ -139,7 +150,8 @@ pub struct ImportSecretsOut {
 }
 
 /// `{secrets}` of `GET /api/v1/secret-imports/secrets/raw`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportSecretsListOut {
     pub secrets: Vec<ImportSecretsOut>,
 }

@@ -3,9 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 use sluice_domain::SecretToken;
-use utoipa::ToSchema;
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrgOut {
     pub id: String,
@@ -18,19 +18,22 @@ pub struct OrgOut {
 }
 
 /// `{organization: ...}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgEnvelope {
     pub organization: OrgOut,
 }
 
 /// `{organizations: [...]}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgsOut {
     pub organizations: Vec<OrgOut>,
 }
 
 /// `POST /api/v2/organizations`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgIn {
     pub name: String,
 }
@@ -38,12 +41,13 @@ pub struct OrgIn {
 /// `POST /api/v1/organization/{organizationId}/users`: adds a user to the organization
 /// without email. A new user needs `password` (their first password); an existing user is
 /// added as is and `password` must be left out.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrgUserIn {
     pub email: String,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub password: Option<SecretToken>,
     /// `admin` or `member` (default).
     #[serde(default)]
@@ -55,7 +59,8 @@ pub struct OrgUserIn {
 }
 
 /// The user inside membership objects.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MemberUserOut {
     pub id: String,
@@ -67,7 +72,8 @@ pub struct MemberUserOut {
 }
 
 /// A user's organization membership.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrgUserMembershipOut {
     /// The membership id.
@@ -82,19 +88,22 @@ pub struct OrgUserMembershipOut {
 }
 
 /// `{users: [...]}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgUsersOut {
     pub users: Vec<OrgUserMembershipOut>,
 }
 
 /// `{membership: ...}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgUserEnvelope {
     pub membership: OrgUserMembershipOut,
 }
 
 /// `PATCH /api/v2/organizations/{organizationId}/memberships/{membershipId}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgMembershipPatch {
     pub role: String,
 }

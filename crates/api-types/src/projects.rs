@@ -4,10 +4,10 @@
 use crate::identities::IdentityBriefOut;
 use crate::orgs::MemberUserOut;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 /// `POST /api/v1/projects`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ProjectIn {
     pub project_name: String,
@@ -25,7 +25,8 @@ pub struct ProjectIn {
 }
 
 /// `PATCH /api/v1/projects/{projectId}`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProjectPatch {
     #[serde(default)]
     pub name: Option<String>,
@@ -36,7 +37,8 @@ pub struct ProjectPatch {
 }
 
 /// An environment inside a project object.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProjectEnvOut {
     pub id: String,
     pub name: String,
@@ -44,7 +46,8 @@ pub struct ProjectEnvOut {
 }
 
 /// A project with Infisical's fields.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ProjectOut {
     pub id: String,
@@ -75,31 +78,36 @@ pub struct ProjectOut {
 }
 
 /// `{project: ...}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProjectEnvelope {
     pub project: ProjectOut,
 }
 
 /// `{projects: [...]}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProjectsOut {
     pub projects: Vec<ProjectOut>,
 }
 
 /// `{workspace: ...}` (older paths).
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkspaceEnvelope {
     pub workspace: ProjectOut,
 }
 
 /// `{workspaces: [...]}` (older paths).
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkspacesOut {
     pub workspaces: Vec<ProjectOut>,
 }
 
 /// `POST /api/v1/projects/{projectId}/environments`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnvironmentIn {
     pub name: String,
     pub slug: String,
@@ -109,7 +117,8 @@ pub struct EnvironmentIn {
 }
 
 /// `PATCH /api/v1/projects/{projectId}/environments/{id}`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnvironmentPatch {
     #[serde(default)]
     pub name: Option<String>,
@@ -119,7 +128,8 @@ pub struct EnvironmentPatch {
     pub position: Option<i64>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EnvironmentOut {
     pub id: String,
@@ -132,13 +142,15 @@ pub struct EnvironmentOut {
 }
 
 /// `{environment: ...}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnvironmentEnvelope {
     pub environment: EnvironmentOut,
 }
 
 /// Create, update and delete answers: `{message, projectId, environment}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EnvironmentChangedOut {
     pub message: String,
@@ -147,7 +159,8 @@ pub struct EnvironmentChangedOut {
 }
 
 /// One role of a membership: Infisical's `{role, isTemporary}` (only permanent roles here).
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RoleIn {
     pub role: String,
@@ -156,7 +169,8 @@ pub struct RoleIn {
 }
 
 /// Body of identity membership create/update: `{role}` or `{roles: [{role}]}`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MembershipRolesIn {
     #[serde(default)]
     pub role: Option<String>,
@@ -165,7 +179,8 @@ pub struct MembershipRolesIn {
 }
 
 /// A membership's role, in Infisical's `roles` entries.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MembershipRoleOut {
     pub id: String,
@@ -184,13 +199,15 @@ pub struct MembershipRoleOut {
 }
 
 /// `{roles: [...]}` (answer of membership updates).
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MembershipRolesOut {
     pub roles: Vec<MembershipRoleOut>,
 }
 
 /// The bare membership row.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityMembershipRowOut {
     pub id: String,
@@ -202,14 +219,16 @@ pub struct IdentityMembershipRowOut {
 }
 
 /// `{identityMembership: ...}` (create and delete).
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityMembershipRowEnvelope {
     pub identity_membership: IdentityMembershipRowOut,
 }
 
 /// An identity's project membership with its roles and the identity.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityMembershipOut {
     pub id: String,
@@ -222,14 +241,16 @@ pub struct IdentityMembershipOut {
 }
 
 /// `{identityMembership: ...}` (get).
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityMembershipEnvelope {
     pub identity_membership: IdentityMembershipOut,
 }
 
 /// `{identityMemberships: [...]}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct IdentityMembershipsOut {
     pub identity_memberships: Vec<IdentityMembershipOut>,
@@ -237,7 +258,8 @@ pub struct IdentityMembershipsOut {
 
 /// `POST /api/v1/projects/{projectId}/memberships`: users by email or username (the same
 /// thing here), all given the roles in `roleSlugs` (default `member`).
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserMembershipsIn {
     #[serde(default)]
@@ -249,7 +271,8 @@ pub struct UserMembershipsIn {
 }
 
 /// `DELETE /api/v1/projects/{projectId}/memberships`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserMembershipsDeleteIn {
     #[serde(default)]
     pub emails: Vec<String>,
@@ -258,13 +281,15 @@ pub struct UserMembershipsDeleteIn {
 }
 
 /// `PATCH /api/v1/projects/{projectId}/memberships/{membershipId}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserMembershipPatch {
     pub roles: Vec<RoleIn>,
 }
 
 /// The bare user membership row.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserMembershipRowOut {
     pub id: String,
@@ -276,19 +301,22 @@ pub struct UserMembershipRowOut {
 }
 
 /// `{memberships: [...]}` (create and bulk delete).
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserMembershipRowsOut {
     pub memberships: Vec<UserMembershipRowOut>,
 }
 
 /// `{membership: ...}` (delete by id).
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserMembershipRowEnvelope {
     pub membership: UserMembershipRowOut,
 }
 
 /// A user's project membership with its roles and the user.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserMembershipOut {
     pub id: String,
@@ -300,13 +328,15 @@ pub struct UserMembershipOut {
 }
 
 /// `{memberships: [...]}` (list).
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserMembershipsOut {
     pub memberships: Vec<UserMembershipOut>,
 }
 
 /// `{membership: ...}` (get).
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserMembershipEnvelope {
     pub membership: UserMembershipOut,
 }

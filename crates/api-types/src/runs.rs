@@ -5,10 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 use sluice_domain::{ActorType, JobKind, RunStatus, Trigger};
-use utoipa::ToSchema;
 
 /// What a plan does with one key (at the destination, or in Sluice for an import).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum EntryAction {
     Create,
@@ -37,7 +37,8 @@ impl std::fmt::Display for EntryAction {
 }
 
 /// One key of a plan.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PlanEntryOut {
     /// The variable name at the destination.
@@ -53,7 +54,8 @@ pub struct PlanEntryOut {
 }
 
 /// How many keys a plan creates, updates, deletes, leaves and skips.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct PlanCountsOut {
     pub create: u64,
@@ -64,14 +66,16 @@ pub struct PlanCountsOut {
 }
 
 /// A key the first sync imports into Sluice before pushing (`create` or `update` in Sluice).
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportEntryOut {
     pub key: String,
     pub action: EntryAction,
 }
 
 /// What a sync would do, per key.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct PlanOut {
     /// Where it writes, in words.
@@ -88,13 +92,15 @@ pub struct PlanOut {
 }
 
 /// `{plan}`: the answer of `POST …/plan`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanResponse {
     pub plan: PlanOut,
 }
 
 /// A run's counts: its plan's, and the keys it imported into Sluice.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct RunCountsOut {
     #[serde(flatten)]
@@ -103,7 +109,8 @@ pub struct RunCountsOut {
 }
 
 /// One call a run made to the destination's API, and how it went.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RailwayCallOut {
     /// `variables`, `variableCollectionUpsert`, `variableDelete`, `redeploy`, …
@@ -117,9 +124,10 @@ pub struct RailwayCallOut {
     pub error: Option<String>,
 }
 
-/// What a run's redeploy did: redeployed (with the new deployment's id when Railway
-/// returned one), or not, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+/// What a run's redeploy did: redeployed (with the new deployment's id, `null` when
+/// Railway returned none), or not, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RedeployOut {
     pub redeployed: bool,
@@ -127,6 +135,22 @@ pub struct RedeployOut {
     pub deployment_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+/// `{"redeployed": true, "deploymentId": …}` or `{"redeployed": false, "reason": …}`.
+impl Serialize for RedeployOut {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("redeployed", &self.redeployed)?;
+        if self.redeployed {
+            map.serialize_entry("deploymentId", &self.deployment_id)?;
+        }
+        if let Some(reason) = &self.reason {
+            map.serialize_entry("reason", reason)?;
+        }
+        map.end()
+    }
 }
 
 impl RedeployOut {
@@ -140,31 +164,33 @@ impl RedeployOut {
 }
 
 /// Who started a run.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunActorOut {
     #[serde(rename = "type")]
-    #[schema(value_type = String)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub kind: ActorType,
     pub id: Option<String>,
     pub name: Option<String>,
 }
 
 /// One run (one attempt of a job): what it did, by key name, never values.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SyncRunOut {
     pub id: String,
     pub job_id: String,
     /// `sync`, `import` or `remove`.
-    #[schema(value_type = String)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub kind: JobKind,
     /// `create`, `update`, `enable`, `manual`, `secret-change` or `delete`.
-    #[schema(value_type = String)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub trigger: Trigger,
     pub actor: RunActorOut,
     pub attempt: i64,
     /// `running`, `succeeded`, `failed`, `retrying` or `abandoned`.
-    #[schema(value_type = String)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub status: RunStatus,
     pub started_at: String,
     pub finished_at: Option<String>,
@@ -177,7 +203,8 @@ pub struct SyncRunOut {
     pub next_attempt_at: Option<String>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SyncRunsOut {
     pub runs: Vec<SyncRunOut>,
@@ -220,5 +247,12 @@ mod tests {
             serde_json::to_value(RedeployOut::not_redeployed("shared variables")).expect("json"),
             json!({"redeployed": false, "reason": "shared variables"})
         );
+        assert_eq!(
+            serde_json::to_value(RedeployOut::redeployed(None)).expect("json"),
+            json!({"redeployed": true, "deploymentId": null})
+        );
+        let stored: RedeployOut =
+            serde_json::from_value(json!({"redeployed": true, "deploymentId": "d1"})).expect("read");
+        assert_eq!(stored, RedeployOut::redeployed(Some("d1".into())));
     }
 }

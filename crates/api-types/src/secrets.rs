@@ -7,7 +7,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sluice_domain::SecretValue;
-use utoipa::{IntoParams, ToSchema};
 
 /// Query-string booleans as clients send them: `true`/`false` in any case, `1`/`0`;
 /// empty means "not given".
@@ -28,9 +27,10 @@ pub mod flag {
 
 /// Which project a request means: by id (`workspaceId` or `projectId`) or, for machine
 /// identities, by slug (`workspaceSlug` or `projectSlug`).
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema, IntoParams)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
 #[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ProjectSelector {
     pub workspace_id: Option<String>,
     pub project_id: Option<String>,
@@ -39,12 +39,13 @@ pub struct ProjectSelector {
 }
 
 /// `GET /api/v3/secrets/raw` and `GET /api/v4/secrets`.
-#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ListSecretsQuery {
     #[serde(flatten)]
-    #[param(inline)]
+    #[cfg_attr(feature = "openapi", param(inline))]
     pub project: ProjectSelector,
     pub environment: Option<String>,
     /// Default `/`.
@@ -70,12 +71,13 @@ pub struct ListSecretsQuery {
 }
 
 /// `GET /api/v3/secrets/raw/{secretName}` and `GET /api/v4/secrets/{secretName}`.
-#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
 #[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct GetSecretQuery {
     #[serde(flatten)]
-    #[param(inline)]
+    #[cfg_attr(feature = "openapi", param(inline))]
     pub project: ProjectSelector,
     pub environment: Option<String>,
     pub secret_path: Option<String>,
@@ -97,7 +99,8 @@ pub struct GetSecretQuery {
 }
 
 /// A metadata entry (`secretMetadata`).
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MetadataEntry {
     pub key: String,
@@ -108,7 +111,8 @@ pub struct MetadataEntry {
 
 /// Body of `POST` and `PATCH /api/v3/secrets/raw/{secretName}` (and the v4 writes).
 /// The value and comment (sealed at rest) never print.
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SecretIn {
     #[serde(flatten)]
@@ -116,9 +120,9 @@ pub struct SecretIn {
     pub environment: Option<String>,
     pub secret_path: Option<String>,
     /// Required on create; on update, absent keeps the value.
-    #[schema(value_type = Option<String>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub secret_value: Option<SecretValue>,
-    #[schema(value_type = Option<String>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub secret_comment: Option<SecretValue>,
     pub skip_multiline_encoding: Option<bool>,
     #[serde(rename = "type")]
@@ -135,7 +139,8 @@ pub struct SecretIn {
 }
 
 /// Body of `DELETE /api/v3/secrets/raw/{secretName}`.
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SecretDeleteIn {
     #[serde(flatten)]
@@ -149,13 +154,14 @@ pub struct SecretDeleteIn {
 }
 
 /// One secret of a batch create.
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct BatchCreateItem {
     pub secret_key: String,
-    #[schema(value_type = String)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub secret_value: SecretValue,
-    #[schema(value_type = Option<String>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub secret_comment: Option<SecretValue>,
     pub skip_multiline_encoding: Option<bool>,
     pub tag_ids: Option<Vec<String>>,
@@ -166,7 +172,8 @@ pub struct BatchCreateItem {
 }
 
 /// `POST /api/v3/secrets/batch/raw`.
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct BatchCreateIn {
     #[serde(flatten)]
@@ -177,13 +184,14 @@ pub struct BatchCreateIn {
 }
 
 /// One secret of a batch update.
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct BatchUpdateItem {
     pub secret_key: String,
-    #[schema(value_type = Option<String>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub secret_value: Option<SecretValue>,
-    #[schema(value_type = Option<String>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub secret_comment: Option<SecretValue>,
     pub new_secret_name: Option<String>,
     /// Overrides the request's `secretPath` for this secret.
@@ -197,7 +205,8 @@ pub struct BatchUpdateItem {
 }
 
 /// `PATCH /api/v3/secrets/batch/raw`. `mode` is `failOnNotFound` (default) or `upsert`.
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct BatchUpdateIn {
     #[serde(flatten)]
@@ -208,7 +217,8 @@ pub struct BatchUpdateIn {
     pub secrets: Vec<BatchUpdateItem>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct BatchDeleteItem {
     pub secret_key: String,
@@ -217,7 +227,8 @@ pub struct BatchDeleteItem {
 }
 
 /// `DELETE /api/v3/secrets/batch/raw`.
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct BatchDeleteIn {
     #[serde(flatten)]
@@ -228,7 +239,8 @@ pub struct BatchDeleteIn {
 }
 
 /// A tag (Sluice has none; the list is always empty, but the clients require it).
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TagOut {
     pub id: String,
     pub slug: String,
@@ -238,7 +250,8 @@ pub struct TagOut {
 
 /// A secret, in the union of the fields Infisical's clients read. The value and the
 /// comment never print.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SecretOut {
     pub id: String,
@@ -254,10 +267,10 @@ pub struct SecretOut {
     #[serde(rename = "type")]
     pub secret_type: String,
     pub secret_key: String,
-    #[schema(value_type = String)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub secret_value: SecretValue,
     /// Never null: empty when there is none.
-    #[schema(value_type = String)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub secret_comment: SecretValue,
     pub secret_path: String,
     pub created_at: String,
@@ -271,13 +284,15 @@ pub struct SecretOut {
 }
 
 /// `{secret}`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SecretEnvelope {
     pub secret: SecretOut,
 }
 
 /// The secrets a folder receives through one import.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ImportedSecretsOut {
     pub secret_path: String,
@@ -289,14 +304,16 @@ pub struct ImportedSecretsOut {
 }
 
 /// `{secrets, imports}`; `imports` is always present.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SecretsListOut {
     pub secrets: Vec<SecretOut>,
     pub imports: Vec<ImportedSecretsOut>,
 }
 
 /// `{secrets}` (batch routes).
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SecretsOut {
     pub secrets: Vec<SecretOut>,
 }

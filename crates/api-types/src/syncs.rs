@@ -11,10 +11,10 @@ use crate::connections::nullable;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sluice_domain::SyncStatus;
-use utoipa::ToSchema;
 
 /// One destination Sluice can sync to.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SecretSyncOptionOut {
     pub name: String,
@@ -25,14 +25,16 @@ pub struct SecretSyncOptionOut {
 }
 
 /// `GET /api/v1/secret-syncs/options`.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SecretSyncOptionsOut {
     pub secret_sync_options: Vec<SecretSyncOptionOut>,
 }
 
 /// `syncOptions` as sent.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SyncOptionsIn {
     /// `overwrite-destination`, `import-prioritize-source` or `import-prioritize-destination`. Required.
@@ -45,7 +47,8 @@ pub struct SyncOptionsIn {
 }
 
 /// `destinationConfig` of a Railway sync as sent.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RailwayDestinationIn {
     pub project_id: Option<String>,
@@ -58,7 +61,8 @@ pub struct RailwayDestinationIn {
 }
 
 /// `POST /api/v1/secret-syncs/railway` (and the body of `POST .../railway/plan`).
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RailwaySyncIn {
     /// Slug, at most 256 characters, unique in the project.
@@ -80,12 +84,13 @@ pub struct RailwaySyncIn {
 
 /// `PATCH /api/v1/secret-syncs/railway/{syncId}`. `syncOptions` and `destinationConfig`
 /// replace the stored objects wholesale.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RailwaySyncPatch {
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub description: Option<Option<String>>,
     pub connection_id: Option<String>,
     pub environment: Option<String>,
@@ -97,7 +102,8 @@ pub struct RailwaySyncPatch {
 }
 
 /// `syncOptions` as returned.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SyncOptionsOut {
     pub initial_sync_behavior: String,
@@ -108,7 +114,8 @@ pub struct SyncOptionsOut {
     pub key_schema: Option<String>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RailwayDestinationOut {
     pub project_id: String,
@@ -121,28 +128,32 @@ pub struct RailwayDestinationOut {
     pub service_name: Option<String>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncConnectionOut {
     pub app: String,
     pub name: String,
     pub id: String,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncEnvironmentOut {
     pub slug: String,
     pub name: String,
     pub id: String,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncFolderOut {
     pub id: String,
     pub path: String,
 }
 
 /// A secret sync as returned: every field of Infisical's response and of its docs' sample.
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SecretSyncOut {
     pub id: String,
@@ -158,7 +169,7 @@ pub struct SecretSyncOut {
     pub created_at: String,
     pub updated_at: String,
     /// `pending`, `running`, `succeeded`, `failed`, or null (never run).
-    #[schema(value_type = Option<String>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub sync_status: Option<SyncStatus>,
     pub last_sync_job_id: Option<String>,
     pub last_sync_message: Option<String>,
@@ -167,12 +178,12 @@ pub struct SecretSyncOut {
     pub sync_attempt: i64,
     /// When a failed sync is tried again, while it waits.
     pub next_sync_attempt_at: Option<String>,
-    #[schema(value_type = Option<String>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub import_status: Option<SyncStatus>,
     pub last_import_job_id: Option<String>,
     pub last_import_message: Option<String>,
     pub last_imported_at: Option<String>,
-    #[schema(value_type = Option<String>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub remove_status: Option<SyncStatus>,
     pub last_remove_job_id: Option<String>,
     pub last_remove_message: Option<String>,
@@ -187,51 +198,58 @@ pub struct SecretSyncOut {
     pub destination_config: RailwayDestinationOut,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SecretSyncResponse {
     pub secret_sync: SecretSyncOut,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SecretSyncsResponse {
     pub secret_syncs: Vec<SecretSyncOut>,
 }
 
 /// `?projectId=`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ProjectQuery {
     pub project_id: Option<String>,
 }
 
 /// `DELETE ...?removeSecrets=true|false`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DeleteSyncQuery {
     pub remove_secrets: Option<String>,
 }
 
 /// `POST .../import-secrets?importBehavior=prioritize-source|prioritize-destination`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ImportQuery {
     pub import_behavior: Option<String>,
 }
 
 /// `POST /api/v1/secret-syncs/railway/check-destination`.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CheckDestinationIn {
-    #[schema(value_type = Option<Object>)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub destination_config: Option<Value>,
     pub connection_id: Option<String>,
     pub exclude_sync_id: Option<String>,
     pub project_id: Option<String>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CheckDestinationOut {
     pub has_duplicate: bool,
@@ -241,7 +259,8 @@ pub struct CheckDestinationOut {
 }
 
 /// `?limit=&offset=` of the run history.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RunsQuery {
     pub limit: Option<i64>,
     pub offset: Option<i64>,

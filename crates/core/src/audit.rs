@@ -69,9 +69,9 @@ impl AuditEvent {
         self
     }
 
-    pub fn target(mut self, kind: &'static str, id: impl Into<String>) -> Self {
+    pub fn target(mut self, kind: &'static str, id: impl ToString) -> Self {
         self.target_type = Some(kind);
-        self.target_id = Some(id.into());
+        self.target_id = Some(id.to_string());
         self
     }
 

@@ -8,7 +8,7 @@
 //! apply step in its own folder (`railway/`), and is registered once in
 //! [`Destinations`](crate::Destinations); the engine knows only this module.
 
-use sluice_domain::{App, DestinationConfig, SecretToken, SyncPlan};
+use sluice_domain::{DestinationConfig, SecretToken, SyncPlan};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -51,6 +51,7 @@ pub enum RedeployOutcome {
 /// What an apply did beyond the plan's writes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Applied {
+    /// The redeploy, when one was asked of the platform (an owed one is then paid).
     pub redeploy: Option<RedeployOutcome>,
 }
 
@@ -61,10 +62,9 @@ pub trait ApplyHooks: Send + Sync {
     fn before_write(&self) -> BoxFuture<'_, Result<(), HookError>>;
     /// Whether an earlier run wrote but never got to redeploy (a crash, a lost answer).
     fn redeploy_owed(&self) -> BoxFuture<'_, Result<bool, HookError>>;
-    /// Records durably, before the writes that make it due, that a redeploy is owed.
+    /// Records durably, before the writes that make it due, that a redeploy is owed. The
+    /// engine settles it once an apply reports its redeploy.
     fn owe_redeploy(&self) -> BoxFuture<'_, Result<(), HookError>>;
-    /// Records that the owed redeploy was done.
-    fn settle_redeploy(&self) -> BoxFuture<'_, Result<(), HookError>>;
 }
 
 /// A hook's failure, carrying the engine's own error.
@@ -94,9 +94,6 @@ impl From<HookError> for ApplyError {
 
 /// A platform a sync writes to.
 pub trait Destination: Send + Sync {
-    /// The app its connections and syncs name.
-    fn app(&self) -> App;
-
     /// Where `config` writes, in words (`Railway project P / environment E / service S`).
     fn describe(&self, config: &DestinationConfig) -> String;
 
@@ -227,10 +224,5 @@ impl CallLog {
 
     pub fn calls(&self) -> &[Call] {
         &self.0
-    }
-
-    /// How many calls of `operation` were made.
-    pub fn count(&self, operation: &str) -> usize {
-        self.0.iter().filter(|c| c.operation == operation).count()
     }
 }

@@ -6,8 +6,8 @@
 //! Every impl is for sqlx's `Any` driver, the one storage runs on both backends.
 
 use crate::ids::*;
-use crate::names::{FolderPath, SecretKey};
-use crate::status::{ActorType, App, JobKind, JobState, RunStatus, SyncStatus, TokenKind, Trigger, VersionAction};
+use crate::names::FolderPath;
+use crate::status::{ActorType, App, JobKind, JobState, RunStatus, SyncStatus, Trigger, VersionAction};
 use crate::sync_config::{DestinationConfig, SyncOptions};
 use sqlx::any::{Any, AnyTypeInfo};
 use sqlx::decode::Decode;
@@ -86,12 +86,11 @@ macro_rules! word_columns {
     )*};
 }
 
-word_columns!(SyncStatus, RunStatus, JobState, JobKind, Trigger, ActorType, VersionAction, TokenKind);
+word_columns!(SyncStatus, RunStatus, JobState, JobKind, Trigger, ActorType, VersionAction);
 text_column!(App, |text| Ok(App::from(text)), |app| app.as_str().to_string());
 
-// Names were validated when written; reading them back does not re-validate (a rule made
+// Paths were validated when written; reading them back does not re-validate (a rule made
 // stricter later must not make stored rows unreadable).
-text_column!(SecretKey, |text| Ok(SecretKey::from_trusted(text)), |key| key.as_str().to_string());
 text_column!(FolderPath, |text| Ok(FolderPath::from_trusted(text)), |path| path.as_str().to_string());
 
 /// Settings stored as JSON text; decoding validates them as deserializing does anywhere.

@@ -44,12 +44,4 @@ impl ApplyHooks for RunHooks<'_> {
             tx.commit().await.map_err(|e| stop(sluice_storage::StorageError::from(e)))
         })
     }
-
-    fn settle_redeploy(&self) -> BoxFuture<'_, Result<(), HookError>> {
-        Box::pin(async move {
-            let mut tx = self.engine.store().write().await.map_err(stop)?;
-            redeploys::settle(&mut tx, self.sync).await.map_err(stop)?;
-            tx.commit().await.map_err(|e| stop(sluice_storage::StorageError::from(e)))
-        })
-    }
 }

@@ -19,13 +19,15 @@ use sluice_domain::SyncPlan;
 use sluice_domain::import::plan_import;
 use sluice_domain::planner;
 use sluice_storage::syncs::SyncRow;
+use sluice_storage::{StorageError, redeploys};
 
 async fn load_spec(engine: &Engine, row: &SyncRow) -> Result<SyncSpec, EngineError> {
     let mut conn = engine.store().read().await?;
     SyncSpec::load(&mut conn, row).await
 }
 
-/// Applies `plan` through the destination, asking before each write whether the run may.
+/// Applies `plan` through the destination, asking before each write whether the run may;
+/// records the redeploy on the run, then settles the redeploy the sync owed.
 async fn apply(
     engine: &Engine,
     destination: &dyn Destination,
@@ -33,18 +35,23 @@ async fn apply(
     plan: &SyncPlan,
     redeploy: bool,
     ctx: &mut RunContext,
-) -> Result<Option<RedeployOut>, EngineError> {
-    let sync = &ctx.sync;
-    let hooks = RunHooks { engine, sync, lost: &ctx.lost };
+) -> Result<(), EngineError> {
+    let hooks = RunHooks { engine, sync: &ctx.sync, lost: &ctx.lost };
     let applied = destination.apply(target, ApplyRequest { plan, redeploy }, &hooks, &mut ctx.calls).await?;
-    Ok(applied.redeploy.map(redeploy_out))
+    if let Some(outcome) = applied.redeploy {
+        ctx.redeploy = Some(redeploy_out(outcome));
+        let mut tx = engine.store().write().await?;
+        redeploys::settle(&mut tx, &ctx.sync).await?;
+        tx.commit().await.map_err(StorageError::from)?;
+    }
+    Ok(())
 }
 
 pub async fn sync(engine: &Engine, row: &SyncRow, ctx: &mut RunContext) -> Result<(), EngineError> {
     let spec = load_spec(engine, row).await?;
     let source = source::load(engine, &spec).await?;
     ctx.dependencies = Some(source.dependencies.clone());
-    let destination = engine.destination(&row.destination)?;
+    let destination = engine.destination(&spec.destination.app())?;
     let token = spec.token(engine.core())?;
     let observed = destination.read(spec.target(&token), &mut ctx.calls).await?;
     let decision = plan::decide(&spec, &source, &observed)?;
@@ -56,7 +63,7 @@ pub async fn sync(engine: &Engine, row: &SyncRow, ctx: &mut RunContext) -> Resul
         source::write_import(engine, &spec, import).await?;
         ctx.imported = import.creates.keys().chain(import.updates.keys()).map(|k| k.as_str().to_string()).collect();
     }
-    ctx.redeploy = apply(engine, destination, spec.target(&token), &decision.plan, true, ctx).await?;
+    apply(engine, destination, spec.target(&token), &decision.plan, true, ctx).await?;
     Ok(())
 }
 
@@ -78,7 +85,7 @@ pub async fn import(
         .import_behavior
         .ok_or_else(|| EngineError::Config("the import job has no importBehavior".to_string()))?;
     let source = source::load(engine, &spec).await?;
-    let destination = engine.destination(&row.destination)?;
+    let destination = engine.destination(&spec.destination.app())?;
     let token = spec.token(engine.core())?;
     let observed = destination.read(spec.target(&token), &mut ctx.calls).await?;
     let matcher = spec.options.matcher(&spec.environment.slug);
@@ -95,7 +102,7 @@ pub async fn import(
 pub async fn remove(engine: &Engine, row: &SyncRow, ctx: &mut RunContext) -> Result<(), EngineError> {
     let spec = load_spec(engine, row).await?;
     let source = source::load(engine, &spec).await?;
-    let destination = engine.destination(&row.destination)?;
+    let destination = engine.destination(&spec.destination.app())?;
     let token = spec.token(engine.core())?;
     let observed = destination.read(spec.target(&token), &mut ctx.calls).await?;
     let plan = planner::plan_removal(&source.desired, &observed, &spec.plan_options());

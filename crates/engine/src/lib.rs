@@ -60,7 +60,7 @@ struct Inner {
 struct Signals {
     /// A job was queued: workers have work.
     jobs: Notify,
-    /// A run finished (tests and benchmarks wait on this instead of sleeping).
+    /// A run finished (for in-process observers).
     runs: broadcast::Sender<RunFinished>,
     /// A sync's status may have changed (the UI's live status).
     syncs: broadcast::Sender<SyncId>,
@@ -96,10 +96,6 @@ impl Engine {
         &self.0.node_id
     }
 
-    pub fn destinations(&self) -> &Destinations {
-        &self.0.destinations
-    }
-
     /// The destination a sync of `app` writes through.
     pub fn destination(&self, app: &App) -> Result<&dyn Destination, EngineError> {
         self.0.destinations.get(app).ok_or_else(|| {
@@ -123,7 +119,7 @@ impl Engine {
         self.0.signals.syncs.subscribe()
     }
 
-    /// Runs as they finish.
+    /// Runs as they finish, on this node: each with its sync, job, kind and status.
     pub fn subscribe_runs(&self) -> broadcast::Receiver<RunFinished> {
         self.0.signals.runs.subscribe()
     }

@@ -98,7 +98,12 @@ async fn execute_inner(engine: &Engine, job: &JobRow) -> Result<(), StorageError
     let kind = job.kind;
     let row = {
         let mut conn = engine.store().read().await?;
-        syncs::get(&mut conn, &job.sync_id).await?
+        syncs::get(&mut conn, &job.sync_id).await
+    };
+    let row = match row {
+        Ok(row) => row,
+        Err(e) if e.is_undecodable() => return fail_unreadable(engine, job, &e).await,
+        Err(e) => return Err(e),
     };
     let Some(row) = row else {
         let mut tx = engine.store().write().await?;
@@ -165,6 +170,18 @@ async fn execute_inner(engine: &Engine, job: &JobRow) -> Result<(), StorageError
     }
     engine.notify_sync_changed(&row.id);
     engine.run_finished(RunFinished { sync_id: row.id.clone(), job_id: job.id.clone(), kind, status: run.status });
+    Ok(())
+}
+
+/// A sync whose stored row this build cannot read fails its job once, saying why, instead
+/// of leaving the job to be claimed again and again.
+async fn fail_unreadable(engine: &Engine, job: &JobRow, e: &StorageError) -> Result<(), StorageError> {
+    let message = format!("the sync's stored configuration cannot be read: {e}");
+    let mut tx = engine.store().write().await?;
+    jobs::finish(&mut tx, &job.id, JobState::Failed, Some(&message)).await?;
+    syncs::finish(&mut tx, &job.sync_id, job.kind, &job.id, false, Some(&message)).await?;
+    tx.commit().await?;
+    engine.notify_sync_changed(&job.sync_id);
     Ok(())
 }
 

@@ -196,7 +196,7 @@ impl From<EngineError> for ApiError {
             EngineError::Destination(d) => match d.class {
                 ErrorClass::RateLimited { retry_after } => ApiError::TooManyRequests {
                     message: format!("{} is rate limiting this connection's token; try again later", d.destination),
-                    retry_after_secs: retry_after.map(|d| d.as_secs()).unwrap_or(60),
+                    retry_after_secs: retry_after.map(|d| d.as_secs().max(1)).unwrap_or(60),
                 },
                 ErrorClass::Transient => ApiError::BadGateway(format!("{}: {}", d.destination, d.detail)),
                 _ => ApiError::BadRequest(format!("{}: {}", d.destination, d.detail)),

@@ -38,4 +38,10 @@ impl StorageError {
     pub fn is_conflict(&self) -> bool {
         matches!(self, Self::Conflict { .. })
     }
+
+    /// A stored row that does not decode into its types (a word or an id this build does
+    /// not know, settings that no longer validate): retrying cannot fix it.
+    pub fn is_undecodable(&self) -> bool {
+        matches!(self, Self::Database(sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_)) | Self::Corrupt(_))
+    }
 }

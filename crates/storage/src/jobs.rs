@@ -8,7 +8,7 @@
 //! A node that dies leaves leases that run out; its jobs are claimed again then.
 
 use crate::db::Backend;
-use crate::{Conn, Result, dialect, now_ms, syncs};
+use crate::{Conn, Result, StorageError, dialect, now_ms, syncs};
 use sluice_domain::{ConnectionId, JobId, JobKind, JobState, SyncId};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -94,7 +94,9 @@ pub async fn enqueue(conn: &mut Conn, job: &NewJob) -> Result<Enqueued> {
 }
 
 /// Claims one due job for `owner`, or `None` when nothing can run now. `due_by` (tests)
-/// treats jobs scheduled up to that time as due.
+/// treats jobs scheduled up to that time as due. A claimed job whose row this build
+/// cannot read (a kind it does not know) fails, saying so, and the next one is tried: one
+/// such row never stops the queue.
 pub async fn claim(
     conn: &mut Conn,
     backend: Backend,
@@ -106,7 +108,7 @@ pub async fn claim(
     let now = now_ms();
     let due = due_by.unwrap_or(now);
     let sql = format!(
-        "SELECT j.* FROM jobs j
+        "SELECT j.id, j.sync_id, j.connection_id FROM jobs j
          WHERE ((j.state = 'queued' AND j.run_at <= $3) OR (j.state = 'running' AND j.lease_until < $1))
            AND NOT EXISTS (SELECT 1 FROM secret_syncs s WHERE s.id = j.sync_id AND s.lease_job_id IS NOT NULL
                            AND s.lease_job_id <> j.id AND s.lease_until >= $1)
@@ -115,24 +117,24 @@ pub async fn claim(
          ORDER BY j.run_at, j.id LIMIT 16{}",
         dialect::skip_locked(backend)
     );
-    let candidates: Vec<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let candidates: Vec<(JobId, SyncId, ConnectionId)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(now)
         .bind(per_connection_limit)
         .bind(due)
         .fetch_all(&mut *conn)
         .await?;
-    for job in candidates {
+    for (id, sync_id, connection_id) in candidates {
         if backend == Backend::Postgres {
             // Serialise claimers of one connection so its concurrency cap holds across nodes.
             let running: i64 = {
                 let lock = format!("SELECT id FROM app_connections WHERE id = $1{}", dialect::for_update(backend));
-                sqlx::query(sqlx::AssertSqlSafe(lock)).bind(&job.connection_id).execute(&mut *conn).await?;
+                sqlx::query(sqlx::AssertSqlSafe(lock)).bind(&connection_id).execute(&mut *conn).await?;
                 sqlx::query_scalar(
                     "SELECT COUNT(*) FROM jobs WHERE connection_id = $1 AND state = 'running' AND lease_until >= $2 AND id <> $3",
                 )
-                .bind(&job.connection_id)
+                .bind(&connection_id)
                 .bind(now)
-                .bind(&job.id)
+                .bind(&id)
                 .fetch_one(&mut *conn)
                 .await?
             };
@@ -141,13 +143,13 @@ pub async fn claim(
             }
         }
         let until = now + lease_ms;
-        if !syncs::acquire_lease(conn, &job.sync_id, &job.id, owner, until, now).await? {
+        if !syncs::acquire_lease(conn, &sync_id, &id, owner, until, now).await? {
             let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM secret_syncs WHERE id = $1")
-                .bind(&job.sync_id)
+                .bind(&sync_id)
                 .fetch_optional(&mut *conn)
                 .await?;
             if exists.is_none() {
-                finish(conn, &job.id, JobState::Cancelled, Some("the sync was deleted")).await?;
+                finish(conn, &id, JobState::Cancelled, Some("the sync was deleted")).await?;
             }
             continue;
         }
@@ -158,12 +160,18 @@ pub async fn claim(
         .bind(owner)
         .bind(until)
         .bind(now)
-        .bind(&job.id)
+        .bind(&id)
         .execute(&mut *conn)
         .await?;
-        let claimed: JobRow =
-            sqlx::query_as("SELECT * FROM jobs WHERE id = $1").bind(&job.id).fetch_one(&mut *conn).await?;
-        return Ok(Some(claimed));
+        let claimed = sqlx::query_as("SELECT * FROM jobs WHERE id = $1").bind(&id).fetch_one(&mut *conn).await;
+        match claimed.map_err(StorageError::from) {
+            Ok(job) => return Ok(Some(job)),
+            Err(e) if e.is_undecodable() => {
+                let message = format!("this Sluice cannot run the job: {e}");
+                finish(conn, &id, JobState::Failed, Some(&message)).await?;
+            }
+            Err(e) => return Err(e),
+        }
     }
     Ok(None)
 }

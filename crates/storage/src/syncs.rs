@@ -106,14 +106,30 @@ pub async fn list_for_project(conn: &mut Conn, project: &ProjectId, destination:
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(project.as_str()).bind(destination).fetch_all(conn).await?)
 }
 
-/// Every sync of a destination in an organization (for duplicate-destination checks).
-pub async fn list_for_org(conn: &mut Conn, org_id: &OrgId, destination: &App) -> Result<Vec<SyncRow>> {
-    let sql = format!(
-        "SELECT {} FROM secret_syncs s JOIN projects p ON p.id = s.project_id
+/// Where a sync of an organization writes, for duplicate-destination checks.
+#[derive(Clone, Debug)]
+pub struct SyncTarget {
+    pub id: SyncId,
+    pub project_id: ProjectId,
+    /// `None` when the stored configuration does not decode (it matches nothing).
+    pub config: Option<DestinationConfig>,
+}
+
+/// Where every sync of a destination in an organization writes. A configuration that
+/// does not decode reads as none rather than failing the whole list.
+pub async fn targets_in_org(conn: &mut Conn, org_id: &OrgId, destination: &App) -> Result<Vec<SyncTarget>> {
+    let rows: Vec<(SyncId, ProjectId, String)> = sqlx::query_as(
+        "SELECT s.id, s.project_id, s.destination_config FROM secret_syncs s JOIN projects p ON p.id = s.project_id
          WHERE p.org_id = $1 AND s.destination = $2 ORDER BY s.id",
-        columns("s.")
-    );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(org_id).bind(destination).fetch_all(conn).await?)
+    )
+    .bind(org_id)
+    .bind(destination)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, project_id, text)| SyncTarget { id, project_id, config: serde_json::from_str(&text).ok() })
+        .collect())
 }
 
 /// Writes the configuration columns of a sync (everything a PATCH can change).

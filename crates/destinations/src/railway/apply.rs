@@ -4,8 +4,9 @@
 //! (`replace: false`, `skipDeploys: true`), then one `variableDelete` per managed key
 //! that left the source, then, for a service target, one redeploy when anything changed.
 //! Nothing changed means no write and no redeploy. A service's redeploy is recorded as
-//! owed before the first write and settled after it, so a crash or a lost answer in
-//! between still redeploys on the next run, even when that run has nothing left to write.
+//! owed before the first write (the engine settles it once the redeploy is reported), so
+//! a crash or a lost answer in between still redeploys on the next run, even when that
+//! run has nothing left to write.
 //! Shared variables are never redeployed. A removal writes its deletes and never
 //! redeploys.
 
@@ -17,7 +18,7 @@ use crate::destination::{
     Applied, ApplyError, ApplyHooks, ApplyRequest, BoxFuture, CallLog, Destination, DestinationError, ErrorClass,
     Observed, Target,
 };
-use sluice_domain::{App, DestinationConfig, RailwayDestination, TokenKind};
+use sluice_domain::{DestinationConfig, RailwayDestination};
 use std::sync::Arc;
 
 /// The name in messages.
@@ -77,23 +78,14 @@ pub fn railway_target(d: &RailwayDestination) -> RailwayTarget {
 }
 
 fn credentials(target: &Target<'_>) -> Result<Credentials, DestinationError> {
-    let kind = TokenKind::from_method(target.method).ok_or_else(|| {
+    Credentials::for_connection(target.method, target.token.clone()).ok_or_else(|| {
         let detail = format!("the connection's method \"{}\" is not a Railway token kind", target.method);
-        DestinationError::new(
-            RAILWAY,
-            ErrorClass::Config,
-            detail.clone(),
-            format!("Railway client configuration: {detail}"),
-        )
-    })?;
-    Ok(Credentials::new(kind, target.token.clone()))
+        let message = format!("Railway client configuration: {detail}");
+        DestinationError::new(RAILWAY, ErrorClass::Config, detail, message)
+    })
 }
 
 impl Destination for Railway {
-    fn app(&self) -> App {
-        App::Railway
-    }
-
     fn describe(&self, c: &DestinationConfig) -> String {
         let d = config(c);
         let name = |n: &str, id: &str| if n.is_empty() { id.to_string() } else { n.to_string() };
@@ -163,7 +155,6 @@ impl Destination for Railway {
                     .await
                     .map_err(DestinationError::from)?;
                 applied.redeploy = Some(outcome);
-                hooks.settle_redeploy().await?;
             }
             Ok(applied)
         })

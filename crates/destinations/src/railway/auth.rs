@@ -32,6 +32,12 @@ impl Credentials {
     pub fn new(kind: TokenKind, token: SecretToken) -> Self {
         Self { kind, token }
     }
+
+    /// A connection's credentials from its stored method and its token; `None` when the
+    /// method is not one of the token kinds' stored names.
+    pub fn for_connection(method: &str, token: SecretToken) -> Option<Self> {
+        TokenKind::from_method(method).map(|kind| Self::new(kind, token))
+    }
 }
 
 /// What a token can reach, as established by a credential check.

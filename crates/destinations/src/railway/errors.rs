@@ -93,19 +93,6 @@ impl RailwayError {
         }
     }
 
-    /// A short, stable name for logs and sync records (`unauthorized`, `rate_limited`…).
-    pub fn class(&self) -> &'static str {
-        match self {
-            Self::Unauthorized { .. } => "unauthorized",
-            Self::NotFound { .. } => "not_found",
-            Self::RateLimited { .. } => "rate_limited",
-            Self::Transient { .. } => "transient",
-            Self::Rejected { .. } => "rejected",
-            Self::OutcomeUnknown { .. } => "outcome_unknown",
-            Self::Config { .. } => "config",
-        }
-    }
-
     /// Rewrites the message (used to scrub secret values out of Railway's text).
     pub(crate) fn map_message(self, f: impl FnOnce(String) -> String) -> Self {
         match self {

@@ -7,14 +7,14 @@
 //! [`get_variables`](RailwayClient::get_variables),
 //! [`upsert_variables`](RailwayClient::upsert_variables),
 //! [`delete_variable`](RailwayClient::delete_variable) and
-//! [`redeploy`](RailwayClient::redeploy). The sync engine depends on the object-safe
-//! [`RailwayApi`] trait, implemented by the client; tests run the real client against
-//! `sluice-railway-fake`.
+//! [`redeploy`](RailwayClient::redeploy). [`Railway`] (the seam's destination) and the
+//! connection endpoints use them through the object-safe [`RailwayApi`] trait,
+//! implemented by the client; tests run the real client against `sluice-railway-fake`.
 //!
-//! Every failure is a [`RailwayError`], classified so the engine can decide: retry
-//! later (`RateLimited`, `Transient`), re-read before acting again (`OutcomeUnknown`),
-//! or stop (`Unauthorized`, `NotFound`, `Rejected`). The client itself never retries and
-//! never sleeps.
+//! Every failure is a [`RailwayError`], classified so the engine can decide (through the
+//! seam's `DestinationError`): retry later (`RateLimited`, `Transient`), re-read before
+//! acting again (`OutcomeUnknown`), or stop (`Unauthorized`, `NotFound`, `Rejected`). The
+//! client itself never retries and never sleeps.
 
 mod api;
 mod apply;

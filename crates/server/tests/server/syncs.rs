@@ -718,6 +718,18 @@ async fn check_destination_compares_railway_ids_across_the_organization() {
         .post(&format!("{SYNCS}/check-destination"), json!({"projectId": other_project, "destinationConfig": worker}))
         .await;
     assert_eq!(theirs.expect(200), json!({"hasDuplicate": false}));
+
+    // A sync whose stored destination this build cannot read is no duplicate, and does
+    // not stop the check for the others.
+    let mut tx = app.state().store.write().await.expect("tx");
+    sqlx::query("UPDATE secret_syncs SET destination_config = '{\"bucket\":\"b\"}' WHERE project_id = $1")
+        .bind(&second)
+        .execute(&mut *tx)
+        .await
+        .expect("update");
+    tx.commit().await.expect("commit");
+    assert_eq!(check(json!({"projectId": pid, "destinationConfig": worker})).await.expect(200)["hasDuplicate"], false);
+    assert_eq!(check(json!({"projectId": pid, "destinationConfig": dest})).await.expect(200)["hasDuplicate"], true);
     app.shutdown().await;
 }
 

@@ -297,3 +297,34 @@ async fn a_restarted_node_frees_its_leases_at_once() {
     let again = f.claim("node-a", 3_600_000, 10).await.expect("reclaimed");
     assert_eq!(again.id, job.id);
 }
+
+#[tokio::test]
+async fn a_job_this_build_cannot_read_fails_and_the_queue_moves_on() {
+    let f = fixture().await;
+    let unknown = f.enqueue(JobKind::Sync, f.sync(0)).await;
+    let next = f.enqueue(JobKind::Sync, f.sync(1)).await;
+    // A newer Sluice sharing the database queued a kind this one does not know.
+    let mut tx = f.store.write().await.expect("tx");
+    sqlx::query("UPDATE jobs SET kind = 'rotate' WHERE id = $1")
+        .bind(unknown.job_id())
+        .execute(&mut *tx)
+        .await
+        .expect("update");
+    tx.commit().await.expect("commit");
+
+    let claimed = f.claim("n", 60_000, 10).await.expect("the readable job is claimed");
+    assert_eq!(&claimed.id, next.job_id());
+    let mut conn = f.store.read().await.expect("conn");
+    let (state, error): (String, Option<String>) = sqlx::query_as("SELECT state, last_error FROM jobs WHERE id = $1")
+        .bind(unknown.job_id())
+        .fetch_one(&mut *conn)
+        .await
+        .expect("row");
+    assert_eq!(state, "failed");
+    assert!(error.as_deref().is_some_and(|e| e.contains("cannot run the job")), "{error:?}");
+    drop(conn);
+    // Its sync is free again: a new job for it is claimed.
+    f.enqueue(JobKind::Sync, f.sync(0)).await;
+    let again = f.claim("n", 60_000, 10).await.expect("the sync is not left leased");
+    assert_eq!(&again.sync_id, f.sync(0));
+}

@@ -14,7 +14,7 @@ use crate::state::AppState;
 use serde_json::json;
 use sluice_api_types::auth::{AccessTokenOut, UniversalAuthLoginIn};
 use sluice_core::audit::{self, AuditActor, AuditEvent};
-use sluice_domain::{ActorType, IdentityId, OrgId};
+use sluice_domain::ActorType;
 use sluice_storage::identities::{self, IdentityRow, UniversalAuthRow};
 use sluice_storage::memberships::Principal;
 use sluice_storage::{StorageError, now_ms};
@@ -32,7 +32,7 @@ pub async fn login(state: &AppState, input: &UniversalAuthLoginIn, meta: Request
     let mut conn = state.store.read().await?;
     let found = match identities::universal_auth_by_client_id(&mut conn, client_id).await? {
         Some(ua) => {
-            let identity = identities::get(&mut conn, &IdentityId::from_trusted(ua.identity_id.clone())).await?;
+            let identity = identities::get(&mut conn, &ua.identity_id).await?;
             identity.map(|i| (ua, i))
         }
         None => None,
@@ -79,17 +79,14 @@ pub async fn login(state: &AppState, input: &UniversalAuthLoginIn, meta: Request
             name: Some(identity.name.clone()),
             origin: meta.into(),
         },
-        AuditEvent::new(LOGIN_ACTION)
-            .org(&OrgId::from_trusted(identity.org_id.clone()))
-            .target("identity", identity.id.clone())
-            .meta(json!({
-                "success": true,
-                "clientId": client_id,
-                "clientSecretId": client_secret.id,
-                "identityId": identity.id,
-                "identityUniversalAuthId": ua.id,
-                "identityAccessTokenId": token_id,
-            })),
+        AuditEvent::new(LOGIN_ACTION).org(&identity.org_id).target("identity", identity.id.clone()).meta(json!({
+            "success": true,
+            "clientId": client_id,
+            "clientSecretId": client_secret.id,
+            "identityId": identity.id,
+            "identityUniversalAuthId": ua.id,
+            "identityAccessTokenId": token_id,
+        })),
     )
     .await?;
     tx.commit().await.map_err(StorageError::from)?;
@@ -121,7 +118,7 @@ async fn record_failure(
         "identityId": identity.map(|i| i.id.clone()),
     }));
     if let Some(i) = identity {
-        event = event.org(&OrgId::from_trusted(i.org_id.clone())).target("identity", i.id.clone());
+        event = event.org(&i.org_id).target("identity", &i.id);
     }
     let mut tx = state.store.write().await?;
     audit::record(&mut tx, AuditActor::anonymous(Some(client_id), meta.into()), event).await?;

@@ -16,7 +16,7 @@ use sluice_api_types::connections::{
 use sluice_core::audit::{self, AuditEvent};
 use sluice_core::credentials::{self, ConnectionCredentials};
 use sluice_destinations::railway::{Credentials, RailwayError};
-use sluice_domain::{App, ConnectionId, OrgId, SecretToken, Slug, TokenKind};
+use sluice_domain::{App, ConnectionId, SecretToken, Slug, TokenKind};
 use sluice_storage::connections::{self, ConnectionRow};
 use sluice_storage::{StorageError, now_ms};
 
@@ -130,10 +130,9 @@ pub fn railway_status(e: RailwayError, message: String) -> ApiError {
 
 /// The Railway client's credentials of a stored connection.
 pub fn railway_credentials(state: &AppState, row: &ConnectionRow) -> ApiResult<Credentials> {
-    let kind = TokenKind::from_method(&row.method)
-        .ok_or_else(|| ApiError::internal(format!("connection {} has unknown method {}", row.id, row.method)))?;
     let opened = credentials::open(state.core.keys(), row)?;
-    Ok(Credentials::new(kind, opened.api_token))
+    Credentials::for_connection(&row.method, opened.api_token)
+        .ok_or_else(|| ApiError::internal(format!("connection {} has unknown method {}", row.id, row.method)))
 }
 
 /// Asks Railway whether the token works as the declared kind.
@@ -260,7 +259,7 @@ pub async fn update(
         .await?;
     }
     let event = AuditEvent::new("update-app-connection")
-        .org(&OrgId::from_trusted(current.org_id.clone()))
+        .org(&current.org_id)
         .target("app-connection", current.id.clone())
         .meta(json!({
             "connectionId": current.id, "name": new_name, "description": new_description,
@@ -295,7 +294,7 @@ pub async fn delete(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<
         Err(e) => return Err(e.into()),
     }
     let event = AuditEvent::new("delete-app-connection")
-        .org(&OrgId::from_trusted(row.org_id.clone()))
+        .org(&row.org_id)
         .target("app-connection", row.id.clone())
         .meta(json!({"connectionId": row.id, "name": row.name, "app": row.app, "method": row.method}));
     audit::record(&mut tx, actor, event).await?;
@@ -312,7 +311,7 @@ pub async fn get(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<App
         row
     };
     let event = AuditEvent::new("get-app-connection")
-        .org(&OrgId::from_trusted(row.org_id.clone()))
+        .org(&row.org_id)
         .target("app-connection", row.id.clone())
         .meta(json!({"connectionId": row.id}));
     record_audit(state, actor, event).await?;
@@ -438,7 +437,7 @@ pub async fn railway_projects(state: &AppState, actor: &Actor, raw_id: &str) -> 
         railway_status(e, message)
     })?;
     let event = AuditEvent::new("get-app-connection-railway-projects")
-        .org(&OrgId::from_trusted(row.org_id.clone()))
+        .org(&row.org_id)
         .target("app-connection", row.id.clone())
         .meta(json!({"connectionId": row.id, "count": projects.len()}));
     record_audit(state, actor, event).await?;

@@ -170,16 +170,13 @@ async fn by_id(
 ) -> ApiResult<(FolderRow, Env)> {
     let id = FolderId::parse(raw).ok_or_else(|| folder_id_not_found(raw))?;
     let row = folders::get(conn, &id).await?.ok_or_else(|| folder_id_not_found(raw))?;
-    let project = sluice_domain::ProjectId::from_trusted(row.project_id.clone());
-    let access = authz::project(state, conn, actor, &project).await.map_err(|e| match e {
+    let access = authz::project(state, conn, actor, &row.project_id).await.map_err(|e| match e {
         ApiError::NotFound(_) => folder_id_not_found(raw),
         other => other,
     })?;
     access.require(need, action, "folders")?;
-    let env = environments::get(conn, &sluice_domain::EnvironmentId::from_trusted(row.environment_id.clone()))
-        .await?
-        .map(Env::from)
-        .ok_or_else(|| folder_id_not_found(raw))?;
+    let env =
+        environments::get(conn, &row.environment_id).await?.map(Env::from).ok_or_else(|| folder_id_not_found(raw))?;
     Ok((row, env))
 }
 

@@ -263,7 +263,7 @@ pub async fn revoke_secret(
     let identity = administered_identity(&mut tx, actor, raw_id, "revoke client secrets").await?;
     let ua = universal_auth_of(&mut tx, &identity).await?;
     let row = secret_of(&mut tx, &identity, raw_secret).await?;
-    identities::revoke_client_secret(&mut tx, &ClientSecretId::from_trusted(row.id.clone())).await?;
+    identities::revoke_client_secret(&mut tx, &row.id).await?;
     let updated = secret_of(&mut tx, &identity, raw_secret).await?;
     let event = AuditEvent::new("revoke-identity-universal-auth-client-secret")
         .org(&identity.org_id)

@@ -21,7 +21,7 @@ use sluice_api_types::secrets::ProjectSelector;
 use sluice_core::audit::{self, AuditEvent};
 use sluice_core::secrets::SecretWrite;
 use sluice_core::secrets::resolve::{Resolver, ViewOptions};
-use sluice_domain::{EnvironmentId, FolderPath, ProjectId, SecretImportId};
+use sluice_domain::{EnvironmentId, FolderId, FolderPath, ProjectId, SecretImportId};
 use sluice_storage::folders::{self, FolderRow};
 use sluice_storage::imports::{self, ImportRow};
 use sluice_storage::{Conn, environments, now_ms};
@@ -335,7 +335,7 @@ pub async fn secrets(state: &AppState, actor: &Actor, q: &SecretImportsQuery) ->
                 name: i.env.name.clone(),
                 slug: i.env.slug.clone(),
             },
-            folder_id: i.folder_id.map(String::from).unwrap_or_default(),
+            folder_id: i.folder_id.map(FolderId::into_string).unwrap_or_default(),
             secrets: i.secrets.into_iter().map(|v| view_out(&pid, v)).collect(),
         })
         .collect())

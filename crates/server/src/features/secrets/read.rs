@@ -17,7 +17,7 @@ use sluice_api_types::secrets::{GetSecretQuery, ImportedSecretsOut, ListSecretsQ
 use sluice_core::secrets::RowIdentity;
 use sluice_core::secrets::resolve::{Resolver, SecretView, ViewOptions};
 use sluice_domain::references::RefLocation;
-use sluice_domain::{FolderPath, SecretKey};
+use sluice_domain::{FolderId, FolderPath, SecretKey};
 use sluice_storage::Conn;
 use sluice_storage::folders::{self, FolderRow};
 use sluice_storage::secrets;
@@ -91,7 +91,7 @@ pub async fn list(state: &AppState, actor: &Actor, q: &ListSecretsQuery) -> ApiR
                 out.imports.push(ImportedSecretsOut {
                     secret_path: import.path.as_str().to_string(),
                     environment: import.env.slug.clone(),
-                    folder_id: import.folder_id.map(String::from).unwrap_or_default(),
+                    folder_id: import.folder_id.map(FolderId::into_string).unwrap_or_default(),
                     secrets: import.secrets.into_iter().map(|v| view_out(&pid, v)).collect(),
                 });
             }

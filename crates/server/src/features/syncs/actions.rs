@@ -86,8 +86,8 @@ pub async fn plan_saved(state: &AppState, actor: &Actor, raw_id: &str) -> ApiRes
         let mut conn = state.store.read().await?;
         let (row, access) = load(state, &mut conn, actor, &id, Need::Write, "sync-secrets").await?;
         require_source(&row)?;
-        let cid = ConnectionId::from_trusted(row.connection_id.clone());
-        connection_access::usable_for_sync(&mut conn, actor, &cid, &access.project_id, &access.org_id).await?;
+        connection_access::usable_for_sync(&mut conn, actor, &row.connection_id, &access.project_id, &access.org_id)
+            .await?;
         SyncSpec::load(&mut conn, &row).await?
     };
     Ok(plan::preview(&state.engine, &spec).await?)
@@ -168,16 +168,15 @@ pub async fn check_destination(
     else {
         return Ok(none);
     };
-    for row in syncs::list_for_org(&mut conn, &access.org_id, &DESTINATION).await? {
-        if exclude.as_ref() == Some(&row.id) {
+    for theirs in syncs::targets_in_org(&mut conn, &access.org_id, &DESTINATION).await? {
+        if exclude.as_ref() == Some(&theirs.id) {
             continue;
         }
-        if row.destination_config.same_target(&wanted) {
-            let other = ProjectId::from_trusted(row.project_id.clone());
-            let visible = authz::project(state, &mut conn, actor, &other).await.is_ok();
+        if theirs.config.is_some_and(|c| c.same_target(&wanted)) {
+            let visible = authz::project(state, &mut conn, actor, &theirs.project_id).await.is_ok();
             return Ok(CheckDestinationOut {
                 has_duplicate: true,
-                duplicate_project_id: visible.then(|| row.project_id.to_string()),
+                duplicate_project_id: visible.then(|| theirs.project_id.to_string()),
             });
         }
     }

@@ -4,7 +4,7 @@
 //! Reading order: [`input`] (bodies parsed and validated once) → [`service`] (create,
 //! edit, delete, read; what queues a run) → [`actions`] (triggers, plan preview, run
 //! history, duplicate-destination check) → [`view`] (the response objects) →
-//! [`handlers`] (the routes). The runs themselves are the engine's (`crate::engine`).
+//! [`handlers`] (the routes). The runs themselves are the engine's (`sluice_engine`).
 
 pub mod actions;
 pub mod handlers;

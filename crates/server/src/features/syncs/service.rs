@@ -19,7 +19,7 @@ use crate::state::AppState;
 use serde_json::json;
 use sluice_api_types::syncs::{DeleteSyncQuery, ProjectQuery, RailwaySyncIn, RailwaySyncPatch, SecretSyncOut};
 use sluice_core::audit::{self, AuditEvent};
-use sluice_domain::{App, EnvironmentId, FolderPath, JobKind, ProjectId, SyncId, Trigger};
+use sluice_domain::{App, FolderPath, JobKind, ProjectId, SyncId, Trigger};
 use sluice_engine::queue::{self, JobActor, JobPayload};
 use sluice_storage::environments::{self, EnvironmentRow};
 use sluice_storage::folders::{self, FolderRow};
@@ -58,7 +58,7 @@ pub async fn load(
     action: &str,
 ) -> ApiResult<(SyncRow, ProjectAccess)> {
     let row = syncs::get(conn, id).await?.ok_or_else(|| not_found(id))?;
-    let access = match authz::project(state, conn, actor, &ProjectId::from_trusted(row.project_id.clone())).await {
+    let access = match authz::project(state, conn, actor, &row.project_id).await {
         Ok(a) => a,
         Err(ApiError::NotFound(_)) => return Err(not_found(id)),
         Err(e) => return Err(e),
@@ -218,9 +218,9 @@ async fn apply_source(conn: &mut Conn, row: &mut SyncRow, changes: &SyncChanges)
     if changes.environment.is_none() && changes.secret_path.is_none() {
         return Ok(());
     }
-    let project = ProjectId::from_trusted(row.project_id.clone());
+    let project = row.project_id.clone();
     let stored_env = match (&row.environment_id, &row.folder_id) {
-        (Some(e), Some(_)) => environments::get(conn, &EnvironmentId::from_trusted(e.clone())).await?,
+        (Some(e), Some(_)) => environments::get(conn, e).await?,
         _ => None,
     };
     let env_slug = match (&changes.environment, &stored_env) {
@@ -230,7 +230,7 @@ async fn apply_source(conn: &mut Conn, row: &mut SyncRow, changes: &SyncChanges)
     };
     let path = match (&changes.secret_path, &stored_env) {
         (Some(p), _) => p.clone(),
-        (None, Some(_)) => FolderPath::from_trusted(row.secret_path.clone()),
+        (None, Some(_)) => row.secret_path.clone(),
         (None, None) => return Err(ApiError::bad_request("Must specify both source environment and secret path")),
     };
     let (env, folder) = resolve_source(conn, &project, &env_slug, &path).await?;

@@ -103,3 +103,41 @@ async fn sealed_and_railway_keys_are_never_touched() {
     assert_eq!(vars.get("STRIPE_SECRET_KEY"), Some(&None), "still sealed, never overwritten");
     assert!(!vars.contains_key("RAILWAY_DOCKERFILE_PATH"));
 }
+
+#[tokio::test]
+async fn a_sync_whose_stored_options_cannot_be_read_fails_once_and_says_why() {
+    let (env, id) = synced_once().await;
+    env.app.drain_all().await;
+    env.trigger(&id).await;
+    // A newer Sluice sharing the database wrote an option this one does not know.
+    let mut tx = env.app.state().store.write().await.expect("tx");
+    sqlx::query("UPDATE secret_syncs SET sync_options = $1 WHERE id = $2")
+        .bind(r#"{"initialSyncBehavior":"merge-by-magic"}"#)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await
+        .expect("update");
+    tx.commit().await.expect("commit");
+    let calls_before = env.calls().len();
+
+    env.app.drain_all().await;
+
+    env.app.assert_idle().await;
+    assert_eq!(env.calls().len(), calls_before, "nothing was sent to Railway");
+    let mut conn = env.app.state().store.read().await.expect("conn");
+    let (status, message): (String, Option<String>) =
+        sqlx::query_as("SELECT sync_status, last_sync_message FROM secret_syncs WHERE id = $1")
+            .bind(&id)
+            .fetch_one(&mut *conn)
+            .await
+            .expect("row");
+    assert_eq!(status, "failed");
+    let message = message.unwrap_or_default();
+    assert!(message.contains("stored configuration cannot be read"), "{message}");
+    let failed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE sync_id = $1 AND state = 'failed'")
+        .bind(&id)
+        .fetch_one(&mut *conn)
+        .await
+        .expect("count");
+    assert_eq!(failed, 1, "the job failed once instead of being claimed again and again");
+}
