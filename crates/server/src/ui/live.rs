@@ -121,6 +121,6 @@ async fn sync_event(state: &AppState, actor: &Actor, project: &ProjectId, id: &S
     drop(conn);
     let r = SyncRowView::new(out);
     let html = StatusCell { r: &r }.render().ok()?;
-    let data = json!({"id": id, "group": r.badge.group(), "kind": r.badge.kind, "label": r.badge.label, "html": html});
+    let data = json!({"id": id, "group": r.badge.group().as_str(), "kind": r.badge.kind.as_str(), "label": r.badge.label, "html": html});
     Some(Event::default().event("sync").data(data.to_string()))
 }

@@ -7,7 +7,7 @@ use super::UiForm;
 use super::guard::Signed;
 use super::page::{Chrome, FlashKind, Section, UiError, UiResult, redirect_with, render};
 use super::syncs::SyncRowView;
-use super::view::{PlanDisplay, initial_behavior_label, when};
+use super::view::{BadgeKind, PlanDisplay, initial_behavior_label, when};
 use crate::error::ApiError;
 use crate::features::projects::manage;
 use crate::features::syncs::{actions, service};
@@ -33,7 +33,7 @@ pub struct RunView {
     pub by: String,
     pub status: String,
     /// Badge modifier for the status.
-    pub status_kind: &'static str,
+    pub status_kind: BadgeKind,
     pub summary: String,
     pub error: Option<String>,
 }
@@ -58,11 +58,11 @@ impl RunView {
             parts.join(" · ")
         };
         let status_kind = match r.status {
-            RunStatus::Succeeded => "synced",
-            RunStatus::Failed => "failed",
-            RunStatus::Retrying => "retrying",
-            RunStatus::Running => "syncing",
-            RunStatus::Abandoned => "off",
+            RunStatus::Succeeded => BadgeKind::Synced,
+            RunStatus::Failed => BadgeKind::Failed,
+            RunStatus::Retrying => BadgeKind::Retrying,
+            RunStatus::Running => BadgeKind::Syncing,
+            RunStatus::Abandoned => BadgeKind::Off,
         };
         RunView {
             when: w.relative,
@@ -145,7 +145,7 @@ fn side_note(what: &str, status: Option<SyncStatus>, at: Option<&str>, message: 
 
 async fn live_view(state: &AppState, signed: &Signed, s: SecretSyncOut) -> UiResult<LiveView> {
     let r = SyncRowView::new(s);
-    let busy = r.badge.group() == "syncing";
+    let busy = r.badge.group() == BadgeKind::Syncing;
     let (plan, plan_error) = if busy {
         (None, None)
     } else {

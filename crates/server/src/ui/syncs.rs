@@ -4,7 +4,7 @@
 
 use super::guard::Signed;
 use super::page::{Chrome, Section, UiResult, render};
-use super::view::{Badge, sync_badge, when};
+use super::view::{Badge, BadgeKind, sync_badge, when};
 use crate::features::projects::manage;
 use crate::features::syncs::service;
 use crate::state::AppState;
@@ -76,7 +76,7 @@ impl SyncRowView {
     }
 
     pub fn failed(&self) -> bool {
-        self.badge.kind == "failed"
+        self.badge.kind == BadgeKind::Failed
     }
 }
 
@@ -102,14 +102,16 @@ pub struct ListQuery {
     status: String,
 }
 
-const STATUSES: [(&str, &str); 6] = [
-    ("", "All statuses"),
-    ("synced", "Synced"),
-    ("syncing", "Queued or syncing"),
-    ("failed", "Failed"),
-    ("off", "Auto-sync off"),
-    ("never", "Not synced"),
-];
+/// The status filter's label for each group.
+fn group_label(group: BadgeKind) -> &'static str {
+    match group {
+        BadgeKind::Synced => "Synced",
+        BadgeKind::Failed => "Failed",
+        BadgeKind::Off => "Auto-sync off",
+        BadgeKind::Never => "Not synced",
+        BadgeKind::Queued | BadgeKind::Syncing | BadgeKind::Retrying => "Queued or syncing",
+    }
+}
 
 /// `GET /projects/{project}/integrations`.
 pub async fn list(
@@ -124,21 +126,18 @@ pub async fn list(
     // Failed first, then by name (Infisical's status order).
     rows.sort_by(|a, b| b.failed().cmp(&a.failed()).then_with(|| a.s.name.cmp(&b.s.name)));
     let total = rows.len();
-    let status = STATUSES.iter().find(|(v, _)| *v == q.status).map(|(v, _)| *v).unwrap_or("");
-    let statuses = STATUSES
-        .iter()
-        .map(|(value, label)| StatusOption {
-            value,
-            label,
-            count: if value.is_empty() { total } else { rows.iter().filter(|r| r.badge.group() == *value).count() },
-            selected: *value == status,
-        })
-        .collect();
-    let busy = rows.iter().any(|r| r.badge.group() == "syncing");
+    let status = BadgeKind::GROUPS.into_iter().find(|g| g.as_str() == q.status);
+    let mut statuses =
+        vec![StatusOption { value: "", label: "All statuses", count: total, selected: status.is_none() }];
+    statuses.extend(BadgeKind::GROUPS.into_iter().map(|group| StatusOption {
+        value: group.as_str(),
+        label: group_label(group),
+        count: rows.iter().filter(|r| r.badge.group() == group).count(),
+        selected: status == Some(group),
+    }));
+    let busy = rows.iter().any(|r| r.badge.group() == BadgeKind::Syncing);
     let needle = q.q.trim().to_lowercase();
-    rows.retain(|r| {
-        (needle.is_empty() || r.haystack.contains(&needle)) && (status.is_empty() || r.badge.group() == status)
-    });
+    rows.retain(|r| (needle.is_empty() || r.haystack.contains(&needle)) && status.is_none_or(|g| r.badge.group() == g));
     let chrome = Chrome::new(&signed, Section::Projects, format!("Secret Syncs · {}", p.name)).in_project(
         &p.id,
         &p.name,

@@ -7,24 +7,69 @@ use sluice_domain::SyncStatus;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+/// What a badge says at a glance: its colour (the CSS modifier `badge-<kind>`) and the
+/// group the status filter of the syncs list matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BadgeKind {
+    Synced,
+    Failed,
+    Queued,
+    Syncing,
+    Retrying,
+    Off,
+    Never,
+}
+
+impl BadgeKind {
+    /// The filter groups, in the order the list offers them.
+    pub const GROUPS: [BadgeKind; 5] =
+        [BadgeKind::Synced, BadgeKind::Syncing, BadgeKind::Failed, BadgeKind::Off, BadgeKind::Never];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BadgeKind::Synced => "synced",
+            BadgeKind::Failed => "failed",
+            BadgeKind::Queued => "queued",
+            BadgeKind::Syncing => "syncing",
+            BadgeKind::Retrying => "retrying",
+            BadgeKind::Off => "off",
+            BadgeKind::Never => "never",
+        }
+    }
+
+    /// The filter group (`Syncing` covers every kind of work in progress).
+    pub fn group(self) -> BadgeKind {
+        match self {
+            BadgeKind::Queued | BadgeKind::Retrying => BadgeKind::Syncing,
+            other => other,
+        }
+    }
+
+    /// Whether the sync's last message belongs beside the badge (it failed, or will retry).
+    pub fn explains(self) -> bool {
+        matches!(self, BadgeKind::Failed | BadgeKind::Retrying)
+    }
+}
+
+impl std::fmt::Display for BadgeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A sync's status as people see it: a coloured badge with a label and a longer title.
 #[derive(Clone, Debug)]
 pub struct Badge {
-    /// `synced`, `failed`, `queued`, `syncing`, `retrying`, `off` or `never`: the CSS
-    /// modifier and the value the status filter matches.
-    pub kind: &'static str,
+    pub kind: BadgeKind,
     pub label: String,
     /// What a tooltip shows: when it last synced, or why it failed.
     pub title: String,
 }
 
 impl Badge {
-    /// The filter group of this badge (`syncing` covers every kind of work in progress).
-    pub fn group(&self) -> &'static str {
-        match self.kind {
-            "queued" | "syncing" | "retrying" => "syncing",
-            other => other,
-        }
+    /// The filter group of this badge.
+    pub fn group(&self) -> BadgeKind {
+        self.kind.group()
     }
 }
 
@@ -42,13 +87,13 @@ pub fn sync_badge(s: &SecretSyncOut) -> Badge {
     let b = |kind, label: &str, title: String| Badge { kind, label: label.to_string(), title };
     if active(s.remove_status) {
         let label = if s.remove_status == Some(SyncStatus::Running) { "Removing" } else { "Removal queued" };
-        return b("syncing", label, "Removing this sync's variables from Railway".to_string());
+        return b(BadgeKind::Syncing, label, "Removing this sync's variables from Railway".to_string());
     }
     if active(s.import_status) {
-        return b("syncing", "Importing", "Importing variables from Railway".to_string());
+        return b(BadgeKind::Syncing, "Importing", "Importing variables from Railway".to_string());
     }
     match s.sync_status {
-        Some(SyncStatus::Running) => return b("syncing", "Syncing", last),
+        Some(SyncStatus::Running) => return b(BadgeKind::Syncing, "Syncing", last),
         Some(SyncStatus::Pending) if s.sync_attempt > 0 => {
             let next = s
                 .next_sync_attempt_at
@@ -56,22 +101,22 @@ pub fn sync_badge(s: &SecretSyncOut) -> Badge {
                 .map(|t| format!("; next attempt {}", when(t).relative))
                 .unwrap_or_default();
             let why = s.last_sync_message.clone().unwrap_or_default();
-            return b("retrying", "Retrying", format!("Attempt {} failed: {why}{next}", s.sync_attempt));
+            return b(BadgeKind::Retrying, "Retrying", format!("Attempt {} failed: {why}{next}", s.sync_attempt));
         }
-        Some(SyncStatus::Pending) => return b("queued", "Queued", last),
+        Some(SyncStatus::Pending) => return b(BadgeKind::Queued, "Queued", last),
         _ => {}
     }
     if !s.is_auto_sync_enabled {
-        return b("off", "Auto-sync off", format!("Syncs only when asked. {last}"));
+        return b(BadgeKind::Off, "Auto-sync off", format!("Syncs only when asked. {last}"));
     }
     match s.sync_status {
-        Some(SyncStatus::Succeeded) => b("synced", "Synced", last),
+        Some(SyncStatus::Succeeded) => b(BadgeKind::Synced, "Synced", last),
         Some(SyncStatus::Failed) => b(
-            "failed",
+            BadgeKind::Failed,
             "Failed to sync",
             s.last_sync_message.clone().unwrap_or_else(|| "The last sync failed".to_string()),
         ),
-        _ => b("never", "Not synced", "No sync has run yet".to_string()),
+        _ => b(BadgeKind::Never, "Not synced", "No sync has run yet".to_string()),
     }
 }
 
