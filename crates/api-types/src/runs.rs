@@ -46,11 +46,15 @@ pub struct PlanEntryOut {
     /// The Sluice secret it comes from, if any.
     pub source_key: Option<String>,
     pub action: EntryAction,
-    /// Why a key is skipped (`sealed`, `railway-reserved`, `unmanaged`, `deletion-disabled`, `invalid-name`).
+    /// Why a key is skipped (`sealed`, `provided`, `unmanaged`, `deletion-disabled`, `invalid-name`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The skip reason in words, or what a configuration variable does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The variable configures the platform (Railway's `RAILWAY_DOCKERFILE_PATH`, …).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub configures: bool,
 }
 
 /// How many keys a plan creates, updates, deletes, leaves and skips.
@@ -238,6 +242,7 @@ mod tests {
             action: EntryAction::Skip,
             reason: Some("sealed".into()),
             detail: None,
+            configures: false,
         };
         assert_eq!(
             serde_json::to_value(&entry).expect("json"),

@@ -8,7 +8,7 @@
 //! apply step in its own folder (`railway/`), and is registered once in
 //! [`Destinations`](crate::Destinations); the engine knows only this module.
 
-use sluice_domain::{DestinationConfig, SecretToken, SyncPlan};
+use sluice_domain::{DestinationConfig, KeyRules, SecretToken, SyncPlan};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -99,6 +99,9 @@ pub trait Destination: Send + Sync {
 
     /// Whether a run that changes something at `config` also redeploys (for plan previews).
     fn redeploys(&self, config: &DestinationConfig) -> bool;
+
+    /// The destination's special variable names (ones it provides, ones that configure it).
+    fn key_rules(&self) -> &dyn KeyRules;
 
     /// Reads the variables of the target, recording the call.
     fn read<'a>(

@@ -8,7 +8,7 @@
 
 use crate::key_schema::KeyMatcher;
 use crate::names::SecretKey;
-use crate::planner::{Desired, Observed, RAILWAY_RESERVED_PREFIX};
+use crate::planner::{Desired, KeyClass, KeyRules, Observed};
 use crate::secret::SecretValue;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -142,12 +142,14 @@ pub struct ImportError {
 /// Decides what importing `observed` into a folder whose own secrets are `source_own` writes.
 ///
 /// `source_own` holds the folder's own secrets (imports excluded) with reference-expanded
-/// values, as Infisical compares them. Keys kept: not `RAILWAY_*`, managed by `matcher`, not
-/// sealed. Each stripped key must be a valid [`SecretKey`] exactly as written (no surrounding
+/// values, as Infisical compares them. Keys kept: ordinary names under the destination's
+/// `keys` (Railway's own and configuration variables stay where they are, as Infisical skips
+/// every `RAILWAY_*` key), managed by `matcher`, not sealed. Each stripped key must be a valid [`SecretKey`] exactly as written (no surrounding
 /// whitespace to trim away), else the whole import fails.
 pub fn plan_import(
     observed: &Observed,
     matcher: &KeyMatcher,
+    keys: &dyn KeyRules,
     source_own: &Desired,
     behavior: ImportBehavior,
 ) -> Result<ImportPlan, ImportError> {
@@ -156,7 +158,7 @@ pub fn plan_import(
     let mut first_message = None;
     for (key, value) in observed {
         let Some(value) = value else { continue };
-        if key.starts_with(RAILWAY_RESERVED_PREFIX) {
+        if keys.classify(key) != KeyClass::Ordinary {
             continue;
         }
         let Some(stripped) = matcher.strip(key) else {

@@ -4,6 +4,20 @@ use crate::planner::{self, NameRule, PlanAction, PlanOptions};
 use crate::testgen::{self, secrets as source, variables as observed};
 use proptest::prelude::*;
 
+/// Railway's rule as far as imports go: every `RAILWAY_*` name stays at the destination.
+#[derive(Debug)]
+struct RailwayLike;
+
+impl crate::planner::KeyRules for RailwayLike {
+    fn classify(&self, key: &str) -> crate::planner::KeyClass {
+        if key.starts_with("RAILWAY_") {
+            crate::planner::KeyClass::Provided
+        } else {
+            crate::planner::KeyClass::Ordinary
+        }
+    }
+}
+
 fn matcher(schema: &str) -> KeyMatcher {
     KeyMatcher::new(KeySchema::parse(schema).expect("valid").as_ref(), "dev")
 }
@@ -26,11 +40,11 @@ fn imports_what_the_sync_manages() {
     let own = source(&[("SAME", "s"), ("DIFF", "mine"), ("EMPTY", "mine")]);
     let m = matcher("APP_{{secretKey}}");
 
-    let src = plan_import(&dest, &m, &own, ImportBehavior::PrioritizeSource).expect("import");
+    let src = plan_import(&dest, &m, &RailwayLike, &own, ImportBehavior::PrioritizeSource).expect("import");
     assert_eq!(keys(&src.creates), [("NEW", "n")]);
     assert!(src.updates.is_empty());
 
-    let dst = plan_import(&dest, &m, &own, ImportBehavior::PrioritizeDestination).expect("import");
+    let dst = plan_import(&dest, &m, &RailwayLike, &own, ImportBehavior::PrioritizeDestination).expect("import");
     assert_eq!(keys(&dst.creates), [("NEW", "n")]);
     // An empty destination value never replaces Sluice's.
     assert_eq!(keys(&dst.updates), [("DIFF", "dest")]);
@@ -44,6 +58,7 @@ fn creates_empty_values_sluice_lacks() {
     let plan = plan_import(
         &observed(&[("A", Some(""))]),
         &KeyMatcher::all(),
+        &RailwayLike,
         &BTreeMap::new(),
         ImportBehavior::PrioritizeSource,
     )
@@ -57,6 +72,7 @@ fn railway_prefix_is_dropped_before_stripping() {
     let plan = plan_import(
         &observed(&[("RAILWAY_X", Some("1")), ("RAILWAY_", Some("2"))]),
         &matcher("RAILWAY_{{secretKey}}"),
+        &RailwayLike,
         &BTreeMap::new(),
         ImportBehavior::PrioritizeSource,
     )
@@ -67,7 +83,7 @@ fn railway_prefix_is_dropped_before_stripping() {
 #[test]
 fn invalid_names_fail_the_whole_import() {
     let dest = observed(&[("A B", Some("1")), ("GOOD", Some("2")), ("a/b", Some("3")), ("SEALED BAD", None)]);
-    let err = plan_import(&dest, &KeyMatcher::all(), &BTreeMap::new(), ImportBehavior::PrioritizeSource)
+    let err = plan_import(&dest, &KeyMatcher::all(), &RailwayLike, &BTreeMap::new(), ImportBehavior::PrioritizeSource)
         .expect_err("invalid");
     assert_eq!(err.invalid_keys, ["A B", "a/b"]);
     assert!(err.to_string().starts_with("Found 2 invalid secret name(s). secret key \"A B\" contains ' '"), "{err}");
@@ -78,6 +94,7 @@ fn empty_and_padded_stripped_keys_are_invalid() {
     let err = plan_import(
         &observed(&[("APP_", Some("1"))]),
         &matcher("APP_{{secretKey}}"),
+        &RailwayLike,
         &BTreeMap::new(),
         ImportBehavior::PrioritizeSource,
     )
@@ -86,6 +103,7 @@ fn empty_and_padded_stripped_keys_are_invalid() {
     let err = plan_import(
         &observed(&[(" PAD", Some("1"))]),
         &KeyMatcher::all(),
+        &RailwayLike,
         &BTreeMap::new(),
         ImportBehavior::PrioritizeSource,
     )
@@ -98,6 +116,7 @@ fn debug_never_shows_values() {
     let plan = plan_import(
         &observed(&[("A", Some("hunter2"))]),
         &KeyMatcher::all(),
+        &RailwayLike,
         &BTreeMap::new(),
         ImportBehavior::PrioritizeSource,
     )
@@ -145,7 +164,7 @@ proptest! {
         behavior in behavior(),
     ) {
         let m = KeyMatcher::new(schema.as_ref(), &env);
-        let Ok(plan) = plan_import(&dest, &m, &own, behavior) else {
+        let Ok(plan) = plan_import(&dest, &m, &RailwayLike, &own, behavior) else {
             return Ok(());
         };
         for k in plan.creates.keys() {
@@ -155,7 +174,7 @@ proptest! {
             prop_assert!(plan.updates.is_empty());
         }
         let pushed = plan.overlay(&own);
-        let opts = PlanOptions { name_rule: NameRule::Any, ..PlanOptions::new(schema.as_ref(), &env) };
+        let opts = PlanOptions { name_rule: NameRule::Any, keys: &RailwayLike, ..PlanOptions::new(schema.as_ref(), &env) };
         let push = planner::plan(&pushed, &dest, &opts);
         for e in push.entries() {
             let readable = matches!(dest.get(&e.key), Some(Some(_))) && !e.key.starts_with("RAILWAY_") && m.matches(&e.key);
@@ -182,7 +201,7 @@ proptest! {
                 && m.strip(k).is_some_and(|s| SecretKey::parse(&s).map(|p| p.as_str() != s).unwrap_or(true))
         }).count();
         let dest: Observed = dest.into_iter().map(|(k, v)| (k, v.map(SecretValue::new))).collect();
-        match plan_import(&dest, &m, &BTreeMap::new(), ImportBehavior::PrioritizeSource) {
+        match plan_import(&dest, &m, &RailwayLike, &BTreeMap::new(), ImportBehavior::PrioritizeSource) {
             Ok(plan) => prop_assert_eq!(bad, 0, "{:?}", plan),
             Err(e) => prop_assert_eq!(e.invalid_keys.len(), bad),
         }

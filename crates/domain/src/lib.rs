@@ -42,7 +42,9 @@ pub use ids::*;
 pub use import::{ImportBehavior, ImportError, ImportPlan, InitialSyncBehavior};
 pub use key_schema::{KeyMatcher, KeySchema};
 pub use names::{EnvSlug, FolderPath, NameError, SecretKey, Slug};
-pub use planner::{NameRule, PlanAction, PlanCounts, PlanEntry, PlanOptions, SkipReason, SyncPlan};
+pub use planner::{
+    KeyClass, KeyRules, NameRule, OrdinaryKeys, PlanAction, PlanCounts, PlanEntry, PlanOptions, SkipReason, SyncPlan,
+};
 pub use references::{ExpandError, RefLocation, RefTarget, Reference};
 pub use role::{OrgRole, ProjectRole};
 pub use secret::{SecretToken, SecretValue};

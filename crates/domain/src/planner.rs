@@ -7,7 +7,10 @@
 //! * every desired key is rendered through the key schema ([`KeyMatcher::render`]);
 //! * a rendered key whose destination value is sealed (`None`) is skipped: sealed variables are
 //!   never overwritten or deleted ([`SkipReason::Sealed`]);
-//! * `RAILWAY_*` keys are never written or deleted ([`SkipReason::RailwayReserved`]);
+//! * keys the destination provides itself (Railway's `RAILWAY_PUBLIC_DOMAIN`, …) are never
+//!   written or deleted ([`SkipReason::Provided`]); which keys those are is the destination's
+//!   to say ([`KeyRules`]). Keys that configure the platform are synced and marked
+//!   ([`PlanEntry::configures`]);
 //! * a rendered key the [`NameRule`] refuses is not written ([`SkipReason::InvalidName`]);
 //! * destination keys Sluice does not have are deleted only when the schema manages them, they
 //!   are not sealed or reserved, and deletion is enabled; otherwise they are listed as skipped so
@@ -22,9 +25,39 @@ use crate::names::SecretKey;
 use crate::secret::SecretValue;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::fmt;
 
-/// Prefix of the variables Railway provides itself.
-pub const RAILWAY_RESERVED_PREFIX: &str = "RAILWAY_";
+/// How a destination treats a variable name, whatever the sync's key schema says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyClass {
+    /// An ordinary variable.
+    Ordinary,
+    /// The platform sets it itself: never written or deleted.
+    Provided,
+    /// It configures the platform (how it builds or runs the app): synced like any other,
+    /// and marked in the plan.
+    Configuration,
+}
+
+/// A destination's rules for variable names (Railway's are in `sluice-destinations`).
+pub trait KeyRules: fmt::Debug + Send + Sync {
+    fn classify(&self, key: &str) -> KeyClass;
+
+    /// What the plan says of a [`KeyClass::Configuration`] key.
+    fn configuration_note(&self) -> &'static str {
+        "configures the platform"
+    }
+}
+
+/// No name is special.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OrdinaryKeys;
+
+impl KeyRules for OrdinaryKeys {
+    fn classify(&self, _key: &str) -> KeyClass {
+        KeyClass::Ordinary
+    }
+}
 
 /// Which destination key names may be written. Railway documents no rule, so this is a choice.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -58,12 +91,20 @@ pub struct PlanOptions<'a> {
     pub environment: &'a str,
     pub disable_secret_deletion: bool,
     pub name_rule: NameRule,
+    /// The destination's special names.
+    pub keys: &'a dyn KeyRules,
 }
 
 impl<'a> PlanOptions<'a> {
-    /// Deletion enabled, POSIX names.
+    /// Deletion enabled, POSIX names, no special names.
     pub fn new(key_schema: Option<&'a KeySchema>, environment: &'a str) -> Self {
-        Self { key_schema, environment, disable_secret_deletion: false, name_rule: NameRule::Posix }
+        Self {
+            key_schema,
+            environment,
+            disable_secret_deletion: false,
+            name_rule: NameRule::Posix,
+            keys: &OrdinaryKeys,
+        }
     }
 
     pub fn matcher(&self) -> KeyMatcher {
@@ -77,8 +118,8 @@ impl<'a> PlanOptions<'a> {
 pub enum SkipReason {
     /// The destination value is sealed; it is never overwritten or deleted.
     Sealed,
-    /// A `RAILWAY_*` name: Railway's own variables are never written or deleted.
-    RailwayReserved,
+    /// The destination provides the variable itself; it is never written or deleted.
+    Provided,
     /// The key schema does not match the key, so another tool or sync owns it.
     Unmanaged,
     /// The key would be deleted, but the sync has deletion disabled.
@@ -91,7 +132,7 @@ impl SkipReason {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Sealed => "sealed",
-            Self::RailwayReserved => "railway-reserved",
+            Self::Provided => "provided",
             Self::Unmanaged => "unmanaged",
             Self::DeletionDisabled => "deletion-disabled",
             Self::InvalidName => "invalid-name",
@@ -102,7 +143,7 @@ impl SkipReason {
     pub fn describe(self) -> &'static str {
         match self {
             Self::Sealed => "sealed at the destination; never overwritten or deleted",
-            Self::RailwayReserved => "RAILWAY_* variables belong to Railway; never written or deleted",
+            Self::Provided => "provided by the platform itself; never written or deleted",
             Self::Unmanaged => "does not match the key schema; left alone",
             Self::DeletionDisabled => "not in Sluice, but secret deletion is disabled for this sync",
             Self::InvalidName => "not a valid variable name (letters, digits and _, not starting with a digit)",
@@ -142,6 +183,9 @@ pub struct PlanEntry {
     /// The Sluice secret that produced this key; `None` for keys only the destination has.
     pub source_key: Option<SecretKey>,
     pub action: PlanAction,
+    /// The key configures the platform ([`KeyClass::Configuration`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub configures: bool,
 }
 
 /// How many entries of each kind a plan has; safe to log and store.
@@ -175,9 +219,11 @@ impl SyncPlan {
     fn from_entries(
         entries: BTreeMap<String, (Option<SecretKey>, PlanAction)>,
         values: &BTreeMap<String, &SecretValue>,
+        keys: &dyn KeyRules,
     ) -> Self {
         let mut plan = SyncPlan::default();
         for (key, (source_key, action)) in entries {
+            let configures = keys.classify(&key) == KeyClass::Configuration;
             match action {
                 PlanAction::Create | PlanAction::Update => {
                     if let Some(v) = values.get(&key) {
@@ -187,7 +233,7 @@ impl SyncPlan {
                 PlanAction::Delete => plan.deletes.push(key.clone()),
                 PlanAction::Unchanged | PlanAction::Skip(_) => {}
             }
-            plan.entries.push(PlanEntry { key, source_key, action });
+            plan.entries.push(PlanEntry { key, source_key, action, configures });
         }
         plan
     }
@@ -237,10 +283,6 @@ impl SyncPlan {
     }
 }
 
-fn is_reserved(key: &str) -> bool {
-    key.starts_with(RAILWAY_RESERVED_PREFIX)
-}
-
 /// Plans a sync: make the managed part of the destination equal `desired` (rendered).
 ///
 /// `desired` maps Sluice keys to their (reference-expanded) values. `observed` is the
@@ -253,7 +295,7 @@ pub fn plan(desired: &Desired, observed: &Observed, opts: &PlanOptions) -> SyncP
         let key = matcher.render(source_key.as_str());
         let action = match observed.get(&key) {
             Some(None) => PlanAction::Skip(SkipReason::Sealed),
-            _ if is_reserved(&key) => PlanAction::Skip(SkipReason::RailwayReserved),
+            _ if opts.keys.classify(&key) == KeyClass::Provided => PlanAction::Skip(SkipReason::Provided),
             _ if !opts.name_rule.allows(&key) => PlanAction::Skip(SkipReason::InvalidName),
             None => PlanAction::Create,
             Some(Some(current)) if current == value => PlanAction::Unchanged,
@@ -272,8 +314,8 @@ pub fn plan(desired: &Desired, observed: &Observed, opts: &PlanOptions) -> SyncP
             PlanAction::Skip(SkipReason::Unmanaged)
         } else if value.is_none() {
             PlanAction::Skip(SkipReason::Sealed)
-        } else if is_reserved(key) {
-            PlanAction::Skip(SkipReason::RailwayReserved)
+        } else if opts.keys.classify(key) == KeyClass::Provided {
+            PlanAction::Skip(SkipReason::Provided)
         } else if opts.disable_secret_deletion {
             PlanAction::Skip(SkipReason::DeletionDisabled)
         } else {
@@ -281,7 +323,7 @@ pub fn plan(desired: &Desired, observed: &Observed, opts: &PlanOptions) -> SyncP
         };
         entries.insert(key.clone(), (None, action));
     }
-    SyncPlan::from_entries(entries, &values)
+    SyncPlan::from_entries(entries, &values, opts.keys)
 }
 
 /// Plans "remove secrets": delete the destination keys of Sluice's current secrets (rendered),
@@ -299,8 +341,8 @@ pub fn plan_removal(desired: &Desired, observed: &Observed, opts: &PlanOptions) 
             PlanAction::Skip(SkipReason::Unmanaged)
         } else if value.is_none() {
             PlanAction::Skip(SkipReason::Sealed)
-        } else if is_reserved(key) {
-            PlanAction::Skip(SkipReason::RailwayReserved)
+        } else if opts.keys.classify(key) == KeyClass::Provided {
+            PlanAction::Skip(SkipReason::Provided)
         } else if source_key.is_some() {
             PlanAction::Delete
         } else {
@@ -308,7 +350,7 @@ pub fn plan_removal(desired: &Desired, observed: &Observed, opts: &PlanOptions) 
         };
         entries.insert(key.clone(), (source_key, action));
     }
-    SyncPlan::from_entries(entries, &BTreeMap::new())
+    SyncPlan::from_entries(entries, &BTreeMap::new(), opts.keys)
 }
 
 /// The destination after executing `plan` on `observed`: what a dry run previews.

@@ -4,8 +4,26 @@ use super::*;
 use crate::testgen;
 use proptest::prelude::*;
 
+/// Every `RAILWAY_*` name is provided by the platform (the strictest Railway reading).
+#[derive(Debug)]
+struct Prefixed;
+
+const PROVIDED_PREFIX: &str = "RAILWAY_";
+
+impl KeyRules for Prefixed {
+    fn classify(&self, key: &str) -> KeyClass {
+        if key.starts_with(PROVIDED_PREFIX) { KeyClass::Provided } else { KeyClass::Ordinary }
+    }
+}
+
 fn opts<'a>(schema: &'a Option<KeySchema>, env: &'a str, disable: bool, rule: NameRule) -> PlanOptions<'a> {
-    PlanOptions { key_schema: schema.as_ref(), environment: env, disable_secret_deletion: disable, name_rule: rule }
+    PlanOptions {
+        key_schema: schema.as_ref(),
+        environment: env,
+        disable_secret_deletion: disable,
+        name_rule: rule,
+        keys: &Prefixed,
+    }
 }
 
 fn name_rule() -> impl Strategy<Value = NameRule> {
@@ -14,7 +32,7 @@ fn name_rule() -> impl Strategy<Value = NameRule> {
 
 /// Keys a sync may write or delete: managed, not sealed at the destination, not reserved.
 fn touchable(m: &KeyMatcher, observed: &Observed, key: &str) -> bool {
-    m.matches(key) && observed.get(key) != Some(&None) && !key.starts_with(RAILWAY_RESERVED_PREFIX)
+    m.matches(key) && observed.get(key) != Some(&None) && !key.starts_with(PROVIDED_PREFIX)
 }
 
 proptest! {

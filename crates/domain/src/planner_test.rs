@@ -3,7 +3,26 @@
 use super::*;
 use crate::testgen::{schema, secrets as desired, variables as observed};
 use PlanAction::{Create, Delete, Skip, Unchanged, Update};
-use SkipReason::{DeletionDisabled, InvalidName, RailwayReserved, Sealed, Unmanaged};
+use SkipReason::{DeletionDisabled, InvalidName, Provided, Sealed, Unmanaged};
+
+/// Railway-like rules: two provided names and one configuration variable.
+#[derive(Debug)]
+struct TestKeys;
+
+impl KeyRules for TestKeys {
+    fn classify(&self, key: &str) -> KeyClass {
+        match key {
+            "RAILWAY_PUBLIC_DOMAIN" | "RAILWAY_X" | "RAILWAY_Y" => KeyClass::Provided,
+            "RAILWAY_DOCKERFILE_PATH" => KeyClass::Configuration,
+            _ => KeyClass::Ordinary,
+        }
+    }
+}
+
+/// Planner options with [`TestKeys`].
+fn options<'a>(schema: Option<&'a KeySchema>, env: &'a str) -> PlanOptions<'a> {
+    PlanOptions { keys: &TestKeys, ..PlanOptions::new(schema, env) }
+}
 
 fn actions(plan: &SyncPlan) -> Vec<(&str, PlanAction)> {
     plan.entries().iter().map(|e| (e.key.as_str(), e.action)).collect()
@@ -79,16 +98,23 @@ const CASES: &[Case] = &[
         ..BASE
     },
     Case {
-        name: "RAILWAY_ keys are never written",
-        desired: &[("RAILWAY_DOCKERFILE_PATH", "Dockerfile")],
+        name: "provided keys are never written",
+        desired: &[("RAILWAY_PUBLIC_DOMAIN", "x.example")],
         observed: &[],
-        want: &[("RAILWAY_DOCKERFILE_PATH", Skip(RailwayReserved))],
+        want: &[("RAILWAY_PUBLIC_DOMAIN", Skip(Provided))],
         ..BASE
     },
     Case {
-        name: "RAILWAY_ keys are never deleted",
+        name: "provided keys are never deleted",
         observed: &[("RAILWAY_PUBLIC_DOMAIN", Some("x.up.railway.app"))],
-        want: &[("RAILWAY_PUBLIC_DOMAIN", Skip(RailwayReserved))],
+        want: &[("RAILWAY_PUBLIC_DOMAIN", Skip(Provided))],
+        ..BASE
+    },
+    Case {
+        name: "configuration keys are synced like any other",
+        desired: &[("RAILWAY_DOCKERFILE_PATH", "Dockerfile.web")],
+        observed: &[("RAILWAY_DOCKERFILE_PATH", Some("Dockerfile"))],
+        want: &[("RAILWAY_DOCKERFILE_PATH", Update)],
         ..BASE
     },
     Case {
@@ -155,7 +181,7 @@ const CASES: &[Case] = &[
         name: "sealed wins over reserved",
         observed: &[("RAILWAY_X", None)],
         desired: &[("RAILWAY_Y", "1")],
-        want: &[("RAILWAY_X", Skip(Sealed)), ("RAILWAY_Y", Skip(RailwayReserved))],
+        want: &[("RAILWAY_X", Skip(Sealed)), ("RAILWAY_Y", Skip(Provided))],
         ..BASE
     },
 ];
@@ -169,6 +195,7 @@ fn plan_table() {
             environment: "dev",
             disable_secret_deletion: case.disable_deletion,
             name_rule: case.name_rule,
+            keys: &TestKeys,
         };
         let p = plan(&desired(case.desired), &observed(case.observed), &opts);
         assert_eq!(actions(&p), case.want, "{}", case.name);
@@ -251,12 +278,9 @@ fn removal_without_schema_skips_reserved_and_sealed() {
     let p = plan_removal(
         &desired(&[("A", "1"), ("RAILWAY_X", "2"), ("S", "3")]),
         &observed(&[("A", Some("1")), ("RAILWAY_X", Some("2")), ("S", None), ("B", Some("x"))]),
-        &PlanOptions::new(None, "dev"),
+        &options(None, "dev"),
     );
-    assert_eq!(
-        actions(&p),
-        [("A", Delete), ("B", Unchanged), ("RAILWAY_X", Skip(RailwayReserved)), ("S", Skip(Sealed))]
-    );
+    assert_eq!(actions(&p), [("A", Delete), ("B", Unchanged), ("RAILWAY_X", Skip(Provided)), ("S", Skip(Sealed))]);
 }
 
 #[test]
@@ -280,9 +304,21 @@ fn name_rules() {
 
 #[test]
 fn actions_and_reasons_serialize_kebab_case() {
-    let entry = PlanEntry { key: "K".into(), source_key: None, action: Skip(DeletionDisabled) };
+    let entry = PlanEntry { key: "K".into(), source_key: None, action: Skip(DeletionDisabled), configures: false };
     let json = serde_json::to_string(&entry).expect("json");
     assert_eq!(json, r#"{"key":"K","sourceKey":null,"action":{"skip":"deletion-disabled"}}"#);
-    assert_eq!(RailwayReserved.as_str(), "railway-reserved");
+    assert_eq!(Provided.as_str(), "provided");
     assert_eq!(Create.as_str(), "create");
+}
+
+#[test]
+fn configuration_keys_are_marked_in_the_plan() {
+    let p = plan(
+        &desired(&[("RAILWAY_DOCKERFILE_PATH", "Dockerfile.web"), ("A", "1")]),
+        &observed(&[]),
+        &options(None, "dev"),
+    );
+    let marked: Vec<(&str, bool)> = p.entries().iter().map(|e| (e.key.as_str(), e.configures)).collect();
+    assert_eq!(marked, [("A", false), ("RAILWAY_DOCKERFILE_PATH", true)]);
+    assert_eq!(p.upserts().len(), 2);
 }

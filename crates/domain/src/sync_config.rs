@@ -8,7 +8,7 @@
 use crate::import::InitialSyncBehavior;
 use crate::key_schema::{KeyMatcher, KeySchema};
 use crate::names::NameError;
-use crate::planner::{NameRule, PlanOptions};
+use crate::planner::{KeyRules, NameRule, PlanOptions};
 use crate::status::App;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -56,13 +56,15 @@ impl SyncOptions {
         KeyMatcher::new(self.key_schema.as_ref(), environment)
     }
 
-    /// Planner options for a push from the source environment `environment` (POSIX names).
-    pub fn plan_options<'a>(&'a self, environment: &'a str) -> PlanOptions<'a> {
+    /// Planner options for a push from the source environment `environment` (POSIX names)
+    /// to a destination with the name rules `keys`.
+    pub fn plan_options<'a>(&'a self, environment: &'a str, keys: &'a dyn KeyRules) -> PlanOptions<'a> {
         PlanOptions {
             key_schema: self.key_schema.as_ref(),
             environment,
             disable_secret_deletion: self.disable_secret_deletion,
             name_rule: NameRule::Posix,
+            keys,
         }
     }
 }

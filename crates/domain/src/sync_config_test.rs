@@ -51,7 +51,7 @@ fn options_refuse_bad_values() {
 fn options_parse_names_the_field() {
     let o = SyncOptions::parse(" overwrite-destination ", Some("{{environment}}_{{secretKey}}"), None).expect("ok");
     assert_eq!(o.matcher("prod").render("DB"), "prod_DB");
-    let p = o.plan_options("prod");
+    let p = o.plan_options("prod", &crate::planner::OrdinaryKeys);
     assert_eq!((p.environment, p.disable_secret_deletion, p.name_rule), ("prod", false, NameRule::Posix));
     let err = SyncOptions::parse("overwrite-destination", Some("BAD"), None).expect_err("schema");
     assert_eq!(err.field, "syncOptions.keySchema");

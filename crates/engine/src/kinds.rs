@@ -54,8 +54,8 @@ pub async fn sync(engine: &Engine, row: &SyncRow, ctx: &mut RunContext) -> Resul
     let destination = engine.destination(&spec.destination.app())?;
     let token = spec.token(engine.core())?;
     let observed = destination.read(spec.target(&token), &mut ctx.calls).await?;
-    let decision = plan::decide(&spec, &source, &observed)?;
-    ctx.plan = entries_out(&decision.plan);
+    let decision = plan::decide(&spec, &source, &observed, destination.key_rules())?;
+    ctx.plan = entries_out(&decision.plan, destination.key_rules());
     ctx.counts = counts_out(&decision.plan);
 
     if let Some(import) = decision.import.as_ref().filter(|i| !i.is_empty()) {
@@ -89,8 +89,8 @@ pub async fn import(
     let token = spec.token(engine.core())?;
     let observed = destination.read(spec.target(&token), &mut ctx.calls).await?;
     let matcher = spec.options.matcher(&spec.environment.slug);
-    let import =
-        plan_import(&observed, &matcher, &source.own, behavior).map_err(|e| EngineError::Source(e.to_string()))?;
+    let import = plan_import(&observed, &matcher, destination.key_rules(), &source.own, behavior)
+        .map_err(|e| EngineError::Source(e.to_string()))?;
     ctx.imported = import.creates.keys().chain(import.updates.keys()).map(|k| k.as_str().to_string()).collect();
     if !import.is_empty() {
         ctx.check_lease()?;
@@ -105,8 +105,8 @@ pub async fn remove(engine: &Engine, row: &SyncRow, ctx: &mut RunContext) -> Res
     let destination = engine.destination(&spec.destination.app())?;
     let token = spec.token(engine.core())?;
     let observed = destination.read(spec.target(&token), &mut ctx.calls).await?;
-    let plan = planner::plan_removal(&source.desired, &observed, &spec.plan_options());
-    ctx.plan = entries_out(&plan);
+    let plan = planner::plan_removal(&source.desired, &observed, &spec.plan_options(destination.key_rules()));
+    ctx.plan = entries_out(&plan, destination.key_rules());
     ctx.counts = counts_out(&plan);
     apply(engine, destination, spec.target(&token), &plan, false, ctx).await?;
     Ok(())

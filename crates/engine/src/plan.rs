@@ -14,7 +14,7 @@ use sluice_api_types::runs::{EntryAction, ImportEntryOut, PlanCountsOut, PlanEnt
 use sluice_destinations::{CallLog, Destination};
 use sluice_domain::import::plan_import;
 use sluice_domain::planner::{self, Observed, PlanAction};
-use sluice_domain::{ImportPlan, SecretKey, SyncPlan};
+use sluice_domain::{ImportPlan, KeyRules, SecretKey, SyncPlan};
 
 /// The decision of one sync run.
 #[derive(Debug)]
@@ -24,28 +24,33 @@ pub struct Decision {
     pub import: Option<ImportPlan>,
 }
 
-pub fn decide(spec: &SyncSpec, source: &Source, observed: &Observed) -> Result<Decision, EngineError> {
+pub fn decide(
+    spec: &SyncSpec,
+    source: &Source,
+    observed: &Observed,
+    keys: &dyn KeyRules,
+) -> Result<Decision, EngineError> {
     let mut desired = source.desired.clone();
     let mut import = None;
     if spec.first_sync
         && let Some(behavior) = spec.options.initial_sync_behavior.import_behavior()
     {
         let matcher = spec.options.matcher(&spec.environment.slug);
-        let plan =
-            plan_import(observed, &matcher, &source.own, behavior).map_err(|e| EngineError::Source(e.to_string()))?;
+        let plan = plan_import(observed, &matcher, keys, &source.own, behavior)
+            .map_err(|e| EngineError::Source(e.to_string()))?;
         desired = plan.overlay(&desired);
         import = Some(plan);
     }
-    let plan = planner::plan(&desired, observed, &spec.plan_options());
+    let plan = planner::plan(&desired, observed, &spec.plan_options(keys));
     Ok(Decision { plan, import })
 }
 
-/// The plan's entries on the wire.
-pub fn entries_out(plan: &SyncPlan) -> Vec<PlanEntryOut> {
+/// The plan's entries on the wire; a configuration variable's entry says what it is.
+pub fn entries_out(plan: &SyncPlan, keys: &dyn KeyRules) -> Vec<PlanEntryOut> {
     plan.entries()
         .iter()
         .map(|e| {
-            let (action, reason, detail) = match e.action {
+            let (action, reason, mut detail) = match e.action {
                 PlanAction::Skip(r) => {
                     (EntryAction::Skip, Some(r.as_str().to_string()), Some(r.describe().to_string()))
                 }
@@ -54,12 +59,16 @@ pub fn entries_out(plan: &SyncPlan) -> Vec<PlanEntryOut> {
                 PlanAction::Delete => (EntryAction::Delete, None, None),
                 PlanAction::Unchanged => (EntryAction::Unchanged, None, None),
             };
+            if e.configures && detail.is_none() {
+                detail = Some(keys.configuration_note().to_string());
+            }
             PlanEntryOut {
                 key: e.key.clone(),
                 source_key: e.source_key.as_ref().map(|k| k.as_str().to_string()),
                 action,
                 reason,
                 detail,
+                configures: e.configures,
             }
         })
         .collect()
@@ -95,7 +104,7 @@ pub fn view(destination: &dyn Destination, spec: &SyncSpec, decision: &Decision)
     let changes = decision.plan.changed();
     PlanOut {
         target: destination.describe(&spec.destination),
-        entries: entries_out(&decision.plan),
+        entries: entries_out(&decision.plan, destination.key_rules()),
         counts: counts_out(&decision.plan),
         imports,
         changes,
@@ -110,6 +119,6 @@ pub async fn preview(engine: &Engine, spec: &SyncSpec) -> Result<PlanOut, Engine
     let destination = engine.destination(&spec.destination.app())?;
     let token = spec.token(engine.core())?;
     let observed = destination.read(spec.target(&token), &mut CallLog::default()).await?;
-    let decision = decide(spec, &source, &observed)?;
+    let decision = decide(spec, &source, &observed, destination.key_rules())?;
     Ok(view(destination, spec, &decision))
 }

@@ -5,7 +5,9 @@
 use super::error::EngineError;
 use sluice_core::{Core, credentials};
 use sluice_destinations::Target;
-use sluice_domain::{DestinationConfig, FolderPath, PlanOptions, ProjectId, SecretToken, SyncId, SyncOptions};
+use sluice_domain::{
+    DestinationConfig, FolderPath, KeyRules, PlanOptions, ProjectId, SecretToken, SyncId, SyncOptions,
+};
 use sluice_storage::connections::{self, ConnectionRow};
 use sluice_storage::environments::{self, EnvironmentRow};
 use sluice_storage::syncs::SyncRow;
@@ -64,7 +66,8 @@ impl SyncSpec {
         Target { config: &self.destination, method: &self.connection.method, token }
     }
 
-    pub fn plan_options(&self) -> PlanOptions<'_> {
-        self.options.plan_options(&self.environment.slug)
+    /// Planner options for this sync, under the destination's name rules.
+    pub fn plan_options<'a>(&'a self, keys: &'a dyn KeyRules) -> PlanOptions<'a> {
+        self.options.plan_options(&self.environment.slug, keys)
     }
 }

@@ -13,12 +13,13 @@
 use super::api::RailwayApi;
 use super::auth::Credentials;
 use super::errors::RailwayError;
+use super::keys::RailwayKeys;
 use super::types::RailwayTarget;
 use crate::destination::{
     Applied, ApplyError, ApplyHooks, ApplyRequest, BoxFuture, CallLog, Destination, DestinationError, ErrorClass,
     Observed, Target,
 };
-use sluice_domain::{DestinationConfig, RailwayDestination};
+use sluice_domain::{DestinationConfig, KeyRules, RailwayDestination};
 use std::sync::Arc;
 
 /// The name in messages.
@@ -102,6 +103,10 @@ impl Destination for Railway {
 
     fn redeploys(&self, c: &DestinationConfig) -> bool {
         !config(c).is_shared_variables()
+    }
+
+    fn key_rules(&self) -> &dyn KeyRules {
+        &RailwayKeys
     }
 
     fn read<'a>(

@@ -345,6 +345,7 @@ mod tests {
             action,
             reason: reason.map(Into::into),
             detail: None,
+            configures: false,
         }
     }
 

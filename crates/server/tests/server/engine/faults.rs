@@ -93,15 +93,31 @@ async fn a_write_whose_answer_is_lost_is_never_blindly_resent() {
 }
 
 #[tokio::test]
-async fn sealed_and_railway_keys_are_never_touched() {
+async fn sealed_and_railway_provided_keys_are_never_touched_and_configuration_keys_are_synced() {
     let env = start().await;
     env.put("dev", "/", "STRIPE_SECRET_KEY", "from-sluice").await;
+    env.put("dev", "/", "RAILWAY_PUBLIC_DOMAIN", "evil.example").await;
+    env.put("dev", "/", "RAILWAY_STATIC_URL", "old.example").await;
     env.put("dev", "/", "RAILWAY_DOCKERFILE_PATH", "Dockerfile.x").await;
-    env.create_sync(env.sync_body("s", opts("overwrite-destination", None))).await;
+    let id = env.create_sync(env.sync_body("s", opts("overwrite-destination", None))).await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
     env.app.drain().await;
     let vars = env.api_vars();
     assert_eq!(vars.get("STRIPE_SECRET_KEY"), Some(&None), "still sealed, never overwritten");
-    assert!(!vars.contains_key("RAILWAY_DOCKERFILE_PATH"));
+    assert!(!vars.contains_key("RAILWAY_PUBLIC_DOMAIN"), "Railway provides it");
+    assert!(!vars.contains_key("RAILWAY_STATIC_URL"), "an undocumented RAILWAY_ name is left to Railway");
+    assert_eq!(vars.get("RAILWAY_DOCKERFILE_PATH"), Some(&val("Dockerfile.x")), "a configuration variable");
+
+    let plan = env.runs(&id).await[0]["plan"].clone();
+    let entry = |key: &str| plan.as_array().and_then(|p| p.iter().find(|e| e["key"] == key)).cloned();
+    let provided = entry("RAILWAY_PUBLIC_DOMAIN").expect("entry");
+    assert_eq!((provided["action"].as_str(), provided["reason"].as_str()), (Some("skip"), Some("provided")));
+    let config = entry("RAILWAY_DOCKERFILE_PATH").expect("entry");
+    assert_eq!(config["action"], "create");
+    assert_eq!(config["configures"], true);
+    assert!(config["detail"].as_str().is_some_and(|d| d.contains("configuration variable")), "{config}");
 }
 
 #[tokio::test]
