@@ -83,6 +83,11 @@ pub struct Knobs {
     pub default_page_size: Option<usize>,
     /// `project(id:)` of an unknown id answers `Project not found` instead of `Not Authorized`.
     pub project_not_found_message: bool,
+    /// How a new deployment goes from `QUEUED` to `SUCCESS`.
+    pub deploy_lifecycle: DeployLifecycle,
+    /// `timed` lifecycle: milliseconds from creation to `SUCCESS` (a third each in `QUEUED`,
+    /// `BUILDING` and `DEPLOYING`).
+    pub deploy_duration_ms: u64,
 }
 
 impl Default for Knobs {
@@ -94,8 +99,23 @@ impl Default for Knobs {
             delete_triggers_deploy: true,
             default_page_size: None,
             project_not_found_message: false,
+            deploy_lifecycle: DeployLifecycle::Instant,
+            deploy_duration_ms: 3000,
         }
     }
+}
+
+/// How new deployments progress (`QUEUED → BUILDING → DEPLOYING → SUCCESS`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum DeployLifecycle {
+    /// Created as `SUCCESS` at once.
+    #[default]
+    Instant,
+    /// Status follows the time since creation (`deployDurationMs`), worked out when read.
+    Timed,
+    /// Created `QUEUED`; stays there until a test advances it (`/__fake/deployments/advance`).
+    Manual,
 }
 
 /// Variable-name validation applied by the write mutations.

@@ -18,12 +18,13 @@ use serde_json::json;
 use crate::config::{ExceededBody, Knobs, RateLimit, ResetFormat};
 use crate::faults::Fault;
 use crate::seed::Seed;
-use crate::state::FakeState;
+use crate::state::{AdvanceError, DeploymentStatus, FakeState};
 
 pub(crate) fn router() -> Router<FakeState> {
     Router::new()
         .route("/variables", get(read_variables).post(write_variable))
         .route("/deploys", get(deploys).delete(clear_deploys))
+        .route("/deployments/advance", post(advance))
         .route("/requests", get(requests).delete(clear_requests))
         .route("/faults", get(faults).post(inject).delete(clear_faults))
         .route("/seed", post(seed))
@@ -91,6 +92,34 @@ async fn deploys(State(state): State<FakeState>) -> Response {
 async fn clear_deploys(State(state): State<FakeState>) -> StatusCode {
     state.clear_deploys();
     StatusCode::NO_CONTENT
+}
+
+/// `POST /__fake/deployments/advance`: `{"deploymentId"?: "…", "to"?: "BUILDING|DEPLOYING|SUCCESS|
+/// FAILED|CRASHED"}`; no id moves every in-flight deployment, no `to` means `SUCCESS`.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AdvanceBody {
+    deployment_id: Option<String>,
+    to: Option<DeploymentStatus>,
+}
+
+async fn advance(State(state): State<FakeState>, body: Bytes) -> Response {
+    let body: AdvanceBody = if body.is_empty() {
+        AdvanceBody::default()
+    } else {
+        match parse(&body) {
+            Ok(body) => body,
+            Err(response) => return *response,
+        }
+    };
+    let to = body.to.unwrap_or(DeploymentStatus::Success);
+    match state.try_advance(body.deployment_id.as_deref(), to) {
+        Ok(ids) => Json(json!({ "advanced": ids })).into_response(),
+        Err(e @ AdvanceError::UnknownDeployment(_)) => {
+            (StatusCode::NOT_FOUND, Json(json!({ "message": e.to_string() }))).into_response()
+        }
+        Err(e) => bad_request(e),
+    }
 }
 
 async fn requests(State(state): State<FakeState>) -> Response {

@@ -22,7 +22,7 @@ mod state;
 mod transport;
 mod variables;
 
-pub use config::{DeleteMissing, ExceededBody, FakeConfig, Knobs, NameRule, RateLimit, ResetFormat};
+pub use config::{DeleteMissing, DeployLifecycle, ExceededBody, FakeConfig, Knobs, NameRule, RateLimit, ResetFormat};
 pub use faults::{Fault, FaultKind};
 pub use graphql::schema::SDL as SCHEMA_SDL;
 pub use seed::{
@@ -30,5 +30,7 @@ pub use seed::{
     TokenKind,
 };
 pub use server::FakeRailway;
-pub use state::{DeployCause, DeployRecord, DeploymentStatus, FakeState, RequestAuth, RequestRecord, SetVariableError};
+pub use state::{
+    AdvanceError, DeployCause, DeployRecord, DeploymentStatus, FakeState, RequestAuth, RequestRecord, SetVariableError,
+};
 pub use transport::router;

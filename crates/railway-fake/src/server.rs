@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use crate::config::{FakeConfig, RateLimit};
 use crate::faults::Fault;
 use crate::seed::Seed;
-use crate::state::{DeployRecord, FakeState, RequestRecord};
+use crate::state::{DeployRecord, DeploymentStatus, FakeState, RequestRecord};
 
 /// A fake Railway server running in the background of the current tokio runtime.
 pub struct FakeRailway {
@@ -89,6 +89,16 @@ impl FakeRailway {
 
     pub fn clear_deploys(&self) {
         self.state.clear_deploys();
+    }
+
+    /// See [`FakeState::advance_deployments`].
+    pub fn advance_deployments(&self) -> Vec<String> {
+        self.state.advance_deployments()
+    }
+
+    /// See [`FakeState::advance_deployment`].
+    pub fn advance_deployment(&self, deployment_id: &str, to: DeploymentStatus) {
+        self.state.advance_deployment(deployment_id, to);
     }
 
     pub fn requests(&self) -> Vec<RequestRecord> {

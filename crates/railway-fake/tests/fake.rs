@@ -12,6 +12,7 @@ mod fake {
     pub mod deploys;
     pub mod faults;
     pub mod graphql;
+    pub mod lifecycle;
     pub mod mutations;
     pub mod queries;
     pub mod rate_limit;

@@ -146,13 +146,7 @@ impl ObjectValue for ServiceInstanceObj<'_> {
             "environmentId" => ResolvedValue::leaf(i.environment_id.as_str()),
             "id" => ResolvedValue::leaf(i.id.as_str()),
             "latestDeployment" => {
-                let latest = ctx
-                    .world()
-                    .deployments
-                    .iter()
-                    .rev()
-                    .find(|d| d.environment_id == i.environment_id && d.service_id == i.service_id)
-                    .cloned();
+                let latest = ctx.world().newest_deployment(&i.environment_id, &i.service_id).cloned();
                 ResolvedValue::nullable_object(latest.map(|deployment| DeploymentObj { ctx, deployment }))
             }
             "service" => ResolvedValue::object(ServiceObj { ctx, service: self.service.clone() }),
@@ -224,7 +218,8 @@ impl ObjectValue for DeploymentObj<'_> {
         Ok(match info.field_name() {
             "canRedeploy" => ResolvedValue::leaf(d.snapshot_id.is_some()),
             "canRollback" => ResolvedValue::leaf(d.snapshot_id.is_some() && d.status.as_str() == "SUCCESS"),
-            "createdAt" | "updatedAt" | "statusUpdatedAt" => date(d.created_at),
+            "createdAt" => date(d.created_at),
+            "updatedAt" | "statusUpdatedAt" => date(d.status_updated_at),
             "environment" => {
                 let env = ctx.world().environments.get(&d.environment_id).cloned().ok_or_else(not_authorized)?;
                 ResolvedValue::object(EnvironmentObj { ctx, env })

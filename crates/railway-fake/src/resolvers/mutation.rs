@@ -12,7 +12,7 @@ use super::environment::DeploymentObj;
 use super::lookup::{accessible_deployment, accessible_environment, service_instance, variable_scope};
 use super::{Args, Ctx, error, not_authorized};
 use crate::config::DeleteMissing;
-use crate::state::{DeployCause, Scope};
+use crate::state::{DeployCause, Scope, Start};
 
 pub(crate) fn resolve<'a>(ctx: &'a Ctx, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
     let args = Args::of(info);
@@ -23,7 +23,7 @@ pub(crate) fn resolve<'a>(ctx: &'a Ctx, info: &'a ResolveInfo<'a>) -> Result<Res
         "serviceInstanceRedeploy" => {
             let env = accessible_environment(ctx, args.req("environmentId"), None)?;
             let service = service_instance(ctx, &env, args.req("serviceId"))?;
-            ctx.world_mut().deploy(&env.id, &service.id, DeployCause::Redeploy);
+            ctx.world_mut().deploy(&env.id, &service.id, DeployCause::Redeploy, Start::from_knobs(&ctx.knobs));
             Ok(ResolvedValue::leaf(true))
         }
         "deploymentRedeploy" => {
@@ -33,7 +33,9 @@ pub(crate) fn resolve<'a>(ctx: &'a Ctx, info: &'a ResolveInfo<'a>) -> Result<Res
             }
             let env = accessible_environment(ctx, &previous.environment_id, None)?;
             service_instance(ctx, &env, &previous.service_id)?;
-            let deployment = ctx.world_mut().deploy(&env.id, &previous.service_id, DeployCause::DeploymentRedeploy);
+            let start = Start::from_knobs(&ctx.knobs);
+            let deployment =
+                ctx.world_mut().deploy(&env.id, &previous.service_id, DeployCause::DeploymentRedeploy, start);
             Ok(ResolvedValue::object(DeploymentObj { ctx, deployment }))
         }
         _ => Err(error(format!("Cannot resolve field \"{}\" on type \"Mutation\"", info.field_name()))),
@@ -73,7 +75,7 @@ fn deploy_affected(ctx: &Ctx, scope: &Scope, names: &BTreeSet<String>, cause: De
         None => world.services_referencing_shared(&scope.0, names),
     };
     for service_id in services {
-        world.deploy(&scope.0, &service_id, cause);
+        world.deploy(&scope.0, &service_id, cause, Start::from_knobs(&ctx.knobs));
     }
 }
 

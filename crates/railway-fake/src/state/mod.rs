@@ -5,6 +5,7 @@
 //! Start reading at [`FakeState`]; records are in `model`, seeding in `world`, variable reads
 //! in `render`.
 
+mod deployments;
 mod model;
 mod render;
 mod world;
@@ -14,6 +15,8 @@ use std::sync::Arc;
 
 use parking_lot::{Mutex, MutexGuard};
 
+pub use deployments::AdvanceError;
+pub(crate) use deployments::Start;
 pub use model::{DeployCause, DeployRecord, DeploymentStatus, RequestAuth, RequestRecord};
 pub(crate) use model::{
     Deployment, Environment, Project, Service, ServiceInstance, Token, User, Workspace, iso_millis,
@@ -71,8 +74,11 @@ impl FakeState {
         })
     }
 
+    /// The state, with every `timed` deployment brought up to now first.
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock()
+        let mut inner = self.inner.lock();
+        inner.world.settle(time::OffsetDateTime::now_utc());
+        inner
     }
 
     /// The stored variables of a scope (`service_id: None` = shared), sealed values as `None`.
@@ -130,6 +136,27 @@ impl FakeState {
 
     pub fn clear_deploys(&self) {
         self.lock().world.deploy_log.clear();
+    }
+
+    /// Moves every in-flight deployment (`QUEUED` … `DEPLOYING`) to `SUCCESS`; the ids moved.
+    pub fn advance_deployments(&self) -> Vec<String> {
+        self.try_advance(None, DeploymentStatus::Success).unwrap_or_default()
+    }
+
+    /// Moves one deployment to `to` (`BUILDING`, `DEPLOYING`, `SUCCESS`, `FAILED`, or `CRASHED`).
+    ///
+    /// # Panics
+    /// If the deployment does not exist, is not in flight (only `SUCCESS → CRASHED` is allowed
+    /// after that), or `to` is another status.
+    pub fn advance_deployment(&self, deployment_id: &str, to: DeploymentStatus) {
+        if let Err(e) = self.try_advance(Some(deployment_id), to) {
+            panic!("advance_deployment: {e}");
+        }
+    }
+
+    /// Moves one deployment (`Some(id)`) or every in-flight one (`None`) to `to`; the ids moved.
+    pub fn try_advance(&self, deployment_id: Option<&str>, to: DeploymentStatus) -> Result<Vec<String>, AdvanceError> {
+        self.lock().world.advance(deployment_id, to)
     }
 
     /// Every request to `/graphql/v2` since the start or the last `clear_requests`.

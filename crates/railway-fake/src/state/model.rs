@@ -109,6 +109,11 @@ pub(crate) struct Deployment {
     /// Deployments without a snapshot (skipped cron runs, failed builds) cannot be redeployed.
     pub snapshot_id: Option<String>,
     pub created_at: OffsetDateTime,
+    /// When `status` last changed.
+    pub status_updated_at: OffsetDateTime,
+    /// A `timed` deployment still on its way: the time from creation to `SUCCESS`. `None` once
+    /// it has settled, and for every other deployment.
+    pub timed: Option<std::time::Duration>,
 }
 
 /// Railway's `DeploymentStatus` enum.
@@ -154,6 +159,18 @@ impl DeploymentStatus {
     pub fn has_snapshot(self) -> bool {
         !matches!(self, DeploymentStatus::Skipped | DeploymentStatus::Failed)
     }
+
+    /// Still on its way to running: `QUEUED`, `WAITING`, `INITIALIZING`, `BUILDING`, `DEPLOYING`.
+    pub fn is_in_flight(self) -> bool {
+        matches!(
+            self,
+            DeploymentStatus::Queued
+                | DeploymentStatus::Waiting
+                | DeploymentStatus::Initializing
+                | DeploymentStatus::Building
+                | DeploymentStatus::Deploying
+        )
+    }
 }
 
 /// Why a deploy was triggered.
@@ -175,6 +192,8 @@ pub struct DeployRecord {
     pub environment_id: String,
     pub service_id: String,
     pub cause: DeployCause,
+    /// The deployment it created.
+    pub deployment_id: String,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
 }

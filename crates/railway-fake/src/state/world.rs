@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::model::{DeployCause, DeployRecord};
+use super::model::DeployRecord;
 use super::model::{
     Deployment, DeploymentStatus, Environment, Project, Service, ServiceInstance, StoredVariable, Token, User,
     Workspace,
@@ -34,6 +34,8 @@ pub(crate) struct World {
     pub variables: BTreeMap<Scope, BTreeMap<String, StoredVariable>>,
     /// In creation order (oldest first).
     pub deployments: Vec<Deployment>,
+    /// Indices into `deployments` of `timed` deployments not yet `SUCCESS` (see `deployments.rs`).
+    pub timed: Vec<usize>,
     pub deploy_log: Vec<DeployRecord>,
     /// Counter for deterministic default timestamps of seeded records.
     seeded: i64,
@@ -281,6 +283,8 @@ impl World {
                 status: *status,
                 snapshot_id: status.has_snapshot().then(new_id),
                 created_at,
+                status_updated_at: created_at,
+                timed: None,
             });
         }
     }
@@ -344,29 +348,6 @@ impl World {
     /// Removes every variable of a scope (sealed ones too); the names removed.
     pub fn clear_scope(&mut self, scope: &Scope) -> Vec<String> {
         self.variables.remove(scope).map(|vars| vars.into_keys().collect()).unwrap_or_default()
-    }
-
-    /// Records a deploy of a service instance: a new successful deployment plus a log entry.
-    pub fn deploy(&mut self, env_id: &str, service_id: &str, cause: DeployCause) -> Deployment {
-        let now = OffsetDateTime::now_utc();
-        let project_id = self.environments.get(env_id).map(|e| e.project_id.clone()).unwrap_or_default();
-        let deployment = Deployment {
-            id: new_id(),
-            project_id,
-            environment_id: env_id.to_owned(),
-            service_id: service_id.to_owned(),
-            status: DeploymentStatus::Success,
-            snapshot_id: Some(new_id()),
-            created_at: now,
-        };
-        self.deployments.push(deployment.clone());
-        self.deploy_log.push(DeployRecord {
-            environment_id: env_id.to_owned(),
-            service_id: service_id.to_owned(),
-            cause,
-            at: now,
-        });
-        deployment
     }
 }
 

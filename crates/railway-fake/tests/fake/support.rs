@@ -160,3 +160,45 @@ pub const COLLECTION_UPSERT: &str =
     "mutation Upsert($input: VariableCollectionUpsertInput!) { variableCollectionUpsert(input: $input) }";
 pub const UPSERT: &str = "mutation Upsert($input: VariableUpsertInput!) { variableUpsert(input: $input) }";
 pub const DELETE: &str = "mutation Delete($input: VariableDeleteInput!) { variableDelete(input: $input) }";
+
+/// Calls a `/__fake/` control route; the status and the JSON body (`null` when empty).
+pub async fn control(fake: &FakeRailway, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    let client = reqwest::Client::new();
+    let mut request = client.request(method.parse().unwrap(), format!("{}/__fake{path}", fake.base_url()));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() })
+}
+
+/// A fake on the example seed whose new deployments follow `lifecycle` (`instant`, `timed`,
+/// `manual`).
+pub async fn start_with_lifecycle(lifecycle: &str, duration_ms: u64) -> FakeRailway {
+    let fake = start().await;
+    let knobs = json!({ "deployLifecycle": lifecycle, "deployDurationMs": duration_ms });
+    assert_eq!(control(&fake, "POST", "/knobs", Some(knobs)).await.0, 204);
+    fake
+}
+
+/// The deployments of one service instance, newest first, as `{id, status, canRedeploy,
+/// createdAt, statusUpdatedAt}`.
+pub async fn deployments_of(fake: &FakeRailway, env: &str, service: &str) -> Vec<Value> {
+    let query = "query D($e: String!, $s: String!) { deployments(input: { environmentId: $e, serviceId: $s }) {
+        edges { node { id status canRedeploy createdAt statusUpdatedAt } } } }";
+    let data = gql(fake, ACCOUNT, query, json!({ "e": env, "s": service })).await.data();
+    data["deployments"]["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()).collect()
+}
+
+/// The statuses of [`deployments_of`], newest first.
+pub async fn statuses_of(fake: &FakeRailway, env: &str, service: &str) -> Vec<String> {
+    deployments_of(fake, env, service).await.iter().map(|d| d["status"].as_str().unwrap().to_owned()).collect()
+}
+
+/// `variableUpsert` of one service variable, deploying.
+pub async fn upsert_service_variable(fake: &FakeRailway, env: &str, service: &str, name: &str, value: &str) {
+    let input = json!({ "input": { "projectId": PROJECT, "environmentId": env, "serviceId": service, "name": name, "value": value } });
+    assert_eq!(gql(fake, ACCOUNT, UPSERT, input).await.data(), json!({ "variableUpsert": true }));
+}
