@@ -24,7 +24,9 @@ pub(crate) fn router() -> Router<FakeState> {
     Router::new()
         .route("/variables", get(read_variables).post(write_variable))
         .route("/deploys", get(deploys).delete(clear_deploys))
+        .route("/deployments", post(push_deployment))
         .route("/deployments/advance", post(advance))
+        .route("/running", get(running))
         .route("/requests", get(requests).delete(clear_requests))
         .route("/faults", get(faults).post(inject).delete(clear_faults))
         .route("/seed", post(seed))
@@ -92,6 +94,41 @@ async fn deploys(State(state): State<FakeState>) -> Response {
 async fn clear_deploys(State(state): State<FakeState>) -> StatusCode {
     state.clear_deploys();
     StatusCode::NO_CONTENT
+}
+
+/// `POST /__fake/deployments`: `{"environmentId","serviceId","status"?}`, a git push.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PushBody {
+    environment_id: String,
+    service_id: String,
+    status: Option<DeploymentStatus>,
+}
+
+async fn push_deployment(State(state): State<FakeState>, body: Bytes) -> Response {
+    let push: PushBody = match parse(&body) {
+        Ok(push) => push,
+        Err(response) => return *response,
+    };
+    match state.try_push_deployment(&push.environment_id, &push.service_id, push.status) {
+        Ok(id) => Json(json!({ "deploymentId": id })).into_response(),
+        Err(e) => bad_request(e),
+    }
+}
+
+/// `GET /__fake/running?environmentId=…&serviceId=…`: the live deployment and its variables.
+async fn running(State(state): State<FakeState>, Query(q): Query<ScopeQuery>) -> Response {
+    let (Some(env), Some(service)) = (q.environment_id, q.service_id) else {
+        return bad_request("environmentId and serviceId are required");
+    };
+    match state.running(&env, &service) {
+        Some(running) => Json(running).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "message": format!("no SUCCESS deployment of service {service} in environment {env}") })),
+        )
+            .into_response(),
+    }
 }
 
 /// `POST /__fake/deployments/advance`: `{"deploymentId"?: "…", "to"?: "BUILDING|DEPLOYING|SUCCESS|

@@ -31,6 +31,7 @@ pub use seed::{
 };
 pub use server::FakeRailway;
 pub use state::{
-    AdvanceError, DeployCause, DeployRecord, DeploymentStatus, FakeState, RequestAuth, RequestRecord, SetVariableError,
+    AdvanceError, ControlError, DeployCause, DeployRecord, DeploymentStatus, FakeState, RequestAuth, RequestRecord,
+    RunningDeployment, SetVariableError,
 };
 pub use transport::router;

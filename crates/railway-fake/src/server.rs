@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use crate::config::{FakeConfig, RateLimit};
 use crate::faults::Fault;
 use crate::seed::Seed;
-use crate::state::{DeployRecord, DeploymentStatus, FakeState, RequestRecord};
+use crate::state::{DeployRecord, DeploymentStatus, FakeState, RequestRecord, RunningDeployment};
 
 /// A fake Railway server running in the background of the current tokio runtime.
 pub struct FakeRailway {
@@ -89,6 +89,16 @@ impl FakeRailway {
 
     pub fn clear_deploys(&self) {
         self.state.clear_deploys();
+    }
+
+    /// See [`FakeState::running`].
+    pub fn running(&self, environment_id: &str, service_id: &str) -> Option<RunningDeployment> {
+        self.state.running(environment_id, service_id)
+    }
+
+    /// See [`FakeState::push_deployment`].
+    pub fn push_deployment(&self, environment_id: &str, service_id: &str, status: Option<DeploymentStatus>) -> String {
+        self.state.push_deployment(environment_id, service_id, status)
     }
 
     /// See [`FakeState::advance_deployments`].

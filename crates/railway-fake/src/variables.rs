@@ -106,6 +106,9 @@ pub(crate) struct ProvidedFor<'a> {
     pub environment_name: &'a str,
     pub service_id: &'a str,
     pub service_name: &'a str,
+    /// The deployment receiving them (`None` when the instance has none: its deployment
+    /// variables are left out).
+    pub deployment_id: Option<&'a str>,
 }
 
 /// The `RAILWAY_*` variables Railway adds to a service's rendered variables.
@@ -120,6 +123,7 @@ pub(crate) fn provided(of: &ProvidedFor<'_>) -> BTreeMap<String, String> {
         ("RAILWAY_PRIVATE_DOMAIN", private_domain(of.service_name)),
     ]
     .into_iter()
+    .chain(of.deployment_id.map(|id| ("RAILWAY_DEPLOYMENT_ID", id.to_owned())))
     .map(|(k, v)| (k.to_owned(), v))
     .collect()
 }
@@ -185,8 +189,9 @@ mod tests {
             environment_name: "production",
             service_id: "s",
             service_name: "My API",
+            deployment_id: Some("d"),
         });
-        assert_eq!(vars.len(), 7);
+        assert_eq!(vars.len(), 8);
         assert_eq!(vars["RAILWAY_PRIVATE_DOMAIN"], "my-api.railway.internal");
         assert_eq!(vars["RAILWAY_ENVIRONMENT_NAME"], "production");
         assert!(vars.keys().all(|k| k.starts_with("RAILWAY_")));

@@ -17,6 +17,7 @@ mod fake {
     pub mod queries;
     pub mod rate_limit;
     pub mod schema_subset;
+    pub mod snapshots;
     pub mod support;
     pub mod variables;
 }

@@ -8,7 +8,7 @@ use super::connection::{Node, connection};
 use super::lookup::accessible_environment;
 use super::objects::ServiceObj;
 use super::{Ctx, date, error, not_authorized, opt_str};
-use crate::state::{Deployment, Environment, Service, ServiceInstance};
+use crate::state::{Deployment, DeploymentStatus, Environment, Service, ServiceInstance};
 use crate::variables::{Reference, references};
 
 #[derive(Clone)]
@@ -216,8 +216,8 @@ impl ObjectValue for DeploymentObj<'_> {
         let d = &self.deployment;
         let ctx = self.ctx;
         Ok(match info.field_name() {
-            "canRedeploy" => ResolvedValue::leaf(d.snapshot_id.is_some()),
-            "canRollback" => ResolvedValue::leaf(d.snapshot_id.is_some() && d.status.as_str() == "SUCCESS"),
+            "canRedeploy" => ResolvedValue::leaf(d.snapshot.is_some()),
+            "canRollback" => ResolvedValue::leaf(d.snapshot.is_some() && d.status == DeploymentStatus::Success),
             "createdAt" => date(d.created_at),
             "updatedAt" | "statusUpdatedAt" => date(d.status_updated_at),
             "environment" => {
@@ -232,7 +232,7 @@ impl ObjectValue for DeploymentObj<'_> {
                 ResolvedValue::object(ServiceObj { ctx, service })
             }
             "serviceId" => ResolvedValue::leaf(d.service_id.as_str()),
-            "snapshotId" => opt_str(d.snapshot_id.as_deref()),
+            "snapshotId" => opt_str(d.snapshot.as_ref().map(|s| s.id.as_str())),
             "staticUrl" | "url" => ResolvedValue::null(),
             "status" => ResolvedValue::leaf(d.status.as_str()),
             _ => return Err(self.unknown_field_error(info)),

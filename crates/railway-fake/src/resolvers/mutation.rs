@@ -28,7 +28,7 @@ pub(crate) fn resolve<'a>(ctx: &'a Ctx, info: &'a ResolveInfo<'a>) -> Result<Res
         }
         "deploymentRedeploy" => {
             let previous = accessible_deployment(ctx, args.req("id"))?;
-            if previous.snapshot_id.is_none() {
+            if previous.snapshot.is_none() {
                 return Err(error("Cannot redeploy without a snapshot"));
             }
             let env = accessible_environment(ctx, &previous.environment_id, None)?;

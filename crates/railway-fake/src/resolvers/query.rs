@@ -12,7 +12,7 @@ use super::objects::{
 };
 use super::{Args, Ctx, Leaves, error, not_authorized};
 use crate::auth::Principal;
-use crate::state::{Deployment, Environment, Project, VariableMap};
+use crate::state::{Deployment, Environment, Project, VariableMap, iso_millis};
 
 pub(crate) fn resolve<'a>(ctx: &'a Ctx, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
     let args = Args::of(info);
@@ -66,6 +66,25 @@ pub(crate) fn resolve<'a>(ctx: &'a Ctx, info: &'a ResolveInfo<'a>) -> Result<Res
         "deployment" => {
             let deployment = accessible_deployment(ctx, args.req("id"))?;
             Ok(ResolvedValue::object(DeploymentObj { ctx, deployment }))
+        }
+        "deploymentSnapshot" => {
+            let deployment = accessible_deployment(ctx, args.req("deploymentId"))?;
+            Ok(ResolvedValue::nullable_object(deployment.snapshot.map(|snapshot| {
+                let variables = snapshot
+                    .variables
+                    .into_iter()
+                    .map(|(name, v)| (name.into(), if v.sealed { JsonValue::Null } else { JsonValue::from(v.value) }))
+                    .collect();
+                Leaves::new(
+                    "DeploymentSnapshot",
+                    [
+                        ("id", snapshot.id.into()),
+                        ("createdAt", iso_millis(snapshot.created_at).into()),
+                        ("updatedAt", iso_millis(snapshot.created_at).into()),
+                        ("variables", JsonValue::Object(variables)),
+                    ],
+                )
+            })))
         }
         _ => Err(error(format!("Cannot resolve field \"{}\" on type \"Query\"", info.field_name()))),
     }

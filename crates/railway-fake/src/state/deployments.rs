@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use super::model::{DeployCause, DeployRecord, Deployment, DeploymentStatus};
+use super::model::{DeployCause, DeployRecord, Deployment, DeploymentStatus, RunningDeployment, Snapshot};
 use super::world::{World, new_id};
 use crate::config::{DeployLifecycle, Knobs};
 
@@ -22,6 +22,8 @@ pub(crate) enum Start {
     Timed(Duration),
     /// `QUEUED` until advanced.
     Manual,
+    /// This status, kept until advanced (a test putting a build in flight).
+    At(DeploymentStatus),
 }
 
 impl Start {
@@ -76,6 +78,7 @@ impl World {
             Start::Instant => (DeploymentStatus::Success, None),
             Start::Timed(total) => (DeploymentStatus::Queued, Some(total)),
             Start::Manual => (DeploymentStatus::Queued, None),
+            Start::At(status) => (status, None),
         };
         self.deployments.push(Deployment {
             id: id.clone(),
@@ -83,12 +86,13 @@ impl World {
             environment_id: env_id.to_owned(),
             service_id: service_id.to_owned(),
             status: DeploymentStatus::Queued,
-            snapshot_id: Some(new_id()),
+            snapshot: None,
             created_at: now,
             status_updated_at: now,
             timed,
         });
         let index = self.deployments.len() - 1;
+        self.take_snapshot(index, now);
         self.set_status(index, status, now);
         if timed.is_some() {
             self.timed.push(index);
@@ -102,6 +106,29 @@ impl World {
             at: now,
         });
         self.deployments[index].clone()
+    }
+
+    /// Snapshots, for the deployment at `index`, the variables its service receives now.
+    pub fn take_snapshot(&mut self, index: usize, at: OffsetDateTime) {
+        let d = &self.deployments[index];
+        let scope = (d.environment_id.clone(), Some(d.service_id.clone()));
+        let variables = self.as_deployed(&scope, Some(d));
+        self.deployments[index].snapshot = Some(Snapshot { id: new_id(), created_at: at, variables });
+    }
+
+    /// What the service instance's app runs: its newest `SUCCESS` deployment, with the variables
+    /// of that deployment's snapshot.
+    pub fn running(&self, env_id: &str, service_id: &str) -> Option<RunningDeployment> {
+        let d = self.deployments.iter().rev().find(|d| {
+            d.environment_id == env_id && d.service_id == service_id && d.status == DeploymentStatus::Success
+        })?;
+        let variables = d
+            .snapshot
+            .iter()
+            .flat_map(|s| s.variables.iter())
+            .map(|(name, v)| (name.clone(), Some(v.value.clone())))
+            .collect();
+        Some(RunningDeployment { deployment_id: d.id.clone(), status: d.status, created_at: d.created_at, variables })
     }
 
     /// Brings every timed deployment up to `now`, in the order they would have finished.

@@ -17,7 +17,7 @@ use parking_lot::{Mutex, MutexGuard};
 
 pub use deployments::AdvanceError;
 pub(crate) use deployments::Start;
-pub use model::{DeployCause, DeployRecord, DeploymentStatus, RequestAuth, RequestRecord};
+pub use model::{DeployCause, DeployRecord, DeploymentStatus, RequestAuth, RequestRecord, RunningDeployment};
 pub(crate) use model::{
     Deployment, Environment, Project, Service, ServiceInstance, Token, User, Workspace, iso_millis,
 };
@@ -55,6 +55,15 @@ pub enum SetVariableError {
     UnknownServiceInstance { environment: String, service: String },
     #[error("a variable name cannot be empty")]
     EmptyName,
+}
+
+/// Why a control operation on deployments or deleted targets was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ControlError {
+    #[error("unknown environment {0}")]
+    UnknownEnvironment(String),
+    #[error("service {service} does not exist in environment {environment}")]
+    UnknownServiceInstance { environment: String, service: String },
 }
 
 impl FakeState {
@@ -136,6 +145,43 @@ impl FakeState {
 
     pub fn clear_deploys(&self) {
         self.lock().world.deploy_log.clear();
+    }
+
+    /// What the service instance's app runs now: its newest `SUCCESS` deployment and the
+    /// variables that deployment was created with (`None` if nothing is live).
+    pub fn running(&self, environment_id: &str, service_id: &str) -> Option<RunningDeployment> {
+        self.lock().world.running(environment_id, service_id)
+    }
+
+    /// Creates a deployment the way a git push would (cause `push`, a new commit): with
+    /// `status` (kept until advanced), or following the `deployLifecycle` knob when `None`.
+    /// Returns the new deployment's id.
+    pub fn try_push_deployment(
+        &self,
+        environment_id: &str,
+        service_id: &str,
+        status: Option<DeploymentStatus>,
+    ) -> Result<String, ControlError> {
+        let mut inner = self.lock();
+        if !inner.world.environments.contains_key(environment_id) {
+            return Err(ControlError::UnknownEnvironment(environment_id.to_owned()));
+        }
+        if !inner.world.instances.contains_key(&(environment_id.to_owned(), service_id.to_owned())) {
+            return Err(ControlError::UnknownServiceInstance {
+                environment: environment_id.to_owned(),
+                service: service_id.to_owned(),
+            });
+        }
+        let start = status.map_or_else(|| Start::from_knobs(&inner.config.knobs), Start::At);
+        Ok(inner.world.deploy(environment_id, service_id, DeployCause::Push, start).id)
+    }
+
+    /// [`Self::try_push_deployment`] for tests.
+    ///
+    /// # Panics
+    /// If the service instance does not exist.
+    pub fn push_deployment(&self, environment_id: &str, service_id: &str, status: Option<DeploymentStatus>) -> String {
+        self.try_push_deployment(environment_id, service_id, status).unwrap_or_else(|e| panic!("push_deployment: {e}"))
     }
 
     /// Moves every in-flight deployment (`QUEUED` … `DEPLOYING`) to `SUCCESS`; the ids moved.

@@ -1,6 +1,7 @@
 //! The records the fake stores, mirroring the part of Railway's data model Sluice touches
 //! (reference §10.2), plus the two logs tests assert on: deploys and requests.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -106,14 +107,62 @@ pub(crate) struct Deployment {
     pub environment_id: String,
     pub service_id: String,
     pub status: DeploymentStatus,
-    /// Deployments without a snapshot (skipped cron runs, failed builds) cannot be redeployed.
-    pub snapshot_id: Option<String>,
+    /// What the deployment was built and started with. Seeded deployments without one (skipped
+    /// cron runs, failed builds) cannot be redeployed.
+    pub snapshot: Option<Snapshot>,
     pub created_at: OffsetDateTime,
     /// When `status` last changed.
     pub status_updated_at: OffsetDateTime,
     /// A `timed` deployment still on its way: the time from creation to `SUCCESS`. `None` once
     /// it has settled, and for every other deployment.
     pub timed: Option<std::time::Duration>,
+}
+
+/// A deployment's `DeploymentSnapshot`: the variables its service received when it was created.
+#[derive(Debug, Clone)]
+pub(crate) struct Snapshot {
+    pub id: String,
+    pub created_at: OffsetDateTime,
+    /// Every variable the app sees: rendered, Railway-provided ones included, sealed ones with
+    /// their real value (the API shows those as `null`).
+    pub variables: BTreeMap<String, SnapshotValue>,
+}
+
+/// One variable as a deployment received it. `Debug` never shows the value.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct SnapshotValue {
+    pub value: String,
+    pub sealed: bool,
+}
+
+impl fmt::Debug for SnapshotValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SnapshotValue").field("sealed", &self.sealed).finish_non_exhaustive()
+    }
+}
+
+/// What a service instance's app is running: its newest `SUCCESS` deployment and the variables
+/// that deployment was started with (sealed ones with their real value, since the app gets it).
+/// `Debug` shows variable names only.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunningDeployment {
+    pub deployment_id: String,
+    pub status: DeploymentStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub variables: BTreeMap<String, Option<String>>,
+}
+
+impl fmt::Debug for RunningDeployment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunningDeployment")
+            .field("deployment_id", &self.deployment_id)
+            .field("status", &self.status)
+            .field("created_at", &self.created_at)
+            .field("variables", &self.variables.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 /// Railway's `DeploymentStatus` enum.
@@ -183,6 +232,8 @@ pub enum DeployCause {
     /// `serviceInstanceRedeploy`
     Redeploy,
     DeploymentRedeploy,
+    /// A git push (`POST /__fake/deployments`).
+    Push,
 }
 
 /// One triggered deploy of a service instance.

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::model::{Deployment, SnapshotValue};
 use super::world::{Scope, World};
 use crate::variables::{self, ProvidedFor, Reference};
 
@@ -23,29 +24,44 @@ impl World {
     }
 
     /// The rendered variables of a scope; a service scope also gets its `RAILWAY_*` variables
-    /// (a stored variable of the same name wins).
+    /// (a stored variable of the same name wins), seen from its newest deployment.
     pub fn rendered(&self, scope: &Scope) -> VariableMap {
-        let mut out: VariableMap = match &scope.1 {
-            Some(service_id) => self.provided(&scope.0, service_id).into_iter().map(|(k, v)| (k, Some(v))).collect(),
+        self.as_deployed(scope, None).into_iter().map(|(name, v)| (name, (!v.sealed).then_some(v.value))).collect()
+    }
+
+    /// Every variable of a scope as an app would receive it: rendered, `RAILWAY_*` variables
+    /// for a service scope, sealed values revealed but flagged. `viewer` is the deployment whose
+    /// own ids (`RAILWAY_DEPLOYMENT_ID`, …) its service sees; `None` = the newest one.
+    pub fn as_deployed(&self, scope: &Scope, viewer: Option<&Deployment>) -> BTreeMap<String, SnapshotValue> {
+        let mut out: BTreeMap<String, SnapshotValue> = match &scope.1 {
+            Some(service_id) => self
+                .provided(&scope.0, service_id, viewer)
+                .into_iter()
+                .map(|(k, value)| (k, SnapshotValue { value, sealed: false }))
+                .collect(),
             None => BTreeMap::new(),
         };
         if let Some(vars) = self.variables.get(scope) {
             for (name, v) in vars {
-                let value = (!v.sealed).then(|| self.render_in(scope, &v.value, 0));
-                out.insert(name.clone(), value);
+                let value = self.render_in(scope, &v.value, 0, viewer);
+                out.insert(name.clone(), SnapshotValue { value, sealed: v.sealed });
             }
         }
         out
     }
 
-    /// The `RAILWAY_*` variables of one service instance (empty if it does not exist).
-    pub fn provided(&self, env_id: &str, service_id: &str) -> BTreeMap<String, String> {
+    /// The `RAILWAY_*` variables of one service instance (empty if it does not exist), as
+    /// `viewer` (default: the instance's newest deployment) receives them.
+    pub fn provided(&self, env_id: &str, service_id: &str, viewer: Option<&Deployment>) -> BTreeMap<String, String> {
         let (Some(env), Some(service)) = (self.environments.get(env_id), self.services.get(service_id)) else {
             return BTreeMap::new();
         };
         let Some(project) = self.projects.get(&env.project_id) else {
             return BTreeMap::new();
         };
+        let deployment = viewer
+            .filter(|d| d.environment_id == env_id && d.service_id == service_id)
+            .or_else(|| self.newest_deployment(env_id, service_id));
         variables::provided(&ProvidedFor {
             project_id: &project.id,
             project_name: &project.name,
@@ -53,10 +69,11 @@ impl World {
             environment_name: &env.name,
             service_id: &service.id,
             service_name: &service.name,
+            deployment_id: deployment.map(|d| d.id.as_str()),
         })
     }
 
-    fn render_in(&self, scope: &Scope, raw: &str, depth: usize) -> String {
+    fn render_in(&self, scope: &Scope, raw: &str, depth: usize, viewer: Option<&Deployment>) -> String {
         if depth >= MAX_DEPTH {
             return String::new();
         }
@@ -69,17 +86,17 @@ impl World {
                     ((scope.0.clone(), Some(service_id)), name)
                 }
             };
-            self.resolve(&target, name, depth + 1)
+            self.resolve(&target, name, depth + 1, viewer)
         })
     }
 
     /// The rendered value `name` has in `scope` (stored, else Railway-provided), if any.
-    fn resolve(&self, scope: &Scope, name: &str, depth: usize) -> Option<String> {
+    fn resolve(&self, scope: &Scope, name: &str, depth: usize, viewer: Option<&Deployment>) -> Option<String> {
         if let Some(v) = self.variables.get(scope).and_then(|vars| vars.get(name)) {
-            return Some(self.render_in(scope, &v.value, depth));
+            return Some(self.render_in(scope, &v.value, depth, viewer));
         }
         let service_id = scope.1.as_deref()?;
-        self.provided(&scope.0, service_id).remove(name)
+        self.provided(&scope.0, service_id, viewer).remove(name)
     }
 
     /// The id of the service called `name` in the project of `env_id`.

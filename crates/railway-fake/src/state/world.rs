@@ -77,6 +77,7 @@ impl World {
     }
 
     fn merge(&mut self, seed: &Seed) -> Result<(), SeedError> {
+        let first_new_deployment = self.deployments.len();
         for w in &seed.workspaces {
             let created_at = self.next_seed_time();
             let entry = self.workspaces.entry(w.id.clone()).or_insert_with(|| Workspace {
@@ -140,6 +141,14 @@ impl World {
             }
             let scope = (v.environment_id.clone(), v.service_id.clone());
             self.put_variable(&scope, &v.name, &v.value, Some(v.sealed));
+        }
+        // Deployments seeded here ran with the seeded variables; later merges are hand edits.
+        for index in first_new_deployment..self.deployments.len() {
+            let d = &self.deployments[index];
+            if d.status.has_snapshot() {
+                let at = d.created_at;
+                self.take_snapshot(index, at);
+            }
         }
         Ok(())
     }
@@ -281,7 +290,7 @@ impl World {
                 environment_id: env_id.to_owned(),
                 service_id: service_id.to_owned(),
                 status: *status,
-                snapshot_id: status.has_snapshot().then(new_id),
+                snapshot: None,
                 created_at,
                 status_updated_at: created_at,
                 timed: None,
@@ -368,6 +377,9 @@ pub(crate) fn new_id() -> String {
 mod tests {
     use super::*;
 
+    const PROD: &str = "44444444-4444-4444-8444-444444444444";
+    const API: &str = "66666666-6666-4666-8666-666666666666";
+
     fn example_world() -> World {
         let mut world = World::default();
         world.apply_seed(&Seed::example()).expect("example applies");
@@ -379,7 +391,9 @@ mod tests {
         let world = example_world();
         assert_eq!(world.instances.len(), 4);
         assert_eq!(world.deployments.len(), 4);
-        assert!(world.deployments.iter().all(|d| d.status == DeploymentStatus::Success && d.snapshot_id.is_some()));
+        assert!(world.deployments.iter().all(|d| d.status == DeploymentStatus::Success && d.snapshot.is_some()));
+        let api = world.running(PROD, API).expect("live");
+        assert_eq!(api.variables["DATABASE_URL"].as_deref().map(|v| v.starts_with("postgres")), Some(true));
     }
 
     #[test]
@@ -421,6 +435,6 @@ mod tests {
         let cron: Vec<_> =
             world.deployments.iter().filter(|d| d.service_id == "99999999-9999-4999-8999-999999999999").collect();
         assert_eq!(cron.len(), 2);
-        assert!(cron.iter().all(|d| d.snapshot_id.is_none()));
+        assert!(cron.iter().all(|d| d.snapshot.is_none()));
     }
 }

@@ -53,7 +53,7 @@ async fn railway_variables_only_in_rendered_service_output() {
         assert!(!map.keys().any(|k| k.starts_with("RAILWAY_")), "{service:?} unrendered={unrendered}");
     }
     let map = vars(read_variables(&fake, ACCOUNT, PRODUCTION, Some(API), false).await);
-    assert_eq!(map.keys().filter(|k| k.starts_with("RAILWAY_")).count(), 7);
+    assert_eq!(map.keys().filter(|k| k.starts_with("RAILWAY_")).count(), 8);
 }
 
 #[tokio::test]
