@@ -216,7 +216,7 @@ impl ObjectValue for DeploymentObj<'_> {
         let d = &self.deployment;
         let ctx = self.ctx;
         Ok(match info.field_name() {
-            "canRedeploy" => ResolvedValue::leaf(d.snapshot.is_some()),
+            "canRedeploy" => ResolvedValue::leaf(ctx.world().redeploy_refusal(d).is_none()),
             "canRollback" => ResolvedValue::leaf(d.snapshot.is_some() && d.status == DeploymentStatus::Success),
             "createdAt" => date(d.created_at),
             "updatedAt" | "statusUpdatedAt" => date(d.status_updated_at),

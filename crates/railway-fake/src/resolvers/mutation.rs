@@ -1,5 +1,6 @@
 //! `Mutation` root fields (reference §5 and §10.5): variable writes with their deploy
-//! side effects, and the two redeploys.
+//! side effects, the two redeploys (refused while a build is in flight) and
+//! `serviceInstanceDeployV2`.
 //!
 //! Every write validates all of its input before changing anything, so a refused
 //! `variableCollectionUpsert` leaves the world exactly as it was.
@@ -12,7 +13,7 @@ use super::environment::DeploymentObj;
 use super::lookup::{accessible_deployment, accessible_environment, service_instance, variable_scope};
 use super::{Args, Ctx, error, not_authorized};
 use crate::config::DeleteMissing;
-use crate::state::{DeployCause, Scope, Start};
+use crate::state::{CANNOT_REDEPLOY_YET, DeployCause, Scope, Start};
 
 pub(crate) fn resolve<'a>(ctx: &'a Ctx, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
     let args = Args::of(info);
@@ -23,20 +24,30 @@ pub(crate) fn resolve<'a>(ctx: &'a Ctx, info: &'a ResolveInfo<'a>) -> Result<Res
         "serviceInstanceRedeploy" => {
             let env = accessible_environment(ctx, args.req("environmentId"), None)?;
             let service = service_instance(ctx, &env, args.req("serviceId"))?;
+            if ctx.world().building(&env.id, &service.id) {
+                return Err(error(CANNOT_REDEPLOY_YET));
+            }
             ctx.world_mut().deploy(&env.id, &service.id, DeployCause::Redeploy, Start::from_knobs(&ctx.knobs));
             Ok(ResolvedValue::leaf(true))
         }
         "deploymentRedeploy" => {
             let previous = accessible_deployment(ctx, args.req("id"))?;
-            if previous.snapshot.is_none() {
-                return Err(error("Cannot redeploy without a snapshot"));
-            }
             let env = accessible_environment(ctx, &previous.environment_id, None)?;
             service_instance(ctx, &env, &previous.service_id)?;
+            if let Some(refusal) = ctx.world().redeploy_refusal(&previous) {
+                return Err(error(refusal));
+            }
             let start = Start::from_knobs(&ctx.knobs);
             let deployment =
                 ctx.world_mut().deploy(&env.id, &previous.service_id, DeployCause::DeploymentRedeploy, start);
             Ok(ResolvedValue::object(DeploymentObj { ctx, deployment }))
+        }
+        "serviceInstanceDeployV2" => {
+            let env = accessible_environment(ctx, args.req("environmentId"), None)?;
+            let service = service_instance(ctx, &env, args.req("serviceId"))?;
+            let start = Start::from_knobs(&ctx.knobs);
+            let deployment = ctx.world_mut().deploy(&env.id, &service.id, DeployCause::ServiceInstanceDeployV2, start);
+            Ok(ResolvedValue::leaf(deployment.id))
         }
         _ => Err(error(format!("Cannot resolve field \"{}\" on type \"Mutation\"", info.field_name()))),
     }

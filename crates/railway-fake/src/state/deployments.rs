@@ -13,6 +13,14 @@ use super::model::{DeployCause, DeployRecord, Deployment, DeploymentStatus, Runn
 use super::world::{World, new_id};
 use crate::config::{DeployLifecycle, Knobs};
 
+/// Railway's answer to a redeploy while a build is in flight (a community Terraform provider
+/// retries on exactly this message).
+pub(crate) const CANNOT_REDEPLOY_YET: &str =
+    "Cannot redeploy yet, please wait for the original deployment to finish building";
+
+/// The answer to redeploying a deployment that has no snapshot (a skipped cron run).
+pub(crate) const NO_SNAPSHOT: &str = "Cannot redeploy without a snapshot";
+
 /// How a new deployment starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Start {
@@ -218,6 +226,23 @@ impl World {
         let d = &mut self.deployments[index];
         d.status = status;
         d.status_updated_at = at;
+    }
+
+    /// Why `deploymentRedeploy` of `d` would be refused, if it would: no snapshot to redeploy, or
+    /// a build of its service instance still in flight (`canRedeploy` is the negation).
+    pub fn redeploy_refusal(&self, d: &Deployment) -> Option<&'static str> {
+        if d.snapshot.is_none() {
+            Some(NO_SNAPSHOT)
+        } else if self.building(&d.environment_id, &d.service_id) {
+            Some(CANNOT_REDEPLOY_YET)
+        } else {
+            None
+        }
+    }
+
+    /// Whether the service instance's newest deployment is still in flight.
+    pub fn building(&self, env_id: &str, service_id: &str) -> bool {
+        self.newest_deployment(env_id, service_id).is_some_and(|d| d.status.is_in_flight())
     }
 
     /// The newest deployment of a service instance.

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use parking_lot::{Mutex, MutexGuard};
 
 pub use deployments::AdvanceError;
-pub(crate) use deployments::Start;
+pub(crate) use deployments::{CANNOT_REDEPLOY_YET, Start};
 pub use model::{DeployCause, DeployRecord, DeploymentStatus, RequestAuth, RequestRecord, RunningDeployment};
 pub(crate) use model::{
     Deployment, Environment, Project, Service, ServiceInstance, Token, User, Workspace, iso_millis,

@@ -232,6 +232,8 @@ pub enum DeployCause {
     /// `serviceInstanceRedeploy`
     Redeploy,
     DeploymentRedeploy,
+    /// `serviceInstanceDeployV2`
+    ServiceInstanceDeployV2,
     /// A git push (`POST /__fake/deployments`).
     Push,
 }

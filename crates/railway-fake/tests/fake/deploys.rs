@@ -1,8 +1,9 @@
 //! Redeploys: `serviceInstanceRedeploy`, and `deploymentRedeploy` refusing deployments without
-//! a snapshot (a cron service whose runs were skipped or failed).
+//! a snapshot (a cron service whose runs were skipped or failed), both refused while a build is
+//! in flight; `serviceInstanceDeployV2`.
 
 use serde_json::json;
-use sluice_railway_fake::{DeployCause, Seed};
+use sluice_railway_fake::{DeployCause, DeploymentStatus, Seed};
 
 use super::support::*;
 
@@ -89,4 +90,80 @@ async fn deployment_redeploy_outside_the_project_tokens_environment() {
     let id = latest["deployments"]["edges"][0]["node"]["id"].clone();
     assert_eq!(gql(&fake, PROJ, DEPLOYMENT_REDEPLOY, json!({ "id": id })).await.error_message(), "Not Authorized");
     assert_eq!(gql(&fake, PROJ, LATEST, json!({ "s": API, "e": STAGING })).await.error_message(), "Not Authorized");
+}
+
+const BUILDING_MESSAGE: &str = "Cannot redeploy yet, please wait for the original deployment to finish building";
+const DEPLOY_V2: &str = "mutation V($e: String!, $s: String!, $sha: String) { serviceInstanceDeployV2(environmentId: $e, serviceId: $s, commitSha: $sha) }";
+
+#[tokio::test]
+async fn redeploys_are_refused_while_a_build_is_in_flight() {
+    let fake = start().await;
+    let live = deployments_of(&fake, PRODUCTION, API).await[0]["id"].clone();
+    for status in ["QUEUED", "WAITING", "INITIALIZING", "BUILDING", "DEPLOYING"] {
+        let status: DeploymentStatus = serde_json::from_value(json!(status)).unwrap();
+        let building = fake.push_deployment(PRODUCTION, API, Some(status));
+        fake.clear_deploys();
+        let reply = gql(&fake, ACCOUNT, REDEPLOY, json!({ "e": PRODUCTION, "s": API })).await;
+        assert_eq!(reply.error_message(), BUILDING_MESSAGE, "{status:?}");
+        assert_eq!(reply.json()["errors"][0]["extensions"]["code"], "INTERNAL_SERVER_ERROR");
+        let reply = gql(&fake, ACCOUNT, DEPLOYMENT_REDEPLOY, json!({ "id": live })).await;
+        assert_eq!(reply.error_message(), BUILDING_MESSAGE, "assumed: the same rule for deploymentRedeploy");
+        let all = deployments_of(&fake, PRODUCTION, API).await;
+        assert!(all.iter().all(|d| d["canRedeploy"] == false), "{status:?}: nothing can be redeployed now");
+        assert!(fake.deploys().is_empty(), "{status:?}: nothing deployed");
+        fake.advance_deployment(&building, DeploymentStatus::Failed);
+    }
+    assert_eq!(deployments_of(&fake, PRODUCTION, API).await[0]["canRedeploy"], true, "a failed build is over");
+    assert_eq!(
+        gql(&fake, ACCOUNT, REDEPLOY, json!({ "e": PRODUCTION, "s": API })).await.data()["serviceInstanceRedeploy"],
+        true
+    );
+    let other = gql(&fake, ACCOUNT, REDEPLOY, json!({ "e": PRODUCTION, "s": WORKER })).await;
+    assert_eq!(other.data()["serviceInstanceRedeploy"], true, "other services are not held up");
+}
+
+#[tokio::test]
+async fn a_redeploy_picks_up_the_current_variables() {
+    let fake = start().await;
+    let old = fake.running(PRODUCTION, API).unwrap().deployment_id;
+    let write = json!({ "input": { "projectId": PROJECT, "environmentId": PRODUCTION, "serviceId": API,
+        "variables": { "DATABASE_URL": "postgres://rotated" }, "skipDeploys": true } });
+    gql(&fake, ACCOUNT, COLLECTION_UPSERT, write).await.data();
+    assert_ne!(fake.running(PRODUCTION, API).unwrap().variables["DATABASE_URL"].as_deref(), Some("postgres://rotated"));
+
+    let data = gql(&fake, ACCOUNT, DEPLOYMENT_REDEPLOY, json!({ "id": old })).await.data();
+    let running = fake.running(PRODUCTION, API).unwrap();
+    assert_eq!(data["deploymentRedeploy"]["id"], running.deployment_id.as_str());
+    assert_eq!(running.variables["DATABASE_URL"].as_deref(), Some("postgres://rotated"), "Infisical relies on this");
+
+    gql(
+        &fake,
+        ACCOUNT,
+        UPSERT,
+        json!({ "input": { "projectId": PROJECT, "environmentId": PRODUCTION,
+        "serviceId": API, "name": "DATABASE_URL", "value": "postgres://again", "skipDeploys": true } }),
+    )
+    .await
+    .data();
+    gql(&fake, PROJ, REDEPLOY, json!({ "e": PRODUCTION, "s": API })).await.data();
+    assert_eq!(fake.running(PRODUCTION, API).unwrap().variables["DATABASE_URL"].as_deref(), Some("postgres://again"));
+}
+
+#[tokio::test]
+async fn service_instance_deploy_v2_returns_the_new_deployment() {
+    let fake = start().await;
+    fake.push_deployment(PRODUCTION, API, Some(DeploymentStatus::Building));
+    fake.clear_deploys();
+    let data = gql(&fake, PROJ, DEPLOY_V2, json!({ "e": PRODUCTION, "s": API, "sha": "0123abcd" })).await.data();
+    let id = data["serviceInstanceDeployV2"].as_str().unwrap().to_owned();
+    assert_eq!(deployments_of(&fake, PRODUCTION, API).await[0]["id"], id.as_str(), "not refused while building");
+    assert_eq!(fake.running(PRODUCTION, API).unwrap().deployment_id, id);
+    let log = fake.deploys();
+    assert_eq!(
+        (log.len(), log[0].cause, log[0].deployment_id.as_str()),
+        (1, DeployCause::ServiceInstanceDeployV2, id.as_str())
+    );
+
+    let reply = gql(&fake, PROJ, DEPLOY_V2, json!({ "e": STAGING, "s": API })).await;
+    assert_eq!(reply.error_message(), "Not Authorized", "outside the project token's environment");
 }
