@@ -35,3 +35,4 @@ pub use state::{
     RunningDeployment, SetVariableError,
 };
 pub use transport::router;
+pub use variables::PROVIDED_VARIABLES;

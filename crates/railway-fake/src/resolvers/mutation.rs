@@ -38,15 +38,19 @@ pub(crate) fn resolve<'a>(ctx: &'a Ctx, info: &'a ResolveInfo<'a>) -> Result<Res
                 return Err(error(refusal));
             }
             let start = Start::from_knobs(&ctx.knobs);
-            let deployment =
-                ctx.world_mut().deploy(&env.id, &previous.service_id, DeployCause::DeploymentRedeploy, start);
+            // The same build again: the redeployed deployment's commit, today's variables.
+            let commit = Some(previous.commit_sha.clone());
+            let cause = DeployCause::DeploymentRedeploy;
+            let deployment = ctx.world_mut().deploy_commit(&env.id, &previous.service_id, cause, start, commit);
             Ok(ResolvedValue::object(DeploymentObj { ctx, deployment }))
         }
         "serviceInstanceDeployV2" => {
             let env = accessible_environment(ctx, args.req("environmentId"), None)?;
             let service = service_instance(ctx, &env, args.req("serviceId"))?;
             let start = Start::from_knobs(&ctx.knobs);
-            let deployment = ctx.world_mut().deploy(&env.id, &service.id, DeployCause::ServiceInstanceDeployV2, start);
+            let commit = args.str("commitSha").map(str::to_owned);
+            let cause = DeployCause::ServiceInstanceDeployV2;
+            let deployment = ctx.world_mut().deploy_commit(&env.id, &service.id, cause, start, commit);
             Ok(ResolvedValue::leaf(deployment.id))
         }
         _ => Err(error(format!("Cannot resolve field \"{}\" on type \"Mutation\"", info.field_name()))),

@@ -56,6 +56,11 @@ pub enum AdvanceError {
     BadTarget(&'static str),
 }
 
+/// A made-up 40-hex-digit git commit sha.
+pub(crate) fn new_commit_sha() -> String {
+    rand::random::<[u8; 20]>().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Where a timed deployment is at `now`: its status and since when.
 pub(crate) fn timed_phase(
     created: OffsetDateTime,
@@ -77,8 +82,20 @@ pub(crate) fn timed_phase(
 
 impl World {
     /// Records a deploy of a service instance: a new deployment (started as `start` says) plus a
-    /// log entry.
+    /// log entry. It builds the instance's current commit (a push: a new one).
     pub fn deploy(&mut self, env_id: &str, service_id: &str, cause: DeployCause, start: Start) -> Deployment {
+        self.deploy_commit(env_id, service_id, cause, start, None)
+    }
+
+    /// [`Self::deploy`] of a given commit (`None`: the current one, or a new one for a push).
+    pub fn deploy_commit(
+        &mut self,
+        env_id: &str,
+        service_id: &str,
+        cause: DeployCause,
+        start: Start,
+        commit_sha: Option<String>,
+    ) -> Deployment {
         let now = OffsetDateTime::now_utc();
         let project_id = self.environments.get(env_id).map(|e| e.project_id.clone()).unwrap_or_default();
         let id = new_id();
@@ -87,6 +104,12 @@ impl World {
             Start::Timed(total) => (DeploymentStatus::Queued, Some(total)),
             Start::Manual => (DeploymentStatus::Queued, None),
             Start::At(status) => (status, None),
+        };
+        let current = self.newest_deployment(env_id, service_id).map(|d| d.commit_sha.clone());
+        let commit_sha = match (commit_sha, cause) {
+            (Some(sha), _) => sha,
+            (None, DeployCause::Push) => new_commit_sha(),
+            (None, _) => current.unwrap_or_else(new_commit_sha),
         };
         self.deployments.push(Deployment {
             id: id.clone(),
@@ -98,6 +121,8 @@ impl World {
             created_at: now,
             status_updated_at: now,
             timed,
+            replica_id: new_id(),
+            commit_sha,
         });
         let index = self.deployments.len() - 1;
         self.take_snapshot(index, now);
@@ -118,10 +143,15 @@ impl World {
 
     /// Snapshots, for the deployment at `index`, the variables its service receives now.
     pub fn take_snapshot(&mut self, index: usize, at: OffsetDateTime) {
+        // The id first: the snapshot's own variables include RAILWAY_SNAPSHOT_ID.
+        let snapshot = Snapshot { id: new_id(), created_at: at, variables: Default::default() };
+        self.deployments[index].snapshot = Some(snapshot);
         let d = &self.deployments[index];
         let scope = (d.environment_id.clone(), Some(d.service_id.clone()));
         let variables = self.as_deployed(&scope, Some(d));
-        self.deployments[index].snapshot = Some(Snapshot { id: new_id(), created_at: at, variables });
+        if let Some(snapshot) = &mut self.deployments[index].snapshot {
+            snapshot.variables = variables;
+        }
     }
 
     /// What the service instance's app runs: its newest `SUCCESS` deployment, with the variables

@@ -116,6 +116,10 @@ pub(crate) struct Deployment {
     /// A `timed` deployment still on its way: the time from creation to `SUCCESS`. `None` once
     /// it has settled, and for every other deployment.
     pub timed: Option<std::time::Duration>,
+    /// `RAILWAY_REPLICA_ID` of its (single) replica.
+    pub replica_id: String,
+    /// The git commit it was built from (`RAILWAY_GIT_COMMIT_SHA`).
+    pub commit_sha: String,
 }
 
 /// A deployment's `DeploymentSnapshot`: the variables its service received when it was created.

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{Deployment, SnapshotValue};
 use super::world::{Scope, World};
-use crate::variables::{self, ProvidedFor, Reference};
+use crate::variables::{self, DeploymentFacts, ProvidedFor, Reference};
 
 /// A reference chain deeper than this renders as `""` (also breaks cycles).
 const MAX_DEPTH: usize = 8;
@@ -62,14 +62,21 @@ impl World {
         let deployment = viewer
             .filter(|d| d.environment_id == env_id && d.service_id == service_id)
             .or_else(|| self.newest_deployment(env_id, service_id));
+        let workspace_name = self.workspaces.get(&project.workspace_id).map_or("", |w| w.name.as_str());
         variables::provided(&ProvidedFor {
+            workspace_name,
             project_id: &project.id,
             project_name: &project.name,
             environment_id: &env.id,
             environment_name: &env.name,
             service_id: &service.id,
             service_name: &service.name,
-            deployment_id: deployment.map(|d| d.id.as_str()),
+            deployment: deployment.map(|d| DeploymentFacts {
+                id: &d.id,
+                snapshot_id: d.snapshot.as_ref().map(|s| s.id.as_str()),
+                replica_id: &d.replica_id,
+                commit_sha: &d.commit_sha,
+            }),
         })
     }
 

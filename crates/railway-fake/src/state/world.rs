@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::deployments::new_commit_sha;
 use super::model::DeployRecord;
 use super::model::{
     Deployment, DeploymentStatus, Environment, Project, Service, ServiceInstance, StoredVariable, Token, User,
@@ -282,6 +283,8 @@ impl World {
             },
         );
         let project_id = self.environments.get(env_id).map(|e| e.project_id.clone()).unwrap_or_default();
+        // Seeded deployments are runs of one commit.
+        let commit_sha = new_commit_sha();
         for status in statuses.unwrap_or(&[DeploymentStatus::Success]) {
             let created_at = self.next_seed_time();
             self.deployments.push(Deployment {
@@ -294,6 +297,8 @@ impl World {
                 created_at,
                 status_updated_at: created_at,
                 timed: None,
+                replica_id: new_id(),
+                commit_sha: commit_sha.clone(),
             });
         }
     }

@@ -2,6 +2,7 @@
 //! Railway-provided `RAILWAY_*` variables.
 
 use serde_json::{Value, json};
+use sluice_railway_fake::{PROVIDED_VARIABLES, Seed};
 
 use super::support::*;
 
@@ -53,7 +54,84 @@ async fn railway_variables_only_in_rendered_service_output() {
         assert!(!map.keys().any(|k| k.starts_with("RAILWAY_")), "{service:?} unrendered={unrendered}");
     }
     let map = vars(read_variables(&fake, ACCOUNT, PRODUCTION, Some(API), false).await);
-    assert_eq!(map.keys().filter(|k| k.starts_with("RAILWAY_")).count(), 8);
+    let mut provided: Vec<&str> = map.keys().map(String::as_str).filter(|k| k.starts_with("RAILWAY_")).collect();
+    let mut documented = PROVIDED_VARIABLES.to_vec();
+    provided.sort_unstable();
+    documented.sort_unstable();
+    assert_eq!(provided, documented);
+}
+
+#[tokio::test]
+async fn every_provided_variable_reaches_the_deployment() {
+    let fake = start().await;
+    let query = "query V($p: String!, $e: String!, $s: String!) { variablesForServiceDeployment(projectId: $p, environmentId: $e, serviceId: $s) }";
+    let for_deployment =
+        gql(&fake, PROJ, query, json!({ "p": PROJECT, "e": PRODUCTION, "s": API })).await.data()["variablesForServiceDeployment"].clone();
+    let running = fake.running(PRODUCTION, API).unwrap();
+    for name in PROVIDED_VARIABLES {
+        assert!(for_deployment[name].as_str().is_some_and(|v| !v.is_empty()), "{name}: {for_deployment}");
+        assert_eq!(running.variables[*name].as_deref(), for_deployment[name].as_str(), "{name}");
+    }
+    assert_eq!(for_deployment["RAILWAY_PUBLIC_DOMAIN"], "api-production.up.railway.app");
+    assert_eq!(for_deployment["RAILWAY_GIT_REPO_NAME"], "shop");
+    assert_eq!(for_deployment["RAILWAY_GIT_REPO_OWNER"], "acme");
+    let sha = for_deployment["RAILWAY_GIT_COMMIT_SHA"].as_str().unwrap();
+    assert!(sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()), "{sha}");
+    let snapshot = gql(
+        &fake,
+        PROJ,
+        "query S($id: String!) { deploymentSnapshot(deploymentId: $id) { id } }",
+        json!({ "id": running.deployment_id }),
+    )
+    .await
+    .data();
+    assert_eq!(for_deployment["RAILWAY_SNAPSHOT_ID"], snapshot["deploymentSnapshot"]["id"]);
+}
+
+#[tokio::test]
+async fn git_variables_follow_the_commit_being_deployed() {
+    let fake = start().await;
+    let sha = |fake: &sluice_railway_fake::FakeRailway| {
+        fake.running(PRODUCTION, API).unwrap().variables["RAILWAY_GIT_COMMIT_SHA"].clone().unwrap()
+    };
+    let seeded = sha(&fake);
+    let seeded_id = fake.running(PRODUCTION, API).unwrap().deployment_id;
+    upsert_service_variable(&fake, PRODUCTION, API, "A", "1").await;
+    assert_eq!(sha(&fake), seeded, "a variable deploy rebuilds the same commit");
+    fake.push_deployment(PRODUCTION, API, None);
+    let pushed = sha(&fake);
+    assert_ne!(pushed, seeded, "a push is a new commit");
+    let redeploy = "mutation D($id: String!) { deploymentRedeploy(id: $id) { id } }";
+    gql(&fake, ACCOUNT, redeploy, json!({ "id": seeded_id })).await.data();
+    assert_eq!(sha(&fake), seeded, "redeploying an old deployment builds its commit");
+    let v2 = "mutation V($e: String!, $s: String!, $sha: String) { serviceInstanceDeployV2(environmentId: $e, serviceId: $s, commitSha: $sha) }";
+    let given = "d0beb8f5c55b36df7d674d55965a23b8d54ad69b";
+    gql(&fake, ACCOUNT, v2, json!({ "e": PRODUCTION, "s": API, "sha": given })).await.data();
+    assert_eq!(sha(&fake), given);
+    let message = fake.running(PRODUCTION, API).unwrap().variables["RAILWAY_GIT_COMMIT_MESSAGE"].clone();
+    assert_eq!(message.as_deref(), Some("Commit d0beb8f"));
+}
+
+#[tokio::test]
+async fn a_stored_variable_wins_over_a_provided_one_and_undeployed_services_get_fewer() {
+    let fake = start().await;
+    fake.set_variable(PRODUCTION, Some(API), "RAILWAY_GIT_BRANCH", "release", false);
+    let api = vars(read_variables(&fake, ACCOUNT, PRODUCTION, Some(API), false).await);
+    assert_eq!(api["RAILWAY_GIT_BRANCH"], "release");
+
+    let fresh = "99999999-0000-4000-8000-00000000f4e5";
+    fake.seed(
+        Seed::from_json(
+            &json!({ "projects": [{ "id": PROJECT, "name": "shop", "workspaceId": WORKSPACE,
+                "services": [{ "id": fresh, "name": "Fresh Service", "deploymentStatuses": [] }] }] })
+            .to_string(),
+        )
+        .unwrap(),
+    );
+    let map = vars(read_variables(&fake, ACCOUNT, PRODUCTION, Some(fresh), false).await);
+    assert_eq!(map["RAILWAY_PRIVATE_DOMAIN"], "fresh-service.railway.internal");
+    assert!(map.get("RAILWAY_DEPLOYMENT_ID").is_none(), "never deployed: no deployment variables");
+    assert!(map.get("RAILWAY_GIT_COMMIT_SHA").is_none());
 }
 
 #[tokio::test]
