@@ -18,7 +18,7 @@ use serde_json::json;
 use crate::config::{ExceededBody, Knobs, RateLimit, ResetFormat};
 use crate::faults::Fault;
 use crate::seed::Seed;
-use crate::state::{AdvanceError, DeploymentStatus, FakeState};
+use crate::state::{AdvanceError, DeploymentStatus, FakeState, GoneAnswer, GoneTarget};
 
 pub(crate) fn router() -> Router<FakeState> {
     Router::new()
@@ -27,6 +27,7 @@ pub(crate) fn router() -> Router<FakeState> {
         .route("/deployments", post(push_deployment))
         .route("/deployments/advance", post(advance))
         .route("/running", get(running))
+        .route("/gone", post(gone))
         .route("/requests", get(requests).delete(clear_requests))
         .route("/faults", get(faults).post(inject).delete(clear_faults))
         .route("/seed", post(seed))
@@ -128,6 +129,35 @@ async fn running(State(state): State<FakeState>, Query(q): Query<ScopeQuery>) ->
             Json(json!({ "message": format!("no SUCCESS deployment of service {service} in environment {env}") })),
         )
             .into_response(),
+    }
+}
+
+/// `POST /__fake/gone`: `{"projectId"|"environmentId"|"serviceId": "…", "answer"?:
+/// "notAuthorized"|"problemProcessingRequest"}`, exactly one id.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct GoneBody {
+    project_id: Option<String>,
+    environment_id: Option<String>,
+    service_id: Option<String>,
+    #[serde(default)]
+    answer: GoneAnswer,
+}
+
+async fn gone(State(state): State<FakeState>, body: Bytes) -> Response {
+    let gone: GoneBody = match parse(&body) {
+        Ok(gone) => gone,
+        Err(response) => return *response,
+    };
+    let target = match (gone.project_id, gone.environment_id, gone.service_id) {
+        (Some(id), None, None) => GoneTarget::Project(id),
+        (None, Some(id), None) => GoneTarget::Environment(id),
+        (None, None, Some(id)) => GoneTarget::Service(id),
+        _ => return bad_request("give exactly one of projectId, environmentId, serviceId"),
+    };
+    match state.try_mark_gone(target, gone.answer) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => bad_request(e),
     }
 }
 

@@ -31,8 +31,8 @@ pub use seed::{
 };
 pub use server::FakeRailway;
 pub use state::{
-    AdvanceError, ControlError, DeployCause, DeployRecord, DeploymentStatus, FakeState, RequestAuth, RequestRecord,
-    RunningDeployment, SetVariableError,
+    AdvanceError, ControlError, DeployCause, DeployRecord, DeploymentStatus, FakeState, GoneAnswer, GoneTarget,
+    RequestAuth, RequestRecord, RunningDeployment, SetVariableError,
 };
 pub use transport::router;
 pub use variables::PROVIDED_VARIABLES;

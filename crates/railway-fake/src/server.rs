@@ -10,7 +10,9 @@ use tokio::task::JoinHandle;
 use crate::config::{FakeConfig, RateLimit};
 use crate::faults::Fault;
 use crate::seed::Seed;
-use crate::state::{DeployRecord, DeploymentStatus, FakeState, RequestRecord, RunningDeployment};
+use crate::state::{
+    DeployRecord, DeploymentStatus, FakeState, GoneAnswer, GoneTarget, RequestRecord, RunningDeployment,
+};
 
 /// A fake Railway server running in the background of the current tokio runtime.
 pub struct FakeRailway {
@@ -99,6 +101,11 @@ impl FakeRailway {
     /// See [`FakeState::push_deployment`].
     pub fn push_deployment(&self, environment_id: &str, service_id: &str, status: Option<DeploymentStatus>) -> String {
         self.state.push_deployment(environment_id, service_id, status)
+    }
+
+    /// See [`FakeState::mark_gone`].
+    pub fn mark_gone(&self, target: GoneTarget, answer: GoneAnswer) {
+        self.state.mark_gone(target, answer);
     }
 
     /// See [`FakeState::advance_deployments`].

@@ -11,6 +11,7 @@ mod fake {
     pub mod control;
     pub mod deploys;
     pub mod faults;
+    pub mod gone;
     pub mod graphql;
     pub mod lifecycle;
     pub mod mutations;

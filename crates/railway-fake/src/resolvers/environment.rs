@@ -38,8 +38,14 @@ impl ObjectValue for EnvironmentObj<'_> {
             "deletedAt" => ResolvedValue::null(),
             "deployments" => {
                 inside()?;
-                let mut deployments: Vec<Deployment> =
-                    ctx.world().deployments.iter().filter(|d| d.environment_id == e.id).cloned().collect();
+                let world = ctx.world();
+                let mut deployments: Vec<Deployment> = world
+                    .deployments
+                    .iter()
+                    .filter(|d| d.environment_id == e.id && world.gone_service(&d.service_id).is_none())
+                    .cloned()
+                    .collect();
+                drop(world);
                 deployments.reverse();
                 ResolvedValue::object(deployment_connection(ctx, info, deployments)?)
             }
@@ -61,7 +67,9 @@ impl ObjectValue for EnvironmentObj<'_> {
                 let items = world
                     .variables
                     .iter()
-                    .filter(|((env, _), _)| env == &e.id)
+                    .filter(|((env, service), _)| {
+                        env == &e.id && service.as_ref().is_none_or(|s| world.gone_service(s).is_none())
+                    })
                     .flat_map(|((_, service_id), vars)| {
                         vars.iter().map(move |(name, stored)| {
                             let obj = VariableObj {
@@ -101,7 +109,7 @@ pub(crate) fn service_instances<'c>(ctx: &'c Ctx, env_id: &str) -> Vec<ServiceIn
     let mut list: Vec<ServiceInstanceObj<'c>> = world
         .instances
         .iter()
-        .filter(|((env, _), _)| env == env_id)
+        .filter(|((env, service_id), _)| env == env_id && world.gone_service(service_id).is_none())
         .filter_map(|((_, service_id), instance)| {
             let service = world.services.get(service_id)?.clone();
             Some(ServiceInstanceObj { ctx, instance: instance.clone(), service })

@@ -6,7 +6,7 @@ use apollo_compiler::resolvers::{FieldError, ObjectValue, ResolveInfo, ResolvedV
 
 use super::connection::{Node, connection};
 use super::environment::EnvironmentObj;
-use super::{Args, Ctx, Leaves, date, not_authorized, opt_date, opt_str};
+use super::{Args, Ctx, Leaves, date, error, not_authorized, opt_date, opt_str};
 use crate::state::{Environment, Project, Service, Token, User, Workspace, iso_millis};
 
 /// `ApiTokenRateLimit` for the requesting token.
@@ -76,6 +76,7 @@ impl ObjectValue for WorkspaceObj<'_> {
                     .projects
                     .values()
                     .filter(|p| p.workspace_id == ws.id && p.deleted_at.is_none())
+                    .filter(|p| self.ctx.world().gone_project(&p.id).is_none())
                     .cloned()
                     .collect();
                 projects.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
@@ -119,14 +120,24 @@ impl ObjectValue for ProjectTokenObj<'_> {
                 ResolvedValue::leaf(format!("****{tail}"))
             }
             "environment" => {
-                let env = self.ctx.world().environments.get(env_id).cloned().ok_or_else(not_authorized)?;
+                let world = self.ctx.world();
+                if let Some(answer) = world.gone_environment(env_id) {
+                    return Err(error(answer.message()));
+                }
+                let env = world.environments.get(env_id).cloned().ok_or_else(not_authorized)?;
+                drop(world);
                 ResolvedValue::object(EnvironmentObj { ctx: self.ctx, env })
             }
             "environmentId" => ResolvedValue::leaf(env_id),
             "id" => ResolvedValue::leaf(t.id.as_str()),
             "name" => ResolvedValue::leaf(t.name.as_str()),
             "project" => {
-                let project = self.ctx.world().projects.get(project_id).cloned().ok_or_else(not_authorized)?;
+                let world = self.ctx.world();
+                if let Some(answer) = world.gone_project(project_id) {
+                    return Err(error(answer.message()));
+                }
+                let project = world.projects.get(project_id).cloned().ok_or_else(not_authorized)?;
+                drop(world);
                 ResolvedValue::object(ProjectObj { ctx: self.ctx, project })
             }
             "projectId" => ResolvedValue::leaf(project_id),
@@ -157,13 +168,15 @@ impl ObjectValue for ProjectObj<'_> {
             "environments" => {
                 let args = Args::of(info);
                 let ephemeral = args.bool("isEphemeral");
-                let mut envs: Vec<Environment> = ctx
-                    .world()
+                let world = ctx.world();
+                let mut envs: Vec<Environment> = world
                     .environments
                     .values()
                     .filter(|e| e.project_id == p.id && ephemeral.is_none_or(|want| e.is_ephemeral == want))
+                    .filter(|e| world.gone_environment(&e.id).is_none())
                     .cloned()
                     .collect();
+                drop(world);
                 envs.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
                 if args.str("sort") == Some("desc") {
                     envs.reverse();
@@ -173,8 +186,14 @@ impl ObjectValue for ProjectObj<'_> {
             "id" => ResolvedValue::leaf(p.id.as_str()),
             "name" => ResolvedValue::leaf(p.name.as_str()),
             "services" => {
-                let mut services: Vec<Service> =
-                    ctx.world().services.values().filter(|s| s.project_id == p.id).cloned().collect();
+                let world = ctx.world();
+                let mut services: Vec<Service> = world
+                    .services
+                    .values()
+                    .filter(|s| s.project_id == p.id && world.gone_service(&s.id).is_none())
+                    .cloned()
+                    .collect();
+                drop(world);
                 services.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
                 let items = services
                     .into_iter()

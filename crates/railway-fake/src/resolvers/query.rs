@@ -167,6 +167,7 @@ fn projects<'a>(ctx: &'a Ctx, info: &'a ResolveInfo<'a>, args: Args<'a>) -> Resu
         .projects
         .values()
         .filter(|p| workspaces.contains(&p.workspace_id) && (include_deleted || p.deleted_at.is_none()))
+        .filter(|p| world.gone_project(&p.id).is_none())
         .cloned()
         .collect();
     drop(world);
@@ -190,13 +191,15 @@ fn workspace<'a>(ctx: &'a Ctx, workspace_id: &str) -> Result<ResolvedValue<'a>, 
 fn environments<'a>(ctx: &'a Ctx, info: &'a ResolveInfo<'a>, args: Args<'a>) -> Result<ResolvedValue<'a>, FieldError> {
     let project = visible_project(ctx, args.req("projectId"))?;
     let ephemeral = args.bool("isEphemeral");
-    let mut envs: Vec<Environment> = ctx
-        .world()
+    let world = ctx.world();
+    let mut envs: Vec<Environment> = world
         .environments
         .values()
         .filter(|e| e.project_id == project.id && ephemeral.is_none_or(|want| e.is_ephemeral == want))
+        .filter(|e| world.gone_environment(&e.id).is_none())
         .cloned()
         .collect();
+    drop(world);
     envs.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
     Ok(ResolvedValue::object(environment_connection(ctx, info, envs)?))
 }
@@ -230,6 +233,7 @@ fn deployments<'a>(ctx: &'a Ctx, info: &'a ResolveInfo<'a>, args: Args<'a>) -> R
         .filter(|d| {
             world.environments.get(&d.environment_id).is_some_and(|e| ctx.principal.can_access_environment(&world, e))
         })
+        .filter(|d| world.gone_environment(&d.environment_id).is_none() && world.gone_service(&d.service_id).is_none())
         .cloned()
         .collect();
     drop(world);

@@ -6,6 +6,7 @@
 //! in `render`.
 
 mod deployments;
+mod gone;
 mod model;
 mod render;
 mod world;
@@ -17,6 +18,7 @@ use parking_lot::{Mutex, MutexGuard};
 
 pub use deployments::AdvanceError;
 pub(crate) use deployments::{CANNOT_REDEPLOY_YET, Start};
+pub use gone::{GoneAnswer, GoneTarget};
 pub use model::{DeployCause, DeployRecord, DeploymentStatus, RequestAuth, RequestRecord, RunningDeployment};
 pub(crate) use model::{
     Deployment, Environment, Project, Service, ServiceInstance, Token, User, Workspace, iso_millis,
@@ -64,6 +66,8 @@ pub enum ControlError {
     UnknownEnvironment(String),
     #[error("service {service} does not exist in environment {environment}")]
     UnknownServiceInstance { environment: String, service: String },
+    #[error("unknown {0:?}")]
+    UnknownTarget(GoneTarget),
 }
 
 impl FakeState {
@@ -182,6 +186,27 @@ impl FakeState {
     /// If the service instance does not exist.
     pub fn push_deployment(&self, environment_id: &str, service_id: &str, status: Option<DeploymentStatus>) -> String {
         self.try_push_deployment(environment_id, service_id, status).unwrap_or_else(|e| panic!("push_deployment: {e}"))
+    }
+
+    /// Marks a project, environment or service as deleted: from now on every operation touching
+    /// it answers `answer`'s message and listings leave it out (until `reset`).
+    pub fn try_mark_gone(&self, target: GoneTarget, answer: GoneAnswer) -> Result<(), ControlError> {
+        let mut inner = self.lock();
+        if !inner.world.has_target(&target) {
+            return Err(ControlError::UnknownTarget(target));
+        }
+        inner.world.mark_gone(target, answer);
+        Ok(())
+    }
+
+    /// [`Self::try_mark_gone`] for tests.
+    ///
+    /// # Panics
+    /// If the target does not exist.
+    pub fn mark_gone(&self, target: GoneTarget, answer: GoneAnswer) {
+        if let Err(e) = self.try_mark_gone(target, answer) {
+            panic!("mark_gone: {e}");
+        }
     }
 
     /// Moves every in-flight deployment (`QUEUED` … `DEPLOYING`) to `SUCCESS`; the ids moved.

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::deployments::new_commit_sha;
+use super::gone::Gone;
 use super::model::DeployRecord;
 use super::model::{
     Deployment, DeploymentStatus, Environment, Project, Service, ServiceInstance, StoredVariable, Token, User,
@@ -38,6 +39,8 @@ pub(crate) struct World {
     /// Indices into `deployments` of `timed` deployments not yet `SUCCESS` (see `deployments.rs`).
     pub timed: Vec<usize>,
     pub deploy_log: Vec<DeployRecord>,
+    /// Projects, environments and services marked as deleted (`gone.rs`).
+    pub gone: Gone,
     /// Counter for deterministic default timestamps of seeded records.
     seeded: i64,
 }
@@ -55,6 +58,7 @@ impl std::fmt::Debug for World {
             .field("variable_scopes", &self.variables.len())
             .field("deployments", &self.deployments.len())
             .field("deploys", &self.deploy_log.len())
+            .field("gone", &(self.gone.projects.len() + self.gone.environments.len() + self.gone.services.len()))
             .finish_non_exhaustive()
     }
 }
