@@ -19,12 +19,16 @@ pub struct FakeConfig {
     pub knobs: Knobs,
 }
 
-/// A per-token fixed-window rate limit.
+/// A per-token fixed-window rate limit (Railway's hourly budget), optionally with a per-second
+/// limit on top (Railway's RPS limit).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RateLimit {
     /// Requests allowed per window and token.
     pub limit: u32,
+    /// Requests allowed per token within any one second (`None`: no such limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_second: Option<u32>,
     /// Window length.
     #[serde(rename = "windowSecs", with = "duration_secs")]
     pub window: Duration,
@@ -39,7 +43,19 @@ pub struct RateLimit {
 impl RateLimit {
     /// `limit` requests per `window`, ISO-8601 reset header, JSON 429 body.
     pub fn new(limit: u32, window: Duration) -> Self {
-        Self { limit, window, reset_format: ResetFormat::default(), exceeded_body: ExceededBody::default() }
+        Self {
+            limit,
+            per_second: None,
+            window,
+            reset_format: ResetFormat::default(),
+            exceeded_body: ExceededBody::default(),
+        }
+    }
+
+    /// Also at most `requests` per token within any one second (Railway: 10 on Hobby, 50 on Pro).
+    pub fn per_second(mut self, requests: u32) -> Self {
+        self.per_second = Some(requests);
+        self
     }
 }
 
@@ -196,5 +212,9 @@ mod tests {
         assert_eq!(parsed.window, Duration::from_secs(60));
         assert_eq!(parsed.reset_format, ResetFormat::EpochSeconds);
         assert_eq!(parsed.exceeded_body, ExceededBody::Json);
+        assert_eq!(parsed.per_second, None);
+        let hobby: RateLimit =
+            serde_json::from_str(r#"{"limit":1000,"windowSecs":3600,"perSecond":10}"#).expect("parses");
+        assert_eq!(hobby, RateLimit::new(1000, Duration::from_secs(3600)).per_second(10));
     }
 }

@@ -29,6 +29,7 @@ pub(crate) fn router() -> Router<FakeState> {
         .route("/running", get(running))
         .route("/gone", post(gone))
         .route("/requests", get(requests).delete(clear_requests))
+        .route("/requests/counts", get(request_counts))
         .route("/faults", get(faults).post(inject).delete(clear_faults))
         .route("/seed", post(seed))
         .route("/reset", post(reset))
@@ -193,6 +194,15 @@ async fn requests(State(state): State<FakeState>) -> Response {
     Json(state.requests()).into_response()
 }
 
+/// `GET /__fake/requests/counts`: `{"total": n, "byStatus": {"200": n, "429": m}}`.
+async fn request_counts(State(state): State<FakeState>) -> Response {
+    let counts = state.status_counts();
+    let total: u64 = counts.values().sum();
+    let by_status: serde_json::Map<String, serde_json::Value> =
+        counts.into_iter().map(|(status, n)| (status.to_string(), n.into())).collect();
+    Json(json!({ "total": total, "byStatus": by_status })).into_response()
+}
+
 async fn clear_requests(State(state): State<FakeState>) -> StatusCode {
     state.clear_requests();
     StatusCode::NO_CONTENT
@@ -233,8 +243,9 @@ async fn reset(State(state): State<FakeState>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-/// `POST /__fake/rate-limit`: `{"limit":5,"windowSecs":60,"resetFormat":"iso8601|epochSeconds",
-/// "exceededBody":"json|empty|html"}`, or `{"off":true}` / `null` to turn it off.
+/// `POST /__fake/rate-limit`: `{"limit":5,"windowSecs":60,"perSecond"?:10,
+/// "resetFormat":"iso8601|epochSeconds","exceededBody":"json|empty|html"}`, or `{"off":true}` /
+/// `null` to turn it off.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct RateLimitBody {
@@ -242,6 +253,7 @@ struct RateLimitBody {
     off: bool,
     limit: Option<u32>,
     window_secs: Option<u64>,
+    per_second: Option<u32>,
     #[serde(default)]
     reset_format: ResetFormat,
     #[serde(default)]
@@ -255,9 +267,14 @@ async fn rate_limit(State(state): State<FakeState>, body: Bytes) -> Response {
     };
     let limit = match parsed {
         None | Some(RateLimitBody { off: true, .. }) => None,
-        Some(RateLimitBody { limit: Some(limit), window_secs: Some(window), reset_format, exceeded_body, .. }) => {
-            Some(RateLimit { limit, window: Duration::from_secs(window), reset_format, exceeded_body })
-        }
+        Some(RateLimitBody {
+            limit: Some(limit),
+            window_secs: Some(window),
+            per_second,
+            reset_format,
+            exceeded_body,
+            ..
+        }) => Some(RateLimit { limit, per_second, window: Duration::from_secs(window), reset_format, exceeded_body }),
         Some(_) => return bad_request("give limit and windowSecs, or off: true"),
     };
     state.set_rate_limit(limit);

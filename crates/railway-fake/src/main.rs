@@ -23,6 +23,9 @@ struct Args {
     /// Rate-limit window in seconds.
     #[arg(long, default_value_t = 3600)]
     rate_window_secs: u64,
+    /// Also at most this many requests per token within any one second (needs --rate-limit).
+    #[arg(long, requires = "rate_limit")]
+    rate_per_second: Option<u32>,
 }
 
 #[tokio::main]
@@ -40,7 +43,10 @@ async fn main() -> anyhow::Result<()> {
         None => Seed::example(),
     };
     let config = FakeConfig {
-        rate_limit: args.rate_limit.map(|limit| RateLimit::new(limit, Duration::from_secs(args.rate_window_secs))),
+        rate_limit: args.rate_limit.map(|limit| RateLimit {
+            per_second: args.rate_per_second,
+            ..RateLimit::new(limit, Duration::from_secs(args.rate_window_secs))
+        }),
         ..FakeConfig::default()
     };
     let fake = FakeRailway::bind(args.listen, config, seed).await?;

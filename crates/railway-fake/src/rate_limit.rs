@@ -1,7 +1,11 @@
-//! Per-token fixed-window rate limiting (reference §10.6), as a pure bucket table: the caller
-//! passes the current instant, so the window arithmetic is tested without waiting.
+//! Per-token rate limiting (reference §10.6), as a pure bucket table: the caller passes the
+//! current instant, so the window arithmetic is tested without waiting.
+//!
+//! Two limits: a fixed window (Railway's hourly budget, the one `X-RateLimit-*` describes) and,
+//! optionally, at most N accepted requests in any one second (Railway's RPS limit), kept as a
+//! short queue of accepted instants per token — constant work per request.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderValue};
@@ -15,6 +19,8 @@ use crate::state::iso_millis;
 #[derive(Default)]
 pub(crate) struct Limiter {
     buckets: HashMap<String, Bucket>,
+    /// Instants of the requests accepted in the last second, per token (per-second limit only).
+    recent: HashMap<String, VecDeque<Instant>>,
 }
 
 impl std::fmt::Debug for Limiter {
@@ -55,8 +61,28 @@ impl Now {
 }
 
 impl Limiter {
-    /// Counts one request of `key` and decides whether it may proceed.
+    /// Counts one request of `key` and decides whether it may proceed: first the per-second
+    /// limit (a refusal there leaves the window's budget alone), then the window's budget.
     pub fn check(&mut self, key: &str, rule: &RateLimit, now: Now) -> Decision {
+        let Some(per_second) = rule.per_second else {
+            return self.check_window(key, rule, now);
+        };
+        let recent = self.recent.entry(key.to_owned()).or_default();
+        while recent.front().is_some_and(|t| now.instant.saturating_duration_since(*t) >= SECOND) {
+            recent.pop_front();
+        }
+        if recent.len() >= per_second as usize {
+            return Decision { retry_after: Some(1), ..self.peek(key, rule, now) };
+        }
+        let decision = self.check_window(key, rule, now);
+        if decision.retry_after.is_none() {
+            self.recent.entry(key.to_owned()).or_default().push_back(now.instant);
+        }
+        decision
+    }
+
+    /// The fixed-window part of [`Self::check`].
+    fn check_window(&mut self, key: &str, rule: &RateLimit, now: Now) -> Decision {
         let bucket = self.current_bucket(key, rule, now);
         let refused = bucket.used >= rule.limit;
         if !refused {
@@ -85,6 +111,7 @@ impl Limiter {
 
     pub fn clear(&mut self) {
         self.buckets.clear();
+        self.recent.clear();
     }
 
     fn current_bucket(&mut self, key: &str, rule: &RateLimit, now: Now) -> &mut Bucket {
@@ -100,6 +127,8 @@ impl Limiter {
 fn window_end(bucket: &Bucket, rule: &RateLimit) -> OffsetDateTime {
     bucket.started_wall + rule.window
 }
+
+const SECOND: Duration = Duration::from_secs(1);
 
 /// Whole seconds, rounded up, at least 1 (a `Retry-After: 0` invites a hot loop).
 fn ceil_secs(d: Duration) -> u64 {
@@ -155,6 +184,30 @@ mod tests {
         let next_window = limiter.check("a", &rule, at(t0, 60.0));
         assert_eq!((next_window.remaining, next_window.retry_after), (1, None));
         assert!(next_window.reset > first.reset);
+    }
+
+    #[test]
+    fn per_second_limit_slides_and_spares_the_window_budget() {
+        let rule = RateLimit::new(100, Duration::from_secs(3600)).per_second(2);
+        let mut limiter = Limiter::default();
+        let t0 = Now::current();
+        assert_eq!(limiter.check("a", &rule, t0).retry_after, None);
+        assert_eq!(limiter.check("a", &rule, at(t0, 0.4)).retry_after, None);
+        let refused = limiter.check("a", &rule, at(t0, 0.9));
+        assert_eq!((refused.retry_after, refused.remaining), (Some(1), 98), "refusals do not use the budget");
+        assert_eq!(limiter.check("b", &rule, at(t0, 0.9)).retry_after, None, "per token");
+        assert_eq!(limiter.check("a", &rule, at(t0, 1.0)).retry_after, None, "the first left the window");
+        assert_eq!(limiter.check("a", &rule, at(t0, 1.2)).retry_after, Some(1), "0.4 and 1.0 are within a second");
+        assert_eq!(limiter.check("a", &rule, at(t0, 1.4)).remaining, 96);
+    }
+
+    #[test]
+    fn window_exhaustion_still_answers_with_its_own_retry_after() {
+        let rule = RateLimit::new(1, Duration::from_secs(60)).per_second(5);
+        let mut limiter = Limiter::default();
+        let t0 = Now::current();
+        assert_eq!(limiter.check("a", &rule, t0).retry_after, None);
+        assert_eq!(limiter.check("a", &rule, at(t0, 0.5)).retry_after, Some(60));
     }
 
     #[test]

@@ -126,6 +126,16 @@ impl FakeRailway {
         self.state.clear_requests();
     }
 
+    /// See [`FakeState::status_counts`].
+    pub fn status_counts(&self) -> BTreeMap<u16, u64> {
+        self.state.status_counts()
+    }
+
+    /// See [`FakeState::rate_limited_count`].
+    pub fn rate_limited_count(&self) -> u64 {
+        self.state.rate_limited_count()
+    }
+
     pub fn inject(&self, fault: Fault) {
         self.state.inject(fault);
     }

@@ -162,6 +162,7 @@ fn answer(inner: &mut Inner, credentials: &Credentials, prepared: &Prepared) -> 
         fault = ?record.fault,
         "graphql request"
     );
+    *inner.status_counts.entry(record.status).or_default() += 1;
     inner.requests.push(record);
     (answer, delay)
 }

@@ -39,6 +39,8 @@ pub(crate) struct Inner {
     pub limiter: Limiter,
     pub faults: FaultQueue,
     pub requests: Vec<RequestRecord>,
+    /// Requests answered, by HTTP status (cleared with the request log).
+    pub status_counts: BTreeMap<u16, u64>,
     startup: (FakeConfig, Seed),
 }
 
@@ -82,6 +84,7 @@ impl FakeState {
                 limiter: Limiter::default(),
                 faults: FaultQueue::default(),
                 requests: Vec::new(),
+                status_counts: BTreeMap::new(),
                 startup: (config, seed),
             })),
         })
@@ -236,7 +239,20 @@ impl FakeState {
     }
 
     pub fn clear_requests(&self) {
-        self.lock().requests.clear();
+        let mut inner = self.lock();
+        inner.requests.clear();
+        inner.status_counts.clear();
+    }
+
+    /// How many `/graphql/v2` requests were answered with each HTTP status since the start or
+    /// the last `clear_requests` (a counter, cheap to read during a benchmark).
+    pub fn status_counts(&self) -> BTreeMap<u16, u64> {
+        self.lock().status_counts.clone()
+    }
+
+    /// How many requests were answered `429 Too Many Requests` (rate limit or injected fault).
+    pub fn rate_limited_count(&self) -> u64 {
+        self.lock().status_counts.get(&429).copied().unwrap_or_default()
     }
 
     /// Queues a fault.
@@ -298,5 +314,6 @@ impl FakeState {
         inner.limiter.clear();
         inner.faults.clear();
         inner.requests.clear();
+        inner.status_counts.clear();
     }
 }

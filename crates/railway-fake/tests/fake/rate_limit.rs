@@ -55,6 +55,7 @@ async fn epoch_reset_and_alternative_bodies() {
     let fake = start().await;
     fake.set_rate_limit(Some(RateLimit {
         limit: 1,
+        per_second: None,
         window: Duration::from_secs(60),
         reset_format: ResetFormat::EpochSeconds,
         exceeded_body: ExceededBody::Empty,
@@ -86,4 +87,48 @@ async fn budget_is_visible_through_the_api() {
     let fake = start_with(config).await;
     let data = gql(&fake, ACCOUNT, "{ me { apiTokenRateLimit { remainingPoints resetsAt } } }", json!({})).await.data();
     assert_eq!(data["me"]["apiTokenRateLimit"]["remainingPoints"], 9);
+}
+
+#[tokio::test]
+async fn per_second_limit_refuses_with_retry_after_one_and_spares_the_hourly_budget() {
+    let config = FakeConfig {
+        rate_limit: Some(RateLimit::new(1000, Duration::from_secs(3600)).per_second(3)),
+        ..FakeConfig::default()
+    };
+    let fake = start_with(config).await;
+    let mut accepted = 0;
+    let refused = loop {
+        let reply = gql(&fake, ACCOUNT, ME, json!({})).await;
+        if reply.status == 429 {
+            break reply;
+        }
+        assert_eq!(reply.status, 200);
+        accepted += 1;
+        assert!(accepted < 50, "never refused");
+    };
+    assert!(accepted >= 3, "the first three in a second pass ({accepted})");
+    assert_eq!(refused.header("retry-after").as_deref(), Some("1"));
+    assert_eq!(refused.json(), json!({ "errors": [{ "message": "Rate limit exceeded" }] }));
+    assert_eq!(refused.header("x-ratelimit-limit").as_deref(), Some("1000"), "headers describe the hourly budget");
+    let remaining: u32 = refused.header("x-ratelimit-remaining").unwrap().parse().unwrap();
+    assert_eq!(remaining, 1000 - accepted, "a per-second refusal does not use the budget");
+    assert_eq!(gql(&fake, WS, ME, json!({})).await.status, 200, "another token has its own second");
+
+    assert_eq!(fake.rate_limited_count(), 1);
+    assert_eq!(fake.status_counts().get(&200).copied(), Some(u64::from(accepted) + 1));
+    let (_, counts) = control(&fake, "GET", "/requests/counts", None).await;
+    assert_eq!(counts["byStatus"]["429"], 1);
+    assert_eq!(counts["total"], u64::from(accepted) + 2);
+    fake.clear_requests();
+    assert_eq!(fake.rate_limited_count(), 0);
+}
+
+#[tokio::test]
+async fn per_second_limit_over_http() {
+    let fake = start().await;
+    let body = json!({ "limit": 1000, "windowSecs": 3600, "perSecond": 10 });
+    assert_eq!(control(&fake, "POST", "/rate-limit", Some(body)).await.0, 204);
+    let (_, config) = control(&fake, "GET", "/config", None).await;
+    assert_eq!(config["rateLimit"]["perSecond"], 10);
+    assert_eq!(fake.state().config().rate_limit, Some(RateLimit::new(1000, Duration::from_secs(3600)).per_second(10)));
 }
