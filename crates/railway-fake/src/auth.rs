@@ -106,16 +106,26 @@ impl Principal {
         world.workspaces.contains_key(workspace_id) && self.workspace_ids(world).iter().any(|w| w == workspace_id)
     }
 
-    /// `project(id:)`, its services and the names of its environments.
+    /// `project(id:)`, its services and the names of its environments: a project of the token's
+    /// workspaces, or one its user was invited to.
     pub fn can_see_project(&self, world: &World, project: &Project) -> bool {
         match self {
             Principal::Project { project_id, .. } => &project.id == project_id,
+            Principal::Account { user_id }
+                if world.users.get(user_id).is_some_and(|u| u.external_project_ids.contains(&project.id)) =>
+            {
+                true
+            }
             _ => self.can_see_workspace(world, &project.workspace_id),
         }
     }
 
-    /// Everything inside an environment: variables, service instances, deployments.
+    /// Everything inside an environment: variables, service instances, deployments. An
+    /// environment with `canAccess: false` is closed to every token.
     pub fn can_access_environment(&self, world: &World, env: &Environment) -> bool {
+        if !env.can_access {
+            return false;
+        }
         match self {
             Principal::Project { environment_id, .. } => &env.id == environment_id,
             _ => world

@@ -15,6 +15,7 @@ mod fake {
     pub mod graphql;
     pub mod lifecycle;
     pub mod mutations;
+    pub mod picker;
     pub mod queries;
     pub mod rate_limit;
     pub mod schema_subset;

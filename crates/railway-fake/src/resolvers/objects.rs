@@ -87,6 +87,33 @@ impl ObjectValue for WorkspaceObj<'_> {
     }
 }
 
+/// `ExternalWorkspace`: a workspace the user is not a member of, with the projects of it they
+/// were invited to (a plain list, as in Railway's schema).
+pub(crate) struct ExternalWorkspaceObj<'c> {
+    pub ctx: &'c Ctx,
+    pub ws: Workspace,
+    pub projects: Vec<Project>,
+}
+
+impl ObjectValue for ExternalWorkspaceObj<'_> {
+    fn type_name(&self) -> &str {
+        "ExternalWorkspace"
+    }
+
+    fn resolve_field<'a>(&'a self, info: &'a ResolveInfo<'a>) -> Result<ResolvedValue<'a>, FieldError> {
+        let ctx = self.ctx;
+        Ok(match info.field_name() {
+            "id" => ResolvedValue::leaf(self.ws.id.as_str()),
+            "name" => ResolvedValue::leaf(self.ws.name.as_str()),
+            "projects" => ResolvedValue::list(
+                self.projects.iter().map(move |p| ResolvedValue::object(ProjectObj { ctx, project: p.clone() })),
+            ),
+            "teamId" => ResolvedValue::null(),
+            _ => return Err(self.unknown_field_error(info)),
+        })
+    }
+}
+
 /// A connection of projects, in the given order.
 pub(crate) fn project_connection<'c>(
     ctx: &'c Ctx,

@@ -8,7 +8,8 @@ use super::lookup::{
     accessible_deployment, accessible_environment, service_instance, variable_scope, visible_project, visible_service,
 };
 use super::objects::{
-    ProjectObj, ProjectTokenObj, ServiceObj, UserObj, WorkspaceObj, environment_connection, project_connection,
+    ExternalWorkspaceObj, ProjectObj, ProjectTokenObj, ServiceObj, UserObj, WorkspaceObj, environment_connection,
+    project_connection,
 };
 use super::{Args, Ctx, Leaves, error, not_authorized};
 use crate::auth::Principal;
@@ -22,10 +23,7 @@ pub(crate) fn resolve<'a>(ctx: &'a Ctx, info: &'a ResolveInfo<'a>) -> Result<Res
         "projectToken" => project_token(ctx),
         "projects" => projects(ctx, info, args),
         "workspace" => workspace(ctx, args.req("workspaceId")),
-        "externalWorkspaces" => match ctx.principal {
-            Principal::Account { .. } | Principal::Workspace { .. } => Ok(ResolvedValue::list(Vec::new())),
-            _ => Err(not_authorized()),
-        },
+        "externalWorkspaces" => external_workspaces(ctx, args.str("projectId")),
         "project" => {
             let project = visible_project(ctx, args.req("id"))?;
             Ok(ResolvedValue::object(ProjectObj { ctx, project }))
@@ -103,6 +101,31 @@ fn me(ctx: &Ctx) -> Result<ResolvedValue<'_>, FieldError> {
     };
     let user = ctx.world().users.get(user_id).cloned().ok_or_else(not_authorized)?;
     Ok(ResolvedValue::object(UserObj { ctx, user }))
+}
+
+/// `externalWorkspaces`: for an account token, the workspaces of the projects its user was invited
+/// to without membership, each with those projects (only `projectId`'s, when given).
+fn external_workspaces<'a>(ctx: &'a Ctx, project_id: Option<&str>) -> Result<ResolvedValue<'a>, FieldError> {
+    let user_id = match &ctx.principal {
+        Principal::Account { user_id } => user_id,
+        Principal::Workspace { .. } => return Ok(ResolvedValue::list(Vec::new())),
+        _ => return Err(not_authorized()),
+    };
+    let world = ctx.world();
+    let invited = world.users.get(user_id).map(|u| u.external_project_ids.clone()).unwrap_or_default();
+    let mut grouped: Vec<ExternalWorkspaceObj<'a>> = Vec::new();
+    for id in invited.iter().filter(|id| project_id.is_none_or(|want| want == id.as_str())) {
+        let Some(project) = world.projects.get(id) else { continue };
+        if project.deleted_at.is_some() || world.gone_project(id).is_some() {
+            continue;
+        }
+        let Some(ws) = world.workspaces.get(&project.workspace_id) else { continue };
+        match grouped.iter_mut().find(|g| g.ws.id == ws.id) {
+            Some(group) => group.projects.push(project.clone()),
+            None => grouped.push(ExternalWorkspaceObj { ctx, ws: ws.clone(), projects: vec![project.clone()] }),
+        }
+    }
+    Ok(ResolvedValue::list(grouped.into_iter().map(ResolvedValue::object)))
 }
 
 fn api_token(ctx: &Ctx) -> Result<ResolvedValue<'_>, FieldError> {

@@ -22,6 +22,8 @@ pub(crate) struct User {
     pub email: String,
     pub name: Option<String>,
     pub workspace_ids: Vec<String>,
+    /// Projects of other workspaces the user was invited to (`externalWorkspaces`).
+    pub external_project_ids: Vec<String>,
     pub created_at: OffsetDateTime,
 }
 
@@ -62,6 +64,8 @@ pub(crate) struct Environment {
     pub project_id: String,
     pub name: String,
     pub is_ephemeral: bool,
+    /// `Environment.canAccess`: `false` hides its contents from every token.
+    pub can_access: bool,
     pub created_at: OffsetDateTime,
 }
 

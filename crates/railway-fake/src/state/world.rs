@@ -104,12 +104,22 @@ impl World {
                     email: u.email.clone(),
                     name: u.name.clone(),
                     workspace_ids: u.workspace_ids.clone(),
+                    external_project_ids: u.external_project_ids.clone(),
                     created_at,
                 },
             );
         }
         for p in &seed.projects {
-            self.merge_project(p)?;
+            self.merge_project(p, &seed.inaccessible_environments)?;
+        }
+        for id in &seed.inaccessible_environments {
+            let env = self.environments.get_mut(id).ok_or_else(|| missing("seed", "canAccess", "environment", id))?;
+            env.can_access = false;
+        }
+        for u in &seed.users {
+            for p in &u.external_project_ids {
+                self.require(self.projects.contains_key(p), "user", &u.id, "external project", p)?;
+            }
         }
         for t in &seed.tokens {
             self.check_token_bindings(t)?;
@@ -158,7 +168,7 @@ impl World {
         Ok(())
     }
 
-    fn merge_project(&mut self, p: &SeedProject) -> Result<(), SeedError> {
+    fn merge_project(&mut self, p: &SeedProject, inaccessible: &BTreeSet<String>) -> Result<(), SeedError> {
         self.require(self.workspaces.contains_key(&p.workspace_id), "project", &p.id, "workspace", &p.workspace_id)?;
         let created_at = match &p.created_at {
             Some(text) => parse_time(text)?,
@@ -198,10 +208,12 @@ impl World {
                 project_id: p.id.clone(),
                 name: String::new(),
                 is_ephemeral: false,
+                can_access: true,
                 created_at,
             });
             env.name = e.name.clone();
             env.is_ephemeral = e.is_ephemeral;
+            env.can_access = !inaccessible.contains(&e.id);
         }
         // Services already present everywhere follow the project into its new environments.
         let everywhere: Vec<String> = self

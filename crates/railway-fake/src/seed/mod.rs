@@ -2,11 +2,16 @@
 //! variables.
 //!
 //! The format is documented in the crate README; `examples/railway-seed.json` at the repository
-//! root is the canonical example ([`Seed::example`]). A seed is checked here for shape (kinds,
+//! root is the canonical example ([`Seed::example`]). The JSON is read and written through
+//! `wire`, which carries an environment's `canAccess` flag in the environment object while the
+//! Rust types keep it in [`Seed::inaccessible_environments`]. A seed is checked here for shape (kinds,
 //! UUID ids, required token bindings); whether its references point at existing records is
 //! checked when it is applied to the state (`state::World::apply_seed`), because a merged seed
 //! may refer to records seeded earlier.
 
+mod wire;
+
+use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
 
@@ -15,22 +20,21 @@ use serde::{Deserialize, Serialize};
 use crate::state::DeploymentStatus;
 
 /// The example seed shipped with the repository (`examples/railway-seed.json`).
-const EXAMPLE: &str = include_str!("../../../examples/railway-seed.json");
+const EXAMPLE: &str = include_str!("../../../../examples/railway-seed.json");
 
 /// A seed document. Every list is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(from = "wire::Seed", into = "wire::Seed")]
 pub struct Seed {
-    #[serde(default)]
     pub workspaces: Vec<SeedWorkspace>,
-    #[serde(default)]
     pub users: Vec<SeedUser>,
-    #[serde(default)]
     pub tokens: Vec<SeedToken>,
-    #[serde(default)]
     pub projects: Vec<SeedProject>,
-    #[serde(default)]
     pub variables: Vec<SeedVariable>,
+    /// Environments the seed marks `"canAccess": false` (in JSON, on the environment object;
+    /// default true): listed with `canAccess: false`, their contents answer `Not Authorized`.
+    /// Ids of environments seeded earlier may be given too.
+    pub inaccessible_environments: BTreeSet<String>,
 }
 
 /// A workspace.
@@ -41,7 +45,8 @@ pub struct SeedWorkspace {
     pub name: String,
 }
 
-/// A user and the workspaces they are a member of.
+/// A user, the workspaces they are a member of, and the projects of other workspaces they were
+/// invited to (listed under `externalWorkspaces`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SeedUser {
@@ -51,6 +56,9 @@ pub struct SeedUser {
     pub name: Option<String>,
     #[serde(default)]
     pub workspace_ids: Vec<String>,
+    /// Projects the user was invited to without workspace membership.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub external_project_ids: Vec<String>,
 }
 
 /// The three kinds of Railway API token.
@@ -228,6 +236,9 @@ impl Seed {
         }
         for u in &self.users {
             uuid_id("user", &u.id)?;
+        }
+        for id in &self.inaccessible_environments {
+            uuid_id("environment", id)?;
         }
         for p in &self.projects {
             uuid_id("project", &p.id)?;
