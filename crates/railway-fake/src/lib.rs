@@ -4,7 +4,9 @@
 //! It validates every request against `schema/railway/railway.graphql` (the file Sluice's
 //! Railway client is compiled against), answers with Railway's envelopes and token rules, keeps
 //! Railway's variable semantics (shared vs service scope, references, sealed values, deploys),
-//! and can rate-limit and inject faults. See the crate README for the contract and the knobs.
+//! runs deployments through their lifecycle with the variables snapshotted at their creation,
+//! and can rate-limit (per window and per second), delete targets and inject faults. See the
+//! crate README for the contract and the knobs.
 //!
 //! Where to start reading: [`FakeRailway`] (`server.rs`) → `transport.rs` (the request path) →
 //! `graphql/` (parse, validate, execute) → `resolvers/` (root fields) → `state/` (the world).
