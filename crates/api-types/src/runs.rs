@@ -90,9 +90,13 @@ pub struct PlanOut {
     pub imports: Vec<ImportEntryOut>,
     /// Whether the run would write anything to the destination.
     pub changes: bool,
-    /// Whether the run would redeploy the service (only when something changes and a
-    /// service is the target; shared variables are never redeployed).
+    /// Whether the run would redeploy anything (something changes and the sync's redeploy
+    /// policy is `affected`).
     pub redeploy: bool,
+    /// The services it would redeploy, by name: the target service, and the services whose
+    /// variables reference a changed variable.
+    #[serde(default)]
+    pub redeploys: Vec<String>,
 }
 
 /// `{plan}`: the answer of `POST …/plan`.
@@ -167,6 +171,56 @@ impl RedeployOut {
     }
 }
 
+/// Where one service's deploy stood when a run ended.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceDeployOut {
+    pub service_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_name: Option<String>,
+    /// `live` (a deployment made after the write runs), `deploying` (it is on its way),
+    /// `waiting` (a build started before the write is in flight; the redeploy follows),
+    /// `not-redeployed` (nothing runs that could be redeployed) or `failed`.
+    pub state: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_id: Option<String>,
+    /// Railway's status of that deployment (`SUCCESS`, `BUILDING`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl ServiceDeployOut {
+    /// Whether a deployment made after the write exists (live or on its way).
+    pub fn redeployed(&self) -> bool {
+        matches!(self.state.as_str(), "live" | "deploying" | "failed")
+    }
+}
+
+/// What a run stores about its deploys: each service's, and notes on how it wrote.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunDeploysOut {
+    pub deploys: Vec<ServiceDeployOut>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl RunDeploysOut {
+    /// The first service's outcome in the shape run records had before there were several.
+    pub fn summary(&self) -> Option<RedeployOut> {
+        self.deploys.first().map(|first| {
+            if first.redeployed() {
+                RedeployOut::redeployed(first.deployment_id.clone())
+            } else {
+                RedeployOut::not_redeployed(first.reason.clone().unwrap_or_default())
+            }
+        })
+    }
+}
+
 /// Who started a run.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -193,7 +247,7 @@ pub struct SyncRunOut {
     pub trigger: Trigger,
     pub actor: RunActorOut,
     pub attempt: i64,
-    /// `running`, `succeeded`, `failed`, `retrying` or `abandoned`.
+    /// `running`, `succeeded`, `deploying`, `failed`, `retrying` or `abandoned`.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub status: RunStatus,
     pub started_at: String,
@@ -202,7 +256,14 @@ pub struct SyncRunOut {
     pub counts: RunCountsOut,
     /// Calls made to Railway's API.
     pub railway_calls: Vec<RailwayCallOut>,
+    /// The first redeployed service's outcome, as earlier versions reported it.
     pub redeploy: Option<RedeployOut>,
+    /// Every service the run redeployed, followed or waited for.
+    #[serde(default)]
+    pub deploys: Vec<ServiceDeployOut>,
+    /// How the run wrote, when people should know (deletions made one by one, …).
+    #[serde(default)]
+    pub notes: Vec<String>,
     pub error: Option<String>,
     pub next_attempt_at: Option<String>,
 }

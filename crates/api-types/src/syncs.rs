@@ -42,6 +42,8 @@ pub struct SyncOptionsIn {
     /// Template with one `{{secretKey}}` and any `{{environment}}`; empty or null means none.
     pub key_schema: Option<String>,
     pub disable_secret_deletion: Option<bool>,
+    /// `affected` (default: redeploy the services the change reaches) or `none` (write only).
+    pub redeploy_policy: Option<String>,
     /// The docs' spelling of `isAutoSyncEnabled` (accepted; must agree with it when both are sent).
     pub auto_sync_enabled: Option<bool>,
 }
@@ -112,6 +114,13 @@ pub struct SyncOptionsOut {
     pub disable_secret_deletion: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_schema: Option<String>,
+    /// `affected` or `none`.
+    #[serde(default = "affected")]
+    pub redeploy_policy: String,
+}
+
+fn affected() -> String {
+    "affected".to_string()
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -8,7 +8,7 @@
 //! apply step in its own folder (`railway/`), and is registered once in
 //! [`Destinations`](crate::Destinations); the engine knows only this module.
 
-use sluice_domain::{DestinationConfig, KeyRules, SecretToken, SyncPlan};
+use sluice_domain::{DestinationConfig, KeyRules, RedeployPolicy, SecretToken, SyncPlan};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -35,24 +35,60 @@ pub struct Target<'a> {
 #[derive(Clone, Copy, Debug)]
 pub struct ApplyRequest<'a> {
     pub plan: &'a SyncPlan,
-    /// Redeploy what the writes affect (a sync), or only write (a removal).
-    pub redeploy: bool,
+    /// The target as read for the plan (spares the destination reading it again).
+    pub observed: &'a Observed,
+    /// Which services the writes redeploy.
+    pub redeploy: RedeployPolicy,
 }
 
-/// What a redeploy did. Both are successes: the variables are saved either way.
+/// A service's deploy the sync owes (no deployment yet) or waits for (the deployment it
+/// asked for), as the engine keeps it between runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RedeployOutcome {
-    /// The platform accepted a redeploy; the new deployment's id when it returned one.
-    Redeployed { deployment_id: Option<String> },
-    /// Nothing was redeployed, and why (shared variables, no deployment yet, …).
-    NothingToRedeploy { reason: String },
+pub struct PendingDeploy {
+    pub service_id: String,
+    pub deployment_id: Option<String>,
+}
+
+/// Where one service's deploy stands after an apply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeployState {
+    /// A deployment created after the write is live: the app runs with the new values.
+    Live { deployment_id: String },
+    /// A deployment created after the write is on its way (queued, building, deploying).
+    Deploying { deployment_id: String, status: String },
+    /// Not redeployed yet: a build that started before the write is still in flight, or
+    /// the platform asked to wait. Still owed.
+    Waiting { reason: String },
+    /// Nothing runs that could be redeployed (no deployment yet, none with a snapshot):
+    /// the values reach the app with its next deploy.
+    NotRedeployed { reason: String },
+    /// The deployment that carries the new values failed.
+    Failed { deployment_id: String, status: String },
+}
+
+impl DeployState {
+    /// Whether the engine should come back for this service.
+    pub fn is_pending(&self) -> bool {
+        matches!(self, Self::Deploying { .. } | Self::Waiting { .. })
+    }
+}
+
+/// One service's deploy after an apply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceDeploy {
+    pub service_id: String,
+    /// Its name at the platform, when known.
+    pub service_name: Option<String>,
+    pub state: DeployState,
 }
 
 /// What an apply did beyond the plan's writes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Applied {
-    /// The redeploy, when one was asked of the platform (an owed one is then paid).
-    pub redeploy: Option<RedeployOutcome>,
+    /// The services redeployed, waited for or settled, in order.
+    pub deploys: Vec<ServiceDeploy>,
+    /// What people should know about how the writes were made.
+    pub notes: Vec<String>,
 }
 
 /// The engine's side of an apply. A hook that fails stops the apply before its next
@@ -60,11 +96,15 @@ pub struct Applied {
 pub trait ApplyHooks: Send + Sync {
     /// Called before every write to the destination.
     fn before_write(&self) -> BoxFuture<'_, Result<(), HookError>>;
-    /// Whether an earlier run wrote but never got to redeploy (a crash, a lost answer).
-    fn redeploy_owed(&self) -> BoxFuture<'_, Result<bool, HookError>>;
-    /// Records durably, before the writes that make it due, that a redeploy is owed. The
-    /// engine settles it once an apply reports its redeploy.
-    fn owe_redeploy(&self) -> BoxFuture<'_, Result<(), HookError>>;
+    /// The deploys earlier runs left owed or waited for (a crash, a lost answer, a build
+    /// that was in flight).
+    fn pending_deploys(&self) -> BoxFuture<'_, Result<Vec<PendingDeploy>, HookError>>;
+    /// Records durably, before the writes that make them due, that these services owe a
+    /// redeploy. The engine settles them from what the apply reports.
+    fn owe_deploys<'a>(&'a self, services: &'a [String]) -> BoxFuture<'a, Result<(), HookError>>;
+    /// Records where one service's deploy stands, as soon as the apply knows (so a failure
+    /// later in the same apply does not lose a deployment already asked for).
+    fn record_deploy<'a>(&'a self, deploy: &'a ServiceDeploy) -> BoxFuture<'a, Result<(), HookError>>;
 }
 
 /// A hook's failure, carrying the engine's own error.
@@ -97,8 +137,15 @@ pub trait Destination: Send + Sync {
     /// Where `config` writes, in words (`Railway project P / environment E / service S`).
     fn describe(&self, config: &DestinationConfig) -> String;
 
-    /// Whether a run that changes something at `config` also redeploys (for plan previews).
-    fn redeploys(&self, config: &DestinationConfig) -> bool;
+    /// The services a run applying `plan` would redeploy, by name (for plan previews;
+    /// reads the destination).
+    fn redeploy_preview<'a>(
+        &'a self,
+        target: Target<'a>,
+        plan: &'a SyncPlan,
+        observed: &'a Observed,
+        calls: &'a mut CallLog,
+    ) -> BoxFuture<'a, Result<Vec<String>, DestinationError>>;
 
     /// The destination's special variable names (ones it provides, ones that configure it).
     fn key_rules(&self) -> &dyn KeyRules;
@@ -110,9 +157,10 @@ pub trait Destination: Send + Sync {
         calls: &'a mut CallLog,
     ) -> BoxFuture<'a, Result<Observed, DestinationError>>;
 
-    /// Applies a plan: its upserts and deletes, then (when asked and anything changed, or
-    /// an earlier run owes one) the redeploy. Nothing changed and nothing owed means no
-    /// call at all.
+    /// Applies a plan: its upserts and deletes, then the deploys: redeploying the services
+    /// the writes reach (per the request's policy) and any an earlier run owes, and
+    /// checking on deployments an earlier run waits for. Nothing changed and nothing
+    /// pending means no call at all.
     fn apply<'a>(
         &'a self,
         target: Target<'a>,
@@ -129,6 +177,10 @@ pub enum ErrorClass {
     Unauthorized,
     /// The platform says the resource does not exist.
     NotFound,
+    /// The target (project, environment, service) is gone or out of the credentials'
+    /// reach, while the credentials themselves work. Retried a few times (a deletion
+    /// answer can be a passing failure), then the sync fails.
+    Gone,
     /// Nothing was applied; send again after the wait (when the platform said).
     RateLimited { retry_after: Option<Duration> },
     /// An outage that says nothing about the request; sending again may succeed.
@@ -147,6 +199,7 @@ impl ErrorClass {
         match self {
             Self::Unauthorized => "unauthorized",
             Self::NotFound => "not_found",
+            Self::Gone => "gone",
             Self::RateLimited { .. } => "rate_limited",
             Self::Transient => "transient",
             Self::Rejected => "rejected",
@@ -155,6 +208,9 @@ impl ErrorClass {
         }
     }
 }
+
+/// Attempts a sync gets while its target answers as gone.
+pub const GONE_ATTEMPTS: u32 = 3;
 
 /// A destination's failure: its class, its name (`Railway`), and its words. Display is
 /// the full message (`Railway refused the credentials: Not Authorized`); never a value.
@@ -177,7 +233,18 @@ impl DestinationError {
     /// Whether a later attempt of the same run may succeed (an unknown outcome is
     /// retried too: the next attempt re-reads before it writes).
     pub fn is_retryable(&self) -> bool {
-        matches!(self.class, ErrorClass::RateLimited { .. } | ErrorClass::Transient | ErrorClass::OutcomeUnknown)
+        matches!(
+            self.class,
+            ErrorClass::RateLimited { .. } | ErrorClass::Transient | ErrorClass::OutcomeUnknown | ErrorClass::Gone
+        )
+    }
+
+    /// The most attempts a run failing this way gets, when fewer than the job's own.
+    pub fn attempt_limit(&self) -> Option<u32> {
+        match self.class {
+            ErrorClass::Gone => Some(GONE_ATTEMPTS),
+            _ => None,
+        }
     }
 
     /// The wait the platform asked for, if any.

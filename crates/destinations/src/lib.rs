@@ -16,7 +16,7 @@ pub mod railway;
 pub mod registry;
 
 pub use destination::{
-    Applied, ApplyError, ApplyHooks, ApplyRequest, BoxFuture, Call, CallLog, Destination, DestinationError, ErrorClass,
-    HookError, Observed, RedeployOutcome, Target,
+    Applied, ApplyError, ApplyHooks, ApplyRequest, BoxFuture, Call, CallLog, DeployState, Destination,
+    DestinationError, ErrorClass, GONE_ATTEMPTS, HookError, Observed, PendingDeploy, ServiceDeploy, Target,
 };
 pub use registry::Destinations;

@@ -49,6 +49,7 @@ pub use references::{ExpandError, RefLocation, RefTarget, Reference};
 pub use role::{OrgRole, ProjectRole};
 pub use secret::{SecretToken, SecretValue};
 pub use status::{
-    ActorType, App, JobKind, JobState, RunStatus, SyncStatus, TokenKind, Trigger, UnknownWord, VersionAction,
+    ActorType, App, JobKind, JobState, RedeployPolicy, RunStatus, SyncStatus, TokenKind, Trigger, UnknownWord,
+    VersionAction,
 };
 pub use sync_config::{DestinationConfig, RailwayDestination, SyncOptions};

@@ -99,10 +99,26 @@ word_enum! {
 }
 
 word_enum! {
+    /// Which services a change to a sync's variables redeploys.
+    #[derive(Default)]
+    pub enum RedeployPolicy: "redeploy policy" {
+        /// The services the change reaches: the target service, and every service of the
+        /// environment whose variables reference a changed variable.
+        #[default]
+        Affected = "affected",
+        /// Write only; the values reach the app with its next deploy.
+        None = "none",
+    }
+}
+
+word_enum! {
     /// How one run (one attempt of a job) ended, or that it is still going.
     pub enum RunStatus: "run status" {
         Running = "running",
         Succeeded = "succeeded",
+        /// The writes are done and deploys are on their way; the job comes back at
+        /// `nextAttemptAt` to follow them.
+        Deploying = "deploying",
         Failed = "failed",
         /// Failed; the job runs again at `nextAttemptAt`.
         Retrying = "retrying",

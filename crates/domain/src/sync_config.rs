@@ -9,7 +9,7 @@ use crate::import::InitialSyncBehavior;
 use crate::key_schema::{KeyMatcher, KeySchema};
 use crate::names::NameError;
 use crate::planner::{KeyRules, NameRule, PlanOptions};
-use crate::status::App;
+use crate::status::{App, RedeployPolicy};
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// `syncOptions`: how a sync behaves, whatever its destination.
@@ -23,12 +23,20 @@ pub struct SyncOptions {
     /// Absent means `false`.
     #[serde(default)]
     pub disable_secret_deletion: bool,
+    /// Absent means [`RedeployPolicy::Affected`].
+    #[serde(default)]
+    pub redeploy_policy: RedeployPolicy,
 }
 
 impl SyncOptions {
     /// Options with no key schema and deletion enabled.
     pub fn new(initial_sync_behavior: InitialSyncBehavior) -> Self {
-        Self { initial_sync_behavior, key_schema: None, disable_secret_deletion: false }
+        Self {
+            initial_sync_behavior,
+            key_schema: None,
+            disable_secret_deletion: false,
+            redeploy_policy: RedeployPolicy::Affected,
+        }
     }
 
     /// Validates options given as loose values (a form, a CLI flag). Errors name the
@@ -37,6 +45,7 @@ impl SyncOptions {
         initial_sync_behavior: &str,
         key_schema: Option<&str>,
         disable_secret_deletion: Option<bool>,
+        redeploy_policy: Option<&str>,
     ) -> Result<Self, NameError> {
         let initial_sync_behavior = initial_sync_behavior
             .trim()
@@ -44,10 +53,17 @@ impl SyncOptions {
             .map_err(|e: String| NameError::new("syncOptions.initialSyncBehavior", e))?;
         let key_schema = KeySchema::parse(key_schema.unwrap_or(""))
             .map_err(|e| NameError::new("syncOptions.keySchema", e.message))?;
+        let redeploy_policy = match redeploy_policy.map(str::trim) {
+            None | Some("") => RedeployPolicy::Affected,
+            Some(word) => word.parse().map_err(|e: crate::status::UnknownWord| {
+                NameError::new("syncOptions.redeployPolicy", format!("{e}"))
+            })?,
+        };
         Ok(Self {
             initial_sync_behavior,
             key_schema,
             disable_secret_deletion: disable_secret_deletion.unwrap_or(false),
+            redeploy_policy,
         })
     }
 

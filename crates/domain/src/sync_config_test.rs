@@ -13,7 +13,7 @@ fn options_read_infisicals_sample() {
     assert_eq!(o, SyncOptions::new(InitialSyncBehavior::OverwriteDestination));
     assert_eq!(
         serde_json::to_value(&o).expect("json"),
-        json!({"initialSyncBehavior": "overwrite-destination", "disableSecretDeletion": false})
+        json!({"initialSyncBehavior": "overwrite-destination", "disableSecretDeletion": false, "redeployPolicy": "affected"})
     );
 }
 
@@ -49,14 +49,20 @@ fn options_refuse_bad_values() {
 
 #[test]
 fn options_parse_names_the_field() {
-    let o = SyncOptions::parse(" overwrite-destination ", Some("{{environment}}_{{secretKey}}"), None).expect("ok");
+    let o =
+        SyncOptions::parse(" overwrite-destination ", Some("{{environment}}_{{secretKey}}"), None, None).expect("ok");
     assert_eq!(o.matcher("prod").render("DB"), "prod_DB");
     let p = o.plan_options("prod", &crate::planner::OrdinaryKeys);
     assert_eq!((p.environment, p.disable_secret_deletion, p.name_rule), ("prod", false, NameRule::Posix));
-    let err = SyncOptions::parse("overwrite-destination", Some("BAD"), None).expect_err("schema");
+    let err = SyncOptions::parse("overwrite-destination", Some("BAD"), None, None).expect_err("schema");
     assert_eq!(err.field, "syncOptions.keySchema");
-    let err = SyncOptions::parse("nope", None, Some(true)).expect_err("behavior");
+    let err = SyncOptions::parse("nope", None, Some(true), None).expect_err("behavior");
     assert_eq!(err.field, "syncOptions.initialSyncBehavior");
+    let none = SyncOptions::parse("overwrite-destination", None, None, Some("none")).expect("policy");
+    assert_eq!(none.redeploy_policy, crate::RedeployPolicy::None);
+    assert_eq!(o.redeploy_policy, crate::RedeployPolicy::Affected, "absent means affected");
+    let err = SyncOptions::parse("overwrite-destination", None, None, Some("all")).expect_err("policy");
+    assert_eq!(err.field, "syncOptions.redeployPolicy");
 }
 
 fn sample() -> serde_json::Value {

@@ -22,6 +22,13 @@ pub enum EngineError {
     /// The sync's stored configuration or credentials are unusable.
     #[error("{0}")]
     Config(String),
+    /// The writes are done and deploys are on their way (or wait for a build in flight):
+    /// the job comes back to follow them. `since` is when the oldest became due.
+    #[error("{message}")]
+    Deploying { message: String, since: i64 },
+    /// The writes are done but the deployment that carries them failed.
+    #[error("{0}")]
+    DeployFailed(String),
     /// Another job took over this sync (our lease ran out): stop without writing.
     #[error("the job lost its lease on the sync; another run took over")]
     LeaseLost,
@@ -36,9 +43,17 @@ impl EngineError {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Destination(e) => e.is_retryable(),
-            Self::Storage(_) => true,
+            Self::Storage(_) | Self::Deploying { .. } => true,
             Self::Core(e) => e.is_transient(),
-            Self::Source(_) | Self::Config(_) | Self::LeaseLost | Self::Internal(_) => false,
+            Self::Source(_) | Self::Config(_) | Self::LeaseLost | Self::Internal(_) | Self::DeployFailed(_) => false,
+        }
+    }
+
+    /// The most attempts a job failing this way gets, when fewer than its own.
+    pub fn attempt_limit(&self) -> Option<u32> {
+        match self {
+            Self::Destination(e) => e.attempt_limit(),
+            _ => None,
         }
     }
 
@@ -60,6 +75,8 @@ impl EngineError {
             Self::Core(_) => "source",
             Self::Config(_) => "config",
             Self::LeaseLost => "lease-lost",
+            Self::Deploying { .. } => "deploying",
+            Self::DeployFailed(_) => "deploy-failed",
             Self::Storage(_) => "storage",
             Self::Internal(_) => "internal",
         }

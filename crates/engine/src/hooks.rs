@@ -1,13 +1,13 @@
 //! What a run tells a destination while it applies a plan ([`ApplyHooks`]): before each
-//! write, whether the run still holds its lease; and the redeploy a sync owes its
-//! service, kept in the database so a crash between a write and its redeploy is paid by
-//! the next run.
+//! write, whether the run still holds its lease; and the deploys a sync owes or waits for,
+//! kept in the database so a crash between a write and its redeploy is paid by the next
+//! run, and a deployment asked for is followed until it is live.
 
 use crate::Engine;
 use crate::error::EngineError;
-use sluice_destinations::{ApplyHooks, BoxFuture, HookError};
+use sluice_destinations::{ApplyHooks, BoxFuture, DeployState, HookError, PendingDeploy, ServiceDeploy};
 use sluice_domain::SyncId;
-use sluice_storage::redeploys;
+use sluice_storage::{StorageError, deploys};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The hooks of one run.
@@ -30,18 +30,39 @@ impl ApplyHooks for RunHooks<'_> {
         )
     }
 
-    fn redeploy_owed(&self) -> BoxFuture<'_, Result<bool, HookError>> {
+    fn pending_deploys(&self) -> BoxFuture<'_, Result<Vec<PendingDeploy>, HookError>> {
         Box::pin(async move {
             let mut conn = self.engine.store().read().await.map_err(stop)?;
-            redeploys::is_owed(&mut conn, self.sync).await.map_err(stop)
+            let rows = deploys::pending(&mut conn, self.sync).await.map_err(stop)?;
+            Ok(rows
+                .into_iter()
+                .map(|r| PendingDeploy { service_id: r.service_id, deployment_id: r.deployment_id })
+                .collect())
         })
     }
 
-    fn owe_redeploy(&self) -> BoxFuture<'_, Result<(), HookError>> {
+    fn owe_deploys<'a>(&'a self, services: &'a [String]) -> BoxFuture<'a, Result<(), HookError>> {
         Box::pin(async move {
             let mut tx = self.engine.store().write().await.map_err(stop)?;
-            redeploys::owe(&mut tx, self.sync).await.map_err(stop)?;
-            tx.commit().await.map_err(|e| stop(sluice_storage::StorageError::from(e)))
+            deploys::owe(&mut tx, self.sync, services).await.map_err(stop)?;
+            tx.commit().await.map_err(|e| stop(StorageError::from(e)))
+        })
+    }
+
+    fn record_deploy<'a>(&'a self, deploy: &'a ServiceDeploy) -> BoxFuture<'a, Result<(), HookError>> {
+        Box::pin(async move {
+            let mut tx = self.engine.store().write().await.map_err(stop)?;
+            let service = deploy.service_id.as_str();
+            match &deploy.state {
+                DeployState::Deploying { deployment_id, .. } => {
+                    deploys::deploying(&mut tx, self.sync, service, deployment_id).await.map_err(stop)?
+                }
+                DeployState::Waiting { .. } => {}
+                DeployState::Live { .. } | DeployState::NotRedeployed { .. } | DeployState::Failed { .. } => {
+                    deploys::settle(&mut tx, self.sync, service).await.map_err(stop)?
+                }
+            }
+            tx.commit().await.map_err(|e| stop(StorageError::from(e)))
         })
     }
 }

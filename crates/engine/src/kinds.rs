@@ -13,38 +13,102 @@ use super::source;
 use super::spec::SyncSpec;
 use crate::Engine;
 use crate::error::EngineError;
-use sluice_api_types::runs::RedeployOut;
-use sluice_destinations::{ApplyRequest, Destination, RedeployOutcome, Target};
-use sluice_domain::SyncPlan;
+use sluice_api_types::runs::{RunDeploysOut, ServiceDeployOut};
+use sluice_destinations::{ApplyRequest, DeployState, Destination, Observed, ServiceDeploy, Target};
 use sluice_domain::import::plan_import;
 use sluice_domain::planner;
+use sluice_domain::{RedeployPolicy, SyncPlan};
 use sluice_storage::syncs::SyncRow;
-use sluice_storage::{StorageError, redeploys};
+use sluice_storage::{StorageError, deploys, now_ms};
 
 async fn load_spec(engine: &Engine, row: &SyncRow) -> Result<SyncSpec, EngineError> {
     let mut conn = engine.store().read().await?;
     SyncSpec::load(&mut conn, row).await
 }
 
-/// Applies `plan` through the destination, asking before each write whether the run may;
-/// records the redeploy on the run, then settles the redeploy the sync owed.
+/// Applies `plan` through the destination, which asks before each write whether the run
+/// may, and reports each service's deploy through the hooks as it goes. Records the
+/// deploys on the run; a run whose deploys are not all live yet ends `Deploying` (the job
+/// comes back to follow them), one whose deployment failed ends `DeployFailed`.
 async fn apply(
     engine: &Engine,
     destination: &dyn Destination,
     target: Target<'_>,
     plan: &SyncPlan,
-    redeploy: bool,
+    observed: &Observed,
+    policy: RedeployPolicy,
     ctx: &mut RunContext,
 ) -> Result<(), EngineError> {
-    let hooks = RunHooks { engine, sync: &ctx.sync, lost: &ctx.lost };
-    let applied = destination.apply(target, ApplyRequest { plan, redeploy }, &hooks, &mut ctx.calls).await?;
-    if let Some(outcome) = applied.redeploy {
-        ctx.redeploy = Some(redeploy_out(outcome));
+    if policy == RedeployPolicy::None {
         let mut tx = engine.store().write().await?;
-        redeploys::settle(&mut tx, &ctx.sync).await?;
+        deploys::settle_all(&mut tx, &ctx.sync).await?;
         tx.commit().await.map_err(StorageError::from)?;
     }
-    Ok(())
+    let hooks = RunHooks { engine, sync: &ctx.sync, lost: &ctx.lost };
+    let request = ApplyRequest { plan, observed, redeploy: policy };
+    let applied = destination.apply(target, request, &hooks, &mut ctx.calls).await?;
+    ctx.deploys = RunDeploysOut { deploys: applied.deploys.iter().map(deploy_out).collect(), notes: applied.notes };
+
+    if let Some(failed) = applied.deploys.iter().find_map(failure) {
+        return Err(EngineError::DeployFailed(failed));
+    }
+    let waiting: Vec<String> = applied.deploys.iter().filter(|d| d.state.is_pending()).map(pending_words).collect();
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    let since = {
+        let mut conn = engine.store().read().await?;
+        deploys::pending(&mut conn, &ctx.sync).await?.iter().map(|p| p.since).min().unwrap_or_else(now_ms)
+    };
+    let message = format!("Variables written; waiting for Railway to deploy them: {}", waiting.join("; "));
+    Err(EngineError::Deploying { message, since })
+}
+
+fn name_of(d: &ServiceDeploy) -> &str {
+    d.service_name.as_deref().unwrap_or(&d.service_id)
+}
+
+fn pending_words(d: &ServiceDeploy) -> String {
+    match &d.state {
+        DeployState::Deploying { deployment_id, status } => {
+            format!("{}: deployment {deployment_id} is {status}", name_of(d))
+        }
+        DeployState::Waiting { reason } => format!("{}: {reason}", name_of(d)),
+        _ => name_of(d).to_string(),
+    }
+}
+
+fn failure(d: &ServiceDeploy) -> Option<String> {
+    match &d.state {
+        DeployState::Failed { deployment_id, status } => Some(format!(
+            "Variables written, but Railway deployment {deployment_id} of {} ended {status}: the app does not run \
+             with the new values",
+            name_of(d)
+        )),
+        _ => None,
+    }
+}
+
+fn deploy_out(d: &ServiceDeploy) -> ServiceDeployOut {
+    let (state, deployment_id, status, reason) = match &d.state {
+        DeployState::Live { deployment_id } => ("live", Some(deployment_id.clone()), Some("SUCCESS".to_string()), None),
+        DeployState::Deploying { deployment_id, status } => {
+            ("deploying", Some(deployment_id.clone()), Some(status.clone()), None)
+        }
+        DeployState::Waiting { reason } => ("waiting", None, None, Some(reason.clone())),
+        DeployState::NotRedeployed { reason } => ("not-redeployed", None, None, Some(reason.clone())),
+        DeployState::Failed { deployment_id, status } => {
+            ("failed", Some(deployment_id.clone()), Some(status.clone()), None)
+        }
+    };
+    ServiceDeployOut {
+        service_id: d.service_id.clone(),
+        service_name: d.service_name.clone(),
+        state: state.to_string(),
+        deployment_id,
+        status,
+        reason,
+    }
 }
 
 pub async fn sync(engine: &Engine, row: &SyncRow, ctx: &mut RunContext) -> Result<(), EngineError> {
@@ -63,15 +127,8 @@ pub async fn sync(engine: &Engine, row: &SyncRow, ctx: &mut RunContext) -> Resul
         source::write_import(engine, &spec, import).await?;
         ctx.imported = import.creates.keys().chain(import.updates.keys()).map(|k| k.as_str().to_string()).collect();
     }
-    apply(engine, destination, spec.target(&token), &decision.plan, true, ctx).await?;
-    Ok(())
-}
-
-fn redeploy_out(outcome: RedeployOutcome) -> RedeployOut {
-    match outcome {
-        RedeployOutcome::Redeployed { deployment_id } => RedeployOut::redeployed(deployment_id),
-        RedeployOutcome::NothingToRedeploy { reason } => RedeployOut::not_redeployed(reason),
-    }
+    let policy = spec.options.redeploy_policy;
+    apply(engine, destination, spec.target(&token), &decision.plan, &observed, policy, ctx).await
 }
 
 pub async fn import(
@@ -108,6 +165,5 @@ pub async fn remove(engine: &Engine, row: &SyncRow, ctx: &mut RunContext) -> Res
     let plan = planner::plan_removal(&source.desired, &observed, &spec.plan_options(destination.key_rules()));
     ctx.plan = entries_out(&plan, destination.key_rules());
     ctx.counts = counts_out(&plan);
-    apply(engine, destination, spec.target(&token), &plan, false, ctx).await?;
-    Ok(())
+    apply(engine, destination, spec.target(&token), &plan, &observed, spec.options.redeploy_policy, ctx).await
 }

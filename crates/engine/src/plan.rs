@@ -14,7 +14,7 @@ use sluice_api_types::runs::{EntryAction, ImportEntryOut, PlanCountsOut, PlanEnt
 use sluice_destinations::{CallLog, Destination};
 use sluice_domain::import::plan_import;
 use sluice_domain::planner::{self, Observed, PlanAction};
-use sluice_domain::{ImportPlan, KeyRules, SecretKey, SyncPlan};
+use sluice_domain::{ImportPlan, KeyRules, RedeployPolicy, SecretKey, SyncPlan};
 
 /// The decision of one sync run.
 #[derive(Debug)]
@@ -87,8 +87,9 @@ pub fn counts_out(plan: &SyncPlan) -> PlanCountsOut {
     }
 }
 
-/// The decision as people see it (key names and actions, never values).
-pub fn view(destination: &dyn Destination, spec: &SyncSpec, decision: &Decision) -> PlanOut {
+/// The decision as people see it (key names and actions, never values). `redeploys` names
+/// the services the run would redeploy.
+pub fn view(destination: &dyn Destination, spec: &SyncSpec, decision: &Decision, redeploys: Vec<String>) -> PlanOut {
     let imports = decision
         .import
         .as_ref()
@@ -108,7 +109,8 @@ pub fn view(destination: &dyn Destination, spec: &SyncSpec, decision: &Decision)
         counts: counts_out(&decision.plan),
         imports,
         changes,
-        redeploy: changes && destination.redeploys(&spec.destination),
+        redeploy: !redeploys.is_empty(),
+        redeploys,
     }
 }
 
@@ -118,7 +120,14 @@ pub async fn preview(engine: &Engine, spec: &SyncSpec) -> Result<PlanOut, Engine
     let source = source::load(engine, spec).await?;
     let destination = engine.destination(&spec.destination.app())?;
     let token = spec.token(engine.core())?;
-    let observed = destination.read(spec.target(&token), &mut CallLog::default()).await?;
+    let mut calls = CallLog::default();
+    let observed = destination.read(spec.target(&token), &mut calls).await?;
     let decision = decide(spec, &source, &observed, destination.key_rules())?;
-    Ok(view(destination, spec, &decision))
+    let redeploys = match spec.options.redeploy_policy {
+        RedeployPolicy::Affected => {
+            destination.redeploy_preview(spec.target(&token), &decision.plan, &observed, &mut calls).await?
+        }
+        RedeployPolicy::None => Vec::new(),
+    };
+    Ok(view(destination, spec, &decision, redeploys))
 }

@@ -6,7 +6,7 @@ use super::error::EngineError;
 use super::kinds;
 use super::queue::{JobActor, JobPayload};
 use crate::Engine;
-use sluice_api_types::runs::{EntryAction, PlanCountsOut, PlanEntryOut, RailwayCallOut, RedeployOut, RunCountsOut};
+use sluice_api_types::runs::{EntryAction, PlanCountsOut, PlanEntryOut, RailwayCallOut, RunCountsOut, RunDeploysOut};
 use sluice_core::audit::{self, AuditEvent};
 use sluice_destinations::CallLog;
 use sluice_domain::backoff::retry_delay;
@@ -30,7 +30,8 @@ pub struct RunContext {
     pub plan: Vec<PlanEntryOut>,
     pub counts: PlanCountsOut,
     pub imported: Vec<String>,
-    pub redeploy: Option<RedeployOut>,
+    /// Every service's deploy as the apply reported it, and notes on how it wrote.
+    pub deploys: RunDeploysOut,
     pub dependencies: Option<Vec<(EnvironmentId, FolderPath)>>,
     /// Set by the heartbeat when another node took the sync over.
     pub lost: Arc<AtomicBool>,
@@ -44,7 +45,7 @@ impl RunContext {
             plan: Vec::new(),
             counts: PlanCountsOut::default(),
             imported: Vec::new(),
-            redeploy: None,
+            deploys: RunDeploysOut::default(),
             dependencies: None,
             lost: Arc::new(AtomicBool::new(false)),
         }
@@ -63,6 +64,11 @@ impl RunContext {
                 error: c.error.clone(),
             })
             .collect()
+    }
+
+    /// Whether the run wrote to the destination or imported into the source.
+    pub fn wrote(&self) -> bool {
+        self.counts.create + self.counts.update + self.counts.delete > 0 || !self.imported.is_empty()
     }
 
     /// Call before every write to the source (the destination's writes ask through
@@ -155,7 +161,7 @@ async fn execute_inner(engine: &Engine, job: &JobRow) -> Result<(), StorageError
     run.plan = json_text(&ctx.plan);
     run.counts = json_text(&RunCountsOut { plan: ctx.counts, imported: ctx.imported.len() as u64 });
     run.railway_calls = json_text(&ctx.calls_out());
-    run.redeploy = ctx.redeploy.as_ref().map(json_text);
+    run.redeploy = (!ctx.deploys.deploys.is_empty() || !ctx.deploys.notes.is_empty()).then(|| json_text(&ctx.deploys));
 
     match result {
         Ok(()) => record_success(engine, job, &row, kind, &payload, &mut run, &ctx).await?,
@@ -239,6 +245,13 @@ async fn record_success(
 ) -> Result<(), StorageError> {
     run.status = RunStatus::Succeeded;
     let sync_id = row.id.clone();
+    let redeployed: Vec<&str> = ctx
+        .deploys
+        .deploys
+        .iter()
+        .filter(|d| d.redeployed())
+        .map(|d| d.service_name.as_deref().unwrap_or(&d.service_id))
+        .collect();
     let mut tx = engine.store().write().await?;
     if let Some(deps) = &ctx.dependencies {
         syncs::set_dependencies(&mut tx, &sync_id, deps).await?;
@@ -260,7 +273,7 @@ async fn record_success(
             "createdSecretKeys": keys_with(ctx, EntryAction::Create),
             "updatedSecretKeys": keys_with(ctx, EntryAction::Update),
             "deletedSecretKeys": keys_with(ctx, EntryAction::Delete), "importedSecretKeys": ctx.imported,
-            "redeployed": ctx.redeploy.is_some(), "railwayCalls": ctx.calls.calls().len(),
+            "redeployed": !redeployed.is_empty(), "redeployedServices": redeployed, "railwayCalls": ctx.calls.calls().len(),
         }));
     record_audit(&mut tx, payload, event).await?;
     if deleted_sync {
@@ -285,18 +298,39 @@ async fn record_failure(
     ctx: &RunContext,
     err: EngineError,
 ) -> Result<(), StorageError> {
+    let now = now_ms();
+    let settings = engine.settings();
+    let err = match err {
+        EngineError::Deploying { message, since } if now - since > settings.deploy_wait.as_millis() as i64 => {
+            EngineError::DeployFailed(format!(
+                "{message} (still not live after {} minutes; the variables are saved)",
+                settings.deploy_wait.as_secs() / 60
+            ))
+        }
+        other => other,
+    };
+    let deploying = matches!(err, EngineError::Deploying { .. });
     let message = err.to_string();
-    run.error = Some(message.clone());
+    run.error = (!deploying).then(|| message.clone());
     let sync_id = row.id.clone();
-    let retry = err.is_retryable() && job.attempts < job.max_attempts;
+    let limit = err.attempt_limit().map_or(job.max_attempts, |l| job.max_attempts.min(i64::from(l)));
+    let retry = err.is_retryable() && (deploying || job.attempts < limit);
     let mut tx = engine.store().write().await?;
     if let Some(deps) = &ctx.dependencies {
         syncs::set_dependencies(&mut tx, &sync_id, deps).await?;
     }
-    if retry {
-        let policy = RetryPolicy { max_attempts: job.max_attempts as u32, ..engine.settings().retry };
+    if deploying {
+        // Soon after the redeploy, then less often: 1, 2, then 4 poll intervals.
+        let polls = u32::try_from(job.attempts.clamp(1, 3) - 1).unwrap_or(0);
+        let next_at = now + (settings.deploy_poll * 2u32.pow(polls)).as_millis() as i64;
+        run.status = RunStatus::Deploying;
+        run.next_attempt_at = Some(next_at);
+        jobs::retry(&mut tx, job, next_at, &message).await?;
+        syncs::set_deploying(&mut tx, &sync_id, kind, next_at, &message).await?;
+    } else if retry {
+        let policy = RetryPolicy { max_attempts: job.max_attempts as u32, ..settings.retry };
         let delay = retry_delay(job.attempts as u32, &policy, err.retry_after(), rand::random::<f64>());
-        let next_at = now_ms() + delay.as_millis() as i64;
+        let next_at = now + delay.as_millis() as i64;
         run.status = RunStatus::Retrying;
         run.next_attempt_at = Some(next_at);
         jobs::retry(&mut tx, job, next_at, &message).await?;
@@ -305,6 +339,14 @@ async fn record_failure(
         run.status = RunStatus::Failed;
         jobs::finish(&mut tx, &job.id, JobState::Failed, Some(&message)).await?;
         syncs::finish(&mut tx, &sync_id, kind, &job.id, false, Some(&message)).await?;
+    }
+    if deploying && !ctx.wrote() {
+        // A poll that only looked at a deployment: the run record says so; the audit log
+        // already has the run that wrote.
+        runs::finish(&mut tx, run).await?;
+        tx.commit().await?;
+        engine.wake();
+        return Ok(());
     }
     runs::finish(&mut tx, run).await?;
     let event = AuditEvent::new(audit_action(kind))

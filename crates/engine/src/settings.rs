@@ -16,8 +16,14 @@ pub struct EngineSettings {
     pub coalesce_delay: Duration,
     /// Most syncs running at once against one app connection.
     pub per_connection_limit: usize,
-    /// Timeout of each Railway request.
+    /// Timeout of each Railway read.
     pub railway_timeout: Duration,
+    /// Timeout of each Railway change (Railway's CLI gives every request 90 s).
+    pub railway_mutation_timeout: Duration,
+    /// How often a run comes back to follow a deploy it is waiting for.
+    pub deploy_poll: Duration,
+    /// How long a sync waits for its deploys before it fails.
+    pub deploy_wait: Duration,
     /// Backoff of sync retries.
     pub retry: sluice_domain::RetryPolicy,
     /// This node's name in leases; default `HOSTNAME:PORT`, stable across restarts so a
@@ -34,6 +40,9 @@ impl Default for EngineSettings {
             coalesce_delay: Duration::ZERO,
             per_connection_limit: 5,
             railway_timeout: Duration::from_secs(30),
+            railway_mutation_timeout: Duration::from_secs(90),
+            deploy_poll: Duration::from_secs(15),
+            deploy_wait: Duration::from_secs(30 * 60),
             retry: sluice_domain::RetryPolicy::default(),
             node_id: None,
         }

@@ -49,6 +49,7 @@ impl AppState {
     pub fn new(store: Store, keys: KeyRing, settings: Settings) -> Result<Self, RailwayError> {
         let mut railway_config = RailwayConfig::with_endpoint(settings.railway_api_url.clone());
         railway_config.timeout = settings.engine.railway_timeout;
+        railway_config.mutation_timeout = settings.engine.railway_mutation_timeout;
         let railway: Arc<dyn RailwayApi> = Arc::new(RailwayClient::new(railway_config)?);
         Ok(Self::with_railway(store, keys, settings, railway))
     }

@@ -245,6 +245,22 @@ pub async fn set_retrying(conn: &mut Conn, id: &SyncId, attempt: i64, next_at: i
     Ok(())
 }
 
+/// Records that a lifecycle's writes are done and its deploys are on their way: it stays
+/// `running`, with what it waits for as its message, until the job comes back at `next_at`.
+pub async fn set_deploying(conn: &mut Conn, id: &SyncId, which: JobKind, next_at: i64, message: &str) -> Result<()> {
+    let (status_col, _, msg_col, _) = lifecycle_columns(which);
+    let extra = if which == JobKind::Sync { ", sync_attempt = 0, next_sync_at = $4" } else { "" };
+    let sql = format!(
+        "UPDATE secret_syncs SET {status_col} = 'running', {msg_col} = $1, updated_at = $2 {extra} WHERE id = $3"
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(truncate(message, 1024)).bind(now_ms()).bind(id.as_str());
+    if which == JobKind::Sync {
+        q = q.bind(next_at);
+    }
+    q.execute(conn).await?;
+    Ok(())
+}
+
 fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         return s.to_string();

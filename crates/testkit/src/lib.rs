@@ -125,6 +125,13 @@ impl TestApp {
         sluice_engine::drain::drain(&self.state().engine, opts).await.expect("drain")
     }
 
+    /// Runs the next job, due or scheduled for later (one attempt of a retry or a deploy
+    /// being followed), and nothing else.
+    pub async fn run_next(&self) -> sluice_engine::drain::DrainReport {
+        let opts = sluice_engine::drain::DrainOptions { run_delayed: true, max_runs: 1 };
+        sluice_engine::drain::drain(&self.state().engine, opts).await.expect("drain")
+    }
+
     /// Panics if jobs are left in the queue.
     pub async fn assert_idle(&self) {
         let left = sluice_engine::drain::outstanding(&self.state().engine).await.expect("outstanding");

@@ -10,9 +10,11 @@ use std::collections::BTreeMap;
 use super::auth::{Credentials, TokenKind, TokenReach};
 use super::client::RailwayClient;
 use super::errors::RailwayError;
+use super::operations::deploys::Redeploy;
+use super::operations::targets::Unreachable;
 use super::rate_limit::RateLimitStatus;
-use super::types::{RailwayProject, RailwayTarget};
-use crate::destination::{BoxFuture, RedeployOutcome};
+use super::types::{Named, RailwayProject, RailwayTarget};
+use crate::destination::BoxFuture;
 use sluice_domain::planner::Observed;
 use sluice_domain::{SecretToken, SecretValue};
 
@@ -50,11 +52,37 @@ pub trait RailwayApi: Send + Sync {
         name: &'a str,
     ) -> BoxFuture<'a, Result<(), RailwayError>>;
 
-    fn redeploy<'a>(
+    fn replace_variables<'a>(
         &'a self,
         creds: &'a Credentials,
         target: &'a RailwayTarget,
-    ) -> BoxFuture<'a, Result<RedeployOutcome, RailwayError>>;
+        variables: &'a BTreeMap<String, SecretValue>,
+    ) -> BoxFuture<'a, Result<(), RailwayError>>;
+
+    fn redeploy_service<'a>(
+        &'a self,
+        creds: &'a Credentials,
+        environment_id: &'a str,
+        service_id: &'a str,
+    ) -> BoxFuture<'a, Result<Redeploy, RailwayError>>;
+
+    fn deployment_status<'a>(
+        &'a self,
+        creds: &'a Credentials,
+        deployment_id: &'a str,
+    ) -> BoxFuture<'a, Result<String, RailwayError>>;
+
+    fn find_unreachable<'a>(
+        &'a self,
+        creds: &'a Credentials,
+        target: &'a RailwayTarget,
+    ) -> BoxFuture<'a, Result<Option<Unreachable>, RailwayError>>;
+
+    fn service_instances<'a>(
+        &'a self,
+        creds: &'a Credentials,
+        environment_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Named>, RailwayError>>;
 
     /// The latest rate-limit figures Railway sent for this token.
     fn rate_limit(&self, token: &SecretToken) -> Option<RateLimitStatus>;
@@ -104,12 +132,46 @@ impl RailwayApi for RailwayClient {
         Box::pin(RailwayClient::delete_variable(self, creds, target, name))
     }
 
-    fn redeploy<'a>(
+    fn replace_variables<'a>(
         &'a self,
         creds: &'a Credentials,
         target: &'a RailwayTarget,
-    ) -> BoxFuture<'a, Result<RedeployOutcome, RailwayError>> {
-        Box::pin(RailwayClient::redeploy(self, creds, target))
+        variables: &'a BTreeMap<String, SecretValue>,
+    ) -> BoxFuture<'a, Result<(), RailwayError>> {
+        Box::pin(RailwayClient::replace_variables(self, creds, target, variables))
+    }
+
+    fn redeploy_service<'a>(
+        &'a self,
+        creds: &'a Credentials,
+        environment_id: &'a str,
+        service_id: &'a str,
+    ) -> BoxFuture<'a, Result<Redeploy, RailwayError>> {
+        Box::pin(RailwayClient::redeploy_service(self, creds, environment_id, service_id))
+    }
+
+    fn deployment_status<'a>(
+        &'a self,
+        creds: &'a Credentials,
+        deployment_id: &'a str,
+    ) -> BoxFuture<'a, Result<String, RailwayError>> {
+        Box::pin(RailwayClient::deployment_status(self, creds, deployment_id))
+    }
+
+    fn find_unreachable<'a>(
+        &'a self,
+        creds: &'a Credentials,
+        target: &'a RailwayTarget,
+    ) -> BoxFuture<'a, Result<Option<Unreachable>, RailwayError>> {
+        Box::pin(RailwayClient::find_unreachable(self, creds, target))
+    }
+
+    fn service_instances<'a>(
+        &'a self,
+        creds: &'a Credentials,
+        environment_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Named>, RailwayError>> {
+        Box::pin(RailwayClient::service_instances(self, creds, environment_id))
     }
 
     fn rate_limit(&self, token: &SecretToken) -> Option<RateLimitStatus> {

@@ -31,8 +31,11 @@ pub const DEFAULT_ENDPOINT: &str = "https://backboard.railway.com/graphql/v2";
 pub struct RailwayConfig {
     /// Full GraphQL URL (tests point this at the fake's `graphql_url()`).
     pub endpoint: String,
-    /// Whole-request timeout, body included.
+    /// Whole-request timeout of a read, body included.
     pub timeout: Duration,
+    /// Whole-request timeout of a change. Railway's CLI gives every request 90 s; a
+    /// change that times out has an unknown outcome, so it gets the longer wait.
+    pub mutation_timeout: Duration,
     /// Connection (TCP + TLS) timeout.
     pub connect_timeout: Duration,
     /// `first` sent with every paginated list. Railway's own CLI sends 500; 100 keeps
@@ -45,6 +48,7 @@ impl Default for RailwayConfig {
         Self {
             endpoint: DEFAULT_ENDPOINT.to_owned(),
             timeout: Duration::from_secs(30),
+            mutation_timeout: Duration::from_secs(90),
             connect_timeout: Duration::from_secs(10),
             page_size: 100,
         }
@@ -102,7 +106,6 @@ impl RailwayClient {
             message: format!("invalid Railway endpoint {:?}: {e}", config.endpoint),
         })?;
         let http = reqwest::Client::builder()
-            .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
             .user_agent(concat!("sluice/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -179,7 +182,8 @@ impl RailwayClient {
         let (name, value) = auth_header(creds)?;
 
         let started = Instant::now();
-        let sent = self.http.post(self.endpoint.clone()).header(name, value).json(&json).send().await;
+        let timeout = self.timeout(kind);
+        let sent = self.http.post(self.endpoint.clone()).timeout(timeout).header(name, value).json(&json).send().await;
         let response = match sent {
             Ok(r) => r,
             Err(e) => return Err(self.transport_error(&e, operation, kind)),
@@ -204,12 +208,19 @@ impl RailwayClient {
         interpret(operation, kind, status, &headers, &bytes, SystemTime::now())
     }
 
+    fn timeout(&self, kind: OpKind) -> Duration {
+        match kind {
+            OpKind::Query => self.config.timeout,
+            OpKind::Mutation => self.config.mutation_timeout,
+        }
+    }
+
     /// A request that got no complete answer. A connection that never opened proves the
     /// request was not applied; anything later (timeout, reset) does not.
     fn transport_error(&self, e: &reqwest::Error, operation: &str, kind: OpKind) -> RailwayError {
         let never_sent = e.is_connect();
         let what = if e.is_timeout() {
-            let limit = if never_sent { self.config.connect_timeout } else { self.config.timeout };
+            let limit = if never_sent { self.config.connect_timeout } else { self.timeout(kind) };
             format!(
                 "{operation} timed out after {} ms{}",
                 limit.as_millis(),

@@ -26,6 +26,11 @@ pub enum RailwayError {
     #[error("Railway could not find it: {message}")]
     NotFound { message: String },
 
+    /// The sync's Railway project, environment or service no longer exists, or the token
+    /// (which Railway still accepts) cannot see it. The message names which.
+    #[error("{message}")]
+    Gone { message: String },
+
     /// HTTP 429 (or a resolver throttle). Nothing was applied; resend after the delay.
     #[error("Railway rate limit reached{}: {message}", describe_wait(*.retry_after))]
     RateLimited { retry_after: Option<Duration>, reset: Option<OffsetDateTime>, message: String },
@@ -85,6 +90,7 @@ impl RailwayError {
         match self {
             Self::Unauthorized { message }
             | Self::NotFound { message }
+            | Self::Gone { message }
             | Self::RateLimited { message, .. }
             | Self::Transient { message, .. }
             | Self::Rejected { message }
@@ -98,6 +104,7 @@ impl RailwayError {
         match self {
             Self::Unauthorized { message } => Self::Unauthorized { message: f(message) },
             Self::NotFound { message } => Self::NotFound { message: f(message) },
+            Self::Gone { message } => Self::Gone { message: f(message) },
             Self::RateLimited { retry_after, reset, message } => {
                 Self::RateLimited { retry_after, reset, message: f(message) }
             }

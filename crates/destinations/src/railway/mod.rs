@@ -24,6 +24,7 @@ mod errors;
 mod keys;
 mod operations;
 mod rate_limit;
+mod references;
 mod response;
 mod types;
 
@@ -33,5 +34,8 @@ pub use auth::{Credentials, TokenKind, TokenReach};
 pub use client::{DEFAULT_ENDPOINT, RailwayClient, RailwayConfig};
 pub use errors::RailwayError;
 pub use keys::{CONFIGURATION as CONFIGURATION_VARIABLES, PROVIDED as PROVIDED_VARIABLES, RailwayKeys};
+pub use operations::deploys::{Redeploy, Tracked};
+pub use operations::targets::{TargetPart, Unreachable};
 pub use rate_limit::RateLimitStatus;
+pub use references::{EnvironmentVariables, Scope, ServiceVariables, affected_services, references};
 pub use types::{Named, RailwayProject, RailwayTarget};

@@ -1,6 +1,6 @@
 //! The client's plain data: where variables go ([`RailwayTarget`]), what the destination
-//! picker shows ([`RailwayProject`]). What a redeploy did is the seam's
-//! [`RedeployOutcome`](crate::RedeployOutcome).
+//! picker shows ([`RailwayProject`]). Where a service's deploy stands is the seam's
+//! [`DeployState`](crate::DeployState).
 
 use serde::{Deserialize, Serialize};
 

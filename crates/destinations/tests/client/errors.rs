@@ -108,8 +108,23 @@ async fn a_slow_read_times_out_as_transient() {
 }
 
 #[tokio::test]
+async fn a_change_gets_a_longer_timeout_than_a_read() {
+    let h = Harness::with(FakeConfig::default(), Seed::example(), |c| {
+        c.timeout = Duration::from_millis(300);
+        c.mutation_timeout = Duration::from_secs(10);
+    })
+    .await;
+    h.fake.inject(Fault::slow(Duration::from_secs(1)).for_operation("UpsertVariables"));
+    h.client
+        .upsert_variables(&account(), &shared_target(), &secret_map("SLOW_KEY"), true)
+        .await
+        .expect("a change slower than the read timeout still lands within its own");
+}
+
+#[tokio::test]
 async fn a_slow_mutation_is_outcome_unknown_and_was_sent_once() {
-    let h = Harness::with(FakeConfig::default(), Seed::example(), |c| c.timeout = Duration::from_millis(300)).await;
+    let h = Harness::with(FakeConfig::default(), Seed::example(), |c| c.mutation_timeout = Duration::from_millis(300))
+        .await;
     h.fake.inject(Fault::slow(Duration::from_secs(2)));
     let err = h
         .client
@@ -117,6 +132,7 @@ async fn a_slow_mutation_is_outcome_unknown_and_was_sent_once() {
         .await
         .expect_err("timeout");
     assert!(matches!(err, RailwayError::OutcomeUnknown { .. }), "{err:?}");
+    assert!(err.message().contains("timed out after 300 ms"), "a change has its own timeout: {err}");
     assert_no_secret(&err);
     // The fake applies first and delays the answer; the write landed exactly once.
     assert_eq!(h.operations(), ["UpsertVariables"]);
@@ -140,7 +156,7 @@ async fn a_lost_answer_to_a_mutation_is_outcome_unknown() {
     );
 
     h.fake.inject(Fault::fail_after_apply().for_operation("RedeployDeployment"));
-    let redeploy = h.client.redeploy(&account(), &api_target()).await.expect_err("lost");
+    let redeploy = h.client.redeploy_service(&account(), seeded::PRODUCTION, seeded::API).await.expect_err("lost");
     assert!(matches!(redeploy, RailwayError::OutcomeUnknown { .. }), "{redeploy:?}");
     assert_eq!(h.fake.deploys().len(), 1, "the redeploy happened, once");
 }

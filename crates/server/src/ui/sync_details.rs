@@ -61,7 +61,7 @@ impl RunView {
             RunStatus::Succeeded => BadgeKind::Synced,
             RunStatus::Failed => BadgeKind::Failed,
             RunStatus::Retrying => BadgeKind::Retrying,
-            RunStatus::Running => BadgeKind::Syncing,
+            RunStatus::Running | RunStatus::Deploying => BadgeKind::Syncing,
             RunStatus::Abandoned => BadgeKind::Off,
         };
         RunView {

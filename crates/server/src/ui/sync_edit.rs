@@ -60,6 +60,7 @@ fn form_of(s: &SecretSyncOut) -> WizardForm {
         key_schema: s.sync_options.key_schema.clone().unwrap_or_default(),
         auto_sync: Some(s.is_auto_sync_enabled.to_string()),
         disable_deletion: Some(s.sync_options.disable_secret_deletion.to_string()),
+        redeploy: Some((s.sync_options.redeploy_policy != "none").to_string()),
         name: s.name.clone(),
         description: s.description.clone().unwrap_or_default(),
         ..Default::default()
@@ -151,6 +152,7 @@ pub async fn save(
             w.key_schema = posted.key_schema.clone();
             w.auto_sync = posted.auto_sync.clone();
             w.disable_deletion = posted.disable_deletion.clone();
+            w.redeploy = posted.redeploy.clone();
             w.options_posted = posted.options_posted.clone();
         }
         _ => (w.name, w.description) = (posted.name.clone(), posted.description.clone()),

@@ -208,6 +208,8 @@ pub struct PlanDisplay {
     pub imports: Vec<String>,
     pub changes: bool,
     pub redeploy: bool,
+    /// The services the run would redeploy, by name.
+    pub redeploys: Vec<String>,
 }
 
 impl PlanDisplay {
@@ -253,6 +255,7 @@ impl PlanDisplay {
                 .collect(),
             changes: p.changes,
             redeploy: p.redeploy,
+            redeploys: p.redeploys.clone(),
         }
     }
 }

@@ -65,7 +65,7 @@ impl Step {
         match field {
             "environment" | "secret_path" => Step::Source,
             "connection_id" | "rw_project" | "rw_environment" | "rw_service" => Step::Destination,
-            "initial_behavior" | "key_schema" | "auto_sync" | "disable_deletion" => Step::Options,
+            "initial_behavior" | "key_schema" | "auto_sync" | "disable_deletion" | "redeploy" => Step::Options,
             _ => Step::Details,
         }
     }
@@ -123,6 +123,9 @@ pub struct WizardForm {
     pub auto_sync: Option<String>,
     #[serde(default)]
     pub disable_deletion: Option<String>,
+    /// `true` = redeploy policy `affected`, `false` = `none`.
+    #[serde(default)]
+    pub redeploy: Option<String>,
     /// Set by the options step's form, whose checkboxes say "off" by being absent.
     #[serde(default)]
     pub options_posted: Option<String>,
@@ -141,6 +144,7 @@ impl WizardForm {
             initial_behavior: "overwrite-destination".to_string(),
             auto_sync: Some("true".to_string()),
             disable_deletion: Some("false".to_string()),
+            redeploy: Some("true".to_string()),
             ..Default::default()
         }
     }
@@ -157,8 +161,10 @@ impl WizardForm {
         };
         let auto = flag(&self.auto_sync, true);
         let keep = flag(&self.disable_deletion, false);
+        let redeploy = flag(&self.redeploy, true);
         self.auto_sync = Some(auto.to_string());
         self.disable_deletion = Some(keep.to_string());
+        self.redeploy = Some(redeploy.to_string());
         self.options_posted = None;
         if self.initial_behavior.is_empty() {
             self.initial_behavior = "overwrite-destination".to_string();
@@ -171,6 +177,11 @@ impl WizardForm {
 
     pub fn deletion_disabled(&self) -> bool {
         self.disable_deletion.as_deref() == Some("true")
+    }
+
+    /// Redeploy policy `affected` (on) or `none`.
+    pub fn redeploy_on(&self) -> bool {
+        self.redeploy.as_deref() != Some("false")
     }
 
     /// Shared variables (no service chosen).
@@ -194,6 +205,7 @@ impl WizardForm {
                 initial_sync_behavior: Some(self.initial_behavior.clone()),
                 key_schema: opt(&self.key_schema),
                 disable_secret_deletion: Some(self.deletion_disabled()),
+                redeploy_policy: Some(if self.redeploy_on() { "affected" } else { "none" }.to_string()),
                 auto_sync_enabled: None,
             }),
             destination_config: Some(RailwayDestinationIn {

@@ -88,7 +88,6 @@ async fn the_seed_pages_sample_request_creates_a_sync_with_every_field_of_its_sa
         "secretSync.description",
         "secretSync.isEnabled",
         "secretSync.version",
-        "secretSync.syncOptions",
         "secretSync.environment.slug",
         "secretSync.environment.name",
         "secretSync.folder.path",
@@ -101,6 +100,10 @@ async fn the_seed_pages_sample_request_creates_a_sync_with_every_field_of_its_sa
     ] {
         assert_eq!(at(&got, path), at(&sample, path), "{path}");
     }
+    // The sample's options as shown, plus Sluice's redeploy policy (its default).
+    let mut options = at(&sample, "secretSync.syncOptions").cloned().expect("sample options");
+    options["redeployPolicy"] = json!("affected");
+    assert_eq!(s["syncOptions"], options);
     assert_eq!(s["isAutoSyncEnabled"], true);
     assert_eq!(s["syncStatus"], "pending", "auto-sync on: the first run is queued");
     assert_eq!(s["syncAttempt"], 0);
@@ -122,7 +125,12 @@ async fn the_seed_pages_sample_request_creates_a_sync_with_every_field_of_its_sa
     let audit = audit_entries(&app, app.org_id(), "create-secret-sync").await;
     assert_eq!(audit[0]["syncId"], id);
     assert_eq!(audit[0]["destinationConfig"], body["destinationConfig"]);
-    app.drain().await;
+    // The sample's Railway ids do not exist at the fake: a few attempts, then a failure that
+    // names the project rather than blaming the token.
+    app.drain_all().await;
+    let failed = app.api.get(&format!("{SYNCS}/{id}")).await.expect(200)["secretSync"].clone();
+    assert_eq!(failed["syncStatus"], "failed");
+    assert!(failed["lastSyncMessage"].as_str().is_some_and(|m| m.contains("project")), "{failed}");
     app.assert_idle().await;
     app.shutdown().await;
 }

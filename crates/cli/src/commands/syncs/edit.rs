@@ -56,6 +56,24 @@ impl InitialSync {
     }
 }
 
+/// Which services a change redeploys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RedeployArg {
+    /// The target service and every service whose variables reference a changed one
+    Affected,
+    /// Write only; apps pick the values up at their next deploy
+    None,
+}
+
+impl RedeployArg {
+    fn as_str(self) -> &'static str {
+        match self {
+            RedeployArg::Affected => "affected",
+            RedeployArg::None => "none",
+        }
+    }
+}
+
 #[derive(clap::Args, Debug)]
 pub struct CreateArgs {
     /// Sync name: lowercase letters, digits and hyphens
@@ -83,6 +101,9 @@ pub struct CreateArgs {
     /// Never delete variables at Railway
     #[arg(long)]
     pub disable_secret_deletion: bool,
+    /// Which services a change redeploys: the ones it reaches, or none (write only)
+    #[arg(long, value_enum, default_value = "affected")]
+    pub redeploy: RedeployArg,
     /// Don't sync automatically when secrets change (sync with `syncs railway sync`)
     #[arg(long)]
     pub no_auto_sync: bool,
@@ -128,6 +149,9 @@ pub struct UpdateArgs {
     /// Never delete variables at Railway
     #[arg(long, value_name = "BOOL")]
     pub disable_secret_deletion: Option<bool>,
+    /// Which services a change redeploys: the ones it reaches, or none (write only)
+    #[arg(long, value_enum)]
+    pub redeploy: Option<RedeployArg>,
     /// Railway project (id or name)
     #[arg(long, value_name = "ID|NAME")]
     pub railway_project: Option<String>,
@@ -257,6 +281,7 @@ pub async fn create(ctx: &Context, args: &CreateArgs) -> CliResult<()> {
             initial_sync_behavior: Some(args.initial_sync.as_str().to_string()),
             key_schema: args.key_schema.clone().filter(|k| !k.is_empty()),
             disable_secret_deletion: Some(args.disable_secret_deletion),
+            redeploy_policy: Some(args.redeploy.as_str().to_string()),
             auto_sync_enabled: None,
         }),
         destination_config: Some(railway.destination()),
@@ -311,7 +336,11 @@ async fn patch_body(ctx: &Context, args: &UpdateArgs, current: &SecretSyncOut) -
     if let Some(a) = args.auto_sync {
         insert(&mut body, "isAutoSyncEnabled", a);
     }
-    if args.initial_sync.is_some() || args.key_schema.is_some() || args.disable_secret_deletion.is_some() {
+    if args.initial_sync.is_some()
+        || args.key_schema.is_some()
+        || args.disable_secret_deletion.is_some()
+        || args.redeploy.is_some()
+    {
         let o = &current.sync_options;
         let key_schema = match &args.key_schema {
             Some(k) if k.is_empty() => None,
@@ -324,6 +353,9 @@ async fn patch_body(ctx: &Context, args: &UpdateArgs, current: &SecretSyncOut) -
             ),
             key_schema,
             disable_secret_deletion: Some(args.disable_secret_deletion.unwrap_or(o.disable_secret_deletion)),
+            redeploy_policy: Some(
+                args.redeploy.map(|r| r.as_str().to_string()).unwrap_or_else(|| o.redeploy_policy.clone()),
+            ),
             auto_sync_enabled: None,
         };
         insert(&mut body, "syncOptions", serde_json::to_value(options).unwrap_or_default());

@@ -209,28 +209,37 @@ pub fn outcome(
             if c.imported > 0 {
                 println!("Imported {} keys from Railway into {} first.", c.imported, source(s));
             }
-            match &r.redeploy {
-                Some(d) if d.redeployed => {
-                    let service = s.destination_config.service_name.clone().unwrap_or_else(|| "the service".into());
-                    let id = d.deployment_id.as_ref().map(|i| format!(" (deployment {i})")).unwrap_or_default();
-                    println!("Redeployed {service}{id}.");
-                }
-                Some(d) => {
-                    let reason = d.reason.as_deref().unwrap_or("nothing to redeploy");
-                    println!("Not redeployed: {reason}.");
-                }
-                None => {}
-            }
+            print_deploys(r);
         }
         JobKind::Import => {
             println!("Imported {} keys from Railway into {} in {}.", c.imported, source(s), seconds(took));
         }
         JobKind::Remove => {
             println!("Removed {} variables of {} from Railway in {}.", c.plan.delete, s.name, seconds(took));
+            print_deploys(r);
         }
     }
     print!("{}", diff_lines(&r.plan, false, color()));
     Ok(())
+}
+
+/// One line per service the run redeployed, followed or left, then the run's notes.
+fn print_deploys(r: &SyncRunOut) {
+    for d in &r.deploys {
+        let service = d.service_name.as_deref().unwrap_or(&d.service_id);
+        let id = d.deployment_id.as_ref().map(|i| format!(" (deployment {i})")).unwrap_or_default();
+        let reason = d.reason.as_deref().unwrap_or("");
+        match d.state.as_str() {
+            "live" => println!("Redeployed {service}{id}: live with the new values."),
+            "deploying" => println!("Redeploying {service}{id}: {}.", d.status.as_deref().unwrap_or("on its way")),
+            "waiting" => println!("Waiting to redeploy {service}: {reason}."),
+            "failed" => println!("Redeploy of {service}{id} failed: {}.", d.status.as_deref().unwrap_or("failed")),
+            _ => println!("Not redeployed {service}: {reason}."),
+        }
+    }
+    for note in &r.notes {
+        println!("Note: {note}");
+    }
 }
 
 fn diff_lines(entries: &[PlanEntryOut], all: bool, color: bool) -> String {
@@ -251,6 +260,7 @@ fn diff_lines(entries: &[PlanEntryOut], all: bool, color: bool) -> String {
         let why = match (&e.reason, &e.detail) {
             (Some(r), Some(d)) => format!("  (skipped: {r}: {d})"),
             (Some(r), None) => format!("  (skipped: {r})"),
+            (None, Some(d)) => format!("  ({d})"),
             _ => String::new(),
         };
         out.push_str(&format!("  {}{why}\n", paint(code, &format!("{mark} {name}"), color)));
@@ -278,7 +288,8 @@ pub fn print_plan(ctx: &Context, name: &str, plan: &PlanOut, all: bool) -> CliRe
         println!("No changes: Railway already matches ({} unchanged, {} skipped).", c.unchanged, c.skipped);
         return Ok(());
     }
-    let redeploy = if plan.redeploy { " The service is redeployed afterwards." } else { "" };
+    let redeploy =
+        if plan.redeploy { format!(" Will redeploy: {}.", plan.redeploys.join(", ")) } else { String::new() };
     println!(
         "{} to create, {} to update, {} to delete ({} unchanged, {} skipped).{redeploy}",
         c.create, c.update, c.delete, c.unchanged, c.skipped

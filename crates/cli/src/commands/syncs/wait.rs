@@ -54,6 +54,21 @@ fn progress(name: &str, kind: JobKind, run: Option<&SyncRunOut>) -> String {
         Some(r) if r.status == RunStatus::Running => {
             format!("{name}: {verb} running (attempt {})", r.attempt)
         }
+        Some(r) if r.status == RunStatus::Deploying => {
+            let services: Vec<String> = r
+                .deploys
+                .iter()
+                .filter(|d| matches!(d.state.as_str(), "deploying" | "waiting"))
+                .map(|d| {
+                    let name = d.service_name.as_deref().unwrap_or(&d.service_id);
+                    match &d.status {
+                        Some(status) => format!("{name} {status}"),
+                        None => format!("{name} waiting for a build in flight"),
+                    }
+                })
+                .collect();
+            format!("{name}: variables written; waiting for Railway to deploy ({})", services.join(", "))
+        }
         Some(r) if r.status == RunStatus::Retrying => {
             let when = r.next_attempt_at.as_deref().map(show::when).unwrap_or_else(|| "soon".to_string());
             let error = r.error.as_deref().unwrap_or("failed");

@@ -1,44 +1,54 @@
-//! Redeploying a service after its variables changed (writes use `skipDeploys: true`,
-//! so the sync decides when a restart happens).
+//! Redeploying a service after its variables changed, and following that deployment
+//! until it is live. Writes use `skipDeploys: true`, so the sync decides when a service
+//! restarts, and "Synced" can mean the app runs with the new values.
 //!
-//! # Choice: `deployments` + `deploymentRedeploy`, not `serviceInstanceRedeploy`
+//! # Choice: `deploymentRedeploy`, not `serviceInstanceRedeploy` or `serviceInstanceDeployV2`
 //!
-//! `serviceInstanceRedeploy(environmentId, serviceId)` is one call, but it returns only
-//! a `Boolean`, does not say *which* deployment it restarted, and what it does when the
-//! latest deployment is still building or has no snapshot (cron services) is not
-//! documented. Infisical first redeployed the single latest deployment and failed on
-//! exactly those cases; it now lists recent deployments and redeploys one by id. We do
-//! the same, with one difference (in-flight builds, below):
+//! - `deploymentRedeploy(id)` starts the build that runs now again, with the current
+//!   variables, and answers the new `Deployment` (its id and status), which is what the
+//!   run records and follows until it is live. No new code goes live because a secret
+//!   changed. Infisical's sync and Railway's CLI (`railway redeploy`) use it.
+//! - `serviceInstanceRedeploy(environmentId, serviceId)` answers a `Boolean` only: no
+//!   deployment to follow, and which deployment it restarts is not documented.
+//! - `serviceInstanceDeployV2(environmentId, serviceId, commitSha)` answers the new
+//!   deployment's id but builds the source's latest commit: a secret change would ship code
+//!   nobody deployed yet (a branch with automatic deploys off), and a full build is slower.
 //!
-//! 1. Shared-variable target (no service): nothing to redeploy (Railway redeploys the
-//!    services that reference shared variables only when `skipDeploys` is false).
-//! 2. `deployments(input: {serviceId, environmentId}, first: 10)`, newest first.
-//! 3. Walk from the newest:
-//!    - in flight (`QUEUED`, `WAITING`, `INITIALIZING`, `BUILDING`, `DEPLOYING`,
-//!      `NEEDS_APPROVAL`): **stop**, nothing redeployed. Infisical skips past it and
-//!      redeploys an older deployment, which puts older code live on top of a new build
-//!      in progress — a silent rollback. We report it instead.
-//!    - never live or gone (`FAILED`, `SKIPPED`, `REMOVING`, `REMOVED`, unknown
-//!      statuses): skip; the deployment that is actually running is further down.
-//!    - `SUCCESS`, `CRASHED`, `SLEEPING`: this is the deployment that is running (or
-//!      last ran). If Railway says `canRedeploy`, redeploy it (`deploymentRedeploy(id)`:
-//!      the same build started again, picking up the current variables — the behaviour
-//!      Infisical relies on); if not (no snapshot), stop — going further back would be
-//!      a rollback too.
-//! 4. None found in the last 10, or Railway still answers `Cannot redeploy without a
-//!    snapshot`: nothing to redeploy. Both are successes — the variables are saved and
-//!    the next deploy picks them up.
+//! # Which deployment ([`plan_redeploy`])
 //!
-//! `deploymentRedeploy` is a mutation: a lost answer is `OutcomeUnknown`, and the caller
-//! should list deployments again rather than resend.
+//! `deployments(input: {serviceId, environmentId}, first: 10)`, newest first:
+//!
+//! - The newest is **in flight** (`QUEUED`, `WAITING`, `INITIALIZING`, `BUILDING`,
+//!   `DEPLOYING`, `NEEDS_APPROVAL`): **wait**. Sluice did not create it (its writes skip
+//!   deploys), so it was created before the write and its snapshot (Railway's
+//!   `DeploymentSnapshot.variables`) holds the old values; redeploying an older deployment
+//!   instead would put older code live over the new build. The redeploy stays owed and is
+//!   made once that build is done, from it. Railway also refuses redeploys while a build
+//!   runs (`Cannot redeploy yet, please wait for the original deployment to finish
+//!   building`, seen by a community Terraform provider): the same wait.
+//! - `FAILED`, `SKIPPED`, `REMOVING`, `REMOVED` and unknown statuses never ran or are gone:
+//!   skipped, the running deployment is further down.
+//! - `SUCCESS`, `CRASHED`, `SLEEPING`: the deployment that runs (or last ran). Redeployed
+//!   when Railway says `canRedeploy`; otherwise (no snapshot, a cron service) nothing is
+//!   redeployed, and going further back would be a rollback.
+//! - None of the ten usable, or Railway answers `Cannot redeploy without a snapshot`:
+//!   nothing to redeploy; the values reach the app with its next deploy.
+//!
+//! # Following it ([`track`])
+//!
+//! The new deployment is followed with `deployment(id) { status }` on later attempts:
+//! `SUCCESS` (or `SLEEPING`, which ran) is live; `FAILED`/`CRASHED` failed; in flight is
+//! still deploying; `REMOVED`/`SKIPPED` means a newer deployment replaced it before it went
+//! live, and the service is looked at again.
+//!
+//! `deploymentRedeploy` is a mutation: a lost answer is `OutcomeUnknown`; the next attempt
+//! lists deployments again rather than resending blindly.
 
 use graphql_client::GraphQLQuery;
 
-use crate::destination::RedeployOutcome;
 use crate::railway::auth::Credentials;
 use crate::railway::client::{RailwayClient, Scrub};
 use crate::railway::errors::RailwayError;
-use crate::railway::types::RailwayTarget;
 
 /// How many recent deployments are examined (Infisical uses 10 too).
 const RECENT_DEPLOYMENTS: i64 = 10;
@@ -59,6 +69,14 @@ pub(crate) struct RecentDeployments;
 )]
 pub(crate) struct RedeployDeployment;
 
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../../schema/railway/railway.graphql",
+    query_path = "src/railway/operations/deployment_status.graphql",
+    response_derives = "Debug"
+)]
+pub(crate) struct DeploymentStatusQuery;
+
 use recent_deployments::DeploymentStatus;
 
 /// One recent deployment as the decision sees it.
@@ -72,16 +90,56 @@ pub(crate) struct RecentDeployment {
 /// What to do with the list of recent deployments (newest first).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum RedeployPlan {
-    Redeploy { deployment_id: String },
+    Redeploy {
+        deployment_id: String,
+    },
+    /// A build created before the write is in flight: come back when it is done.
+    Wait {
+        reason: String,
+    },
+    Nothing {
+        reason: String,
+    },
+}
+
+/// What asking for a redeploy did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redeploy {
+    /// Railway created the deployment; its status as answered.
+    Requested { deployment_id: String, status: String },
+    /// Not now (a build in flight); the redeploy stays owed.
+    Wait { reason: String },
+    /// Nothing runs that could be redeployed.
     Nothing { reason: String },
 }
 
-/// The pure decision of step 3 above.
+/// Where a deployment Sluice asked for stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tracked {
+    Live,
+    Deploying {
+        status: String,
+    },
+    Failed {
+        status: String,
+    },
+    /// A newer deployment replaced it before it went live.
+    Superseded {
+        status: String,
+    },
+}
+
+fn in_flight(status: &str) -> bool {
+    matches!(status, "QUEUED" | "WAITING" | "INITIALIZING" | "BUILDING" | "DEPLOYING" | "NEEDS_APPROVAL")
+}
+
+/// The pure decision: which deployment to redeploy, if any.
 pub(crate) fn plan_redeploy(recent: &[RecentDeployment]) -> RedeployPlan {
     if recent.is_empty() {
         return RedeployPlan::Nothing { reason: "the service has no deployments in this environment yet".to_owned() };
     }
     for RecentDeployment { id, status, can_redeploy } in recent {
+        let name = status_name(status);
         match status {
             DeploymentStatus::SUCCESS | DeploymentStatus::CRASHED | DeploymentStatus::SLEEPING => {
                 return if *can_redeploy {
@@ -89,22 +147,16 @@ pub(crate) fn plan_redeploy(recent: &[RecentDeployment]) -> RedeployPlan {
                 } else {
                     RedeployPlan::Nothing {
                         reason: format!(
-                            "deployment {id} ({}) cannot be redeployed (Railway has no snapshot of it)",
-                            status_name(status)
+                            "deployment {id} ({name}) cannot be redeployed (Railway has no snapshot of it)"
                         ),
                     }
                 };
             }
-            DeploymentStatus::QUEUED
-            | DeploymentStatus::WAITING
-            | DeploymentStatus::INITIALIZING
-            | DeploymentStatus::BUILDING
-            | DeploymentStatus::DEPLOYING
-            | DeploymentStatus::NEEDS_APPROVAL => {
-                return RedeployPlan::Nothing {
+            _ if in_flight(&name) => {
+                return RedeployPlan::Wait {
                     reason: format!(
-                        "deployment {id} is {}; redeploying an older deployment would replace it with older code",
-                        status_name(status)
+                        "deployment {id} is {name} and was started before the new values were written; \
+                         the redeploy follows once it is done"
                     ),
                 };
             }
@@ -116,6 +168,16 @@ pub(crate) fn plan_redeploy(recent: &[RecentDeployment]) -> RedeployPlan {
     }
 }
 
+/// The pure reading of a followed deployment's status.
+pub(crate) fn track(status: &str) -> Tracked {
+    match status {
+        "SUCCESS" | "SLEEPING" => Tracked::Live,
+        "FAILED" | "CRASHED" => Tracked::Failed { status: status.to_owned() },
+        s if in_flight(s) => Tracked::Deploying { status: s.to_owned() },
+        s => Tracked::Superseded { status: s.to_owned() },
+    }
+}
+
 fn status_name(status: &DeploymentStatus) -> String {
     match status {
         DeploymentStatus::Other(s) => s.clone(),
@@ -124,17 +186,17 @@ fn status_name(status: &DeploymentStatus) -> String {
 }
 
 impl RailwayClient {
-    /// Restarts the target's service so it picks up changed variables. See the module
-    /// docs for which deployment is chosen and when nothing is redeployed.
-    pub async fn redeploy(&self, creds: &Credentials, target: &RailwayTarget) -> Result<RedeployOutcome, RailwayError> {
-        let Some(service_id) = target.service_id.clone() else {
-            return Ok(RedeployOutcome::NothingToRedeploy {
-                reason: "the target is the environment's shared variables, not one service".to_owned(),
-            });
-        };
+    /// Redeploys the running deployment of one service in one environment, or says why not
+    /// now. See the module docs for which deployment is chosen.
+    pub async fn redeploy_service(
+        &self,
+        creds: &Credentials,
+        environment_id: &str,
+        service_id: &str,
+    ) -> Result<Redeploy, RailwayError> {
         let vars = recent_deployments::Variables {
-            service_id,
-            environment_id: target.environment_id.clone(),
+            service_id: service_id.to_owned(),
+            environment_id: environment_id.to_owned(),
             first: RECENT_DEPLOYMENTS,
         };
         let recent: Vec<RecentDeployment> = self
@@ -145,29 +207,48 @@ impl RailwayClient {
             .into_iter()
             .map(|e| RecentDeployment { id: e.node.id, status: e.node.status, can_redeploy: e.node.can_redeploy })
             .collect();
-
         let deployment_id = match plan_redeploy(&recent) {
-            RedeployPlan::Nothing { reason } => {
-                return Ok(RedeployOutcome::NothingToRedeploy { reason });
-            }
+            RedeployPlan::Nothing { reason } => return Ok(Redeploy::Nothing { reason }),
+            RedeployPlan::Wait { reason } => return Ok(Redeploy::Wait { reason }),
             RedeployPlan::Redeploy { deployment_id } => deployment_id,
         };
         let vars = redeploy_deployment::Variables { id: deployment_id };
-        let answer = self
-            .mutate::<RedeployDeployment>(creds, vars, &Scrub::none())
-            .await
-            .map(|data| data.deployment_redeploy.id);
+        let answer = self.mutate::<RedeployDeployment>(creds, vars, &Scrub::none()).await.map(|data| {
+            let d = data.deployment_redeploy;
+            (d.id, status_text(&d.status))
+        });
         settle_redeploy(answer)
+    }
+
+    /// The status of one deployment (`SUCCESS`, `BUILDING`, …).
+    pub async fn deployment_status(&self, creds: &Credentials, deployment_id: &str) -> Result<String, RailwayError> {
+        let vars = deployment_status_query::Variables { id: deployment_id.to_owned() };
+        let d = self.query::<DeploymentStatusQuery>(creds, vars).await?.deployment;
+        Ok(match d.status {
+            deployment_status_query::DeploymentStatus::Other(s) => s,
+            known => format!("{known:?}"),
+        })
     }
 }
 
-/// `Cannot redeploy without a snapshot` is Railway saying "nothing to redeploy" (cron
-/// services, images never built), not a failure of the sync.
-pub(crate) fn settle_redeploy(answer: Result<String, RailwayError>) -> Result<RedeployOutcome, RailwayError> {
+fn status_text(status: &redeploy_deployment::DeploymentStatus) -> String {
+    match status {
+        redeploy_deployment::DeploymentStatus::Other(s) => s.clone(),
+        known => format!("{known:?}"),
+    }
+}
+
+/// Railway's refusals that mean "not now" or "nothing to do", not a failure of the sync:
+/// `Cannot redeploy without a snapshot` (cron services, images never built) and `Cannot
+/// redeploy yet, please wait for the original deployment to finish building`.
+pub(crate) fn settle_redeploy(answer: Result<(String, String), RailwayError>) -> Result<Redeploy, RailwayError> {
     match answer {
-        Ok(id) => Ok(RedeployOutcome::Redeployed { deployment_id: Some(id) }),
+        Ok((deployment_id, status)) => Ok(Redeploy::Requested { deployment_id, status }),
         Err(RailwayError::Rejected { message }) if message.to_lowercase().contains("without a snapshot") => {
-            Ok(RedeployOutcome::NothingToRedeploy { reason: message })
+            Ok(Redeploy::Nothing { reason: message })
+        }
+        Err(RailwayError::Rejected { message }) if message.to_lowercase().contains("cannot redeploy yet") => {
+            Ok(Redeploy::Wait { reason: format!("Railway asked to wait: {message}") })
         }
         Err(e) => Err(e),
     }
@@ -208,13 +289,15 @@ mod tests {
     }
 
     #[test]
-    fn stops_at_a_deployment_in_flight() {
+    fn waits_for_a_build_in_flight_instead_of_counting_it() {
         for status in [QUEUED, WAITING, INITIALIZING, BUILDING, DEPLOYING, NEEDS_APPROVAL] {
-            let RedeployPlan::Nothing { reason } = plan(&[("d2", status), ("d1", SUCCESS)]) else {
-                panic!("expected nothing to redeploy");
+            let RedeployPlan::Wait { reason } = plan(&[("d2", status), ("d1", SUCCESS)]) else {
+                panic!("expected to wait");
             };
             assert!(reason.starts_with("deployment d2 is "), "{reason}");
         }
+        // Failed builds on top of an in-flight one: the in-flight one still decides.
+        assert!(matches!(plan(&[("d3", FAILED), ("d2", BUILDING), ("d1", SUCCESS)]), RedeployPlan::Wait { .. }));
     }
 
     #[test]
@@ -236,14 +319,29 @@ mod tests {
     }
 
     #[test]
-    fn no_snapshot_answer_is_nothing_to_redeploy() {
+    fn railways_refusals_are_nothing_or_wait() {
         let refused = Err(RailwayError::Rejected { message: "Cannot redeploy without a snapshot (traceId 1)".into() });
-        assert!(matches!(settle_redeploy(refused), Ok(RedeployOutcome::NothingToRedeploy { .. })));
-        let other = Err(RailwayError::Rejected { message: "Deployment is building".into() });
+        assert!(matches!(settle_redeploy(refused), Ok(Redeploy::Nothing { .. })));
+        let building = Err(RailwayError::Rejected {
+            message: "Cannot redeploy yet, please wait for the original deployment to finish building".into(),
+        });
+        assert!(matches!(settle_redeploy(building), Ok(Redeploy::Wait { .. })));
+        let other = Err(RailwayError::Rejected { message: "Deployment is broken".into() });
         assert!(settle_redeploy(other).is_err());
         assert_eq!(
-            settle_redeploy(Ok("d9".into())),
-            Ok(RedeployOutcome::Redeployed { deployment_id: Some("d9".into()) })
+            settle_redeploy(Ok(("d9".into(), "QUEUED".into()))),
+            Ok(Redeploy::Requested { deployment_id: "d9".into(), status: "QUEUED".into() })
         );
+    }
+
+    #[test]
+    fn tracking_reads_statuses() {
+        assert_eq!(track("SUCCESS"), Tracked::Live);
+        assert_eq!(track("SLEEPING"), Tracked::Live);
+        assert_eq!(track("FAILED"), Tracked::Failed { status: "FAILED".into() });
+        assert_eq!(track("CRASHED"), Tracked::Failed { status: "CRASHED".into() });
+        assert_eq!(track("BUILDING"), Tracked::Deploying { status: "BUILDING".into() });
+        assert_eq!(track("REMOVED"), Tracked::Superseded { status: "REMOVED".into() });
+        assert_eq!(track("SKIPPED"), Tracked::Superseded { status: "SKIPPED".into() });
     }
 }

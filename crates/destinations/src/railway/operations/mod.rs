@@ -7,6 +7,8 @@
 //!   always paginated.
 //! - [`variables`]: read (`unrendered: true`), collection upsert (`replace: false`), delete.
 //! - [`deploys`]: redeploying a service after its variables changed.
+//! - [`targets`]: whether a target's project, environment and service are still there,
+//!   and which services an environment has.
 //!
 //! Every document is compiled against the project's schema subset
 //! (`schema/railway/railway.graphql`) and checked against Railway's full published
@@ -15,6 +17,7 @@
 pub mod deploys;
 pub mod identity;
 pub mod projects;
+pub mod targets;
 pub mod variables;
 
 use super::errors::RailwayError;

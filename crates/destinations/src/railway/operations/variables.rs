@@ -3,9 +3,12 @@
 //! - Reads always ask for `unrendered: true`: a sync compares and writes stored text, so
 //!   references such as `${{Postgres.DATABASE_URL}}` must stay templates. Sealed
 //!   variables come back as `None` (Railway never reveals them).
-//! - Writes are one `variableCollectionUpsert` with `replace: false`. `replace: true`
-//!   deletes everything not in the map (sealed variables included) and is deliberately
-//!   not offered; deletions are explicit, one `variableDelete` per name.
+//! - Writes are one `variableCollectionUpsert` with `replace: false`
+//!   ([`upsert_variables`](RailwayClient::upsert_variables)), or, to apply deletions
+//!   without a deploy each, `replace: true` with the scope's whole new set
+//!   ([`replace_variables`](RailwayClient::replace_variables); the caller makes sure the
+//!   set holds every variable to keep: `replace: true` deletes everything else, sealed
+//!   variables included). `variableDelete` deletes one name and has no `skipDeploys`.
 //! - `serviceId` is omitted, never `null`, for shared variables (`skip_serializing_none`
 //!   on the generated inputs, and the transport strips nulls as well).
 //!
@@ -96,6 +99,28 @@ impl RailwayClient {
             variables: variables.clone(),
             replace: Some(false),
             skip_deploys: Some(skip_deploys),
+        };
+        let scrub = Scrub::values(variables.values().map(SecretValue::expose));
+        let data = self.mutate::<UpsertVariables>(creds, upsert_variables::Variables { input }, &scrub).await?;
+        confirmed("variableCollectionUpsert", data.variable_collection_upsert)
+    }
+
+    /// Replaces the target's whole variable set with `variables`, without deploying
+    /// (`replace: true, skipDeploys: true`): every variable not in the map is deleted.
+    /// Sent even when the map is empty.
+    pub async fn replace_variables(
+        &self,
+        creds: &Credentials,
+        target: &RailwayTarget,
+        variables: &BTreeMap<String, SecretValue>,
+    ) -> Result<(), RailwayError> {
+        let input = upsert_variables::VariableCollectionUpsertInput {
+            project_id: target.project_id.clone(),
+            environment_id: target.environment_id.clone(),
+            service_id: target.service_id.clone(),
+            variables: variables.clone(),
+            replace: Some(true),
+            skip_deploys: Some(true),
         };
         let scrub = Scrub::values(variables.values().map(SecretValue::expose));
         let data = self.mutate::<UpsertVariables>(creds, upsert_variables::Variables { input }, &scrub).await?;

@@ -42,6 +42,8 @@ pub struct SyncChanges {
     pub secret_path: Option<FolderPath>,
     pub auto_sync: Option<bool>,
     pub options: Option<SyncOptions>,
+    /// Whether `syncOptions.redeployPolicy` was sent (else the sync keeps its own).
+    pub redeploy_policy_sent: bool,
     pub destination: Option<RailwayDestination>,
 }
 
@@ -130,7 +132,8 @@ fn options(raw: Option<&SyncOptionsIn>) -> Result<SyncOptions, FieldError> {
             "initialSyncBehavior is required: overwrite-destination, import-prioritize-source or import-prioritize-destination",
         ));
     };
-    SyncOptions::parse(behavior, o.key_schema.as_deref(), o.disable_secret_deletion).map_err(body_field)
+    SyncOptions::parse(behavior, o.key_schema.as_deref(), o.disable_secret_deletion, o.redeploy_policy.as_deref())
+        .map_err(body_field)
 }
 
 fn destination(raw: Option<&RailwayDestinationIn>) -> Result<RailwayDestination, FieldError> {
@@ -227,6 +230,7 @@ pub fn parse_patch(body: &RailwaySyncPatch) -> ApiResult<SyncChanges> {
         secret_path: body.secret_path.as_deref().and_then(|s| p.take(secret_path(Some(s)))),
         auto_sync: auto_sync(body.is_auto_sync_enabled, body.is_enabled, body.sync_options.as_ref())?,
         options: body.sync_options.as_ref().and_then(|o| p.take(options(Some(o)))),
+        redeploy_policy_sent: body.sync_options.as_ref().is_some_and(|o| o.redeploy_policy.is_some()),
         destination: body.destination_config.as_ref().and_then(|d| p.take(destination(Some(d)))),
     };
     p.finish()?;

@@ -272,7 +272,12 @@ pub async fn update(
         after.is_auto_sync_enabled = auto;
     }
     if let Some(o) = &changes.options {
+        // A client that does not know `redeployPolicy` (Infisical's) keeps the sync's.
+        let sent_policy = changes.redeploy_policy_sent;
         after.sync_options = o.clone();
+        if !sent_policy {
+            after.sync_options.redeploy_policy = before.sync_options.redeploy_policy;
+        }
     }
     if let Some(d) = &changes.destination {
         after.destination_config = d.clone().into();

@@ -2,7 +2,7 @@
 //! environment and folder), and run records for the history.
 
 use crate::error::{ApiError, ApiResult};
-use sluice_api_types::runs::{RunActorOut, SyncRunOut};
+use sluice_api_types::runs::{RedeployOut, RunActorOut, RunDeploysOut, ServiceDeployOut, SyncRunOut};
 use sluice_api_types::syncs::{
     RailwayDestinationOut, SecretSyncOut, SyncConnectionOut, SyncEnvironmentOut, SyncFolderOut, SyncOptionsOut,
 };
@@ -101,6 +101,7 @@ impl Lookups {
                 auto_sync_enabled: row.is_auto_sync_enabled,
                 disable_secret_deletion: options.disable_secret_deletion,
                 key_schema: options.key_schema.as_ref().map(|k| k.as_str().to_string()),
+                redeploy_policy: options.redeploy_policy.as_str().to_string(),
             },
             project_id: row.project_id.to_string(),
             connection,
@@ -140,8 +141,26 @@ fn decoded<T: serde::de::DeserializeOwned + Default>(text: &str) -> T {
     serde_json::from_str(text).unwrap_or_default()
 }
 
+/// A run's deploys as stored: `{deploys, notes}` since runs follow each service's deploy,
+/// or the single redeploy outcome runs recorded before.
+struct StoredDeploys {
+    redeploy: Option<RedeployOut>,
+    deploys: Vec<ServiceDeployOut>,
+    notes: Vec<String>,
+}
+
+fn stored_deploys(text: Option<&str>) -> StoredDeploys {
+    let none = StoredDeploys { redeploy: None, deploys: Vec::new(), notes: Vec::new() };
+    let Some(text) = text else { return none };
+    if let Ok(d) = serde_json::from_str::<RunDeploysOut>(text) {
+        return StoredDeploys { redeploy: d.summary(), deploys: d.deploys, notes: d.notes };
+    }
+    StoredDeploys { redeploy: serde_json::from_str(text).ok(), ..none }
+}
+
 /// A run record as returned (key names and actions; never values).
 pub fn run_out(r: &RunRow) -> SyncRunOut {
+    let deploys = stored_deploys(r.redeploy.as_deref());
     SyncRunOut {
         id: r.id.to_string(),
         job_id: r.job_id.to_string(),
@@ -155,7 +174,9 @@ pub fn run_out(r: &RunRow) -> SyncRunOut {
         plan: decoded(&r.plan),
         counts: decoded(&r.counts),
         railway_calls: decoded(&r.railway_calls),
-        redeploy: r.redeploy.as_deref().and_then(|t| serde_json::from_str(t).ok()),
+        redeploy: deploys.redeploy,
+        deploys: deploys.deploys,
+        notes: deploys.notes,
         error: r.error.clone(),
         next_attempt_at: iso_opt(r.next_attempt_at),
     }

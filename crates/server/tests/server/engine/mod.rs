@@ -4,6 +4,7 @@
 
 mod support;
 
+mod deploys;
 mod faults;
 mod flow;
 mod schemas;

@@ -1,0 +1,71 @@
+//! The deploys a sync owes or waits for, per destination service (migration
+//! `0012_sync_deploys`). A row without a deployment is owed: the service's variables
+//! changed and it has not been redeployed yet. A row with one is waiting for that
+//! deployment to go live. No row: nothing pending.
+
+use crate::{Conn, Result, now_ms};
+use sluice_domain::SyncId;
+
+/// One pending deploy of a sync.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct PendingDeployRow {
+    pub service_id: String,
+    pub deployment_id: Option<String>,
+    /// When it was first owed (ms since the epoch).
+    pub since: i64,
+}
+
+/// The sync's pending deploys, by service id.
+pub async fn pending(conn: &mut Conn, sync_id: &SyncId) -> Result<Vec<PendingDeployRow>> {
+    Ok(sqlx::query_as(
+        "SELECT service_id, deployment_id, since FROM sync_deploys WHERE sync_id = $1 ORDER BY service_id",
+    )
+    .bind(sync_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Records that each service owes a redeploy (a deployment waited for no longer counts: it
+/// was created before the write that makes this one due). Keeps the first `since`.
+pub async fn owe(conn: &mut Conn, sync_id: &SyncId, services: &[String]) -> Result<()> {
+    let now = now_ms();
+    for service in services {
+        sqlx::query(
+            "INSERT INTO sync_deploys (sync_id, service_id, deployment_id, since) VALUES ($1, $2, NULL, $3)
+             ON CONFLICT (sync_id, service_id) DO UPDATE SET deployment_id = NULL",
+        )
+        .bind(sync_id)
+        .bind(service)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Records the deployment that will carry a service's new values.
+pub async fn deploying(conn: &mut Conn, sync_id: &SyncId, service_id: &str, deployment_id: &str) -> Result<()> {
+    sqlx::query("UPDATE sync_deploys SET deployment_id = $1 WHERE sync_id = $2 AND service_id = $3")
+        .bind(deployment_id)
+        .bind(sync_id)
+        .bind(service_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Nothing more is pending for the service.
+pub async fn settle(conn: &mut Conn, sync_id: &SyncId, service_id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM sync_deploys WHERE sync_id = $1 AND service_id = $2")
+        .bind(sync_id)
+        .bind(service_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Nothing more is pending for the sync (its redeploy policy is `none`).
+pub async fn settle_all(conn: &mut Conn, sync_id: &SyncId) -> Result<()> {
+    sqlx::query("DELETE FROM sync_deploys WHERE sync_id = $1").bind(sync_id).execute(conn).await?;
+    Ok(())
+}
