@@ -166,7 +166,19 @@ pub struct RailwayProjectOut {
     pub name: String,
     pub services: Vec<NamedOut>,
     /// Environments the token can write to (a project token: only its own).
-    pub environments: Vec<NamedOut>,
+    pub environments: Vec<RailwayEnvironmentOut>,
+}
+
+/// One Railway environment in the destination picker.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct RailwayEnvironmentOut {
+    pub id: String,
+    pub name: String,
+    /// The project's services that have an instance in this environment.
+    #[serde(default)]
+    pub service_ids: Vec<String>,
 }
 
 /// `GET /api/v1/app-connections/railway/{connectionId}/projects`.

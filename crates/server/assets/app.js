@@ -197,12 +197,21 @@
       statusLine.className = isError ? 'error-text' : 'help';
     };
     var updateNote = function () { if (note && service) { note.hidden = service.value !== ''; } };
-    var projectChanged = function (keep) {
-      var p = projects.filter(function (x) { return x.id === project.value; })[0];
-      fill(environment, p ? p.environments : [], p ? 'Select an environment' : 'Select a project first', keep);
-      fill(service, p ? p.services : [], 'None: shared variables', keep);
-      if (!p) { environment.disabled = true; service.disabled = true; }
+    var chosenProject = function () { return projects.filter(function (x) { return x.id === project.value; })[0]; };
+    // Only the services deployed to the chosen environment can be a sync's target there.
+    var environmentChanged = function (keep) {
+      var p = chosenProject();
+      var e = p && environment ? p.environments.filter(function (x) { return x.id === environment.value; })[0] : null;
+      var deployed = p ? p.services.filter(function (s) { return !e || (e.serviceIds || []).indexOf(s.id) >= 0; }) : [];
+      fill(service, deployed, 'None: shared variables', keep);
+      if (!p) { service.disabled = true; }
       updateNote();
+    };
+    var projectChanged = function (keep) {
+      var p = chosenProject();
+      fill(environment, p ? p.environments : [], p ? 'Select an environment' : 'Select a project first', keep);
+      if (!p) { environment.disabled = true; }
+      environmentChanged(keep);
     };
     var ready = function () { picker.setAttribute('data-ready', ''); };
     var load = function (keep) {
@@ -235,6 +244,7 @@
     };
     if (connection) { connection.addEventListener('change', function () { load(false); }); }
     if (project) { project.addEventListener('change', function () { projectChanged(false); }); }
+    if (environment) { environment.addEventListener('change', function () { environmentChanged(true); }); }
     if (service) { service.addEventListener('change', updateNote); }
     if (connection && connection.value && project && !project.disabled) {
       // The server already filled the pickers: only fetch the data for later changes.

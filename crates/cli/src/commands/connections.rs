@@ -270,7 +270,8 @@ async fn projects(ctx: &Context, args: &TargetArgs) -> CliResult<()> {
                 let names = |v: &[sluice_api_types::connections::NamedOut]| {
                     v.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", ")
                 };
-                rows.push(vec![p.name.clone(), p.id.clone(), names(&p.environments), names(&p.services)]);
+                let environments = p.environments.iter().map(|e| e.name.as_str()).collect::<Vec<_>>().join(", ");
+                rows.push(vec![p.name.clone(), p.id.clone(), environments, names(&p.services)]);
             }
             print!("{}", output::table(&["PROJECT", "ID", "ENVIRONMENTS", "SERVICES"], &rows));
             Ok(())

@@ -38,4 +38,4 @@ pub use operations::deploys::{Redeploy, Tracked};
 pub use operations::targets::{TargetPart, Unreachable};
 pub use rate_limit::RateLimitStatus;
 pub use references::{EnvironmentVariables, Scope, ServiceVariables, affected_services, references};
-pub use types::{Named, RailwayProject, RailwayTarget};
+pub use types::{Named, RailwayEnvironment, RailwayProject, RailwayTarget};

@@ -66,6 +66,17 @@ pub struct RailwayProject {
     pub workspace_id: Option<String>,
     /// Non-ephemeral environments the token can write to (for a project token: only
     /// the one it is bound to).
-    pub environments: Vec<Named>,
+    pub environments: Vec<RailwayEnvironment>,
+    /// Every service of the project; each environment says which of them it has.
     pub services: Vec<Named>,
+}
+
+/// One environment as the destination picker offers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RailwayEnvironment {
+    pub id: String,
+    pub name: String,
+    /// The services with an instance in this environment (the only ones a sync can target
+    /// there).
+    pub service_ids: Vec<String>,
 }

@@ -33,14 +33,14 @@ async fn rate_limit_headers_are_tracked_per_token_and_429_carries_retry_after() 
         let ws = token(seeded::WORKSPACE_TOKEN);
         assert_eq!(h.client.rate_limit(&ws), None, "nothing known before the first answer");
 
-        h.client.list_projects(&workspace()).await.expect("first request");
+        h.client.get_variables(&workspace(), &api_target()).await.expect("first request");
         let status = h.client.rate_limit(&ws).expect("tracked");
         assert_eq!((status.limit, status.remaining), (Some(2), Some(1)), "{format:?}");
         assert!(status.reset.is_some(), "{format:?}: reset parsed");
         assert_eq!(h.client.rate_limit(&token(seeded::ACCOUNT_TOKEN)), None, "per token");
 
-        h.client.list_projects(&workspace()).await.expect("second request");
-        let err = h.client.list_projects(&workspace()).await.expect_err("third is over the limit");
+        h.client.get_variables(&workspace(), &api_target()).await.expect("second request");
+        let err = h.client.get_variables(&workspace(), &api_target()).await.expect_err("third is over the limit");
         let RailwayError::RateLimited { retry_after, reset, .. } = &err else {
             panic!("expected RateLimited, got {err:?}");
         };

@@ -1,12 +1,19 @@
-//! The destination picker: per token kind, pagination, deleted projects, ephemeral
-//! environments, and the project token's single environment.
+//! The destination picker: per token kind, pagination, deleted projects, ephemeral and
+//! inaccessible environments, services per environment, projects reached as an invited
+//! guest, and the project token's single environment.
 
-use sluice_destinations::railway::{Named, RailwayError, RailwayProject};
-use sluice_railway_fake::{FakeConfig, Fault, Seed, SeedEnvironment, SeedProject, SeedService};
+use sluice_destinations::railway::{Named, RailwayEnvironment, RailwayError, RailwayProject};
+use sluice_railway_fake::{FakeConfig, Fault, Seed, SeedEnvironment, SeedProject, SeedService, SeedWorkspace};
 
 use crate::{Harness, account, project, seeded, workspace};
 
-fn shop(environments: Vec<Named>) -> RailwayProject {
+fn env(id: &str, name: &str, services: &[&str]) -> RailwayEnvironment {
+    let mut service_ids: Vec<String> = services.iter().map(|s| (*s).to_owned()).collect();
+    service_ids.sort();
+    RailwayEnvironment { id: id.to_owned(), name: name.to_owned(), service_ids }
+}
+
+fn shop(environments: Vec<RailwayEnvironment>) -> RailwayProject {
     RailwayProject {
         id: seeded::PROJECT.to_owned(),
         name: "shop".to_owned(),
@@ -16,8 +23,11 @@ fn shop(environments: Vec<Named>) -> RailwayProject {
     }
 }
 
-fn both_environments() -> Vec<Named> {
-    vec![Named::new(seeded::PRODUCTION, "production"), Named::new(seeded::STAGING, "staging")]
+fn both_environments() -> Vec<RailwayEnvironment> {
+    vec![
+        env(seeded::PRODUCTION, "production", &[seeded::API, seeded::WORKER]),
+        env(seeded::STAGING, "staging", &[seeded::API, seeded::WORKER]),
+    ]
 }
 
 fn sorted(mut list: Vec<Named>) -> Vec<Named> {
@@ -26,7 +36,10 @@ fn sorted(mut list: Vec<Named>) -> Vec<Named> {
 }
 
 fn normalise(mut p: RailwayProject) -> RailwayProject {
-    p.environments = sorted(p.environments);
+    p.environments.sort_by(|a, b| a.id.cmp(&b.id));
+    for e in &mut p.environments {
+        e.service_ids.sort();
+    }
     p.services = sorted(p.services);
     p
 }
@@ -36,7 +49,11 @@ async fn account_token_lists_projects_per_workspace() {
     let h = Harness::start().await;
     let projects = h.client.list_projects(&account()).await.expect("projects");
     assert_eq!(projects.into_iter().map(normalise).collect::<Vec<_>>(), vec![shop(both_environments())]);
-    assert_eq!(h.operations(), ["Me", "ProjectsPage"], "workspaces from me, then one page");
+    assert_eq!(
+        h.operations(),
+        ["Me", "ProjectsPage", "ServiceInstancesPage", "ServiceInstancesPage", "ExternalProjects"],
+        "workspaces from me, one page, each environment's services, then projects it was invited to"
+    );
 }
 
 #[tokio::test]
@@ -44,7 +61,7 @@ async fn workspace_token_lists_its_workspace() {
     let h = Harness::start().await;
     let projects = h.client.list_projects(&workspace()).await.expect("projects");
     assert_eq!(projects.into_iter().map(normalise).collect::<Vec<_>>(), vec![shop(both_environments())]);
-    assert_eq!(h.operations(), ["ProjectsPage"]);
+    assert_eq!(h.operations(), ["ProjectsPage", "ServiceInstancesPage", "ServiceInstancesPage"]);
 }
 
 #[tokio::test]
@@ -53,7 +70,7 @@ async fn project_token_offers_only_its_own_environment() {
     let projects = h.client.list_projects(&project()).await.expect("projects");
     assert_eq!(
         projects.into_iter().map(normalise).collect::<Vec<_>>(),
-        vec![shop(vec![Named::new(seeded::PRODUCTION, "production")])],
+        vec![shop(vec![env(seeded::PRODUCTION, "production", &[seeded::API, seeded::WORKER])])],
         "staging exists but the token cannot write there"
     );
 }
@@ -139,4 +156,67 @@ async fn follows_every_page_skips_deleted_projects_and_ephemeral_environments() 
 fn sorted_strs(mut v: Vec<&str>) -> Vec<&str> {
     v.sort_unstable();
     v
+}
+
+#[tokio::test]
+async fn projects_an_account_was_invited_to_are_offered_too() {
+    let mut seed = Seed::example();
+    seed.workspaces.push(SeedWorkspace { id: uuid(0xb0, 1), name: "Partner".into() });
+    seed.projects.push(SeedProject {
+        id: uuid(0xb1, 1),
+        name: "partner-app".into(),
+        workspace_id: uuid(0xb0, 1),
+        description: None,
+        created_at: None,
+        deleted_at: None,
+        environments: vec![SeedEnvironment { id: uuid(0xb2, 1), name: "production".into(), is_ephemeral: false }],
+        services: vec![],
+    });
+    seed.users[0].external_project_ids.push(uuid(0xb1, 1));
+    let h = Harness::with(FakeConfig::default(), seed, |_| {}).await;
+    let projects = h.client.list_projects(&account()).await.expect("projects");
+    let names: Vec<&str> = projects.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["shop", "partner-app"], "the invited project after the workspace's own");
+    let workspace_projects = h.client.list_projects(&workspace()).await.expect("projects");
+    assert_eq!(workspace_projects.len(), 1, "a workspace token sees its workspace only");
+}
+
+#[tokio::test]
+async fn environments_the_token_cannot_use_are_hidden_and_services_are_listed_where_deployed() {
+    let mut seed = Seed::example();
+    // The worker runs in production only; staging is closed to this user.
+    for p in &mut seed.projects {
+        for s in &mut p.services {
+            if s.id == seeded::WORKER {
+                s.environment_ids = Some(vec![seeded::PRODUCTION.to_owned()]);
+            }
+        }
+    }
+    let h = Harness::with(FakeConfig::default(), seed.clone(), |_| {}).await;
+    let shop_now = normalise(h.client.list_projects(&account()).await.expect("projects").remove(0));
+    assert_eq!(
+        shop_now.environments,
+        vec![
+            env(seeded::PRODUCTION, "production", &[seeded::API, seeded::WORKER]),
+            env(seeded::STAGING, "staging", &[seeded::API]),
+        ],
+        "staging has no worker instance"
+    );
+
+    seed.inaccessible_environments.insert(seeded::STAGING.to_owned());
+    let h = Harness::with(FakeConfig::default(), seed, |_| {}).await;
+    let shop_now = normalise(h.client.list_projects(&account()).await.expect("projects").remove(0));
+    let names: Vec<&str> = shop_now.environments.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["production"], "canAccess: false is not offered");
+}
+
+#[tokio::test]
+async fn long_lists_of_service_instances_are_paged() {
+    let h = Harness::with(FakeConfig::default(), paginated_seed(), |c| c.page_size = 2).await;
+    let projects = h.client.list_projects(&workspace()).await.expect("projects");
+    let big = projects.iter().find(|p| p.name == "project-1").expect("project-1");
+    for e in &big.environments {
+        assert_eq!(e.service_ids.len(), 5, "{}: every service has an instance", e.name);
+    }
+    assert!(h.operations().iter().any(|o| o == "ServiceInstancesPage"), "{:?}", h.operations());
 }

@@ -24,7 +24,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use sluice_api_types::connections::{AvailableConnectionOut, ConnectionScopeQuery, NamedOut, RailwayProjectOut};
+use sluice_api_types::connections::{
+    AvailableConnectionOut, ConnectionScopeQuery, NamedOut, RailwayEnvironmentOut, RailwayProjectOut,
+};
 use sluice_api_types::projects::ProjectOut;
 use sluice_domain::{FolderPath, Slug};
 
@@ -39,7 +41,8 @@ pub struct StepView {
 #[derive(Default)]
 pub struct Pickers {
     pub projects: Vec<RailwayProjectOut>,
-    pub environments: Vec<NamedOut>,
+    pub environments: Vec<RailwayEnvironmentOut>,
+    /// The chosen project's services; with an environment chosen, only those deployed there.
     pub services: Vec<NamedOut>,
     /// Railway's refusal when the projects could not be listed.
     pub error: Option<String>,
@@ -208,7 +211,14 @@ async fn name_destination(
     w.rw_service_name.clear();
     if !w.shared() {
         match project.services.iter().find(|s| s.id == w.rw_service.trim()) {
-            Some(s) => w.rw_service_name = s.name.clone(),
+            Some(s) if env.service_ids.contains(&s.id) => w.rw_service_name = s.name.clone(),
+            Some(s) => errors.field(
+                "rw_service",
+                format!(
+                    "{} has no instance in {}; choose a service deployed there, or none for shared variables.",
+                    s.name, env.name
+                ),
+            ),
             None => errors.field("rw_service", "Choose a service of the chosen project, or none for shared variables."),
         }
     }
@@ -322,7 +332,13 @@ pub(super) async fn load_pickers(
         Ok(projects) => {
             if let Some(chosen) = projects.iter().find(|p| p.id == w.rw_project) {
                 pickers.environments = chosen.environments.clone();
-                pickers.services = chosen.services.clone();
+                let deployed = chosen.environments.iter().find(|e| e.id == w.rw_environment.trim());
+                pickers.services = chosen
+                    .services
+                    .iter()
+                    .filter(|s| deployed.is_none_or(|e| e.service_ids.contains(&s.id)))
+                    .cloned()
+                    .collect();
             }
             pickers.projects = projects;
             pickers.loaded = true;

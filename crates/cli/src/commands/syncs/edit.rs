@@ -246,9 +246,18 @@ pub async fn resolve(
     let full: &RailwayProjectOut =
         out.projects.iter().find(|p| p.id == chosen.id).ok_or_else(|| CliError::failed("picker changed"))?;
     let within = format!("Railway project {}", full.name);
-    let environment = pick(&full.environments, environment, "--railway-environment", &within)?.clone();
+    let environments: Vec<NamedOut> =
+        full.environments.iter().map(|e| NamedOut { id: e.id.clone(), name: e.name.clone() }).collect();
+    let environment = pick(&environments, environment, "--railway-environment", &within)?.clone();
+    let deployed: Vec<NamedOut> = match full.environments.iter().find(|e| e.id == environment.id) {
+        Some(e) => full.services.iter().filter(|s| e.service_ids.contains(&s.id)).cloned().collect(),
+        None => full.services.clone(),
+    };
     let service = match service {
-        Some(s) => Some(pick(&full.services, s, "--railway-service", &within)?.clone()),
+        Some(s) => {
+            let within = format!("the services of Railway project {} deployed to {}", full.name, environment.name);
+            Some(pick(&deployed, s, "--railway-service", &within)?.clone())
+        }
         None => None,
     };
     Ok(Resolved { project: chosen.clone(), environment, service })

@@ -11,7 +11,7 @@ use crate::state::AppState;
 use serde_json::json;
 use sluice_api_types::connections::{
     AppConnectionOptionOut, AppConnectionOut, AvailableConnectionOut, ConnectionScopeQuery, NamedOut,
-    RailwayConnectionIn, RailwayConnectionPatch, RailwayCredentialsIn, RailwayProjectOut,
+    RailwayConnectionIn, RailwayConnectionPatch, RailwayCredentialsIn, RailwayEnvironmentOut, RailwayProjectOut,
 };
 use sluice_core::audit::{self, AuditEvent};
 use sluice_core::credentials::{self, ConnectionCredentials};
@@ -450,7 +450,11 @@ pub async fn railway_projects(state: &AppState, actor: &Actor, raw_id: &str) -> 
             id: p.id,
             name: p.name,
             services: named(p.services),
-            environments: named(p.environments),
+            environments: p
+                .environments
+                .into_iter()
+                .map(|e| RailwayEnvironmentOut { id: e.id, name: e.name, service_ids: e.service_ids })
+                .collect(),
         })
         .collect())
 }
