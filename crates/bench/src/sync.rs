@@ -141,12 +141,24 @@ impl Bench {
         &self,
         what: &str,
         timeout: Duration,
+        done: impl FnMut(&FakeRailway) -> bool,
+    ) -> anyhow::Result<Duration> {
+        self.wait_every(what, timeout, Duration::from_micros(250), done).await
+    }
+
+    /// Like [`wait`](Self::wait), looking every `every` (long waits over many services
+    /// should not take a core from the server they measure).
+    async fn wait_every(
+        &self,
+        what: &str,
+        timeout: Duration,
+        every: Duration,
         mut done: impl FnMut(&FakeRailway) -> bool,
     ) -> anyhow::Result<Duration> {
         let t = Instant::now();
         while !done(&self.fake) {
             anyhow::ensure!(t.elapsed() < timeout, "timed out waiting for {what}");
-            tokio::time::sleep(Duration::from_micros(250)).await;
+            tokio::time::sleep(every).await;
         }
         Ok(t.elapsed())
     }
@@ -309,8 +321,55 @@ async fn fan_out(bin: &Path) -> anyhow::Result<()> {
         .await?;
     let _ = t;
     println!(
-        "one change fanned out to {N} syncs (8 workers, 5 concurrent syncs per connection): all converged in {}",
+        "one change fanned out to {N} syncs (8 workers, 5 concurrent syncs per connection, no rate limit): \
+         all converged in {}",
         ms(converged)
+    );
+    fan_out_limited(bin, 50.0, "paced at Railway's 50 RPS").await?;
+    fan_out_limited(bin, 10_000.0, "baseline: pacing set far above the limit").await?;
+    Ok(())
+}
+
+/// The fan-out against a fake that allows 50 requests per second per token (Railway Pro):
+/// the time until every service *runs* the new value, the calls it took, and the 429s.
+async fn fan_out_limited(bin: &Path, rps: f64, label: &str) -> anyhow::Result<()> {
+    const N: usize = 1000;
+    const LIMIT: u32 = 50;
+    let rps_flag = rps.to_string();
+    let b = Bench::start(bin, N, &["--workers", "8", "--railway-rps", &rps_flag]).await?;
+    b.folder("fan").await?;
+    b.batch("/fan", vec![("FAN".into(), "v0".into())]).await?;
+    for i in 0..N {
+        b.create_sync(&format!("fan-{i}"), "/fan", "F_{{secretKey}}", &service_id(i), true).await?;
+    }
+    let runs = |f: &FakeRailway, want: &str| {
+        (0..N).all(|i| {
+            f.running(PRODUCTION, &service_id(i))
+                .is_some_and(|r| r.variables.get("F_FAN") == Some(&Some(want.to_string())))
+        })
+    };
+    let every = Duration::from_millis(100);
+    b.wait_every("the first syncs", Duration::from_secs(600), every, |f| runs(f, "v0")).await?;
+    b.fake.set_rate_limit(Some(
+        sluice_railway_fake::RateLimit::new(1_000_000, Duration::from_secs(3600)).per_second(LIMIT),
+    ));
+    // Let the first syncs' last polls pass, then count from a clean slate.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    b.fake.clear_requests();
+    let t = Instant::now();
+    b.set("/fan", "FAN", "v1").await?;
+    let converged =
+        b.wait_every("1,000 services to run the change", Duration::from_secs(900), every, |f| runs(f, "v1")).await?;
+    let _ = t;
+    let calls = b.fake.requests().len();
+    let refused = b.fake.rate_limited_count();
+    let minimum = Duration::from_secs_f64(calls as f64 / f64::from(LIMIT));
+    println!(
+        "one change fanned out to {N} syncs on one token, fake limiting at {LIMIT} RPS, Sluice --railway-rps {rps} \
+         ({label}): every service runs the new value after {} ({calls} Railway calls, theoretical minimum \
+         calls ÷ {LIMIT} RPS = {}), {refused} answers 429",
+        ms(converged),
+        ms(minimum)
     );
     Ok(())
 }

@@ -24,6 +24,7 @@ pub mod drain;
 pub mod error;
 pub mod hooks;
 pub mod kinds;
+pub mod paces;
 pub mod plan;
 pub mod queue;
 pub mod run;

@@ -18,6 +18,8 @@ pub struct EngineSettings {
     pub per_connection_limit: usize,
     /// Timeout of each Railway read.
     pub railway_timeout: Duration,
+    /// Requests per second each Railway token may make, shared by every sync and node.
+    pub railway_rps: f64,
     /// Timeout of each Railway change (Railway's CLI gives every request 90 s).
     pub railway_mutation_timeout: Duration,
     /// How often a run comes back to follow a deploy it is waiting for.
@@ -41,6 +43,7 @@ impl Default for EngineSettings {
             per_connection_limit: 5,
             railway_timeout: Duration::from_secs(30),
             railway_mutation_timeout: Duration::from_secs(90),
+            railway_rps: 10.0,
             deploy_poll: Duration::from_secs(15),
             deploy_wait: Duration::from_secs(30 * 60),
             retry: sluice_domain::RetryPolicy::default(),

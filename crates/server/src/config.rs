@@ -78,6 +78,11 @@ pub struct ServerArgs {
     /// This node's name in job leases [default: HOSTNAME:PORT]
     #[arg(long, env = "SLUICE_NODE_ID", value_name = "NAME")]
     pub node_id: Option<String>,
+
+    /// Requests per second each Railway token may make (Railway: 10 on Hobby, 50 on Pro);
+    /// every sync and node on a token shares it [default: 10]
+    #[arg(long, env = "SLUICE_RAILWAY_RPS", value_name = "N")]
+    pub railway_rps: Option<f64>,
 }
 
 /// Settings read from the optional TOML file.
@@ -92,6 +97,7 @@ struct FileSettings {
     log_format: Option<String>,
     workers: Option<usize>,
     sync_coalesce_ms: Option<u64>,
+    railway_rps: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -213,6 +219,12 @@ impl ServerArgs {
             engine.poll_interval = Duration::from_millis(ms.max(10));
         }
         engine.node_id = self.node_id.clone();
+        if let Some(rps) = self.railway_rps.or(file.railway_rps) {
+            if !(rps.is_finite() && rps > 0.0) {
+                return Err(ConfigError::Invalid(format!("--railway-rps: {rps} is not a positive number")));
+            }
+            engine.railway_rps = rps;
+        }
 
         Ok(Settings {
             listen,

@@ -5,9 +5,11 @@ use crate::config::Settings;
 use sluice_core::Core;
 use sluice_core::keys::KeyRing;
 use sluice_destinations::Destinations;
+use sluice_destinations::railway::pacing::PaceSettings;
 use sluice_destinations::railway::{RailwayApi, RailwayClient, RailwayConfig, RailwayError};
 use sluice_domain::{OrgId, ProjectId, ProjectRole, SyncId};
 use sluice_engine::Engine;
+use sluice_engine::paces::StorePaces;
 use sluice_storage::Store;
 use sluice_storage::memberships::Principal;
 use std::sync::Arc;
@@ -50,7 +52,9 @@ impl AppState {
         let mut railway_config = RailwayConfig::with_endpoint(settings.railway_api_url.clone());
         railway_config.timeout = settings.engine.railway_timeout;
         railway_config.mutation_timeout = settings.engine.railway_mutation_timeout;
-        let railway: Arc<dyn RailwayApi> = Arc::new(RailwayClient::new(railway_config)?);
+        let pacing = PaceSettings { rps: settings.engine.railway_rps, ..PaceSettings::default() };
+        let client = RailwayClient::new(railway_config)?.with_pacing(Arc::new(StorePaces::new(store.clone())), pacing);
+        let railway: Arc<dyn RailwayApi> = Arc::new(client);
         Ok(Self::with_railway(store, keys, settings, railway))
     }
 

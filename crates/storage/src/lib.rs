@@ -28,6 +28,7 @@ pub mod jobs;
 pub mod memberships;
 pub mod meta;
 pub mod orgs;
+pub mod paces;
 pub mod projects;
 pub mod runs;
 pub mod secrets;

@@ -25,11 +25,14 @@
 //!
 //! # Deploys (the request's [`RedeployPolicy`])
 //!
-//! With `affected`, before the first write the environment is read (its service
-//! instances and every scope's stored variables) and the services the change reaches
-//! are computed ([`affected_services`]: the target service itself, and every service
-//! whose variables reference a changed variable, through any chain of references, shared
-//! variables included). They are recorded as owed through the hooks, durably, so a crash
+//! With `affected`, the services the change reaches are found before the first write: a
+//! service target's own service; for shared variables, every service whose stored
+//! variables reference a changed shared variable, through any chain of references
+//! ([`affected_services`], after reading the environment's service instances and each
+//! service's variables, unrendered). A service that references another *service's*
+//! variable (`${{api.URL}}`) is not followed from a service target: finding it would cost
+//! a read of every service of the environment on every run; it picks the value up at its
+//! next deploy. The services are recorded as owed through the hooks, durably, so a crash
 //! or a lost answer between the write and the redeploy is paid by the next run. After
 //! the writes each owed service is redeployed and each deployment an earlier run asked
 //! for is checked (`operations/deploys.rs`: which deployment, when to wait, how a
@@ -227,23 +230,24 @@ impl Railway {
         Ok(EnvironmentVariables { shared, services })
     }
 
-    /// The services the plan's changes reach, with their names.
+    /// The services the plan's changes reach, with their names: a service target's own
+    /// service; for shared variables, the services whose variables reference a changed one.
     async fn affected(
         &self,
         creds: &Credentials,
-        target: &RailwayTarget,
+        d: &RailwayDestination,
         plan: &SyncPlan,
         observed: &Observed,
         calls: &mut CallLog,
     ) -> Result<Vec<(String, String)>, RailwayError> {
-        let env = self.environment(creds, target, observed, calls).await?;
-        let origin = match &target.service_id {
-            Some(id) => Scope::Service(id.clone()),
-            None => Scope::Shared,
-        };
+        if let Some(id) = d.service_id() {
+            return Ok(vec![(id.to_owned(), d.service_name().unwrap_or(id).to_owned())]);
+        }
+        let target = railway_target(d);
+        let env = self.environment(creds, &target, observed, calls).await?;
         let changed: BTreeSet<String> = plan.upserts().keys().chain(plan.deletes()).cloned().collect();
         let names: BTreeMap<&str, &str> = env.services.iter().map(|s| (s.id.as_str(), s.name.as_str())).collect();
-        Ok(affected_services(&env, &origin, &changed)
+        Ok(affected_services(&env, &Scope::Shared, &changed)
             .into_iter()
             .map(|id| {
                 let name = names.get(id.as_str()).map_or_else(|| id.clone(), |n| (*n).to_owned());
@@ -346,7 +350,7 @@ impl Railway {
             todo.extend(pending.into_iter().map(|p: PendingDeploy| (p.service_id, p.deployment_id)));
         }
         if redeploy && plan.changed() {
-            let affected = self.affected(run.creds, &run.at, plan, request.observed, calls).await?;
+            let affected = self.affected(run.creds, run.destination, plan, request.observed, calls).await?;
             let ids: Vec<String> = affected.iter().map(|(id, _)| id.clone()).collect();
             run.hooks.owe_deploys(&ids).await?;
             for (id, name) in affected {
@@ -417,7 +421,7 @@ impl Destination for Railway {
             }
             let creds = credentials(&target)?;
             let d = config(target.config);
-            match self.affected(&creds, &railway_target(d), plan, observed, calls).await {
+            match self.affected(&creds, d, plan, observed, calls).await {
                 Ok(services) => Ok(services.into_iter().map(|(_, name)| name).collect()),
                 Err(e) => Err(self.explain(&creds, d, e, calls).await.into()),
             }

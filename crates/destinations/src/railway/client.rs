@@ -6,9 +6,13 @@
 //! `serviceId: null` as "shared variables"), sends exactly one auth header, records the
 //! `X-RateLimit-*` headers for the token, and hands the answer to `response::interpret`.
 //!
-//! No retries and no sleeps here: the sync engine owns retry policy. Request variables
-//! are never logged or formatted (the generated `Variables` types do not even derive
-//! `Debug`), and every value a request carried is scrubbed from Railway's error text.
+//! With pacing on ([`RailwayClient::with_pacing`], `pacing.rs`), every request first waits
+//! for its token's slot, and a refusal that applied nothing (a 429, or an HTML 403/429 from
+//! Cloudflare) is sent again, at most twice, once the token's pause allows; a slot further
+//! than the pacing's patience is given back as `RateLimited` for the engine to retry later.
+//! No other retries here: the sync engine owns retry policy. Request variables are never
+//! logged or formatted (the generated `Variables` types do not even derive `Debug`), and
+//! every value a request carried is scrubbed from Railway's error text.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -19,7 +23,8 @@ use serde_json::Value;
 
 use super::auth::Credentials;
 use super::errors::RailwayError;
-use super::rate_limit::{RateLimitBook, RateLimitStatus};
+use super::pacing::{self, Answer, PaceSettings, PaceStore, Slot};
+use super::rate_limit::{RateLimitBook, RateLimitStatus, parse_retry_after, token_key_hex};
 use super::response::{OpKind, interpret};
 use sluice_domain::SecretToken;
 
@@ -69,7 +74,18 @@ pub struct RailwayClient {
     endpoint: reqwest::Url,
     config: RailwayConfig,
     rate_limits: RateLimitBook,
+    pacing: Option<Pacing>,
 }
+
+/// Where tokens' pacing states live, and how fast a token may go.
+#[derive(Debug)]
+struct Pacing {
+    store: std::sync::Arc<dyn PaceStore>,
+    settings: PaceSettings,
+}
+
+/// Refusals that applied nothing are sent again at most this often.
+const RESENDS: u32 = 2;
 
 /// Secret values carried by a request, replaced by `[redacted]` in any error text.
 /// Values shorter than four characters are left alone: scrubbing "a" would mangle every
@@ -110,7 +126,13 @@ impl RailwayClient {
             .user_agent(concat!("sluice/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| RailwayError::Config { message: format!("cannot build the HTTP client: {e}") })?;
-        Ok(Self { http, endpoint, config, rate_limits: RateLimitBook::default() })
+        Ok(Self { http, endpoint, config, rate_limits: RateLimitBook::default(), pacing: None })
+    }
+
+    /// Paces every request per token through `store` (see `pacing.rs`).
+    pub fn with_pacing(mut self, store: std::sync::Arc<dyn PaceStore>, settings: PaceSettings) -> Self {
+        self.pacing = Some(Pacing { store, settings });
+        self
     }
 
     /// The production client (`https://backboard.railway.com/graphql/v2`, 30 s timeout).
@@ -180,32 +202,101 @@ impl RailwayClient {
             strip_nulls(vars);
         }
         let (name, value) = auth_header(creds)?;
+        let key = token_key_hex(&creds.token);
+        let mut resends = 0;
+        loop {
+            self.wait_for_slot(&key, operation).await?;
+            let started = Instant::now();
+            let timeout = self.timeout(kind);
+            let sent = self
+                .http
+                .post(self.endpoint.clone())
+                .timeout(timeout)
+                .header(name.clone(), value.clone())
+                .json(&json)
+                .send()
+                .await;
+            let response = match sent {
+                Ok(r) => r,
+                Err(e) => return Err(self.transport_error(&e, operation, kind)),
+            };
 
-        let started = Instant::now();
-        let timeout = self.timeout(kind);
-        let sent = self.http.post(self.endpoint.clone()).timeout(timeout).header(name, value).json(&json).send().await;
-        let response = match sent {
-            Ok(r) => r,
-            Err(e) => return Err(self.transport_error(&e, operation, kind)),
-        };
-
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        if let Some(rl) = RateLimitStatus::from_headers(&headers) {
-            self.rate_limits.record(&creds.token, rl);
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let budget = RateLimitStatus::from_headers(&headers);
+            if let Some(rl) = budget {
+                self.rate_limits.record(&creds.token, rl);
+            }
+            let bytes = match response.bytes().await {
+                Ok(b) => b,
+                Err(e) => return Err(self.transport_error(&e, operation, kind)),
+            };
+            tracing::debug!(
+                operation,
+                token_kind = %creds.kind,
+                status,
+                elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                "railway request"
+            );
+            let answer = pace_answer(status, &headers, &bytes, budget);
+            self.observe(&key, answer).await;
+            if self.pacing.is_some() && !matches!(answer, Answer::Accepted { .. }) && resends < RESENDS {
+                // Refused at the door: nothing was applied, so even a change is sent again.
+                resends += 1;
+                continue;
+            }
+            return interpret(operation, kind, status, &headers, &bytes, SystemTime::now());
         }
-        let bytes = match response.bytes().await {
-            Ok(b) => b,
-            Err(e) => return Err(self.transport_error(&e, operation, kind)),
+    }
+
+    /// Waits for the token's next slot, or gives the request back as rate limited when that
+    /// slot is further away than the pacing's patience.
+    async fn wait_for_slot(&self, key: &str, operation: &str) -> Result<(), RailwayError> {
+        let Some(pacing) = &self.pacing else { return Ok(()) };
+        let now = now_ms();
+        let settings = pacing.settings;
+        let slot = match pacing.store.update(key, &move |s| pacing::reserve(s, now, &settings)).await {
+            Ok(slot) => slot,
+            Err(e) => {
+                tracing::warn!(error = %e, "pacing unavailable; sending unpaced");
+                return Ok(());
+            }
         };
-        tracing::debug!(
-            operation,
-            token_kind = %creds.kind,
-            status,
-            elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            "railway request"
-        );
-        interpret(operation, kind, status, &headers, &bytes, SystemTime::now())
+        match slot {
+            Slot::At(at) if at > now => {
+                tokio::time::sleep(Duration::from_millis((at - now) as u64)).await;
+                Ok(())
+            }
+            Slot::At(_) | Slot::None => Ok(()),
+            Slot::TooFar(at) => {
+                // Whole seconds, rounded up, as Railway's own Retry-After.
+                let wait = Duration::from_secs(((at - now).max(0) as u64).div_ceil(1000));
+                Err(RailwayError::RateLimited {
+                    retry_after: Some(wait),
+                    reset: None,
+                    message: format!(
+                        "this connection's token may not send {operation} for {} s (Railway's limits)",
+                        wait.as_secs().max(1)
+                    ),
+                })
+            }
+        }
+    }
+
+    async fn observe(&self, key: &str, answer: Answer) {
+        let Some(pacing) = &self.pacing else { return };
+        let now = now_ms();
+        let jitter = rand::random::<f64>();
+        let recorded = pacing
+            .store
+            .update(key, &move |s| {
+                pacing::observe(s, answer, now, jitter);
+                Slot::None
+            })
+            .await;
+        if let Err(e) = recorded {
+            tracing::warn!(error = %e, "pacing unavailable; an answer was not recorded");
+        }
     }
 
     fn timeout(&self, kind: OpKind) -> Duration {
@@ -237,6 +328,34 @@ impl RailwayClient {
             RailwayError::Transient { message: what, status: None }
         }
     }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// What an answer says about the token's pace: a 429 (with or without `Retry-After`) or an
+/// HTML 403/429 from the edge is a refusal; anything else is accepted, with its budget.
+fn pace_answer(
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+    budget: Option<RateLimitStatus>,
+) -> Answer {
+    let html = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
+        || headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|t| t.contains("html"));
+    if status == 429 {
+        return match parse_retry_after(headers, SystemTime::now()) {
+            Some(wait) => Answer::RetryAfter { wait_ms: wait.as_millis() as i64 },
+            None => Answer::Throttled,
+        };
+    }
+    if status == 403 && html {
+        return Answer::Throttled;
+    }
+    let remaining = budget.and_then(|b| b.remaining).and_then(|r| i64::try_from(r).ok());
+    let reset_at = budget.and_then(|b| b.reset).map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64);
+    Answer::Accepted { remaining, reset_at }
 }
 
 /// The one auth header for the token's kind, marked sensitive so it never prints.

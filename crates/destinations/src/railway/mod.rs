@@ -23,6 +23,7 @@ mod client;
 mod errors;
 mod keys;
 mod operations;
+pub mod pacing;
 mod rate_limit;
 mod references;
 mod response;

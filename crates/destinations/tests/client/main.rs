@@ -9,6 +9,7 @@
 mod deploys;
 mod errors;
 mod identity;
+mod pacing;
 mod projects;
 mod schema_conformance;
 mod variables;

@@ -462,7 +462,15 @@ async fn picker_failures_are_errors_with_railways_words_never_an_empty_list() {
     assert_eq!(resp.headers.get("retry-after").and_then(|v| v.to_str().ok()), Some("30"));
     assert!(resp.message().contains("rate limit"), "{}", resp.message());
 
-    // And once Railway answers again, so does the picker.
+    // Sluice holds the token back meanwhile, without asking Railway.
+    fake.clear_requests();
+    assert_eq!(app.api.get(&url).await.status, 429);
+    assert!(fake.requests().is_empty(), "paused for Retry-After: {:?}", fake.requests());
+
+    // And once the wait is over and Railway answers again, so does the picker.
+    let mut tx = app.state().store.write().await.expect("tx");
+    sqlx::query("UPDATE railway_paces SET paused_until = 0, next_at = 0").execute(&mut *tx).await.expect("time passes");
+    tx.commit().await.expect("commit");
     assert_eq!(app.api.get(&url).await.expect(200)["projects"][0]["id"], RW_PROJECT);
     app.shutdown().await;
 }

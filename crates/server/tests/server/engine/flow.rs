@@ -22,10 +22,7 @@ async fn first_sync_pushes_only_the_sources_keys_and_redeploys_once() {
     assert_eq!(vars.get("LOG_LEVEL"), Some(&val("${{shared.LOG_LEVEL}}")));
     assert!(vars.contains_key("DATABASE_URL"));
     assert_eq!(vars.get("STRIPE_SECRET_KEY"), Some(&None));
-    // The target once, then the environment's other scopes (shared, worker) once each, to
-    // find the services the change reaches.
-    assert_eq!(env.count("variables"), 3, "{:?}", env.calls());
-    assert_eq!(env.count("environment"), 1, "the environment's service instances: {:?}", env.calls());
+    assert_eq!(env.count("variables"), 1, "one read: {:?}", env.calls());
     assert_eq!(env.count("variableCollectionUpsert"), 1);
     assert_eq!(env.count("variableDelete"), 0);
     assert_eq!(env.redeploys_of_api(), 1, "one redeploy after the write");
@@ -87,9 +84,9 @@ async fn changes_converge_with_one_upsert_of_changed_keys_and_deletes_per_remove
     assert_eq!(vars.get("SLUICE_B"), Some(&val("2")));
     assert_eq!(vars.get("SLUICE_E"), Some(&val("5")));
     assert!(!vars.contains_key("SLUICE_C") && !vars.contains_key("SLUICE_D"));
-    // The plan's read, the environment's other scopes (shared, worker), and the target again
-    // just before deleting; api holds a sealed variable, so deletions go one at a time.
-    assert_eq!(env.count("variables"), 4, "{:?}", env.calls());
+    // The plan's read, and the target again just before deleting; api holds a sealed
+    // variable, so the deletions go one at a time.
+    assert_eq!(env.count("variables"), 2, "{:?}", env.calls());
     assert_eq!(env.count("variableCollectionUpsert"), 1);
     assert_eq!(env.count("variableDelete"), 2);
     assert!(env.count("deploymentRedeploy") + env.count("serviceInstanceRedeploy") <= 1);

@@ -7,5 +7,6 @@ mod support;
 mod deploys;
 mod faults;
 mod flow;
+mod pacing;
 mod schemas;
 mod triggers;

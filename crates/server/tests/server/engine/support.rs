@@ -114,6 +114,16 @@ impl Env {
         self.calls().iter().filter(|f| *f == root_field).count()
     }
 
+    /// Time passes for the Railway tokens' pacing: pauses (`Retry-After`, backoff) are over.
+    pub async fn let_pauses_pass(&self) {
+        let mut tx = self.app.state().store.write().await.expect("tx");
+        sqlx::query("UPDATE railway_paces SET paused_until = 0, next_at = 0, strikes = 0")
+            .execute(&mut *tx)
+            .await
+            .expect("update");
+        tx.commit().await.expect("commit");
+    }
+
     pub fn redeploys_of_api(&self) -> usize {
         self.fake.deploys().iter().filter(|d| d.service_id == API).count()
     }

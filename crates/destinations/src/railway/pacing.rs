@@ -1,0 +1,270 @@
+//! Pacing every request a token makes, so that a large fan-out finishes without a 429.
+//!
+//! Railway limits each token, per hour (1,000 on Hobby, 10,000 on Pro) and per second
+//! (10 RPS on Hobby, 50 on Pro), reports the hourly budget in `X-RateLimit-Limit`,
+//! `-Remaining` and `-Reset`, and sends `Retry-After` (whole seconds) once the budget is
+//! used up (Railway docs, API page; Railway's CLI parses `Retry-After` as seconds). A client
+//! that hammers it also meets Cloudflare, which answers an HTML page with no wait hint (a
+//! Railway community thread). So every request with a token first takes a slot from that
+//! token's [`PaceState`], shared by every sync on the token, and, through a [`PaceStore`]
+//! backed by the database, by every node:
+//!
+//! - **Rate**: slots are spaced `1 / rps` apart at 95 % of the configured rate, so timing
+//!   jitter never crosses Railway's per-second limit.
+//! - **Budget**: the remaining hourly budget is spent at that rate, and counted down per
+//!   slot between answers; once it is used up, slots wait for the window's reset instead
+//!   of earning a 429.
+//! - **Refusals**: a `Retry-After` pauses the token for that long; a 429 or an HTML
+//!   403/429 without one pauses it with exponential backoff and jitter (1 s doubling to
+//!   60 s), reset by the next answer that is not a refusal.
+//!
+//! A slot further away than the client's patience (10 s by default) is not waited for:
+//! the request fails as rate limited with that wait, and the engine retries the job then.
+//!
+//! The decisions are pure functions of the state ([`reserve`], [`observe`]), table-tested
+//! here; a store only makes each one atomic.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::destination::BoxFuture;
+
+/// A token's pacing state, in milliseconds since the Unix epoch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PaceState {
+    /// The earliest time the next slot may start.
+    pub next_at: i64,
+    /// No slot before this (a `Retry-After`, or backoff after a refusal).
+    pub paused_until: i64,
+    /// The hourly budget left, as last reported and counted down since.
+    pub remaining: Option<i64>,
+    /// When the budget's window resets.
+    pub reset_at: Option<i64>,
+    /// Refusals without a hint in a row (the backoff's exponent).
+    pub strikes: u32,
+}
+
+/// How fast a token may go.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PaceSettings {
+    /// Requests per second the token's plan allows (Railway: 10 on Hobby, 50 on Pro).
+    pub rps: f64,
+    /// The longest wait for a slot before giving the request back as rate limited.
+    pub patience: Duration,
+}
+
+impl Default for PaceSettings {
+    fn default() -> Self {
+        Self { rps: 10.0, patience: Duration::from_secs(10) }
+    }
+}
+
+/// The share of the configured rate actually used.
+const HEADROOM: f64 = 0.95;
+const BACKOFF_BASE_MS: i64 = 1_000;
+const BACKOFF_MAX_MS: i64 = 60_000;
+
+impl PaceSettings {
+    /// Milliseconds between two slots of one token.
+    pub fn interval_ms(&self) -> i64 {
+        let rps = if self.rps.is_finite() && self.rps > 0.0 { self.rps } else { 1.0 };
+        (1000.0 / (rps * HEADROOM)).ceil() as i64
+    }
+}
+
+/// What an answer from Railway says about the token's pace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// An answer that is not a refusal, with the budget headers it carried.
+    Accepted { remaining: Option<i64>, reset_at: Option<i64> },
+    /// A refusal with a wait (`Retry-After`).
+    RetryAfter { wait_ms: i64 },
+    /// A refusal without a hint: a 429 without `Retry-After`, or an HTML 403/429.
+    Throttled,
+}
+
+/// A slot, or why there is none soon.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    /// Start at this time (at or after now).
+    At(i64),
+    /// The earliest slot is further away than the client's patience; nothing was taken.
+    TooFar(i64),
+    /// A change that takes no slot (recording an answer).
+    None,
+}
+
+/// Takes the token's next slot at `now`, unless it is further away than `patience`.
+pub fn reserve(state: &mut PaceState, now: i64, settings: &PaceSettings) -> Slot {
+    if state.reset_at.is_some_and(|reset| reset <= now) {
+        state.remaining = None;
+        state.reset_at = None;
+    }
+    let mut at = now.max(state.next_at).max(state.paused_until);
+    if let (Some(remaining), Some(reset)) = (state.remaining, state.reset_at)
+        && remaining <= 0
+    {
+        at = at.max(reset);
+    }
+    if at - now > settings.patience.as_millis() as i64 {
+        return Slot::TooFar(at);
+    }
+    state.next_at = at + settings.interval_ms();
+    if let Some(remaining) = state.remaining.as_mut() {
+        *remaining -= 1;
+    }
+    Slot::At(at)
+}
+
+/// Records what an answer said. `jitter` in `[0, 1)` spreads backoffs of several nodes.
+pub fn observe(state: &mut PaceState, answer: Answer, now: i64, jitter: f64) {
+    match answer {
+        Answer::Accepted { remaining, reset_at } => {
+            state.strikes = 0;
+            if let (Some(remaining), Some(reset)) = (remaining, reset_at) {
+                let same_window = state.reset_at == Some(reset);
+                state.remaining = Some(match state.remaining {
+                    // Answers arrive out of order; within one window the lowest count is
+                    // the latest.
+                    Some(counted) if same_window => counted.min(remaining),
+                    _ => remaining,
+                });
+                state.reset_at = Some(reset);
+            }
+        }
+        Answer::RetryAfter { wait_ms } => {
+            state.strikes = state.strikes.saturating_add(1);
+            state.paused_until = state.paused_until.max(now + wait_ms.max(0));
+        }
+        Answer::Throttled => {
+            state.strikes = state.strikes.saturating_add(1);
+            let exp = state.strikes.saturating_sub(1).min(16);
+            let backoff = (BACKOFF_BASE_MS.saturating_mul(1 << exp)).min(BACKOFF_MAX_MS);
+            let jittered = backoff / 2 + ((backoff / 2) as f64 * jitter.clamp(0.0, 1.0)) as i64;
+            state.paused_until = state.paused_until.max(now + jittered);
+        }
+    }
+}
+
+/// Why a pace store could not answer (the request then goes unpaced rather than not at all).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("pacing: {0}")]
+pub struct PaceError(pub String);
+
+/// One change to a token's state, made atomically by a [`PaceStore`].
+pub type PaceChange<'a> = &'a (dyn Fn(&mut PaceState) -> Slot + Send + Sync);
+
+/// Where tokens' pacing states live: in memory for one process ([`LocalPaces`]), or in the
+/// database for every node sharing it (the engine's store).
+pub trait PaceStore: fmt::Debug + Send + Sync {
+    /// Applies `change` to the state of the token keyed `key` (a hash, never the token)
+    /// atomically, and returns what it returns.
+    fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<Slot, PaceError>>;
+}
+
+/// Tokens' states in this process only.
+#[derive(Debug, Default)]
+pub struct LocalPaces {
+    states: std::sync::Mutex<std::collections::HashMap<String, PaceState>>,
+}
+
+impl PaceStore for LocalPaces {
+    fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<Slot, PaceError>> {
+        Box::pin(async move {
+            let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
+            let state = states.entry(key.to_owned()).or_default();
+            Ok(change(state))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(rps: f64) -> PaceSettings {
+        PaceSettings { rps, patience: Duration::from_secs(10) }
+    }
+
+    fn at(slot: Slot) -> i64 {
+        match slot {
+            Slot::At(t) => t,
+            other => panic!("expected a slot, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn slots_are_spaced_under_the_rate() {
+        let s = settings(50.0);
+        assert_eq!(s.interval_ms(), 22, "50 RPS at 95 %");
+        let mut state = PaceState::default();
+        let slots: Vec<Slot> = (0..4).map(|_| reserve(&mut state, 1_000, &s)).collect();
+        assert_eq!(slots, [Slot::At(1_000), Slot::At(1_022), Slot::At(1_044), Slot::At(1_066)]);
+        // A request later than the next slot goes at once.
+        assert_eq!(reserve(&mut state, 5_000, &s), Slot::At(5_000));
+        assert_eq!(settings(0.0).interval_ms(), 1053, "a nonsense rate means 1 RPS");
+    }
+
+    #[test]
+    fn in_any_second_no_more_slots_than_the_rate() {
+        let s = settings(10.0);
+        let mut state = PaceState::default();
+        let slots: Vec<i64> = (0..80).map(|_| at(reserve(&mut state, 0, &s))).collect();
+        for (i, start) in slots.iter().enumerate() {
+            let within = slots[i..].iter().take_while(|t| **t < start + 1_000).count();
+            assert!(within <= 10, "{within} slots within a second from {start}");
+        }
+    }
+
+    #[test]
+    fn the_budget_is_spent_then_waits_for_the_reset() {
+        let s = settings(10.0);
+        let mut state = PaceState::default();
+        observe(&mut state, Answer::Accepted { remaining: Some(2), reset_at: Some(60_000) }, 0, 0.0);
+        assert_eq!(reserve(&mut state, 0, &s), Slot::At(0));
+        assert_eq!(reserve(&mut state, 0, &s), Slot::At(106));
+        assert_eq!(reserve(&mut state, 0, &s), Slot::TooFar(60_000), "the budget is used up: the new window is far");
+        assert_eq!(reserve(&mut state, 55_000, &s), Slot::At(60_000), "close enough to wait for");
+        // The new window: the count is unknown until the next answer.
+        assert_eq!(reserve(&mut state, 61_000, &s), Slot::At(61_000));
+        assert_eq!(state.remaining, None);
+    }
+
+    #[test]
+    fn late_answers_do_not_raise_the_count_within_a_window() {
+        let mut state = PaceState::default();
+        observe(&mut state, Answer::Accepted { remaining: Some(5), reset_at: Some(9) }, 0, 0.0);
+        observe(&mut state, Answer::Accepted { remaining: Some(7), reset_at: Some(9) }, 0, 0.0);
+        assert_eq!(state.remaining, Some(5));
+        observe(&mut state, Answer::Accepted { remaining: Some(900), reset_at: Some(99) }, 0, 0.0);
+        assert_eq!(state.remaining, Some(900), "a new window starts over");
+    }
+
+    #[test]
+    fn retry_after_pauses_the_token() {
+        let s = settings(10.0);
+        let mut state = PaceState::default();
+        observe(&mut state, Answer::RetryAfter { wait_ms: 3_000 }, 1_000, 0.5);
+        assert_eq!(reserve(&mut state, 1_000, &s), Slot::At(4_000));
+        observe(&mut state, Answer::RetryAfter { wait_ms: 3_600_000 }, 1_000, 0.5);
+        let before = state;
+        assert_eq!(reserve(&mut state, 1_000, &s), Slot::TooFar(3_601_000));
+        assert_eq!(state, before, "a slot too far is not taken");
+    }
+
+    #[test]
+    fn refusals_without_a_hint_back_off_exponentially_with_jitter() {
+        let mut state = PaceState::default();
+        let mut pauses = Vec::new();
+        for _ in 0..8 {
+            observe(&mut state, Answer::Throttled, 0, 1.0);
+            pauses.push(state.paused_until);
+        }
+        assert_eq!(pauses, [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000]);
+        let mut low = PaceState::default();
+        observe(&mut low, Answer::Throttled, 0, 0.0);
+        assert_eq!(low.paused_until, 500, "jitter spreads between half and all of the backoff");
+        observe(&mut state, Answer::Accepted { remaining: None, reset_at: None }, 70_000, 0.0);
+        assert_eq!(state.strikes, 0, "an accepted answer resets the backoff");
+    }
+}

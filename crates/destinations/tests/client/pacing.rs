@@ -1,0 +1,89 @@
+//! Pacing per token: the per-second limit is never crossed, a refusal that applied nothing
+//! is sent again once the pause allows, and a long pause is handed back to the engine.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sluice_destinations::railway::RailwayError;
+use sluice_destinations::railway::pacing::{LocalPaces, PaceSettings};
+use sluice_railway_fake::{FakeConfig, Fault, RateLimit, Seed};
+
+use sluice_domain::SecretValue;
+use std::collections::BTreeMap;
+
+use crate::{Harness, account, api_target, seeded};
+
+fn secret_map(name: &str) -> BTreeMap<String, SecretValue> {
+    BTreeMap::from([(name.to_owned(), SecretValue::from("a paced value"))])
+}
+
+fn paced(h: Harness, rps: f64) -> Harness {
+    let settings = PaceSettings { rps, ..PaceSettings::default() };
+    Harness { client: h.client.with_pacing(Arc::new(LocalPaces::default()), settings), fake: h.fake }
+}
+
+/// Fires `tasks` × `each` reads at once.
+async fn burst(h: &Arc<Harness>, tasks: usize, each: usize) {
+    let mut joins = Vec::new();
+    for _ in 0..tasks {
+        let h = h.clone();
+        joins.push(tokio::spawn(async move {
+            for _ in 0..each {
+                // Refusals are what is counted; the answer itself does not matter here.
+                let _ = h.client.get_variables(&account(), &api_target()).await;
+            }
+        }));
+    }
+    for j in joins {
+        j.await.expect("task");
+    }
+}
+
+#[tokio::test]
+async fn a_burst_from_many_tasks_never_crosses_the_per_second_limit() {
+    let limit = RateLimit::new(100_000, Duration::from_secs(3600)).per_second(20);
+    let config = FakeConfig { rate_limit: Some(limit), ..FakeConfig::default() };
+
+    // Unpaced, the same burst is refused: the check below can fail.
+    let unpaced = Arc::new(Harness::with(config.clone(), Seed::example(), |_| {}).await);
+    burst(&unpaced, 4, 10).await;
+    assert!(unpaced.fake.rate_limited_count() > 0, "the fake enforces 20 RPS");
+
+    let h = Arc::new(paced(Harness::with(config, Seed::example(), |_| {}).await, 20.0));
+    burst(&h, 4, 10).await;
+    assert_eq!(h.fake.rate_limited_count(), 0, "{:?}", h.fake.status_counts());
+    assert_eq!(h.fake.requests().len(), 40);
+}
+
+#[tokio::test]
+async fn a_refusal_that_applied_nothing_is_sent_again_once_the_pause_allows() {
+    let h = paced(Harness::start().await, 10.0);
+    h.fake.inject(Fault::rate_limited(0).for_operation("UpsertVariables"));
+    h.client.upsert_variables(&account(), &api_target(), &secret_map("PACED"), true).await.expect("sent again");
+    let statuses: Vec<u16> = h.fake.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [429, 200]);
+    assert_eq!(h.fake.variables(seeded::PRODUCTION, Some(seeded::API)).get("PACED").map(Option::is_some), Some(true));
+}
+
+#[tokio::test]
+async fn a_long_pause_is_given_back_as_rate_limited_without_sending_again() {
+    let h = paced(Harness::start().await, 10.0);
+    h.fake.inject(Fault::rate_limited(120));
+    let err = h.client.get_variables(&account(), &api_target()).await.expect_err("paused");
+    assert!(matches!(err, RailwayError::RateLimited { .. }), "{err:?}");
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
+    assert_eq!(h.fake.requests().len(), 1, "the resend waits for the pause: not sent");
+    // Every request with the token now waits, without reaching Railway.
+    let again = h.client.get_variables(&account(), &api_target()).await.expect_err("still paused");
+    assert!(matches!(again, RailwayError::RateLimited { .. }));
+    assert_eq!(h.fake.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_cloudflare_block_backs_off_then_goes_through() {
+    let h = paced(Harness::start().await, 10.0);
+    h.fake.inject(Fault::cloudflare_block());
+    h.client.get_variables(&account(), &api_target()).await.expect("after a backoff");
+    let statuses: Vec<u16> = h.fake.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [403, 200]);
+}

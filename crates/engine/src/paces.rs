@@ -1,0 +1,48 @@
+//! [`StorePaces`]: Railway tokens' pacing states in the database, so every node sharing it
+//! paces a token together (the rules: `sluice_destinations::railway::pacing`).
+
+use sluice_destinations::BoxFuture;
+use sluice_destinations::railway::pacing::{PaceChange, PaceError, PaceState, PaceStore, Slot};
+use sluice_storage::paces::{self, PaceRow};
+use sluice_storage::{StorageError, Store};
+
+/// Pacing states kept in the store.
+#[derive(Clone, Debug)]
+pub struct StorePaces {
+    store: Store,
+}
+
+impl StorePaces {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    async fn apply(&self, key: &str, change: PaceChange<'_>) -> Result<Slot, StorageError> {
+        let mut tx = self.store.write().await?;
+        let row = paces::lock(&mut tx, self.store.backend(), key).await?;
+        let mut state = PaceState {
+            next_at: row.next_at,
+            paused_until: row.paused_until,
+            remaining: row.remaining,
+            reset_at: row.reset_at,
+            strikes: u32::try_from(row.strikes).unwrap_or(u32::MAX),
+        };
+        let slot = change(&mut state);
+        let row = PaceRow {
+            next_at: state.next_at,
+            paused_until: state.paused_until,
+            remaining: state.remaining,
+            reset_at: state.reset_at,
+            strikes: i64::from(state.strikes),
+        };
+        paces::save(&mut tx, key, &row).await?;
+        tx.commit().await?;
+        Ok(slot)
+    }
+}
+
+impl PaceStore for StorePaces {
+    fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<Slot, PaceError>> {
+        Box::pin(async move { self.apply(key, change).await.map_err(|e| PaceError(e.to_string())) })
+    }
+}

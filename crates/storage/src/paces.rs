@@ -1,0 +1,45 @@
+//! Pacing state of Railway tokens, shared by every node (migration `0013_railway_paces`).
+//! The rules live with the Railway client (`sluice_destinations::railway::pacing`); this
+//! module loads a token's row locked for the change and writes it back.
+
+use crate::db::Backend;
+use crate::{Conn, Result, dialect};
+
+/// One token's pacing state (milliseconds since the epoch).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct PaceRow {
+    pub next_at: i64,
+    pub paused_until: i64,
+    pub remaining: Option<i64>,
+    pub reset_at: Option<i64>,
+    pub strikes: i64,
+}
+
+/// The token's row, created if missing, locked until the transaction ends.
+pub async fn lock(conn: &mut Conn, backend: Backend, token_key: &str) -> Result<PaceRow> {
+    sqlx::query("INSERT INTO railway_paces (token_key) VALUES ($1) ON CONFLICT (token_key) DO NOTHING")
+        .bind(token_key)
+        .execute(&mut *conn)
+        .await?;
+    let sql = format!(
+        "SELECT next_at, paused_until, remaining, reset_at, strikes FROM railway_paces WHERE token_key = $1{}",
+        dialect::for_update(backend)
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_key).fetch_one(&mut *conn).await?)
+}
+
+pub async fn save(conn: &mut Conn, token_key: &str, row: &PaceRow) -> Result<()> {
+    sqlx::query(
+        "UPDATE railway_paces SET next_at = $1, paused_until = $2, remaining = $3, reset_at = $4, strikes = $5
+         WHERE token_key = $6",
+    )
+    .bind(row.next_at)
+    .bind(row.paused_until)
+    .bind(row.remaining)
+    .bind(row.reset_at)
+    .bind(row.strikes)
+    .bind(token_key)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
