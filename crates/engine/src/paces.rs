@@ -21,7 +21,7 @@ impl StorePaces {
         let mut tx = self.store.write().await?;
         let row = paces::lock(&mut tx, self.store.backend(), key).await?;
         let mut state = PaceState {
-            next_at: row.next_at,
+            recent: row.recent.split(',').filter_map(|t| t.parse().ok()).collect(),
             paused_until: row.paused_until,
             remaining: row.remaining,
             reset_at: row.reset_at,
@@ -29,7 +29,7 @@ impl StorePaces {
         };
         let slot = change(&mut state);
         let row = PaceRow {
-            next_at: state.next_at,
+            recent: state.recent.iter().map(i64::to_string).collect::<Vec<_>>().join(","),
             paused_until: state.paused_until,
             remaining: state.remaining,
             reset_at: state.reset_at,

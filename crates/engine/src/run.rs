@@ -321,11 +321,18 @@ async fn record_failure(
     }
     if deploying {
         // Soon after the redeploy, then less often: 1, 2, then 4 poll intervals.
-        let polls = u32::try_from(job.attempts.clamp(1, 3) - 1).unwrap_or(0);
-        let next_at = now + (settings.deploy_poll * 2u32.pow(polls)).as_millis() as i64;
+        let waited = now - since_of(&err);
+        let step = if waited < 2 * settings.deploy_poll.as_millis() as i64 {
+            1
+        } else if waited < 6 * settings.deploy_poll.as_millis() as i64 {
+            2
+        } else {
+            4
+        };
+        let next_at = now + (settings.deploy_poll * step).as_millis() as i64;
         run.status = RunStatus::Deploying;
         run.next_attempt_at = Some(next_at);
-        jobs::retry(&mut tx, job, next_at, &message).await?;
+        jobs::poll_later(&mut tx, job, next_at, &message).await?;
         syncs::set_deploying(&mut tx, &sync_id, kind, next_at, &message).await?;
     } else if retry {
         let policy = RetryPolicy { max_attempts: job.max_attempts as u32, ..settings.retry };
@@ -363,6 +370,13 @@ async fn record_failure(
         engine.wake();
     }
     Ok(())
+}
+
+fn since_of(err: &EngineError) -> i64 {
+    match err {
+        EngineError::Deploying { since, .. } => *since,
+        _ => now_ms(),
+    }
 }
 
 async fn record_audit(

@@ -211,6 +211,17 @@ pub async fn finish(conn: &mut Conn, job_id: &JobId, state: JobState, error: Opt
 /// earlier than `run_at` and carries the attempt count, and this one is superseded.
 /// Returns the id of the job that will retry.
 pub async fn retry(conn: &mut Conn, job: &JobRow, run_at: i64, error: &str) -> Result<JobId> {
+    requeue(conn, job, run_at, error, job.attempts).await
+}
+
+/// Puts a job whose work is done but not finished (a deploy being followed) back in the
+/// queue to look again at `run_at`. Like [`retry`], but the looks do not count as failed
+/// attempts: the job keeps its whole retry budget for real failures.
+pub async fn poll_later(conn: &mut Conn, job: &JobRow, run_at: i64, note: &str) -> Result<JobId> {
+    requeue(conn, job, run_at, note, 0).await
+}
+
+async fn requeue(conn: &mut Conn, job: &JobRow, run_at: i64, error: &str, attempts: i64) -> Result<JobId> {
     let now = now_ms();
     if job.kind == JobKind::Sync {
         let other: Option<JobId> = sqlx::query_scalar(
@@ -218,7 +229,7 @@ pub async fn retry(conn: &mut Conn, job: &JobRow, run_at: i64, error: &str) -> R
              WHERE sync_id = $4 AND kind = 'sync' AND state = 'queued' AND id <> $5 RETURNING id",
         )
         .bind(run_at)
-        .bind(job.attempts)
+        .bind(attempts)
         .bind(now)
         .bind(&job.sync_id)
         .bind(&job.id)
@@ -230,13 +241,14 @@ pub async fn retry(conn: &mut Conn, job: &JobRow, run_at: i64, error: &str) -> R
         }
     }
     sqlx::query(
-        "UPDATE jobs SET state = 'queued', run_at = $1, last_error = $2, lease_owner = NULL, lease_until = NULL, updated_at = $3
-         WHERE id = $4",
+        "UPDATE jobs SET state = 'queued', run_at = $1, last_error = $2, lease_owner = NULL, lease_until = NULL, updated_at = $3,
+           attempts = $5 WHERE id = $4",
     )
     .bind(run_at)
     .bind(error)
     .bind(now)
     .bind(&job.id)
+    .bind(attempts)
     .execute(&mut *conn)
     .await?;
     syncs::release_lease(conn, &job.sync_id, &job.id).await?;

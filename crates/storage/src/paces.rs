@@ -6,9 +6,10 @@ use crate::db::Backend;
 use crate::{Conn, Result, dialect};
 
 /// One token's pacing state (milliseconds since the epoch).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct PaceRow {
-    pub next_at: i64,
+    /// The latest slots, comma-separated, oldest first.
+    pub recent: String,
     pub paused_until: i64,
     pub remaining: Option<i64>,
     pub reset_at: Option<i64>,
@@ -22,7 +23,7 @@ pub async fn lock(conn: &mut Conn, backend: Backend, token_key: &str) -> Result<
         .execute(&mut *conn)
         .await?;
     let sql = format!(
-        "SELECT next_at, paused_until, remaining, reset_at, strikes FROM railway_paces WHERE token_key = $1{}",
+        "SELECT recent, paused_until, remaining, reset_at, strikes FROM railway_paces WHERE token_key = $1{}",
         dialect::for_update(backend)
     );
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_key).fetch_one(&mut *conn).await?)
@@ -30,10 +31,10 @@ pub async fn lock(conn: &mut Conn, backend: Backend, token_key: &str) -> Result<
 
 pub async fn save(conn: &mut Conn, token_key: &str, row: &PaceRow) -> Result<()> {
     sqlx::query(
-        "UPDATE railway_paces SET next_at = $1, paused_until = $2, remaining = $3, reset_at = $4, strikes = $5
+        "UPDATE railway_paces SET recent = $1, paused_until = $2, remaining = $3, reset_at = $4, strikes = $5
          WHERE token_key = $6",
     )
-    .bind(row.next_at)
+    .bind(&row.recent)
     .bind(row.paused_until)
     .bind(row.remaining)
     .bind(row.reset_at)

@@ -253,15 +253,16 @@ impl RailwayClient {
     /// slot is further away than the pacing's patience.
     async fn wait_for_slot(&self, key: &str, operation: &str) -> Result<(), RailwayError> {
         let Some(pacing) = &self.pacing else { return Ok(()) };
-        let now = now_ms();
         let settings = pacing.settings;
-        let slot = match pacing.store.update(key, &move |s| pacing::reserve(s, now, &settings)).await {
+        // The clock is read under the store's lock: waiting for the lock does not age the slot.
+        let slot = match pacing.store.update(key, &move |s| pacing::reserve(s, now_ms(), &settings)).await {
             Ok(slot) => slot,
             Err(e) => {
                 tracing::warn!(error = %e, "pacing unavailable; sending unpaced");
                 return Ok(());
             }
         };
+        let now = now_ms();
         match slot {
             Slot::At(at) if at > now => {
                 tokio::time::sleep(Duration::from_millis((at - now) as u64)).await;

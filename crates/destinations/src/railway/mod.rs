@@ -1,20 +1,31 @@
 //! The Railway destination: a typed client for Railway's public GraphQL API, and the
-//! sync's apply step ([`Railway`], in `apply.rs`).
+//! sync's apply step ([`Railway`], in `apply.rs`: the writes, which services a change
+//! reaches, redeploys and following them until live, explaining refusals).
 //!
-//! Start at [`RailwayClient`] (built from a [`RailwayConfig`]) and the operations it
-//! gains in `operations/`: [`check_credentials`](RailwayClient::check_credentials) /
+//! Start at [`RailwayClient`] (built from a [`RailwayConfig`], paced per token with
+//! [`RailwayClient::with_pacing`], see [`pacing`]) and the operations it gains in
+//! `operations/`: [`check_credentials`](RailwayClient::check_credentials) /
 //! [`detect_token`](RailwayClient::detect_token), [`list_projects`](RailwayClient::list_projects),
 //! [`get_variables`](RailwayClient::get_variables),
 //! [`upsert_variables`](RailwayClient::upsert_variables),
-//! [`delete_variable`](RailwayClient::delete_variable) and
-//! [`redeploy`](RailwayClient::redeploy). [`Railway`] (the seam's destination) and the
-//! connection endpoints use them through the object-safe [`RailwayApi`] trait,
-//! implemented by the client; tests run the real client against `sluice-railway-fake`.
+//! [`replace_variables`](RailwayClient::replace_variables),
+//! [`delete_variable`](RailwayClient::delete_variable),
+//! [`redeploy_service`](RailwayClient::redeploy_service),
+//! [`deployment_status`](RailwayClient::deployment_status),
+//! [`service_instances`](RailwayClient::service_instances) and
+//! [`find_unreachable`](RailwayClient::find_unreachable). [`Railway`] (the seam's
+//! destination) and the connection endpoints use them through the object-safe
+//! [`RailwayApi`] trait, implemented by the client; tests run the real client against
+//! `sluice-railway-fake`. The pure parts have their own modules: [`RailwayKeys`] (which
+//! names Railway provides), `references.rs` (which services a change reaches), `pacing.rs`
+//! (slots per token), `operations/deploys.rs` (which deployment to redeploy, and reading a
+//! followed one).
 //!
 //! Every failure is a [`RailwayError`], classified so the engine can decide (through the
-//! seam's `DestinationError`): retry later (`RateLimited`, `Transient`), re-read before
-//! acting again (`OutcomeUnknown`), or stop (`Unauthorized`, `NotFound`, `Rejected`). The
-//! client itself never retries and never sleeps.
+//! seam's `DestinationError`): retry later (`RateLimited`, `Transient`, a few times
+//! `Gone`), re-read before acting again (`OutcomeUnknown`), or stop (`Unauthorized`,
+//! `NotFound`, `Rejected`). Apart from waiting for its token's slot and resending a refusal
+//! that applied nothing, the client never retries.
 
 mod api;
 mod apply;

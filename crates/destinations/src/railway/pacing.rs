@@ -9,8 +9,10 @@
 //! token's [`PaceState`], shared by every sync on the token, and, through a [`PaceStore`]
 //! backed by the database, by every node:
 //!
-//! - **Rate**: slots are spaced `1 / rps` apart at 95 % of the configured rate, so timing
-//!   jitter never crosses Railway's per-second limit.
+//! - **Rate**: no more slots in any 1.1-second window than 95 % of the configured rate per
+//!   second (the token's recent slots are kept): a lone request goes at once, a burst goes
+//!   at the limit, and a request sent a little after its slot (a slow database, a busy
+//!   core) never makes Railway count more than its per-second limit.
 //! - **Budget**: the remaining hourly budget is spent at that rate, and counted down per
 //!   slot between answers; once it is used up, slots wait for the window's reset instead
 //!   of earning a 429.
@@ -30,10 +32,10 @@ use std::time::Duration;
 use crate::destination::BoxFuture;
 
 /// A token's pacing state, in milliseconds since the Unix epoch.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PaceState {
-    /// The earliest time the next slot may start.
-    pub next_at: i64,
+    /// The token's latest slots, oldest first (at most one window's worth).
+    pub recent: Vec<i64>,
     /// No slot before this (a `Retry-After`, or backoff after a refusal).
     pub paused_until: i64,
     /// The hourly budget left, as last reported and counted down since.
@@ -61,14 +63,23 @@ impl Default for PaceSettings {
 
 /// The share of the configured rate actually used.
 const HEADROOM: f64 = 0.95;
+/// How late after its slot a request may leave without crossing the per-second limit.
+const SEND_MARGIN_MS: i64 = 100;
 const BACKOFF_BASE_MS: i64 = 1_000;
 const BACKOFF_MAX_MS: i64 = 60_000;
 
 impl PaceSettings {
-    /// Milliseconds between two slots of one token.
-    pub fn interval_ms(&self) -> i64 {
+    /// How many slots one window may hold, and the window's length in milliseconds: 95 %
+    /// of the rate per second in 1.1 s, or one slot per `1 / (0.95 rps)` (plus the same
+    /// margin) below about 1 RPS.
+    pub fn window(&self) -> (usize, i64) {
         let rps = if self.rps.is_finite() && self.rps > 0.0 { self.rps } else { 1.0 };
-        (1000.0 / (rps * HEADROOM)).ceil() as i64
+        let per_second = rps * HEADROOM;
+        if per_second >= 1.0 {
+            (per_second.floor() as usize, 1_000 + SEND_MARGIN_MS)
+        } else {
+            (1, (1_000.0 / per_second).ceil() as i64 + SEND_MARGIN_MS)
+        }
     }
 }
 
@@ -100,7 +111,15 @@ pub fn reserve(state: &mut PaceState, now: i64, settings: &PaceSettings) -> Slot
         state.remaining = None;
         state.reset_at = None;
     }
-    let mut at = now.max(state.next_at).max(state.paused_until);
+    let (cap, window) = settings.window();
+    let mut at = now.max(state.paused_until);
+    // Slots are handed out in order, and a window holds at most `cap` of them.
+    if let Some(last) = state.recent.last() {
+        at = at.max(*last);
+    }
+    if state.recent.len() >= cap {
+        at = at.max(state.recent[state.recent.len() - cap] + window);
+    }
     if let (Some(remaining), Some(reset)) = (state.remaining, state.reset_at)
         && remaining <= 0
     {
@@ -109,7 +128,9 @@ pub fn reserve(state: &mut PaceState, now: i64, settings: &PaceSettings) -> Slot
     if at - now > settings.patience.as_millis() as i64 {
         return Slot::TooFar(at);
     }
-    state.next_at = at + settings.interval_ms();
+    state.recent.push(at);
+    let excess = state.recent.len().saturating_sub(cap);
+    state.recent.drain(..excess);
     if let Some(remaining) = state.remaining.as_mut() {
         *remaining -= 1;
     }
@@ -194,25 +215,30 @@ mod tests {
     }
 
     #[test]
-    fn slots_are_spaced_under_the_rate() {
-        let s = settings(50.0);
-        assert_eq!(s.interval_ms(), 22, "50 RPS at 95 %");
+    fn a_burst_goes_at_once_up_to_the_window_then_waits() {
+        let s = settings(10.0);
+        assert_eq!(s.window(), (9, 1_100), "10 RPS at 95 %: 9 per 1.1 s");
+        assert_eq!(settings(50.0).window(), (47, 1_100));
+        assert_eq!(settings(0.5).window(), (1, 2_206), "below 1 RPS: one slot per window");
+        assert_eq!(settings(0.0).window(), (1, 1_153), "a nonsense rate means 1 RPS");
         let mut state = PaceState::default();
-        let slots: Vec<Slot> = (0..4).map(|_| reserve(&mut state, 1_000, &s)).collect();
-        assert_eq!(slots, [Slot::At(1_000), Slot::At(1_022), Slot::At(1_044), Slot::At(1_066)]);
-        // A request later than the next slot goes at once.
+        let slots: Vec<i64> = (0..11).map(|_| at(reserve(&mut state, 1_000, &s))).collect();
+        assert_eq!(slots, [1_000, 1_000, 1_000, 1_000, 1_000, 1_000, 1_000, 1_000, 1_000, 2_100, 2_100]);
+        // After a quiet second, a lone request goes at once.
         assert_eq!(reserve(&mut state, 5_000, &s), Slot::At(5_000));
-        assert_eq!(settings(0.0).interval_ms(), 1053, "a nonsense rate means 1 RPS");
     }
 
     #[test]
     fn in_any_second_no_more_slots_than_the_rate() {
         let s = settings(10.0);
         let mut state = PaceState::default();
-        let slots: Vec<i64> = (0..80).map(|_| at(reserve(&mut state, 0, &s))).collect();
+        let mut slots: Vec<i64> = (0..60).map(|_| at(reserve(&mut state, 0, &s))).collect();
+        slots.extend((0..30).map(|i| at(reserve(&mut state, 6_500 + i * 37, &s))));
+        assert!(slots.windows(2).all(|w| w[0] <= w[1]), "in order");
         for (i, start) in slots.iter().enumerate() {
-            let within = slots[i..].iter().take_while(|t| **t < start + 1_000).count();
-            assert!(within <= 10, "{within} slots within a second from {start}");
+            // Even if every request of a slot leaves up to 100 ms late.
+            let within = slots[i..].iter().take_while(|t| **t < start + 1_100).count();
+            assert!(within <= 9, "{within} slots within 1.1 s from {start}");
         }
     }
 
@@ -222,7 +248,7 @@ mod tests {
         let mut state = PaceState::default();
         observe(&mut state, Answer::Accepted { remaining: Some(2), reset_at: Some(60_000) }, 0, 0.0);
         assert_eq!(reserve(&mut state, 0, &s), Slot::At(0));
-        assert_eq!(reserve(&mut state, 0, &s), Slot::At(106));
+        assert_eq!(reserve(&mut state, 0, &s), Slot::At(0));
         assert_eq!(reserve(&mut state, 0, &s), Slot::TooFar(60_000), "the budget is used up: the new window is far");
         assert_eq!(reserve(&mut state, 55_000, &s), Slot::At(60_000), "close enough to wait for");
         // The new window: the count is unknown until the next answer.
@@ -247,7 +273,7 @@ mod tests {
         observe(&mut state, Answer::RetryAfter { wait_ms: 3_000 }, 1_000, 0.5);
         assert_eq!(reserve(&mut state, 1_000, &s), Slot::At(4_000));
         observe(&mut state, Answer::RetryAfter { wait_ms: 3_600_000 }, 1_000, 0.5);
-        let before = state;
+        let before = state.clone();
         assert_eq!(reserve(&mut state, 1_000, &s), Slot::TooFar(3_601_000));
         assert_eq!(state, before, "a slot too far is not taken");
     }

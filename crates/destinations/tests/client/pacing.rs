@@ -49,7 +49,7 @@ async fn a_burst_from_many_tasks_never_crosses_the_per_second_limit() {
     burst(&unpaced, 4, 10).await;
     assert!(unpaced.fake.rate_limited_count() > 0, "the fake enforces 20 RPS");
 
-    let h = Arc::new(paced(Harness::with(config, Seed::example(), |_| {}).await, 20.0));
+    let h = Arc::new(paced(Harness::with(config, Seed::example(), |_| {}).await, 15.0));
     burst(&h, 4, 10).await;
     assert_eq!(h.fake.rate_limited_count(), 0, "{:?}", h.fake.status_counts());
     assert_eq!(h.fake.requests().len(), 40);

@@ -52,6 +52,17 @@ impl RunView {
         .filter(|(n, _)| *n > 0)
         .map(|(n, word)| format!("{n} {word}"))
         .collect();
+        let mut parts = parts;
+        for d in &r.deploys {
+            let service = d.service_name.as_deref().unwrap_or(&d.service_id);
+            parts.push(match d.state.as_str() {
+                "live" => format!("{service} redeployed"),
+                "deploying" => format!("{service} deploying ({})", d.status.as_deref().unwrap_or("queued")),
+                "waiting" => format!("{service} waits for a build in flight"),
+                "failed" => format!("{service} deploy {}", d.status.as_deref().unwrap_or("failed")),
+                _ => format!("{service} not redeployed"),
+            });
+        }
         let summary = if parts.is_empty() {
             if r.status == RunStatus::Succeeded { "No changes".to_string() } else { String::new() }
         } else {

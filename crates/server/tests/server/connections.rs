@@ -469,7 +469,7 @@ async fn picker_failures_are_errors_with_railways_words_never_an_empty_list() {
 
     // And once the wait is over and Railway answers again, so does the picker.
     let mut tx = app.state().store.write().await.expect("tx");
-    sqlx::query("UPDATE railway_paces SET paused_until = 0, next_at = 0").execute(&mut *tx).await.expect("time passes");
+    sqlx::query("UPDATE railway_paces SET paused_until = 0, recent = ''").execute(&mut *tx).await.expect("time passes");
     tx.commit().await.expect("commit");
     assert_eq!(app.api.get(&url).await.expect(200)["projects"][0]["id"], RW_PROJECT);
     app.shutdown().await;

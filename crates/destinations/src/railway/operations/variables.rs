@@ -80,7 +80,7 @@ impl RailwayClient {
     }
 
     /// Sets the given variables (others are left alone) in one request. With
-    /// `skip_deploys` Railway does not redeploy; call [`RailwayClient::redeploy`] after.
+    /// `skip_deploys` Railway does not redeploy; call [`RailwayClient::redeploy_service`] after.
     /// An empty map sends nothing.
     pub async fn upsert_variables(
         &self,

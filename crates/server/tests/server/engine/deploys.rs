@@ -171,6 +171,14 @@ async fn a_redeploy_is_followed_until_live_and_a_failed_one_fails_the_sync() {
     env.app.run_next().await;
     assert_eq!(env.calls(), ["variables", "deployment"], "a poll reads, finds nothing to write, checks");
     assert_eq!(env.sync(&id).await["syncStatus"], "running");
+    // A long build: many looks, and they do not use up the retries an outage needs.
+    for _ in 0..10 {
+        env.app.run_next().await;
+    }
+    env.fake.inject(sluice_railway_fake::Fault::http_status(503).for_root_field("deployment"));
+    env.app.run_next().await;
+    let s = env.sync(&id).await;
+    assert_eq!(s["syncStatus"], "pending", "an outage mid-wait is retried: {s}");
 
     env.fake.advance_deployments();
     env.app.drain_all().await;

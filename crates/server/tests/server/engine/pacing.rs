@@ -16,7 +16,7 @@ fn node(env: &Env, paced: bool) -> Arc<RailwayClient> {
         return Arc::new(client);
     }
     let paces = Arc::new(StorePaces::new(env.app.state().store.clone()));
-    Arc::new(client.with_pacing(paces, PaceSettings { rps: 20.0, ..PaceSettings::default() }))
+    Arc::new(client.with_pacing(paces, PaceSettings { rps: 15.0, ..PaceSettings::default() }))
 }
 
 /// Two nodes, two tasks each, ten reads per task, all at once.
@@ -42,6 +42,7 @@ async fn two_nodes_sharing_the_database_pace_one_token_together() {
     let env = start().await;
     env.fake.set_rate_limit(Some(RateLimit::new(100_000, Duration::from_secs(3600)).per_second(20)));
 
+    // Paced a quarter under the fake's limit: a loaded machine may send a request a little late.
     burst([node(&env, true), node(&env, true)]).await;
     assert_eq!(env.fake.rate_limited_count(), 0, "{:?}", env.fake.status_counts());
     assert_eq!(env.fake.requests().len(), 40);

@@ -117,7 +117,7 @@ impl Env {
     /// Time passes for the Railway tokens' pacing: pauses (`Retry-After`, backoff) are over.
     pub async fn let_pauses_pass(&self) {
         let mut tx = self.app.state().store.write().await.expect("tx");
-        sqlx::query("UPDATE railway_paces SET paused_until = 0, next_at = 0, strikes = 0")
+        sqlx::query("UPDATE railway_paces SET paused_until = 0, recent = '', strikes = 0")
             .execute(&mut *tx)
             .await
             .expect("update");
