@@ -39,6 +39,9 @@ pub struct ApplyRequest<'a> {
     pub observed: &'a Observed,
     /// Which services the writes redeploy.
     pub redeploy: RedeployPolicy,
+    /// No other sync writes to this target: writing the target's whole set at once cannot
+    /// erase another sync's variables.
+    pub exclusive: bool,
 }
 
 /// A service's deploy the sync owes (no deployment yet) or waits for (the deployment it

@@ -9,8 +9,9 @@
 //!   never overwritten or deleted ([`SkipReason::Sealed`]);
 //! * keys the destination provides itself (Railway's `RAILWAY_PUBLIC_DOMAIN`, …) are never
 //!   written or deleted ([`SkipReason::Provided`]); which keys those are is the destination's
-//!   to say ([`KeyRules`]). Keys that configure the platform are synced and marked
-//!   ([`PlanEntry::configures`]);
+//!   to say ([`KeyRules`]). Keys that configure the platform are synced when the source
+//!   holds them, marked ([`PlanEntry::configures`]), and never deleted
+//!   ([`SkipReason::Configuration`]);
 //! * a rendered key the [`NameRule`] refuses is not written ([`SkipReason::InvalidName`]);
 //! * destination keys Sluice does not have are deleted only when the schema manages them, they
 //!   are not sealed or reserved, and deletion is enabled; otherwise they are listed as skipped so
@@ -126,6 +127,9 @@ pub enum SkipReason {
     DeletionDisabled,
     /// The rendered key is not a legal variable name under the [`NameRule`].
     InvalidName,
+    /// A variable that configures the platform, which the source does not hold: written
+    /// when the source has it, never deleted (it may be how the app builds).
+    Configuration,
 }
 
 impl SkipReason {
@@ -136,6 +140,7 @@ impl SkipReason {
             Self::Unmanaged => "unmanaged",
             Self::DeletionDisabled => "deletion-disabled",
             Self::InvalidName => "invalid-name",
+            Self::Configuration => "configuration",
         }
     }
 
@@ -147,6 +152,7 @@ impl SkipReason {
             Self::Unmanaged => "does not match the key schema; left alone",
             Self::DeletionDisabled => "not in Sluice, but secret deletion is disabled for this sync",
             Self::InvalidName => "not a valid variable name (letters, digits and _, not starting with a digit)",
+            Self::Configuration => "configures the platform; written when the folder holds it, never deleted",
         }
     }
 }
@@ -316,6 +322,8 @@ pub fn plan(desired: &Desired, observed: &Observed, opts: &PlanOptions) -> SyncP
             PlanAction::Skip(SkipReason::Sealed)
         } else if opts.keys.classify(key) == KeyClass::Provided {
             PlanAction::Skip(SkipReason::Provided)
+        } else if opts.keys.classify(key) == KeyClass::Configuration {
+            PlanAction::Skip(SkipReason::Configuration)
         } else if opts.disable_secret_deletion {
             PlanAction::Skip(SkipReason::DeletionDisabled)
         } else {

@@ -111,6 +111,12 @@ const CASES: &[Case] = &[
         ..BASE
     },
     Case {
+        name: "a configuration key the source lacks is never deleted",
+        observed: &[("RAILWAY_DOCKERFILE_PATH", Some("Dockerfile"))],
+        want: &[("RAILWAY_DOCKERFILE_PATH", Skip(SkipReason::Configuration))],
+        ..BASE
+    },
+    Case {
         name: "configuration keys are synced like any other",
         desired: &[("RAILWAY_DOCKERFILE_PATH", "Dockerfile.web")],
         observed: &[("RAILWAY_DOCKERFILE_PATH", Some("Dockerfile"))],

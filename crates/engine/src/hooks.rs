@@ -17,6 +17,9 @@ pub struct RunHooks<'a> {
     pub sync: &'a SyncId,
     /// Set by the run's heartbeat when another node took the sync over.
     pub lost: &'a AtomicBool,
+    /// Every deploy the destination reported, in order (the run records them even when the
+    /// apply fails later).
+    pub reported: std::sync::Mutex<Vec<ServiceDeploy>>,
 }
 
 fn stop(e: impl Into<EngineError>) -> HookError {
@@ -62,7 +65,9 @@ impl ApplyHooks for RunHooks<'_> {
                     deploys::settle(&mut tx, self.sync, service).await.map_err(stop)?
                 }
             }
-            tx.commit().await.map_err(|e| stop(StorageError::from(e)))
+            tx.commit().await.map_err(|e| stop(StorageError::from(e)))?;
+            self.reported.lock().unwrap_or_else(|p| p.into_inner()).push(deploy.clone());
+            Ok(())
         })
     }
 }

@@ -13,13 +13,13 @@ use super::source;
 use super::spec::SyncSpec;
 use crate::Engine;
 use crate::error::EngineError;
-use sluice_api_types::runs::{RunDeploysOut, ServiceDeployOut};
+use sluice_api_types::runs::ServiceDeployOut;
 use sluice_destinations::{ApplyRequest, DeployState, Destination, Observed, ServiceDeploy, Target};
 use sluice_domain::import::plan_import;
 use sluice_domain::planner;
 use sluice_domain::{RedeployPolicy, SyncPlan};
 use sluice_storage::syncs::SyncRow;
-use sluice_storage::{StorageError, deploys, now_ms};
+use sluice_storage::{StorageError, deploys, now_ms, syncs};
 
 async fn load_spec(engine: &Engine, row: &SyncRow) -> Result<SyncSpec, EngineError> {
     let mut conn = engine.store().read().await?;
@@ -44,10 +44,17 @@ async fn apply(
         deploys::settle_all(&mut tx, &ctx.sync).await?;
         tx.commit().await.map_err(StorageError::from)?;
     }
-    let hooks = RunHooks { engine, sync: &ctx.sync, lost: &ctx.lost };
-    let request = ApplyRequest { plan, observed, redeploy: policy };
-    let applied = destination.apply(target, request, &hooks, &mut ctx.calls).await?;
-    ctx.deploys = RunDeploysOut { deploys: applied.deploys.iter().map(deploy_out).collect(), notes: applied.notes };
+    let hooks = RunHooks { engine, sync: &ctx.sync, lost: &ctx.lost, reported: Default::default() };
+    let exclusive = plan.deletes().is_empty() || {
+        let mut conn = engine.store().read().await?;
+        !syncs::target_shared(&mut conn, &ctx.sync, &target.config.app(), target.config).await?
+    };
+    let request = ApplyRequest { plan, observed, redeploy: policy, exclusive };
+    let result = destination.apply(target, request, &hooks, &mut ctx.calls).await;
+    let reported = hooks.reported.into_inner().unwrap_or_else(|p| p.into_inner());
+    ctx.deploys.deploys = reported.iter().map(deploy_out).collect();
+    let applied = result?;
+    ctx.deploys.notes = applied.notes;
 
     if let Some(failed) = applied.deploys.iter().find_map(failure) {
         return Err(EngineError::DeployFailed(failed));

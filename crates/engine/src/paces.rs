@@ -17,9 +17,10 @@ impl StorePaces {
         Self { store }
     }
 
-    async fn apply(&self, key: &str, change: PaceChange<'_>) -> Result<Slot, StorageError> {
+    async fn apply(&self, key: &str, change: PaceChange<'_>) -> Result<(Slot, i64), StorageError> {
         let mut tx = self.store.write().await?;
         let row = paces::lock(&mut tx, self.store.backend(), key).await?;
+        let now = paces::now_ms(&mut tx, self.store.backend()).await?;
         let mut state = PaceState {
             recent: row.recent.split(',').filter_map(|t| t.parse().ok()).collect(),
             paused_until: row.paused_until,
@@ -27,7 +28,7 @@ impl StorePaces {
             reset_at: row.reset_at,
             strikes: u32::try_from(row.strikes).unwrap_or(u32::MAX),
         };
-        let slot = change(&mut state);
+        let slot = change(&mut state, now);
         let row = PaceRow {
             recent: state.recent.iter().map(i64::to_string).collect::<Vec<_>>().join(","),
             paused_until: state.paused_until,
@@ -37,12 +38,12 @@ impl StorePaces {
         };
         paces::save(&mut tx, key, &row).await?;
         tx.commit().await?;
-        Ok(slot)
+        Ok((slot, now))
     }
 }
 
 impl PaceStore for StorePaces {
-    fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<Slot, PaceError>> {
+    fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<(Slot, i64), PaceError>> {
         Box::pin(async move { self.apply(key, change).await.map_err(|e| PaceError(e.to_string())) })
     }
 }

@@ -13,6 +13,7 @@ use sluice_domain::backoff::retry_delay;
 use sluice_domain::{
     EnvironmentId, FolderPath, JobId, JobKind, JobState, RetryPolicy, RunId, RunStatus, SyncId, SyncStatus, Trigger,
 };
+use sluice_storage::deploys;
 use sluice_storage::jobs::{self, JobRow};
 use sluice_storage::runs::{self, RunRow};
 use sluice_storage::syncs::{self, SyncRow};
@@ -300,13 +301,13 @@ async fn record_failure(
 ) -> Result<(), StorageError> {
     let now = now_ms();
     let settings = engine.settings();
+    let timed_out =
+        matches!(err, EngineError::Deploying { since, .. } if now - since > settings.deploy_wait.as_millis() as i64);
     let err = match err {
-        EngineError::Deploying { message, since } if now - since > settings.deploy_wait.as_millis() as i64 => {
-            EngineError::DeployFailed(format!(
-                "{message} (still not live after {} minutes; the variables are saved)",
-                settings.deploy_wait.as_secs() / 60
-            ))
-        }
+        EngineError::Deploying { message, .. } if timed_out => EngineError::DeployFailed(format!(
+            "{message} (still not live after {} minutes; the variables are saved)",
+            settings.deploy_wait.as_secs() / 60
+        )),
         other => other,
     };
     let deploying = matches!(err, EngineError::Deploying { .. });
@@ -318,6 +319,10 @@ async fn record_failure(
     let mut tx = engine.store().write().await?;
     if let Some(deps) = &ctx.dependencies {
         syncs::set_dependencies(&mut tx, &sync_id, deps).await?;
+    }
+    if timed_out {
+        // Given up on: the next change starts a wait of its own.
+        deploys::settle_all(&mut tx, &sync_id).await?;
     }
     if deploying {
         // Soon after the redeploy, then less often: 1, 2, then 4 poll intervals.
@@ -361,7 +366,8 @@ async fn record_failure(
         .target("secret-sync", row.id.clone())
         .meta(serde_json::json!({
             "syncId": row.id, "syncName": row.name, "jobId": job.id, "runId": run.id, "trigger": run.trigger,
-            "status": run.status, "attempt": job.attempts, "error": message, "errorClass": err.class(),
+            "status": run.status, "attempt": job.attempts,
+            (if deploying { "waitingFor" } else { "error" }): message, "errorClass": err.class(),
             "nextAttemptAt": run.next_attempt_at.map(sluice_api_types::iso),
         }));
     record_audit(&mut tx, payload, event).await?;

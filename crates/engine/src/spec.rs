@@ -11,7 +11,7 @@ use sluice_domain::{
 use sluice_storage::connections::{self, ConnectionRow};
 use sluice_storage::environments::{self, EnvironmentRow};
 use sluice_storage::syncs::SyncRow;
-use sluice_storage::{Conn, folders};
+use sluice_storage::{Conn, deploys, folders};
 
 #[derive(Clone, Debug)]
 pub struct SyncSpec {
@@ -23,7 +23,8 @@ pub struct SyncSpec {
     pub options: SyncOptions,
     pub destination: DestinationConfig,
     pub connection: ConnectionRow,
-    /// No sync has succeeded yet: the initial sync behaviour applies.
+    /// No sync has landed yet: the initial sync behaviour applies. A sync whose writes
+    /// landed and whose deploys are still followed is past its first sync.
     pub first_sync: bool,
 }
 
@@ -43,6 +44,7 @@ impl SyncSpec {
         let connection = connections::get(conn, &row.connection_id).await?.ok_or_else(|| {
             EngineError::Config(format!("the sync's connection {} no longer exists", row.connection_id))
         })?;
+        let wrote_before = !deploys::pending(conn, &row.id).await?.is_empty();
         Ok(SyncSpec {
             sync_id: Some(row.id.clone()),
             name: row.name.clone(),
@@ -52,7 +54,7 @@ impl SyncSpec {
             options: row.sync_options.clone(),
             destination: row.destination_config.clone(),
             connection,
-            first_sync: row.last_synced_at.is_none(),
+            first_sync: row.last_synced_at.is_none() && !wrote_before,
         })
     }
 

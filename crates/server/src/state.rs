@@ -34,6 +34,9 @@ pub struct Inner {
     pub tokens: TtlCache<String, crate::auth::CachedToken>,
     /// (principal, project) → effective role (`None` = no access).
     pub roles: TtlCache<(Principal, ProjectId), Option<(ProjectRole, OrgId)>>,
+    /// (connection, its version) → the Railway projects it can write to, for the picker:
+    /// the wizard asks on every step, and each listing costs the token's shared budget.
+    pub pickers: TtlCache<(String, i64), Vec<sluice_api_types::connections::RailwayProjectOut>>,
     /// The server is shutting down: long-lived responses (the UI's live status streams)
     /// end, so that graceful shutdown does not wait for browsers to hang up.
     pub stopping: watch::Sender<bool>,
@@ -74,6 +77,7 @@ impl AppState {
             settings,
             tokens: TtlCache::new(Duration::from_secs(5), 100_000),
             roles: TtlCache::new(Duration::from_secs(5), 100_000),
+            pickers: TtlCache::new(Duration::from_secs(60), 1_000),
             stopping: watch::channel(false).0,
             started: Instant::now(),
         }))

@@ -26,13 +26,14 @@ pub async fn pending(conn: &mut Conn, sync_id: &SyncId) -> Result<Vec<PendingDep
 }
 
 /// Records that each service owes a redeploy (a deployment waited for no longer counts: it
-/// was created before the write that makes this one due). Keeps the first `since`.
+/// was created before the write that makes this one due). The wait starts again: `since`
+/// is now.
 pub async fn owe(conn: &mut Conn, sync_id: &SyncId, services: &[String]) -> Result<()> {
     let now = now_ms();
     for service in services {
         sqlx::query(
             "INSERT INTO sync_deploys (sync_id, service_id, deployment_id, since) VALUES ($1, $2, NULL, $3)
-             ON CONFLICT (sync_id, service_id) DO UPDATE SET deployment_id = NULL",
+             ON CONFLICT (sync_id, service_id) DO UPDATE SET deployment_id = NULL, since = EXCLUDED.since",
         )
         .bind(sync_id)
         .bind(service)

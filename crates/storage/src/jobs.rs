@@ -47,7 +47,7 @@ pub struct NewJob {
 pub enum Enqueued {
     /// A new job.
     New(JobId),
-    /// A sync job was already queued for this sync; the change rides on it.
+    /// A sync job was already queued for this sync; the change rides on it (see [`enqueue`]).
     Coalesced(JobId),
 }
 
@@ -59,10 +59,23 @@ impl Enqueued {
     }
 }
 
+/// Serialises, until the transaction ends, the writers of one sync's queued sync job
+/// (enqueueing and requeueing) across PostgreSQL nodes, so the one-queued-job rule is met
+/// by waiting rather than by a unique-index error. SQLite's single writer needs nothing.
+async fn lock_queue_of(conn: &mut Conn, sync_id: &SyncId) -> Result<()> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT id FROM secret_syncs WHERE id = $1 FOR UPDATE").bind(sync_id).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Adds a job. Sync jobs coalesce with a sync job already queued for the same sync.
 pub async fn enqueue(conn: &mut Conn, job: &NewJob) -> Result<Enqueued> {
     let id = JobId::new();
     let now = now_ms();
+    if job.kind == JobKind::Sync {
+        lock_queue_of(conn, &job.sync_id).await?;
+    }
     let sql = if job.kind == JobKind::Sync {
         "INSERT INTO jobs (id, kind, sync_id, connection_id, payload, state, attempts, max_attempts, run_at, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7, $8, $8)
@@ -85,11 +98,22 @@ pub async fn enqueue(conn: &mut Conn, job: &NewJob) -> Result<Enqueued> {
     if done.rows_affected() == 1 {
         return Ok(Enqueued::New(id));
     }
-    let existing: JobId =
-        sqlx::query_scalar("SELECT id FROM jobs WHERE sync_id = $1 AND kind = 'sync' AND state = 'queued'")
-            .bind(&job.sync_id)
-            .fetch_one(conn)
-            .await?;
+    // A job that has not run yet keeps its trigger and actor. One that ran and came back
+    // to follow a deploy (requeued with no attempts counted) now runs this change, at once,
+    // under its trigger and actor; a retry waiting out a backoff (attempts > 0) keeps its
+    // wait.
+    let existing: JobId = sqlx::query_scalar(
+        "UPDATE jobs SET updated_at = $2,
+           payload = CASE WHEN last_error IS NULL THEN payload ELSE $1 END,
+           run_at = CASE WHEN attempts = 0 AND last_error IS NOT NULL AND run_at > $3 THEN $3 ELSE run_at END
+         WHERE sync_id = $4 AND kind = 'sync' AND state = 'queued' RETURNING id",
+    )
+    .bind(&job.payload)
+    .bind(now)
+    .bind(job.run_at)
+    .bind(&job.sync_id)
+    .fetch_one(conn)
+    .await?;
     Ok(Enqueued::Coalesced(existing))
 }
 
@@ -211,30 +235,45 @@ pub async fn finish(conn: &mut Conn, job_id: &JobId, state: JobState, error: Opt
 /// earlier than `run_at` and carries the attempt count, and this one is superseded.
 /// Returns the id of the job that will retry.
 pub async fn retry(conn: &mut Conn, job: &JobRow, run_at: i64, error: &str) -> Result<JobId> {
-    requeue(conn, job, run_at, error, job.attempts).await
+    requeue(conn, job, run_at, error, job.attempts, false).await
 }
 
 /// Puts a job whose work is done but not finished (a deploy being followed) back in the
 /// queue to look again at `run_at`. Like [`retry`], but the looks do not count as failed
-/// attempts: the job keeps its whole retry budget for real failures.
+/// attempts (the job keeps its whole retry budget for real failures), and a sync job
+/// queued meanwhile (a change) takes over without waiting: it looks at the deploys too.
 pub async fn poll_later(conn: &mut Conn, job: &JobRow, run_at: i64, note: &str) -> Result<JobId> {
-    requeue(conn, job, run_at, note, 0).await
+    requeue(conn, job, run_at, note, 0, true).await
 }
 
-async fn requeue(conn: &mut Conn, job: &JobRow, run_at: i64, error: &str, attempts: i64) -> Result<JobId> {
+async fn requeue(
+    conn: &mut Conn,
+    job: &JobRow,
+    run_at: i64,
+    error: &str,
+    attempts: i64,
+    keep_earlier: bool,
+) -> Result<JobId> {
     let now = now_ms();
     if job.kind == JobKind::Sync {
-        let other: Option<JobId> = sqlx::query_scalar(
-            "UPDATE jobs SET run_at = CASE WHEN run_at < $1 THEN $1 ELSE run_at END, attempts = $2, updated_at = $3
-             WHERE sync_id = $4 AND kind = 'sync' AND state = 'queued' AND id <> $5 RETURNING id",
-        )
-        .bind(run_at)
-        .bind(attempts)
-        .bind(now)
-        .bind(&job.sync_id)
-        .bind(&job.id)
-        .fetch_optional(&mut *conn)
-        .await?;
+        lock_queue_of(conn, &job.sync_id).await?;
+        let run_at_rule = if keep_earlier {
+            "CASE WHEN run_at > $1 THEN $1 ELSE run_at END"
+        } else {
+            "CASE WHEN run_at < $1 THEN $1 ELSE run_at END"
+        };
+        let sql = format!(
+            "UPDATE jobs SET run_at = {run_at_rule}, attempts = $2, updated_at = $3
+             WHERE sync_id = $4 AND kind = 'sync' AND state = 'queued' AND id <> $5 RETURNING id"
+        );
+        let other: Option<JobId> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(run_at)
+            .bind(attempts)
+            .bind(now)
+            .bind(&job.sync_id)
+            .bind(&job.id)
+            .fetch_optional(&mut *conn)
+            .await?;
         if let Some(other) = other {
             finish(conn, &job.id, JobState::Superseded, Some(error)).await?;
             return Ok(other);

@@ -44,3 +44,14 @@ pub async fn save(conn: &mut Conn, token_key: &str, row: &PaceRow) -> Result<()>
     .await?;
     Ok(())
 }
+
+/// The database's clock in milliseconds since the epoch (PostgreSQL, shared by every
+/// node), or this process's (SQLite: one node).
+pub async fn now_ms(conn: &mut Conn, backend: Backend) -> Result<i64> {
+    match backend {
+        Backend::Postgres => Ok(sqlx::query_scalar("SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT")
+            .fetch_one(conn)
+            .await?),
+        Backend::Sqlite => Ok(crate::now_ms()),
+    }
+}

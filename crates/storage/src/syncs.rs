@@ -132,6 +132,25 @@ pub async fn targets_in_org(conn: &mut Conn, org_id: &OrgId, destination: &App) 
         .collect())
 }
 
+/// Whether another sync (of any organization) writes to the same target as `config`. A
+/// configuration that does not decode counts as another writer, to be safe.
+pub async fn target_shared(
+    conn: &mut Conn,
+    sync_id: &SyncId,
+    destination: &App,
+    config: &DestinationConfig,
+) -> Result<bool> {
+    let rows: Vec<String> =
+        sqlx::query_scalar("SELECT destination_config FROM secret_syncs WHERE destination = $1 AND id <> $2")
+            .bind(destination)
+            .bind(sync_id)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows
+        .iter()
+        .any(|text| serde_json::from_str::<DestinationConfig>(text).map_or(true, |other| other.same_target(config))))
+}
+
 /// Writes the configuration columns of a sync (everything a PATCH can change).
 pub async fn update_config(conn: &mut Conn, r: &SyncRow) -> Result<bool> {
     let done = sqlx::query(

@@ -119,10 +119,15 @@ impl TestApp {
         sluice_engine::drain::drain(&self.state().engine, Default::default()).await.expect("drain")
     }
 
-    /// Like [`drain`](Self::drain), also running jobs scheduled for later (retries).
+    /// Like [`drain`](Self::drain), also running jobs scheduled for later (retries, deploys
+    /// being followed). Fails the test when the queue does not settle within 300 runs (a
+    /// job that comes back forever, say a deploy that never goes live).
     pub async fn drain_all(&self) -> sluice_engine::drain::DrainReport {
-        let opts = sluice_engine::drain::DrainOptions { run_delayed: true, max_runs: 0 };
-        sluice_engine::drain::drain(&self.state().engine, opts).await.expect("drain")
+        const CAP: usize = 300;
+        let opts = sluice_engine::drain::DrainOptions { run_delayed: true, max_runs: CAP };
+        let report = sluice_engine::drain::drain(&self.state().engine, opts).await.expect("drain");
+        assert!(report.runs < CAP, "the queue did not settle after {CAP} runs");
+        report
     }
 
     /// Runs the next job, due or scheduled for later (one attempt of a retry or a deploy

@@ -11,9 +11,11 @@
 //!   `replace: true, skipDeploys: true`: the fresh values of every key the plan does not
 //!   touch, byte for byte, the plan's upserts, without its deletions. One write, no deploy,
 //!   and a variable someone added or changed since the plan was made is kept as they left
-//!   it. When the scope holds a sealed variable (its value cannot be read, so a whole-set
-//!   write would erase it) or a Railway-provided name, the deletions are made one
-//!   `variableDelete` at a time after the upsert instead, and the run says Railway may
+//!   it (one written in the instant between that read and the write would be lost: the
+//!   API has no compare-and-set). When the scope holds a sealed variable (its value cannot
+//!   be read, so a whole-set write would erase it) or a Railway-provided name, or another
+//!   sync writes to the same scope (the request is not `exclusive`), the deletions are made
+//!   one `variableDelete` at a time after the upsert instead, and the run says Railway may
 //!   have deployed after each.
 //! - Railway's staged changes (`environmentStageChanges` + `environmentPatchCommitStaged`)
 //!   would give one patch too, but they are not used: committing applies the environment's
@@ -261,6 +263,7 @@ impl Railway {
         &self,
         run: &Run<'_>,
         plan: &SyncPlan,
+        exclusive: bool,
         calls: &mut CallLog,
         notes: &mut Vec<String>,
     ) -> Result<(), Stop> {
@@ -274,8 +277,13 @@ impl Railway {
             }
             return Ok(());
         }
-        let fresh = calls.track("variables", None, self.api.get_variables(run.creds, &run.at)).await?;
-        match whole_set(&fresh, plan) {
+        let whole = if exclusive {
+            let fresh = calls.track("variables", None, self.api.get_variables(run.creds, &run.at)).await?;
+            whole_set(&fresh, plan)
+        } else {
+            None
+        };
+        match whole {
             Some(set) => {
                 run.hooks.before_write().await?;
                 let write = self.api.replace_variables(run.creds, &run.at, &set);
@@ -291,10 +299,14 @@ impl Railway {
                     run.hooks.before_write().await?;
                     calls.track("variableDelete", Some(key), self.api.delete_variable(run.creds, &run.at, key)).await?;
                 }
+                let why = if exclusive {
+                    "this scope holds variables whose values Railway does not show (sealed, or set by Railway), \
+                     which writing the whole set would erase"
+                } else {
+                    "another sync writes to this scope too, and writing the whole set could erase what it wrote"
+                };
                 notes.push(format!(
-                    "The {} deletion(s) were made one at a time because this scope holds variables whose values \
-                     Railway does not show (sealed, or set by Railway), which writing the whole set would erase; \
-                     Railway may have deployed after each.",
+                    "The {} deletion(s) were made one at a time because {why}; Railway may have deployed after each.",
                     deletes.len()
                 ));
             }
@@ -358,9 +370,19 @@ impl Railway {
                 names.insert(id, name);
             }
         }
-        self.write(run, plan, calls, &mut applied.notes).await?;
+        self.write(run, plan, request.exclusive, calls, &mut applied.notes).await?;
         for (service_id, deployment) in todo {
-            let state = self.deploy(run, &service_id, deployment, calls).await?;
+            let state = match self.deploy(run, &service_id, deployment, calls).await {
+                Ok(state) => state,
+                // Another service than the target (a fan-out, or owed from before): it may
+                // have left the environment. Not this sync's failure.
+                Err(Stop::Railway(e)) if refuses(&e) && run.destination.service_id() != Some(service_id.as_str()) => {
+                    DeployState::NotRedeployed {
+                        reason: format!("Railway refused to redeploy it ({}); it may no longer be here", e.message()),
+                    }
+                }
+                Err(e) => return Err(e),
+            };
             let deploy = ServiceDeploy { service_name: names.get(&service_id).cloned(), service_id, state };
             run.hooks.record_deploy(&deploy).await?;
             applied.deploys.push(deploy);

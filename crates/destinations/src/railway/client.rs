@@ -254,15 +254,15 @@ impl RailwayClient {
     async fn wait_for_slot(&self, key: &str, operation: &str) -> Result<(), RailwayError> {
         let Some(pacing) = &self.pacing else { return Ok(()) };
         let settings = pacing.settings;
-        // The clock is read under the store's lock: waiting for the lock does not age the slot.
-        let slot = match pacing.store.update(key, &move |s| pacing::reserve(s, now_ms(), &settings)).await {
-            Ok(slot) => slot,
+        // The store reads its clock under its lock: waiting for the lock does not age the
+        // slot, and every node measures against the same clock.
+        let (slot, now) = match pacing.store.update(key, &move |s, now| pacing::reserve(s, now, &settings)).await {
+            Ok(answer) => answer,
             Err(e) => {
                 tracing::warn!(error = %e, "pacing unavailable; sending unpaced");
                 return Ok(());
             }
         };
-        let now = now_ms();
         match slot {
             Slot::At(at) if at > now => {
                 tokio::time::sleep(Duration::from_millis((at - now) as u64)).await;
@@ -286,11 +286,10 @@ impl RailwayClient {
 
     async fn observe(&self, key: &str, answer: Answer) {
         let Some(pacing) = &self.pacing else { return };
-        let now = now_ms();
         let jitter = rand::random::<f64>();
         let recorded = pacing
             .store
-            .update(key, &move |s| {
+            .update(key, &move |s, now| {
                 pacing::observe(s, answer, now, jitter);
                 Slot::None
             })
@@ -329,10 +328,6 @@ impl RailwayClient {
             RailwayError::Transient { message: what, status: None }
         }
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 /// What an answer says about the token's pace: a 429 (with or without `Retry-After`) or an

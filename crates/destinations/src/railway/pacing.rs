@@ -172,15 +172,17 @@ pub fn observe(state: &mut PaceState, answer: Answer, now: i64, jitter: f64) {
 #[error("pacing: {0}")]
 pub struct PaceError(pub String);
 
-/// One change to a token's state, made atomically by a [`PaceStore`].
-pub type PaceChange<'a> = &'a (dyn Fn(&mut PaceState) -> Slot + Send + Sync);
+/// One change to a token's state at a time (ms since the epoch, the store's clock), made
+/// atomically by a [`PaceStore`].
+pub type PaceChange<'a> = &'a (dyn Fn(&mut PaceState, i64) -> Slot + Send + Sync);
 
 /// Where tokens' pacing states live: in memory for one process ([`LocalPaces`]), or in the
 /// database for every node sharing it (the engine's store).
 pub trait PaceStore: fmt::Debug + Send + Sync {
     /// Applies `change` to the state of the token keyed `key` (a hash, never the token)
-    /// atomically, and returns what it returns.
-    fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<Slot, PaceError>>;
+    /// atomically, at the store's time, and returns what it returns with that time. Nodes
+    /// sharing a store share its clock, so one node's skewed clock cannot stall the others.
+    fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<(Slot, i64), PaceError>>;
 }
 
 /// Tokens' states in this process only.
@@ -190,13 +192,19 @@ pub struct LocalPaces {
 }
 
 impl PaceStore for LocalPaces {
-    fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<Slot, PaceError>> {
+    fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<(Slot, i64), PaceError>> {
         Box::pin(async move {
             let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
             let state = states.entry(key.to_owned()).or_default();
-            Ok(change(state))
+            let now = now_ms();
+            Ok((change(state, now), now))
         })
     }
+}
+
+/// This process's clock, in milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
 #[cfg(test)]

@@ -112,6 +112,21 @@ fn newest(runs: &[SyncRunOut], kind: JobKind) -> Option<&SyncRunOut> {
     runs.iter().find(|r| r.kind == kind)
 }
 
+/// The run that ended a job, with the writes of the job's earlier run that made them when
+/// the last one only followed a deploy (a job that waited for Railway to deploy ends with
+/// a run that wrote nothing).
+fn with_its_writes(runs: &[SyncRunOut], last: &SyncRunOut) -> SyncRunOut {
+    let wrote =
+        |r: &SyncRunOut| r.counts.plan.create + r.counts.plan.update + r.counts.plan.delete + r.counts.imported > 0;
+    if wrote(last) {
+        return last.clone();
+    }
+    match runs.iter().find(|o| o.job_id == last.job_id && o.id != last.id && wrote(o)) {
+        Some(writer) => SyncRunOut { plan: writer.plan.clone(), counts: writer.counts, ..last.clone() },
+        None => last.clone(),
+    }
+}
+
 /// Follows the job queued for `sync` until it ends. `before` is the lifecycle's last
 /// finished job before the trigger; `deletes` is set when success deletes the sync.
 pub async fn follow(
@@ -128,7 +143,7 @@ pub async fn follow(
     let mut last_sync_read = Instant::now();
     let id = sync.id.clone();
     loop {
-        let runs: CliResult<SyncRunsOut> = ctx.client.get(&path(&[&id, "runs"]), &[("limit", "10")]).await;
+        let runs: CliResult<SyncRunsOut> = ctx.client.get(&path(&[&id, "runs"]), &[("limit", "50")]).await;
         let runs = match runs {
             Ok(r) => r.runs,
             Err(e) if deletes && e.exit_code() == 4 => {
@@ -140,7 +155,7 @@ pub async fn follow(
         let run = newest(&runs, kind).filter(|r| before.as_deref() != Some(r.job_id.as_str()));
         if let Some(r) = run.filter(|r| run_finished(r.status)) {
             line.clear();
-            let r = r.clone();
+            let r = with_its_writes(&runs, r);
             // The sync's final state (and, for a removal that deletes it, whether it is gone).
             let final_sync: CliResult<SecretSyncResponse> = ctx.client.get(&path(&[&id]), &[]).await;
             match final_sync {

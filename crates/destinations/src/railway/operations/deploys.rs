@@ -19,13 +19,15 @@
 //! `deployments(input: {serviceId, environmentId}, first: 10)`, newest first:
 //!
 //! - The newest is **in flight** (`QUEUED`, `WAITING`, `INITIALIZING`, `BUILDING`,
-//!   `DEPLOYING`, `NEEDS_APPROVAL`): **wait**. Sluice did not create it (its writes skip
-//!   deploys), so it was created before the write and its snapshot (Railway's
-//!   `DeploymentSnapshot.variables`) holds the old values; redeploying an older deployment
-//!   instead would put older code live over the new build. The redeploy stays owed and is
-//!   made once that build is done, from it. Railway also refuses redeploys while a build
-//!   runs (`Cannot redeploy yet, please wait for the original deployment to finish
-//!   building`, seen by a community Terraform provider): the same wait.
+//!   `DEPLOYING`, `NEEDS_APPROVAL`): **wait**. A deployment this redeploy did not create
+//!   cannot be shown to carry the write's values: it may have been started by a push, by an
+//!   earlier redeploy of Sluice's, or by a `variableDelete`, and a deployment keeps the
+//!   variables of its creation (Railway's `DeploymentSnapshot.variables`). Redeploying an
+//!   older deployment instead would put older code live over the new build. The redeploy
+//!   stays owed and is made once that build is done, from it. Railway also refuses
+//!   redeploys while a build runs (`Cannot redeploy yet, please wait for the original
+//!   deployment to finish building`, seen by a community Terraform provider): the same
+//!   wait.
 //! - `FAILED`, `SKIPPED`, `REMOVING`, `REMOVED` and unknown statuses never ran or are gone:
 //!   skipped, the running deployment is further down.
 //! - `SUCCESS`, `CRASHED`, `SLEEPING`: the deployment that runs (or last ran). Redeployed
@@ -39,7 +41,8 @@
 //! The new deployment is followed with `deployment(id) { status }` on later attempts:
 //! `SUCCESS` (or `SLEEPING`, which ran) is live; `FAILED`/`CRASHED` failed; in flight is
 //! still deploying; `REMOVED`/`SKIPPED` means a newer deployment replaced it before it went
-//! live, and the service is looked at again.
+//! live, and the service is looked at again (at worst one redeploy more than needed, when
+//! the newer deployment already carried the values).
 //!
 //! `deploymentRedeploy` is a mutation: a lost answer is `OutcomeUnknown`; the next attempt
 //! lists deployments again rather than resending blindly.

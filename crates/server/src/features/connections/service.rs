@@ -421,8 +421,9 @@ async fn scoped_rows(
     Ok((rows.into_iter().filter(|r| usable_in(r, &scope)).collect(), scope))
 }
 
-/// The destination picker: every Railway project the connection's token can write to.
-/// Railway's failures are errors with Railway's words, never an empty list.
+/// The destination picker: every Railway project the connection's token can write to,
+/// kept a minute per connection version (a changed token is a new version). Railway's
+/// failures are errors with Railway's words, never an empty list, and are not kept.
 pub async fn railway_projects(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<Vec<RailwayProjectOut>> {
     let id = connection_id(raw_id)?;
     let row = {
@@ -431,16 +432,29 @@ pub async fn railway_projects(state: &AppState, actor: &Actor, raw_id: &str) -> 
         access::ensure_railway_route(&row)?;
         row
     };
-    let creds = railway_credentials(state, &row)?;
+    let cache_key = (row.id.to_string(), row.version);
+    let out = match state.pickers.get(&cache_key) {
+        Some(projects) => projects,
+        None => {
+            let listed = list_railway_projects(state, &row).await?;
+            state.pickers.insert(cache_key, listed.clone());
+            listed
+        }
+    };
+    let event = AuditEvent::new("get-app-connection-railway-projects")
+        .org(&row.org_id)
+        .target("app-connection", row.id.clone())
+        .meta(json!({"connectionId": row.id, "count": out.len()}));
+    record_audit(state, actor, event).await?;
+    Ok(out)
+}
+
+async fn list_railway_projects(state: &AppState, row: &ConnectionRow) -> ApiResult<Vec<RailwayProjectOut>> {
+    let creds = railway_credentials(state, row)?;
     let projects = state.destinations.railway().list_projects(&creds).await.map_err(|e| {
         let message = format!("Could not list Railway projects with App Connection {}: {e}", row.name);
         railway_status(e, message)
     })?;
-    let event = AuditEvent::new("get-app-connection-railway-projects")
-        .org(&row.org_id)
-        .target("app-connection", row.id.clone())
-        .meta(json!({"connectionId": row.id, "count": projects.len()}));
-    record_audit(state, actor, event).await?;
     let named = |v: Vec<sluice_destinations::railway::Named>| {
         v.into_iter().map(|n| NamedOut { id: n.id, name: n.name }).collect()
     };

@@ -24,7 +24,7 @@ use sluice_engine::queue::{self, JobActor, JobPayload};
 use sluice_storage::environments::{self, EnvironmentRow};
 use sluice_storage::folders::{self, FolderRow};
 use sluice_storage::syncs::{self, SyncRow};
-use sluice_storage::{Conn, StorageError, jobs, now_ms};
+use sluice_storage::{Conn, StorageError, deploys, jobs, now_ms};
 
 pub const DESTINATION: App = App::Railway;
 const SUBJECT: &str = "secret-syncs";
@@ -292,6 +292,10 @@ pub async fn update(
     syncs::update_config(&mut tx, &after)
         .await
         .map_err(|e| if e.is_conflict() { duplicate_name(&after.name, project.as_str()) } else { e.into() })?;
+    if destination_changed || after.connection_id != before.connection_id {
+        // Deploys owed to or followed at the old target are not this target's.
+        deploys::settle_all(&mut tx, &after.id).await?;
+    }
     let trigger = patch_trigger(&before, &after, config_changed);
     if let Some(t) = trigger {
         enqueue(&mut tx, state, &after, actor, t).await?;
@@ -305,7 +309,7 @@ pub async fn update(
             "description": changes.description, "connectionId": changes.connection_id.as_ref().map(|c| c.as_str()),
             "environment": changes.environment.as_ref().map(|e| e.as_str()),
             "secretPath": changes.secret_path.as_ref().map(|p| p.as_str()), "isAutoSyncEnabled": changes.auto_sync,
-            "syncOptions": changes.options, "destinationConfig": changes.destination,
+            "syncOptions": changes.options.as_ref().map(|_| &after.sync_options), "destinationConfig": changes.destination,
             "syncQueued": trigger.map(|t| t.as_str()),
         }));
     audit::record(&mut tx, actor, event).await?;
@@ -338,7 +342,12 @@ pub async fn delete(state: &AppState, actor: &Actor, raw_id: &str, q: &DeleteSyn
         require_source(&row)?;
         let mut payload = JobPayload::new(Trigger::Delete, JobActor::from(actor));
         payload.delete_sync_on_complete = true;
-        queue::enqueue(&mut tx, &state.engine, &row, JobKind::Remove, &payload).await?;
+        // The sync is going away: nothing pushes its keys back while they are removed.
+        jobs::cancel_queued_for_sync(&mut tx, &id).await?;
+        let mut stopped = row.clone();
+        stopped.is_auto_sync_enabled = false;
+        syncs::update_config(&mut tx, &stopped).await?;
+        queue::enqueue(&mut tx, &state.engine, &stopped, JobKind::Remove, &payload).await?;
         let stored = syncs::get(&mut tx, &id).await?.ok_or_else(|| not_found(&id))?;
         let out = view::sync_out(&mut tx, &stored).await?;
         finish(state, tx, &id, true).await?;

@@ -313,3 +313,93 @@ async fn a_deleted_environment_answering_problem_processing_request_is_named_too
     )
     .await;
 }
+
+/// Lets Railway finish every deployment and the sync follow them, until the queue is empty.
+async fn settle_deploys(env: &Env) {
+    for _ in 0..10 {
+        env.fake.advance_deployments();
+        env.app.run_next().await;
+        if sluice_engine::drain::outstanding(&env.app.state().engine).await.expect("queue") == (0, 0) {
+            return;
+        }
+    }
+    panic!("the deploys did not settle");
+}
+
+/// A sync of api with Railway's deployments moved along by hand.
+async fn manual_deploys(env: &Env, behavior: &str) -> String {
+    env.fake.state().set_knobs(sluice_railway_fake::Knobs {
+        deploy_lifecycle: sluice_railway_fake::DeployLifecycle::Manual,
+        ..Default::default()
+    });
+    env.create_sync(env.sync_body("s", opts(behavior, Some("SLUICE_{{secretKey}}")))).await["id"]
+        .as_str()
+        .expect("id")
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_change_made_while_a_deploy_is_followed_runs_at_once() {
+    let env = start().await;
+    env.put("dev", "/", "A", "1").await;
+    let id = manual_deploys(&env, "overwrite-destination").await;
+    env.app.drain().await;
+    assert_eq!(env.runs(&id).await[0]["status"], "deploying", "the follow-up is scheduled for later");
+
+    env.put("dev", "/", "A", "2").await;
+    env.app.drain().await;
+    assert_eq!(env.api_vars().get("SLUICE_A"), Some(&val("2")), "written without waiting for the next look");
+    let run = &env.runs(&id).await[0];
+    assert_eq!(run["trigger"], "secret-change", "the run says what started it: {run}");
+    settle_deploys(&env).await;
+    assert_eq!(env.sync(&id).await["syncStatus"], "succeeded");
+    assert_eq!(running_value(&env, API, "SLUICE_A").as_deref(), Some("2"));
+}
+
+#[tokio::test]
+async fn a_change_during_the_first_syncs_deploy_is_not_undone_by_its_import() {
+    let env = start().await;
+    env.fake.set_variable(PRODUCTION, Some(API), "SLUICE_A", "railway", false);
+    env.put("dev", "/", "A", "sluice").await;
+    env.put("dev", "/", "B", "new").await;
+    let id = manual_deploys(&env, "import-prioritize-destination").await;
+    env.app.drain().await;
+    // The first sync imported Railway's value over Sluice's, as asked.
+    assert_eq!(env.api_vars().get("SLUICE_A"), Some(&val("railway")));
+    assert_eq!(env.runs(&id).await[0]["status"], "deploying");
+
+    // Edited while Railway deploys: the edit wins, it is not imported over again.
+    env.put("dev", "/", "A", "edited").await;
+    env.app.drain().await;
+    assert_eq!(env.api_vars().get("SLUICE_A"), Some(&val("edited")));
+    let secret =
+        env.app.api.get(&format!("/api/v3/secrets/raw/A?workspaceId={}&environment=dev", env.app.project_id())).await;
+    assert_eq!(secret.expect(200)["secret"]["secretValue"], "edited");
+    settle_deploys(&env).await;
+    assert_eq!(env.sync(&id).await["syncStatus"], "succeeded");
+}
+
+#[tokio::test]
+async fn a_deploy_given_up_on_does_not_fail_the_next_change() {
+    let env = start().await;
+    env.put("dev", "/", "A", "1").await;
+    let id = manual_deploys(&env, "overwrite-destination").await;
+    env.app.drain().await;
+    // Half an hour passes with the build still queued.
+    let mut tx = env.app.state().store.write().await.expect("tx");
+    sqlx::query("UPDATE sync_deploys SET since = since - 3600000").execute(&mut *tx).await.expect("time passes");
+    tx.commit().await.expect("commit");
+    env.app.run_next().await;
+    let s = env.sync(&id).await;
+    assert_eq!(s["syncStatus"], "failed", "{s}");
+    assert!(s["lastSyncMessage"].as_str().is_some_and(|m| m.contains("still not live")), "{s}");
+
+    // The next change waits for its own deploy, from now.
+    env.put("dev", "/", "A", "2").await;
+    env.app.drain().await;
+    let s = env.sync(&id).await;
+    assert_eq!(s["syncStatus"], "running", "following the new deploy, not failed at once: {s}");
+    settle_deploys(&env).await;
+    assert_eq!(env.sync(&id).await["syncStatus"], "succeeded");
+    assert_eq!(running_value(&env, API, "SLUICE_A").as_deref(), Some("2"));
+}

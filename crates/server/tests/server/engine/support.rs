@@ -32,6 +32,8 @@ pub async fn start_with(tweak: impl FnOnce(&mut sluice_server::config::Settings)
     let url = fake.graphql_url();
     let app = TestApp::spawn_with(Box::new(move |s| {
         s.railway_api_url = url;
+        // Pacing has tests of its own (engine::pacing); here it would only slow tests down.
+        s.engine.railway_rps = 10_000.0;
         tweak(s);
     }))
     .await;
