@@ -28,7 +28,12 @@ impl StorePaces {
             reset_at: row.reset_at,
             strikes: u32::try_from(row.strikes).unwrap_or(u32::MAX),
         };
+        let before = state.clone();
         let slot = change(&mut state, now);
+        if state == before {
+            tx.commit().await?;
+            return Ok((slot, now));
+        }
         let row = PaceRow {
             recent: state.recent.iter().map(i64::to_string).collect::<Vec<_>>().join(","),
             paused_until: state.paused_until,

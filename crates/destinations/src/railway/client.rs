@@ -239,7 +239,11 @@ impl RailwayClient {
                 "railway request"
             );
             let answer = pace_answer(status, &headers, &bytes, budget);
-            self.observe(&key, answer).await;
+            // An accepted answer without budget headers tells the shared state nothing it
+            // needs (a refusal count left behind only lengthens the next backoff): no write.
+            if !matches!(answer, Answer::Accepted { remaining: None, .. }) {
+                self.observe(&key, answer).await;
+            }
             if self.pacing.is_some() && !matches!(answer, Answer::Accepted { .. }) && resends < RESENDS {
                 // Refused at the door: nothing was applied, so even a change is sent again.
                 resends += 1;
