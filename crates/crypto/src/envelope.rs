@@ -179,6 +179,11 @@ impl DataKey {
         open_with(&self.0, blob, aad)
     }
 
+    /// The key's bytes, for deriving keys from it (crate-internal: never stored or shown).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0.0
+    }
+
     /// Opens a blob holding UTF-8 text.
     pub fn open_string(&self, blob: &[u8], aad: &Aad) -> Result<String, CryptoError> {
         String::from_utf8(self.open(blob, aad)?).map_err(|_| CryptoError::Malformed)
