@@ -97,6 +97,15 @@ pub struct PlanOut {
     /// variables reference a changed variable.
     #[serde(default)]
     pub redeploys: Vec<String>,
+    /// The plan's fingerprint (keys and actions, never values): what `confirm-plan` names.
+    pub plan_hash: String,
+    /// Why a run of this plan would be held by the mass-deletion guard, if it would.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held: Option<String>,
+    /// Keys this sync wrote that its configuration no longer manages (left at the
+    /// destination until removed with `remove-orphans`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub orphaned_keys: Vec<String>,
 }
 
 /// `{plan}`: the answer of `POST …/plan`.

@@ -44,8 +44,46 @@ pub struct SyncOptionsIn {
     pub disable_secret_deletion: Option<bool>,
     /// `affected` (default: redeploy the services the change reaches) or `none` (write only).
     pub redeploy_policy: Option<String>,
+    /// Delete at the destination only keys this sync wrote (default `true`); `false`
+    /// deletes every key the schema matches that the source lacks (Infisical's behaviour).
+    pub delete_only_owned: Option<bool>,
+    /// `report` (default), `heal` or `adopt`: what a drift check does when the destination
+    /// no longer holds what the sync wrote.
+    pub drift_policy: Option<String>,
+    /// Minutes between scheduled drift checks: 0 (off) or 5–10080; default 15.
+    pub drift_check_interval_minutes: Option<i64>,
+    /// When a run deletes so many keys that it waits for a confirmation.
+    pub mass_deletion_guard: Option<DeletionGuardIn>,
     /// The docs' spelling of `isAutoSyncEnabled` (accepted; must agree with it when both are sent).
     pub auto_sync_enabled: Option<bool>,
+}
+
+/// `syncOptions.massDeletionGuard` as sent; absent fields take the defaults (on, 50 %, 5).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DeletionGuardIn {
+    pub enabled: Option<bool>,
+    /// 1–100: hold a run that deletes more than this share of the managed keys…
+    pub percent: Option<i64>,
+    /// …and at least this many.
+    pub min_keys: Option<i64>,
+}
+
+/// `syncOptions.massDeletionGuard` as returned.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DeletionGuardOut {
+    pub enabled: bool,
+    pub percent: u8,
+    pub min_keys: u32,
+}
+
+impl Default for DeletionGuardOut {
+    fn default() -> Self {
+        Self { enabled: true, percent: 50, min_keys: 5 }
+    }
 }
 
 /// `destinationConfig` of a Railway sync as sent.
@@ -117,10 +155,31 @@ pub struct SyncOptionsOut {
     /// `affected` or `none`.
     #[serde(default = "affected")]
     pub redeploy_policy: String,
+    #[serde(default = "yes")]
+    pub delete_only_owned: bool,
+    /// `report`, `heal` or `adopt`.
+    #[serde(default = "report")]
+    pub drift_policy: String,
+    #[serde(default = "fifteen")]
+    pub drift_check_interval_minutes: u32,
+    #[serde(default)]
+    pub mass_deletion_guard: DeletionGuardOut,
 }
 
 fn affected() -> String {
     "affected".to_string()
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn report() -> String {
+    "report".to_string()
+}
+
+fn fifteen() -> u32 {
+    15
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -205,6 +264,112 @@ pub struct SecretSyncOut {
     /// `railway`.
     pub destination: String,
     pub destination_config: RailwayDestinationOut,
+    /// What the latest drift check found: `in-sync`, `drifted`, or null (never checked).
+    #[serde(default)]
+    pub drift_status: Option<String>,
+    #[serde(default)]
+    pub last_drift_check_at: Option<String>,
+    /// When the next scheduled drift check is due (null: none scheduled).
+    #[serde(default)]
+    pub next_drift_check_at: Option<String>,
+    /// The drift check job's lifecycle, like `syncStatus`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[serde(default)]
+    pub drift_check_status: Option<SyncStatus>,
+    #[serde(default)]
+    pub last_drift_check_message: Option<String>,
+    /// When `syncStatus` is `held`: the fingerprint of the plan waiting for `confirm-plan`.
+    #[serde(default)]
+    pub held_plan_hash: Option<String>,
+    /// Keys this sync wrote that its configuration no longer manages (single-sync answers
+    /// only, and only when there are some; removable with `remove-orphans`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub orphaned_keys: Vec<String>,
+}
+
+/// One key of a drift report.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DriftEntryOut {
+    pub key: String,
+    /// `in-sync`, `changed-at-destination`, `deleted-at-destination`,
+    /// `added-at-destination` or `sealed` (cannot be compared).
+    pub state: String,
+}
+
+/// How many keys of a drift report are in each state.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", default)]
+pub struct DriftCountsOut {
+    pub in_sync: u64,
+    pub changed_at_destination: u64,
+    pub deleted_at_destination: u64,
+    pub added_at_destination: u64,
+    pub sealed: u64,
+}
+
+/// The latest drift report of a sync: key names and states, never values.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DriftOut {
+    pub sync_id: String,
+    /// `in-sync` or `drifted`.
+    pub status: String,
+    pub checked_at: String,
+    pub job_id: Option<String>,
+    /// `report`, `heal` or `adopt`: what the sync does about drift.
+    pub policy: String,
+    pub counts: DriftCountsOut,
+    pub entries: Vec<DriftEntryOut>,
+}
+
+/// `GET …/{syncId}/drift`: `drift` is null until the first check.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DriftResponse {
+    pub drift: Option<DriftOut>,
+}
+
+/// A queued job and the sync it is for (`check-drift`, `confirm-plan`, `remove-orphans`).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct QueuedJobResponse {
+    pub job_id: String,
+    pub secret_sync: SecretSyncOut,
+}
+
+/// `POST …/{syncId}/confirm-plan`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ConfirmPlanIn {
+    /// The `heldPlanHash` (or a plan preview's `planHash`) being confirmed.
+    pub plan_hash: Option<String>,
+}
+
+/// One key of a sync's ownership ledger.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OwnedKeyOut {
+    pub key: String,
+    /// When the sync last wrote it (or claimed it on its first run).
+    pub written_at: String,
+    /// False for an orphan: the sync's configuration no longer manages it.
+    pub managed: bool,
+}
+
+/// `GET …/{syncId}/keys`: the destination keys this sync owns.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OwnedKeysResponse {
+    /// When the ledger started (null: the sync has not run since it had one).
+    pub ledger_since: Option<String>,
+    pub keys: Vec<OwnedKeyOut>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

@@ -7,6 +7,8 @@ use sluice_crypto::{Aad, DataKey, RootKey};
 use sluice_domain::ProjectId;
 use sluice_storage::{Conn, Store, meta, projects};
 
+pub use sluice_crypto::DigestKey;
+
 const ROOT_KEY_CHECK: &str = "root_key_check";
 
 /// `Debug` shows nothing of the keys.
@@ -66,6 +68,12 @@ impl KeyRing {
         let key = self.root.unwrap(&wrapped, &Aad::project_key(project.as_str()))?;
         self.projects.insert(project.clone(), key.clone());
         Ok(key)
+    }
+
+    /// The key of the keyed digests a project's syncs keep of what they wrote (derived
+    /// from the project's data key; see `sluice_crypto::digest`).
+    pub async fn digest_key(&self, conn: &mut Conn, project: &ProjectId) -> CoreResult<DigestKey> {
+        Ok(DigestKey::derive(&self.project_key(conn, project).await?, b"sluice/sync-written-digest/v1"))
     }
 
     /// A fresh key wrapped by the root key under `aad`, for things that are not projects

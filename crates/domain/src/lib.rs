@@ -21,9 +21,11 @@
 #![warn(missing_debug_implementations)]
 
 pub mod backoff;
+pub mod drift;
 pub mod ids;
 pub mod import;
 pub mod key_schema;
+pub mod ledger;
 pub mod names;
 pub mod planner;
 pub mod references;
@@ -49,7 +51,7 @@ pub use references::{ExpandError, RefLocation, RefTarget, Reference};
 pub use role::{OrgRole, ProjectRole};
 pub use secret::{SecretToken, SecretValue};
 pub use status::{
-    ActorType, App, JobKind, JobState, RedeployPolicy, RunStatus, SyncStatus, TokenKind, Trigger, UnknownWord,
-    VersionAction,
+    ActorType, App, DriftPolicy, DriftStatus, JobKind, JobState, KeyDrift, RedeployPolicy, RunStatus, SyncStatus,
+    TokenKind, Trigger, UnknownWord, VersionAction,
 };
-pub use sync_config::{DestinationConfig, RailwayDestination, SyncOptions};
+pub use sync_config::{DeletionGuard, DestinationConfig, RailwayDestination, SluiceOptions, SyncOptions};

@@ -14,8 +14,9 @@
 //!   ([`SkipReason::Configuration`]);
 //! * a rendered key the [`NameRule`] refuses is not written ([`SkipReason::InvalidName`]);
 //! * destination keys Sluice does not have are deleted only when the schema manages them, they
-//!   are not sealed or reserved, and deletion is enabled; otherwise they are listed as skipped so
-//!   the UI can show what was left alone;
+//!   are not sealed or reserved, deletion is enabled, and (with an ownership ledger,
+//!   [`PlanOptions::owned`]) this sync wrote them; otherwise they are listed as skipped so the
+//!   UI can show what was left alone ([`SkipReason::NotOwned`]: a person added it);
 //! * only changed values are written ([`PlanAction::Unchanged`] otherwise), so a plan with no
 //!   writes and no deletes ([`SyncPlan::is_noop`]) lets the caller skip the Railway redeploy.
 //!
@@ -25,7 +26,8 @@ use crate::key_schema::{KeyMatcher, KeySchema};
 use crate::names::SecretKey;
 use crate::secret::SecretValue;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// How a destination treats a variable name, whatever the sync's key schema says.
@@ -94,6 +96,10 @@ pub struct PlanOptions<'a> {
     pub name_rule: NameRule,
     /// The destination's special names.
     pub keys: &'a dyn KeyRules,
+    /// The destination keys this sync wrote (its ownership ledger). When given, a managed
+    /// key the source lacks is deleted only if it is in here; `None` deletes every managed
+    /// key the source lacks (Infisical's behaviour, and a sync's first run).
+    pub owned: Option<&'a BTreeSet<String>>,
 }
 
 impl<'a> PlanOptions<'a> {
@@ -105,6 +111,7 @@ impl<'a> PlanOptions<'a> {
             disable_secret_deletion: false,
             name_rule: NameRule::Posix,
             keys: &OrdinaryKeys,
+            owned: None,
         }
     }
 
@@ -130,6 +137,9 @@ pub enum SkipReason {
     /// A variable that configures the platform, which the source does not hold: written
     /// when the source has it, never deleted (it may be how the app builds).
     Configuration,
+    /// Matches the key schema, but this sync never wrote it (someone added it at the
+    /// destination): never deleted while the sync deletes only what it owns.
+    NotOwned,
 }
 
 impl SkipReason {
@@ -141,6 +151,7 @@ impl SkipReason {
             Self::DeletionDisabled => "deletion-disabled",
             Self::InvalidName => "invalid-name",
             Self::Configuration => "configuration",
+            Self::NotOwned => "not-owned",
         }
     }
 
@@ -153,6 +164,7 @@ impl SkipReason {
             Self::DeletionDisabled => "not in Sluice, but secret deletion is disabled for this sync",
             Self::InvalidName => "not a valid variable name (letters, digits and _, not starting with a digit)",
             Self::Configuration => "configures the platform; written when the folder holds it, never deleted",
+            Self::NotOwned => "not written by this sync (added at the destination); not ours, left alone",
         }
     }
 }
@@ -274,6 +286,34 @@ impl SyncPlan {
         !self.is_noop()
     }
 
+    /// How many keys the sync manages that the destination holds now: the ones it
+    /// updates, leaves unchanged or deletes. What the mass-deletion guard measures against.
+    pub fn managed_at_destination(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| matches!(e.action, PlanAction::Update | PlanAction::Unchanged | PlanAction::Delete))
+            .count()
+    }
+
+    /// A stable digest of what the plan does to which key (never values): confirming a
+    /// held plan names it, and a plan that changed since needs a new confirmation.
+    pub fn fingerprint(&self) -> String {
+        let mut h = Sha256::new();
+        for e in &self.entries {
+            let action = match e.action {
+                PlanAction::Skip(r) => r.as_str(),
+                a => a.as_str(),
+            };
+            h.update((e.key.len() as u64).to_be_bytes());
+            h.update(e.key.as_bytes());
+            h.update([0]);
+            h.update(action.as_bytes());
+            h.update([0]);
+        }
+        let digest = h.finalize();
+        digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    }
+
     pub fn counts(&self) -> PlanCounts {
         let mut c = PlanCounts::default();
         for e in &self.entries {
@@ -324,6 +364,8 @@ pub fn plan(desired: &Desired, observed: &Observed, opts: &PlanOptions) -> SyncP
             PlanAction::Skip(SkipReason::Provided)
         } else if opts.keys.classify(key) == KeyClass::Configuration {
             PlanAction::Skip(SkipReason::Configuration)
+        } else if opts.owned.is_some_and(|owned| !owned.contains(key)) {
+            PlanAction::Skip(SkipReason::NotOwned)
         } else if opts.disable_secret_deletion {
             PlanAction::Skip(SkipReason::DeletionDisabled)
         } else {
@@ -338,20 +380,26 @@ pub fn plan(desired: &Desired, observed: &Observed, opts: &PlanOptions) -> SyncP
 /// whatever `disable_secret_deletion` says (Infisical spec §5.4–5.5).
 ///
 /// Entries cover the destination's keys only: a desired key the destination lacks needs nothing.
-/// Managed keys Sluice no longer has are `Unchanged`, as there is no record that Sluice wrote them.
+/// Without a ledger ([`PlanOptions::owned`] `None`), managed keys Sluice no longer has are
+/// `Unchanged`, as there is no record that Sluice wrote them. With one, what is removed is
+/// exactly what the sync wrote: every owned key (in the source or not), and no key it did
+/// not write ([`SkipReason::NotOwned`]), even one the source has.
 pub fn plan_removal(desired: &Desired, observed: &Observed, opts: &PlanOptions) -> SyncPlan {
     let matcher = opts.matcher();
     let ours: BTreeMap<String, &SecretKey> = desired.keys().map(|k| (matcher.render(k.as_str()), k)).collect();
     let mut entries = BTreeMap::new();
     for (key, value) in observed {
         let source_key = ours.get(key).map(|k| (*k).clone());
+        let owned = opts.owned.map(|owned| owned.contains(key));
         let action = if source_key.is_none() && !matcher.matches(key) {
             PlanAction::Skip(SkipReason::Unmanaged)
         } else if value.is_none() {
             PlanAction::Skip(SkipReason::Sealed)
         } else if opts.keys.classify(key) == KeyClass::Provided {
             PlanAction::Skip(SkipReason::Provided)
-        } else if source_key.is_some() {
+        } else if owned == Some(false) {
+            PlanAction::Skip(SkipReason::NotOwned)
+        } else if source_key.is_some() || owned == Some(true) {
             PlanAction::Delete
         } else {
             PlanAction::Unchanged
@@ -359,6 +407,23 @@ pub fn plan_removal(desired: &Desired, observed: &Observed, opts: &PlanOptions) 
         entries.insert(key.clone(), (source_key, action));
     }
     SyncPlan::from_entries(entries, &BTreeMap::new(), opts.keys)
+}
+
+/// Plans "remove orphans": delete the keys in `orphans` (keys the sync wrote that its
+/// configuration no longer manages) that the destination still holds, readable and not
+/// provided by the platform. Every other key is left out of the plan.
+pub fn plan_orphan_removal(orphans: &BTreeSet<String>, observed: &Observed, keys: &dyn KeyRules) -> SyncPlan {
+    let mut entries = BTreeMap::new();
+    for key in orphans {
+        let action = match observed.get(key) {
+            None => continue,
+            Some(None) => PlanAction::Skip(SkipReason::Sealed),
+            Some(Some(_)) if keys.classify(key) == KeyClass::Provided => PlanAction::Skip(SkipReason::Provided),
+            Some(Some(_)) => PlanAction::Delete,
+        };
+        entries.insert(key.clone(), (None, action));
+    }
+    SyncPlan::from_entries(entries, &BTreeMap::new(), keys)
 }
 
 /// The destination after executing `plan` on `observed`: what a dry run previews.

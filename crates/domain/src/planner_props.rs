@@ -23,6 +23,7 @@ fn opts<'a>(schema: &'a Option<KeySchema>, env: &'a str, disable: bool, rule: Na
         disable_secret_deletion: disable,
         name_rule: rule,
         keys: &Prefixed,
+        owned: None,
     }
 }
 
@@ -52,6 +53,26 @@ proptest! {
             }
             for key in p.upserts().keys() {
                 prop_assert!(rule.allows(key), "wrote invalid name {key}");
+            }
+        }
+    }
+
+    #[test]
+    fn with_a_ledger_nothing_unowned_is_deleted(
+        (schema, env, desired, observed) in testgen::scenario(),
+        owned_mask in proptest::collection::vec(any::<bool>(), 0..16),
+    ) {
+        let owned: std::collections::BTreeSet<String> = observed
+            .keys()
+            .zip(owned_mask.iter().chain(std::iter::repeat(&false)))
+            .filter(|(_, own)| **own)
+            .map(|(k, _)| k.clone())
+            .collect();
+        let mut o = opts(&schema, &env, false, NameRule::Any);
+        o.owned = Some(&owned);
+        for p in [plan(&desired, &observed, &o), plan_removal(&desired, &observed, &o)] {
+            for key in p.deletes() {
+                prop_assert!(owned.contains(key), "deleted {key}, which the sync never wrote");
             }
         }
     }

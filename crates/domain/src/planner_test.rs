@@ -3,7 +3,8 @@
 use super::*;
 use crate::testgen::{schema, secrets as desired, variables as observed};
 use PlanAction::{Create, Delete, Skip, Unchanged, Update};
-use SkipReason::{DeletionDisabled, InvalidName, Provided, Sealed, Unmanaged};
+use SkipReason::{DeletionDisabled, InvalidName, NotOwned, Provided, Sealed, Unmanaged};
+use std::collections::BTreeSet;
 
 /// Railway-like rules: two provided names and one configuration variable.
 #[derive(Debug)]
@@ -35,6 +36,8 @@ struct Case {
     name_rule: NameRule,
     desired: &'static [(&'static str, &'static str)],
     observed: &'static [(&'static str, Option<&'static str>)],
+    /// The sync's ownership ledger, when deletions follow it.
+    owned: Option<&'static [&'static str]>,
     want: &'static [(&'static str, PlanAction)],
 }
 
@@ -45,11 +48,44 @@ const BASE: Case = Case {
     name_rule: NameRule::Posix,
     desired: &[],
     observed: &[],
+    owned: None,
     want: &[],
 };
 
 const CASES: &[Case] = &[
     Case { name: "empty on both sides", ..BASE },
+    Case {
+        name: "with a ledger, only keys the sync wrote are deleted",
+        desired: &[("KEEP", "1")],
+        observed: &[("KEEP", Some("1")), ("MINE", Some("x")), ("PERSON", Some("y"))],
+        owned: Some(&["KEEP", "MINE"]),
+        want: &[("KEEP", Unchanged), ("MINE", Delete), ("PERSON", Skip(NotOwned))],
+        ..BASE
+    },
+    Case {
+        name: "with a ledger, a key the source has is written whoever added it",
+        desired: &[("PERSON", "ours")],
+        observed: &[("PERSON", Some("theirs"))],
+        owned: Some(&[]),
+        want: &[("PERSON", Update)],
+        ..BASE
+    },
+    Case {
+        name: "with a ledger, unmanaged, sealed and provided keys are still left alone for their own reason",
+        schema: Some("APP_{{secretKey}}"),
+        observed: &[("APP_S", None), ("OTHER", Some("x")), ("APP_OLD", Some("x"))],
+        owned: Some(&["APP_S", "OTHER"]),
+        want: &[("APP_OLD", Skip(NotOwned)), ("APP_S", Skip(Sealed)), ("OTHER", Skip(Unmanaged))],
+        ..BASE
+    },
+    Case {
+        name: "with a ledger and deletion disabled, an owned key is kept",
+        disable_deletion: true,
+        observed: &[("MINE", Some("x"))],
+        owned: Some(&["MINE"]),
+        want: &[("MINE", Skip(DeletionDisabled))],
+        ..BASE
+    },
     Case {
         name: "missing keys are created",
         desired: &[("DB_URL", "postgres://x"), ("EMPTY", "")],
@@ -196,12 +232,14 @@ const CASES: &[Case] = &[
 fn plan_table() {
     for case in CASES {
         let s = case.schema.map(schema);
+        let owned: Option<BTreeSet<String>> = case.owned.map(|o| o.iter().map(|k| k.to_string()).collect());
         let opts = PlanOptions {
             key_schema: s.as_ref(),
             environment: "dev",
             disable_secret_deletion: case.disable_deletion,
             name_rule: case.name_rule,
             keys: &TestKeys,
+            owned: owned.as_ref(),
         };
         let p = plan(&desired(case.desired), &observed(case.observed), &opts);
         assert_eq!(actions(&p), case.want, "{}", case.name);
@@ -277,6 +315,55 @@ fn removal_deletes_only_current_managed_keys() {
     );
     assert_eq!(p.deletes(), ["APP_A", "APP_RAILWAY_X"]);
     assert!(p.upserts().is_empty());
+}
+
+#[test]
+fn removal_with_a_ledger_removes_exactly_what_the_sync_wrote() {
+    let owned: BTreeSet<String> = ["A", "GONE_FROM_SOURCE"].iter().map(|k| k.to_string()).collect();
+    let mut opts = options(None, "dev");
+    opts.owned = Some(&owned);
+    let p = plan_removal(
+        &desired(&[("A", "1"), ("PERSON", "2")]),
+        &observed(&[("A", Some("1")), ("PERSON", Some("2")), ("GONE_FROM_SOURCE", Some("x")), ("OTHER", Some("y"))]),
+        &opts,
+    );
+    assert_eq!(
+        actions(&p),
+        [("A", Delete), ("GONE_FROM_SOURCE", Delete), ("OTHER", Skip(NotOwned)), ("PERSON", Skip(NotOwned))]
+    );
+}
+
+#[test]
+fn orphan_removal_deletes_only_orphans_still_there() {
+    let orphans: BTreeSet<String> =
+        ["OLD_A", "OLD_GONE", "OLD_SEALED", "RAILWAY_X"].iter().map(|k| k.to_string()).collect();
+    let p = plan_orphan_removal(
+        &orphans,
+        &observed(&[("OLD_A", Some("1")), ("OLD_SEALED", None), ("RAILWAY_X", Some("x")), ("NEW_A", Some("1"))]),
+        &TestKeys,
+    );
+    assert_eq!(actions(&p), [("OLD_A", Delete), ("OLD_SEALED", Skip(Sealed)), ("RAILWAY_X", Skip(Provided))]);
+}
+
+#[test]
+fn managed_count_and_fingerprint() {
+    let o = options(None, "dev");
+    let p = plan(
+        &desired(&[("A", "1"), ("B", "new"), ("C", "3")]),
+        &observed(&[("A", Some("1")), ("B", Some("old")), ("D", Some("x")), ("S", None)]),
+        &o,
+    );
+    // A unchanged, B updated, D deleted; C is created (not there yet), S sealed.
+    assert_eq!(p.managed_at_destination(), 3);
+    let same = plan(
+        &desired(&[("A", "1"), ("B", "other value"), ("C", "3")]),
+        &observed(&[("A", Some("1")), ("B", Some("old")), ("D", Some("x")), ("S", None)]),
+        &o,
+    );
+    assert_eq!(p.fingerprint(), same.fingerprint(), "values are not part of the fingerprint");
+    let fewer = plan(&desired(&[("A", "1"), ("B", "new")]), &observed(&[("A", Some("1")), ("B", Some("old"))]), &o);
+    assert_ne!(p.fingerprint(), fewer.fingerprint());
+    assert_eq!(p.fingerprint().len(), 32);
 }
 
 #[test]

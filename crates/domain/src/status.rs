@@ -95,6 +95,49 @@ word_enum! {
         Running = "running",
         Succeeded = "succeeded",
         Failed = "failed",
+        /// The run would delete too many of the sync's keys: nothing was written, and the
+        /// plan waits for someone to confirm it.
+        Held = "held",
+    }
+}
+
+word_enum! {
+    /// What a drift check does when the destination no longer holds what the sync wrote.
+    #[derive(Default)]
+    pub enum DriftPolicy: "drift policy" {
+        /// Say so (the sync shows "Drifted"); write nothing.
+        #[default]
+        Report = "report",
+        /// Queue a sync that puts Sluice's values back.
+        Heal = "heal",
+        /// Take the destination's values into Sluice, recorded as a change by the sync.
+        Adopt = "adopt",
+    }
+}
+
+word_enum! {
+    /// What the latest drift check found.
+    pub enum DriftStatus: "drift status" {
+        /// The destination holds what the sync wrote.
+        InSync = "in-sync",
+        /// At least one key changed, disappeared or appeared at the destination.
+        Drifted = "drifted",
+    }
+}
+
+word_enum! {
+    /// One destination key in a drift report.
+    pub enum KeyDrift: "key drift" {
+        /// Holds what the sync last wrote.
+        InSync = "in-sync",
+        /// Holds another value than the sync last wrote.
+        ChangedAtDestination = "changed-at-destination",
+        /// The sync wrote it; it is gone.
+        DeletedAtDestination = "deleted-at-destination",
+        /// Matches the key schema, but this sync never wrote it.
+        AddedAtDestination = "added-at-destination",
+        /// Sealed at the destination: its value cannot be read back, so it cannot be compared.
+        Sealed = "sealed",
     }
 }
 
@@ -124,6 +167,9 @@ word_enum! {
         Retrying = "retrying",
         /// Stopped without writing: another run took the sync over.
         Abandoned = "abandoned",
+        /// Stopped without writing: the plan deletes too many keys and waits for someone
+        /// to confirm it.
+        Held = "held",
     }
 }
 
@@ -138,6 +184,8 @@ word_enum! {
         Cancelled = "cancelled",
         /// A newer queued job of the same sync took over its retry.
         Superseded = "superseded",
+        /// Its plan deletes too many keys: it wrote nothing and waits for a confirmation.
+        Held = "held",
     }
 }
 
@@ -157,6 +205,8 @@ word_enum! {
         Import = "import",
         /// Delete the managed keys the source has from the destination.
         Remove = "remove",
+        /// Compare the destination with what the sync last wrote.
+        Drift = "drift",
     }
 }
 
@@ -175,6 +225,10 @@ word_enum! {
         SecretChange = "secret-change",
         /// Deleting the sync with `removeSecrets=true`.
         Delete = "delete",
+        /// A scheduled check (drift).
+        Schedule = "schedule",
+        /// A drift check found the destination changed and the sync heals it.
+        Drift = "drift",
     }
 }
 
@@ -321,7 +375,7 @@ mod tests {
         let e = "paused".parse::<SyncStatus>().expect_err("not a status");
         assert_eq!(
             e.to_string(),
-            "unknown sync status \"paused\" (expected one of: pending, running, succeeded, failed)"
+            "unknown sync status \"paused\" (expected one of: pending, running, succeeded, failed, held)"
         );
         assert!(serde_json::from_str::<Trigger>("\"secret_change\"").is_err());
         assert_eq!(Trigger::SecretChange.as_str(), "secret-change");

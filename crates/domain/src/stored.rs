@@ -7,7 +7,7 @@
 
 use crate::ids::*;
 use crate::names::FolderPath;
-use crate::status::{ActorType, App, JobKind, JobState, RunStatus, SyncStatus, Trigger, VersionAction};
+use crate::status::{ActorType, App, DriftStatus, JobKind, JobState, RunStatus, SyncStatus, Trigger, VersionAction};
 use crate::sync_config::{DestinationConfig, SyncOptions};
 use sqlx::any::{Any, AnyTypeInfo};
 use sqlx::decode::Decode;
@@ -86,7 +86,7 @@ macro_rules! word_columns {
     )*};
 }
 
-word_columns!(SyncStatus, RunStatus, JobState, JobKind, Trigger, ActorType, VersionAction);
+word_columns!(SyncStatus, RunStatus, JobState, JobKind, Trigger, ActorType, VersionAction, DriftStatus);
 text_column!(App, |text| Ok(App::from(text)), |app| app.as_str().to_string());
 
 // Paths were validated when written; reading them back does not re-validate (a rule made

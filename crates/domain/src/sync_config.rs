@@ -9,8 +9,9 @@ use crate::import::InitialSyncBehavior;
 use crate::key_schema::{KeyMatcher, KeySchema};
 use crate::names::NameError;
 use crate::planner::{KeyRules, NameRule, PlanOptions};
-use crate::status::{App, RedeployPolicy};
+use crate::status::{App, DriftPolicy, RedeployPolicy};
 use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeSet;
 
 /// `syncOptions`: how a sync behaves, whatever its destination.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +27,86 @@ pub struct SyncOptions {
     /// Absent means [`RedeployPolicy::Affected`].
     #[serde(default)]
     pub redeploy_policy: RedeployPolicy,
+    /// Delete at the destination only keys this sync wrote (its ownership ledger); absent
+    /// means `true`. `false` is Infisical's behaviour: every key the schema matches and
+    /// the source lacks is deleted.
+    #[serde(default = "yes")]
+    pub delete_only_owned: bool,
+    /// What a drift check does on drift; absent means [`DriftPolicy::Report`].
+    #[serde(default)]
+    pub drift_policy: DriftPolicy,
+    /// Minutes between scheduled drift checks (jittered); `0` turns them off. Absent
+    /// means [`DEFAULT_DRIFT_MINUTES`].
+    #[serde(default = "default_drift_minutes")]
+    pub drift_check_interval_minutes: u32,
+    /// When a run deletes so many keys that it waits for a confirmation.
+    #[serde(default)]
+    pub mass_deletion_guard: DeletionGuard,
+}
+
+/// Default minutes between scheduled drift checks.
+pub const DEFAULT_DRIFT_MINUTES: u32 = 15;
+/// Longest interval between scheduled drift checks: a week.
+pub const MAX_DRIFT_MINUTES: u32 = 7 * 24 * 60;
+
+fn yes() -> bool {
+    true
+}
+
+fn default_drift_minutes() -> u32 {
+    DEFAULT_DRIFT_MINUTES
+}
+
+/// `syncOptions.massDeletionGuard`: a run that would leave the sync managing nothing at the
+/// destination (it deletes every key there and creates none: an emptied folder, a wrong
+/// path), or that deletes more than `percent` % of the keys it manages there and at least
+/// `minKeys`, writes nothing and waits for someone to confirm its plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DeletionGuard {
+    pub enabled: bool,
+    pub percent: u8,
+    pub min_keys: u32,
+}
+
+impl Default for DeletionGuard {
+    fn default() -> Self {
+        Self { enabled: true, percent: 50, min_keys: 5 }
+    }
+}
+
+impl DeletionGuard {
+    /// Whether deleting `deletes` of the `managed` keys the destination holds for the sync,
+    /// leaving it `remaining` keys (the rest plus those it creates), must wait for a
+    /// confirmation.
+    pub fn holds(&self, deletes: usize, managed: usize, remaining: usize) -> bool {
+        if !self.enabled || deletes == 0 {
+            return false;
+        }
+        remaining == 0 || (deletes >= self.min_keys as usize && deletes * 100 > usize::from(self.percent) * managed)
+    }
+
+    /// Checks the ranges (percent 1–100).
+    pub fn validate(&self) -> Result<(), NameError> {
+        if !(1..=100).contains(&self.percent) {
+            return Err(NameError::new(
+                "syncOptions.massDeletionGuard.percent",
+                format!("must be between 1 and 100, not {}", self.percent),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The options of [`SyncOptions`] that only Sluice has, given as loose values (a form, a CLI
+/// flag, a request body); `None` takes the default.
+#[derive(Clone, Debug, Default)]
+pub struct SluiceOptions<'a> {
+    pub redeploy_policy: Option<&'a str>,
+    pub delete_only_owned: Option<bool>,
+    pub drift_policy: Option<&'a str>,
+    pub drift_check_interval_minutes: Option<u32>,
+    pub mass_deletion_guard: Option<DeletionGuard>,
 }
 
 impl SyncOptions {
@@ -36,6 +117,10 @@ impl SyncOptions {
             key_schema: None,
             disable_secret_deletion: false,
             redeploy_policy: RedeployPolicy::Affected,
+            delete_only_owned: true,
+            drift_policy: DriftPolicy::Report,
+            drift_check_interval_minutes: DEFAULT_DRIFT_MINUTES,
+            mass_deletion_guard: DeletionGuard::default(),
         }
     }
 
@@ -45,7 +130,7 @@ impl SyncOptions {
         initial_sync_behavior: &str,
         key_schema: Option<&str>,
         disable_secret_deletion: Option<bool>,
-        redeploy_policy: Option<&str>,
+        more: &SluiceOptions,
     ) -> Result<Self, NameError> {
         let initial_sync_behavior = initial_sync_behavior
             .trim()
@@ -53,17 +138,38 @@ impl SyncOptions {
             .map_err(|e: String| NameError::new("syncOptions.initialSyncBehavior", e))?;
         let key_schema = KeySchema::parse(key_schema.unwrap_or(""))
             .map_err(|e| NameError::new("syncOptions.keySchema", e.message))?;
-        let redeploy_policy = match redeploy_policy.map(str::trim) {
+        let redeploy_policy = match more.redeploy_policy.map(str::trim) {
             None | Some("") => RedeployPolicy::Affected,
             Some(word) => word.parse().map_err(|e: crate::status::UnknownWord| {
                 NameError::new("syncOptions.redeployPolicy", format!("{e}"))
             })?,
         };
+        let drift_policy = match more.drift_policy.map(str::trim) {
+            None | Some("") => DriftPolicy::Report,
+            Some(word) => word
+                .parse()
+                .map_err(|e: crate::status::UnknownWord| NameError::new("syncOptions.driftPolicy", format!("{e}")))?,
+        };
+        let drift_check_interval_minutes = more.drift_check_interval_minutes.unwrap_or(DEFAULT_DRIFT_MINUTES);
+        if drift_check_interval_minutes > MAX_DRIFT_MINUTES || (1..5).contains(&drift_check_interval_minutes) {
+            return Err(NameError::new(
+                "syncOptions.driftCheckIntervalMinutes",
+                format!(
+                    "must be 0 (no scheduled checks) or between 5 and {MAX_DRIFT_MINUTES} minutes, not {drift_check_interval_minutes}"
+                ),
+            ));
+        }
+        let mass_deletion_guard = more.mass_deletion_guard.unwrap_or_default();
+        mass_deletion_guard.validate()?;
         Ok(Self {
             initial_sync_behavior,
             key_schema,
             disable_secret_deletion: disable_secret_deletion.unwrap_or(false),
             redeploy_policy,
+            delete_only_owned: more.delete_only_owned.unwrap_or(true),
+            drift_policy,
+            drift_check_interval_minutes,
+            mass_deletion_guard,
         })
     }
 
@@ -74,13 +180,20 @@ impl SyncOptions {
 
     /// Planner options for a push from the source environment `environment` (POSIX names)
     /// to a destination with the name rules `keys`.
-    pub fn plan_options<'a>(&'a self, environment: &'a str, keys: &'a dyn KeyRules) -> PlanOptions<'a> {
+    /// `owned` is the sync's ownership ledger when deletions follow it.
+    pub fn plan_options<'a>(
+        &'a self,
+        environment: &'a str,
+        keys: &'a dyn KeyRules,
+        owned: Option<&'a BTreeSet<String>>,
+    ) -> PlanOptions<'a> {
         PlanOptions {
             key_schema: self.key_schema.as_ref(),
             environment,
             disable_secret_deletion: self.disable_secret_deletion,
             name_rule: NameRule::Posix,
             keys,
+            owned: if self.delete_only_owned { owned } else { None },
         }
     }
 }

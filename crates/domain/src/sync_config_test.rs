@@ -13,7 +13,11 @@ fn options_read_infisicals_sample() {
     assert_eq!(o, SyncOptions::new(InitialSyncBehavior::OverwriteDestination));
     assert_eq!(
         serde_json::to_value(&o).expect("json"),
-        json!({"initialSyncBehavior": "overwrite-destination", "disableSecretDeletion": false, "redeployPolicy": "affected"})
+        json!({
+            "initialSyncBehavior": "overwrite-destination", "disableSecretDeletion": false, "redeployPolicy": "affected",
+            "deleteOnlyOwned": true, "driftPolicy": "report", "driftCheckIntervalMinutes": 15,
+            "massDeletionGuard": {"enabled": true, "percent": 50, "minKeys": 5}
+        })
     );
 }
 
@@ -49,20 +53,88 @@ fn options_refuse_bad_values() {
 
 #[test]
 fn options_parse_names_the_field() {
-    let o =
-        SyncOptions::parse(" overwrite-destination ", Some("{{environment}}_{{secretKey}}"), None, None).expect("ok");
+    let none_more = SluiceOptions::default();
+    let o = SyncOptions::parse(" overwrite-destination ", Some("{{environment}}_{{secretKey}}"), None, &none_more)
+        .expect("ok");
     assert_eq!(o.matcher("prod").render("DB"), "prod_DB");
-    let p = o.plan_options("prod", &crate::planner::OrdinaryKeys);
+    let p = o.plan_options("prod", &crate::planner::OrdinaryKeys, None);
     assert_eq!((p.environment, p.disable_secret_deletion, p.name_rule), ("prod", false, NameRule::Posix));
-    let err = SyncOptions::parse("overwrite-destination", Some("BAD"), None, None).expect_err("schema");
+    let err = SyncOptions::parse("overwrite-destination", Some("BAD"), None, &none_more).expect_err("schema");
     assert_eq!(err.field, "syncOptions.keySchema");
-    let err = SyncOptions::parse("nope", None, Some(true), None).expect_err("behavior");
+    let err = SyncOptions::parse("nope", None, Some(true), &none_more).expect_err("behavior");
     assert_eq!(err.field, "syncOptions.initialSyncBehavior");
-    let none = SyncOptions::parse("overwrite-destination", None, None, Some("none")).expect("policy");
+    let more = |m: SluiceOptions<'static>| SyncOptions::parse("overwrite-destination", None, None, &m);
+    let none = more(SluiceOptions { redeploy_policy: Some("none"), ..Default::default() }).expect("policy");
     assert_eq!(none.redeploy_policy, crate::RedeployPolicy::None);
     assert_eq!(o.redeploy_policy, crate::RedeployPolicy::Affected, "absent means affected");
-    let err = SyncOptions::parse("overwrite-destination", None, None, Some("all")).expect_err("policy");
+    let err = more(SluiceOptions { redeploy_policy: Some("all"), ..Default::default() }).expect_err("policy");
     assert_eq!(err.field, "syncOptions.redeployPolicy");
+
+    // Sluice's own options: defaults, and each refusal names its field.
+    assert!(o.delete_only_owned, "absent means only owned keys are deleted");
+    assert_eq!(o.drift_policy, DriftPolicy::Report);
+    assert_eq!(o.drift_check_interval_minutes, 15);
+    assert_eq!(o.mass_deletion_guard, DeletionGuard { enabled: true, percent: 50, min_keys: 5 });
+    let heal = more(SluiceOptions { drift_policy: Some("heal"), ..Default::default() }).expect("heal");
+    assert_eq!(heal.drift_policy, DriftPolicy::Heal);
+    let err = more(SluiceOptions { drift_policy: Some("fix"), ..Default::default() }).expect_err("drift");
+    assert_eq!(err.field, "syncOptions.driftPolicy");
+    for bad in [1, 4, MAX_DRIFT_MINUTES + 1] {
+        let err = more(SluiceOptions { drift_check_interval_minutes: Some(bad), ..Default::default() })
+            .expect_err("interval");
+        assert_eq!(err.field, "syncOptions.driftCheckIntervalMinutes", "{bad}");
+    }
+    for good in [0, 5, 60, MAX_DRIFT_MINUTES] {
+        more(SluiceOptions { drift_check_interval_minutes: Some(good), ..Default::default() }).expect("interval");
+    }
+    let guard = DeletionGuard { enabled: true, percent: 0, min_keys: 5 };
+    let err = more(SluiceOptions { mass_deletion_guard: Some(guard), ..Default::default() }).expect_err("percent");
+    assert_eq!(err.field, "syncOptions.massDeletionGuard.percent");
+    let all = more(SluiceOptions { delete_only_owned: Some(false), ..Default::default() }).expect("owned");
+    let ledger = std::collections::BTreeSet::from(["A".to_string()]);
+    assert!(all.plan_options("prod", &crate::planner::OrdinaryKeys, Some(&ledger)).owned.is_none());
+    assert!(o.plan_options("prod", &crate::planner::OrdinaryKeys, Some(&ledger)).owned.is_some());
+}
+
+#[test]
+fn stored_options_without_sluice_fields_read_with_defaults() {
+    let o: SyncOptions =
+        serde_json::from_value(json!({"initialSyncBehavior": "overwrite-destination"})).expect("decodes");
+    assert_eq!(o, SyncOptions::new(crate::InitialSyncBehavior::OverwriteDestination));
+    let o: SyncOptions = serde_json::from_value(json!({
+        "initialSyncBehavior": "overwrite-destination", "deleteOnlyOwned": false, "driftPolicy": "adopt",
+        "driftCheckIntervalMinutes": 0, "massDeletionGuard": {"enabled": false}
+    }))
+    .expect("decodes");
+    assert!(!o.delete_only_owned);
+    assert_eq!(o.drift_policy, DriftPolicy::Adopt);
+    assert_eq!(o.drift_check_interval_minutes, 0);
+    assert_eq!(o.mass_deletion_guard, DeletionGuard { enabled: false, percent: 50, min_keys: 5 });
+}
+
+#[test]
+fn deletion_guard_holds_emptying_and_large_deletions() {
+    let g = DeletionGuard::default();
+    // (deletes, managed, remaining after the run) → holds
+    let table = [
+        (0, 0, 0, false),
+        (0, 10, 10, false),
+        (1, 1, 0, true),   // the last key goes: emptied
+        (3, 3, 0, true),   // every key goes, below the minimum: emptied
+        (1, 1, 2, false),  // every old key goes, but two new ones come: not emptied
+        (4, 6, 2, false),  // 67 %, but fewer than 5 keys
+        (5, 10, 5, false), // exactly 50 %: not more than the threshold
+        (6, 10, 4, true),
+        (5, 9, 4, true),
+        (5, 100, 95, false),
+        (51, 100, 49, true),
+        (51, 100, 200, true), // many new keys do not excuse many deletions
+    ];
+    for (deletes, managed, remaining, holds) in table {
+        assert_eq!(g.holds(deletes, managed, remaining), holds, "{deletes} of {managed}, {remaining} left");
+    }
+    assert!(!DeletionGuard { enabled: false, ..g }.holds(10, 10, 0));
+    assert!(DeletionGuard { percent: 10, min_keys: 1, ..g }.holds(2, 10, 8));
 }
 
 fn sample() -> serde_json::Value {

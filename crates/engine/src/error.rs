@@ -29,6 +29,10 @@ pub enum EngineError {
     /// The writes are done but the deployment that carries them failed.
     #[error("{0}")]
     DeployFailed(String),
+    /// The plan deletes too many of the sync's keys (the mass-deletion guard): nothing was
+    /// written; the plan waits for someone to confirm it by its fingerprint.
+    #[error("{message}")]
+    Held { plan_hash: String, message: String },
     /// Another job took over this sync (our lease ran out): stop without writing.
     #[error("the job lost its lease on the sync; another run took over")]
     LeaseLost,
@@ -45,7 +49,12 @@ impl EngineError {
             Self::Destination(e) => e.is_retryable(),
             Self::Storage(_) | Self::Deploying { .. } => true,
             Self::Core(e) => e.is_transient(),
-            Self::Source(_) | Self::Config(_) | Self::LeaseLost | Self::Internal(_) | Self::DeployFailed(_) => false,
+            Self::Source(_)
+            | Self::Config(_)
+            | Self::LeaseLost
+            | Self::Internal(_)
+            | Self::DeployFailed(_)
+            | Self::Held { .. } => false,
         }
     }
 
@@ -75,6 +84,7 @@ impl EngineError {
             Self::Core(_) => "source",
             Self::Config(_) => "config",
             Self::LeaseLost => "lease-lost",
+            Self::Held { .. } => "held",
             Self::Deploying { .. } => "deploying",
             Self::DeployFailed(_) => "deploy-failed",
             Self::Storage(_) => "storage",

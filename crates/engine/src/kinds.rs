@@ -6,6 +6,7 @@
 //! redeploy.
 
 use super::hooks::RunHooks;
+use super::ledger;
 use super::plan::{self, counts_out, entries_out};
 use super::queue::JobPayload;
 use super::run::RunContext;
@@ -17,7 +18,7 @@ use sluice_api_types::runs::ServiceDeployOut;
 use sluice_destinations::{ApplyRequest, DeployState, Destination, Observed, ServiceDeploy, Target};
 use sluice_domain::import::plan_import;
 use sluice_domain::planner;
-use sluice_domain::{RedeployPolicy, SyncPlan};
+use sluice_domain::{JobId, PlanOptions, RedeployPolicy, SyncPlan};
 use sluice_storage::syncs::SyncRow;
 use sluice_storage::{StorageError, deploys, now_ms, syncs};
 
@@ -118,16 +119,29 @@ fn deploy_out(d: &ServiceDeploy) -> ServiceDeployOut {
     }
 }
 
-pub async fn sync(engine: &Engine, row: &SyncRow, ctx: &mut RunContext) -> Result<(), EngineError> {
+/// A sync run: plan against the destination (deleting only what the sync owns when its
+/// ledger says so), hold a plan that deletes too much unless it was confirmed, import on a
+/// first sync, apply, then record what the sync now owns.
+pub async fn sync(engine: &Engine, row: &SyncRow, job: &JobId, ctx: &mut RunContext) -> Result<(), EngineError> {
     let spec = load_spec(engine, row).await?;
     let source = source::load(engine, &spec).await?;
     ctx.dependencies = Some(source.dependencies.clone());
     let destination = engine.destination(&spec.destination.app())?;
     let token = spec.token(engine.core())?;
     let observed = destination.read(spec.target(&token), &mut ctx.calls).await?;
-    let decision = plan::decide(&spec, &source, &observed, destination.key_rules())?;
+    let ledger = ledger::load(engine, row).await?;
+    let owned = ledger::keys(ledger.as_ref());
+    let decision = plan::decide(&spec, &source, &observed, destination.key_rules(), owned.as_ref())?;
     ctx.plan = entries_out(&decision.plan, destination.key_rules());
     ctx.counts = counts_out(&decision.plan);
+
+    if let Some(message) = plan::guard(&spec, &decision.plan) {
+        let plan_hash = decision.plan.fingerprint();
+        if row.trust.confirmed_plan_hash.as_deref() != Some(plan_hash.as_str()) {
+            return Err(EngineError::Held { plan_hash, message });
+        }
+        ctx.deploys.notes.push(format!("Mass-deletion guard: plan {plan_hash} was confirmed"));
+    }
 
     if let Some(import) = decision.import.as_ref().filter(|i| !i.is_empty()) {
         ctx.check_lease()?;
@@ -135,7 +149,14 @@ pub async fn sync(engine: &Engine, row: &SyncRow, ctx: &mut RunContext) -> Resul
         ctx.imported = import.creates.keys().chain(import.updates.keys()).map(|k| k.as_str().to_string()).collect();
     }
     let policy = spec.options.redeploy_policy;
-    apply(engine, destination, spec.target(&token), &decision.plan, &observed, policy, ctx).await
+    let applied = apply(engine, destination, spec.target(&token), &decision.plan, &observed, policy, ctx).await;
+    if matches!(applied, Ok(()) | Err(EngineError::Deploying { .. } | EngineError::DeployFailed(_))) {
+        // The writes landed: the ledger follows them whatever the deploys do.
+        let keys = destination.key_rules();
+        let landed = ledger::Landed { job, plan: &decision.plan, observed: &observed, ledger: ledger.as_ref() };
+        ledger::record_sync(engine, &spec, row, landed, keys).await?;
+    }
+    applied
 }
 
 pub async fn import(
@@ -163,14 +184,46 @@ pub async fn import(
     Ok(())
 }
 
-pub async fn remove(engine: &Engine, row: &SyncRow, ctx: &mut RunContext) -> Result<(), EngineError> {
+/// "Remove secrets": delete what the sync put at the destination (with a ledger, exactly
+/// the keys it owns; without one, the keys of the source's current secrets). With
+/// `orphans_only`, only the keys it wrote that its configuration no longer manages.
+pub async fn remove(
+    engine: &Engine,
+    row: &SyncRow,
+    payload: &JobPayload,
+    ctx: &mut RunContext,
+) -> Result<(), EngineError> {
     let spec = load_spec(engine, row).await?;
-    let source = source::load(engine, &spec).await?;
     let destination = engine.destination(&spec.destination.app())?;
     let token = spec.token(engine.core())?;
     let observed = destination.read(spec.target(&token), &mut ctx.calls).await?;
-    let plan = planner::plan_removal(&source.desired, &observed, &spec.plan_options(destination.key_rules()));
-    ctx.plan = entries_out(&plan, destination.key_rules());
+    let ledger = ledger::load(engine, row).await?;
+    let owned = ledger::keys(ledger.as_ref());
+    let keys = destination.key_rules();
+    let matcher = spec.options.matcher(&spec.environment.slug);
+    let plan = if payload.orphans_only {
+        let orphans = owned.as_ref().map(|o| sluice_domain::ledger::orphans(o, &matcher)).unwrap_or_default();
+        planner::plan_orphan_removal(&orphans, &observed, keys)
+    } else {
+        let source = source::load(engine, &spec).await?;
+        let options = spec.options.plan_options(&spec.environment.slug, keys, owned.as_ref());
+        // Removal follows the ledger whatever `deleteOnlyOwned` says: it removes what the
+        // sync wrote.
+        let options = PlanOptions { owned: owned.as_ref(), ..options };
+        planner::plan_removal(&source.desired, &observed, &options)
+    };
+    ctx.plan = entries_out(&plan, keys);
     ctx.counts = counts_out(&plan);
-    apply(engine, destination, spec.target(&token), &plan, &observed, spec.options.redeploy_policy, ctx).await
+    let applied =
+        apply(engine, destination, spec.target(&token), &plan, &observed, spec.options.redeploy_policy, ctx).await;
+    if matches!(applied, Ok(()) | Err(EngineError::Deploying { .. } | EngineError::DeployFailed(_))) {
+        let mut removed: Vec<String> = plan.deletes().to_vec();
+        if payload.orphans_only {
+            // Orphans already gone from the destination are dropped too.
+            let orphans = owned.as_ref().map(|o| sluice_domain::ledger::orphans(o, &matcher)).unwrap_or_default();
+            removed.extend(orphans.into_iter().filter(|k| !observed.contains_key(k)));
+        }
+        ledger::record_removal(engine, row, &removed).await?;
+    }
+    applied
 }

@@ -21,9 +21,11 @@
 
 pub mod dispatch;
 pub mod drain;
+pub mod drift;
 pub mod error;
 pub mod hooks;
 pub mod kinds;
+pub mod ledger;
 pub mod paces;
 pub mod plan;
 pub mod queue;
@@ -159,6 +161,7 @@ impl Engine {
             }
             tasks.push(tokio::spawn(worker::dispatcher_loop(self.clone(), rx.clone())));
             tasks.push(tokio::spawn(worker::maintenance_loop(self.clone(), rx.clone())));
+            tasks.push(tokio::spawn(worker::drift_loop(self.clone(), rx.clone())));
             if self.store().backend() == Backend::Postgres {
                 tasks.push(tokio::spawn(worker::listener_loop(self.clone(), rx.clone())));
             }

@@ -15,6 +15,7 @@ use sluice_destinations::{CallLog, Destination};
 use sluice_domain::import::plan_import;
 use sluice_domain::planner::{self, Observed, PlanAction};
 use sluice_domain::{ImportPlan, KeyRules, RedeployPolicy, SecretKey, SyncPlan};
+use std::collections::BTreeSet;
 
 /// The decision of one sync run.
 #[derive(Debug)]
@@ -24,11 +25,13 @@ pub struct Decision {
     pub import: Option<ImportPlan>,
 }
 
+/// `owned` is the sync's ownership ledger (`None` before its first run with one).
 pub fn decide(
     spec: &SyncSpec,
     source: &Source,
     observed: &Observed,
     keys: &dyn KeyRules,
+    owned: Option<&BTreeSet<String>>,
 ) -> Result<Decision, EngineError> {
     let mut desired = source.desired.clone();
     let mut import = None;
@@ -41,8 +44,30 @@ pub fn decide(
         desired = plan.overlay(&desired);
         import = Some(plan);
     }
-    let plan = planner::plan(&desired, observed, &spec.plan_options(keys));
+    let plan = planner::plan(&desired, observed, &spec.plan_options(keys, owned));
     Ok(Decision { plan, import })
+}
+
+/// Why the mass-deletion guard holds `plan`, if it does.
+pub fn guard(spec: &SyncSpec, plan: &SyncPlan) -> Option<String> {
+    let c = plan.counts();
+    let managed = plan.managed_at_destination();
+    let remaining = managed - c.delete + c.create;
+    if !spec.options.mass_deletion_guard.holds(c.delete, managed, remaining) {
+        return None;
+    }
+    let g = spec.options.mass_deletion_guard;
+    let why = if remaining == 0 {
+        "every key the sync manages there".to_string()
+    } else {
+        format!("more than {} % of them (and at least {})", g.percent, g.min_keys)
+    };
+    Some(format!(
+        "Held: this run would delete {} of the {managed} keys the sync manages at the destination ({why}). \
+         Nothing was written. Typical causes: a deleted or emptied folder, a wrong secret path, an emptied \
+         environment. Review the plan and confirm it to go ahead.",
+        c.delete
+    ))
 }
 
 /// The plan's entries on the wire; a configuration variable's entry says what it is.
@@ -88,8 +113,15 @@ pub fn counts_out(plan: &SyncPlan) -> PlanCountsOut {
 }
 
 /// The decision as people see it (key names and actions, never values). `redeploys` names
-/// the services the run would redeploy.
-pub fn view(destination: &dyn Destination, spec: &SyncSpec, decision: &Decision, redeploys: Vec<String>) -> PlanOut {
+/// the services the run would redeploy; `orphaned` the keys the sync wrote that its
+/// configuration no longer manages.
+pub fn view(
+    destination: &dyn Destination,
+    spec: &SyncSpec,
+    decision: &Decision,
+    redeploys: Vec<String>,
+    orphaned: Vec<String>,
+) -> PlanOut {
     let imports = decision
         .import
         .as_ref()
@@ -111,6 +143,9 @@ pub fn view(destination: &dyn Destination, spec: &SyncSpec, decision: &Decision,
         changes,
         redeploy: !redeploys.is_empty(),
         redeploys,
+        plan_hash: decision.plan.fingerprint(),
+        held: guard(spec, &decision.plan),
+        orphaned_keys: orphaned,
     }
 }
 
@@ -122,12 +157,27 @@ pub async fn preview(engine: &Engine, spec: &SyncSpec) -> Result<PlanOut, Engine
     let token = spec.token(engine.core())?;
     let mut calls = CallLog::default();
     let observed = destination.read(spec.target(&token), &mut calls).await?;
-    let decision = decide(spec, &source, &observed, destination.key_rules())?;
+    let ledger = match &spec.sync_id {
+        Some(id) => {
+            let mut conn = engine.store().read().await?;
+            let since = sluice_storage::syncs::get(&mut conn, id).await?.and_then(|r| r.trust.ledger_since);
+            match since {
+                Some(_) => Some(sluice_storage::ledger::digests(&mut conn, id).await?),
+                None => None,
+            }
+        }
+        None => None,
+    };
+    let owned = crate::ledger::keys(ledger.as_ref());
+    let decision = decide(spec, &source, &observed, destination.key_rules(), owned.as_ref())?;
+    let matcher = spec.options.matcher(&spec.environment.slug);
+    let orphaned =
+        owned.as_ref().map(|o| sluice_domain::ledger::orphans(o, &matcher).into_iter().collect()).unwrap_or_default();
     let redeploys = match spec.options.redeploy_policy {
         RedeployPolicy::Affected => {
             destination.redeploy_preview(spec.target(&token), &decision.plan, &observed, &mut calls).await?
         }
         RedeployPolicy::None => Vec::new(),
     };
-    Ok(view(destination, spec, &decision, redeploys))
+    Ok(view(destination, spec, &decision, redeploys, orphaned))
 }

@@ -16,7 +16,7 @@ use sluice_storage::{Conn, dialect, now_ms};
 pub fn max_attempts(kind: JobKind) -> i64 {
     match kind {
         JobKind::Sync => i64::from(sluice_domain::RetryPolicy::default().max_attempts),
-        JobKind::Import | JobKind::Remove => 1,
+        JobKind::Import | JobKind::Remove | JobKind::Drift => 1,
     }
 }
 
@@ -58,11 +58,15 @@ pub struct JobPayload {
     /// Remove jobs: delete the sync once the removal succeeded.
     #[serde(default)]
     pub delete_sync_on_complete: bool,
+    /// Remove jobs: delete only the orphaned keys (written by the sync, no longer managed
+    /// by its configuration).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub orphans_only: bool,
 }
 
 impl JobPayload {
     pub fn new(trigger: Trigger, actor: JobActor) -> Self {
-        Self { trigger, actor, import_behavior: None, delete_sync_on_complete: false }
+        Self { trigger, actor, import_behavior: None, delete_sync_on_complete: false, orphans_only: false }
     }
 }
 

@@ -152,9 +152,10 @@ async fn execute_inner(engine: &Engine, job: &JobRow) -> Result<(), StorageError
     let mut ctx = RunContext::new(row.id.clone());
     let heartbeat = spawn_heartbeat(engine.clone(), job.clone(), ctx.lost.clone());
     let result = match kind {
-        JobKind::Sync => kinds::sync(engine, &row, &mut ctx).await,
+        JobKind::Sync => kinds::sync(engine, &row, &job.id, &mut ctx).await,
         JobKind::Import => kinds::import(engine, &row, &payload, &mut ctx).await,
-        JobKind::Remove => kinds::remove(engine, &row, &mut ctx).await,
+        JobKind::Remove => kinds::remove(engine, &row, &payload, &mut ctx).await,
+        JobKind::Drift => super::drift::check(engine, &row, &job.id, &payload, &mut ctx).await,
     };
     heartbeat.abort();
 
@@ -166,6 +167,9 @@ async fn execute_inner(engine: &Engine, job: &JobRow) -> Result<(), StorageError
 
     match result {
         Ok(()) => record_success(engine, job, &row, kind, &payload, &mut run, &ctx).await?,
+        Err(EngineError::Held { plan_hash, message }) => {
+            record_hold(engine, job, &row, &payload, &mut run, &plan_hash, &message).await?
+        }
         Err(EngineError::LeaseLost) => {
             run.status = RunStatus::Abandoned;
             run.error = Some(EngineError::LeaseLost.to_string());
@@ -223,6 +227,7 @@ fn audit_action(kind: JobKind) -> &'static str {
         JobKind::Sync => "secret-sync-sync-secrets",
         JobKind::Import => "secret-sync-import-secrets",
         JobKind::Remove => "secret-sync-remove-secrets",
+        JobKind::Drift => "secret-sync-check-drift",
     }
 }
 
@@ -262,6 +267,10 @@ async fn record_success(
         syncs::delete(&mut tx, &sync_id).await?;
     } else {
         syncs::finish(&mut tx, &sync_id, kind, &job.id, true, None).await?;
+    }
+    if kind == JobKind::Sync {
+        // A run went ahead: a held plan and its confirmation are spent.
+        syncs::clear_hold(&mut tx, &sync_id).await?;
     }
     runs::finish(&mut tx, run).await?;
     jobs::finish(&mut tx, &job.id, JobState::Succeeded, None).await?;
@@ -376,6 +385,43 @@ async fn record_failure(
         engine.wake();
     }
     Ok(())
+}
+
+/// A run the mass-deletion guard held: nothing was written; the sync is `held` on the
+/// plan's fingerprint until someone confirms it (or a later run's plan is not held).
+async fn record_hold(
+    engine: &Engine,
+    job: &JobRow,
+    row: &SyncRow,
+    payload: &JobPayload,
+    run: &mut RunRow,
+    plan_hash: &str,
+    message: &str,
+) -> Result<(), StorageError> {
+    run.status = RunStatus::Held;
+    run.error = Some(message.to_string());
+    let mut tx = engine.store().write().await?;
+    syncs::hold(&mut tx, &row.id, &job.id, plan_hash, message).await?;
+    runs::finish(&mut tx, run).await?;
+    jobs::finish(&mut tx, &job.id, JobState::Held, Some(message)).await?;
+    let event = AuditEvent::new("secret-sync-held")
+        .project(&row.project_id)
+        .target("secret-sync", row.id.clone())
+        .meta(serde_json::json!({
+            "syncId": row.id, "syncName": row.name, "jobId": job.id, "runId": run.id, "trigger": run.trigger,
+            "planHash": plan_hash, "reason": message,
+            "deletedSecretKeys": run_keys(run, EntryAction::Delete),
+        }));
+    record_audit(&mut tx, payload, event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The keys of a finished run's plan with `action` (the plan as stored on the run).
+fn run_keys(run: &RunRow, action: EntryAction) -> Vec<String> {
+    serde_json::from_str::<Vec<PlanEntryOut>>(&run.plan)
+        .map(|entries| entries.into_iter().filter(|e| e.action == action).map(|e| e.key).collect())
+        .unwrap_or_default()
 }
 
 fn since_of(err: &EngineError) -> i64 {

@@ -68,8 +68,13 @@ impl SyncSpec {
         Target { config: &self.destination, method: &self.connection.method, token }
     }
 
-    /// Planner options for this sync, under the destination's name rules.
-    pub fn plan_options<'a>(&'a self, keys: &'a dyn KeyRules) -> PlanOptions<'a> {
-        self.options.plan_options(&self.environment.slug, keys)
+    /// Planner options for this sync, under the destination's name rules, with its
+    /// ownership ledger (`owned`) when it has one.
+    pub fn plan_options<'a>(
+        &'a self,
+        keys: &'a dyn KeyRules,
+        owned: Option<&'a std::collections::BTreeSet<String>>,
+    ) -> PlanOptions<'a> {
+        self.options.plan_options(&self.environment.slug, keys, owned)
     }
 }

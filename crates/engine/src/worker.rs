@@ -79,6 +79,24 @@ pub async fn dispatcher_loop(engine: Engine, mut stop: watch::Receiver<bool>) {
     }
 }
 
+/// Queues the scheduled drift checks as they fall due (every 30 s at most; checks are
+/// minutes apart, jittered).
+pub async fn drift_loop(engine: Engine, mut stop: watch::Receiver<bool>) {
+    let every = engine.settings().poll_interval.max(Duration::from_secs(30));
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        if let Err(e) = super::drift::schedule_due(&engine, now_ms()).await {
+            tracing::warn!(error = %e, "scheduling drift checks failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
 /// PostgreSQL only: listens for other nodes' wake-ups.
 pub async fn listener_loop(engine: Engine, mut stop: watch::Receiver<bool>) {
     let mut backoff = Duration::from_millis(200);

@@ -85,6 +85,11 @@ impl FakeRailway {
         self.state.set_variable(environment_id, service_id, name, value, sealed);
     }
 
+    /// See [`FakeState::remove_variable`].
+    pub fn remove_variable(&self, environment_id: &str, service_id: Option<&str>, name: &str) -> bool {
+        self.state.remove_variable(environment_id, service_id, name)
+    }
+
     pub fn deploys(&self) -> Vec<DeployRecord> {
         self.state.deploys()
     }

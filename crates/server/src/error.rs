@@ -201,9 +201,10 @@ impl From<EngineError> for ApiError {
                 ErrorClass::Transient => ApiError::BadGateway(format!("{}: {}", d.destination, d.detail)),
                 _ => ApiError::BadRequest(format!("{}: {}", d.destination, d.detail)),
             },
-            EngineError::LeaseLost | EngineError::Deploying { .. } | EngineError::DeployFailed(_) => {
-                ApiError::BadRequest(e.to_string())
-            }
+            EngineError::LeaseLost
+            | EngineError::Deploying { .. }
+            | EngineError::DeployFailed(_)
+            | EngineError::Held { .. } => ApiError::BadRequest(e.to_string()),
             EngineError::Storage(s) => ApiError::Internal(s.to_string()),
             EngineError::Internal(m) => ApiError::Internal(m),
         }

@@ -29,6 +29,16 @@ pub async fn lock(conn: &mut Conn, backend: Backend, token_key: &str) -> Result<
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_key).fetch_one(&mut *conn).await?)
 }
 
+/// The token's row as it stands, if it has one (no lock).
+pub async fn get(conn: &mut Conn, token_key: &str) -> Result<Option<PaceRow>> {
+    Ok(sqlx::query_as(
+        "SELECT recent, paused_until, remaining, reset_at, strikes FROM railway_paces WHERE token_key = $1",
+    )
+    .bind(token_key)
+    .fetch_optional(conn)
+    .await?)
+}
+
 pub async fn save(conn: &mut Conn, token_key: &str, row: &PaceRow) -> Result<()> {
     sqlx::query(
         "UPDATE railway_paces SET recent = $1, paused_until = $2, remaining = $3, reset_at = $4, strikes = $5

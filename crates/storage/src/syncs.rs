@@ -4,8 +4,8 @@
 
 use crate::{Conn, Result, now_ms};
 use sluice_domain::{
-    App, ConnectionId, DestinationConfig, EnvironmentId, FolderId, FolderPath, JobId, JobKind, OrgId, ProjectId,
-    SyncId, SyncOptions, SyncStatus,
+    App, ConnectionId, DestinationConfig, DriftStatus, EnvironmentId, FolderId, FolderPath, JobId, JobKind, OrgId,
+    ProjectId, SyncId, SyncOptions, SyncStatus,
 };
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -45,6 +45,27 @@ pub struct SyncRow {
     pub lease_until: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Ledger, drift and guard state.
+    #[sqlx(flatten)]
+    pub trust: SyncTrust,
+}
+
+/// What keeps a sync right unattended: when its ownership ledger started, its drift
+/// checks (their lifecycle, latest finding and schedule), and the plan a held run waits on.
+#[derive(Clone, Debug, Default, sqlx::FromRow)]
+pub struct SyncTrust {
+    /// `None` until the sync's first run with a ledger (that run claims its keys).
+    pub ledger_since: Option<i64>,
+    pub drift_check_status: Option<SyncStatus>,
+    pub last_drift_job_id: Option<JobId>,
+    pub last_drift_message: Option<String>,
+    pub last_drift_check_at: Option<i64>,
+    pub drift_status: Option<DriftStatus>,
+    pub next_drift_at: Option<i64>,
+    /// The fingerprint of the plan a held run waits on.
+    pub held_plan_hash: Option<String>,
+    /// The fingerprint someone confirmed; a run whose plan has it goes ahead.
+    pub confirmed_plan_hash: Option<String>,
 }
 
 /// Every column of `secret_syncs` (qualified by `t.` when given), with the flag readable
@@ -54,7 +75,8 @@ fn columns(t: &str) -> String {
     let rest = "version, sync_options, destination_config, sync_status, last_sync_job_id, last_sync_message, \
         last_synced_at, sync_attempt, next_sync_at, import_status, last_import_job_id, last_import_message, \
         last_imported_at, remove_status, last_remove_job_id, last_remove_message, last_removed_at, lease_job_id, \
-        lease_owner, lease_until, created_at, updated_at";
+        lease_owner, lease_until, created_at, updated_at, ledger_since, drift_check_status, last_drift_job_id, \
+        last_drift_message, last_drift_check_at, drift_status, next_drift_at, held_plan_hash, confirmed_plan_hash";
     let q = |list: &str| list.split(", ").map(|c| format!("{t}{c}")).collect::<Vec<_>>().join(", ");
     format!("{}, {}, {}", q(plain), crate::flag::flag(&format!("{t}is_auto_sync_enabled")), q(rest))
 }
@@ -185,6 +207,7 @@ fn lifecycle_columns(which: JobKind) -> (&'static str, &'static str, &'static st
         JobKind::Sync => ("sync_status", "last_sync_job_id", "last_sync_message", "last_synced_at"),
         JobKind::Import => ("import_status", "last_import_job_id", "last_import_message", "last_imported_at"),
         JobKind::Remove => ("remove_status", "last_remove_job_id", "last_remove_message", "last_removed_at"),
+        JobKind::Drift => ("drift_check_status", "last_drift_job_id", "last_drift_message", "last_drift_check_at"),
     }
 }
 
@@ -277,6 +300,47 @@ pub async fn set_deploying(conn: &mut Conn, id: &SyncId, which: JobKind, next_at
         q = q.bind(next_at);
     }
     q.execute(conn).await?;
+    Ok(())
+}
+
+/// Records that a sync run was held by the mass-deletion guard: the sync's status is `held`,
+/// with the plan's fingerprint and why, until someone confirms the plan or a run succeeds.
+pub async fn hold(conn: &mut Conn, id: &SyncId, job_id: &JobId, plan_hash: &str, message: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE secret_syncs SET sync_status = 'held', last_sync_job_id = $1, last_sync_message = $2,
+           held_plan_hash = $3, sync_attempt = 0, next_sync_at = NULL, updated_at = $4 WHERE id = $5",
+    )
+    .bind(job_id)
+    .bind(truncate(message, 1024))
+    .bind(plan_hash)
+    .bind(now_ms())
+    .bind(id.as_str())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records a confirmation of the held plan `plan_hash`; false when the sync is not held on
+/// that plan (it changed, or nothing is held).
+pub async fn confirm_plan(conn: &mut Conn, id: &SyncId, plan_hash: &str) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE secret_syncs SET confirmed_plan_hash = $1, updated_at = $2
+         WHERE id = $3 AND sync_status = 'held' AND held_plan_hash = $1",
+    )
+    .bind(plan_hash)
+    .bind(now_ms())
+    .bind(id.as_str())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Forgets the held plan and its confirmation (a run went ahead or nothing is held).
+pub async fn clear_hold(conn: &mut Conn, id: &SyncId) -> Result<()> {
+    sqlx::query("UPDATE secret_syncs SET held_plan_hash = NULL, confirmed_plan_hash = NULL WHERE id = $1")
+        .bind(id.as_str())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

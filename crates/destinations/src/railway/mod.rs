@@ -48,6 +48,6 @@ pub use errors::RailwayError;
 pub use keys::{CONFIGURATION as CONFIGURATION_VARIABLES, PROVIDED as PROVIDED_VARIABLES, RailwayKeys};
 pub use operations::deploys::{Redeploy, Tracked};
 pub use operations::targets::{TargetPart, Unreachable};
-pub use rate_limit::RateLimitStatus;
+pub use rate_limit::{RateLimitStatus, token_key_hex as pace_key};
 pub use references::{EnvironmentVariables, Scope, ServiceVariables, affected_services, references};
 pub use types::{Named, RailwayEnvironment, RailwayProject, RailwayTarget};

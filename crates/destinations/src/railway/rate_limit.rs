@@ -110,7 +110,7 @@ fn token_key(token: &SecretToken) -> [u8; 32] {
 
 /// A token's key for per-token state kept outside this process (hex SHA-256; never the
 /// token).
-pub(crate) fn token_key_hex(token: &SecretToken) -> String {
+pub fn token_key_hex(token: &SecretToken) -> String {
     token_key(token).iter().map(|b| format!("{b:02x}")).collect()
 }
 

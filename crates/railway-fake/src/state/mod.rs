@@ -145,6 +145,13 @@ impl FakeState {
         }
     }
 
+    /// Deletes a variable as a person would in Railway's dashboard (no deploy recorded);
+    /// returns whether it existed. For tests of drift.
+    pub fn remove_variable(&self, environment_id: &str, service_id: Option<&str>, name: &str) -> bool {
+        let scope = (environment_id.to_owned(), service_id.map(str::to_owned));
+        self.lock().world.remove_variable(&scope, name)
+    }
+
     /// Every deploy triggered since the start or the last `clear_deploys`.
     pub fn deploys(&self) -> Vec<DeployRecord> {
         self.lock().world.deploy_log.clone()

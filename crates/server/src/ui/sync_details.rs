@@ -74,6 +74,7 @@ impl RunView {
             RunStatus::Retrying => BadgeKind::Retrying,
             RunStatus::Running | RunStatus::Deploying => BadgeKind::Syncing,
             RunStatus::Abandoned => BadgeKind::Off,
+            RunStatus::Held => BadgeKind::Held,
         };
         RunView {
             when: w.relative,
@@ -82,6 +83,7 @@ impl RunView {
                 JobKind::Import => "Import",
                 JobKind::Remove => "Remove",
                 JobKind::Sync => "Sync",
+                JobKind::Drift => "Drift check",
             },
             trigger: r.trigger.as_str().replace('-', " "),
             by: r.actor.name.clone().unwrap_or_else(|| r.actor.kind.to_string()),
@@ -151,6 +153,7 @@ fn side_note(what: &str, status: Option<SyncStatus>, at: Option<&str>, message: 
         SyncStatus::Failed => format!("Last {what} failed {at}: {}", message.unwrap_or("no message")),
         SyncStatus::Pending => format!("A {what} is queued"),
         SyncStatus::Running => format!("A {what} is running"),
+        SyncStatus::Held => format!("A {what} is held: {}", message.unwrap_or("it waits for a confirmation")),
     })
 }
 

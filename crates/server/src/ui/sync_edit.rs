@@ -61,6 +61,8 @@ fn form_of(s: &SecretSyncOut) -> WizardForm {
         auto_sync: Some(s.is_auto_sync_enabled.to_string()),
         disable_deletion: Some(s.sync_options.disable_secret_deletion.to_string()),
         redeploy: Some((s.sync_options.redeploy_policy != "none").to_string()),
+        delete_only_owned: Some(s.sync_options.delete_only_owned.to_string()),
+        drift_policy: s.sync_options.drift_policy.clone(),
         name: s.name.clone(),
         description: s.description.clone().unwrap_or_default(),
         ..Default::default()
@@ -153,6 +155,8 @@ pub async fn save(
             w.auto_sync = posted.auto_sync.clone();
             w.disable_deletion = posted.disable_deletion.clone();
             w.redeploy = posted.redeploy.clone();
+            w.delete_only_owned = posted.delete_only_owned.clone();
+            w.drift_policy = posted.drift_policy.clone();
             w.options_posted = posted.options_posted.clone();
         }
         _ => (w.name, w.description) = (posted.name.clone(), posted.description.clone()),

@@ -110,6 +110,7 @@ fn group_label(group: BadgeKind) -> &'static str {
         BadgeKind::Off => "Auto-sync off",
         BadgeKind::Never => "Not synced",
         BadgeKind::Queued | BadgeKind::Syncing | BadgeKind::Retrying => "Queued or syncing",
+        BadgeKind::Held | BadgeKind::Drifted => "Failed",
     }
 }
 

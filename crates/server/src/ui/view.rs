@@ -18,6 +18,10 @@ pub enum BadgeKind {
     Retrying,
     Off,
     Never,
+    /// A run deletes too many keys and waits for a confirmation.
+    Held,
+    /// The destination no longer holds what the sync wrote.
+    Drifted,
 }
 
 impl BadgeKind {
@@ -34,6 +38,8 @@ impl BadgeKind {
             BadgeKind::Retrying => "retrying",
             BadgeKind::Off => "off",
             BadgeKind::Never => "never",
+            BadgeKind::Held => "held",
+            BadgeKind::Drifted => "drifted",
         }
     }
 
@@ -41,13 +47,15 @@ impl BadgeKind {
     pub fn group(self) -> BadgeKind {
         match self {
             BadgeKind::Queued | BadgeKind::Retrying => BadgeKind::Syncing,
+            // Both need someone to look: they filter with the failed ones.
+            BadgeKind::Held | BadgeKind::Drifted => BadgeKind::Failed,
             other => other,
         }
     }
 
     /// Whether the sync's last message belongs beside the badge (it failed, or will retry).
     pub fn explains(self) -> bool {
-        matches!(self, BadgeKind::Failed | BadgeKind::Retrying)
+        matches!(self, BadgeKind::Failed | BadgeKind::Retrying | BadgeKind::Held)
     }
 }
 
@@ -104,12 +112,24 @@ pub fn sync_badge(s: &SecretSyncOut) -> Badge {
             return b(BadgeKind::Retrying, "Retrying", format!("Attempt {} failed: {why}{next}", s.sync_attempt));
         }
         Some(SyncStatus::Pending) => return b(BadgeKind::Queued, "Queued", last),
+        Some(SyncStatus::Held) => {
+            let why = s.last_sync_message.clone().unwrap_or_else(|| "A run waits for a confirmation".to_string());
+            return b(BadgeKind::Held, "Held: confirm deletions", why);
+        }
         _ => {}
     }
     if !s.is_auto_sync_enabled {
         return b(BadgeKind::Off, "Auto-sync off", format!("Syncs only when asked. {last}"));
     }
     match s.sync_status {
+        Some(SyncStatus::Succeeded) if s.drift_status.as_deref() == Some("drifted") => {
+            let checked = s
+                .last_drift_check_at
+                .as_deref()
+                .map(|t| format!(" (checked {})", when(t).relative))
+                .unwrap_or_default();
+            b(BadgeKind::Drifted, "Drifted", format!("Railway no longer holds what this sync wrote{checked}"))
+        }
         Some(SyncStatus::Succeeded) => b(BadgeKind::Synced, "Synced", last),
         Some(SyncStatus::Failed) => b(
             BadgeKind::Failed,

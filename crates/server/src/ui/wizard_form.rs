@@ -65,14 +65,15 @@ impl Step {
         match field {
             "environment" | "secret_path" => Step::Source,
             "connection_id" | "rw_project" | "rw_environment" | "rw_service" => Step::Destination,
-            "initial_behavior" | "key_schema" | "auto_sync" | "disable_deletion" | "redeploy" => Step::Options,
+            "initial_behavior" | "key_schema" | "auto_sync" | "disable_deletion" | "redeploy" | "delete_only_owned"
+            | "drift_policy" => Step::Options,
             _ => Step::Details,
         }
     }
 }
 
 /// API field paths → wizard fields (the more specific first).
-pub const FIELDS: [(&str, &str); 12] = [
+pub const FIELDS: [(&str, &str); 13] = [
     ("body.environment", "environment"),
     ("body.secretPath", "secret_path"),
     ("body.connectionId", "connection_id"),
@@ -82,6 +83,7 @@ pub const FIELDS: [(&str, &str); 12] = [
     ("body.destinationConfig", "rw_project"),
     ("body.syncOptions.initialSyncBehavior", "initial_behavior"),
     ("body.syncOptions.keySchema", "key_schema"),
+    ("body.syncOptions.driftPolicy", "drift_policy"),
     ("body.syncOptions", "initial_behavior"),
     ("body.name", "name"),
     ("body.description", "description"),
@@ -126,6 +128,12 @@ pub struct WizardForm {
     /// `true` = redeploy policy `affected`, `false` = `none`.
     #[serde(default)]
     pub redeploy: Option<String>,
+    /// `true` = delete only keys the sync wrote.
+    #[serde(default)]
+    pub delete_only_owned: Option<String>,
+    /// `report`, `heal` or `adopt`.
+    #[serde(default)]
+    pub drift_policy: String,
     /// Set by the options step's form, whose checkboxes say "off" by being absent.
     #[serde(default)]
     pub options_posted: Option<String>,
@@ -145,6 +153,8 @@ impl WizardForm {
             auto_sync: Some("true".to_string()),
             disable_deletion: Some("false".to_string()),
             redeploy: Some("true".to_string()),
+            delete_only_owned: Some("true".to_string()),
+            drift_policy: "report".to_string(),
             ..Default::default()
         }
     }
@@ -162,6 +172,11 @@ impl WizardForm {
         let auto = flag(&self.auto_sync, true);
         let keep = flag(&self.disable_deletion, false);
         let redeploy = flag(&self.redeploy, true);
+        let owned = flag(&self.delete_only_owned, true);
+        self.delete_only_owned = Some(owned.to_string());
+        if self.drift_policy.trim().is_empty() {
+            self.drift_policy = "report".to_string();
+        }
         self.auto_sync = Some(auto.to_string());
         self.disable_deletion = Some(keep.to_string());
         self.redeploy = Some(redeploy.to_string());
@@ -182,6 +197,11 @@ impl WizardForm {
     /// Redeploy policy `affected` (on) or `none`.
     pub fn redeploy_on(&self) -> bool {
         self.redeploy.as_deref() != Some("false")
+    }
+
+    /// Deletes only keys the sync wrote.
+    pub fn owned_only(&self) -> bool {
+        self.delete_only_owned.as_deref() != Some("false")
     }
 
     /// Shared variables (no service chosen).
@@ -206,7 +226,10 @@ impl WizardForm {
                 key_schema: opt(&self.key_schema),
                 disable_secret_deletion: Some(self.deletion_disabled()),
                 redeploy_policy: Some(if self.redeploy_on() { "affected" } else { "none" }.to_string()),
+                delete_only_owned: Some(self.owned_only()),
+                drift_policy: opt(&self.drift_policy),
                 auto_sync_enabled: None,
+                ..Default::default()
             }),
             destination_config: Some(RailwayDestinationIn {
                 project_id: Some(self.rw_project.trim().to_string()),

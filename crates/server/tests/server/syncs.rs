@@ -100,9 +100,13 @@ async fn the_seed_pages_sample_request_creates_a_sync_with_every_field_of_its_sa
     ] {
         assert_eq!(at(&got, path), at(&sample, path), "{path}");
     }
-    // The sample's options as shown, plus Sluice's redeploy policy (its default).
+    // The sample's options as shown, plus Sluice's own options (their defaults).
     let mut options = at(&sample, "secretSync.syncOptions").cloned().expect("sample options");
     options["redeployPolicy"] = json!("affected");
+    options["deleteOnlyOwned"] = json!(true);
+    options["driftPolicy"] = json!("report");
+    options["driftCheckIntervalMinutes"] = json!(15);
+    options["massDeletionGuard"] = json!({"enabled": true, "percent": 50, "minKeys": 5});
     assert_eq!(s["syncOptions"], options);
     assert_eq!(s["isAutoSyncEnabled"], true);
     assert_eq!(s["syncStatus"], "pending", "auto-sync on: the first run is queued");

@@ -119,6 +119,7 @@ impl Fixture {
                 lease_until: None,
                 created_at: now,
                 updated_at: now,
+                trust: Default::default(),
             },
         )
         .await

@@ -292,6 +292,7 @@ pub async fn create(ctx: &Context, args: &CreateArgs) -> CliResult<()> {
             disable_secret_deletion: Some(args.disable_secret_deletion),
             redeploy_policy: Some(args.redeploy.as_str().to_string()),
             auto_sync_enabled: None,
+            ..Default::default()
         }),
         destination_config: Some(railway.destination()),
     };
@@ -366,6 +367,7 @@ async fn patch_body(ctx: &Context, args: &UpdateArgs, current: &SecretSyncOut) -
                 args.redeploy.map(|r| r.as_str().to_string()).unwrap_or_else(|| o.redeploy_policy.clone()),
             ),
             auto_sync_enabled: None,
+            ..Default::default()
         };
         insert(&mut body, "syncOptions", serde_json::to_value(options).unwrap_or_default());
     }

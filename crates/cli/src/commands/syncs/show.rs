@@ -218,6 +218,10 @@ pub fn outcome(
             println!("Removed {} variables of {} from Railway in {}.", c.plan.delete, s.name, seconds(took));
             print_deploys(r);
         }
+        JobKind::Drift => {
+            println!("Checked {} for drift in {}.", s.name, seconds(took));
+            print_deploys(r);
+        }
     }
     print!("{}", diff_lines(&r.plan, false, color()));
     Ok(())
@@ -303,6 +307,7 @@ fn changes(r: &SyncRunOut) -> String {
         JobKind::Import => format!("imported {}", c.imported),
         JobKind::Remove => format!("-{}", c.plan.delete),
         JobKind::Sync => format!("+{} ~{} -{}", c.plan.create, c.plan.update, c.plan.delete),
+        JobKind::Drift => r.notes.first().cloned().unwrap_or_default(),
     }
 }
 

@@ -34,16 +34,17 @@ pub fn state(kind: JobKind, s: &SecretSyncOut) -> State {
         JobKind::Sync => (s.sync_status, &s.last_sync_job_id, &s.last_sync_message),
         JobKind::Import => (s.import_status, &s.last_import_job_id, &s.last_import_message),
         JobKind::Remove => (s.remove_status, &s.last_remove_job_id, &s.last_remove_message),
+        JobKind::Drift => (s.drift_check_status, &None, &s.last_drift_check_message),
     };
     State { status, job: job.clone(), message: message.clone() }
 }
 
 fn run_finished(status: RunStatus) -> bool {
-    matches!(status, RunStatus::Succeeded | RunStatus::Failed)
+    matches!(status, RunStatus::Succeeded | RunStatus::Failed | RunStatus::Held)
 }
 
 fn sync_finished(status: SyncStatus) -> bool {
-    matches!(status, SyncStatus::Succeeded | SyncStatus::Failed)
+    matches!(status, SyncStatus::Succeeded | SyncStatus::Failed | SyncStatus::Held)
 }
 
 /// The progress line (without the elapsed time, which is added on a terminal only).

@@ -1,6 +1,6 @@
 //! Routes of secret syncs: extract, call the service, wrap in Infisical's response objects.
 
-use super::{actions, service};
+use super::{actions, service, trust};
 use crate::auth::Actor;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -9,8 +9,9 @@ use axum::Json;
 use axum::extract::State;
 use sluice_api_types::runs::{PlanResponse, SyncRunsOut};
 use sluice_api_types::syncs::{
-    CheckDestinationIn, CheckDestinationOut, DeleteSyncQuery, ImportQuery, ProjectQuery, RailwaySyncIn,
-    RailwaySyncPatch, RunsQuery, SecretSyncOptionOut, SecretSyncOptionsOut, SecretSyncResponse, SecretSyncsResponse,
+    CheckDestinationIn, CheckDestinationOut, ConfirmPlanIn, DeleteSyncQuery, DriftResponse, ImportQuery,
+    OwnedKeysResponse, ProjectQuery, QueuedJobResponse, RailwaySyncIn, RailwaySyncPatch, RunsQuery,
+    SecretSyncOptionOut, SecretSyncOptionsOut, SecretSyncResponse, SecretSyncsResponse,
 };
 
 const TAG: &str = "secret-syncs";
@@ -212,4 +213,68 @@ pub async fn runs(
     ApiQuery(q): ApiQuery<RunsQuery>,
 ) -> ApiResult<Json<SyncRunsOut>> {
     Ok(Json(actions::runs(&state, &actor, &id, &q).await?))
+}
+
+/// Queues a drift check: one read of Railway, compared with what the sync last wrote.
+#[utoipa::path(post, path = "/api/v1/secret-syncs/railway/{syncId}/check-drift", tag = TAG, security(("bearer" = [])),
+    params(("syncId" = String, Path)),
+    responses((status = 200, body = QueuedJobResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn check_drift(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<QueuedJobResponse>> {
+    Ok(Json(trust::check_drift(&state, &actor, &id).await?))
+}
+
+/// The latest drift report (key names and states, never values); `drift` is null before
+/// the first check.
+#[utoipa::path(get, path = "/api/v1/secret-syncs/railway/{syncId}/drift", tag = TAG, security(("bearer" = [])),
+    params(("syncId" = String, Path)),
+    responses((status = 200, body = DriftResponse), (status = 404, body = ErrorBody)))]
+pub async fn drift(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<DriftResponse>> {
+    Ok(Json(DriftResponse { drift: trust::drift(&state, &actor, &id).await? }))
+}
+
+/// Confirms the plan a held run waits on (by its fingerprint) and queues the sync; a plan
+/// that changed since needs a new confirmation.
+#[utoipa::path(post, path = "/api/v1/secret-syncs/railway/{syncId}/confirm-plan", tag = TAG, security(("bearer" = [])),
+    params(("syncId" = String, Path)), request_body = ConfirmPlanIn,
+    responses((status = 200, body = QueuedJobResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn confirm_plan(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<ConfirmPlanIn>,
+) -> ApiResult<Json<QueuedJobResponse>> {
+    Ok(Json(trust::confirm_plan(&state, &actor, &id, body.plan_hash.as_deref()).await?))
+}
+
+/// Queues deleting the keys the sync wrote that its configuration no longer manages.
+#[utoipa::path(post, path = "/api/v1/secret-syncs/railway/{syncId}/remove-orphans", tag = TAG, security(("bearer" = [])),
+    params(("syncId" = String, Path)),
+    responses((status = 200, body = QueuedJobResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn remove_orphans(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<QueuedJobResponse>> {
+    Ok(Json(trust::remove_orphans(&state, &actor, &id).await?.0))
+}
+
+/// The destination keys the sync owns: what it wrote, and when.
+#[utoipa::path(get, path = "/api/v1/secret-syncs/railway/{syncId}/keys", tag = TAG, security(("bearer" = [])),
+    params(("syncId" = String, Path)),
+    responses((status = 200, body = OwnedKeysResponse), (status = 404, body = ErrorBody)))]
+pub async fn owned_keys(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<OwnedKeysResponse>> {
+    Ok(Json(trust::owned_keys(&state, &actor, &id).await?))
 }

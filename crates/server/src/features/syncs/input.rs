@@ -9,7 +9,10 @@
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::features::connections::service::parse_description;
 use sluice_api_types::syncs::{RailwayDestinationIn, RailwaySyncIn, RailwaySyncPatch, SyncOptionsIn};
-use sluice_domain::{ConnectionId, FolderPath, NameError, RailwayDestination, Slug, SyncOptions};
+use sluice_domain::sync_config::MAX_DRIFT_MINUTES;
+use sluice_domain::{
+    ConnectionId, DeletionGuard, FolderPath, NameError, RailwayDestination, Slug, SluiceOptions, SyncOptions,
+};
 
 /// Longest sync name.
 pub const NAME_MAX: usize = 256;
@@ -42,8 +45,6 @@ pub struct SyncChanges {
     pub secret_path: Option<FolderPath>,
     pub auto_sync: Option<bool>,
     pub options: Option<SyncOptions>,
-    /// Whether `syncOptions.redeployPolicy` was sent (else the sync keeps its own).
-    pub redeploy_policy_sent: bool,
     pub destination: Option<RailwayDestination>,
 }
 
@@ -123,7 +124,52 @@ fn connection_id(raw: Option<&str>) -> Result<ConnectionId, FieldError> {
     ConnectionId::parse(raw).ok_or_else(|| field("body.connectionId", format!("Invalid UUID \"{raw}\"")))
 }
 
+/// Sluice's own options as sent; what is not sent is `base`'s (a PATCH keeps the sync's, so
+/// a client that does not know them, such as Infisical's, never resets them) or the default.
+fn sluice_options<'a>(o: &'a SyncOptionsIn, base: Option<&'a SyncOptions>) -> Result<SluiceOptions<'a>, FieldError> {
+    let interval = match o.drift_check_interval_minutes {
+        Some(n) => Some(u32::try_from(n).map_err(|_| {
+            field(
+                "body.syncOptions.driftCheckIntervalMinutes",
+                format!("must be 0 (no scheduled checks) or between 5 and {MAX_DRIFT_MINUTES} minutes, not {n}"),
+            )
+        })?),
+        None => base.map(|b| b.drift_check_interval_minutes),
+    };
+    let guard = match &o.mass_deletion_guard {
+        Some(g) => {
+            let d = base.map(|b| b.mass_deletion_guard).unwrap_or_default();
+            let percent = match g.percent {
+                Some(p) => u8::try_from(p).ok().filter(|p| (1..=100).contains(p)).ok_or_else(|| {
+                    field("body.syncOptions.massDeletionGuard.percent", format!("must be between 1 and 100, not {p}"))
+                })?,
+                None => d.percent,
+            };
+            let min_keys = match g.min_keys {
+                Some(n) => u32::try_from(n).map_err(|_| {
+                    field("body.syncOptions.massDeletionGuard.minKeys", format!("must be 0 or more, not {n}"))
+                })?,
+                None => d.min_keys,
+            };
+            Some(DeletionGuard { enabled: g.enabled.unwrap_or(d.enabled), percent, min_keys })
+        }
+        None => base.map(|b| b.mass_deletion_guard),
+    };
+    Ok(SluiceOptions {
+        redeploy_policy: o.redeploy_policy.as_deref().or(base.map(|b| b.redeploy_policy.as_str())),
+        delete_only_owned: o.delete_only_owned.or(base.map(|b| b.delete_only_owned)),
+        drift_policy: o.drift_policy.as_deref().or(base.map(|b| b.drift_policy.as_str())),
+        drift_check_interval_minutes: interval,
+        mass_deletion_guard: guard,
+    })
+}
+
 fn options(raw: Option<&SyncOptionsIn>) -> Result<SyncOptions, FieldError> {
+    options_over(raw, None)
+}
+
+/// `syncOptions` as sent over `base` (the sync's current options, for a PATCH).
+pub fn options_over(raw: Option<&SyncOptionsIn>, base: Option<&SyncOptions>) -> Result<SyncOptions, FieldError> {
     let empty = SyncOptionsIn::default();
     let o = raw.unwrap_or(&empty);
     let Some(behavior) = o.initial_sync_behavior.as_deref().filter(|b| !b.trim().is_empty()) else {
@@ -132,8 +178,8 @@ fn options(raw: Option<&SyncOptionsIn>) -> Result<SyncOptions, FieldError> {
             "initialSyncBehavior is required: overwrite-destination, import-prioritize-source or import-prioritize-destination",
         ));
     };
-    SyncOptions::parse(behavior, o.key_schema.as_deref(), o.disable_secret_deletion, o.redeploy_policy.as_deref())
-        .map_err(body_field)
+    let more = sluice_options(o, base)?;
+    SyncOptions::parse(behavior, o.key_schema.as_deref(), o.disable_secret_deletion, &more).map_err(body_field)
 }
 
 fn destination(raw: Option<&RailwayDestinationIn>) -> Result<RailwayDestination, FieldError> {
@@ -230,7 +276,6 @@ pub fn parse_patch(body: &RailwaySyncPatch) -> ApiResult<SyncChanges> {
         secret_path: body.secret_path.as_deref().and_then(|s| p.take(secret_path(Some(s)))),
         auto_sync: auto_sync(body.is_auto_sync_enabled, body.is_enabled, body.sync_options.as_ref())?,
         options: body.sync_options.as_ref().and_then(|o| p.take(options(Some(o)))),
-        redeploy_policy_sent: body.sync_options.as_ref().is_some_and(|o| o.redeploy_policy.is_some()),
         destination: body.destination_config.as_ref().and_then(|d| p.take(destination(Some(d)))),
     };
     p.finish()?;

@@ -3,13 +3,15 @@
 //!
 //! Reading order: [`input`] (bodies parsed and validated once) → [`service`] (create,
 //! edit, delete, read; what queues a run) → [`actions`] (triggers, plan preview, run
-//! history, duplicate-destination check) → [`view`] (the response objects) →
+//! history, duplicate-destination check) → [`trust`] (drift checks, held plans, the
+//! ownership ledger and its orphans) → [`view`] (the response objects) →
 //! [`handlers`] (the routes). The runs themselves are the engine's (`sluice_engine`).
 
 pub mod actions;
 pub mod handlers;
 pub mod input;
 pub mod service;
+pub mod trust;
 pub mod view;
 
 use crate::state::AppState;
@@ -29,4 +31,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::plan_saved))
         .routes(routes!(handlers::plan_unsaved))
         .routes(routes!(handlers::runs))
+        .routes(routes!(handlers::check_drift))
+        .routes(routes!(handlers::drift))
+        .routes(routes!(handlers::confirm_plan))
+        .routes(routes!(handlers::remove_orphans))
+        .routes(routes!(handlers::owned_keys))
 }

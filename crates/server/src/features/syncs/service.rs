@@ -180,6 +180,7 @@ pub async fn create(state: &AppState, actor: &Actor, body: &RailwaySyncIn) -> Ap
         lease_until: None,
         created_at: now,
         updated_at: now,
+        trust: Default::default(),
     };
     syncs::insert(&mut tx, &row)
         .await
@@ -271,13 +272,11 @@ pub async fn update(
     if let Some(auto) = changes.auto_sync {
         after.is_auto_sync_enabled = auto;
     }
-    if let Some(o) = &changes.options {
-        // A client that does not know `redeployPolicy` (Infisical's) keeps the sync's.
-        let sent_policy = changes.redeploy_policy_sent;
-        after.sync_options = o.clone();
-        if !sent_policy {
-            after.sync_options.redeploy_policy = before.sync_options.redeploy_policy;
-        }
+    if changes.options.is_some() {
+        // Sluice's own options not sent (a client that does not know them, such as
+        // Infisical's) keep the sync's.
+        after.sync_options = input::options_over(patch.sync_options.as_ref(), Some(&before.sync_options))
+            .map_err(|e| ApiError::invalid(&e.path, e.message))?;
     }
     if let Some(d) = &changes.destination {
         after.destination_config = d.clone().into();
@@ -292,6 +291,10 @@ pub async fn update(
     syncs::update_config(&mut tx, &after)
         .await
         .map_err(|e| if e.is_conflict() { duplicate_name(&after.name, project.as_str()) } else { e.into() })?;
+    if after.sync_options.drift_check_interval_minutes != before.sync_options.drift_check_interval_minutes {
+        // Rescheduled from now by the drift scheduler.
+        sluice_storage::drift::schedule(&mut tx, &after.id, None).await?;
+    }
     if destination_changed || after.connection_id != before.connection_id {
         // Deploys owed to or followed at the old target are not this target's.
         deploys::settle_all(&mut tx, &after.id).await?;
@@ -314,7 +317,7 @@ pub async fn update(
         }));
     audit::record(&mut tx, actor, event).await?;
     let stored = syncs::get(&mut tx, &id).await?.ok_or_else(|| not_found(&id))?;
-    let out = view::sync_out(&mut tx, &stored).await?;
+    let out = view::sync_out_full(&mut tx, &stored).await?;
     finish(state, tx, &id, trigger.is_some()).await?;
     Ok(out)
 }
@@ -371,7 +374,7 @@ pub async fn get(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<Sec
     let (out, access) = {
         let mut conn = state.store.read().await?;
         let (row, access) = load(state, &mut conn, actor, &id, Need::Read, "read").await?;
-        (view::sync_out(&mut conn, &row).await?, access)
+        (view::sync_out_full(&mut conn, &row).await?, access)
     };
     let event = AuditEvent::new("get-secret-sync")
         .org(&access.org_id)
@@ -396,7 +399,7 @@ pub async fn get_by_name(state: &AppState, actor: &Actor, name: &str, q: &Projec
             .await?
             .ok_or_else(|| ApiError::not_found(format!("Could not find Railway Sync with name \"{name}\"")))?;
         ensure_railway(&row)?;
-        (view::sync_out(&mut conn, &row).await?, access)
+        (view::sync_out_full(&mut conn, &row).await?, access)
     };
     let event = AuditEvent::new("get-secret-sync")
         .org(&access.org_id)

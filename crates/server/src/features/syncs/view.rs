@@ -4,13 +4,14 @@
 use crate::error::{ApiError, ApiResult};
 use sluice_api_types::runs::{RedeployOut, RunActorOut, RunDeploysOut, ServiceDeployOut, SyncRunOut};
 use sluice_api_types::syncs::{
-    RailwayDestinationOut, SecretSyncOut, SyncConnectionOut, SyncEnvironmentOut, SyncFolderOut, SyncOptionsOut,
+    DeletionGuardOut, RailwayDestinationOut, SecretSyncOut, SyncConnectionOut, SyncEnvironmentOut, SyncFolderOut,
+    SyncOptionsOut,
 };
 use sluice_api_types::{iso, iso_opt};
-use sluice_domain::{ConnectionId, DestinationConfig, EnvironmentId, FolderId};
+use sluice_domain::{ConnectionId, DestinationConfig, EnvironmentId, FolderId, SyncStatus};
 use sluice_storage::runs::RunRow;
 use sluice_storage::syncs::SyncRow;
-use sluice_storage::{Conn, connections, environments, folders};
+use sluice_storage::{Conn, connections, environments, folders, ledger};
 use std::collections::HashMap;
 
 /// Looks up what responses show of connections, environments and folders, once each.
@@ -102,6 +103,14 @@ impl Lookups {
                 disable_secret_deletion: options.disable_secret_deletion,
                 key_schema: options.key_schema.as_ref().map(|k| k.as_str().to_string()),
                 redeploy_policy: options.redeploy_policy.as_str().to_string(),
+                delete_only_owned: options.delete_only_owned,
+                drift_policy: options.drift_policy.as_str().to_string(),
+                drift_check_interval_minutes: options.drift_check_interval_minutes,
+                mass_deletion_guard: DeletionGuardOut {
+                    enabled: options.mass_deletion_guard.enabled,
+                    percent: options.mass_deletion_guard.percent,
+                    min_keys: options.mass_deletion_guard.min_keys,
+                },
             },
             project_id: row.project_id.to_string(),
             connection,
@@ -116,8 +125,36 @@ impl Lookups {
                 service_id: d.service_id().map(str::to_string),
                 service_name: d.service_name().map(str::to_string),
             },
+            drift_status: row.trust.drift_status.map(|s| s.as_str().to_string()),
+            last_drift_check_at: iso_opt(row.trust.last_drift_check_at),
+            next_drift_check_at: iso_opt(row.trust.next_drift_at),
+            drift_check_status: row.trust.drift_check_status,
+            last_drift_check_message: row.trust.last_drift_message.clone(),
+            held_plan_hash: row.trust.held_plan_hash.clone().filter(|_| row.sync_status == Some(SyncStatus::Held)),
+            orphaned_keys: Vec::new(),
         })
     }
+}
+
+/// Keys the sync wrote that its configuration (key schema) no longer manages.
+pub async fn orphans(conn: &mut Conn, row: &SyncRow) -> ApiResult<Vec<String>> {
+    let owned = ledger::list(conn, &row.id).await?;
+    if owned.is_empty() {
+        return Ok(Vec::new());
+    }
+    let slug = match &row.environment_id {
+        Some(e) => environments::get(conn, e).await?.map(|e| e.slug).unwrap_or_default(),
+        None => String::new(),
+    };
+    let matcher = row.sync_options.matcher(&slug);
+    Ok(sluice_domain::ledger::orphans(owned.iter().map(|r| &r.key), &matcher).into_iter().collect())
+}
+
+/// One sync's response object with its orphaned keys (single-sync answers).
+pub async fn sync_out_full(conn: &mut Conn, row: &SyncRow) -> ApiResult<SecretSyncOut> {
+    let mut out = sync_out(conn, row).await?;
+    out.orphaned_keys = orphans(conn, row).await?;
+    Ok(out)
 }
 
 /// One sync's response object.

@@ -10,3 +10,4 @@ mod flow;
 mod pacing;
 mod schemas;
 mod triggers;
+mod trust;

@@ -55,7 +55,10 @@ async fn the_initial_behaviour_applies_only_to_the_first_sync() {
     env.fake.set_variable(PRODUCTION, Some(API), "SLUICE_LATE", "late", false);
     env.app.drain().await;
     assert_eq!(env.api_vars().get("SLUICE_SHARED"), Some(&val("sluice-again")), "later syncs push");
-    assert!(!env.api_vars().contains_key("SLUICE_LATE"), "later syncs do not import, they delete");
+    // Later syncs do not import; a key a person added at Railway is not the sync's, so it
+    // is left alone (with `deleteOnlyOwned` off it would be deleted, as in Infisical).
+    assert_eq!(env.api_vars().get("SLUICE_LATE"), Some(&val("late")), "later syncs do not import");
+    assert_eq!(secret_value(&env, "LATE").await, None);
 }
 
 #[tokio::test]
@@ -63,6 +66,8 @@ async fn two_syncs_with_different_schemas_on_one_service_never_touch_each_others
     let env = start().await;
     env.put("dev", "/", "TOKEN", "dev-token").await;
     env.put("staging", "/", "TOKEN", "staging-token").await;
+    // (b keeps a key, so removing TOKEN does not empty it: that would be held for a confirmation)
+    env.put("staging", "/", "KEEP", "k").await;
     let a = env.create_sync(env.sync_body("a", opts("overwrite-destination", Some("DEV_{{secretKey}}")))).await;
     let mut b_body = env.sync_body("b", opts("overwrite-destination", Some("{{environment}}_{{secretKey}}")));
     b_body["environment"] = json!("staging");
