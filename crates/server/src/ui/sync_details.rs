@@ -7,10 +7,10 @@ use super::UiForm;
 use super::guard::Signed;
 use super::page::{Chrome, FlashKind, Section, UiError, UiResult, redirect_with, render};
 use super::syncs::SyncRowView;
-use super::view::{BadgeKind, PlanDisplay, initial_behavior_label, when};
+use super::view::{BadgeKind, PlanDisplay, When, initial_behavior_label, when};
 use crate::error::ApiError;
 use crate::features::projects::manage;
-use crate::features::syncs::{actions, service};
+use crate::features::syncs::{actions, service, trust};
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -20,8 +20,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use sluice_api_types::projects::ProjectOut;
-use sluice_api_types::runs::SyncRunOut;
-use sluice_api_types::syncs::{DeleteSyncQuery, ImportQuery, RailwaySyncPatch, RunsQuery, SecretSyncOut};
+use sluice_api_types::runs::{EntryAction, SyncRunOut};
+use sluice_api_types::syncs::{DeleteSyncQuery, DriftOut, ImportQuery, RailwaySyncPatch, RunsQuery, SecretSyncOut};
 use sluice_domain::{JobKind, RunStatus, SyncStatus};
 
 /// One run of the history.
@@ -107,6 +107,48 @@ pub struct LiveView {
     pub runs_total: i64,
     /// Outcomes of the last import and removal, when there were any.
     pub side_notes: Vec<String>,
+    /// The plan a held run waits on, when the sync is held.
+    pub held: Option<HeldView>,
+    /// The latest drift report, when there is one.
+    pub drift: Option<DriftView>,
+    /// The session's CSRF token, for the forms inside live panels.
+    pub csrf: String,
+}
+
+/// A run the mass-deletion guard held: why, the keys it would delete, its fingerprint.
+pub struct HeldView {
+    pub message: String,
+    pub plan_hash: String,
+    pub deletes: Vec<String>,
+}
+
+/// The latest drift report, for people.
+pub struct DriftView {
+    pub drifted: bool,
+    pub checked: When,
+    pub policy: String,
+    pub rows: Vec<(String, &'static str, &'static str)>,
+}
+
+impl DriftView {
+    fn new(d: &DriftOut) -> DriftView {
+        let rows = d
+            .entries
+            .iter()
+            .map(|e| {
+                let (label, kind) = match e.state.as_str() {
+                    "in-sync" => ("In sync", "unchanged"),
+                    "changed-at-destination" => ("Changed at Railway", "update"),
+                    "deleted-at-destination" => ("Deleted at Railway", "delete"),
+                    "added-at-destination" => ("Added at Railway (not this sync's)", "create"),
+                    "sealed" => ("Sealed: cannot be compared", "skip"),
+                    _ => ("Unknown", "skip"),
+                };
+                (e.key.clone(), label, kind)
+            })
+            .collect();
+        DriftView { drifted: d.status == "drifted", checked: when(&d.checked_at), policy: d.policy.clone(), rows }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -170,6 +212,20 @@ async fn live_view(state: &AppState, signed: &Signed, s: SecretSyncOut) -> UiRes
         }
     };
     let runs = actions::runs(state, &signed.actor, &r.s.id, &RunsQuery { limit: Some(10), offset: None }).await?;
+    let held = match (&r.s.sync_status, &r.s.held_plan_hash) {
+        (Some(SyncStatus::Held), Some(hash)) => Some(HeldView {
+            message: r.s.last_sync_message.clone().unwrap_or_default(),
+            plan_hash: hash.clone(),
+            deletes: runs
+                .runs
+                .iter()
+                .find(|run| run.status == RunStatus::Held)
+                .map(|run| run.plan.iter().filter(|e| e.action == EntryAction::Delete).map(|e| e.key.clone()).collect())
+                .unwrap_or_default(),
+        }),
+        _ => None,
+    };
+    let drift = trust::drift(state, &signed.actor, &r.s.id).await?.as_ref().map(DriftView::new);
     let s = &r.s;
     let side_notes = [
         side_note("import", s.import_status, s.last_imported_at.as_deref(), s.last_import_message.as_deref()),
@@ -186,6 +242,9 @@ async fn live_view(state: &AppState, signed: &Signed, s: SecretSyncOut) -> UiRes
         runs: runs.runs.iter().map(RunView::new).collect(),
         runs_total: runs.total_count,
         side_notes,
+        held,
+        drift,
+        csrf: signed.csrf.clone(),
         r,
     })
 }
@@ -236,6 +295,8 @@ pub struct ActionForm {
     remove_secrets: Option<String>,
     #[serde(default)]
     confirm_name: String,
+    #[serde(default)]
+    plan_hash: String,
 }
 
 fn page_url(project: &str, sync: &str) -> String {
@@ -270,6 +331,55 @@ pub async fn trigger(
     let to = back_url(&form, &p.id, &s.id);
     match actions::sync_secrets(&state, &signed.actor, &s.id).await {
         Ok(_) => Ok(redirect_with(&to, FlashKind::Success, &format!("Sync of \"{}\" queued.", s.name))),
+        Err(e) => refused(e, &to),
+    }
+}
+
+/// `POST …/{sync}/confirm`: confirm the plan a held run waits on (by its fingerprint).
+pub async fn confirm(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path((project, sync)): Path<(String, String)>,
+    UiForm(form): UiForm<ActionForm>,
+) -> UiResult<Response> {
+    let (p, s) = load(&state, &signed, &project, &sync).await?;
+    let to = page_url(&p.id, &s.id);
+    match trust::confirm_plan(&state, &signed.actor, &s.id, Some(&form.plan_hash)).await {
+        Ok(_) => {
+            Ok(redirect_with(&to, FlashKind::Success, "Plan confirmed; the sync is queued and goes ahead with it."))
+        }
+        Err(e) => refused(e, &to),
+    }
+}
+
+/// `POST …/{sync}/check-drift`: queue a drift check.
+pub async fn check_drift(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path((project, sync)): Path<(String, String)>,
+) -> UiResult<Response> {
+    let (p, s) = load(&state, &signed, &project, &sync).await?;
+    let to = page_url(&p.id, &s.id);
+    match trust::check_drift(&state, &signed.actor, &s.id).await {
+        Ok(_) => Ok(redirect_with(&to, FlashKind::Success, "Drift check queued: one read of Railway.")),
+        Err(e) => refused(e, &to),
+    }
+}
+
+/// `POST …/{sync}/remove-orphans`: delete the keys the sync wrote that it no longer manages.
+pub async fn remove_orphans(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path((project, sync)): Path<(String, String)>,
+) -> UiResult<Response> {
+    let (p, s) = load(&state, &signed, &project, &sync).await?;
+    let to = page_url(&p.id, &s.id);
+    match trust::remove_orphans(&state, &signed.actor, &s.id).await {
+        Ok((_, keys)) => Ok(redirect_with(
+            &to,
+            FlashKind::Success,
+            &format!("Removal of {} orphaned variable(s) queued.", keys.len()),
+        )),
         Err(e) => refused(e, &to),
     }
 }

@@ -55,7 +55,7 @@ impl BadgeKind {
 
     /// Whether the sync's last message belongs beside the badge (it failed, or will retry).
     pub fn explains(self) -> bool {
-        matches!(self, BadgeKind::Failed | BadgeKind::Retrying | BadgeKind::Held)
+        matches!(self, BadgeKind::Failed | BadgeKind::Retrying)
     }
 }
 
@@ -230,6 +230,8 @@ pub struct PlanDisplay {
     pub redeploy: bool,
     /// The services the run would redeploy, by name.
     pub redeploys: Vec<String>,
+    /// Why a run of this plan would be held by the mass-deletion guard.
+    pub held: Option<String>,
 }
 
 impl PlanDisplay {
@@ -276,6 +278,7 @@ impl PlanDisplay {
             changes: p.changes,
             redeploy: p.redeploy,
             redeploys: p.redeploys.clone(),
+            held: p.held.clone(),
         }
     }
 }

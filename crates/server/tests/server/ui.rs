@@ -312,3 +312,69 @@ async fn railway_connections_are_checked_with_railway_and_kept_while_in_use() {
     drop(fake);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn drift_is_shown_per_key_and_a_held_sync_is_reviewed_and_confirmed() {
+    let (fake, app) = sync_support::start().await;
+    let conn = sync_support::connection(&app, "rw", "account-token", ACCOUNT_TOKEN).await;
+    let pid = app.project_id().to_string();
+    let keys = ["A", "B", "C", "D", "E", "F"];
+    for k in keys {
+        let body =
+            json!({"workspaceId": pid, "environment": "dev", "secretPath": "/", "secretValue": format!("v-{k}")});
+        app.api.post(&format!("/api/v3/secrets/raw/{k}"), body).await.expect(200);
+    }
+    let sync = app
+        .api
+        .post(
+            SYNCS,
+            json!({
+                "name": "ui-trust", "projectId": pid, "connectionId": conn["id"], "environment": "dev", "secretPath": "/",
+                "syncOptions": {"initialSyncBehavior": "overwrite-destination", "keySchema": "UI_{{secretKey}}"},
+                "destinationConfig": {"projectId": RW_PROJECT, "projectName": "shop", "environmentId": RW_PRODUCTION,
+                    "environmentName": "production", "serviceId": RW_API, "serviceName": "api"}
+            }),
+        )
+        .await
+        .expect(200);
+    let id = sync["secretSync"]["id"].as_str().expect("id").to_string();
+    app.drain_all().await;
+    let b = Browser::sign_in(&app).await;
+    let url = format!("/projects/{pid}/syncs/{id}");
+
+    // Someone edits a variable at Railway; a check from the page shows it, key by key.
+    fake.set_variable(RW_PRODUCTION, Some(RW_API), "UI_A", "edited-at-railway", false);
+    let page = b.get(&url).await;
+    page.assert_contains("Check now");
+    let queued = b.post(&format!("{url}/check-drift"), &[("csrf", &page.csrf())]).await;
+    assert_eq!(queued.status, 303, "{}", queued.body);
+    app.drain_all().await;
+    let page = b.get(&url).await;
+    page.assert_contains(r#"data-drift-status="drifted""#);
+    page.assert_contains(r#"<tr data-drift-key="UI_A"><td class="key">UI_A</td><td><span class="pill pill-update">Changed at Railway</span>"#);
+    page.assert_contains(
+        r#"<tr data-drift-key="UI_B"><td class="key">UI_B</td><td><span class="pill pill-unchanged">In sync</span>"#,
+    );
+    page.assert_contains(r#"data-badge="drifted""#);
+    assert!(!page.body.contains("edited-at-railway"), "no values on the page");
+
+    // The folder is emptied: the run is held and the page asks for a review.
+    for k in keys {
+        let body = json!({"workspaceId": pid, "environment": "dev", "secretPath": "/"});
+        app.api.delete_json(&format!("/api/v3/secrets/raw/{k}"), body).await.expect(200);
+    }
+    app.drain_all().await;
+    let page = b.get(&url).await;
+    page.assert_contains("Review and confirm");
+    page.assert_contains(r#"data-badge="held""#);
+    page.assert_contains("UI_A, UI_B, UI_C, UI_D, UI_E, UI_F");
+    assert_eq!(fake.variables(RW_PRODUCTION, Some(RW_API)).keys().filter(|k| k.starts_with("UI_")).count(), 6);
+    let hash = hidden(&page.body, "plan_hash");
+    let confirmed = b.post(&format!("{url}/confirm"), &[("csrf", &page.csrf()), ("plan_hash", &hash)]).await;
+    assert_eq!(confirmed.status, 303, "{}", confirmed.body);
+    app.drain_all().await;
+    assert_eq!(fake.variables(RW_PRODUCTION, Some(RW_API)).keys().filter(|k| k.starts_with("UI_")).count(), 0);
+    let page = b.get(&url).await;
+    assert!(!page.body.contains("Review and confirm"), "released");
+    page.assert_contains(r#"data-badge="synced""#);
+}
