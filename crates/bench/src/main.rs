@@ -5,7 +5,7 @@
 //!   of 500 secrets, idle RSS, start-to-ready on an existing SQLite database.
 //! - `sync`: secret change → value visible at the (fake) Railway, p50/p99; Railway calls
 //!   and redeploys per sync; first sync of a 5,000-secret folder; one change fanned out
-//!   to 1,000 syncs.
+//!   to 1,000 syncs; a drift sweep of 1,000 syncs (also alone: `drift`).
 
 mod api;
 mod load;
@@ -32,8 +32,10 @@ struct Cli {
 enum What {
     /// HTTP API throughput, latency, memory and start-up
     Api,
-    /// Sync latency, Railway calls per sync, large folders and fan-out
+    /// Sync latency, Railway calls per sync, large folders, fan-out and the drift sweep
     Sync,
+    /// Only the drift sweep of 1,000 syncs (unlimited, and at Railway's 50 RPS)
+    Drift,
     /// Both
     All,
 }
@@ -50,6 +52,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.what {
         What::Api => api::run(&cli.sluice, cli.seconds).await?,
         What::Sync => sync::run(&cli.sluice).await?,
+        What::Drift => sync::drift(&cli.sluice).await?,
         What::All => {
             api::run(&cli.sluice, cli.seconds).await?;
             sync::run(&cli.sluice).await?;

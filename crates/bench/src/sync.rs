@@ -1,6 +1,6 @@
 //! Sync benchmarks against the fake Railway (in this process) and a `sluice server`
 //! process: change-to-Railway latency, Railway calls per sync, a 5,000-secret first sync,
-//! and one change fanned out to 1,000 syncs.
+//! one change fanned out to 1,000 syncs, and a drift sweep of 1,000 syncs.
 
 use crate::server::{self, ms, pct};
 use serde_json::{Value, json};
@@ -180,6 +180,89 @@ pub async fn run(bin: &Path) -> anyhow::Result<()> {
     calls(bin).await?;
     big_folder(bin).await?;
     fan_out(bin).await?;
+    drift(bin).await
+}
+
+/// The drift sweeps alone: unlimited, then at Railway's 50 RPS with Sluice paced to it.
+pub async fn drift(bin: &Path) -> anyhow::Result<()> {
+    drift_sweep(bin, 100_000.0, None).await?;
+    drift_sweep(bin, 50.0, Some(50)).await
+}
+
+/// A drift check of each of 1,000 syncs (one service each, one token), asked for at once:
+/// the Railway calls it costs, the time until every report is in, and (with one variable
+/// edited at Railway beforehand) that exactly that sync is found drifted. With `limit`, the
+/// fake refuses more than that many requests per second, as Railway does.
+async fn drift_sweep(bin: &Path, rps: f64, limit: Option<u32>) -> anyhow::Result<()> {
+    const N: usize = 1000;
+    let rps_flag = rps.to_string();
+    let b = Bench::start(bin, N, &["--workers", "8", "--railway-rps", &rps_flag]).await?;
+    b.folder("fan").await?;
+    b.batch("/fan", vec![("FAN".into(), "v0".into())]).await?;
+    let mut ids = Vec::with_capacity(N);
+    for i in 0..N {
+        ids.push(b.create_sync(&format!("fan-{i}"), "/fan", "F_{{secretKey}}", &service_id(i), true).await?);
+    }
+    let every = Duration::from_millis(100);
+    b.wait_every("the first syncs", Duration::from_secs(600), every, |f| {
+        (0..N).all(|i| f.running(PRODUCTION, &service_id(i)).is_some_and(|r| r.variables.contains_key("F_FAN")))
+    })
+    .await?;
+    // Someone edits one service's variable in Railway's dashboard.
+    b.fake.set_variable(PRODUCTION, Some(&service_id(7)), "F_FAN", "edited-by-hand", false);
+    if let Some(limit) = limit {
+        b.fake.set_rate_limit(Some(
+            sluice_railway_fake::RateLimit::new(1_000_000, Duration::from_secs(3600)).per_second(limit),
+        ));
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let list = format!("/api/v1/secret-syncs/railway?projectId={}", b.project);
+    let before: std::collections::HashMap<String, String> =
+        b.call(reqwest::Method::GET, &list, Value::Null).await?["secretSyncs"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|s| (s["id"].as_str().unwrap_or("").to_string(), s["lastDriftCheckAt"].to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+    b.fake.clear_requests();
+    let t = Instant::now();
+    for id in &ids {
+        b.call(reqwest::Method::POST, &format!("/api/v1/secret-syncs/railway/{id}/check-drift"), json!({})).await?;
+    }
+    let (drifted, checked) = loop {
+        let all = b.call(reqwest::Method::GET, &list, Value::Null).await?;
+        let syncs = all["secretSyncs"].as_array().cloned().unwrap_or_default();
+        let done = syncs
+            .iter()
+            .filter(|s| {
+                s["driftCheckStatus"] == "succeeded"
+                    && before.get(s["id"].as_str().unwrap_or("")) != Some(&s["lastDriftCheckAt"].to_string())
+            })
+            .count();
+        if done == N {
+            let drifted: Vec<String> = syncs
+                .iter()
+                .filter(|s| s["driftStatus"] == "drifted")
+                .map(|s| s["name"].as_str().unwrap_or("").to_string())
+                .collect();
+            break (drifted, t.elapsed());
+        }
+        anyhow::ensure!(t.elapsed() < Duration::from_secs(600), "timed out: {done} of {N} drift checks done");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let calls = b.requests_by_field();
+    let refused = b.fake.rate_limited_count();
+    let label = match limit {
+        Some(l) => format!("fake limiting at {l} RPS, Sluice --railway-rps {rps}"),
+        None => format!("no rate limit, --railway-rps {rps}"),
+    };
+    println!(
+        "drift sweep of {N} syncs on one token ({label}): every report in after {} ; Railway calls {calls:?}, \
+         {refused} answers 429; drifted: {drifted:?}",
+        ms(checked)
+    );
     Ok(())
 }
 

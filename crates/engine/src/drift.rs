@@ -25,8 +25,7 @@ use sluice_domain::drift::{self as pure, DriftReport, Ledger};
 use sluice_domain::import::plan_import;
 use sluice_domain::planner::Observed;
 use sluice_domain::{
-    ConnectionId, DriftPolicy, DriftStatus, ImportBehavior, JobId, JobKind, KeyDrift, KeyRules, SyncId, SyncOptions,
-    Trigger,
+    ConnectionId, DriftPolicy, DriftStatus, ImportBehavior, JobId, JobKind, KeyDrift, KeyRules, SyncId, Trigger,
 };
 use sluice_storage::syncs::SyncRow;
 use sluice_storage::{Conn, StorageError, connections, drift as rows, jobs, ledger, now_ms, paces};
@@ -209,19 +208,18 @@ async fn paused_until(
     Ok((until > now).then_some(until))
 }
 
-/// Queues the scheduled drift checks due at `now` (and schedules the first check of
-/// syncs that have none). A connection Railway is rate-limiting has its checks moved past
-/// the pause. Returns how many checks were queued.
+/// Sets the next scheduled check of a sync whose interval is now `minutes` (none for 0),
+/// counted from now: when its options change.
+pub async fn reschedule(conn: &mut Conn, sync: &SyncId, minutes: u32) -> Result<(), StorageError> {
+    rows::schedule(conn, sync, next_check_at(now_ms(), minutes, rand::random())).await
+}
+
+/// Queues the scheduled drift checks due at `now`. A connection Railway is rate-limiting
+/// has its checks moved past the pause. Returns how many checks were queued. (A sync's
+/// first check is scheduled when its ledger starts, and again whenever its interval
+/// changes or a check ends.)
 pub async fn schedule_due(engine: &Engine, now: i64) -> Result<usize, EngineError> {
     let mut tx = engine.store().write().await?;
-    for sync in rows::unscheduled(&mut tx, 500).await? {
-        let minutes = serde_json::from_str::<SyncOptions>(&sync.sync_options)
-            .map(|o| o.drift_check_interval_minutes)
-            .unwrap_or(0);
-        if let Some(at) = next_check_at(now, minutes, rand::random()) {
-            rows::schedule(&mut tx, &sync.id, Some(at)).await?;
-        }
-    }
     let due = rows::due(&mut tx, now, 500).await?;
     let mut paused: HashMap<ConnectionId, Option<i64>> = HashMap::new();
     let mut queued = 0;

@@ -150,11 +150,18 @@ pub async fn sync(engine: &Engine, row: &SyncRow, job: &JobId, ctx: &mut RunCont
     }
     let policy = spec.options.redeploy_policy;
     let applied = apply(engine, destination, spec.target(&token), &decision.plan, &observed, policy, ctx).await;
-    if matches!(applied, Ok(()) | Err(EngineError::Deploying { .. } | EngineError::DeployFailed(_))) {
+    let landed = ledger::Landed { job, plan: &decision.plan, observed: &observed, ledger: ledger.as_ref() };
+    match &applied {
         // The writes landed: the ledger follows them whatever the deploys do.
-        let keys = destination.key_rules();
-        let landed = ledger::Landed { job, plan: &decision.plan, observed: &observed, ledger: ledger.as_ref() };
-        ledger::record_sync(engine, &spec, row, landed, keys).await?;
+        Ok(()) | Err(EngineError::Deploying { .. } | EngineError::DeployFailed(_)) => {
+            ledger::record_sync(engine, &spec, row, landed, destination.key_rules()).await?
+        }
+        // Stopped before writing anything.
+        Err(EngineError::LeaseLost | EngineError::Held { .. }) => {}
+        // Stopped somewhere in the writes: what it meant to write may be there, so it is
+        // claimed (a key never created is dropped again once it is gone from the source);
+        // nothing is given up, as a deletion may not have happened.
+        Err(_) => ledger::record_attempt(engine, &spec, row, &decision.plan).await?,
     }
     applied
 }

@@ -87,6 +87,26 @@ pub async fn record_sync(
     Ok(())
 }
 
+/// Records what a run that failed during its writes may have written (its creates and
+/// updates), so a key it created is never left behind as someone else's.
+pub async fn record_attempt(
+    engine: &Engine,
+    spec: &SyncSpec,
+    row: &SyncRow,
+    plan: &SyncPlan,
+) -> Result<(), EngineError> {
+    if plan.upserts().is_empty() {
+        return Ok(());
+    }
+    let mut tx = engine.store().write().await?;
+    let digest_key = engine.core().keys().digest_key(&mut tx, &spec.project_id).await?;
+    let written: BTreeMap<String, Option<String>> =
+        plan.upserts().iter().map(|(k, v)| (k.clone(), Some(digest_key.digest(k, v.expose().as_bytes())))).collect();
+    rows::record(&mut tx, &row.id, &written, &[]).await?;
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(())
+}
+
 /// Records that a removal deleted `removed`: they are no longer the sync's.
 pub async fn record_removal(engine: &Engine, row: &SyncRow, removed: &[String]) -> Result<(), EngineError> {
     if row.trust.ledger_since.is_none() || removed.is_empty() {

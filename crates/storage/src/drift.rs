@@ -57,14 +57,13 @@ pub async fn save(
 pub struct DueCheck {
     pub id: SyncId,
     pub connection_id: ConnectionId,
-    pub sync_options: String,
 }
 
 /// Syncs whose next scheduled check is at or before `now`, oldest first: only syncs with a
 /// ledger (they have written something to compare against).
 pub async fn due(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<DueCheck>> {
     Ok(sqlx::query_as(
-        "SELECT id, connection_id, sync_options FROM secret_syncs
+        "SELECT id, connection_id FROM secret_syncs
          WHERE next_drift_at IS NOT NULL AND next_drift_at <= $1 AND ledger_since IS NOT NULL
          ORDER BY next_drift_at LIMIT $2",
     )
@@ -82,16 +81,4 @@ pub async fn schedule(conn: &mut Conn, sync_id: &SyncId, at: Option<i64>) -> Res
         .execute(conn)
         .await?;
     Ok(())
-}
-
-/// Syncs that have a ledger and no scheduled check yet (just started their ledger, or the
-/// schedule was cleared by an option change).
-pub async fn unscheduled(conn: &mut Conn, limit: i64) -> Result<Vec<DueCheck>> {
-    Ok(sqlx::query_as(
-        "SELECT id, connection_id, sync_options FROM secret_syncs
-         WHERE next_drift_at IS NULL AND ledger_since IS NOT NULL ORDER BY id LIMIT $1",
-    )
-    .bind(limit)
-    .fetch_all(conn)
-    .await?)
 }

@@ -292,8 +292,7 @@ pub async fn update(
         .await
         .map_err(|e| if e.is_conflict() { duplicate_name(&after.name, project.as_str()) } else { e.into() })?;
     if after.sync_options.drift_check_interval_minutes != before.sync_options.drift_check_interval_minutes {
-        // Rescheduled from now by the drift scheduler.
-        sluice_storage::drift::schedule(&mut tx, &after.id, None).await?;
+        sluice_engine::drift::reschedule(&mut tx, &after.id, after.sync_options.drift_check_interval_minutes).await?;
     }
     if destination_changed || after.connection_id != before.connection_id {
         // Deploys owed to or followed at the old target are not this target's.

@@ -433,3 +433,22 @@ async fn drift_endpoints_follow_project_access() {
     let nobody = env.app.client_with("not-a-token");
     assert_eq!(nobody.get(&format!("{SYNCS}/{id}/drift")).await.status, 401);
 }
+
+#[tokio::test]
+async fn a_key_written_by_a_run_that_then_failed_is_still_the_syncs() {
+    let env = start().await;
+    let id = synced(&env, &[("A", "1")], schema_opts()).await;
+    // The write lands, then Railway's redeploy step fails for good on this attempt.
+    env.put("dev", "/", "B", "2").await;
+    env.fake.inject(sluice_railway_fake::Fault::http_status(503).times(1).for_root_field("deployments"));
+    env.app.drain().await;
+    let runs = env.runs(&id).await;
+    assert_eq!(runs[0]["status"], "retrying", "{}", runs[0]);
+    assert_eq!(env.api_vars().get("SLUICE_B"), Some(&val("2")), "the write landed");
+    assert!(owned(&env, &id).await.contains(&"SLUICE_B".to_string()), "and the sync owns what it wrote");
+    env.app.drain_all().await;
+    // Removed from the folder later: deleted, as the sync's own.
+    env.delete("dev", "/", "B").await;
+    env.app.drain_all().await;
+    assert!(!env.api_vars().contains_key("SLUICE_B"));
+}
