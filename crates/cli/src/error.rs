@@ -11,6 +11,8 @@
 //! | 3 | authentication: not logged in, the token was refused, or permission denied |
 //! | 4 | not found: the project, environment, secret, connection or sync does not exist |
 //! | 5 | the server cannot be reached |
+//! | 6 | drifted: the latest drift report says Railway no longer holds what the sync wrote |
+//! | 7 | held: a sync run would delete too many variables and waits for `syncs railway confirm` |
 //!
 //! `sluice run` exits with its command's status instead (127 when the command cannot be found,
 //! 126 when it cannot be started).
@@ -25,6 +27,10 @@ pub enum Kind {
     Auth,
     NotFound,
     Unreachable,
+    /// A drift report found Railway changed (`syncs railway drift`).
+    Drifted,
+    /// A sync run was held by the mass-deletion guard.
+    Held,
 }
 
 impl Kind {
@@ -35,6 +41,8 @@ impl Kind {
             Kind::Auth => 3,
             Kind::NotFound => 4,
             Kind::Unreachable => 5,
+            Kind::Drifted => 6,
+            Kind::Held => 7,
         }
     }
 }
@@ -147,6 +155,8 @@ mod tests {
         assert_eq!(CliError::auth("x").exit_code(), 3);
         assert_eq!(CliError::not_found("x").exit_code(), 4);
         assert_eq!(CliError::new(Kind::Unreachable, "x").exit_code(), 5);
+        assert_eq!(CliError::new(Kind::Drifted, "").exit_code(), 6);
+        assert_eq!(CliError::new(Kind::Held, "x").exit_code(), 7);
         assert_eq!(CliError::failed("x").with_exit_code(127).exit_code(), 127);
     }
 

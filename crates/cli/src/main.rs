@@ -34,6 +34,8 @@ Exit status:
   3  authentication: not logged in, token refused, or permission denied
   4  not found: project, environment, secret, connection or sync
   5  the server cannot be reached
+  6  drifted: `syncs railway drift` found Railway changed since the sync wrote it
+  7  held: a sync run would delete too many variables; confirm it with `syncs railway confirm`
   `sluice run` exits with its command's status (127: command not found).";
 
 #[derive(Parser)]

@@ -32,6 +32,10 @@ const COMMANDS: &[&[&str]] = &[
     &["syncs", "railway", "import"],
     &["syncs", "railway", "remove"],
     &["syncs", "railway", "runs"],
+    &["syncs", "railway", "drift"],
+    &["syncs", "railway", "confirm"],
+    &["syncs", "railway", "remove-orphans"],
+    &["syncs", "railway", "keys"],
 ];
 
 #[test]
@@ -50,9 +54,16 @@ fn every_command_has_help_with_examples() {
 fn top_level_help_documents_exit_statuses_and_infisical_variables() {
     let out = assert_cmd::Command::new(BIN).arg("--help").env_clear().output().expect("runs");
     let text = String::from_utf8_lossy(&out.stdout);
-    for want in
-        ["Exit status:", "2  usage", "3  authentication", "4  not found", "INFISICAL_API_URL", "INFISICAL_TOKEN"]
-    {
+    for want in [
+        "Exit status:",
+        "2  usage",
+        "3  authentication",
+        "4  not found",
+        "6  drifted",
+        "7  held",
+        "INFISICAL_API_URL",
+        "INFISICAL_TOKEN",
+    ] {
         assert!(text.contains(want), "--help lacks {want:?}:\n{text}");
     }
 }

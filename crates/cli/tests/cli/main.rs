@@ -10,4 +10,5 @@ mod run_export;
 mod secrets;
 mod support;
 mod syncs;
+mod trust;
 mod usage;

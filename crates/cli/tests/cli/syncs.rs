@@ -7,7 +7,7 @@ use sluice_railway_fake::Fault;
 use std::time::Duration;
 
 /// Creates a sync of prod:/ to the api service by ids, auto-sync off; returns its name.
-async fn sync_by_ids(w: &World, name: &str, extra: &[&str]) -> String {
+pub async fn sync_by_ids(w: &World, name: &str, extra: &[&str]) -> String {
     let conn = w.connection(&format!("conn-{name}")).await;
     let mut args = vec![
         "syncs",

@@ -2,7 +2,8 @@
 //! Railway, `remove` its variables from Railway, `delete` it, preview a run (`plan`) and
 //! read its history (`runs`). The three triggers take `--wait` ([`super::wait`]).
 
-use super::{Target, WaitOpts, find, path, show, wait};
+use super::wait::{self, Awaited};
+use super::{Target, WaitOpts, find, path, show};
 use crate::context::Context;
 use crate::error::CliResult;
 use sluice_api_types::runs::{PlanResponse, SyncRunsOut};
@@ -90,7 +91,7 @@ pub async fn trigger(
     };
     let sync = out.secret_sync;
     if opts.wait {
-        return wait::follow(ctx, &sync, kind, before, opts, false).await;
+        return wait::follow(ctx, &sync, kind, Awaited::After(before), opts, false).await;
     }
     show::queued(ctx, &sync, kind)
 }
@@ -107,7 +108,7 @@ pub async fn delete(ctx: &Context, args: &DeleteArgs) -> CliResult<()> {
         return show::deleted(ctx, &sync);
     }
     if args.wait.wait {
-        return wait::follow(ctx, &sync, JobKind::Remove, before, args.wait, true).await;
+        return wait::follow(ctx, &sync, JobKind::Remove, Awaited::After(before), args.wait, true).await;
     }
     show::queued(ctx, &sync, JobKind::Remove)
 }

@@ -4,7 +4,8 @@
 //! display names the API stores. `update` merges the flags given into the sync's current
 //! `syncOptions` and `destinationConfig`, since the API replaces those objects whole.
 
-use super::{WaitOpts, find, path, show, wait};
+use super::wait::{self, Awaited};
+use super::{WaitOpts, find, path, show};
 use crate::commands::connections;
 use crate::commands::{Scope, normalize_path};
 use crate::context::{Context, check_environment};
@@ -12,8 +13,11 @@ use crate::error::{CliError, CliResult};
 use serde_json::{Map, Value, json};
 use sluice_api_types::connections::{NamedOut, RailwayProjectOut, RailwayProjectsOut};
 use sluice_api_types::runs::PlanResponse;
-use sluice_api_types::syncs::{RailwayDestinationIn, RailwaySyncIn, SecretSyncOut, SecretSyncResponse, SyncOptionsIn};
-use sluice_domain::{JobKind, SyncStatus};
+use sluice_api_types::syncs::{
+    DeletionGuardIn, RailwayDestinationIn, RailwaySyncIn, SecretSyncOut, SecretSyncResponse, SyncOptionsIn,
+    SyncOptionsOut,
+};
+use sluice_domain::{DriftPolicy, JobKind, SyncStatus};
 
 pub const CREATE_EXAMPLES: &str = "Examples:
   # Names are looked up through the connection; ids work too:
@@ -25,6 +29,9 @@ pub const CREATE_EXAMPLES: &str = "Examples:
       --env prod --path /shared --railway-project shop --railway-environment production \\
       --initial-sync import-prioritize-destination \\
       --key-schema 'APP_{{secretKey}}' --disable-secret-deletion
+  # Heal drift within 10 minutes; hold runs deleting over 30 % (at least 3) of the variables:
+  sluice syncs railway create shop-api … --drift-policy heal --drift-interval 10 \\
+      --guard-percent 30 --guard-min-keys 3
   # Preview the first run without creating anything:
   sluice syncs railway create shop-api … --dry-run";
 
@@ -33,6 +40,8 @@ pub const UPDATE_EXAMPLES: &str = "Examples:
   sluice syncs railway update shop-api --railway-service worker --wait
   sluice syncs railway update shop-api --key-schema 'SHOP_{{secretKey}}'
   sluice syncs railway update shop-api --disable-secret-deletion true
+  sluice syncs railway update shop-api --drift-policy adopt --drift-interval 0
+  sluice syncs railway update shop-api --deletion-guard false
   sluice syncs railway update shop-api --name shop-api-prod --description ''";
 
 /// Infisical's initial sync behaviours.
@@ -74,6 +83,87 @@ impl RedeployArg {
     }
 }
 
+/// What a drift check does when Railway no longer holds what the sync wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DriftPolicyArg {
+    /// Say so (the sync shows drifted); write nothing
+    Report,
+    /// Queue a sync that puts Sluice's values back
+    Heal,
+    /// Take Railway's changed and added values into Sluice
+    Adopt,
+}
+
+impl From<DriftPolicyArg> for DriftPolicy {
+    fn from(p: DriftPolicyArg) -> Self {
+        match p {
+            DriftPolicyArg::Report => DriftPolicy::Report,
+            DriftPolicyArg::Heal => DriftPolicy::Heal,
+            DriftPolicyArg::Adopt => DriftPolicy::Adopt,
+        }
+    }
+}
+
+/// The options that keep a sync right unattended: the ownership ledger, drift checks and
+/// the mass-deletion guard. On create, the ones not given take the server's defaults; on
+/// update, the sync's current values.
+#[derive(clap::Args, Debug, Default)]
+pub struct TrustOpts {
+    /// Delete at Railway only variables this sync wrote (new syncs: true); false deletes every
+    /// variable the key schema matches that the folder lacks
+    #[arg(long, value_name = "BOOL")]
+    pub delete_only_owned: Option<bool>,
+    /// What a drift check does when Railway changed (new syncs: report)
+    #[arg(long, value_enum)]
+    pub drift_policy: Option<DriftPolicyArg>,
+    /// Minutes between scheduled drift checks: 0 (off) or 5–10080 (new syncs: 15)
+    #[arg(long, value_name = "MINUTES")]
+    pub drift_interval: Option<u32>,
+    /// Hold a run that deletes too many variables until it is confirmed (new syncs: true)
+    #[arg(long, value_name = "BOOL")]
+    pub deletion_guard: Option<bool>,
+    /// The guard holds a run deleting more than this share (1–100 %) of the sync's variables… (new syncs: 50)
+    #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub guard_percent: Option<u8>,
+    /// …and at least this many; a run deleting all of them is always held (new syncs: 5)
+    #[arg(long, value_name = "N")]
+    pub guard_min_keys: Option<u32>,
+}
+
+impl TrustOpts {
+    fn given(&self) -> bool {
+        self.delete_only_owned.is_some()
+            || self.drift_policy.is_some()
+            || self.drift_interval.is_some()
+            || self.deletion_guard.is_some()
+            || self.guard_percent.is_some()
+            || self.guard_min_keys.is_some()
+    }
+
+    /// Sets these flags in `options`, the rest from `current` (none on create).
+    fn apply(&self, options: &mut SyncOptionsIn, current: Option<&SyncOptionsOut>) {
+        options.delete_only_owned = self.delete_only_owned.or(current.map(|c| c.delete_only_owned));
+        options.drift_policy = self
+            .drift_policy
+            .map(|p| DriftPolicy::from(p).as_str().to_string())
+            .or_else(|| current.map(|c| c.drift_policy.clone()));
+        options.drift_check_interval_minutes =
+            self.drift_interval.or(current.map(|c| c.drift_check_interval_minutes)).map(i64::from);
+        let guard = current.map(|c| c.mass_deletion_guard);
+        if guard.is_some()
+            || self.deletion_guard.is_some()
+            || self.guard_percent.is_some()
+            || self.guard_min_keys.is_some()
+        {
+            options.mass_deletion_guard = Some(DeletionGuardIn {
+                enabled: self.deletion_guard.or(guard.map(|g| g.enabled)),
+                percent: self.guard_percent.or(guard.map(|g| g.percent)).map(i64::from),
+                min_keys: self.guard_min_keys.or(guard.map(|g| g.min_keys)).map(i64::from),
+            });
+        }
+    }
+}
+
 #[derive(clap::Args, Debug)]
 pub struct CreateArgs {
     /// Sync name: lowercase letters, digits and hyphens
@@ -107,6 +197,8 @@ pub struct CreateArgs {
     /// Don't sync automatically when secrets change (sync with `syncs railway sync`)
     #[arg(long)]
     pub no_auto_sync: bool,
+    #[command(flatten)]
+    pub trust: TrustOpts,
     /// A note for people
     #[arg(long)]
     pub description: Option<String>,
@@ -152,6 +244,8 @@ pub struct UpdateArgs {
     /// Which services a change redeploys: the ones it reaches, or none (write only)
     #[arg(long, value_enum)]
     pub redeploy: Option<RedeployArg>,
+    #[command(flatten)]
+    pub trust: TrustOpts,
     /// Railway project (id or name)
     #[arg(long, value_name = "ID|NAME")]
     pub railway_project: Option<String>,
@@ -169,7 +263,7 @@ pub struct UpdateArgs {
 }
 
 /// How server fields are named on the command line.
-pub const FLAGS: [(&str, &str); 16] = [
+pub const FLAGS: [(&str, &str); 23] = [
     ("body.name", "NAME/--name"),
     ("body.description", "--description"),
     ("body.connectionId", "--connection"),
@@ -179,6 +273,13 @@ pub const FLAGS: [(&str, &str); 16] = [
     ("body.syncOptions.initialSyncBehavior", "--initial-sync"),
     ("body.syncOptions.keySchema", "--key-schema"),
     ("body.syncOptions.disableSecretDeletion", "--disable-secret-deletion"),
+    ("body.syncOptions.deleteOnlyOwned", "--delete-only-owned"),
+    ("body.syncOptions.driftPolicy", "--drift-policy"),
+    ("body.syncOptions.driftCheckIntervalMinutes", "--drift-interval"),
+    ("body.syncOptions.massDeletionGuard", "--deletion-guard"),
+    ("body.syncOptions.massDeletionGuard.enabled", "--deletion-guard"),
+    ("body.syncOptions.massDeletionGuard.percent", "--guard-percent"),
+    ("body.syncOptions.massDeletionGuard.minKeys", "--guard-min-keys"),
     ("body.destinationConfig.projectId", "--railway-project"),
     ("body.destinationConfig.projectName", "--railway-project"),
     ("body.destinationConfig.environmentId", "--railway-environment"),
@@ -277,6 +378,14 @@ pub async fn create(ctx: &Context, args: &CreateArgs) -> CliResult<()> {
         args.railway_service.as_deref(),
     )
     .await?;
+    let mut options = SyncOptionsIn {
+        initial_sync_behavior: Some(args.initial_sync.as_str().to_string()),
+        key_schema: args.key_schema.clone().filter(|k| !k.is_empty()),
+        disable_secret_deletion: Some(args.disable_secret_deletion),
+        redeploy_policy: Some(args.redeploy.as_str().to_string()),
+        ..Default::default()
+    };
+    args.trust.apply(&mut options, None);
     let body = RailwaySyncIn {
         name: Some(args.name.clone()),
         project_id: Some(project.id.clone()),
@@ -286,14 +395,7 @@ pub async fn create(ctx: &Context, args: &CreateArgs) -> CliResult<()> {
         secret_path: Some(secret_path),
         is_auto_sync_enabled: Some(!args.no_auto_sync),
         is_enabled: None,
-        sync_options: Some(SyncOptionsIn {
-            initial_sync_behavior: Some(args.initial_sync.as_str().to_string()),
-            key_schema: args.key_schema.clone().filter(|k| !k.is_empty()),
-            disable_secret_deletion: Some(args.disable_secret_deletion),
-            redeploy_policy: Some(args.redeploy.as_str().to_string()),
-            auto_sync_enabled: None,
-            ..Default::default()
-        }),
+        sync_options: Some(options),
         destination_config: Some(railway.destination()),
     };
     if args.dry_run {
@@ -313,7 +415,7 @@ pub async fn create(ctx: &Context, args: &CreateArgs) -> CliResult<()> {
         );
         return show::print_sync(ctx, &sync);
     }
-    wait::follow(ctx, &sync, JobKind::Sync, None, args.wait, false).await
+    wait::follow(ctx, &sync, JobKind::Sync, Awaited::After(None), args.wait, false).await
 }
 
 fn insert(m: &mut Map<String, Value>, k: &str, v: impl Into<Value>) {
@@ -350,6 +452,7 @@ async fn patch_body(ctx: &Context, args: &UpdateArgs, current: &SecretSyncOut) -
         || args.key_schema.is_some()
         || args.disable_secret_deletion.is_some()
         || args.redeploy.is_some()
+        || args.trust.given()
     {
         let o = &current.sync_options;
         let key_schema = match &args.key_schema {
@@ -357,7 +460,7 @@ async fn patch_body(ctx: &Context, args: &UpdateArgs, current: &SecretSyncOut) -
             Some(k) => Some(k.clone()),
             None => o.key_schema.clone(),
         };
-        let options = SyncOptionsIn {
+        let mut options = SyncOptionsIn {
             initial_sync_behavior: Some(
                 args.initial_sync.map(|i| i.as_str().to_string()).unwrap_or_else(|| o.initial_sync_behavior.clone()),
             ),
@@ -366,9 +469,9 @@ async fn patch_body(ctx: &Context, args: &UpdateArgs, current: &SecretSyncOut) -
             redeploy_policy: Some(
                 args.redeploy.map(|r| r.as_str().to_string()).unwrap_or_else(|| o.redeploy_policy.clone()),
             ),
-            auto_sync_enabled: None,
             ..Default::default()
         };
+        args.trust.apply(&mut options, Some(o));
         insert(&mut body, "syncOptions", serde_json::to_value(options).unwrap_or_default());
     }
     let railway_changed = args.railway_project.is_some()
@@ -415,7 +518,8 @@ pub async fn update(ctx: &Context, args: &UpdateArgs) -> CliResult<()> {
         eprintln!("This change queued no run.");
         return show::print_sync(ctx, &sync);
     }
-    wait::follow(ctx, &sync, JobKind::Sync, current.last_sync_job_id.clone(), args.wait, false).await
+    let before = Awaited::After(current.last_sync_job_id.clone());
+    wait::follow(ctx, &sync, JobKind::Sync, before, args.wait, false).await
 }
 
 #[cfg(test)]

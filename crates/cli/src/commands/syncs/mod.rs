@@ -2,12 +2,15 @@
 //!
 //! Reading order: this file (the commands and their flags) → [`edit`] (create and update
 //! bodies; Railway names resolved through the connection's picker) → [`actions`] (sync,
-//! import, remove, delete, plan, runs) → [`wait`] (following a run to its outcome) →
-//! [`show`] (how syncs, plans and runs are printed).
+//! import, remove, delete, plan, runs) → [`trust`] (drift, confirm, remove-orphans, keys)
+//! → [`wait`] (following a run to its outcome) → [`show`] (how syncs, plans and runs are
+//! printed) → [`report`] (drift reports, held plans, the ownership ledger).
 
 mod actions;
 mod edit;
+mod report;
 mod show;
+mod trust;
 mod wait;
 
 use crate::context::Context;
@@ -23,7 +26,9 @@ const EXAMPLES: &str = "Examples:
   sluice syncs railway list
   sluice syncs railway plan shop-api
   sluice syncs railway sync shop-api --wait
-  sluice syncs railway runs shop-api";
+  sluice syncs railway runs shop-api
+  sluice syncs railway drift shop-api --check --wait     # exit 6 when Railway drifted
+  sluice syncs railway confirm shop-api                  # release a held run (exit 7 while held)";
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]
@@ -74,7 +79,8 @@ pub enum RailwayCommand {
     /// Push the source to Railway now
     #[command(after_help = "Examples:
   sluice syncs railway sync shop-api
-  sluice syncs railway sync shop-api --wait            # live progress, then the outcome; exit 1 if it failed
+  sluice syncs railway sync shop-api --wait            # live progress, then the outcome; exit 1 if it failed,
+                                                       # 7 if held (confirm with `syncs railway confirm`)
   sluice syncs railway sync shop-api --wait --timeout 120")]
     Sync(WaitTarget),
     /// Preview what a sync would change at Railway (key names and actions, never values)
@@ -96,6 +102,38 @@ pub enum RailwayCommand {
   sluice syncs railway runs shop-api
   sluice syncs railway runs shop-api --limit 5 --output json")]
     Runs(actions::RunsArgs),
+    /// Whether Railway still holds what the sync wrote: the latest drift report, or a check now
+    ///
+    /// Exits 6 when the report says drifted (a key changed, disappeared or appeared at Railway),
+    /// so scripts can act on it; 0 when in sync or never checked. The sync's --drift-policy says
+    /// what a check does about drift: report it (the default), heal it, or adopt Railway's values.
+    #[command(after_help = "Examples:
+  sluice syncs railway drift shop-api                    # the latest report
+  sluice syncs railway drift shop-api --check --wait     # check now, then print the report
+  sluice syncs railway drift shop-api --output json
+
+Exit status: 0 in sync (or never checked), 6 drifted, 1 the check failed.")]
+    Drift(trust::DriftArgs),
+    /// Confirm the plan a held run waits on (a run that would delete too many variables)
+    ///
+    /// Shows why the sync is held and the plan (the variables it deletes), asks on a terminal
+    /// unless --yes, then confirms exactly that plan; a plan that changed since needs a new
+    /// confirmation. Without a terminal, --yes is required.
+    #[command(after_help = "Examples:
+  sluice syncs railway confirm shop-api                  # shows the held plan, then asks
+  sluice syncs railway confirm shop-api --yes --wait
+  sluice syncs railway confirm shop-api --plan-hash 3f2a… --yes")]
+    Confirm(trust::ConfirmArgs),
+    /// Delete from Railway the keys the sync wrote that its configuration no longer manages
+    #[command(after_help = "Examples:
+  sluice syncs railway keys shop-api                     # orphans are marked
+  sluice syncs railway remove-orphans shop-api --wait")]
+    RemoveOrphans(WaitTarget),
+    /// The keys the sync wrote at Railway (its ownership ledger): managed or orphaned
+    #[command(after_help = "Examples:
+  sluice syncs railway keys shop-api
+  sluice syncs railway keys shop-api --output json")]
+    Keys(Target),
 }
 
 #[derive(clap::Args, Debug)]
@@ -108,7 +146,7 @@ pub struct Target {
 /// `--wait` and `--timeout`.
 #[derive(clap::Args, Clone, Copy, Debug, Default)]
 pub struct WaitOpts {
-    /// Follow the run: a live progress line, then the outcome (exit 1 when it failed)
+    /// Follow the run: a live progress line, then the outcome (exit 1 when it failed, 7 when held)
     #[arg(long)]
     pub wait: bool,
     /// Stop waiting after this many seconds (exit 1)
@@ -145,6 +183,10 @@ pub async fn run(ctx: &Context, args: &SyncsArgs) -> CliResult<()> {
         }
         RailwayCommand::Remove(a) => actions::trigger(ctx, &a.target, JobKind::Remove, None, a.wait).await,
         RailwayCommand::Runs(a) => actions::runs(ctx, a).await,
+        RailwayCommand::Drift(a) => trust::drift(ctx, a).await,
+        RailwayCommand::Confirm(a) => trust::confirm(ctx, a).await,
+        RailwayCommand::RemoveOrphans(a) => trust::remove_orphans(ctx, a).await,
+        RailwayCommand::Keys(t) => trust::keys(ctx, t).await,
     }
 }
 

@@ -1,6 +1,6 @@
 //! How syncs, plans, runs and outcomes are printed: readable text by default, the API's
 //! objects with `--output json|yaml`. Plans and outcomes show key names and actions, never
-//! values.
+//! values. Drift reports, held plans and the ownership ledger are printed by [`super::report`].
 
 use crate::commands::connections::print_value;
 use crate::context::Context;
@@ -13,11 +13,11 @@ use sluice_domain::{JobKind, RunStatus, SyncStatus};
 use std::io::IsTerminal;
 use std::time::Duration;
 
-fn format(ctx: &Context) -> Format {
+pub fn format(ctx: &Context) -> Format {
     ctx.output(Format::Table)
 }
 
-fn color() -> bool {
+pub fn color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
@@ -33,6 +33,27 @@ pub fn when(iso: &str) -> String {
     };
     let secs = (t - time::OffsetDateTime::now_utc()).whole_seconds();
     if secs >= 0 { format!("in {}", output::duration_words(secs)) } else { crate::context::ago(-secs) }
+}
+
+/// "5 seconds ago" for an ISO time in the past ("just now" within a few seconds, which also
+/// absorbs a clock a little ahead of this one); the text itself when unreadable.
+pub fn ago(iso: &str) -> String {
+    use time::format_description::well_known::Rfc3339;
+    let Ok(t) = time::OffsetDateTime::parse(iso, &Rfc3339) else {
+        return format!("at {iso}");
+    };
+    match (time::OffsetDateTime::now_utc() - t).whole_seconds() {
+        s if s < 5 => "just now".to_string(),
+        s => crate::context::ago(s),
+    }
+}
+
+/// What a job of `kind` is called in sentences ("the drift check of shop-api").
+pub fn job_noun(kind: JobKind) -> &'static str {
+    match kind {
+        JobKind::Drift => "drift check",
+        other => other.as_str(),
+    }
 }
 
 fn destination(s: &SecretSyncOut) -> String {
@@ -78,6 +99,7 @@ pub async fn list(ctx: &Context) -> CliResult<()> {
             vec![
                 s.name.clone(),
                 status(s),
+                s.drift_status.clone().unwrap_or_else(|| "-".into()),
                 if s.is_auto_sync_enabled { "on".into() } else { "off".into() },
                 source(s),
                 destination(s),
@@ -85,7 +107,8 @@ pub async fn list(ctx: &Context) -> CliResult<()> {
             ]
         })
         .collect();
-    print!("{}", output::table(&["NAME", "STATUS", "AUTO-SYNC", "SOURCE", "RAILWAY", "LAST SYNCED"], &rows));
+    let headers = ["NAME", "STATUS", "DRIFT", "AUTO-SYNC", "SOURCE", "RAILWAY", "LAST SYNCED"];
+    print!("{}", output::table(&headers, &rows));
     Ok(())
 }
 
@@ -108,12 +131,18 @@ pub fn print_sync(ctx: &Context, s: &SecretSyncOut) -> CliResult<()> {
             "Secret deletion".into(),
             if s.sync_options.disable_secret_deletion { "disabled".into() } else { "enabled".into() },
         ],
-        vec!["Sync status".into(), status(s)],
-        vec!["Last synced".into(), opt(&s.last_synced_at)],
     ];
+    rows.extend(super::report::option_rows(&s.sync_options));
+    rows.push(vec!["Sync status".into(), status(s)]);
+    rows.push(vec!["Last synced".into(), opt(&s.last_synced_at)]);
     if let Some(m) = &s.last_sync_message {
-        rows.push(vec!["Last sync error".into(), m.clone()]);
+        let label = if s.sync_status == Some(SyncStatus::Held) { "Held because" } else { "Last sync error" };
+        rows.push(vec![label.into(), super::report::held_reason(m).to_string()]);
     }
+    if let Some(h) = &s.held_plan_hash {
+        rows.push(vec!["Held plan".into(), format!("{h} (confirm with `sluice syncs railway confirm {}`)", s.name)]);
+    }
+    rows.extend(super::report::drift_rows(s));
     rows.push(vec!["Import status".into(), opt(&s.import_status.map(|st| st.to_string()))]);
     if let Some(m) = &s.last_import_message {
         rows.push(vec!["Last import error".into(), m.clone()]);
@@ -146,7 +175,7 @@ pub fn queued(ctx: &Context, s: &SecretSyncOut, kind: JobKind) -> CliResult<()> 
     }
     println!(
         "Queued the {} of {}: follow it with `sluice syncs railway runs {}`, or use --wait.",
-        kind.as_str(),
+        job_noun(kind),
         s.name,
         s.name
     );
@@ -185,13 +214,24 @@ pub fn outcome(
         return print_value(format(ctx), &json!({"secretSync": s, "run": run}));
     }
     let Some(r) = run else {
-        let st = super::wait::state(kind, s).status.map(|s| s.to_string()).unwrap_or_default();
-        println!("The {} of {} {st} in {}.", kind.as_str(), s.name, seconds(took));
+        let state = super::wait::state(kind, s);
+        if let (Some(SyncStatus::Held), Some(m)) = (state.status, &state.message) {
+            println!("Held {}: {}", s.name, super::report::held_reason(m));
+            return Ok(());
+        }
+        let st = state.status.map(|s| s.to_string()).unwrap_or_default();
+        println!("The {} of {} {st} in {}.", job_noun(kind), s.name, seconds(took));
         return Ok(());
     };
     let c = &r.counts;
+    if r.status == RunStatus::Held {
+        let why = r.error.as_deref().map(super::report::held_reason).unwrap_or("it deletes too many variables");
+        println!("Held {}: {why}", s.name);
+        print!("{}", diff_lines(&r.plan, false, color()));
+        return Ok(());
+    }
     if r.status == RunStatus::Failed {
-        println!("The {} of {} failed (attempt {}) in {}.", kind.as_str(), s.name, r.attempt, seconds(took));
+        println!("The {} of {} failed (attempt {}) in {}.", job_noun(kind), s.name, r.attempt, seconds(took));
         return Ok(());
     }
     match kind {
@@ -246,7 +286,7 @@ fn print_deploys(r: &SyncRunOut) {
     }
 }
 
-fn diff_lines(entries: &[PlanEntryOut], all: bool, color: bool) -> String {
+pub fn diff_lines(entries: &[PlanEntryOut], all: bool, color: bool) -> String {
     let mut out = String::new();
     for e in entries {
         let (mark, code) = match e.action {
@@ -290,14 +330,24 @@ pub fn print_plan(ctx: &Context, name: &str, plan: &PlanOut, all: bool) -> CliRe
     let c = &plan.counts;
     if !plan.changes {
         println!("No changes: Railway already matches ({} unchanged, {} skipped).", c.unchanged, c.skipped);
-        return Ok(());
+    } else {
+        let redeploy =
+            if plan.redeploy { format!(" Will redeploy: {}.", plan.redeploys.join(", ")) } else { String::new() };
+        println!(
+            "{} to create, {} to update, {} to delete ({} unchanged, {} skipped).{redeploy}",
+            c.create, c.update, c.delete, c.unchanged, c.skipped
+        );
     }
-    let redeploy =
-        if plan.redeploy { format!(" Will redeploy: {}.", plan.redeploys.join(", ")) } else { String::new() };
-    println!(
-        "{} to create, {} to update, {} to delete ({} unchanged, {} skipped).{redeploy}",
-        c.create, c.update, c.delete, c.unchanged, c.skipped
-    );
+    if let Some(held) = &plan.held {
+        println!("Would be held: {}", super::report::held_reason(held));
+    }
+    if !plan.orphaned_keys.is_empty() {
+        println!(
+            "Orphaned keys (written by this sync, no longer managed, left at Railway): {}. \
+             Remove them with `sluice syncs railway remove-orphans {name}`.",
+            plan.orphaned_keys.join(", ")
+        );
+    }
     Ok(())
 }
 
@@ -386,5 +436,7 @@ mod tests {
         assert!(when("2000-01-01T00:00:00.000Z").ends_with(" ago"));
         assert!(when("2999-01-01T00:00:00.000Z").starts_with("in "));
         assert_eq!(when("garbage"), "at garbage");
+        assert!(ago("2000-01-01T00:00:00.000Z").ends_with(" ago"));
+        assert_eq!(ago("2999-01-01T00:00:00.000Z"), "just now", "a clock ahead of ours");
     }
 }

@@ -1,17 +1,21 @@
-//! `--wait`: following a queued sync, import or removal to its outcome.
+//! `--wait`: following a queued sync, import, removal or drift check to its outcome.
 //!
 //! Every 300 ms the run history (`GET …/{id}/runs`) is read, and every 2 s the sync
-//! itself (`GET …/{id}`, which the server audits, hence less often). The job is done when
-//! a finished run (`succeeded` or `failed`) appears for a job other than the one that had
-//! last finished before the trigger, or when the sync's own status says so. Meanwhile one
-//! progress line shows the state, the attempt, and while the engine waits to retry, the
-//! last error and when the next attempt is due; on a terminal it is rewritten in place,
-//! otherwise a line is printed each time it changes. Progress goes to standard error; the
-//! outcome to standard output. A failed job exits 1 with Railway's message.
+//! itself (`GET …/{id}`, which the server audits, hence less often). The job followed is
+//! either the one the server named (`check-drift`, `confirm-plan` and `remove-orphans`
+//! answer with its id) or, for the older triggers, the first one of its kind other than
+//! the one that had last finished before the trigger ([`Awaited`]). It is done when a
+//! finished run (`succeeded`, `failed` or `held`) of it appears, or when the sync's own
+//! status says so. Meanwhile one progress line shows the state, the attempt, and while the
+//! engine waits to retry, the last error and when the next attempt is due; on a terminal
+//! it is rewritten in place, otherwise a line is printed each time it changes. Progress
+//! goes to standard error; the outcome to standard output. A failed job exits 1 with
+//! Railway's message; a sync the mass-deletion guard held exits 7, pointing at
+//! `syncs railway confirm`.
 
 use super::{WaitOpts, path, show};
 use crate::context::Context;
-use crate::error::{CliError, CliResult};
+use crate::error::{CliError, CliResult, Kind};
 use sluice_api_types::runs::{SyncRunOut, SyncRunsOut};
 use sluice_api_types::syncs::{SecretSyncOut, SecretSyncResponse};
 use sluice_domain::{JobKind, RunStatus, SyncStatus};
@@ -39,6 +43,25 @@ pub fn state(kind: JobKind, s: &SecretSyncOut) -> State {
     State { status, job: job.clone(), message: message.clone() }
 }
 
+/// Which job `--wait` follows.
+#[derive(Clone, Debug)]
+pub enum Awaited {
+    /// The next job of the lifecycle after this one, the last that finished before the
+    /// trigger (triggers that answer with the sync only).
+    After(Option<String>),
+    /// This job (triggers that answer with its id).
+    Job(String),
+}
+
+impl Awaited {
+    fn is(&self, job: Option<&str>) -> bool {
+        match self {
+            Awaited::After(before) => before.as_deref() != job,
+            Awaited::Job(id) => job == Some(id.as_str()),
+        }
+    }
+}
+
 fn run_finished(status: RunStatus) -> bool {
     matches!(status, RunStatus::Succeeded | RunStatus::Failed | RunStatus::Held)
 }
@@ -49,7 +72,7 @@ fn sync_finished(status: SyncStatus) -> bool {
 
 /// The progress line (without the elapsed time, which is added on a terminal only).
 fn progress(name: &str, kind: JobKind, run: Option<&SyncRunOut>) -> String {
-    let verb = kind.as_str();
+    let verb = show::job_noun(kind);
     match run {
         None => format!("{name}: {verb} queued, waiting for a worker"),
         Some(r) if r.status == RunStatus::Running => {
@@ -108,9 +131,12 @@ impl Line {
     }
 }
 
-/// Newest run of `kind` among `runs` (which come newest first).
-fn newest(runs: &[SyncRunOut], kind: JobKind) -> Option<&SyncRunOut> {
-    runs.iter().find(|r| r.kind == kind)
+/// The newest run of the awaited job of `kind` among `runs` (which come newest first).
+fn newest<'a>(runs: &'a [SyncRunOut], kind: JobKind, awaited: &Awaited) -> Option<&'a SyncRunOut> {
+    match awaited {
+        Awaited::After(_) => runs.iter().find(|r| r.kind == kind).filter(|r| awaited.is(Some(&r.job_id))),
+        Awaited::Job(id) => runs.iter().find(|r| r.job_id == *id),
+    }
 }
 
 /// The run that ended a job, with the writes of the job's earlier run that made them when
@@ -128,16 +154,41 @@ fn with_its_writes(runs: &[SyncRunOut], last: &SyncRunOut) -> SyncRunOut {
     }
 }
 
-/// Follows the job queued for `sync` until it ends. `before` is the lifecycle's last
-/// finished job before the trigger; `deletes` is set when success deletes the sync.
+/// How a followed job ended.
+pub enum Ended {
+    /// The sync after the job, and the job's last run (with the writes of an earlier run
+    /// of the job when the last one only followed a deploy); no run when only the sync's
+    /// status told.
+    Ran { sync: Box<SecretSyncOut>, run: Option<Box<SyncRunOut>>, took: Duration },
+    /// A removal that deletes the sync did so.
+    Deleted(Box<SecretSyncOut>),
+}
+
+/// Follows the job queued for `sync` until it ends, then prints how it ended (a failure
+/// or a hold is an error). `deletes` is set when success deletes the sync.
 pub async fn follow(
     ctx: &Context,
     sync: &SecretSyncOut,
     kind: JobKind,
-    before: Option<String>,
+    awaited: Awaited,
     opts: WaitOpts,
     deletes: bool,
 ) -> CliResult<()> {
+    match until_done(ctx, sync, kind, awaited, opts, deletes).await? {
+        Ended::Deleted(s) => show::removed_and_deleted(ctx, &s),
+        Ended::Ran { sync, run, took } => outcome(ctx, &sync, kind, run.as_deref(), took),
+    }
+}
+
+/// Follows the job queued for `sync` until it ends, showing progress; prints nothing else.
+pub async fn until_done(
+    ctx: &Context,
+    sync: &SecretSyncOut,
+    kind: JobKind,
+    awaited: Awaited,
+    opts: WaitOpts,
+    deletes: bool,
+) -> CliResult<Ended> {
     let started = Instant::now();
     let mut line = Line { tty: std::io::stderr().is_terminal(), last: String::new(), spin: 0 };
     let mut current = sync.clone();
@@ -147,13 +198,10 @@ pub async fn follow(
         let runs: CliResult<SyncRunsOut> = ctx.client.get(&path(&[&id, "runs"]), &[("limit", "50")]).await;
         let runs = match runs {
             Ok(r) => r.runs,
-            Err(e) if deletes && e.exit_code() == 4 => {
-                line.clear();
-                return show::removed_and_deleted(ctx, &current);
-            }
+            Err(e) if deletes && e.exit_code() == 4 => return Ok(gone(&line, &current)),
             Err(e) => return Err(e),
         };
-        let run = newest(&runs, kind).filter(|r| before.as_deref() != Some(r.job_id.as_str()));
+        let run = newest(&runs, kind, &awaited);
         if let Some(r) = run.filter(|r| run_finished(r.status)) {
             line.clear();
             let r = with_its_writes(&runs, r);
@@ -162,26 +210,23 @@ pub async fn follow(
             match final_sync {
                 Ok(s) => current = s.secret_sync,
                 Err(e) if deletes && e.exit_code() == 4 && r.status == RunStatus::Succeeded => {
-                    return show::removed_and_deleted(ctx, &current);
+                    return Ok(gone(&line, &current));
                 }
                 Err(e) => return Err(e),
             }
-            return outcome(ctx, &current, kind, Some(&r), started.elapsed());
+            return Ok(Ended::Ran { sync: Box::new(current), run: Some(Box::new(r)), took: started.elapsed() });
         }
         if last_sync_read.elapsed() >= SYNC_EVERY {
             last_sync_read = Instant::now();
             match ctx.client.get::<SecretSyncResponse>(&path(&[&id]), &[]).await {
                 Ok(s) => current = s.secret_sync,
-                Err(e) if deletes && e.exit_code() == 4 => {
-                    line.clear();
-                    return show::removed_and_deleted(ctx, &current);
-                }
+                Err(e) if deletes && e.exit_code() == 4 => return Ok(gone(&line, &current)),
                 Err(e) => return Err(e),
             }
             let state = state(kind, &current);
-            if state.status.is_some_and(sync_finished) && state.job != before {
+            if state.status.is_some_and(sync_finished) && awaited.is(state.job.as_deref()) {
                 line.clear();
-                return outcome(ctx, &current, kind, None, started.elapsed());
+                return Ok(Ended::Ran { sync: Box::new(current), run: None, took: started.elapsed() });
             }
         }
         line.show(&progress(&current.name, kind, run), started.elapsed());
@@ -191,7 +236,7 @@ pub async fn follow(
             return Err(CliError::failed(format!(
                 "gave up waiting after {} s: the {} of {} is still {status}",
                 limit.as_secs(),
-                kind.as_str(),
+                show::job_noun(kind),
                 current.name
             ))
             .with_hint(format!(
@@ -203,17 +248,37 @@ pub async fn follow(
     }
 }
 
-/// Prints how a job ended; a failure is an error (exit 1) carrying Railway's message.
-fn outcome(
+fn gone(line: &Line, sync: &SecretSyncOut) -> Ended {
+    line.clear();
+    Ended::Deleted(Box::new(sync.clone()))
+}
+
+/// Prints how a job ended; a failure is an error (exit 1) carrying Railway's message, a
+/// held sync an error (exit 7) pointing at `confirm`.
+pub fn outcome(
     ctx: &Context,
     sync: &SecretSyncOut,
     kind: JobKind,
     run: Option<&SyncRunOut>,
     took: Duration,
 ) -> CliResult<()> {
-    let state = state(kind, sync);
-    let failed = run.map(|r| r.status == RunStatus::Failed).unwrap_or(state.status == Some(SyncStatus::Failed));
     show::outcome(ctx, sync, kind, run, took)?;
+    verdict(sync, kind, run)
+}
+
+/// Whether the job's end is a success for the exit status: a failed job is an error
+/// carrying Railway's message, a held sync an error pointing at `confirm`.
+pub fn verdict(sync: &SecretSyncOut, kind: JobKind, run: Option<&SyncRunOut>) -> CliResult<()> {
+    let state = state(kind, sync);
+    let ended = run.map(|r| r.status);
+    if ended == Some(RunStatus::Held) || (run.is_none() && state.status == Some(SyncStatus::Held)) {
+        return Err(CliError::new(
+            Kind::Held,
+            format!("the sync of {} is held until its plan is confirmed", sync.name),
+        )
+        .with_hint(format!("review the plan and confirm it with `sluice syncs railway confirm {}`", sync.name)));
+    }
+    let failed = run.map(|r| r.status == RunStatus::Failed).unwrap_or(state.status == Some(SyncStatus::Failed));
     if !failed {
         return Ok(());
     }
@@ -221,7 +286,7 @@ fn outcome(
     let attempts = run.map(|r| format!(" after {} attempt{}", r.attempt, if r.attempt == 1 { "" } else { "s" }));
     Err(CliError::failed(format!(
         "the {} of {} failed{}: {message}",
-        kind.as_str(),
+        show::job_noun(kind),
         sync.name,
         attempts.unwrap_or_default()
     ))
@@ -244,6 +309,7 @@ mod tests {
     #[test]
     fn progress_shows_state_attempt_and_retry() {
         assert_eq!(progress("s", JobKind::Sync, None), "s: sync queued, waiting for a worker");
+        assert_eq!(progress("s", JobKind::Drift, None), "s: drift check queued, waiting for a worker");
         assert_eq!(progress("s", JobKind::Sync, Some(&run("running", 2, None, None))), "s: sync running (attempt 2)");
         let retry = run("retrying", 1, Some("2020-01-01T00:00:00.000Z"), Some("Not Authorized"));
         let line = progress("s", JobKind::Sync, Some(&retry));
