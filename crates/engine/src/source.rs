@@ -49,7 +49,13 @@ pub async fn write_import(engine: &Engine, spec: &SyncSpec, import: &ImportPlan)
         let mut conn = engine.store().read().await?;
         engine.core().keys().project_key(&mut conn, &spec.project_id).await?
     };
-    let mut w = SecretWrite::begin(engine.core(), AuditActor::platform()).await?;
+    // Recorded as a change made by the sync itself (secret versions, audit entries).
+    let actor = AuditActor {
+        id: spec.sync_id.as_ref().map(ToString::to_string),
+        name: Some(format!("secret sync {}", spec.name)),
+        ..AuditActor::platform()
+    };
+    let mut w = SecretWrite::begin(engine.core(), actor).await?;
     let folder = folders::get_by_path(w.conn(), &spec.environment.id, &spec.path).await?.ok_or_else(|| {
         EngineError::Source(format!(
             "Could not find folder with path \"{}\" in environment \"{}\"",

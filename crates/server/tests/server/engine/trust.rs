@@ -334,6 +334,16 @@ async fn adopt_takes_railways_values_into_sluice() {
     assert_eq!(secret_value(&env, "B").await.as_deref(), Some("2"), "a deletion at Railway never deletes a secret");
     assert_eq!(env.api_vars().get("SLUICE_B"), Some(&val("2")), "the next sync wrote it back");
     assert!(owned(&env, &id).await.contains(&"SLUICE_NEW".to_string()), "adopted keys are the sync's");
+    // Recorded as a change made by the sync.
+    let authors: Vec<(String, Option<String>)> = {
+        let mut conn = env.app.state().store.read().await.expect("conn");
+        sqlx::query_as("SELECT actor_type, actor_id FROM secret_versions WHERE key IN ('A', 'NEW') AND version > 1 OR (key = 'NEW')")
+            .fetch_all(&mut *conn)
+            .await
+            .expect("versions")
+    };
+    assert_eq!(authors.len(), 2, "{authors:?}");
+    assert!(authors.iter().all(|(kind, who)| kind == "platform" && who.as_deref() == Some(id.as_str())), "{authors:?}");
     assert_eq!(env.sync(&id).await["driftStatus"], "in-sync");
 }
 
