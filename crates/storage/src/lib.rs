@@ -27,6 +27,7 @@ pub mod imports;
 pub mod jobs;
 pub mod memberships;
 pub mod meta;
+pub mod notifications;
 pub mod orgs;
 pub mod paces;
 pub mod projects;
