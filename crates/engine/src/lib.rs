@@ -22,6 +22,7 @@
 pub mod dispatch;
 pub mod drain;
 pub mod error;
+pub mod events;
 pub mod hooks;
 pub mod kinds;
 pub mod paces;

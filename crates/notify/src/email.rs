@@ -51,6 +51,16 @@ pub struct SmtpSettings {
 }
 
 impl SmtpSettings {
+    /// Checks what can be checked before any email is sent (the sender's address).
+    pub fn check(&self) -> Result<(), String> {
+        self.from.parse::<Mailbox>().map(|_| ()).map_err(|_| {
+            format!(
+                "SLUICE_SMTP_FROM: \"{}\" is not an email address (`Sluice <sluice@example.com>` or an address)",
+                self.from
+            )
+        })
+    }
+
     fn port(&self) -> u16 {
         self.port.unwrap_or(match self.tls {
             SmtpTls::None => 25,
@@ -105,6 +115,11 @@ impl EmailSender {
             builder = builder.credentials(Credentials::new(user.clone(), password));
         }
         Ok(Self { smtp: Some((builder.build(), from)) })
+    }
+
+    /// A sender with no SMTP server: every email fails saying so.
+    pub fn unconfigured() -> Self {
+        Self { smtp: None }
     }
 
     pub fn is_configured(&self) -> bool {

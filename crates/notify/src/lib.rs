@@ -69,9 +69,6 @@ pub enum NotifyError {
     Storage(#[from] StorageError),
     #[error("{0}")]
     Core(#[from] CoreError),
-    /// The settings cannot be used (an SMTP sender that is not an address, …).
-    #[error("{0}")]
-    Config(String),
 }
 
 /// The notifications of this node. Cheap to clone.
@@ -97,11 +94,15 @@ impl std::fmt::Debug for Notifier {
 }
 
 impl Notifier {
-    pub fn new(core: Core, settings: NotifySettings, node_id: String) -> Result<Self, NotifyError> {
-        let webhook = WebhookSender::new(settings.webhook_timeout)
-            .map_err(|e| NotifyError::Config(format!("the webhook client cannot start: {e}")))?;
-        let email = EmailSender::new(settings.smtp.as_ref(), settings.smtp_timeout).map_err(NotifyError::Config)?;
-        Ok(Self(Arc::new(Inner { core, settings, node_id, webhook, email, wake: Notify::new() })))
+    /// The notifier of this node. SMTP settings that cannot be used (check them first with
+    /// [`SmtpSettings::check`]) leave email unconfigured, saying why in the log.
+    pub fn new(core: Core, settings: NotifySettings, node_id: String) -> Self {
+        let webhook = WebhookSender::new(settings.webhook_timeout);
+        let email = EmailSender::new(settings.smtp.as_ref(), settings.smtp_timeout).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "email notifications are off: the SMTP settings cannot be used");
+            EmailSender::unconfigured()
+        });
+        Self(Arc::new(Inner { core, settings, node_id, webhook, email, wake: Notify::new() }))
     }
 
     pub fn core(&self) -> &Core {

@@ -52,14 +52,19 @@ pub struct WebhookSender {
 }
 
 impl WebhookSender {
-    pub fn new(timeout: Duration) -> Result<Self, reqwest::Error> {
+    pub fn new(timeout: Duration) -> Self {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("Sluice-Webhooks/", env!("CARGO_PKG_VERSION")))
-            .build()?;
-        Ok(Self { http })
+            .build()
+            .unwrap_or_else(|e| {
+                // Only a TLS backend that cannot start gets here; reqwest's default fails the same way.
+                tracing::error!(error = %e, "the webhook client could not be built with its settings");
+                reqwest::Client::new()
+            });
+        Self { http }
     }
 
     /// Posts `body` to `url`, signed with `secret` as message `msg_id` at `timestamp`
