@@ -16,6 +16,8 @@ mod foundation;
 mod identities;
 mod imports;
 mod memberships;
+mod notifications;
+mod notify_support;
 mod projects;
 mod python_sdk;
 mod references;
