@@ -27,3 +27,4 @@ mod sync_runs;
 mod sync_support;
 mod syncs;
 mod ui;
+mod ui_notifications;
