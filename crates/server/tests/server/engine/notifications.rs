@@ -64,7 +64,7 @@ async fn a_failing_sync_notifies_by_signed_webhook_and_email_then_its_recovery()
 
     // The email: both recipients, the sync named in the subject, Railway's words in the text.
     if let Some(smtp) = smtp.as_mut() {
-        let mut mails = vec![smtp.next_mail().await, smtp.next_mail().await];
+        let mut mails = [smtp.next_mail().await, smtp.next_mail().await];
         mails.sort_by_key(|m| m.data.contains("connection.rejected"));
         let m = &mails[0];
         assert_eq!(m.from, "sluice@example.test");
