@@ -4,6 +4,7 @@
 //! created the channel and the one that rotated the secret.
 
 use serde::{Deserialize, Serialize};
+use sluice_domain::SecretToken;
 
 /// `POST …/notification-channels`.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -81,7 +82,9 @@ pub struct NotificationChannelResponse {
 pub struct NotificationChannelCreatedOut {
     pub notification_channel: NotificationChannelOut,
     /// `whsec_…` (webhooks only): verify `webhook-signature` with it. Not shown again.
-    pub signing_secret: Option<String>,
+    /// (`Debug` does not print it.)
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub signing_secret: Option<SecretToken>,
 }
 
 /// `GET …/notification-channels`.

@@ -228,7 +228,7 @@ impl Channels<'_> {
                 let kind = if c.kind == "webhook" { "webhook" } else { "email channel" };
                 println!("Created {kind} {} ({}), receiving {}.", c.name, c.id, events(c));
                 if let Some(secret) = &out.signing_secret {
-                    println!("Signing secret (shown once; verify webhook-signature with it): {secret}");
+                    println!("Signing secret (shown once; verify webhook-signature with it): {}", secret.expose());
                 }
                 Ok(())
             }
@@ -298,7 +298,8 @@ impl Channels<'_> {
             self.ctx.client.post(&self.path(&[c.id.as_str(), "rotate-secret"]), &()).await?;
         match self.ctx.output(Format::Table) {
             Format::Table => {
-                println!("New signing secret of {} (shown once): {}", c.name, out.signing_secret.unwrap_or_default());
+                let secret = out.signing_secret.as_ref().map(|s| s.expose()).unwrap_or_default();
+                println!("New signing secret of {} (shown once): {secret}", c.name);
                 Ok(())
             }
             f => print_value(f, &serde_json::to_value(&out).unwrap_or_default()),

@@ -210,6 +210,9 @@ async fn a_dead_receiver_is_retried_with_backoff_and_the_log_shows_every_attempt
     let error = d["lastError"].as_str().expect("error");
     assert!(error.contains("could not connect"), "{error}");
     assert!(!error.contains("receiver-token-123"), "errors never carry the URL: {error}");
+    let audit = app.api.get(&format!("/api/v1/projects/{}/audit-logs?limit=100", app.project_id())).await.expect(200);
+    assert!(!audit.to_string().contains("receiver-token-123"), "the audit log keeps the URL's host only");
+    assert!(audit.to_string().contains(&format!("127.0.0.1:{closed}")));
 
     // Each failed attempt was logged, never with the secret or the URL's token.
     let logged = String::from_utf8_lossy(&logs.lock().expect("logs")).into_owned();

@@ -38,10 +38,7 @@ pub async fn create(
     ApiJson(body): ApiJson<NotificationChannelIn>,
 ) -> ApiResult<Json<NotificationChannelCreatedOut>> {
     let (channel, secret) = service::create(&state, &actor, &project, &body).await?;
-    Ok(Json(NotificationChannelCreatedOut {
-        notification_channel: channel,
-        signing_secret: secret.map(|s| s.expose().to_string()),
-    }))
+    Ok(Json(NotificationChannelCreatedOut { notification_channel: channel, signing_secret: secret }))
 }
 
 /// One channel.
@@ -111,10 +108,7 @@ pub async fn rotate_secret(
     ApiPath((project, channel)): Ids,
 ) -> ApiResult<Json<NotificationChannelCreatedOut>> {
     let (out, secret) = service::rotate_secret(&state, &actor, &project, &channel).await?;
-    Ok(Json(NotificationChannelCreatedOut {
-        notification_channel: out,
-        signing_secret: Some(secret.expose().to_string()),
-    }))
+    Ok(Json(NotificationChannelCreatedOut { notification_channel: out, signing_secret: Some(secret) }))
 }
 
 /// A channel's delivery log, newest first: status, attempts, last HTTP status and error.

@@ -120,13 +120,22 @@ fn conflict_or(e: StorageError, name: &str) -> ApiError {
     if e.is_conflict() { duplicate(name) } else { e.into() }
 }
 
-/// What a channel's audit entries say about it (never the secret).
+/// What a channel's audit entries say about it: never the secret, and of a webhook's URL
+/// only its host (a receiver's URL may carry a token of its own, as Slack's do).
 fn audit_meta(row: &ChannelRow) -> serde_json::Value {
+    let host = row.webhook_url.as_deref().and_then(|u| url_host(u));
     json!({
         "channelId": row.id, "name": row.name, "type": row.kind, "isEnabled": row.is_enabled,
-        "eventTypes": row.subscription().events(), "url": row.webhook_url,
+        "eventTypes": row.subscription().events(), "urlHost": host,
         "recipientCount": row.recipient_list().len(),
     })
+}
+
+/// `hooks.example.com` of `https://hooks.example.com/x?token=…`.
+fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    Some(authority.to_string())
 }
 
 async fn record(conn: &mut Conn, actor: &Actor, action: &'static str, row: &ChannelRow) -> ApiResult<()> {
