@@ -123,7 +123,7 @@ fn conflict_or(e: StorageError, name: &str) -> ApiError {
 /// What a channel's audit entries say about it: never the secret, and of a webhook's URL
 /// only its host (a receiver's URL may carry a token of its own, as Slack's do).
 fn audit_meta(row: &ChannelRow) -> serde_json::Value {
-    let host = row.webhook_url.as_deref().and_then(|u| url_host(u));
+    let host = row.webhook_url.as_deref().and_then(url_host);
     json!({
         "channelId": row.id, "name": row.name, "type": row.kind, "isEnabled": row.is_enabled,
         "eventTypes": row.subscription().events(), "urlHost": host,
