@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Sluice's whole test suite on a fresh machine: checks formatting, the layering
 # rules and lints first (fast failures), installs what the tests need (PostgreSQL,
-# Chromium and chromedriver from Debian packages, Infisical's Python SDK from PyPI),
+# Chromium and chromedriver from Debian packages, Infisical's Python SDK and aiosmtpd from PyPI),
 # starts a throwaway PostgreSQL, then runs every test on SQLite and the database-backed
 # tests again on PostgreSQL.
 set -euo pipefail
@@ -37,12 +37,13 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 command -v cargo-nextest >/dev/null 2>&1 || { log "installing cargo-nextest"; cargo install --locked cargo-nextest; }
 
-# --- Infisical's official Python SDK, in a virtualenv ------------------------------
+# --- Infisical's official Python SDK and an SMTP server (aiosmtpd, the notification
+# tests' mail receiver), in a virtualenv -----------------------------------------------
 VENV=$ROOT/target/py-sdk
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import infisical_sdk' 2>/dev/null; then
-  log "installing infisicalsdk==1.0.18 into $VENV"
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import infisical_sdk, aiosmtpd' 2>/dev/null; then
+  log "installing infisicalsdk==1.0.18 and aiosmtpd==1.4.6 into $VENV"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check 'infisicalsdk==1.0.18'
+  "$VENV/bin/pip" install -q --disable-pip-version-check 'infisicalsdk==1.0.18' 'aiosmtpd==1.4.6'
 fi
 export SLUICE_TEST_PYTHON=$VENV/bin/python
 

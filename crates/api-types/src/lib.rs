@@ -11,6 +11,7 @@ pub mod connections;
 pub mod folders;
 pub mod identities;
 pub mod imports;
+pub mod notifications;
 pub mod orgs;
 pub mod projects;
 pub mod runs;

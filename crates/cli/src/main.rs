@@ -13,7 +13,7 @@ mod error;
 mod output;
 
 use clap::{Parser, Subcommand};
-use commands::{connections, export, login, run, secrets, syncs};
+use commands::{connections, export, login, notifications, run, secrets, syncs};
 use context::{Context, GlobalArgs};
 use error::CliResult;
 use std::process::ExitCode;
@@ -73,6 +73,8 @@ enum Command {
     Connections(connections::ConnectionsArgs),
     /// Secret syncs to Railway
     Syncs(syncs::SyncsArgs),
+    /// Notification channels: webhooks and email about failing syncs
+    Notifications(notifications::NotificationsArgs),
 }
 
 async fn client_command(global: &GlobalArgs, command: Command) -> CliResult<()> {
@@ -89,6 +91,7 @@ async fn client_command(global: &GlobalArgs, command: Command) -> CliResult<()> 
         Command::Export(a) => export::run(&ctx, &a).await,
         Command::Connections(a) => connections::run(&ctx, &a).await,
         Command::Syncs(a) => syncs::run(&ctx, &a).await,
+        Command::Notifications(a) => notifications::run(&ctx, &a).await,
         Command::Login(_) | Command::Logout(_) | Command::Server(_) | Command::Keygen => Ok(()),
     }
 }

@@ -4,6 +4,7 @@
 //! Reading order: [`Core`] (the handle: the store, the key ring, the change signal) →
 //! [`secrets`] (reading a folder as a consumer sees it, and every write to secrets) →
 //! [`keys`] (root and project keys) → [`credentials`] (sealed connection credentials) →
+//! [`signing_secrets`] (sealed webhook signing secrets) →
 //! [`audit`] (recording who did what) → [`error`] (the one error type, [`CoreError`]).
 //!
 //! Why a crate of its own: the API's features and the engine both read folders and write
@@ -17,6 +18,7 @@ pub mod credentials;
 pub mod error;
 pub mod keys;
 pub mod secrets;
+pub mod signing_secrets;
 
 pub use error::{CoreError, CoreResult};
 

@@ -11,6 +11,7 @@
 //! * [`import`]: the first sync's import of destination variables;
 //! * [`references`]: `${KEY}` / `${env.path.KEY}` expansion in secret values;
 //! * [`backoff`]: retry delays for sync jobs;
+//! * [`notifications`]: the events channels subscribe to and how deliveries retry;
 //! * [`role`]: who may do what;
 //! * [`status`]: the words of states and kinds (sync and run statuses, job kinds, …);
 //! * [`secret`]: [`SecretValue`] and [`SecretToken`], text that never prints.
@@ -27,6 +28,7 @@ pub mod import;
 pub mod key_schema;
 pub mod ledger;
 pub mod names;
+pub mod notifications;
 pub mod planner;
 pub mod references;
 pub mod role;
@@ -44,6 +46,7 @@ pub use ids::*;
 pub use import::{ImportBehavior, ImportError, ImportPlan, InitialSyncBehavior};
 pub use key_schema::{KeyMatcher, KeySchema};
 pub use names::{EnvSlug, FolderPath, NameError, SecretKey, Slug};
+pub use notifications::{ChannelKind, DeliveryStatus, EventType};
 pub use planner::{
     KeyClass, KeyRules, NameRule, OrdinaryKeys, PlanAction, PlanCounts, PlanEntry, PlanOptions, SkipReason, SyncPlan,
 };

@@ -86,6 +86,7 @@ macro_rules! word_enum {
         }
     };
 }
+pub(crate) use word_enum;
 
 word_enum! {
     /// Where one of a sync's lifecycles (sync, import, remove) stands.

@@ -7,6 +7,7 @@
 
 use crate::ids::*;
 use crate::names::FolderPath;
+use crate::notifications::{ChannelKind, DeliveryStatus, EventType};
 use crate::status::{ActorType, App, DriftStatus, JobKind, JobState, RunStatus, SyncStatus, Trigger, VersionAction};
 use crate::sync_config::{DestinationConfig, SyncOptions};
 use sqlx::any::{Any, AnyTypeInfo};
@@ -74,6 +75,9 @@ id_columns!(
     SyncId,
     JobId,
     RunId,
+    ChannelId,
+    DeliveryId,
+    EventId,
     AuditId,
     MembershipId,
     SessionId,
@@ -87,6 +91,7 @@ macro_rules! word_columns {
 }
 
 word_columns!(SyncStatus, RunStatus, JobState, JobKind, Trigger, ActorType, VersionAction, DriftStatus);
+word_columns!(ChannelKind, DeliveryStatus, EventType);
 text_column!(App, |text| Ok(App::from(text)), |app| app.as_str().to_string());
 
 // Paths were validated when written; reading them back does not re-validate (a rule made

@@ -23,6 +23,7 @@ pub mod dispatch;
 pub mod drain;
 pub mod drift;
 pub mod error;
+pub mod events;
 pub mod hooks;
 pub mod kinds;
 pub mod ledger;

@@ -1,10 +1,10 @@
 //! Running one claimed job: mark it running, keep its lease alive, do the work of its
 //! kind, then record the outcome in one transaction (sync status, run record, job state,
-//! audit entry), retrying later when the failure is worth retrying.
+//! audit entry, notification events), retrying later when the failure is worth retrying.
 
 use super::error::EngineError;
-use super::kinds;
 use super::queue::{JobActor, JobPayload};
+use super::{events, kinds};
 use crate::Engine;
 use sluice_api_types::runs::{EntryAction, PlanCountsOut, PlanEntryOut, RailwayCallOut, RunCountsOut, RunDeploysOut};
 use sluice_core::audit::{self, AuditEvent};
@@ -286,6 +286,7 @@ async fn record_success(
             "redeployed": !redeployed.is_empty(), "redeployedServices": redeployed, "railwayCalls": ctx.calls.calls().len(),
         }));
     record_audit(&mut tx, payload, event).await?;
+    events::run_succeeded(&mut tx, row, run, job).await?;
     if deleted_sync {
         let event = AuditEvent::new("delete-secret-sync")
             .project(&row.project_id)
@@ -380,6 +381,9 @@ async fn record_failure(
             "nextAttemptAt": run.next_attempt_at.map(sluice_api_types::iso),
         }));
     record_audit(&mut tx, payload, event).await?;
+    if run.status == RunStatus::Failed {
+        events::run_failed(&mut tx, row, run, job, &err).await?;
+    }
     tx.commit().await?;
     if retry {
         engine.wake();

@@ -45,6 +45,9 @@ pub struct ServerArgs {
     #[arg(long, env = "SLUICE_LOG_FORMAT", value_name = "FORMAT")]
     pub log_format: Option<String>,
 
+    #[command(flatten)]
+    pub smtp: crate::config_smtp::SmtpArgs,
+
     /// Start a ready-to-use local instance: temporary data, a generated root key, an admin
     /// user, an organization, a project `default` and a machine identity
     #[arg(long)]
@@ -95,6 +98,12 @@ struct FileSettings {
     root_key: Option<String>,
     railway_api_url: Option<String>,
     log_format: Option<String>,
+    smtp_host: Option<String>,
+    smtp_port: Option<u16>,
+    smtp_username: Option<String>,
+    smtp_password: Option<String>,
+    smtp_from: Option<String>,
+    smtp_tls: Option<String>,
     workers: Option<usize>,
     sync_coalesce_ms: Option<u64>,
     railway_rps: Option<f64>,
@@ -116,6 +125,8 @@ pub struct Settings {
     pub railway_api_url: String,
     pub log_format: LogFormat,
     pub engine: EngineSettings,
+    /// Notification delivery, SMTP included.
+    pub notify: sluice_notify::NotifySettings,
     /// Started with --dev.
     pub dev: bool,
 }
@@ -205,6 +216,16 @@ impl ServerArgs {
             }
         };
 
+        let smtp_file = crate::config_smtp::SmtpFile {
+            host: file.smtp_host,
+            port: file.smtp_port,
+            username: file.smtp_username,
+            password: file.smtp_password,
+            from: file.smtp_from,
+            tls: file.smtp_tls,
+        };
+        let notify = sluice_notify::NotifySettings { smtp: self.smtp.resolve(smtp_file)?, ..Default::default() };
+
         let mut engine = EngineSettings::default();
         if let Some(w) = self.workers.or(file.workers) {
             engine.workers = w;
@@ -238,6 +259,7 @@ impl ServerArgs {
                 .unwrap_or_else(|| RAILWAY_API_URL.to_string()),
             log_format,
             engine,
+            notify,
             dev: self.dev,
         })
     }

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod cache;
 pub mod config;
+pub mod config_smtp;
 pub mod dev;
 pub mod error;
 pub mod extract;
@@ -31,6 +32,7 @@ pub struct RunningServer {
     shutdown: Option<oneshot::Sender<()>>,
     handle: JoinHandle<()>,
     workers: Option<sluice_engine::Workers>,
+    notifications: Option<sluice_notify::DeliveryLoop>,
 }
 
 impl RunningServer {
@@ -48,6 +50,9 @@ impl RunningServer {
         let _ = (&mut self.handle).await;
         if let Some(workers) = self.workers.take() {
             workers.stop().await;
+        }
+        if let Some(notifications) = self.notifications.take() {
+            notifications.stop().await;
         }
         self.state.store.close().await;
     }
@@ -72,6 +77,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
     settings.listen = addr;
     let state = AppState::new(store, keys, settings)?;
     let workers = state.engine.start().await;
+    let notifications = features::notifications::start_delivery(&state);
     let app = http::app(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(async move {
@@ -84,7 +90,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
             tracing::error!(error = %e, "server stopped");
         }
     });
-    Ok(RunningServer { addr, state, shutdown: Some(tx), handle, workers: Some(workers) })
+    Ok(RunningServer { addr, state, shutdown: Some(tx), handle, workers: Some(workers), notifications })
 }
 
 async fn open_store(settings: &Settings) -> anyhow::Result<Store> {

@@ -25,6 +25,8 @@ pub struct Inner {
     pub core: Core,
     /// The sync engine (queue, runs, their notices).
     pub engine: Engine,
+    /// Notification delivery (webhooks, email) from the outbox the engine writes.
+    pub notifier: sluice_notify::Notifier,
     /// The destinations (Railway's client serves the connection and picker endpoints).
     pub destinations: Destinations,
     /// The core's store, for the features' own queries.
@@ -68,10 +70,12 @@ impl AppState {
         });
         let core = Core::new(store.clone(), keys);
         let destinations = Destinations::new(railway);
+        let notifier = sluice_notify::Notifier::new(core.clone(), settings.notify.clone(), node_id.clone());
         let engine = Engine::new(core.clone(), destinations.clone(), settings.engine.clone(), node_id);
         Self(Arc::new(Inner {
             core,
             engine,
+            notifier,
             destinations,
             store,
             settings,

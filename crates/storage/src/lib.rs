@@ -29,6 +29,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod memberships;
 pub mod meta;
+pub mod notifications;
 pub mod orgs;
 pub mod paces;
 pub mod projects;

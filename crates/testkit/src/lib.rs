@@ -209,6 +209,7 @@ pub fn test_settings(db: &TestDatabase, root_key: RootKey) -> Settings {
         log_format: LogFormat::Text,
         // No background workers: tests drain the queue themselves, deterministically.
         engine: EngineSettings { workers: 0, ..EngineSettings::default() },
+        notify: Default::default(),
         dev: false,
     }
 }

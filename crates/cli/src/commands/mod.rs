@@ -1,5 +1,5 @@
 //! The client commands, one module per server feature: [`login`], [`secrets`], [`run`],
-//! [`export`], [`connections`] and [`syncs`]. Each declares its clap arguments (with
+//! [`export`], [`connections`], [`syncs`] and [`notifications`]. Each declares its clap arguments (with
 //! examples in `--help`) and a `run` that speaks HTTP through [`crate::client`].
 //!
 //! Shared here: where secrets are read from (`--env`, `--path`) and reading the effective
@@ -8,6 +8,7 @@
 pub mod connections;
 pub mod export;
 pub mod login;
+pub mod notifications;
 pub mod run;
 pub mod secrets;
 pub mod syncs;

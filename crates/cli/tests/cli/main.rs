@@ -6,6 +6,7 @@ mod cluster;
 mod connections;
 mod help;
 mod login;
+mod notifications;
 mod run_export;
 mod secrets;
 mod support;

@@ -8,6 +8,7 @@ pub mod connections;
 pub mod folders;
 pub mod identities;
 pub mod imports;
+pub mod notifications;
 pub mod orgs;
 pub mod projects;
 pub mod secrets;
@@ -33,4 +34,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(audit_logs::router())
         .merge(connections::router())
         .merge(syncs::router())
+        .merge(notifications::router())
 }

@@ -6,13 +6,14 @@
 //! Reading order: [`guard`] (who is signed in; CSRF and origin checks on every form) →
 //! [`page`] (the layout's data, flash messages, errors) → one file per page group:
 //! [`session`], [`projects`], [`secrets`], [`connections`], [`syncs`], [`wizard`],
-//! [`sync_details`], [`live`]. Handlers call the same services as the API
+//! [`sync_details`], [`live`], [`notifications`]. Handlers call the same services as the API
 //! (`features::*::service`), so every rule, check and audit entry is the API's.
 
 mod assets;
 mod connections;
 mod guard;
 mod live;
+mod notifications;
 mod page;
 mod projects;
 mod secret_forms;
@@ -72,6 +73,11 @@ pub fn router() -> Router<AppState> {
         .route("/projects/{project}/syncs/{sync}/auto-sync", post(sync_details::auto_sync))
         .route("/projects/{project}/syncs/{sync}/delete", post(sync_details::delete))
         .route("/projects/{project}/syncs/{sync}/edit/{section}", get(sync_edit::show).post(sync_edit::save))
+        .route("/projects/{project}/notifications", get(notifications::page).post(notifications::create))
+        .route("/projects/{project}/notifications/{channel}", get(notifications::log))
+        .route("/projects/{project}/notifications/{channel}/enable", post(notifications::enable))
+        .route("/projects/{project}/notifications/{channel}/test", post(notifications::test))
+        .route("/projects/{project}/notifications/{channel}/delete", post(notifications::delete))
         .route_layer(middleware::from_fn(guard::forms));
     pages.merge(assets::router())
 }

@@ -84,7 +84,7 @@ pub enum Section {
 pub struct ProjectNav {
     pub id: String,
     pub name: String,
-    /// `secrets` or `integrations`.
+    /// `secrets`, `integrations` or `notifications`.
     pub tab: &'static str,
 }
 

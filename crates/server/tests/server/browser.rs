@@ -23,7 +23,7 @@ const RW_API: &str = "66666666-6666-4666-8666-666666666666";
 const PATIENCE: Duration = Duration::from_secs(30);
 
 /// chromedriver, stopped when dropped.
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -42,7 +42,7 @@ fn free_port() -> u16 {
 }
 
 /// Starts chromedriver and a headless Chromium session, or says why not.
-async fn browser() -> Option<(Driver, Client, tempfile::TempDir)> {
+pub(crate) async fn browser() -> Option<(Driver, Client, tempfile::TempDir)> {
     let (Some(driver), Some(chromium)) =
         (tool("CHROMEDRIVER", "/usr/bin/chromedriver"), tool("CHROMIUM", "/usr/bin/chromium"))
     else {
@@ -94,40 +94,40 @@ fn screenshot_dir() -> PathBuf {
     dir
 }
 
-struct Ui {
-    c: Client,
-    base: String,
+pub(crate) struct Ui {
+    pub(crate) c: Client,
+    pub(crate) base: String,
 }
 
 impl Ui {
-    async fn shot(&self, name: &str) {
+    pub(crate) async fn shot(&self, name: &str) {
         let png = self.c.screenshot().await.expect("screenshot");
         std::fs::write(screenshot_dir().join(format!("{name}.png")), png).expect("write screenshot");
     }
 
-    async fn go(&self, path: &str) {
+    pub(crate) async fn go(&self, path: &str) {
         self.c.goto(&format!("{}{path}", self.base)).await.expect("navigate");
     }
 
-    async fn css(&self, sel: &str) -> fantoccini::elements::Element {
+    pub(crate) async fn css(&self, sel: &str) -> fantoccini::elements::Element {
         self.c.wait().at_most(PATIENCE).for_element(Locator::Css(sel)).await.unwrap_or_else(|e| panic!("no {sel}: {e}"))
     }
 
-    async fn fill(&self, sel: &str, text: &str) {
+    pub(crate) async fn fill(&self, sel: &str, text: &str) {
         let el = self.css(sel).await;
         el.clear().await.expect("clear");
         el.send_keys(text).await.expect("type");
     }
 
-    async fn click(&self, sel: &str) {
+    pub(crate) async fn click(&self, sel: &str) {
         self.css(sel).await.click().await.unwrap_or_else(|e| panic!("click {sel}: {e}"));
     }
 
-    async fn select(&self, sel: &str, value: &str) {
+    pub(crate) async fn select(&self, sel: &str, value: &str) {
         self.css(sel).await.select_by_value(value).await.unwrap_or_else(|e| panic!("select {value} in {sel}: {e}"));
     }
 
-    async fn text(&self, sel: &str) -> String {
+    pub(crate) async fn text(&self, sel: &str) -> String {
         match self.c.find(Locator::Css(sel)).await {
             Ok(el) => el.text().await.unwrap_or_default(),
             Err(_) => String::new(),
@@ -135,7 +135,7 @@ impl Ui {
     }
 
     /// Waits until the element's text contains `needle` (bounded; fails with the page's text).
-    async fn wait_text(&self, sel: &str, needle: &str) {
+    pub(crate) async fn wait_text(&self, sel: &str, needle: &str) {
         let deadline = Instant::now() + PATIENCE;
         loop {
             if self.text(sel).await.contains(needle) {

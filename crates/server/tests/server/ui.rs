@@ -8,34 +8,34 @@ use serde_json::json;
 use sluice_testkit::TestApp;
 
 /// A cookie-keeping client that does not follow redirects, like a browser's form posts.
-struct Browser {
+pub(crate) struct Browser {
     base: String,
     http: reqwest::Client,
 }
 
-struct Page {
-    status: u16,
+pub(crate) struct Page {
+    pub(crate) status: u16,
     headers: HeaderMap,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Page {
-    fn location(&self) -> &str {
+    pub(crate) fn location(&self) -> &str {
         self.headers.get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
 
     /// The value of the first `name="csrf"` hidden field.
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         hidden(&self.body, "csrf")
     }
 
     #[track_caller]
-    fn assert_contains(&self, needle: &str) {
+    pub(crate) fn assert_contains(&self, needle: &str) {
         assert!(self.body.contains(needle), "page lacks {needle:?} (status {}):\n{}", self.status, self.body);
     }
 }
 
-fn hidden(body: &str, name: &str) -> String {
+pub(crate) fn hidden(body: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = body.find(&marker).unwrap_or_else(|| panic!("no {name} field in:\n{body}")) + marker.len();
     body[start..].split('"').next().unwrap_or("").to_string()
@@ -57,12 +57,12 @@ impl Browser {
         Page { status, headers, body: resp.text().await.expect("body") }
     }
 
-    async fn get(&self, path: &str) -> Page {
+    pub(crate) async fn get(&self, path: &str) -> Page {
         Self::read(self.http.get(format!("{}{path}", self.base)).send().await.expect("get")).await
     }
 
     /// Posts a form from one of our own pages (the browser sends `Origin`).
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         self.post_from(path, fields, &self.base.clone()).await
     }
 
@@ -79,7 +79,7 @@ impl Browser {
         Self::read(resp).await
     }
 
-    async fn sign_in(app: &TestApp) -> Browser {
+    pub(crate) async fn sign_in(app: &TestApp) -> Browser {
         let b = Browser::new(app);
         let login = b.get("/login").await;
         let token = hidden(&login.body, "login_csrf");

@@ -7,6 +7,7 @@ mod support;
 mod deploys;
 mod faults;
 mod flow;
+mod notifications;
 mod pacing;
 mod schemas;
 mod triggers;
