@@ -25,7 +25,8 @@ use sluice_domain::drift::{self as pure, DriftReport, Ledger};
 use sluice_domain::import::plan_import;
 use sluice_domain::planner::Observed;
 use sluice_domain::{
-    ConnectionId, DriftPolicy, DriftStatus, ImportBehavior, JobId, JobKind, KeyDrift, KeyRules, SyncId, Trigger,
+    ConnectionId, DriftPolicy, DriftStatus, EventType, ImportBehavior, JobId, JobKind, KeyDrift, KeyRules, SyncId,
+    Trigger,
 };
 use sluice_storage::syncs::SyncRow;
 use sluice_storage::{Conn, StorageError, connections, drift as rows, jobs, ledger, now_ms, paces};
@@ -165,6 +166,20 @@ pub async fn check(
 
     let mut tx = engine.store().write().await?;
     save(&mut tx, &row.id, Some(job), &final_report).await?;
+    if drifted && row.trust.drift_status != Some(DriftStatus::Drifted) {
+        // Told once when the sync drifts, not at every scheduled check while it stays so.
+        let names = |state| found.keys(state).take(50).map(str::to_string).collect::<Vec<_>>();
+        let extra = serde_json::json!({
+            "jobId": job, "policy": spec.options.drift_policy,
+            "changedCount": found.count(KeyDrift::ChangedAtDestination),
+            "deletedCount": found.count(KeyDrift::DeletedAtDestination),
+            "addedCount": found.count(KeyDrift::AddedAtDestination),
+            "changedKeys": names(KeyDrift::ChangedAtDestination),
+            "deletedKeys": names(KeyDrift::DeletedAtDestination),
+            "addedKeys": names(KeyDrift::AddedAtDestination),
+        });
+        super::events::emit(&mut tx, row, EventType::SyncDrifted, extra).await?;
+    }
     let next = next_check_at(now_ms(), spec.options.drift_check_interval_minutes, rand::random());
     rows::schedule(&mut tx, &row.id, next).await?;
     let healing = drifted && spec.options.drift_policy == DriftPolicy::Heal;

@@ -11,7 +11,8 @@ use sluice_core::audit::{self, AuditEvent};
 use sluice_destinations::CallLog;
 use sluice_domain::backoff::retry_delay;
 use sluice_domain::{
-    EnvironmentId, FolderPath, JobId, JobKind, JobState, RetryPolicy, RunId, RunStatus, SyncId, SyncStatus, Trigger,
+    EnvironmentId, EventType, FolderPath, JobId, JobKind, JobState, RetryPolicy, RunId, RunStatus, SyncId, SyncStatus,
+    Trigger,
 };
 use sluice_storage::deploys;
 use sluice_storage::jobs::{self, JobRow};
@@ -417,6 +418,12 @@ async fn record_hold(
             "deletedSecretKeys": run_keys(run, EntryAction::Delete),
         }));
     record_audit(&mut tx, payload, event).await?;
+    let deletes = run_keys(run, EntryAction::Delete);
+    let extra = serde_json::json!({
+        "runId": run.id, "jobId": job.id, "planHash": plan_hash, "message": message,
+        "deleteCount": deletes.len(), "deletedKeys": deletes.iter().take(50).collect::<Vec<_>>(),
+    });
+    events::emit(&mut tx, row, EventType::SyncHeld, extra).await?;
     tx.commit().await?;
     Ok(())
 }

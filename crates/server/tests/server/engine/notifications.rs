@@ -129,3 +129,50 @@ async fn a_failing_sync_notifies_by_signed_webhook_and_email_then_its_recovery()
     };
     assert!(stored.iter().all(|d| !d.contains(CANARY) && !d.contains(&secret[6..])), "{stored:?}");
 }
+
+#[tokio::test]
+async fn a_held_run_and_a_drift_are_told_once_each() {
+    let env = start().await;
+    let app = &env.app;
+    let receiver = WebhookReceiver::start().await;
+    let (_, secret) = notify_support::webhook(app, "trust", &receiver.url, Some(&["sync.held", "sync.drifted"])).await;
+    let keys = ["A", "B", "C", "D", "E", "F"];
+    for k in keys {
+        env.put("dev", "/", k, CANARY).await;
+    }
+    let id = env
+        .create_sync(env.sync_body("shop-api", opts("overwrite-destination", Some("SLUICE_{{secretKey}}"))))
+        .await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    env.app.drain_all().await;
+
+    // Someone edits a variable at Railway; two checks find it: one event.
+    env.fake.set_variable(PRODUCTION, Some(API), "SLUICE_A", "edited-at-railway", false);
+    for _ in 0..2 {
+        app.api.post(&format!("{SYNCS}/{id}/check-drift"), json!({})).await.expect(200);
+        env.app.drain_all().await;
+    }
+    // The folder is emptied: the run is held.
+    for k in keys {
+        env.delete("dev", "/", k).await;
+    }
+    env.app.drain_all().await;
+    assert_eq!(env.sync(&id).await["syncStatus"], "held");
+
+    notify_support::deliver(app).await;
+    let events: Vec<Value> = receiver.received().iter().map(|r| verify(&secret, r)).collect();
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap_or("")).collect();
+    assert_eq!(types, ["sync.drifted", "sync.held"], "{events:?}");
+    let drifted = &events[0]["data"];
+    assert_eq!(drifted["syncId"], id.as_str());
+    assert_eq!(drifted["changedKeys"], json!(["SLUICE_A"]));
+    assert_eq!(drifted["changedCount"], 1);
+    assert_eq!(drifted["policy"], "report");
+    let held = &events[1]["data"];
+    assert_eq!(held["deleteCount"], 6);
+    assert_eq!(held["planHash"], env.sync(&id).await["heldPlanHash"]);
+    let text = serde_json::to_string(&events).expect("json");
+    assert!(!text.contains(CANARY) && !text.contains("edited-at-railway"), "no values sent: {text}");
+}
