@@ -56,6 +56,9 @@ pub struct RailwayConnectionIn {
     /// Must be absent or null: Railway is reached directly.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub gateway_id: Option<serde_json::Value>,
+    /// Most syncs of this connection running at once across the cluster (1–50); absent
+    /// means the server's default (`--sync-concurrency`, 5).
+    pub sync_concurrency: Option<i64>,
 }
 
 /// `PATCH /api/v1/app-connections/railway/{connectionId}`. The method cannot change.
@@ -73,6 +76,10 @@ pub struct RailwayConnectionPatch {
     pub is_platform_managed_credentials: Option<bool>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub gateway_id: Option<serde_json::Value>,
+    /// 1–50; `null` returns to the server's default; absent keeps it.
+    #[serde(default, deserialize_with = "nullable")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub sync_concurrency: Option<Option<i64>>,
 }
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
@@ -105,6 +112,10 @@ pub struct AppConnectionOut {
     /// Always `{}`: credentials are never returned.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub credentials: serde_json::Value,
+    /// Most syncs of this connection running at once across the cluster; null: the
+    /// server's default (`--sync-concurrency`, 5).
+    #[serde(default)]
+    pub sync_concurrency: Option<i64>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

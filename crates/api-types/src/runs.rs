@@ -256,6 +256,9 @@ pub struct SyncRunOut {
     pub trigger: Trigger,
     pub actor: RunActorOut,
     pub attempt: i64,
+    /// The node that ran it (its `--node-id`).
+    #[serde(default)]
+    pub node: String,
     /// `running`, `succeeded`, `deploying`, `failed`, `retrying` or `abandoned`.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub status: RunStatus,

@@ -166,8 +166,12 @@ word_enum! {
         Failed = "failed",
         /// Failed; the job runs again at `nextAttemptAt`.
         Retrying = "retrying",
-        /// Stopped without writing: another run took the sync over.
+        /// Stopped without writing: another run took the sync over (older runs; see
+        /// `Interrupted`).
         Abandoned = "abandoned",
+        /// Stopped because its node lost the job (its lease ran out, or the node
+        /// restarted): it wrote nothing after that, and another run took over.
+        Interrupted = "interrupted",
         /// Stopped without writing: the plan deletes too many keys and waits for someone
         /// to confirm it.
         Held = "held",
@@ -230,6 +234,9 @@ word_enum! {
         Schedule = "schedule",
         /// A drift check found the destination changed and the sync heals it.
         Drift = "drift",
+        /// A node took over a job whose holder's lease ran out: the sync is verified
+        /// after the previous holder's last possible write.
+        Repair = "repair",
     }
 }
 

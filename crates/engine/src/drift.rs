@@ -28,6 +28,7 @@ use sluice_domain::{
     ConnectionId, DriftPolicy, DriftStatus, EventType, ImportBehavior, JobId, JobKind, KeyDrift, KeyRules, SyncId,
     Trigger,
 };
+use sluice_storage::jobs::JobRow;
 use sluice_storage::syncs::SyncRow;
 use sluice_storage::{Conn, StorageError, connections, drift as rows, jobs, ledger, now_ms, paces};
 use std::collections::{BTreeMap, HashMap};
@@ -112,6 +113,22 @@ pub async fn check(
         SyncSpec::load(&mut conn, row).await?
     };
     if row.trust.ledger_since.is_none() {
+        if payload.repair {
+            // Nothing recorded to compare with: a sync puts the source's values in place.
+            let mut tx = engine.store().write().await?;
+            queue::enqueue(
+                &mut tx,
+                engine,
+                row,
+                JobKind::Sync,
+                &JobPayload::new(Trigger::Repair, payload.actor.clone()),
+            )
+            .await?;
+            tx.commit().await.map_err(StorageError::from)?;
+            engine.wake();
+            ctx.deploys.notes.push("Repair after a takeover: queued a sync (nothing recorded to compare with)".into());
+            return Ok(());
+        }
         return Err(EngineError::Source(
             "Nothing to compare yet: the sync has not written to the destination. Run a sync first.".to_string(),
         ));
@@ -130,7 +147,7 @@ pub async fn check(
     let drifted = found.status() == DriftStatus::Drifted;
 
     let mut final_report = found.clone();
-    if drifted && spec.options.drift_policy == DriftPolicy::Adopt {
+    if drifted && spec.options.drift_policy == DriftPolicy::Adopt && !payload.repair {
         let taken: Observed = found
             .entries
             .iter()
@@ -142,7 +159,7 @@ pub async fn check(
             let matcher = spec.options.matcher(&spec.environment.slug);
             let import = plan_import(&taken, &matcher, keys, &source.own, ImportBehavior::PrioritizeDestination)
                 .map_err(|e| EngineError::Source(e.to_string()))?;
-            ctx.check_lease()?;
+            ctx.check_lease(engine).await?;
             super::source::write_import(engine, &spec, &import).await?;
             ctx.imported = import.creates.keys().chain(import.updates.keys()).map(|k| k.as_str().to_string()).collect();
             let adopted: BTreeMap<String, Option<String>> = taken
@@ -150,6 +167,9 @@ pub async fn check(
                 .filter_map(|(k, v)| v.as_ref().map(|v| (k.clone(), Some(dk.digest(k, v.expose().as_bytes())))))
                 .collect();
             let mut tx = engine.store().write().await?;
+            if !super::run::may_record(engine, ctx.fence.as_ref(), &mut tx).await? {
+                return Err(EngineError::LeaseLost);
+            }
             ledger::record(&mut tx, &row.id, &adopted, &[]).await?;
             tx.commit().await.map_err(StorageError::from)?;
             let mut now_owned = owned.clone();
@@ -165,6 +185,9 @@ pub async fn check(
     }
 
     let mut tx = engine.store().write().await?;
+    if !super::run::may_record(engine, ctx.fence.as_ref(), &mut tx).await? {
+        return Err(EngineError::LeaseLost);
+    }
     save(&mut tx, &row.id, Some(job), &final_report).await?;
     if drifted && row.trust.drift_status != Some(DriftStatus::Drifted) {
         // Told once when the sync drifts, not at every scheduled check while it stays so.
@@ -182,16 +205,44 @@ pub async fn check(
     }
     let next = next_check_at(now_ms(), spec.options.drift_check_interval_minutes, rand::random());
     rows::schedule(&mut tx, &row.id, next).await?;
-    let healing = drifted && spec.options.drift_policy == DriftPolicy::Heal;
+    let healing = drifted && (spec.options.drift_policy == DriftPolicy::Heal || payload.repair);
     if healing {
         let heal = JobPayload::new(Trigger::Drift, payload.actor.clone());
         queue::enqueue(&mut tx, engine, row, JobKind::Sync, &heal).await?;
-        ctx.deploys.notes.push("Queued a sync to put Sluice's values back (drift policy: heal)".to_string());
+        ctx.deploys.notes.push(if payload.repair {
+            format!(
+                "Repair after a takeover from {}: queued a sync to put Sluice's values back",
+                payload.repair_of.as_deref().unwrap_or("another node")
+            )
+        } else {
+            "Queued a sync to put Sluice's values back (drift policy: heal)".to_string()
+        });
     }
     tx.commit().await.map_err(StorageError::from)?;
     if healing {
         engine.wake();
     }
+    Ok(())
+}
+
+/// Schedules the repair of a sync taken over from `previous` (whose lease ran out): a drift
+/// check at `at`, after the previous holder's last possible write, that heals whatever
+/// differs from what the sync last wrote (whatever the sync's drift policy), or, for a sync
+/// with no ledger yet, a sync. Railway has no conditional writes, so a write already in
+/// flight from a stalled node cannot be stopped; it can be undone.
+pub async fn schedule_repair(conn: &mut Conn, job: &JobRow, previous: &str, at: i64) -> Result<(), StorageError> {
+    let mut payload = JobPayload::new(Trigger::Repair, JobActor::platform());
+    payload.repair = true;
+    payload.repair_of = Some(previous.to_string());
+    let new = jobs::NewJob {
+        kind: JobKind::Drift,
+        sync_id: job.sync_id.clone(),
+        connection_id: job.connection_id.clone(),
+        payload: serde_json::to_string(&payload).map_err(|e| StorageError::Corrupt(e.to_string()))?,
+        max_attempts: 3,
+        run_at: at,
+    };
+    jobs::enqueue(conn, &new).await?;
     Ok(())
 }
 

@@ -17,6 +17,8 @@ pub struct RunHooks<'a> {
     pub sync: &'a SyncId,
     /// Set by the run's heartbeat when another node took the sync over.
     pub lost: &'a AtomicBool,
+    /// The run's fence: checked (one database round trip) before each write.
+    pub fence: Option<&'a crate::run::Fence>,
     /// Every deploy the destination reported, in order (the run records them even when the
     /// apply fails later).
     pub reported: std::sync::Mutex<Vec<ServiceDeploy>>,
@@ -28,9 +30,13 @@ fn stop(e: impl Into<EngineError>) -> HookError {
 
 impl ApplyHooks for RunHooks<'_> {
     fn before_write(&self) -> BoxFuture<'_, Result<(), HookError>> {
-        Box::pin(
-            async move { if self.lost.load(Ordering::SeqCst) { Err(stop(EngineError::LeaseLost)) } else { Ok(()) } },
-        )
+        Box::pin(async move {
+            match self.fence {
+                Some(fence) => fence.check(self.engine, self.lost).await.map_err(stop),
+                None if self.lost.load(Ordering::SeqCst) => Err(stop(EngineError::LeaseLost)),
+                None => Ok(()),
+            }
+        })
     }
 
     fn pending_deploys(&self) -> BoxFuture<'_, Result<Vec<PendingDeploy>, HookError>> {

@@ -45,7 +45,8 @@ async fn apply(
         deploys::settle_all(&mut tx, &ctx.sync).await?;
         tx.commit().await.map_err(StorageError::from)?;
     }
-    let hooks = RunHooks { engine, sync: &ctx.sync, lost: &ctx.lost, reported: Default::default() };
+    let hooks =
+        RunHooks { engine, sync: &ctx.sync, lost: &ctx.lost, fence: ctx.fence.as_ref(), reported: Default::default() };
     let exclusive = plan.deletes().is_empty() || {
         let mut conn = engine.store().read().await?;
         !syncs::target_shared(&mut conn, &ctx.sync, &target.config.app(), target.config).await?
@@ -144,13 +145,14 @@ pub async fn sync(engine: &Engine, row: &SyncRow, job: &JobId, ctx: &mut RunCont
     }
 
     if let Some(import) = decision.import.as_ref().filter(|i| !i.is_empty()) {
-        ctx.check_lease()?;
+        ctx.check_lease(engine).await?;
         source::write_import(engine, &spec, import).await?;
         ctx.imported = import.creates.keys().chain(import.updates.keys()).map(|k| k.as_str().to_string()).collect();
     }
     let policy = spec.options.redeploy_policy;
     let applied = apply(engine, destination, spec.target(&token), &decision.plan, &observed, policy, ctx).await;
-    let landed = ledger::Landed { job, plan: &decision.plan, observed: &observed, ledger: ledger.as_ref() };
+    let fence = ctx.fence.as_ref();
+    let landed = ledger::Landed { job, plan: &decision.plan, observed: &observed, ledger: ledger.as_ref(), fence };
     match &applied {
         // The writes landed: the ledger follows them whatever the deploys do.
         Ok(()) | Err(EngineError::Deploying { .. } | EngineError::DeployFailed(_)) => {
@@ -161,7 +163,7 @@ pub async fn sync(engine: &Engine, row: &SyncRow, job: &JobId, ctx: &mut RunCont
         // Stopped somewhere in the writes: what it meant to write may be there, so it is
         // claimed (a key never created is dropped again once it is gone from the source);
         // nothing is given up, as a deletion may not have happened.
-        Err(_) => ledger::record_attempt(engine, &spec, row, &decision.plan).await?,
+        Err(_) => ledger::record_attempt(engine, &spec, row, &decision.plan, fence).await?,
     }
     applied
 }
@@ -185,7 +187,7 @@ pub async fn import(
         .map_err(|e| EngineError::Source(e.to_string()))?;
     ctx.imported = import.creates.keys().chain(import.updates.keys()).map(|k| k.as_str().to_string()).collect();
     if !import.is_empty() {
-        ctx.check_lease()?;
+        ctx.check_lease(engine).await?;
         source::write_import(engine, &spec, &import).await?;
     }
     Ok(())
@@ -230,7 +232,7 @@ pub async fn remove(
             let orphans = owned.as_ref().map(|o| sluice_domain::ledger::orphans(o, &matcher)).unwrap_or_default();
             removed.extend(orphans.into_iter().filter(|k| !observed.contains_key(k)));
         }
-        ledger::record_removal(engine, row, &removed).await?;
+        ledger::record_removal(engine, row, &removed, ctx.fence.as_ref()).await?;
     }
     applied
 }

@@ -7,6 +7,7 @@
 use crate::Engine;
 use crate::drift;
 use crate::error::EngineError;
+use crate::run::{Fence, may_record};
 use crate::spec::SyncSpec;
 use sluice_domain::drift::Ledger;
 use sluice_domain::ledger::{self, Claim};
@@ -50,6 +51,8 @@ pub struct Landed<'a> {
     pub plan: &'a SyncPlan,
     pub observed: &'a Observed,
     pub ledger: Option<&'a Ledger>,
+    /// The run's fence: a run that lost its job records nothing.
+    pub fence: Option<&'a Fence>,
 }
 
 /// Records what a sync run left at the destination: the ledger's changes, and the drift
@@ -61,10 +64,13 @@ pub async fn record_sync(
     landed: Landed<'_>,
     keys: &dyn KeyRules,
 ) -> Result<(), EngineError> {
-    let Landed { job, plan, observed, ledger } = landed;
+    let Landed { job, plan, observed, ledger, fence } = landed;
     let matcher = spec.options.matcher(&spec.environment.slug);
     let update = ledger::after_sync(plan, observed, ledger, claim(spec), &matcher);
     let mut tx = engine.store().write().await?;
+    if !may_record(engine, fence, &mut tx).await? {
+        return Err(EngineError::LeaseLost);
+    }
     let digest_key = engine.core().keys().digest_key(&mut tx, &spec.project_id).await?;
     let written: BTreeMap<String, Option<String>> =
         update.write.iter().map(|(k, v)| (k.clone(), Some(digest_key.digest(k, v.expose().as_bytes())))).collect();
@@ -94,11 +100,15 @@ pub async fn record_attempt(
     spec: &SyncSpec,
     row: &SyncRow,
     plan: &SyncPlan,
+    fence: Option<&Fence>,
 ) -> Result<(), EngineError> {
     if plan.upserts().is_empty() {
         return Ok(());
     }
     let mut tx = engine.store().write().await?;
+    if !may_record(engine, fence, &mut tx).await? {
+        return Err(EngineError::LeaseLost);
+    }
     let digest_key = engine.core().keys().digest_key(&mut tx, &spec.project_id).await?;
     let written: BTreeMap<String, Option<String>> =
         plan.upserts().iter().map(|(k, v)| (k.clone(), Some(digest_key.digest(k, v.expose().as_bytes())))).collect();
@@ -108,11 +118,19 @@ pub async fn record_attempt(
 }
 
 /// Records that a removal deleted `removed`: they are no longer the sync's.
-pub async fn record_removal(engine: &Engine, row: &SyncRow, removed: &[String]) -> Result<(), EngineError> {
+pub async fn record_removal(
+    engine: &Engine,
+    row: &SyncRow,
+    removed: &[String],
+    fence: Option<&Fence>,
+) -> Result<(), EngineError> {
     if row.trust.ledger_since.is_none() || removed.is_empty() {
         return Ok(());
     }
     let mut tx = engine.store().write().await?;
+    if !may_record(engine, fence, &mut tx).await? {
+        return Err(EngineError::LeaseLost);
+    }
     rows::record(&mut tx, &row.id, &BTreeMap::new(), removed).await?;
     tx.commit().await.map_err(StorageError::from)?;
     Ok(())

@@ -62,11 +62,25 @@ pub struct JobPayload {
     /// by its configuration).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub orphans_only: bool,
+    /// Drift jobs: a repair after a takeover; heals whatever the sync's drift policy.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub repair: bool,
+    /// The node whose lease ran out, for a repair.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repair_of: Option<String>,
 }
 
 impl JobPayload {
     pub fn new(trigger: Trigger, actor: JobActor) -> Self {
-        Self { trigger, actor, import_behavior: None, delete_sync_on_complete: false, orphans_only: false }
+        Self {
+            trigger,
+            actor,
+            import_behavior: None,
+            delete_sync_on_complete: false,
+            orphans_only: false,
+            repair: false,
+            repair_of: None,
+        }
     }
 }
 

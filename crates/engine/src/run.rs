@@ -35,8 +35,64 @@ pub struct RunContext {
     /// Every service's deploy as the apply reported it, and notes on how it wrote.
     pub deploys: RunDeploysOut,
     pub dependencies: Option<Vec<(EnvironmentId, FolderPath)>>,
-    /// Set by the heartbeat when another node took the sync over.
+    /// Set by the heartbeat or a failed fence when this node no longer holds the job.
     pub lost: Arc<AtomicBool>,
+    /// The job as claimed (its epoch) and this node: what each write proves it still holds.
+    pub fence: Option<Fence>,
+}
+
+/// What a run proves, with one database round trip, before each write to the destination
+/// or the source: that this node still holds the job with the epoch it claimed it with and
+/// that its lease outlives the write (the lease is extended to a full lease, longer than
+/// any write's timeout by the start-up check). A node that stalled past its lease (a pause,
+/// a frozen VM, a partition from the database) finds another epoch there and stops.
+#[derive(Clone, Debug)]
+pub struct Fence {
+    pub job: JobRow,
+    pub node: String,
+}
+
+impl Fence {
+    /// Checks and extends the lease; `Err(LeaseLost)` when the job is no longer ours.
+    pub async fn check(&self, engine: &Engine, lost: &AtomicBool) -> Result<(), EngineError> {
+        if lost.load(Ordering::SeqCst) {
+            return Err(EngineError::LeaseLost);
+        }
+        let until = now_ms() + engine.settings().lease.as_millis() as i64;
+        let backend = engine.store().backend();
+        let held = if backend == sluice_storage::Backend::Postgres {
+            let mut conn = engine.store().read().await?;
+            jobs::fence(&mut conn, backend, &self.job, &self.node, until).await?
+        } else {
+            let mut tx = engine.store().write().await?;
+            let held = jobs::fence(&mut tx, backend, &self.job, &self.node, until).await?;
+            tx.commit().await.map_err(StorageError::from)?;
+            held
+        };
+        if held {
+            Ok(())
+        } else {
+            lost.store(true, Ordering::SeqCst);
+            Err(EngineError::LeaseLost)
+        }
+    }
+
+    /// Whether the job is still ours, inside the transaction that records what the run did.
+    pub async fn holds(&self, engine: &Engine, tx: &mut sluice_storage::Tx) -> Result<bool, StorageError> {
+        jobs::holds(tx, engine.store().backend(), &self.job, &self.node).await
+    }
+}
+
+/// Whether a run with `fence` may record its outcome in `tx` (runs without one always may).
+pub async fn may_record(
+    engine: &Engine,
+    fence: Option<&Fence>,
+    tx: &mut sluice_storage::Tx,
+) -> Result<bool, StorageError> {
+    match fence {
+        Some(f) => f.holds(engine, tx).await,
+        None => Ok(true),
+    }
 }
 
 impl RunContext {
@@ -50,6 +106,7 @@ impl RunContext {
             deploys: RunDeploysOut::default(),
             dependencies: None,
             lost: Arc::new(AtomicBool::new(false)),
+            fence: None,
         }
     }
 
@@ -74,9 +131,13 @@ impl RunContext {
     }
 
     /// Call before every write to the source (the destination's writes ask through
-    /// the run's hooks).
-    pub fn check_lease(&self) -> Result<(), EngineError> {
-        if self.lost.load(Ordering::SeqCst) { Err(EngineError::LeaseLost) } else { Ok(()) }
+    /// the run's hooks): the [`Fence`].
+    pub async fn check_lease(&self, engine: &Engine) -> Result<(), EngineError> {
+        match &self.fence {
+            Some(f) => f.check(engine, &self.lost).await,
+            None if self.lost.load(Ordering::SeqCst) => Err(EngineError::LeaseLost),
+            None => Ok(()),
+        }
     }
 }
 
@@ -151,6 +212,7 @@ async fn execute_inner(engine: &Engine, job: &JobRow) -> Result<(), StorageError
     engine.notify_sync_changed(&row.id);
 
     let mut ctx = RunContext::new(row.id.clone());
+    ctx.fence = Some(Fence { job: job.clone(), node: engine.node_id().to_string() });
     let heartbeat = spawn_heartbeat(engine.clone(), job.clone(), ctx.lost.clone());
     let result = match kind {
         JobKind::Sync => kinds::sync(engine, &row, &job.id, &mut ctx).await,
@@ -166,19 +228,26 @@ async fn execute_inner(engine: &Engine, job: &JobRow) -> Result<(), StorageError
     run.railway_calls = json_text(&ctx.calls_out());
     run.redeploy = (!ctx.deploys.deploys.is_empty() || !ctx.deploys.notes.is_empty()).then(|| json_text(&ctx.deploys));
 
-    match result {
+    let recorded = match result {
         Ok(()) => record_success(engine, job, &row, kind, &payload, &mut run, &ctx).await?,
         Err(EngineError::Held { plan_hash, message }) => {
-            record_hold(engine, job, &row, &payload, &mut run, &plan_hash, &message).await?
+            record_hold(engine, job, &row, &payload, &mut run, &ctx, &plan_hash, &message).await?
         }
-        Err(EngineError::LeaseLost) => {
-            run.status = RunStatus::Abandoned;
-            run.error = Some(EngineError::LeaseLost.to_string());
-            let mut tx = engine.store().write().await?;
-            runs::finish(&mut tx, &run).await?;
-            tx.commit().await?;
-        }
+        Err(EngineError::LeaseLost) => false,
         Err(err) => record_failure(engine, job, &row, kind, &payload, &mut run, &ctx, err).await?,
+    };
+    if !recorded {
+        // The job is not this node's any more: only this run's own end is recorded; the
+        // sync, the job and the audit log are the new holder's.
+        run.status = RunStatus::Interrupted;
+        run.error = Some(format!(
+            "Interrupted: node {} no longer holds the job (its lease ran out, another node took it over); \
+             nothing was written after that",
+            engine.node_id()
+        ));
+        let mut tx = engine.store().write().await?;
+        runs::finish(&mut tx, &run).await?;
+        tx.commit().await?;
     }
     engine.notify_sync_changed(&row.id);
     engine.run_finished(RunFinished { sync_id: row.id.clone(), job_id: job.id.clone(), kind, status: run.status });
@@ -249,7 +318,7 @@ async fn record_success(
     payload: &JobPayload,
     run: &mut RunRow,
     ctx: &RunContext,
-) -> Result<(), StorageError> {
+) -> Result<bool, StorageError> {
     run.status = RunStatus::Succeeded;
     let sync_id = row.id.clone();
     let redeployed: Vec<&str> = ctx
@@ -260,6 +329,9 @@ async fn record_success(
         .map(|d| d.service_name.as_deref().unwrap_or(&d.service_id))
         .collect();
     let mut tx = engine.store().write().await?;
+    if !may_record(engine, ctx.fence.as_ref(), &mut tx).await? {
+        return Ok(false);
+    }
     if let Some(deps) = &ctx.dependencies {
         syncs::set_dependencies(&mut tx, &sync_id, deps).await?;
     }
@@ -296,9 +368,11 @@ async fn record_success(
         record_audit(&mut tx, payload, event).await?;
     }
     tx.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
+/// Records a failed attempt (retried, followed later, or failed for good); false when the
+/// job is no longer this node's (nothing recorded).
 #[allow(clippy::too_many_arguments)]
 async fn record_failure(
     engine: &Engine,
@@ -309,7 +383,7 @@ async fn record_failure(
     run: &mut RunRow,
     ctx: &RunContext,
     err: EngineError,
-) -> Result<(), StorageError> {
+) -> Result<bool, StorageError> {
     let now = now_ms();
     let settings = engine.settings();
     let timed_out =
@@ -328,6 +402,9 @@ async fn record_failure(
     let limit = err.attempt_limit().map_or(job.max_attempts, |l| job.max_attempts.min(i64::from(l)));
     let retry = err.is_retryable() && (deploying || job.attempts < limit);
     let mut tx = engine.store().write().await?;
+    if !may_record(engine, ctx.fence.as_ref(), &mut tx).await? {
+        return Ok(false);
+    }
     if let Some(deps) = &ctx.dependencies {
         syncs::set_dependencies(&mut tx, &sync_id, deps).await?;
     }
@@ -369,7 +446,7 @@ async fn record_failure(
         runs::finish(&mut tx, run).await?;
         tx.commit().await?;
         engine.wake();
-        return Ok(());
+        return Ok(true);
     }
     runs::finish(&mut tx, run).await?;
     let event = AuditEvent::new(audit_action(kind))
@@ -389,23 +466,28 @@ async fn record_failure(
     if retry {
         engine.wake();
     }
-    Ok(())
+    Ok(true)
 }
 
 /// A run the mass-deletion guard held: nothing was written; the sync is `held` on the
 /// plan's fingerprint until someone confirms it (or a later run's plan is not held).
+#[allow(clippy::too_many_arguments)]
 async fn record_hold(
     engine: &Engine,
     job: &JobRow,
     row: &SyncRow,
     payload: &JobPayload,
     run: &mut RunRow,
+    ctx: &RunContext,
     plan_hash: &str,
     message: &str,
-) -> Result<(), StorageError> {
+) -> Result<bool, StorageError> {
     run.status = RunStatus::Held;
     run.error = Some(message.to_string());
     let mut tx = engine.store().write().await?;
+    if !may_record(engine, ctx.fence.as_ref(), &mut tx).await? {
+        return Ok(false);
+    }
     syncs::hold(&mut tx, &row.id, &job.id, plan_hash, message).await?;
     runs::finish(&mut tx, run).await?;
     jobs::finish(&mut tx, &job.id, JobState::Held, Some(message)).await?;
@@ -425,7 +507,7 @@ async fn record_hold(
     });
     events::emit(&mut tx, row, EventType::SyncHeld, extra).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
 /// The keys of a finished run's plan with `action` (the plan as stored on the run).

@@ -10,11 +10,14 @@ pub struct EngineSettings {
     pub workers: usize,
     /// Poll the queue at least this often, whatever the wake-ups say.
     pub poll_interval: Duration,
-    /// How long a claimed job is ours before another node may take it over.
+    /// How long a claimed job is ours before another node may take it over. Each write
+    /// extends it to a full lease first, so it must outlast the longest Railway call
+    /// ([`EngineSettings::validate`]); a dead node's jobs wait this long to be taken over.
     pub lease: Duration,
     /// Delay before a queued auto-sync runs.
     pub coalesce_delay: Duration,
-    /// Most syncs running at once against one app connection.
+    /// Most syncs running at once against one app connection, across the cluster, unless
+    /// the connection sets its own (`syncConcurrency`).
     pub per_connection_limit: usize,
     /// Timeout of each Railway read.
     pub railway_timeout: Duration,
@@ -33,12 +36,31 @@ pub struct EngineSettings {
     pub node_id: Option<String>,
 }
 
+impl EngineSettings {
+    /// Refuses settings under which a write could outlive the lease it was fenced with.
+    pub fn validate(&self) -> Result<(), String> {
+        let longest = self.railway_mutation_timeout.max(self.railway_timeout);
+        if self.lease <= longest {
+            return Err(format!(
+                "the job lease ({} ms, --job-lease-ms) must be longer than the longest Railway call timeout ({} ms): \
+                 a write fenced at the start of its lease must end before the lease can run out",
+                self.lease.as_millis(),
+                longest.as_millis()
+            ));
+        }
+        if self.per_connection_limit == 0 {
+            return Err("the per-connection sync concurrency (--sync-concurrency) must be at least 1".to_string());
+        }
+        Ok(())
+    }
+}
+
 impl Default for EngineSettings {
     fn default() -> Self {
         Self {
             workers: 4,
             poll_interval: Duration::from_secs(2),
-            lease: Duration::from_secs(60),
+            lease: Duration::from_secs(120),
             coalesce_delay: Duration::ZERO,
             per_connection_limit: 5,
             railway_timeout: Duration::from_secs(30),

@@ -10,10 +10,12 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 /// Claims one job this node may run now. `due_by` makes later jobs due (draining in tests).
+/// Taking over a job whose holder's lease ran out also schedules the repair of its sync
+/// for after that holder's last possible write ([`super::drift::schedule_repair`]).
 pub async fn claim(engine: &Engine, due_by: Option<i64>) -> Result<Option<JobRow>, StorageError> {
     let settings = engine.settings();
     let mut tx = engine.store().write().await?;
-    let job = jobs::claim(
+    let claimed = jobs::claim(
         &mut tx,
         engine.store().backend(),
         engine.node_id(),
@@ -22,8 +24,20 @@ pub async fn claim(engine: &Engine, due_by: Option<i64>) -> Result<Option<JobRow
         due_by,
     )
     .await?;
+    let Some(claimed) = claimed else {
+        tx.commit().await?;
+        return Ok(None);
+    };
+    if let Some(takeover) = &claimed.takeover {
+        let after = takeover.lease_until + settings.railway_mutation_timeout.as_millis() as i64;
+        tracing::warn!(
+            job_id = %claimed.job.id, sync_id = %claimed.job.sync_id, previous = %takeover.owner,
+            "took over a job whose lease ran out; its sync is verified after the previous holder's last possible write"
+        );
+        super::drift::schedule_repair(&mut tx, &claimed.job, &takeover.owner, after).await?;
+    }
     tx.commit().await?;
-    Ok(job)
+    Ok(Some(claimed.job))
 }
 
 /// How long to wait for the next due job, capped by the poll interval.

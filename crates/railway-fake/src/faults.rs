@@ -52,6 +52,11 @@ pub enum FaultKind {
     Slow { delay_ms: u64 },
     /// HTTP 429 with `Retry-After: <retryAfterSecs>`.
     RateLimited { retry_after_secs: u64 },
+    /// The request waits, not executed, until the test releases it
+    /// (`FakeRailway::release_held`); then it is executed and answered as usual: a write
+    /// in flight that lands late. A test control modelling network delay, not a Railway
+    /// behaviour.
+    Held,
     /// The request is executed (a mutation is applied), but the answer is this status
     /// (default 502): the client cannot know whether its write happened.
     FailAfterApply {
@@ -71,6 +76,7 @@ impl FaultKind {
             FaultKind::Slow { .. } => "slow",
             FaultKind::RateLimited { .. } => "rateLimited",
             FaultKind::FailAfterApply { .. } => "failAfterApply",
+            FaultKind::Held => "held",
         }
     }
 }
@@ -104,6 +110,10 @@ impl Fault {
 
     pub fn rate_limited(retry_after_secs: u64) -> Self {
         Self::new(FaultKind::RateLimited { retry_after_secs })
+    }
+
+    pub fn held() -> Self {
+        Self::new(FaultKind::Held)
     }
 
     pub fn fail_after_apply() -> Self {
@@ -158,6 +168,18 @@ impl FaultQueue {
             self.queued.remove(index);
         }
         Some(kind)
+    }
+
+    /// Takes one use of the first fault matching this request when that fault is
+    /// [`FaultKind::Held`] (the request then waits before anything else is decided).
+    pub fn take_held(&mut self, operation_name: Option<&str>, root_fields: &[String]) -> bool {
+        let first = self.queued.iter().position(|f| f.matches(operation_name, root_fields));
+        if first.is_some_and(|i| self.queued[i].kind == FaultKind::Held) {
+            self.take(operation_name, root_fields);
+            true
+        } else {
+            false
+        }
     }
 
     pub fn pending(&self) -> Vec<Fault> {

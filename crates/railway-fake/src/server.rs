@@ -141,6 +141,16 @@ impl FakeRailway {
         self.state.rate_limited_count()
     }
 
+    /// See [`FakeState::held_request_arrived`].
+    pub async fn held_request_arrived(&self) {
+        self.state.held_request_arrived().await;
+    }
+
+    /// See [`FakeState::release_held`].
+    pub fn release_held(&self) {
+        self.state.release_held();
+    }
+
     pub fn inject(&self, fault: Fault) {
         self.state.inject(fault);
     }

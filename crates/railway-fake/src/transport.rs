@@ -48,6 +48,13 @@ async fn graphql_endpoint(State(state): State<FakeState>, headers: HeaderMap, bo
         .and_then(|v| v.split(';').next())
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
     let prepared = graphql::prepare(&body, json_body);
+    let held = state.lock().faults.take_held(prepared.operation_name.as_deref(), &prepared.root_fields);
+    if held {
+        state.gate.arrived.add_permits(1);
+        if let Ok(permit) = state.gate.released.acquire().await {
+            permit.forget();
+        }
+    }
     let (answer, delay) = {
         let mut inner = state.lock();
         answer(&mut inner, &credentials, &prepared)
@@ -135,7 +142,8 @@ fn answer(inner: &mut Inner, credentials: &Credentials, prepared: &Prepared) -> 
             let status = Answer::status_code(*status);
             Answer::text(status, "text/plain; charset=utf-8", &format!("error code: {}", status.as_u16()))
         }
-        (None, false) => execute(inner, credentials, prepared, now),
+        // Taken before the answer was decided (the request waited for its release).
+        (None | Some(FaultKind::Held), false) => execute(inner, credentials, prepared, now),
     };
 
     if let (Some(decision), Some(rule)) = (&decision, &rule) {

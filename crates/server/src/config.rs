@@ -70,9 +70,25 @@ pub struct ServerArgs {
     #[arg(long, env = "SLUICE_SYNC_COALESCE_MS", value_name = "MS")]
     pub sync_coalesce_ms: Option<u64>,
 
-    /// How long a claimed job stays this node's without renewal, in milliseconds [default: 60000]
+    /// How long a claimed job stays this node's without renewal, in milliseconds; longer
+    /// than the longest Railway call (90 s for writes). A stopped node's jobs are taken over
+    /// after it [default: 120000]
     #[arg(long, env = "SLUICE_JOB_LEASE_MS", value_name = "MS")]
     pub job_lease_ms: Option<u64>,
+
+    /// Timeout of each Railway read, in milliseconds [default: 30000]
+    #[arg(long, env = "SLUICE_RAILWAY_TIMEOUT_MS", value_name = "MS")]
+    pub railway_timeout_ms: Option<u64>,
+
+    /// Timeout of each Railway write, in milliseconds (Railway's CLI allows 90 s); the job
+    /// lease must be longer [default: 90000]
+    #[arg(long, env = "SLUICE_RAILWAY_MUTATION_TIMEOUT_MS", value_name = "MS")]
+    pub railway_mutation_timeout_ms: Option<u64>,
+
+    /// Most syncs of one Railway connection running at once across the cluster, unless the
+    /// connection sets its own (`syncConcurrency`) [default: 5]
+    #[arg(long, env = "SLUICE_SYNC_CONCURRENCY", value_name = "N")]
+    pub sync_concurrency: Option<usize>,
 
     /// Poll the job queue at least this often, in milliseconds [default: 2000]
     #[arg(long, env = "SLUICE_POLL_MS", value_name = "MS")]
@@ -236,10 +252,20 @@ impl ServerArgs {
         if let Some(ms) = self.job_lease_ms {
             engine.lease = Duration::from_millis(ms.max(100));
         }
+        if let Some(ms) = self.railway_timeout_ms {
+            engine.railway_timeout = Duration::from_millis(ms.max(100));
+        }
+        if let Some(ms) = self.railway_mutation_timeout_ms {
+            engine.railway_mutation_timeout = Duration::from_millis(ms.max(100));
+        }
+        if let Some(n) = self.sync_concurrency {
+            engine.per_connection_limit = n;
+        }
         if let Some(ms) = self.poll_ms {
             engine.poll_interval = Duration::from_millis(ms.max(10));
         }
         engine.node_id = self.node_id.clone();
+        engine.validate().map_err(ConfigError::Invalid)?;
         if let Some(rps) = self.railway_rps.or(file.railway_rps) {
             if !(rps.is_finite() && rps > 0.0) {
                 return Err(ConfigError::Invalid(format!("--railway-rps: {rps} is not a positive number")));

@@ -66,6 +66,7 @@ impl RunningServer {
 /// Opens the database, checks the root key, and serves. Fails before serving anything
 /// when the database or the key is wrong.
 pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
+    settings.engine.validate().map_err(|e| anyhow::anyhow!(e))?;
     let store = open_store(&settings).await?;
     let keys = KeyRing::new(settings.root_key.clone());
     keys.verify_root_key(&store).await?;

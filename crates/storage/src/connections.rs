@@ -19,6 +19,10 @@ pub struct ConnectionRow {
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Most syncs of this connection running at once across the cluster (`None`: the
+    /// server's default).
+    #[sqlx(default)]
+    pub sync_concurrency: Option<i64>,
 }
 
 impl std::fmt::Debug for ConnectionRow {
@@ -34,8 +38,8 @@ impl std::fmt::Debug for ConnectionRow {
 pub async fn insert(conn: &mut Conn, row: &ConnectionRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO app_connections (id, org_id, project_id, app, method, name, description, data_key_wrapped,
-           credentials_ct, credentials_hash, version, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+           credentials_ct, credentials_hash, version, created_at, updated_at, sync_concurrency)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(&row.id)
     .bind(&row.org_id)
@@ -50,8 +54,19 @@ pub async fn insert(conn: &mut Conn, row: &ConnectionRow) -> Result<()> {
     .bind(row.version)
     .bind(row.created_at)
     .bind(row.updated_at)
+    .bind(row.sync_concurrency)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Sets (or clears, with `None`) how many of the connection's syncs may run at once.
+pub async fn set_sync_concurrency(conn: &mut Conn, id: &ConnectionId, n: Option<i64>) -> Result<()> {
+    sqlx::query("UPDATE app_connections SET sync_concurrency = $1 WHERE id = $2")
+        .bind(n)
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -25,6 +25,8 @@ pub struct JobRow {
     pub run_at: i64,
     pub lease_owner: Option<String>,
     pub lease_until: Option<i64>,
+    /// Taken anew at every claim: a run holds the job only with the epoch it claimed it with.
+    pub lease_epoch: i64,
     pub last_error: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -76,15 +78,24 @@ pub async fn enqueue(conn: &mut Conn, job: &NewJob) -> Result<Enqueued> {
     if job.kind == JobKind::Sync {
         lock_queue_of(conn, &job.sync_id).await?;
     }
+    // One statement: the insert, or (a sync job already queued) the update of that job, so
+    // a claim between two statements can never leave nothing to update. A job that has
+    // not run yet keeps its trigger and actor. One that ran and came back to follow a
+    // deploy (requeued with no attempts counted) now runs this change, at once, under its
+    // trigger and actor; a retry waiting out a backoff (attempts > 0) keeps its wait.
     let sql = if job.kind == JobKind::Sync {
         "INSERT INTO jobs (id, kind, sync_id, connection_id, payload, state, attempts, max_attempts, run_at, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7, $8, $8)
-         ON CONFLICT (sync_id) WHERE kind = 'sync' AND state = 'queued' DO NOTHING"
+         ON CONFLICT (sync_id) WHERE kind = 'sync' AND state = 'queued' DO UPDATE SET updated_at = EXCLUDED.updated_at,
+           payload = CASE WHEN jobs.last_error IS NULL THEN jobs.payload ELSE EXCLUDED.payload END,
+           run_at = CASE WHEN jobs.attempts = 0 AND jobs.last_error IS NOT NULL AND jobs.run_at > EXCLUDED.run_at
+                         THEN EXCLUDED.run_at ELSE jobs.run_at END
+         RETURNING id"
     } else {
         "INSERT INTO jobs (id, kind, sync_id, connection_id, payload, state, attempts, max_attempts, run_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7, $8, $8)"
+         VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7, $8, $8) RETURNING id"
     };
-    let done = sqlx::query(sql)
+    let got: JobId = sqlx::query_scalar(sql)
         .bind(&id)
         .bind(job.kind)
         .bind(&job.sync_id)
@@ -93,28 +104,24 @@ pub async fn enqueue(conn: &mut Conn, job: &NewJob) -> Result<Enqueued> {
         .bind(job.max_attempts)
         .bind(job.run_at)
         .bind(now)
-        .execute(&mut *conn)
+        .fetch_one(&mut *conn)
         .await?;
-    if done.rows_affected() == 1 {
-        return Ok(Enqueued::New(id));
-    }
-    // A job that has not run yet keeps its trigger and actor. One that ran and came back
-    // to follow a deploy (requeued with no attempts counted) now runs this change, at once,
-    // under its trigger and actor; a retry waiting out a backoff (attempts > 0) keeps its
-    // wait.
-    let existing: JobId = sqlx::query_scalar(
-        "UPDATE jobs SET updated_at = $2,
-           payload = CASE WHEN last_error IS NULL THEN payload ELSE $1 END,
-           run_at = CASE WHEN attempts = 0 AND last_error IS NOT NULL AND run_at > $3 THEN $3 ELSE run_at END
-         WHERE sync_id = $4 AND kind = 'sync' AND state = 'queued' RETURNING id",
-    )
-    .bind(&job.payload)
-    .bind(now)
-    .bind(job.run_at)
-    .bind(&job.sync_id)
-    .fetch_one(conn)
-    .await?;
-    Ok(Enqueued::Coalesced(existing))
+    Ok(if got == id { Enqueued::New(id) } else { Enqueued::Coalesced(got) })
+}
+
+/// A claimed job, and whose expired lease it took over, if any.
+#[derive(Clone, Debug)]
+pub struct Claimed {
+    pub job: JobRow,
+    pub takeover: Option<Takeover>,
+}
+
+/// The holder whose lease ran out before its job was claimed again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Takeover {
+    pub owner: String,
+    /// When its lease ended: its last write may land up to a mutation's timeout later.
+    pub lease_until: i64,
 }
 
 /// Claims one due job for `owner`, or `None` when nothing can run now. `due_by` (tests)
@@ -128,27 +135,54 @@ pub async fn claim(
     lease_ms: i64,
     per_connection_limit: i64,
     due_by: Option<i64>,
-) -> Result<Option<JobRow>> {
+) -> Result<Option<Claimed>> {
     let now = now_ms();
     let due = due_by.unwrap_or(now);
-    let sql = format!(
-        "SELECT j.id, j.sync_id, j.connection_id FROM jobs j
+    let sql = "SELECT j.id, j.sync_id, j.connection_id, j.state, j.lease_owner, j.lease_until,
+           COALESCE((SELECT c.sync_concurrency FROM app_connections c WHERE c.id = j.connection_id), $2) AS cap
+         FROM jobs j
          WHERE ((j.state = 'queued' AND j.run_at <= $3) OR (j.state = 'running' AND j.lease_until < $1))
            AND NOT EXISTS (SELECT 1 FROM secret_syncs s WHERE s.id = j.sync_id AND s.lease_job_id IS NOT NULL
                            AND s.lease_job_id <> j.id AND s.lease_until >= $1)
            AND (SELECT COUNT(*) FROM jobs r WHERE r.connection_id = j.connection_id AND r.state = 'running'
-                AND r.lease_until >= $1 AND r.id <> j.id) < $2
-         ORDER BY j.run_at, j.id LIMIT 16{}",
-        dialect::skip_locked(backend)
-    );
-    let candidates: Vec<(JobId, SyncId, ConnectionId)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(now)
-        .bind(per_connection_limit)
-        .bind(due)
-        .fetch_all(&mut *conn)
-        .await?;
-    for (id, sync_id, connection_id) in candidates {
+                AND r.lease_until >= $1 AND r.id <> j.id)
+               < COALESCE((SELECT c.sync_concurrency FROM app_connections c WHERE c.id = j.connection_id), $2)
+         ORDER BY j.run_at, j.id LIMIT 16";
+    type Candidate = (JobId, SyncId, ConnectionId, JobState, Option<String>, Option<i64>, i64);
+    let candidates: Vec<Candidate> =
+        sqlx::query_as(sql).bind(now).bind(per_connection_limit).bind(due).fetch_all(&mut *conn).await?;
+    for (id, sync_id, connection_id, mut state, mut old_owner, mut old_until, cap) in candidates {
         if backend == Backend::Postgres {
+            // Locks in the order every writer of the queue takes them (the sync's row, then
+            // its jobs: see `lock_queue_of`), skipping rows another claimer or writer holds,
+            // so claims never wait in a deadlock with enqueues.
+            let sync_free: Option<SyncId> =
+                sqlx::query_scalar("SELECT id FROM secret_syncs WHERE id = $1 FOR UPDATE SKIP LOCKED")
+                    .bind(&sync_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            if sync_free.is_none() {
+                let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM secret_syncs WHERE id = $1")
+                    .bind(&sync_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                if exists.is_none() {
+                    finish(conn, &id, JobState::Cancelled, Some("the sync was deleted")).await?;
+                }
+                continue;
+            }
+            let still: Option<(JobState, Option<String>, Option<i64>)> = sqlx::query_as(
+                "SELECT state, lease_owner, lease_until FROM jobs
+                 WHERE id = $1 AND ((state = 'queued' AND run_at <= $2) OR (state = 'running' AND lease_until < $3))
+                 FOR UPDATE SKIP LOCKED",
+            )
+            .bind(&id)
+            .bind(due)
+            .bind(now)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let Some(current) = still else { continue };
+            (state, old_owner, old_until) = current;
             // Serialise claimers of one connection so its concurrency cap holds across nodes.
             let running: i64 = {
                 let lock = format!("SELECT id FROM app_connections WHERE id = $1{}", dialect::for_update(backend));
@@ -162,7 +196,7 @@ pub async fn claim(
                 .fetch_one(&mut *conn)
                 .await?
             };
-            if running >= per_connection_limit {
+            if running >= cap {
                 continue;
             }
         }
@@ -178,7 +212,8 @@ pub async fn claim(
             continue;
         }
         sqlx::query(
-            "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, lease_until = $2, updated_at = $3
+            "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, lease_until = $2, updated_at = $3,
+               lease_epoch = lease_epoch + 1
              WHERE id = $4",
         )
         .bind(owner)
@@ -187,9 +222,19 @@ pub async fn claim(
         .bind(&id)
         .execute(&mut *conn)
         .await?;
+        let takeover = match (state, old_owner) {
+            (JobState::Running, Some(previous)) => {
+                let why = format!(
+                    "Interrupted: node {previous} stopped renewing its lease on the job; node {owner} took it over"
+                );
+                close_orphaned_runs(conn, &id, &why).await?;
+                Some(Takeover { owner: previous, lease_until: old_until.unwrap_or(now) })
+            }
+            _ => None,
+        };
         let claimed = sqlx::query_as("SELECT * FROM jobs WHERE id = $1").bind(&id).fetch_one(&mut *conn).await;
         match claimed.map_err(StorageError::from) {
-            Ok(job) => return Ok(Some(job)),
+            Ok(job) => return Ok(Some(Claimed { job, takeover })),
             Err(e) if e.is_undecodable() => {
                 let message = format!("this Sluice cannot run the job: {e}");
                 finish(conn, &id, JobState::Failed, Some(&message)).await?;
@@ -200,15 +245,76 @@ pub async fn claim(
     Ok(None)
 }
 
-/// Extends a running job's lease and its sync's; false when the job lost them.
+/// Extends a running job's lease and its sync's; false when the job lost them (another
+/// claim took a newer epoch, or the lease ran out before this renewal).
 pub async fn renew(conn: &mut Conn, job: &JobRow, owner: &str, until: i64) -> Result<bool> {
-    let done = sqlx::query("UPDATE jobs SET lease_until = $1 WHERE id = $2 AND state = 'running' AND lease_owner = $3")
+    let done = sqlx::query(
+        "UPDATE jobs SET lease_until = $1
+         WHERE id = $2 AND state = 'running' AND lease_owner = $3 AND lease_epoch = $4 AND lease_until >= $5",
+    )
+    .bind(until)
+    .bind(&job.id)
+    .bind(owner)
+    .bind(job.lease_epoch)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1 && syncs::renew_lease(conn, &job.sync_id, &job.id, until).await?)
+}
+
+/// The fence before a destination write: whether `job` is still held by `owner` with the
+/// epoch it was claimed with and its lease has not run out, extending the job's and the
+/// sync's leases to `until` when so. One statement on PostgreSQL (a data-modifying
+/// `WITH`); two in the caller's transaction on SQLite (one node, one writer).
+pub async fn fence(conn: &mut Conn, backend: Backend, job: &JobRow, owner: &str, until: i64) -> Result<bool> {
+    let now = now_ms();
+    if backend == Backend::Postgres {
+        let held: Option<String> = sqlx::query_scalar(
+            "WITH j AS (UPDATE jobs SET lease_until = $1
+                        WHERE id = $2 AND state = 'running' AND lease_owner = $3 AND lease_epoch = $4 AND lease_until >= $5
+                        RETURNING sync_id)
+             UPDATE secret_syncs SET lease_until = $1 WHERE id = (SELECT sync_id FROM j) AND lease_job_id = $2 RETURNING id",
+        )
         .bind(until)
         .bind(&job.id)
         .bind(owner)
-        .execute(&mut *conn)
+        .bind(job.lease_epoch)
+        .bind(now)
+        .fetch_optional(conn)
         .await?;
-    Ok(done.rows_affected() == 1 && syncs::renew_lease(conn, &job.sync_id, &job.id, until).await?)
+        return Ok(held.is_some());
+    }
+    renew(conn, job, owner, until).await
+}
+
+/// Whether `job` is still held by `owner` with its epoch (inside the transaction that
+/// records what the run did: a run that lost its job records nothing but its own end).
+pub async fn holds(conn: &mut Conn, backend: Backend, job: &JobRow, owner: &str) -> Result<bool> {
+    let sql = format!(
+        "SELECT id FROM jobs WHERE id = $1 AND state = 'running' AND lease_owner = $2 AND lease_epoch = $3{}",
+        dialect::for_update(backend)
+    );
+    let held: Option<JobId> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(&job.id)
+        .bind(owner)
+        .bind(job.lease_epoch)
+        .fetch_optional(conn)
+        .await?;
+    Ok(held.is_some())
+}
+
+/// Closes the runs of a job still marked running (their node lost the job) as
+/// `interrupted`, saying why.
+pub async fn close_orphaned_runs(conn: &mut Conn, job_id: &JobId, why: &str) -> Result<u64> {
+    let done = sqlx::query(
+        "UPDATE sync_runs SET status = 'interrupted', finished_at = $1, error = $2 WHERE job_id = $3 AND status = 'running'",
+    )
+    .bind(now_ms())
+    .bind(why)
+    .bind(job_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// Ends a job (`succeeded`, `failed`, `cancelled`, `superseded`) and frees its sync's lease.
@@ -331,10 +437,24 @@ pub async fn outstanding(conn: &mut Conn) -> Result<(i64, i64)> {
 /// Frees the leases a node held, after it restarted: its running jobs become claimable
 /// at once instead of when their leases run out.
 pub async fn release_node(conn: &mut Conn, owner: &str) -> Result<u64> {
-    let done = sqlx::query("UPDATE jobs SET lease_until = 0 WHERE state = 'running' AND lease_owner = $1")
+    // Ended now (not at 0): a write the stopped process had in flight may still land up to
+    // a write's timeout from now, and the repair after the takeover waits for that.
+    let ended = now_ms() - 1;
+    let done = sqlx::query("UPDATE jobs SET lease_until = $2 WHERE state = 'running' AND lease_owner = $1")
         .bind(owner)
+        .bind(ended)
         .execute(&mut *conn)
         .await?;
+    // Its runs in progress died with it.
+    sqlx::query(
+        "UPDATE sync_runs SET status = 'interrupted', finished_at = $1,
+           error = 'Interrupted: node ' || $2 || ' stopped (restarted) while the run was in progress'
+         WHERE node = $2 AND status = 'running'",
+    )
+    .bind(now_ms())
+    .bind(owner)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query("UPDATE secret_syncs SET lease_until = 0 WHERE lease_owner = $1").bind(owner).execute(conn).await?;
     Ok(done.rows_affected())
 }

@@ -62,6 +62,8 @@ impl Cluster {
             .args(["--database-url", &self.db_url, "--root-key", &self.root_key])
             .args(["--railway-api-url", &self.railway_url, "--node-id", name])
             .args(["--workers", "3", "--poll-ms", "200", "--job-lease-ms", "3000"])
+            // The lease must outlast the longest Railway call.
+            .args(["--railway-timeout-ms", "2000", "--railway-mutation-timeout-ms", "2000"])
             .env("SLUICE_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(log.reopen().expect("log file"))
@@ -217,6 +219,12 @@ async fn a_node_killed_mid_sync_resumes_the_job_after_restart() {
     let runs = api.get(&format!("/api/v1/secret-syncs/railway/{id}/runs")).await;
     let runs = runs["runs"].as_array().cloned().unwrap_or_default();
     assert!(runs.iter().any(|r| r["status"] == "succeeded" && r["attempt"] == 2), "{runs:?}");
+    // The killed run does not stay "running": the restarted node closed it, naming itself
+    // (a repair check after the takeover may be running now; it is a run of its own).
+    assert!(runs.iter().filter(|r| r["kind"] == "sync").all(|r| r["status"] != "running"), "{runs:?}");
+    let killed = runs.iter().find(|r| r["status"] == "interrupted").expect("the killed run");
+    assert_eq!(killed["node"], "node-a");
+    assert!(killed["error"].as_str().unwrap_or_default().contains("node-a stopped"), "{killed}");
 }
 
 fn seed_with_services(n: usize) -> Seed {

@@ -48,6 +48,16 @@ pub(crate) struct Inner {
 #[derive(Clone, Debug)]
 pub struct FakeState {
     inner: Arc<Mutex<Inner>>,
+    /// Requests held by a [`crate::faults::FaultKind::Held`] fault: their arrivals, and the
+    /// releases the test gives.
+    pub(crate) gate: Arc<Gate>,
+}
+
+/// Where held requests wait.
+#[derive(Debug)]
+pub(crate) struct Gate {
+    pub arrived: tokio::sync::Semaphore,
+    pub released: tokio::sync::Semaphore,
 }
 
 /// Why a direct variable write was refused.
@@ -87,6 +97,7 @@ impl FakeState {
                 status_counts: BTreeMap::new(),
                 startup: (config, seed),
             })),
+            gate: Arc::new(Gate { arrived: tokio::sync::Semaphore::new(0), released: tokio::sync::Semaphore::new(0) }),
         })
     }
 
@@ -265,6 +276,18 @@ impl FakeState {
     /// Queues a fault.
     pub fn inject(&self, fault: Fault) {
         self.lock().faults.push(fault);
+    }
+
+    /// Waits until a request held by a `held` fault has arrived (and is waiting).
+    pub async fn held_request_arrived(&self) {
+        if let Ok(permit) = self.gate.arrived.acquire().await {
+            permit.forget();
+        }
+    }
+
+    /// Lets one held request go on: it is executed now.
+    pub fn release_held(&self) {
+        self.gate.released.add_permits(1);
     }
 
     /// Faults still waiting for a request.

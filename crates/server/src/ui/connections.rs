@@ -145,6 +145,7 @@ pub async fn create(
         project_id: None,
         is_platform_managed_credentials: None,
         gateway_id: None,
+        sync_concurrency: None,
     };
     match service::create(&state, &signed.actor, &body).await {
         Ok(c) => Ok(redirect_with(
@@ -202,6 +203,7 @@ pub async fn update(
         credentials: (!token.is_empty()).then(|| RailwayCredentialsIn { api_token: Some(token.clone()) }),
         is_platform_managed_credentials: None,
         gateway_id: None,
+        sync_concurrency: None,
     };
     match service::update(&state, &signed.actor, &id, &patch).await {
         Ok(c) => {

@@ -36,6 +36,8 @@ pub struct RunView {
     pub status_kind: BadgeKind,
     pub summary: String,
     pub error: Option<String>,
+    /// The node that ran it.
+    pub node: String,
 }
 
 impl RunView {
@@ -73,7 +75,7 @@ impl RunView {
             RunStatus::Failed => BadgeKind::Failed,
             RunStatus::Retrying => BadgeKind::Retrying,
             RunStatus::Running | RunStatus::Deploying => BadgeKind::Syncing,
-            RunStatus::Abandoned => BadgeKind::Off,
+            RunStatus::Abandoned | RunStatus::Interrupted => BadgeKind::Off,
             RunStatus::Held => BadgeKind::Held,
         };
         RunView {
@@ -91,6 +93,7 @@ impl RunView {
             status_kind,
             summary,
             error: r.error.clone(),
+            node: r.node.clone(),
         }
     }
 }

@@ -474,3 +474,22 @@ async fn picker_failures_are_errors_with_railways_words_never_an_empty_list() {
     assert_eq!(app.api.get(&url).await.expect(200)["projects"][0]["id"], RW_PROJECT);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_connection_sets_how_many_of_its_syncs_run_at_once() {
+    let (_fake, app) = crate::sync_support::start().await;
+    let body = json!({"name": "rw", "method": "account-token", "credentials": {"apiToken": crate::sync_support::ACCOUNT_TOKEN},
+        "syncConcurrency": 2});
+    let made = app.api.post(crate::sync_support::CONNECTIONS, body).await.expect(200)["appConnection"].clone();
+    assert_eq!(made["syncConcurrency"], 2);
+    let path = format!("{}/{}", crate::sync_support::CONNECTIONS, made["id"].as_str().expect("id"));
+    for bad in [0, 51, -1] {
+        let r = app.api.patch(&path, json!({"syncConcurrency": bad})).await;
+        assert_eq!(r.status, 422, "{bad}: {}", r.body);
+        assert_eq!(r.body["details"][0]["path"], "body.syncConcurrency");
+    }
+    let kept = app.api.patch(&path, json!({"description": "x"})).await.expect(200);
+    assert_eq!(kept["appConnection"]["syncConcurrency"], 2, "absent keeps it");
+    let reset = app.api.patch(&path, json!({"syncConcurrency": null})).await.expect(200);
+    assert!(reset["appConnection"]["syncConcurrency"].is_null(), "null returns to the server's default");
+}

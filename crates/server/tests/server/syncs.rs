@@ -372,6 +372,7 @@ async fn github_connection(app: &TestApp) -> String {
             version: 1,
             created_at: 0,
             updated_at: 0,
+            sync_concurrency: None,
         },
     )
     .await

@@ -63,6 +63,7 @@ async fn fixture() -> Fixture {
         version: 1,
         created_at: now,
         updated_at: now,
+        sync_concurrency: None,
     };
     connections::insert(&mut tx, &connection).await.expect("connection");
     tx.commit().await.expect("commit");
@@ -148,6 +149,14 @@ impl Fixture {
     }
 
     async fn claim(&self, owner: &str, lease_ms: i64, cap: i64) -> Option<jobs::JobRow> {
+        let mut tx = self.store.write().await.expect("tx");
+        let j = jobs::claim(&mut tx, self.store.backend(), owner, lease_ms, cap, None).await.expect("claim");
+        tx.commit().await.expect("commit");
+        j.map(|c| c.job)
+    }
+
+    /// Like [`claim`](Self::claim), with whose expired lease it took over.
+    async fn claim_full(&self, owner: &str, lease_ms: i64, cap: i64) -> Option<jobs::Claimed> {
         let mut tx = self.store.write().await.expect("tx");
         let j = jobs::claim(&mut tx, self.store.backend(), owner, lease_ms, cap, None).await.expect("claim");
         tx.commit().await.expect("commit");
@@ -269,7 +278,7 @@ async fn concurrent_claimers_take_each_job_once() {
                 if let Some(j) =
                     jobs::claim(&mut tx, store.backend(), &format!("n{n}"), 60_000, 10, None).await.expect("claim")
                 {
-                    got.push(j.sync_id);
+                    got.push(j.job.sync_id);
                 }
                 tx.commit().await.expect("commit");
             }
@@ -328,4 +337,128 @@ async fn a_job_this_build_cannot_read_fails_and_the_queue_moves_on() {
     f.enqueue(JobKind::Sync, f.sync(0)).await;
     let again = f.claim("n", 60_000, 10).await.expect("the sync is not left leased");
     assert_eq!(&again.sync_id, f.sync(0));
+}
+
+#[tokio::test]
+async fn a_takeover_takes_a_new_epoch_fences_out_the_old_holder_and_closes_its_run() {
+    let f = fixture().await;
+    f.enqueue(JobKind::Sync, f.sync(1)).await;
+    let stalled = f.claim("node-a", 60_000, 10).await.expect("claimed");
+    assert_eq!(stalled.lease_epoch, 1);
+    // node-a started a run, then stalled past its lease (a pause, a frozen VM).
+    let mut tx = f.store.write().await.expect("tx");
+    sqlx::query(
+        "INSERT INTO sync_runs (id, sync_id, project_id, job_id, kind, trigger, actor_type, attempt, node, status, started_at)
+         VALUES ('r1', $1, 'p', $2, 'sync', 'manual', 'platform', 1, 'node-a', 'running', 0)",
+    )
+    .bind(f.sync(1))
+    .bind(&stalled.id)
+    .execute(&mut *tx)
+    .await
+    .expect("run");
+    sqlx::query("UPDATE jobs SET lease_until = 1").execute(&mut *tx).await.expect("expire");
+    sqlx::query("UPDATE secret_syncs SET lease_until = 1").execute(&mut *tx).await.expect("expire");
+    tx.commit().await.expect("commit");
+    // Its fence now fails even before anyone else claims: the lease ran out.
+    let backend = f.store.backend();
+    let mut tx = f.store.write().await.expect("tx");
+    assert!(!jobs::fence(&mut tx, backend, &stalled, "node-a", now_ms() + 60_000).await.expect("fence"));
+    tx.commit().await.expect("commit");
+
+    let claimed = f.claim_full("node-b", 60_000, 10).await.expect("taken over");
+    let taken = claimed.job;
+    assert_eq!(taken.id, stalled.id);
+    assert_eq!(taken.lease_epoch, 2, "a new epoch");
+    assert_eq!(claimed.takeover, Some(jobs::Takeover { owner: "node-a".into(), lease_until: 1 }));
+    let mut tx = f.store.write().await.expect("tx");
+    assert!(!jobs::fence(&mut tx, backend, &stalled, "node-a", now_ms() + 60_000).await.expect("fence"));
+    assert!(!jobs::holds(&mut tx, backend, &stalled, "node-a").await.expect("holds"), "old epoch");
+    assert!(jobs::fence(&mut tx, backend, &taken, "node-b", now_ms() + 60_000).await.expect("fence"));
+    assert!(jobs::holds(&mut tx, backend, &taken, "node-b").await.expect("holds"));
+    let (status, error): (String, Option<String>) =
+        sqlx::query_as("SELECT status, error FROM sync_runs WHERE id = 'r1'").fetch_one(&mut *tx).await.expect("run");
+    tx.commit().await.expect("commit");
+    assert_eq!(status, "interrupted", "no run stays running after its job moved on");
+    let error = error.unwrap_or_default();
+    assert!(error.contains("node-a") && error.contains("node-b"), "{error}");
+}
+
+#[tokio::test]
+async fn a_restarted_node_closes_its_runs_in_progress() {
+    let f = fixture().await;
+    f.enqueue(JobKind::Sync, f.sync(0)).await;
+    let job = f.claim("node-a", 60_000, 10).await.expect("claimed");
+    let mut tx = f.store.write().await.expect("tx");
+    sqlx::query(
+        "INSERT INTO sync_runs (id, sync_id, project_id, job_id, kind, trigger, actor_type, attempt, node, status, started_at)
+         VALUES ('r2', $1, 'p', $2, 'sync', 'manual', 'platform', 1, 'node-a', 'running', 0)",
+    )
+    .bind(f.sync(0))
+    .bind(&job.id)
+    .execute(&mut *tx)
+    .await
+    .expect("run");
+    assert_eq!(jobs::release_node(&mut tx, "node-a").await.expect("release"), 1);
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM sync_runs WHERE id = 'r2'").fetch_one(&mut *tx).await.expect("run");
+    tx.commit().await.expect("commit");
+    assert_eq!(status, "interrupted");
+}
+
+#[tokio::test]
+async fn a_connection_sets_its_own_concurrency() {
+    let f = fixture().await;
+    for s in &f.syncs {
+        f.enqueue(JobKind::Sync, s).await;
+    }
+    let mut tx = f.store.write().await.expect("tx");
+    sqlx::query("UPDATE app_connections SET sync_concurrency = 1").execute(&mut *tx).await.expect("set");
+    tx.commit().await.expect("commit");
+    assert!(f.claim("n", 60_000, 10).await.is_some());
+    assert!(f.claim("n", 60_000, 10).await.is_none(), "this connection allows one at a time");
+}
+
+#[tokio::test]
+async fn enqueueing_while_claims_race_never_fails() {
+    let f = fixture().await;
+    let store = f.store.clone();
+    let syncs = f.syncs.clone();
+    let connection = f.connection.clone();
+    let mut tasks = Vec::new();
+    for n in 0..6 {
+        let (store, syncs, connection) = (store.clone(), syncs.clone(), connection.clone());
+        tasks.push(tokio::spawn(async move {
+            for round in 0..40 {
+                let sync = &syncs[(n + round) % syncs.len()];
+                let mut tx = store.write().await.expect("tx");
+                if n % 2 == 0 {
+                    let job = NewJob {
+                        kind: JobKind::Sync,
+                        sync_id: sync.clone(),
+                        connection_id: connection.clone(),
+                        payload: "{}".into(),
+                        max_attempts: 5,
+                        run_at: 0,
+                    };
+                    jobs::enqueue(&mut tx, &job).await.expect("enqueue never fails");
+                } else if let Some(c) =
+                    jobs::claim(&mut tx, store.backend(), &format!("n{n}"), 60_000, 100, None).await.expect("claim")
+                {
+                    jobs::finish(&mut tx, &c.job.id, JobState::Succeeded, None).await.expect("finish");
+                }
+                tx.commit().await.expect("commit");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    // Still at most one queued sync job per sync.
+    let mut conn = f.store.read().await.expect("conn");
+    let per_sync: Vec<i64> =
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND kind = 'sync' GROUP BY sync_id")
+            .fetch_all(&mut *conn)
+            .await
+            .expect("count");
+    assert!(per_sync.iter().all(|n| *n <= 1), "{per_sync:?}");
 }

@@ -388,12 +388,14 @@ pub fn print_runs(ctx: &Context, s: &SecretSyncOut, out: &SyncRunsOut) -> CliRes
                 r.trigger.to_string(),
                 r.attempt.to_string(),
                 r.status.to_string(),
+                r.node.clone(),
                 changes(r),
                 error,
             ]
         })
         .collect();
-    print!("{}", output::table(&["STARTED", "KIND", "TRIGGER", "ATTEMPT", "STATUS", "CHANGES", "ERROR"], &rows));
+    let header = ["STARTED", "KIND", "TRIGGER", "ATTEMPT", "STATUS", "NODE", "CHANGES", "ERROR"];
+    print!("{}", output::table(&header, &rows));
     let first = out.offset + 1;
     let last = out.offset + out.runs.len() as i64;
     println!("Runs {first}–{last} of {}.", out.total_count);

@@ -59,6 +59,7 @@ pub fn out(row: &ConnectionRow) -> AppConnectionOut {
         app: row.app.to_string(),
         method: row.method.to_string(),
         credentials: json!({}),
+        sync_concurrency: row.sync_concurrency,
     }
 }
 
@@ -152,6 +153,7 @@ pub async fn create(state: &AppState, actor: &Actor, body: &RailwayConnectionIn)
     })?;
     let token = parse_token(body.credentials.as_ref())?;
     refuse_unsupported(body.is_platform_managed_credentials, body.gateway_id.as_ref())?;
+    let concurrency = body.sync_concurrency.map(parse_concurrency).transpose()?;
 
     let scope = {
         let mut conn = state.store.read().await?;
@@ -183,6 +185,7 @@ pub async fn create(state: &AppState, actor: &Actor, body: &RailwayConnectionIn)
         version: 1,
         created_at: now,
         updated_at: now,
+        sync_concurrency: concurrency,
     };
     let mut tx = state.store.write().await?;
     connections::insert(&mut tx, &row)
@@ -218,6 +221,7 @@ pub async fn update(
     };
     let token = patch.credentials.as_ref().map(|c| parse_token(Some(c))).transpose()?;
     refuse_unsupported(patch.is_platform_managed_credentials, patch.gateway_id.as_ref())?;
+    let concurrency = patch.sync_concurrency.map(|n| n.map(parse_concurrency).transpose()).transpose()?;
 
     let current = {
         let mut conn = state.store.read().await?;
@@ -242,6 +246,9 @@ pub async fn update(
     if !updated {
         return Err(access::not_found(id.as_str()));
     }
+    if let Some(n) = concurrency {
+        connections::set_sync_concurrency(&mut tx, &id, n).await?;
+    }
     if let Some(token) = &token {
         let sealed = credentials::seal(
             state.core.keys(),
@@ -264,11 +271,26 @@ pub async fn update(
         .meta(json!({
             "connectionId": current.id, "name": new_name, "description": new_description,
             "credentialsUpdated": token.is_some(), "isPlatformManagedCredentials": false,
+            "syncConcurrency": concurrency,
         }));
     audit::record(&mut tx, actor, event).await?;
     let row = connections::get(&mut tx, &id).await?.ok_or_else(|| access::not_found(id.as_str()))?;
     tx.commit().await.map_err(StorageError::from)?;
     Ok(out(&row))
+}
+
+/// Most syncs of one connection that may run at once, as set on the connection.
+pub const SYNC_CONCURRENCY_MAX: i64 = 50;
+
+fn parse_concurrency(n: i64) -> ApiResult<i64> {
+    if (1..=SYNC_CONCURRENCY_MAX).contains(&n) {
+        Ok(n)
+    } else {
+        Err(ApiError::invalid(
+            "body.syncConcurrency",
+            format!("must be between 1 and {SYNC_CONCURRENCY_MAX} (or null for the server's default), not {n}"),
+        ))
+    }
 }
 
 fn in_use(count: i64) -> ApiError {

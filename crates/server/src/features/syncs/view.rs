@@ -205,6 +205,7 @@ pub fn run_out(r: &RunRow) -> SyncRunOut {
         trigger: r.trigger,
         actor: RunActorOut { kind: r.actor_type, id: r.actor_id.clone(), name: r.actor_name.clone() },
         attempt: r.attempt,
+        node: r.node.clone(),
         status: r.status,
         started_at: iso(r.started_at),
         finished_at: iso_opt(r.finished_at),

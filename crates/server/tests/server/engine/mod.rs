@@ -6,6 +6,7 @@ mod support;
 
 mod deploys;
 mod faults;
+mod fencing;
 mod flow;
 mod notifications;
 mod pacing;
