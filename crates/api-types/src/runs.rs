@@ -123,6 +123,13 @@ pub struct RunCountsOut {
     #[serde(flatten)]
     pub plan: PlanCountsOut,
     pub imported: u64,
+    /// Keys held back because their value holds a reference that does not resolve.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub warnings: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One call a run made to the destination's API, and how it went.

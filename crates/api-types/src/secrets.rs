@@ -281,6 +281,11 @@ pub struct SecretOut {
     pub secret_reminder_repeat_days: Option<i64>,
     pub secret_metadata: Vec<MetadataEntry>,
     pub secret_value_hidden: bool,
+    /// Sluice: references in the value that do not resolve (left as written), each with
+    /// why (`secret reference ${DB_HOST} points to a secret that does not exist`). Absent
+    /// when every reference resolves.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reference_warnings: Vec<String>,
 }
 
 /// `{secret}`.

@@ -100,6 +100,9 @@ pub struct PlanOptions<'a> {
     /// key the source lacks is deleted only if it is in here; `None` deletes every managed
     /// key the source lacks (Infisical's behaviour, and a sync's first run).
     pub owned: Option<&'a BTreeSet<String>>,
+    /// Source keys whose value holds a reference that does not resolve: held back (the
+    /// destination keeps its value; a new key is not created), never deleted.
+    pub held_back: Option<&'a BTreeSet<SecretKey>>,
 }
 
 impl<'a> PlanOptions<'a> {
@@ -112,6 +115,7 @@ impl<'a> PlanOptions<'a> {
             name_rule: NameRule::Posix,
             keys: &OrdinaryKeys,
             owned: None,
+            held_back: None,
         }
     }
 
@@ -140,6 +144,9 @@ pub enum SkipReason {
     /// Matches the key schema, but this sync never wrote it (someone added it at the
     /// destination): never deleted while the sync deletes only what it owns.
     NotOwned,
+    /// The source value holds a reference that does not resolve: held back (the
+    /// destination keeps its value, a new key is not created) until it is fixed.
+    BrokenReference,
 }
 
 impl SkipReason {
@@ -152,6 +159,7 @@ impl SkipReason {
             Self::InvalidName => "invalid-name",
             Self::Configuration => "configuration",
             Self::NotOwned => "not-owned",
+            Self::BrokenReference => "broken-reference",
         }
     }
 
@@ -165,6 +173,7 @@ impl SkipReason {
             Self::InvalidName => "not a valid variable name (letters, digits and _, not starting with a digit)",
             Self::Configuration => "configures the platform; written when the folder holds it, never deleted",
             Self::NotOwned => "not written by this sync (added at the destination); not ours, left alone",
+            Self::BrokenReference => "holds a reference that does not resolve; held back until it is fixed",
         }
     }
 }
@@ -343,6 +352,9 @@ pub fn plan(desired: &Desired, observed: &Observed, opts: &PlanOptions) -> SyncP
             Some(None) => PlanAction::Skip(SkipReason::Sealed),
             _ if opts.keys.classify(&key) == KeyClass::Provided => PlanAction::Skip(SkipReason::Provided),
             _ if !opts.name_rule.allows(&key) => PlanAction::Skip(SkipReason::InvalidName),
+            _ if opts.held_back.is_some_and(|h| h.contains(source_key)) => {
+                PlanAction::Skip(SkipReason::BrokenReference)
+            }
             None => PlanAction::Create,
             Some(Some(current)) if current == value => PlanAction::Unchanged,
             Some(Some(_)) => PlanAction::Update,

@@ -240,6 +240,7 @@ fn plan_table() {
             name_rule: case.name_rule,
             keys: &TestKeys,
             owned: owned.as_ref(),
+            held_back: None,
         };
         let p = plan(&desired(case.desired), &observed(case.observed), &opts);
         assert_eq!(actions(&p), case.want, "{}", case.name);
@@ -343,6 +344,24 @@ fn orphan_removal_deletes_only_orphans_still_there() {
         &TestKeys,
     );
     assert_eq!(actions(&p), [("OLD_A", Delete), ("OLD_SEALED", Skip(Sealed)), ("RAILWAY_X", Skip(Provided))]);
+}
+
+#[test]
+fn keys_with_broken_references_are_held_back_never_written_or_deleted() {
+    let held: BTreeSet<SecretKey> =
+        [SecretKey::parse("URL").expect("key"), SecretKey::parse("NEW").expect("key")].into();
+    let mut o = options(None, "dev");
+    o.held_back = Some(&held);
+    let p = plan(
+        &desired(&[("URL", "postgres://${DB_HOST}"), ("NEW", "${GONE}"), ("OK", "1")]),
+        &observed(&[("URL", Some("postgres://old")), ("OK", Some("0"))]),
+        &o,
+    );
+    assert_eq!(
+        actions(&p),
+        [("NEW", Skip(SkipReason::BrokenReference)), ("OK", Update), ("URL", Skip(SkipReason::BrokenReference))]
+    );
+    assert!(p.deletes().is_empty() && !p.upserts().contains_key("URL") && !p.upserts().contains_key("NEW"));
 }
 
 #[test]

@@ -113,7 +113,8 @@ impl fmt::Display for Reference {
 
 enum Token<'v> {
     Text(&'v str),
-    Ref(Reference),
+    /// A reference, and its text as written (`${ DB_HOST }`).
+    Ref(Reference, &'v str),
 }
 
 /// Splits a value into literal text and references.
@@ -131,7 +132,7 @@ fn tokens(value: &str) -> Vec<Token<'_>> {
                 if start > 0 {
                     out.push(Token::Text(&rest[..start]));
                 }
-                out.push(Token::Ref(r));
+                out.push(Token::Ref(r, &rest[start..start + 2 + end + 1]));
             }
             None => out.push(Token::Text(&rest[..start + 2 + end + 1])),
         }
@@ -148,7 +149,7 @@ pub fn references(value: &str) -> Vec<Reference> {
     tokens(value)
         .into_iter()
         .filter_map(|t| match t {
-            Token::Ref(r) => Some(r),
+            Token::Ref(r, _) => Some(r),
             Token::Text(_) => None,
         })
         .collect()
@@ -183,8 +184,59 @@ pub type Lookup<'l> = dyn FnMut(&RefLocation, &SecretKey) -> Option<SecretValue>
 
 /// Expands the references in `value`, stored at `at`. `lookup` returns raw stored values.
 pub fn expand(value: &SecretValue, at: &RefLocation, lookup: &mut Lookup<'_>) -> Result<SecretValue, ExpandError> {
-    let mut expander = Expander { lookup, stack: Vec::new(), done: BTreeMap::new() };
+    let mut expander = Expander { lookup, stack: Vec::new(), done: BTreeMap::new(), broken: None };
     expander.value(value.expose(), at, 0).map(|(text, _)| SecretValue::new(text))
+}
+
+/// A reference that could not be expanded, left in the value as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokenReference {
+    /// As written in the value that holds it (`${DB_HOST}`).
+    pub reference: String,
+    pub error: ExpandError,
+}
+
+impl fmt::Display for BrokenReference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+/// A value expanded as far as it can be, and the references that could not be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expanded {
+    pub value: SecretValue,
+    /// Empty when every reference resolved.
+    pub broken: Vec<BrokenReference>,
+}
+
+impl Expanded {
+    pub fn is_whole(&self) -> bool {
+        self.broken.is_empty()
+    }
+}
+
+/// Like [`expand_secret`], as reads do it (Infisical's behaviour, which clients rely on): a
+/// reference that does not resolve stays in the value as its literal text, a cycle stops
+/// expanding where it closes, a reference nested more than [`MAX_REFERENCE_DEPTH`] deep
+/// or expanding past [`MAX_EXPANDED_LEN`] stays literal, and the value is always returned,
+/// with what could not be expanded.
+pub fn expand_secret_lenient(
+    at: &RefLocation,
+    key: &SecretKey,
+    value: &SecretValue,
+    lookup: &mut Lookup<'_>,
+) -> Expanded {
+    let origin = RefTarget { location: at.clone(), key: key.clone() };
+    let mut expander = Expander { lookup, stack: vec![origin], done: BTreeMap::new(), broken: Some(Vec::new()) };
+    let text = match expander.value(value.expose(), at, 0) {
+        Ok((text, _)) => text,
+        // Lenient expansion reports instead of failing; keep the value as stored if not.
+        Err(_) => value.expose().to_string(),
+    };
+    let mut broken = expander.broken.unwrap_or_default();
+    broken.dedup();
+    Expanded { value: SecretValue::new(text), broken }
 }
 
 /// Like [`expand`] for the secret `key` at `at` whose raw value is `value`: a reference back to
@@ -196,7 +248,7 @@ pub fn expand_secret(
     lookup: &mut Lookup<'_>,
 ) -> Result<SecretValue, ExpandError> {
     let origin = RefTarget { location: at.clone(), key: key.clone() };
-    let mut expander = Expander { lookup, stack: vec![origin], done: BTreeMap::new() };
+    let mut expander = Expander { lookup, stack: vec![origin], done: BTreeMap::new(), broken: None };
     expander.value(value.expose(), at, 0).map(|(text, _)| SecretValue::new(text))
 }
 
@@ -206,6 +258,9 @@ struct Expander<'a, 'l> {
     stack: Vec<RefTarget>,
     /// Secrets already expanded in this call: text and height (longest chain below them).
     done: BTreeMap<RefTarget, (String, usize)>,
+    /// Lenient mode: references that could not be expanded are collected here and left
+    /// literal instead of failing the expansion.
+    broken: Option<Vec<BrokenReference>>,
 }
 
 impl Expander<'_, '_> {
@@ -216,10 +271,13 @@ impl Expander<'_, '_> {
         for token in tokens(value) {
             let (text, h) = match token {
                 Token::Text(t) => (t.to_string(), 0),
-                Token::Ref(r) => {
-                    let (text, h) = self.reference(&r, r.target(at), depth + 1)?;
-                    (text, h + 1)
-                }
+                Token::Ref(r, written) => match self.reference(&r, r.target(at), depth + 1) {
+                    Ok((text, h)) if out.len() + text.len() <= MAX_EXPANDED_LEN || self.broken.is_none() => {
+                        (text, h + 1)
+                    }
+                    Ok(_) => self.leave(written, ExpandError::TooLarge { max_len: MAX_EXPANDED_LEN })?,
+                    Err(e) => self.leave(written, e)?,
+                },
             };
             if out.len() + text.len() > MAX_EXPANDED_LEN {
                 return Err(ExpandError::TooLarge { max_len: MAX_EXPANDED_LEN });
@@ -228,6 +286,18 @@ impl Expander<'_, '_> {
             height = height.max(h);
         }
         Ok((out, height))
+    }
+
+    /// A reference that failed with `e`: in lenient mode it stays as `written`, and is
+    /// recorded; otherwise the expansion fails.
+    fn leave(&mut self, written: &str, e: ExpandError) -> Result<(String, usize), ExpandError> {
+        match &mut self.broken {
+            Some(broken) => {
+                broken.push(BrokenReference { reference: written.to_string(), error: e });
+                Ok((written.to_string(), 0))
+            }
+            None => Err(e),
+        }
     }
 
     fn reference(&mut self, r: &Reference, target: RefTarget, depth: usize) -> Result<(String, usize), ExpandError> {

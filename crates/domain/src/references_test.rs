@@ -254,3 +254,39 @@ proptest! {
         prop_assert_eq!(out, Ok(format!("{expected_before}{literal}{expected_after}")));
     }
 }
+
+/// [`expand_secret_lenient`] over a store, as reads do it: the text and the broken references.
+fn lenient(entries: &[(&str, &str, &str, &str)], k: &str, value: &str) -> (String, Vec<String>) {
+    let s = store(entries);
+    let e = expand_secret_lenient(&loc("dev", "/"), &key(k), &SecretValue::from(value), &mut |l, k| {
+        s.get(&RefTarget { location: l.clone(), key: k.clone() }).cloned().map(SecretValue::new)
+    });
+    (e.value.into_exposed(), e.broken.iter().map(|b| format!("{}: {}", b.reference, b.error)).collect())
+}
+
+#[test]
+fn lenient_expansion_leaves_what_does_not_resolve_as_written() {
+    // (store, secret, raw value) → (read value, broken)
+    let host = [("dev", "/", "HOST", "db.internal")];
+    let (v, broken) = lenient(&host, "URL", "postgres://${HOST}:${PORT}/x");
+    assert_eq!(v, "postgres://db.internal:${PORT}/x", "the good reference expands, the missing one stays");
+    assert_eq!(broken, ["${PORT}: secret reference ${PORT} points to a secret that does not exist"]);
+    let (v, broken) = lenient(&[("dev", "/", "B", "${A}")], "A", "x${B}");
+    assert_eq!(v, "x${A}", "a cycle stops expanding where it closes");
+    assert!(broken[0].contains("cycle: dev:/:A -> dev:/:B -> dev:/:A"), "{broken:?}");
+    let (v, broken) = lenient(&[], "A", "${staging.NOPE} and ${nope.app.X}");
+    assert_eq!(v, "${staging.NOPE} and ${nope.app.X}");
+    assert_eq!(broken.len(), 2);
+    let (v, broken) = lenient(&host, "A", "plain ${HOST}");
+    assert_eq!((v.as_str(), broken.len()), ("plain db.internal", 0));
+}
+
+#[test]
+fn lenient_expansion_stops_at_ten_levels() {
+    let owned: Vec<(String, String)> = chain(12);
+    let entries: Vec<(&str, &str, &str, &str)> =
+        owned.iter().map(|(k, v)| ("dev", "/", k.as_str(), v.as_str())).collect();
+    let (v, broken) = lenient(&entries, "START", "${K0}");
+    assert!(v.contains("${K"), "the reference past the tenth level stays literal: {v}");
+    assert!(broken.iter().any(|b| b.contains("nested more than 10 levels")), "{broken:?}");
+}

@@ -194,6 +194,7 @@ impl SyncOptions {
             name_rule: NameRule::Posix,
             keys,
             owned: if self.delete_only_owned { owned } else { None },
+            held_back: None,
         }
     }
 }

@@ -133,7 +133,8 @@ pub async fn sync(engine: &Engine, row: &SyncRow, job: &JobId, ctx: &mut RunCont
     let ledger = ledger::load(engine, row).await?;
     let owned = ledger::keys(ledger.as_ref());
     let decision = plan::decide(&spec, &source, &observed, destination.key_rules(), owned.as_ref())?;
-    ctx.plan = entries_out(&decision.plan, destination.key_rules());
+    ctx.plan = entries_out(&decision.plan, destination.key_rules(), &decision.broken);
+    ctx.warnings = decision.broken.len() as u64;
     ctx.counts = counts_out(&decision.plan);
 
     if let Some(message) = plan::guard(&spec, &decision.plan) {
@@ -221,7 +222,7 @@ pub async fn remove(
         let options = PlanOptions { owned: owned.as_ref(), ..options };
         planner::plan_removal(&source.desired, &observed, &options)
     };
-    ctx.plan = entries_out(&plan, keys);
+    ctx.plan = entries_out(&plan, keys, &Default::default());
     ctx.counts = counts_out(&plan);
     let applied =
         apply(engine, destination, spec.target(&token), &plan, &observed, spec.options.redeploy_policy, ctx).await;

@@ -13,9 +13,9 @@ use crate::Engine;
 use sluice_api_types::runs::{EntryAction, ImportEntryOut, PlanCountsOut, PlanEntryOut, PlanOut};
 use sluice_destinations::{CallLog, Destination};
 use sluice_domain::import::plan_import;
-use sluice_domain::planner::{self, Observed, PlanAction};
+use sluice_domain::planner::{self, Observed, PlanAction, PlanOptions, SkipReason};
 use sluice_domain::{ImportPlan, KeyRules, RedeployPolicy, SecretKey, SyncPlan};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The decision of one sync run.
 #[derive(Debug)]
@@ -23,6 +23,8 @@ pub struct Decision {
     pub plan: SyncPlan,
     /// First-sync import into the source (created and updated keys), if any.
     pub import: Option<ImportPlan>,
+    /// Source keys held back for references that do not resolve, with those references.
+    pub broken: BTreeMap<SecretKey, Vec<String>>,
 }
 
 /// `owned` is the sync's ownership ledger (`None` before its first run with one).
@@ -44,8 +46,10 @@ pub fn decide(
         desired = plan.overlay(&desired);
         import = Some(plan);
     }
-    let plan = planner::plan(&desired, observed, &spec.plan_options(keys, owned));
-    Ok(Decision { plan, import })
+    let held_back = source.held_back();
+    let options = PlanOptions { held_back: Some(&held_back), ..spec.plan_options(keys, owned) };
+    let plan = planner::plan(&desired, observed, &options);
+    Ok(Decision { plan, import, broken: source.broken.clone() })
 }
 
 /// Why the mass-deletion guard holds `plan`, if it does.
@@ -70,8 +74,13 @@ pub fn guard(spec: &SyncSpec, plan: &SyncPlan) -> Option<String> {
     ))
 }
 
-/// The plan's entries on the wire; a configuration variable's entry says what it is.
-pub fn entries_out(plan: &SyncPlan, keys: &dyn KeyRules) -> Vec<PlanEntryOut> {
+/// The plan's entries on the wire; a configuration variable's entry says what it is, and a
+/// key held back names its broken references (`broken`, by source key).
+pub fn entries_out(
+    plan: &SyncPlan,
+    keys: &dyn KeyRules,
+    broken: &BTreeMap<SecretKey, Vec<String>>,
+) -> Vec<PlanEntryOut> {
     plan.entries()
         .iter()
         .map(|e| {
@@ -86,6 +95,11 @@ pub fn entries_out(plan: &SyncPlan, keys: &dyn KeyRules) -> Vec<PlanEntryOut> {
             };
             if e.configures && detail.is_none() {
                 detail = Some(keys.configuration_note().to_string());
+            }
+            if e.action == PlanAction::Skip(SkipReason::BrokenReference)
+                && let Some(refs) = e.source_key.as_ref().and_then(|k| broken.get(k))
+            {
+                detail = Some(format!("broken reference: {}; held back until it is fixed", refs.join(", ")));
             }
             PlanEntryOut {
                 key: e.key.clone(),
@@ -137,7 +151,7 @@ pub fn view(
     let changes = decision.plan.changed();
     PlanOut {
         target: destination.describe(&spec.destination),
-        entries: entries_out(&decision.plan, destination.key_rules()),
+        entries: entries_out(&decision.plan, destination.key_rules(), &decision.broken),
         counts: counts_out(&decision.plan),
         imports,
         changes,

@@ -32,6 +32,8 @@ pub struct RunContext {
     pub plan: Vec<PlanEntryOut>,
     pub counts: PlanCountsOut,
     pub imported: Vec<String>,
+    /// Keys held back for references that do not resolve.
+    pub warnings: u64,
     /// Every service's deploy as the apply reported it, and notes on how it wrote.
     pub deploys: RunDeploysOut,
     pub dependencies: Option<Vec<(EnvironmentId, FolderPath)>>,
@@ -103,6 +105,7 @@ impl RunContext {
             plan: Vec::new(),
             counts: PlanCountsOut::default(),
             imported: Vec::new(),
+            warnings: 0,
             deploys: RunDeploysOut::default(),
             dependencies: None,
             lost: Arc::new(AtomicBool::new(false)),
@@ -224,7 +227,8 @@ async fn execute_inner(engine: &Engine, job: &JobRow) -> Result<(), StorageError
 
     run.finished_at = Some(now_ms());
     run.plan = json_text(&ctx.plan);
-    run.counts = json_text(&RunCountsOut { plan: ctx.counts, imported: ctx.imported.len() as u64 });
+    run.counts =
+        json_text(&RunCountsOut { plan: ctx.counts, imported: ctx.imported.len() as u64, warnings: ctx.warnings });
     run.railway_calls = json_text(&ctx.calls_out());
     run.redeploy = (!ctx.deploys.deploys.is_empty() || !ctx.deploys.notes.is_empty()).then(|| json_text(&ctx.deploys));
 

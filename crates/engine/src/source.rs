@@ -1,7 +1,8 @@
 //! The source side of a sync: the secrets of its environment and folder (imports
-//! resolved, references expanded), and the folders that feed them. Fails closed: a
-//! reference that does not resolve fails the run instead of leaving the key out, since
-//! a missing key with deletion enabled would delete it at the destination.
+//! resolved, references expanded), and the folders that feed them. A key whose value holds
+//! a reference that does not resolve is kept in the map but marked broken
+//! ([`Source::broken`]): the planner holds it back (never pushed, never deleted), so a
+//! broken value never reaches the destination and the rest still syncs.
 
 use super::error::EngineError;
 use super::spec::SyncSpec;
@@ -10,8 +11,9 @@ use sluice_core::audit::{self, AuditActor, AuditEvent};
 use sluice_core::secrets::ops::{self, NewSecret, SecretUpdate};
 use sluice_core::secrets::{ResolveOptions, SecretWrite, resolve_folder};
 use sluice_domain::planner::Desired;
-use sluice_domain::{EnvironmentId, FolderPath, ImportPlan, SecretValue};
+use sluice_domain::{EnvironmentId, FolderPath, ImportPlan, SecretKey, SecretValue};
 use sluice_storage::{folders, secrets};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What the source holds now. `Debug` shows the values redacted.
 #[derive(Clone, Debug, Default)]
@@ -23,6 +25,16 @@ pub struct Source {
     /// (environment id, folder path) of every folder the desired map depends on,
     /// including the sync's own folder.
     pub dependencies: Vec<(EnvironmentId, FolderPath)>,
+    /// Keys of `desired` whose value holds references that do not resolve, each with the
+    /// references as written (`${DB_HOST}`).
+    pub broken: BTreeMap<SecretKey, Vec<String>>,
+}
+
+impl Source {
+    /// The keys to hold back.
+    pub fn held_back(&self) -> BTreeSet<SecretKey> {
+        self.broken.keys().cloned().collect()
+    }
 }
 
 /// Reads the source of a sync: its folder's secrets merged with its imports, references
@@ -38,7 +50,12 @@ pub async fn load(engine: &Engine, spec: &SyncSpec) -> Result<Source, EngineErro
     dependencies.push((spec.environment.id.clone(), spec.path.clone()));
     dependencies.sort();
     dependencies.dedup();
-    Ok(Source { desired: resolved.merged, own: resolved.own, dependencies })
+    let broken = resolved
+        .broken
+        .iter()
+        .map(|(k, refs)| (k.clone(), refs.iter().map(|b| b.reference.clone()).collect()))
+        .collect();
+    Ok(Source { desired: resolved.merged, own: resolved.own, dependencies, broken })
 }
 
 /// Writes a first-sync or requested import into the sync's source folder: new secrets

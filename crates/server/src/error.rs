@@ -58,6 +58,10 @@ pub enum ApiError {
     /// 500: a bug or an outage. The detail is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
+    /// 404 or 405: no route for this path (or for this method on it), named as Infisical's
+    /// server (Fastify) names it: `Route GET:/api/v1/kms/keys not found`.
+    #[error("{message}")]
+    NoRoute { method_allowed: bool, message: String },
 }
 
 impl ApiError {
@@ -99,6 +103,8 @@ impl ApiError {
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::NoRoute { method_allowed: true, .. } => StatusCode::NOT_FOUND,
+            Self::NoRoute { method_allowed: false, .. } => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
 
@@ -113,6 +119,8 @@ impl ApiError {
             Self::TooManyRequests { .. } => "RateLimitExceeded",
             Self::BadGateway(_) => "BadGateway",
             Self::Internal(_) => "InternalServerError",
+            Self::NoRoute { method_allowed: true, .. } => "Not Found",
+            Self::NoRoute { method_allowed: false, .. } => "Method Not Allowed",
         }
     }
 }

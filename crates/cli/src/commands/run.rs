@@ -66,6 +66,10 @@ pub async fn run(ctx: &Context, args: &RunArgs) -> CliResult<()> {
             eprintln!("warning: {} cannot be an environment variable; skipped", s.secret_key);
             continue;
         }
+        for w in &s.reference_warnings {
+            // The value is injected as read: the reference stays as written.
+            eprintln!("warning: {}: {w}", s.secret_key);
+        }
         cmd.env(&s.secret_key, s.secret_value.expose());
         injected += 1;
     }

@@ -63,3 +63,14 @@ async fn export_prints_dotenv_json_and_yaml() {
     assert_eq!(mode(&file), 0o600);
     assert_eq!(std::fs::read_to_string(&file).expect("read"), dotenv.stdout);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_warns_about_a_broken_reference_and_still_runs() {
+    let w = World::start().await;
+    w.put_secrets("dev", &[("URL", "postgres://${DB_HOST}/app"), ("OK", "1")]).await;
+    let out = w.sluice(&["run", "--env", "dev", "--", "sh", "-c", "printf '%s' \"$URL\""]).await;
+    out.ok()
+        .stderr_has("warning: URL: secret reference ${DB_HOST} points to a secret that does not exist")
+        .stderr_has("Injecting 2 secrets");
+    assert_eq!(out.stdout, "postgres://${DB_HOST}/app", "the value is injected as read");
+}

@@ -13,8 +13,11 @@
 //! transitively up to [`MAX_IMPORT_DEPTH`] levels; an import chain that comes back to a
 //! folder already on it is not followed again (creating such a cycle is refused anyway).
 //!
-//! Everything here fails closed: a reference that does not resolve is an error naming it,
-//! never a silently missing or empty value.
+//! A reference that does not resolve never fails a read (Infisical's behaviour, which
+//! clients rely on: one renamed secret must not take down every app that reads the
+//! folder): it stays in the value as written, and the view says which references are
+//! broken ([`SecretView::broken`], [`ResolvedFolder::broken`]), so the API can warn and a
+//! sync can hold the key back instead of pushing a broken value.
 
 use super::place::{self, Env, folder_not_found};
 use super::seal::RowIdentity;
@@ -23,7 +26,7 @@ use crate::error::{CoreError, CoreResult};
 use futures::future::BoxFuture;
 use sluice_crypto::DataKey;
 use sluice_domain::planner::Desired;
-use sluice_domain::references::{self, ExpandError, RefLocation};
+use sluice_domain::references::{self, BrokenReference, ExpandError, Expanded, RefLocation};
 use sluice_domain::{EnvironmentId, FolderId, FolderPath, ProjectId, SecretKey, SecretValue};
 use sluice_storage::folders::{self, FolderRow};
 use sluice_storage::imports::{self, ImportRow};
@@ -54,6 +57,8 @@ pub struct SecretView {
     pub path: FolderPath,
     pub value: Option<SecretValue>,
     pub comment: SecretValue,
+    /// References in the value that could not be expanded (left as written).
+    pub broken: Vec<BrokenReference>,
 }
 
 /// What an import brings into a folder.
@@ -198,16 +203,17 @@ impl Resolver {
         RowIdentity::of(row).open_comment(&self.key, &row.comment_ct)
     }
 
-    /// Expands the references in `raw`, the value of `key` stored at `at`.
+    /// Expands the references in `raw`, the value of `key` stored at `at`, as far as
+    /// they resolve (see the module doc).
     pub async fn expand(
         &mut self,
         conn: &mut Conn,
         at: &RefLocation,
         key: &SecretKey,
         raw: &SecretValue,
-    ) -> CoreResult<SecretValue> {
+    ) -> CoreResult<Expanded> {
         if !raw.contains("${") {
-            return Ok(raw.clone());
+            return Ok(Expanded { value: raw.clone(), broken: Vec::new() });
         }
         loop {
             let mut needed: Vec<RefLocation> = Vec::new();
@@ -234,19 +240,17 @@ impl Resolver {
                         }
                     }
                 };
-                references::expand_secret(at, key, raw, &mut lookup)
+                references::expand_secret_lenient(at, key, raw, &mut lookup)
             };
             if let Some(e) = failure {
                 return Err(e);
             }
-            match result {
-                Ok(v) => return Ok(v),
-                Err(_) if !needed.is_empty() => {
-                    for loc in &needed {
-                        self.load(conn, loc).await?;
-                    }
-                }
-                Err(e) => return Err(expand_error(key, e)),
+            if needed.is_empty() {
+                return Ok(result);
+            }
+            // A referenced folder was not loaded yet: load it and expand again.
+            for loc in &needed {
+                self.load(conn, loc).await?;
             }
         }
     }
@@ -259,15 +263,16 @@ impl Resolver {
         row: &SecretRow,
         opts: ViewOptions,
     ) -> CoreResult<SecretView> {
-        let value = if opts.reveal {
+        let (value, broken) = if opts.reveal {
             let raw = self.value(loc, &row.key)?.unwrap_or_default();
-            Some(if opts.expand {
-                self.expand(conn, loc, &SecretKey::from_trusted(row.key.clone()), &raw).await?
+            if opts.expand {
+                let e = self.expand(conn, loc, &SecretKey::from_trusted(row.key.clone()), &raw).await?;
+                (Some(e.value), e.broken)
             } else {
-                raw
-            })
+                (Some(raw), Vec::new())
+            }
         } else {
-            None
+            (None, Vec::new())
         };
         Ok(SecretView {
             row: row.clone(),
@@ -275,6 +280,7 @@ impl Resolver {
             path: loc.path.clone(),
             value,
             comment: self.comment(row)?,
+            broken,
         })
     }
 
@@ -380,6 +386,15 @@ fn lookup_in(
     }
 }
 
+/// Records whether the value that now wins `key` is broken (later winners replace earlier).
+fn note(broken: &mut BTreeMap<SecretKey, Vec<BrokenReference>>, key: &SecretKey, b: Vec<BrokenReference>) {
+    if b.is_empty() {
+        broken.remove(key);
+    } else {
+        broken.insert(key.clone(), b);
+    }
+}
+
 /// An expansion failure naming the secret being read and the reference.
 pub fn expand_error(key: &SecretKey, e: ExpandError) -> CoreError {
     CoreError::Reference { key: key.clone(), error: e }
@@ -414,6 +429,8 @@ pub struct ResolvedFolder {
     pub imports: Vec<ResolvedImport>,
     /// Every folder and secret read (the folder itself included), for change fan-out.
     pub dependencies: Vec<Dependency>,
+    /// Keys of `merged` whose value holds references that could not be expanded.
+    pub broken: BTreeMap<SecretKey, Vec<BrokenReference>>,
 }
 
 /// Resolves the folder `path` of environment `env` (slug or id) of `project`: its own
@@ -436,11 +453,16 @@ pub async fn resolve_folder(
     let folder = r.loaded(&loc).and_then(|f| f.folder.clone()).ok_or_else(|| folder_not_found(path, &env.slug))?;
     r.touched.insert(Dependency { environment_id: env.id.clone(), path: path.clone(), key: None });
     let opts = ViewOptions { reveal: true, expand: options.expand };
-    let own: Desired = r
-        .views(conn, &loc, opts)
-        .await?
+    let mut broken: BTreeMap<SecretKey, Vec<BrokenReference>> = BTreeMap::new();
+    let own_views = r.views(conn, &loc, opts).await?;
+    let mut own_broken = Vec::new();
+    let own: Desired = own_views
         .into_iter()
-        .map(|v| (SecretKey::from_trusted(v.row.key), v.value.unwrap_or_default()))
+        .map(|v| {
+            let key = SecretKey::from_trusted(v.row.key);
+            own_broken.push((key.clone(), v.broken));
+            (key, v.value.unwrap_or_default())
+        })
         .collect();
     let mut imports_out = Vec::new();
     let mut merged = BTreeMap::new();
@@ -449,7 +471,11 @@ pub async fn resolve_folder(
             let secrets: Desired = import
                 .secrets
                 .into_iter()
-                .map(|v| (SecretKey::from_trusted(v.row.key), v.value.unwrap_or_default()))
+                .map(|v| {
+                    let key = SecretKey::from_trusted(v.row.key);
+                    note(&mut broken, &key, v.broken);
+                    (key, v.value.unwrap_or_default())
+                })
                 .collect();
             merged.extend(secrets.iter().map(|(k, v)| (k.clone(), v.clone())));
             imports_out.push(ResolvedImport {
@@ -462,5 +488,16 @@ pub async fn resolve_folder(
         }
     }
     merged.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
-    Ok(ResolvedFolder { environment: env, folder, own, merged, imports: imports_out, dependencies: r.dependencies() })
+    for (key, b) in own_broken {
+        note(&mut broken, &key, b);
+    }
+    Ok(ResolvedFolder {
+        environment: env,
+        folder,
+        own,
+        merged,
+        imports: imports_out,
+        dependencies: r.dependencies(),
+        broken,
+    })
 }

@@ -1,6 +1,7 @@
 //! HTTP plumbing: the router of every feature, request ids, error logging, trailing
 //! slashes, and the OpenAPI document with Swagger UI served from the binary.
 
+pub mod fallback;
 mod middleware;
 pub mod openapi;
 
@@ -22,6 +23,8 @@ pub fn app(state: AppState) -> MapRequest<Router, fn(Request) -> Request> {
         .merge(api)
         .merge(openapi::docs_router(doc))
         .merge(crate::ui::router())
+        .fallback(fallback::not_found)
+        .method_not_allowed_fallback(fallback::method_not_allowed)
         .layer(axum::middleware::from_fn(middleware::request_context))
         .with_state(state);
     MapRequestLayer::new(trim_trailing_slash as fn(Request) -> Request).layer(router)

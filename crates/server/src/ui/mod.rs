@@ -14,7 +14,7 @@ mod connections;
 mod guard;
 mod live;
 mod notifications;
-mod page;
+pub(crate) mod page;
 mod projects;
 mod secret_forms;
 mod secrets;

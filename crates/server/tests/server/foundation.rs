@@ -115,3 +115,36 @@ async fn the_openapi_document_and_swagger_ui_are_served_from_the_binary() {
     assert!(bundle.text.len() > 100_000, "the Swagger UI bundle is served ({} bytes)", bundle.text.len());
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_in_infisicals_shape_and_pages_in_the_uis() {
+    let app = sluice_testkit::TestApp::spawn().await;
+    let r = app.api.get("/api/v1/no-such-thing").await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.body["statusCode"], 404);
+    assert_eq!(r.body["error"], "Not Found");
+    assert_eq!(r.body["message"], "Route GET:/api/v1/no-such-thing not found");
+    assert!(r.body["reqId"].as_str().is_some_and(|id| !id.is_empty()), "{}", r.body);
+    let kms = app.api.get("/api/v1/kms/keys").await;
+    assert_eq!(kms.status, 404);
+    assert_eq!(
+        kms.body["message"],
+        "Route GET:/api/v1/kms/keys not found: Key management (KMS) is not available in Sluice"
+    );
+    let dynamic = app.api.post("/api/v1/dynamic-secrets", serde_json::json!({})).await;
+    assert!(dynamic.body["message"].as_str().unwrap_or_default().contains("Dynamic secrets is not available"));
+    // A known path with another method: 405, same shape.
+    let wrong = app.api.send(reqwest::Method::DELETE, "/api/v1/secret-syncs/options", None).await;
+    assert_eq!(wrong.status, 405);
+    assert_eq!(wrong.body["statusCode"], 405);
+    assert_eq!(wrong.body["error"], "Method Not Allowed");
+    assert!(
+        wrong.body["message"].as_str().unwrap_or_default().starts_with("Route DELETE:/api/v1/secret-syncs/options")
+    );
+    // A browser path: an HTML page with a way home.
+    let page = reqwest::get(format!("{}/no/such/page", app.url())).await.expect("get");
+    assert_eq!(page.status().as_u16(), 404);
+    let html = page.text().await.expect("body");
+    assert!(html.contains("There is no page at /no/such/page.") && html.contains("href=\"/projects\""), "{html}");
+    app.shutdown().await;
+}

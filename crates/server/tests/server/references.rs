@@ -1,5 +1,6 @@
 //! `${KEY}` and `${env.path.KEY}` references: expanded on request across environments and
-//! folders, kept as written otherwise, and failing closed with the reference named.
+//! folders, kept as written otherwise; a reference that does not resolve stays as written,
+//! with a warning, and never fails a read.
 
 use crate::secret_support::*;
 use serde_json::json;
@@ -58,40 +59,58 @@ async fn references_expand_across_environments_and_folders() {
 }
 
 #[tokio::test]
-async fn missing_references_and_cycles_fail_with_their_names() {
+async fn a_broken_reference_never_breaks_a_read_it_stays_as_written_with_a_warning() {
     let app = TestApp::spawn().await;
-    put(&app.api, &app, "dev", "/", "DATABASE_URL", "${prod.db.URL}").await;
-    let missing = get(&app.api, &app, "dev", "/", "DATABASE_URL", &[EXPAND]).await;
-    assert_eq!(missing.status, 400);
+    put(&app.api, &app, "dev", "/", "DB_HOST", "db.internal").await;
+    put(&app.api, &app, "dev", "/", "DATABASE_URL", "postgres://${DB_HOST}/app").await;
+    put(&app.api, &app, "dev", "/", "PLAIN", "ok").await;
+    // Renaming the referenced secret is allowed, and every read keeps working.
+    let body =
+        json!({"workspaceId": app.project_id(), "environment": "dev", "secretPath": "/", "newSecretName": "PG_HOST"});
+    app.api.patch(&format!("{RAW}/DB_HOST"), body).await.expect(200);
+    let listed = list(&app.api, &app, "dev", "/", &[EXPAND]).await.expect(200);
+    let got = values(&listed);
+    assert!(got.contains(&("DATABASE_URL".into(), "postgres://${DB_HOST}/app".into())), "{got:?}");
+    assert!(got.contains(&("PLAIN".into(), "ok".into())));
+    let url = listed["secrets"].as_array().expect("secrets").iter().find(|s| s["secretKey"] == "DATABASE_URL").cloned();
     assert_eq!(
-        missing.message(),
-        "secret reference ${prod.db.URL} in DATABASE_URL points to a secret that does not exist"
+        url.expect("listed")["referenceWarnings"],
+        json!(["secret reference ${DB_HOST} points to a secret that does not exist"])
     );
-    let in_list = list(&app.api, &app, "dev", "/", &[EXPAND]).await;
-    assert_eq!((in_list.status, in_list.message()), (400, missing.message()));
-    let unknown_env = put(&app.api, &app, "dev", "/", "ELSEWHERE", "${qa.KEY}").await;
-    assert_eq!(unknown_env["secretValue"], "${qa.KEY}", "writes keep references as written");
-    let err = get(&app.api, &app, "dev", "/", "ELSEWHERE", &[EXPAND]).await;
-    assert_eq!(err.message(), "secret reference ${qa.KEY} in ELSEWHERE points to a secret that does not exist");
+    let plain = listed["secrets"].as_array().expect("secrets").iter().find(|s| s["secretKey"] == "PLAIN").cloned();
+    assert!(plain.expect("listed").get("referenceWarnings").is_none(), "absent when every reference resolves");
+    let one = get(&app.api, &app, "dev", "/", "DATABASE_URL", &[EXPAND]).await.expect(200);
+    assert_eq!(one["secret"]["secretValue"], "postgres://${DB_HOST}/app");
+    // Also with imports, and for a reference to an unknown environment or folder.
+    list(&app.api, &app, "dev", "/", &[EXPAND, ("include_imports", "true")]).await.expect(200);
+    let written = put(&app.api, &app, "dev", "/", "ELSEWHERE", "${qa.KEY} and ${prod.nope.X}").await;
+    assert_eq!(written["secretValue"], "${qa.KEY} and ${prod.nope.X}", "writes keep references as written");
+    assert_eq!(written["referenceWarnings"].as_array().map(Vec::len), Some(2), "the writer is told: {written}");
+    let err = get(&app.api, &app, "dev", "/", "ELSEWHERE", &[EXPAND]).await.expect(200);
+    assert_eq!(err["secret"]["secretValue"], "${qa.KEY} and ${prod.nope.X}");
 
+    // A cycle stops expanding where it closes; the read succeeds.
     put(&app.api, &app, "staging", "/", "A", "a-${B}").await;
     put(&app.api, &app, "staging", "/", "B", "b-${A}").await;
     put(&app.api, &app, "staging", "/", "SELF", "${SELF}").await;
-    let cycle = get(&app.api, &app, "staging", "/", "A", &[EXPAND]).await;
-    assert_eq!(cycle.status, 400);
+    let cycle = get(&app.api, &app, "staging", "/", "A", &[EXPAND]).await.expect(200);
+    assert_eq!(cycle["secret"]["secretValue"], "a-b-${A}");
     assert_eq!(
-        cycle.message(),
-        "secret references form a cycle: staging:/:A -> staging:/:B -> staging:/:A (expanding A)"
+        cycle["secret"]["referenceWarnings"],
+        json!(["secret references form a cycle: staging:/:A -> staging:/:B -> staging:/:A"])
     );
-    let own = get(&app.api, &app, "staging", "/", "SELF", &[EXPAND]).await;
-    assert_eq!(own.message(), "secret references form a cycle: staging:/:SELF -> staging:/:SELF (expanding SELF)");
-    // Without expansion the values read back as stored.
-    assert_eq!(get(&app.api, &app, "staging", "/", "A", &[]).await.expect(200)["secret"]["secretValue"], "a-${B}");
+    let own = get(&app.api, &app, "staging", "/", "SELF", &[EXPAND]).await.expect(200);
+    assert_eq!(own["secret"]["secretValue"], "${SELF}");
+    list(&app.api, &app, "staging", "/", &[EXPAND]).await.expect(200);
+    // Without expansion the values read back as stored, with no warning.
+    let raw = get(&app.api, &app, "staging", "/", "A", &[]).await.expect(200);
+    assert_eq!(raw["secret"]["secretValue"], "a-${B}");
+    assert!(raw["secret"].get("referenceWarnings").is_none());
     app.shutdown().await;
 }
 
 #[tokio::test]
-async fn resolve_folder_merges_expands_reports_dependencies_and_fails_closed() {
+async fn resolve_folder_merges_expands_reports_dependencies_and_marks_broken_keys() {
     let app = TestApp::spawn().await;
     folder(&app, "dev", "/", "app").await;
     folder(&app, "prod", "/", "shared").await;
@@ -145,13 +164,18 @@ async fn resolve_folder_merges_expands_reports_dependencies_and_fails_closed() {
     assert_eq!(plain.merged.len(), 2, "no imports when not asked");
     assert_eq!(plain.own.values().find(|v| v.contains("${")).map(SecretValue::expose), Some("${staging.BASE}/v1"));
     drop(conn);
-    // A reference that stops resolving makes the whole resolution fail, naming it.
+    assert!(r.broken.is_empty());
+    // A reference that stops resolving leaves the value as written and the key marked
+    // broken (a sync holds it back), instead of failing the whole folder.
     let del = json!({"workspaceId": app.project_id(), "environment": "staging", "secretPath": "/"});
     app.api.delete_json(&format!("{RAW}/BASE"), del).await.expect(200);
     let mut conn = app.state().store.read().await.expect("conn");
-    let err =
-        resolve_folder(&app.state().core, &mut conn, &project, "dev", &path, opts).await.expect_err("must fail closed");
-    assert_eq!(err.to_string(), "secret reference ${staging.BASE} in ENDPOINT points to a secret that does not exist");
+    let r = resolve_folder(&app.state().core, &mut conn, &project, "dev", &path, opts).await.expect("resolves");
+    let endpoint = sluice_domain::SecretKey::parse("ENDPOINT").expect("key");
+    assert_eq!(r.merged.get(&endpoint).map(SecretValue::expose), Some("${staging.BASE}/v1"));
+    let broken: Vec<String> = r.broken[&endpoint].iter().map(|b| b.reference.clone()).collect();
+    assert_eq!(broken, ["${staging.BASE}"]);
+    assert_eq!(r.broken.len(), 1);
     let none =
         resolve_folder(&app.state().core, &mut conn, &project, "dev", &FolderPath::parse("/gone").expect("p"), opts)
             .await;

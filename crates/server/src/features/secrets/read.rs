@@ -40,7 +40,9 @@ pub fn check_type(raw: Option<&str>, field: &str) -> ApiResult<()> {
 /// A view as Infisical's secret object, in project `project_id`.
 pub fn view_out(project_id: &str, v: SecretView) -> SecretOut {
     let path = v.path.as_str().to_string();
-    secret_out(&v.row, Shown { project_id, env_slug: &v.env_slug, path: &path }, v.value, v.comment)
+    let mut out = secret_out(&v.row, Shown { project_id, env_slug: &v.env_slug, path: &path }, v.value, v.comment);
+    out.reference_warnings = super::wire::reference_warnings(&v.broken);
+    out
 }
 
 fn tag_filter(raw: Option<&str>) -> bool {
@@ -153,15 +155,20 @@ pub async fn get(state: &AppState, actor: &Actor, name: &str, q: &GetSecretQuery
             return Ok(secret_out(&row, shown, None, comment));
         }
         let mut value = id.open_value(&data_key, &row.value_ct)?;
+        let mut warnings = Vec::new();
         if flags.expand && value.contains("${") {
             let env = location::environment(&mut conn, &project, &env_slug).await?;
             let mut r = Resolver::with_key(project.clone(), data_key);
             r.know_env(&env);
             let loc = RefLocation::new(env.slug.clone(), path.clone());
             r.load(&mut conn, &loc).await?;
-            value = r.expand(&mut conn, &loc, &key, &value).await?;
+            let expanded = r.expand(&mut conn, &loc, &key, &value).await?;
+            warnings = super::wire::reference_warnings(&expanded.broken);
+            value = expanded.value;
         }
-        return Ok(secret_out(&row, shown, Some(value), comment));
+        let mut out = secret_out(&row, shown, Some(value), comment);
+        out.reference_warnings = warnings;
+        return Ok(out);
     }
     // Not there (or a past version asked): find out why, or look further.
     let env = location::environment(&mut conn, &project, &env_slug).await?;

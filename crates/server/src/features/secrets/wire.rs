@@ -42,7 +42,13 @@ pub fn secret_out(row: &SecretRow, at: Shown<'_>, value: Option<SecretValue>, co
         secret_reminder_note: row.reminder_note.clone(),
         secret_reminder_repeat_days: row.reminder_repeat_days,
         secret_metadata: metadata_of(&row.metadata),
+        reference_warnings: Vec::new(),
     }
+}
+
+/// The warnings a secret object carries for references that did not resolve.
+pub fn reference_warnings(broken: &[sluice_domain::references::BrokenReference]) -> Vec<String> {
+    broken.iter().map(ToString::to_string).collect()
 }
 
 /// A past version shown as the secret it was (reminders and metadata from the live row,

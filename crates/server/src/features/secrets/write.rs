@@ -15,8 +15,10 @@ use sluice_api_types::secrets::{ProjectSelector, SecretDeleteIn, SecretIn, Secre
 use sluice_core::audit::{self, AuditEvent};
 use sluice_core::secrets::SecretWrite;
 use sluice_core::secrets::ops::{self as service, NewSecret, SecretUpdate, Written};
+use sluice_core::secrets::resolve::Resolver;
 use sluice_crypto::DataKey;
 use sluice_domain::SecretKey;
+use sluice_domain::references::RefLocation;
 use sluice_storage::secrets;
 
 /// Checks the caller may `action` secrets where the body points, and fetches the project's
@@ -83,7 +85,24 @@ pub async fn create(state: &AppState, actor: &Actor, name: &str, body: &SecretIn
         .meta(audit_meta(&scope, &[&written.row.key], Some(written.row.version)));
     audit::record(w.conn(), actor, event).await?;
     w.commit().await?;
-    Ok(written_out(&scope, written))
+    warned(state, &scope, written_out(&scope, written)).await
+}
+
+/// A written secret's object with warnings for references in its value that do not
+/// resolve: the write is accepted (as Infisical does), and the writer is told.
+pub async fn warned(state: &AppState, scope: &Scope, mut out: SecretOut) -> ApiResult<SecretOut> {
+    if !out.secret_value.contains("${") {
+        return Ok(out);
+    }
+    let mut conn = state.store.read().await?;
+    let mut r = Resolver::new(&state.core, &mut conn, scope.project()).await?;
+    r.know_env(&scope.env);
+    let loc = RefLocation::new(scope.env.slug.clone(), scope.path.clone());
+    r.load(&mut conn, &loc).await?;
+    let key = SecretKey::from_trusted(out.secret_key.clone());
+    let expanded = r.expand(&mut conn, &loc, &key, &out.secret_value).await?;
+    out.reference_warnings = super::wire::reference_warnings(&expanded.broken);
+    Ok(out)
 }
 
 /// `PATCH /api/v3/secrets/raw/{secretName}`.
@@ -122,7 +141,7 @@ pub async fn update(state: &AppState, actor: &Actor, name: &str, body: &SecretIn
         AuditEvent::new("update-secret").project(scope.project()).target("secret", written.row.id.clone()).meta(meta);
     audit::record(w.conn(), actor, event).await?;
     w.commit().await?;
-    Ok(written_out(&scope, written))
+    warned(state, &scope, written_out(&scope, written)).await
 }
 
 /// `DELETE /api/v3/secrets/raw/{secretName}` (JSON body): returns the deleted secret.

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod broken;
 mod deploys;
 mod faults;
 mod fencing;
