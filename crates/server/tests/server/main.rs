@@ -16,6 +16,7 @@ mod folders;
 mod foundation;
 mod identities;
 mod imports;
+mod infisical_parity;
 mod memberships;
 mod notifications;
 mod notify_support;
