@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Sluice's whole test suite on a fresh machine: checks formatting, the layering
 # rules and lints first (fast failures), installs what the tests need (PostgreSQL,
-# Chromium and chromedriver from Debian packages, Infisical's Python SDK and aiosmtpd from PyPI),
+# Chromium and chromedriver, Node.js and npm from Debian packages, Infisical's Python SDK and
+# aiosmtpd from PyPI, Infisical's Node SDK from npm),
 # starts a throwaway PostgreSQL, then runs every test on SQLite and the database-backed
 # tests again on PostgreSQL.
 set -euo pipefail
@@ -28,6 +29,8 @@ need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium chromium-driver)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
@@ -46,6 +49,16 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import infisical_sdk,
   "$VENV/bin/pip" install -q --disable-pip-version-check 'infisicalsdk==1.0.18' 'aiosmtpd==1.4.6'
 fi
 export SLUICE_TEST_PYTHON=$VENV/bin/python
+
+# --- Infisical's official Node SDK, with npm -----------------------------------------
+NODE_SDK=$ROOT/target/node-sdk
+if ! node -e 'require(require.resolve("@infisical/sdk", {paths: [process.argv[1]]}))' "$NODE_SDK" 2>/dev/null \
+  || [ "$(node -p 'require(process.argv[1] + "/node_modules/@infisical/sdk/package.json").version' "$NODE_SDK")" != 5.0.2 ]; then
+  log "installing @infisical/sdk@5.0.2 into $NODE_SDK"
+  mkdir -p "$NODE_SDK"
+  (cd "$NODE_SDK" && npm install --no-audit --no-fund --silent @infisical/sdk@5.0.2)
+fi
+export SLUICE_TEST_NODE_SDK=$NODE_SDK
 
 # --- a throwaway PostgreSQL ---------------------------------------------------------
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)

@@ -89,6 +89,32 @@ impl SecretValue {
     pub fn new(s: impl Into<String>) -> Self {
         Self(s.into())
     }
+
+    /// The value as Infisical keeps what a client writes: surrounding whitespace dropped,
+    /// but one trailing newline kept when the value ended with one (a PEM file, say).
+    /// Infisical's API does this to every `secretValue` it is sent (`val.trim()`, plus
+    /// `"\n"` when `val` ended with one); "whitespace" is JavaScript's, so U+FEFF counts
+    /// and U+0085 does not.
+    pub fn trimmed(self) -> Self {
+        let is_space = |c: char| (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}';
+        let trimmed = self.0.trim_matches(is_space);
+        if trimmed.len() == self.0.len() {
+            return self;
+        }
+        let newline = if self.0.ends_with('\n') { "\n" } else { "" };
+        Self(format!("{trimmed}{newline}"))
+    }
+
+    /// Infisical's encoding of a multi-line value for a `.env` line, applied on reads to
+    /// secrets with `skipMultilineEncoding` whose value had references to expand: a value
+    /// with a newline becomes one quoted line with each newline written `\n`; any other
+    /// value is unchanged.
+    pub fn multiline_encoded(self) -> Self {
+        if !self.0.contains('\n') {
+            return self;
+        }
+        Self(format!("\"{}\"", self.0.replace('\n', "\\n")))
+    }
 }
 
 impl SecretToken {
@@ -119,6 +145,34 @@ mod tests {
         assert_eq!(format!("{v:?}"), "SecretValue(<redacted>)");
         assert_eq!(v.expose(), "hunter2-value");
         assert_eq!(t.expose(), "hunter2-token", "tokens are trimmed");
+    }
+
+    #[test]
+    fn values_are_trimmed_as_infisical_trims_them() {
+        let cases = [
+            ("plain", "plain"),
+            ("  padded \t", "padded"),
+            ("line\n", "line\n"),
+            ("  pem\n\n", "pem\n"),
+            ("\r\n crlf \r\n", "crlf\n"),
+            ("inner  space", "inner  space"),
+            ("\u{feff}bom\u{a0}", "bom"),
+            ("\u{85}nel\u{85}", "\u{85}nel\u{85}"),
+            ("   ", ""),
+            (" \n", "\n"),
+            ("", ""),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(SecretValue::new(raw).trimmed().expose(), want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn multiline_values_are_encoded_as_one_quoted_line() {
+        let cases = [("one line", "one line"), ("a\nb", "\"a\\nb\""), ("end\n", "\"end\\n\""), ("", "")];
+        for (raw, want) in cases {
+            assert_eq!(SecretValue::new(raw).multiline_encoded().expose(), want, "{raw:?}");
+        }
     }
 
     #[test]

@@ -81,6 +81,18 @@ pub async fn get_by_slug(
     Ok(Json(manage::get_by_slug(&state, &actor, &slug).await?))
 }
 
+/// Infisical's older path to a project by its slug (the project object itself, as at
+/// `/api/v1/projects/slug/{slug}`).
+#[utoipa::path(get, path = "/api/v2/workspace/{slug}", tag = "projects", params(("slug" = String, Path)),
+    responses((status = 200, body = ProjectOut), (status = 404, body = ErrorBody)))]
+pub async fn get_by_slug_v2_workspace(
+    state: State<AppState>,
+    actor: Actor,
+    slug: ApiPath<String>,
+) -> ApiResult<Json<ProjectOut>> {
+    get_by_slug(state, actor, slug).await
+}
+
 /// Change a project's name, description or slug (project admins).
 #[utoipa::path(patch, path = "/api/v1/projects/{projectId}", tag = "projects", params(("projectId" = String, Path)),
     request_body = ProjectPatch,

@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(h::get, h::update, h::delete))
         .routes(routes!(h::get_v1_workspace, h::delete_v1_workspace))
         .routes(routes!(h::get_by_slug))
+        .routes(routes!(h::get_by_slug_v2_workspace))
         .routes(routes!(e::create))
         .routes(routes!(e::get, e::update, e::delete))
         .routes(routes!(e::create_v1_workspace))

@@ -1,6 +1,7 @@
 //! The batch routes (`POST`, `PATCH`, `DELETE /api/v3/secrets/batch/raw`): all or nothing.
 //! Every item is validated first (errors name `body.secrets[i].field`); then one
 //! [`SecretWrite`] applies them all, and any failure rolls every one back, events included.
+//! Values are trimmed as Infisical trims them, as single writes are.
 
 use super::input::{check_reminder, metadata_in, no_tags};
 use super::location::{self, Scope, folder_not_found};
@@ -15,7 +16,7 @@ use sluice_core::CoreError;
 use sluice_core::audit::{self, AuditEvent};
 use sluice_core::secrets::SecretWrite;
 use sluice_core::secrets::ops::{self as service, NewSecret, SecretUpdate};
-use sluice_domain::{FolderPath, SecretKey};
+use sluice_domain::{FolderPath, SecretKey, SecretValue};
 use sluice_storage::folders::{self, FolderRow};
 use sluice_storage::secrets;
 use std::collections::{BTreeMap, BTreeSet};
@@ -63,7 +64,7 @@ pub async fn create(state: &AppState, actor: &Actor, body: &BatchCreateIn) -> Ap
         check_reminder(s.secret_reminder_note.as_deref(), s.secret_reminder_repeat_days, &prefix)?;
         news.push(NewSecret {
             key: item_key(&s.secret_key, i)?,
-            value: s.secret_value.clone(),
+            value: s.secret_value.clone().trimmed(),
             comment: s.secret_comment.clone().unwrap_or_default(),
             skip_multiline_encoding: s.skip_multiline_encoding.unwrap_or(false),
             reminder_note: s.secret_reminder_note.clone(),
@@ -136,7 +137,7 @@ pub async fn update(state: &AppState, actor: &Actor, body: &BatchUpdateIn) -> Ap
         };
         let change = SecretUpdate {
             new_key,
-            value: s.secret_value.clone(),
+            value: s.secret_value.clone().map(SecretValue::trimmed),
             comment: s.secret_comment.clone(),
             skip_multiline_encoding: s.skip_multiline_encoding,
             reminder_note: s.secret_reminder_note.clone(),

@@ -10,11 +10,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use sluice_api_types::secrets::*;
 
-/// Answers a list with an `ETag` (a digest of the body), or `304` when the client's
-/// `If-None-Match` already names it (the Go SDK and CLI send it).
-fn with_etag(headers: &HeaderMap, body: &SecretsListOut) -> ApiResult<Response> {
+/// Answers a read (a list, or one secret) with an `ETag` (a digest of the body), or `304`
+/// when the client's `If-None-Match` already names it (the Go SDK and CLI send it).
+fn with_etag(headers: &HeaderMap, body: &impl Serialize) -> ApiResult<Response> {
     let bytes = serde_json::to_vec(body).map_err(crate::error::ApiError::internal)?;
     let tag = format!("\"{}\"", &sluice_crypto::tokens::digest_bytes(&bytes)[..32]);
     let matches = headers
@@ -45,17 +46,18 @@ pub async fn list(
 }
 
 /// A secret by name (`version` for a past one; `include_imports` looks in imports when the
-/// folder has none of that name).
+/// folder has none of that name), with an `ETag` as lists have.
 #[utoipa::path(get, path = "/api/v3/secrets/raw/{secretName}", tag = "secrets",
     params(("secretName" = String, Path), GetSecretQuery),
-    responses((status = 200, body = SecretEnvelope), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = SecretEnvelope), (status = 304), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     actor: Actor,
+    headers: HeaderMap,
     ApiPath(name): ApiPath<String>,
     ApiQuery(q): ApiQuery<GetSecretQuery>,
-) -> ApiResult<Json<SecretEnvelope>> {
-    Ok(Json(SecretEnvelope { secret: read::get(&state, &actor, &name, &q).await? }))
+) -> ApiResult<Response> {
+    with_etag(&headers, &SecretEnvelope { secret: read::get(&state, &actor, &name, &q).await? })
 }
 
 /// Create a secret (`type` defaults to `shared`).

@@ -6,6 +6,10 @@
 //! (`secrets::get_at`), one or two AES-GCM opens, and nothing else. Everything else
 //! (references, imports, versions, the reason for a 404) happens only when asked or
 //! needed.
+//!
+//! `skipMultilineEncoding` acts on reads as in Infisical: when references are expanded, a
+//! secret that has it and whose stored value holds a reference is shown as one quoted line
+//! with `\n` for each newline ([`SecretValue::multiline_encoded`]); no other value changes.
 
 use super::location::{self, At, READ_SECRETS, Scope, Source};
 use super::wire::{Shown, secret_out, version_out};
@@ -16,8 +20,8 @@ use crate::state::AppState;
 use sluice_api_types::secrets::{GetSecretQuery, ImportedSecretsOut, ListSecretsQuery, SecretOut, SecretsListOut};
 use sluice_core::secrets::RowIdentity;
 use sluice_core::secrets::resolve::{Resolver, SecretView, ViewOptions};
-use sluice_domain::references::RefLocation;
-use sluice_domain::{FolderId, FolderPath, SecretKey};
+use sluice_domain::references::{self, RefLocation};
+use sluice_domain::{FolderId, FolderPath, SecretKey, SecretValue};
 use sluice_storage::Conn;
 use sluice_storage::folders::{self, FolderRow};
 use sluice_storage::secrets;
@@ -43,6 +47,29 @@ pub fn view_out(project_id: &str, v: SecretView) -> SecretOut {
     let mut out = secret_out(&v.row, Shown { project_id, env_slug: &v.env_slug, path: &path }, v.value, v.comment);
     out.reference_warnings = super::wire::reference_warnings(&v.broken);
     out
+}
+
+/// The value shown for a secret whose stored value is `raw` and whose references expanded
+/// to `expanded`: encoded on one line when the secret asks for `skipMultilineEncoding`
+/// and `raw` had references (Infisical encodes only what it expanded).
+fn multiline(skip_multiline_encoding: bool, raw: &SecretValue, expanded: SecretValue) -> SecretValue {
+    if skip_multiline_encoding && !references::references(raw.expose()).is_empty() {
+        expanded.multiline_encoded()
+    } else {
+        expanded
+    }
+}
+
+/// A view read with `opts`, its value encoded by [`multiline`] when references were expanded.
+fn encoded(r: &mut Resolver, mut view: SecretView, opts: ViewOptions) -> ApiResult<SecretView> {
+    if !(opts.expand && view.row.skip_multiline_encoding) {
+        return Ok(view);
+    }
+    let loc = RefLocation::new(view.env_slug.clone(), view.path.clone());
+    if let (Some(raw), Some(expanded)) = (r.value(&loc, &view.row.key)?, view.value.take()) {
+        view.value = Some(multiline(true, &raw, expanded));
+    }
+    Ok(view)
 }
 
 fn tag_filter(raw: Option<&str>) -> bool {
@@ -84,7 +111,7 @@ pub async fn list(state: &AppState, actor: &Actor, q: &ListSecretsQuery) -> ApiR
         let loc = RefLocation::new(scope.env.slug.clone(), folder.path.clone());
         r.load(&mut conn, &loc).await?;
         for view in r.views(&mut conn, &loc, opts).await? {
-            out.secrets.push(view_out(&pid, view));
+            out.secrets.push(view_out(&pid, encoded(&mut r, view, opts)?));
         }
     }
     if include_imports {
@@ -94,7 +121,11 @@ pub async fn list(state: &AppState, actor: &Actor, q: &ListSecretsQuery) -> ApiR
                     secret_path: import.path.as_str().to_string(),
                     environment: import.env.slug.clone(),
                     folder_id: import.folder_id.map(FolderId::into_string).unwrap_or_default(),
-                    secrets: import.secrets.into_iter().map(|v| view_out(&pid, v)).collect(),
+                    secrets: import
+                        .secrets
+                        .into_iter()
+                        .map(|v| Ok(view_out(&pid, encoded(&mut r, v, opts)?)))
+                        .collect::<ApiResult<_>>()?,
                 });
             }
         }
@@ -157,6 +188,7 @@ pub async fn get(state: &AppState, actor: &Actor, name: &str, q: &GetSecretQuery
         let mut value = id.open_value(&data_key, &row.value_ct)?;
         let mut warnings = Vec::new();
         if flags.expand && value.contains("${") {
+            let raw = value.clone();
             let env = location::environment(&mut conn, &project, &env_slug).await?;
             let mut r = Resolver::with_key(project.clone(), data_key);
             r.know_env(&env);
@@ -164,7 +196,7 @@ pub async fn get(state: &AppState, actor: &Actor, name: &str, q: &GetSecretQuery
             r.load(&mut conn, &loc).await?;
             let expanded = r.expand(&mut conn, &loc, &key, &value).await?;
             warnings = super::wire::reference_warnings(&expanded.broken);
-            value = expanded.value;
+            value = multiline(row.skip_multiline_encoding, &raw, expanded.value);
         }
         let mut out = secret_out(&row, shown, Some(value), comment);
         out.reference_warnings = warnings;
@@ -185,7 +217,7 @@ pub async fn get(state: &AppState, actor: &Actor, name: &str, q: &GetSecretQuery
         // The last import that has the key wins.
         for import in imported.into_iter().rev() {
             if let Some(v) = import.secrets.into_iter().find(|v| v.row.key == key.as_str()) {
-                return Ok(view_out(pid, v));
+                return Ok(view_out(pid, encoded(&mut r, v, opts)?));
             }
         }
     }

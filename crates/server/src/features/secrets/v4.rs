@@ -24,16 +24,17 @@ pub async fn list(
     v3::list(state, actor, headers, q).await
 }
 
-/// Get a secret by name (v4).
+/// Get a secret by name (v4), with an `ETag` (`304` when `If-None-Match` names it).
 #[utoipa::path(get, path = "/api/v4/secrets/{secretName}", tag = "secrets", params(("secretName" = String, Path), GetSecretQuery),
-    responses((status = 200, body = SecretEnvelope), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = SecretEnvelope), (status = 304), (status = 404, body = ErrorBody)))]
 pub async fn get(
     state: State<AppState>,
     actor: Actor,
+    headers: HeaderMap,
     name: ApiPath<String>,
     q: ApiQuery<GetSecretQuery>,
-) -> ApiResult<Json<SecretEnvelope>> {
-    v3::get(state, actor, name, q).await
+) -> ApiResult<Response> {
+    v3::get(state, actor, headers, name, q).await
 }
 
 /// Create a secret (v4).

@@ -1,6 +1,7 @@
 //! Writing one secret through the API (`POST`, `PATCH`, `DELETE /api/v3/secrets/raw/{name}`
 //! and the v4 equivalents): validate, check the caller may write, then one
 //! [`SecretWrite`] with the change, its version, its change event and its audit entry.
+//! Values are trimmed as Infisical trims them ([`SecretValue::trimmed`]).
 
 use super::input::{check_reminder, metadata_in, no_tags};
 use super::location::{self, Allowed, At, Scope, Source};
@@ -17,8 +18,8 @@ use sluice_core::secrets::SecretWrite;
 use sluice_core::secrets::ops::{self as service, NewSecret, SecretUpdate, Written};
 use sluice_core::secrets::resolve::Resolver;
 use sluice_crypto::DataKey;
-use sluice_domain::SecretKey;
 use sluice_domain::references::RefLocation;
+use sluice_domain::{SecretKey, SecretValue};
 use sluice_storage::secrets;
 
 /// Checks the caller may `action` secrets where the body points, and fetches the project's
@@ -61,8 +62,11 @@ pub async fn create(state: &AppState, actor: &Actor, name: &str, body: &SecretIn
     check_type(body.secret_type.as_deref(), "body.type")?;
     no_tags(body.tag_ids.as_ref(), "body.tagIds")?;
     check_reminder(body.secret_reminder_note.as_deref(), body.secret_reminder_repeat_days, "body.")?;
-    let value =
-        body.secret_value.clone().ok_or_else(|| ApiError::invalid("body.secretValue", "secretValue is required"))?;
+    let value = body
+        .secret_value
+        .clone()
+        .map(SecretValue::trimmed)
+        .ok_or_else(|| ApiError::invalid("body.secretValue", "secretValue is required"))?;
     let metadata = metadata_in(body.secret_metadata.as_ref().or(body.metadata.as_ref()), "body.secretMetadata")?;
     let new = NewSecret {
         key,
@@ -117,7 +121,7 @@ pub async fn update(state: &AppState, actor: &Actor, name: &str, body: &SecretIn
     };
     let change = SecretUpdate {
         new_key,
-        value: body.secret_value.clone(),
+        value: body.secret_value.clone().map(SecretValue::trimmed),
         comment: body.secret_comment.clone(),
         skip_multiline_encoding: body.skip_multiline_encoding,
         reminder_note: body.secret_reminder_note.clone(),
