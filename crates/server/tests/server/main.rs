@@ -19,6 +19,7 @@ mod imports;
 mod memberships;
 mod notifications;
 mod notify_support;
+mod oidc;
 mod projects;
 mod python_sdk;
 mod references;
