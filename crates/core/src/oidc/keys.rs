@@ -106,11 +106,10 @@ pub fn discovery_document_url(discovery_url: &str) -> String {
 }
 
 fn key_fits(jwk: &Jwk, alg: Algorithm) -> bool {
-    match (&jwk.algorithm, alg) {
-        (AlgorithmParameters::RSA(_), Algorithm::RS256) => true,
-        (AlgorithmParameters::EllipticCurve(_), Algorithm::ES256) => true,
-        _ => false,
-    }
+    matches!(
+        (&jwk.algorithm, alg),
+        (AlgorithmParameters::RSA(_), Algorithm::RS256) | (AlgorithmParameters::EllipticCurve(_), Algorithm::ES256)
+    )
 }
 
 fn candidates(keys: &JwkSet, kid: Option<&str>, alg: Algorithm) -> Vec<Jwk> {
