@@ -38,7 +38,9 @@ struct CachedKeys {
 /// Verifies tokens against their issuers' published keys. One per server; cheap to share.
 #[derive(Debug)]
 pub struct OidcVerifier {
-    http: reqwest::Client,
+    /// The client for issuers without a CA certificate (`None` if it could not be built:
+    /// each fetch then tries again and reports why).
+    http: Option<reqwest::Client>,
     cache: Mutex<HashMap<CacheKey, CachedKeys>>,
 }
 
@@ -142,8 +144,7 @@ impl OidcVerifier {
     pub fn new() -> Self {
         // Without a CA certificate, the platform's roots; building only fails on a broken
         // TLS setup, and then fetching fails later with the reason.
-        let http = http_client(None).unwrap_or_default();
-        Self { http, cache: Mutex::new(HashMap::new()) }
+        Self { http: http_client(None).ok(), cache: Mutex::new(HashMap::new()) }
     }
 
     /// Verifies `jwt` for an identity's policy: signature (RS256 or ES256, the key named by
@@ -209,12 +210,12 @@ impl OidcVerifier {
 
     async fn fetch(&self, discovery_url: &str, ca_cert: Option<&str>) -> Result<JwkSet, OidcError> {
         let own;
-        let client = match ca_cert {
-            Some(pem) => {
-                own = http_client(Some(pem))?;
+        let client = match (ca_cert, &self.http) {
+            (None, Some(shared)) => shared,
+            (pem, _) => {
+                own = http_client(pem)?;
                 &own
             }
-            None => &self.http,
         };
         let discovery: Discovery =
             get_json(client, &discovery_document_url(discovery_url), "discovery document").await?;
