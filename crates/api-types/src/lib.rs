@@ -12,6 +12,7 @@ pub mod folders;
 pub mod identities;
 pub mod imports;
 pub mod notifications;
+pub mod oidc_auth;
 pub mod orgs;
 pub mod projects;
 pub mod runs;

@@ -23,7 +23,7 @@ pub struct Credentials {
     pub access_token: String,
     /// Unix seconds when the token stops working.
     pub expires_at: Option<i64>,
-    /// `universal-auth` or `user`.
+    /// `universal-auth`, `oidc-auth` or `user`.
     pub method: String,
     /// The client id or the email that logged in.
     pub subject: String,

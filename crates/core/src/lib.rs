@@ -17,6 +17,7 @@ pub mod audit;
 pub mod credentials;
 pub mod error;
 pub mod keys;
+pub mod oidc;
 pub mod secrets;
 pub mod signing_secrets;
 

@@ -39,6 +39,8 @@ pub struct Inner {
     /// (connection, its version) → the Railway projects it can write to, for the picker:
     /// the wizard asks on every step, and each listing costs the token's shared budget.
     pub pickers: TtlCache<(String, i64), Vec<sluice_api_types::connections::RailwayProjectOut>>,
+    /// OIDC issuers' signing keys, cached, for OIDC login of machine identities.
+    pub oidc: sluice_core::oidc::OidcVerifier,
     /// The server is shutting down: long-lived responses (the UI's live status streams)
     /// end, so that graceful shutdown does not wait for browsers to hang up.
     pub stopping: watch::Sender<bool>,
@@ -82,6 +84,7 @@ impl AppState {
             tokens: TtlCache::new(Duration::from_secs(5), 100_000),
             roles: TtlCache::new(Duration::from_secs(5), 100_000),
             pickers: TtlCache::new(Duration::from_secs(60), 1_000),
+            oidc: sluice_core::oidc::OidcVerifier::new(),
             stopping: watch::channel(false).0,
             started: Instant::now(),
         }))

@@ -30,6 +30,7 @@ pub mod ledger;
 pub mod memberships;
 pub mod meta;
 pub mod notifications;
+pub mod oidc_auths;
 pub mod orgs;
 pub mod paces;
 pub mod projects;

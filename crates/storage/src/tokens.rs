@@ -22,6 +22,9 @@ pub struct AccessTokenRow {
     pub revoked: bool,
     pub created_at: i64,
     pub renewed_at: i64,
+    /// The login method that issued it when not universal auth (`oidc-auth`); `None` for
+    /// universal auth and users.
+    pub auth_method: Option<String>,
 }
 
 impl AccessTokenRow {
@@ -35,13 +38,13 @@ impl AccessTokenRow {
 
 /// Every column, with the flag readable on both backends (see [`crate::flag`]).
 const COLUMNS: &str = "id, token_hash, identity_id, user_id, client_secret_id, ttl, max_ttl, num_uses, num_uses_limit, \
-     expires_at, max_expires_at, (revoked = TRUE) AS revoked, created_at, renewed_at";
+     expires_at, max_expires_at, (revoked = TRUE) AS revoked, created_at, renewed_at, auth_method";
 
 pub async fn insert(conn: &mut Conn, row: &AccessTokenRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO access_tokens (id, token_hash, identity_id, user_id, client_secret_id, ttl, max_ttl, num_uses,
-           num_uses_limit, expires_at, max_expires_at, revoked, created_at, renewed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+           num_uses_limit, expires_at, max_expires_at, revoked, created_at, renewed_at, auth_method)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(&row.id)
     .bind(&row.token_hash)
@@ -57,6 +60,7 @@ pub async fn insert(conn: &mut Conn, row: &AccessTokenRow) -> Result<()> {
     .bind(row.revoked)
     .bind(row.created_at)
     .bind(row.renewed_at)
+    .bind(&row.auth_method)
     .execute(conn)
     .await?;
     Ok(())

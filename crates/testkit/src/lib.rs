@@ -7,6 +7,7 @@
 
 mod database;
 mod http;
+pub mod oidc_issuer;
 
 pub use database::TestDatabase;
 pub use http::{ApiClient, Response};

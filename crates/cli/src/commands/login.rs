@@ -1,5 +1,6 @@
 //! `sluice login` and `sluice logout`: get an access token (universal auth with a machine
-//! identity's client id and secret, or a user's email and password), choose a default
+//! identity's client id and secret, OIDC auth with its id and a JWT its CI issued, or a
+//! user's email and password), choose a default
 //! project, and store them (see [`crate::config`]); or revoke and forget them.
 
 use crate::client::{Client, TokenSource};
@@ -8,6 +9,7 @@ use crate::context::{self, GlobalArgs, find_project, now_secs};
 use crate::error::{CliError, CliResult};
 use crate::output::duration_words;
 use sluice_api_types::auth::{AccessTokenIn, AccessTokenOut, MessageOut, UserLoginIn};
+use sluice_api_types::oidc_auth::OidcAuthLoginIn;
 use sluice_api_types::projects::{ProjectOut, ProjectsOut};
 use sluice_domain::SecretToken;
 use std::io::{BufRead, IsTerminal};
@@ -17,6 +19,8 @@ const LOGIN_EXAMPLES: &str = "Examples:
   sluice login --url http://127.0.0.1:8080 --client-id 6f1c… --client-secret 9b2e…
   # The same from Infisical's variables, the secret never on the command line:
   INFISICAL_UNIVERSAL_AUTH_CLIENT_ID=6f1c… INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=9b2e… sluice login
+  # A machine identity (OIDC auth) with a token from the CI's issuer:
+  sluice login --method oidc --identity-id 96c7… --jwt \"$ACTIONS_ID_TOKEN\"
   # A user; the password is asked for without echo:
   sluice login --email admin@example.com --project default
   # A user, the password from standard input:
@@ -39,6 +43,14 @@ pub struct LoginArgs {
     #[arg(long, value_name = "SECRET")]
     pub client_secret: Option<String>,
 
+    /// Machine identity id, for OIDC auth [env: SLUICE_IDENTITY_ID, INFISICAL_MACHINE_IDENTITY_ID]
+    #[arg(long, value_name = "ID")]
+    pub identity_id: Option<String>,
+
+    /// The OIDC token (JWT) for OIDC auth [env: SLUICE_OIDC_JWT, INFISICAL_JWT]
+    #[arg(long, value_name = "JWT")]
+    pub jwt: Option<String>,
+
     /// User email [env: SLUICE_EMAIL]
     #[arg(long, value_name = "EMAIL")]
     pub email: Option<String>,
@@ -47,8 +59,8 @@ pub struct LoginArgs {
     #[arg(long, value_name = "PASSWORD")]
     pub password: Option<String>,
 
-    /// Read the password (or the client secret) from standard input
-    #[arg(long, alias = "client-secret-stdin")]
+    /// Read the password (or the client secret, or the JWT) from standard input
+    #[arg(long, aliases = ["client-secret-stdin", "jwt-stdin"])]
     pub password_stdin: bool,
 
     /// Print the access token instead of storing it
@@ -59,6 +71,8 @@ pub struct LoginArgs {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Method {
     UniversalAuth,
+    #[value(alias = "oidc-auth")]
+    Oidc,
     User,
 }
 
@@ -105,13 +119,16 @@ pub async fn login(global: &GlobalArgs, args: &LoginArgs) -> CliResult<()> {
     let anonymous = Client::new(&url, None, TokenSource::None)?;
     let client_id = first(&args.client_id, &["SLUICE_CLIENT_ID", "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID"]);
     let email = first(&args.email, &["SLUICE_EMAIL"]);
+    let identity_id = first(&args.identity_id, &["SLUICE_IDENTITY_ID", "INFISICAL_MACHINE_IDENTITY_ID"]);
     let method = match (args.method, &client_id, &email) {
         (Some(m), _, _) => m,
         (None, Some(_), _) => Method::UniversalAuth,
         (None, None, Some(_)) => Method::User,
+        (None, None, None) if identity_id.is_some() => Method::Oidc,
         (None, None, None) => {
-            return Err(CliError::usage("say who is logging in")
-                .with_hint("pass --client-id and --client-secret (a machine identity) or --email (a user)"));
+            return Err(CliError::usage("say who is logging in").with_hint(
+                "pass --client-id and --client-secret or --identity-id and --jwt (a machine identity), or --email (a user)",
+            ));
         }
     };
     let (token, subject): (AccessTokenOut, String) = match method {
@@ -122,6 +139,24 @@ pub async fn login(global: &GlobalArgs, args: &LoginArgs) -> CliResult<()> {
             let given = first(&args.client_secret, &["SLUICE_CLIENT_SECRET", "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET"]);
             let secret = secret(given, args.password_stdin, "Client secret: ", "--client-secret")?;
             (context::universal_login(&anonymous, &id, &secret).await?, id)
+        }
+        Method::Oidc => {
+            let id = identity_id.ok_or_else(|| {
+                CliError::usage("--identity-id is missing").with_hint("OIDC auth needs the machine identity's id")
+            })?;
+            let given = first(&args.jwt, &["SLUICE_OIDC_JWT", "INFISICAL_JWT"]);
+            let jwt = secret(given, args.password_stdin, "OIDC token (JWT): ", "--jwt")?;
+            let body = OidcAuthLoginIn { identity_id: id.trim().to_string(), jwt: SecretToken::from(jwt.trim()) };
+            let out = anonymous.post(&["api", "v1", "auth", "oidc-auth", "login"], &body).await.map_err(|e| {
+                if e.exit_code() == 3 {
+                    e.with_hint(
+                        "check the identity id, and that the token is fresh and issued for this identity's bounds",
+                    )
+                } else {
+                    e
+                }
+            })?;
+            (out, id)
         }
         Method::User => {
             let email = email.ok_or_else(|| CliError::usage("--email is missing"))?;
@@ -155,6 +190,7 @@ pub async fn login(global: &GlobalArgs, args: &LoginArgs) -> CliResult<()> {
         expires_at: (token.expires_in > 0).then(|| now_secs() + token.expires_in),
         method: match method {
             Method::UniversalAuth => "universal-auth".into(),
+            Method::Oidc => "oidc-auth".into(),
             Method::User => "user".into(),
         },
         subject: subject.clone(),
@@ -163,7 +199,7 @@ pub async fn login(global: &GlobalArgs, args: &LoginArgs) -> CliResult<()> {
     };
     let path = config::save(&creds)?;
     let who = match method {
-        Method::UniversalAuth => format!("machine identity {subject}"),
+        Method::UniversalAuth | Method::Oidc => format!("machine identity {subject}"),
         Method::User => subject,
     };
     let valid = if token.expires_in > 0 {

@@ -111,3 +111,38 @@ async fn infisicals_variables_mean_the_same_here() {
     cmd.env("INFISICAL_TOKEN", &token);
     w.run(cmd, &["secrets", "get", "GREETING", "--plain"], None).await.ok().stdout_has("hello");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oidc_login_with_a_jwt_from_a_local_issuer_and_bad_tokens_exit_3() {
+    use sluice_testkit::oidc_issuer::{OidcIssuer, SigningKey};
+    let w = World::start().await;
+    let key = SigningKey::rsa("ci-1");
+    let issuer = OidcIssuer::start(&[&key]).await;
+    let api = &w.app.api;
+    let body = serde_json::json!({"name": "ci-oidc", "organizationId": w.app.org_id(), "role": "member"});
+    let id = api.post("/api/v1/identities", body).await.expect(200)["identity"]["id"].as_str().expect("id").to_string();
+    let membership = format!("/api/v1/projects/{}/identity-memberships/{id}", w.app.project_id());
+    api.post(&membership, serde_json::json!({"role": "viewer"})).await.expect(200);
+    let config = serde_json::json!({"oidcDiscoveryUrl": issuer.url, "boundIssuer": issuer.url,
+        "boundAudiences": "sluice", "boundSubject": "repo:acme/*"});
+    api.post(&format!("/api/v1/auth/oidc-auth/identities/{id}"), config).await.expect(200);
+    w.put_secrets("dev", &[("FROM_OIDC", "yes")]).await;
+
+    let jwt = key.sign(&issuer.claims("sluice", "repo:acme/api", serde_json::json!({})));
+    let out = w.run(w.command(), &["login", "--method", "oidc", "--identity-id", &id, "--jwt", &jwt], None).await;
+    out.ok().stdout_has(&format!("as machine identity {id}"));
+    assert!(!out.stdout.contains(&jwt), "the JWT is never printed");
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(w.credentials_file()).expect("read")).expect("json");
+    assert_eq!(stored["method"], "oidc-auth");
+    w.run(w.command(), &["secrets", "get", "FROM_OIDC", "--plain"], None).await.ok().stdout_has("yes");
+
+    // The JWT on standard input; the method follows from --identity-id.
+    let line = format!("{jwt}\n");
+    w.run(w.command(), &["login", "--identity-id", &id, "--jwt-stdin", "--plain"], Some(&line)).await.ok();
+
+    let wrong = key.sign(&issuer.claims("someone-else", "repo:acme/api", serde_json::json!({})));
+    let out = w.run(w.command(), &["login", "--method", "oidc", "--identity-id", &id, "--jwt", &wrong], None).await;
+    out.code(3).stderr_has("audience").stderr_has("check the identity id");
+    w.run(w.command(), &["login", "--method", "oidc", "--jwt", &jwt], None).await.code(2).stderr_has("--identity-id");
+}

@@ -12,7 +12,7 @@ use sluice_crypto::tokens;
 use sluice_domain::{AccessTokenId, IdentityId, OrgId, UserId};
 use sluice_engine::queue::JobActor;
 use sluice_storage::memberships::Principal;
-use sluice_storage::{identities, now_ms, sessions, tokens as token_store, users};
+use sluice_storage::{identities, now_ms, oidc_auths, sessions, tokens as token_store, users};
 use std::net::SocketAddr;
 
 /// Name of the browser session cookie.
@@ -194,6 +194,9 @@ fn invalid_token() -> ApiError {
     ApiError::unauthorized("Invalid or expired access token")
 }
 
+/// Infisical's name of OIDC login, as tokens it issued record it.
+pub const OIDC_AUTH: &str = "oidc-auth";
+
 /// Infisical's answer when a trusted-IP list refuses the caller.
 pub fn untrusted_ip() -> ApiError {
     ApiError::forbidden("You are not allowed to access this resource from the current IP address")
@@ -241,12 +244,16 @@ pub async fn authenticate_token(state: &AppState, token: &str, meta: RequestMeta
         }
         (None, None) => return Err(invalid_token()),
     };
-    let trusted_ips = match &principal {
-        Principal::Identity(i) => identities::universal_auth_for(&mut conn, i)
+    let trusted_ips = match (&principal, row.auth_method.as_deref()) {
+        (Principal::Identity(i), Some(OIDC_AUTH)) => oidc_auths::for_identity(&mut conn, i)
+            .await?
+            .map(|oidc| TrustedIps::from_json(&oidc.access_token_trusted_ips))
+            .filter(|list| !list.allows_everyone()),
+        (Principal::Identity(i), _) => identities::universal_auth_for(&mut conn, i)
             .await?
             .map(|ua| TrustedIps::from_json(&ua.access_token_trusted_ips))
             .filter(|list| !list.allows_everyone()),
-        Principal::User(_) => None,
+        (Principal::User(_), _) => None,
     };
     drop(conn);
     check_ip(&trusted_ips, &meta)?;

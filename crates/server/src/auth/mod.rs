@@ -6,7 +6,9 @@ mod extract;
 pub mod trusted_ips;
 
 pub(crate) use extract::session_cookie;
-pub use extract::{Actor, ActorKind, CSRF_HEADER, CachedToken, MaybeActor, RequestMeta, SESSION_COOKIE, untrusted_ip};
+pub use extract::{
+    Actor, ActorKind, CSRF_HEADER, CachedToken, MaybeActor, OIDC_AUTH, RequestMeta, SESSION_COOKIE, untrusted_ip,
+};
 
 use sluice_crypto::tokens;
 

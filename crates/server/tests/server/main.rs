@@ -21,6 +21,7 @@ mod memberships;
 mod node_sdk;
 mod notifications;
 mod notify_support;
+mod oidc;
 mod projects;
 mod python_sdk;
 mod references;

@@ -1,6 +1,6 @@
 //! HTTP handlers of the authentication endpoints: extract, call the service, answer.
 
-use super::{service, universal, users};
+use super::{oidc, service, universal, users};
 use crate::auth::{Actor, RequestMeta, session_cookie};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiJson;
@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use sluice_api_types::auth::{
     AccessTokenIn, AccessTokenOut, MeOut, MessageOut, SessionOut, UniversalAuthLoginIn, UserLoginIn,
 };
+use sluice_api_types::oidc_auth::OidcAuthLoginIn;
 use sluice_domain::SecretToken;
 
 /// Log in with universal auth: a machine identity's client id and client secret give an
@@ -25,6 +26,20 @@ pub async fn universal_auth_login(
     ApiJson(body): ApiJson<UniversalAuthLoginIn>,
 ) -> ApiResult<Json<AccessTokenOut>> {
     Ok(Json(universal::login(&state, &body, meta).await?))
+}
+
+/// Log in with OIDC auth: a machine identity's id and a JWT signed by the issuer its OIDC
+/// auth names give an access token (the same answer as universal-auth login). A bad token
+/// answers 401 with the reason; an issuer that cannot give its keys, 400.
+#[utoipa::path(post, path = "/api/v1/auth/oidc-auth/login", tag = "auth", request_body = OidcAuthLoginIn,
+    responses((status = 200, body = AccessTokenOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn oidc_auth_login(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    ApiJson(body): ApiJson<OidcAuthLoginIn>,
+) -> ApiResult<Json<AccessTokenOut>> {
+    Ok(Json(oidc::login(&state, &body, meta).await?))
 }
 
 /// Renew an access token: extends it by its TTL, never past its maximum lifetime.

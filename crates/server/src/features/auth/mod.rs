@@ -1,10 +1,11 @@
-//! Authentication endpoints: universal-auth login, token renewal and revocation, user
+//! Authentication endpoints: universal-auth and OIDC login, token renewal and revocation, user
 //! sign-in (API token or browser session), sign-out and "who am I".
 //!
-//! Start with [`universal`] (machine identities) and [`users`] (people); [`service`] issues,
+//! Start with [`universal`] and [`oidc`] (machine identities) and [`users`] (people); [`service`] issues,
 //! renews and revokes tokens.
 
 mod handlers;
+pub mod oidc;
 pub mod service;
 pub mod universal;
 pub mod users;
@@ -15,6 +16,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(handlers::universal_auth_login))
+        .routes(routes!(handlers::oidc_auth_login))
         .routes(routes!(handlers::renew_token))
         .routes(routes!(handlers::revoke_token))
         .routes(routes!(handlers::user_login))

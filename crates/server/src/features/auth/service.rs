@@ -41,6 +41,18 @@ pub async fn issue_token_with_id(
     client_secret_id: Option<&ClientSecretId>,
     life: TokenLifetime,
 ) -> ApiResult<(AccessTokenOut, AccessTokenId)> {
+    issue_token_via(conn, principal, client_secret_id, None, life).await
+}
+
+/// [`issue_token_with_id`] for a login method other than universal auth (`oidc-auth`):
+/// the token's trusted IPs then come from that method's configuration.
+pub async fn issue_token_via(
+    conn: &mut Conn,
+    principal: &Principal,
+    client_secret_id: Option<&ClientSecretId>,
+    auth_method: Option<&str>,
+    life: TokenLifetime,
+) -> ApiResult<(AccessTokenOut, AccessTokenId)> {
     let (token, digest) = new_access_token();
     let id = AccessTokenId::new();
     let now = now_ms();
@@ -68,6 +80,7 @@ pub async fn issue_token_with_id(
             revoked: false,
             created_at: now,
             renewed_at: now,
+            auth_method: auth_method.map(str::to_string),
         },
     )
     .await?;

@@ -1,4 +1,4 @@
-//! Machine identities and their universal auth.
+//! Machine identities, their universal auth and their OIDC auth ([`oidc_auth`]).
 //!
 //! [`service`] holds the primitives other code reuses (create an identity, attach
 //! universal auth, mint client secrets); [`manage`] and [`universal_auth`] are the API's
@@ -7,6 +7,8 @@
 
 mod handlers;
 pub mod manage;
+pub mod oidc_auth;
+mod oidc_handlers;
 pub mod service;
 mod ua_handlers;
 pub mod universal_auth;
@@ -24,4 +26,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(ua_handlers::create_secret, ua_handlers::list_secrets))
         .routes(routes!(ua_handlers::get_secret))
         .routes(routes!(ua_handlers::revoke_secret))
+        .routes(routes!(oidc_handlers::attach, oidc_handlers::get, oidc_handlers::update, oidc_handlers::remove))
 }

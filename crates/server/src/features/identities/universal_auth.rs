@@ -25,21 +25,21 @@ use sluice_storage::{Conn, StorageError, tokens};
 /// Infisical's ceiling for every TTL: ten years.
 pub const MAX_TTL_SECS: i64 = 315_360_000;
 
-fn ttl(value: i64, field: &str) -> ApiResult<i64> {
+pub(super) fn ttl(value: i64, field: &str) -> ApiResult<i64> {
     if !(0..=MAX_TTL_SECS).contains(&value) {
         return Err(ApiError::invalid(field, format!("must be between 0 and {MAX_TTL_SECS} seconds (got {value})")));
     }
     Ok(value)
 }
 
-fn non_negative(value: i64, field: &str) -> ApiResult<i64> {
+pub(super) fn non_negative(value: i64, field: &str) -> ApiResult<i64> {
     if value < 0 {
         return Err(ApiError::invalid(field, format!("must be 0 (unlimited) or more (got {value})")));
     }
     Ok(value)
 }
 
-fn trusted_ips(list: &[TrustedIpIn], field: &str) -> ApiResult<String> {
+pub(super) fn trusted_ips(list: &[TrustedIpIn], field: &str) -> ApiResult<String> {
     if list.is_empty() {
         return Err(ApiError::invalid(
             field,

@@ -3,9 +3,11 @@
 use crate::auth::trusted_ips::TrustedIps;
 use sluice_api_types::identities::*;
 use sluice_api_types::iso;
+use sluice_api_types::oidc_auth::OidcAuthOut;
 use sluice_domain::IdentityId;
 use sluice_storage::identities::{ClientSecretRow, IdentityRow, UniversalAuthRow};
 use sluice_storage::memberships::IdentityMemberRow;
+use sluice_storage::oidc_auths::OidcAuthRow;
 
 /// Infisical's name for the one auth method Sluice has.
 pub const UNIVERSAL_AUTH: &str = "universal-auth";
@@ -88,6 +90,29 @@ pub fn client_secret_out(row: &ClientSecretRow, universal_auth_id: &str) -> Clie
         identity_ua_id: universal_auth_id.to_string(),
         identity_id: row.identity_id.to_string(),
         is_client_secret_revoked: row.is_revoked,
+        created_at: iso(row.created_at),
+        updated_at: iso(row.updated_at),
+    }
+}
+
+pub fn oidc_auth_out(row: &OidcAuthRow) -> OidcAuthOut {
+    let bound_claims = match serde_json::from_str(&row.bound_claims) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    OidcAuthOut {
+        id: row.id.clone(),
+        identity_id: row.identity_id.to_string(),
+        oidc_discovery_url: row.oidc_discovery_url.clone(),
+        bound_issuer: row.bound_issuer.clone(),
+        bound_audiences: row.bound_audiences.clone(),
+        bound_claims,
+        bound_subject: row.bound_subject.clone(),
+        ca_cert: row.ca_cert.clone(),
+        access_token_ttl: row.access_token_ttl,
+        access_token_max_ttl: row.access_token_max_ttl,
+        access_token_num_uses_limit: row.access_token_num_uses_limit,
+        access_token_trusted_ips: trusted_ips_out(&row.access_token_trusted_ips),
         created_at: iso(row.created_at),
         updated_at: iso(row.updated_at),
     }
