@@ -17,6 +17,8 @@
 //!   are not sealed or reserved, deletion is enabled, and (with an ownership ledger,
 //!   [`PlanOptions::owned`]) this sync wrote them; otherwise they are listed as skipped so the
 //!   UI can show what was left alone ([`SkipReason::NotOwned`]: a person added it);
+//! * a managed destination key whose source secret the sync's tag filter leaves out
+//!   ([`PlanOptions::filtered_out`]) is neither written nor deleted ([`SkipReason::FilteredByTags`]);
 //! * only changed values are written ([`PlanAction::Unchanged`] otherwise), so a plan with no
 //!   writes and no deletes ([`SyncPlan::is_noop`]) lets the caller skip the Railway redeploy.
 //!
@@ -100,6 +102,9 @@ pub struct PlanOptions<'a> {
     /// key the source lacks is deleted only if it is in here; `None` deletes every managed
     /// key the source lacks (Infisical's behaviour, and a sync's first run).
     pub owned: Option<&'a BTreeSet<String>>,
+    /// Source keys the sync's tag filter leaves out: their destination keys are not
+    /// "absent from the source", so they are never deleted.
+    pub filtered_out: Option<&'a BTreeSet<SecretKey>>,
 }
 
 impl<'a> PlanOptions<'a> {
@@ -112,6 +117,7 @@ impl<'a> PlanOptions<'a> {
             name_rule: NameRule::Posix,
             keys: &OrdinaryKeys,
             owned: None,
+            filtered_out: None,
         }
     }
 
@@ -140,6 +146,9 @@ pub enum SkipReason {
     /// Matches the key schema, but this sync never wrote it (someone added it at the
     /// destination): never deleted while the sync deletes only what it owns.
     NotOwned,
+    /// The source has the secret, but the sync's tag filter leaves it out: neither written
+    /// nor deleted.
+    FilteredByTags,
 }
 
 impl SkipReason {
@@ -152,6 +161,7 @@ impl SkipReason {
             Self::InvalidName => "invalid-name",
             Self::Configuration => "configuration",
             Self::NotOwned => "not-owned",
+            Self::FilteredByTags => "filtered-by-tags",
         }
     }
 
@@ -165,6 +175,7 @@ impl SkipReason {
             Self::InvalidName => "not a valid variable name (letters, digits and _, not starting with a digit)",
             Self::Configuration => "configures the platform; written when the folder holds it, never deleted",
             Self::NotOwned => "not written by this sync (added at the destination); not ours, left alone",
+            Self::FilteredByTags => "filtered out by tags: the secret lacks the sync's tags; left alone",
         }
     }
 }
@@ -335,6 +346,8 @@ impl SyncPlan {
 /// destination as read, unrendered; `None` marks a sealed variable.
 pub fn plan(desired: &Desired, observed: &Observed, opts: &PlanOptions) -> SyncPlan {
     let matcher = opts.matcher();
+    let filtered: BTreeSet<String> =
+        opts.filtered_out.into_iter().flatten().map(|k| matcher.render(k.as_str())).collect();
     let mut entries = BTreeMap::new();
     let mut values = BTreeMap::new();
     for (source_key, value) in desired {
@@ -364,6 +377,8 @@ pub fn plan(desired: &Desired, observed: &Observed, opts: &PlanOptions) -> SyncP
             PlanAction::Skip(SkipReason::Provided)
         } else if opts.keys.classify(key) == KeyClass::Configuration {
             PlanAction::Skip(SkipReason::Configuration)
+        } else if filtered.contains(key) {
+            PlanAction::Skip(SkipReason::FilteredByTags)
         } else if opts.owned.is_some_and(|owned| !owned.contains(key)) {
             PlanAction::Skip(SkipReason::NotOwned)
         } else if opts.disable_secret_deletion {

@@ -24,6 +24,7 @@ fn opts<'a>(schema: &'a Option<KeySchema>, env: &'a str, disable: bool, rule: Na
         name_rule: rule,
         keys: &Prefixed,
         owned: None,
+        filtered_out: None,
     }
 }
 

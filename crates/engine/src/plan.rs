@@ -14,7 +14,7 @@ use sluice_api_types::runs::{EntryAction, ImportEntryOut, PlanCountsOut, PlanEnt
 use sluice_destinations::{CallLog, Destination};
 use sluice_domain::import::plan_import;
 use sluice_domain::planner::{self, Observed, PlanAction};
-use sluice_domain::{ImportPlan, KeyRules, RedeployPolicy, SecretKey, SyncPlan};
+use sluice_domain::{ImportPlan, KeyRules, PlanOptions, RedeployPolicy, SecretKey, SyncPlan};
 use std::collections::BTreeSet;
 
 /// The decision of one sync run.
@@ -44,7 +44,8 @@ pub fn decide(
         desired = plan.overlay(&desired);
         import = Some(plan);
     }
-    let plan = planner::plan(&desired, observed, &spec.plan_options(keys, owned));
+    let options = PlanOptions { filtered_out: Some(&source.filtered_out), ..spec.plan_options(keys, owned) };
+    let plan = planner::plan(&desired, observed, &options);
     Ok(Decision { plan, import })
 }
 

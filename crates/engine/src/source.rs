@@ -10,8 +10,9 @@ use sluice_core::audit::{self, AuditActor, AuditEvent};
 use sluice_core::secrets::ops::{self, NewSecret, SecretUpdate};
 use sluice_core::secrets::{ResolveOptions, SecretWrite, resolve_folder};
 use sluice_domain::planner::Desired;
-use sluice_domain::{EnvironmentId, FolderPath, ImportPlan, SecretValue};
-use sluice_storage::{folders, secrets};
+use sluice_domain::{EnvironmentId, FolderPath, ImportPlan, SecretKey, SecretValue};
+use sluice_storage::{folders, secrets, tags};
+use std::collections::BTreeSet;
 
 /// What the source holds now. `Debug` shows the values redacted.
 #[derive(Clone, Debug, Default)]
@@ -23,6 +24,9 @@ pub struct Source {
     /// (environment id, folder path) of every folder the desired map depends on,
     /// including the sync's own folder.
     pub dependencies: Vec<(EnvironmentId, FolderPath)>,
+    /// Keys the sync's tag filter (`syncOptions.tagSlugs`) took out of `desired`: never
+    /// pushed, and never deleted at the destination as absent from the source.
+    pub filtered_out: BTreeSet<SecretKey>,
 }
 
 /// Reads the source of a sync: its folder's secrets merged with its imports, references
@@ -38,7 +42,37 @@ pub async fn load(engine: &Engine, spec: &SyncSpec) -> Result<Source, EngineErro
     dependencies.push((spec.environment.id.clone(), spec.path.clone()));
     dependencies.sort();
     dependencies.dedup();
-    Ok(Source { desired: resolved.merged, own: resolved.own, dependencies })
+    let mut desired = resolved.merged;
+    let mut filtered_out = BTreeSet::new();
+    let slugs = &spec.options.tag_slugs;
+    if !slugs.is_empty() {
+        // A key passes when the secret that provides it carries one of the tags: the
+        // folder's own secret, else the last import that has it (Infisical's precedence).
+        let own_tagged = tags::tagged_keys(&mut conn, &resolved.folder.id, slugs).await?;
+        let mut import_tagged = Vec::with_capacity(resolved.imports.len());
+        for import in &resolved.imports {
+            let tagged = match &import.folder_id {
+                Some(f) => tags::tagged_keys(&mut conn, f, slugs).await?,
+                None => BTreeSet::new(),
+            };
+            import_tagged.push(tagged);
+        }
+        let passes = |k: &SecretKey| {
+            if resolved.own.contains_key(k) {
+                return own_tagged.contains(k.as_str());
+            }
+            resolved
+                .imports
+                .iter()
+                .zip(&import_tagged)
+                .rev()
+                .find(|(i, _)| i.secrets.contains_key(k))
+                .is_some_and(|(_, tagged)| tagged.contains(k.as_str()))
+        };
+        filtered_out = desired.keys().filter(|k| !passes(k)).cloned().collect();
+        desired.retain(|k, _| !filtered_out.contains(k));
+    }
+    Ok(Source { desired, own: resolved.own, dependencies, filtered_out })
 }
 
 /// Writes a first-sync or requested import into the sync's source folder: new secrets
