@@ -167,8 +167,8 @@ pub struct SyncOptionsOut {
     pub drift_check_interval_minutes: u32,
     #[serde(default)]
     pub mass_deletion_guard: DeletionGuardOut,
-    /// The tag filter of the source (empty: every secret).
-    #[serde(default)]
+    /// The tag filter of the source; emitted only when set (empty: every secret).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tag_slugs: Vec<String>,
 }
 

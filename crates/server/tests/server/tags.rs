@@ -247,3 +247,30 @@ async fn tag_ids_of_another_project_or_unknown_are_refused_and_change_nothing() 
     assert_eq!(app.api.delete(&ours).await.status, 404);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_secrets_page_shows_tag_chips_and_filters_by_tag() {
+    let app = TestApp::spawn().await;
+    let pid = app.project_id().to_string();
+    let prod = tag(&app.api, &app, "prod", "#ef4444").await;
+    let body = json!({"workspaceId": pid, "environment": "dev", "secretValue": "v", "tagIds": [prod]});
+    app.api.post(&format!("{RAW}/TAGGED_KEY"), body).await.expect(200);
+    put(&app.api, &app, "dev", "/", "PLAIN_KEY", "v").await;
+
+    let b = crate::ui::Browser::sign_in(&app).await;
+    let page = b.get(&format!("/projects/{pid}/secrets/dev")).await;
+    assert_eq!(page.status, 200);
+    page.assert_contains(r##"<span class="tag-chip" data-tag-color="#ef4444" data-tag="prod">prod</span>"##);
+    page.assert_contains(r#"<option value="prod">prod</option>"#);
+    page.assert_contains("PLAIN_KEY");
+    let filtered = b.get(&format!("/projects/{pid}/secrets/dev?path=%2F&tag=prod")).await;
+    filtered.assert_contains("TAGGED_KEY");
+    filtered.assert_contains(r#"<option value="prod" selected>prod</option>"#);
+    assert!(!filtered.body.contains("PLAIN_KEY"), "the tag filter hides untagged secrets");
+
+    // The sync wizard's source step asks for tags.
+    let wizard = b.get(&format!("/projects/{pid}/syncs/new/railway")).await;
+    assert_eq!(wizard.status, 200, "{}", wizard.body);
+    wizard.assert_contains(r#"name="tag_slugs""#);
+    app.shutdown().await;
+}
