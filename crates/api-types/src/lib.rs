@@ -18,6 +18,7 @@ pub mod projects;
 pub mod runs;
 pub mod secrets;
 pub mod syncs;
+pub mod tags;
 pub mod time;
 
 pub use time::{iso, iso_opt};

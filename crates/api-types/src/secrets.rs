@@ -63,7 +63,7 @@ pub struct ListSecretsQuery {
     /// Default true; false masks values (`secretValueHidden: true`).
     #[serde(default, deserialize_with = "flag::deserialize")]
     pub view_secret_value: Option<bool>,
-    /// Comma-separated tag slugs. Sluice has no tags, so a non-empty filter matches nothing.
+    /// Comma-separated tag slugs: a secret is listed when it carries any of them.
     pub tag_slugs: Option<String>,
     /// Sent by the CLI; personal overrides do not exist here, so it changes nothing.
     #[serde(default, deserialize_with = "flag::deserialize")]
@@ -127,7 +127,7 @@ pub struct SecretIn {
     pub skip_multiline_encoding: Option<bool>,
     #[serde(rename = "type")]
     pub secret_type: Option<String>,
-    /// Accepted; Sluice has no tags, so a non-empty list is refused.
+    /// The project tags the secret carries (replaces them on update; absent keeps them).
     pub tag_ids: Option<Vec<String>>,
     pub secret_reminder_note: Option<String>,
     pub secret_reminder_repeat_days: Option<i64>,
@@ -238,7 +238,7 @@ pub struct BatchDeleteIn {
     pub secrets: Vec<BatchDeleteItem>,
 }
 
-/// A tag (Sluice has none; the list is always empty, but the clients require it).
+/// A tag as a secret object carries it.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TagOut {

@@ -56,6 +56,9 @@ pub struct SyncOptionsIn {
     pub mass_deletion_guard: Option<DeletionGuardIn>,
     /// The docs' spelling of `isAutoSyncEnabled` (accepted; must agree with it when both are sent).
     pub auto_sync_enabled: Option<bool>,
+    /// Sync only the secrets carrying any of these tags (slugs); empty syncs every secret.
+    /// Absent on an update keeps the sync's filter.
+    pub tag_slugs: Option<Vec<String>>,
 }
 
 /// `syncOptions.massDeletionGuard` as sent; absent fields take the defaults (on, 50 %, 5).
@@ -164,6 +167,9 @@ pub struct SyncOptionsOut {
     pub drift_check_interval_minutes: u32,
     #[serde(default)]
     pub mass_deletion_guard: DeletionGuardOut,
+    /// The tag filter of the source; emitted only when set (empty: every secret).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tag_slugs: Vec<String>,
 }
 
 fn affected() -> String {

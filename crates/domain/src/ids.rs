@@ -84,6 +84,7 @@ typed_id!(
     AuditId,
     MembershipId,
     SessionId,
+    TagId,
 );
 
 #[cfg(test)]

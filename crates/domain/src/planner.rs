@@ -17,6 +17,8 @@
 //!   are not sealed or reserved, deletion is enabled, and (with an ownership ledger,
 //!   [`PlanOptions::owned`]) this sync wrote them; otherwise they are listed as skipped so the
 //!   UI can show what was left alone ([`SkipReason::NotOwned`]: a person added it);
+//! * a managed destination key whose source secret the sync's tag filter leaves out
+//!   ([`PlanOptions::filtered_out`]) is neither written nor deleted ([`SkipReason::FilteredByTags`]);
 //! * only changed values are written ([`PlanAction::Unchanged`] otherwise), so a plan with no
 //!   writes and no deletes ([`SyncPlan::is_noop`]) lets the caller skip the Railway redeploy.
 //!
@@ -103,6 +105,9 @@ pub struct PlanOptions<'a> {
     /// Source keys whose value holds a reference that does not resolve: held back (the
     /// destination keeps its value; a new key is not created), never deleted.
     pub held_back: Option<&'a BTreeSet<SecretKey>>,
+    /// Source keys the sync's tag filter leaves out: their destination keys are not
+    /// "absent from the source", so they are never deleted.
+    pub filtered_out: Option<&'a BTreeSet<SecretKey>>,
 }
 
 impl<'a> PlanOptions<'a> {
@@ -116,6 +121,7 @@ impl<'a> PlanOptions<'a> {
             keys: &OrdinaryKeys,
             owned: None,
             held_back: None,
+            filtered_out: None,
         }
     }
 
@@ -147,6 +153,9 @@ pub enum SkipReason {
     /// The source value holds a reference that does not resolve: held back (the
     /// destination keeps its value, a new key is not created) until it is fixed.
     BrokenReference,
+    /// The source has the secret, but the sync's tag filter leaves it out: neither written
+    /// nor deleted.
+    FilteredByTags,
 }
 
 impl SkipReason {
@@ -160,6 +169,7 @@ impl SkipReason {
             Self::Configuration => "configuration",
             Self::NotOwned => "not-owned",
             Self::BrokenReference => "broken-reference",
+            Self::FilteredByTags => "filtered-by-tags",
         }
     }
 
@@ -174,6 +184,7 @@ impl SkipReason {
             Self::Configuration => "configures the platform; written when the folder holds it, never deleted",
             Self::NotOwned => "not written by this sync (added at the destination); not ours, left alone",
             Self::BrokenReference => "holds a reference that does not resolve; held back until it is fixed",
+            Self::FilteredByTags => "filtered out by tags: the secret lacks the sync's tags; left alone",
         }
     }
 }
@@ -344,6 +355,8 @@ impl SyncPlan {
 /// destination as read, unrendered; `None` marks a sealed variable.
 pub fn plan(desired: &Desired, observed: &Observed, opts: &PlanOptions) -> SyncPlan {
     let matcher = opts.matcher();
+    let filtered: BTreeSet<String> =
+        opts.filtered_out.into_iter().flatten().map(|k| matcher.render(k.as_str())).collect();
     let mut entries = BTreeMap::new();
     let mut values = BTreeMap::new();
     for (source_key, value) in desired {
@@ -376,6 +389,8 @@ pub fn plan(desired: &Desired, observed: &Observed, opts: &PlanOptions) -> SyncP
             PlanAction::Skip(SkipReason::Provided)
         } else if opts.keys.classify(key) == KeyClass::Configuration {
             PlanAction::Skip(SkipReason::Configuration)
+        } else if filtered.contains(key) {
+            PlanAction::Skip(SkipReason::FilteredByTags)
         } else if opts.owned.is_some_and(|owned| !owned.contains(key)) {
             PlanAction::Skip(SkipReason::NotOwned)
         } else if opts.disable_secret_deletion {

@@ -25,6 +25,7 @@ fn opts<'a>(schema: &'a Option<KeySchema>, env: &'a str, disable: bool, rule: Na
         keys: &Prefixed,
         owned: None,
         held_back: None,
+        filtered_out: None,
     }
 }
 

@@ -3,7 +3,7 @@
 use super::*;
 use crate::testgen::{schema, secrets as desired, variables as observed};
 use PlanAction::{Create, Delete, Skip, Unchanged, Update};
-use SkipReason::{DeletionDisabled, InvalidName, NotOwned, Provided, Sealed, Unmanaged};
+use SkipReason::{DeletionDisabled, FilteredByTags, InvalidName, NotOwned, Provided, Sealed, Unmanaged};
 use std::collections::BTreeSet;
 
 /// Railway-like rules: two provided names and one configuration variable.
@@ -38,6 +38,8 @@ struct Case {
     observed: &'static [(&'static str, Option<&'static str>)],
     /// The sync's ownership ledger, when deletions follow it.
     owned: Option<&'static [&'static str]>,
+    /// Source keys the sync's tag filter leaves out.
+    filtered: &'static [&'static str],
     want: &'static [(&'static str, PlanAction)],
 }
 
@@ -49,11 +51,30 @@ const BASE: Case = Case {
     desired: &[],
     observed: &[],
     owned: None,
+    filtered: &[],
     want: &[],
 };
 
 const CASES: &[Case] = &[
     Case { name: "empty on both sides", ..BASE },
+    Case {
+        name: "keys the tag filter leaves out are neither written nor deleted",
+        schema: Some("SLUICE_{{secretKey}}"),
+        desired: &[("TAGGED", "1")],
+        filtered: &["UNTAGGED", "NEW_UNTAGGED"],
+        observed: &[("SLUICE_GONE", Some("g")), ("SLUICE_TAGGED", Some("0")), ("SLUICE_UNTAGGED", Some("u"))],
+        want: &[("SLUICE_GONE", Delete), ("SLUICE_TAGGED", Update), ("SLUICE_UNTAGGED", Skip(FilteredByTags))],
+        ..BASE
+    },
+    Case {
+        name: "the tag filter outranks ownership but not sealing or the schema",
+        schema: Some("SLUICE_{{secretKey}}"),
+        filtered: &["A", "B", "C"],
+        observed: &[("A", Some("1")), ("SLUICE_B", None), ("SLUICE_C", Some("3"))],
+        owned: Some(&[]),
+        want: &[("A", Skip(Unmanaged)), ("SLUICE_B", Skip(Sealed)), ("SLUICE_C", Skip(FilteredByTags))],
+        ..BASE
+    },
     Case {
         name: "with a ledger, only keys the sync wrote are deleted",
         desired: &[("KEEP", "1")],
@@ -233,6 +254,7 @@ fn plan_table() {
     for case in CASES {
         let s = case.schema.map(schema);
         let owned: Option<BTreeSet<String>> = case.owned.map(|o| o.iter().map(|k| k.to_string()).collect());
+        let filtered: BTreeSet<SecretKey> = case.filtered.iter().map(|k| SecretKey::from_trusted(*k)).collect();
         let opts = PlanOptions {
             key_schema: s.as_ref(),
             environment: "dev",
@@ -241,6 +263,7 @@ fn plan_table() {
             keys: &TestKeys,
             owned: owned.as_ref(),
             held_back: None,
+            filtered_out: Some(&filtered),
         };
         let p = plan(&desired(case.desired), &observed(case.observed), &opts);
         assert_eq!(actions(&p), case.want, "{}", case.name);
@@ -420,6 +443,8 @@ fn actions_and_reasons_serialize_kebab_case() {
     let json = serde_json::to_string(&entry).expect("json");
     assert_eq!(json, r#"{"key":"K","sourceKey":null,"action":{"skip":"deletion-disabled"}}"#);
     assert_eq!(Provided.as_str(), "provided");
+    assert_eq!(FilteredByTags.as_str(), "filtered-by-tags");
+    assert!(FilteredByTags.describe().starts_with("filtered out by tags"));
     assert_eq!(Create.as_str(), "create");
 }
 

@@ -81,6 +81,7 @@ id_columns!(
     AuditId,
     MembershipId,
     SessionId,
+    TagId,
 );
 
 /// Words: stored as their one spelling.

@@ -7,7 +7,7 @@
 
 use crate::import::InitialSyncBehavior;
 use crate::key_schema::{KeyMatcher, KeySchema};
-use crate::names::NameError;
+use crate::names::{NameError, Slug};
 use crate::planner::{KeyRules, NameRule, PlanOptions};
 use crate::status::{App, DriftPolicy, RedeployPolicy};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -42,7 +42,14 @@ pub struct SyncOptions {
     /// When a run deletes so many keys that it waits for a confirmation.
     #[serde(default)]
     pub mass_deletion_guard: DeletionGuard,
+    /// Sync only the secrets carrying any of these tags (slugs, sorted, no duplicates);
+    /// empty syncs every secret. Absent means empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tag_slugs: Vec<String>,
 }
+
+/// Longest tag slug in `tagSlugs`.
+pub const TAG_SLUG_MAX: usize = 64;
 
 /// Default minutes between scheduled drift checks.
 pub const DEFAULT_DRIFT_MINUTES: u32 = 15;
@@ -107,6 +114,7 @@ pub struct SluiceOptions<'a> {
     pub drift_policy: Option<&'a str>,
     pub drift_check_interval_minutes: Option<u32>,
     pub mass_deletion_guard: Option<DeletionGuard>,
+    pub tag_slugs: Option<&'a [String]>,
 }
 
 impl SyncOptions {
@@ -121,6 +129,7 @@ impl SyncOptions {
             drift_policy: DriftPolicy::Report,
             drift_check_interval_minutes: DEFAULT_DRIFT_MINUTES,
             mass_deletion_guard: DeletionGuard::default(),
+            tag_slugs: Vec::new(),
         }
     }
 
@@ -161,6 +170,14 @@ impl SyncOptions {
         }
         let mass_deletion_guard = more.mass_deletion_guard.unwrap_or_default();
         mass_deletion_guard.validate()?;
+        let mut tag_slugs = Vec::new();
+        for (i, raw) in more.tag_slugs.unwrap_or_default().iter().enumerate() {
+            let slug = Slug::parse(raw, "tagSlugs", TAG_SLUG_MAX)
+                .map_err(|e| NameError::new(&format!("syncOptions.tagSlugs[{i}]"), e.message))?;
+            tag_slugs.push(slug.to_string());
+        }
+        tag_slugs.sort();
+        tag_slugs.dedup();
         Ok(Self {
             initial_sync_behavior,
             key_schema,
@@ -170,6 +187,7 @@ impl SyncOptions {
             drift_policy,
             drift_check_interval_minutes,
             mass_deletion_guard,
+            tag_slugs,
         })
     }
 
@@ -195,6 +213,7 @@ impl SyncOptions {
             keys,
             owned: if self.delete_only_owned { owned } else { None },
             held_back: None,
+            filtered_out: None,
         }
     }
 }

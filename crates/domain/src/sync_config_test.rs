@@ -205,3 +205,23 @@ fn same_target_ignores_names() {
     assert!(!a.same_target(&shared));
     assert!(shared.same_target(&RailwayDestination::new("p", "", "e", "", None, None).expect("shared")));
 }
+
+#[test]
+fn tag_slugs_are_checked_sorted_and_deduplicated() {
+    let more = |tags: &[&str]| {
+        let tags: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
+        SyncOptions::parse(
+            "overwrite-destination",
+            None,
+            None,
+            &SluiceOptions { tag_slugs: Some(&tags), ..Default::default() },
+        )
+    };
+    assert_eq!(more(&["prod", "db", "prod"]).expect("tags").tag_slugs, ["db", "prod"]);
+    assert_eq!(more(&["ok", "Not Ok"]).expect_err("bad").field, "syncOptions.tagSlugs[1]");
+    let none = SyncOptions::parse("overwrite-destination", None, None, &SluiceOptions::default()).expect("none");
+    assert!(none.tag_slugs.is_empty(), "absent means every secret");
+    let stored: SyncOptions = serde_json::from_str(r#"{"initialSyncBehavior":"overwrite-destination"}"#).expect("json");
+    assert!(stored.tag_slugs.is_empty());
+    assert!(!serde_json::to_string(&stored).expect("json").contains("tagSlugs"), "emitted only when set");
+}

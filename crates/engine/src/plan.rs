@@ -47,7 +47,11 @@ pub fn decide(
         import = Some(plan);
     }
     let held_back = source.held_back();
-    let options = PlanOptions { held_back: Some(&held_back), ..spec.plan_options(keys, owned) };
+    let options = PlanOptions {
+        held_back: Some(&held_back),
+        filtered_out: Some(&source.filtered_out),
+        ..spec.plan_options(keys, owned)
+    };
     let plan = planner::plan(&desired, observed, &options);
     Ok(Decision { plan, import, broken: source.broken.clone() })
 }

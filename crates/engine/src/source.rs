@@ -12,7 +12,7 @@ use sluice_core::secrets::ops::{self, NewSecret, SecretUpdate};
 use sluice_core::secrets::{ResolveOptions, SecretWrite, resolve_folder};
 use sluice_domain::planner::Desired;
 use sluice_domain::{EnvironmentId, FolderPath, ImportPlan, SecretKey, SecretValue};
-use sluice_storage::{folders, secrets};
+use sluice_storage::{folders, secrets, tags};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the source holds now. `Debug` shows the values redacted.
@@ -28,6 +28,9 @@ pub struct Source {
     /// Keys of `desired` whose value holds references that do not resolve, each with the
     /// references as written (`${DB_HOST}`).
     pub broken: BTreeMap<SecretKey, Vec<String>>,
+    /// Keys the sync's tag filter (`syncOptions.tagSlugs`) took out of `desired`: never
+    /// pushed, and never deleted at the destination as absent from the source.
+    pub filtered_out: BTreeSet<SecretKey>,
 }
 
 impl Source {
@@ -38,7 +41,8 @@ impl Source {
 }
 
 /// Reads the source of a sync: its folder's secrets merged with its imports, references
-/// expanded. Any reference that does not resolve fails the read, naming it.
+/// expanded (a key with a reference that does not resolve is marked broken), filtered by
+/// the sync's tags.
 pub async fn load(engine: &Engine, spec: &SyncSpec) -> Result<Source, EngineError> {
     let mut conn = engine.store().read().await?;
     let options = ResolveOptions { include_imports: true, expand: true };
@@ -50,12 +54,43 @@ pub async fn load(engine: &Engine, spec: &SyncSpec) -> Result<Source, EngineErro
     dependencies.push((spec.environment.id.clone(), spec.path.clone()));
     dependencies.sort();
     dependencies.dedup();
+    let mut desired = resolved.merged;
+    let mut filtered_out = BTreeSet::new();
+    let slugs = &spec.options.tag_slugs;
+    if !slugs.is_empty() {
+        // A key passes when the secret that provides it carries one of the tags: the
+        // folder's own secret, else the last import that has it (Infisical's precedence).
+        let own_tagged = tags::tagged_keys(&mut conn, &resolved.folder.id, slugs).await?;
+        let mut import_tagged = Vec::with_capacity(resolved.imports.len());
+        for import in &resolved.imports {
+            let tagged = match &import.folder_id {
+                Some(f) => tags::tagged_keys(&mut conn, f, slugs).await?,
+                None => BTreeSet::new(),
+            };
+            import_tagged.push(tagged);
+        }
+        let passes = |k: &SecretKey| {
+            if resolved.own.contains_key(k) {
+                return own_tagged.contains(k.as_str());
+            }
+            resolved
+                .imports
+                .iter()
+                .zip(&import_tagged)
+                .rev()
+                .find(|(i, _)| i.secrets.contains_key(k))
+                .is_some_and(|(_, tagged)| tagged.contains(k.as_str()))
+        };
+        filtered_out = desired.keys().filter(|k| !passes(k)).cloned().collect();
+        desired.retain(|k, _| !filtered_out.contains(k));
+    }
     let broken = resolved
         .broken
         .iter()
+        .filter(|(k, _)| desired.contains_key(*k))
         .map(|(k, refs)| (k.clone(), refs.iter().map(|b| b.reference.clone()).collect()))
         .collect();
-    Ok(Source { desired: resolved.merged, own: resolved.own, dependencies, broken })
+    Ok(Source { desired, own: resolved.own, dependencies, broken, filtered_out })
 }
 
 /// Writes a first-sync or requested import into the sync's source folder: new secrets

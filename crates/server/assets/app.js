@@ -60,6 +60,12 @@
     form.addEventListener('submit', function (e) { e.preventDefault(); apply(); });
     return apply;
   }
+  // ---- tags: a picked tag filter reloads the page (the server filters); chips take their color ----
+  $$('[data-submit-on-change]').forEach(function (el) {
+    el.addEventListener('change', function () { if (el.form) { el.form.submit(); } });
+  });
+  $$('[data-tag-color]').forEach(function (el) { el.style.setProperty('--tag-color', el.getAttribute('data-tag-color')); });
+
   var refilter = [];
   $$('[data-filter-form]').forEach(function (f) { var a = setupFilter(f); if (a) { refilter.push(a); } });
 

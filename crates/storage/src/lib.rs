@@ -38,6 +38,7 @@ pub mod runs;
 pub mod secrets;
 pub mod sessions;
 pub mod syncs;
+pub mod tags;
 pub mod tokens;
 pub mod users;
 

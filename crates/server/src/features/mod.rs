@@ -14,6 +14,7 @@ pub mod projects;
 pub mod secrets;
 pub mod status;
 pub mod syncs;
+pub mod tags;
 
 use crate::http::openapi::ApiDoc;
 use crate::state::AppState;
@@ -35,4 +36,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(connections::router())
         .merge(syncs::router())
         .merge(notifications::router())
+        .merge(tags::router())
 }

@@ -9,6 +9,7 @@ use crate::features::folders::service as folders;
 use crate::features::imports::service as imports;
 use crate::features::projects::manage;
 use crate::features::secrets::read;
+use crate::features::tags::service as tags;
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -21,7 +22,8 @@ use serde_json::json;
 use sluice_api_types::folders::FoldersQuery;
 use sluice_api_types::imports::{SecretImportOut, SecretImportsQuery};
 use sluice_api_types::projects::{ProjectEnvOut, ProjectOut};
-use sluice_api_types::secrets::{GetSecretQuery, ListSecretsQuery, ProjectSelector};
+use sluice_api_types::secrets::{GetSecretQuery, ListSecretsQuery, ProjectSelector, TagOut};
+use sluice_api_types::tags::ProjectTagOut;
 use sluice_domain::FolderPath;
 
 /// A folder in the tree.
@@ -40,6 +42,7 @@ pub struct SecretRowView {
     pub revealed: Option<String>,
     /// The value contains a `${…}` reference (known only once revealed).
     pub has_reference: bool,
+    pub tags: Vec<TagOut>,
 }
 
 /// Secrets an import brings (names only).
@@ -84,6 +87,9 @@ struct SecretsPage {
     /// The folder does not exist in this environment.
     missing: bool,
     q: String,
+    /// The tag filter (a slug; empty: every secret) and the project's tags to pick from.
+    tag: String,
+    project_tags: Vec<ProjectTagOut>,
     editing: Option<String>,
     draft: Draft,
     errors: FormErrors,
@@ -95,6 +101,9 @@ pub struct PageQuery {
     pub path: Option<String>,
     #[serde(default)]
     pub q: String,
+    /// Show only the secrets carrying this tag (a slug).
+    #[serde(default)]
+    pub tag: String,
     #[serde(default)]
     pub edit: Option<String>,
     #[serde(default)]
@@ -169,8 +178,9 @@ pub async fn render_page(
     let (secrets, import_views) = if missing {
         (Vec::new(), Vec::new())
     } else {
-        contents(state, signed, &p.id, &env.slug, &path, q.reveal.as_deref()).await?
+        contents(state, signed, &p.id, &env.slug, &path, (q.reveal.as_deref(), &q.tag)).await?
     };
+    let project_tags = tags::list(state, &signed.actor, &p.id).await?;
     let chrome =
         Chrome::new(signed, Section::Projects, format!("Secrets · {}", p.name)).in_project(&p.id, &p.name, "secrets");
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -184,6 +194,8 @@ pub async fn render_page(
         secrets,
         missing,
         q: q.q,
+        tag: q.tag,
+        project_tags,
         editing: q.edit.or_else(|| (draft.form == "edit").then(|| draft.key.clone())),
         draft,
         errors,
@@ -200,7 +212,7 @@ async fn contents(
     project: &str,
     env: &str,
     path: &FolderPath,
-    reveal: Option<&str>,
+    (reveal, tag): (Option<&str>, &str),
 ) -> UiResult<(Vec<SecretRowView>, Vec<ImportView>)> {
     let listed = read::list(
         state,
@@ -211,6 +223,7 @@ async fn contents(
             secret_path: Some(path.as_str().to_string()),
             view_secret_value: Some(false),
             include_imports: Some(true),
+            tag_slugs: Some(tag.to_string()).filter(|t| !t.trim().is_empty()),
             ..Default::default()
         },
     )
@@ -226,6 +239,7 @@ async fn contents(
             key: s.secret_key,
             comment: s.secret_comment.into_exposed(),
             revealed,
+            tags: s.tags,
         });
     }
     let import_rows = imports::list(

@@ -58,6 +58,7 @@ fn form_of(s: &SecretSyncOut) -> WizardForm {
         rw_service_name: d.service_name.clone().unwrap_or_default(),
         initial_behavior: s.sync_options.initial_sync_behavior.clone(),
         key_schema: s.sync_options.key_schema.clone().unwrap_or_default(),
+        tag_slugs: s.sync_options.tag_slugs.join(", "),
         auto_sync: Some(s.is_auto_sync_enabled.to_string()),
         disable_deletion: Some(s.sync_options.disable_secret_deletion.to_string()),
         redeploy: Some((s.sync_options.redeploy_policy != "none").to_string()),
@@ -142,7 +143,10 @@ pub async fn save(
     // Start from the saved sync and take only this section's fields from the form.
     let mut w = form_of(&s);
     match step {
-        Step::Source => (w.environment, w.secret_path) = (posted.environment.clone(), posted.secret_path.clone()),
+        Step::Source => {
+            (w.environment, w.secret_path) = (posted.environment.clone(), posted.secret_path.clone());
+            w.tag_slugs = posted.tag_slugs.clone();
+        }
         Step::Destination => {
             w.connection_id = posted.connection_id.clone();
             w.rw_project = posted.rw_project.clone();

@@ -63,7 +63,7 @@ impl Step {
     /// The step where a form field is edited.
     pub fn of_field(field: &str) -> Step {
         match field {
-            "environment" | "secret_path" => Step::Source,
+            "environment" | "secret_path" | "tag_slugs" => Step::Source,
             "connection_id" | "rw_project" | "rw_environment" | "rw_service" => Step::Destination,
             "initial_behavior" | "key_schema" | "auto_sync" | "disable_deletion" | "redeploy" | "delete_only_owned"
             | "drift_policy" => Step::Options,
@@ -73,9 +73,10 @@ impl Step {
 }
 
 /// API field paths → wizard fields (the more specific first).
-pub const FIELDS: [(&str, &str); 13] = [
+pub const FIELDS: [(&str, &str); 14] = [
     ("body.environment", "environment"),
     ("body.secretPath", "secret_path"),
+    ("body.syncOptions.tagSlugs", "tag_slugs"),
     ("body.connectionId", "connection_id"),
     ("body.destinationConfig.projectId", "rw_project"),
     ("body.destinationConfig.environmentId", "rw_environment"),
@@ -120,6 +121,9 @@ pub struct WizardForm {
     pub initial_behavior: String,
     #[serde(default)]
     pub key_schema: String,
+    /// The source's tag filter: slugs separated by commas (empty: every secret).
+    #[serde(default)]
+    pub tag_slugs: String,
     /// `true`/`false` in hidden fields; on the options step, a checkbox (absent = off).
     #[serde(default)]
     pub auto_sync: Option<String>,
@@ -204,6 +208,11 @@ impl WizardForm {
         self.delete_only_owned.as_deref() != Some("false")
     }
 
+    /// The tag filter as a list of slugs.
+    pub fn tag_list(&self) -> Vec<String> {
+        self.tag_slugs.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    }
+
     /// Shared variables (no service chosen).
     pub fn shared(&self) -> bool {
         self.rw_service.trim().is_empty()
@@ -229,6 +238,7 @@ impl WizardForm {
                 delete_only_owned: Some(self.owned_only()),
                 drift_policy: opt(&self.drift_policy),
                 auto_sync_enabled: None,
+                tag_slugs: Some(self.tag_list()),
                 ..Default::default()
             }),
             destination_config: Some(RailwayDestinationIn {

@@ -30,5 +30,6 @@ mod secrets;
 mod sync_runs;
 mod sync_support;
 mod syncs;
+mod tags;
 mod ui;
 mod ui_notifications;

@@ -238,7 +238,7 @@ async fn query_parameters_select_what_is_shown() {
     assert_ne!(hidden["secrets"][0]["secretValue"], "r");
     let one = get(&app.api, &app, "dev", "/app/", "APP_KEY", &[("viewSecretValue", "False")]).await.expect(200);
     assert_eq!(one["secret"]["secretValueHidden"], true);
-    // Sluice has no tags: a tag filter matches nothing; an empty one filters nothing.
+    // No secret carries these tags: the filter matches nothing; an empty one filters nothing.
     assert_eq!(list(&app.api, &app, "dev", "/", &[("tagSlugs", "prod,db")]).await.expect(200)["secrets"], json!([]));
     assert_eq!(values(&list(&app.api, &app, "dev", "/", &[("tagSlugs", "")]).await.expect(200)).len(), 1);
     // The project by slug (machine identities), trailing slashes, and v4 with projectId.

@@ -3,9 +3,10 @@
 //! [`SecretWrite`] applies them all, and any failure rolls every one back, events included.
 //! Values are trimmed as Infisical trims them, as single writes are.
 
-use super::input::{check_reminder, metadata_in, no_tags};
+use super::input::{check_reminder, metadata_in};
 use super::location::{self, Scope, folder_not_found};
 use super::read::check_type;
+use super::tagging;
 use super::write::{write_scope, written_out};
 use crate::auth::Actor;
 use crate::error::{ApiError, ApiResult};
@@ -58,9 +59,10 @@ fn record(scope: &Scope, action: &'static str, keys: &[String]) -> AuditEvent {
 pub async fn create(state: &AppState, actor: &Actor, body: &BatchCreateIn) -> ApiResult<Vec<SecretOut>> {
     not_empty(&body.secrets)?;
     let mut news = Vec::with_capacity(body.secrets.len());
+    let mut tag_ids = Vec::with_capacity(body.secrets.len());
     for (i, s) in body.secrets.iter().enumerate() {
         let prefix = format!("body.secrets[{i}].");
-        no_tags(s.tag_ids.as_ref(), &format!("{prefix}tagIds"))?;
+        tag_ids.push(tagging::tag_ids_in(s.tag_ids.as_ref(), &format!("{prefix}tagIds"))?);
         check_reminder(s.secret_reminder_note.as_deref(), s.secret_reminder_repeat_days, &prefix)?;
         news.push(NewSecret {
             key: item_key(&s.secret_key, i)?,
@@ -92,9 +94,13 @@ pub async fn create(state: &AppState, actor: &Actor, body: &BatchCreateIn) -> Ap
         return Err(CoreError::SecretsExist(taken).into());
     }
     let mut out = Vec::with_capacity(news.len());
-    for n in &news {
-        out.push(written_out(&scope, service::insert_secret(&mut w, &data_key, &folder, n).await?));
+    for (i, (n, tags)) in news.iter().zip(&tag_ids).enumerate() {
+        let written = service::insert_secret(&mut w, &data_key, &folder, n).await?;
+        let field = format!("body.secrets[{i}].tagIds");
+        tagging::link(w.conn(), scope.project(), &written.row.id, tags.as_deref(), &field).await?;
+        out.push(written_out(&scope, written));
     }
+    tagging::fill(w.conn(), &mut out).await?;
     let keys: Vec<String> = news.iter().map(|n| n.key.to_string()).collect();
     audit::record(w.conn(), actor, record(&scope, "create-secrets", &keys)).await?;
     w.commit().await?;
@@ -125,7 +131,7 @@ pub async fn update(state: &AppState, actor: &Actor, body: &BatchUpdateIn) -> Ap
     let mut items = Vec::with_capacity(body.secrets.len());
     for (i, s) in body.secrets.iter().enumerate() {
         let prefix = format!("body.secrets[{i}].");
-        no_tags(s.tag_ids.as_ref(), &format!("{prefix}tagIds"))?;
+        let tags = tagging::tag_ids_in(s.tag_ids.as_ref(), &format!("{prefix}tagIds"))?;
         check_reminder(s.secret_reminder_note.as_deref(), s.secret_reminder_repeat_days, &prefix)?;
         let path = match s.secret_path.as_deref().or(body.secret_path.as_deref()) {
             None => FolderPath::root(),
@@ -147,15 +153,15 @@ pub async fn update(state: &AppState, actor: &Actor, body: &BatchUpdateIn) -> Ap
                 &format!("{prefix}secretMetadata"),
             )?,
         };
-        items.push((i, path, item_key(&s.secret_key, i)?, change));
+        items.push((i, path, item_key(&s.secret_key, i)?, change, tags));
     }
-    unique(&items.iter().map(|(_, p, k, _)| (p.as_str().to_string(), k.clone())).collect::<Vec<_>>())?;
+    unique(&items.iter().map(|(_, p, k, _, _)| (p.as_str().to_string(), k.clone())).collect::<Vec<_>>())?;
     let (scope, data_key) =
         write_scope(state, actor, &body.project, body.environment.as_deref(), body.secret_path.as_deref(), "edit")
             .await?;
     let mut w = SecretWrite::begin(&state.core, actor).await?;
     let mut folders_by_path: BTreeMap<String, FolderRow> = BTreeMap::new();
-    for (_, path, _, _) in &items {
+    for (_, path, _, _, _) in &items {
         if !folders_by_path.contains_key(path.as_str()) {
             let folder = folders::get_by_path(w.conn(), &scope.env.id, path)
                 .await?
@@ -165,7 +171,7 @@ pub async fn update(state: &AppState, actor: &Actor, body: &BatchUpdateIn) -> Ap
     }
     let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut existing = Vec::with_capacity(items.len());
-    for (i, path, key, _) in &items {
+    for (i, path, key, _, _) in &items {
         let folder = &folders_by_path[path.as_str()];
         let row = secrets::get_for_update(w.conn(), &folder.id, key.as_str()).await?;
         if row.is_none() {
@@ -185,7 +191,7 @@ pub async fn update(state: &AppState, actor: &Actor, body: &BatchUpdateIn) -> Ap
     }
     let mut out = Vec::with_capacity(items.len());
     let mut keys = Vec::with_capacity(items.len());
-    for ((_, path, key, change), row) in items.iter().zip(existing) {
+    for ((i, path, key, change, tags), row) in items.iter().zip(existing) {
         let folder = folders_by_path[path.as_str()].clone();
         let written = match row {
             Some(row) => service::update_secret(&mut w, &data_key, &folder, row, change).await?,
@@ -202,10 +208,13 @@ pub async fn update(state: &AppState, actor: &Actor, body: &BatchUpdateIn) -> Ap
                 service::insert_secret(&mut w, &data_key, &folder, &new).await?
             }
         };
+        let field = format!("body.secrets[{i}].tagIds");
+        tagging::link(w.conn(), scope.project(), &written.row.id, tags.as_deref(), &field).await?;
         keys.push(written.row.key.clone());
         let item_scope = Scope { path: path.clone(), ..scope.clone() };
         out.push(written_out(&item_scope, written));
     }
+    tagging::fill(w.conn(), &mut out).await?;
     audit::record(w.conn(), actor, record(&scope, "update-secrets", &keys)).await?;
     w.commit().await?;
     Ok(out)

@@ -1,5 +1,5 @@
 //! Checks of secret request fields that Infisical's API accepts in several places:
-//! metadata, reminders and tags. Each names the field it refused.
+//! metadata and reminders (tags: [`super::tagging`]). Each names the field it refused.
 
 use crate::error::{ApiError, ApiResult};
 use serde_json::Value;
@@ -54,14 +54,4 @@ pub fn check_reminder(note: Option<&str>, days: Option<i64>, prefix: &str) -> Ap
         ));
     }
     Ok(())
-}
-
-/// Tags do not exist in Sluice: an empty list is fine, anything else is refused.
-pub fn no_tags(tag_ids: Option<&Vec<String>>, field: &str) -> ApiResult<()> {
-    match tag_ids {
-        Some(t) if !t.is_empty() => {
-            Err(ApiError::invalid(field, "tags are not supported by Sluice; leave tagIds empty"))
-        }
-        _ => Ok(()),
-    }
 }

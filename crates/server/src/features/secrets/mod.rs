@@ -11,6 +11,7 @@ mod handlers;
 pub mod input;
 pub mod location;
 pub mod read;
+pub mod tagging;
 mod v4;
 pub mod wire;
 pub mod write;

@@ -12,6 +12,7 @@
 //! with `\n` for each newline ([`SecretValue::multiline_encoded`]); no other value changes.
 
 use super::location::{self, At, READ_SECRETS, Scope, Source};
+use super::tagging;
 use super::wire::{Shown, secret_out, version_out};
 use crate::auth::Actor;
 use crate::auth::authz;
@@ -72,10 +73,6 @@ fn encoded(r: &mut Resolver, mut view: SecretView, opts: ViewOptions) -> ApiResu
     Ok(view)
 }
 
-fn tag_filter(raw: Option<&str>) -> bool {
-    raw.is_some_and(|t| t.split(',').any(|s| !s.trim().is_empty()))
-}
-
 /// `GET /api/v3/secrets/raw`: the folder's secrets (and, with `recursive`, its
 /// subfolders'), and what its imports bring (`imports` is always present).
 pub async fn list(state: &AppState, actor: &Actor, q: &ListSecretsQuery) -> ApiResult<SecretsListOut> {
@@ -92,10 +89,7 @@ pub async fn list(state: &AppState, actor: &Actor, q: &ListSecretsQuery) -> ApiR
     let opts = ViewOptions { reveal, expand: reveal && q.expand_secret_references.unwrap_or(false) };
     let include_imports = q.include_imports_snake.or(q.include_imports).unwrap_or(false);
     let mut out = SecretsListOut { secrets: Vec::new(), imports: Vec::new() };
-    // No secret carries a tag, so a tag filter matches none of them.
-    if tag_filter(q.tag_slugs.as_deref()) {
-        return Ok(out);
-    }
+    let slugs = tagging::slugs_in(q.tag_slugs.as_deref());
     let listed: Vec<FolderRow> = if q.recursive.unwrap_or(false) {
         let mut all = folders::subtree(&mut conn, &scope.env.id, &scope.path).await?;
         all.sort_by(|a, b| a.path.cmp(&b.path));
@@ -129,6 +123,12 @@ pub async fn list(state: &AppState, actor: &Actor, q: &ListSecretsQuery) -> ApiR
                 });
             }
         }
+    }
+    tagging::fill(&mut conn, &mut out.secrets).await?;
+    out.secrets.retain(|s| tagging::passes(s, &slugs));
+    for import in &mut out.imports {
+        tagging::fill(&mut conn, &mut import.secrets).await?;
+        import.secrets.retain(|s| tagging::passes(s, &slugs));
     }
     Ok(out)
 }
@@ -164,8 +164,16 @@ fn get_flags(q: &GetSecretQuery) -> ApiResult<GetFlags> {
     })
 }
 
-/// `GET /api/v3/secrets/raw/{secretName}`.
+/// `GET /api/v3/secrets/raw/{secretName}`, with the secret's tags.
 pub async fn get(state: &AppState, actor: &Actor, name: &str, q: &GetSecretQuery) -> ApiResult<SecretOut> {
+    let mut out = [get_untagged(state, actor, name, q).await?];
+    let mut conn = state.store.read().await?;
+    tagging::fill(&mut conn, &mut out).await?;
+    let [out] = out;
+    Ok(out)
+}
+
+async fn get_untagged(state: &AppState, actor: &Actor, name: &str, q: &GetSecretQuery) -> ApiResult<SecretOut> {
     let key = SecretKey::parse_field(name, "params.secretName")?;
     let flags = get_flags(q)?;
     let env_slug = location::env_param(q.environment.as_deref(), Source::Query)?.to_string();

@@ -3,9 +3,10 @@
 //! [`SecretWrite`] with the change, its version, its change event and its audit entry.
 //! Values are trimmed as Infisical trims them ([`SecretValue::trimmed`]).
 
-use super::input::{check_reminder, metadata_in, no_tags};
+use super::input::{check_reminder, metadata_in};
 use super::location::{self, Allowed, At, Scope, Source};
 use super::read::{check_type, secret_not_found};
+use super::tagging;
 use super::wire::{Shown, secret_out};
 use crate::auth::Actor;
 use crate::auth::authz::Need;
@@ -40,7 +41,15 @@ pub async fn write_scope(
     Ok((scope, key))
 }
 
-/// The response object of a written secret.
+/// The response object of a written secret, with its tags as this transaction sees them.
+pub async fn tagged_out(w: &mut SecretWrite, scope: &Scope, written: Written) -> ApiResult<SecretOut> {
+    let mut out = [written_out(scope, written)];
+    tagging::fill(w.conn(), &mut out).await?;
+    let [out] = out;
+    Ok(out)
+}
+
+/// The response object of a written secret (without its tags).
 pub fn written_out(scope: &Scope, w: Written) -> SecretOut {
     let path = scope.path.as_str().to_string();
     let shown = Shown { project_id: scope.project().as_str(), env_slug: &scope.env.slug, path: &path };
@@ -60,7 +69,7 @@ fn audit_meta(scope: &Scope, keys: &[&str], version: Option<i64>) -> serde_json:
 pub async fn create(state: &AppState, actor: &Actor, name: &str, body: &SecretIn) -> ApiResult<SecretOut> {
     let key = SecretKey::parse_field(name, "params.secretName")?;
     check_type(body.secret_type.as_deref(), "body.type")?;
-    no_tags(body.tag_ids.as_ref(), "body.tagIds")?;
+    let tag_ids = tagging::tag_ids_in(body.tag_ids.as_ref(), "body.tagIds")?;
     check_reminder(body.secret_reminder_note.as_deref(), body.secret_reminder_repeat_days, "body.")?;
     let value = body
         .secret_value
@@ -83,13 +92,15 @@ pub async fn create(state: &AppState, actor: &Actor, name: &str, body: &SecretIn
     let mut w = SecretWrite::begin(&state.core, actor).await?;
     let folder = location::folder(w.conn(), &scope).await?;
     let written = service::insert_secret(&mut w, &data_key, &folder, &new).await?;
+    tagging::link(w.conn(), scope.project(), &written.row.id, tag_ids.as_deref(), "body.tagIds").await?;
     let event = AuditEvent::new("create-secret")
         .project(scope.project())
         .target("secret", written.row.id.clone())
         .meta(audit_meta(&scope, &[&written.row.key], Some(written.row.version)));
     audit::record(w.conn(), actor, event).await?;
+    let out = tagged_out(&mut w, &scope, written).await?;
     w.commit().await?;
-    warned(state, &scope, written_out(&scope, written)).await
+    warned(state, &scope, out).await
 }
 
 /// A written secret's object with warnings for references in its value that do not
@@ -113,7 +124,7 @@ pub async fn warned(state: &AppState, scope: &Scope, mut out: SecretOut) -> ApiR
 pub async fn update(state: &AppState, actor: &Actor, name: &str, body: &SecretIn) -> ApiResult<SecretOut> {
     let key = SecretKey::parse_field(name, "params.secretName")?;
     check_type(body.secret_type.as_deref(), "body.type")?;
-    no_tags(body.tag_ids.as_ref(), "body.tagIds")?;
+    let tag_ids = tagging::tag_ids_in(body.tag_ids.as_ref(), "body.tagIds")?;
     check_reminder(body.secret_reminder_note.as_deref(), body.secret_reminder_repeat_days, "body.")?;
     let new_key = match body.new_secret_name.as_deref() {
         None => None,
@@ -137,6 +148,7 @@ pub async fn update(state: &AppState, actor: &Actor, name: &str, body: &SecretIn
         .await?
         .ok_or_else(|| secret_not_found(key.as_str()))?;
     let written = service::update_secret(&mut w, &data_key, &folder, existing, &change).await?;
+    tagging::link(w.conn(), scope.project(), &written.row.id, tag_ids.as_deref(), "body.tagIds").await?;
     let mut meta = audit_meta(&scope, &[&written.row.key], Some(written.row.version));
     if written.row.key != key.as_str() {
         meta["oldSecretKey"] = json!(key.as_str());
@@ -144,8 +156,9 @@ pub async fn update(state: &AppState, actor: &Actor, name: &str, body: &SecretIn
     let event =
         AuditEvent::new("update-secret").project(scope.project()).target("secret", written.row.id.clone()).meta(meta);
     audit::record(w.conn(), actor, event).await?;
+    let out = tagged_out(&mut w, &scope, written).await?;
     w.commit().await?;
-    warned(state, &scope, written_out(&scope, written)).await
+    warned(state, &scope, out).await
 }
 
 /// `DELETE /api/v3/secrets/raw/{secretName}` (JSON body): returns the deleted secret.

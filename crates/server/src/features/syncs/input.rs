@@ -161,6 +161,7 @@ fn sluice_options<'a>(o: &'a SyncOptionsIn, base: Option<&'a SyncOptions>) -> Re
         drift_policy: o.drift_policy.as_deref().or(base.map(|b| b.drift_policy.as_str())),
         drift_check_interval_minutes: interval,
         mass_deletion_guard: guard,
+        tag_slugs: o.tag_slugs.as_deref().or(base.map(|b| b.tag_slugs.as_slice())),
     })
 }
 

@@ -111,6 +111,7 @@ impl Lookups {
                     percent: options.mass_deletion_guard.percent,
                     min_keys: options.mass_deletion_guard.min_keys,
                 },
+                tag_slugs: options.tag_slugs.clone(),
             },
             project_id: row.project_id.to_string(),
             connection,

@@ -12,5 +12,6 @@ mod flow;
 mod notifications;
 mod pacing;
 mod schemas;
+mod tags;
 mod triggers;
 mod trust;
