@@ -43,6 +43,8 @@ pub struct SecretRowView {
     /// The value contains a `${…}` reference (known only once revealed).
     pub has_reference: bool,
     pub tags: Vec<TagOut>,
+    /// Why references in the value do not resolve (empty when they all do).
+    pub broken: Vec<String>,
 }
 
 /// Secrets an import brings (names only).
@@ -228,6 +230,26 @@ async fn contents(
         },
     )
     .await?;
+    // Which values hold references that do not resolve (the values themselves are not kept).
+    let expanded = read::list(
+        state,
+        &signed.actor,
+        &ListSecretsQuery {
+            project: selector(project),
+            environment: Some(env.to_string()),
+            secret_path: Some(path.as_str().to_string()),
+            view_secret_value: Some(true),
+            expand_secret_references: Some(true),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let broken: std::collections::HashMap<String, Vec<String>> = expanded
+        .secrets
+        .into_iter()
+        .filter(|s| !s.reference_warnings.is_empty())
+        .map(|s| (s.secret_key.clone(), s.reference_warnings.clone()))
+        .collect();
     let mut rows = Vec::new();
     for s in listed.secrets {
         let revealed = match reveal {
@@ -235,6 +257,7 @@ async fn contents(
             _ => None,
         };
         rows.push(SecretRowView {
+            broken: broken.get(&s.secret_key).cloned().unwrap_or_default(),
             has_reference: revealed.as_deref().is_some_and(|v| v.contains("${")),
             key: s.secret_key,
             comment: s.secret_comment.into_exposed(),

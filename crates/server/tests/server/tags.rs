@@ -274,3 +274,20 @@ async fn the_secrets_page_shows_tag_chips_and_filters_by_tag() {
     wizard.assert_contains(r#"name="tag_slugs""#);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_secrets_page_marks_a_value_with_a_broken_reference() {
+    let app = TestApp::spawn().await;
+    let pid = app.project_id().to_string();
+    put(&app.api, &app, "dev", "/", "URL", "postgres://${DB_HOST}/app").await;
+    put(&app.api, &app, "dev", "/", "FINE", "v").await;
+    let b = crate::ui::Browser::sign_in(&app).await;
+    let page = b.get(&format!("/projects/{pid}/secrets/dev")).await;
+    assert_eq!(page.status, 200);
+    page.assert_contains(
+        r#"URL <span class="badge badge-mini badge-retrying" data-broken-reference title="secret reference ${DB_HOST} points to a secret that does not exist">broken reference</span>"#,
+    );
+    assert_eq!(page.body.matches("data-broken-reference").count(), 1, "only the broken one");
+    assert!(!page.body.contains("postgres://"), "values stay masked");
+    app.shutdown().await;
+}
