@@ -49,6 +49,9 @@ pub enum ApiError {
     /// 422: the request is malformed; each field says what is wrong.
     #[error("{message}")]
     Validation { message: String, details: Vec<FieldError> },
+    /// 413: the request body is larger than the server reads.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// 429.
     #[error("{message}")]
     TooManyRequests { message: String, retry_after_secs: u64 },
@@ -101,6 +104,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NoRoute { method_allowed: true, .. } => StatusCode::NOT_FOUND,
@@ -117,6 +121,7 @@ impl ApiError {
             Self::NotFound(_) => "NotFound",
             Self::Validation { .. } => "ValidationFailure",
             Self::TooManyRequests { .. } => "RateLimitExceeded",
+            Self::PayloadTooLarge(_) => "PayloadTooLarge",
             Self::BadGateway(_) => "BadGateway",
             Self::Internal(_) => "InternalServerError",
             Self::NoRoute { method_allowed: true, .. } => "Not Found",

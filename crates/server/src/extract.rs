@@ -18,9 +18,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::bad_request(format!("Could not read the request body: {}", e.body_text())))?;
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge(format!(
+                    "The request body is larger than {} MiB, the most this server reads",
+                    BODY_LIMIT / (1024 * 1024)
+                ))
+            } else {
+                ApiError::bad_request(format!("Could not read the request body: {}", e.body_text()))
+            }
+        })?;
         parse_json(&bytes).map(ApiJson)
     }
 }

@@ -29,5 +29,11 @@ pub async fn request_context(req: Request, next: Next) -> Response {
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert("x-request-id", v);
     }
+    let headers = resp.headers_mut();
+    // API answers may carry secret values: never stored by a cache, never sniffed.
+    if (path == "/api" || path.starts_with("/api/")) && !path.starts_with("/api/docs") {
+        headers.insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    headers.entry(axum::http::header::X_CONTENT_TYPE_OPTIONS).or_insert(HeaderValue::from_static("nosniff"));
     resp
 }

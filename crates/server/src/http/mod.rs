@@ -25,6 +25,8 @@ pub fn app(state: AppState) -> MapRequest<Router, fn(Request) -> Request> {
         .merge(crate::ui::router())
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
+        // The configured limit, not axum's 2 MiB default; larger bodies answer 413.
+        .layer(axum::extract::DefaultBodyLimit::max(crate::extract::BODY_LIMIT))
         .layer(axum::middleware::from_fn(middleware::request_context))
         .with_state(state);
     MapRequestLayer::new(trim_trailing_slash as fn(Request) -> Request).layer(router)

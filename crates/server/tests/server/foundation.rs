@@ -148,3 +148,24 @@ async fn unknown_routes_and_methods_answer_in_infisicals_shape_and_pages_in_the_
     assert!(html.contains("There is no page at /no/such/page.") && html.contains("href=\"/projects\""), "{html}");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_configured_body_limit_holds_and_api_answers_are_never_cached() {
+    let app = sluice_testkit::TestApp::spawn().await;
+    // 3 MiB is within the configured 4 MiB (axum's own default is 2 MiB): read, then judged.
+    let within = format!("{{\"padding\": \"{}\"}}", "x".repeat(3 * 1024 * 1024));
+    let r = app.api.send_raw(reqwest::Method::POST, "/api/v3/secrets/raw/BIG", &within).await;
+    assert_eq!(r.status, 422, "read and judged on its fields, not refused for its size: {}", r.body);
+    // Over the limit: 413 in Infisical's shape, and nothing is written.
+    let over = format!("{{\"padding\": \"{}\"}}", "x".repeat(5 * 1024 * 1024));
+    let r = app.api.send_raw(reqwest::Method::POST, "/api/v3/secrets/raw/BIG", &over).await;
+    assert_eq!(r.status, 413);
+    assert_eq!(r.body["statusCode"], 413);
+    assert_eq!(r.body["message"], "The request body is larger than 4 MiB, the most this server reads");
+    // Answers that may carry secret values are never stored by caches or sniffed.
+    let http = reqwest::Client::new();
+    let status = http.get(format!("{}/api/status", app.url())).send().await.expect("status");
+    assert_eq!(status.headers()["cache-control"], "no-store");
+    assert_eq!(status.headers()["x-content-type-options"], "nosniff");
+    app.shutdown().await;
+}
