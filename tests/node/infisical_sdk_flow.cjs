@@ -111,7 +111,30 @@ async function main() {
   check(left.secrets.map((s) => s.secretKey).sort().join(",") === "DB_HOST,PADDED", "the deleted secret is gone");
   const gone = await failure(() => client.secrets().getSecret({ ...AT, secretName: "DATABASE_URL" }), "getting a deleted secret fails");
   check(/not found/i.test(gone.message), `getting a deleted secret fails with our message (${gone.message})`);
-  // TODO(tags): tags through the SDK (tagIds, tagSlugs) once Sluice has them.
+
+  // Renaming a secret another one references never breaks a read: the reference stays as written.
+  await client.secrets().createSecret("REF_TARGET", { ...AT, secretValue: "target" });
+  await client.secrets().createSecret("REF_USER", { ...AT, secretValue: "uses ${REF_TARGET}" });
+  await client.secrets().updateSecret("REF_TARGET", { ...AT, newSecretName: "REF_RENAMED" });
+  const afterRename = await client.secrets().listSecrets(AT);
+  const user = afterRename.secrets.find((s) => s.secretKey === "REF_USER");
+  check(user && user.secretValue === "uses ${REF_TARGET}", "after renaming a referenced secret the list still reads, the reference as written");
+  const userAlone = await client.secrets().getSecret({ ...AT, secretName: "REF_USER" });
+  check(userAlone.secretValue === "uses ${REF_TARGET}", "and so does a single read");
+
+  // Tags: the SDK has no tag calls, so the tag is made over HTTP with the SDK's own token;
+  // tagIds on create and tagSlugs on lists go through the SDK.
+  const made = await fetch(`${URL}/api/v1/workspace/${PROJECT}/tags`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${client.auth().getAccessToken()}` },
+    body: JSON.stringify({ slug: "payments", color: "#22c55e" }),
+  });
+  check(made.ok, `a tag is created (${made.status})`);
+  const tag = (await made.json()).workspaceTag;
+  await client.secrets().createSecret("TAGGED", { ...AT, secretValue: "t", tagIds: [tag.id] });
+  const tagged = await client.secrets().listSecrets({ ...AT, tagSlugs: ["payments"] });
+  check(tagged.secrets.map((s) => s.secretKey).join(",") === "TAGGED", `tagSlugs filters the list (${tagged.secrets.map((s) => s.secretKey)})`);
+  check(tagged.secrets[0].tags.length === 1 && tagged.secrets[0].tags[0].slug === "payments", "the secret carries its tag");
 
   // What the SDK shows for a route Sluice does not have (Infisical's KMS).
   const unknown = await failure(
@@ -121,6 +144,8 @@ async function main() {
   console.log(`unknown route, as the SDK shows it: ${unknown.name}: ${unknown.message}`);
   check(typeof unknown.message === "string" && unknown.message.trim().length > 0 && /404/.test(unknown.message),
     "an unknown route's error is not blank and says 404");
+  check(/Route POST:\/api\/v1\/kms\/keys not found: Key management \(KMS\) is not available in Sluice/.test(unknown.message),
+    "the SDK shows Sluice's message for it");
 
   console.log("all checks passed");
 }
