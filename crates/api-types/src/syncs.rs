@@ -250,7 +250,9 @@ pub struct SecretSyncOut {
     pub last_synced_at: Option<String>,
     /// Attempts of the current sync job so far (0 when none is retrying).
     pub sync_attempt: i64,
-    /// When a failed sync is tried again, while it waits.
+    /// When a failed sync is tried again: the next retry while a sync job retries, and
+    /// for a sync that failed for good with auto-sync on, its reconciliation (tried again
+    /// on its own, by default 10 minutes later).
     pub next_sync_attempt_at: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub import_status: Option<SyncStatus>,

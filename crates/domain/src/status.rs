@@ -237,6 +237,8 @@ word_enum! {
         /// A node took over a job whose holder's lease ran out: the sync is verified
         /// after the previous holder's last possible write.
         Repair = "repair",
+        /// Reconciliation: a sync that failed is tried again on its own, on a schedule.
+        Reconcile = "reconcile",
     }
 }
 

@@ -260,7 +260,7 @@ pub async fn enqueue_check(
 }
 
 /// When the token of a connection may be used again, if Railway is rate-limiting it.
-async fn paused_until(
+pub(crate) async fn paused_until(
     engine: &Engine,
     conn: &mut Conn,
     connection: &ConnectionId,

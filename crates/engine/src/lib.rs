@@ -30,6 +30,7 @@ pub mod ledger;
 pub mod paces;
 pub mod plan;
 pub mod queue;
+pub mod reconcile;
 pub mod run;
 pub mod settings;
 pub mod source;

@@ -443,6 +443,7 @@ async fn record_failure(
         run.status = RunStatus::Failed;
         jobs::finish(&mut tx, &job.id, JobState::Failed, Some(&message)).await?;
         syncs::finish(&mut tx, &sync_id, kind, &job.id, false, Some(&message)).await?;
+        super::reconcile::after_failure(&mut tx, engine, &sync_id, kind, row.is_auto_sync_enabled, now).await?;
     }
     if deploying && !ctx.wrote() {
         // A poll that only looked at a deployment: the run record says so; the audit log
@@ -463,7 +464,7 @@ async fn record_failure(
             "nextAttemptAt": run.next_attempt_at.map(sluice_api_types::iso),
         }));
     record_audit(&mut tx, payload, event).await?;
-    if run.status == RunStatus::Failed {
+    if run.status == RunStatus::Failed && !super::reconcile::repeats_failure(payload.trigger) {
         events::run_failed(&mut tx, row, run, job, &err).await?;
     }
     tx.commit().await?;

@@ -29,6 +29,10 @@ pub struct EngineSettings {
     pub deploy_poll: Duration,
     /// How long a sync waits for its deploys before it fails.
     pub deploy_wait: Duration,
+    /// How long after a sync failed for good (its retries spent) it is tried again on its
+    /// own (±10 % jitter), and again after each failure, until it succeeds; zero turns
+    /// reconciliation off.
+    pub reconcile_interval: Duration,
     /// Backoff of sync retries.
     pub retry: sluice_domain::RetryPolicy,
     /// This node's name in leases; default `HOSTNAME:PORT`, stable across restarts so a
@@ -68,6 +72,7 @@ impl Default for EngineSettings {
             railway_rps: 10.0,
             deploy_poll: Duration::from_secs(15),
             deploy_wait: Duration::from_secs(30 * 60),
+            reconcile_interval: Duration::from_secs(10 * 60),
             retry: sluice_domain::RetryPolicy::default(),
             node_id: None,
         }

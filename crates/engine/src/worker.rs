@@ -93,8 +93,8 @@ pub async fn dispatcher_loop(engine: Engine, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Queues the scheduled drift checks as they fall due (every 30 s at most; checks are
-/// minutes apart, jittered).
+/// Queues the scheduled drift checks and the reconciliation of failed syncs as they fall
+/// due (every 30 s at most; both are minutes apart, jittered).
 pub async fn drift_loop(engine: Engine, mut stop: watch::Receiver<bool>) {
     let every = engine.settings().poll_interval.max(Duration::from_secs(30));
     loop {
@@ -103,6 +103,9 @@ pub async fn drift_loop(engine: Engine, mut stop: watch::Receiver<bool>) {
         }
         if let Err(e) = super::drift::schedule_due(&engine, now_ms()).await {
             tracing::warn!(error = %e, "scheduling drift checks failed");
+        }
+        if let Err(e) = super::reconcile::schedule_due(&engine, now_ms()).await {
+            tracing::warn!(error = %e, "scheduling reconciliation failed");
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}

@@ -155,6 +155,11 @@ impl FakeRailway {
         self.state.inject(fault);
     }
 
+    /// Drops every injected fault: Railway answers normally again.
+    pub fn clear_faults(&self) {
+        self.state.clear_faults();
+    }
+
     pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
         self.state.set_rate_limit(limit);
     }

@@ -98,6 +98,11 @@ pub struct ServerArgs {
     #[arg(long, env = "SLUICE_NODE_ID", value_name = "NAME")]
     pub node_id: Option<String>,
 
+    /// Minutes after a sync failed for good (its retries spent) before it is tried again on
+    /// its own, and again after each failure until it succeeds; 0 turns it off [default: 10]
+    #[arg(long, env = "SLUICE_RECONCILE_INTERVAL_MINUTES", value_name = "MINUTES")]
+    pub reconcile_interval_minutes: Option<u64>,
+
     /// Requests per second each Railway token may make (Railway: 10 on Hobby, 50 on Pro);
     /// every sync and node on a token shares it [default: 10]
     #[arg(long, env = "SLUICE_RAILWAY_RPS", value_name = "N")]
@@ -123,6 +128,7 @@ struct FileSettings {
     workers: Option<usize>,
     sync_coalesce_ms: Option<u64>,
     railway_rps: Option<f64>,
+    reconcile_interval_minutes: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -263,6 +269,14 @@ impl ServerArgs {
         }
         if let Some(ms) = self.poll_ms {
             engine.poll_interval = Duration::from_millis(ms.max(10));
+        }
+        if let Some(minutes) = self.reconcile_interval_minutes.or(file.reconcile_interval_minutes) {
+            if minutes > 7 * 24 * 60 {
+                return Err(ConfigError::Invalid(format!(
+                    "--reconcile-interval-minutes: {minutes} is more than a week (10080); use 0 to turn reconciliation off"
+                )));
+            }
+            engine.reconcile_interval = Duration::from_secs(minutes * 60);
         }
         engine.node_id = self.node_id.clone();
         engine.validate().map_err(ConfigError::Invalid)?;

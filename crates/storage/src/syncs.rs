@@ -287,6 +287,31 @@ pub async fn set_retrying(conn: &mut Conn, id: &SyncId, attempt: i64, next_at: i
     Ok(())
 }
 
+/// Sets when a sync that failed for good is tried again on its own (reconciliation);
+/// `None` clears it. Only a `failed` sync keeps one: any other status has its own next
+/// attempt in the same column, or none.
+pub async fn set_reconcile_at(conn: &mut Conn, id: &SyncId, at: Option<i64>) -> Result<()> {
+    sqlx::query("UPDATE secret_syncs SET next_sync_at = $1 WHERE id = $2 AND sync_status = 'failed'")
+        .bind(at)
+        .bind(id.as_str())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Failed syncs whose reconciliation is due at `now`, oldest first.
+pub async fn reconcile_due(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<crate::drift::DueCheck>> {
+    Ok(sqlx::query_as(
+        "SELECT id, connection_id FROM secret_syncs
+         WHERE sync_status = 'failed' AND next_sync_at IS NOT NULL AND next_sync_at <= $1
+         ORDER BY next_sync_at LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Records that a lifecycle's writes are done and its deploys are on their way: it stays
 /// `running`, with what it waits for as its message, until the job comes back at `next_at`.
 pub async fn set_deploying(conn: &mut Conn, id: &SyncId, which: JobKind, next_at: i64, message: &str) -> Result<()> {

@@ -131,11 +131,15 @@ pub fn sync_badge(s: &SecretSyncOut) -> Badge {
             b(BadgeKind::Drifted, "Drifted", format!("Railway no longer holds what this sync wrote{checked}"))
         }
         Some(SyncStatus::Succeeded) => b(BadgeKind::Synced, "Synced", last),
-        Some(SyncStatus::Failed) => b(
-            BadgeKind::Failed,
-            "Failed to sync",
-            s.last_sync_message.clone().unwrap_or_else(|| "The last sync failed".to_string()),
-        ),
+        Some(SyncStatus::Failed) => {
+            let why = s.last_sync_message.clone().unwrap_or_else(|| "The last sync failed".to_string());
+            let retry = s
+                .next_sync_attempt_at
+                .as_deref()
+                .map(|t| format!("; tried again on its own {}", when(t).relative))
+                .unwrap_or_default();
+            b(BadgeKind::Failed, "Failed to sync", format!("{why}{retry}"))
+        }
         _ => b(BadgeKind::Never, "Not synced", "No sync has run yet".to_string()),
     }
 }
@@ -174,8 +178,11 @@ fn relative(t: OffsetDateTime, now: OffsetDateTime) -> String {
     let plural = |n: i64, unit: &str| {
         if n == 1 { format!("1 {unit} ago") } else { format!("{n} {unit}s ago") }
     };
+    let ahead = |n: i64, unit: &str| if n == 1 { format!("in 1 {unit}") } else { format!("in {n} {unit}s") };
     match secs {
-        i64::MIN..=-60 => format!("at {}", exact(t)),
+        i64::MIN..=-86_400 => format!("at {}", exact(t)),
+        -86_399..=-3600 => ahead(-secs / 3600, "hour"),
+        -3599..=-60 => ahead((-secs + 59) / 60, "minute"),
         -59..=44 => "just now".to_string(),
         45..=3599 => plural((secs / 60).max(1), "minute"),
         3600..=86_399 => plural(secs / 3600, "hour"),
@@ -297,5 +304,10 @@ mod tests {
         assert_eq!(ago(7200), "2 hours ago");
         assert_eq!(ago(86_400 * 3), "3 days ago");
         assert!(ago(86_400 * 90).starts_with("on 2025-"));
+        assert_eq!(ago(-30), "just now");
+        assert_eq!(ago(-60), "in 1 minute");
+        assert_eq!(ago(-9 * 60 - 10), "in 10 minutes", "rounded up: not earlier than said");
+        assert_eq!(ago(-7200), "in 2 hours");
+        assert!(ago(-86_400 * 2).starts_with("at 2025-"));
     }
 }

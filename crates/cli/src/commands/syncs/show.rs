@@ -77,6 +77,7 @@ fn status(s: &SecretSyncOut) -> String {
         (Some(SyncStatus::Pending), n, Some(at)) if n > 0 => {
             format!("retrying (attempt {} {})", n + 1, when(at))
         }
+        (Some(SyncStatus::Failed), _, Some(at)) => format!("failed (tried again on its own {})", when(at)),
         (Some(st), ..) => st.to_string(),
     }
 }

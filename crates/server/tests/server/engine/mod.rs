@@ -11,6 +11,7 @@ mod fencing;
 mod flow;
 mod notifications;
 mod pacing;
+mod reconcile;
 mod schemas;
 mod tags;
 mod triggers;
