@@ -57,6 +57,16 @@ impl BadgeKind {
     pub fn explains(self) -> bool {
         matches!(self, BadgeKind::Failed | BadgeKind::Retrying)
     }
+
+    /// What introduces the failure's message. The message says who refused (Railway's
+    /// own words come as "Railway refused the credentials: …"); Sluice's errors are its own
+    /// sentences, so the label blames no one.
+    pub fn failure_label(self) -> &'static str {
+        match self {
+            BadgeKind::Retrying => "The last attempt failed:",
+            _ => "The sync failed:",
+        }
+    }
 }
 
 impl std::fmt::Display for BadgeKind {
@@ -72,6 +82,9 @@ pub struct Badge {
     pub label: String,
     /// What a tooltip shows: when it last synced, or why it failed.
     pub title: String,
+    /// For a failed or retrying sync, when it is tried again ("Next attempt in 3 minutes"),
+    /// shown beside the failure's own message on the details page; empty otherwise.
+    pub next: String,
 }
 
 impl Badge {
@@ -86,13 +99,14 @@ fn active(status: Option<SyncStatus>) -> bool {
 }
 
 /// The badge of a sync. Work in progress (a removal, an import, a queued or running sync)
-/// shows first, then "Auto-sync off" when auto-sync is off, then the last run's outcome.
+/// shows first, then a failure, then "Auto-sync off" when auto-sync is off, then the last
+/// run's outcome.
 pub fn sync_badge(s: &SecretSyncOut) -> Badge {
     let last = match &s.last_synced_at {
         Some(at) => format!("Last synced {}", when(at).relative),
         None => "Never synced".to_string(),
     };
-    let b = |kind, label: &str, title: String| Badge { kind, label: label.to_string(), title };
+    let b = |kind, label: &str, title: String| Badge { kind, label: label.to_string(), title, next: String::new() };
     if active(s.remove_status) {
         let label = if s.remove_status == Some(SyncStatus::Running) { "Removing" } else { "Removal queued" };
         return b(BadgeKind::Syncing, label, "Removing this sync's variables from Railway".to_string());
@@ -103,13 +117,13 @@ pub fn sync_badge(s: &SecretSyncOut) -> Badge {
     match s.sync_status {
         Some(SyncStatus::Running) => return b(BadgeKind::Syncing, "Syncing", last),
         Some(SyncStatus::Pending) if s.sync_attempt > 0 => {
-            let next = s
-                .next_sync_attempt_at
-                .as_deref()
-                .map(|t| format!("; next attempt {}", when(t).relative))
-                .unwrap_or_default();
+            let next = s.next_sync_attempt_at.as_deref().map(|t| format!("Next attempt {}", when(t).relative));
             let why = s.last_sync_message.clone().unwrap_or_default();
-            return b(BadgeKind::Retrying, "Retrying", format!("Attempt {} failed: {why}{next}", s.sync_attempt));
+            let title = match &next {
+                Some(n) => format!("Attempt {} failed: {why}; {}", s.sync_attempt, n.to_lowercase()),
+                None => format!("Attempt {} failed: {why}", s.sync_attempt),
+            };
+            return Badge { next: next.unwrap_or_default(), ..b(BadgeKind::Retrying, "Retrying", title) };
         }
         Some(SyncStatus::Pending) => return b(BadgeKind::Queued, "Queued", last),
         Some(SyncStatus::Held) => {
@@ -118,7 +132,8 @@ pub fn sync_badge(s: &SecretSyncOut) -> Badge {
         }
         _ => {}
     }
-    if !s.is_auto_sync_enabled {
+    // A failure stays in view when auto-sync is off: "Auto-sync off" would hide it.
+    if !s.is_auto_sync_enabled && s.sync_status != Some(SyncStatus::Failed) {
         return b(BadgeKind::Off, "Auto-sync off", format!("Syncs only when asked. {last}"));
     }
     match s.sync_status {
@@ -133,12 +148,13 @@ pub fn sync_badge(s: &SecretSyncOut) -> Badge {
         Some(SyncStatus::Succeeded) => b(BadgeKind::Synced, "Synced", last),
         Some(SyncStatus::Failed) => {
             let why = s.last_sync_message.clone().unwrap_or_else(|| "The last sync failed".to_string());
-            let retry = s
-                .next_sync_attempt_at
-                .as_deref()
-                .map(|t| format!("; tried again on its own {}", when(t).relative))
-                .unwrap_or_default();
-            b(BadgeKind::Failed, "Failed to sync", format!("{why}{retry}"))
+            let next =
+                s.next_sync_attempt_at.as_deref().map(|t| format!("Tried again on its own {}", when(t).relative));
+            let title = match &next {
+                Some(n) => format!("{why}; {}", n.to_lowercase()),
+                None => why,
+            };
+            Badge { next: next.unwrap_or_default(), ..b(BadgeKind::Failed, "Failed to sync", title) }
         }
         _ => b(BadgeKind::Never, "Not synced", "No sync has run yet".to_string()),
     }

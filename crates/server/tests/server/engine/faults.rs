@@ -159,3 +159,49 @@ async fn a_sync_whose_stored_options_cannot_be_read_fails_once_and_says_why() {
         .expect("count");
     assert_eq!(failed, 1, "the job failed once instead of being claimed again and again");
 }
+
+/// The details page: the failure's message once (not again beside the badge), and no
+/// "Railway said" for an error Sluice raised itself.
+#[tokio::test]
+async fn the_details_page_shows_a_failure_once_and_blames_railway_only_for_its_own_words() {
+    let (env, id) = synced_once().await;
+    let browser = crate::ui::Browser::sign_in(&env.app).await;
+    let page_of = |id: &str| format!("/projects/{}/syncs/{id}", env.app.project_id());
+    let shown = |body: &str, message: &str| body.matches(&format!("</strong> {message}</div>")).count();
+
+    // Railway refuses the token: its words, introduced as what they are.
+    env.fake.inject(Fault::not_authorized().times(10));
+    env.trigger(&id).await;
+    env.app.drain_all().await;
+    let message = env.sync(&id).await["lastSyncMessage"].as_str().expect("message").to_string();
+    assert!(message.starts_with("Railway refused the credentials"), "{message}");
+    let page = browser.get(&page_of(&id)).await;
+    assert_eq!(shown(&page.body, &message), 1, "{}", page.body);
+    assert!(!page.body.contains("Railway said"), "{}", page.body);
+    let beside_badge = page.body.split("data-next-attempt>").nth(1).and_then(|s| s.split("</span>").next());
+    assert_eq!(beside_badge, Some(""), "the message is not repeated beside the badge");
+
+    // Sluice's own error: the source folder is deleted while the sync waits in the queue.
+    env.folder("dev", "/", "app").await;
+    env.put("dev", "/app", "B", "2").await;
+    let mut body = env.sync_body("from-app", opts("overwrite-destination", Some("APP_{{secretKey}}")));
+    body["secretPath"] = serde_json::json!("/app");
+    body["isAutoSyncEnabled"] = serde_json::json!(false);
+    let app_sync = env.create_sync(body).await["id"].as_str().expect("id").to_string();
+    let del = serde_json::json!({"projectId": env.app.project_id(), "environment": "dev", "path": "/"});
+    env.trigger(&app_sync).await;
+    env.app.api.delete_json("/api/v1/folders/app", del).await.expect(200);
+    env.app.drain_all().await;
+    let s = env.sync(&app_sync).await;
+    assert_eq!(s["syncStatus"], "failed", "{s}");
+    let message = s["lastSyncMessage"].as_str().expect("message").to_string();
+    let page = browser.get(&page_of(&app_sync)).await;
+    assert_eq!(shown(&page.body, &askama_escape(&message)), 1, "{message}\n{}", page.body);
+    assert!(!page.body.contains("Railway said") && !message.contains("Railway"), "{message}");
+    page.assert_contains("The sync failed:");
+}
+
+/// The text as the page's templates escape it.
+fn askama_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&#34;").replace('\'', "&#39;")
+}
