@@ -132,6 +132,15 @@ pub fn sync_badge(s: &SecretSyncOut) -> Badge {
         }
         _ => {}
     }
+    if let Some(removed) = removed_since_synced(s)
+        && s.sync_status != Some(SyncStatus::Failed)
+    {
+        return b(
+            BadgeKind::Never,
+            "Removed from Railway",
+            format!("Its variables were removed from Railway {}; Sync now puts them back", when(removed).relative),
+        );
+    }
     // A failure stays in view when auto-sync is off: "Auto-sync off" would hide it.
     if !s.is_auto_sync_enabled && s.sync_status != Some(SyncStatus::Failed) {
         return b(BadgeKind::Off, "Auto-sync off", format!("Syncs only when asked. {last}"));
@@ -157,6 +166,20 @@ pub fn sync_badge(s: &SecretSyncOut) -> Badge {
             Badge { next: next.unwrap_or_default(), ..b(BadgeKind::Failed, "Failed to sync", title) }
         }
         _ => b(BadgeKind::Never, "Not synced", "No sync has run yet".to_string()),
+    }
+}
+
+/// When the sync's variables were removed from the destination, if that came after its
+/// last successful sync (Railway no longer holds what "Synced" would claim).
+fn removed_since_synced(s: &SecretSyncOut) -> Option<&str> {
+    if s.remove_status != Some(SyncStatus::Succeeded) {
+        return None;
+    }
+    let removed = s.last_removed_at.as_deref()?;
+    let parse = |t: &str| OffsetDateTime::parse(t, &Rfc3339).ok();
+    match s.last_synced_at.as_deref() {
+        Some(synced) if parse(synced) > parse(removed) => None,
+        _ => Some(removed),
     }
 }
 

@@ -174,3 +174,33 @@ async fn a_failed_removal_keeps_the_sync() {
     assert!(s["lastRemoveMessage"].as_str().is_some_and(|m| m.contains("Not Authorized")), "{s}");
     assert!(env.api_vars().contains_key("SLUICE_A"));
 }
+
+/// After "Remove from Railway" the badge no longer says "Synced": Railway does not hold
+/// the sync's variables any more. The next sync brings "Synced" back.
+#[tokio::test]
+async fn after_a_removal_the_badge_says_removed_until_the_next_sync() {
+    let env = start().await;
+    env.put("dev", "/", "A", "1").await;
+    let body = env.sync_body("s", opts("overwrite-destination", Some("SLUICE_{{secretKey}}")));
+    let id = env.create_sync(body).await["id"].as_str().expect("id").to_string();
+    env.app.drain_all().await;
+    let browser = crate::ui::Browser::sign_in(&env.app).await;
+    let url = format!("/projects/{}/syncs/{id}", env.app.project_id());
+    let badge = |body: &str| body.split("data-badge=").nth(1).and_then(|s| s.split('<').next()).map(str::to_string);
+    assert_eq!(badge(&browser.get(&url).await.body).as_deref(), Some("\"synced\">Synced"));
+
+    env.app
+        .api
+        .post(&format!("/api/v1/secret-syncs/railway/{id}/remove-secrets"), serde_json::json!({}))
+        .await
+        .expect(200);
+    env.app.drain_all().await;
+    assert_eq!(env.api_vars().get("SLUICE_A"), None, "removed at Railway");
+    let page = browser.get(&url).await;
+    assert_eq!(badge(&page.body).as_deref(), Some("\"never\">Removed from Railway"), "{}", page.body);
+
+    env.put("dev", "/", "A", "2").await;
+    env.app.drain_all().await;
+    assert_eq!(env.api_vars().get("SLUICE_A"), Some(&val("2")));
+    assert_eq!(badge(&browser.get(&url).await.body).as_deref(), Some("\"synced\">Synced"));
+}
