@@ -47,6 +47,13 @@
         if (ok) { shown += 1; }
       });
       if (count) { count.textContent = shown + ' of ' + rows.length; }
+      if (status) {
+        // Each status's count follows the rows as live updates change them.
+        $$('option[data-label]', status).forEach(function (o) {
+          var n = o.value ? rows.filter(function (tr) { return tr.getAttribute('data-status') === o.value; }).length : rows.length;
+          o.textContent = o.getAttribute('data-label') + ' (' + n + ')';
+        });
+      }
       if (empty) { empty.hidden = shown !== 0; }
       if (window.history && window.history.replaceState) {
         var url = new URL(window.location.href);

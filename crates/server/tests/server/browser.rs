@@ -283,6 +283,12 @@ async fn the_seed_flow_in_chromium() {
     ui.wait_text(row, "Syncing").await;
     ui.shot("11-list-syncing").await;
     ui.wait_text(row, "Synced").await;
+    ui.wait_js(
+        "the status filter's counts follow the live rows",
+        "const n = v => (document.querySelector('#sync-status option[value=' + v + ']') || {}).textContent || ''; \
+         return n('synced').endsWith('(1)') && n('syncing').endsWith('(0)');",
+    )
+    .await;
     ui.shot("12-list-synced").await;
     ui.wait_fake(&fake, "SHOP_API_KEY", Some("key-one")).await;
     ui.wait_fake(&fake, "SHOP_FEATURE_FLAGS", Some("checkout,search")).await;
