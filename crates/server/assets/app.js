@@ -146,10 +146,12 @@
     var box = link.closest('[data-value]');
     var masked = box && $('.masked', box);
     var shown = box && $('.revealed', box);
+    var expanded = box && $('[data-expanded]', box);
     if (!box || !masked || !shown) { return; }
     if (!shown.hidden) {
       shown.textContent = '';
       shown.hidden = true;
+      if (expanded) { expanded.textContent = ''; expanded.hidden = true; }
       masked.hidden = false;
       link.textContent = 'Reveal';
       link.setAttribute('aria-expanded', 'false');
@@ -159,6 +161,16 @@
     getJSON(link.getAttribute('data-reveal')).then(function (body) {
       shown.textContent = body.value === '' ? '(empty)' : body.value;
       shown.hidden = false;
+      shown.classList.toggle('ref', body.value.indexOf('${') !== -1);
+      if (expanded && typeof body.expandedValue === 'string') {
+        // A value with references: what reads and syncs get, beside what was written.
+        expanded.textContent = 'reads and syncs as ';
+        var v = document.createElement('span');
+        v.className = 'revealed';
+        v.textContent = body.expandedValue === '' ? '(empty)' : body.expandedValue;
+        expanded.appendChild(v);
+        expanded.hidden = false;
+      }
       masked.hidden = true;
       link.textContent = 'Hide';
       link.setAttribute('aria-expanded', 'true');

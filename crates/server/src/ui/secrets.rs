@@ -42,6 +42,8 @@ pub struct SecretRowView {
     pub revealed: Option<String>,
     /// The value contains a `${…}` reference (known only once revealed).
     pub has_reference: bool,
+    /// With references: the value they expand to, which is what reads and syncs get.
+    pub expanded: Option<String>,
     pub tags: Vec<TagOut>,
     /// Why references in the value do not resolve (empty when they all do).
     pub broken: Vec<String>,
@@ -252,13 +254,17 @@ async fn contents(
         .collect();
     let mut rows = Vec::new();
     for s in listed.secrets {
-        let revealed = match reveal {
-            Some(k) if k == s.secret_key => Some(value_of(state, signed, project, env, path, k).await?),
-            _ => None,
+        let (revealed, expanded) = match reveal {
+            Some(k) if k == s.secret_key => {
+                let shown = value_of(state, signed, project, env, path, k).await?;
+                (Some(shown.raw), shown.expanded)
+            }
+            _ => (None, None),
         };
         rows.push(SecretRowView {
             broken: broken.get(&s.secret_key).cloned().unwrap_or_default(),
             has_reference: revealed.as_deref().is_some_and(|v| v.contains("${")),
+            expanded,
             key: s.secret_key,
             comment: s.secret_comment.into_exposed(),
             revealed,
@@ -292,6 +298,12 @@ async fn contents(
 }
 
 /// One secret's stored value, as written (references not expanded).
+/// A revealed value: as written, and for a value with references what it expands to.
+struct Shown {
+    raw: String,
+    expanded: Option<String>,
+}
+
 async fn value_of(
     state: &AppState,
     signed: &Signed,
@@ -299,16 +311,23 @@ async fn value_of(
     env: &str,
     path: &FolderPath,
     key: &str,
-) -> UiResult<String> {
-    let q = GetSecretQuery {
+) -> UiResult<Shown> {
+    let query = |expand: bool| GetSecretQuery {
         project: selector(project),
         environment: Some(env.to_string()),
         secret_path: Some(path.as_str().to_string()),
         view_secret_value: Some(true),
-        expand_secret_references: Some(false),
+        expand_secret_references: Some(expand),
         ..Default::default()
     };
-    Ok(read::get(state, &signed.actor, key, &q).await?.secret_value.into_exposed())
+    let raw = read::get(state, &signed.actor, key, &query(false)).await?.secret_value.into_exposed();
+    let expanded = if raw.contains("${") {
+        let value = read::get(state, &signed.actor, key, &query(true)).await?.secret_value.into_exposed();
+        (value != raw).then_some(value)
+    } else {
+        None
+    };
+    Ok(Shown { raw, expanded })
 }
 
 /// `GET /projects/{project}/secrets/{env}?path=&q=&edit=&reveal=`.
@@ -329,7 +348,8 @@ pub struct RevealQuery {
     key: String,
 }
 
-/// `GET …/reveal?path=&key=`: one value as `{value}` (what the Reveal button fetches).
+/// `GET …/reveal?path=&key=`: one value as `{value, expandedValue}` (what the Reveal button
+/// fetches); `expandedValue` is set when references make what syncs get differ.
 pub async fn reveal(
     State(state): State<AppState>,
     signed: Signed,
@@ -342,7 +362,10 @@ pub async fn reveal(
     };
     let path = folder_path(q.path.as_deref());
     match value_of(&state, &signed, &p.id, &env, &path, &q.key).await {
-        Ok(value) => (super::page::page_headers(), Json(json!({ "key": q.key, "value": value }))).into_response(),
+        Ok(shown) => {
+            let body = json!({ "key": q.key, "value": shown.raw, "expandedValue": shown.expanded });
+            (super::page::page_headers(), Json(body)).into_response()
+        }
         Err(super::page::UiError::Api(e)) => e.into_response(),
         Err(other) => other.into_response(),
     }

@@ -291,3 +291,28 @@ async fn the_secrets_page_marks_a_value_with_a_broken_reference() {
     assert!(!page.body.contains("postgres://"), "values stay masked");
     app.shutdown().await;
 }
+
+/// Revealing a value with references shows both what was written and what reads and
+/// syncs get; a plain value shows once.
+#[tokio::test]
+async fn revealing_a_value_with_references_shows_what_it_expands_to() {
+    let app = TestApp::spawn().await;
+    let pid = app.project_id().to_string();
+    put(&app.api, &app, "dev", "/", "PORT", "8080").await;
+    put(&app.api, &app, "dev", "/", "URL", "http://localhost:${PORT}/").await;
+    let b = crate::ui::Browser::sign_in(&app).await;
+
+    // What the Reveal button fetches.
+    let reveal = |key: &str| format!("/projects/{pid}/secrets/dev/reveal?path=%2F&key={key}");
+    let got: serde_json::Value = serde_json::from_str(&b.get(&reveal("URL")).await.body).expect("json");
+    assert_eq!(got["value"], "http://localhost:${PORT}/");
+    assert_eq!(got["expandedValue"], "http://localhost:8080/");
+    let plain: serde_json::Value = serde_json::from_str(&b.get(&reveal("PORT")).await.body).expect("json");
+    assert_eq!((plain["value"].as_str(), &plain["expandedValue"]), (Some("8080"), &serde_json::Value::Null));
+
+    // Without JavaScript: the page revealed by its link.
+    let page = b.get(&format!("/projects/{pid}/secrets/dev?path=%2F&reveal=URL")).await;
+    page.assert_contains(r#"<span class="revealed ref">http://localhost:${PORT}/</span>"#);
+    page.assert_contains(r#"reads and syncs as <span class="revealed">http://localhost:8080/</span>"#);
+    app.shutdown().await;
+}
