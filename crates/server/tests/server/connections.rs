@@ -136,6 +136,9 @@ async fn a_token_railway_refuses_is_a_400_with_railways_words_and_nothing_is_sto
         // Railway's own words (the fake, like Railway, appends a trace id).
         let expected = format!("Failed to validate credentials: {railway_says}");
         assert!(resp.message().starts_with(&expected), "{}", resp.message());
+        // And what to do about it: no kind of token works, so a new one is needed.
+        assert!(resp.message().contains("Railway accepts this token as no kind of token"), "{}", resp.message());
+        assert!(resp.message().contains("Create a new one in Railway"), "{}", resp.message());
         assert!(!resp.text.contains(bad));
     }
     // A real token of another kind is refused too: the declared kind is what is checked.
@@ -148,6 +151,13 @@ async fn a_token_railway_refuses_is_a_400_with_railways_words_and_nothing_is_sto
         .await;
     assert_eq!(resp.status, 400, "{}", resp.text);
     assert!(resp.message().starts_with("Failed to validate credentials: "), "{}", resp.message());
+    assert!(
+        resp.message().contains(
+            "This is a Railway project token, not a Railway account token: choose the method \"project-token\""
+        ),
+        "the answer names the token's real kind: {}",
+        resp.message()
+    );
     // An outage is not reported as a bad token.
     fake.inject(Fault::http_status(503));
     let resp = app

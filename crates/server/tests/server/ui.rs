@@ -262,6 +262,7 @@ async fn railway_connections_are_checked_with_railway_and_kept_while_in_use() {
         .await;
     assert_eq!(refused.status, 422);
     refused.assert_contains("Failed to validate credentials");
+    refused.assert_contains("Create a new one in Railway");
     assert!(!refused.body.contains("not-a-railway-token"), "the token is never shown back");
     let empty = b
         .post(

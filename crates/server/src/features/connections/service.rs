@@ -136,9 +136,50 @@ pub fn railway_credentials(state: &AppState, row: &ConnectionRow) -> ApiResult<C
         .ok_or_else(|| ApiError::internal(format!("connection {} has unknown method {}", row.id, row.method)))
 }
 
-/// Asks Railway whether the token works as the declared kind.
+/// Asks Railway whether the token works as the declared kind. A refused token is probed
+/// as the other kinds, so the answer says what to do: choose the token's real kind, or
+/// create a new token.
 async fn check_token(state: &AppState, kind: TokenKind, token: &SecretToken) -> ApiResult<()> {
-    state.destinations.railway().check_credentials(kind, token).await.map(|_| ()).map_err(validation_failed)
+    let railway = state.destinations.railway();
+    let refusal = match railway.check_credentials(kind, token).await {
+        Ok(_) => return Ok(()),
+        Err(e @ RailwayError::Unauthorized { .. }) => e,
+        Err(other) => return Err(validation_failed(other)),
+    };
+    let hint = match railway.detect_token(token).await {
+        Ok(reach) => wrong_kind_hint(kind, reach.kind()),
+        Err(RailwayError::Unauthorized { .. }) => NO_KIND_HINT.to_string(),
+        // Railway could not be asked again (a rate limit, an outage): its first answer stands.
+        Err(_) => String::new(),
+    };
+    let message = format!("Failed to validate credentials: {}{hint}", refusal.message());
+    Err(railway_status(refusal, message))
+}
+
+/// What to do when Railway refuses a token of every kind.
+const NO_KIND_HINT: &str = ". Railway accepts this token as no kind of token: it may be mistyped, revoked or expired. \
+    Create a new one in Railway (account and workspace tokens under Account Settings → Tokens, project tokens in the \
+    project's Settings → Tokens) and paste it again";
+
+/// What to do when the token works as another kind than the one chosen.
+fn wrong_kind_hint(chosen: TokenKind, real: TokenKind) -> String {
+    if chosen == real {
+        return String::new();
+    }
+    format!(
+        ". This is a {} token, not a {} token: choose the method \"{}\" and try again",
+        words(real),
+        words(chosen),
+        real.as_str()
+    )
+}
+
+fn words(kind: TokenKind) -> &'static str {
+    match kind {
+        TokenKind::Account => "Railway account",
+        TokenKind::Workspace => "Railway workspace (team)",
+        TokenKind::Project => "Railway project",
+    }
 }
 
 pub async fn create(state: &AppState, actor: &Actor, body: &RailwayConnectionIn) -> ApiResult<AppConnectionOut> {
