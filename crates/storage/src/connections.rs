@@ -137,6 +137,28 @@ pub async fn sync_count(conn: &mut Conn, id: &ConnectionId) -> Result<i64> {
         .await?)
 }
 
+/// A sync that uses a connection: its id, name and project, by name (at most `limit`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SyncUsingRow {
+    pub id: String,
+    pub name: String,
+    pub project_id: String,
+    pub project_name: String,
+}
+
+/// The syncs that use a connection, by project and name (at most `limit`).
+pub async fn syncs_using(conn: &mut Conn, id: &ConnectionId, limit: i64) -> Result<Vec<SyncUsingRow>> {
+    Ok(sqlx::query_as(
+        "SELECT s.id, s.name, s.project_id, p.name AS project_name FROM secret_syncs s
+           JOIN projects p ON p.id = s.project_id
+         WHERE s.connection_id = $1 ORDER BY p.name, s.name LIMIT $2",
+    )
+    .bind(id.as_str())
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
 pub async fn delete(conn: &mut Conn, id: &ConnectionId) -> Result<bool> {
     let done = sqlx::query("DELETE FROM app_connections WHERE id = $1").bind(id.as_str()).execute(conn).await?;
     Ok(done.rows_affected() == 1)

@@ -40,6 +40,7 @@ struct ListPage {
     orgs: Vec<OrgTab>,
     org: String,
     rows: Vec<ConnectionRowView>,
+    in_use: Option<InUseView>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -56,6 +57,20 @@ struct FormPage {
 #[derive(Deserialize, Default, Clone)]
 pub struct OrgQuery {
     org: Option<String>,
+    /// A connection whose deletion was refused: the page lists the syncs that use it.
+    in_use: Option<String>,
+}
+
+/// A connection that syncs still use, with links to them.
+pub struct InUseView {
+    pub name: String,
+    pub syncs: Vec<SyncLink>,
+}
+
+pub struct SyncLink {
+    pub name: String,
+    pub project: String,
+    pub href: String,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -111,8 +126,26 @@ pub async fn list(State(state): State<AppState>, signed: Signed, Query(q): Query
             let w = when(&c.created_at);
             ConnectionRowView { method: method_label(&c.method), created: w.relative, created_exact: w.exact, c }
         })
-        .collect();
-    let page = ListPage { chrome: Chrome::new(&signed, Section::Connections, "App Connections"), orgs, org, rows };
+        .collect::<Vec<ConnectionRowView>>();
+    let in_use = match q.in_use.as_deref().and_then(|id| rows.iter().find(|r: &&ConnectionRowView| r.c.id == id)) {
+        Some(r) => match service::syncs_using(&state, &signed.actor, &r.c.id).await {
+            Ok(users) if !users.is_empty() => Some(InUseView {
+                name: r.c.name.clone(),
+                syncs: users
+                    .into_iter()
+                    .map(|u| SyncLink {
+                        href: format!("/projects/{}/syncs/{}", u.project_id, u.id),
+                        name: u.name,
+                        project: u.project_name,
+                    })
+                    .collect(),
+            }),
+            _ => None,
+        },
+        None => None,
+    };
+    let page =
+        ListPage { chrome: Chrome::new(&signed, Section::Connections, "App Connections"), orgs, org, rows, in_use };
     Ok(render(&page.chrome.clone(), page))
 }
 
@@ -238,7 +271,8 @@ pub async fn delete(State(state): State<AppState>, signed: Signed, Path(id): Pat
             let errors = FormErrors::from_api(e, &[])?;
             let why = errors.general.unwrap_or_default();
             let message = format!("Connection \"{}\" was not deleted. {why}", current.name);
-            redirect_with(&list_url(&current.org_id), FlashKind::Error, message.trim_end())
+            let to = format!("{}&in_use={}", list_url(&current.org_id), current.id);
+            redirect_with(&to, FlashKind::Error, message.trim_end())
         }
     })
 }

@@ -317,10 +317,17 @@ async fn deleting_echoes_the_connection_and_refuses_while_syncs_use_it() {
     }
     let resp = app.api.delete(&format!("{CONNECTIONS}/{cid}")).await;
     assert_eq!(resp.status, 400);
-    assert_eq!(
-        resp.message(),
-        "Cannot delete App Connection with existing connections. Remove all existing connections and try again. (2 secret syncs use this connection.)"
+    // Infisical's words, then which syncs and what to do.
+    let message = resp.message();
+    assert!(
+        message.starts_with(
+            "Cannot delete App Connection with existing connections. Remove all existing connections and try again. \
+             (2 secret syncs use this connection: one (project "
+        ),
+        "{message}"
     );
+    assert!(message.contains(", two (project "), "{message}");
+    assert!(message.ends_with("Delete those syncs or point them at another connection first.)"), "{message}");
     app.api.get(&format!("{CONNECTIONS}/{cid}")).await.expect(200);
     app.shutdown().await;
 }

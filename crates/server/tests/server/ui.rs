@@ -308,7 +308,11 @@ async fn railway_connections_are_checked_with_railway_and_kept_while_in_use() {
     assert_eq!(del.status, 303);
     let shown = b.get(del.location()).await;
     shown.assert_contains("was not deleted");
-    shown.assert_contains("1 secret sync uses this connection");
+    shown.assert_contains("1 secret sync uses this connection: uses-it (project ");
+    // The page lists the syncs that use it, each a link to its page.
+    let link = format!(r#"<li><a href="/projects/{}/syncs/"#, app.project_id());
+    assert!(shown.body.contains("data-in-use") && shown.body.contains(&link), "{}", shown.body);
+    shown.assert_contains(">uses-it</a>");
     app.api.get(&format!("{CONNECTIONS}/{conn_id}")).await.expect(200);
     drop(fake);
     app.shutdown().await;

@@ -334,11 +334,28 @@ fn parse_concurrency(n: i64) -> ApiResult<i64> {
     }
 }
 
-fn in_use(count: i64) -> ApiError {
+/// The refusal to delete a connection that syncs use, naming them (the first few).
+fn in_use(count: i64, users: &[connections::SyncUsingRow]) -> ApiError {
     let syncs = if count == 1 { "1 secret sync uses".to_string() } else { format!("{count} secret syncs use") };
+    let mut names: Vec<String> = users.iter().map(|u| format!("{} (project {})", u.name, u.project_name)).collect();
+    if count > users.len() as i64 {
+        names.push(format!("and {} more", count - users.len() as i64));
+    }
+    let listed = if names.is_empty() { String::new() } else { format!(": {}", names.join(", ")) };
     ApiError::bad_request(format!(
-        "Cannot delete App Connection with existing connections. Remove all existing connections and try again. ({syncs} this connection.)"
+        "Cannot delete App Connection with existing connections. Remove all existing connections and try again. \
+         ({syncs} this connection{listed}. Delete those syncs or point them at another connection first.)"
     ))
+}
+
+/// The syncs that use a connection (the first 50), for someone who may delete it.
+pub async fn syncs_using(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<Vec<connections::SyncUsingRow>> {
+    let id = connection_id(raw_id)?;
+    let mut conn = state.store.read().await?;
+    let (row, role) = access::visible(&mut conn, actor, &id).await?;
+    access::ensure_railway_route(&row)?;
+    access::require_admin(role, "delete")?;
+    Ok(connections::syncs_using(&mut conn, &id, 50).await?)
 }
 
 pub async fn delete(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<AppConnectionOut> {
@@ -349,11 +366,12 @@ pub async fn delete(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<
     access::require_admin(role, "delete")?;
     let count = connections::sync_count(&mut tx, &id).await?;
     if count > 0 {
-        return Err(in_use(count));
+        let users = connections::syncs_using(&mut tx, &id, 5).await?;
+        return Err(in_use(count, &users));
     }
     match connections::delete(&mut tx, &id).await {
         Ok(_) => {}
-        Err(StorageError::ForeignKey { .. }) => return Err(in_use(1)),
+        Err(StorageError::ForeignKey { .. }) => return Err(in_use(1, &[])),
         Err(e) => return Err(e.into()),
     }
     let event = AuditEvent::new("delete-app-connection")
