@@ -27,6 +27,7 @@ pub mod events;
 pub mod hooks;
 pub mod kinds;
 pub mod ledger;
+pub mod metrics;
 pub mod paces;
 pub mod plan;
 pub mod queue;
@@ -38,6 +39,7 @@ pub mod spec;
 pub mod worker;
 
 pub use error::EngineError;
+pub use metrics::EngineMetrics;
 pub use run::RunFinished;
 pub use settings::EngineSettings;
 
@@ -59,6 +61,7 @@ struct Inner {
     settings: EngineSettings,
     node_id: String,
     signals: Signals,
+    metrics: EngineMetrics,
 }
 
 /// In-process wake-ups and notices. Across nodes, PostgreSQL `NOTIFY` feeds the same.
@@ -82,7 +85,7 @@ impl Engine {
     pub fn new(core: Core, destinations: Destinations, settings: EngineSettings, node_id: String) -> Self {
         let signals =
             Signals { jobs: Notify::new(), runs: broadcast::channel(1024).0, syncs: broadcast::channel(1024).0 };
-        Self(Arc::new(Inner { core, destinations, settings, node_id, signals }))
+        Self(Arc::new(Inner { core, destinations, settings, node_id, signals, metrics: EngineMetrics::default() }))
     }
 
     pub fn core(&self) -> &Core {
@@ -99,6 +102,31 @@ impl Engine {
 
     pub fn node_id(&self) -> &str {
         &self.0.node_id
+    }
+
+    /// This node's run counters and background-task liveness (for `/metrics` and readiness).
+    pub fn metrics(&self) -> &EngineMetrics {
+        &self.0.metrics
+    }
+
+    /// How many background tasks [`Engine::start`] runs with these settings (0 with no
+    /// workers); compare with [`EngineMetrics::tasks_alive`].
+    pub fn tasks_expected(&self) -> usize {
+        let workers = self.settings().workers;
+        if workers == 0 {
+            return 0;
+        }
+        // Workers, the dispatcher, housekeeping, drift scheduling, and on PostgreSQL the listener.
+        workers + 3 + usize::from(self.store().backend() == Backend::Postgres)
+    }
+
+    /// Spawns a background task counted alive while it runs.
+    fn spawn_alive(&self, task: impl std::future::Future<Output = ()> + Send + 'static) -> JoinHandle<()> {
+        let alive = self.0.metrics.task_started();
+        tokio::spawn(async move {
+            let _alive = alive;
+            task.await;
+        })
     }
 
     /// The destination a sync of `app` writes through.
@@ -159,13 +187,13 @@ impl Engine {
                 Err(e) => tracing::warn!(error = %e, "could not release this node's old leases"),
             }
             for _ in 0..workers {
-                tasks.push(tokio::spawn(worker::worker_loop(self.clone(), rx.clone())));
+                tasks.push(self.spawn_alive(worker::worker_loop(self.clone(), rx.clone())));
             }
-            tasks.push(tokio::spawn(worker::dispatcher_loop(self.clone(), rx.clone())));
-            tasks.push(tokio::spawn(worker::maintenance_loop(self.clone(), rx.clone())));
-            tasks.push(tokio::spawn(worker::drift_loop(self.clone(), rx.clone())));
+            tasks.push(self.spawn_alive(worker::dispatcher_loop(self.clone(), rx.clone())));
+            tasks.push(self.spawn_alive(worker::maintenance_loop(self.clone(), rx.clone())));
+            tasks.push(self.spawn_alive(worker::drift_loop(self.clone(), rx.clone())));
             if self.store().backend() == Backend::Postgres {
-                tasks.push(tokio::spawn(worker::listener_loop(self.clone(), rx.clone())));
+                tasks.push(self.spawn_alive(worker::listener_loop(self.clone(), rx.clone())));
             }
         }
         Workers { stop, tasks }

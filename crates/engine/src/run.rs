@@ -254,6 +254,7 @@ async fn execute_inner(engine: &Engine, job: &JobRow) -> Result<(), StorageError
         tx.commit().await?;
     }
     engine.notify_sync_changed(&row.id);
+    engine.metrics().run_ended(&row.destination, kind, run.status);
     engine.run_finished(RunFinished { sync_id: row.id.clone(), job_id: job.id.clone(), kind, status: run.status });
     Ok(())
 }

@@ -107,6 +107,14 @@ pub struct ServerArgs {
     /// every sync and node on a token shares it [default: 10]
     #[arg(long, env = "SLUICE_RAILWAY_RPS", value_name = "N")]
     pub railway_rps: Option<f64>,
+
+    /// Serve Prometheus metrics at /metrics on the main listener (always on with --dev)
+    #[arg(long, env = "SLUICE_METRICS")]
+    pub metrics: bool,
+
+    /// Ask scrapes of /metrics for `Authorization: Bearer TOKEN` (setting it turns /metrics on)
+    #[arg(long, env = "SLUICE_METRICS_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// Settings read from the optional TOML file.
@@ -129,6 +137,8 @@ struct FileSettings {
     sync_coalesce_ms: Option<u64>,
     railway_rps: Option<f64>,
     reconcile_interval_minutes: Option<u64>,
+    metrics: Option<bool>,
+    metrics_token: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,6 +161,8 @@ pub struct Settings {
     pub notify: sluice_notify::NotifySettings,
     /// Started with --dev.
     pub dev: bool,
+    /// `/metrics`: served or not, and its token.
+    pub metrics: crate::metrics::MetricsSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -287,6 +299,17 @@ impl ServerArgs {
             engine.railway_rps = rps;
         }
 
+        let metrics_token = match self.metrics_token.clone().or(file.metrics_token) {
+            Some(t) if t.trim().is_empty() => {
+                return Err(ConfigError::Invalid("--metrics-token: the token is empty".to_string()));
+            }
+            t => t.map(|t| sluice_domain::SecretToken::new(t.trim())),
+        };
+        let metrics = crate::metrics::MetricsSettings {
+            enabled: self.dev || self.metrics || file.metrics.unwrap_or(false) || metrics_token.is_some(),
+            token: metrics_token,
+        };
+
         Ok(Settings {
             listen,
             database_url,
@@ -301,6 +324,7 @@ impl ServerArgs {
             engine,
             notify,
             dev: self.dev,
+            metrics,
         })
     }
 }
@@ -317,6 +341,21 @@ mod tests {
         let b = parse_root_key(b64, "x").expect("b64");
         assert_eq!(a.to_base64(), b.to_base64());
         assert!(parse_root_key("short", "SLUICE_ROOT_KEY").is_err());
+    }
+
+    #[test]
+    fn metrics_are_on_with_dev_a_flag_or_a_token_and_an_empty_token_is_refused() {
+        let key = Some(RootKey::generate().to_base64());
+        let resolve = |args: ServerArgs| args.resolve(None, None).map(|s| s.metrics);
+        let base = ServerArgs { root_key: key.clone(), ..Default::default() };
+        assert!(!resolve(base.clone()).expect("resolve").enabled, "off by default");
+        assert!(resolve(ServerArgs { dev: true, ..base.clone() }).expect("resolve").enabled);
+        assert!(resolve(ServerArgs { metrics: true, ..base.clone() }).expect("resolve").enabled);
+        let with_token = resolve(ServerArgs { metrics_token: Some(" t0k ".into()), ..base.clone() }).expect("resolve");
+        assert!(with_token.enabled);
+        assert_eq!(with_token.token.as_ref().map(|t| t.expose()), Some("t0k"));
+        let err = resolve(ServerArgs { metrics_token: Some("  ".into()), ..base }).expect_err("empty token");
+        assert!(err.to_string().contains("--metrics-token"), "{err}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod features;
 pub mod http;
+pub mod metrics;
 pub mod state;
 pub mod ui;
 

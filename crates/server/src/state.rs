@@ -6,7 +6,7 @@ use sluice_core::Core;
 use sluice_core::keys::KeyRing;
 use sluice_destinations::Destinations;
 use sluice_destinations::railway::pacing::PaceSettings;
-use sluice_destinations::railway::{RailwayApi, RailwayClient, RailwayConfig, RailwayError};
+use sluice_destinations::railway::{RailwayApi, RailwayClient, RailwayConfig, RailwayError, RailwayMetrics};
 use sluice_domain::{OrgId, ProjectId, ProjectRole, SyncId};
 use sluice_engine::Engine;
 use sluice_engine::paces::StorePaces;
@@ -45,6 +45,8 @@ pub struct Inner {
     /// end, so that graceful shutdown does not wait for browsers to hang up.
     pub stopping: watch::Sender<bool>,
     pub started: Instant,
+    /// This server's figures for `/metrics` (its own registry: see `crate::metrics`).
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl std::ops::Deref for AppState {
@@ -60,13 +62,22 @@ impl AppState {
         railway_config.timeout = settings.engine.railway_timeout;
         railway_config.mutation_timeout = settings.engine.railway_mutation_timeout;
         let pacing = PaceSettings { rps: settings.engine.railway_rps, ..PaceSettings::default() };
-        let client = RailwayClient::new(railway_config)?.with_pacing(Arc::new(StorePaces::new(store.clone())), pacing);
+        let railway_metrics = RailwayMetrics::default();
+        let client = RailwayClient::new(railway_config)?
+            .with_pacing(Arc::new(StorePaces::new(store.clone())), pacing)
+            .with_metrics(railway_metrics.clone());
         let railway: Arc<dyn RailwayApi> = Arc::new(client);
-        Ok(Self::with_railway(store, keys, settings, railway))
+        Ok(Self::with_railway(store, keys, settings, railway, railway_metrics))
     }
 
-    /// State with a given Railway implementation.
-    pub fn with_railway(store: Store, keys: KeyRing, settings: Settings, railway: Arc<dyn RailwayApi>) -> Self {
+    /// State with a given Railway implementation, counting its calls in `railway_metrics`.
+    pub fn with_railway(
+        store: Store,
+        keys: KeyRing,
+        settings: Settings,
+        railway: Arc<dyn RailwayApi>,
+        railway_metrics: RailwayMetrics,
+    ) -> Self {
         let node_id = settings.engine.node_id.clone().unwrap_or_else(|| {
             format!("{}:{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "node".to_string()), settings.listen.port())
         });
@@ -74,6 +85,7 @@ impl AppState {
         let destinations = Destinations::new(railway);
         let notifier = sluice_notify::Notifier::new(core.clone(), settings.notify.clone(), node_id.clone());
         let engine = Engine::new(core.clone(), destinations.clone(), settings.engine.clone(), node_id);
+        let metrics = crate::metrics::Metrics::new(engine.metrics(), &railway_metrics);
         Self(Arc::new(Inner {
             core,
             engine,
@@ -87,6 +99,7 @@ impl AppState {
             oidc: sluice_core::oidc::OidcVerifier::new(),
             stopping: watch::channel(false).0,
             started: Instant::now(),
+            metrics,
         }))
     }
 

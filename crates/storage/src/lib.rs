@@ -37,6 +37,7 @@ pub mod projects;
 pub mod runs;
 pub mod secrets;
 pub mod sessions;
+pub mod stats;
 pub mod syncs;
 pub mod tags;
 pub mod tokens;

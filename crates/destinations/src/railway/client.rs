@@ -23,6 +23,7 @@ use serde_json::Value;
 
 use super::auth::Credentials;
 use super::errors::RailwayError;
+use super::metrics::RailwayMetrics;
 use super::pacing::{self, Answer, PaceSettings, PaceStore, Slot};
 use super::rate_limit::{RateLimitBook, RateLimitStatus, parse_retry_after, token_key_hex};
 use super::response::{OpKind, interpret};
@@ -75,6 +76,7 @@ pub struct RailwayClient {
     config: RailwayConfig,
     rate_limits: RateLimitBook,
     pacing: Option<Pacing>,
+    metrics: RailwayMetrics,
 }
 
 /// Where tokens' pacing states live, and how fast a token may go.
@@ -126,12 +128,25 @@ impl RailwayClient {
             .user_agent(concat!("sluice/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| RailwayError::Config { message: format!("cannot build the HTTP client: {e}") })?;
-        Ok(Self { http, endpoint, config, rate_limits: RateLimitBook::default(), pacing: None })
+        Ok(Self {
+            http,
+            endpoint,
+            config,
+            rate_limits: RateLimitBook::default(),
+            pacing: None,
+            metrics: RailwayMetrics::default(),
+        })
     }
 
     /// Paces every request per token through `store` (see `pacing.rs`).
     pub fn with_pacing(mut self, store: std::sync::Arc<dyn PaceStore>, settings: PaceSettings) -> Self {
         self.pacing = Some(Pacing { store, settings });
+        self
+    }
+
+    /// Counts every request into `metrics` (the server registers them for `/metrics`).
+    pub fn with_metrics(mut self, metrics: RailwayMetrics) -> Self {
+        self.metrics = metrics;
         self
     }
 
@@ -218,7 +233,10 @@ impl RailwayClient {
                 .await;
             let response = match sent {
                 Ok(r) => r,
-                Err(e) => return Err(self.transport_error(&e, operation, kind)),
+                Err(e) => {
+                    self.metrics.call(operation, None, started.elapsed());
+                    return Err(self.transport_error(&e, operation, kind));
+                }
             };
 
             let status = response.status().as_u16();
@@ -229,8 +247,12 @@ impl RailwayClient {
             }
             let bytes = match response.bytes().await {
                 Ok(b) => b,
-                Err(e) => return Err(self.transport_error(&e, operation, kind)),
+                Err(e) => {
+                    self.metrics.call(operation, None, started.elapsed());
+                    return Err(self.transport_error(&e, operation, kind));
+                }
             };
+            self.metrics.call(operation, Some(status), started.elapsed());
             tracing::debug!(
                 operation,
                 token_kind = %creds.kind,

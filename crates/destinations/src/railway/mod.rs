@@ -21,6 +21,10 @@
 //! (slots per token), `operations/deploys.rs` (which deployment to redeploy, and reading a
 //! followed one).
 //!
+//! Every request is counted in [`RailwayMetrics`] (by operation and status, for
+//! `/metrics`) when the server hands the client its own with
+//! [`RailwayClient::with_metrics`].
+//!
 //! Every failure is a [`RailwayError`], classified so the engine can decide (through the
 //! seam's `DestinationError`): retry later (`RateLimited`, `Transient`, a few times
 //! `Gone`), re-read before acting again (`OutcomeUnknown`), or stop (`Unauthorized`,
@@ -33,6 +37,7 @@ mod auth;
 mod client;
 mod errors;
 mod keys;
+mod metrics;
 mod operations;
 pub mod pacing;
 mod rate_limit;
@@ -46,6 +51,7 @@ pub use auth::{Credentials, TokenKind, TokenReach};
 pub use client::{DEFAULT_ENDPOINT, RailwayClient, RailwayConfig};
 pub use errors::RailwayError;
 pub use keys::{CONFIGURATION as CONFIGURATION_VARIABLES, PROVIDED as PROVIDED_VARIABLES, RailwayKeys};
+pub use metrics::RailwayMetrics;
 pub use operations::deploys::{Redeploy, Tracked};
 pub use operations::targets::{TargetPart, Unreachable};
 pub use rate_limit::{RateLimitStatus, token_key_hex as pace_key};

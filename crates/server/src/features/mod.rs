@@ -8,6 +8,7 @@ pub mod connections;
 pub mod folders;
 pub mod identities;
 pub mod imports;
+pub mod metrics;
 pub mod notifications;
 pub mod orgs;
 pub mod projects;

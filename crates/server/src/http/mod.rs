@@ -1,5 +1,6 @@
 //! HTTP plumbing: the router of every feature, request ids, error logging, trailing
-//! slashes, and the OpenAPI document with Swagger UI served from the binary.
+//! slashes, request metrics (`crate::metrics::http`), `/metrics` when enabled, and the
+//! OpenAPI document with Swagger UI served from the binary.
 
 pub mod fallback;
 mod middleware;
@@ -23,10 +24,13 @@ pub fn app(state: AppState) -> MapRequest<Router, fn(Request) -> Request> {
         .merge(api)
         .merge(openapi::docs_router(doc))
         .merge(crate::ui::router())
+        .merge(crate::features::metrics::router(state.settings.metrics.enabled))
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
         // The configured limit, not axum's 2 MiB default; larger bodies answer 413.
         .layer(axum::extract::DefaultBodyLimit::max(crate::extract::BODY_LIMIT))
+        // Inside the router, so each request's matched route is known to the metrics.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::metrics::http::track))
         .layer(axum::middleware::from_fn(middleware::request_context))
         .with_state(state);
     MapRequestLayer::new(trim_trailing_slash as fn(Request) -> Request).layer(router)

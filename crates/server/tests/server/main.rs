@@ -18,6 +18,7 @@ mod identities;
 mod imports;
 mod infisical_parity;
 mod memberships;
+mod metrics;
 mod node_sdk;
 mod notifications;
 mod notify_support;

@@ -1,4 +1,7 @@
-//! `GET /api/status`: health, in Infisical's shape plus what a Sluice operator wants.
+//! `GET /api/status`: liveness, in Infisical's shape plus what a Sluice operator wants;
+//! `GET /api/ready` ([`ready`]): readiness, the database and this node's workers.
+
+pub mod ready;
 
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -9,7 +12,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(status))
+    OpenApiRouter::new().routes(routes!(status)).routes(routes!(ready::ready))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -2,7 +2,7 @@
 //! with `SLUICE_TEST_DATABASE_URL`), the real Railway client, and the fake Railway.
 //! Jobs are drained by the tests (no background workers, no sleeping).
 
-mod support;
+pub(crate) mod support;
 
 mod broken;
 mod deploys;
