@@ -9,12 +9,14 @@
 
 use crate::access_support::*;
 use serde_json::{Value, json};
-use sluice_domain::login_throttle::ThrottlePolicy;
+use sluice_domain::login_throttle::{ThrottlePolicy, wait_in_words};
 use sluice_server::config_login::LoginThrottleSettings;
 use sluice_testkit::{Response, TestApp, Tweak};
 
 const USER_LOGIN: &str = "/api/v1/auth/login";
 const MINUTE: i64 = 60_000;
+pub const ACCOUNT: &str = "for this account";
+const ADDRESS: &str = "from this IP address";
 
 /// A server whose accounts get `free` failures without a wait and lock at `lock_after`,
 /// and whose client IPs get `ip_free` and lock at `ip_lock_after` (15-minute locks).
@@ -37,15 +39,22 @@ pub async fn pass_time(app: &TestApp, ms: i64) {
     exec(app, sql, &[Bind::Int(ms)]).await;
 }
 
-/// Asserts a 429 in Infisical's shape with this message and `Retry-After`.
+/// Asserts a 429 in Infisical's shape, refused for `whose` ("for this account", "from this IP
+/// address"), whose `Retry-After` is `longest` seconds or a little less (the wait runs while
+/// the requests do), and whose message names the same wait.
 #[track_caller]
-pub fn assert_throttled(resp: &Response, message: &str, retry_after: u64) {
+pub fn assert_throttled(resp: &Response, whose: &str, longest: u64) {
     assert_eq!(resp.status, 429, "{}", resp.text);
     assert_eq!(resp.body["statusCode"], 429);
     assert_eq!(resp.body["error"], "RateLimitExceeded");
-    assert_eq!(resp.message(), message);
-    let header = resp.headers.get("retry-after").and_then(|v| v.to_str().ok());
-    assert_eq!(header, Some(retry_after.to_string().as_str()));
+    let header = resp.headers.get("retry-after").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let secs: u64 = header.parse().unwrap_or_else(|_| panic!("Retry-After {header:?}"));
+    assert!(
+        (longest.saturating_sub(5).max(1)..=longest).contains(&secs),
+        "Retry-After {secs}, expected about {longest}"
+    );
+    let words = wait_in_words(i64::try_from(secs).expect("secs") * 1000);
+    assert_eq!(resp.message(), format!("Too many failed sign-in attempts {whose}; try again in {words}"));
 }
 
 async fn user_login(app: &TestApp, email: &str, password: &str) -> Response {
@@ -66,25 +75,26 @@ async fn wrong_passwords_slow_down_then_lock_the_account_even_against_the_right_
     user_login(&app, &email, "wrong-2").await.expect(401);
     // Two failures are free; the third attempt must wait, and is not even checked.
     let early = user_login(&app, &email, &right).await;
-    assert_throttled(&early, "Too many failed sign-in attempts for this account; try again in 1 second", 1);
+    assert_throttled(&early, ACCOUNT, 1);
     pass_time(&app, 1000).await;
     user_login(&app, &email, "wrong-3").await.expect(401);
     let early = user_login(&app, &email, "wrong-4").await;
-    assert_throttled(&early, "Too many failed sign-in attempts for this account; try again in 2 seconds", 2);
+    assert_throttled(&early, ACCOUNT, 2);
     pass_time(&app, 2000).await;
     user_login(&app, &email, "wrong-4").await.expect(401);
 
     // The fourth failure locks the account: the right password is refused, on every path.
     let locked = user_login(&app, &email, &right).await;
-    assert_throttled(&locked, "Too many failed sign-in attempts for this account; try again in 15 minutes", 900);
+    assert_throttled(&locked, ACCOUNT, 900);
+    assert_eq!(locked.message(), "Too many failed sign-in attempts for this account; try again in 15 minutes");
     let session = app.anonymous().post("/api/v1/auth/session", json!({"email": email, "password": right})).await;
-    assert_throttled(&session, "Too many failed sign-in attempts for this account; try again in 15 minutes", 900);
+    assert_throttled(&session, ACCOUNT, 900);
     // Only that account: another one still gets its password checked.
     user_login(&app, "someone.else@sluice.local", "wrong").await.expect(401);
 
     pass_time(&app, 14 * MINUTE).await;
     let almost = user_login(&app, &email, &right).await;
-    assert_throttled(&almost, "Too many failed sign-in attempts for this account; try again in 1 minute", 60);
+    assert_throttled(&almost, ACCOUNT, 60);
     pass_time(&app, MINUTE).await;
     user_login(&app, &email, &right).await.expect(200);
     // The success forgot the failures: two wrong passwords are free again (without the
@@ -132,7 +142,7 @@ async fn wrong_client_secrets_lock_the_client_id_and_the_lock_is_audited_for_the
         login(&app, &m.client_id, &wrong).await.expect(401);
     }
     let locked = login(&app, &m.client_id, &m.client_secret).await;
-    assert_throttled(&locked, "Too many failed sign-in attempts for this account; try again in 15 minutes", 900);
+    assert_throttled(&locked, ACCOUNT, 900);
     // Another identity's client id is another account.
     let other = machine(&app, "member").await;
     login(&app, &other.client_id, &other.client_secret).await.expect(200);
@@ -158,9 +168,8 @@ async fn one_address_failing_across_many_accounts_is_locked_out_of_every_login()
     for i in 0..3 {
         user_login(&app, &format!("target-{i}@sluice.local"), "Winter2026!").await.expect(401);
     }
-    let msg = "Too many failed sign-in attempts from this IP address; try again in 15 minutes";
-    assert_throttled(&user_login(&app, &app.creds.admin_email, &app.creds.admin_password).await, msg, 900);
-    assert_throttled(&login(&app, &m.client_id, &m.client_secret).await, msg, 900);
+    assert_throttled(&user_login(&app, &app.creds.admin_email, &app.creds.admin_password).await, ADDRESS, 900);
+    assert_throttled(&login(&app, &m.client_id, &m.client_secret).await, ADDRESS, 900);
 
     let entries = lock_entries(&app).await;
     assert_eq!(entries.len(), 1, "{entries:?}");

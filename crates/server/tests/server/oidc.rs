@@ -4,7 +4,7 @@
 //! and refusals for non-admins.
 
 use crate::access_support::*;
-use crate::login_throttle::{assert_throttled, lock_entries, pass_time, throttled};
+use crate::login_throttle::{ACCOUNT, assert_throttled, lock_entries, pass_time, throttled};
 use crate::secret_support::{list, put, values};
 use serde_json::{Value, json};
 use sluice_testkit::oidc_issuer::{OidcIssuer, SigningKey, now_secs};
@@ -253,14 +253,14 @@ async fn refused_oidc_tokens_lock_the_identity_until_the_lock_ends() {
     oidc_login(&app, &id, &bad).await.expect(401);
     oidc_login(&app, &id, &bad).await.expect(401);
     let early = oidc_login(&app, &id, &bad).await;
-    assert_throttled(&early, "Too many failed sign-in attempts for this account; try again in 1 second", 1);
+    assert_throttled(&early, ACCOUNT, 1);
     pass_time(&app, 1000).await;
     oidc_login(&app, &id, &bad).await.expect(401);
 
     // Locked: a good token is refused too.
     let good = rsa.sign(&good_claims(&issuer));
     let locked = oidc_login(&app, &id, &good).await;
-    assert_throttled(&locked, "Too many failed sign-in attempts for this account; try again in 15 minutes", 900);
+    assert_throttled(&locked, ACCOUNT, 900);
     let entries = lock_entries(&app).await;
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert_eq!(entries[0]["target"], json!({"type": "identity", "id": id}));
