@@ -71,7 +71,8 @@ impl Verdict {
 }
 
 impl ThrottlePolicy {
-    fn enabled(&self) -> bool {
+    /// Whether this scope is throttled at all (`lock_after > 0`).
+    pub fn enabled(&self) -> bool {
         self.lock_after > 0
     }
 

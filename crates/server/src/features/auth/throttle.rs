@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use serde_json::json;
 use sluice_core::audit::{self, AuditActor, AuditEvent};
-use sluice_domain::login_throttle::{Attempts, ThrottlePolicy, Verdict, wait_in_words};
+use sluice_domain::login_throttle::{Attempts, ThrottlePolicy, wait_in_words};
 use sluice_domain::{IdentityId, OrgId, UserId};
 use sluice_storage::memberships::Principal;
 use sluice_storage::{Conn, login_throttles, orgs, paces};
@@ -62,13 +62,15 @@ impl LoginAttempt {
         self.meta.ip.as_deref().map(|ip| format!("ip:{ip}"))
     }
 
-    /// The scopes this attempt counts against, with their policies.
+    /// The scopes this attempt counts against, with their policies (scopes whose
+    /// throttling is off are left out: nothing is read or written for them).
     fn scopes(&self, state: &AppState) -> Vec<(Scope, String, ThrottlePolicy)> {
         let login = &state.settings.login;
         let mut scopes = vec![(Scope::Account, self.account_key.clone(), login.account)];
         if let Some(ip) = self.ip_key() {
             scopes.push((Scope::Ip, ip, login.ip));
         }
+        scopes.retain(|(_, _, policy)| policy.enabled());
         scopes
     }
 }
@@ -118,6 +120,9 @@ pub struct Cleared {
 /// time left in words and in `Retry-After`. Call it before checking any credential.
 pub async fn check(state: &AppState, attempt: &LoginAttempt) -> ApiResult<Cleared> {
     let scopes = attempt.scopes(state);
+    if scopes.is_empty() {
+        return Ok(Cleared { account_history: false });
+    }
     let mut conn = state.store.read().await?;
     let keys: Vec<&str> = scopes.iter().map(|(_, k, _)| k.as_str()).collect();
     let stored = login_throttles::get_many(&mut conn, &keys).await?;
@@ -126,15 +131,17 @@ pub async fn check(state: &AppState, attempt: &LoginAttempt) -> ApiResult<Cleare
     }
     let now = paces::now_ms(&mut conn, state.store.backend()).await?;
     drop(conn);
-    let mut refusal: Option<(Scope, Verdict)> = None;
+    // The scope refusing longest speaks (its wait is the one that matters).
+    let mut refusal: Option<(Scope, i64)> = None;
     for (scope, key, policy) in &scopes {
         let Some((_, attempts)) = stored.iter().find(|(k, _)| k == key) else { continue };
-        let verdict = policy.verdict(*attempts, now);
-        if verdict.until() > refusal.and_then(|(_, v)| v.until()) {
-            refusal = Some((*scope, verdict));
+        if let Some(until) = policy.verdict(*attempts, now).until()
+            && refusal.is_none_or(|(_, longest)| until > longest)
+        {
+            refusal = Some((*scope, until));
         }
     }
-    match refusal.and_then(|(scope, v)| v.until().map(|until| (scope, until))) {
+    match refusal {
         Some((scope, until)) => Err(too_many(scope, until - now)),
         None => Ok(Cleared { account_history: stored.iter().any(|(k, _)| *k == attempt.account_key) }),
     }
@@ -156,9 +163,13 @@ pub async fn record_failure(
     attempt: &LoginAttempt,
     owner: &AccountOwner,
 ) -> ApiResult<()> {
+    let scopes = attempt.scopes(state);
+    if scopes.is_empty() {
+        return Ok(());
+    }
     let backend = state.store.backend();
     let now = paces::now_ms(tx, backend).await?;
-    for (scope, key, policy) in attempt.scopes(state) {
+    for (scope, key, policy) in scopes {
         let before = login_throttles::lock(tx, backend, &key).await?;
         let (after, lock) = policy.after_failure(before, now);
         login_throttles::save(tx, &key, &after, policy.expires_at(&after)).await?;
