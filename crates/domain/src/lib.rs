@@ -11,6 +11,7 @@
 //! * [`import`]: the first sync's import of destination variables;
 //! * [`references`]: `${KEY}` / `${env.path.KEY}` expansion in secret values;
 //! * [`backoff`]: retry delays for sync jobs;
+//! * [`login_throttle`]: whether a sign-in may be checked, must wait, or is locked;
 //! * [`notifications`]: the events channels subscribe to and how deliveries retry;
 //! * [`role`]: who may do what;
 //! * [`status`]: the words of states and kinds (sync and run statuses, job kinds, …);
@@ -27,6 +28,7 @@ pub mod ids;
 pub mod import;
 pub mod key_schema;
 pub mod ledger;
+pub mod login_throttle;
 pub mod names;
 pub mod notifications;
 pub mod planner;

@@ -48,6 +48,9 @@ pub struct ServerArgs {
     #[command(flatten)]
     pub smtp: crate::config_smtp::SmtpArgs,
 
+    #[command(flatten)]
+    pub login: crate::config_login::LoginArgs,
+
     /// Start a ready-to-use local instance: temporary data, a generated root key, an admin
     /// user, an organization, a project `default` and a machine identity
     #[arg(long)]
@@ -139,6 +142,12 @@ struct FileSettings {
     reconcile_interval_minutes: Option<u64>,
     metrics: Option<bool>,
     metrics_token: Option<String>,
+    login_free_failures: Option<u32>,
+    login_lock_after: Option<u32>,
+    login_lock_secs: Option<u64>,
+    login_window_secs: Option<u64>,
+    login_ip_free_failures: Option<u32>,
+    login_ip_lock_after: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -159,6 +168,8 @@ pub struct Settings {
     pub engine: EngineSettings,
     /// Notification delivery, SMTP included.
     pub notify: sluice_notify::NotifySettings,
+    /// Login throttling, per account and per client IP.
+    pub login: crate::config_login::LoginThrottleSettings,
     /// Started with --dev.
     pub dev: bool,
     /// `/metrics`: served or not, and its token.
@@ -260,6 +271,15 @@ impl ServerArgs {
         };
         let notify = sluice_notify::NotifySettings { smtp: self.smtp.resolve(smtp_file)?, ..Default::default() };
 
+        let login = self.login.resolve(crate::config_login::LoginFile {
+            free_failures: file.login_free_failures,
+            lock_after: file.login_lock_after,
+            lock_secs: file.login_lock_secs,
+            window_secs: file.login_window_secs,
+            ip_free_failures: file.login_ip_free_failures,
+            ip_lock_after: file.login_ip_lock_after,
+        })?;
+
         let mut engine = EngineSettings::default();
         if let Some(w) = self.workers.or(file.workers) {
             engine.workers = w;
@@ -323,6 +343,7 @@ impl ServerArgs {
             log_format,
             engine,
             notify,
+            login,
             dev: self.dev,
             metrics,
         })

@@ -12,7 +12,7 @@ use crate::config::{ServerArgs, Settings};
 use crate::features::admin::service::bootstrap;
 use crate::features::auth::service::{TokenLifetime, issue_token};
 use crate::features::identities::service::{
-    UniversalAuthSettings, attach_universal_auth, create_client_secret, create_identity,
+    UniversalAuthSettings, attach_universal_auth, create_identity, mint_client_secret, store_client_secret,
 };
 use crate::features::projects::service::create_project;
 use anyhow::Context;
@@ -160,6 +160,8 @@ pub async fn provision(server: &RunningServer) -> anyhow::Result<DevCredentials>
     .await
     .map_err(|e| anyhow::anyhow!("bootstrap failed: {e}"))?;
 
+    // Argon2 outside the write transaction, within the hashing permits.
+    let minted = state.hashing.run(mint_client_secret).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut tx = state.store.write().await?;
     let user = Principal::User(boot.user_id.clone());
     let project = create_project(&mut tx, state, &boot.org_id, "default", &Slug::from_trusted("default"), "", &user)
@@ -178,8 +180,9 @@ pub async fn provision(server: &RunningServer) -> anyhow::Result<DevCredentials>
     let ua = attach_universal_auth(&mut tx, &identity.id, &UniversalAuthSettings::default())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (client_secret, secret_row) =
-        create_client_secret(&mut tx, &identity.id, "dev", 0, 0).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let secret_row =
+        store_client_secret(&mut tx, &identity.id, "dev", 0, 0, &minted).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let client_secret = minted.plain;
     let token = issue_token(
         &mut tx,
         &Principal::Identity(identity.id.clone()),

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod cache;
 pub mod config;
+pub mod config_login;
 pub mod config_smtp;
 pub mod dev;
 pub mod error;

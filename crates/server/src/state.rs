@@ -41,6 +41,8 @@ pub struct Inner {
     pub pickers: TtlCache<(String, i64), Vec<sluice_api_types::connections::RailwayProjectOut>>,
     /// OIDC issuers' signing keys, cached, for OIDC login of machine identities.
     pub oidc: sluice_core::oidc::OidcVerifier,
+    /// Permits of Argon2 hashing and verification, one per core.
+    pub hashing: crate::features::auth::hashing::PasswordHashing,
     /// The server is shutting down: long-lived responses (the UI's live status streams)
     /// end, so that graceful shutdown does not wait for browsers to hang up.
     pub stopping: watch::Sender<bool>,
@@ -97,6 +99,7 @@ impl AppState {
             roles: TtlCache::new(Duration::from_secs(5), 100_000),
             pickers: TtlCache::new(Duration::from_secs(60), 1_000),
             oidc: sluice_core::oidc::OidcVerifier::new(),
+            hashing: crate::features::auth::hashing::PasswordHashing::per_core(),
             stopping: watch::channel(false).0,
             started: Instant::now(),
             metrics,

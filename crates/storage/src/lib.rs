@@ -27,6 +27,7 @@ pub mod identities;
 pub mod imports;
 pub mod jobs;
 pub mod ledger;
+pub mod login_throttles;
 pub mod memberships;
 pub mod meta;
 pub mod notifications;

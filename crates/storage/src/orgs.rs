@@ -32,6 +32,12 @@ pub async fn count(conn: &mut Conn) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM organizations").fetch_one(conn).await?)
 }
 
+/// Every organization's id (for instance-wide audit entries, such as a client IP locked
+/// out of signing in).
+pub async fn all_ids(conn: &mut Conn) -> Result<Vec<OrgId>> {
+    Ok(sqlx::query_scalar("SELECT id FROM organizations ORDER BY created_at").fetch_all(conn).await?)
+}
+
 /// Organizations a user or identity belongs to.
 pub async fn list_for_member(conn: &mut Conn, principal: &crate::memberships::Principal) -> Result<Vec<OrgRow>> {
     let (col, id) = principal.column();

@@ -211,6 +211,7 @@ pub fn test_settings(db: &TestDatabase, root_key: RootKey) -> Settings {
         // No background workers: tests drain the queue themselves, deterministically.
         engine: EngineSettings { workers: 0, ..EngineSettings::default() },
         notify: Default::default(),
+        login: Default::default(),
         dev: false,
         metrics: Default::default(),
     }

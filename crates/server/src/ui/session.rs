@@ -124,6 +124,11 @@ pub async fn sign_in(
         Err(ApiError::Unauthorized(m)) => {
             return Ok(login_page(form.email, next, Some(m), StatusCode::UNAUTHORIZED));
         }
+        Err(ApiError::TooManyRequests { message, retry_after_secs }) => {
+            let mut page = login_page(form.email, next, Some(message), StatusCode::TOO_MANY_REQUESTS);
+            page.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            return Ok(page);
+        }
         Err(e) => return Err(e.into()),
     };
     let session = users::create_session(&state, &user, meta).await?;

@@ -17,6 +17,7 @@ mod foundation;
 mod identities;
 mod imports;
 mod infisical_parity;
+mod login_throttle;
 mod memberships;
 mod metrics;
 mod node_sdk;

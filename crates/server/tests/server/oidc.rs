@@ -4,6 +4,7 @@
 //! and refusals for non-admins.
 
 use crate::access_support::*;
+use crate::login_throttle::{ACCOUNT, assert_throttled, lock_entries, pass_time, throttled};
 use crate::secret_support::{list, put, values};
 use serde_json::{Value, json};
 use sluice_testkit::oidc_issuer::{OidcIssuer, SigningKey, now_secs};
@@ -74,7 +75,9 @@ async fn a_valid_oidc_token_logs_in_like_universal_auth_and_reads_secrets() {
 
 #[tokio::test]
 async fn bad_oidc_tokens_are_refused_with_401_and_a_reason() {
-    let app = TestApp::spawn().await;
+    // Per-identity throttling off: this test sends a dozen bad tokens for their reasons
+    // (throttling has its own test below).
+    let app = TestApp::spawn_with(throttled(0, 0, 20, 50)).await;
     let rsa = SigningKey::rsa("rsa-1");
     let stranger = SigningKey::rsa("rsa-1"); // same kid, another key: a forged signature
     let issuer = OidcIssuer::start(&[&rsa]).await;
@@ -235,5 +238,35 @@ async fn an_unreachable_issuer_is_a_clear_400_and_trusted_ips_apply() {
     let only = json!({"accessTokenTrustedIps": [{"ipAddress": "10.9.9.9/32"}]});
     app.api.patch(&oidc_path(&id), only).await.expect(200);
     assert_eq!(oidc_login(&app, &id, &jwt).await.status, 403);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn refused_oidc_tokens_lock_the_identity_until_the_lock_ends() {
+    let app = TestApp::spawn_with(throttled(2, 3, 20, 50)).await;
+    let rsa = SigningKey::rsa("rsa-1");
+    let issuer = OidcIssuer::start(&[&rsa]).await;
+    let id = oidc_identity(&app, &issuer).await;
+    let mut wrong_audience = good_claims(&issuer);
+    wrong_audience["aud"] = json!("someone-else");
+    let bad = rsa.sign(&wrong_audience);
+    oidc_login(&app, &id, &bad).await.expect(401);
+    oidc_login(&app, &id, &bad).await.expect(401);
+    let early = oidc_login(&app, &id, &bad).await;
+    assert_throttled(&early, ACCOUNT, 1);
+    pass_time(&app, 1000).await;
+    oidc_login(&app, &id, &bad).await.expect(401);
+
+    // Locked: a good token is refused too.
+    let good = rsa.sign(&good_claims(&issuer));
+    let locked = oidc_login(&app, &id, &good).await;
+    assert_throttled(&locked, ACCOUNT, 900);
+    let entries = lock_entries(&app).await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["target"], json!({"type": "identity", "id": id}));
+    assert!(!entries[0].to_string().contains(&bad), "no token in the entry");
+
+    pass_time(&app, 15 * 60_000).await;
+    oidc_login(&app, &id, &good).await.expect(200);
     app.shutdown().await;
 }

@@ -177,6 +177,28 @@ async fn sign_in_refuses_wrong_passwords_foreign_next_and_forms_without_their_co
 }
 
 #[tokio::test]
+async fn the_sign_in_form_shows_the_lock_with_how_long_it_lasts() {
+    let app = TestApp::spawn_with(crate::login_throttle::throttled(5, 2, 20, 50)).await;
+    let b = Browser::new(&app);
+    let email = app.creds.admin_email.as_str();
+    for attempt in ["not-it", "still-not-it"] {
+        let token = hidden(&b.get("/login").await.body, "login_csrf");
+        let page = b.post("/login", &[("email", email), ("password", attempt), ("login_csrf", &token)]).await;
+        assert_eq!(page.status, 401);
+    }
+    let token = hidden(&b.get("/login").await.body, "login_csrf");
+    let creds = &app.creds;
+    let page = b.post("/login", &[("email", email), ("password", &creds.admin_password), ("login_csrf", &token)]).await;
+    assert_eq!(page.status, 429, "the right password during the lock: {}", page.body);
+    page.assert_contains("Too many failed sign-in attempts for this account; try again in 15 minutes");
+    let retry_after = page.headers.get("retry-after").and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    assert!(retry_after.is_some_and(|s| (895..=900).contains(&s)), "Retry-After: {retry_after:?}");
+    assert!(page.location().is_empty(), "no session, no redirect");
+    hidden(&page.body, "login_csrf");
+    app.shutdown().await;
+}
+
+#[tokio::test]
 async fn forms_need_the_sessions_csrf_token_and_a_same_site_origin() {
     let app = TestApp::spawn().await;
     let b = Browser::sign_in(&app).await;

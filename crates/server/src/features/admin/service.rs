@@ -52,7 +52,8 @@ pub async fn bootstrap(state: &AppState, input: &BootstrapIn, meta: RequestMeta)
     let org_slug = Slug::slugify(org_name);
     let org_slug = if org_slug.is_empty() { "org".to_string() } else { org_slug };
     // Hash before taking the write lock: Argon2 is deliberately slow.
-    let password_hash = passwords::hash_password(&input.password);
+    let password = input.password.clone();
+    let password_hash = state.hashing.run(move || passwords::hash_password(&password)).await?;
 
     let mut tx = state.store.write().await?;
     let first = sluice_storage::meta::put_if_absent(&mut tx, "bootstrapped", b"1").await?;

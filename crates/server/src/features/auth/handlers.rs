@@ -17,9 +17,11 @@ use sluice_domain::SecretToken;
 
 /// Log in with universal auth: a machine identity's client id and client secret give an
 /// access token. Wrong credentials answer 401 `Invalid credentials`; an IP outside the
-/// identity's `clientSecretTrustedIps` answers 403.
+/// identity's `clientSecretTrustedIps` answers 403. Too many wrong secrets for the client id
+/// (or from the address) answer 429 with `Retry-After`, without checking the secret.
 #[utoipa::path(post, path = "/api/v1/auth/universal-auth/login", tag = "auth", request_body = UniversalAuthLoginIn,
-    responses((status = 200, body = AccessTokenOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = AccessTokenOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 pub async fn universal_auth_login(
     State(state): State<AppState>,
     meta: RequestMeta,
@@ -30,10 +32,11 @@ pub async fn universal_auth_login(
 
 /// Log in with OIDC auth: a machine identity's id and a JWT signed by the issuer its OIDC
 /// auth names give an access token (the same answer as universal-auth login). A bad token
-/// answers 401 with the reason; an issuer that cannot give its keys, 400.
+/// answers 401 with the reason; an issuer that cannot give its keys, 400. Too many refused
+/// tokens for the identity (or from the address) answer 429 with `Retry-After`.
 #[utoipa::path(post, path = "/api/v1/auth/oidc-auth/login", tag = "auth", request_body = OidcAuthLoginIn,
     responses((status = 200, body = AccessTokenOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn oidc_auth_login(
     State(state): State<AppState>,
     meta: RequestMeta,
@@ -67,9 +70,11 @@ pub async fn revoke_token(
 }
 
 /// Log a user in with email and password and get an API access token (for the CLI and
-/// scripts). Unknown email and wrong password both answer 401 `Invalid email or password`.
+/// scripts). Unknown email and wrong password both answer 401 `Invalid email or password`;
+/// too many of them for the email (or from the address) answer 429 with `Retry-After`,
+/// without checking the password.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = UserLoginIn,
-    responses((status = 200, body = AccessTokenOut), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = AccessTokenOut), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn user_login(
     State(state): State<AppState>,
     meta: RequestMeta,
@@ -79,9 +84,10 @@ pub async fn user_login(
 }
 
 /// Sign in to the web UI: sets the `sluice_session` cookie (HttpOnly, SameSite=Lax) and
-/// returns the CSRF token to send as `X-CSRF-Token` on every unsafe request.
+/// returns the CSRF token to send as `X-CSRF-Token` on every unsafe request. Throttled as
+/// [`user_login`] (429 with `Retry-After`).
 #[utoipa::path(post, path = "/api/v1/auth/session", tag = "auth", request_body = UserLoginIn,
-    responses((status = 200, body = SessionOut), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = SessionOut), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn create_session(
     State(state): State<AppState>,
     meta: RequestMeta,

@@ -2,11 +2,14 @@
 //! sign-in (API token or browser session), sign-out and "who am I".
 //!
 //! Start with [`universal`] and [`oidc`] (machine identities) and [`users`] (people); [`service`] issues,
-//! renews and revokes tokens.
+//! renews and revokes tokens; [`throttle`] slows and locks repeated failed sign-ins; [`hashing`] bounds
+//! concurrent Argon2 work.
 
 mod handlers;
+pub mod hashing;
 pub mod oidc;
 pub mod service;
+pub mod throttle;
 pub mod universal;
 pub mod users;
 

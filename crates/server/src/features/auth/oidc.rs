@@ -6,8 +6,12 @@
 //! verifies against the issuer's keys and the identity's bounds (`sluice_core::oidc`; 401
 //! with the reason). An issuer that cannot give its keys is the configuration's fault: 400
 //! saying so. Every attempt is audited as `login-identity-oidc-auth`, never with the token.
+//! Refused tokens (and unknown identities) count against the identity id and the caller's
+//! IP ([`super::throttle`]); too many answer 429 before any token is verified. A refused IP
+//! or an issuer that cannot be reached is not the caller guessing and does not count.
 
 use super::service::{TokenLifetime, issue_token_via};
+use super::throttle::{self, AccountOwner, LoginAttempt};
 use crate::auth::trusted_ips::TrustedIps;
 use crate::auth::{OIDC_AUTH, RequestMeta, untrusted_ip};
 use crate::error::{ApiError, ApiResult};
@@ -51,6 +55,8 @@ pub fn policy_of(row: &OidcAuthRow) -> OidcPolicy {
 /// Logs an identity in with an OIDC token. See the module documentation for the rules.
 pub async fn login(state: &AppState, input: &OidcAuthLoginIn, meta: RequestMeta) -> ApiResult<AccessTokenOut> {
     let raw_id = input.identity_id.trim();
+    let attempt = LoginAttempt::identity(raw_id, &meta);
+    let cleared = throttle::check(state, &attempt).await?;
     let mut conn = state.store.read().await?;
     let identity = match IdentityId::parse(raw_id) {
         Some(id) => identities::get(&mut conn, &id).await?,
@@ -58,30 +64,34 @@ pub async fn login(state: &AppState, input: &OidcAuthLoginIn, meta: RequestMeta)
     };
     let Some(identity) = identity else {
         drop(conn);
-        record_failure(state, raw_id, None, "unknown identity", meta).await?;
+        let counted = (&attempt, &AccountOwner::Unknown);
+        record_failure(state, raw_id, None, "unknown identity", meta, Some(counted)).await?;
         return Err(ApiError::unauthorized(format!("Identity with ID '{}' not found", short(raw_id))));
     };
     let config = oidc_auths::for_identity(&mut conn, &identity.id).await?;
     drop(conn);
+    let owner = AccountOwner::Identity { id: identity.id.clone(), org: identity.org_id.clone() };
+    let counted = Some((&attempt, &owner));
     let Some(config) = config else {
-        record_failure(state, raw_id, Some(&identity), "OIDC auth not configured", meta).await?;
+        record_failure(state, raw_id, Some(&identity), "OIDC auth not configured", meta, counted).await?;
         return Err(ApiError::unauthorized(format!(
             "OIDC auth is not configured for identity with ID '{}'",
             identity.id
         )));
     };
     if !TrustedIps::from_json(&config.access_token_trusted_ips).allows(meta.ip.as_deref()) {
-        record_failure(state, raw_id, Some(&identity), "IP address not in accessTokenTrustedIps", meta).await?;
+        let reason = "IP address not in accessTokenTrustedIps";
+        record_failure(state, raw_id, Some(&identity), reason, meta, None).await?;
         return Err(untrusted_ip());
     }
     let verified = match state.oidc.verify(&policy_of(&config), input.jwt.expose()).await {
         Ok(v) => v,
         Err(OidcError::Rejected(reason)) => {
-            record_failure(state, raw_id, Some(&identity), &reason, meta).await?;
+            record_failure(state, raw_id, Some(&identity), &reason, meta, counted).await?;
             return Err(ApiError::unauthorized(format!("Invalid OIDC token: {reason}")));
         }
         Err(OidcError::Issuer(reason)) => {
-            record_failure(state, raw_id, Some(&identity), &reason, meta).await?;
+            record_failure(state, raw_id, Some(&identity), &reason, meta, None).await?;
             return Err(ApiError::bad_request(format!(
                 "OIDC auth of identity with ID '{}' is misconfigured: {reason}",
                 identity.id
@@ -116,6 +126,7 @@ pub async fn login(state: &AppState, input: &OidcAuthLoginIn, meta: RequestMeta)
     )
     .await?;
     tx.commit().await.map_err(StorageError::from)?;
+    throttle::forget_account(state, &attempt, cleared).await?;
     Ok(token)
 }
 
@@ -123,13 +134,15 @@ fn short(value: &str) -> String {
     value.chars().take(64).collect()
 }
 
-/// Audits a refused login in its own transaction (nothing else is written).
+/// Audits a refused login in its own transaction, counting it against the identity and
+/// address when `counted` says whose.
 async fn record_failure(
     state: &AppState,
     raw_id: &str,
     identity: Option<&IdentityRow>,
     reason: &str,
     meta: RequestMeta,
+    counted: Option<(&LoginAttempt, &AccountOwner)>,
 ) -> ApiResult<()> {
     let claimed = short(raw_id);
     let mut event = AuditEvent::new(LOGIN_ACTION).meta(json!({
@@ -142,6 +155,9 @@ async fn record_failure(
     }
     let mut tx = state.store.write().await?;
     audit::record(&mut tx, AuditActor::anonymous(Some(claimed), meta.into()), event).await?;
+    if let Some((attempt, owner)) = counted {
+        throttle::record_failure(&mut tx, state, attempt, owner).await?;
+    }
     tx.commit().await.map_err(StorageError::from)?;
     Ok(())
 }

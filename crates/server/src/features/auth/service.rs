@@ -93,22 +93,23 @@ pub async fn issue_token_via(
     Ok((out, id))
 }
 
-/// Checks `password` against each stored Argon2id hash on a blocking thread and returns the
-/// index of the first match. With no hashes it still hashes once, so an unknown account
-/// costs the same time as a wrong password.
-pub async fn verify_any(password: &str, hashes: Vec<String>) -> ApiResult<Option<usize>> {
+/// Checks `password` against each stored Argon2id hash on a blocking thread (within the
+/// hashing permits) and returns the index of the first match. With no hashes it still
+/// hashes once, so an unknown account costs the same time as a wrong password.
+pub async fn verify_any(state: &AppState, password: &str, hashes: Vec<String>) -> ApiResult<Option<usize>> {
     static DUMMY: OnceLock<String> = OnceLock::new();
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || {
-        if hashes.is_empty() {
-            let dummy = DUMMY.get_or_init(|| passwords::hash_password("sluice: no such account"));
-            let _ = passwords::verify_password(&password, dummy);
-            return None;
-        }
-        hashes.iter().position(|h| passwords::verify_password(&password, h))
-    })
-    .await
-    .map_err(ApiError::internal)
+    state
+        .hashing
+        .run(move || {
+            if hashes.is_empty() {
+                let dummy = DUMMY.get_or_init(|| passwords::hash_password("sluice: no such account"));
+                let _ = passwords::verify_password(&password, dummy);
+                return None;
+            }
+            hashes.iter().position(|h| passwords::verify_password(&password, h))
+        })
+        .await
 }
 
 fn invalid_access_token() -> ApiError {

@@ -4,9 +4,12 @@
 //! match (Argon2id) one of the identity's usable client secrets (not revoked, within its
 //! TTL and use limit); then the caller's IP must be in `clientSecretTrustedIps`. A wrong
 //! client id and a wrong secret answer the same 401, and cost the same time. Every attempt
-//! is audited as `login-identity-universal-auth`, never with the secret.
+//! is audited as `login-identity-universal-auth`, never with the secret. Wrong secrets count
+//! against the client id and the caller's IP ([`super::throttle`]); too many answer 429
+//! before any secret is checked.
 
 use super::service::{TokenLifetime, issue_token_with_id, verify_any};
+use super::throttle::{self, AccountOwner, LoginAttempt};
 use crate::auth::trusted_ips::TrustedIps;
 use crate::auth::{RequestMeta, untrusted_ip};
 use crate::error::{ApiError, ApiResult};
@@ -29,6 +32,8 @@ fn invalid_credentials() -> ApiError {
 pub async fn login(state: &AppState, input: &UniversalAuthLoginIn, meta: RequestMeta) -> ApiResult<AccessTokenOut> {
     let client_id = input.client_id.trim();
     let secret = input.client_secret.expose().trim();
+    let attempt = LoginAttempt::client(client_id, &meta);
+    let cleared = throttle::check(state, &attempt).await?;
     let mut conn = state.store.read().await?;
     let found = match identities::universal_auth_by_client_id(&mut conn, client_id).await? {
         Some(ua) => {
@@ -39,8 +44,9 @@ pub async fn login(state: &AppState, input: &UniversalAuthLoginIn, meta: Request
     };
     let Some((ua, identity)) = found else {
         drop(conn);
-        verify_any(secret, Vec::new()).await?;
-        record_failure(state, client_id, None, "unknown client id", meta).await?;
+        verify_any(state, secret, Vec::new()).await?;
+        let counted = (&attempt, &AccountOwner::Unknown);
+        record_failure(state, client_id, None, "unknown client id", meta, Some(counted)).await?;
         return Err(invalid_credentials());
     };
     let now = now_ms();
@@ -51,21 +57,24 @@ pub async fn login(state: &AppState, input: &UniversalAuthLoginIn, meta: Request
         .collect();
     drop(conn);
 
-    let matched = verify_any(secret, candidates.iter().map(|c| c.secret_hash.clone()).collect()).await?;
+    let matched = verify_any(state, secret, candidates.iter().map(|c| c.secret_hash.clone()).collect()).await?;
     let Some(client_secret) = matched.map(|i| &candidates[i]) else {
-        record_failure(state, client_id, Some(&identity), "wrong, revoked, expired or used-up client secret", meta)
-            .await?;
+        let owner = AccountOwner::Identity { id: identity.id.clone(), org: identity.org_id.clone() };
+        let reason = "wrong, revoked, expired or used-up client secret";
+        record_failure(state, client_id, Some(&identity), reason, meta, Some((&attempt, &owner))).await?;
         return Err(invalid_credentials());
     };
     if !TrustedIps::from_json(&ua.client_secret_trusted_ips).allows(meta.ip.as_deref()) {
-        record_failure(state, client_id, Some(&identity), "IP address not in clientSecretTrustedIps", meta).await?;
+        record_failure(state, client_id, Some(&identity), "IP address not in clientSecretTrustedIps", meta, None)
+            .await?;
         return Err(untrusted_ip());
     }
 
     let mut tx = state.store.write().await?;
     if !identities::use_client_secret(&mut tx, &client_secret.id).await? {
         drop(tx);
-        record_failure(state, client_id, Some(&identity), "client secret used up or revoked meanwhile", meta).await?;
+        let reason = "client secret used up or revoked meanwhile";
+        record_failure(state, client_id, Some(&identity), reason, meta, None).await?;
         return Err(invalid_credentials());
     }
     let (token, token_id) =
@@ -90,6 +99,7 @@ pub async fn login(state: &AppState, input: &UniversalAuthLoginIn, meta: Request
     )
     .await?;
     tx.commit().await.map_err(StorageError::from)?;
+    throttle::forget_account(state, &attempt, cleared).await?;
     Ok(token)
 }
 
@@ -101,13 +111,15 @@ fn lifetime(ua: &UniversalAuthRow) -> TokenLifetime {
     }
 }
 
-/// Audits a refused login in its own transaction (nothing else is written).
+/// Audits a refused login in its own transaction, counting it against the account and
+/// address when `counted` says whose (a wrong secret; not a refused IP: the secret was right).
 async fn record_failure(
     state: &AppState,
     client_id: &str,
     identity: Option<&IdentityRow>,
     reason: &str,
     meta: RequestMeta,
+    counted: Option<(&LoginAttempt, &AccountOwner)>,
 ) -> ApiResult<()> {
     // The claimed client id is whatever the caller sent: keep it short.
     let client_id: String = client_id.chars().take(64).collect();
@@ -122,6 +134,9 @@ async fn record_failure(
     }
     let mut tx = state.store.write().await?;
     audit::record(&mut tx, AuditActor::anonymous(Some(client_id), meta.into()), event).await?;
+    if let Some((attempt, owner)) = counted {
+        throttle::record_failure(&mut tx, state, attempt, owner).await?;
+    }
     tx.commit().await.map_err(StorageError::from)?;
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! `SameSite=Lax`, `Path=/`, and `Secure` when the request came over HTTPS.
 
 use super::service::{TokenLifetime, issue_token_with_id, verify_any};
+use super::throttle::{self, AccountOwner, LoginAttempt};
 use crate::auth::{Actor, RequestMeta, SESSION_COOKIE, SESSION_PREFIX};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -50,7 +51,8 @@ fn user_actor(u: &UserRow, meta: RequestMeta) -> AuditActor {
 }
 
 /// Checks an email and password. Unknown email and wrong password answer the same 401 in
-/// the same time; failures are audited as `user-login` with `success: false`.
+/// the same time; failures are audited as `user-login` with `success: false` and counted
+/// by [`throttle`]: an email or address with too many answers 429 without a check.
 pub async fn check_password(
     state: &AppState,
     email: &str,
@@ -59,13 +61,18 @@ pub async fn check_password(
     meta: &RequestMeta,
 ) -> ApiResult<UserRow> {
     let email = email.trim().to_lowercase();
+    let attempt = LoginAttempt::user(&email, meta);
+    let cleared = throttle::check(state, &attempt).await?;
     let user = {
         let mut conn = state.store.read().await?;
         users::get_by_email(&mut conn, &email).await?
     };
     let hashes = user.iter().map(|u| u.password_hash.clone()).collect();
-    match (verify_any(password, hashes).await?, user) {
-        (Some(_), Some(user)) => Ok(user),
+    match (verify_any(state, password, hashes).await?, user) {
+        (Some(_), Some(user)) => {
+            throttle::forget_account(state, &attempt, cleared).await?;
+            Ok(user)
+        }
         (_, user) => {
             let claimed: String = email.chars().take(254).collect();
             let mut tx = state.store.write().await?;
@@ -76,6 +83,8 @@ pub async fn check_password(
                 event = event.target("user", u.id.clone());
             }
             audit::record(&mut tx, AuditActor::anonymous(Some(claimed), meta.clone().into()), event).await?;
+            let owner = user.map_or(AccountOwner::Unknown, |u| AccountOwner::User(u.id));
+            throttle::record_failure(&mut tx, state, &attempt, &owner).await?;
             tx.commit().await.map_err(StorageError::from)?;
             Err(invalid_login())
         }

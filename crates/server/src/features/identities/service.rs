@@ -116,16 +116,3 @@ pub async fn store_client_secret(
     identities::insert_client_secret(conn, &row).await?;
     Ok(row)
 }
-
-/// Mints and stores a client secret: returns the plain secret (shown once) and the row.
-pub async fn create_client_secret(
-    conn: &mut Conn,
-    identity: &IdentityId,
-    description: &str,
-    ttl_secs: i64,
-    num_uses_limit: i64,
-) -> ApiResult<(SecretToken, ClientSecretRow)> {
-    let minted = mint_client_secret();
-    let row = store_client_secret(conn, identity, description, ttl_secs, num_uses_limit, &minted).await?;
-    Ok((minted.plain, row))
-}

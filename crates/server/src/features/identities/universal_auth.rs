@@ -214,7 +214,7 @@ pub async fn create_secret(
         let identity = administered_identity(&mut conn, actor, raw_id, "create client secrets").await?;
         universal_auth_of(&mut conn, &identity).await?;
     }
-    let minted = tokio::task::spawn_blocking(mint_client_secret).await.map_err(ApiError::internal)?;
+    let minted = state.hashing.run(mint_client_secret).await?;
     let mut tx = state.store.write().await?;
     let identity = administered_identity(&mut tx, actor, raw_id, "create client secrets").await?;
     let ua = universal_auth_of(&mut tx, &identity).await?;

@@ -210,7 +210,7 @@ pub async fn add_org_user(
         (None, Some(p)) => {
             validate_password(p)?;
             let p = p.to_string();
-            Some(tokio::task::spawn_blocking(move || passwords::hash_password(&p)).await.map_err(ApiError::internal)?)
+            Some(state.hashing.run(move || passwords::hash_password(&p)).await?)
         }
         (None, None) => {
             return Err(ApiError::invalid("body.password", "a new user needs an initial password"));

@@ -1,0 +1,197 @@
+//! Login throttling over real HTTP: wrong passwords and client secrets slow an account
+//! down, then lock it (429, `Retry-After`, a message that says how long), the right
+//! password included; the lock ends and a success forgets the failures; one address
+//! failing across many accounts is locked out of all; every lock is in the audit log.
+//!
+//! Time passes by moving the stored histories into the past ([`pass_time`]), never by
+//! sleeping. OIDC's and the sign-in form's cases are with their features (`oidc.rs`,
+//! `ui.rs`), using the helpers here.
+
+use crate::access_support::*;
+use serde_json::{Value, json};
+use sluice_domain::login_throttle::{ThrottlePolicy, wait_in_words};
+use sluice_server::config_login::LoginThrottleSettings;
+use sluice_testkit::{Response, TestApp, Tweak};
+
+const USER_LOGIN: &str = "/api/v1/auth/login";
+const MINUTE: i64 = 60_000;
+pub const ACCOUNT: &str = "for this account";
+const ADDRESS: &str = "from this IP address";
+
+/// A server whose accounts get `free` failures without a wait and lock at `lock_after`,
+/// and whose client IPs get `ip_free` and lock at `ip_lock_after` (15-minute locks).
+pub fn throttled(free: u32, lock_after: u32, ip_free: u32, ip_lock_after: u32) -> Tweak {
+    Box::new(move |s| {
+        let d = LoginThrottleSettings::default();
+        let with = |p: ThrottlePolicy, free_failures, lock_after| ThrottlePolicy { free_failures, lock_after, ..p };
+        s.login = LoginThrottleSettings {
+            account: with(d.account, free, lock_after),
+            ip: with(d.ip, ip_free, ip_lock_after),
+        };
+    })
+}
+
+/// Lets `ms` pass for every stored sign-in history: failures and locks move into the past.
+pub async fn pass_time(app: &TestApp, ms: i64) {
+    let sql = "UPDATE login_throttles SET last_failure_at = last_failure_at - $1, \
+               locked_until = CASE WHEN locked_until > 0 THEN locked_until - $1 ELSE 0 END, \
+               expires_at = expires_at - $1";
+    exec(app, sql, &[Bind::Int(ms)]).await;
+}
+
+/// Asserts a 429 in Infisical's shape, refused for `whose` ("for this account", "from this IP
+/// address"), whose `Retry-After` is `longest` seconds or a little less (the wait runs while
+/// the requests do), and whose message names the same wait.
+#[track_caller]
+pub fn assert_throttled(resp: &Response, whose: &str, longest: u64) {
+    assert_eq!(resp.status, 429, "{}", resp.text);
+    assert_eq!(resp.body["statusCode"], 429);
+    assert_eq!(resp.body["error"], "RateLimitExceeded");
+    let header = resp.headers.get("retry-after").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let secs: u64 = header.parse().unwrap_or_else(|_| panic!("Retry-After {header:?}"));
+    assert!(
+        (longest.saturating_sub(5).max(1)..=longest).contains(&secs),
+        "Retry-After {secs}, expected about {longest}"
+    );
+    let words = wait_in_words(i64::try_from(secs).expect("secs") * 1000);
+    assert_eq!(resp.message(), format!("Too many failed sign-in attempts {whose}; try again in {words}"));
+}
+
+async fn user_login(app: &TestApp, email: &str, password: &str) -> Response {
+    app.anonymous().post(USER_LOGIN, json!({"email": email, "password": password})).await
+}
+
+/// The organization's `login-locked` entries, newest first (read by its admin identity).
+pub async fn lock_entries(app: &TestApp) -> Vec<Value> {
+    let logs = app.api.get("/api/v1/organization/audit-logs?eventType=login-locked").await.expect(200);
+    logs["auditLogs"].as_array().expect("logs").clone()
+}
+
+#[tokio::test]
+async fn wrong_passwords_slow_down_then_lock_the_account_even_against_the_right_password() {
+    let app = TestApp::spawn_with(throttled(2, 4, 20, 50)).await;
+    let (email, right) = (app.creds.admin_email.clone(), app.creds.admin_password.clone());
+    user_login(&app, &email, "wrong-1").await.expect(401);
+    user_login(&app, &email, "wrong-2").await.expect(401);
+    // Two failures are free; the third attempt must wait, and is not even checked.
+    let early = user_login(&app, &email, &right).await;
+    assert_throttled(&early, ACCOUNT, 1);
+    pass_time(&app, 1000).await;
+    user_login(&app, &email, "wrong-3").await.expect(401);
+    let early = user_login(&app, &email, "wrong-4").await;
+    assert_throttled(&early, ACCOUNT, 2);
+    pass_time(&app, 2000).await;
+    user_login(&app, &email, "wrong-4").await.expect(401);
+
+    // The fourth failure locks the account: the right password is refused, on every path.
+    let locked = user_login(&app, &email, &right).await;
+    assert_throttled(&locked, ACCOUNT, 900);
+    assert_eq!(locked.message(), "Too many failed sign-in attempts for this account; try again in 15 minutes");
+    let session = app.anonymous().post("/api/v1/auth/session", json!({"email": email, "password": right})).await;
+    assert_throttled(&session, ACCOUNT, 900);
+    // Only that account: another one still gets its password checked.
+    user_login(&app, "someone.else@sluice.local", "wrong").await.expect(401);
+
+    pass_time(&app, 14 * MINUTE).await;
+    let almost = user_login(&app, &email, &right).await;
+    assert_throttled(&almost, ACCOUNT, 60);
+    pass_time(&app, MINUTE).await;
+    user_login(&app, &email, &right).await.expect(200);
+    // The success forgot the failures: two wrong passwords are free again (without the
+    // reset, the first would lock the account again at once).
+    user_login(&app, &email, "wrong-5").await.expect(401);
+    user_login(&app, &email, "wrong-6").await.expect(401);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_locked_user_is_audited_in_their_organization_without_the_passwords() {
+    let app = TestApp::spawn_with(throttled(5, 2, 20, 50)).await;
+    let email = app.creds.admin_email.clone();
+    assert!(lock_entries(&app).await.is_empty());
+    user_login(&app, &email, "guess-one").await.expect(401);
+    user_login(&app, &email, "guess-two").await.expect(401);
+    assert_eq!(user_login(&app, &email, "guess-three").await.status, 429);
+
+    let entries = lock_entries(&app).await;
+    assert_eq!(entries.len(), 1, "one lock, one entry: {entries:?}");
+    let entry = &entries[0];
+    let meta = &entry["event"]["metadata"];
+    assert_eq!(meta["scope"], "account");
+    assert_eq!(meta["account"], email.as_str());
+    assert_eq!(meta["ip"], "127.0.0.1");
+    assert_eq!(
+        (meta["failures"].as_i64(), meta["lockNumber"].as_i64(), meta["lockSeconds"].as_i64()),
+        (Some(2), Some(1), Some(900))
+    );
+    assert!(meta["lockedUntil"].as_str().is_some_and(|t| t.ends_with('Z')), "{meta}");
+    assert_eq!(entry["target"]["type"], "user");
+    assert_eq!(entry["actor"]["type"], "anonymous");
+    assert_eq!(entry["ipAddress"], "127.0.0.1");
+    let text = entry.to_string();
+    assert!(!text.contains("guess-"), "no attempted password in the entry: {text}");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn wrong_client_secrets_lock_the_client_id_and_the_lock_is_audited_for_the_identity() {
+    let app = TestApp::spawn_with(throttled(3, 3, 20, 50)).await;
+    let m = machine(&app, "member").await;
+    let wrong = format!("{}x", m.client_secret);
+    for _ in 0..3 {
+        login(&app, &m.client_id, &wrong).await.expect(401);
+    }
+    let locked = login(&app, &m.client_id, &m.client_secret).await;
+    assert_throttled(&locked, ACCOUNT, 900);
+    // Another identity's client id is another account.
+    let other = machine(&app, "member").await;
+    login(&app, &other.client_id, &other.client_secret).await.expect(200);
+
+    let entries = lock_entries(&app).await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let entry = &entries[0];
+    assert_eq!(entry["target"], json!({"type": "identity", "id": m.identity_id}));
+    assert_eq!(entry["orgId"], app.org_id());
+    assert_eq!(entry["event"]["metadata"]["account"], m.client_id.as_str());
+    assert_eq!(entry["event"]["metadata"]["scope"], "account");
+    assert!(!entry.to_string().contains(&m.client_secret), "no secret in the entry");
+
+    pass_time(&app, 15 * MINUTE).await;
+    login(&app, &m.client_id, &m.client_secret).await.expect(200);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn one_address_failing_across_many_accounts_is_locked_out_of_every_login() {
+    let app = TestApp::spawn_with(throttled(5, 10, 3, 3)).await;
+    let m = machine(&app, "member").await;
+    for i in 0..3 {
+        user_login(&app, &format!("target-{i}@sluice.local"), "Winter2026!").await.expect(401);
+    }
+    assert_throttled(&user_login(&app, &app.creds.admin_email, &app.creds.admin_password).await, ADDRESS, 900);
+    assert_throttled(&login(&app, &m.client_id, &m.client_secret).await, ADDRESS, 900);
+
+    let entries = lock_entries(&app).await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let meta = &entries[0]["event"]["metadata"];
+    assert_eq!((meta["scope"].as_str(), meta["ip"].as_str()), (Some("ip"), Some("127.0.0.1")));
+    assert!(meta.get("account").is_none(), "an address's lock names no account: {meta}");
+    assert!(!entries[0].to_string().contains("Winter2026"), "no attempted password");
+
+    pass_time(&app, 15 * MINUTE).await;
+    user_login(&app, &app.creds.admin_email, &app.creds.admin_password).await.expect(200);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn stale_histories_are_pruned_as_new_failures_are_written() {
+    let app = TestApp::spawn_with(throttled(5, 10, 20, 50)).await;
+    user_login(&app, "old@sluice.local", "wrong").await.expect(401);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM login_throttles", &[]).await, 2, "the account and the address");
+    pass_time(&app, 16 * MINUTE).await;
+    user_login(&app, "new@sluice.local", "wrong").await.expect(401);
+    let keys = scalar(&app, "SELECT COUNT(*) FROM login_throttles WHERE scope_key = 'user:old@sluice.local'", &[]);
+    assert_eq!(keys.await, 0, "the quiet account's history is gone");
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM login_throttles", &[]).await, 2, "the new account and the address");
+    app.shutdown().await;
+}

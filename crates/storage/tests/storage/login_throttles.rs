@@ -1,0 +1,48 @@
+//! Sign-in histories: read several at once, concurrent failures on one scope all count
+//! (each node locks the row for its change), cleared on success, pruned once stale.
+
+use crate::fresh_store;
+use sluice_domain::login_throttle::Attempts;
+use sluice_storage::login_throttles;
+
+#[tokio::test]
+async fn concurrent_failures_on_one_scope_all_count() {
+    let (store, _dir) = fresh_store().await;
+    let mut tasks = Vec::new();
+    for i in 0..8_i64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tx = store.write().await.expect("tx");
+            let mut a = login_throttles::lock(&mut tx, store.backend(), "user:a@x").await.expect("lock");
+            a.failures += 1;
+            a.last_failure_at = a.last_failure_at.max(1_000 + i);
+            login_throttles::save(&mut tx, "user:a@x", &a, 10_000).await.expect("save");
+            tx.commit().await.expect("commit");
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    let mut conn = store.read().await.expect("conn");
+    let rows = login_throttles::get_many(&mut conn, &["user:a@x", "ip:1.2.3.4"]).await.expect("read");
+    assert_eq!(rows.len(), 1, "only scopes with a history come back");
+    assert_eq!((rows[0].0.as_str(), rows[0].1.failures, rows[0].1.last_failure_at), ("user:a@x", 8, 1_007));
+}
+
+#[tokio::test]
+async fn histories_are_cleared_and_pruned() {
+    let (store, _dir) = fresh_store().await;
+    let mut tx = store.write().await.expect("tx");
+    for (key, expires_at) in [("user:old@x", 100), ("ip:10.0.0.1", 5_000), ("client:c1", 5_000)] {
+        login_throttles::lock(&mut tx, store.backend(), key).await.expect("lock");
+        let a = Attempts { failures: 3, last_failure_at: 50, locked_until: 0, locks: 0 };
+        login_throttles::save(&mut tx, key, &a, expires_at).await.expect("save");
+    }
+    assert_eq!(login_throttles::prune(&mut tx, 1_000).await.expect("prune"), 1, "only the stale one");
+    login_throttles::clear(&mut tx, "client:c1").await.expect("clear");
+    tx.commit().await.expect("commit");
+    let mut conn = store.read().await.expect("conn");
+    let left = login_throttles::get_many(&mut conn, &["user:old@x", "ip:10.0.0.1", "client:c1"]).await.expect("read");
+    assert_eq!(left.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["ip:10.0.0.1"]);
+    assert_eq!(left[0].1, Attempts { failures: 3, last_failure_at: 50, locked_until: 0, locks: 0 });
+}
