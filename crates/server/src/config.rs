@@ -48,6 +48,9 @@ pub struct ServerArgs {
     #[command(flatten)]
     pub smtp: crate::config_smtp::SmtpArgs,
 
+    #[command(flatten)]
+    pub edge: crate::config_edge::EdgeArgs,
+
     /// Start a ready-to-use local instance: temporary data, a generated root key, an admin
     /// user, an organization, a project `default` and a machine identity
     #[arg(long)]
@@ -123,6 +126,12 @@ struct FileSettings {
     workers: Option<usize>,
     sync_coalesce_ms: Option<u64>,
     railway_rps: Option<f64>,
+    header_read_timeout_ms: Option<u64>,
+    idle_timeout_ms: Option<u64>,
+    request_timeout_ms: Option<u64>,
+    max_connections: Option<usize>,
+    hsts_max_age: Option<u64>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,6 +154,8 @@ pub struct Settings {
     pub notify: sluice_notify::NotifySettings,
     /// Started with --dev.
     pub dev: bool,
+    /// Timeouts, the connection cap, HSTS and trusted proxies.
+    pub edge: crate::config_edge::EdgeSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -241,6 +252,14 @@ impl ServerArgs {
             tls: file.smtp_tls,
         };
         let notify = sluice_notify::NotifySettings { smtp: self.smtp.resolve(smtp_file)?, ..Default::default() };
+        let edge = self.edge.resolve(crate::config_edge::EdgeFile {
+            header_read_timeout_ms: file.header_read_timeout_ms,
+            idle_timeout_ms: file.idle_timeout_ms,
+            request_timeout_ms: file.request_timeout_ms,
+            max_connections: file.max_connections,
+            hsts_max_age: file.hsts_max_age,
+            trusted_proxies: file.trusted_proxies,
+        })?;
 
         let mut engine = EngineSettings::default();
         if let Some(w) = self.workers.or(file.workers) {
@@ -287,6 +306,7 @@ impl ServerArgs {
             engine,
             notify,
             dev: self.dev,
+            edge,
         })
     }
 }

@@ -212,5 +212,6 @@ pub fn test_settings(db: &TestDatabase, root_key: RootKey) -> Settings {
         engine: EngineSettings { workers: 0, ..EngineSettings::default() },
         notify: Default::default(),
         dev: false,
+        edge: Default::default(),
     }
 }

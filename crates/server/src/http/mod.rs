@@ -1,7 +1,9 @@
 //! HTTP plumbing: the router of every feature, request ids, error logging, trailing
 //! slashes, and the OpenAPI document with Swagger UI served from the binary.
 
+mod edge;
 pub mod fallback;
+pub mod forwarded;
 mod middleware;
 pub mod openapi;
 
@@ -27,7 +29,10 @@ pub fn app(state: AppState) -> MapRequest<Router, fn(Request) -> Request> {
         .method_not_allowed_fallback(fallback::method_not_allowed)
         // The configured limit, not axum's 2 MiB default; larger bodies answer 413.
         .layer(axum::extract::DefaultBodyLimit::max(crate::extract::BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), edge::request_timeout))
         .layer(axum::middleware::from_fn(middleware::request_context))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), edge::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), forwarded::trust_proxies))
         .with_state(state);
     MapRequestLayer::new(trim_trailing_slash as fn(Request) -> Request).layer(router)
 }
