@@ -322,3 +322,55 @@ async fn a_forged_forwarded_for_does_not_pass_a_tokens_trusted_ip_check() {
     assert_eq!(use_token_claiming_a_trusted_address(&app, None).await, 403, "the proxy's own address is not trusted");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn shutdown_lets_the_request_in_flight_finish() {
+    let mut app = TestApp::spawn().await;
+    let mut conn = connect(&app).await;
+    let body = json!({"workspaceId": app.project_id(), "environment": "dev", "secretValue": "v"}).to_string();
+    let head = format!(
+        "POST /api/v3/secrets/raw/IN_FLIGHT HTTP/1.1\r\nHost: sluice\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+        app.creds.access_token,
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).await.expect("write");
+    // `100 Continue` comes when the handler starts reading the body: the request is in flight.
+    assert!(read_answer(&mut conn).await.starts_with("HTTP/1.1 100"));
+    let mut stopping = app.state().stopping.subscribe();
+    let server = app.server.take().expect("server");
+    let shutdown = tokio::spawn(server.shutdown());
+    tokio::time::timeout(PATIENCE, stopping.wait_for(|s| *s)).await.expect("shutdown began").expect("watch");
+    assert!(!shutdown.is_finished(), "shutdown waits for the request in flight");
+    conn.write_all(body.as_bytes()).await.expect("write");
+    let answer = String::from_utf8(read_until_closed(&mut conn).await).expect("utf-8");
+    assert!(answer.starts_with("HTTP/1.1 200"), "the request in flight is answered: {answer}");
+    tokio::time::timeout(PATIENCE, shutdown).await.expect("shutdown ends once it is answered").expect("task");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_uis_live_status_stream_outlives_the_request_timeout() {
+    let timeout = Duration::from_millis(300);
+    let app = TestApp::spawn_with(with_edge(move |e| e.request_timeout = timeout)).await;
+    let creds = json!({"email": app.creds.admin_email, "password": app.creds.admin_password});
+    let http = reqwest::Client::new();
+    let session = http.post(format!("{}/api/v1/auth/session", app.url())).json(&creds).send().await.expect("session");
+    let cookie = session.headers()[SET_COOKIE].to_str().expect("cookie").split(';').next().expect("pair").to_string();
+    let mut stream = http
+        .get(format!("{}/projects/{}/syncs/events", app.url(), app.project_id()))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(stream.status(), 200);
+    assert!(stream.headers()["content-type"].to_str().is_ok_and(|v| v.starts_with("text/event-stream")));
+    // Longer than the request timeout: the passage of time is what is tested.
+    tokio::time::sleep(timeout * 2).await;
+    let gone = sluice_domain::SyncId::new();
+    app.state().engine.notify_sync_changed(&gone);
+    let chunk = tokio::time::timeout(PATIENCE, stream.chunk()).await.expect("an event").expect("read").expect("open");
+    let text = String::from_utf8_lossy(&chunk);
+    assert!(text.contains("event: sync") && text.contains(&gone.to_string()), "{text}");
+    app.shutdown().await;
+}
