@@ -374,3 +374,27 @@ async fn the_uis_live_status_stream_outlives_the_request_timeout() {
     assert!(text.contains("event: sync") && text.contains(&gone.to_string()), "{text}");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn swagger_ui_renders_in_chromium_under_its_csp() {
+    let Some((_driver, client, _profile)) = crate::browser::browser().await else { return };
+    let app = TestApp::spawn().await;
+    client.goto(&format!("{}/api/docs/", app.url())).await.expect("open Swagger UI");
+    // Operations are drawn by Swagger UI's scripts from the fetched document: a blocked
+    // script or fetch would leave the page empty.
+    client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(fantoccini::Locator::Css(".opblock"))
+        .await
+        .expect("Swagger UI draws the API's operations");
+    let drawn = client
+        .execute("return document.querySelectorAll('.opblock').length", vec![])
+        .await
+        .expect("count")
+        .as_u64()
+        .unwrap_or(0);
+    assert!(drawn > 10, "only {drawn} operations drawn");
+    client.close().await.expect("close");
+    app.shutdown().await;
+}
