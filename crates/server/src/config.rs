@@ -344,4 +344,39 @@ mod tests {
         let err = args.resolve(None, None).expect_err("unknown key");
         assert!(err.to_string().contains("unknown field"), "{err}");
     }
+
+    #[test]
+    fn edge_settings_come_from_flags_and_file_keys() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: ServerArgs,
+        }
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("sluice.toml");
+        std::fs::write(&path, "idle_timeout_ms = 5000\nhsts_max_age = 600\ntrusted_proxies = [\"10.0.0.0/8\"]\n")
+            .expect("write");
+        let key = RootKey::generate().to_base64();
+        let cli = Cli::parse_from(["sluice", "--root-key", &key, "--config", path.to_str().expect("utf-8")]);
+        let edge = cli.args.resolve(None, None).expect("resolve").edge;
+        assert_eq!(edge.idle_timeout, Duration::from_secs(5));
+        assert_eq!(edge.hsts_max_age, Some(600));
+        assert_eq!(edge.trusted_proxies.len(), 1);
+        let cli = Cli::parse_from([
+            "sluice",
+            "--root-key",
+            &key,
+            "--trusted-proxies",
+            "127.0.0.1,::1",
+            "--max-connections",
+            "50",
+            "--header-read-timeout-ms",
+            "2500",
+        ]);
+        let edge = cli.args.resolve(None, None).expect("resolve").edge;
+        assert_eq!(edge.trusted_proxies.len(), 2);
+        assert_eq!(edge.max_connections, 50);
+        assert_eq!(edge.header_read_timeout, Duration::from_millis(2500));
+    }
 }
