@@ -11,6 +11,9 @@ use std::time::Duration;
 /// Most connections served at once when the file-descriptor limit does not ask for fewer.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 
+/// Most connections the setting accepts: far beyond what one process serves well.
+pub const MAX_MAX_CONNECTIONS: usize = 1_000_000;
+
 /// File descriptors kept free for everything but client connections: the database pool,
 /// SQLite's files, Railway and SMTP calls, logs.
 pub const RESERVED_FDS: u64 = 256;
@@ -125,7 +128,11 @@ impl EdgeArgs {
     pub fn resolve(&self, file: EdgeFile) -> Result<EdgeSettings, ConfigError> {
         let defaults = EdgeSettings::default();
         let max_connections = match self.max_connections.or(file.max_connections) {
-            Some(0) => return Err(ConfigError::Invalid("--max-connections: must be at least 1".into())),
+            Some(n) if !(1..=MAX_MAX_CONNECTIONS).contains(&n) => {
+                return Err(ConfigError::Invalid(format!(
+                    "--max-connections: {n} is not between 1 and {MAX_MAX_CONNECTIONS}"
+                )));
+            }
             Some(n) => n,
             None => defaults.max_connections,
         };
@@ -199,6 +206,7 @@ mod tests {
         let err = |args: EdgeArgs| args.resolve(EdgeFile::default()).expect_err("refused").to_string();
         assert!(err(EdgeArgs { idle_timeout_ms: Some(0), ..Default::default() }).contains("--idle-timeout-ms"));
         assert!(err(EdgeArgs { max_connections: Some(0), ..Default::default() }).contains("--max-connections"));
+        assert!(err(EdgeArgs { max_connections: Some(2_000_000), ..Default::default() }).contains("between 1 and"));
         assert!(err(EdgeArgs { hsts_max_age: Some(0), ..Default::default() }).contains("--hsts-max-age"));
         let bad =
             err(EdgeArgs { trusted_proxies: Some(vec!["10.0.0.0/8".into(), "proxy".into()]), ..Default::default() });

@@ -59,7 +59,7 @@ where
     S::Future: Send + 'static,
 {
     let timeouts = ConnTimeouts { header_read: edge.header_read_timeout, idle: edge.idle_timeout };
-    let cap = edge.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+    let cap = edge.max_connections.clamp(1, u32::MAX as usize);
     let permits = Arc::new(Semaphore::new(cap));
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut failures = 0u32;
