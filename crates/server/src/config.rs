@@ -51,6 +51,9 @@ pub struct ServerArgs {
     #[command(flatten)]
     pub login: crate::config_login::LoginArgs,
 
+    #[command(flatten)]
+    pub edge: crate::config_edge::EdgeArgs,
+
     /// Start a ready-to-use local instance: temporary data, a generated root key, an admin
     /// user, an organization, a project `default` and a machine identity
     #[arg(long)]
@@ -148,6 +151,12 @@ struct FileSettings {
     login_window_secs: Option<u64>,
     login_ip_free_failures: Option<u32>,
     login_ip_lock_after: Option<u32>,
+    header_read_timeout_ms: Option<u64>,
+    idle_timeout_ms: Option<u64>,
+    request_timeout_ms: Option<u64>,
+    max_connections: Option<usize>,
+    hsts_max_age: Option<u64>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,6 +183,8 @@ pub struct Settings {
     pub dev: bool,
     /// `/metrics`: served or not, and its token.
     pub metrics: crate::metrics::MetricsSettings,
+    /// Timeouts, the connection cap, HSTS and trusted proxies.
+    pub edge: crate::config_edge::EdgeSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -270,6 +281,14 @@ impl ServerArgs {
             tls: file.smtp_tls,
         };
         let notify = sluice_notify::NotifySettings { smtp: self.smtp.resolve(smtp_file)?, ..Default::default() };
+        let edge = self.edge.resolve(crate::config_edge::EdgeFile {
+            header_read_timeout_ms: file.header_read_timeout_ms,
+            idle_timeout_ms: file.idle_timeout_ms,
+            request_timeout_ms: file.request_timeout_ms,
+            max_connections: file.max_connections,
+            hsts_max_age: file.hsts_max_age,
+            trusted_proxies: file.trusted_proxies,
+        })?;
 
         let login = self.login.resolve(crate::config_login::LoginFile {
             free_failures: file.login_free_failures,
@@ -346,6 +365,7 @@ impl ServerArgs {
             login,
             dev: self.dev,
             metrics,
+            edge,
         })
     }
 }
@@ -397,5 +417,40 @@ mod tests {
         std::fs::write(&path, "nope = 1\n").expect("write");
         let err = args.resolve(None, None).expect_err("unknown key");
         assert!(err.to_string().contains("unknown field"), "{err}");
+    }
+
+    #[test]
+    fn edge_settings_come_from_flags_and_file_keys() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: ServerArgs,
+        }
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("sluice.toml");
+        std::fs::write(&path, "idle_timeout_ms = 5000\nhsts_max_age = 600\ntrusted_proxies = [\"10.0.0.0/8\"]\n")
+            .expect("write");
+        let key = RootKey::generate().to_base64();
+        let cli = Cli::parse_from(["sluice", "--root-key", &key, "--config", path.to_str().expect("utf-8")]);
+        let edge = cli.args.resolve(None, None).expect("resolve").edge;
+        assert_eq!(edge.idle_timeout, Duration::from_secs(5));
+        assert_eq!(edge.hsts_max_age, Some(600));
+        assert_eq!(edge.trusted_proxies.len(), 1);
+        let cli = Cli::parse_from([
+            "sluice",
+            "--root-key",
+            &key,
+            "--trusted-proxies",
+            "127.0.0.1,::1",
+            "--max-connections",
+            "50",
+            "--header-read-timeout-ms",
+            "2500",
+        ]);
+        let edge = cli.args.resolve(None, None).expect("resolve").edge;
+        assert_eq!(edge.trusted_proxies.len(), 2);
+        assert_eq!(edge.max_connections, 50);
+        assert_eq!(edge.header_read_timeout, Duration::from_millis(2500));
     }
 }

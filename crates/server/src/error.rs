@@ -52,6 +52,9 @@ pub enum ApiError {
     /// 413: the request body is larger than the server reads.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// 408: the request was not answered within the server's request timeout.
+    #[error("{0}")]
+    RequestTimeout(String),
     /// 429.
     #[error("{message}")]
     TooManyRequests { message: String, retry_after_secs: u64 },
@@ -104,6 +107,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -121,6 +125,7 @@ impl ApiError {
             Self::NotFound(_) => "NotFound",
             Self::Validation { .. } => "ValidationFailure",
             Self::TooManyRequests { .. } => "RateLimitExceeded",
+            Self::RequestTimeout(_) => "RequestTimeout",
             Self::PayloadTooLarge(_) => "PayloadTooLarge",
             Self::BadGateway(_) => "BadGateway",
             Self::Internal(_) => "InternalServerError",

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod config_login;
+pub mod config_edge;
 pub mod config_smtp;
 pub mod dev;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod extract;
 pub mod features;
 pub mod http;
 pub mod metrics;
+pub mod serve;
 pub mod state;
 pub mod ui;
 
@@ -83,15 +85,9 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
     let notifications = features::notifications::start_delivery(&state);
     let app = http::app(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
+    let edge = state.settings.edge.clone();
     let handle = tokio::spawn(async move {
-        let service =
-            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(app);
-        let served = axum::serve(listener, service).with_graceful_shutdown(async move {
-            let _ = rx.await;
-        });
-        if let Err(e) = served.await {
-            tracing::error!(error = %e, "server stopped");
-        }
+        serve::serve(listener, app, &edge, rx).await;
     });
     Ok(RunningServer { addr, state, shutdown: Some(tx), handle, workers: Some(workers), notifications })
 }

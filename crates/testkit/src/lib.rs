@@ -214,5 +214,6 @@ pub fn test_settings(db: &TestDatabase, root_key: RootKey) -> Settings {
         login: Default::default(),
         dev: false,
         metrics: Default::default(),
+        edge: Default::default(),
     }
 }

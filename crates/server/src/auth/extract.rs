@@ -26,6 +26,11 @@ pub enum ActorKind {
     Identity,
 }
 
+/// The client's address, put in each request's extensions by the trusted-proxy middleware
+/// (`http::forwarded`): the socket's peer, or the client a trusted proxy names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
 /// Where a request came from, for audit entries.
 #[derive(Clone, Debug, Default)]
 pub struct RequestMeta {
@@ -71,9 +76,13 @@ impl From<&Actor> for JobActor {
     }
 }
 
+/// The client's address: as the trusted-proxy middleware decided it, else the socket's peer.
 fn request_meta(parts: &Parts) -> RequestMeta {
+    let client = parts.extensions.get::<ClientAddr>().map(|c| c.0);
     RequestMeta {
-        ip: parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()),
+        ip: client
+            .or_else(|| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
+            .map(|ip| ip.to_string()),
         user_agent: parts
             .headers
             .get(header::USER_AGENT)

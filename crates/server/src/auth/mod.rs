@@ -7,7 +7,8 @@ pub mod trusted_ips;
 
 pub(crate) use extract::session_cookie;
 pub use extract::{
-    Actor, ActorKind, CSRF_HEADER, CachedToken, MaybeActor, OIDC_AUTH, RequestMeta, SESSION_COOKIE, untrusted_ip,
+    Actor, ActorKind, CSRF_HEADER, CachedToken, ClientAddr, MaybeActor, OIDC_AUTH, RequestMeta, SESSION_COOKIE,
+    untrusted_ip,
 };
 
 use sluice_crypto::tokens;

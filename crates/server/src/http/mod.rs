@@ -2,7 +2,9 @@
 //! slashes, request metrics (`crate::metrics::http`), `/metrics` when enabled, and the
 //! OpenAPI document with Swagger UI served from the binary.
 
+mod edge;
 pub mod fallback;
+pub mod forwarded;
 mod middleware;
 pub mod openapi;
 
@@ -31,7 +33,10 @@ pub fn app(state: AppState) -> MapRequest<Router, fn(Request) -> Request> {
         .layer(axum::extract::DefaultBodyLimit::max(crate::extract::BODY_LIMIT))
         // Inside the router, so each request's matched route is known to the metrics.
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::metrics::http::track))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), edge::request_timeout))
         .layer(axum::middleware::from_fn(middleware::request_context))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), edge::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), forwarded::trust_proxies))
         .with_state(state);
     MapRequestLayer::new(trim_trailing_slash as fn(Request) -> Request).layer(router)
 }

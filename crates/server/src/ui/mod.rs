@@ -12,7 +12,7 @@
 mod assets;
 mod connections;
 mod guard;
-mod live;
+pub(crate) mod live;
 mod notifications;
 pub(crate) mod page;
 mod projects;

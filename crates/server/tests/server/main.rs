@@ -10,6 +10,7 @@ mod browser;
 mod browser_notifications;
 mod changes;
 mod connections;
+mod edge;
 mod encryption;
 mod engine;
 mod folders;
