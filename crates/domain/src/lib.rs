@@ -11,6 +11,7 @@
 //! * [`import`]: the first sync's import of destination variables;
 //! * [`references`]: `${KEY}` / `${env.path.KEY}` expansion in secret values;
 //! * [`backoff`]: retry delays for sync jobs;
+//! * [`retention`]: how many versions of each secret a project keeps;
 //! * [`notifications`]: the events channels subscribe to and how deliveries retry;
 //! * [`role`]: who may do what;
 //! * [`status`]: the words of states and kinds (sync and run statuses, job kinds, …);
@@ -31,6 +32,7 @@ pub mod names;
 pub mod notifications;
 pub mod planner;
 pub mod references;
+pub mod retention;
 pub mod role;
 pub mod secret;
 pub mod status;
@@ -51,6 +53,7 @@ pub use planner::{
     KeyClass, KeyRules, NameRule, OrdinaryKeys, PlanAction, PlanCounts, PlanEntry, PlanOptions, SkipReason, SyncPlan,
 };
 pub use references::{ExpandError, RefLocation, RefTarget, Reference};
+pub use retention::VersionLimit;
 pub use role::{OrgRole, ProjectRole};
 pub use secret::{SecretToken, SecretValue};
 pub use status::{
