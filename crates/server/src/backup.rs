@@ -13,8 +13,22 @@ use clap::Args;
 use sluice_storage::backup::{self, Contents};
 use std::path::{Path, PathBuf};
 
+const BACKUP_EXAMPLES: &str = "Examples:
+  sluice backup /backups/sluice-$(date +%F).db                 # the server's SQLite database, while it runs
+  sluice backup nightly.db --force --data-dir /var/lib/sluice   # replace last night's copy
+
+The copy holds values encrypted; keep the root key (SLUICE_ROOT_KEY) safe apart from it.
+With a PostgreSQL database this explains pg_dump instead.";
+
+const RESTORE_EXAMPLES: &str = "Examples:
+  sluice restore sluice-2026-12-01.db --data-dir /var/lib/sluice   # into an empty data directory
+  SLUICE_ROOT_KEY=… sluice restore nightly.db --force                # replace (the old one is kept aside)
+
+Stop the server first. Given the root key (--root-key or SLUICE_ROOT_KEY), restore checks that it opens the backup.";
+
 /// `sluice backup` flags.
 #[derive(Args, Debug, Clone)]
+#[command(after_help = BACKUP_EXAMPLES)]
 pub struct BackupArgs {
     /// Where to write the backup (a SQLite file)
     #[arg(value_name = "FILE")]
@@ -28,6 +42,7 @@ pub struct BackupArgs {
 
 /// `sluice restore` flags.
 #[derive(Args, Debug, Clone)]
+#[command(after_help = RESTORE_EXAMPLES)]
 pub struct RestoreArgs {
     /// The backup to restore (made by `sluice backup`)
     #[arg(value_name = "FILE")]

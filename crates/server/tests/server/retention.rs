@@ -209,3 +209,24 @@ async fn the_sqlite_file_shrinks_after_a_bulk_prune() {
     assert!(after < before / 3, "the file did not shrink: {before} → {after} bytes");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_projects_page_shows_and_sets_the_version_limit() {
+    let app = TestApp::spawn().await;
+    let id = write_versions(&app, "KEY", (1..=6).map(|i| format!("k{i}"))).await;
+    let b = crate::ui::Browser::sign_in(&app).await;
+    let list = b.get("/projects").await;
+    list.assert_contains(&format!("id=\"limit-{}\" name=\"pit_version_limit\"", app.project_id()));
+    list.assert_contains("value=\"10\"");
+    let path = format!("/projects/{}/version-limit", app.project_id());
+    let bad = b.post(&path, &[("pit_version_limit", "0"), ("csrf", &list.csrf())]).await;
+    assert_eq!((bad.status, bad.location()), (303, "/projects"));
+    b.get("/projects").await.assert_contains("Number must be greater than or equal to 1");
+    assert_eq!(limit_of(&app).await, 10);
+    let done = b.post(&path, &[("pit_version_limit", "4"), ("csrf", &list.csrf())]).await;
+    assert_eq!((done.status, done.location()), (303, "/projects"));
+    b.get("/projects").await.assert_contains("keeps the newest 4 versions of each secret");
+    assert_eq!(limit_of(&app).await, 4);
+    assert_eq!(stored_versions(&app, &id).await, [3, 4, 5, 6]);
+    app.shutdown().await;
+}
