@@ -2,6 +2,7 @@
 
 mod notifications;
 mod queue;
+mod sqlite_file;
 
 use sluice_storage::{Store, StoreConfig};
 use sqlx::Connection;
