@@ -281,11 +281,3 @@ pub async fn prune_project_versions(conn: &mut Conn, project: &ProjectId, keep: 
     }
     Ok(pruned)
 }
-
-/// How many versions of `secret` are stored.
-pub async fn version_count(conn: &mut Conn, secret: &SecretId) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM secret_versions WHERE secret_id = $1")
-        .bind(secret.as_str())
-        .fetch_one(conn)
-        .await?)
-}
