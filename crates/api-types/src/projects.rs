@@ -34,6 +34,37 @@ pub struct ProjectPatch {
     pub description: Option<String>,
     #[serde(default)]
     pub slug: Option<String>,
+    /// How many versions each secret keeps, 1 to 100 (a JSON number; checked by the server).
+    #[serde(default, rename = "pitVersionLimit", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub pit_version_limit: Option<serde_json::Value>,
+}
+
+/// `PUT /api/v1/workspace/{workspaceId}/version-limit` (also under `/api/v1/projects`):
+/// how many versions each secret of the project keeps, 1 to 100.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct VersionLimitIn {
+    /// A JSON number (checked by the server, so a wrong type is reported like a wrong value).
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub pit_version_limit: serde_json::Value,
+}
+
+/// `{message, project}`: the answer of a project setting's own endpoint.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProjectMessageOut {
+    pub message: String,
+    pub project: ProjectOut,
+}
+
+/// `{message, workspace}`: the same at Infisical's older `/api/v1/workspace` paths.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WorkspaceMessageOut {
+    pub message: String,
+    pub workspace: ProjectOut,
 }
 
 /// An environment inside a project object.

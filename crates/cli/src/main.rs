@@ -59,6 +59,10 @@ enum Command {
     Server(Box<sluice_server::ServerArgs>),
     /// Print a new random root encryption key (base64)
     Keygen,
+    /// Write a consistent copy of the SQLite database to FILE while the server runs
+    Backup(sluice_server::backup::BackupArgs),
+    /// Put a backup in place as the server's database (the server stopped)
+    Restore(sluice_server::backup::RestoreArgs),
     /// Log in and store the access token (universal auth or email and password)
     Login(login::LoginArgs),
     /// Revoke and forget the stored login
@@ -81,7 +85,7 @@ async fn client_command(global: &GlobalArgs, command: Command) -> CliResult<()> 
     match command {
         Command::Login(a) => return login::login(global, &a).await,
         Command::Logout(_) => return login::logout().await,
-        Command::Server(_) | Command::Keygen => return Ok(()),
+        Command::Server(_) | Command::Keygen | Command::Backup(_) | Command::Restore(_) => return Ok(()),
         _ => {}
     }
     let ctx = Context::connect(global).await?;
@@ -92,7 +96,12 @@ async fn client_command(global: &GlobalArgs, command: Command) -> CliResult<()> 
         Command::Connections(a) => connections::run(&ctx, &a).await,
         Command::Syncs(a) => syncs::run(&ctx, &a).await,
         Command::Notifications(a) => notifications::run(&ctx, &a).await,
-        Command::Login(_) | Command::Logout(_) | Command::Server(_) | Command::Keygen => Ok(()),
+        Command::Login(_)
+        | Command::Logout(_)
+        | Command::Server(_)
+        | Command::Keygen
+        | Command::Backup(_)
+        | Command::Restore(_) => Ok(()),
     }
 }
 
@@ -111,6 +120,8 @@ fn main() -> ExitCode {
             println!("{}", sluice_crypto::RootKey::generate().to_base64());
             ExitCode::SUCCESS
         }
+        Command::Backup(args) => report(runtime.block_on(sluice_server::backup::backup(&args))),
+        Command::Restore(args) => report(runtime.block_on(sluice_server::backup::restore(&args))),
         command => match runtime.block_on(client_command(&cli.global, command)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -120,6 +131,17 @@ fn main() -> ExitCode {
                 ExitCode::from(e.exit_code())
             }
         },
+    }
+}
+
+/// Prints what a local command (backup, restore) did, or why it refused.
+fn report<E: std::fmt::Display>(result: Result<String, E>) -> ExitCode {
+    match result {
+        Ok(done) => {
+            println!("{done}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => server_result::<E>(Err(e)),
     }
 }
 

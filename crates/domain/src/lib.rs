@@ -12,6 +12,7 @@
 //! * [`references`]: `${KEY}` / `${env.path.KEY}` expansion in secret values;
 //! * [`backoff`]: retry delays for sync jobs;
 //! * [`login_throttle`]: whether a sign-in may be checked, must wait, or is locked;
+//! * [`retention`]: how many versions of each secret a project keeps;
 //! * [`notifications`]: the events channels subscribe to and how deliveries retry;
 //! * [`role`]: who may do what;
 //! * [`status`]: the words of states and kinds (sync and run statuses, job kinds, …);
@@ -33,6 +34,7 @@ pub mod names;
 pub mod notifications;
 pub mod planner;
 pub mod references;
+pub mod retention;
 pub mod role;
 pub mod secret;
 pub mod status;
@@ -53,6 +55,7 @@ pub use planner::{
     KeyClass, KeyRules, NameRule, OrdinaryKeys, PlanAction, PlanCounts, PlanEntry, PlanOptions, SkipReason, SyncPlan,
 };
 pub use references::{ExpandError, RefLocation, RefTarget, Reference};
+pub use retention::VersionLimit;
 pub use role::{OrgRole, ProjectRole};
 pub use secret::{SecretToken, SecretValue};
 pub use status::{

@@ -217,18 +217,69 @@ pub fn parse_root_key(raw: &str, source: &str) -> Result<RootKey, ConfigError> {
     RootKey::from_base64(raw).map_err(|e| ConfigError::Invalid(format!("{source}: {e}")))
 }
 
+/// The database URL `sluice server` uses: the flag or `SLUICE_DATABASE_URL`, Infisical's
+/// `DB_CONNECTION_URI`, the file's, else SQLite in the data directory.
+fn database_url(flag: Option<String>, file: Option<String>, data_dir: &Path) -> String {
+    flag.or_else(|| env_any(&["DB_CONNECTION_URI"]))
+        .or(file)
+        .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("sluice.db").display()))
+}
+
+fn read_file_settings(path: Option<&Path>) -> Result<FileSettings, ConfigError> {
+    let Some(path) = path else { return Ok(FileSettings::default()) };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::Invalid(format!("cannot read config file {}: {e}", path.display())))?;
+    toml::from_str(&text).map_err(|e| ConfigError::Invalid(format!("config file {}: {e}", path.display())))
+}
+
+/// The database settings of `sluice server`, for `sluice backup` and `sluice restore`
+/// (same flags, variables and file, so they find the database the server uses).
+#[derive(Args, Debug, Clone, Default)]
+pub struct DatabaseArgs {
+    /// Database URL: sqlite://PATH or postgres://… [default: SQLite in the data directory]
+    #[arg(long, env = "SLUICE_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// Directory of the SQLite database [default: ./sluice-data]
+    #[arg(long, env = "SLUICE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Root encryption key, to check that it opens the database (restore); never stored
+    #[arg(long, env = "SLUICE_ROOT_KEY", value_name = "BASE64", hide_env_values = true)]
+    pub root_key: Option<String>,
+
+    /// The server's TOML settings file (its database_url, data_dir and root_key are used)
+    #[arg(long, env = "SLUICE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Where the database is, and the root key if one was given.
+#[derive(Clone, Debug)]
+pub struct DatabaseSettings {
+    pub database_url: String,
+    pub root_key: Option<RootKey>,
+}
+
+impl DatabaseArgs {
+    /// Resolves as [`ServerArgs::resolve`] does; the root key is optional here.
+    pub fn resolve(&self) -> Result<DatabaseSettings, ConfigError> {
+        let file = read_file_settings(self.config.as_deref())?;
+        let data_dir = self.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("sluice-data"));
+        let database_url = database_url(self.database_url.clone(), file.database_url, &data_dir);
+        let root_key = match (&self.root_key, env_any(&["ROOT_ENCRYPTION_KEY", "ENCRYPTION_KEY"]), &file.root_key) {
+            (Some(k), _, _) => Some(parse_root_key(k, "SLUICE_ROOT_KEY")?),
+            (None, Some(k), _) => Some(parse_root_key(&k, "ROOT_ENCRYPTION_KEY/ENCRYPTION_KEY")?),
+            (None, None, Some(k)) => Some(parse_root_key(k, "config file root_key")?),
+            (None, None, None) => None,
+        };
+        Ok(DatabaseSettings { database_url, root_key })
+    }
+}
+
 impl ServerArgs {
     /// Resolves flags, environment, file and defaults. `dev_dir` is the directory --dev chose.
     pub fn resolve(&self, dev_dir: Option<&Path>, dev_key: Option<RootKey>) -> Result<Settings, ConfigError> {
-        let file: FileSettings = match &self.config {
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| ConfigError::Invalid(format!("cannot read config file {}: {e}", path.display())))?;
-                toml::from_str(&text)
-                    .map_err(|e| ConfigError::Invalid(format!("config file {}: {e}", path.display())))?
-            }
-            None => FileSettings::default(),
-        };
+        let file = read_file_settings(self.config.as_deref())?;
 
         let listen_text = self
             .listen
@@ -250,12 +301,7 @@ impl ServerArgs {
             .or_else(|| dev_dir.map(Path::to_path_buf))
             .unwrap_or_else(|| PathBuf::from("sluice-data"));
 
-        let database_url = self
-            .database_url
-            .clone()
-            .or_else(|| env_any(&["DB_CONNECTION_URI"]))
-            .or(file.database_url)
-            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("sluice.db").display()));
+        let database_url = database_url(self.database_url.clone(), file.database_url, &data_dir);
 
         let root_key = match (&self.root_key, env_any(&["ROOT_ENCRYPTION_KEY", "ENCRYPTION_KEY"]), &file.root_key) {
             (Some(k), _, _) => parse_root_key(k, "SLUICE_ROOT_KEY")?,

@@ -5,6 +5,7 @@
 //! asking and what they may do).
 
 pub mod auth;
+pub mod backup;
 pub mod cache;
 pub mod config;
 pub mod config_login;

@@ -100,20 +100,28 @@ impl Store {
         let backend = Backend::from_url(&config.url)?;
         let (read, write) = match backend {
             Backend::Sqlite => {
-                let write = pool(backend, &config.url, 1, config.busy_timeout).await?;
+                // The writer stays connected for the store's lifetime: its shared lock on
+                // the file is how `sluice restore` knows a server has the database open.
+                let write = pool(backend, &config.url, 1, 1, config.busy_timeout).await?;
+                let mut conn = write.acquire().await?;
                 for stmt in dialect::database_setup(backend) {
-                    write.execute(stmt).await?;
+                    conn.execute(stmt).await?;
                 }
-                let read = pool(backend, &config.url, config.max_connections.max(1), config.busy_timeout).await?;
+                drop(conn);
+                let read = pool(backend, &config.url, 0, config.max_connections.max(1), config.busy_timeout).await?;
                 (read, write)
             }
             Backend::Postgres => {
-                let p = pool(backend, &config.url, config.max_connections.max(2), config.busy_timeout).await?;
+                let p = pool(backend, &config.url, 0, config.max_connections.max(2), config.busy_timeout).await?;
                 (p.clone(), p)
             }
         };
         let store = Self { read, write, backend, url: config.url.clone() };
         store.migrate().await?;
+        if backend == Backend::Sqlite {
+            // After the migrations, so that what they deleted is not copied.
+            incremental_vacuum_once(&mut *store.write.acquire().await?).await?;
+        }
         Ok(store)
     }
 
@@ -144,6 +152,24 @@ impl Store {
         Ok(self.write.begin_with(dialect::begin_write(self.backend)).await?)
     }
 
+    /// Gives the free pages of a SQLite file back to the file system (`PRAGMA
+    /// incremental_vacuum`, with `auto_vacuum = INCREMENTAL`), so the file shrinks after
+    /// deletions; returns the pages freed. PostgreSQL's autovacuum does this by itself: 0.
+    pub async fn reclaim_free_pages(&self) -> Result<i64, StorageError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(0);
+        }
+        let mut conn = self.write.acquire().await?;
+        let free: i64 = sqlx::query_scalar("PRAGMA freelist_count").fetch_one(&mut *conn).await?;
+        if free > 0 {
+            // The pragma frees pages one step per row it returns: read them all.
+            sqlx::query("PRAGMA incremental_vacuum").fetch_all(&mut *conn).await?;
+            // In WAL mode the file is cut only when the log is copied back into it.
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").fetch_all(&mut *conn).await?;
+        }
+        Ok(free)
+    }
+
     /// The read pool, for one-off queries.
     pub fn read_pool(&self) -> &AnyPool {
         &self.read
@@ -155,11 +181,30 @@ impl Store {
     }
 }
 
-async fn pool(backend: Backend, url: &str, max: u32, busy: Duration) -> Result<AnyPool, StorageError> {
+/// Turns on `auto_vacuum = INCREMENTAL` in a database made before Sluice set it (a new
+/// file gets it from `database_setup`, before its first table). SQLite applies the mode
+/// to an existing file only through one `VACUUM`, which rewrites the file: it runs once,
+/// at the first start of a version that has this, before anything is served; after it,
+/// [`Store::reclaim_free_pages`] can shrink the file. Without it the file would never
+/// give back the space of pruned versions.
+async fn incremental_vacuum_once(conn: &mut sqlx::AnyConnection) -> Result<(), StorageError> {
+    const INCREMENTAL: i64 = 2;
+    let mode: i64 = sqlx::query_scalar("PRAGMA auto_vacuum").fetch_one(&mut *conn).await?;
+    if mode != INCREMENTAL {
+        tracing::info!(
+            "converting the SQLite database to auto_vacuum = INCREMENTAL (one VACUUM; it rewrites the file)"
+        );
+        conn.execute("PRAGMA auto_vacuum = INCREMENTAL").await?;
+        conn.execute("VACUUM").await?;
+    }
+    Ok(())
+}
+
+async fn pool(backend: Backend, url: &str, min: u32, max: u32, busy: Duration) -> Result<AnyPool, StorageError> {
     let setup = dialect::connection_setup(backend, busy.as_millis() as u64);
     AnyPoolOptions::new()
         .max_connections(max)
-        .min_connections(0)
+        .min_connections(min)
         .acquire_timeout(Duration::from_secs(30))
         .after_connect(move |conn, _meta| {
             let setup = setup.clone();

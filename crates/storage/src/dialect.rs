@@ -51,7 +51,8 @@ pub fn connection_setup(backend: Backend, busy_timeout_ms: u64) -> Vec<String> {
 /// Statements run once when the database is opened.
 pub fn database_setup(backend: Backend) -> Vec<&'static str> {
     match backend {
-        Backend::Sqlite => vec!["PRAGMA journal_mode = WAL"],
+        // auto_vacuum first: it only takes on a new file before its first table.
+        Backend::Sqlite => vec!["PRAGMA auto_vacuum = INCREMENTAL", "PRAGMA journal_mode = WAL"],
         Backend::Postgres => vec![],
     }
 }

@@ -12,6 +12,8 @@ pub struct ProjectRow {
     pub slug: String,
     pub description: String,
     pub data_key_wrapped: Vec<u8>,
+    /// How many versions each secret keeps (Infisical's `pitVersionLimit`, 1 to 100).
+    pub pit_version_limit: i64,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -24,8 +26,9 @@ impl std::fmt::Debug for ProjectRow {
 
 pub async fn insert(conn: &mut Conn, row: &ProjectRow) -> Result<()> {
     sqlx::query(
-        "INSERT INTO projects (id, org_id, name, slug, description, data_key_wrapped, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO projects (id, org_id, name, slug, description, data_key_wrapped, pit_version_limit, created_at,
+           updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&row.id)
     .bind(&row.org_id)
@@ -33,6 +36,7 @@ pub async fn insert(conn: &mut Conn, row: &ProjectRow) -> Result<()> {
     .bind(&row.slug)
     .bind(&row.description)
     .bind(&row.data_key_wrapped)
+    .bind(row.pit_version_limit)
     .bind(row.created_at)
     .bind(row.updated_at)
     .execute(conn)
@@ -85,6 +89,18 @@ pub async fn update(conn: &mut Conn, id: &ProjectId, name: &str, slug: &str, des
         .bind(name)
         .bind(slug)
         .bind(description)
+        .bind(now_ms())
+        .bind(id.as_str())
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets how many versions each secret of the project keeps (pruning is the caller's:
+/// [`crate::secrets::prune_project_versions`]).
+pub async fn set_version_limit(conn: &mut Conn, id: &ProjectId, limit: i64) -> Result<bool> {
+    let done = sqlx::query("UPDATE projects SET pit_version_limit = $1, updated_at = $2 WHERE id = $3")
+        .bind(limit)
         .bind(now_ms())
         .bind(id.as_str())
         .execute(conn)

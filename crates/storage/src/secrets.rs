@@ -3,7 +3,10 @@
 //! this module never sees plaintext.
 //!
 //! Every change writes a [`VersionRow`] in the same transaction; versions are kept
-//! after the secret is deleted.
+//! after the secret is deleted, up to the project's `pit_version_limit` per secret
+//! ([`prune_after_write`] runs with each new version, [`prune_project_versions`] when the
+//! limit is lowered). A secret's versions are numbered 1, 2, 3, … without gaps, so its
+//! newest N are those above `newest - N`.
 
 use crate::{Conn, Result};
 use sluice_domain::{ActorType, EnvironmentId, FolderId, ProjectId, SecretId, VersionAction};
@@ -231,4 +234,50 @@ pub async fn version_by_key(conn: &mut Conn, folder: &FolderId, key: &str, versi
     .bind(version)
     .fetch_optional(conn)
     .await?)
+}
+
+/// Deletes the versions of `secret` beyond its project's `pit_version_limit`, `newest`
+/// being the version just written: one statement, one range delete on
+/// `secret_versions_secret (secret_id, version)`. Returns how many went.
+pub async fn prune_after_write(conn: &mut Conn, secret: &SecretId, project: &ProjectId, newest: i64) -> Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM secret_versions WHERE secret_id = $1
+           AND version <= $2 - (SELECT pit_version_limit FROM projects WHERE id = $3)",
+    )
+    .bind(secret.as_str())
+    .bind(newest)
+    .bind(project.as_str())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Deletes the versions of `secret` older than its newest `keep` (the newest being
+/// `newest`), as its project's limit says; returns how many went. One range delete on
+/// `secret_versions_secret (secret_id, version)`.
+pub async fn prune_versions(conn: &mut Conn, secret: &SecretId, newest: i64, keep: i64) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM secret_versions WHERE secret_id = $1 AND version <= $2")
+        .bind(secret.as_str())
+        .bind(newest - keep.max(1))
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Deletes, for every secret of `project` (deleted secrets' histories included), the
+/// versions older than its newest `keep`; returns how many went. For a lowered limit.
+pub async fn prune_project_versions(conn: &mut Conn, project: &ProjectId, keep: i64) -> Result<u64> {
+    let over: Vec<(SecretId, i64)> = sqlx::query_as(
+        "SELECT secret_id, MAX(version) FROM secret_versions WHERE project_id = $1
+         GROUP BY secret_id HAVING COUNT(*) > $2",
+    )
+    .bind(project.as_str())
+    .bind(keep)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut pruned = 0;
+    for (secret, newest) in over {
+        pruned += prune_versions(conn, &secret, newest, keep).await?;
+    }
+    Ok(pruned)
 }

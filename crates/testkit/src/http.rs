@@ -83,6 +83,10 @@ impl ApiClient {
         self.send(reqwest::Method::PATCH, path, Some(&body)).await
     }
 
+    pub async fn put(&self, path: &str, body: Value) -> Response {
+        self.send(reqwest::Method::PUT, path, Some(&body)).await
+    }
+
     pub async fn delete(&self, path: &str) -> Response {
         self.send(reqwest::Method::DELETE, path, None).await
     }

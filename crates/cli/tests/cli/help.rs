@@ -6,6 +6,8 @@ const COMMANDS: &[&[&str]] = &[
     &[],
     &["login"],
     &["logout"],
+    &["backup"],
+    &["restore"],
     &["secrets"],
     &["secrets", "list"],
     &["secrets", "get"],

@@ -2,6 +2,7 @@
 //! against a real server (started in this process, sync workers on) and the fake Railway;
 //! and [`cluster`]: `sluice server` processes killed mid-sync and sharing one PostgreSQL.
 
+mod backup;
 mod cluster;
 mod connections;
 mod help;

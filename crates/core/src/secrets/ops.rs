@@ -1,8 +1,8 @@
 //! The write primitives every secret change goes through (the API, folder deletion, and
 //! the sync engine's imports): each seals the value and comment for the row's identity,
-//! writes the row, writes a `secret_versions` row (`created`, `updated`, `deleted`) and
-//! publishes the change, all inside the caller's [`SecretWrite`]. Permissions and audit
-//! are the caller's.
+//! writes the row, writes a `secret_versions` row (`created`, `updated`, `deleted`),
+//! deletes the versions beyond the project's `pitVersionLimit`, and publishes the change,
+//! all inside the caller's [`SecretWrite`]. Permissions and audit are the caller's.
 
 use super::seal::RowIdentity;
 use super::transaction::SecretWrite;
@@ -154,6 +154,7 @@ pub async fn update_secret(
         .map_err(|e| if e.is_conflict() { CoreError::SecretsExist(vec![row.key.clone()]) } else { e.into() })?;
     let version = version_row(&row, VersionAction::Updated, w);
     secrets::insert_version(w.conn(), &version).await?;
+    secrets::prune_after_write(w.conn(), &row.id, &row.project_id, row.version).await?;
     w.publish_change(folder, [old_key, row.key.clone()]);
     Ok(Written { row, value, comment })
 }
@@ -175,6 +176,7 @@ pub async fn delete_secret(
     last.updated_at = now_ms().max(existing.updated_at);
     let version = version_row(&last, VersionAction::Deleted, w);
     secrets::insert_version(w.conn(), &version).await?;
+    secrets::prune_after_write(w.conn(), &last.id, &last.project_id, last.version).await?;
     w.publish_change(folder, [existing.key.clone()]);
     Ok(Written { row: existing, value, comment })
 }

@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(session::sign_out))
         .route("/projects", get(projects::list).post(projects::create))
         .route("/projects/{project}", get(projects::show))
+        .route("/projects/{project}/version-limit", post(projects::set_version_limit))
         .route("/projects/{project}/secrets/{env}", get(secrets::page))
         .route("/projects/{project}/secrets/{env}/reveal", get(secrets::reveal))
         .route("/projects/{project}/secrets/{env}/secrets", post(secret_forms::create))

@@ -1,11 +1,11 @@
-//! Projects: the list (with a form to create one) and a project's landing page, which
-//! is its first environment's secrets.
+//! Projects: the list (with a form to create one, and each project's secret version
+//! limit) and a project's landing page, which is its first environment's secrets.
 
 use super::UiForm;
 use super::guard::Signed;
 use super::page::{Chrome, FlashKind, FormErrors, Section, UiResult, redirect_with, render, render_status};
 use crate::features::orgs::service::list_orgs;
-use crate::features::projects::manage;
+use crate::features::projects::{manage, retention};
 use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -102,5 +102,33 @@ pub async fn show(State(state): State<AppState>, signed: Signed, Path(project): 
     Ok(match p.environments.first() {
         Some(env) => Redirect::to(&format!("/projects/{}/secrets/{}", p.id, env.slug)).into_response(),
         None => Redirect::to(&format!("/projects/{}/integrations", p.id)).into_response(),
+    })
+}
+
+/// The version-limit form of a project card.
+#[derive(Deserialize, Default)]
+pub struct VersionLimitForm {
+    #[serde(default)]
+    pub pit_version_limit: String,
+}
+
+/// `POST /projects/{project}/version-limit`: sets how many versions each secret keeps
+/// (project admins), through the API's rules; the list shows the outcome.
+pub async fn set_version_limit(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(project): Path<String>,
+    UiForm(form): UiForm<VersionLimitForm>,
+) -> UiResult<Response> {
+    let raw = form.pit_version_limit.trim();
+    // A number where the field holds one; anything else is reported as the API reports it.
+    let value = serde_json::from_str::<serde_json::Value>(raw).unwrap_or_else(|_| serde_json::Value::from(raw));
+    Ok(match retention::set_version_limit(&state, &signed.actor, &project, &value).await {
+        Ok(p) => redirect_with(
+            "/projects",
+            FlashKind::Success,
+            &format!("Project \"{}\" keeps the newest {} versions of each secret.", p.name, p.pit_version_limit),
+        ),
+        Err(e) => redirect_with("/projects", FlashKind::Error, &e.to_string()),
     })
 }

@@ -28,6 +28,7 @@ mod oidc;
 mod projects;
 mod python_sdk;
 mod references;
+mod retention;
 mod secret_support;
 mod secrets;
 mod sync_runs;

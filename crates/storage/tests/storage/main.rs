@@ -3,6 +3,7 @@
 mod login_throttles;
 mod notifications;
 mod queue;
+mod sqlite_file;
 
 use sluice_storage::{Store, StoreConfig};
 use sqlx::Connection;

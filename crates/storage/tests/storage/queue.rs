@@ -35,6 +35,7 @@ async fn fixture() -> Fixture {
         slug: "p".into(),
         description: String::new(),
         data_key_wrapped: vec![1],
+        pit_version_limit: 10,
         created_at: now,
         updated_at: now,
     };

@@ -1,7 +1,7 @@
 //! HTTP handlers of the project endpoints, at Infisical's current paths
 //! (`/api/v1/projects`) and its older ones (`/api/v2/workspace`, `/api/v1/workspace`).
 
-use super::manage;
+use super::{manage, retention};
 use crate::auth::Actor;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath};
@@ -126,4 +126,38 @@ pub async fn delete_v1_workspace(
     ApiPath(workspace_id): ApiPath<String>,
 ) -> ApiResult<Json<WorkspaceEnvelope>> {
     Ok(Json(WorkspaceEnvelope { workspace: manage::delete(&state, &actor, &workspace_id).await? }))
+}
+
+/// What the version-limit endpoints answer on success (Infisical's text).
+const VERSION_LIMIT_CHANGED: &str = "Successfully changed project version limit";
+
+/// Set how many versions each secret of the project keeps (1 to 100; project admins).
+/// Older versions are deleted at once. The project may be named by id or by slug.
+#[utoipa::path(put, path = "/api/v1/projects/{projectId}/version-limit", tag = "projects",
+    params(("projectId" = String, Path, description = "The project's id or slug")), request_body = VersionLimitIn,
+    responses((status = 200, body = ProjectMessageOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn set_version_limit(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath(project): ApiPath<String>,
+    ApiJson(body): ApiJson<VersionLimitIn>,
+) -> ApiResult<Json<ProjectMessageOut>> {
+    let project = retention::set_version_limit(&state, &actor, &project, &body.pit_version_limit).await?;
+    Ok(Json(ProjectMessageOut { message: VERSION_LIMIT_CHANGED.to_string(), project }))
+}
+
+/// Infisical's older path to set the version limit: `{message, workspace}`.
+#[utoipa::path(put, path = "/api/v1/workspace/{workspaceId}/version-limit", tag = "projects",
+    params(("workspaceId" = String, Path, description = "The project's id or slug")), request_body = VersionLimitIn,
+    responses((status = 200, body = WorkspaceMessageOut), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn set_version_limit_v1_workspace(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath(workspace): ApiPath<String>,
+    ApiJson(body): ApiJson<VersionLimitIn>,
+) -> ApiResult<Json<WorkspaceMessageOut>> {
+    let workspace = retention::set_version_limit(&state, &actor, &workspace, &body.pit_version_limit).await?;
+    Ok(Json(WorkspaceMessageOut { message: VERSION_LIMIT_CHANGED.to_string(), workspace }))
 }

@@ -2,6 +2,7 @@
 //! admin), list, read, update and delete (project admins). A project the caller cannot see
 //! answers the same 404 as one that does not exist.
 
+use super::retention;
 use super::service::create_project;
 use super::wire::{SECRET_MANAGER, project_out};
 use crate::auth::Actor;
@@ -61,7 +62,8 @@ fn valid_description(raw: &str, field: &str) -> ApiResult<String> {
     Ok(d.to_string())
 }
 
-async fn with_envs(conn: &mut Conn, p: &ProjectRow) -> ApiResult<ProjectOut> {
+/// A project row with its environments, in Infisical's shape.
+pub async fn with_envs(conn: &mut Conn, p: &ProjectRow) -> ApiResult<ProjectOut> {
     let envs = environments::list(conn, &p.id).await?;
     Ok(project_out(p, &envs))
 }
@@ -148,12 +150,15 @@ pub async fn get_by_slug(state: &AppState, actor: &Actor, slug: &str) -> ApiResu
     with_envs(&mut conn, &project).await
 }
 
-/// `PATCH /api/v1/projects/{projectId}`: name, description and slug (project admins).
+/// `PATCH /api/v1/projects/{projectId}`: name, description, slug and `pitVersionLimit`
+/// (project admins; see [`retention`]).
 pub async fn update(state: &AppState, actor: &Actor, raw_id: &str, input: &ProjectPatch) -> ApiResult<ProjectOut> {
     let id = project_id(raw_id, "params.projectId")?;
     let name = input.name.as_deref().map(|n| valid_name(n, "body.name")).transpose()?;
     let description = input.description.as_deref().map(|d| valid_description(d, "body.description")).transpose()?;
     let slug = input.slug.as_deref().map(|s| parse_slug(s, "body.slug")).transpose()?;
+    let limit =
+        input.pit_version_limit.as_ref().map(|v| retention::parse_limit(v, "body.pitVersionLimit")).transpose()?;
     let mut tx = state.store.write().await?;
     let acc = access(state, &mut tx, actor, &id, Need::Admin, "update", "the project").await?;
     let old = projects::get(&mut tx, &id).await?.ok_or_else(|| project_not_found(raw_id))?;
@@ -168,17 +173,26 @@ pub async fn update(state: &AppState, actor: &Actor, raw_id: &str, input: &Proje
     let new_slug = slug.map(|s| s.as_str().to_string()).unwrap_or_else(|| old.slug.clone());
     let new_description = description.unwrap_or_else(|| old.description.clone());
     projects::update(&mut tx, &id, &new_name, &new_slug, &new_description).await?;
+    let mut meta = json!({ "oldName": old.name, "newName": new_name, "oldSlug": old.slug, "newSlug": new_slug });
+    let change = match limit {
+        Some(limit) => Some(retention::apply_limit(&mut tx, &old, limit).await?),
+        None => None,
+    };
+    if let (Some(c), Some(m)) = (&change, meta.as_object_mut()) {
+        m.extend(retention::audit_meta(c).as_object().cloned().unwrap_or_default());
+    }
     audit::record(
         &mut tx,
         actor,
-        AuditEvent::new("update-project").org(&acc.org_id).project(&id).target("project", id.as_str()).meta(json!({
-            "oldName": old.name, "newName": new_name, "oldSlug": old.slug, "newSlug": new_slug,
-        })),
+        AuditEvent::new("update-project").org(&acc.org_id).project(&id).target("project", id.as_str()).meta(meta),
     )
     .await?;
     let updated = projects::get(&mut tx, &id).await?.ok_or_else(|| project_not_found(raw_id))?;
     let out = with_envs(&mut tx, &updated).await?;
     tx.commit().await.map_err(StorageError::from)?;
+    if let Some(c) = &change {
+        retention::reclaim_after(state, c).await;
+    }
     Ok(out)
 }
 

@@ -2,6 +2,7 @@
 //!
 //! [`service`] holds the primitive other code reuses (`create_project`); [`manage`],
 //! [`environments`] and [`memberships`] are the API's rules (who may, validation, audit);
+//! [`retention`] is the per-secret version limit (`pitVersionLimit`) and its pruning;
 //! [`wire`] maps rows to Infisical's shapes. Older Infisical paths (`/api/v1/workspace`,
 //! `/api/v2/workspace`) answer through the same services.
 
@@ -11,6 +12,7 @@ mod handlers;
 pub mod manage;
 mod membership_handlers;
 pub mod memberships;
+pub mod retention;
 pub mod service;
 pub mod wire;
 
@@ -29,6 +31,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(h::get_v1_workspace, h::delete_v1_workspace))
         .routes(routes!(h::get_by_slug))
         .routes(routes!(h::get_by_slug_v2_workspace))
+        .routes(routes!(h::set_version_limit))
+        .routes(routes!(h::set_version_limit_v1_workspace))
         .routes(routes!(e::create))
         .routes(routes!(e::get, e::update, e::delete))
         .routes(routes!(e::create_v1_workspace))

@@ -33,6 +33,7 @@ pub async fn create_project(
         slug: slug.as_str().to_string(),
         description: description.to_string(),
         data_key_wrapped: wrapped,
+        pit_version_limit: sluice_domain::VersionLimit::DEFAULT.get(),
         created_at: now,
         updated_at: now,
     };

@@ -25,7 +25,7 @@ pub fn project_out(p: &ProjectRow, envs: &[EnvironmentRow]) -> ProjectOut {
         version: 3,
         upgrade_status: None,
         auto_capitalization: false,
-        pit_version_limit: 10,
+        pit_version_limit: p.pit_version_limit,
         kms_certificate_key_id: None,
         audit_logs_retention_days: None,
         has_delete_protection: false,
