@@ -12,6 +12,7 @@
 #![warn(missing_debug_implementations)]
 
 pub mod audit;
+pub mod change_counters;
 pub mod changes;
 pub mod connections;
 pub mod db;

@@ -12,6 +12,7 @@ mod changes;
 mod connections;
 mod encryption;
 mod engine;
+mod folder_cache;
 mod folders;
 mod foundation;
 mod identities;
