@@ -2,12 +2,15 @@
 //! run `scripts/bench.sh`; the results are kept in `docs/benchmarks.md`.
 //!
 //! - `api`: GET one secret with keep-alive at 1 and 8 connections (req/s, p50, p99), list
-//!   of 500 secrets, idle RSS, start-to-ready on an existing SQLite database.
+//!   of 500 secrets, each beside `/api/status` of the same server; idle RSS; start-to-ready
+//!   on an existing database. SQLite, and PostgreSQL beside it with `--database-url`.
 //! - `sync`: secret change → value visible at the (fake) Railway, p50/p99; Railway calls
 //!   and redeploys per sync; first sync of a 5,000-secret folder; one change fanned out
-//!   to 1,000 syncs; a drift sweep of 1,000 syncs (also alone: `drift`).
+//!   to 1,000 syncs (also alone: `fanout`, with three nodes on PostgreSQL beside it); a
+//!   drift sweep of 1,000 syncs (also alone: `drift`).
 
 mod api;
+mod db;
 mod load;
 mod server;
 mod sync;
@@ -24,6 +27,10 @@ struct Cli {
     /// Seconds per throughput measurement
     #[arg(long, global = true, default_value_t = 10)]
     seconds: u64,
+    /// A PostgreSQL server (`postgres://user@host:port/db`) to measure on as well; each
+    /// measurement creates a database of its own there and drops it at the end
+    #[arg(long, global = true)]
+    database_url: Option<String>,
     #[command(subcommand)]
     what: What,
 }
@@ -36,6 +43,9 @@ enum What {
     Sync,
     /// Only the drift sweep of 1,000 syncs (unlimited, and at Railway's 50 RPS)
     Drift,
+    /// Only one change fanned out to 1,000 syncs without rate limit: SQLite, and three
+    /// nodes on PostgreSQL with `--database-url`
+    Fanout,
     /// Both
     All,
 }
@@ -50,11 +60,12 @@ async fn main() -> anyhow::Result<()> {
     );
     server::describe_machine();
     match cli.what {
-        What::Api => api::run(&cli.sluice, cli.seconds).await?,
+        What::Api => api::run(&cli.sluice, cli.seconds, cli.database_url.as_deref()).await?,
         What::Sync => sync::run(&cli.sluice).await?,
         What::Drift => sync::drift(&cli.sluice).await?,
+        What::Fanout => sync::fan_out_only(&cli.sluice, cli.database_url.as_deref()).await?,
         What::All => {
-            api::run(&cli.sluice, cli.seconds).await?;
+            api::run(&cli.sluice, cli.seconds, cli.database_url.as_deref()).await?;
             sync::run(&cli.sluice).await?;
         }
     }

@@ -67,6 +67,34 @@ pub async fn start(bin: &Path, data_dir: &Path, port: u16, extra: &[&str]) -> an
     Ok((Server { child, url, creds }, ready))
 }
 
+/// Starts `sluice server` (not `--dev`: `extra` gives the database and the root key) on
+/// `data_dir` and waits until `/api/status` answers.
+pub async fn start_node(bin: &Path, data_dir: &Path, port: u16, extra: &[&str]) -> anyhow::Result<Server> {
+    let started = Instant::now();
+    let child = Command::new(bin)
+        .args(["server", "--data-dir"])
+        .arg(data_dir)
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(extra)
+        .env("SLUICE_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("cannot start {}", bin.display()))?;
+    let url = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    loop {
+        if let Ok(r) = http.get(format!("{url}/api/status")).send().await
+            && r.status().is_success()
+        {
+            break;
+        }
+        anyhow::ensure!(started.elapsed() < Duration::from_secs(30), "the node did not become ready");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(Server { child, url, creds: Value::Null })
+}
+
 /// Resident memory of a process, in KiB.
 pub fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;

@@ -30,6 +30,8 @@ fn seed_with_services(n: usize) -> anyhow::Result<Seed> {
 struct Bench {
     fake: FakeRailway,
     srv: server::Server,
+    /// More nodes on the same database (the PostgreSQL cluster case).
+    nodes: Vec<server::Server>,
     _dir: tempfile::TempDir,
     http: reqwest::Client,
     token: String,
@@ -46,8 +48,16 @@ impl Bench {
         let (srv, _) = server::start(bin, dir.path(), server::free_port(), &args).await?;
         let token = srv.creds["accessToken"].as_str().unwrap_or_default().to_string();
         let project = srv.creds["projectId"].as_str().unwrap_or_default().to_string();
-        let mut b =
-            Bench { fake, srv, _dir: dir, http: reqwest::Client::new(), token, project, connection: String::new() };
+        let mut b = Bench {
+            fake,
+            srv,
+            nodes: Vec::new(),
+            _dir: dir,
+            http: reqwest::Client::new(),
+            token,
+            project,
+            connection: String::new(),
+        };
         let conn = b
             .call(
                 reqwest::Method::POST,
@@ -172,6 +182,75 @@ impl Bench {
         }
         m
     }
+}
+
+/// Starts `more` further nodes on the database of `b` (PostgreSQL), with the same root key
+/// and arguments but not `--dev`.
+async fn add_nodes(bin: &Path, b: &mut Bench, database_url: &str, more: usize, extra: &[&str]) -> anyhow::Result<()> {
+    let key = std::fs::read_to_string(b._dir.path().join("dev-root-key"))?;
+    for _ in 0..more {
+        let dir = b._dir.path().join(format!("node-{}", b.nodes.len() + 2));
+        std::fs::create_dir_all(&dir)?;
+        let mut args = vec!["--database-url", database_url, "--root-key", key.trim()];
+        args.extend_from_slice(&["--railway-api-url", b.fake.graphql_url().leak() as &str]);
+        args.extend_from_slice(extra);
+        b.nodes.push(server::start_node(bin, &dir, server::free_port(), &args).await?);
+    }
+    Ok(())
+}
+
+/// Only the unlimited fan-out: on SQLite, and with `database_url` also with three nodes on
+/// a fresh PostgreSQL database.
+pub async fn fan_out_only(bin: &Path, database_url: Option<&str>) -> anyhow::Result<()> {
+    fan_out_unlimited(bin, None).await?;
+    if let Some(admin) = database_url {
+        let db = crate::db::TempDatabase::create(admin).await?;
+        let result = fan_out_unlimited(bin, Some(&db.url)).await;
+        db.remove().await?;
+        result?;
+    }
+    Ok(())
+}
+
+/// One change fanned out to 1,000 syncs, no rate limit: on SQLite (one node), or on
+/// PostgreSQL at `database_url` with three nodes.
+async fn fan_out_unlimited(bin: &Path, database_url: Option<&str>) -> anyhow::Result<()> {
+    const N: usize = 1000;
+    let node_args = ["--workers", "8", "--railway-rps", "100000"];
+    let mut args: Vec<&str> = node_args.to_vec();
+    if let Some(url) = database_url {
+        args.extend_from_slice(&["--database-url", url]);
+    }
+    let mut b = Bench::start(bin, N, &args).await?;
+    if let Some(url) = database_url {
+        add_nodes(bin, &mut b, url, 2, &node_args).await?;
+    }
+    b.folder("fan").await?;
+    b.batch("/fan", vec![("FAN".into(), "v0".into())]).await?;
+    for i in 0..N {
+        b.create_sync(&format!("fan-{i}"), "/fan", "F_{{secretKey}}", &service_id(i), true).await?;
+    }
+    let every = Duration::from_millis(2);
+    b.wait_every("the first syncs", Duration::from_secs(300), every, |f| {
+        (0..N).all(|i| f.variables(PRODUCTION, Some(&service_id(i))).get("F_FAN") == Some(&Some("v0".into())))
+    })
+    .await?;
+    b.set("/fan", "FAN", "v1").await?;
+    let converged = b
+        .wait_every("1,000 syncs to converge", Duration::from_secs(300), every, |f| {
+            (0..N).all(|i| f.variables(PRODUCTION, Some(&service_id(i))).get("F_FAN") == Some(&Some("v1".into())))
+        })
+        .await?;
+    let setup = match database_url {
+        None => "SQLite, one node".to_string(),
+        Some(_) => format!("PostgreSQL, {} nodes", 1 + b.nodes.len()),
+    };
+    println!(
+        "one change fanned out to {N} syncs ({setup}, 8 workers per node, 5 concurrent syncs per connection, \
+         no rate limit, --railway-rps 100000): all converged in {} (API call included)",
+        ms(converged)
+    );
+    Ok(())
 }
 
 pub async fn run(bin: &Path) -> anyhow::Result<()> {

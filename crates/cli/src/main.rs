@@ -10,6 +10,7 @@ mod config;
 mod context;
 mod dotenv;
 mod error;
+mod memory;
 mod output;
 
 use clap::{Parser, Subcommand};
@@ -106,6 +107,7 @@ async fn client_command(global: &GlobalArgs, command: Command) -> CliResult<()> 
 }
 
 fn main() -> ExitCode {
+    memory::tune_server_allocator(&std::env::args_os().collect::<Vec<_>>());
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

@@ -24,6 +24,7 @@ pub mod signing_secrets;
 pub use error::{CoreError, CoreResult};
 
 use keys::KeyRing;
+use secrets::FolderCache;
 use sluice_storage::Store;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -36,11 +37,15 @@ struct Inner {
     store: Store,
     keys: KeyRing,
     changes: Notify,
+    folders: FolderCache,
 }
+
+/// How many secrets the folder cache holds at most (their rows, values and comments).
+const FOLDER_CACHE_SECRETS: usize = 20_000;
 
 impl Core {
     pub fn new(store: Store, keys: KeyRing) -> Self {
-        Self(Arc::new(Inner { store, keys, changes: Notify::new() }))
+        Self(Arc::new(Inner { store, keys, changes: Notify::new(), folders: FolderCache::new(FOLDER_CACHE_SECRETS) }))
     }
 
     pub fn store(&self) -> &Store {
@@ -49,6 +54,11 @@ impl Core {
 
     pub fn keys(&self) -> &KeyRing {
         &self.0.keys
+    }
+
+    /// Opened folder contents kept between reads (see [`secrets::cache`]).
+    pub fn folder_cache(&self) -> &FolderCache {
+        &self.0.folders
     }
 
     /// Notified after a committed write recorded change events (the engine's dispatcher

@@ -40,7 +40,14 @@ pub async fn claim(engine: &Engine, due_by: Option<i64>) -> Result<Option<JobRow
     Ok(Some(claimed.job))
 }
 
-/// How long to wait for the next due job, capped by the poll interval.
+/// How long to wait for the next due job, capped by the poll interval (a wake-up ends the
+/// wait sooner).
+///
+/// Jobs already due that the claim just passed over wait for a run to end (their
+/// connection is at its concurrency limit, or their sync is running): claiming again at
+/// once would only spin on the queue, on SQLite holding the one write lock that the running
+/// syncs need. The worker that ends such a run claims the next job itself, and a retry or
+/// an enqueue wakes the others.
 async fn idle_wait(engine: &Engine) -> Duration {
     let poll = engine.settings().poll_interval;
     let next = async {
@@ -48,8 +55,13 @@ async fn idle_wait(engine: &Engine) -> Duration {
         jobs::next_due(&mut conn).await
     }
     .await;
-    match next {
-        Ok(Some(at)) => Duration::from_millis((at - now_ms()).clamp(0, poll.as_millis() as i64) as u64),
+    next_wait(next.ok().flatten(), now_ms(), poll)
+}
+
+/// The wait before looking again, given the earliest `run_at` of the queued jobs.
+fn next_wait(next_due: Option<i64>, now: i64, poll: Duration) -> Duration {
+    match next_due {
+        Some(at) if at > now => Duration::from_millis(((at - now) as u64).min(poll.as_millis() as u64)),
         _ => poll,
     }
 }
@@ -169,6 +181,28 @@ pub async fn maintenance_loop(engine: Engine, mut stop: watch::Receiver<bool>) {
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
             _ = stop.changed() => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_wait;
+    use std::time::Duration;
+
+    #[test]
+    fn a_worker_waits_for_the_next_job_but_never_spins_on_jobs_it_could_not_claim() {
+        let poll = Duration::from_millis(2000);
+        let cases = [
+            (Some(1_500), 1_000, Duration::from_millis(500)),
+            (Some(9_000), 1_000, poll),
+            // Due, yet not claimed: wait for a wake-up or the poll interval.
+            (Some(1_000), 1_000, poll),
+            (Some(10), 1_000, poll),
+            (None, 1_000, poll),
+        ];
+        for (next_due, now, want) in cases {
+            assert_eq!(next_wait(next_due, now, poll), want, "{next_due:?} at {now}");
         }
     }
 }

@@ -13,6 +13,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod change_counters;
 pub mod changes;
 pub mod connections;
 pub mod db;

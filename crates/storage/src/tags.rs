@@ -110,6 +110,24 @@ pub async fn of_secrets(conn: &mut Conn, secrets: &[SecretId]) -> Result<HashMap
     Ok(out)
 }
 
+/// The tags of each secret of `folder` (secrets without tags are absent), each list by
+/// slug: one query however many secrets the folder holds.
+pub async fn of_folder(conn: &mut Conn, folder: &sluice_domain::FolderId) -> Result<HashMap<SecretId, Vec<TagRow>>> {
+    let mut out: HashMap<SecretId, Vec<TagRow>> = HashMap::new();
+    let linked: Vec<LinkedTag> = sqlx::query_as(
+        "SELECT l.secret_id AS link_secret_id, t.* FROM secrets s
+         JOIN secret_tag_links l ON l.secret_id = s.id JOIN secret_tags t ON t.id = l.tag_id
+         WHERE s.folder_id = $1 ORDER BY t.slug",
+    )
+    .bind(folder.as_str())
+    .fetch_all(conn)
+    .await?;
+    for linked in linked {
+        out.entry(linked.link_secret_id).or_default().push(linked.tag);
+    }
+    Ok(out)
+}
+
 #[derive(sqlx::FromRow)]
 struct LinkedTag {
     link_secret_id: SecretId,

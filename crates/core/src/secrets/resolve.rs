@@ -1,12 +1,15 @@
 //! Reading secrets as a consumer sees them: imports merged and `${…}` references
 //! expanded, for the API and for the sync engine ([`resolve_folder`]).
 //!
-//! A [`Resolver`] serves one request: it loads each folder it needs once (one query per
-//! folder), decrypts values only when asked and remembers them, and records every folder
-//! and secret it read ([`Resolver::dependencies`]) so the engine can re-run a sync when any
-//! of them changes. Expansion itself is the pure `sluice_domain::references::expand_secret`;
-//! this module only feeds it stored values, loading referenced folders (of any environment
-//! of the same project) as the expansion asks for them.
+//! A [`Resolver`] serves one request: it loads each folder it needs once, with its values
+//! and comments opened, from the folder cache ([`super::cache`]) while the project's
+//! change counter says nothing changed since they were read (one query per request for
+//! the counter, one per folder for its place), else from the database. It records every
+//! folder and secret it read ([`Resolver::dependencies`]) so the engine can re-run a sync
+//! when any of them changes. Expansion itself is the pure
+//! `sluice_domain::references::expand_secret`; this module only feeds it stored values,
+//! loading referenced folders (of any environment of the same project) as the expansion
+//! asks for them.
 //!
 //! Precedence (as Infisical): a folder's own secrets win over imported ones; among its
 //! imports, a later one (higher position) wins over an earlier one. Imports are followed
@@ -19,6 +22,7 @@
 //! broken ([`SecretView::broken`], [`ResolvedFolder::broken`]), so the API can warn and a
 //! sync can hold the key back instead of pushing a broken value.
 
+use super::cache::FolderContents;
 use super::place::{self, Env, folder_not_found};
 use super::seal::RowIdentity;
 use crate::Core;
@@ -31,8 +35,9 @@ use sluice_domain::{EnvironmentId, FolderId, FolderPath, ProjectId, SecretKey, S
 use sluice_storage::folders::{self, FolderRow};
 use sluice_storage::imports::{self, ImportRow};
 use sluice_storage::secrets::{self, SecretRow};
-use sluice_storage::{Conn, environments};
+use sluice_storage::{Conn, change_counters, environments};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// How deep imports of imports are followed (Infisical's limit).
 pub const MAX_IMPORT_DEPTH: usize = 10;
@@ -44,9 +49,8 @@ pub struct LoadedFolder {
     pub path: FolderPath,
     /// `None` when no folder exists at the path.
     pub folder: Option<FolderRow>,
-    /// Key → row.
-    pub rows: BTreeMap<String, SecretRow>,
-    plain: HashMap<String, SecretValue>,
+    /// The rows by key, with their values and comments opened (shared with the cache).
+    pub contents: Arc<FolderContents>,
 }
 
 /// One secret as shown to a reader. `value` is `None` when the caller asked not to see it.
@@ -102,6 +106,10 @@ enum Lookup {
 pub struct Resolver {
     project: ProjectId,
     key: DataKey,
+    /// The process's folder cache (`None`: read everything from the database).
+    cache: Option<Core>,
+    /// The project's change counter, read before the first folder is loaded.
+    counter: Option<i64>,
     envs_by_slug: HashMap<String, Option<Env>>,
     envs_by_id: HashMap<EnvironmentId, Env>,
     folders: HashMap<RefLocation, LoadedFolder>,
@@ -109,15 +117,23 @@ pub struct Resolver {
 }
 
 impl Resolver {
+    /// A resolver that reads through the process's folder cache. `conn` must be a read
+    /// connection, never a write transaction: what a transaction reads may yet roll back,
+    /// and the cache would keep it.
     pub async fn new(core: &Core, conn: &mut Conn, project: &ProjectId) -> CoreResult<Self> {
         let key = core.keys().project_key(conn, project).await?;
-        Ok(Self::with_key(project.clone(), key))
+        let mut r = Self::with_key(project.clone(), key);
+        r.cache = Some(core.clone());
+        Ok(r)
     }
 
+    /// A resolver that reads every folder from the database (no cache).
     pub fn with_key(project: ProjectId, key: DataKey) -> Self {
         Self {
             project,
             key,
+            cache: None,
+            counter: None,
             envs_by_slug: HashMap::new(),
             envs_by_id: HashMap::new(),
             folders: HashMap::new(),
@@ -176,13 +192,36 @@ impl Resolver {
         }
         let Some(env) = self.env_by_slug(conn, &loc.environment).await? else { return Ok(false) };
         let folder = folders::get_by_path(conn, &env.id, &loc.path).await?;
-        let rows = match &folder {
-            Some(f) => secrets::list(conn, &f.id).await?.into_iter().map(|r| (r.key.clone(), r)).collect(),
-            None => BTreeMap::new(),
+        let contents = match &folder {
+            Some(f) => self.contents_of(conn, f).await?,
+            None => Arc::default(),
         };
-        self.folders
-            .insert(loc.clone(), LoadedFolder { env, path: loc.path.clone(), folder, rows, plain: HashMap::new() });
+        self.folders.insert(loc.clone(), LoadedFolder { env, path: loc.path.clone(), folder, contents });
         Ok(true)
+    }
+
+    /// The contents of `folder`: from the cache when the project's change counter still
+    /// has the value they were read at, else from the database (and then kept).
+    async fn contents_of(&mut self, conn: &mut Conn, folder: &FolderRow) -> CoreResult<Arc<FolderContents>> {
+        let cache = match &self.cache {
+            Some(core) if folder.project_id == self.project => core.folder_cache(),
+            _ => return Ok(Arc::new(open_rows(&self.key, secrets::list(conn, &folder.id).await?))),
+        };
+        // The counter is read before any rows: contents kept under it are never older.
+        let counter = match self.counter {
+            Some(c) => c,
+            None => {
+                let c = change_counters::current(conn, &self.project).await?;
+                self.counter = Some(c);
+                c
+            }
+        };
+        if let Some(kept) = cache.get(&folder.id, counter) {
+            return Ok(kept);
+        }
+        let contents = Arc::new(open_rows(&self.key, secrets::list(conn, &folder.id).await?));
+        cache.put(folder.id.clone(), counter, contents.clone());
+        Ok(contents)
     }
 
     pub fn loaded(&self, loc: &RefLocation) -> Option<&LoadedFolder> {
@@ -191,15 +230,23 @@ impl Resolver {
 
     /// The decrypted stored value of a loaded secret (memoised).
     pub fn value(&mut self, loc: &RefLocation, key: &str) -> CoreResult<Option<SecretValue>> {
-        match lookup_in(&mut self.folders, &self.key, None, loc, key) {
+        match lookup_in(&self.folders, &self.key, None, loc, key) {
             Lookup::Found(v) => Ok(Some(v)),
             Lookup::Absent | Lookup::NotLoaded => Ok(None),
             Lookup::Failed(e) => Err(e),
         }
     }
 
-    /// The decrypted comment of a loaded secret.
-    pub fn comment(&self, row: &SecretRow) -> CoreResult<SecretValue> {
+    /// The decrypted comment of a secret of the loaded folder `loc`.
+    pub fn comment(&self, loc: &RefLocation, row: &SecretRow) -> CoreResult<SecretValue> {
+        if let Some(f) = self.folders.get(loc)
+            && let Some(kept) = f.contents.rows.get(&row.key)
+            && kept.id == row.id
+            && kept.version == row.version
+            && let Some((_, comment)) = f.contents.opened.get(&row.key)
+        {
+            return Ok(comment.clone());
+        }
         RowIdentity::of(row).open_comment(&self.key, &row.comment_ct)
     }
 
@@ -219,8 +266,7 @@ impl Resolver {
             let mut needed: Vec<RefLocation> = Vec::new();
             let mut failure: Option<CoreError> = None;
             let result = {
-                let (folders, envs, dk, touched) =
-                    (&mut self.folders, &self.envs_by_slug, &self.key, &mut self.touched);
+                let (folders, envs, dk, touched) = (&self.folders, &self.envs_by_slug, &self.key, &mut self.touched);
                 let mut lookup = |loc: &RefLocation, k: &SecretKey| -> Option<SecretValue> {
                     if envs.get(&loc.environment).is_some_and(Option::is_none) {
                         return None;
@@ -279,7 +325,7 @@ impl Resolver {
             env_slug: loc.environment.clone(),
             path: loc.path.clone(),
             value,
-            comment: self.comment(row)?,
+            comment: self.comment(loc, row)?,
             broken,
         })
     }
@@ -291,10 +337,9 @@ impl Resolver {
         loc: &RefLocation,
         opts: ViewOptions,
     ) -> CoreResult<Vec<SecretView>> {
-        let rows: Vec<SecretRow> =
-            self.folders.get(loc).map(|f| f.rows.values().cloned().collect()).unwrap_or_default();
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
+        let contents = self.folders.get(loc).map(|f| f.contents.clone()).unwrap_or_default();
+        let mut out = Vec::with_capacity(contents.rows.len());
+        for row in contents.rows.values() {
             out.push(self.view(conn, loc, row, opts).await?);
         }
         Ok(out)
@@ -359,13 +404,13 @@ impl Resolver {
 }
 
 fn lookup_in(
-    folders: &mut HashMap<RefLocation, LoadedFolder>,
+    folders: &HashMap<RefLocation, LoadedFolder>,
     key: &DataKey,
     touched: Option<&mut BTreeSet<Dependency>>,
     loc: &RefLocation,
     name: &str,
 ) -> Lookup {
-    let Some(folder) = folders.get_mut(loc) else { return Lookup::NotLoaded };
+    let Some(folder) = folders.get(loc) else { return Lookup::NotLoaded };
     if let Some(touched) = touched {
         touched.insert(Dependency {
             environment_id: folder.env.id.clone(),
@@ -373,17 +418,28 @@ fn lookup_in(
             key: Some(SecretKey::from_trusted(name)),
         });
     }
-    if let Some(v) = folder.plain.get(name) {
-        return Lookup::Found(v.clone());
+    if let Some((value, _)) = folder.contents.opened.get(name) {
+        return Lookup::Found(value.clone());
     }
-    let Some(row) = folder.rows.get(name) else { return Lookup::Absent };
+    let Some(row) = folder.contents.rows.get(name) else { return Lookup::Absent };
+    // A row that did not open when loaded: open it again for the error.
     match RowIdentity::of(row).open_value(key, &row.value_ct) {
-        Ok(v) => {
-            folder.plain.insert(name.to_string(), v.clone());
-            Lookup::Found(v)
-        }
+        Ok(v) => Lookup::Found(v),
         Err(e) => Lookup::Failed(e),
     }
+}
+
+/// `rows` by key, each value and comment opened where its ciphertext opens.
+fn open_rows(key: &DataKey, rows: Vec<SecretRow>) -> FolderContents {
+    let mut contents = FolderContents::default();
+    for row in rows {
+        let id = RowIdentity::of(&row);
+        if let (Ok(value), Ok(comment)) = (id.open_value(key, &row.value_ct), id.open_comment(key, &row.comment_ct)) {
+            contents.opened.insert(row.key.clone(), (value, comment));
+        }
+        contents.rows.insert(row.key.clone(), row);
+    }
+    contents
 }
 
 /// Records whether the value that now wins `key` is broken (later winners replace earlier).

@@ -3,7 +3,9 @@
 //! Writers call [`SecretWrite::publish_change`] for every folder they touch; [`commit`]
 //! writes one `change_events` row per changed folder (keys merged) inside the transaction
 //! (plus `pg_notify` on PostgreSQL, so other nodes wake at commit), commits, and only then
-//! wakes this node's dispatcher ([`Core::changes`]). A write that is dropped or
+//! wakes this node's dispatcher ([`Core::changes`]). It also raises the change counter of
+//! each project it touched, in the same transaction, which is what keeps the folder cache
+//! ([`super::cache`]) from serving anything older on any node. A write that is dropped or
 //! fails before `commit` rolls back with its events: nothing is published for a change
 //! that did not happen, and nothing that happened goes unpublished.
 //!
@@ -13,6 +15,7 @@ use crate::Core;
 use crate::audit::AuditActor;
 use crate::error::CoreResult;
 use sluice_domain::{EnvironmentId, FolderId, FolderPath, ProjectId};
+use sluice_storage::change_counters;
 use sluice_storage::changes::{self, NewChange};
 use sluice_storage::folders::FolderRow;
 use sluice_storage::{Conn, StorageError, Tx};
@@ -81,6 +84,7 @@ impl SecretWrite {
     pub async fn commit(mut self) -> CoreResult<Vec<i64>> {
         let mut ids = Vec::with_capacity(self.pending.len());
         let pending = std::mem::take(&mut self.pending);
+        let projects: BTreeSet<ProjectId> = pending.values().map(|(project, _, _)| project.clone()).collect();
         for ((folder_id, path), (project_id, environment_id, keys)) in pending {
             let change = NewChange {
                 project_id,
@@ -92,6 +96,10 @@ impl SecretWrite {
                 actor_id: self.actor.id.clone(),
             };
             ids.push(changes::record(&mut self.tx, &change).await?);
+        }
+        // Last, so that on PostgreSQL the counter's row is held only until the commit.
+        for project in &projects {
+            change_counters::raise(&mut self.tx, project).await?;
         }
         self.tx.commit().await.map_err(StorageError::from)?;
         if !ids.is_empty() {

@@ -13,6 +13,7 @@ mod connections;
 mod edge;
 mod encryption;
 mod engine;
+mod folder_cache;
 mod folders;
 mod foundation;
 mod identities;

@@ -124,7 +124,8 @@ pub async fn list(state: &AppState, actor: &Actor, q: &ListSecretsQuery) -> ApiR
             }
         }
     }
-    tagging::fill(&mut conn, &mut out.secrets).await?;
+    let listed_ids: Vec<FolderId> = listed.iter().map(|f| f.id.clone()).collect();
+    tagging::fill_from_folders(&mut conn, &listed_ids, &mut out.secrets).await?;
     out.secrets.retain(|s| tagging::passes(s, &slugs));
     for import in &mut out.imports {
         tagging::fill(&mut conn, &mut import.secrets).await?;
@@ -164,29 +165,35 @@ fn get_flags(q: &GetSecretQuery) -> ApiResult<GetFlags> {
     })
 }
 
-/// `GET /api/v3/secrets/raw/{secretName}`, with the secret's tags.
+/// `GET /api/v3/secrets/raw/{secretName}`, with the secret's tags (one pooled connection
+/// for the whole read).
 pub async fn get(state: &AppState, actor: &Actor, name: &str, q: &GetSecretQuery) -> ApiResult<SecretOut> {
-    let mut out = [get_untagged(state, actor, name, q).await?];
     let mut conn = state.store.read().await?;
+    let mut out = [get_untagged(state, &mut conn, actor, name, q).await?];
     tagging::fill(&mut conn, &mut out).await?;
     let [out] = out;
     Ok(out)
 }
 
-async fn get_untagged(state: &AppState, actor: &Actor, name: &str, q: &GetSecretQuery) -> ApiResult<SecretOut> {
+async fn get_untagged(
+    state: &AppState,
+    conn: &mut Conn,
+    actor: &Actor,
+    name: &str,
+    q: &GetSecretQuery,
+) -> ApiResult<SecretOut> {
     let key = SecretKey::parse_field(name, "params.secretName")?;
     let flags = get_flags(q)?;
     let env_slug = location::env_param(q.environment.as_deref(), Source::Query)?.to_string();
     let path = location::path_param(q.secret_path.as_deref(), "query.secretPath")?;
-    let mut conn = state.store.read().await?;
-    let project = location::project_of(&mut conn, actor, &q.project, Source::Query).await?;
-    let access = authz::project(state, &mut conn, actor, &project).await?;
+    let project = location::project_of(conn, actor, &q.project, Source::Query).await?;
+    let access = authz::project(state, conn, actor, &project).await?;
     access.require(READ_SECRETS.need, READ_SECRETS.action, READ_SECRETS.subject)?;
     let pid = project.as_str();
     if flags.version.is_none()
-        && let Some(row) = secrets::get_at(&mut conn, &project, &env_slug, path.as_str(), key.as_str()).await?
+        && let Some(row) = secrets::get_at(conn, &project, &env_slug, path.as_str(), key.as_str()).await?
     {
-        let data_key = state.core.keys().project_key(&mut conn, &project).await?;
+        let data_key = state.core.keys().project_key(conn, &project).await?;
         let id = RowIdentity::of(&row);
         let comment = id.open_comment(&data_key, &row.comment_ct)?;
         let shown = Shown { project_id: pid, env_slug: &env_slug, path: path.as_str() };
@@ -197,12 +204,12 @@ async fn get_untagged(state: &AppState, actor: &Actor, name: &str, q: &GetSecret
         let mut warnings = Vec::new();
         if flags.expand && value.contains("${") {
             let raw = value.clone();
-            let env = location::environment(&mut conn, &project, &env_slug).await?;
+            let env = location::environment(conn, &project, &env_slug).await?;
             let mut r = Resolver::with_key(project.clone(), data_key);
             r.know_env(&env);
             let loc = RefLocation::new(env.slug.clone(), path.clone());
-            r.load(&mut conn, &loc).await?;
-            let expanded = r.expand(&mut conn, &loc, &key, &value).await?;
+            r.load(conn, &loc).await?;
+            let expanded = r.expand(conn, &loc, &key, &value).await?;
             warnings = super::wire::reference_warnings(&expanded.broken);
             value = multiline(row.skip_multiline_encoding, &raw, expanded.value);
         }
@@ -211,17 +218,17 @@ async fn get_untagged(state: &AppState, actor: &Actor, name: &str, q: &GetSecret
         return Ok(out);
     }
     // Not there (or a past version asked): find out why, or look further.
-    let env = location::environment(&mut conn, &project, &env_slug).await?;
+    let env = location::environment(conn, &project, &env_slug).await?;
     let scope = Scope { access, env, path };
-    let folder = location::folder(&mut conn, &scope).await?;
+    let folder = location::folder(conn, &scope).await?;
     if let Some(version) = flags.version {
-        return get_version(state, &mut conn, &scope, &folder, &key, version, flags.reveal).await;
+        return get_version(state, conn, &scope, &folder, &key, version, flags.reveal).await;
     }
     if flags.include_imports {
-        let mut r = Resolver::new(&state.core, &mut conn, scope.project()).await?;
+        let mut r = Resolver::new(&state.core, conn, scope.project()).await?;
         r.know_env(&scope.env);
         let opts = ViewOptions { reveal: flags.reveal, expand: flags.expand };
-        let imported = r.imports_of(&mut conn, &folder, opts).await?;
+        let imported = r.imports_of(conn, &folder, opts).await?;
         // The last import that has the key wins.
         for import in imported.into_iter().rev() {
             if let Some(v) = import.secrets.into_iter().find(|v| v.row.key == key.as_str()) {

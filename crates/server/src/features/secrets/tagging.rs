@@ -5,10 +5,10 @@
 use crate::error::{ApiError, ApiResult};
 use crate::extract::parse_id;
 use sluice_api_types::secrets::{SecretOut, TagOut};
-use sluice_domain::{ProjectId, SecretId, TagId};
+use sluice_domain::{FolderId, ProjectId, SecretId, TagId};
 use sluice_storage::Conn;
 use sluice_storage::tags::{self, TagRow};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// `tagIds` as given: `None` when absent (an update then keeps the secret's tags).
 /// `field` names the list (`body.tagIds`); a bad id names its index.
@@ -60,6 +60,24 @@ pub async fn fill(conn: &mut Conn, outs: &mut [SecretOut]) -> ApiResult<()> {
     }
     let ids: Vec<SecretId> = outs.iter().map(|o| SecretId::from_trusted(o.id.clone())).collect();
     let mut by_secret = tags::of_secrets(conn, &ids).await?;
+    for out in outs.iter_mut() {
+        if let Some(found) = by_secret.remove(&SecretId::from_trusted(out.id.clone())) {
+            out.tags = found.iter().map(tag_out).collect();
+        }
+    }
+    Ok(())
+}
+
+/// Fills `tags` of secret objects that all belong to `folders`, one query per folder (a
+/// list of a folder's 500 secrets need not name each one).
+pub async fn fill_from_folders(conn: &mut Conn, folders: &[FolderId], outs: &mut [SecretOut]) -> ApiResult<()> {
+    if outs.is_empty() {
+        return Ok(());
+    }
+    let mut by_secret = HashMap::new();
+    for folder in folders {
+        by_secret.extend(tags::of_folder(conn, folder).await?);
+    }
     for out in outs.iter_mut() {
         if let Some(found) = by_secret.remove(&SecretId::from_trusted(out.id.clone())) {
             out.tags = found.iter().map(tag_out).collect();
