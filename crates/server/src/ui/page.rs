@@ -185,6 +185,18 @@ impl From<sluice_storage::StorageError> for UiError {
 
 pub type UiResult<T> = Result<T, UiError>;
 
+/// An id in the page's address that is not an id at all (`/projects/x/syncs/nope`): the
+/// API's `params.syncId: Invalid UUID` means nothing to a person; it is a page not found.
+fn is_bad_link(e: &ApiError) -> bool {
+    match e {
+        ApiError::Validation { details, .. } => {
+            !details.is_empty()
+                && details.iter().all(|d| d.path.starts_with("params.") && d.message.starts_with("Invalid UUID"))
+        }
+        _ => false,
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "error.html")]
 struct ErrorPage {
@@ -217,6 +229,12 @@ impl IntoResponse for UiError {
                 "This form was sent from another site. Forms of Sluice are only accepted from Sluice's own pages."
                     .to_string(),
                 "cross-site form post".to_string(),
+            ),
+            UiError::Api(e) if is_bad_link(&e) => (
+                StatusCode::NOT_FOUND,
+                "Not found".to_string(),
+                "Nothing is at this address: the link is mistyped or out of date.".to_string(),
+                e.to_string(),
             ),
             UiError::Api(e) => {
                 let status = e.status();

@@ -405,3 +405,23 @@ async fn drift_is_shown_per_key_and_a_held_sync_is_reviewed_and_confirmed() {
     assert!(!page.body.contains("Review and confirm"), "released");
     page.assert_contains(r#"data-badge="synced""#);
 }
+
+/// A link with a mangled id is a page not found in words, never the API's
+/// `params.syncId: Invalid UUID`.
+#[tokio::test]
+async fn a_mangled_link_is_a_plain_not_found_page() {
+    let app = TestApp::spawn().await;
+    let b = Browser::sign_in(&app).await;
+    let pid = app.project_id().to_string();
+    for path in [
+        format!("/projects/{pid}/syncs/not-a-sync-id"),
+        "/projects/not-a-project/syncs/also-not".to_string(),
+        "/connections/nope".to_string(),
+    ] {
+        let page = b.get(&path).await;
+        assert_eq!(page.status, 404, "{path}: {}", page.body);
+        page.assert_contains("Nothing is at this address: the link is mistyped or out of date.");
+        assert!(!page.body.contains("Invalid UUID") && !page.body.contains("params."), "{path}: {}", page.body);
+    }
+    app.shutdown().await;
+}
