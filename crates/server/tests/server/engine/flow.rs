@@ -204,3 +204,46 @@ async fn after_a_removal_the_badge_says_removed_until_the_next_sync() {
     assert_eq!(env.api_vars().get("SLUICE_A"), Some(&val("2")));
     assert_eq!(badge(&browser.get(&url).await.body).as_deref(), Some("\"synced\">Synced"));
 }
+
+/// The wizard's Review step leaves out an empty description (not "None") and says what no
+/// key schema means.
+#[tokio::test]
+async fn the_review_step_shows_nothing_for_an_empty_description() {
+    let env = start().await;
+    env.put("dev", "/", "A", "1").await;
+    let browser = crate::ui::Browser::sign_in(&env.app).await;
+    let url = format!("/projects/{}/syncs/new/railway", env.app.project_id());
+    let csrf = browser.get(&url).await.csrf();
+    let review = |description: &'static str| {
+        let (browser, url, csrf, connection) = (&browser, url.clone(), csrf.clone(), env.connection_id.clone());
+        async move {
+            let fields = [
+                ("csrf", csrf.as_str()),
+                ("step", "details"),
+                ("go", "next"),
+                ("environment", "dev"),
+                ("secret_path", "/"),
+                ("connection_id", connection.as_str()),
+                ("rw_project", RW_PROJECT),
+                ("rw_environment", PRODUCTION),
+                ("rw_service", API),
+                ("initial_behavior", "overwrite-destination"),
+                ("key_schema", ""),
+                ("auto_sync", "true"),
+                ("redeploy", "true"),
+                ("drift_policy", "report"),
+                ("name", "reviewed"),
+                ("description", description),
+            ];
+            browser.post(&url, &fields).await
+        }
+    };
+    let page = review("").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.assert_contains("id=\"step-title\"");
+    page.assert_contains("None: keys keep their names");
+    assert!(!page.body.contains("<dt>Description</dt>"), "no empty description row: {}", page.body);
+    let page = review("For the API").await;
+    page.assert_contains("<dt>Description</dt><dd data-review-description>For the API</dd>");
+    env.app.assert_idle().await;
+}
