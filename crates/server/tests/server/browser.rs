@@ -362,3 +362,77 @@ async fn the_seed_flow_in_chromium() {
     ui.c.close().await.expect("close browser");
     app.shutdown().await;
 }
+
+/// At 390 px (a phone), no page scrolls sideways: each page's width is the viewport's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_page_scrolls_sideways_on_a_phone() {
+    let Some((_driver, client, _profile)) = browser().await else { return };
+    let fake = FakeRailway::start(Seed::example()).await.expect("fake Railway");
+    let url = fake.graphql_url();
+    let app = TestApp::spawn_with(Box::new(move |s| s.railway_api_url = url)).await;
+    put_secret(&app, "API_KEY", "key-one").await;
+    put_secret(&app, "DATABASE_CONNECTION_STRING_FOR_THE_REPORTING_REPLICA", "postgres://reporting").await;
+    let pid = app.project_id().to_string();
+    let body = json!({"name": "railway-shop", "method": "account-token", "credentials": {"apiToken": ACCOUNT_TOKEN}});
+    let conn = app.api.post("/api/v1/app-connections/railway", body).await.expect(200);
+    let conn_id = conn["appConnection"]["id"].as_str().expect("id").to_string();
+    let body = json!({
+        "name": "shop-api-production-with-a-long-name", "projectId": pid, "connectionId": conn_id,
+        "environment": "dev", "secretPath": "/", "isAutoSyncEnabled": true,
+        "syncOptions": {"initialSyncBehavior": "overwrite-destination", "keySchema": "SHOP_{{secretKey}}"},
+        "destinationConfig": {"projectId": "33333333-3333-4333-8333-333333333333", "environmentId": RW_PRODUCTION, "serviceId": RW_API}
+    });
+    let sync = app.api.post("/api/v1/secret-syncs/railway", body).await.expect(200);
+    let sync_id = sync["secretSync"]["id"].as_str().expect("id").to_string();
+    app.drain_all().await;
+
+    let ui = Ui { c: client, base: app.url() };
+    ui.c.set_window_size(390, 844).await.expect("resize");
+    ui.go("/login").await;
+    ui.fill("#email", &app.creds.admin_email).await;
+    ui.fill("#password", &app.creds.admin_password).await;
+    ui.click("button[type=submit]").await;
+    ui.wait_text("h1", "Projects").await;
+    let pages = [
+        "/projects".to_string(),
+        format!("/projects/{pid}/secrets/dev"),
+        format!("/projects/{pid}/secrets/dev?path=%2F&reveal=API_KEY"),
+        format!("/projects/{pid}/syncs"),
+        format!("/projects/{pid}/syncs/{sync_id}"),
+        format!("/projects/{pid}/syncs/{sync_id}/edit/options"),
+        format!("/projects/{pid}/syncs/new"),
+        format!("/projects/{pid}/syncs/new/railway"),
+        format!("/projects/{pid}/notifications"),
+        "/connections".to_string(),
+        "/connections/new".to_string(),
+        format!("/connections/{conn_id}"),
+        "/no-such-page".to_string(),
+    ];
+    let mut wide = Vec::new();
+    for page in &pages {
+        ui.go(page).await;
+        let widths =
+            ui.c.execute(
+                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth, \
+                 (() => { const w = document.documentElement.clientWidth; \
+                 const over = e => e.getBoundingClientRect().right > w + 0.5; \
+                 return Array.from(document.querySelectorAll('body *')).filter(e => over(e) && \
+                 !Array.from(e.children).some(over)).slice(0, 4).map(e => e.tagName + '.' + e.className + ' ' + \
+                 Math.round(e.getBoundingClientRect().right)).join(', '); })()];",
+                vec![],
+            )
+            .await
+            .expect("widths");
+        let (scroll, client) = (widths[0].as_i64().unwrap_or(0), widths[1].as_i64().unwrap_or(0));
+        if scroll > client {
+            wide.push(format!("{page}: {scroll} px in {client} px ({})", widths[2].as_str().unwrap_or("")));
+        }
+    }
+    ui.go(&pages[4]).await;
+    ui.shot("phone-sync-details").await;
+    ui.go(&pages[7]).await;
+    ui.shot("phone-wizard-source").await;
+    assert!(wide.is_empty(), "pages wider than a 390 px phone:\n{}", wide.join("\n"));
+    ui.c.close().await.expect("close browser");
+    app.shutdown().await;
+}
