@@ -59,6 +59,15 @@ pub struct OrgQuery {
     org: Option<String>,
     /// A connection whose deletion was refused: the page lists the syncs that use it.
     in_use: Option<String>,
+    /// Where to go back to once the connection exists (the sync wizard's step), with the
+    /// new connection's id added.
+    return_to: Option<String>,
+}
+
+/// A `return_to` that stays on this site, in a sync wizard.
+fn wizard_return(raw: &str) -> Option<String> {
+    let path = super::guard::safe_next(raw.trim())?;
+    (path.starts_with("/projects/") && path.contains("/syncs/new/railway")).then(|| path.to_string())
 }
 
 /// A connection that syncs still use, with links to them.
@@ -77,6 +86,9 @@ pub struct SyncLink {
 pub struct ConnectionForm {
     #[serde(default)]
     pub name: String,
+    /// The wizard step to return to once created (see [`wizard_return`]).
+    #[serde(default)]
+    pub return_to: String,
     #[serde(default)]
     pub description: String,
     #[serde(default)]
@@ -152,7 +164,9 @@ pub async fn list(State(state): State<AppState>, signed: Signed, Query(q): Query
 /// `GET /connections/new`: the Railway connection form.
 pub async fn new(State(state): State<AppState>, signed: Signed, Query(q): Query<OrgQuery>) -> UiResult<Response> {
     let (_, org) = org_scope(&state, &signed, q.org.as_deref()).await?;
-    let form = ConnectionForm { method: "account-token".to_string(), org: org.clone(), ..Default::default() };
+    let return_to = q.return_to.as_deref().and_then(wizard_return).unwrap_or_default();
+    let form =
+        ConnectionForm { method: "account-token".to_string(), org: org.clone(), return_to, ..Default::default() };
     let page = FormPage {
         chrome: Chrome::new(&signed, Section::Connections, "Add Railway connection"),
         editing: None,
@@ -181,6 +195,15 @@ pub async fn create(
         sync_concurrency: None,
     };
     match service::create(&state, &signed.actor, &body).await {
+        Ok(c) if wizard_return(&form.return_to).is_some() => {
+            let back = wizard_return(&form.return_to).unwrap_or_default();
+            let sep = if back.contains('?') { '&' } else { '?' };
+            Ok(redirect_with(
+                &format!("{back}{sep}connection_id={}", c.id),
+                FlashKind::Success,
+                &format!("Railway accepted the token. Connection \"{}\" is selected below.", c.name),
+            ))
+        }
         Ok(c) => Ok(redirect_with(
             &list_url(&c.org_id),
             FlashKind::Success,
@@ -210,6 +233,7 @@ pub async fn edit(State(state): State<AppState>, signed: Signed, Path(id): Path<
         method: c.method.clone(),
         token: SecretToken::default(),
         org: c.org_id.clone(),
+        return_to: String::new(),
     };
     let page = FormPage {
         chrome: Chrome::new(&signed, Section::Connections, format!("Edit {}", c.name)),

@@ -89,11 +89,39 @@ pub async fn pick(State(state): State<AppState>, signed: Signed, Path(project): 
     Ok(render(&page.chrome.clone(), page))
 }
 
-/// `GET /projects/{project}/syncs/new/railway`: the first step.
-pub async fn start(State(state): State<AppState>, signed: Signed, Path(project): Path<String>) -> UiResult<Response> {
+/// `GET /projects/{project}/syncs/new/railway`: the first step; or, with
+/// `?step=destination&environment=…&secret_path=…[&connection_id=…]`, the destination step
+/// with the source already chosen (where adding a connection from the wizard returns).
+pub async fn start(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path(project): Path<String>,
+    Query(resume): Query<WizardResume>,
+) -> UiResult<Response> {
     let p = manage::get(&state, &signed.actor, &project).await?;
     let env = p.environments.first().map(|e| e.slug.clone()).unwrap_or_default();
-    show(&state, &signed, p, WizardForm::fresh(&env), Step::Source, FormErrors::default()).await
+    let mut w = WizardForm::fresh(&env);
+    if resume.step.as_deref() == Some(Step::Destination.slug()) {
+        if let Some(e) = resume.environment.filter(|e| p.environments.iter().any(|x| &x.slug == e)) {
+            w.environment = e;
+        }
+        w.secret_path = resume.secret_path.unwrap_or(w.secret_path);
+        w.tag_slugs = resume.tag_slugs.unwrap_or_default();
+        w.connection_id = resume.connection_id.unwrap_or_default();
+        w.normalize();
+        return show(&state, &signed, p, w, Step::Destination, FormErrors::default()).await;
+    }
+    show(&state, &signed, p, w, Step::Source, FormErrors::default()).await
+}
+
+/// What the wizard's first page may be asked to resume with.
+#[derive(Deserialize, Default)]
+pub struct WizardResume {
+    step: Option<String>,
+    environment: Option<String>,
+    secret_path: Option<String>,
+    tag_slugs: Option<String>,
+    connection_id: Option<String>,
 }
 
 /// `POST /projects/{project}/syncs/new/railway`: moves between steps, and creates.

@@ -148,6 +148,18 @@ pub struct WizardForm {
 }
 
 impl WizardForm {
+    /// The address of this wizard's destination step with the source chosen so far: where
+    /// adding a connection from the wizard comes back to.
+    pub fn resume_url(&self, project_id: &str) -> String {
+        let q = |v: &str| percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string();
+        format!(
+            "/projects/{project_id}/syncs/new/railway?step=destination&environment={}&secret_path={}&tag_slugs={}",
+            q(&self.environment),
+            q(&self.secret_path),
+            q(&self.tag_slugs)
+        )
+    }
+
     /// A fresh wizard: root folder, overwrite, auto-sync on, deletion on.
     pub fn fresh(environment: &str) -> WizardForm {
         WizardForm {

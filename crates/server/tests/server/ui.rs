@@ -425,3 +425,46 @@ async fn a_mangled_link_is_a_plain_not_found_page() {
     }
     app.shutdown().await;
 }
+
+/// No dead end without a connection: the wizard's destination step links to the
+/// connection form, which comes back to the same step with the new connection selected.
+#[tokio::test]
+async fn a_connection_added_from_the_wizard_comes_back_selected() {
+    let (_fake, app) = sync_support::start().await;
+    let b = Browser::sign_in(&app).await;
+    let pid = app.project_id().to_string();
+    let step =
+        b.get(&format!("/projects/{pid}/syncs/new/railway?step=destination&environment=dev&secret_path=%2F")).await;
+    assert_eq!(step.status, 200, "{}", step.body);
+    let add = step.body.split("data-add-connection").next().and_then(|s| s.rsplit("href=\"").next()).expect("link");
+    let add = add.split('"').next().expect("href").replace("&amp;", "&");
+    assert!(add.starts_with("/connections/new?org=") && add.contains("return_to="), "{add}");
+
+    let form = b.get(&add).await;
+    assert_eq!(form.status, 200);
+    let return_to = hidden(&form.body, "return_to").replace("&amp;", "&");
+    assert!(return_to.starts_with(&format!("/projects/{pid}/syncs/new/railway?step=destination")), "{return_to}");
+    let org = hidden(&form.body, "org");
+    let fields = [
+        ("name", "rw"),
+        ("method", "account-token"),
+        ("token", ACCOUNT_TOKEN),
+        ("org", org.as_str()),
+        ("csrf", &form.csrf()),
+        ("return_to", return_to.as_str()),
+    ];
+    let created = b.post("/connections", &fields).await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let id = app.api.get(CONNECTIONS).await.expect(200)["appConnections"][0]["id"].as_str().expect("id").to_string();
+    assert_eq!(created.location(), format!("{return_to}&connection_id={id}"));
+
+    let back = b.get(created.location()).await;
+    assert_eq!(back.status, 200, "{}", back.body);
+    back.assert_contains(&format!(r#"<option value="{id}" selected>rw</option>"#));
+    back.assert_contains("is selected below");
+
+    // A return address off this site is ignored: the connection list, as before.
+    let form = b.get("/connections/new?return_to=https://evil.example/projects/x/syncs/new/railway").await;
+    assert!(!form.body.contains("name=\"return_to\""), "{}", form.body);
+    app.shutdown().await;
+}
