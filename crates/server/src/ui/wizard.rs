@@ -288,6 +288,10 @@ async fn show(
     step: Step,
     errors: FormErrors,
 ) -> UiResult<Response> {
+    if step == Step::Details && w.name.trim().is_empty() && errors.fields.is_empty() {
+        // Arriving at the step: a name from where the sync writes, to keep or change.
+        w.name = w.suggested_name();
+    }
     let mut connections_list = Vec::new();
     let mut pickers = Pickers::default();
     if step == Step::Destination || step == Step::Review {

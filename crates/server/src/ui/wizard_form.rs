@@ -160,6 +160,26 @@ impl WizardForm {
         )
     }
 
+    /// A name for the sync from where it writes (`shop-api-production`: Railway project,
+    /// service or `shared`, environment), in the lowercase-and-dashes form names take;
+    /// empty when no destination is chosen yet.
+    pub fn suggested_name(&self) -> String {
+        let service = if self.rw_service.is_empty() { "shared" } else { self.rw_service_name.as_str() };
+        let words = [self.rw_project_name.as_str(), service, self.rw_environment_name.as_str()];
+        if words.iter().any(|w| w.trim().is_empty()) {
+            return String::new();
+        }
+        let mut name = String::new();
+        for c in words.join("-").to_lowercase().chars() {
+            let c = if c.is_ascii_alphanumeric() { c } else { '-' };
+            if !(c == '-' && (name.is_empty() || name.ends_with('-'))) {
+                name.push(c);
+            }
+        }
+        let name: String = name.chars().take(64).collect();
+        name.trim_end_matches('-').to_string()
+    }
+
     /// A fresh wizard: root folder, overwrite, auto-sync on, deletion on.
     pub fn fresh(environment: &str) -> WizardForm {
         WizardForm {
@@ -310,5 +330,27 @@ mod tests {
         let d = body.destination_config.expect("destination");
         assert_eq!(d.service_id, None);
         assert_eq!(d.service_name, None);
+    }
+
+    #[test]
+    fn the_suggested_name_follows_the_destination() {
+        let with = |project: &str, service: (&str, &str), env: &str| WizardForm {
+            rw_project_name: project.to_string(),
+            rw_service: service.0.to_string(),
+            rw_service_name: service.1.to_string(),
+            rw_environment_name: env.to_string(),
+            ..WizardForm::default()
+        };
+        let table = [
+            (with("shop", ("svc-1", "api"), "production"), "shop-api-production"),
+            (with("Shop Co.", ("svc-1", "API Server"), "Staging"), "shop-co-api-server-staging"),
+            (with("shop", ("", ""), "production"), "shop-shared-production"),
+            (with("", ("svc-1", "api"), "production"), ""),
+            (with("shop", ("svc-1", "api"), ""), ""),
+        ];
+        for (w, expected) in table {
+            assert_eq!(w.suggested_name(), expected);
+        }
+        assert!(with(&"x".repeat(100), ("s", "api"), "prod").suggested_name().len() <= 64);
     }
 }

@@ -247,3 +247,35 @@ async fn the_review_step_shows_nothing_for_an_empty_description() {
     page.assert_contains("<dt>Description</dt><dd data-review-description>For the API</dd>");
     env.app.assert_idle().await;
 }
+
+/// Arriving at the wizard's Details step, the name is suggested from where the sync writes.
+#[tokio::test]
+async fn the_details_step_suggests_a_name_from_the_destination() {
+    let env = start().await;
+    let browser = crate::ui::Browser::sign_in(&env.app).await;
+    let url = format!("/projects/{}/syncs/new/railway", env.app.project_id());
+    let csrf = browser.get(&url).await.csrf();
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("step", "options"),
+        ("go", "next"),
+        ("options_posted", "1"),
+        ("environment", "dev"),
+        ("secret_path", "/"),
+        ("connection_id", env.connection_id.as_str()),
+        ("rw_project", RW_PROJECT),
+        ("rw_project_name", "shop"),
+        ("rw_environment", PRODUCTION),
+        ("rw_environment_name", "production"),
+        ("rw_service", API),
+        ("rw_service_name", "api"),
+        ("initial_behavior", "overwrite-destination"),
+        ("auto_sync", "true"),
+        ("redeploy", "true"),
+        ("drift_policy", "report"),
+    ];
+    let page = browser.post(&url, &fields).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.assert_contains(r#"<input id="w-name" name="name" value="shop-api-production""#);
+    env.app.assert_idle().await;
+}
