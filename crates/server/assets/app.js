@@ -122,6 +122,23 @@
     window.addEventListener('pagehide', function () { source.close(); });
   }
 
+  // ---- row action menus: one open at a time; Escape or a click elsewhere closes it ----
+  var menus = $$('details[data-row-menu]');
+  menus.forEach(function (menu) {
+    menu.addEventListener('toggle', function () {
+      if (!menu.open) { return; }
+      menus.forEach(function (other) { if (other !== menu) { other.open = false; } });
+      var first = $('.menu-item', menu);
+      if (first) { first.focus(); }
+    });
+    menu.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape' && menu.open) { menu.open = false; $('summary', menu).focus(); }
+    });
+  });
+  document.addEventListener('click', function (e) {
+    menus.forEach(function (menu) { if (menu.open && !menu.contains(e.target)) { menu.open = false; } });
+  });
+
   // ---- confirmations ----
   $$('form[data-confirm]').forEach(function (form) {
     form.addEventListener('submit', function (e) {

@@ -408,9 +408,10 @@ pub async fn remove(
     State(state): State<AppState>,
     signed: Signed,
     Path((project, sync)): Path<(String, String)>,
+    UiForm(form): UiForm<ActionForm>,
 ) -> UiResult<Response> {
     let (p, s) = load(&state, &signed, &project, &sync).await?;
-    let to = page_url(&p.id, &s.id);
+    let to = back_url(&form, &p.id, &s.id);
     match actions::remove_secrets(&state, &signed.actor, &s.id).await {
         Ok(_) => Ok(redirect_with(&to, FlashKind::Success, "Removal of the synced variables from Railway queued.")),
         Err(e) => refused(e, &to),

@@ -468,3 +468,67 @@ async fn a_connection_added_from_the_wizard_comes_back_selected() {
     assert!(!form.body.contains("name=\"return_to\""), "{}", form.body);
     app.shutdown().await;
 }
+
+/// Each row of the Secret Syncs list has Infisical's row actions in a menu; the ones that
+/// act at once (auto-sync, Remove from Railway) come back to the list, the ones that need a
+/// choice or a typed confirmation lead to the sync's page at that section.
+#[tokio::test]
+async fn the_sync_list_has_row_actions_that_come_back_to_the_list() {
+    let (fake, app) = sync_support::start().await;
+    let conn = sync_support::connection(&app, "rw", "account-token", ACCOUNT_TOKEN).await;
+    let pid = app.project_id().to_string();
+    let body = json!({"workspaceId": pid, "environment": "dev", "secretPath": "/", "secretValue": "v"});
+    app.api.post("/api/v3/secrets/raw/ROW_KEY", body).await.expect(200);
+    let created = app
+        .api
+        .post(SYNCS, sync_support::sync_body(&app, "row-actions", conn["id"].as_str().expect("id"), "/"))
+        .await
+        .expect(200);
+    let id = created["secretSync"]["id"].as_str().expect("id").to_string();
+    app.drain_all().await;
+    assert!(fake.variables(RW_PRODUCTION, Some(RW_API)).contains_key("SLUICE_ROW_KEY"), "synced first");
+    let b = Browser::sign_in(&app).await;
+    let list_url = format!("/projects/{pid}/integrations");
+    let list = b.get(&list_url).await;
+    let menu_start = list.body.find(&format!(r#"data-sync-menu="{id}""#)).expect("a menu on the row");
+    let menu = &list.body[menu_start..menu_start + list.body[menu_start..].find("</details>").expect("end")];
+    let items = [
+        format!(r#"href="/projects/{pid}/syncs/{id}">View details"#),
+        format!(r#"href="/projects/{pid}/syncs/{id}/edit/source">Edit"#),
+        format!(r#"href="/projects/{pid}/syncs/{id}#import">Import secrets"#),
+        format!(r#"action="/projects/{pid}/syncs/{id}/auto-sync""#),
+        "Disable auto-sync".to_string(),
+        format!(r#"action="/projects/{pid}/syncs/{id}/remove""#),
+        format!(r#"href="/projects/{pid}/syncs/{id}#delete">Delete"#),
+    ];
+    for item in &items {
+        assert!(menu.contains(item.as_str()), "the row menu lacks {item}:\n{menu}");
+    }
+    list.assert_contains(r#"aria-label="More actions for row-actions""#);
+    let details = b.get(&format!("/projects/{pid}/syncs/{id}")).await;
+    details.assert_contains(r#"id="import""#);
+    details.assert_contains(r#"id="delete""#);
+
+    // Disable auto-sync from the menu: back on the list, which now offers to enable it.
+    let off = b
+        .post(
+            &format!("/projects/{pid}/syncs/{id}/auto-sync"),
+            &[("csrf", &list.csrf()), ("back", "list"), ("enabled", "false")],
+        )
+        .await;
+    assert_eq!((off.status, off.location()), (303, list_url.as_str()), "{}", off.body);
+    let list = b.get(&list_url).await;
+    list.assert_contains("Auto-sync is off");
+    list.assert_contains("Enable auto-sync");
+    let got = app.api.get(&format!("{SYNCS}/{id}")).await.expect(200);
+    assert_eq!(got["secretSync"]["isAutoSyncEnabled"], false);
+
+    // Remove from Railway from the menu: back on the list, and the variable is gone.
+    let removed =
+        b.post(&format!("/projects/{pid}/syncs/{id}/remove"), &[("csrf", &list.csrf()), ("back", "list")]).await;
+    assert_eq!((removed.status, removed.location()), (303, list_url.as_str()), "{}", removed.body);
+    app.drain_all().await;
+    assert!(!fake.variables(RW_PRODUCTION, Some(RW_API)).contains_key("SLUICE_ROW_KEY"), "removed from Railway");
+    let list = b.get(&list_url).await;
+    list.assert_contains("Removal of the synced variables from Railway queued.");
+}
