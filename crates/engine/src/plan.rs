@@ -199,3 +199,32 @@ pub async fn preview(engine: &Engine, spec: &SyncSpec) -> Result<PlanOut, Engine
     };
     Ok(view(destination, spec, &decision, redeploys, orphaned))
 }
+
+/// What an import would write into the source now, by key name (never values).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportPreview {
+    /// Keys the source lacks, which the import adds.
+    pub creates: Vec<String>,
+    /// Keys whose Sluice value the destination's replaces (prioritize-destination only).
+    pub updates: Vec<String>,
+}
+
+/// Previews an import with `behavior`, reading the source and the destination live, with
+/// the same rules as the import job: what "take Railway's values" would overwrite.
+pub async fn import_preview(
+    engine: &Engine,
+    spec: &SyncSpec,
+    behavior: sluice_domain::ImportBehavior,
+) -> Result<ImportPreview, EngineError> {
+    let source = source::load(engine, spec).await?;
+    let destination = engine.destination(&spec.destination.app())?;
+    let token = spec.token(engine.core())?;
+    let mut calls = CallLog::default();
+    let observed = destination.read(spec.target(&token), &mut calls).await?;
+    let matcher = spec.options.matcher(&spec.environment.slug);
+    let import = plan_import(&observed, &matcher, destination.key_rules(), &source.own, behavior)
+        .map_err(|e| EngineError::Source(e.to_string()))?;
+    let names =
+        |m: &BTreeMap<SecretKey, sluice_domain::SecretValue>| m.keys().map(|k| k.as_str().to_string()).collect();
+    Ok(ImportPreview { creates: names(&import.creates), updates: names(&import.updates) })
+}

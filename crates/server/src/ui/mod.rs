@@ -66,7 +66,7 @@ pub fn router() -> Router<AppState> {
         .route("/projects/{project}/syncs/{sync}", get(sync_details::show))
         .route("/projects/{project}/syncs/{sync}/live", get(sync_details::live_panel))
         .route("/projects/{project}/syncs/{sync}/trigger", post(sync_details::trigger))
-        .route("/projects/{project}/syncs/{sync}/import", post(sync_details::import))
+        .route("/projects/{project}/syncs/{sync}/import", get(sync_details::import_review).post(sync_details::import))
         .route("/projects/{project}/syncs/{sync}/remove", post(sync_details::remove))
         .route("/projects/{project}/syncs/{sync}/confirm", post(sync_details::confirm))
         .route("/projects/{project}/syncs/{sync}/check-drift", post(sync_details::check_drift))

@@ -16,13 +16,15 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::response::Redirect;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use sluice_api_types::projects::ProjectOut;
 use sluice_api_types::runs::{EntryAction, SyncRunOut};
 use sluice_api_types::syncs::{DeleteSyncQuery, DriftOut, ImportQuery, RailwaySyncPatch, RunsQuery, SecretSyncOut};
-use sluice_domain::{JobKind, RunStatus, SyncStatus};
+use sluice_domain::{ImportBehavior, JobKind, RunStatus, SyncStatus};
+use sluice_engine::plan::ImportPreview;
 
 /// One run of the history.
 pub struct RunView {
@@ -163,6 +165,20 @@ struct DetailsPage {
     behavior_label: &'static str,
 }
 
+/// The review before "take Railway's values" overwrites anything in Sluice.
+#[derive(Template, WebTemplate)]
+#[template(path = "syncs/import_review.html")]
+struct ImportReviewPage {
+    chrome: Chrome,
+    project: ProjectOut,
+    s: SecretSyncOut,
+    /// Where the source is, as "environment · path".
+    source: String,
+    preview: Option<ImportPreview>,
+    /// Why Railway could not be read, when it could not.
+    error: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "syncs/panel_status.html")]
 struct StatusPanel<'a> {
@@ -300,6 +316,9 @@ pub struct ActionForm {
     confirm_name: String,
     #[serde(default)]
     plan_hash: String,
+    /// `true` once the person reviewed what an import taking Railway's values changes.
+    #[serde(default)]
+    confirmed: String,
 }
 
 fn page_url(project: &str, sync: &str) -> String {
@@ -388,6 +407,8 @@ pub async fn remove_orphans(
 }
 
 /// `POST …/{sync}/import`: import Railway's variables into the source, with a priority.
+/// Taking Railway's values overwrites secrets, so that goes through [`import_review`]
+/// first unless the review's own form (`confirmed=true`) sent it.
 pub async fn import(
     State(state): State<AppState>,
     signed: Signed,
@@ -396,11 +417,42 @@ pub async fn import(
 ) -> UiResult<Response> {
     let (p, s) = load(&state, &signed, &project, &sync).await?;
     let to = page_url(&p.id, &s.id);
+    let behavior = form.import_behavior.parse::<ImportBehavior>();
+    if behavior == Ok(ImportBehavior::PrioritizeDestination) && form.confirmed != "true" {
+        return Ok(Redirect::to(&format!("{to}/import")).into_response());
+    }
     let q = ImportQuery { import_behavior: Some(form.import_behavior.clone()) };
     match actions::import_secrets(&state, &signed.actor, &s.id, &q).await {
         Ok(_) => Ok(redirect_with(&to, FlashKind::Success, "Import from Railway queued.")),
         Err(e) => refused(e, &to),
     }
+}
+
+/// `GET …/{sync}/import`: which secrets "take Railway's values" would overwrite and add,
+/// read from Railway now (names only), with the button that goes ahead.
+pub async fn import_review(
+    State(state): State<AppState>,
+    signed: Signed,
+    Path((project, sync)): Path<(String, String)>,
+) -> UiResult<Response> {
+    let (p, s) = load(&state, &signed, &project, &sync).await?;
+    let (preview, error) =
+        match actions::import_preview(&state, &signed.actor, &s.id, ImportBehavior::PrioritizeDestination).await {
+            Ok(preview) => (Some(preview), None),
+            Err(e @ (ApiError::Internal(_) | ApiError::NotFound(_) | ApiError::Forbidden(_))) => return Err(e.into()),
+            Err(e) => (None, Some(e.to_string())),
+        };
+    let source = match (&s.environment, &s.folder) {
+        (Some(e), Some(f)) => format!("{} · {}", e.name, f.path),
+        _ => "the source folder".to_string(),
+    };
+    let chrome = Chrome::new(&signed, Section::Projects, format!("Import from Railway · {}", s.name)).in_project(
+        &p.id,
+        &p.name,
+        "integrations",
+    );
+    let page = ImportReviewPage { chrome, project: p, s, source, preview, error };
+    Ok(render(&page.chrome.clone(), page))
 }
 
 /// `POST …/{sync}/remove`: remove the variables this sync manages from Railway.

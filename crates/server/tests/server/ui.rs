@@ -532,3 +532,73 @@ async fn the_sync_list_has_row_actions_that_come_back_to_the_list() {
     let list = b.get(&list_url).await;
     list.assert_contains("Removal of the synced variables from Railway queued.");
 }
+
+/// Importing with "take Railway's values" overwrites secrets, so the person first sees
+/// which ones (names, never values), read from Railway just then; keeping Sluice's values
+/// goes ahead at once.
+#[tokio::test]
+async fn taking_railways_values_on_import_shows_what_changes_first() {
+    let (fake, app) = sync_support::start().await;
+    let conn = sync_support::connection(&app, "rw", "account-token", ACCOUNT_TOKEN).await;
+    let pid = app.project_id().to_string();
+    for (k, v) in [("SAME", "same"), ("EDITED", "sluice-value")] {
+        let body = json!({"workspaceId": pid, "environment": "dev", "secretPath": "/", "secretValue": v});
+        app.api.post(&format!("/api/v3/secrets/raw/{k}"), body).await.expect(200);
+    }
+    let created = app
+        .api
+        .post(SYNCS, sync_support::sync_body(&app, "import-review", conn["id"].as_str().expect("id"), "/"))
+        .await
+        .expect(200);
+    let id = created["secretSync"]["id"].as_str().expect("id").to_string();
+    app.drain_all().await;
+    fake.set_variable(RW_PRODUCTION, Some(RW_API), "SLUICE_EDITED", "railway-value", false);
+    fake.set_variable(RW_PRODUCTION, Some(RW_API), "SLUICE_ONLY_AT_RAILWAY", "new-value", false);
+    let b = Browser::sign_in(&app).await;
+    let url = format!("/projects/{pid}/syncs/{id}");
+    let details = b.get(&url).await;
+
+    // Taking Railway's values: first a review, at its own URL.
+    let asked = b
+        .post(&format!("{url}/import"), &[("csrf", &details.csrf()), ("import_behavior", "prioritize-destination")])
+        .await;
+    assert_eq!((asked.status, asked.location()), (303, format!("{url}/import").as_str()), "{}", asked.body);
+    app.drain_all().await;
+    let secret = |k: &'static str| {
+        let app = &app;
+        async move {
+            let path = format!("/api/v3/secrets/raw/{k}?workspaceId={}&environment=dev", app.project_id());
+            app.api.get(&path).await
+        }
+    };
+    assert_eq!(secret("EDITED").await.expect(200)["secret"]["secretValue"], "sluice-value", "nothing imported yet");
+    let review = b.get(&format!("{url}/import")).await;
+    assert_eq!(review.status, 200, "{}", review.body);
+    review.assert_contains("1 secret in Development · / takes Railway's value.");
+    review.assert_contains("1 secret is added</strong> to Development · /");
+    review.assert_contains(r#"<ul class="key-list" data-import-updates><li class="key">EDITED</li></ul>"#);
+    review.assert_contains(r#"<ul class="key-list" data-import-creates><li class="key">ONLY_AT_RAILWAY</li></ul>"#);
+    review.assert_contains("Overwrite 1 and import");
+    for value in ["railway-value", "new-value", "sluice-value"] {
+        assert!(!review.body.contains(value), "no values on the review page");
+    }
+
+    // Going ahead imports.
+    let go = b
+        .post(
+            &format!("{url}/import"),
+            &[("csrf", &review.csrf()), ("import_behavior", "prioritize-destination"), ("confirmed", "true")],
+        )
+        .await;
+    assert_eq!((go.status, go.location()), (303, url.as_str()), "{}", go.body);
+    app.drain_all().await;
+    assert_eq!(secret("EDITED").await.expect(200)["secret"]["secretValue"], "railway-value");
+    assert_eq!(secret("ONLY_AT_RAILWAY").await.expect(200)["secret"]["secretValue"], "new-value");
+
+    // Keeping Sluice's values changes no existing secret: no review.
+    let kept =
+        b.post(&format!("{url}/import"), &[("csrf", &review.csrf()), ("import_behavior", "prioritize-source")]).await;
+    assert_eq!((kept.status, kept.location()), (303, url.as_str()), "{}", kept.body);
+    app.drain_all().await;
+    assert_eq!(secret("EDITED").await.expect(200)["secret"]["secretValue"], "railway-value");
+}

@@ -74,6 +74,26 @@ pub async fn import_secrets(
     trigger(state, actor, raw_id, JobKind::Import, "import-secrets", Some(behavior)).await
 }
 
+/// What `import-secrets` with `behavior` would write into the source now (key names only),
+/// reading Railway live: shown before "take Railway's values" overwrites anything.
+pub async fn import_preview(
+    state: &AppState,
+    actor: &Actor,
+    raw_id: &str,
+    behavior: ImportBehavior,
+) -> ApiResult<plan::ImportPreview> {
+    let id = service::sync_id(raw_id)?;
+    let spec = {
+        let mut conn = state.store.read().await?;
+        let (row, access) = load(state, &mut conn, actor, &id, Need::Write, "import-secrets").await?;
+        require_source(&row)?;
+        connection_access::usable_for_sync(&mut conn, actor, &row.connection_id, &access.project_id, &access.org_id)
+            .await?;
+        SyncSpec::load(&mut conn, &row).await?
+    };
+    Ok(plan::import_preview(&state.engine, &spec, behavior).await?)
+}
+
 /// `remove-secrets`: delete the variables this sync manages from Railway.
 pub async fn remove_secrets(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<SecretSyncOut> {
     trigger(state, actor, raw_id, JobKind::Remove, "remove-secrets", None).await
