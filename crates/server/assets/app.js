@@ -122,6 +122,15 @@
     window.addEventListener('pagehide', function () { source.close(); });
   }
 
+  // ---- "New project" shows its form (CSS :target) and puts the cursor in it ----
+  var focusTarget = function () {
+    var section = window.location.hash === '#new-project' && $('#new-project');
+    var field = section && $('input:not([type=hidden])', section);
+    if (field) { field.focus(); }
+  };
+  window.addEventListener('hashchange', focusTarget);
+  focusTarget();
+
   // ---- row action menus: one open at a time; Escape or a click elsewhere closes it ----
   var menus = $$('details[data-row-menu]');
   menus.forEach(function (menu) {

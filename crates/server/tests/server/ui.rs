@@ -602,3 +602,53 @@ async fn taking_railways_values_on_import_shows_what_changes_first() {
     app.drain_all().await;
     assert_eq!(secret("EDITED").await.expect(200)["secret"]["secretValue"], "railway-value");
 }
+
+/// Every page inside a project starts its breadcrumb the same way, Projects / the project,
+/// and the sync pages go through Integrations; the new-project form waits behind its
+/// button once a project exists, but stays open to show what was wrong.
+#[tokio::test]
+async fn one_breadcrumb_pattern_and_the_new_project_form_behind_its_button() {
+    let (_fake, app) = sync_support::start().await;
+    let conn = sync_support::connection(&app, "rw", "account-token", ACCOUNT_TOKEN).await;
+    let pid = app.project_id().to_string();
+    let created = app
+        .api
+        .post(SYNCS, sync_support::sync_body(&app, "crumbs", conn["id"].as_str().expect("id"), "/"))
+        .await
+        .expect(200);
+    let id = created["secretSync"]["id"].as_str().expect("id").to_string();
+    app.drain_all().await;
+    let b = Browser::sign_in(&app).await;
+    let start = format!(
+        r#"<div class="crumbs"><a href="/projects">Projects</a><span class="sep">/</span><a href="/projects/{pid}">default</a><span class="sep">/</span>"#
+    );
+    let through = format!(r#"<a href="/projects/{pid}/integrations">Integrations</a>"#);
+    let pages = [
+        (format!("/projects/{pid}/integrations"), false),
+        (format!("/projects/{pid}/syncs/{id}"), true),
+        (format!("/projects/{pid}/syncs/{id}/edit/source"), true),
+        (format!("/projects/{pid}/syncs/{id}/import"), true),
+        (format!("/projects/{pid}/syncs/new"), true),
+        (format!("/projects/{pid}/syncs/new/railway"), true),
+        (format!("/projects/{pid}/secrets/dev"), false),
+        (format!("/projects/{pid}/notifications"), false),
+    ];
+    for (path, via_integrations) in &pages {
+        let page = b.get(path).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        let crumbs = page.body.split(r#"<div class="crumbs">"#).count() - 1;
+        assert_eq!(crumbs, 1, "{path} has one breadcrumb");
+        page.assert_contains(&start);
+        if *via_integrations {
+            page.assert_contains(&format!("{start}{through}"));
+        }
+    }
+
+    let projects = b.get("/projects").await;
+    projects.assert_contains(r#"id="new-project" aria-labelledby="new-project-title" data-collapsed>"#);
+    projects.assert_contains(r##"href="#new-project""##);
+    let refused = b.post("/projects", &[("name", ""), ("csrf", &projects.csrf())]).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    refused.assert_contains(r#"id="new-project" aria-labelledby="new-project-title">"#);
+    refused.assert_contains(r#"aria-invalid="true" aria-describedby="project-name-error""#);
+}
