@@ -131,6 +131,55 @@
   window.addEventListener('hashchange', focusTarget);
   focusTarget();
 
+  // ---- wizard: the folder picker follows the environment; the key schema preview
+  // follows what is typed (the server drew it for the schema as it was) ----
+  var envSelect = $('#w-env');
+  var pathInput = $('[data-folder-picker]');
+  if (envSelect && pathInput) {
+    envSelect.addEventListener('change', function () { pathInput.setAttribute('list', 'w-folders-' + envSelect.value); });
+  }
+  var preview = $('[data-schema-preview]');
+  var schemaInput = $('#w-schema');
+  if (preview && schemaInput && $('[data-schema-rows]', preview)) {
+    var sources = JSON.parse(preview.getAttribute('data-source-keys') || '[]');
+    var existing = JSON.parse(preview.getAttribute('data-destination-keys') || '[]');
+    var env = preview.getAttribute('data-environment') || '';
+    var code = function (text) { var c = document.createElement('code'); c.textContent = text; return c; };
+    var redraw = function () {
+      var schema = schemaInput.value.trim();
+      var parts = schema === '' ? ['', ''] : schema.split('{{secretKey}}');
+      if (parts.length !== 2) { return; }  // not a schema (yet): keep the last preview
+      var prefix = parts[0].split('{{environment}}').join(env);
+      var suffix = parts[1].split('{{environment}}').join(env);
+      var rows = $('[data-schema-rows]', preview);
+      rows.textContent = '';
+      sources.slice(0, 8).forEach(function (key) {
+        var li = document.createElement('li');
+        var arrow = document.createElement('span');
+        arrow.setAttribute('aria-hidden', 'true');
+        arrow.textContent = ' → ';
+        var said = document.createElement('span');
+        said.className = 'sr-only';
+        said.textContent = 'becomes';
+        li.append(code(key), arrow, said, code(prefix + key + suffix));
+        rows.appendChild(li);
+      });
+      var alone = existing.filter(function (k) {
+        return !(k.length > prefix.length + suffix.length && k.indexOf(prefix) === 0 && k.slice(k.length - suffix.length) === suffix);
+      });
+      var note = $('[data-schema-unmanaged]', preview);
+      note.textContent = '';
+      if (alone.length === 0) {
+        note.textContent = 'Every other variable at Railway matches this schema: Sluice manages them all.';
+      } else {
+        note.append('Left alone at Railway (the schema does not match them): ');
+        alone.forEach(function (k, i) { if (i > 0) { note.append(', '); } note.append(code(k)); });
+        note.append('.');
+      }
+    };
+    schemaInput.addEventListener('input', redraw);
+  }
+
   // ---- row action menus: one open at a time; Escape or a click elsewhere closes it ----
   var menus = $$('details[data-row-menu]');
   menus.forEach(function (menu) {

@@ -19,6 +19,7 @@ mod projects;
 mod secret_forms;
 mod secrets;
 mod session;
+mod step_extras;
 mod sync_details;
 mod sync_edit;
 mod syncs;

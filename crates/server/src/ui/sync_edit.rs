@@ -4,6 +4,7 @@
 use super::UiForm;
 use super::guard::Signed;
 use super::page::{Chrome, FlashKind, FormErrors, Section, UiError, UiResult, redirect_with, render_status};
+use super::step_extras::{self, StepExtras};
 use super::wizard::{Pickers, check_step, load_pickers};
 use super::wizard_form::{FIELDS, Step, WizardForm};
 use crate::error::ApiError;
@@ -34,6 +35,7 @@ struct EditPage {
     connections: Vec<AvailableConnectionOut>,
     pickers: Pickers,
     exclude_id: Option<String>,
+    extras: StepExtras,
 }
 
 fn section(raw: &str) -> Result<Step, UiError> {
@@ -97,6 +99,7 @@ async fn page(
             load_pickers(state, signed, &w, &mut pickers).await?;
         }
     }
+    let extras = step_extras::load(state, signed, &p, &w, step).await?;
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let chrome = Chrome::new(signed, Section::Projects, format!("Edit {} · {}", step.label(), s.name)).in_project(
         &p.id,
@@ -114,6 +117,7 @@ async fn page(
         errors,
         connections: list,
         pickers,
+        extras,
     };
     Ok(render_status(&page.chrome.clone(), status, page))
 }

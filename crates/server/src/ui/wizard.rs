@@ -8,6 +8,7 @@
 use super::UiForm;
 use super::guard::Signed;
 use super::page::{Chrome, FlashKind, FormErrors, Section, UiError, UiResult, redirect_with, render, render_status};
+use super::step_extras::{self, StepExtras};
 use super::view::{PlanDisplay, initial_behavior_label};
 use super::wizard_form::{FIELDS, STEPS, Step, WizardForm, errors_of_step, first_step_with_errors};
 use crate::auth::authz::Need;
@@ -69,6 +70,7 @@ struct WizardPage {
     behavior_label: &'static str,
     /// The sync being renamed (none in the wizard).
     exclude_id: Option<String>,
+    extras: StepExtras,
 }
 
 #[derive(Template, WebTemplate)]
@@ -333,6 +335,7 @@ async fn show(
             },
         })
         .collect();
+    let extras = step_extras::load(state, signed, &p, &w, step).await?;
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = WizardPage {
         chrome: chrome(signed, &p, "Add Railway Sync"),
@@ -349,6 +352,7 @@ async fn show(
         connection_name,
         source_env_name,
         exclude_id: None,
+        extras,
         project: p,
     };
     Ok(render_status(&page.chrome.clone(), status, page))

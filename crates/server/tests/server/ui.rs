@@ -652,3 +652,56 @@ async fn one_breadcrumb_pattern_and_the_new_project_form_behind_its_button() {
     refused.assert_contains(r#"id="new-project" aria-labelledby="new-project-title">"#);
     refused.assert_contains(r#"aria-invalid="true" aria-describedby="project-name-error""#);
 }
+
+/// The source step offers the environment's folders to pick from, and the options step
+/// previews the key schema: each secret's name at Railway and the Railway variables the
+/// schema leaves alone (names only; the variables Railway provides are never the schema's).
+#[tokio::test]
+async fn the_source_step_offers_folders_and_the_options_step_previews_the_key_schema() {
+    let (_fake, app) = sync_support::start().await;
+    let conn = sync_support::connection(&app, "rw", "account-token", ACCOUNT_TOKEN).await;
+    let pid = app.project_id().to_string();
+    sync_support::folder(&app, &pid, "dev", "/api").await;
+    sync_support::folder(&app, &pid, "dev", "/api/v2").await;
+    sync_support::folder(&app, &pid, "staging", "/worker").await;
+    for k in ["API_KEY", "DB"] {
+        let body = json!({"workspaceId": pid, "environment": "dev", "secretPath": "/", "secretValue": "v"});
+        app.api.post(&format!("/api/v3/secrets/raw/{k}"), body).await.expect(200);
+    }
+    let created = app
+        .api
+        .post(SYNCS, sync_support::sync_body(&app, "preview", conn["id"].as_str().expect("id"), "/"))
+        .await
+        .expect(200);
+    let id = created["secretSync"]["id"].as_str().expect("id").to_string();
+    app.drain_all().await;
+    let b = Browser::sign_in(&app).await;
+
+    let source = b.get(&format!("/projects/{pid}/syncs/{id}/edit/source")).await;
+    source.assert_contains(r#"list="w-folders-dev" data-folder-picker"#);
+    source.assert_contains(
+        r#"<datalist id="w-folders-dev"><option value="/"></option><option value="/api"></option><option value="/api/v2"></option></datalist>"#,
+    );
+    source.assert_contains(
+        r#"<datalist id="w-folders-staging"><option value="/"></option><option value="/worker"></option></datalist>"#,
+    );
+
+    let options = b.get(&format!("/projects/{pid}/syncs/{id}/edit/options")).await;
+    assert_eq!(options.status, 200, "{}", options.body);
+    options.assert_contains(
+        r#"<li><code>API_KEY</code> <span aria-hidden="true">→</span><span class="sr-only">becomes</span> <code>SLUICE_API_KEY</code></li>"#,
+    );
+    options.assert_contains("<code>DB</code>");
+    options.assert_contains("<code>SLUICE_DB</code>");
+    let alone = options.body.split("data-schema-unmanaged>").nth(1).expect("the unmanaged note").split("</p>").next();
+    let alone = alone.expect("note");
+    assert!(alone.contains("Left alone at Railway"), "{alone}");
+    for k in ["DATABASE_URL", "LOG_LEVEL"] {
+        assert!(alone.contains(&format!("<code>{k}</code>")), "{k} is left alone: {alone}");
+    }
+    for k in ["RAILWAY_PUBLIC_DOMAIN", "SLUICE_API_KEY"] {
+        assert!(!alone.contains(k), "{k} is not listed as left alone: {alone}");
+    }
+    options.assert_contains(r#"data-environment="dev""#);
+    options.assert_contains(r#"data-source-keys="[&#34;API_KEY&#34;,&#34;DB&#34;]""#);
+}
