@@ -178,6 +178,7 @@
       }
     };
     schemaInput.addEventListener('input', redraw);
+    schemaInput.addEventListener('change', redraw);
   }
 
   // ---- row action menus: one open at a time; Escape or a click elsewhere closes it ----
@@ -198,9 +199,35 @@
   });
 
   // ---- confirmations ----
+  // Every destructive form asks in the same dialog, in the page's style: the question,
+  // Cancel (focused, so Enter does not destroy anything), and the form's own red button.
+  // Without the script the form posts directly.
+  var confirmDialog = null;
+  var askToConfirm = function (form) {
+    if (!confirmDialog) {
+      confirmDialog = document.createElement('dialog');
+      confirmDialog.className = 'confirm-dialog';
+      confirmDialog.setAttribute('aria-labelledby', 'confirm-dialog-text');
+      confirmDialog.innerHTML = '<form method="dialog"><p id="confirm-dialog-text"></p>' +
+        '<div class="confirm-actions"><button value="cancel" class="btn btn-secondary" data-confirm-cancel>Cancel</button>' +
+        '<button value="ok" class="btn btn-danger" data-confirm-ok></button></div></form>';
+      document.body.appendChild(confirmDialog);
+    }
+    $('#confirm-dialog-text', confirmDialog).textContent = form.getAttribute('data-confirm');
+    var submit = $('button[type=submit], button:not([type])', form);
+    $('[data-confirm-ok]', confirmDialog).textContent = (submit && submit.textContent.trim()) || 'Confirm';
+    confirmDialog.returnValue = '';
+    confirmDialog.onclose = function () {
+      if (confirmDialog.returnValue === 'ok') { form.confirmed = true; form.submit(); }
+    };
+    confirmDialog.showModal();
+    $('[data-confirm-cancel]', confirmDialog).focus();
+  };
   $$('form[data-confirm]').forEach(function (form) {
     form.addEventListener('submit', function (e) {
-      if (!window.confirm(form.getAttribute('data-confirm'))) { e.preventDefault(); }
+      if (form.confirmed) { return; }
+      e.preventDefault();
+      askToConfirm(form);
     });
   });
   $$('[data-confirm-name]').forEach(function (input) {

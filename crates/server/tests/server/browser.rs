@@ -150,7 +150,7 @@ impl Ui {
     }
 
     /// Waits until a script returns true.
-    async fn wait_js(&self, what: &str, script: &str) {
+    pub(crate) async fn wait_js(&self, what: &str, script: &str) {
         let deadline = Instant::now() + PATIENCE;
         loop {
             if self.c.execute(script, vec![]).await.ok().and_then(|v| v.as_bool()) == Some(true) {

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod browser;
 mod browser_notifications;
+mod browser_sync_actions;
 mod changes;
 mod connections;
 mod edge;
