@@ -121,6 +121,11 @@ pub struct ServerArgs {
     /// Ask scrapes of /metrics for `Authorization: Bearer TOKEN` (setting it turns /metrics on)
     #[arg(long, env = "SLUICE_METRICS_TOKEN", value_name = "TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+
+    /// Memory for whole secret-list answers kept while their project is unchanged (they
+    /// hold decrypted values in this process); 0 turns the cache off [default: 16]
+    #[arg(long, env = "SLUICE_READ_CACHE_MIB", value_name = "MIB")]
+    pub read_cache_mib: Option<u64>,
 }
 
 /// Settings read from the optional TOML file.
@@ -145,6 +150,7 @@ struct FileSettings {
     reconcile_interval_minutes: Option<u64>,
     metrics: Option<bool>,
     metrics_token: Option<String>,
+    read_cache_mib: Option<u64>,
     login_free_failures: Option<u32>,
     login_lock_after: Option<u32>,
     login_lock_secs: Option<u64>,
@@ -185,7 +191,12 @@ pub struct Settings {
     pub metrics: crate::metrics::MetricsSettings,
     /// Timeouts, the connection cap, HSTS and trusted proxies.
     pub edge: crate::config_edge::EdgeSettings,
+    /// Bytes of secret-list answers the read cache may hold (0: off).
+    pub read_cache_bytes: usize,
 }
+
+/// The read cache's default size.
+pub const READ_CACHE_MIB: u64 = 16;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -390,6 +401,12 @@ impl ServerArgs {
             }
             t => t.map(|t| sluice_domain::SecretToken::new(t.trim())),
         };
+        let read_cache_mib = self.read_cache_mib.or(file.read_cache_mib).unwrap_or(READ_CACHE_MIB);
+        if read_cache_mib > 4096 {
+            return Err(ConfigError::Invalid(format!(
+                "--read-cache-mib: {read_cache_mib} is more than 4096; use 0 to turn the read cache off"
+            )));
+        }
         let metrics = crate::metrics::MetricsSettings {
             enabled: self.dev || self.metrics || file.metrics.unwrap_or(false) || metrics_token.is_some(),
             token: metrics_token,
@@ -412,6 +429,7 @@ impl ServerArgs {
             dev: self.dev,
             metrics,
             edge,
+            read_cache_bytes: (read_cache_mib * 1024 * 1024) as usize,
         })
     }
 }

@@ -41,6 +41,8 @@ pub struct Inner {
     pub pickers: TtlCache<(String, i64), Vec<sluice_api_types::connections::RailwayProjectOut>>,
     /// OIDC issuers' signing keys, cached, for OIDC login of machine identities.
     pub oidc: sluice_core::oidc::OidcVerifier,
+    /// Whole secret-list answers, kept while their project is unchanged.
+    pub list_cache: crate::features::secrets::list_cache::ListCache,
     /// Permits of Argon2 hashing and verification, one per core.
     pub hashing: crate::features::auth::hashing::PasswordHashing,
     /// The server is shutting down: long-lived responses (the UI's live status streams)
@@ -88,6 +90,7 @@ impl AppState {
         let notifier = sluice_notify::Notifier::new(core.clone(), settings.notify.clone(), node_id.clone());
         let engine = Engine::new(core.clone(), destinations.clone(), settings.engine.clone(), node_id);
         let metrics = crate::metrics::Metrics::new(engine.metrics(), &railway_metrics);
+        let settings_read_cache = settings.read_cache_bytes;
         Self(Arc::new(Inner {
             core,
             engine,
@@ -98,6 +101,7 @@ impl AppState {
             tokens: TtlCache::new(Duration::from_secs(5), 100_000),
             roles: TtlCache::new(Duration::from_secs(5), 100_000),
             pickers: TtlCache::new(Duration::from_secs(60), 1_000),
+            list_cache: crate::features::secrets::list_cache::ListCache::new(settings_read_cache),
             oidc: sluice_core::oidc::OidcVerifier::new(),
             hashing: crate::features::auth::hashing::PasswordHashing::per_core(),
             stopping: watch::channel(false).0,

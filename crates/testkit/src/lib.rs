@@ -215,5 +215,6 @@ pub fn test_settings(db: &TestDatabase, root_key: RootKey) -> Settings {
         dev: false,
         metrics: Default::default(),
         edge: Default::default(),
+        read_cache_bytes: 16 * 1024 * 1024,
     }
 }

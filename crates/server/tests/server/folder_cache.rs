@@ -89,3 +89,80 @@ async fn a_write_by_another_server_on_the_same_database_shows_in_the_next_list()
     other.shutdown().await;
     app.shutdown().await;
 }
+
+/// Whole list answers are kept between reads: the same list twice is the same answer (same
+/// `ETag`), and every change that shows in a list, not only secret writes, makes it afresh:
+/// a tag renamed or deleted, an environment renamed, a secret import added, a folder renamed.
+#[tokio::test]
+async fn a_kept_list_answer_follows_tags_environments_imports_and_folders() {
+    let app = TestApp::spawn().await;
+    let pid = app.project_id().to_string();
+    let tags = format!("/api/v1/projects/{pid}/tags");
+    let tag =
+        app.api.post(&tags, json!({"slug": "db"})).await.expect(200)["tag"]["id"].as_str().expect("id").to_string();
+    let body =
+        json!({"workspaceId": pid, "environment": "dev", "secretPath": "/", "secretValue": "v", "tagIds": [tag]});
+    app.api.post(&format!("{RAW}/TAGGED"), body).await.expect(200);
+    let tag_slugs = |list: &serde_json::Value| -> Vec<String> {
+        list["secrets"][0]["tags"]
+            .as_array()
+            .expect("tags")
+            .iter()
+            .map(|t| t["slug"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let first = list(&app.api, &app, "dev", "/", &[]).await;
+    let again = list(&app.api, &app, "dev", "/", &[]).await;
+    assert_eq!((first.status, again.status), (200, 200));
+    assert_eq!(again.headers.get("etag"), first.headers.get("etag"), "the same answer");
+    assert_eq!(tag_slugs(&again.expect(200)), ["db"]);
+
+    app.api.patch(&format!("{tags}/{tag}"), json!({"slug": "database"})).await.expect(200);
+    assert_eq!(tag_slugs(&list(&app.api, &app, "dev", "/", &[]).await.expect(200)), ["database"], "tag renamed");
+    app.api.delete(&format!("{tags}/{tag}")).await.expect(200);
+    assert!(tag_slugs(&list(&app.api, &app, "dev", "/", &[]).await.expect(200)).is_empty(), "tag deleted");
+
+    // The environment's slug is in every secret of the answer.
+    let envs = app.api.get(&format!("/api/v1/workspace/{pid}")).await.expect(200);
+    let dev = envs["workspace"]["environments"]
+        .as_array()
+        .expect("envs")
+        .iter()
+        .find(|e| e["slug"] == "dev")
+        .expect("dev")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let before = list(&app.api, &app, "dev", "/", &[]).await.expect(200);
+    assert_eq!(before["secrets"][0]["environment"], "dev");
+    app.api.patch(&format!("/api/v1/projects/{pid}/environments/{dev}"), json!({"slug": "develop"})).await.expect(200);
+    let after = list(&app.api, &app, "develop", "/", &[]).await.expect(200);
+    assert_eq!(after["secrets"][0]["environment"], "develop", "environment renamed");
+
+    // An import appears in `imports` of the answer with include_imports.
+    put(&app.api, &app, "staging", "/", "FROM_STAGING", "s").await;
+    let with = [("include_imports", "true")];
+    assert_eq!(list(&app.api, &app, "develop", "/", &with).await.expect(200)["imports"], json!([]));
+    import(&app, "develop", "/", "staging", "/").await.expect(200);
+    let imported = list(&app.api, &app, "develop", "/", &with).await.expect(200);
+    assert_eq!(imported["imports"][0]["secrets"][0]["secretKey"], "FROM_STAGING", "import added");
+
+    // A folder renamed: a recursive list shows the new path.
+    folder(&app, "develop", "/", "api").await;
+    put(&app.api, &app, "develop", "/api", "IN_API", "a").await;
+    let rec = [("recursive", "true")];
+    let paths = |list: &serde_json::Value| -> Vec<String> {
+        list["secrets"]
+            .as_array()
+            .expect("secrets")
+            .iter()
+            .map(|s| s["secretPath"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    assert!(paths(&list(&app.api, &app, "develop", "/", &rec).await.expect(200)).contains(&"/api".to_string()));
+    let body = json!({"workspaceId": pid, "environment": "develop", "path": "/", "name": "backend"});
+    app.api.patch(&format!("{FOLDERS}/api"), body).await.expect(200);
+    let renamed = paths(&list(&app.api, &app, "develop", "/", &rec).await.expect(200));
+    assert!(renamed.contains(&"/backend".to_string()) && !renamed.contains(&"/api".to_string()), "{renamed:?}");
+    app.shutdown().await;
+}

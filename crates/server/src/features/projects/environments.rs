@@ -168,6 +168,8 @@ pub async fn update(
             })),
     )
     .await?;
+    // Lists show the environment's slug: answers kept by the read cache are made afresh.
+    sluice_storage::change_counters::raise(&mut tx, &pid).await?;
     tx.commit().await.map_err(StorageError::from)?;
     Ok(environment_out(&updated))
 }
@@ -196,6 +198,7 @@ pub async fn delete(state: &AppState, actor: &Actor, raw_project: &str, raw_env:
             .meta(json!({ "name": env.name, "slug": env.slug })),
     )
     .await?;
+    sluice_storage::change_counters::raise(&mut tx, &pid).await?;
     tx.commit().await.map_err(StorageError::from)?;
     Ok(environment_out(&env))
 }

@@ -18,11 +18,16 @@ use sluice_api_types::secrets::*;
 fn with_etag(headers: &HeaderMap, body: &impl Serialize) -> ApiResult<Response> {
     let bytes = serde_json::to_vec(body).map_err(crate::error::ApiError::internal)?;
     let tag = format!("\"{}\"", &sluice_crypto::tokens::digest_bytes(&bytes)[..32]);
+    tagged(headers, bytes.into(), &tag)
+}
+
+/// `bytes` with `ETag: tag`, or `304` when `If-None-Match` names it.
+fn tagged(headers: &HeaderMap, bytes: axum::body::Bytes, tag: &str) -> ApiResult<Response> {
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == tag || t.trim() == "*"));
-    let etag = HeaderValue::from_str(&tag).map_err(crate::error::ApiError::internal)?;
+    let etag = HeaderValue::from_str(tag).map_err(crate::error::ApiError::internal)?;
     let mut resp = if matches {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
@@ -42,7 +47,8 @@ pub async fn list(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<ListSecretsQuery>,
 ) -> ApiResult<Response> {
-    with_etag(&headers, &read::list(&state, &actor, &q).await?)
+    let body = read::list_body(&state, &actor, &q).await?;
+    tagged(&headers, body.json.clone(), &body.etag)
 }
 
 /// A secret by name (`version` for a past one; `include_imports` looks in imports when the

@@ -9,6 +9,7 @@
 pub mod batch;
 mod handlers;
 pub mod input;
+pub mod list_cache;
 pub mod location;
 pub mod read;
 pub mod tagging;

@@ -11,6 +11,7 @@
 //! secret that has it and whose stored value holds a reference is shown as one quoted line
 //! with `\n` for each newline ([`SecretValue::multiline_encoded`]); no other value changes.
 
+use super::list_cache::{ListBody, ListKey};
 use super::location::{self, At, READ_SECRETS, Scope, Source};
 use super::tagging;
 use super::wire::{Shown, secret_out, version_out};
@@ -25,7 +26,8 @@ use sluice_domain::references::{self, RefLocation};
 use sluice_domain::{FolderId, FolderPath, SecretKey, SecretValue};
 use sluice_storage::Conn;
 use sluice_storage::folders::{self, FolderRow};
-use sluice_storage::secrets;
+use sluice_storage::{change_counters, secrets};
+use std::sync::Arc;
 
 pub fn secret_not_found(key: &str) -> ApiError {
     ApiError::not_found(format!("Secret with name '{key}' not found"))
@@ -77,6 +79,44 @@ fn encoded(r: &mut Resolver, mut view: SecretView, opts: ViewOptions) -> ApiResu
 /// subfolders'), and what its imports bring (`imports` is always present).
 pub async fn list(state: &AppState, actor: &Actor, q: &ListSecretsQuery) -> ApiResult<SecretsListOut> {
     let mut conn = state.store.read().await?;
+    let scope = list_scope(state, &mut conn, actor, q).await?;
+    list_in(state, &mut conn, &scope, q).await
+}
+
+/// The list's answer ready to send, from [`ListCache`] while the project is unchanged.
+/// Access is checked first, on every request.
+pub async fn list_body(state: &AppState, actor: &Actor, q: &ListSecretsQuery) -> ApiResult<Arc<ListBody>> {
+    let mut conn = state.store.read().await?;
+    let scope = list_scope(state, &mut conn, actor, q).await?;
+    if !state.list_cache.enabled() {
+        return Ok(Arc::new(ListBody::of(&list_in(state, &mut conn, &scope, q).await?)?));
+    }
+    let key = ListKey {
+        principal: format!("{:?}", actor.principal),
+        project: scope.project().clone(),
+        query: format!("{:?}|{}|{}", q, scope.env.id.as_str(), scope.path.as_str()),
+    };
+    // Read before the answer is made: a write after it raises the counter, so an answer
+    // that already holds it is simply never served again.
+    let version = change_counters::current(&mut conn, scope.project()).await?;
+    if let Some(hit) = state.list_cache.get(&key, version) {
+        return Ok(hit);
+    }
+    let body = Arc::new(ListBody::of(&list_in(state, &mut conn, &scope, q).await?)?);
+    state.list_cache.insert(key, version, body.clone());
+    Ok(body)
+}
+
+impl ListBody {
+    /// The JSON of `out` and its `ETag`.
+    pub fn of(out: &SecretsListOut) -> ApiResult<ListBody> {
+        let json = serde_json::to_vec(out).map_err(ApiError::internal)?;
+        let etag = format!("\"{}\"", &sluice_crypto::tokens::digest_bytes(&json)[..32]);
+        Ok(ListBody { json: json.into(), etag })
+    }
+}
+
+async fn list_scope(state: &AppState, conn: &mut Conn, actor: &Actor, q: &ListSecretsQuery) -> ApiResult<Scope> {
     let at = At {
         project: &q.project,
         environment: q.environment.as_deref(),
@@ -84,33 +124,36 @@ pub async fn list(state: &AppState, actor: &Actor, q: &ListSecretsQuery) -> ApiR
         src: Source::Query,
         path_field: "secretPath",
     };
-    let scope = location::scope(state, &mut conn, actor, at, READ_SECRETS).await?;
+    location::scope(state, conn, actor, at, READ_SECRETS).await
+}
+
+async fn list_in(state: &AppState, conn: &mut Conn, scope: &Scope, q: &ListSecretsQuery) -> ApiResult<SecretsListOut> {
     let reveal = q.view_secret_value.unwrap_or(true);
     let opts = ViewOptions { reveal, expand: reveal && q.expand_secret_references.unwrap_or(false) };
     let include_imports = q.include_imports_snake.or(q.include_imports).unwrap_or(false);
     let mut out = SecretsListOut { secrets: Vec::new(), imports: Vec::new() };
     let slugs = tagging::slugs_in(q.tag_slugs.as_deref());
     let listed: Vec<FolderRow> = if q.recursive.unwrap_or(false) {
-        let mut all = folders::subtree(&mut conn, &scope.env.id, &scope.path).await?;
+        let mut all = folders::subtree(conn, &scope.env.id, &scope.path).await?;
         all.sort_by(|a, b| a.path.cmp(&b.path));
         all
     } else {
         // Infisical lists a missing folder as empty.
-        folders::get_by_path(&mut conn, &scope.env.id, &scope.path).await?.into_iter().collect()
+        folders::get_by_path(conn, &scope.env.id, &scope.path).await?.into_iter().collect()
     };
-    let mut r = Resolver::new(&state.core, &mut conn, scope.project()).await?;
+    let mut r = Resolver::new(&state.core, conn, scope.project()).await?;
     r.know_env(&scope.env);
     let pid = scope.project().as_str().to_string();
     for folder in &listed {
         let loc = RefLocation::new(scope.env.slug.clone(), folder.path.clone());
-        r.load(&mut conn, &loc).await?;
-        for view in r.views(&mut conn, &loc, opts).await? {
+        r.load(conn, &loc).await?;
+        for view in r.views(conn, &loc, opts).await? {
             out.secrets.push(view_out(&pid, encoded(&mut r, view, opts)?));
         }
     }
     if include_imports {
         for folder in &listed {
-            for import in r.imports_of(&mut conn, folder, opts).await? {
+            for import in r.imports_of(conn, folder, opts).await? {
                 out.imports.push(ImportedSecretsOut {
                     secret_path: import.path.as_str().to_string(),
                     environment: import.env.slug.clone(),
@@ -125,10 +168,10 @@ pub async fn list(state: &AppState, actor: &Actor, q: &ListSecretsQuery) -> ApiR
         }
     }
     let listed_ids: Vec<FolderId> = listed.iter().map(|f| f.id.clone()).collect();
-    tagging::fill_from_folders(&mut conn, &listed_ids, &mut out.secrets).await?;
+    tagging::fill_from_folders(conn, &listed_ids, &mut out.secrets).await?;
     out.secrets.retain(|s| tagging::passes(s, &slugs));
     for import in &mut out.imports {
-        tagging::fill(&mut conn, &mut import.secrets).await?;
+        tagging::fill(conn, &mut import.secrets).await?;
         import.secrets.retain(|s| tagging::passes(s, &slugs));
     }
     Ok(out)

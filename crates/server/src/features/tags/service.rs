@@ -187,6 +187,8 @@ pub async fn update(
         .map_err(|e| if e.is_conflict() { duplicate(&row.slug) } else { e.into() })?;
     let row = tags::get(&mut tx, &row.id).await?.unwrap_or(row);
     record(&mut tx, actor, "update-tag", &row).await?;
+    // Lists show tags: answers kept by the read cache are made afresh.
+    sluice_storage::change_counters::raise(&mut tx, &access.project_id).await?;
     tx.commit().await.map_err(sluice_storage::StorageError::from)?;
     Ok(tag_out(&row))
 }
@@ -197,6 +199,7 @@ pub async fn delete(state: &AppState, actor: &Actor, raw_project: &str, raw_tag:
     let row = tag_of(&mut tx, &access, raw_tag).await?;
     tags::delete(&mut tx, &row.id).await?;
     record(&mut tx, actor, "delete-tag", &row).await?;
+    sluice_storage::change_counters::raise(&mut tx, &access.project_id).await?;
     tx.commit().await.map_err(sluice_storage::StorageError::from)?;
     Ok(tag_out(&row))
 }
