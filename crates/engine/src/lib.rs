@@ -25,6 +25,7 @@ pub mod drift;
 pub mod error;
 pub mod events;
 pub mod hooks;
+pub mod housekeeping;
 pub mod kinds;
 pub mod ledger;
 pub mod metrics;

@@ -38,6 +38,8 @@ pub struct EngineSettings {
     /// This node's name in leases; default `HOSTNAME:PORT`, stable across restarts so a
     /// restarted node resumes its own unfinished jobs at once.
     pub node_id: Option<String>,
+    /// What the hourly housekeeping keeps (run history, finished jobs, audit entries).
+    pub retention: crate::housekeeping::Retention,
 }
 
 impl EngineSettings {
@@ -75,6 +77,7 @@ impl Default for EngineSettings {
             reconcile_interval: Duration::from_secs(10 * 60),
             retry: sluice_domain::RetryPolicy::default(),
             node_id: None,
+            retention: crate::housekeeping::Retention::default(),
         }
     }
 }

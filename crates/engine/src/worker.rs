@@ -164,17 +164,10 @@ pub async fn listener_loop(engine: Engine, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Hourly housekeeping: dispatched change events and dead tokens.
+/// Hourly housekeeping ([`crate::housekeeping`]).
 pub async fn maintenance_loop(engine: Engine, mut stop: watch::Receiver<bool>) {
     loop {
-        let pruned = async {
-            let mut tx = engine.store().write().await?;
-            sluice_storage::dispatch::prune(&mut tx, 86_400_000).await?;
-            sluice_storage::tokens::prune(&mut tx).await?;
-            tx.commit().await?;
-            Ok::<(), StorageError>(())
-        }
-        .await;
+        let pruned = crate::housekeeping::run(&engine).await;
         if let Err(e) = pruned {
             tracing::warn!(error = %e, "housekeeping failed");
         }

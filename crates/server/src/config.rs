@@ -109,6 +109,15 @@ pub struct ServerArgs {
     #[arg(long, env = "SLUICE_RECONCILE_INTERVAL_MINUTES", value_name = "MINUTES")]
     pub reconcile_interval_minutes: Option<u64>,
 
+    /// Finished runs kept in each sync's history (the newest; older ones are deleted by the
+    /// hourly housekeeping) [default: 200]
+    #[arg(long, env = "SLUICE_RUN_HISTORY", value_name = "N")]
+    pub run_history: Option<u32>,
+
+    /// Days audit entries are kept; 0 keeps them forever [default: 365]
+    #[arg(long, env = "SLUICE_AUDIT_RETENTION_DAYS", value_name = "DAYS")]
+    pub audit_retention_days: Option<u64>,
+
     /// Requests per second each Railway token may make (Railway: 10 on Hobby, 50 on Pro);
     /// every sync and node on a token shares it [default: 10]
     #[arg(long, env = "SLUICE_RAILWAY_RPS", value_name = "N")]
@@ -148,6 +157,8 @@ struct FileSettings {
     sync_coalesce_ms: Option<u64>,
     railway_rps: Option<f64>,
     reconcile_interval_minutes: Option<u64>,
+    run_history: Option<u32>,
+    audit_retention_days: Option<u64>,
     metrics: Option<bool>,
     metrics_token: Option<String>,
     read_cache_mib: Option<u64>,
@@ -385,6 +396,17 @@ impl ServerArgs {
                 )));
             }
             engine.reconcile_interval = Duration::from_secs(minutes * 60);
+        }
+        if let Some(n) = self.run_history.or(file.run_history) {
+            if n == 0 {
+                return Err(ConfigError::Invalid(
+                    "--run-history: keep at least 1 run per sync (the newest run is what the sync's page shows)".into(),
+                ));
+            }
+            engine.retention.runs_per_sync = n;
+        }
+        if let Some(days) = self.audit_retention_days.or(file.audit_retention_days) {
+            engine.retention.audit = (days > 0).then(|| Duration::from_secs(days * 86_400));
         }
         engine.node_id = self.node_id.clone();
         engine.validate().map_err(ConfigError::Invalid)?;

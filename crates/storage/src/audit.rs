@@ -105,3 +105,12 @@ async fn list(conn: &mut Conn, col: &str, id: &str, q: &AuditQuery) -> Result<Ve
     }
     Ok(query.bind(if q.limit <= 0 { 100 } else { q.limit }).bind(q.offset.max(0)).fetch_all(conn).await?)
 }
+
+/// Deletes audit entries older than `older_than_ms`. Returns how many went.
+pub async fn prune(conn: &mut Conn, older_than_ms: i64) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM audit_log WHERE created_at < $1")
+        .bind(crate::now_ms() - older_than_ms)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -472,3 +472,16 @@ pub async fn cancel_queued_for_sync(conn: &mut Conn, sync_id: &SyncId) -> Result
     .await?;
     Ok(done.rows_affected())
 }
+
+/// Deletes jobs that finished more than `older_than_ms` ago (queued, running and held jobs
+/// stay). Their runs keep their own record. Returns how many went.
+pub async fn prune_finished(conn: &mut Conn, older_than_ms: i64) -> Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM jobs WHERE state IN ('succeeded', 'failed', 'cancelled', 'superseded')
+           AND finished_at IS NOT NULL AND finished_at < $1",
+    )
+    .bind(now_ms() - older_than_ms)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}

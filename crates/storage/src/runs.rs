@@ -99,3 +99,21 @@ pub async fn list_for_sync(conn: &mut Conn, sync_id: &SyncId, limit: i64, offset
 pub async fn count_for_sync(conn: &mut Conn, sync_id: &SyncId) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sync_runs WHERE sync_id = $1").bind(sync_id).fetch_one(conn).await?)
 }
+
+/// Deletes the finished runs of each sync beyond its newest `keep` (runs still running,
+/// deploying or held stay whatever their age). Returns how many went.
+pub async fn prune_history(conn: &mut Conn, keep: i64) -> Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM sync_runs WHERE id IN (
+           SELECT id FROM (
+             SELECT id, status, ROW_NUMBER() OVER (PARTITION BY sync_id ORDER BY started_at DESC, id DESC) AS newer
+             FROM sync_runs
+           ) ranked
+           WHERE newer > $1 AND status IN ('succeeded', 'failed', 'retrying', 'abandoned', 'interrupted')
+         )",
+    )
+    .bind(keep)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}

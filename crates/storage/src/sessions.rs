@@ -43,3 +43,9 @@ pub async fn delete_by_hash(conn: &mut Conn, token_hash: &str) -> Result<bool> {
     let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Deletes sessions that expired. Returns how many went.
+pub async fn prune_expired(conn: &mut Conn) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(crate::now_ms()).execute(conn).await?;
+    Ok(done.rows_affected())
+}

@@ -230,3 +230,78 @@ async fn the_projects_page_shows_and_sets_the_version_limit() {
     assert_eq!(stored_versions(&app, &id).await, [3, 4, 5, 6]);
     app.shutdown().await;
 }
+
+/// Hourly housekeeping keeps a server's database from growing without bound: each sync
+/// keeps its newest runs, finished jobs and audit entries go after their retention, expired
+/// sessions go; what is recent, running or queued stays.
+#[tokio::test]
+async fn housekeeping_keeps_recent_history_and_deletes_the_rest() {
+    use crate::sync_support::{self, ACCOUNT_TOKEN, SYNCS};
+    let fake = sluice_railway_fake::FakeRailway::start(sluice_railway_fake::Seed::example()).await.expect("fake");
+    let url = fake.graphql_url();
+    let app = TestApp::spawn_with(Box::new(move |s| {
+        s.railway_api_url = url;
+        s.engine.retention.runs_per_sync = 2;
+    }))
+    .await;
+    let conn = sync_support::connection(&app, "rw", "account-token", ACCOUNT_TOKEN).await;
+    put(&app.api, &app, "dev", "/", "KEY", "v0").await;
+    let created =
+        app.api.post(SYNCS, sync_support::sync_body(&app, "kept", conn["id"].as_str().expect("id"), "/")).await;
+    let id = created.expect(200)["secretSync"]["id"].as_str().expect("id").to_string();
+    app.drain_all().await;
+    for i in 1..=3 {
+        app.api.patch(&format!("{RAW}/KEY"), patch_value(&app, &format!("v{i}"))).await.expect(200);
+        app.drain_all().await;
+    }
+    let runs = |app: &TestApp| {
+        let path = format!("{SYNCS}/{}/runs?limit=100", id);
+        let api = app.api.clone();
+        async move { api.get(&path).await.expect(200) }
+    };
+    let before = runs(&app).await;
+    assert_eq!(before["totalCount"], 4, "a run per change: {before}");
+    let newest: Vec<Value> = before["runs"].as_array().expect("runs")[..2].iter().map(|r| r["id"].clone()).collect();
+
+    // Age what should go: an audit entry a year and a day old, a job finished eight days
+    // ago, an expired session; and sign in once so that a live session exists.
+    let sql = crate::secret_support::exec;
+    // 366 days and 8 days, in milliseconds.
+    sql(&app, "UPDATE audit_log SET created_at = created_at - 31622400000 WHERE action = 'create-secret'", &[]).await;
+    let aged_jobs =
+        sql(&app, "UPDATE jobs SET finished_at = finished_at - 691200000 WHERE finished_at IS NOT NULL", &[]).await;
+    assert!(aged_jobs >= 4);
+    app.api
+        .post(
+            &format!("{RAW}/QUEUED"),
+            json!({"workspaceId": app.project_id(), "environment": "dev",
+        "secretPath": "/", "secretValue": "q"}),
+        )
+        .await
+        .expect(200);
+    app.api.post(&format!("{SYNCS}/{id}/sync-secrets"), json!({})).await.expect(200);
+    let _first = crate::ui::Browser::sign_in(&app).await;
+    let _second = crate::ui::Browser::sign_in(&app).await;
+    sql(&app, "UPDATE sessions SET expires_at = 1 WHERE id IN (SELECT id FROM sessions LIMIT 1)", &[]).await;
+    let sessions_before = count(&app, "SELECT COUNT(*) FROM sessions").await;
+
+    let pruned = sluice_engine::housekeeping::run(&app.state().engine).await.expect("housekeeping");
+    assert_eq!(pruned.runs, 2, "{pruned:?}");
+    assert!(pruned.jobs >= 4 && pruned.audit >= 1 && pruned.sessions == 1, "{pruned:?}");
+    let after = runs(&app).await;
+    assert_eq!(after["totalCount"], 2);
+    let kept: Vec<Value> = after["runs"].as_array().expect("runs").iter().map(|r| r["id"].clone()).collect();
+    assert_eq!(kept, newest, "the newest runs are kept");
+    let created = count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'create-secret'").await;
+    assert_eq!(created, 1, "the year-old creation went, QUEUED's of just now stays");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM jobs WHERE state = 'queued'").await, 1, "the queued job stays");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM sessions").await, sessions_before - 1);
+    let again = sluice_engine::housekeeping::run(&app.state().engine).await.expect("housekeeping");
+    assert_eq!(again, Default::default(), "nothing more to do");
+    app.drain_all().await;
+}
+
+async fn count(app: &TestApp, sql: &'static str) -> i64 {
+    let mut conn = app.state().store.read().await.expect("conn");
+    sqlx::query_scalar(sql).fetch_one(&mut *conn).await.expect("count")
+}
