@@ -7,7 +7,7 @@
 //! the one constant-time comparison in `auth` decides. Before that, [`forms`] refuses
 //! posts whose `Origin` (or, lacking one, `Referer`) names another site.
 
-use super::page::{Flash, UiError};
+use super::page::{Flash, FormErrors, UiError};
 use crate::auth::{Actor, CSRF_HEADER};
 use crate::error::ApiError;
 use crate::extract::BODY_LIMIT;
@@ -26,6 +26,18 @@ pub struct Signed {
     pub csrf: String,
     /// A message left by the previous request (after a redirect), shown once.
     pub flash: Option<Flash>,
+    /// A refused form carried here by a redirect ([`super::carry`]), still encoded.
+    pub carried: Option<String>,
+    /// The path of the request, which a carried form must be meant for.
+    pub path: String,
+}
+
+impl Signed {
+    /// The errors (and what was typed) of a form refused on the previous request, when
+    /// they were carried to this page.
+    pub fn carried_form<D: serde::de::DeserializeOwned>(&self) -> Option<(FormErrors, Option<D>)> {
+        super::carry::read(self.carried.as_deref(), &self.path)
+    }
 }
 
 impl FromRequestParts<AppState> for Signed {
@@ -44,7 +56,13 @@ impl FromRequestParts<AppState> for Signed {
         let Some(csrf) = actor.csrf_token.clone() else {
             return Err(sign_in());
         };
-        Ok(Signed { actor, csrf, flash: Flash::from_headers(&parts.headers) })
+        Ok(Signed {
+            actor,
+            csrf,
+            flash: Flash::from_headers(&parts.headers),
+            carried: super::carry::raw(&parts.headers),
+            path: parts.uri.path().to_string(),
+        })
     }
 }
 

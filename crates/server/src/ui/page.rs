@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
 /// What `next=` and the flash cookie escape: all but unreserved URL characters.
-const ESCAPE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+pub(super) const ESCAPE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// Cookie carrying a message to show on the next page (after a redirect).
 const FLASH_COOKIE: &str = "sluice_flash";
@@ -98,6 +98,8 @@ pub struct Chrome {
     pub flash: Option<Flash>,
     pub project: Option<ProjectNav>,
     pub title: String,
+    /// A refused form was carried to this request ([`super::carry`]): the page clears it.
+    pub carried: bool,
 }
 
 impl Chrome {
@@ -109,6 +111,7 @@ impl Chrome {
             flash: signed.flash.clone(),
             project: None,
             title: title.into(),
+            carried: signed.carried.is_some(),
         }
     }
 
@@ -141,6 +144,11 @@ pub fn render_status<T: IntoResponse>(chrome: &Chrome, status: StatusCode, tpl: 
     let mut resp = (status, page_headers(), tpl).into_response();
     if chrome.flash.is_some()
         && let Ok(v) = HeaderValue::from_str(&format!("{FLASH_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"))
+    {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    if chrome.carried
+        && let Some(v) = super::carry::clear()
     {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -261,7 +269,7 @@ impl IntoResponse for UiError {
 }
 
 /// Problems with a submitted form: one message for the form, and messages per field.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct FormErrors {
     pub general: Option<String>,
     pub fields: Vec<(String, String)>,

@@ -38,3 +38,4 @@ mod syncs;
 mod tags;
 mod ui;
 mod ui_notifications;
+mod ui_pages;

@@ -29,6 +29,11 @@ impl Page {
         hidden(&self.body, "csrf")
     }
 
+    /// A header of the answer (empty when absent); every `Set-Cookie` joined by newlines.
+    pub(crate) fn header(&self, name: &str) -> String {
+        self.headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join("\n")
+    }
+
     #[track_caller]
     pub(crate) fn assert_contains(&self, needle: &str) {
         assert!(self.body.contains(needle), "page lacks {needle:?} (status {}):\n{}", self.status, self.body);
