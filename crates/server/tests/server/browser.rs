@@ -150,7 +150,7 @@ impl Ui {
     }
 
     /// Waits until a script returns true.
-    async fn wait_js(&self, what: &str, script: &str) {
+    pub(crate) async fn wait_js(&self, what: &str, script: &str) {
         let deadline = Instant::now() + PATIENCE;
         loop {
             if self.c.execute(script, vec![]).await.ok().and_then(|v| v.as_bool()) == Some(true) {
@@ -232,7 +232,7 @@ async fn the_seed_flow_in_chromium() {
     ui.select("#w-env", "dev").await;
     ui.fill("#w-path", "/").await;
     ui.shot("06-wizard-source").await;
-    ui.click("button[value=next]").await;
+    ui.click(".card-foot button[value=next]").await;
 
     ui.wait_text("#step-title", "Destination").await;
     // The only connection is chosen; projects, environments and services load from Railway.
@@ -247,12 +247,12 @@ async fn the_seed_flow_in_chromium() {
     );
     ui.select("#w-service", RW_API).await;
     ui.shot("07-wizard-destination").await;
-    ui.click("button[value=next]").await;
+    ui.click(".card-foot button[value=next]").await;
 
     ui.wait_text("#step-title", "Sync options").await;
     ui.fill("#w-schema", "SHOP_{{secretKey}}").await;
     ui.shot("08-wizard-options").await;
-    ui.click("button[value=next]").await;
+    ui.click(".card-foot button[value=next]").await;
 
     ui.wait_text("#step-title", "Details").await;
     ui.fill("#w-name", "Bad Name").await;
@@ -261,7 +261,7 @@ async fn the_seed_flow_in_chromium() {
     ui.wait_text("#w-name-status", "is available").await;
     ui.fill("#w-description", "Development secrets for the shop's API service").await;
     ui.shot("09-wizard-details").await;
-    ui.click("button[value=next]").await;
+    ui.click(".card-foot button[value=next]").await;
 
     ui.wait_text("#step-title", "Review").await;
     ui.wait_text("[data-plan]", "SHOP_API_KEY").await;
@@ -276,7 +276,7 @@ async fn the_seed_flow_in_chromium() {
         operation_name: Some("UpsertVariables".into()),
         root_field: None,
     });
-    ui.click("button[value=create]").await;
+    ui.click(".card-foot button[value=create]").await;
 
     let row = "tr[data-sync-id] [data-status-cell]";
     ui.wait_text(".flash", "created").await;

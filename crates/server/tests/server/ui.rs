@@ -66,6 +66,12 @@ impl Browser {
         Self::read(self.http.get(format!("{}{path}", self.base)).send().await.expect("get")).await
     }
 
+    /// What a browser shows after a post: the page its redirect (303) leads to, by GET.
+    pub(crate) async fn follow(&self, posted: Page) -> Page {
+        assert_eq!(posted.status, 303, "a post answers with a redirect: {}", posted.body);
+        self.get(posted.location()).await
+    }
+
     /// Posts a form from one of our own pages (the browser sends `Origin`).
     pub(crate) async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         self.post_from(path, fields, &self.base.clone()).await
