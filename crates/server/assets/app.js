@@ -78,6 +78,7 @@
 
   // ---- live sync status ----
   var live = $('[data-live]');
+  var announcer = $('[data-live-announcer]');
   if (live && window.EventSource) {
     // The ids shown, so the stream first reports what changed since the page was rendered.
     var shown = {};
@@ -92,7 +93,16 @@
       $$('tr[data-sync-id="' + data.id + '"]').forEach(function (tr) {
         if (data.gone) { tr.parentNode.removeChild(tr); return; }
         var cell = $('[data-status-cell]', tr);
-        if (cell) { cell.innerHTML = data.html; }
+        if (cell) {
+          var before = cell.textContent.trim();
+          cell.innerHTML = data.html;
+          var after = $('[data-badge]', cell);
+          var name = $('.row-link', tr);
+          // Screen readers hear a row's new status (the list's polite live region).
+          if (announcer && after && name && cell.textContent.trim() !== before) {
+            announcer.textContent = name.textContent.trim() + ': ' + after.textContent.trim();
+          }
+        }
         tr.setAttribute('data-status', data.group);
         tr.classList.toggle('row-failed', data.kind === 'failed');
       });

@@ -2,7 +2,7 @@
 //! with a keyboard (issue 15, items 1 and 7): every step is a page reached by GET, so the
 //! browser never asks to resubmit a form and the values entered are still there; the
 //! step indicator links to completed steps; focus starts on each step's first field, and
-//! on the first invalid field after a refusal.
+//! on the first invalid field after a refusal; radios and toggles show a focus ring.
 //!
 //! Screenshots: `target/screenshots/20-wizard-source-refused.png` …
 //! `24-wizard-step-link.png`. Skipped like the other Chromium tests without chromedriver.
@@ -83,6 +83,18 @@ async fn browser_back_forward_and_reload_keep_the_wizards_values() {
     // Options: focus on the chosen radio; set a key schema, turn auto-sync off.
     on_step(&ui, "Sync options").await;
     assert_eq!(focused(&ui).await, "initial_behavior");
+    // Radios and toggles show a visible ring in the primary colour (over 7:1 on white).
+    for sel in ["input[name=initial_behavior]:checked", "input[name=auto_sync]"] {
+        let ring =
+            ui.c.execute(
+                "const e = document.querySelector(arguments[0]); e.focus(); const s = getComputedStyle(e); \
+                 return [e.matches(':focus-visible'), s.outlineStyle, s.outlineWidth, s.outlineColor].join(' ');",
+                vec![serde_json::json!(sel)],
+            )
+            .await
+            .expect("focus ring");
+        assert_eq!(ring.as_str(), Some("true solid 3px rgb(67, 56, 202)"), "{sel}");
+    }
     ui.fill("#w-schema", "SHOP_{{secretKey}}").await;
     ui.click("input[name=auto_sync]").await;
     ui.shot("21-wizard-options").await;
