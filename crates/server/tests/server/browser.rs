@@ -363,10 +363,17 @@ async fn the_seed_flow_in_chromium() {
     app.shutdown().await;
 }
 
-/// At 390 px (a phone), no page scrolls sideways: each page's width is the viewport's.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_page_scrolls_sideways_on_a_phone() {
-    let Some((_driver, client, _profile)) = browser().await else { return };
+/// A server with a connection, a sync and secrets to show, and the address of every page
+/// (what the phone and accessibility scans visit).
+pub(crate) struct Seeded {
+    pub(crate) _fake: FakeRailway,
+    pub(crate) app: TestApp,
+    pub(crate) pid: String,
+    pub(crate) connection_id: String,
+    pub(crate) pages: Vec<String>,
+}
+
+pub(crate) async fn seeded() -> Seeded {
     let fake = FakeRailway::start(Seed::example()).await.expect("fake Railway");
     let url = fake.graphql_url();
     let app = TestApp::spawn_with(Box::new(move |s| s.railway_api_url = url)).await;
@@ -385,15 +392,7 @@ async fn no_page_scrolls_sideways_on_a_phone() {
     let sync = app.api.post("/api/v1/secret-syncs/railway", body).await.expect(200);
     let sync_id = sync["secretSync"]["id"].as_str().expect("id").to_string();
     app.drain_all().await;
-
-    let ui = Ui { c: client, base: app.url() };
-    ui.c.set_window_size(390, 844).await.expect("resize");
-    ui.go("/login").await;
-    ui.fill("#email", &app.creds.admin_email).await;
-    ui.fill("#password", &app.creds.admin_password).await;
-    ui.click("button[type=submit]").await;
-    ui.wait_text("h1", "Projects").await;
-    let pages = [
+    let pages = vec![
         "/projects".to_string(),
         format!("/projects/{pid}/secrets/dev"),
         format!("/projects/{pid}/secrets/dev?path=%2F&reveal=API_KEY"),
@@ -408,6 +407,28 @@ async fn no_page_scrolls_sideways_on_a_phone() {
         format!("/connections/{conn_id}"),
         "/no-such-page".to_string(),
     ];
+    Seeded { _fake: fake, app, pid, connection_id: conn_id, pages }
+}
+
+impl Ui {
+    /// Signs in through the form.
+    pub(crate) async fn sign_in(&self, app: &TestApp) {
+        self.go("/login").await;
+        self.fill("#email", &app.creds.admin_email).await;
+        self.fill("#password", &app.creds.admin_password).await;
+        self.click("button[type=submit]").await;
+        self.wait_text("h1", "Projects").await;
+    }
+}
+
+/// At 390 px (a phone), no page scrolls sideways: each page's width is the viewport's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_page_scrolls_sideways_on_a_phone() {
+    let Some((_driver, client, _profile)) = browser().await else { return };
+    let Seeded { _fake, app, pages, .. } = seeded().await;
+    let ui = Ui { c: client, base: app.url() };
+    ui.c.set_window_size(390, 844).await.expect("resize");
+    ui.sign_in(&app).await;
     let mut wide = Vec::new();
     for page in &pages {
         ui.go(page).await;

@@ -7,6 +7,7 @@ mod access_support;
 mod audit;
 mod auth;
 mod browser;
+mod browser_axe;
 mod browser_notifications;
 mod browser_wizard;
 mod changes;
