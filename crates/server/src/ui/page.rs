@@ -166,6 +166,11 @@ pub fn redirect_with(to: &str, kind: FlashKind, message: &str) -> Response {
     resp
 }
 
+/// Marks an error page with what it says, so a failed form post can show it on the form's
+/// own page instead ([`super::guard::forms`]).
+#[derive(Clone, Debug)]
+pub struct ShownError(pub String);
+
 /// A failure shown to a person.
 #[derive(Debug)]
 pub enum UiError {
@@ -261,9 +266,11 @@ impl IntoResponse for UiError {
                 (status, heading.to_string(), message, e.to_string())
             }
         };
+        let shown = ShownError(format!("{heading}: {message}"));
         let page = ErrorPage { status: status.as_u16(), heading, message, asset_css: super::assets::url("app.css") };
         let mut resp = (status, page_headers(), page).into_response();
         resp.extensions_mut().insert(LoggedError(logged));
+        resp.extensions_mut().insert(shown);
         resp
     }
 }

@@ -77,10 +77,21 @@ impl Browser {
         self.post_from(path, fields, &self.base.clone()).await
     }
 
+    /// Posts a form as a browser does from one of our pages: with `Origin` and `Referer`.
+    pub(crate) async fn post_from_page(&self, path: &str, fields: &[(&str, &str)], page: &str) -> Page {
+        self.send(path, fields, &self.base.clone(), Some(&format!("{}{page}", self.base))).await
+    }
+
     async fn post_from(&self, path: &str, fields: &[(&str, &str)], origin: &str) -> Page {
-        let resp = self
-            .http
-            .post(format!("{}{path}", self.base))
+        self.send(path, fields, origin, None).await
+    }
+
+    async fn send(&self, path: &str, fields: &[(&str, &str)], origin: &str, referer: Option<&str>) -> Page {
+        let mut req = self.http.post(format!("{}{path}", self.base));
+        if let Some(r) = referer {
+            req = req.header("referer", r);
+        }
+        let resp = req
             .header("origin", origin)
             .header("content-type", "application/x-www-form-urlencoded")
             .body(serde_urlencoded::to_string(fields).expect("form"))

@@ -1,6 +1,7 @@
 //! Every path has a page (issue 15, item 8): HTML 404 and 405 pages in the UI's style on
 //! the UI's paths (the API's paths keep Infisical's JSON), a favicon, and no post URL left
-//! in the address bar after a refused form: the form comes back at its page's GET address.
+//! in the address bar after a refused form or a failed post: the form's page comes back at
+//! its GET address, with the problem shown.
 
 use crate::ui::Browser;
 use sluice_testkit::TestApp;
@@ -92,5 +93,30 @@ async fn a_refused_secret_form_comes_back_at_the_folders_address() {
     let listed =
         app.api.get(&format!("/api/v3/secrets/raw?workspaceId={pid}&environment=dev&secretPath=/")).await.expect(200);
     assert_eq!(listed["secrets"].as_array().map(Vec::len), Some(0), "nothing was written");
+    app.shutdown().await;
+}
+
+/// A post that fails with an error page (here an expired form) does not leave the post's
+/// address in the address bar either: back to the form's page, with the error as its message.
+#[tokio::test]
+async fn an_expired_form_goes_back_to_its_page_with_the_message() {
+    let app = TestApp::spawn().await;
+    let b = Browser::sign_in(&app).await;
+    let pid = app.project_id().to_string();
+    let folder = format!("/projects/{pid}/secrets/dev?path=%2F");
+    let action = format!("/projects/{pid}/secrets/dev/folders");
+    let fields = [("csrf", "0123456789abcdef"), ("path", "/"), ("name", "shared")];
+    let refused = b.post_from_page(&action, &fields, &folder).await;
+    assert_eq!(refused.status, 303, "{}", refused.body);
+    assert_eq!(refused.location(), folder);
+    let page = b.get(&folder).await;
+    assert_eq!(page.status, 200);
+    page.assert_contains("This form has expired: The page was open in another session");
+    let listed = app.api.get(&format!("/api/v1/folders?projectId={pid}&environment=dev&path=%2F")).await.expect(200);
+    assert_eq!(listed["folders"].as_array().map(Vec::len), Some(0), "nothing was created");
+    // Sent by a program (no page to go back to): the error page, as before.
+    let bare = b.post(&action, &fields).await;
+    assert_eq!(bare.status, 403);
+    bare.assert_contains("This form has expired");
     app.shutdown().await;
 }
