@@ -253,6 +253,7 @@ impl IntoResponse for UiError {
                 let status = e.status();
                 let heading = match status {
                     StatusCode::NOT_FOUND => "Not found",
+                    StatusCode::METHOD_NOT_ALLOWED => "Not a page",
                     StatusCode::FORBIDDEN => "Not allowed",
                     StatusCode::INTERNAL_SERVER_ERROR => "Something went wrong",
                     _ => "That did not work",

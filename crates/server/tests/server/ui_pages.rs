@@ -20,7 +20,8 @@ async fn ui_paths_answer_html_404_and_405_pages_and_api_paths_json() {
     assert!(page.header("content-type").starts_with("text/html"), "{}", page.header("content-type"));
     page.assert_contains("<link rel=\"stylesheet\"");
     page.assert_contains("href=\"/projects\"");
-    page.assert_contains("the path exists, not for GET");
+    page.assert_contains("<h1>Not a page</h1>");
+    page.assert_contains(&format!("{posted_only} only receives forms; it is not a page to open."));
     // A method no page takes, on a page's address.
     let deleted = http.delete(format!("{}/projects", app.url())).send().await.expect("delete");
     assert_eq!(deleted.status().as_u16(), 405);
