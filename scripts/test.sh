@@ -2,7 +2,7 @@
 # Runs Sluice's whole test suite on a fresh machine: checks formatting, the layering
 # rules and lints first (fast failures), installs what the tests need (PostgreSQL,
 # Chromium and chromedriver, Node.js and npm from Debian packages, Infisical's Python SDK and
-# aiosmtpd from PyPI, Infisical's Node SDK from npm),
+# aiosmtpd from PyPI, Infisical's Node SDK and axe-core from npm),
 # starts a throwaway PostgreSQL, then runs every test on SQLite and the database-backed
 # tests again on PostgreSQL.
 set -euo pipefail
@@ -59,6 +59,16 @@ if ! node -e 'require(require.resolve("@infisical/sdk", {paths: [process.argv[1]
   (cd "$NODE_SDK" && npm install --no-audit --no-fund --silent @infisical/sdk@5.0.2)
 fi
 export SLUICE_TEST_NODE_SDK=$NODE_SDK
+
+# --- axe-core (Deque's accessibility rules), with npm: the Chromium scan injects it -------
+AXE_DIR=$ROOT/target/axe
+AXE_VERSION=4.10.3
+if [ "$(node -p 'require(process.argv[1] + "/node_modules/axe-core/package.json").version' "$AXE_DIR" 2>/dev/null)" != "$AXE_VERSION" ]; then
+  log "installing axe-core@$AXE_VERSION into $AXE_DIR"
+  mkdir -p "$AXE_DIR"
+  (cd "$AXE_DIR" && npm install --no-audit --no-fund --silent "axe-core@$AXE_VERSION")
+fi
+export SLUICE_TEST_AXE=$AXE_DIR/node_modules/axe-core/axe.min.js
 
 # --- a throwaway PostgreSQL ---------------------------------------------------------
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)

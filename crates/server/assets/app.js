@@ -78,6 +78,7 @@
 
   // ---- live sync status ----
   var live = $('[data-live]');
+  var announcer = $('[data-live-announcer]');
   if (live && window.EventSource) {
     // The ids shown, so the stream first reports what changed since the page was rendered.
     var shown = {};
@@ -92,7 +93,16 @@
       $$('tr[data-sync-id="' + data.id + '"]').forEach(function (tr) {
         if (data.gone) { tr.parentNode.removeChild(tr); return; }
         var cell = $('[data-status-cell]', tr);
-        if (cell) { cell.innerHTML = data.html; }
+        if (cell) {
+          var before = cell.textContent.trim();
+          cell.innerHTML = data.html;
+          var after = $('[data-badge]', cell);
+          var name = $('.row-link', tr);
+          // Screen readers hear a row's new status (the list's polite live region).
+          if (announcer && after && name && cell.textContent.trim() !== before) {
+            announcer.textContent = name.textContent.trim() + ': ' + after.textContent.trim();
+          }
+        }
         tr.setAttribute('data-status', data.group);
         tr.classList.toggle('row-failed', data.kind === 'failed');
       });
@@ -403,6 +413,41 @@
     }, 200);
     input.addEventListener('input', check);
   });
+
+  // ---- sync wizard: the browser's Back returns to a step as it was left ----
+  // Each step is reached by GET with the draft in its address. On leaving a step, its
+  // history entry takes the address of the values entered there, so Back (and Forward
+  // past it) shows them again. Without this script, Back shows the step as first reached.
+  var wizardForm = $('form[data-wizard-step]');
+  if (wizardForm && window.history && window.history.replaceState && window.URLSearchParams && window.FormData) {
+    wizardForm.addEventListener('submit', function () {
+      var q = new URLSearchParams();
+      q.set('step', wizardForm.getAttribute('data-wizard-step'));
+      new FormData(wizardForm).forEach(function (v, k) {
+        if (['csrf', 'go', 'step', 'options_posted'].indexOf(k) < 0 && (v !== '' || k === 'secret_path')) { q.set(k, v); }
+      });
+      // A checkbox left off is absent from the form; the address says so explicitly.
+      $$('input[type="checkbox"]', wizardForm).forEach(function (c) { q.set(c.name, c.checked ? 'true' : 'false'); });
+      window.history.replaceState(window.history.state, '', window.location.pathname + '?' + q.toString());
+    });
+  }
+
+  // ---- focus: the first invalid field of a refused form; else, on a wizard step, the
+  // step's first field (the heading when it has none), so keyboard and screen-reader users
+  // start where the step does ----
+  (function () {
+    var usable = function (el) { return !el.disabled && el.getClientRects().length > 0; };
+    var invalid = $$('main [aria-invalid="true"]').filter(usable)[0];
+    if (invalid) { invalid.focus(); return; }
+    var wizard = $('form[data-wizard-step]');
+    if (!wizard) { return; }
+    var fields = $$('.card-body input:not([type="hidden"]), .card-body select, .card-body textarea', wizard).filter(usable);
+    var first = fields[0];
+    if (first && first.type === 'radio') {
+      first = $('input[type="radio"][name="' + first.name + '"]:checked', wizard) || first;
+    }
+    (first || $('#step-title')).focus();
+  })();
 
   // ---- sync options: warn when the first sync would delete Railway's own variables ----
   var warning = $('[data-overwrite-warning]');

@@ -61,9 +61,18 @@ pub async fn not_found(method: Method, uri: Uri) -> Response {
     UiError::Api(ApiError::NotFound(message)).into_response()
 }
 
-/// The path exists, not for this method.
+/// The path exists, not for this method. On a UI path the page says it in words: opened
+/// by address, a form's post address (a bookmark, a copied link) is no page.
 pub async fn method_not_allowed(method: Method, uri: Uri) -> Response {
-    let message = format!("Route {method}:{} not found: the path exists, not for {method}", uri.path());
-    let e = ApiError::NoRoute { method_allowed: false, message };
-    if is_api(&uri) { e.into_response() } else { UiError::Api(e).into_response() }
+    let path = uri.path();
+    if is_api(&uri) {
+        let message = format!("Route {method}:{path} not found: the path exists, not for {method}");
+        return ApiError::NoRoute { method_allowed: false, message }.into_response();
+    }
+    let message = if method == Method::GET {
+        format!("{path} only receives forms; it is not a page to open. Go back to the page with the form.")
+    } else {
+        format!("{path} does not take {method} requests.")
+    };
+    UiError::Api(ApiError::NoRoute { method_allowed: false, message }).into_response()
 }

@@ -1,6 +1,7 @@
 //! Our own CSS, JavaScript and icons, compiled into the binary and served at
 //! `/assets/<file>?v=<hash>`. Links carry the file's content hash, so a browser may keep
-//! a file for a year and still sees a new one after an upgrade.
+//! a file for a year and still sees a new one after an upgrade. `/favicon.ico` answers
+//! with the SVG icon, for the pages and programs that ask for it by that name.
 
 use axum::Router;
 use axum::extract::{Path, Query};
@@ -16,7 +17,12 @@ use std::fmt::Write;
 struct Assets;
 
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new().route("/assets/{*file}", get(serve))
+    Router::new().route("/assets/{*file}", get(serve)).route("/favicon.ico", get(favicon))
+}
+
+/// `GET /favicon.ico`: the icon (an SVG; browsers read the type, not the name).
+async fn favicon(headers: HeaderMap) -> Response {
+    serve(Path("favicon.svg".to_string()), Query(HashMap::new()), headers).await
 }
 
 /// The first 16 hex digits of a file's SHA-256, or `None` when there is no such file.

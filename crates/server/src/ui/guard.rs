@@ -7,9 +7,9 @@
 //! the one constant-time comparison in `auth` decides. Before that, [`forms`] refuses
 //! posts whose `Origin` (or, lacking one, `Referer`) names another site.
 
-use super::page::{Flash, UiError};
+use super::page::{Flash, FlashKind, FormErrors, ShownError, UiError, redirect_with};
 use crate::auth::{Actor, CSRF_HEADER};
-use crate::error::ApiError;
+use crate::error::{ApiError, LoggedError};
 use crate::extract::BODY_LIMIT;
 use crate::state::AppState;
 use axum::body::Body;
@@ -26,6 +26,18 @@ pub struct Signed {
     pub csrf: String,
     /// A message left by the previous request (after a redirect), shown once.
     pub flash: Option<Flash>,
+    /// A refused form carried here by a redirect ([`super::carry`]), still encoded.
+    pub carried: Option<String>,
+    /// The path of the request, which a carried form must be meant for.
+    pub path: String,
+}
+
+impl Signed {
+    /// The errors (and what was typed) of a form refused on the previous request, when
+    /// they were carried to this page.
+    pub fn carried_form<D: serde::de::DeserializeOwned>(&self) -> Option<(FormErrors, Option<D>)> {
+        super::carry::read(self.carried.as_deref(), &self.path)
+    }
 }
 
 impl FromRequestParts<AppState> for Signed {
@@ -44,7 +56,13 @@ impl FromRequestParts<AppState> for Signed {
         let Some(csrf) = actor.csrf_token.clone() else {
             return Err(sign_in());
         };
-        Ok(Signed { actor, csrf, flash: Flash::from_headers(&parts.headers) })
+        Ok(Signed {
+            actor,
+            csrf,
+            flash: Flash::from_headers(&parts.headers),
+            carried: super::carry::raw(&parts.headers),
+            path: parts.uri.path().to_string(),
+        })
     }
 }
 
@@ -69,7 +87,9 @@ pub fn safe_next(raw: &str) -> Option<&str> {
 }
 
 /// Middleware on every UI route: for unsafe methods, refuse cross-site posts and pass the
-/// form's `csrf` field on as the CSRF header.
+/// form's `csrf` field on as the CSRF header. A post that fails with an error page (an
+/// expired form, a sync deleted meanwhile) redirects back to the page the form was on,
+/// with the error as its message, so the address bar never holds the post's address.
 pub async fn forms(req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
@@ -77,6 +97,35 @@ pub async fn forms(req: Request, next: Next) -> Response {
     if !same_origin(req.headers()) {
         return UiError::CrossSite.into_response();
     }
+    let back = form_page(req.headers());
+    back_to_form(posted(req, next).await, back)
+}
+
+/// An error page in answer to a post becomes a redirect to `back` (the form's page).
+fn back_to_form(resp: Response, back: Option<String>) -> Response {
+    let (Some(ShownError(message)), Some(back)) = (resp.extensions().get::<ShownError>(), back) else {
+        return resp;
+    };
+    let mut redirect = redirect_with(&back, FlashKind::Error, message);
+    if let Some(logged) = resp.extensions().get::<LoggedError>().cloned() {
+        redirect.extensions_mut().insert(logged);
+    }
+    redirect
+}
+
+/// The page a form was posted from: its `Referer`, when that is a page of this site.
+fn form_page(headers: &HeaderMap) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    if host_of(referer)? != request_host(headers)? {
+        return None;
+    }
+    let rest = referer.split_once("://")?.1;
+    let path = rest[rest.find('/')?..].split('#').next()?;
+    safe_next(path).map(str::to_string)
+}
+
+/// Runs a post, handing a form's `csrf` field on as the CSRF header.
+async fn posted(req: Request, next: Next) -> Response {
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -104,12 +153,7 @@ pub async fn forms(req: Request, next: Next) -> Response {
 /// browser page of another site, and the CSRF token still guards them.
 pub fn same_origin(headers: &HeaderMap) -> bool {
     let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-    let host = headers
-        .get("x-forwarded-host")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .or_else(|| text(header::HOST))
-        .map(|h| h.trim().to_ascii_lowercase());
+    let host = request_host(headers);
     let claimed = match (text(header::ORIGIN), text(header::REFERER)) {
         (Some(origin), _) => origin,
         (None, Some(referer)) => referer,
@@ -119,6 +163,16 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
         (Some(from), Some(to)) => from == to,
         _ => false,
     }
+}
+
+/// The host the request was sent to (as the proxy in front saw it, when there is one).
+fn request_host(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-forwarded-host")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .or_else(|| headers.get(header::HOST).and_then(|v| v.to_str().ok()))
+        .map(|h| h.trim().to_ascii_lowercase())
 }
 
 /// `host[:port]` of an absolute http(s) URL, lowercased; `None` for anything else (`null`).
@@ -148,6 +202,19 @@ mod tests {
         assert_eq!(safe_next("/\\evil.example"), None);
         assert_eq!(safe_next("https://evil.example/"), None);
         assert_eq!(safe_next("/a\nb"), None);
+    }
+
+    #[test]
+    fn a_failed_post_goes_back_only_to_a_page_of_this_site() {
+        let from = |referer: &str| form_page(&headers(&[("host", "a.test"), ("referer", referer)]));
+        assert_eq!(
+            from("https://a.test/projects/p/secrets/dev?path=%2F#x").as_deref(),
+            Some("/projects/p/secrets/dev?path=%2F")
+        );
+        assert_eq!(from("https://evil.example/projects"), None);
+        assert_eq!(from("https://a.test//evil.example/"), None);
+        assert_eq!(from("https://a.test"), None);
+        assert_eq!(form_page(&headers(&[("host", "a.test")])), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! (`features::*::service`), so every rule, check and audit entry is the API's.
 
 mod assets;
+mod carry;
 mod connections;
 mod guard;
 pub(crate) mod live;

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 
 /// What `next=` and the flash cookie escape: all but unreserved URL characters.
-const ESCAPE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+pub(super) const ESCAPE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// Cookie carrying a message to show on the next page (after a redirect).
 const FLASH_COOKIE: &str = "sluice_flash";
@@ -98,6 +98,8 @@ pub struct Chrome {
     pub flash: Option<Flash>,
     pub project: Option<ProjectNav>,
     pub title: String,
+    /// A refused form was carried to this request ([`super::carry`]): the page clears it.
+    pub carried: bool,
 }
 
 impl Chrome {
@@ -109,6 +111,7 @@ impl Chrome {
             flash: signed.flash.clone(),
             project: None,
             title: title.into(),
+            carried: signed.carried.is_some(),
         }
     }
 
@@ -144,6 +147,11 @@ pub fn render_status<T: IntoResponse>(chrome: &Chrome, status: StatusCode, tpl: 
     {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
+    if chrome.carried
+        && let Some(v) = super::carry::clear()
+    {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
     resp
 }
 
@@ -157,6 +165,11 @@ pub fn redirect_with(to: &str, kind: FlashKind, message: &str) -> Response {
     }
     resp
 }
+
+/// Marks an error page with what it says, so a failed form post can show it on the form's
+/// own page instead ([`super::guard::forms`]).
+#[derive(Clone, Debug)]
+pub struct ShownError(pub String);
 
 /// A failure shown to a person.
 #[derive(Debug)]
@@ -240,6 +253,7 @@ impl IntoResponse for UiError {
                 let status = e.status();
                 let heading = match status {
                     StatusCode::NOT_FOUND => "Not found",
+                    StatusCode::METHOD_NOT_ALLOWED => "Not a page",
                     StatusCode::FORBIDDEN => "Not allowed",
                     StatusCode::INTERNAL_SERVER_ERROR => "Something went wrong",
                     _ => "That did not work",
@@ -253,15 +267,17 @@ impl IntoResponse for UiError {
                 (status, heading.to_string(), message, e.to_string())
             }
         };
+        let shown = ShownError(format!("{heading}: {message}"));
         let page = ErrorPage { status: status.as_u16(), heading, message, asset_css: super::assets::url("app.css") };
         let mut resp = (status, page_headers(), page).into_response();
         resp.extensions_mut().insert(LoggedError(logged));
+        resp.extensions_mut().insert(shown);
         resp
     }
 }
 
 /// Problems with a submitted form: one message for the form, and messages per field.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct FormErrors {
     pub general: Option<String>,
     pub fields: Vec<(String, String)>,

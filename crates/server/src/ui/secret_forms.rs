@@ -1,11 +1,13 @@
 //! The forms of the secrets page: add, edit and delete secrets; add and delete folders
-//! and secret imports. Each calls the API's service; a refusal shows the page again with
-//! the form open and the message next to its field (the value typed is never echoed).
+//! and secret imports. Each calls the API's service; a refusal redirects to the folder's
+//! page, which shows the form open again with the message next to its field
+//! ([`super::carry`]; the value typed is never echoed nor carried).
 
 use super::UiForm;
+use super::carry::redirect_with_errors;
 use super::guard::Signed;
 use super::page::{FlashKind, FormErrors, UiResult, redirect_with};
-use super::secrets::{Draft, PageQuery, folder_path, page_url, render_page, selector};
+use super::secrets::{Draft, folder_path, page_url, selector};
 use crate::error::ApiError;
 use crate::features::folders::service as folders;
 use crate::features::imports::service as imports;
@@ -42,9 +44,7 @@ const SECRET_FIELDS: [(&str, &str); 5] = [
 ];
 
 /// Success goes back to the folder with a message; a refusal shows the form again.
-async fn finish<T>(
-    state: &AppState,
-    signed: &Signed,
+fn finish<T>(
     (project, env): (&str, &str),
     form: SecretForm,
     result: Result<T, ApiError>,
@@ -55,9 +55,9 @@ async fn finish<T>(
     match result {
         Ok(v) => Ok(redirect_with(&page_url(project, env, path.as_str()), FlashKind::Success, &done(&v))),
         Err(e) => {
+            // Shown on the folder's own page (a GET), not at this post's URL.
             let errors = FormErrors::from_api(e, fields)?;
-            let q = PageQuery { path: Some(path.as_str().to_string()), ..Default::default() };
-            render_page(state, signed, project, env, q, form.draft, errors).await
+            Ok(redirect_with_errors(&page_url(project, env, path.as_str()), &errors, &form.draft))
         }
     }
 }
@@ -85,10 +85,7 @@ pub async fn create(
     body.secret_comment = Some(SecretValue::from(form.draft.comment.as_str()));
     let key = form.draft.key.trim().to_string();
     let result = write::create(&state, &signed.actor, &key, &body).await;
-    finish(&state, &signed, (&project, &env), form, result, &SECRET_FIELDS, |s| {
-        format!("Secret {} added.", s.secret_key)
-    })
-    .await
+    finish((&project, &env), form, result, &SECRET_FIELDS, |s| format!("Secret {} added.", s.secret_key))
 }
 
 /// `POST …/secrets/update`: renames, re-values or re-comments a secret. An empty value
@@ -108,10 +105,7 @@ pub async fn update(
     body.new_secret_name = (!new_key.is_empty() && new_key != form.draft.key).then_some(new_key);
     let key = form.draft.key.clone();
     let result = write::update(&state, &signed.actor, &key, &body).await;
-    finish(&state, &signed, (&project, &env), form, result, &SECRET_FIELDS, |s| {
-        format!("Secret {} saved.", s.secret_key)
-    })
-    .await
+    finish((&project, &env), form, result, &SECRET_FIELDS, |s| format!("Secret {} saved.", s.secret_key))
 }
 
 /// `POST …/secrets/delete`.
@@ -130,7 +124,7 @@ pub async fn delete(
     };
     let key = form.draft.key.clone();
     let result = write::delete(&state, &signed.actor, &key, &body).await;
-    finish(&state, &signed, (&project, &env), form, result, &[], |s| format!("Secret {} deleted.", s.secret_key)).await
+    finish((&project, &env), form, result, &[], |s| format!("Secret {} deleted.", s.secret_key))
 }
 
 /// `POST …/folders`: adds a subfolder here.
@@ -151,7 +145,7 @@ pub async fn create_folder(
     };
     let result = folders::create(&state, &signed.actor, &body).await;
     let fields = [("body.name", "name")];
-    finish(&state, &signed, (&project, &env), form, result, &fields, |f| format!("Folder {} created.", f.name)).await
+    finish((&project, &env), form, result, &fields, |f| format!("Folder {} created.", f.name))
 }
 
 /// `POST …/folders/delete`: deletes a subfolder (and everything in it).
@@ -170,10 +164,7 @@ pub async fn delete_folder(
     };
     let name = form.draft.name.clone();
     let result = folders::delete(&state, &signed.actor, &name, &body).await;
-    finish(&state, &signed, (&project, &env), form, result, &[], |f| {
-        format!("Folder {} deleted with its secrets.", f.name)
-    })
-    .await
+    finish((&project, &env), form, result, &[], |f| format!("Folder {} deleted with its secrets.", f.name))
 }
 
 /// `POST …/imports`: imports another environment's folder here.
@@ -197,10 +188,9 @@ pub async fn create_import(
     };
     let result = imports::create(&state, &signed.actor, &body).await;
     let fields = [("body.import.environment", "import_env"), ("body.import.path", "import_path")];
-    finish(&state, &signed, (&project, &env), form, result, &fields, |i| {
+    finish((&project, &env), form, result, &fields, |i| {
         format!("Now importing {} {}.", i.import_env.name, i.import_path)
     })
-    .await
 }
 
 /// `POST …/imports/delete`.
@@ -219,8 +209,7 @@ pub async fn delete_import(
     };
     let id = form.id.clone();
     let result = imports::delete(&state, &signed.actor, &id, &body).await;
-    finish(&state, &signed, (&project, &env), form, result, &[], |i| {
+    finish((&project, &env), form, result, &[], |i| {
         format!("Import of {} {} removed.", i.import_env.name, i.import_path)
     })
-    .await
 }

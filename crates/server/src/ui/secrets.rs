@@ -56,7 +56,7 @@ pub struct ImportView {
 }
 
 /// What the page's forms hold after a refused submit (the value is never sent back).
-#[derive(Deserialize, Default, Clone, Debug)]
+#[derive(Deserialize, serde::Serialize, Default, Clone, Debug)]
 pub struct Draft {
     /// Which form: `secret`, `edit`, `folder` or `import`.
     #[serde(default)]
@@ -337,7 +337,9 @@ pub async fn page(
     Path((project, env)): Path<(String, String)>,
     Query(q): Query<PageQuery>,
 ) -> UiResult<Response> {
-    render_page(&state, &signed, &project, &env, q, Draft::default(), FormErrors::default()).await
+    // A form refused by the previous post comes back open, with its messages.
+    let (errors, draft) = signed.carried_form::<Draft>().unwrap_or_default();
+    render_page(&state, &signed, &project, &env, q, draft.unwrap_or_default(), errors).await
 }
 
 #[derive(Deserialize)]

@@ -2,10 +2,14 @@
 //! loaded from Railway through the connection) → Sync options → Details (name checked as
 //! you type) → Review (the configuration and the plan of the first sync) → Create.
 //!
-//! Each step posts the whole state ([`super::wizard_form`]); "Next" checks the step with
-//! the API's own parser and services, so the wizard refuses exactly what the API refuses.
+//! Each step is its own page at its own address, reached by GET with the draft in the query
+//! ([`super::wizard_form`]). A step's form posts the whole state; "Next" checks the step with
+//! the API's own parser and services (so the wizard refuses exactly what the API refuses)
+//! and redirects to the next step's address, or back to the same step with the problems
+//! carried along ([`super::carry`]). Back, Forward and reload never re-post a form.
 
 use super::UiForm;
+use super::carry::redirect_with_errors;
 use super::guard::Signed;
 use super::page::{Chrome, FlashKind, FormErrors, Section, UiError, UiResult, redirect_with, render, render_status};
 use super::step_extras::{self, StepExtras};
@@ -20,9 +24,9 @@ use crate::state::AppState;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
 use sluice_api_types::connections::{
@@ -36,6 +40,8 @@ pub struct StepView {
     pub label: &'static str,
     /// `done`, `current` or `todo`.
     pub state: &'static str,
+    /// The address of a completed step with the draft (empty for the others).
+    pub href: String,
 }
 
 /// The Railway pickers as far as they can be filled on the server.
@@ -91,42 +97,27 @@ pub async fn pick(State(state): State<AppState>, signed: Signed, Path(project): 
     Ok(render(&page.chrome.clone(), page))
 }
 
-/// `GET /projects/{project}/syncs/new/railway`: the first step; or, with
-/// `?step=destination&environment=…&secret_path=…[&connection_id=…]`, the destination step
-/// with the source already chosen (where adding a connection from the wizard returns).
+/// `GET /projects/{project}/syncs/new/railway[?step=…&…]`: a step of the wizard, with the
+/// draft its address carries ([`WizardForm::step_url`]); without a step, a fresh wizard.
+/// Adding a connection from the destination step comes back here with
+/// `?step=destination&…&connection_id=…`. Problems of the post that led here were carried
+/// along ([`super::carry`]) and show once.
 pub async fn start(
     State(state): State<AppState>,
     signed: Signed,
     Path(project): Path<String>,
-    Query(resume): Query<WizardResume>,
+    RawQuery(query): RawQuery,
 ) -> UiResult<Response> {
     let p = manage::get(&state, &signed.actor, &project).await?;
-    let env = p.environments.first().map(|e| e.slug.clone()).unwrap_or_default();
-    let mut w = WizardForm::fresh(&env);
-    if resume.step.as_deref() == Some(Step::Destination.slug()) {
-        if let Some(e) = resume.environment.filter(|e| p.environments.iter().any(|x| &x.slug == e)) {
-            w.environment = e;
-        }
-        w.secret_path = resume.secret_path.unwrap_or(w.secret_path);
-        w.tag_slugs = resume.tag_slugs.unwrap_or_default();
-        w.connection_id = resume.connection_id.unwrap_or_default();
-        w.normalize();
-        return show(&state, &signed, p, w, Step::Destination, FormErrors::default()).await;
-    }
-    show(&state, &signed, p, w, Step::Source, FormErrors::default()).await
+    let slugs: Vec<&str> = p.environments.iter().map(|e| e.slug.as_str()).collect();
+    let (w, step) = WizardForm::from_query(query.as_deref().unwrap_or_default(), &slugs);
+    let errors = signed.carried_form::<()>().map(|(e, _)| e).unwrap_or_default();
+    show(&state, &signed, p, w, step, errors).await
 }
 
-/// What the wizard's first page may be asked to resume with.
-#[derive(Deserialize, Default)]
-pub struct WizardResume {
-    step: Option<String>,
-    environment: Option<String>,
-    secret_path: Option<String>,
-    tag_slugs: Option<String>,
-    connection_id: Option<String>,
-}
-
-/// `POST /projects/{project}/syncs/new/railway`: moves between steps, and creates.
+/// `POST /projects/{project}/syncs/new/railway`: moves between steps, and creates. Every
+/// answer is a redirect (303) to a step's own address, or to the list once created, so
+/// the address bar never holds a post.
 pub async fn step(
     State(state): State<AppState>,
     signed: Signed,
@@ -136,14 +127,18 @@ pub async fn step(
     let p = manage::get(&state, &signed.actor, &project).await?;
     let current = Step::parse(&w.step);
     w.normalize();
+    let go = |w: &WizardForm, to: Step| Redirect::to(&w.step_url(&p.id, to)).into_response();
     match w.go.as_str() {
-        "back" => show(&state, &signed, p, w, current.prev(), FormErrors::default()).await,
-        "load" => show(&state, &signed, p, w, current, FormErrors::default()).await,
-        "create" => create(&state, &signed, p, w).await,
+        "back" => Ok(go(&w, current.prev())),
+        "load" => Ok(go(&w, current)),
+        "create" => create(&state, &signed, &p, w).await,
         _ => {
             let errors = check_step(&state, &signed, &p, &mut w, current, None).await?;
-            let next = if errors.any() { current } else { current.next() };
-            show(&state, &signed, p, w, next, errors).await
+            if errors.any() {
+                Ok(redirect_with_errors(&w.step_url(&p.id, current), &errors, &()))
+            } else {
+                Ok(go(&w, current.next()))
+            }
         }
     }
 }
@@ -255,7 +250,7 @@ async fn name_destination(
     Ok(())
 }
 
-async fn create(state: &AppState, signed: &Signed, p: ProjectOut, w: WizardForm) -> UiResult<Response> {
+async fn create(state: &AppState, signed: &Signed, p: &ProjectOut, w: WizardForm) -> UiResult<Response> {
     match service::create(state, &signed.actor, &w.body(&p.id)).await {
         Ok(s) => {
             let message = if s.is_auto_sync_enabled {
@@ -276,7 +271,7 @@ async fn create(state: &AppState, signed: &Signed, p: ProjectOut, w: WizardForm)
                     Step::Review
                 }
             });
-            show(state, signed, p, w, back_to, errors).await
+            Ok(redirect_with_errors(&w.step_url(&p.id, back_to), &errors, &()))
         }
     }
 }
@@ -333,6 +328,7 @@ async fn show(
             } else {
                 "todo"
             },
+            href: if s.is_before(step) { w.step_url(&p.id, *s) } else { String::new() },
         })
         .collect();
     let extras = step_extras::load(state, signed, &p, &w, step).await?;

@@ -1,6 +1,7 @@
 //! The Add Sync wizard's state: every field of every step travels in the form (hidden
-//! fields for the steps not shown), so the wizard needs no server-side session and works
-//! without JavaScript. The state becomes the API's create body ([`WizardForm::body`]),
+//! fields for the steps not shown) and in each step's address ([`WizardForm::step_url`]),
+//! so the wizard needs no server-side session, works without JavaScript, and survives
+//! Back, Forward and reload. The state becomes the API's create body ([`WizardForm::body`]),
 //! and the API's own parser decides what is valid; each problem goes back to its step.
 
 use super::page::FormErrors;
@@ -158,6 +159,64 @@ impl WizardForm {
             q(&self.secret_path),
             q(&self.tag_slugs)
         )
+    }
+
+    /// The address of `step` with this draft in its query: every step is its own page,
+    /// reached by GET, so Back, Forward and reload keep what was entered. The wizard holds
+    /// no secret value and no token (a connection is named by its id).
+    pub fn step_url(&self, project_id: &str, step: Step) -> String {
+        let flag = |on: bool| if on { "true" } else { "false" };
+        let pairs = [
+            ("environment", self.environment.as_str()),
+            ("secret_path", self.secret_path.as_str()),
+            ("tag_slugs", self.tag_slugs.as_str()),
+            ("connection_id", self.connection_id.as_str()),
+            ("rw_project", self.rw_project.as_str()),
+            ("rw_project_name", self.rw_project_name.as_str()),
+            ("rw_environment", self.rw_environment.as_str()),
+            ("rw_environment_name", self.rw_environment_name.as_str()),
+            ("rw_service", self.rw_service.as_str()),
+            ("rw_service_name", self.rw_service_name.as_str()),
+            ("initial_behavior", self.initial_behavior.as_str()),
+            ("key_schema", self.key_schema.as_str()),
+            ("auto_sync", flag(self.auto_sync_on())),
+            ("disable_deletion", flag(self.deletion_disabled())),
+            ("redeploy", flag(self.redeploy_on())),
+            ("delete_only_owned", flag(self.owned_only())),
+            ("drift_policy", self.drift_policy.as_str()),
+            ("name", self.name.as_str()),
+            ("description", self.description.as_str()),
+        ];
+        // Empty fields are left out (they read back as empty), except the path, whose
+        // absence means "the root".
+        let kept: Vec<(&str, &str)> = std::iter::once(("step", step.slug()))
+            .chain(pairs.into_iter().filter(|(k, v)| !v.is_empty() || *k == "secret_path"))
+            .collect();
+        let query = serde_urlencoded::to_string(&kept).unwrap_or_default();
+        format!("/projects/{project_id}/syncs/new/railway?{query}")
+    }
+
+    /// The draft a step's address carries (see [`WizardForm::step_url`]), with the step
+    /// it shows; a missing path is the root, an unknown environment the first one, and a
+    /// query without a step is a fresh wizard at the Source step.
+    pub fn from_query(query: &str, environments: &[&str]) -> (WizardForm, Step) {
+        let first = environments.first().copied().unwrap_or_default();
+        let parsed: Option<WizardForm> = serde_urlencoded::from_str(query).ok();
+        let Some(mut w) = parsed.filter(|w| !w.step.is_empty()) else {
+            return (WizardForm::fresh(first), Step::Source);
+        };
+        let step = Step::parse(&w.step);
+        if !environments.contains(&w.environment.as_str()) {
+            w.environment = first.to_string();
+        }
+        if !form_urlencoded::parse(query.as_bytes()).any(|(k, _)| k == "secret_path") {
+            w.secret_path = "/".to_string();
+        }
+        w.step = step.slug().to_string();
+        w.go.clear();
+        w.options_posted = None;
+        w.normalize();
+        (w, step)
     }
 
     /// A name for the sync from where it writes (`shop-api-production`: Railway project,
@@ -330,6 +389,43 @@ mod tests {
         let d = body.destination_config.expect("destination");
         assert_eq!(d.service_id, None);
         assert_eq!(d.service_name, None);
+    }
+
+    #[test]
+    fn a_steps_address_carries_the_draft_back() {
+        let mut w = WizardForm::fresh("dev");
+        w.secret_path = "/app & co".into();
+        w.connection_id = "c1".into();
+        w.key_schema = "SHOP_{{secretKey}}".into();
+        w.auto_sync = Some("false".into());
+        w.name = "shop api".into();
+        let url = w.step_url("p1", Step::Details);
+        let (path, query) = url.split_once('?').expect("query");
+        assert_eq!(path, "/projects/p1/syncs/new/railway");
+        assert!(query.starts_with("step=details&"), "{query}");
+        assert!(!query.contains("rw_service="), "empty fields are left out: {query}");
+        let (back, step) = WizardForm::from_query(query, &["dev", "prod"]);
+        assert_eq!(step, Step::Details);
+        assert_eq!(
+            (back.secret_path.as_str(), back.connection_id.as_str(), back.key_schema.as_str(), back.name.as_str()),
+            ("/app & co", "c1", "SHOP_{{secretKey}}", "shop api")
+        );
+        assert!(!back.auto_sync_on() && back.redeploy_on() && back.owned_only());
+    }
+
+    #[test]
+    fn an_address_without_a_step_or_with_strange_values_starts_safely() {
+        let table = [
+            ("", Step::Source, "dev", "/"),
+            ("step=options&environment=nope", Step::Options, "dev", "/"),
+            ("step=destination&environment=prod&secret_path=%2Fa", Step::Destination, "prod", "/a"),
+            ("step=bogus&secret_path=", Step::Source, "dev", ""),
+        ];
+        for (query, step, env, path) in table {
+            let (w, s) = WizardForm::from_query(query, &["dev", "prod"]);
+            assert_eq!((s, w.environment.as_str(), w.secret_path.as_str()), (step, env, path), "{query}");
+            assert!(w.auto_sync_on(), "{query}: defaults apply");
+        }
     }
 
     #[test]

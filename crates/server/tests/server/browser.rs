@@ -232,7 +232,7 @@ async fn the_seed_flow_in_chromium() {
     ui.select("#w-env", "dev").await;
     ui.fill("#w-path", "/").await;
     ui.shot("06-wizard-source").await;
-    ui.click("button[value=next]").await;
+    ui.click(".card-foot button[value=next]").await;
 
     ui.wait_text("#step-title", "Destination").await;
     // The only connection is chosen; projects, environments and services load from Railway.
@@ -247,12 +247,12 @@ async fn the_seed_flow_in_chromium() {
     );
     ui.select("#w-service", RW_API).await;
     ui.shot("07-wizard-destination").await;
-    ui.click("button[value=next]").await;
+    ui.click(".card-foot button[value=next]").await;
 
     ui.wait_text("#step-title", "Sync options").await;
     ui.fill("#w-schema", "SHOP_{{secretKey}}").await;
     ui.shot("08-wizard-options").await;
-    ui.click("button[value=next]").await;
+    ui.click(".card-foot button[value=next]").await;
 
     ui.wait_text("#step-title", "Details").await;
     ui.fill("#w-name", "Bad Name").await;
@@ -261,7 +261,7 @@ async fn the_seed_flow_in_chromium() {
     ui.wait_text("#w-name-status", "is available").await;
     ui.fill("#w-description", "Development secrets for the shop's API service").await;
     ui.shot("09-wizard-details").await;
-    ui.click("button[value=next]").await;
+    ui.click(".card-foot button[value=next]").await;
 
     ui.wait_text("#step-title", "Review").await;
     ui.wait_text("[data-plan]", "SHOP_API_KEY").await;
@@ -276,7 +276,7 @@ async fn the_seed_flow_in_chromium() {
         operation_name: Some("UpsertVariables".into()),
         root_field: None,
     });
-    ui.click("button[value=create]").await;
+    ui.click(".card-foot button[value=create]").await;
 
     let row = "tr[data-sync-id] [data-status-cell]";
     ui.wait_text(".flash", "created").await;
@@ -363,10 +363,17 @@ async fn the_seed_flow_in_chromium() {
     app.shutdown().await;
 }
 
-/// At 390 px (a phone), no page scrolls sideways: each page's width is the viewport's.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_page_scrolls_sideways_on_a_phone() {
-    let Some((_driver, client, _profile)) = browser().await else { return };
+/// A server with a connection, a sync and secrets to show, and the address of every page
+/// (what the phone and accessibility scans visit).
+pub(crate) struct Seeded {
+    pub(crate) _fake: FakeRailway,
+    pub(crate) app: TestApp,
+    pub(crate) pid: String,
+    pub(crate) connection_id: String,
+    pub(crate) pages: Vec<String>,
+}
+
+pub(crate) async fn seeded() -> Seeded {
     let fake = FakeRailway::start(Seed::example()).await.expect("fake Railway");
     let url = fake.graphql_url();
     let app = TestApp::spawn_with(Box::new(move |s| s.railway_api_url = url)).await;
@@ -385,15 +392,7 @@ async fn no_page_scrolls_sideways_on_a_phone() {
     let sync = app.api.post("/api/v1/secret-syncs/railway", body).await.expect(200);
     let sync_id = sync["secretSync"]["id"].as_str().expect("id").to_string();
     app.drain_all().await;
-
-    let ui = Ui { c: client, base: app.url() };
-    ui.c.set_window_size(390, 844).await.expect("resize");
-    ui.go("/login").await;
-    ui.fill("#email", &app.creds.admin_email).await;
-    ui.fill("#password", &app.creds.admin_password).await;
-    ui.click("button[type=submit]").await;
-    ui.wait_text("h1", "Projects").await;
-    let pages = [
+    let pages = vec![
         "/projects".to_string(),
         format!("/projects/{pid}/secrets/dev"),
         format!("/projects/{pid}/secrets/dev?path=%2F&reveal=API_KEY"),
@@ -408,6 +407,28 @@ async fn no_page_scrolls_sideways_on_a_phone() {
         format!("/connections/{conn_id}"),
         "/no-such-page".to_string(),
     ];
+    Seeded { _fake: fake, app, pid, connection_id: conn_id, pages }
+}
+
+impl Ui {
+    /// Signs in through the form.
+    pub(crate) async fn sign_in(&self, app: &TestApp) {
+        self.go("/login").await;
+        self.fill("#email", &app.creds.admin_email).await;
+        self.fill("#password", &app.creds.admin_password).await;
+        self.click("button[type=submit]").await;
+        self.wait_text("h1", "Projects").await;
+    }
+}
+
+/// At 390 px (a phone), no page scrolls sideways: each page's width is the viewport's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_page_scrolls_sideways_on_a_phone() {
+    let Some((_driver, client, _profile)) = browser().await else { return };
+    let Seeded { _fake, app, pages, .. } = seeded().await;
+    let ui = Ui { c: client, base: app.url() };
+    ui.c.set_window_size(390, 844).await.expect("resize");
+    ui.sign_in(&app).await;
     let mut wide = Vec::new();
     for page in &pages {
         ui.go(page).await;

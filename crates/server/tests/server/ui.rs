@@ -29,6 +29,11 @@ impl Page {
         hidden(&self.body, "csrf")
     }
 
+    /// A header of the answer (empty when absent); every `Set-Cookie` joined by newlines.
+    pub(crate) fn header(&self, name: &str) -> String {
+        self.headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join("\n")
+    }
+
     #[track_caller]
     pub(crate) fn assert_contains(&self, needle: &str) {
         assert!(self.body.contains(needle), "page lacks {needle:?} (status {}):\n{}", self.status, self.body);
@@ -61,15 +66,32 @@ impl Browser {
         Self::read(self.http.get(format!("{}{path}", self.base)).send().await.expect("get")).await
     }
 
+    /// What a browser shows after a post: the page its redirect (303) leads to, by GET.
+    pub(crate) async fn follow(&self, posted: Page) -> Page {
+        assert_eq!(posted.status, 303, "a post answers with a redirect: {}", posted.body);
+        self.get(posted.location()).await
+    }
+
     /// Posts a form from one of our own pages (the browser sends `Origin`).
     pub(crate) async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         self.post_from(path, fields, &self.base.clone()).await
     }
 
+    /// Posts a form as a browser does from one of our pages: with `Origin` and `Referer`.
+    pub(crate) async fn post_from_page(&self, path: &str, fields: &[(&str, &str)], page: &str) -> Page {
+        self.send(path, fields, &self.base.clone(), Some(&format!("{}{page}", self.base))).await
+    }
+
     async fn post_from(&self, path: &str, fields: &[(&str, &str)], origin: &str) -> Page {
-        let resp = self
-            .http
-            .post(format!("{}{path}", self.base))
+        self.send(path, fields, origin, None).await
+    }
+
+    async fn send(&self, path: &str, fields: &[(&str, &str)], origin: &str, referer: Option<&str>) -> Page {
+        let mut req = self.http.post(format!("{}{path}", self.base));
+        if let Some(r) = referer {
+            req = req.header("referer", r);
+        }
+        let resp = req
             .header("origin", origin)
             .header("content-type", "application/x-www-form-urlencoded")
             .body(serde_urlencoded::to_string(fields).expect("form"))

@@ -235,7 +235,8 @@ async fn the_review_step_shows_nothing_for_an_empty_description() {
                 ("name", "reviewed"),
                 ("description", description),
             ];
-            browser.post(&url, &fields).await
+            let posted = browser.post(&url, &fields).await;
+            browser.follow(posted).await
         }
     };
     let page = review("").await;
@@ -274,7 +275,8 @@ async fn the_details_step_suggests_a_name_from_the_destination() {
         ("redeploy", "true"),
         ("drift_policy", "report"),
     ];
-    let page = browser.post(&url, &fields).await;
+    let posted = browser.post(&url, &fields).await;
+    let page = browser.follow(posted).await;
     assert_eq!(page.status, 200, "{}", page.body);
     page.assert_contains(r#"<input id="w-name" name="name" value="shop-api-production""#);
     env.app.assert_idle().await;
