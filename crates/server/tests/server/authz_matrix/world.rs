@@ -80,6 +80,14 @@ impl Who {
     }
 }
 
+/// A project member, as the membership API names them.
+pub enum Member {
+    /// An identity id.
+    Identity(String),
+    /// A user's email.
+    User(String),
+}
+
 /// The server, its principals and the fixtures' ids.
 pub struct World {
     pub app: TestApp,
@@ -90,9 +98,9 @@ pub struct World {
     pub principals: Vec<Who>,
     /// `{name}` → value, substituted into every request.
     pub vars: HashMap<&'static str, String>,
-    /// Identity ids of the principals with a role in the project under test (a fresh
-    /// project gets the same members).
-    pub members: Vec<(String, ProjectRole)>,
+    /// The principals with a role in the project under test (a fresh project gets the
+    /// same members).
+    pub members: Vec<(Member, ProjectRole)>,
     /// Fresh objects made so far.
     pub made: AtomicUsize,
 }
@@ -308,7 +316,7 @@ impl World {
             [("viewer", ProjectRole::Viewer), ("member", ProjectRole::Member), ("project admin", ProjectRole::Admin)]
         {
             let (id, t, p) = identity(app, &org, OrgRole::Member, Some((&project, role))).await;
-            self.members.push((id, role));
+            self.members.push((Member::Identity(id), role));
             list.push(Who::new(name, Standing::Member(Some(role)), t, p));
         }
         // An admin of another project of this organization.
@@ -345,6 +353,7 @@ impl World {
             if let Some(role) = role {
                 let path = format!("/api/v1/projects/{project}/memberships");
                 self.app.api.post(&path, json!({"emails": [email], "roleSlugs": [role]})).await.expect(200);
+                self.members.push((Member::User(email.clone()), role.parse().expect("role")));
             }
             let login = json!({"email": email, "password": "a long matrix password"});
             let token =
@@ -366,9 +375,17 @@ impl World {
 
     /// Moves a fresh project's members in line with the project under test's.
     pub async fn mirror_members(&self, project: &str) {
-        for (id, role) in &self.members {
-            let path = format!("/api/v1/projects/{project}/identity-memberships/{id}");
-            self.app.api.post(&path, json!({"role": role.as_str()})).await.expect(200);
+        for (who, role) in &self.members {
+            let (path, body) = match who {
+                Member::Identity(id) => {
+                    (format!("/api/v1/projects/{project}/identity-memberships/{id}"), json!({"role": role.as_str()}))
+                }
+                Member::User(email) => (
+                    format!("/api/v1/projects/{project}/memberships"),
+                    json!({"emails": [email], "roleSlugs": [role.as_str()]}),
+                ),
+            };
+            self.app.api.post(&path, body).await.expect(200);
         }
     }
 }
