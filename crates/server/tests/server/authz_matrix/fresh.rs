@@ -2,15 +2,11 @@
 //! name, made through the API as the organization's admin (or in storage, for tokens).
 
 use super::rules::Fresh;
-use super::world::{AUDIENCE, World, identity, uniq};
-use serde_json::{Value, json};
+use super::world::{AUDIENCE, World, id_at, identity, uniq};
+use serde_json::json;
 use sluice_domain::{OrgRole, ProjectRole};
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
-
-fn id_at(v: &Value, pointer: &str) -> String {
-    v.pointer(pointer).and_then(Value::as_str).unwrap_or_else(|| panic!("no {pointer} in {v}")).to_string()
-}
 
 impl World {
     /// `{fresh}` and `{fresh_name}` for one allowed case.

@@ -4,7 +4,7 @@
 //! under their own project. Each must be refused (403/404), and the object, read back by
 //! its owner before and after, must be unchanged.
 
-use super::world::{World, identity, uniq};
+use super::world::{World, id_at, identity, uniq};
 use crate::sync_support::{ACCOUNT_TOKEN, CONNECTIONS, SYNCS};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -23,10 +23,6 @@ struct Swap {
     read: String,
     /// The refusals that are right (403/404, or a field error where the id is input).
     want: &'static [u16],
-}
-
-fn id_at(v: &Value, pointer: &str) -> String {
-    v.pointer(pointer).and_then(Value::as_str).unwrap_or_else(|| panic!("no {pointer} in {v}")).to_string()
 }
 
 /// Runs every swap; returns how many ran.

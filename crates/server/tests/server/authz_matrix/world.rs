@@ -139,12 +139,8 @@ pub async fn token_for(app: &TestApp, who: &Principal) -> String {
     token.access_token.expose().to_string()
 }
 
-/// `GET` as the app's admin, expecting 200.
-pub async fn owner_get(app: &TestApp, path: &str) -> Value {
-    app.api.get(path).await.expect(200)
-}
-
-fn id_at(v: &Value, pointer: &str) -> String {
+/// The text at a JSON pointer of an answer (an id, mostly).
+pub fn id_at(v: &Value, pointer: &str) -> String {
     v.pointer(pointer).and_then(Value::as_str).unwrap_or_else(|| panic!("no {pointer} in {v}")).to_string()
 }
 
@@ -195,7 +191,7 @@ impl World {
         self.vars.insert("issuer", self.issuer.url.clone());
         self.vars.insert("audience", AUDIENCE.to_string());
 
-        let p = owner_get(app, &format!("/api/v1/projects/{project}")).await;
+        let p = api.get(&format!("/api/v1/projects/{project}")).await.expect(200);
         self.vars.insert("project_slug", id_at(&p, "/project/slug"));
         let staging = p["project"]["environments"]
             .as_array()
