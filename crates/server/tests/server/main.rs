@@ -6,6 +6,7 @@
 mod access_support;
 mod audit;
 mod auth;
+mod authz_matrix;
 mod browser;
 mod browser_axe;
 mod browser_notifications;
