@@ -7,6 +7,7 @@ mod cluster;
 mod connections;
 mod help;
 mod login;
+mod nodes;
 mod notifications;
 mod run_export;
 mod secrets;
