@@ -12,9 +12,10 @@
 //!   values (the owed redeploy was made), and no deployment of a service carries the same
 //!   values as the one before it (no redeploy was made twice).
 //!
-//! The kill lands at a random moment of the load, or (every third round each) while
-//! Railway holds a variable write or a redeploy that Sluice sent: the node dies, then
-//! Railway applies the request, so Railway did something Sluice never recorded.
+//! The rounds cycle through four kills ([`Kill`]): at a random moment of the load; under
+//! load while Railway holds a variable write; and, after the load converged, during one
+//! more change while Railway holds its variable write, or its redeploy. A held request is
+//! applied after the node died: Railway did something Sluice never heard of.
 //!
 //! 20 rounds by default; `SLUICE_PROOF_LONG=1` runs 100, `SLUICE_CRASH_ROUNDS=N` any
 //! number, `SLUICE_CRASH_SEED=S` replays one run's random choices (printed at the end).
@@ -46,16 +47,30 @@ const PREFIX: &str = "C_";
 enum Kill {
     /// At a random moment of the load.
     Random,
-    /// While Railway holds a `variableCollectionUpsert`, applied after the node died.
+    /// Under load, while Railway holds a `variableCollectionUpsert`, which it applies after
+    /// the node died.
+    HeldWriteUnderLoad,
+    /// After the load converged, one more change: the node dies while Railway holds its
+    /// `variableCollectionUpsert`, applied after the node died (the redeploy it owes must
+    /// be made by the restarted node).
     HeldWrite,
     /// After the load converged, one more change: the node dies while Railway holds its
-    /// `deploymentRedeploy`, which is applied after the node died.
+    /// `deploymentRedeploy`, made after the node died (it must not be made twice).
     HeldRedeploy,
 }
 
 impl Kill {
     fn of_round(round: usize) -> Kill {
-        [Kill::HeldWrite, Kill::Random, Kill::HeldRedeploy][round % 3]
+        [Kill::HeldWriteUnderLoad, Kill::Random, Kill::HeldRedeploy, Kill::HeldWrite][round % 4]
+    }
+
+    /// The request Railway holds for a kill after the load: the load ends without a kill.
+    fn after_load(self) -> Option<&'static str> {
+        match self {
+            Kill::Random | Kill::HeldWriteUnderLoad => None,
+            Kill::HeldWrite => Some("variableCollectionUpsert"),
+            Kill::HeldRedeploy => Some("deploymentRedeploy"),
+        }
     }
 }
 
@@ -153,7 +168,7 @@ async fn crash_rounds_lose_no_acknowledged_write_and_pay_each_redeploy_once() {
         let api = Api { http: reqwest::Client::new(), url: node.url.clone(), token: admin.token.clone() };
         fake.clear_deploys();
         let mut before: Vec<BTreeMap<String, String>> = (0..SYNCS).map(|i| world.running(i)).collect();
-        if kill == Kill::HeldWrite {
+        if kill == Kill::HeldWriteUnderLoad {
             fake.inject(Fault::held().for_root_field("variableCollectionUpsert"));
         }
 
@@ -171,16 +186,16 @@ async fn crash_rounds_lose_no_acknowledged_write_and_pay_each_redeploy_once() {
             })
             .collect();
         match kill {
-            Kill::Random | Kill::HeldRedeploy => {
+            Kill::Random | Kill::HeldWrite | Kill::HeldRedeploy => {
                 tokio::time::sleep(Duration::from_millis(rng.random_range(20..400))).await
             }
-            Kill::HeldWrite => {
+            Kill::HeldWriteUnderLoad => {
                 let arrived = tokio::time::timeout(Duration::from_secs(20), fake.held_request_arrived()).await;
                 assert!(arrived.is_ok(), "round {round}: no variable write reached Railway within 20 s");
                 tokio::time::sleep(Duration::from_millis(rng.random_range(0..100))).await;
             }
         }
-        if kill != Kill::HeldRedeploy {
+        if kill.after_load().is_none() {
             node.kill();
         }
         stop.store(true, Ordering::SeqCst);
@@ -190,22 +205,22 @@ async fn crash_rounds_lose_no_acknowledged_write_and_pay_each_redeploy_once() {
             assert!(refused.is_empty(), "round {round}: the API refused writes: {refused:?}");
             written.extend(mine);
         }
-        if kill == Kill::HeldRedeploy {
+        if let Some(field) = kill.after_load() {
             // The load ends without a kill and is checked; then one change is made whose
-            // redeploy Railway holds, and the node dies before it hears that it was made.
+            // write or redeploy Railway holds, and the node dies before it hears of it.
             check_acked(&world, &api, round, kill, &written, &mut known, &mut figures).await;
             world.converged(&node, &api, &mut db, &format!("round {round}'s load to converge")).await;
             figures.deploys += world.deployed_once(round, kill, &before).await;
             fake.clear_deploys();
             before = (0..SYNCS).map(|i| world.running(i)).collect();
-            fake.inject(Fault::held().for_root_field("deploymentRedeploy"));
+            fake.inject(Fault::held().for_root_field(field));
             let f = rng.random_range(0..SYNCS);
             let value = format!("r{round}-last");
             api.put_secret(&project, &folder(f), "LAST", &value).await;
             written =
                 BTreeMap::from([((f, "LAST".to_string()), Written { acked: Some(value), in_flight: None, acks: 1 })]);
             let arrived = tokio::time::timeout(Duration::from_secs(20), fake.held_request_arrived()).await;
-            assert!(arrived.is_ok(), "round {round}: no redeploy reached Railway within 20 s");
+            assert!(arrived.is_ok(), "round {round}: no {field} reached Railway within 20 s");
             node.kill();
         }
         figures.kills += 1;
@@ -217,10 +232,10 @@ async fn crash_rounds_lose_no_acknowledged_write_and_pay_each_redeploy_once() {
                 world.held_applied() > held_before
             })
             .await;
-            if kill == Kill::HeldWrite {
-                figures.held_kills += 1;
-            } else {
+            if kill == Kill::HeldRedeploy {
                 figures.held_redeploy_kills += 1;
+            } else {
+                figures.held_kills += 1;
             }
         }
 
