@@ -50,6 +50,9 @@ pub struct ApplyRequest<'a> {
 pub struct PendingDeploy {
     pub service_id: String,
     pub deployment_id: Option<String>,
+    /// Owed, but a redeploy was asked for whose answer was never recorded: the service's
+    /// newest deployment just before (see [`ApplyHooks::requesting_redeploy`]).
+    pub requested_after: Option<String>,
 }
 
 /// Where one service's deploy stands after an apply.
@@ -108,6 +111,11 @@ pub trait ApplyHooks: Send + Sync {
     /// Records where one service's deploy stands, as soon as the apply knows (so a failure
     /// later in the same apply does not lose a deployment already asked for).
     fn record_deploy<'a>(&'a self, deploy: &'a ServiceDeploy) -> BoxFuture<'a, Result<(), HookError>>;
+    /// Records durably, just before a redeploy of `service_id` is asked for, the newest
+    /// deployment the service has (`newest`). Should the answer be lost (a crash, a dropped
+    /// connection), a later run finds the deployment the redeploy made (one newer than
+    /// `newest`, so made after the write) and follows it instead of redeploying again.
+    fn requesting_redeploy<'a>(&'a self, service_id: &'a str, newest: &'a str) -> BoxFuture<'a, Result<(), HookError>>;
 }
 
 /// A hook's failure, carrying the engine's own error.

@@ -1,7 +1,8 @@
 //! What a run tells a destination while it applies a plan ([`ApplyHooks`]): before each
 //! write, whether the run still holds its lease; and the deploys a sync owes or waits for,
 //! kept in the database so a crash between a write and its redeploy is paid by the next
-//! run, and a deployment asked for is followed until it is live.
+//! run, a crash between a redeploy and its record is not paid twice, and a deployment
+//! asked for is followed until it is live.
 
 use crate::Engine;
 use crate::error::EngineError;
@@ -45,7 +46,11 @@ impl ApplyHooks for RunHooks<'_> {
             let rows = deploys::pending(&mut conn, self.sync).await.map_err(stop)?;
             Ok(rows
                 .into_iter()
-                .map(|r| PendingDeploy { service_id: r.service_id, deployment_id: r.deployment_id })
+                .map(|r| PendingDeploy {
+                    service_id: r.service_id,
+                    deployment_id: r.deployment_id,
+                    requested_after: r.requested_after,
+                })
                 .collect())
         })
     }
@@ -54,6 +59,14 @@ impl ApplyHooks for RunHooks<'_> {
         Box::pin(async move {
             let mut tx = self.engine.store().write().await.map_err(stop)?;
             deploys::owe(&mut tx, self.sync, services).await.map_err(stop)?;
+            tx.commit().await.map_err(|e| stop(StorageError::from(e)))
+        })
+    }
+
+    fn requesting_redeploy<'a>(&'a self, service_id: &'a str, newest: &'a str) -> BoxFuture<'a, Result<(), HookError>> {
+        Box::pin(async move {
+            let mut tx = self.engine.store().write().await.map_err(stop)?;
+            deploys::requesting(&mut tx, self.sync, service_id, newest).await.map_err(stop)?;
             tx.commit().await.map_err(|e| stop(StorageError::from(e)))
         })
     }

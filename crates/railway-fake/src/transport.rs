@@ -49,15 +49,25 @@ async fn graphql_endpoint(State(state): State<FakeState>, headers: HeaderMap, bo
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
     let prepared = graphql::prepare(&body, json_body);
     let held = state.lock().faults.take_held(prepared.operation_name.as_deref(), &prepared.root_fields);
-    if held {
+    let (answer, delay) = if held {
         state.gate.arrived.add_permits(1);
-        if let Ok(permit) = state.gate.released.acquire().await {
-            permit.forget();
+        // Detached from the connection: a write in flight lands when released even when the
+        // client has gone meanwhile (a process killed while it waited for the answer).
+        let state = state.clone();
+        let landed = tokio::spawn(async move {
+            if let Ok(permit) = state.gate.released.acquire().await {
+                permit.forget();
+            }
+            let mut inner = state.lock();
+            answer(&mut inner, &credentials, &prepared, true)
+        });
+        match landed.await {
+            Ok(answered) => answered,
+            Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         }
-    }
-    let (answer, delay) = {
+    } else {
         let mut inner = state.lock();
-        answer(&mut inner, &credentials, &prepared)
+        answer(&mut inner, &credentials, &prepared, false)
     };
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
@@ -103,15 +113,21 @@ impl IntoResponse for Answer {
     }
 }
 
-/// Decides the answer to one prepared request, under the state lock.
-fn answer(inner: &mut Inner, credentials: &Credentials, prepared: &Prepared) -> (Answer, Option<Duration>) {
+/// Decides the answer to one prepared request, under the state lock (`held`: it waited for
+/// a `held` fault's release, and is recorded with that fault).
+fn answer(inner: &mut Inner, credentials: &Credentials, prepared: &Prepared, held: bool) -> (Answer, Option<Duration>) {
     let now = Now::current();
     let rule = inner.config.rate_limit.clone();
     let decision = rule.as_ref().map(|rule| inner.limiter.check(credentials.bucket_key(), rule, now));
 
     let refused = decision.as_ref().is_some_and(|d| d.retry_after.is_some());
-    let fault =
-        if refused { None } else { inner.faults.take(prepared.operation_name.as_deref(), &prepared.root_fields) };
+    let fault = if held {
+        Some(FaultKind::Held)
+    } else if refused {
+        None
+    } else {
+        inner.faults.take(prepared.operation_name.as_deref(), &prepared.root_fields)
+    };
 
     let mut delay = None;
     let mut answer = match (&fault, refused) {
@@ -142,7 +158,7 @@ fn answer(inner: &mut Inner, credentials: &Credentials, prepared: &Prepared) -> 
             let status = Answer::status_code(*status);
             Answer::text(status, "text/plain; charset=utf-8", &format!("error code: {}", status.as_u16()))
         }
-        // Taken before the answer was decided (the request waited for its release).
+        // A held request waited for its release: it is executed now.
         (None | Some(FaultKind::Held), false) => execute(inner, credentials, prepared, now),
     };
 

@@ -1,7 +1,8 @@
-//! The deploys a sync owes or waits for, per destination service (migration
-//! `0012_sync_deploys`). A row without a deployment is owed: the service's variables
-//! changed and it has not been redeployed yet. A row with one is waiting for that
-//! deployment to go live. No row: nothing pending.
+//! The deploys a sync owes or waits for, per destination service (migrations
+//! `0012_sync_deploys`, `0023_redeploy_requests`). A row without a deployment is owed: the
+//! service's variables changed and it has not been redeployed yet (when `requested_after`
+//! is set, a redeploy was asked for and its answer never recorded). A row with a deployment
+//! is waiting for that deployment to go live. No row: nothing pending.
 
 use crate::{Conn, Result, now_ms};
 use sluice_domain::SyncId;
@@ -13,27 +14,32 @@ pub struct PendingDeployRow {
     pub deployment_id: Option<String>,
     /// When it was first owed (ms since the epoch).
     pub since: i64,
+    /// The service's newest deployment when a redeploy was asked for whose answer was not
+    /// recorded: a deployment newer than it carries the values.
+    pub requested_after: Option<String>,
 }
 
 /// The sync's pending deploys, by service id.
 pub async fn pending(conn: &mut Conn, sync_id: &SyncId) -> Result<Vec<PendingDeployRow>> {
     Ok(sqlx::query_as(
-        "SELECT service_id, deployment_id, since FROM sync_deploys WHERE sync_id = $1 ORDER BY service_id",
+        "SELECT service_id, deployment_id, since, requested_after FROM sync_deploys WHERE sync_id = $1
+         ORDER BY service_id",
     )
     .bind(sync_id)
     .fetch_all(conn)
     .await?)
 }
 
-/// Records that each service owes a redeploy (a deployment waited for no longer counts: it
-/// was created before the write that makes this one due). The wait starts again: `since`
-/// is now.
+/// Records that each service owes a redeploy (a deployment waited for or asked for no
+/// longer counts: it was created before the write that makes this one due). The wait
+/// starts again: `since` is now.
 pub async fn owe(conn: &mut Conn, sync_id: &SyncId, services: &[String]) -> Result<()> {
     let now = now_ms();
     for service in services {
         sqlx::query(
             "INSERT INTO sync_deploys (sync_id, service_id, deployment_id, since) VALUES ($1, $2, NULL, $3)
-             ON CONFLICT (sync_id, service_id) DO UPDATE SET deployment_id = NULL, since = EXCLUDED.since",
+             ON CONFLICT (sync_id, service_id)
+             DO UPDATE SET deployment_id = NULL, requested_after = NULL, since = EXCLUDED.since",
         )
         .bind(sync_id)
         .bind(service)
@@ -44,14 +50,28 @@ pub async fn owe(conn: &mut Conn, sync_id: &SyncId, services: &[String]) -> Resu
     Ok(())
 }
 
-/// Records the deployment that will carry a service's new values.
-pub async fn deploying(conn: &mut Conn, sync_id: &SyncId, service_id: &str, deployment_id: &str) -> Result<()> {
-    sqlx::query("UPDATE sync_deploys SET deployment_id = $1 WHERE sync_id = $2 AND service_id = $3")
-        .bind(deployment_id)
+/// Records, just before a redeploy is asked for, the newest deployment the service has
+/// (`newest`): should the answer be lost, a deployment newer than it was made after the write.
+pub async fn requesting(conn: &mut Conn, sync_id: &SyncId, service_id: &str, newest: &str) -> Result<()> {
+    sqlx::query("UPDATE sync_deploys SET requested_after = $1 WHERE sync_id = $2 AND service_id = $3")
+        .bind(newest)
         .bind(sync_id)
         .bind(service_id)
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// Records the deployment that will carry a service's new values.
+pub async fn deploying(conn: &mut Conn, sync_id: &SyncId, service_id: &str, deployment_id: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE sync_deploys SET deployment_id = $1, requested_after = NULL WHERE sync_id = $2 AND service_id = $3",
+    )
+    .bind(deployment_id)
+    .bind(sync_id)
+    .bind(service_id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -3,190 +3,19 @@
 //! so they wait for them by polling the API with a deadline (there is no queue to drain
 //! from here).
 
+use super::nodes::{
+    API, Api, Cluster, PRODUCTION, free_port, postgres_url, seed_with_services, service_id, setup, sync_body, wait_for,
+};
 use rand::seq::IndexedRandom;
-use serde_json::{Value, json};
+use serde_json::json;
 use sluice_railway_fake::{FakeRailway, Fault, Seed};
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_sluice");
-const ACCOUNT_TOKEN: &str = "a0000000-0000-4000-8000-000000000001";
-const RW_PROJECT: &str = "33333333-3333-4333-8333-333333333333";
-const PRODUCTION: &str = "44444444-4444-4444-8444-444444444444";
-const API: &str = "66666666-6666-4666-8666-666666666666";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
-/// A `sluice server` process.
-struct Node {
-    child: Child,
-    url: String,
-    _log: tempfile::NamedTempFile,
-}
-
-struct Cluster {
-    db_url: String,
-    root_key: String,
-    railway_url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Cluster {
-    async fn new(railway_url: String, postgres: Option<&str>) -> Cluster {
-        let dir = tempfile::tempdir().expect("tmp");
-        let db_url = match postgres {
-            Some(server) => {
-                use sqlx::Connection;
-                let name = format!("sluice_test_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = sqlx::PgConnection::connect(server).await.expect("connect");
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .execute(&mut conn)
-                    .await
-                    .expect("create");
-                let base = server.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(server.to_string());
-                format!("{base}/{name}")
-            }
-            None => format!("sqlite://{}?mode=rwc", dir.path().join("sluice.db").display()),
-        };
-        Cluster { db_url, root_key: sluice_crypto::RootKey::generate().to_base64(), railway_url, _dir: dir }
-    }
-
-    /// Starts a node and waits until it answers.
-    async fn node(&self, name: &str, port: u16) -> Node {
-        let log = tempfile::NamedTempFile::new().expect("log");
-        let child = Command::new(BIN)
-            .args(["server", "--listen", &format!("127.0.0.1:{port}")])
-            .args(["--database-url", &self.db_url, "--root-key", &self.root_key])
-            .args(["--railway-api-url", &self.railway_url, "--node-id", name])
-            .args(["--workers", "3", "--poll-ms", "200", "--job-lease-ms", "3000"])
-            // The lease must outlast the longest Railway call.
-            .args(["--railway-timeout-ms", "2000", "--railway-mutation-timeout-ms", "2000"])
-            .env("SLUICE_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(log.reopen().expect("log file"))
-            .spawn()
-            .expect("sluice server starts");
-        let url = format!("http://127.0.0.1:{port}");
-        let http = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(r) = http.get(format!("{url}/api/status")).send().await
-                && r.status().is_success()
-            {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "node {name} did not start: {}",
-                std::fs::read_to_string(log.path()).unwrap_or_default()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Node { child, url, _log: log }
-    }
-}
-
-impl Node {
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// A JSON client for one node.
-#[derive(Clone)]
-struct Api {
-    http: reqwest::Client,
-    url: String,
-    token: String,
-}
-
-impl Api {
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self.http.request(method, format!("{}{path}", self.url)).bearer_auth(&self.token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.expect("request");
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
-    }
-    async fn post(&self, path: &str, body: Value) -> Value {
-        let (s, b) = self.call(reqwest::Method::POST, path, Some(body)).await;
-        assert_eq!(s, 200, "POST {path}: {b}");
-        b
-    }
-    async fn get(&self, path: &str) -> Value {
-        let (s, b) = self.call(reqwest::Method::GET, path, None).await;
-        assert_eq!(s, 200, "GET {path}: {b}");
-        b
-    }
-    async fn put_secret(&self, project: &str, path: &str, key: &str, value: &str) {
-        let body = json!({"workspaceId": project, "environment": "dev", "secretPath": path, "secretValue": value});
-        let (s, _) = self.call(reqwest::Method::POST, &format!("/api/v3/secrets/raw/{key}"), Some(body.clone())).await;
-        if s != 200 {
-            let (s, b) = self.call(reqwest::Method::PATCH, &format!("/api/v3/secrets/raw/{key}"), Some(body)).await;
-            assert_eq!(s, 200, "{b}");
-        }
-    }
-}
-
-/// Bootstraps the instance through `node`; returns an admin client, the project id and a connection id.
-async fn setup(node: &Node) -> (Api, String, String) {
-    let http = reqwest::Client::new();
-    let boot: Value = http
-        .post(format!("{}/api/v1/admin/bootstrap", node.url))
-        .json(&json!({"email": "ops@example.com", "password": "a long password", "organization": "Ops"}))
-        .send()
-        .await
-        .expect("bootstrap")
-        .json()
-        .await
-        .expect("json");
-    let token = boot["identity"]["credentials"]["token"].as_str().expect("token").to_string();
-    let api = Api { http, url: node.url.clone(), token };
-    let project = api.post("/api/v1/projects", json!({"projectName": "cluster"})).await;
-    let project_id = project["project"]["id"].as_str().expect("project id").to_string();
-    let conn = api
-        .post(
-            "/api/v1/app-connections/railway",
-            json!({"name": "railway", "method": "account-token", "credentials": {"apiToken": ACCOUNT_TOKEN}}),
-        )
-        .await;
-    (api, project_id, conn["appConnection"]["id"].as_str().expect("connection").to_string())
-}
-
-fn sync_body(project: &str, connection: &str, name: &str, path: &str, schema: &str, service: &str) -> Value {
-    json!({
-        "name": name, "projectId": project, "connectionId": connection, "environment": "dev", "secretPath": path,
-        "isAutoSyncEnabled": true,
-        "syncOptions": {"initialSyncBehavior": "overwrite-destination", "keySchema": schema, "disableSecretDeletion": false},
-        "destinationConfig": {"projectId": RW_PROJECT, "projectName": "shop", "environmentId": PRODUCTION,
-                              "environmentName": "production", "serviceId": service, "serviceName": service}
-    })
-}
-
-async fn wait_for(what: &str, timeout: Duration, mut done: impl AsyncFnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !done().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_killed_mid_sync_resumes_the_job_after_restart() {
     let fake = FakeRailway::start(Seed::example()).await.expect("fake");
-    let pg = std::env::var("SLUICE_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty());
+    let pg = postgres_url();
     let cluster = Cluster::new(fake.graphql_url(), pg.as_deref()).await;
     let port = free_port();
     let mut node = cluster.node("node-a", port).await;
@@ -227,19 +56,9 @@ async fn a_node_killed_mid_sync_resumes_the_job_after_restart() {
     assert!(killed["error"].as_str().unwrap_or_default().contains("node-a stopped"), "{killed}");
 }
 
-fn seed_with_services(n: usize) -> Seed {
-    let mut seed = Seed::example();
-    let mut project = serde_json::to_value(&seed.projects[0]).expect("project");
-    let services = project["services"].as_array_mut().expect("services");
-    services
-        .extend((0..n).map(|i| json!({"id": format!("90000000-0000-4000-8000-{i:012}"), "name": format!("svc{i}")})));
-    seed.projects[0] = serde_json::from_value(project).expect("seed project");
-    seed
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_nodes_on_one_postgres_converge_fifty_syncs_under_churn() {
-    let Some(pg) = std::env::var("SLUICE_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
+    let Some(pg) = postgres_url() else {
         eprintln!(
             "skipped: needs PostgreSQL (SLUICE_TEST_DATABASE_URL); scripts/test.sh runs it in the PostgreSQL pass"
         );
@@ -267,7 +86,7 @@ async fn three_nodes_on_one_postgres_converge_fifty_syncs_under_churn() {
             .await;
         apis[i % 3].put_secret(&project, &format!("/f{i}"), "K0", "v0").await;
         expected.entry(i).or_default().insert("K0".into(), "v0".into());
-        let service = format!("90000000-0000-4000-8000-{i:012}");
+        let service = service_id(i);
         let sync = apis[(i + 1) % 3]
             .post(
                 "/api/v1/secret-syncs/railway",
@@ -317,7 +136,7 @@ async fn three_nodes_on_one_postgres_converge_fifty_syncs_under_churn() {
 
     wait_for("every sync to converge", Duration::from_secs(120), async || {
         (0..SYNCS).all(|i| {
-            let service = format!("90000000-0000-4000-8000-{i:012}");
+            let service = service_id(i);
             let have: BTreeMap<String, String> = fake
                 .variables(PRODUCTION, Some(&service))
                 .into_iter()

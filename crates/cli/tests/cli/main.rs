@@ -1,12 +1,16 @@
 //! The `sluice` command line, driven as a person or a script would: the real binary
 //! against a real server (started in this process, sync workers on) and the fake Railway;
-//! and [`cluster`]: `sluice server` processes killed mid-sync and sharing one PostgreSQL.
+//! [`cluster`]: `sluice server` processes killed mid-sync and sharing one PostgreSQL; and
+//! [`crash_rounds`]: one process killed and restarted round after round under load (the
+//! process helpers of both are in `nodes`).
 
 mod backup;
 mod cluster;
 mod connections;
+mod crash_rounds;
 mod help;
 mod login;
+mod nodes;
 mod notifications;
 mod run_export;
 mod secrets;

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use super::auth::{Credentials, TokenKind, TokenReach};
 use super::client::RailwayClient;
 use super::errors::RailwayError;
-use super::operations::deploys::Redeploy;
+use super::operations::deploys::{Redeploy, RedeployPlan};
 use super::operations::targets::Unreachable;
 use super::rate_limit::RateLimitStatus;
 use super::types::{Named, RailwayProject, RailwayTarget};
@@ -59,11 +59,18 @@ pub trait RailwayApi: Send + Sync {
         variables: &'a BTreeMap<String, SecretValue>,
     ) -> BoxFuture<'a, Result<(), RailwayError>>;
 
-    fn redeploy_service<'a>(
+    fn redeploy_plan<'a>(
         &'a self,
         creds: &'a Credentials,
         environment_id: &'a str,
         service_id: &'a str,
+        requested_after: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<RedeployPlan, RailwayError>>;
+
+    fn redeploy_deployment<'a>(
+        &'a self,
+        creds: &'a Credentials,
+        deployment_id: &'a str,
     ) -> BoxFuture<'a, Result<Redeploy, RailwayError>>;
 
     fn deployment_status<'a>(
@@ -141,13 +148,22 @@ impl RailwayApi for RailwayClient {
         Box::pin(RailwayClient::replace_variables(self, creds, target, variables))
     }
 
-    fn redeploy_service<'a>(
+    fn redeploy_plan<'a>(
         &'a self,
         creds: &'a Credentials,
         environment_id: &'a str,
         service_id: &'a str,
+        requested_after: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<RedeployPlan, RailwayError>> {
+        Box::pin(RailwayClient::redeploy_plan(self, creds, environment_id, service_id, requested_after))
+    }
+
+    fn redeploy_deployment<'a>(
+        &'a self,
+        creds: &'a Credentials,
+        deployment_id: &'a str,
     ) -> BoxFuture<'a, Result<Redeploy, RailwayError>> {
-        Box::pin(RailwayClient::redeploy_service(self, creds, environment_id, service_id))
+        Box::pin(RailwayClient::redeploy_deployment(self, creds, deployment_id))
     }
 
     fn deployment_status<'a>(

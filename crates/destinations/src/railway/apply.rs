@@ -35,7 +35,9 @@
 //! variable (`${{api.URL}}`) is not followed from a service target: finding it would cost
 //! a read of every service of the environment on every run; it picks the value up at its
 //! next deploy. The services are recorded as owed through the hooks, durably, so a crash
-//! or a lost answer between the write and the redeploy is paid by the next run. After
+//! or a lost answer between the write and the redeploy is paid by the next run; just before
+//! a redeploy is asked for, the service's newest deployment is recorded through the hooks,
+//! so a crash or a lost answer after Railway made it is not paid twice. After
 //! the writes each owed service is redeployed and each deployment an earlier run asked
 //! for is checked (`operations/deploys.rs`: which deployment, when to wait, how a
 //! deployment is followed until live). Every service's state is reported through
@@ -54,7 +56,7 @@ use super::api::RailwayApi;
 use super::auth::Credentials;
 use super::errors::RailwayError;
 use super::keys::RailwayKeys;
-use super::operations::deploys::{Redeploy, Tracked, track};
+use super::operations::deploys::{Redeploy, RedeployPlan, Tracked, track};
 use super::operations::targets::{Unreachable, refuses};
 use super::references::{EnvironmentVariables, Scope, ServiceVariables, affected_services};
 use super::types::RailwayTarget;
@@ -315,15 +317,16 @@ impl Railway {
     }
 
     /// Brings one service's deploy forward: checks the deployment an earlier run asked
-    /// for, or redeploys.
+    /// for, follows the one a redeploy whose answer was lost made, or redeploys (recording
+    /// the newest deployment first, so that a lost answer is not paid twice).
     async fn deploy(
         &self,
         run: &Run<'_>,
         service_id: &str,
-        deployment: Option<String>,
+        due: Due,
         calls: &mut CallLog,
     ) -> Result<DeployState, Stop> {
-        if let Some(id) = deployment {
+        if let Some(id) = due.deployment {
             let status = calls.track("deployment", None, self.api.deployment_status(run.creds, &id)).await?;
             match track(&status) {
                 Tracked::Live => return Ok(DeployState::Live { deployment_id: id }),
@@ -332,9 +335,20 @@ impl Railway {
                 Tracked::Superseded { .. } => {}
             }
         }
-        run.hooks.before_write().await?;
         let env = run.at.environment_id.as_str();
-        let asked = calls.track("redeploy", None, self.api.redeploy_service(run.creds, env, service_id)).await?;
+        let after = due.requested_after.as_deref();
+        let step = calls.track("deployments", None, self.api.redeploy_plan(run.creds, env, service_id, after)).await?;
+        let asked = match step {
+            RedeployPlan::Nothing { reason } => Redeploy::Nothing { reason },
+            RedeployPlan::Wait { reason } => Redeploy::Wait { reason },
+            RedeployPlan::Adopt { deployment_id, status } => Redeploy::Requested { deployment_id, status },
+            RedeployPlan::Redeploy { deployment_id, newest } => {
+                run.hooks.before_write().await?;
+                run.hooks.requesting_redeploy(service_id, &newest).await?;
+                let write = self.api.redeploy_deployment(run.creds, &deployment_id);
+                calls.track("redeploy", None, write).await?
+            }
+        };
         Ok(match asked {
             Redeploy::Requested { deployment_id, status } => match track(&status) {
                 Tracked::Live => DeployState::Live { deployment_id },
@@ -356,23 +370,25 @@ impl Railway {
         if let (Some(id), Some(name)) = (run.destination.service_id(), run.destination.service_name()) {
             names.insert(id.to_owned(), name.to_owned());
         }
-        let mut todo: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let mut todo: BTreeMap<String, Due> = BTreeMap::new();
         if redeploy {
             let pending = run.hooks.pending_deploys().await?;
-            todo.extend(pending.into_iter().map(|p: PendingDeploy| (p.service_id, p.deployment_id)));
+            todo.extend(pending.into_iter().map(|p: PendingDeploy| {
+                (p.service_id, Due { deployment: p.deployment_id, requested_after: p.requested_after })
+            }));
         }
         if redeploy && plan.changed() {
             let affected = self.affected(run.creds, run.destination, plan, request.observed, calls).await?;
             let ids: Vec<String> = affected.iter().map(|(id, _)| id.clone()).collect();
             run.hooks.owe_deploys(&ids).await?;
             for (id, name) in affected {
-                todo.insert(id.clone(), None);
+                todo.insert(id.clone(), Due::default());
                 names.insert(id, name);
             }
         }
         self.write(run, plan, request.exclusive, calls, &mut applied.notes).await?;
-        for (service_id, deployment) in todo {
-            let state = match self.deploy(run, &service_id, deployment, calls).await {
+        for (service_id, due) in todo {
+            let state = match self.deploy(run, &service_id, due, calls).await {
                 Ok(state) => state,
                 // Another service than the target (a fan-out, or owed from before): it may
                 // have left the environment. Not this sync's failure.
@@ -389,6 +405,15 @@ impl Railway {
         }
         Ok(applied)
     }
+}
+
+/// Where a service's owed deploy stands when a run comes to it.
+#[derive(Debug, Default)]
+struct Due {
+    /// The deployment an earlier run asked for and follows.
+    deployment: Option<String>,
+    /// The newest deployment before a redeploy whose answer was never recorded.
+    requested_after: Option<String>,
 }
 
 /// The scope's whole new set for a `replace: true` write: `fresh` (read just now) with the

@@ -52,7 +52,7 @@ pub use client::{DEFAULT_ENDPOINT, RailwayClient, RailwayConfig};
 pub use errors::RailwayError;
 pub use keys::{CONFIGURATION as CONFIGURATION_VARIABLES, PROVIDED as PROVIDED_VARIABLES, RailwayKeys};
 pub use metrics::RailwayMetrics;
-pub use operations::deploys::{Redeploy, Tracked};
+pub use operations::deploys::{Redeploy, RedeployPlan, Tracked};
 pub use operations::targets::{TargetPart, Unreachable};
 pub use rate_limit::{RateLimitStatus, token_key_hex as pace_key};
 pub use references::{EnvironmentVariables, Scope, ServiceVariables, affected_services, references};

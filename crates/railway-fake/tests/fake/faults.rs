@@ -1,5 +1,5 @@
-//! Fault injection (reference §10.7): each fault's answer, filters, counts, and the
-//! "applied, but the answer was lost" mutation fault.
+//! Fault injection (reference §10.7): each fault's answer, filters, counts, the
+//! "applied, but the answer was lost" mutation fault, and a held write landing late.
 
 use std::time::Duration;
 
@@ -92,6 +92,31 @@ async fn fail_after_apply_applies_the_mutation() {
     assert_eq!(reply.status, 502);
     assert_eq!(fake.variables(PRODUCTION, Some(API))["NEW"].as_deref(), Some("v"), "applied anyway");
     assert_eq!(fake.deploys().len(), 1);
+}
+
+#[tokio::test]
+async fn a_held_write_lands_when_released_even_after_its_client_went_away() {
+    let fake = start().await;
+    fake.inject(Fault::held().for_root_field("variableCollectionUpsert"));
+    let input = json!({ "input": { "projectId": PROJECT, "environmentId": PRODUCTION, "serviceId": API, "variables": { "LATE": "v" } } });
+    let client = reqwest::Client::builder().timeout(Duration::from_millis(200)).build().unwrap();
+    let sent = client
+        .post(fake.graphql_url())
+        .bearer_auth(ACCOUNT_TOKEN)
+        .json(&json!({ "query": COLLECTION_UPSERT, "variables": input }))
+        .send();
+    let (answer, ()) = tokio::join!(sent, fake.held_request_arrived());
+    assert!(answer.unwrap_err().is_timeout(), "the client gave up (its connection closed) while the write was held");
+    assert!(!fake.variables(PRODUCTION, Some(API)).contains_key("LATE"), "not applied while held");
+
+    fake.release_held();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !fake.variables(PRODUCTION, Some(API)).contains_key("LATE") {
+        assert!(std::time::Instant::now() < deadline, "the released write never landed");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let held: Vec<_> = fake.requests().into_iter().filter(|r| r.fault.as_deref() == Some("held")).collect();
+    assert_eq!(held.len(), 1, "the request log says which request was held");
 }
 
 #[tokio::test]

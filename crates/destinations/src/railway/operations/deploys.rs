@@ -44,8 +44,11 @@
 //! live, and the service is looked at again (at worst one redeploy more than needed, when
 //! the newer deployment already carried the values).
 //!
-//! `deploymentRedeploy` is a mutation: a lost answer is `OutcomeUnknown`; the next attempt
-//! lists deployments again rather than resending blindly.
+//! `deploymentRedeploy` is a mutation: a lost answer is `OutcomeUnknown`. Just before
+//! asking, the run records the newest deployment listed ([`RedeployPlan::Redeploy`]'s
+//! `newest`, kept by the engine); the next attempt lists deployments again, and one newer
+//! than that was made by the redeploy (or after it, so after the write): it is followed
+//! ([`RedeployPlan::Adopt`]) instead of redeploying a second time.
 
 use graphql_client::GraphQLQuery;
 
@@ -92,9 +95,18 @@ pub(crate) struct RecentDeployment {
 
 /// What to do with the list of recent deployments (newest first).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum RedeployPlan {
+pub enum RedeployPlan {
+    /// Redeploy `deployment_id`; `newest` is the newest deployment listed, to record before
+    /// asking (a deployment newer than it was made by this redeploy or after it).
     Redeploy {
         deployment_id: String,
+        newest: String,
+    },
+    /// An earlier run asked for a redeploy and never recorded the answer: this deployment
+    /// was made since (by that redeploy, or after it) and carries the values; follow it.
+    Adopt {
+        deployment_id: String,
+        status: String,
     },
     /// A build created before the write is in flight: come back when it is done.
     Wait {
@@ -136,17 +148,26 @@ fn in_flight(status: &str) -> bool {
     matches!(status, "QUEUED" | "WAITING" | "INITIALIZING" | "BUILDING" | "DEPLOYING" | "NEEDS_APPROVAL")
 }
 
-/// The pure decision: which deployment to redeploy, if any.
-pub(crate) fn plan_redeploy(recent: &[RecentDeployment]) -> RedeployPlan {
-    if recent.is_empty() {
-        return RedeployPlan::Nothing { reason: "the service has no deployments in this environment yet".to_owned() };
+/// The pure decision: which deployment to redeploy, if any. `requested_after` is the
+/// newest deployment recorded before an earlier redeploy whose answer was lost: any
+/// deployment listed above it is newer, made after the write, and is followed instead (when
+/// it is not listed at all, the ten listed are all newer).
+pub(crate) fn plan_redeploy(recent: &[RecentDeployment], requested_after: Option<&str>) -> RedeployPlan {
+    if let Some(after) = requested_after {
+        let newer = recent.iter().position(|d| d.id == after).map_or(recent, |i| &recent[..i]);
+        if let Some(made) = newer.first() {
+            return RedeployPlan::Adopt { deployment_id: made.id.clone(), status: status_name(&made.status) };
+        }
     }
+    let Some(newest) = recent.first() else {
+        return RedeployPlan::Nothing { reason: "the service has no deployments in this environment yet".to_owned() };
+    };
     for RecentDeployment { id, status, can_redeploy } in recent {
         let name = status_name(status);
         match status {
             DeploymentStatus::SUCCESS | DeploymentStatus::CRASHED | DeploymentStatus::SLEEPING => {
                 return if *can_redeploy {
-                    RedeployPlan::Redeploy { deployment_id: id.clone() }
+                    RedeployPlan::Redeploy { deployment_id: id.clone(), newest: newest.id.clone() }
                 } else {
                     RedeployPlan::Nothing {
                         reason: format!(
@@ -197,6 +218,23 @@ impl RailwayClient {
         environment_id: &str,
         service_id: &str,
     ) -> Result<Redeploy, RailwayError> {
+        match self.redeploy_plan(creds, environment_id, service_id, None).await? {
+            RedeployPlan::Nothing { reason } => Ok(Redeploy::Nothing { reason }),
+            RedeployPlan::Wait { reason } => Ok(Redeploy::Wait { reason }),
+            RedeployPlan::Adopt { deployment_id, status } => Ok(Redeploy::Requested { deployment_id, status }),
+            RedeployPlan::Redeploy { deployment_id, .. } => self.redeploy_deployment(creds, &deployment_id).await,
+        }
+    }
+
+    /// Reads the service's recent deployments and decides what a redeploy would do
+    /// ([`plan_redeploy`]), without asking for it.
+    pub async fn redeploy_plan(
+        &self,
+        creds: &Credentials,
+        environment_id: &str,
+        service_id: &str,
+        requested_after: Option<&str>,
+    ) -> Result<RedeployPlan, RailwayError> {
         let vars = recent_deployments::Variables {
             service_id: service_id.to_owned(),
             environment_id: environment_id.to_owned(),
@@ -210,12 +248,17 @@ impl RailwayClient {
             .into_iter()
             .map(|e| RecentDeployment { id: e.node.id, status: e.node.status, can_redeploy: e.node.can_redeploy })
             .collect();
-        let deployment_id = match plan_redeploy(&recent) {
-            RedeployPlan::Nothing { reason } => return Ok(Redeploy::Nothing { reason }),
-            RedeployPlan::Wait { reason } => return Ok(Redeploy::Wait { reason }),
-            RedeployPlan::Redeploy { deployment_id } => deployment_id,
-        };
-        let vars = redeploy_deployment::Variables { id: deployment_id };
+        Ok(plan_redeploy(&recent, requested_after))
+    }
+
+    /// Asks Railway to redeploy one deployment (`deploymentRedeploy`): the new deployment,
+    /// or why not now.
+    pub async fn redeploy_deployment(
+        &self,
+        creds: &Credentials,
+        deployment_id: &str,
+    ) -> Result<Redeploy, RailwayError> {
+        let vars = redeploy_deployment::Variables { id: deployment_id.to_owned() };
         let answer = self.mutate::<RedeployDeployment>(creds, vars, &Scrub::none()).await.map(|data| {
             let d = data.deployment_redeploy;
             (d.id, status_text(&d.status))
@@ -271,24 +314,24 @@ mod tests {
                 can_redeploy: !matches!(s, FAILED | SKIPPED),
             })
             .collect();
-        plan_redeploy(&owned)
+        plan_redeploy(&owned, None)
     }
 
-    fn redeploy(id: &str) -> RedeployPlan {
-        RedeployPlan::Redeploy { deployment_id: id.to_owned() }
+    fn redeploy(id: &str, newest: &str) -> RedeployPlan {
+        RedeployPlan::Redeploy { deployment_id: id.to_owned(), newest: newest.to_owned() }
     }
 
     #[test]
     fn redeploys_the_running_deployment() {
-        assert_eq!(plan(&[("d3", SUCCESS), ("d2", REMOVED)]), redeploy("d3"));
-        assert_eq!(plan(&[("d3", CRASHED)]), redeploy("d3"));
-        assert_eq!(plan(&[("d3", SLEEPING)]), redeploy("d3"));
+        assert_eq!(plan(&[("d3", SUCCESS), ("d2", REMOVED)]), redeploy("d3", "d3"));
+        assert_eq!(plan(&[("d3", CRASHED)]), redeploy("d3", "d3"));
+        assert_eq!(plan(&[("d3", SLEEPING)]), redeploy("d3", "d3"));
     }
 
     #[test]
     fn skips_deployments_that_never_went_live() {
-        assert_eq!(plan(&[("d4", FAILED), ("d3", SKIPPED), ("d2", REMOVING), ("d1", SUCCESS)]), redeploy("d1"));
-        assert_eq!(plan(&[("d2", Other("NEW_STATUS".into())), ("d1", SUCCESS)]), redeploy("d1"));
+        assert_eq!(plan(&[("d4", FAILED), ("d3", SKIPPED), ("d2", REMOVING), ("d1", SUCCESS)]), redeploy("d1", "d4"));
+        assert_eq!(plan(&[("d2", Other("NEW_STATUS".into())), ("d1", SUCCESS)]), redeploy("d1", "d2"));
     }
 
     #[test]
@@ -315,10 +358,34 @@ mod tests {
             RecentDeployment { id: "d2".into(), status: SUCCESS, can_redeploy: false },
             RecentDeployment { id: "d1".into(), status: SUCCESS, can_redeploy: true },
         ];
-        let RedeployPlan::Nothing { reason } = plan_redeploy(&recent) else {
+        let RedeployPlan::Nothing { reason } = plan_redeploy(&recent, None) else {
             panic!("expected nothing to redeploy");
         };
         assert!(reason.contains("d2"), "{reason}");
+    }
+
+    #[test]
+    fn a_redeploy_whose_answer_was_lost_is_followed_not_made_again() {
+        let recent = |list: &[(&str, DeploymentStatus)]| -> Vec<RecentDeployment> {
+            list.iter()
+                .map(|(id, s)| RecentDeployment { id: (*id).to_owned(), status: s.clone(), can_redeploy: true })
+                .collect()
+        };
+        let adopt = |id: &str, status: &str| RedeployPlan::Adopt { deployment_id: id.into(), status: status.into() };
+        // The redeploy made d3 (live or still building) after d2 was recorded: follow d3.
+        let made = recent(&[("d3", SUCCESS), ("d2", REMOVED), ("d1", REMOVED)]);
+        assert_eq!(plan_redeploy(&made, Some("d2")), adopt("d3", "SUCCESS"));
+        let building = recent(&[("d3", BUILDING), ("d2", SUCCESS)]);
+        assert_eq!(plan_redeploy(&building, Some("d2")), adopt("d3", "BUILDING"));
+        // Newer ones on top (a push since): the newest was made after the write too.
+        let pushed = recent(&[("d4", FAILED), ("d3", SUCCESS), ("d2", SUCCESS)]);
+        assert_eq!(plan_redeploy(&pushed, Some("d2")), adopt("d4", "FAILED"));
+        // Railway never made it: nothing newer than d2, so redeploy as usual.
+        let none = recent(&[("d2", SUCCESS), ("d1", REMOVED)]);
+        assert_eq!(plan_redeploy(&none, Some("d2")), redeploy("d2", "d2"));
+        // d2 is no longer among the ten listed: every one listed is newer.
+        let many = recent(&[("d13", SUCCESS), ("d12", REMOVED)]);
+        assert_eq!(plan_redeploy(&many, Some("d2")), adopt("d13", "SUCCESS"));
     }
 
     #[test]

@@ -95,6 +95,25 @@ async fn a_write_whose_answer_is_lost_is_never_blindly_resent() {
 }
 
 #[tokio::test]
+async fn a_redeploy_whose_answer_is_lost_is_not_made_again() {
+    let (env, id) = synced_once().await;
+    env.app.drain_all().await;
+    env.fake.clear_deploys();
+    env.fake.clear_requests();
+    env.put("dev", "/", "A", "2").await;
+    // Railway makes the redeploy, then its answer is lost (as when the node dies before
+    // recording it): the retry finds the deployment made after the write and follows it.
+    env.fake.inject(Fault::fail_after_apply().times(1).for_root_field("deploymentRedeploy"));
+    env.trigger(&id).await;
+    env.app.drain_all().await;
+    assert_eq!(env.sync(&id).await["syncStatus"], "succeeded");
+    assert_eq!(env.redeploys_of_api(), 1, "one change, one redeploy: {:?}", env.fake.deploys());
+    assert_eq!(env.count("deploymentRedeploy"), 1, "{:?}", env.calls());
+    let running = env.fake.running(PRODUCTION, API).expect("running");
+    assert_eq!(running.variables.get("SLUICE_A"), Some(&Some("2".to_string())), "the app runs the new value");
+}
+
+#[tokio::test]
 async fn sealed_and_railway_provided_keys_are_never_touched_and_configuration_keys_are_synced() {
     let env = start().await;
     env.put("dev", "/", "STRIPE_SECRET_KEY", "from-sluice").await;
