@@ -9,6 +9,7 @@ mod auth;
 mod browser;
 mod browser_notifications;
 mod changes;
+mod chaos_soak;
 mod connections;
 mod edge;
 mod encryption;
