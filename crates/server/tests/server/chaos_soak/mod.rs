@@ -160,9 +160,7 @@ struct Written {
 }
 
 /// Changes the source of `sync` until `until`: mostly updates of its keys, sometimes a new
-/// key, sometimes the deletion of a key it added. It keeps at most four keys of its own, so
-/// however far a sync falls behind it never has five to delete at once: the mass-deletion
-/// guard (5 keys and half of them) has nothing to hold for a person to confirm.
+/// key, sometimes the deletion of a key it added (it keeps at most four of its own).
 async fn writer(
     api: sluice_testkit::ApiClient,
     pid: String,
@@ -231,6 +229,22 @@ async fn runs(env: &Env) -> Vec<(String, String, String, String, i64, Option<i64
         .fetch_all(&mut *conn)
         .await
         .expect("runs")
+}
+
+/// Each sync's status and its latest runs, for a failure message.
+async fn sync_states(env: &Env, syncs: &[SoakSync]) -> String {
+    let mut states = Vec::new();
+    for sync in syncs {
+        let s = env.sync(&sync.id).await;
+        let runs = env.runs(&sync.id).await;
+        let last: Vec<String> = runs
+            .iter()
+            .take(4)
+            .map(|r| format!("{} {} {} {}", r["kind"], r["trigger"], r["status"], r["error"]))
+            .collect();
+        states.push(format!("{}: {} {} — last runs: {last:#?}", sync.name, s["syncStatus"], s["lastSyncMessage"]));
+    }
+    states.join("\n")
 }
 
 /// How long the longest pause of a Railway token still runs.
@@ -318,11 +332,11 @@ async fn chaos_soak() {
     env.fake.set_chaos(Some(chaos));
     let chaos_started = Instant::now();
     let until = chaos_started + knobs.writes_for;
-    // A quarter of the way in, the staging environment is deleted; three quarters in, it is
-    // back. Its sync's source changes once more just after the deletion, then no more: once
-    // that sync has failed for good, only reconciliation brings the change to Railway.
+    // A quarter of the way in, the staging environment is deleted; it comes back after the
+    // chaos. Its sync's source changes once more just after the deletion, then no more: that
+    // sync fails for good while its target is gone, and only reconciliation brings the
+    // change to Railway once it is back.
     let gone_at = chaos_started + knobs.writes_for / 4;
-    let back_at = chaos_started + knobs.writes_for * 3 / 4;
     let writers: Vec<_> = syncs
         .iter()
         .enumerate()
@@ -339,8 +353,6 @@ async fn chaos_soak() {
     env.fake.mark_gone(gone.clone(), answer);
     let staging = syncs.iter().find(|s| s.target.0 == STAGING).expect("the staging sync");
     put(&nodes[0].api, &pid, &history, staging, "MAIL_KEY", "staging-api-MAIL_KEY-while-gone", true).await;
-    tokio::time::sleep_until(back_at.into()).await;
-    assert!(env.fake.restore_gone(&gone), "the staging environment was gone");
     let mut written = Written::default();
     for w in writers {
         let w = w.await.expect("writer");
@@ -357,12 +369,22 @@ async fn chaos_soak() {
     }
     let runs_during_chaos = runs(&env).await.len();
     let history = history.lock().expect("history").clone();
+    // What the staging sync still tries fails for good while its target is gone; then it is back.
+    env.let_pauses_pass().await;
+    for node in &nodes {
+        drain(&node.engine, DrainOptions { run_delayed: true, max_runs: 200 }).await.expect("drain");
+    }
+    let staging_sync = env.sync(&staging.id).await;
+    assert_eq!(staging_sync["syncStatus"], "failed", "failed for good while its target is gone: {staging_sync}");
+    let gone_for = gone_at.elapsed();
+    assert!(env.fake.restore_gone(&gone), "the staging environment was gone");
     // The tokens' pauses (Retry-After, backoff after hint-less refusals) are real time the
     // nodes would wait out; here that time passes at once, and the queue is drained.
     let paused_for = pauses_left(&env).await;
     let converge_started = Instant::now();
     let mut rounds = 0;
     let mut drained = 0;
+    let mut not_converged = None;
     loop {
         rounds += 1;
         env.let_pauses_pass().await;
@@ -386,33 +408,24 @@ async fn chaos_soak() {
             break;
         }
         if rounds >= 10 || converge_started.elapsed() > Duration::from_secs(120) {
-            let mut states = Vec::new();
-            for sync in &syncs {
-                let s = env.sync(&sync.id).await;
-                let runs = env.runs(&sync.id).await;
-                let last: Vec<String> = runs
-                    .iter()
-                    .take(4)
-                    .map(|r| format!("{} {} {} {}", r["kind"], r["trigger"], r["status"], r["error"]))
-                    .collect();
-                states.push(format!(
-                    "{}: {} {} — last runs: {last:#?}",
-                    sync.name, s["syncStatus"], s["lastSyncMessage"]
-                ));
-            }
-            panic!(
+            not_converged = Some(format!(
                 "not converged after {rounds} rounds and {:?} (jobs queued, running: {left:?}): {differences:#?}\n{}",
                 converge_started.elapsed(),
-                states.join("\n")
-            );
+                sync_states(&env, &syncs).await
+            ));
+            break;
         }
     }
     let converged_in = converge_started.elapsed();
 
-    // What Railway received, and how the syncs ran.
+    // What Railway received (first: a forbidden write also keeps a sync from converging),
+    // whether every sync converged, and how the syncs ran.
     let writes = env.fake.writes();
     let (problems, rewritten) = model::check_writes(&writes, &syncs, &history, &foreign);
     assert!(problems.is_empty(), "forbidden writes at Railway ({}):\n{}", problems.len(), problems.join("\n"));
+    if let Some(message) = not_converged {
+        panic!("{message}");
+    }
     let all_runs = runs(&env).await;
     let mut by_sync: BTreeMap<&str, Vec<(i64, Option<i64>, String)>> = BTreeMap::new();
     for (sync, _, _, node, start, end) in &all_runs {
@@ -423,6 +436,8 @@ async fn chaos_soak() {
         assert!(overlaps.is_empty(), "sync {sync} ran twice at once: {overlaps:#?}");
     }
     let count = |status: &str| all_runs.iter().filter(|r| r.1 == status).count();
+    let reconciled = all_runs.iter().filter(|r| r.0 == staging.id && r.2 == "reconcile" && r.1 == "succeeded").count();
+    assert!(reconciled > 0, "the staging sync recovered by reconciliation");
     assert_eq!(count("running"), 0, "no run stays running");
     for sync in &syncs {
         let s = env.sync(&sync.id).await;
@@ -439,7 +454,7 @@ async fn chaos_soak() {
     );
     eprintln!("  Railway requests: {} during chaos, {} in all", report.requests, requests.len());
     eprintln!("  faults injected: {} {:?}", report.total(), report.injected);
-    eprintln!("  staging environment gone for {:?} ({answer:?})", back_at - gone_at);
+    eprintln!("  staging environment gone for {gone_for:?} ({answer:?})");
     eprintln!(
         "  runs: {} ({} during chaos) — succeeded {}, retrying {}, failed {}, reconcile {}, interrupted {}, on {:?}",
         all_runs.len(),

@@ -46,8 +46,15 @@ impl SoakSync {
     /// The API body creating this sync.
     pub fn body(&self, project: &str, connections: &[String]) -> Value {
         let connection = &connections[self.connection];
-        let mut options =
-            json!({"initialSyncBehavior": "overwrite-destination", "disableSecretDeletion": !self.deletion});
+        // The mass-deletion guard stays on for emptied sources, but counted deletions never
+        // hold a run: a sync that fell behind under chaos can owe many deletions (into a scope
+        // holding a sealed variable they are made one at a time after the upsert, and a failed
+        // delete leaves the rest for the next run), and a held run waits for a person by design.
+        let mut options = json!({
+            "initialSyncBehavior": "overwrite-destination",
+            "disableSecretDeletion": !self.deletion,
+            "massDeletionGuard": {"minKeys": 1000},
+        });
         if let Some(schema) = self.schema {
             options["keySchema"] = json!(schema);
         }
