@@ -349,7 +349,8 @@ async fn chaos_soak() {
         .collect();
     let gone = GoneTarget::Environment(STAGING.to_string());
     tokio::time::sleep_until(gone_at.into()).await;
-    let answer = if knobs.seed % 2 == 0 { GoneAnswer::NotAuthorized } else { GoneAnswer::ProblemProcessingRequest };
+    let answer =
+        if knobs.seed.is_multiple_of(2) { GoneAnswer::NotAuthorized } else { GoneAnswer::ProblemProcessingRequest };
     env.fake.mark_gone(gone.clone(), answer);
     let staging = syncs.iter().find(|s| s.target.0 == STAGING).expect("the staging sync");
     put(&nodes[0].api, &pid, &history, staging, "MAIL_KEY", "staging-api-MAIL_KEY-while-gone", true).await;
@@ -427,7 +428,7 @@ async fn chaos_soak() {
         panic!("{message}");
     }
     let all_runs = runs(&env).await;
-    let mut by_sync: BTreeMap<&str, Vec<(i64, Option<i64>, String)>> = BTreeMap::new();
+    let mut by_sync: BTreeMap<&str, Vec<model::RunSpan>> = BTreeMap::new();
     for (sync, _, _, node, start, end) in &all_runs {
         by_sync.entry(sync.as_str()).or_default().push((*start, *end, node.clone()));
     }

@@ -244,8 +244,11 @@ pub fn running_differences(
         .collect()
 }
 
-/// Runs of one sync that overlap in time: `(started_at, finished_at, node)` sorted by start.
-pub fn overlaps(runs: &[(i64, Option<i64>, String)]) -> Vec<String> {
+/// One run of a sync: `(started_at, finished_at, node)`.
+pub type RunSpan = (i64, Option<i64>, String);
+
+/// Runs of one sync that overlap in time.
+pub fn overlaps(runs: &[RunSpan]) -> Vec<String> {
     let mut sorted = runs.to_vec();
     sorted.sort();
     sorted
