@@ -419,14 +419,11 @@ async fn chaos_soak() {
     }
     let converged_in = converge_started.elapsed();
 
-    // What Railway received (first: a forbidden write also keeps a sync from converging),
-    // whether every sync converged, and how the syncs ran.
+    // What Railway received and how the syncs ran (first: a forbidden write or a double run
+    // also keeps a sync from converging), then whether every sync converged.
     let writes = env.fake.writes();
     let (problems, rewritten) = model::check_writes(&writes, &syncs, &history, &foreign);
     assert!(problems.is_empty(), "forbidden writes at Railway ({}):\n{}", problems.len(), problems.join("\n"));
-    if let Some(message) = not_converged {
-        panic!("{message}");
-    }
     let all_runs = runs(&env).await;
     let mut by_sync: BTreeMap<&str, Vec<model::RunSpan>> = BTreeMap::new();
     for (sync, _, _, node, start, end) in &all_runs {
@@ -434,7 +431,11 @@ async fn chaos_soak() {
     }
     for (sync, runs) in &by_sync {
         let overlaps = model::overlaps(runs);
-        assert!(overlaps.is_empty(), "sync {sync} ran twice at once: {overlaps:#?}");
+        let name = syncs.iter().find(|s| s.id == *sync).map_or(*sync, |s| s.name);
+        assert!(overlaps.is_empty(), "sync {name} ({sync}) ran twice at once: {overlaps:#?}");
+    }
+    if let Some(message) = not_converged {
+        panic!("{message}");
     }
     let count = |status: &str| all_runs.iter().filter(|r| r.1 == status).count();
     let reconciled = all_runs.iter().filter(|r| r.0 == staging.id && r.2 == "reconcile" && r.1 == "succeeded").count();
