@@ -93,7 +93,9 @@ async fn each_kind_answers_as_railway_would() {
     assert!(sent.is_err_and(|e| e.is_timeout()));
     fake.set_chaos(None);
     assert!(!fake.variables(PRODUCTION, Some(API)).contains_key("LOST"), "deleted although the answer never came");
-    assert_eq!(fake.writes()[1].value, None, "a deletion in the write log");
+    let writes = fake.writes();
+    assert_eq!(writes[1].value, None, "a deletion in the write log");
+    assert!(writes[0].request < writes[1].request, "numbered by request: {writes:?}");
 }
 
 #[tokio::test]
