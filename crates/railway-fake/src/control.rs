@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
+use crate::chaos::Chaos;
 use crate::config::{ExceededBody, Knobs, RateLimit, ResetFormat};
 use crate::faults::Fault;
 use crate::seed::Seed;
@@ -28,6 +29,9 @@ pub(crate) fn router() -> Router<FakeState> {
         .route("/deployments/advance", post(advance))
         .route("/running", get(running))
         .route("/gone", post(gone))
+        .route("/gone/restore", post(restore_gone))
+        .route("/writes", get(writes).delete(clear_writes))
+        .route("/chaos", get(chaos).post(set_chaos).delete(chaos_off))
         .route("/requests", get(requests).delete(clear_requests))
         .route("/requests/counts", get(request_counts))
         .route("/faults", get(faults).post(inject).delete(clear_faults))
@@ -145,21 +149,85 @@ struct GoneBody {
     answer: GoneAnswer,
 }
 
+impl GoneBody {
+    fn target(self) -> Result<(GoneTarget, GoneAnswer), Box<Response>> {
+        let target = match (self.project_id, self.environment_id, self.service_id) {
+            (Some(id), None, None) => GoneTarget::Project(id),
+            (None, Some(id), None) => GoneTarget::Environment(id),
+            (None, None, Some(id)) => GoneTarget::Service(id),
+            _ => return Err(Box::new(bad_request("give exactly one of projectId, environmentId, serviceId"))),
+        };
+        Ok((target, self.answer))
+    }
+}
+
 async fn gone(State(state): State<FakeState>, body: Bytes) -> Response {
-    let gone: GoneBody = match parse(&body) {
-        Ok(gone) => gone,
+    let (target, answer) = match parse::<GoneBody>(&body).and_then(GoneBody::target) {
+        Ok(target) => target,
         Err(response) => return *response,
     };
-    let target = match (gone.project_id, gone.environment_id, gone.service_id) {
-        (Some(id), None, None) => GoneTarget::Project(id),
-        (None, Some(id), None) => GoneTarget::Environment(id),
-        (None, None, Some(id)) => GoneTarget::Service(id),
-        _ => return bad_request("give exactly one of projectId, environmentId, serviceId"),
-    };
-    match state.try_mark_gone(target, gone.answer) {
+    match state.try_mark_gone(target, answer) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => bad_request(e),
     }
+}
+
+/// `POST /__fake/gone/restore`: the same body as `/gone` (without `answer`); 204 when the
+/// target was gone and is back, 404 when it was not gone.
+async fn restore_gone(State(state): State<FakeState>, body: Bytes) -> Response {
+    let (target, _) = match parse::<GoneBody>(&body).and_then(GoneBody::target) {
+        Ok(target) => target,
+        Err(response) => return *response,
+    };
+    if state.restore_gone(&target) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        (StatusCode::NOT_FOUND, Json(json!({ "message": format!("{target:?} is not gone") }))).into_response()
+    }
+}
+
+async fn writes(State(state): State<FakeState>) -> Response {
+    Json(state.writes()).into_response()
+}
+
+async fn clear_writes(State(state): State<FakeState>) -> StatusCode {
+    state.clear_writes();
+    StatusCode::NO_CONTENT
+}
+
+/// `GET /__fake/chaos`: the report (`{"config","requests","injected"}`), or 404 while off.
+async fn chaos(State(state): State<FakeState>) -> Response {
+    match state.chaos_report() {
+        Some(report) => Json(report).into_response(),
+        None => (StatusCode::NOT_FOUND, Json(json!({ "message": "chaos mode is off" }))).into_response(),
+    }
+}
+
+/// `POST /__fake/chaos`: `{"rate"?, "seed"?, "kinds"?, "retryAfterSecs"?, "slowMs"?}` turns it
+/// on (a seed is drawn when none is given) and answers the report; `{"off": true}` turns it off.
+async fn set_chaos(State(state): State<FakeState>, body: Bytes) -> Response {
+    let value: serde_json::Value = match parse(&body) {
+        Ok(value) => value,
+        Err(response) => return *response,
+    };
+    if value.get("off").and_then(serde_json::Value::as_bool) == Some(true) {
+        state.set_chaos(None);
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    let chaos: Chaos = match serde_json::from_value(value) {
+        Ok(chaos) => chaos,
+        Err(e) => return bad_request(format!("invalid chaos settings: {e}")),
+    };
+    if !(0.0..=1.0).contains(&chaos.rate) {
+        return bad_request(format!("rate must be between 0 and 1, not {}", chaos.rate));
+    }
+    state.set_chaos(Some(chaos));
+    Json(state.chaos_report()).into_response()
+}
+
+async fn chaos_off(State(state): State<FakeState>) -> StatusCode {
+    state.set_chaos(None);
+    StatusCode::NO_CONTENT
 }
 
 /// `POST /__fake/deployments/advance`: `{"deploymentId"?: "…", "to"?: "BUILDING|DEPLOYING|SUCCESS|

@@ -5,13 +5,15 @@
 //! Railway client is compiled against), answers with Railway's envelopes and token rules, keeps
 //! Railway's variable semantics (shared vs service scope, references, sealed values, deploys),
 //! runs deployments through their lifecycle with the variables snapshotted at their creation,
-//! and can rate-limit (per window and per second), delete targets and inject faults. See the
+//! and can rate-limit (per window and per second), delete targets and inject faults, one by
+//! one or at random (chaos mode). See the
 //! crate README for the contract and the knobs.
 //!
 //! Where to start reading: [`FakeRailway`] (`server.rs`) → `transport.rs` (the request path) →
 //! `graphql/` (parse, validate, execute) → `resolvers/` (root fields) → `state/` (the world).
 
 mod auth;
+mod chaos;
 mod config;
 mod control;
 mod faults;
@@ -24,6 +26,7 @@ mod state;
 mod transport;
 mod variables;
 
+pub use chaos::{Chaos, ChaosKind, ChaosReport};
 pub use config::{DeleteMissing, DeployLifecycle, ExceededBody, FakeConfig, Knobs, NameRule, RateLimit, ResetFormat};
 pub use faults::{Fault, FaultKind};
 pub use graphql::schema::SDL as SCHEMA_SDL;
@@ -34,7 +37,7 @@ pub use seed::{
 pub use server::FakeRailway;
 pub use state::{
     AdvanceError, ControlError, DeployCause, DeployRecord, DeploymentStatus, FakeState, GoneAnswer, GoneTarget,
-    RequestAuth, RequestRecord, RunningDeployment, SetVariableError,
+    RequestAuth, RequestRecord, RunningDeployment, SetVariableError, VariableWrite,
 };
 pub use transport::router;
 pub use variables::PROVIDED_VARIABLES;

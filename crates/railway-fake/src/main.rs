@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use sluice_railway_fake::{FakeConfig, FakeRailway, RateLimit, Seed};
+use sluice_railway_fake::{Chaos, FakeConfig, FakeRailway, RateLimit, Seed};
 
 /// A fake Railway GraphQL server (POST /graphql/v2) with a test control surface at /__fake/.
 #[derive(Parser, Debug)]
@@ -26,6 +26,12 @@ struct Args {
     /// Also at most this many requests per token within any one second (needs --rate-limit).
     #[arg(long, requires = "rate_limit")]
     rate_per_second: Option<u32>,
+    /// Chaos mode: answer this share of requests (0 to 1, e.g. 0.2) with a random fault.
+    #[arg(long)]
+    chaos_rate: Option<f64>,
+    /// Seed of chaos mode's draws (default: a random one, printed on stderr).
+    #[arg(long, requires = "chaos_rate")]
+    chaos_seed: Option<u64>,
 }
 
 #[tokio::main]
@@ -49,8 +55,18 @@ async fn main() -> anyhow::Result<()> {
         }),
         ..FakeConfig::default()
     };
+    if let Some(rate) = args.chaos_rate
+        && !(0.0..=1.0).contains(&rate)
+    {
+        anyhow::bail!("--chaos-rate must be between 0 and 1, not {rate}");
+    }
     let fake = FakeRailway::bind(args.listen, config, seed).await?;
     println!("sluice-railway-fake listening on {}", fake.graphql_url());
+    if let Some(rate) = args.chaos_rate {
+        let chaos = Chaos { rate, seed: args.chaos_seed.unwrap_or_else(rand::random), ..Chaos::default() };
+        eprintln!("chaos mode: rate {rate}, seed {} (replay with --chaos-seed {})", chaos.seed, chaos.seed);
+        fake.state().set_chaos(Some(chaos));
+    }
     tracing::info!(url = %fake.graphql_url(), "serving; control surface at {}/__fake/", fake.base_url());
     tokio::signal::ctrl_c().await?;
     drop(fake);

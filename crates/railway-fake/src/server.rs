@@ -7,11 +7,12 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::chaos::{Chaos, ChaosReport};
 use crate::config::{FakeConfig, RateLimit};
 use crate::faults::Fault;
 use crate::seed::Seed;
 use crate::state::{
-    DeployRecord, DeploymentStatus, FakeState, GoneAnswer, GoneTarget, RequestRecord, RunningDeployment,
+    DeployRecord, DeploymentStatus, FakeState, GoneAnswer, GoneTarget, RequestRecord, RunningDeployment, VariableWrite,
 };
 
 /// A fake Railway server running in the background of the current tokio runtime.
@@ -149,6 +150,30 @@ impl FakeRailway {
     /// See [`FakeState::release_held`].
     pub fn release_held(&self) {
         self.state.release_held();
+    }
+
+    /// See [`FakeState::set_chaos`].
+    pub fn set_chaos(&self, chaos: Option<Chaos>) {
+        self.state.set_chaos(chaos);
+    }
+
+    /// See [`FakeState::chaos_report`].
+    pub fn chaos_report(&self) -> Option<ChaosReport> {
+        self.state.chaos_report()
+    }
+
+    /// See [`FakeState::writes`].
+    pub fn writes(&self) -> Vec<VariableWrite> {
+        self.state.writes()
+    }
+
+    pub fn clear_writes(&self) {
+        self.state.clear_writes();
+    }
+
+    /// See [`FakeState::restore_gone`].
+    pub fn restore_gone(&self, target: &GoneTarget) -> bool {
+        self.state.restore_gone(target)
     }
 
     pub fn inject(&self, fault: Fault) {

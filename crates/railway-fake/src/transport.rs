@@ -2,7 +2,7 @@
 //! request meets the rate limiter, the fault queue and the resolvers.
 //!
 //! A request is prepared (parsed and validated) without the lock, then answered under the lock
-//! in one go: rate limit → fault → execution → request record. Only a `slow` fault's delay
+//! in one go: rate limit → queued fault → chaos → execution → request record. Only a `slow` fault's delay
 //! happens after the lock is released.
 
 use std::time::Duration;
@@ -121,13 +121,24 @@ fn answer(inner: &mut Inner, credentials: &Credentials, prepared: &Prepared, hel
     let decision = rule.as_ref().map(|rule| inner.limiter.check(credentials.bucket_key(), rule, now));
 
     let refused = decision.as_ref().is_some_and(|d| d.retry_after.is_some());
-    let fault = if held {
+    let queued = if held {
         Some(FaultKind::Held)
     } else if refused {
         None
     } else {
         inner.faults.take(prepared.operation_name.as_deref(), &prepared.root_fields)
     };
+    // Chaos answers only what neither the rate limiter nor a queued fault did.
+    let chaos = match (&queued, refused, inner.chaos.as_mut()) {
+        (None, false, Some(chaos)) => chaos.draw(),
+        _ => None,
+    };
+    let fault_name = match (&queued, &chaos) {
+        (Some(kind), _) => Some(kind.name().to_owned()),
+        (None, Some((kind, _))) => Some(format!("chaos:{}", kind.name())),
+        (None, None) => None,
+    };
+    let fault = queued.or(chaos.map(|(_, fault)| fault));
 
     let mut delay = None;
     let mut answer = match (&fault, refused) {
@@ -175,7 +186,7 @@ fn answer(inner: &mut Inner, credentials: &Credentials, prepared: &Prepared, hel
         operation_name: prepared.operation_name.clone(),
         token_kind: credentials.principal(&inner.world).request_auth(),
         status: answer.status.as_u16(),
-        fault: fault.as_ref().map(|f| f.name().to_owned()),
+        fault: fault_name,
         at: OffsetDateTime::now_utc(),
     };
     tracing::debug!(
@@ -199,6 +210,7 @@ fn execute(inner: &mut Inner, credentials: &Credentials, prepared: &Prepared, no
             return Answer::json(Answer::status_code(rejection.status), &rejection.body);
         }
     };
+    inner.world.executed += 1;
     let principal = credentials.principal(&inner.world);
     let budget = budget(inner, credentials, now);
     let world = std::mem::take(&mut inner.world);

@@ -8,6 +8,7 @@
 mod fake {
     pub mod auth;
     pub mod binary;
+    pub mod chaos;
     pub mod control;
     pub mod deploys;
     pub mod faults;

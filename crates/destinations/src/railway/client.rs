@@ -220,7 +220,7 @@ impl RailwayClient {
         let key = token_key_hex(&creds.token);
         let mut resends = 0;
         loop {
-            self.wait_for_slot(&key, operation).await?;
+            let strikes_counted = self.wait_for_slot(&key, operation).await?;
             let started = Instant::now();
             let timeout = self.timeout(kind);
             let sent = self
@@ -261,9 +261,7 @@ impl RailwayClient {
                 "railway request"
             );
             let answer = pace_answer(status, &headers, &bytes, budget);
-            // An accepted answer without budget headers tells the shared state nothing it
-            // needs (a refusal count left behind only lengthens the next backoff): no write.
-            if !matches!(answer, Answer::Accepted { remaining: None, .. }) {
+            if pacing::worth_recording(answer, strikes_counted) {
                 self.observe(&key, answer).await;
             }
             if self.pacing.is_some() && !matches!(answer, Answer::Accepted { .. }) && resends < RESENDS {
@@ -276,25 +274,32 @@ impl RailwayClient {
     }
 
     /// Waits for the token's next slot, or gives the request back as rate limited when that
-    /// slot is further away than the pacing's patience.
-    async fn wait_for_slot(&self, key: &str, operation: &str) -> Result<(), RailwayError> {
-        let Some(pacing) = &self.pacing else { return Ok(()) };
+    /// slot is further away than the pacing's patience. Says whether the token had refusals
+    /// counted then (an accepted answer must reset them: [`pacing::worth_recording`]).
+    async fn wait_for_slot(&self, key: &str, operation: &str) -> Result<bool, RailwayError> {
+        let Some(pacing) = &self.pacing else { return Ok(false) };
         let settings = pacing.settings;
+        let struck = std::sync::atomic::AtomicBool::new(false);
+        let reserve = |s: &mut pacing::PaceState, now| {
+            struck.store(s.strikes > 0, std::sync::atomic::Ordering::Relaxed);
+            pacing::reserve(s, now, &settings)
+        };
         // The store reads its clock under its lock: waiting for the lock does not age the
         // slot, and every node measures against the same clock.
-        let (slot, now) = match pacing.store.update(key, &move |s, now| pacing::reserve(s, now, &settings)).await {
+        let (slot, now) = match pacing.store.update(key, &reserve).await {
             Ok(answer) => answer,
             Err(e) => {
                 tracing::warn!(error = %e, "pacing unavailable; sending unpaced");
-                return Ok(());
+                return Ok(false);
             }
         };
+        let struck = struck.load(std::sync::atomic::Ordering::Relaxed);
         match slot {
             Slot::At(at) if at > now => {
                 tokio::time::sleep(Duration::from_millis((at - now) as u64)).await;
-                Ok(())
+                Ok(struck)
             }
-            Slot::At(_) | Slot::None => Ok(()),
+            Slot::At(_) | Slot::None => Ok(struck),
             Slot::TooFar(at) => {
                 // Whole seconds, rounded up, as Railway's own Retry-After.
                 let wait = Duration::from_secs(((at - now).max(0) as u64).div_ceil(1000));

@@ -167,6 +167,19 @@ pub fn observe(state: &mut PaceState, answer: Answer, now: i64, jitter: f64) {
     }
 }
 
+/// Whether an answer has to be written to the token's shared state. Refusals and answers
+/// with budget headers always are. An accepted answer without budget headers changes
+/// nothing on a token without counted refusals, so it costs no write there; but when
+/// refusals were counted (`strikes_counted`, as seen when the slot was taken) it must be
+/// written, or the count is never reset and every later refusal, however far apart, backs
+/// off longer, up to a minute each.
+pub fn worth_recording(answer: Answer, strikes_counted: bool) -> bool {
+    match answer {
+        Answer::Accepted { remaining: None, .. } => strikes_counted,
+        Answer::Accepted { .. } | Answer::RetryAfter { .. } | Answer::Throttled => true,
+    }
+}
+
 /// Why a pace store could not answer (the request then goes unpaced rather than not at all).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("pacing: {0}")]
@@ -284,6 +297,29 @@ mod tests {
         let before = state.clone();
         assert_eq!(reserve(&mut state, 1_000, &s), Slot::TooFar(3_601_000));
         assert_eq!(state, before, "a slot too far is not taken");
+    }
+
+    #[test]
+    fn an_answer_without_budget_headers_is_recorded_only_to_reset_counted_refusals() {
+        let accepted = Answer::Accepted { remaining: None, reset_at: None };
+        let budget = Answer::Accepted { remaining: Some(9), reset_at: Some(60_000) };
+        let table = [
+            (accepted, false, false),
+            (accepted, true, true),
+            (budget, false, true),
+            (Answer::Throttled, false, true),
+            (Answer::RetryAfter { wait_ms: 1_000 }, false, true),
+        ];
+        for (answer, counted, expected) in table {
+            assert_eq!(worth_recording(answer, counted), expected, "{answer:?} with strikes counted: {counted}");
+        }
+        // Recorded, it resets the backoff: refusals far apart each back off from the start.
+        let mut state = PaceState::default();
+        for t in [0, 10_000, 20_000] {
+            observe(&mut state, Answer::Throttled, t, 1.0);
+            assert_eq!(state.paused_until, t + 1_000);
+            observe(&mut state, accepted, t + 2_000, 1.0);
+        }
     }
 
     #[test]

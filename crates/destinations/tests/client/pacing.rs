@@ -1,11 +1,15 @@
 //! Pacing per token: the per-second limit is never crossed, a refusal that applied nothing
-//! is sent again once the pause allows, and a long pause is handed back to the engine.
+//! is sent again once the pause allows, a long pause is handed back to the engine, and an
+//! accepted answer ends the backoff of earlier refusals.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use sluice_destinations::BoxFuture;
 use sluice_destinations::railway::RailwayError;
-use sluice_destinations::railway::pacing::{LocalPaces, PaceSettings};
+use sluice_destinations::railway::pacing::{
+    LocalPaces, PaceChange, PaceError, PaceSettings, PaceState, PaceStore, Slot,
+};
 use sluice_railway_fake::{FakeConfig, Fault, RateLimit, Seed};
 
 use sluice_domain::SecretValue;
@@ -86,4 +90,41 @@ async fn a_cloudflare_block_backs_off_then_goes_through() {
     h.client.get_variables(&account(), &api_target()).await.expect("after a backoff");
     let statuses: Vec<u16> = h.fake.requests().iter().map(|r| r.status).collect();
     assert_eq!(statuses, [403, 200]);
+}
+
+/// One token's pacing state in memory, readable by the test (every key shares it).
+#[derive(Debug, Default)]
+struct Watched(std::sync::Mutex<PaceState>);
+
+impl PaceStore for Watched {
+    fn update<'a>(&'a self, _key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<(Slot, i64), PaceError>> {
+        Box::pin(async move {
+            let now = now_ms();
+            let mut state = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            Ok((change(&mut state, now), now))
+        })
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Found by the chaos soak: Railway answers without budget headers (the fake without a rate
+/// limit, an edge's answers) never reset the count of refusals, so every later 429 without
+/// `Retry-After`, however far apart, paused the token twice as long as the one before, up
+/// to a minute each. An accepted answer after a refusal resets the count.
+#[tokio::test]
+async fn an_accepted_answer_resets_the_backoff_of_refusals_without_a_hint() {
+    let h = Harness::start().await;
+    let store = Arc::new(Watched::default());
+    let client = h.client.with_pacing(store.clone(), PaceSettings { rps: 100.0, ..PaceSettings::default() });
+    for round in 1..=2 {
+        h.fake.inject(Fault::http_status(429));
+        client.get_variables(&account(), &api_target()).await.expect("sent again after the pause");
+        let state = store.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        assert_eq!(state.strikes, 0, "round {round}: the accepted answer reset the backoff: {state:?}");
+    }
+    let statuses: Vec<u16> = h.fake.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [429, 200, 429, 200]);
 }

@@ -98,7 +98,11 @@ fn variable_upsert<'a>(ctx: &'a Ctx, input: Args<'_>) -> Result<ResolvedValue<'a
     let scope = target(ctx, input)?;
     let (name, value) = (input.req("name"), input.req("value"));
     check_entry(ctx, name, value)?;
-    ctx.world_mut().put_variable(&scope, name, value, None);
+    {
+        let mut world = ctx.world_mut();
+        world.put_variable(&scope, name, value, None);
+        world.log_write(&scope, name, Some(value), "variableUpsert");
+    }
     if input.bool("skipDeploys") != Some(true) {
         let names = BTreeSet::from([name.to_owned()]);
         deploy_affected(ctx, &scope, &names, DeployCause::VariableUpsert);
@@ -124,10 +128,15 @@ fn collection_upsert<'a>(ctx: &'a Ctx, input: Args<'_>) -> Result<ResolvedValue<
     {
         let mut world = ctx.world_mut();
         if input.bool("replace") == Some(true) {
-            changed.extend(world.clear_scope(&scope));
+            let cleared = world.clear_scope(&scope);
+            for name in &cleared {
+                world.log_write(&scope, name, None, "variableCollectionUpsert");
+            }
+            changed.extend(cleared);
         }
         for (name, value) in entries {
             world.put_variable(&scope, name, value, None);
+            world.log_write(&scope, name, Some(value), "variableCollectionUpsert");
         }
     }
     if input.bool("skipDeploys") != Some(true) {
@@ -139,7 +148,14 @@ fn collection_upsert<'a>(ctx: &'a Ctx, input: Args<'_>) -> Result<ResolvedValue<
 fn variable_delete<'a>(ctx: &'a Ctx, input: Args<'_>) -> Result<ResolvedValue<'a>, FieldError> {
     let scope = target(ctx, input)?;
     let name = input.req("name");
-    let existed = ctx.world_mut().remove_variable(&scope, name);
+    let existed = {
+        let mut world = ctx.world_mut();
+        let existed = world.remove_variable(&scope, name);
+        if existed {
+            world.log_write(&scope, name, None, "variableDelete");
+        }
+        existed
+    };
     if !existed {
         return match ctx.knobs.delete_missing {
             DeleteMissing::ReturnTrue => Ok(ResolvedValue::leaf(true)),

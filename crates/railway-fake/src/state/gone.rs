@@ -57,6 +57,15 @@ impl World {
         };
     }
 
+    /// Brings a gone target back; whether it was gone.
+    pub fn restore_gone(&mut self, target: &GoneTarget) -> bool {
+        match target {
+            GoneTarget::Project(id) => self.gone.projects.remove(id).is_some(),
+            GoneTarget::Environment(id) => self.gone.environments.remove(id).is_some(),
+            GoneTarget::Service(id) => self.gone.services.remove(id).is_some(),
+        }
+    }
+
     /// The answer for a gone project.
     pub fn gone_project(&self, project_id: &str) -> Option<GoneAnswer> {
         self.gone.projects.get(project_id).copied()
@@ -111,5 +120,8 @@ mod tests {
             Some(GoneAnswer::ProblemProcessingRequest)
         );
         assert!(!world.has_target(&GoneTarget::Service("nope".into())));
+        assert!(world.restore_gone(&GoneTarget::Project("33333333-3333-4333-8333-333333333333".into())));
+        assert_eq!(world.gone_environment(prod), None, "the project is back");
+        assert!(!world.restore_gone(&GoneTarget::Project("33333333-3333-4333-8333-333333333333".into())));
     }
 }

@@ -19,13 +19,16 @@ use parking_lot::{Mutex, MutexGuard};
 pub use deployments::AdvanceError;
 pub(crate) use deployments::{CANNOT_REDEPLOY_YET, Start};
 pub use gone::{GoneAnswer, GoneTarget};
-pub use model::{DeployCause, DeployRecord, DeploymentStatus, RequestAuth, RequestRecord, RunningDeployment};
+pub use model::{
+    DeployCause, DeployRecord, DeploymentStatus, RequestAuth, RequestRecord, RunningDeployment, VariableWrite,
+};
 pub(crate) use model::{
     Deployment, Environment, Project, Service, ServiceInstance, Token, User, Workspace, iso_millis,
 };
 pub(crate) use render::VariableMap;
 pub(crate) use world::{Scope, World};
 
+use crate::chaos::{Chaos, ChaosReport, ChaosState};
 use crate::config::{FakeConfig, Knobs, RateLimit};
 use crate::faults::{Fault, FaultQueue};
 use crate::rate_limit::Limiter;
@@ -38,6 +41,8 @@ pub(crate) struct Inner {
     pub config: FakeConfig,
     pub limiter: Limiter,
     pub faults: FaultQueue,
+    /// Chaos mode, when on (`chaos.rs`).
+    pub chaos: Option<ChaosState>,
     pub requests: Vec<RequestRecord>,
     /// Requests answered, by HTTP status (cleared with the request log).
     pub status_counts: BTreeMap<u16, u64>,
@@ -93,6 +98,7 @@ impl FakeState {
                 config: config.clone(),
                 limiter: Limiter::default(),
                 faults: FaultQueue::default(),
+                chaos: None,
                 requests: Vec::new(),
                 status_counts: BTreeMap::new(),
                 startup: (config, seed),
@@ -230,6 +236,32 @@ impl FakeState {
         }
     }
 
+    /// Brings a target marked gone back (a deletion undone, or a transient outage of one
+    /// target over); whether it was gone.
+    pub fn restore_gone(&self, target: &GoneTarget) -> bool {
+        self.lock().world.restore_gone(target)
+    }
+
+    /// Every variable change made by a Railway mutation since the start or the last
+    /// `clear_writes`, oldest first (values included: for tests of what a client pushed).
+    pub fn writes(&self) -> Vec<VariableWrite> {
+        self.lock().world.write_log.clone()
+    }
+
+    pub fn clear_writes(&self) {
+        self.lock().world.write_log.clear();
+    }
+
+    /// Turns chaos mode on (`Some`, a fresh generator from its seed) or off (`None`).
+    pub fn set_chaos(&self, chaos: Option<Chaos>) {
+        self.lock().chaos = chaos.map(ChaosState::new);
+    }
+
+    /// What chaos mode did since it was turned on (`None` while it is off).
+    pub fn chaos_report(&self) -> Option<ChaosReport> {
+        self.lock().chaos.as_ref().map(ChaosState::report)
+    }
+
     /// Moves every in-flight deployment (`QUEUED` … `DEPLOYING`) to `SUCCESS`; the ids moved.
     pub fn advance_deployments(&self) -> Vec<String> {
         self.try_advance(None, DeploymentStatus::Success).unwrap_or_default()
@@ -343,6 +375,7 @@ impl FakeState {
         inner.config = config;
         inner.limiter.clear();
         inner.faults.clear();
+        inner.chaos = None;
         inner.requests.clear();
         inner.status_counts.clear();
     }

@@ -293,10 +293,47 @@ pub struct RequestRecord {
     pub token_kind: RequestAuth,
     /// HTTP status answered.
     pub status: u16,
-    /// The injected fault that answered, if any (its `kind`).
+    /// The injected fault that answered, if any: a queued fault's `kind`, or `chaos:<kind>`
+    /// for chaos mode's (`chaos:throttled`, …).
     pub fault: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+}
+
+/// One variable changed by a Railway mutation (`variableUpsert`, `variableCollectionUpsert`
+/// including what its `replace` removed, `variableDelete`), in the order applied. Direct test
+/// edits (`set_variable`, `remove_variable`, seeds) are not recorded. Holds the written value
+/// so a test can check what a client pushed; `Debug` prints names only.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VariableWrite {
+    pub environment_id: String,
+    /// `None` for a shared variable.
+    pub service_id: Option<String>,
+    pub name: String,
+    /// The value written; `None` when the variable was deleted.
+    pub value: Option<String>,
+    /// The root field that changed it.
+    pub operation: String,
+    /// The number of the request that made the change (requests are numbered from 1 as the
+    /// fake executes them): the changes of one request share it, so a `replace: true` write
+    /// shows as the deletions and sets of one request.
+    pub request: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for VariableWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VariableWrite")
+            .field("environment_id", &self.environment_id)
+            .field("service_id", &self.service_id)
+            .field("name", &self.name)
+            .field("deleted", &self.value.is_none())
+            .field("operation", &self.operation)
+            .field("request", &self.request)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Formats an instant the way Railway (JavaScript `toISOString`) does: `2026-01-01T00:00:00.000Z`.

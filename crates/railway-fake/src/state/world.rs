@@ -10,7 +10,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::deployments::new_commit_sha;
 use super::gone::Gone;
-use super::model::DeployRecord;
+use super::model::{DeployRecord, VariableWrite};
 use super::model::{
     Deployment, DeploymentStatus, Environment, Project, Service, ServiceInstance, StoredVariable, Token, User,
     Workspace,
@@ -39,6 +39,10 @@ pub(crate) struct World {
     /// Indices into `deployments` of `timed` deployments not yet `SUCCESS` (see `deployments.rs`).
     pub timed: Vec<usize>,
     pub deploy_log: Vec<DeployRecord>,
+    /// Variables changed by mutations, oldest first (see [`VariableWrite`]).
+    pub write_log: Vec<VariableWrite>,
+    /// Requests executed so far (the number of the one executing now).
+    pub executed: u64,
     /// Projects, environments and services marked as deleted (`gone.rs`).
     pub gone: Gone,
     /// Counter for deterministic default timestamps of seeded records.
@@ -58,6 +62,7 @@ impl std::fmt::Debug for World {
             .field("variable_scopes", &self.variables.len())
             .field("deployments", &self.deployments.len())
             .field("deploys", &self.deploy_log.len())
+            .field("writes", &self.write_log.len())
             .field("gone", &(self.gone.projects.len() + self.gone.environments.len() + self.gone.services.len()))
             .finish_non_exhaustive()
     }
@@ -368,6 +373,19 @@ impl World {
                 );
             }
         }
+    }
+
+    /// Records a variable changed by the mutation `operation` (`None`: deleted).
+    pub fn log_write(&mut self, scope: &Scope, name: &str, value: Option<&str>, operation: &str) {
+        self.write_log.push(VariableWrite {
+            environment_id: scope.0.clone(),
+            service_id: scope.1.clone(),
+            name: name.to_owned(),
+            value: value.map(str::to_owned),
+            operation: operation.to_owned(),
+            request: self.executed,
+            at: OffsetDateTime::now_utc(),
+        });
     }
 
     /// Removes a variable; whether it existed.

@@ -13,6 +13,7 @@ mod browser_notifications;
 mod browser_sync_actions;
 mod browser_wizard;
 mod changes;
+mod chaos_soak;
 mod connections;
 mod edge;
 mod encryption;
