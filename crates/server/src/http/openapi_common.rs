@@ -137,6 +137,23 @@ mod tests {
         assert!(checked > 100, "only {checked} operations");
     }
 
+    /// A query parameter is one name with a scalar (or list) value: a flattened struct
+    /// documented as one object-typed parameter (`project`) sent clients a parameter the
+    /// server does not read, and hid the four it does.
+    #[test]
+    fn no_parameter_is_an_object() {
+        let doc = served();
+        for (path, item) in doc.paths.paths.clone().iter_mut() {
+            for (method, op) in operations(item) {
+                for param in op.parameters.iter().flatten() {
+                    let RefOr::T(param) = param else { continue };
+                    let schema = serde_json::to_value(&param.schema).expect("json");
+                    assert_ne!(schema["type"], "object", "{method} {path}: parameter {} is an object", param.name);
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_public_operation_exists() {
         let doc = served();
