@@ -13,7 +13,7 @@
 //!
 //! Skipped with a message unless `SLUICE_TEST_PYTHON` has schemathesis (`scripts/test.sh`
 //! installs it); failing instead when `SLUICE_REQUIRE_EXTERNAL_TOOLS` is set, as in CI.
-//! Examples per operation: 25 (`SLUICE_FUZZ_EXAMPLES`), 250 with `SLUICE_PROOF_LONG=1`;
+//! Examples per operation: 25 (`SLUICE_FUZZ_EXAMPLES`), 100 with `SLUICE_PROOF_LONG=1`;
 //! `SLUICE_FUZZ_SEED` replays a run. See docs/reliability.md.
 
 use crate::access_support::{Machine, machine};
@@ -27,7 +27,7 @@ use std::time::Instant;
 
 const FUZZ_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/server/fuzz");
 const CI_EXAMPLES: u32 = 25;
-const LONG_EXAMPLES: u32 = 250;
+const LONG_EXAMPLES: u32 = 100;
 
 #[tokio::test]
 async fn every_operation_survives_schema_fuzzing() {
@@ -48,7 +48,8 @@ async fn every_operation_survives_schema_fuzzing() {
         .arg("--out")
         .arg(out.path().join("run"))
         .env("SLUICE_FUZZ_TOKEN", &seeded.caller_token)
-        .env("SLUICE_FUZZ_LOGOUT_TOKEN", &seeded.logout_token);
+        .env("SLUICE_FUZZ_LOGOUT_TOKEN", &seeded.logout_token)
+        .kill_on_drop(true);
     if let Ok(seed) = std::env::var("SLUICE_FUZZ_SEED") {
         command.args(["--seed", &seed]);
     }
@@ -269,7 +270,13 @@ async fn seeded_server() -> (FakeRailway, TestApp, Seeded) {
         "DELETE /api/v1/workspace/{workspaceId}": {"workspaceId": [spare_id]},
         "PATCH /api/v2/organizations/{organizationId}/memberships/{membershipId}": {"membershipId": [org_membership_id]},
     });
-    let data = json!({"canaries": canaries, "inputCanary": canary("input"), "ids": ids, "idsFor": ids_for});
+    let rows = json!([
+        {"environment": "dev", "secretPath": "/", "path": "/", "secretName": "DB_PASSWORD"},
+        {"environment": "dev", "secretPath": "/app", "path": "/app", "secretName": "API_KEY"},
+        {"environment": "staging", "secretPath": "/shared", "path": "/shared", "secretName": "SHARED_TOKEN"},
+    ]);
+    let data =
+        json!({"canaries": canaries, "inputCanary": canary("input"), "ids": ids, "rows": rows, "idsFor": ids_for});
     (fake, app, Seeded { data, caller_token: caller, logout_token })
 }
 

@@ -14,16 +14,20 @@ with `SCHEMATHESIS_HOOKS=sluice_fuzz_hooks`).
 - `ids`: parameter name -> seeded values (`projectId`, `environment`, `syncId`…). Generated
   path parameters, query parameters and top-level body fields of those names are replaced
   by a seeded value in some cases, so the fuzzer reaches real rows and not only 404s.
+- `rows`: coherent sets of those names (an environment, a path and a key that exist
+  together), which `map_case` applies to every other case as a whole.
 - `idsFor`: operation label (`DELETE /api/v1/projects/{projectId}`) -> name -> values: for
   operations that destroy what they name, a sacrificial row instead of the shared seed.
 
-When the process ends, the run's figures (requests, statuses, operations called, leaks) are
+With `SLUICE_FUZZ_TRACE=FILE`, every request (operation, URL, body) and its status is
+appended to FILE as a JSON line. When the process ends, the run's figures (requests, statuses, operations called, leaks) are
 written to the file named by `SLUICE_FUZZ_STATS`.
 """
 
 from __future__ import annotations
 
 import atexit
+import hashlib
 import json
 import os
 import threading
@@ -31,6 +35,7 @@ from collections import Counter
 
 import schemathesis
 from hypothesis import strategies as st
+from schemathesis.generation.meta import CoveragePhaseData
 
 with open(os.environ["SLUICE_FUZZ_DATA"], encoding="utf-8") as _f:
     SEED = json.load(_f)
@@ -64,33 +69,105 @@ def _ids_for(context) -> dict[str, list]:
     return {**IDS, **IDS_FOR.get(label, {})}
 
 
-def _seeded(values, context):
-    """`values` as generated, or with some of its seeded names replaced by seeded values."""
+def _seeded(values, context, known: set[str]):
+    """`values` as generated (a third of the cases), with some of its seeded names replaced
+    by a seeded value (a third), or with every seeded name the operation knows (`known`:
+    its parameters, its body's top-level properties) set to a seeded value, generated or
+    not (a third): optional selectors such as `workspaceId` are often left out otherwise."""
     if not isinstance(values, dict):
         return st.just(values)
     ids = _ids_for(context)
-    names = [k for k in values if k in ids and ids[k]]
-    if not names:
+    present = [k for k in values if k in ids and ids[k]]
+    every_name = sorted(set(present) | {k for k in known if k in ids and ids[k]})
+    if not every_name:
         return st.just(values)
-    choices = {k: st.one_of(st.just(values[k]), st.sampled_from(ids[k])) for k in names}
-    return st.fixed_dictionaries(choices).map(lambda picked: {**values, **picked})
+    every = st.fixed_dictionaries({k: st.sampled_from(ids[k]) for k in every_name})
+    some = st.fixed_dictionaries({k: st.one_of(st.just(values[k]), st.sampled_from(ids[k])) for k in present})
+    return st.one_of(st.just({}), some, every).map(lambda picked: {**values, **picked})
+
+
+def _query_names(context) -> set[str]:
+    op = context.operation
+    return {p.name for p in op.query} if op is not None else set()
+
+
+def _body_names(context) -> set[str]:
+    """The top-level property names of the operation's JSON body schema."""
+    op = context.operation
+    if op is None:
+        return set()
+    names: set[str] = set()
+    for body in op.body:
+        schema = body.optimized_schema
+        names |= _top_level_properties(schema, schema.get("x-bundled", {}) if isinstance(schema, dict) else {}, 0)
+    return names
+
+
+def _top_level_properties(schema, bundled: dict, depth: int) -> set[str]:
+    if not isinstance(schema, dict) or depth > 8:
+        return set()
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/x-bundled/"):
+        return _top_level_properties(bundled.get(ref.rsplit("/", 1)[1]), bundled, depth + 1)
+    names = set(schema.get("properties", {}))
+    for combinator in ("allOf", "anyOf", "oneOf"):
+        for part in schema.get(combinator, []):
+            names |= _top_level_properties(part, bundled, depth + 1)
+    return names
+
+
+ROWS: list[dict] = SEED.get("rows", [])
+
+
+@schemathesis.hook
+def map_case(context, case):
+    """Every other case (chosen by a hash of the case, so runs stay reproducible) is pointed
+    at one seeded row as a whole: its environment, path and key together, and the seeded
+    project, sync, identity… for the operation's other parameters and body fields. The
+    parameter a coverage case is about (a wrong type, a boundary) keeps its value."""
+    if not ROWS or context.operation is None:
+        return case
+    digest = hashlib.sha256(repr((case.path_parameters, case.query, case.body)).encode()).digest()
+    if digest[0] % 2:
+        return case
+    row = ROWS[digest[1] % len(ROWS)]
+    ids = _ids_for(context)
+    mutated = None
+    meta = case.meta
+    if meta is not None and isinstance(meta.phase.data, CoveragePhaseData):
+        mutated = meta.phase.data.parameter
+
+    def value(name):
+        return row[name] if name in row else ids[name][digest[2] % len(ids[name])]
+
+    for container, known in (
+        (case.path_parameters, set(case.path_parameters or {})),
+        (case.query, _query_names(context)),
+        (case.body, _body_names(context)),
+    ):
+        if not isinstance(container, dict):
+            continue
+        for name in known:
+            if name != mutated and (name in row or ids.get(name)):
+                container[name] = value(name)
+    return case
 
 
 @schemathesis.hook
 def flatmap_path_parameters(context, path_parameters):
-    return _seeded(path_parameters, context)
+    return _seeded(path_parameters, context, set())
 
 
 @schemathesis.hook
 def flatmap_query(context, query):
-    return _seeded(query, context)
+    return _seeded(query, context, _query_names(context))
 
 
 @schemathesis.hook
 def flatmap_body(context, body):
     if isinstance(body, dict):
         body = {k: INPUT_CANARY if k in SECRET_FIELDS and isinstance(v, str) else v for k, v in body.items()}
-    return _seeded(body, context)
+    return _seeded(body, context, _body_names(context))
 
 
 def _leaked(response) -> list[str]:
@@ -111,11 +188,20 @@ def no_canary_in_error_body(ctx, response, case):
         )
 
 
+_TRACE = os.environ.get("SLUICE_FUZZ_TRACE")
+
+
 @schemathesis.hook
 def after_call(context, case, response):
     label = case.operation.label
     leaked = _leaked(response)
     with _lock:
+        if _TRACE:
+            request = response.request
+            body = request.body.decode("utf-8", "replace") if isinstance(request.body, bytes) else request.body
+            line = {"operation": label, "url": request.url, "body": body, "status": response.status_code}
+            with open(_TRACE, "a", encoding="utf-8") as f:
+                f.write(json.dumps(line) + "\n")
         _statuses[response.status_code] += 1
         _operations.add(label)
         if leaked:
