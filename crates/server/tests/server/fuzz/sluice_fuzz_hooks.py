@@ -15,7 +15,7 @@ with `SCHEMATHESIS_HOOKS=sluice_fuzz_hooks`).
   path parameters, query parameters and top-level body fields of those names are replaced
   by a seeded value in some cases, so the fuzzer reaches real rows and not only 404s.
 - `rows`: coherent sets of those names (an environment, a path and a key that exist
-  together), which `map_case` applies to every other case as a whole.
+  together), which `before_call` applies to every other coverage case as a whole.
 - `idsFor`: operation label (`DELETE /api/v1/projects/{projectId}`) -> name -> values: for
   operations that destroy what they name, a sacrificial row instead of the shared seed.
 
@@ -81,8 +81,12 @@ def _seeded(values, context, known: set[str]):
     every_name = sorted(set(present) | {k for k in known if k in ids and ids[k]})
     if not every_name:
         return st.just(values)
-    every = st.fixed_dictionaries({k: st.sampled_from(ids[k]) for k in every_name})
     some = st.fixed_dictionaries({k: st.one_of(st.just(values[k]), st.sampled_from(ids[k])) for k in present})
+    if set(every_name) == set(present):
+        # Nothing to add: more seeded choices would only make cases alike, which the
+        # fuzzing phase throws away and generates again.
+        return some.map(lambda picked: {**values, **picked})
+    every = st.fixed_dictionaries({k: st.sampled_from(ids[k]) for k in every_name})
     return st.one_of(st.just({}), some, every).map(lambda picked: {**values, **picked})
 
 
@@ -120,22 +124,22 @@ ROWS: list[dict] = SEED.get("rows", [])
 
 
 @schemathesis.hook
-def map_case(context, case):
-    """Every other case (chosen by a hash of the case, so runs stay reproducible) is pointed
+def before_call(context, case, kwargs):
+    """Every other coverage case (chosen by a hash of the case, so runs stay reproducible) is pointed
     at one seeded row as a whole: its environment, path and key together, and the seeded
     project, sync, identity… for the operation's other parameters and body fields. The
     parameter a coverage case is about (a wrong type, a boundary) keeps its value."""
-    if not ROWS or context.operation is None:
-        return case
+    meta = case.meta
+    # Coverage cases only, just before they are sent (a `map_case` hook would slow down the
+    # fuzzing phase's generation; the flatmap hooks below steer that phase instead).
+    if not ROWS or context.operation is None or meta is None or not isinstance(meta.phase.data, CoveragePhaseData):
+        return
     digest = hashlib.sha256(repr((case.path_parameters, case.query, case.body)).encode()).digest()
     if digest[0] % 2:
-        return case
+        return
     row = ROWS[digest[1] % len(ROWS)]
     ids = _ids_for(context)
-    mutated = None
-    meta = case.meta
-    if meta is not None and isinstance(meta.phase.data, CoveragePhaseData):
-        mutated = meta.phase.data.parameter
+    mutated = meta.phase.data.parameter
 
     def value(name):
         return row[name] if name in row else ids[name][digest[2] % len(ids[name])]
@@ -150,7 +154,6 @@ def map_case(context, case):
         for name in known:
             if name != mutated and (name in row or ids.get(name)):
                 container[name] = value(name)
-    return case
 
 
 @schemathesis.hook
