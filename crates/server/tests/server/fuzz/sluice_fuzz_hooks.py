@@ -20,8 +20,8 @@ with `SCHEMATHESIS_HOOKS=sluice_fuzz_hooks`).
   operations that destroy what they name, a sacrificial row instead of the shared seed.
 
 With `SLUICE_FUZZ_TRACE=FILE`, every request (operation, URL, body) and its status is
-appended to FILE as a JSON line. When the process ends, the run's figures (requests, statuses, operations called, leaks) are
-written to the file named by `SLUICE_FUZZ_STATS`.
+appended to FILE as a JSON line. When the process ends, the run's figures (requests,
+statuses, operations called, leaks) are written to the file named by `SLUICE_FUZZ_STATS`.
 """
 
 from __future__ import annotations
