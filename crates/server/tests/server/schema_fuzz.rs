@@ -88,8 +88,22 @@ async fn every_operation_survives_schema_fuzzing() {
     assert_eq!(alive.status, 200, "the server no longer answers /api/status: {}", alive.text);
     // The syncs, runs and deliveries the fuzzed requests queued run through as any would.
     let drained = app.drain_all().await;
-    eprintln!("after fuzzing: {} queued jobs ran", drained.runs);
+    eprintln!("after fuzzing: {} queued jobs ran; left: {}", drained.runs, jobs_left(&app).await);
     app.shutdown().await;
+}
+
+/// The jobs still queued or running, by kind and state (`sync queued 2, …`), to say what a
+/// failing end-of-run check found.
+async fn jobs_left(app: &TestApp) -> String {
+    let mut conn = app.state().store.read().await.expect("conn");
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT kind, state, COUNT(*) FROM jobs WHERE state IN ('queued', 'running') GROUP BY kind, state",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .expect("jobs left");
+    let left: Vec<String> = rows.iter().map(|(kind, state, n)| format!("{kind} {state} {n}")).collect();
+    if left.is_empty() { "none".to_string() } else { left.join(", ") }
 }
 
 /// The interpreter of `SLUICE_TEST_PYTHON` when it has schemathesis; `None` (the test is
