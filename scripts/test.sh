@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs Sluice's whole test suite on a fresh machine: checks formatting, the layering
 # rules and lints first (fast failures), installs what the tests need (PostgreSQL,
-# Chromium and chromedriver, Node.js and npm from Debian packages, Infisical's Python SDK and
-# aiosmtpd from PyPI, Infisical's Node SDK and axe-core from npm),
+# Chromium and chromedriver, Node.js and npm from Debian packages, Infisical's Python SDK,
+# aiosmtpd and schemathesis from PyPI, Infisical's Node SDK and axe-core from npm),
 # starts a throwaway PostgreSQL, then runs every test on SQLite and the database-backed
 # tests again on PostgreSQL.
 set -euo pipefail
@@ -40,13 +40,15 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 command -v cargo-nextest >/dev/null 2>&1 || { log "installing cargo-nextest"; cargo install --locked cargo-nextest; }
 
-# --- Infisical's official Python SDK and an SMTP server (aiosmtpd, the notification
-# tests' mail receiver), in a virtualenv -----------------------------------------------
+# --- Infisical's official Python SDK, an SMTP server (aiosmtpd, the notification
+# tests' mail receiver) and schemathesis (the schema-fuzzing suite), in a virtualenv -----
 VENV=$ROOT/target/py-sdk
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import infisical_sdk, aiosmtpd' 2>/dev/null; then
-  log "installing infisicalsdk==1.0.18 and aiosmtpd==1.4.6 into $VENV"
+SCHEMATHESIS=4.32.5
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import infisical_sdk, aiosmtpd, schemathesis
+assert schemathesis.__version__ == '$SCHEMATHESIS'" 2>/dev/null; then
+  log "installing infisicalsdk==1.0.18, aiosmtpd==1.4.6 and schemathesis==$SCHEMATHESIS into $VENV"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check 'infisicalsdk==1.0.18' 'aiosmtpd==1.4.6'
+  "$VENV/bin/pip" install -q --disable-pip-version-check 'infisicalsdk==1.0.18' 'aiosmtpd==1.4.6' "schemathesis==$SCHEMATHESIS"
 fi
 export SLUICE_TEST_PYTHON=$VENV/bin/python
 

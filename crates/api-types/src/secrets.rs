@@ -45,7 +45,6 @@ pub struct ProjectSelector {
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ListSecretsQuery {
     #[serde(flatten)]
-    #[cfg_attr(feature = "openapi", param(inline))]
     pub project: ProjectSelector,
     pub environment: Option<String>,
     /// Default `/`.
@@ -77,7 +76,6 @@ pub struct ListSecretsQuery {
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct GetSecretQuery {
     #[serde(flatten)]
-    #[cfg_attr(feature = "openapi", param(inline))]
     pub project: ProjectSelector,
     pub environment: Option<String>,
     pub secret_path: Option<String>,

@@ -7,6 +7,7 @@ pub mod fallback;
 pub mod forwarded;
 mod middleware;
 pub mod openapi;
+pub mod openapi_common;
 
 use crate::state::AppState;
 use axum::Router;
@@ -21,7 +22,8 @@ const DOCS_PREFIX: &str = "/api/docs/";
 /// The whole application as one service. Trailing slashes are trimmed before routing,
 /// because Infisical's CLI calls some paths with one.
 pub fn app(state: AppState) -> MapRequest<Router, fn(Request) -> Request> {
-    let (api, doc) = crate::features::router().split_for_parts();
+    let (api, mut doc) = crate::features::router().split_for_parts();
+    openapi_common::complete(&mut doc);
     let router = Router::new()
         .merge(api)
         .merge(openapi::docs_router(doc))

@@ -35,6 +35,7 @@ mod projects;
 mod python_sdk;
 mod references;
 mod retention;
+mod schema_fuzz;
 mod secret_support;
 mod secrets;
 mod sync_runs;
