@@ -206,7 +206,7 @@ pub async fn save(
             Ok(redirect_with(&to, FlashKind::Success, &format!("{} saved.{queued}", step.label())))
         }
         Err(e) => {
-            let errors = FormErrors::from_api(e, &FIELDS)?;
+            let errors = super::wizard::in_words(FormErrors::from_api(e, &FIELDS)?, &p, &w);
             page(&state, &signed, p, s, step, w, errors).await
         }
     }

@@ -188,13 +188,27 @@ pub(super) async fn check_step(
         && let Err(e) = check_source(state, signed, p, w).await
     {
         // "Could not find folder with path …" belongs next to the path.
-        let found = FormErrors::from_api(e, &FIELDS)?;
+        let found = in_words(FormErrors::from_api(e, &FIELDS)?, p, w);
         match found.general {
             Some(m) if found.fields.is_empty() => errors.field("secret_path", m),
             _ => errors = found,
         }
     }
     Ok(errors)
+}
+
+/// The API's "Could not find folder with path … for project with ID …" (Infisical's words)
+/// said as a person needs it: which folder, in which environment, and what to do.
+pub(super) fn in_words(mut errors: FormErrors, p: &ProjectOut, w: &WizardForm) -> FormErrors {
+    if errors.general.as_deref().is_some_and(|m| m.starts_with("Could not find folder with path")) {
+        let slug = w.environment.trim();
+        let env = p.environments.iter().find(|e| e.slug == slug).map_or(slug, |e| e.name.as_str());
+        errors.general = Some(format!(
+            "There is no folder \"{}\" in {env}. Pick one of its folders, or add the folder on the Secrets page first.",
+            w.secret_path.trim()
+        ));
+    }
+    errors
 }
 
 /// The source folder must exist (the create call checks it again).

@@ -63,6 +63,10 @@ async fn each_wizard_step_has_its_own_get_address_that_keeps_the_draft() {
     assert_eq!(shown.status, 422, "{}", shown.body);
     shown.assert_contains(r#"value="/no-such-folder""#);
     shown.assert_contains(r#"id="w-path-error""#);
+    shown.assert_contains(
+        "There is no folder &#34;/no-such-folder&#34; in Development. Pick one of its folders, or add the folder on the Secrets page first.",
+    );
+    assert!(!shown.body.contains("project with ID"), "no project id in the message");
     let reloaded = b.get(refused.location()).await;
     assert_eq!(reloaded.status, 200, "a reload shows the step again, without re-posting");
     reloaded.assert_contains(r#"value="/no-such-folder""#);
