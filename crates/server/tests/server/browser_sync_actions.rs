@@ -127,3 +127,39 @@ async fn a_sync_page_shows_drift_per_key_and_a_held_run_to_confirm() {
     assert_eq!(status.matches("this run would delete 6 of the 6 keys").count(), 1, "said once:\n{status}");
     assert_eq!(fake.variables(RW_PRODUCTION, Some(RW_API)).keys().filter(|k| k.starts_with("SLUICE_")).count(), 6);
 }
+
+/// Without a connection, the wizard's destination step links to the connection form, which
+/// comes back to the same step, in Chromium, with the new connection selected and the
+/// source chosen before still there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_added_from_the_wizard_comes_back_selected_in_chromium() {
+    let Some((_driver, client, _profile)) = browser().await else { return };
+    let (_fake, app) = sync_support::start().await;
+    let pid = app.project_id().to_string();
+    let ui = Ui { c: client, base: app.url() };
+    ui.go("/projects").await;
+    ui.fill("#email", &app.creds.admin_email).await;
+    ui.fill("#password", &app.creds.admin_password).await;
+    ui.click("button[type=submit]").await;
+    ui.wait_text("h1", "Projects").await;
+
+    ui.go(&format!("/projects/{pid}/syncs/new/railway")).await;
+    ui.select("#w-env", "staging").await;
+    ui.fill("#w-path", "/").await;
+    ui.click("form.wizard button.btn-primary[name=go][value=next]").await;
+    ui.wait_text("[data-add-connection]", "Add a Railway connection").await;
+    ui.click("[data-add-connection]").await;
+    ui.fill("#c-name", "from-the-wizard").await;
+    ui.fill("#c-token", ACCOUNT_TOKEN).await;
+    ui.click("form button.btn-primary").await;
+    ui.wait_js(
+        "back on the destination step with the connection chosen",
+        "const s = document.querySelector('#w-conn'); return !!s && s.selectedOptions[0].textContent.includes('from-the-wizard')",
+    )
+    .await;
+    let url = ui.c.current_url().await.expect("url");
+    assert!(url.path().ends_with("/syncs/new/railway"), "{url}");
+    let query = url.query().unwrap_or("");
+    assert!(query.contains("step=destination") && query.contains("environment=staging"), "{query}");
+    ui.shot("sync-actions-6-connection-from-wizard").await;
+}
