@@ -25,11 +25,7 @@ async fn row_actions_confirm_in_one_dialog_and_the_schema_preview_follows_typing
     app.drain_all().await;
     assert!(fake.variables(RW_PRODUCTION, Some(RW_API)).contains_key("SLUICE_API_KEY"));
     let ui = Ui { c: client, base: app.url() };
-    ui.go("/projects").await;
-    ui.fill("#email", &app.creds.admin_email).await;
-    ui.fill("#password", &app.creds.admin_password).await;
-    ui.click("button[type=submit]").await;
-    ui.wait_text("h1", "Projects").await;
+    ui.sign_in(&app).await;
 
     // The row menu opens, and its first item has the focus.
     ui.go(&format!("/projects/{pid}/integrations")).await;
@@ -92,11 +88,7 @@ async fn a_sync_page_shows_drift_per_key_and_a_held_run_to_confirm() {
     let id = created["secretSync"]["id"].as_str().expect("id").to_string();
     app.drain_all().await;
     let ui = Ui { c: client, base: app.url() };
-    ui.go("/projects").await;
-    ui.fill("#email", &app.creds.admin_email).await;
-    ui.fill("#password", &app.creds.admin_password).await;
-    ui.click("button[type=submit]").await;
-    ui.wait_text("h1", "Projects").await;
+    ui.sign_in(&app).await;
 
     fake.set_variable(RW_PRODUCTION, Some(RW_API), "SLUICE_A", "edited-at-railway", false);
     ui.go(&format!("/projects/{pid}/syncs/{id}")).await;
@@ -137,11 +129,7 @@ async fn a_connection_added_from_the_wizard_comes_back_selected_in_chromium() {
     let (_fake, app) = sync_support::start().await;
     let pid = app.project_id().to_string();
     let ui = Ui { c: client, base: app.url() };
-    ui.go("/projects").await;
-    ui.fill("#email", &app.creds.admin_email).await;
-    ui.fill("#password", &app.creds.admin_password).await;
-    ui.click("button[type=submit]").await;
-    ui.wait_text("h1", "Projects").await;
+    ui.sign_in(&app).await;
 
     ui.go(&format!("/projects/{pid}/syncs/new/railway")).await;
     ui.select("#w-env", "staging").await;
