@@ -27,6 +27,16 @@ fn seed_with_services(n: usize) -> anyhow::Result<Seed> {
     Ok(seed)
 }
 
+/// Whether every one of `n` services holds `F_FAN = want`, looking again only at those
+/// that did not yet (a look at all thousand every 2 ms would take a core from the server).
+fn converging(n: usize, want: &'static str) -> impl FnMut(&FakeRailway) -> bool {
+    let mut left: Vec<usize> = (0..n).collect();
+    move |f| {
+        left.retain(|i| f.variables(PRODUCTION, Some(&service_id(*i))).get("F_FAN") != Some(&Some(want.into())));
+        left.is_empty()
+    }
+}
+
 struct Bench {
     fake: FakeRailway,
     srv: server::Server,
@@ -184,6 +194,65 @@ impl Bench {
     }
 }
 
+/// The latest run of each sync of a fan-out, in milliseconds after the change was written.
+struct FanRuns {
+    /// (started, finished, time in Railway calls) of each run.
+    runs: Vec<(i64, i64, i64)>,
+}
+
+impl FanRuns {
+    fn summary(&self) -> String {
+        let pick = |mut v: Vec<i64>, q: f64| -> i64 {
+            v.sort_unstable();
+            v.get(((v.len() as f64 - 1.0) * q).round() as usize).copied().unwrap_or(0)
+        };
+        let took: Vec<i64> = self.runs.iter().map(|(s, f, _)| f - s).collect();
+        let railway: Vec<i64> = self.runs.iter().map(|r| r.2).collect();
+        let first = self.runs.iter().map(|r| r.0).min().unwrap_or(0);
+        let last = self.runs.iter().map(|r| r.1).max().unwrap_or(0);
+        format!(
+            "{} runs; the first started {first} ms after the change was written, the last ended at {last} ms; \
+             a run took p50 {} ms (p99 {} ms), of which Railway calls p50 {} ms",
+            self.runs.len(),
+            pick(took.clone(), 0.5),
+            pick(took, 0.99),
+            pick(railway, 0.5)
+        )
+    }
+}
+
+impl Bench {
+    /// The latest run of each of the first `n` syncs (by name `fan-i`), timed from `since`.
+    async fn latest_runs(&self, n: usize, since: i64) -> anyhow::Result<FanRuns> {
+        let list = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/api/v1/secret-syncs/railway?projectId={}", self.project),
+                Value::Null,
+            )
+            .await?;
+        let ids: Vec<String> = list["secretSyncs"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|s| s["id"].as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        let mut runs = Vec::with_capacity(n);
+        for id in ids.iter().take(n) {
+            let r = self
+                .call(reqwest::Method::GET, &format!("/api/v1/secret-syncs/railway/{id}/runs"), Value::Null)
+                .await?;
+            let Some(run) = r["runs"].as_array().and_then(|a| a.first()) else { continue };
+            let at = |field: &str| run[field].as_str().and_then(|t| ms_after(t, since));
+            let (Some(started), Some(finished)) = (at("startedAt"), at("finishedAt")) else { continue };
+            let railway = run["railwayCalls"]
+                .as_array()
+                .map(|calls| calls.iter().filter_map(|c| c["durationMs"].as_i64()).sum())
+                .unwrap_or(0);
+            runs.push((started, finished, railway));
+        }
+        Ok(FanRuns { runs })
+    }
+}
+
 /// Starts `more` further nodes on the database of `b` (PostgreSQL), with the same root key
 /// and arguments but not `--dev`.
 async fn add_nodes(bin: &Path, b: &mut Bench, database_url: &str, more: usize, extra: &[&str]) -> anyhow::Result<()> {
@@ -231,16 +300,12 @@ async fn fan_out_unlimited(bin: &Path, database_url: Option<&str>) -> anyhow::Re
         b.create_sync(&format!("fan-{i}"), "/fan", "F_{{secretKey}}", &service_id(i), true).await?;
     }
     let every = Duration::from_millis(2);
-    b.wait_every("the first syncs", Duration::from_secs(300), every, |f| {
-        (0..N).all(|i| f.variables(PRODUCTION, Some(&service_id(i))).get("F_FAN") == Some(&Some("v0".into())))
-    })
-    .await?;
+    b.wait_every("the first syncs", Duration::from_secs(300), every, converging(N, "v0")).await?;
+    let written_at = wall_ms();
     b.set("/fan", "FAN", "v1").await?;
-    let converged = b
-        .wait_every("1,000 syncs to converge", Duration::from_secs(300), every, |f| {
-            (0..N).all(|i| f.variables(PRODUCTION, Some(&service_id(i))).get("F_FAN") == Some(&Some("v1".into())))
-        })
-        .await?;
+    let converged =
+        b.wait_every("1,000 syncs to converge", Duration::from_secs(300), every, converging(N, "v1")).await?;
+    let runs = b.latest_runs(N, written_at).await?;
     let setup = match database_url {
         None => "SQLite, one node".to_string(),
         Some(_) => format!("PostgreSQL, {} nodes", 1 + b.nodes.len()),
@@ -250,7 +315,26 @@ async fn fan_out_unlimited(bin: &Path, database_url: Option<&str>) -> anyhow::Re
          no rate limit, --railway-rps 100000): all converged in {} (API call included)",
         ms(converged)
     );
+    println!("  where the time went ({setup}): {}", runs.summary());
     Ok(())
+}
+
+/// This machine's clock in milliseconds since the epoch (the server's runs are stamped
+/// with the same clock).
+fn wall_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Milliseconds after `since` (ms since the epoch) of an RFC 3339 time as the API writes it
+/// (`2026-12-06T13:52:49.123Z`), for times a few minutes apart within one benchmark.
+fn ms_after(iso: &str, since: i64) -> Option<i64> {
+    const DAY: i64 = 86_400_000;
+    let time = iso.strip_suffix('Z')?.split_once('T')?.1;
+    let mut parts = time.split(':');
+    let (h, m, sec): (i64, i64, f64) =
+        (parts.next()?.parse().ok()?, parts.next()?.parse().ok()?, parts.next()?.parse().ok()?);
+    let of_day = (h * 60 + m) * 60_000 + (sec * 1000.0).round() as i64;
+    Some((of_day - since.rem_euclid(DAY)).rem_euclid(DAY))
 }
 
 pub async fn run(bin: &Path) -> anyhow::Result<()> {
@@ -504,17 +588,10 @@ async fn fan_out(bin: &Path) -> anyhow::Result<()> {
     for i in 0..N {
         b.create_sync(&format!("fan-{i}"), "/fan", "F_{{secretKey}}", &service_id(i), true).await?;
     }
-    b.wait("the first syncs", Duration::from_secs(120), |f| {
-        (0..N).all(|i| f.variables(PRODUCTION, Some(&service_id(i))).get("F_FAN") == Some(&Some("v0".into())))
-    })
-    .await?;
+    b.wait("the first syncs", Duration::from_secs(120), converging(N, "v0")).await?;
     let t = Instant::now();
     b.set("/fan", "FAN", "v1").await?;
-    let converged = b
-        .wait("1,000 syncs to converge", Duration::from_secs(120), |f| {
-            (0..N).all(|i| f.variables(PRODUCTION, Some(&service_id(i))).get("F_FAN") == Some(&Some("v1".into())))
-        })
-        .await?;
+    let converged = b.wait("1,000 syncs to converge", Duration::from_secs(120), converging(N, "v1")).await?;
     let _ = t;
     println!(
         "one change fanned out to {N} syncs (8 workers, 5 concurrent syncs per connection, no rate limit, \

@@ -170,7 +170,7 @@ pub async fn check(
             if !super::run::may_record(engine, ctx.fence.as_ref(), &mut tx).await? {
                 return Err(EngineError::LeaseLost);
             }
-            ledger::record(&mut tx, &row.id, &adopted, &[]).await?;
+            ledger::record(&mut tx, &row.id, &adopted, &[], row.trust.ledger_since.is_some()).await?;
             tx.commit().await.map_err(StorageError::from)?;
             let mut now_owned = owned.clone();
             now_owned.extend(adopted);

@@ -74,7 +74,7 @@ pub async fn record_sync(
     let digest_key = engine.core().keys().digest_key(&mut tx, &spec.project_id).await?;
     let written: BTreeMap<String, Option<String>> =
         update.write.iter().map(|(k, v)| (k.clone(), Some(digest_key.digest(k, v.expose().as_bytes())))).collect();
-    rows::record(&mut tx, &row.id, &written, &update.remove).await?;
+    rows::record(&mut tx, &row.id, &written, &update.remove, row.trust.ledger_since.is_some()).await?;
 
     let mut now_owned = ledger.cloned().unwrap_or_default();
     now_owned.extend(written);
@@ -112,7 +112,7 @@ pub async fn record_attempt(
     let digest_key = engine.core().keys().digest_key(&mut tx, &spec.project_id).await?;
     let written: BTreeMap<String, Option<String>> =
         plan.upserts().iter().map(|(k, v)| (k.clone(), Some(digest_key.digest(k, v.expose().as_bytes())))).collect();
-    rows::record(&mut tx, &row.id, &written, &[]).await?;
+    rows::record(&mut tx, &row.id, &written, &[], row.trust.ledger_since.is_some()).await?;
     tx.commit().await.map_err(StorageError::from)?;
     Ok(())
 }
@@ -131,7 +131,7 @@ pub async fn record_removal(
     if !may_record(engine, fence, &mut tx).await? {
         return Err(EngineError::LeaseLost);
     }
-    rows::record(&mut tx, &row.id, &BTreeMap::new(), removed).await?;
+    rows::record(&mut tx, &row.id, &BTreeMap::new(), removed, true).await?;
     tx.commit().await.map_err(StorageError::from)?;
     Ok(())
 }

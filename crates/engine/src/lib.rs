@@ -143,6 +143,16 @@ impl Engine {
         self.0.signals.jobs.notify_one();
     }
 
+    /// A job of this process comes due again at `due_at` (a retry, a deployment to look at
+    /// again): wakes one idle worker when that is sooner than idle workers look anyway.
+    /// Waking them all for a job minutes away would only send each to the queue and back.
+    pub fn wake_for(&self, due_at: i64) {
+        let soon = sluice_storage::now_ms() + self.settings().poll_interval.as_millis() as i64;
+        if due_at < soon {
+            self.0.signals.jobs.notify_one();
+        }
+    }
+
     /// Tells listeners (the UI's live status) that a sync's status may have changed.
     pub fn notify_sync_changed(&self, sync: &SyncId) {
         let _ = self.0.signals.syncs.send(sync.clone());

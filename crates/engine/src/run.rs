@@ -18,7 +18,7 @@ use sluice_storage::deploys;
 use sluice_storage::jobs::{self, JobRow};
 use sluice_storage::runs::{self, RunRow};
 use sluice_storage::syncs::{self, SyncRow};
-use sluice_storage::{StorageError, now_ms};
+use sluice_storage::{Backend, StorageError, Tx, now_ms};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -60,16 +60,29 @@ impl Fence {
         if lost.load(Ordering::SeqCst) {
             return Err(EngineError::LeaseLost);
         }
-        let until = now_ms() + engine.settings().lease.as_millis() as i64;
+        let now = now_ms();
+        let until = now + engine.settings().lease.as_millis() as i64;
         let backend = engine.store().backend();
-        let held = if backend == sluice_storage::Backend::Postgres {
-            let mut conn = engine.store().read().await?;
-            jobs::fence(&mut conn, backend, &self.job, &self.node, until).await?
-        } else {
-            let mut tx = engine.store().write().await?;
-            let held = jobs::fence(&mut tx, backend, &self.job, &self.node, until).await?;
-            tx.commit().await.map_err(StorageError::from)?;
-            held
+        let write_ends_by = now + engine.settings().railway_mutation_timeout.as_millis() as i64;
+        let held = match backend {
+            Backend::Postgres => {
+                let mut conn = engine.store().read().await?;
+                jobs::fence(&mut conn, backend, &self.job, &self.node, until).await?
+            }
+            Backend::Sqlite => {
+                // One writer, shared by every run: while the lease already outlives the
+                // write, a read proves the job is still ours.
+                let outlives = {
+                    let mut conn = engine.store().read().await?;
+                    jobs::held_until(&mut conn, &self.job, &self.node, write_ends_by).await?
+                };
+                outlives || {
+                    let mut tx = engine.store().write().await?;
+                    let held = jobs::fence(&mut tx, backend, &self.job, &self.node, until).await?;
+                    tx.commit().await.map_err(StorageError::from)?;
+                    held
+                }
+            }
         };
         if held {
             Ok(())
@@ -157,39 +170,41 @@ fn payload_of(job: &JobRow) -> JobPayload {
     serde_json::from_str(&job.payload).unwrap_or_else(|_| JobPayload::new(Trigger::Manual, JobActor::platform()))
 }
 
-/// Runs a claimed job to its end. Never panics on a job's failure; storage failures while
-/// recording leave the job's lease to run out, and the job is claimed again.
-pub async fn execute(engine: &Engine, job: JobRow) {
-    if let Err(e) = execute_inner(engine, &job).await {
-        tracing::error!(job_id = %job.id, sync_id = %job.sync_id, error = %e, "recording a job's outcome failed");
-    }
+/// A claimed job whose run began in the claim's transaction: its sync, marked running,
+/// and its run record. Without them the claim already ended the job (its sync was
+/// deleted, or its stored row cannot be read).
+#[derive(Debug)]
+pub struct Begun {
+    pub job: JobRow,
+    started: Option<(SyncRow, RunRow)>,
 }
 
-async fn execute_inner(engine: &Engine, job: &JobRow) -> Result<(), StorageError> {
-    let payload = payload_of(job);
-    let kind = job.kind;
-    let row = {
-        let mut conn = engine.store().read().await?;
-        syncs::get(&mut conn, &job.sync_id).await
-    };
-    let row = match row {
-        Ok(row) => row,
-        Err(e) if e.is_undecodable() => return fail_unreadable(engine, job, &e).await,
+/// Begins the run of `job` inside the transaction that claimed it (one write transaction
+/// less per run: on SQLite every one waits for the single writer).
+pub async fn begin(tx: &mut Tx, engine: &Engine, job: JobRow) -> Result<Begun, StorageError> {
+    let row = match syncs::get(tx, &job.sync_id).await {
+        Ok(Some(row)) => row,
+        Ok(None) => {
+            jobs::finish(tx, &job.id, JobState::Cancelled, Some("the sync was deleted")).await?;
+            return Ok(Begun { job, started: None });
+        }
+        Err(e) if e.is_undecodable() => {
+            // A sync whose stored row this build cannot read fails its job once, saying
+            // why, instead of leaving the job to be claimed again and again.
+            let message = format!("the sync's stored configuration cannot be read: {e}");
+            jobs::finish(tx, &job.id, JobState::Failed, Some(&message)).await?;
+            syncs::finish(tx, &job.sync_id, job.kind, &job.id, false, Some(&message)).await?;
+            return Ok(Begun { job, started: None });
+        }
         Err(e) => return Err(e),
     };
-    let Some(row) = row else {
-        let mut tx = engine.store().write().await?;
-        jobs::finish(&mut tx, &job.id, JobState::Cancelled, Some("the sync was deleted")).await?;
-        tx.commit().await?;
-        return Ok(());
-    };
-
-    let mut run = RunRow {
+    let payload = payload_of(&job);
+    let run = RunRow {
         id: RunId::new(),
         sync_id: row.id.clone(),
         project_id: row.project_id.clone(),
         job_id: job.id.clone(),
-        kind,
+        kind: job.kind,
         trigger: payload.trigger,
         actor_type: payload.actor.kind,
         actor_id: payload.actor.id.clone(),
@@ -206,14 +221,25 @@ async fn execute_inner(engine: &Engine, job: &JobRow) -> Result<(), StorageError
         error: None,
         next_attempt_at: None,
     };
-    {
-        let mut tx = engine.store().write().await?;
-        syncs::set_status(&mut tx, &row.id, kind, SyncStatus::Running).await?;
-        runs::insert(&mut tx, &run).await?;
-        tx.commit().await?;
-    }
-    engine.notify_sync_changed(&row.id);
+    syncs::set_status(tx, &row.id, job.kind, SyncStatus::Running).await?;
+    runs::insert(tx, &run).await?;
+    Ok(Begun { job, started: Some((row, run)) })
+}
 
+/// Runs a begun job to its end. Never panics on a job's failure; storage failures while
+/// recording leave the job's lease to run out, and the job is claimed again.
+pub async fn execute(engine: &Engine, begun: Begun) {
+    let Begun { job, started } = begun;
+    engine.notify_sync_changed(&job.sync_id);
+    let Some((row, run)) = started else { return };
+    if let Err(e) = execute_started(engine, &job, row, run).await {
+        tracing::error!(job_id = %job.id, sync_id = %job.sync_id, error = %e, "recording a job's outcome failed");
+    }
+}
+
+async fn execute_started(engine: &Engine, job: &JobRow, row: SyncRow, mut run: RunRow) -> Result<(), StorageError> {
+    let payload = payload_of(job);
+    let kind = job.kind;
     let mut ctx = RunContext::new(row.id.clone());
     ctx.fence = Some(Fence { job: job.clone(), node: engine.node_id().to_string() });
     let heartbeat = spawn_heartbeat(engine.clone(), job.clone(), ctx.lost.clone());
@@ -256,18 +282,6 @@ async fn execute_inner(engine: &Engine, job: &JobRow) -> Result<(), StorageError
     engine.notify_sync_changed(&row.id);
     engine.metrics().run_ended(&row.destination, kind, run.status);
     engine.run_finished(RunFinished { sync_id: row.id.clone(), job_id: job.id.clone(), kind, status: run.status });
-    Ok(())
-}
-
-/// A sync whose stored row this build cannot read fails its job once, saying why, instead
-/// of leaving the job to be claimed again and again.
-async fn fail_unreadable(engine: &Engine, job: &JobRow, e: &StorageError) -> Result<(), StorageError> {
-    let message = format!("the sync's stored configuration cannot be read: {e}");
-    let mut tx = engine.store().write().await?;
-    jobs::finish(&mut tx, &job.id, JobState::Failed, Some(&message)).await?;
-    syncs::finish(&mut tx, &job.sync_id, job.kind, &job.id, false, Some(&message)).await?;
-    tx.commit().await?;
-    engine.notify_sync_changed(&job.sync_id);
     Ok(())
 }
 
@@ -315,6 +329,24 @@ fn keys_with(ctx: &RunContext, action: EntryAction) -> Vec<String> {
     ctx.plan.iter().filter(|e| e.action == action).map(|e| e.key.clone()).collect()
 }
 
+/// The source folders the run depended on, when they are not the ones recorded. Read
+/// before the write transaction: only the runs of this sync write them, one at a time.
+async fn changed_dependencies<'a>(
+    engine: &Engine,
+    ctx: &'a RunContext,
+) -> Result<Option<&'a [(EnvironmentId, FolderPath)]>, StorageError> {
+    let Some(deps) = &ctx.dependencies else { return Ok(None) };
+    let mut recorded = {
+        let mut conn = engine.store().read().await?;
+        syncs::dependencies(&mut conn, &ctx.sync).await?
+    };
+    recorded.sort();
+    let mut sorted = deps.clone();
+    sorted.sort();
+    sorted.dedup();
+    Ok((sorted != recorded).then_some(deps.as_slice()))
+}
+
 async fn record_success(
     engine: &Engine,
     job: &JobRow,
@@ -333,11 +365,12 @@ async fn record_success(
         .filter(|d| d.redeployed())
         .map(|d| d.service_name.as_deref().unwrap_or(&d.service_id))
         .collect();
+    let dependencies = changed_dependencies(engine, ctx).await?;
     let mut tx = engine.store().write().await?;
     if !may_record(engine, ctx.fence.as_ref(), &mut tx).await? {
         return Ok(false);
     }
-    if let Some(deps) = &ctx.dependencies {
+    if let Some(deps) = dependencies {
         syncs::set_dependencies(&mut tx, &sync_id, deps).await?;
     }
     let deleted_sync = kind == JobKind::Remove && payload.delete_sync_on_complete;
@@ -345,10 +378,6 @@ async fn record_success(
         syncs::delete(&mut tx, &sync_id).await?;
     } else {
         syncs::finish(&mut tx, &sync_id, kind, &job.id, true, None).await?;
-    }
-    if kind == JobKind::Sync {
-        // A run went ahead: a held plan and its confirmation are spent.
-        syncs::clear_hold(&mut tx, &sync_id).await?;
     }
     runs::finish(&mut tx, run).await?;
     jobs::finish(&mut tx, &job.id, JobState::Succeeded, None).await?;
@@ -406,11 +435,13 @@ async fn record_failure(
     let sync_id = row.id.clone();
     let limit = err.attempt_limit().map_or(job.max_attempts, |l| job.max_attempts.min(i64::from(l)));
     let retry = err.is_retryable() && (deploying || job.attempts < limit);
+    let mut due_again = None;
+    let dependencies = changed_dependencies(engine, ctx).await?;
     let mut tx = engine.store().write().await?;
     if !may_record(engine, ctx.fence.as_ref(), &mut tx).await? {
         return Ok(false);
     }
-    if let Some(deps) = &ctx.dependencies {
+    if let Some(deps) = dependencies {
         syncs::set_dependencies(&mut tx, &sync_id, deps).await?;
     }
     if timed_out {
@@ -430,6 +461,7 @@ async fn record_failure(
         let next_at = now + (settings.deploy_poll * step).as_millis() as i64;
         run.status = RunStatus::Deploying;
         run.next_attempt_at = Some(next_at);
+        due_again = Some(next_at);
         jobs::poll_later(&mut tx, job, next_at, &message).await?;
         syncs::set_deploying(&mut tx, &sync_id, kind, next_at, &message).await?;
     } else if retry {
@@ -438,6 +470,7 @@ async fn record_failure(
         let next_at = now + delay.as_millis() as i64;
         run.status = RunStatus::Retrying;
         run.next_attempt_at = Some(next_at);
+        due_again = Some(next_at);
         jobs::retry(&mut tx, job, next_at, &message).await?;
         syncs::set_retrying(&mut tx, &sync_id, job.attempts, next_at, &message).await?;
     } else {
@@ -451,7 +484,9 @@ async fn record_failure(
         // already has the run that wrote.
         runs::finish(&mut tx, run).await?;
         tx.commit().await?;
-        engine.wake();
+        if let Some(at) = due_again {
+            engine.wake_for(at);
+        }
         return Ok(true);
     }
     runs::finish(&mut tx, run).await?;
@@ -469,8 +504,8 @@ async fn record_failure(
         events::run_failed(&mut tx, row, run, job, &err).await?;
     }
     tx.commit().await?;
-    if retry {
-        engine.wake();
+    if let Some(at) = due_again {
+        engine.wake_for(at);
     }
     Ok(true)
 }

@@ -4,15 +4,16 @@
 
 use super::{dispatch, run};
 use crate::Engine;
-use sluice_storage::jobs::{self, JobRow};
+use sluice_storage::jobs;
 use sluice_storage::{StorageError, now_ms};
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Claims one job this node may run now. `due_by` makes later jobs due (draining in tests).
-/// Taking over a job whose holder's lease ran out also schedules the repair of its sync
-/// for after that holder's last possible write ([`super::drift::schedule_repair`]).
-pub async fn claim(engine: &Engine, due_by: Option<i64>) -> Result<Option<JobRow>, StorageError> {
+/// Claims one job this node may run now and begins its run, in one transaction. `due_by`
+/// makes later jobs due (draining in tests). Taking over a job whose holder's lease ran
+/// out also schedules the repair of its sync for after that holder's last possible write
+/// ([`super::drift::schedule_repair`]).
+pub async fn claim(engine: &Engine, due_by: Option<i64>) -> Result<Option<run::Begun>, StorageError> {
     let settings = engine.settings();
     let mut tx = engine.store().write().await?;
     let claimed = jobs::claim(
@@ -36,8 +37,9 @@ pub async fn claim(engine: &Engine, due_by: Option<i64>) -> Result<Option<JobRow
         );
         super::drift::schedule_repair(&mut tx, &claimed.job, &takeover.owner, after).await?;
     }
+    let begun = run::begin(&mut tx, engine, claimed.job).await?;
     tx.commit().await?;
-    Ok(Some(claimed.job))
+    Ok(Some(begun))
 }
 
 /// How long to wait for the next due job, capped by the poll interval (a wake-up ends the

@@ -51,6 +51,8 @@ pub struct Inner {
     pub started: Instant,
     /// This server's figures for `/metrics` (its own registry: see `crate::metrics`).
     pub metrics: crate::metrics::Metrics,
+    /// The Railway tokens' pacing states, when this server paces its own client.
+    pub paces: Option<StorePaces>,
 }
 
 impl std::ops::Deref for AppState {
@@ -67,11 +69,12 @@ impl AppState {
         railway_config.mutation_timeout = settings.engine.railway_mutation_timeout;
         let pacing = PaceSettings { rps: settings.engine.railway_rps, ..PaceSettings::default() };
         let railway_metrics = RailwayMetrics::default();
+        let paces = StorePaces::new(store.clone());
         let client = RailwayClient::new(railway_config)?
-            .with_pacing(Arc::new(StorePaces::new(store.clone())), pacing)
+            .with_pacing(Arc::new(paces.clone()), pacing)
             .with_metrics(railway_metrics.clone());
         let railway: Arc<dyn RailwayApi> = Arc::new(client);
-        Ok(Self::with_railway(store, keys, settings, railway, railway_metrics))
+        Ok(Self::build(store, keys, settings, railway, railway_metrics, Some(paces)))
     }
 
     /// State with a given Railway implementation, counting its calls in `railway_metrics`.
@@ -81,6 +84,17 @@ impl AppState {
         settings: Settings,
         railway: Arc<dyn RailwayApi>,
         railway_metrics: RailwayMetrics,
+    ) -> Self {
+        Self::build(store, keys, settings, railway, railway_metrics, None)
+    }
+
+    fn build(
+        store: Store,
+        keys: KeyRing,
+        settings: Settings,
+        railway: Arc<dyn RailwayApi>,
+        railway_metrics: RailwayMetrics,
+        paces: Option<StorePaces>,
     ) -> Self {
         let node_id = settings.engine.node_id.clone().unwrap_or_else(|| {
             format!("{}:{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "node".to_string()), settings.listen.port())
@@ -107,6 +121,7 @@ impl AppState {
             stopping: watch::channel(false).0,
             started: Instant::now(),
             metrics,
+            paces,
         }))
     }
 

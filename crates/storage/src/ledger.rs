@@ -29,13 +29,15 @@ pub async fn digests(conn: &mut Conn, sync_id: &SyncId) -> Result<BTreeMap<Strin
 }
 
 /// Records what a run wrote or claimed (key → digest of the value now there) and what it
-/// removed, and marks the ledger started. One statement per key: a run's keys are few
-/// beside its Railway calls, and a 5,000-key first sync is one transaction.
+/// removed, and marks the ledger started unless it `started` before. One statement per
+/// key: a run's keys are few beside its Railway calls, and a 5,000-key first sync is one
+/// transaction.
 pub async fn record(
     conn: &mut Conn,
     sync_id: &SyncId,
     written: &BTreeMap<String, Option<String>>,
     removed: &[String],
+    started: bool,
 ) -> Result<()> {
     let now = now_ms();
     for (key, digest) in written {
@@ -58,6 +60,9 @@ pub async fn record(
             .bind(key)
             .execute(&mut *conn)
             .await?;
+    }
+    if started {
+        return Ok(());
     }
     sqlx::query("UPDATE secret_syncs SET ledger_since = $1 WHERE id = $2 AND ledger_since IS NULL")
         .bind(now)

@@ -16,17 +16,42 @@ pub struct PaceRow {
     pub strikes: i64,
 }
 
-/// The token's row, created if missing, locked until the transaction ends.
-pub async fn lock(conn: &mut Conn, backend: Backend, token_key: &str) -> Result<PaceRow> {
-    sqlx::query("INSERT INTO railway_paces (token_key) VALUES ($1) ON CONFLICT (token_key) DO NOTHING")
-        .bind(token_key)
-        .execute(&mut *conn)
-        .await?;
+/// The token's row, created if missing, locked until the transaction ends, and the
+/// time to decide at ([`now_ms`]), read in the same round trip on PostgreSQL.
+pub async fn lock(conn: &mut Conn, backend: Backend, token_key: &str) -> Result<(PaceRow, i64)> {
+    let now = match backend {
+        Backend::Postgres => "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT",
+        Backend::Sqlite => "0",
+    };
     let sql = format!(
-        "SELECT recent, paused_until, remaining, reset_at, strikes FROM railway_paces WHERE token_key = $1{}",
+        "SELECT recent, paused_until, remaining, reset_at, strikes, {now} AS now FROM railway_paces
+         WHERE token_key = $1{}",
         dialect::for_update(backend)
     );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_key).fetch_one(&mut *conn).await?)
+    let select = || sqlx::query_as::<_, Locked>(sqlx::AssertSqlSafe(sql.clone())).bind(token_key);
+    let locked = match select().fetch_optional(&mut *conn).await? {
+        Some(locked) => locked,
+        None => {
+            sqlx::query("INSERT INTO railway_paces (token_key) VALUES ($1) ON CONFLICT (token_key) DO NOTHING")
+                .bind(token_key)
+                .execute(&mut *conn)
+                .await?;
+            select().fetch_one(&mut *conn).await?
+        }
+    };
+    let now = if backend == Backend::Sqlite { crate::now_ms() } else { locked.now };
+    let Locked { recent, paused_until, remaining, reset_at, strikes, .. } = locked;
+    Ok((PaceRow { recent, paused_until, remaining, reset_at, strikes }, now))
+}
+
+#[derive(sqlx::FromRow)]
+struct Locked {
+    recent: String,
+    paused_until: i64,
+    remaining: Option<i64>,
+    reset_at: Option<i64>,
+    strikes: i64,
+    now: i64,
 }
 
 /// The token's row as it stands, if it has one (no lock).
@@ -37,6 +62,15 @@ pub async fn get(conn: &mut Conn, token_key: &str) -> Result<Option<PaceRow>> {
     .bind(token_key)
     .fetch_optional(conn)
     .await?)
+}
+
+/// The part of the token's row a restart keeps (SQLite keeps the rest in the process):
+/// (paused until, remaining, reset at, strikes).
+pub async fn get_durable(conn: &mut Conn, token_key: &str) -> Result<Option<(i64, Option<i64>, Option<i64>, i64)>> {
+    Ok(sqlx::query_as("SELECT paused_until, remaining, reset_at, strikes FROM railway_paces WHERE token_key = $1")
+        .bind(token_key)
+        .fetch_optional(conn)
+        .await?)
 }
 
 pub async fn save(conn: &mut Conn, token_key: &str, row: &PaceRow) -> Result<()> {

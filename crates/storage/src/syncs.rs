@@ -253,7 +253,12 @@ pub async fn finish(
         format!(
             "UPDATE secret_syncs SET {status_col} = 'succeeded', {job_col} = $1, {msg_col} = NULL, {at_col} = $2,
                updated_at = $2 {extra} WHERE id = $3",
-            extra = if which == JobKind::Sync { ", sync_attempt = 0, next_sync_at = NULL" } else { "" }
+            // A sync run that went ahead spent a held plan and its confirmation.
+            extra = if which == JobKind::Sync {
+                ", sync_attempt = 0, next_sync_at = NULL, held_plan_hash = NULL, confirmed_plan_hash = NULL"
+            } else {
+                ""
+            }
         )
     } else {
         format!(
@@ -360,15 +365,6 @@ pub async fn confirm_plan(conn: &mut Conn, id: &SyncId, plan_hash: &str) -> Resu
     Ok(done.rows_affected() == 1)
 }
 
-/// Forgets the held plan and its confirmation (a run went ahead or nothing is held).
-pub async fn clear_hold(conn: &mut Conn, id: &SyncId) -> Result<()> {
-    sqlx::query("UPDATE secret_syncs SET held_plan_hash = NULL, confirmed_plan_hash = NULL WHERE id = $1")
-        .bind(id.as_str())
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         return s.to_string();
@@ -426,6 +422,14 @@ pub async fn release_lease(conn: &mut Conn, id: &SyncId, job_id: &JobId) -> Resu
 }
 
 /// Replaces the folders a sync depends on.
+/// The source folders a sync's last run depended on.
+pub async fn dependencies(conn: &mut Conn, id: &SyncId) -> Result<Vec<(EnvironmentId, FolderPath)>> {
+    Ok(sqlx::query_as("SELECT environment_id, path FROM sync_dependencies WHERE sync_id = $1")
+        .bind(id.as_str())
+        .fetch_all(conn)
+        .await?)
+}
+
 pub async fn set_dependencies(conn: &mut Conn, id: &SyncId, deps: &[(EnvironmentId, FolderPath)]) -> Result<()> {
     sqlx::query("DELETE FROM sync_dependencies WHERE sync_id = $1").bind(id.as_str()).execute(&mut *conn).await?;
     for (env, path) in deps {

@@ -129,8 +129,11 @@ pub fn reserve(state: &mut PaceState, now: i64, settings: &PaceSettings) -> Slot
         return Slot::TooFar(at);
     }
     state.recent.push(at);
+    // A window holds at most `cap` slots, and a slot a window old binds nothing any more:
+    // at a high rate the state stays one window's requests, not `cap` of them.
     let excess = state.recent.len().saturating_sub(cap);
-    state.recent.drain(..excess);
+    let stale = state.recent.partition_point(|t| t + window <= now);
+    state.recent.drain(..excess.max(stale));
     if let Some(remaining) = state.remaining.as_mut() {
         *remaining -= 1;
     }
@@ -247,6 +250,20 @@ mod tests {
         assert_eq!(slots, [1_000, 1_000, 1_000, 1_000, 1_000, 1_000, 1_000, 1_000, 1_000, 2_100, 2_100]);
         // After a quiet second, a lone request goes at once.
         assert_eq!(reserve(&mut state, 5_000, &s), Slot::At(5_000));
+    }
+
+    #[test]
+    fn slots_a_window_old_are_forgotten() {
+        let s = settings(100_000.0);
+        let mut state = PaceState::default();
+        for t in 0..1_000 {
+            reserve(&mut state, t, &s);
+        }
+        assert_eq!(state.recent.len(), 1_000, "all within one window");
+        assert_eq!(reserve(&mut state, 2_050, &s), Slot::At(2_050));
+        assert_eq!(state.recent, (951..1_000).chain([2_050]).collect::<Vec<_>>(), "slots 1.1 s old are gone");
+        assert_eq!(reserve(&mut state, 5_000, &s), Slot::At(5_000));
+        assert_eq!(state.recent, [5_000], "a quiet window later only the new slot is kept");
     }
 
     #[test]

@@ -114,8 +114,17 @@ pub(crate) async fn refresh(state: &AppState, keys: &mut TokenKeys) -> Result<()
     }
 
     let connections = stats::connections_of(&mut conn, &App::Railway).await?;
-    let budgets: HashMap<String, i64> = stats::budgets(&mut conn).await?.into_iter().collect();
+    let mut budgets: HashMap<String, i64> = stats::budgets(&mut conn).await?.into_iter().collect();
     drop(conn);
+    if let Some(paces) = &state.paces {
+        // On SQLite the process counts the budget down between answers; its row follows.
+        for (key, remaining) in paces.local_budgets().await {
+            match remaining {
+                Some(r) => budgets.insert(key, r),
+                None => budgets.remove(&key),
+            };
+        }
+    }
     keys.0.retain(|id, _| connections.iter().any(|c| &c.id == id));
     gauges.budget.clear();
     for row in &connections {
