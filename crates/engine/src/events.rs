@@ -68,13 +68,26 @@ pub async fn run_failed(
     Ok(())
 }
 
-/// A sync job succeeded: `sync.recovered` when the sync's previous outcome was a failure.
-pub async fn run_succeeded(conn: &mut Conn, row: &SyncRow, run: &RunRow, job: &JobRow) -> Result<(), StorageError> {
+/// The sync's previous job when it failed, for [`run_succeeded`]: read before the write
+/// transaction that records the run (a finished job does not change; on SQLite a read in
+/// that transaction would wait for, and hold, the single writer).
+pub async fn previous_failure(conn: &mut Conn, row: &SyncRow, job: &JobRow) -> Result<Option<JobRow>, StorageError> {
     if job.kind != JobKind::Sync {
-        return Ok(());
+        return Ok(None);
     }
-    let Some(previous) = &row.last_sync_job_id else { return Ok(()) };
-    let previous = jobs::get(conn, previous).await?.filter(|p| p.state == JobState::Failed && p.id != job.id);
+    let Some(previous) = &row.last_sync_job_id else { return Ok(None) };
+    Ok(jobs::get(conn, previous).await?.filter(|p| p.state == JobState::Failed && p.id != job.id))
+}
+
+/// A sync job succeeded: `sync.recovered` when the sync's previous outcome was a failure
+/// (`previous`, from [`previous_failure`]).
+pub async fn run_succeeded(
+    conn: &mut Conn,
+    row: &SyncRow,
+    run: &RunRow,
+    job: &JobRow,
+    previous: Option<JobRow>,
+) -> Result<(), StorageError> {
     if let Some(failed) = previous {
         let mut extra = run_fields(run, job);
         extra["previousJobId"] = json!(failed.id);

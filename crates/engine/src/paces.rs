@@ -2,7 +2,7 @@
 //! paces a token together (the rules: `sluice_destinations::railway::pacing`).
 //!
 //! On PostgreSQL, where several nodes share the work, every change is made on the token's
-//! row, locked. SQLite is one node's database and has one writer: there the per-request
+//! row, by compare-and-set. SQLite is one node's database and has one writer: there the per-request
 //! part of a state (the per-second slots, the budget counted down between answers) is kept
 //! in the process and written to the row at most once a second, while a change to what a
 //! restart must not forget (a pause, the count of refusals, a spent budget, its reset) is
@@ -91,10 +91,30 @@ impl StorePaces {
         Self { store, local }
     }
 
-    /// PostgreSQL: the change on the token's locked row, at the database's clock.
+    /// PostgreSQL: the change decided on the token's row as read, written only if nobody
+    /// changed the row meanwhile (else decided again), at the database's clock. Every
+    /// Railway call of every node makes two changes on its token's row: with the row locked
+    /// for the change, they queued behind each other for three round trips each.
     async fn apply_shared(&self, key: &str, change: PaceChange<'_>) -> Result<(Slot, i64), StorageError> {
+        const TRIES: usize = 50;
+        let backend = self.store.backend();
+        let mut conn = self.store.read().await?;
+        for _ in 0..TRIES {
+            let Some((row, now)) = paces::read(&mut conn, backend, key).await? else {
+                paces::create(&mut conn, key).await?;
+                continue;
+            };
+            let before = state_of(&row);
+            let mut state = before.clone();
+            let slot = change(&mut state, now);
+            if state == before || paces::compare_and_save(&mut conn, key, &row, &row_of(&state)).await? {
+                return Ok((slot, now));
+            }
+        }
+        // Contended this long: take the row's lock.
+        drop(conn);
         let mut tx = self.store.write().await?;
-        let (row, now) = paces::lock(&mut tx, self.store.backend(), key).await?;
+        let (row, now) = paces::lock(&mut tx, backend, key).await?;
         let mut state = state_of(&row);
         let before = state.clone();
         let slot = change(&mut state, now);

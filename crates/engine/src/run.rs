@@ -366,6 +366,10 @@ async fn record_success(
         .map(|d| d.service_name.as_deref().unwrap_or(&d.service_id))
         .collect();
     let dependencies = changed_dependencies(engine, ctx).await?;
+    let previous_failure = {
+        let mut conn = engine.store().read().await?;
+        events::previous_failure(&mut conn, row, job).await?
+    };
     let mut tx = engine.store().write().await?;
     if !may_record(engine, ctx.fence.as_ref(), &mut tx).await? {
         return Ok(false);
@@ -393,7 +397,7 @@ async fn record_success(
             "redeployed": !redeployed.is_empty(), "redeployedServices": redeployed, "railwayCalls": ctx.calls.calls().len(),
         }));
     record_audit(&mut tx, payload, event).await?;
-    events::run_succeeded(&mut tx, row, run, job).await?;
+    events::run_succeeded(&mut tx, row, run, job, previous_failure).await?;
     if deleted_sync {
         let event = AuditEvent::new("delete-secret-sync")
             .project(&row.project_id)

@@ -73,6 +73,59 @@ pub async fn get_durable(conn: &mut Conn, token_key: &str) -> Result<Option<(i64
         .await?)
 }
 
+/// The token's row as it stands and the time to decide at ([`now_ms`]), in one round trip
+/// and without a lock (see [`compare_and_save`]); `None` when the token has no row yet.
+pub async fn read(conn: &mut Conn, backend: Backend, token_key: &str) -> Result<Option<(PaceRow, i64)>> {
+    let now = match backend {
+        Backend::Postgres => "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT",
+        Backend::Sqlite => "0",
+    };
+    let sql = format!(
+        "SELECT recent, paused_until, remaining, reset_at, strikes, {now} AS now FROM railway_paces WHERE token_key = $1"
+    );
+    let found: Option<Locked> =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_key).fetch_optional(&mut *conn).await?;
+    Ok(found.map(|locked| {
+        let now = if backend == Backend::Sqlite { crate::now_ms() } else { locked.now };
+        let Locked { recent, paused_until, remaining, reset_at, strikes, .. } = locked;
+        (PaceRow { recent, paused_until, remaining, reset_at, strikes }, now)
+    }))
+}
+
+/// Creates the token's row unless it exists.
+pub async fn create(conn: &mut Conn, token_key: &str) -> Result<()> {
+    sqlx::query("INSERT INTO railway_paces (token_key) VALUES ($1) ON CONFLICT (token_key) DO NOTHING")
+        .bind(token_key)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Writes `new` over the token's row if the row is still `old` (nobody changed it since
+/// it was read); false when someone did, and the change must be decided again. One short
+/// statement: no lock is held while the change is decided.
+pub async fn compare_and_save(conn: &mut Conn, token_key: &str, old: &PaceRow, new: &PaceRow) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE railway_paces SET recent = $1, paused_until = $2, remaining = $3, reset_at = $4, strikes = $5
+         WHERE token_key = $6 AND recent = $7 AND paused_until = $8 AND remaining IS NOT DISTINCT FROM $9
+           AND reset_at IS NOT DISTINCT FROM $10 AND strikes = $11",
+    )
+    .bind(&new.recent)
+    .bind(new.paused_until)
+    .bind(new.remaining)
+    .bind(new.reset_at)
+    .bind(new.strikes)
+    .bind(token_key)
+    .bind(&old.recent)
+    .bind(old.paused_until)
+    .bind(old.remaining)
+    .bind(old.reset_at)
+    .bind(old.strikes)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub async fn save(conn: &mut Conn, token_key: &str, row: &PaceRow) -> Result<()> {
     sqlx::query(
         "UPDATE railway_paces SET recent = $1, paused_until = $2, remaining = $3, reset_at = $4, strikes = $5

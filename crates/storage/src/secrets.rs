@@ -111,6 +111,38 @@ pub async fn get_at(
     .await?)
 }
 
+/// Like [`get_at`], with how many tags the secret carries (a read of one secret skips
+/// the tags query for the many secrets that carry none).
+pub async fn get_at_counting_tags(
+    conn: &mut Conn,
+    project: &ProjectId,
+    env_slug: &str,
+    path: &str,
+    key: &str,
+) -> Result<Option<(SecretRow, i64)>> {
+    let found: Option<CountedTags> = sqlx::query_as(
+        "SELECT s.*, (SELECT COUNT(*) FROM secret_tag_links l WHERE l.secret_id = s.id) AS tag_count
+         FROM environments e
+         JOIN folders f ON f.environment_id = e.id AND f.path = $3
+         JOIN secrets s ON s.folder_id = f.id AND s.key = $4 AND s.secret_type = 'shared'
+         WHERE e.project_id = $1 AND e.slug = $2",
+    )
+    .bind(project.as_str())
+    .bind(env_slug)
+    .bind(path)
+    .bind(key)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.map(|c| (c.row, c.tag_count)))
+}
+
+#[derive(sqlx::FromRow)]
+struct CountedTags {
+    #[sqlx(flatten)]
+    row: SecretRow,
+    tag_count: i64,
+}
+
 /// Like [`get`], locking the row until the transaction ends (PostgreSQL; SQLite's write
 /// transaction already excludes other writers).
 pub async fn get_for_update(conn: &mut Conn, folder: &FolderId, key: &str) -> Result<Option<SecretRow>> {

@@ -212,19 +212,24 @@ fn get_flags(q: &GetSecretQuery) -> ApiResult<GetFlags> {
 /// for the whole read).
 pub async fn get(state: &AppState, actor: &Actor, name: &str, q: &GetSecretQuery) -> ApiResult<SecretOut> {
     let mut conn = state.store.read().await?;
-    let mut out = [get_untagged(state, &mut conn, actor, name, q).await?];
-    tagging::fill(&mut conn, &mut out).await?;
+    let (out, tagged) = get_untagged(state, &mut conn, actor, name, q).await?;
+    let mut out = [out];
+    if tagged {
+        tagging::fill(&mut conn, &mut out).await?;
+    }
     let [out] = out;
     Ok(out)
 }
 
+/// The secret object without its tags, and whether it may carry any (false when the read
+/// counted none).
 async fn get_untagged(
     state: &AppState,
     conn: &mut Conn,
     actor: &Actor,
     name: &str,
     q: &GetSecretQuery,
-) -> ApiResult<SecretOut> {
+) -> ApiResult<(SecretOut, bool)> {
     let key = SecretKey::parse_field(name, "params.secretName")?;
     let flags = get_flags(q)?;
     let env_slug = location::env_param(q.environment.as_deref(), Source::Query)?.to_string();
@@ -234,14 +239,16 @@ async fn get_untagged(
     access.require(READ_SECRETS.need, READ_SECRETS.action, READ_SECRETS.subject)?;
     let pid = project.as_str();
     if flags.version.is_none()
-        && let Some(row) = secrets::get_at(conn, &project, &env_slug, path.as_str(), key.as_str()).await?
+        && let Some((row, tags)) =
+            secrets::get_at_counting_tags(conn, &project, &env_slug, path.as_str(), key.as_str()).await?
     {
+        let tagged = tags > 0;
         let data_key = state.core.keys().project_key(conn, &project).await?;
         let id = RowIdentity::of(&row);
         let comment = id.open_comment(&data_key, &row.comment_ct)?;
         let shown = Shown { project_id: pid, env_slug: &env_slug, path: path.as_str() };
         if !flags.reveal {
-            return Ok(secret_out(&row, shown, None, comment));
+            return Ok((secret_out(&row, shown, None, comment), tagged));
         }
         let mut value = id.open_value(&data_key, &row.value_ct)?;
         let mut warnings = Vec::new();
@@ -258,14 +265,14 @@ async fn get_untagged(
         }
         let mut out = secret_out(&row, shown, Some(value), comment);
         out.reference_warnings = warnings;
-        return Ok(out);
+        return Ok((out, tagged));
     }
     // Not there (or a past version asked): find out why, or look further.
     let env = location::environment(conn, &project, &env_slug).await?;
     let scope = Scope { access, env, path };
     let folder = location::folder(conn, &scope).await?;
     if let Some(version) = flags.version {
-        return get_version(state, conn, &scope, &folder, &key, version, flags.reveal).await;
+        return Ok((get_version(state, conn, &scope, &folder, &key, version, flags.reveal).await?, true));
     }
     if flags.include_imports {
         let mut r = Resolver::new(&state.core, conn, scope.project()).await?;
@@ -275,7 +282,7 @@ async fn get_untagged(
         // The last import that has the key wins.
         for import in imported.into_iter().rev() {
             if let Some(v) = import.secrets.into_iter().find(|v| v.row.key == key.as_str()) {
-                return Ok(view_out(pid, encoded(&mut r, v, opts)?));
+                return Ok((view_out(pid, encoded(&mut r, v, opts)?), true));
             }
         }
     }
