@@ -18,12 +18,10 @@ pub const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'se
 
 /// Stops a request not answered within the configured time: its handler is dropped (an
 /// open transaction rolls back) and the client gets a 408, on a connection that then
-/// closes. The UI's live status streams are exempt; they are meant to stay open. Only
-/// the wait for the answer's head counts, never the sending of its body.
+/// closes. Only the wait for the answer's head counts, never the sending of its body, so
+/// the UI's live status streams (their head comes at once) stay open as long as they are
+/// meant to.
 pub async fn request_timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if crate::ui::live::is_event_stream(req.uri().path()) {
-        return next.run(req).await;
-    }
     let limit = state.settings.edge.request_timeout;
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(resp) => resp,

@@ -38,12 +38,6 @@ pub struct Shown {
     ids: String,
 }
 
-/// Whether `path` is a live status stream (`/projects/{project}/syncs/events`): such
-/// responses last as long as the page is open, so the request timeout does not apply.
-pub fn is_event_stream(path: &str) -> bool {
-    path.starts_with("/projects/") && path.ends_with("/syncs/events")
-}
-
 /// Most syncs one page asks to be brought up to date at connection.
 const MAX_SHOWN: usize = 500;
 

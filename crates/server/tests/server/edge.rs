@@ -351,9 +351,17 @@ async fn shutdown_lets_the_request_in_flight_finish() {
 }
 
 #[tokio::test]
-async fn the_uis_live_status_stream_outlives_the_request_timeout() {
+async fn the_uis_live_status_stream_outlives_the_request_and_connection_timeouts() {
+    // The stream's head comes at once, then events now and then: neither the request
+    // timeout (the wait for the head) nor the connection's idle or header-read timeout
+    // (between requests) may cut it while it is open.
     let timeout = Duration::from_millis(300);
-    let app = TestApp::spawn_with(with_edge(move |e| e.request_timeout = timeout)).await;
+    let app = TestApp::spawn_with(with_edge(move |e| {
+        e.request_timeout = timeout;
+        e.idle_timeout = timeout;
+        e.header_read_timeout = timeout;
+    }))
+    .await;
     // A session made directly: signing in hashes a password, which a loaded machine may
     // not finish within this test's short request timeout.
     let state = app.state();
@@ -373,8 +381,8 @@ async fn the_uis_live_status_stream_outlives_the_request_timeout() {
         .expect("stream");
     assert_eq!(stream.status(), 200);
     assert!(stream.headers()["content-type"].to_str().is_ok_and(|v| v.starts_with("text/event-stream")));
-    // Longer than the request timeout: the passage of time is what is tested.
-    tokio::time::sleep(timeout * 2).await;
+    // Longer than every timeout: the passage of time is what is tested.
+    tokio::time::sleep(timeout * 3).await;
     let gone = sluice_domain::SyncId::new();
     app.state().engine.notify_sync_changed(&gone);
     let chunk = tokio::time::timeout(PATIENCE, stream.chunk()).await.expect("an event").expect("read").expect("open");
