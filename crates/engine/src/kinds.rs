@@ -152,20 +152,20 @@ pub async fn sync(engine: &Engine, row: &SyncRow, job: &JobId, ctx: &mut RunCont
     }
     let policy = spec.options.redeploy_policy;
     let applied = apply(engine, destination, spec.target(&token), &decision.plan, &observed, policy, ctx).await;
-    let fence = ctx.fence.as_ref();
-    let landed = ledger::Landed { job, plan: &decision.plan, observed: &observed, ledger: ledger.as_ref(), fence };
-    match &applied {
+    let landed = ledger::Landed { job, plan: &decision.plan, observed: &observed, ledger: ledger.as_ref() };
+    // Written with the run's outcome.
+    ctx.ledger = match &applied {
         // The writes landed: the ledger follows them whatever the deploys do.
         Ok(()) | Err(EngineError::Deploying { .. } | EngineError::DeployFailed(_)) => {
-            ledger::record_sync(engine, &spec, row, landed, destination.key_rules()).await?
+            Some(ledger::after_sync(engine, &spec, row, landed, destination.key_rules()).await?)
         }
         // Stopped before writing anything.
-        Err(EngineError::LeaseLost | EngineError::Held { .. }) => {}
+        Err(EngineError::LeaseLost | EngineError::Held { .. }) => None,
         // Stopped somewhere in the writes: what it meant to write may be there, so it is
         // claimed (a key never created is dropped again once it is gone from the source);
         // nothing is given up, as a deletion may not have happened.
-        Err(_) => ledger::record_attempt(engine, &spec, row, &decision.plan, fence).await?,
-    }
+        Err(_) => ledger::after_attempt(engine, &spec, row, &decision.plan).await?,
+    };
     applied
 }
 

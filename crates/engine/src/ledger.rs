@@ -1,20 +1,22 @@
 //! Keeping each sync's ownership ledger (`sluice_domain::ledger` decides, this stores):
 //! loading it for the planner, and recording after a run what the sync now owns, with a
 //! keyed digest of each value it knows is there (`sluice_crypto::digest`; never a value).
-//! The same transaction keeps the drift report up to date with what the run left at the
-//! destination, and schedules the first drift check of a ledger that just started.
+//! A sync run's [`Recording`] is written in the transaction that records the run's outcome
+//! (one write transaction per run less: on SQLite each waits for the single writer); it
+//! keeps the drift report up to date with what the run left at the destination, and
+//! schedules the first drift check of a ledger that just started.
 
 use crate::Engine;
 use crate::drift;
 use crate::error::EngineError;
 use crate::run::{Fence, may_record};
 use crate::spec::SyncSpec;
-use sluice_domain::drift::Ledger;
+use sluice_domain::drift::{DriftReport, Ledger};
 use sluice_domain::ledger::{self, Claim};
 use sluice_domain::planner::{self, Observed};
-use sluice_domain::{ImportBehavior, JobId, KeyRules, SyncPlan};
+use sluice_domain::{ImportBehavior, JobId, KeyRules, SyncId, SyncPlan};
 use sluice_storage::syncs::SyncRow;
-use sluice_storage::{StorageError, drift as drift_rows, ledger as rows};
+use sluice_storage::{Conn, StorageError, drift as drift_rows, ledger as rows};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The sync's ledger, or `None` when this run is the one that starts it.
@@ -51,70 +53,97 @@ pub struct Landed<'a> {
     pub plan: &'a SyncPlan,
     pub observed: &'a Observed,
     pub ledger: Option<&'a Ledger>,
-    /// The run's fence: a run that lost its job records nothing.
-    pub fence: Option<&'a Fence>,
 }
 
-/// Records what a sync run left at the destination: the ledger's changes, and the drift
-/// report of the destination as the run left it.
-pub async fn record_sync(
+/// What a sync run leaves for its ledger: the keys it wrote (with their digests) and gave
+/// up, the drift report of the destination as it left it, and the first scheduled check.
+/// Written by [`Recording::write`] in the transaction that records the run's outcome, so
+/// a run that lost its job records neither.
+#[derive(Debug)]
+pub struct Recording {
+    written: BTreeMap<String, Option<String>>,
+    removed: Vec<String>,
+    /// The ledger existed before this run.
+    started: bool,
+    drift: Option<(JobId, DriftReport)>,
+    /// The ledger's first scheduled drift check, to set (itself `None` when checks are off).
+    first_check: Option<Option<i64>>,
+}
+
+impl Recording {
+    pub async fn write(&self, tx: &mut Conn, sync: &SyncId) -> Result<(), StorageError> {
+        rows::record(tx, sync, &self.written, &self.removed, self.started).await?;
+        if let Some((job, report)) = &self.drift {
+            drift::save(tx, sync, Some(job), report).await?;
+        }
+        if let Some(first) = self.first_check {
+            drift_rows::schedule(tx, sync, first).await?;
+        }
+        Ok(())
+    }
+}
+
+/// What a sync run left at the destination: the ledger's changes, and the drift report of
+/// the destination as the run left it.
+pub async fn after_sync(
     engine: &Engine,
     spec: &SyncSpec,
     row: &SyncRow,
     landed: Landed<'_>,
     keys: &dyn KeyRules,
-) -> Result<(), EngineError> {
-    let Landed { job, plan, observed, ledger, fence } = landed;
+) -> Result<Recording, EngineError> {
+    let Landed { job, plan, observed, ledger } = landed;
     let matcher = spec.options.matcher(&spec.environment.slug);
     let update = ledger::after_sync(plan, observed, ledger, claim(spec), &matcher);
-    let mut tx = engine.store().write().await?;
-    if !may_record(engine, fence, &mut tx).await? {
-        return Err(EngineError::LeaseLost);
-    }
-    let digest_key = engine.core().keys().digest_key(&mut tx, &spec.project_id).await?;
+    let digest_key = {
+        let mut conn = engine.store().read().await?;
+        engine.core().keys().digest_key(&mut conn, &spec.project_id).await?
+    };
     let written: BTreeMap<String, Option<String>> =
         update.write.iter().map(|(k, v)| (k.clone(), Some(digest_key.digest(k, v.expose().as_bytes())))).collect();
-    rows::record(&mut tx, &row.id, &written, &update.remove, row.trust.ledger_since.is_some()).await?;
-
     let mut now_owned = ledger.cloned().unwrap_or_default();
-    now_owned.extend(written);
+    now_owned.extend(written.clone());
     for k in &update.remove {
         now_owned.remove(k);
     }
     let after = planner::apply(observed, plan);
     let report = drift::report(&now_owned, &after, spec, keys, &digest_key);
-    drift::save(&mut tx, &row.id, Some(job), &report).await?;
-    if row.trust.next_drift_at.is_none() {
-        let next =
-            drift::next_check_at(sluice_storage::now_ms(), spec.options.drift_check_interval_minutes, rand::random());
-        drift_rows::schedule(&mut tx, &row.id, next).await?;
-    }
-    tx.commit().await.map_err(StorageError::from)?;
-    Ok(())
+    let first_check = row.trust.next_drift_at.is_none().then(|| {
+        drift::next_check_at(sluice_storage::now_ms(), spec.options.drift_check_interval_minutes, rand::random())
+    });
+    Ok(Recording {
+        written,
+        removed: update.remove,
+        started: row.trust.ledger_since.is_some(),
+        drift: Some((job.clone(), report)),
+        first_check,
+    })
 }
 
-/// Records what a run that failed during its writes may have written (its creates and
-/// updates), so a key it created is never left behind as someone else's.
-pub async fn record_attempt(
+/// What a run that failed during its writes may have written (its creates and updates),
+/// so a key it created is never left behind as someone else's.
+pub async fn after_attempt(
     engine: &Engine,
     spec: &SyncSpec,
     row: &SyncRow,
     plan: &SyncPlan,
-    fence: Option<&Fence>,
-) -> Result<(), EngineError> {
+) -> Result<Option<Recording>, EngineError> {
     if plan.upserts().is_empty() {
-        return Ok(());
+        return Ok(None);
     }
-    let mut tx = engine.store().write().await?;
-    if !may_record(engine, fence, &mut tx).await? {
-        return Err(EngineError::LeaseLost);
-    }
-    let digest_key = engine.core().keys().digest_key(&mut tx, &spec.project_id).await?;
+    let digest_key = {
+        let mut conn = engine.store().read().await?;
+        engine.core().keys().digest_key(&mut conn, &spec.project_id).await?
+    };
     let written: BTreeMap<String, Option<String>> =
         plan.upserts().iter().map(|(k, v)| (k.clone(), Some(digest_key.digest(k, v.expose().as_bytes())))).collect();
-    rows::record(&mut tx, &row.id, &written, &[], row.trust.ledger_since.is_some()).await?;
-    tx.commit().await.map_err(StorageError::from)?;
-    Ok(())
+    Ok(Some(Recording {
+        written,
+        removed: Vec::new(),
+        started: row.trust.ledger_since.is_some(),
+        drift: None,
+        first_check: None,
+    }))
 }
 
 /// Records that a removal deleted `removed`: they are no longer the sync's.

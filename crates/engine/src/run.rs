@@ -41,6 +41,8 @@ pub struct RunContext {
     pub lost: Arc<AtomicBool>,
     /// The job as claimed (its epoch) and this node: what each write proves it still holds.
     pub fence: Option<Fence>,
+    /// What a sync run leaves for its ledger, written with the run's outcome.
+    pub ledger: Option<crate::ledger::Recording>,
 }
 
 /// What a run proves, with one database round trip, before each write to the destination
@@ -123,6 +125,7 @@ impl RunContext {
             dependencies: None,
             lost: Arc::new(AtomicBool::new(false)),
             fence: None,
+            ledger: None,
         }
     }
 
@@ -377,6 +380,9 @@ async fn record_success(
     if let Some(deps) = dependencies {
         syncs::set_dependencies(&mut tx, &sync_id, deps).await?;
     }
+    if let Some(recording) = &ctx.ledger {
+        recording.write(&mut tx, &sync_id).await?;
+    }
     let deleted_sync = kind == JobKind::Remove && payload.delete_sync_on_complete;
     if deleted_sync {
         syncs::delete(&mut tx, &sync_id).await?;
@@ -447,6 +453,9 @@ async fn record_failure(
     }
     if let Some(deps) = dependencies {
         syncs::set_dependencies(&mut tx, &sync_id, deps).await?;
+    }
+    if let Some(recording) = &ctx.ledger {
+        recording.write(&mut tx, &sync_id).await?;
     }
     if timed_out {
         // Given up on: the next change starts a wait of its own.
