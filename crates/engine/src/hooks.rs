@@ -2,13 +2,15 @@
 //! write, whether the run still holds its lease; and the deploys a sync owes or waits for,
 //! kept in the database so a crash between a write and its redeploy is paid by the next
 //! run, a crash between a redeploy and its record is not paid twice, and a deployment
-//! asked for is followed until it is live.
+//! asked for is followed until it is live. What each redeploy came to is written with the
+//! run's outcome ([`record_reported`]): until then the service's row says a redeploy was
+//! asked for after a known deployment, which a crash leaves for the next run to follow.
 
 use crate::Engine;
 use crate::error::EngineError;
 use sluice_destinations::{ApplyHooks, BoxFuture, DeployState, HookError, PendingDeploy, ServiceDeploy};
 use sluice_domain::SyncId;
-use sluice_storage::{StorageError, deploys};
+use sluice_storage::{Conn, StorageError, deploys};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The hooks of one run.
@@ -73,20 +75,24 @@ impl ApplyHooks for RunHooks<'_> {
 
     fn record_deploy<'a>(&'a self, deploy: &'a ServiceDeploy) -> BoxFuture<'a, Result<(), HookError>> {
         Box::pin(async move {
-            let mut tx = self.engine.store().write().await.map_err(stop)?;
-            let service = deploy.service_id.as_str();
-            match &deploy.state {
-                DeployState::Deploying { deployment_id, .. } => {
-                    deploys::deploying(&mut tx, self.sync, service, deployment_id).await.map_err(stop)?
-                }
-                DeployState::Waiting { .. } => {}
-                DeployState::Live { .. } | DeployState::NotRedeployed { .. } | DeployState::Failed { .. } => {
-                    deploys::settle(&mut tx, self.sync, service).await.map_err(stop)?
-                }
-            }
-            tx.commit().await.map_err(|e| stop(StorageError::from(e)))?;
             self.reported.lock().unwrap_or_else(|p| p.into_inner()).push(deploy.clone());
             Ok(())
         })
     }
+}
+
+/// Writes what each reported deploy came to, in the transaction that records the run's
+/// outcome: a deployment to follow, or nothing more pending for its service.
+pub async fn record_reported(tx: &mut Conn, sync: &SyncId, reported: &[ServiceDeploy]) -> Result<(), StorageError> {
+    for deploy in reported {
+        let service = deploy.service_id.as_str();
+        match &deploy.state {
+            DeployState::Deploying { deployment_id, .. } => deploys::deploying(tx, sync, service, deployment_id).await?,
+            DeployState::Waiting { .. } => {}
+            DeployState::Live { .. } | DeployState::NotRedeployed { .. } | DeployState::Failed { .. } => {
+                deploys::settle(tx, sync, service).await?
+            }
+        }
+    }
+    Ok(())
 }

@@ -55,6 +55,7 @@ async fn apply(
     let result = destination.apply(target, request, &hooks, &mut ctx.calls).await;
     let reported = hooks.reported.into_inner().unwrap_or_else(|p| p.into_inner());
     ctx.deploys.deploys = reported.iter().map(deploy_out).collect();
+    ctx.reported_deploys = reported;
     let applied = result?;
     ctx.deploys.notes = applied.notes;
 

@@ -43,6 +43,8 @@ pub struct RunContext {
     pub fence: Option<Fence>,
     /// What a sync run leaves for its ledger, written with the run's outcome.
     pub ledger: Option<crate::ledger::Recording>,
+    /// The deploys the destination reported, written with the run's outcome.
+    pub reported_deploys: Vec<sluice_destinations::ServiceDeploy>,
 }
 
 /// What a run proves, with one database round trip, before each write to the destination
@@ -126,6 +128,7 @@ impl RunContext {
             lost: Arc::new(AtomicBool::new(false)),
             fence: None,
             ledger: None,
+            reported_deploys: Vec::new(),
         }
     }
 
@@ -383,6 +386,7 @@ async fn record_success(
     if let Some(recording) = &ctx.ledger {
         recording.write(&mut tx, &sync_id).await?;
     }
+    super::hooks::record_reported(&mut tx, &sync_id, &ctx.reported_deploys).await?;
     let deleted_sync = kind == JobKind::Remove && payload.delete_sync_on_complete;
     if deleted_sync {
         syncs::delete(&mut tx, &sync_id).await?;
@@ -457,6 +461,7 @@ async fn record_failure(
     if let Some(recording) = &ctx.ledger {
         recording.write(&mut tx, &sync_id).await?;
     }
+    super::hooks::record_reported(&mut tx, &sync_id, &ctx.reported_deploys).await?;
     if timed_out {
         // Given up on: the next change starts a wait of its own.
         deploys::settle_all(&mut tx, &sync_id).await?;
