@@ -87,7 +87,9 @@ pub async fn record_reported(tx: &mut Conn, sync: &SyncId, reported: &[ServiceDe
     for deploy in reported {
         let service = deploy.service_id.as_str();
         match &deploy.state {
-            DeployState::Deploying { deployment_id, .. } => deploys::deploying(tx, sync, service, deployment_id).await?,
+            DeployState::Deploying { deployment_id, .. } => {
+                deploys::deploying(tx, sync, service, deployment_id).await?
+            }
             DeployState::Waiting { .. } => {}
             DeployState::Live { .. } | DeployState::NotRedeployed { .. } | DeployState::Failed { .. } => {
                 deploys::settle(tx, sync, service).await?

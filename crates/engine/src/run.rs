@@ -170,6 +170,9 @@ pub struct RunFinished {
     pub job_id: JobId,
     pub kind: JobKind,
     pub status: RunStatus,
+    /// Whether the run may have told the project's notification channels something (a sync
+    /// run that succeeded as the one before did tells them nothing).
+    pub events: bool,
 }
 
 fn payload_of(job: &JobRow) -> JobPayload {
@@ -264,8 +267,16 @@ async fn execute_started(engine: &Engine, job: &JobRow, row: SyncRow, mut run: R
     run.railway_calls = json_text(&ctx.calls_out());
     run.redeploy = (!ctx.deploys.deploys.is_empty() || !ctx.deploys.notes.is_empty()).then(|| json_text(&ctx.deploys));
 
+    let mut recovered = false;
     let recorded = match result {
-        Ok(()) => record_success(engine, job, &row, kind, &payload, &mut run, &ctx).await?,
+        Ok(()) => {
+            let previous_failure = {
+                let mut conn = engine.store().read().await?;
+                events::previous_failure(&mut conn, &row, job).await?
+            };
+            recovered = previous_failure.is_some();
+            record_success(engine, job, &row, kind, &payload, &mut run, &ctx, previous_failure).await?
+        }
         Err(EngineError::Held { plan_hash, message }) => {
             record_hold(engine, job, &row, &payload, &mut run, &ctx, &plan_hash, &message).await?
         }
@@ -287,7 +298,14 @@ async fn execute_started(engine: &Engine, job: &JobRow, row: SyncRow, mut run: R
     }
     engine.notify_sync_changed(&row.id);
     engine.metrics().run_ended(&row.destination, kind, run.status);
-    engine.run_finished(RunFinished { sync_id: row.id.clone(), job_id: job.id.clone(), kind, status: run.status });
+    let events = kind != JobKind::Sync || run.status != RunStatus::Succeeded || recovered;
+    engine.run_finished(RunFinished {
+        sync_id: row.id.clone(),
+        job_id: job.id.clone(),
+        kind,
+        status: run.status,
+        events,
+    });
     Ok(())
 }
 
@@ -353,6 +371,9 @@ async fn changed_dependencies<'a>(
     Ok((sorted != recorded).then_some(deps.as_slice()))
 }
 
+/// Records a succeeded run; `previous_failure` (read before, see
+/// [`events::previous_failure`]) makes it a recovery.
+#[allow(clippy::too_many_arguments)]
 async fn record_success(
     engine: &Engine,
     job: &JobRow,
@@ -361,6 +382,7 @@ async fn record_success(
     payload: &JobPayload,
     run: &mut RunRow,
     ctx: &RunContext,
+    previous_failure: Option<JobRow>,
 ) -> Result<bool, StorageError> {
     run.status = RunStatus::Succeeded;
     let sync_id = row.id.clone();
@@ -372,10 +394,6 @@ async fn record_success(
         .map(|d| d.service_name.as_deref().unwrap_or(&d.service_id))
         .collect();
     let dependencies = changed_dependencies(engine, ctx).await?;
-    let previous_failure = {
-        let mut conn = engine.store().read().await?;
-        events::previous_failure(&mut conn, row, job).await?
-    };
     let mut tx = engine.store().write().await?;
     if !may_record(engine, ctx.fence.as_ref(), &mut tx).await? {
         return Ok(false);

@@ -27,7 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Starts this node's delivery loop when it runs background work (sync workers); an
 /// API-only node, or a test that drains, leaves deliveries to others. Runs that finish
-/// here wake the loop at once.
+/// here and may have told channels something wake the loop at once.
 pub fn start_delivery(state: &AppState) -> Option<sluice_notify::DeliveryLoop> {
     if state.settings.engine.workers == 0 {
         return None;
@@ -40,6 +40,7 @@ pub fn start_delivery(state: &AppState) -> Option<sluice_notify::DeliveryLoop> {
         loop {
             tokio::select! {
                 run = runs.recv() => match run {
+                    Ok(run) if !run.events => {}
                     Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => notifier.wake(),
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
                 },
