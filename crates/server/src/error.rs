@@ -179,9 +179,14 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Storage's errors are the server's fault, but for text the database cannot store: the
+/// request's (400; fields that take free text check for it themselves and say where).
 impl From<StorageError> for ApiError {
     fn from(e: StorageError) -> Self {
-        Self::Internal(e.to_string())
+        match e {
+            StorageError::UnstorableText => Self::BadRequest(e.to_string()),
+            e => Self::Internal(e.to_string()),
+        }
     }
 }
 
@@ -197,6 +202,7 @@ impl From<CoreError> for ApiError {
             CoreError::SecretsExist(_) | CoreError::RenameTaken(_) | CoreError::Reference { .. } => {
                 Self::BadRequest(e.to_string())
             }
+            CoreError::Storage(s @ StorageError::UnstorableText) => Self::from(s),
             CoreError::Storage(_) | CoreError::Crypto(_) | CoreError::Corrupt(_) => Self::Internal(e.to_string()),
         }
     }

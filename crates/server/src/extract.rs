@@ -120,6 +120,20 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
     }
 }
 
+/// A display name given in a request (an identity's, a project's, an environment's):
+/// trimmed, 1 to 64 characters, without control characters (which no page shows, and
+/// PostgreSQL cannot store the NUL character). `field` names where (`body.name`).
+pub fn display_name(raw: &str, field: &str) -> Result<String, ApiError> {
+    let name = raw.trim();
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err(ApiError::invalid(field, "name must be 1 to 64 characters"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(ApiError::invalid(field, "name must not contain control characters (such as \\u0000)"));
+    }
+    Ok(name.to_string())
+}
+
 /// Parses an id given in a request; `field` names where (`params.syncId`).
 pub fn parse_id<I>(raw: &str, field: &str, parse: fn(&str) -> Option<I>) -> Result<I, ApiError> {
     parse(raw).ok_or_else(|| ApiError::invalid(field, format!("Invalid UUID \"{raw}\"")))

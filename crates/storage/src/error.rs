@@ -17,6 +17,9 @@ pub enum StorageError {
     /// Stored data that does not decode (a corrupt row or a bug).
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
+    /// Text the database cannot store: PostgreSQL refuses the NUL character in text.
+    #[error("a text value contains the NUL character (\\u0000), which the database cannot store")]
+    UnstorableText,
 }
 
 impl From<sqlx::Error> for StorageError {
@@ -28,6 +31,10 @@ impl From<sqlx::Error> for StorageError {
             }
             if db.is_foreign_key_violation() {
                 return Self::ForeignKey { constraint };
+            }
+            // PostgreSQL's character_not_in_repertoire: a NUL in a text parameter.
+            if db.code().as_deref() == Some("22021") {
+                return Self::UnstorableText;
             }
         }
         Self::Database(e)

@@ -74,6 +74,8 @@ async fn project_requests_are_validated_and_change_nothing_when_refused() {
         (json!({"projectName": "ok", "slug": "-bad"}), "body.slug"),
         (json!({"projectName": "ok", "type": "kms"}), "body.type"),
         (json!({"projectName": "ok", "projectDescription": "d".repeat(1025)}), "body.projectDescription"),
+        (json!({"projectName": "ok", "projectDescription": "a\u{0}b"}), "body.projectDescription"),
+        (json!({"projectName": "o\u{0}k"}), "body.projectName"),
         (json!({"projectName": "ok", "organizationId": "nope"}), "body.organizationId"),
         (json!({"projectDescription": "no name"}), "body"),
     ];

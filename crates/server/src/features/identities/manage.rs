@@ -42,11 +42,7 @@ pub async fn administered_identity(
 }
 
 fn valid_name(raw: &str) -> ApiResult<String> {
-    let name = raw.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(ApiError::invalid("body.name", "name must be 1 to 64 characters"));
-    }
-    Ok(name.to_string())
+    crate::extract::display_name(raw, "body.name")
 }
 
 async fn describe(conn: &mut Conn, identity: &IdentityRow) -> ApiResult<IdentityOut> {

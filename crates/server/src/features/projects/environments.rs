@@ -20,11 +20,7 @@ fn env_not_found(id: &str) -> ApiError {
 }
 
 fn valid_name(raw: &str) -> ApiResult<String> {
-    let name = raw.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(ApiError::invalid("body.name", "name must be 1 to 64 characters"));
-    }
-    Ok(name.to_string())
+    crate::extract::display_name(raw, "body.name")
 }
 
 fn valid_slug(raw: &str) -> ApiResult<Slug> {

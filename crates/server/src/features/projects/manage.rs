@@ -47,17 +47,16 @@ pub fn parse_slug(raw: &str, field: &str) -> ApiResult<Slug> {
 }
 
 fn valid_name(raw: &str, field: &str) -> ApiResult<String> {
-    let name = raw.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(ApiError::invalid(field, "name must be 1 to 64 characters"));
-    }
-    Ok(name.to_string())
+    crate::extract::display_name(raw, field)
 }
 
 fn valid_description(raw: &str, field: &str) -> ApiResult<String> {
     let d = raw.trim();
     if d.chars().count() > 1024 {
         return Err(ApiError::invalid(field, "description must be at most 1024 characters"));
+    }
+    if d.contains('\0') {
+        return Err(ApiError::invalid(field, "description must not contain the NUL character (\\u0000)"));
     }
     Ok(d.to_string())
 }
