@@ -208,3 +208,23 @@ async fn deleting_a_folder_deletes_its_secrets_and_keeps_their_history() {
     assert_eq!((refused.status, refused.message()), (400, "The root folder cannot be deleted"));
     app.shutdown().await;
 }
+
+/// A NUL in free text: SQLite stores it; PostgreSQL cannot, and the answer is a 400 that
+/// says so (it was a 500), with nothing created.
+#[tokio::test]
+async fn text_the_database_cannot_store_is_refused_not_a_server_error() {
+    let app = TestApp::spawn().await;
+    let body = json!({"workspaceId": app.project_id(), "environment": "dev", "name": "nul", "path": "/",
+                      "description": "a\u{0}b"});
+    let resp = app.api.post(FOLDERS, body).await;
+    if app.state().store.backend() == sluice_storage::Backend::Postgres {
+        assert_eq!(resp.status, 400, "{}", resp.text);
+        assert!(resp.message().contains("NUL character"), "{}", resp.message());
+        let list = app.api.get(&format!("{FOLDERS}?workspaceId={}&environment=dev", app.project_id())).await;
+        let names: Vec<Value> = list.expect(200)["folders"].as_array().cloned().unwrap_or_default();
+        assert!(names.iter().all(|f| f["name"] != "nul"), "nothing was created: {names:?}");
+    } else {
+        assert_eq!(resp.status, 200, "SQLite stores it: {}", resp.text);
+    }
+    app.shutdown().await;
+}
