@@ -2,13 +2,14 @@
 //! paces a token together (the rules: `sluice_destinations::railway::pacing`).
 //!
 //! On PostgreSQL, where several nodes share the work, every change is made on the token's
-//! row, by compare-and-set. SQLite is one node's database and has one writer: there the per-request
-//! part of a state (the per-second slots, the budget counted down between answers) is kept
-//! in the process and written to the row at most once a second, while a change to what a
-//! restart must not forget (a pause, the count of refusals, a spent budget, its reset) is
-//! written at once. Writing every slot would put two write transactions on the single
-//! writer for each Railway call of every sync. The row is read before each change, and a
-//! row changed by someone else (an operator clearing a pause) is taken as it is.
+//! row, by compare-and-set. SQLite is one node's database and has one writer: there the
+//! per-request part of a state (the per-second slots, the budget counted down between
+//! answers) is kept in the process and written to the row at most once a second, while a
+//! change to what a restart must not forget (a pause, the count of refusals, a spent
+//! budget, its reset) is written at once. Writing every slot would put a write transaction
+//! on the single writer for each Railway call of every sync. The row is read before each
+//! change, and a row changed by someone else (an operator clearing a pause) is taken as it
+//! is.
 
 use sluice_destinations::BoxFuture;
 use sluice_destinations::railway::pacing::{PaceChange, PaceError, PaceState, PaceStore, Slot};
@@ -162,7 +163,7 @@ impl StorePaces {
             Some(row) if !row.must_write(&next) && now.saturating_sub(written_at) < WRITE_EVERY_MS => (row, written_at),
             _ => {
                 let mut tx = self.store.write().await?;
-                paces::lock(&mut tx, self.store.backend(), key).await?;
+                paces::create(&mut tx, key).await?;
                 paces::save(&mut tx, key, &row_of(&state)).await?;
                 tx.commit().await?;
                 (next, now)
@@ -171,9 +172,7 @@ impl StorePaces {
         states.insert(key.to_owned(), Local { state, row, written_at });
         Ok((slot, now))
     }
-}
 
-impl StorePaces {
     /// Each token's hourly budget left as this process counts it, where it keeps the count
     /// itself (SQLite; the row may be up to a second behind): (token key, remaining, if
     /// Railway reported one).

@@ -139,10 +139,10 @@ pub async fn claim(
     let now = now_ms();
     let due = due_by.unwrap_or(now);
     // The connections at their cap are found once (a handful of running jobs), not per
-    // queued row; and queued jobs are read in the order of their index, so a claim reads
-    // its 16 candidates, not the whole queue: with a thousand jobs queued, a count per
-    // row or a sort of them all made every claim hold the writer for a fifth of a
-    // millisecond. Jobs whose holder's lease ran out are few: they are read beside.
+    // queued row; and queued jobs are read in the order of their index (migration 0024),
+    // so a claim reads its 16 candidates, not the whole queue: with a thousand jobs
+    // queued, a count per row and a sort of them all held the writer for up to a
+    // millisecond per claim. Jobs whose holder's lease ran out are few: read beside.
     let sql = "WITH cap AS (
            SELECT r.connection_id FROM jobs r
            LEFT JOIN app_connections c ON c.id = r.connection_id

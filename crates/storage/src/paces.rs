@@ -3,7 +3,7 @@
 //! module loads a token's row locked for the change and writes it back.
 
 use crate::db::Backend;
-use crate::{Conn, Result, dialect};
+use crate::{Conn, Result, StorageError, dialect};
 
 /// One token's pacing state (milliseconds since the epoch).
 #[derive(Clone, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
@@ -19,6 +19,23 @@ pub struct PaceRow {
 /// The token's row, created if missing, locked until the transaction ends, and the
 /// time to decide at ([`now_ms`]), read in the same round trip on PostgreSQL.
 pub async fn lock(conn: &mut Conn, backend: Backend, token_key: &str) -> Result<(PaceRow, i64)> {
+    if let Some(found) = select_with_now(conn, backend, token_key, true).await? {
+        return Ok(found);
+    }
+    create(conn, token_key).await?;
+    select_with_now(conn, backend, token_key, true)
+        .await?
+        .ok_or_else(|| StorageError::Corrupt(format!("the pacing row {token_key} was not created")))
+}
+
+/// The token's row (locked until the transaction ends when `lock`) and the time to decide
+/// at: the database's clock on PostgreSQL, shared by every node; this process's on SQLite.
+async fn select_with_now(
+    conn: &mut Conn,
+    backend: Backend,
+    token_key: &str,
+    lock: bool,
+) -> Result<Option<(PaceRow, i64)>> {
     let now = match backend {
         Backend::Postgres => "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT",
         Backend::Sqlite => "0",
@@ -26,26 +43,18 @@ pub async fn lock(conn: &mut Conn, backend: Backend, token_key: &str) -> Result<
     let sql = format!(
         "SELECT recent, paused_until, remaining, reset_at, strikes, {now} AS now FROM railway_paces
          WHERE token_key = $1{}",
-        dialect::for_update(backend)
+        if lock { dialect::for_update(backend) } else { "" }
     );
-    let select = || sqlx::query_as::<_, Locked>(sqlx::AssertSqlSafe(sql.clone())).bind(token_key);
-    let locked = match select().fetch_optional(&mut *conn).await? {
-        Some(locked) => locked,
-        None => {
-            sqlx::query("INSERT INTO railway_paces (token_key) VALUES ($1) ON CONFLICT (token_key) DO NOTHING")
-                .bind(token_key)
-                .execute(&mut *conn)
-                .await?;
-            select().fetch_one(&mut *conn).await?
-        }
-    };
-    let now = if backend == Backend::Sqlite { crate::now_ms() } else { locked.now };
-    let Locked { recent, paused_until, remaining, reset_at, strikes, .. } = locked;
-    Ok((PaceRow { recent, paused_until, remaining, reset_at, strikes }, now))
+    let found: Option<WithNow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_key).fetch_optional(&mut *conn).await?;
+    Ok(found.map(|WithNow { recent, paused_until, remaining, reset_at, strikes, now }| {
+        let now = if backend == Backend::Sqlite { crate::now_ms() } else { now };
+        (PaceRow { recent, paused_until, remaining, reset_at, strikes }, now)
+    }))
 }
 
 #[derive(sqlx::FromRow)]
-struct Locked {
+struct WithNow {
     recent: String,
     paused_until: i64,
     remaining: Option<i64>,
@@ -76,20 +85,7 @@ pub async fn get_durable(conn: &mut Conn, token_key: &str) -> Result<Option<(i64
 /// The token's row as it stands and the time to decide at ([`now_ms`]), in one round trip
 /// and without a lock (see [`compare_and_save`]); `None` when the token has no row yet.
 pub async fn read(conn: &mut Conn, backend: Backend, token_key: &str) -> Result<Option<(PaceRow, i64)>> {
-    let now = match backend {
-        Backend::Postgres => "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT",
-        Backend::Sqlite => "0",
-    };
-    let sql = format!(
-        "SELECT recent, paused_until, remaining, reset_at, strikes, {now} AS now FROM railway_paces WHERE token_key = $1"
-    );
-    let found: Option<Locked> =
-        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_key).fetch_optional(&mut *conn).await?;
-    Ok(found.map(|locked| {
-        let now = if backend == Backend::Sqlite { crate::now_ms() } else { locked.now };
-        let Locked { recent, paused_until, remaining, reset_at, strikes, .. } = locked;
-        (PaceRow { recent, paused_until, remaining, reset_at, strikes }, now)
-    }))
+    select_with_now(conn, backend, token_key, false).await
 }
 
 /// Creates the token's row unless it exists.

@@ -87,32 +87,10 @@ pub async fn get(conn: &mut Conn, folder: &FolderId, key: &str) -> Result<Option
         .await?)
 }
 
-/// The shared secret `key` at `path` of the environment `env_slug` of `project`, in one
-/// query over three unique indexes (environment by slug, folder by path, secret by key):
-/// the hot path of `GET /api/v3/secrets/raw/{name}`.
-pub async fn get_at(
-    conn: &mut Conn,
-    project: &ProjectId,
-    env_slug: &str,
-    path: &str,
-    key: &str,
-) -> Result<Option<SecretRow>> {
-    Ok(sqlx::query_as(
-        "SELECT s.* FROM environments e
-         JOIN folders f ON f.environment_id = e.id AND f.path = $3
-         JOIN secrets s ON s.folder_id = f.id AND s.key = $4 AND s.secret_type = 'shared'
-         WHERE e.project_id = $1 AND e.slug = $2",
-    )
-    .bind(project.as_str())
-    .bind(env_slug)
-    .bind(path)
-    .bind(key)
-    .fetch_optional(conn)
-    .await?)
-}
-
-/// Like [`get_at`], with how many tags the secret carries (a read of one secret skips
-/// the tags query for the many secrets that carry none).
+/// The shared secret `key` at `path` of the environment `env_slug` of `project`, with how
+/// many tags it carries, in one query over three unique indexes (environment by slug,
+/// folder by path, secret by key): the hot path of `GET /api/v3/secrets/raw/{name}`, which
+/// skips the tags query for the many secrets that carry none.
 pub async fn get_at_counting_tags(
     conn: &mut Conn,
     project: &ProjectId,

@@ -3,7 +3,8 @@
 //!
 //! The single-secret read is the hot path: after authentication (tokens and roles are
 //! cached) and the project key (cached), it is one query over three unique indexes
-//! (`secrets::get_at`), one or two AES-GCM opens, and nothing else. Everything else
+//! (`secrets::get_at_counting_tags`; the tags are read only for a secret that has some),
+//! one or two AES-GCM opens, and nothing else. Everything else
 //! (references, imports, versions, the reason for a 404) happens only when asked or
 //! needed.
 //!
