@@ -1,4 +1,4 @@
-//! The API, one folder per feature. Each exposes `router() -> OpenApiRouter<AppState>`
+//! The API, one folder per feature. Each exposes `router() -> ApiRouter<AppState>`
 //! and keeps its handlers thin: extract, call the feature's service, map to wire types.
 
 pub mod admin;
@@ -17,13 +17,11 @@ pub mod status;
 pub mod syncs;
 pub mod tags;
 
-use crate::http::openapi::ApiDoc;
+use crate::http::routes::ApiRouter;
 use crate::state::AppState;
-use utoipa::OpenApi;
-use utoipa_axum::router::OpenApiRouter;
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
         .merge(status::router())
         .merge(admin::router())
         .merge(auth::router())

@@ -8,6 +8,7 @@ pub mod forwarded;
 mod middleware;
 pub mod openapi;
 pub mod openapi_common;
+pub mod routes;
 
 use crate::state::AppState;
 use axum::Router;
@@ -22,11 +23,10 @@ const DOCS_PREFIX: &str = "/api/docs/";
 /// The whole application as one service. Trailing slashes are trimmed before routing,
 /// because Infisical's CLI calls some paths with one.
 pub fn app(state: AppState) -> MapRequest<Router, fn(Request) -> Request> {
-    let (api, mut doc) = crate::features::router().split_for_parts();
-    openapi_common::complete(&mut doc);
+    let (api, description) = crate::features::router().split_for_parts();
     let router = Router::new()
         .merge(api)
-        .merge(openapi::docs_router(doc))
+        .merge(openapi::docs_router(description))
         .merge(crate::ui::router())
         .merge(crate::features::metrics::router(state.settings.metrics.enabled))
         .fallback(fallback::not_found)

@@ -110,7 +110,7 @@ mod tests {
     use super::*;
 
     fn served() -> OpenApi {
-        let mut doc = crate::features::router().split_for_parts().1;
+        let mut doc = crate::features::router().split_for_parts().1.write();
         complete(&mut doc);
         doc
     }

@@ -113,6 +113,9 @@ async fn the_openapi_document_and_swagger_ui_are_served_from_the_binary() {
     let bundle = anon.get("/api/docs/swagger-ui-bundle.js").await;
     assert_eq!(bundle.status, 200);
     assert!(bundle.text.len() > 100_000, "the Swagger UI bundle is served ({} bytes)", bundle.text.len());
+    let init = anon.get("/api/docs/swagger-initializer.js").await;
+    assert_eq!(init.status, 200);
+    assert!(init.text.contains("\"/api/docs/openapi.json\""), "Swagger UI reads the document: {}", init.text);
     app.shutdown().await;
 }
 

@@ -6,14 +6,15 @@ pub mod service;
 use crate::auth::RequestMeta;
 use crate::error::ApiResult;
 use crate::extract::ApiJson;
+use crate::http::routes::ApiRouter;
+use crate::routes;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use sluice_api_types::admin::{BootstrapIn, BootstrapOut};
-use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(bootstrap))
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().routes(routes!(bootstrap))
 }
 
 /// Bootstrap a new instance: creates the admin user, the organization and an admin

@@ -7,14 +7,15 @@ pub mod service;
 use crate::auth::Actor;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiPath, ApiQuery};
+use crate::http::routes::ApiRouter;
+use crate::routes;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use sluice_api_types::audit_logs::{AuditLogQuery, AuditLogsOut};
-use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(project_audit_logs)).routes(routes!(org_audit_logs))
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().routes(routes!(project_audit_logs)).routes(routes!(org_audit_logs))
 }
 
 /// A project's audit log, newest first (project admins). Filters: `eventType` (comma

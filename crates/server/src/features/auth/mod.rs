@@ -13,11 +13,12 @@ pub mod throttle;
 pub mod universal;
 pub mod users;
 
+use crate::http::routes::ApiRouter;
+use crate::routes;
 use crate::state::AppState;
-use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
         .routes(routes!(handlers::universal_auth_login))
         .routes(routes!(handlers::oidc_auth_login))
         .routes(routes!(handlers::renew_token))

@@ -9,11 +9,12 @@ pub mod access;
 pub mod handlers;
 pub mod service;
 
+use crate::http::routes::ApiRouter;
+use crate::routes;
 use crate::state::AppState;
-use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
         .routes(routes!(handlers::options))
         .routes(routes!(handlers::list_all))
         .routes(routes!(handlers::list_railway, handlers::create))

@@ -14,11 +14,12 @@ mod ua_handlers;
 pub mod universal_auth;
 pub mod wire;
 
+use crate::http::routes::ApiRouter;
+use crate::routes;
 use crate::state::AppState;
-use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
         .routes(routes!(handlers::create, handlers::list_v1))
         .routes(routes!(handlers::get, handlers::update, handlers::delete))
         .routes(routes!(handlers::list_org))

@@ -5,11 +5,12 @@
 mod handlers;
 pub mod service;
 
+use crate::http::routes::ApiRouter;
+use crate::routes;
 use crate::state::AppState;
-use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
         .routes(routes!(handlers::list_orgs))
         .routes(routes!(handlers::get_org))
         .routes(routes!(handlers::create_org))

@@ -16,14 +16,15 @@ pub mod retention;
 pub mod service;
 pub mod wire;
 
+use crate::http::routes::ApiRouter;
+use crate::routes;
 use crate::state::AppState;
-use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> ApiRouter<AppState> {
     use env_handlers as e;
     use handlers as h;
     use membership_handlers as m;
-    OpenApiRouter::new()
+    ApiRouter::new()
         .routes(routes!(h::create, h::list))
         .routes(routes!(h::create_v2))
         .routes(routes!(h::list_v1_workspace))

@@ -17,12 +17,13 @@ mod v4;
 pub mod wire;
 pub mod write;
 
+use crate::http::routes::ApiRouter;
+use crate::routes;
 use crate::state::AppState;
-use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> ApiRouter<AppState> {
     use handlers as h;
-    OpenApiRouter::new()
+    ApiRouter::new()
         .routes(routes!(h::list))
         .routes(routes!(h::get, h::create, h::update, h::delete))
         .routes(routes!(h::batch_create, h::batch_update, h::batch_delete))

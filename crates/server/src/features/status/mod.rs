@@ -4,15 +4,16 @@
 pub mod ready;
 
 use crate::error::ApiResult;
+use crate::http::routes::ApiRouter;
+use crate::routes;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(status)).routes(routes!(ready::ready))
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new().routes(routes!(status)).routes(routes!(ready::ready))
 }
 
 #[derive(Serialize, ToSchema)]

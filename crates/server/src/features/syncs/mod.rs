@@ -14,11 +14,12 @@ pub mod service;
 pub mod trust;
 pub mod view;
 
+use crate::http::routes::ApiRouter;
+use crate::routes;
 use crate::state::AppState;
-use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+pub fn router() -> ApiRouter<AppState> {
+    ApiRouter::new()
         .routes(routes!(handlers::options))
         .routes(routes!(handlers::list_all))
         .routes(routes!(handlers::list, handlers::create))

@@ -6,12 +6,13 @@
 mod handlers;
 pub mod service;
 
+use crate::http::routes::ApiRouter;
+use crate::routes;
 use crate::state::AppState;
-use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> ApiRouter<AppState> {
     use handlers as h;
-    OpenApiRouter::new()
+    ApiRouter::new()
         .routes(routes!(h::list, h::create))
         .routes(routes!(h::get, h::update, h::delete))
         .routes(routes!(h::get_by_slug))
