@@ -8,6 +8,7 @@
 //! hold a token of the receiver's) nor the signing secret.
 
 use crate::signature::SigningSecret;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// The longest URL we accept.
@@ -45,26 +46,33 @@ pub enum Sent {
     Failed { status: Option<u16>, error: String, retry: bool, retry_after: Option<Duration> },
 }
 
-/// The HTTP client webhooks go out through (rustls, no redirects, a timeout).
+/// The HTTP client webhooks go out through (rustls, no redirects, a timeout), built at the
+/// first webhook: a server without one never loads the TLS roots.
 #[derive(Clone, Debug)]
 pub struct WebhookSender {
-    http: reqwest::Client,
+    timeout: Duration,
+    http: Arc<OnceLock<reqwest::Client>>,
 }
 
 impl WebhookSender {
     pub fn new(timeout: Duration) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Sluice-Webhooks/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_else(|e| {
-                // Only a TLS backend that cannot start gets here; reqwest's default fails the same way.
-                tracing::error!(error = %e, "the webhook client could not be built with its settings");
-                reqwest::Client::new()
-            });
-        Self { http }
+        Self { timeout, http: Arc::default() }
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(self.timeout)
+                .connect_timeout(self.timeout.min(Duration::from_secs(10)))
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("Sluice-Webhooks/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .unwrap_or_else(|e| {
+                    // Only a TLS backend that cannot start gets here; reqwest's default fails the same way.
+                    tracing::error!(error = %e, "the webhook client could not be built with its settings");
+                    reqwest::Client::new()
+                })
+        })
     }
 
     /// Posts `body` to `url`, signed with `secret` as message `msg_id` at `timestamp`
@@ -72,7 +80,7 @@ impl WebhookSender {
     pub async fn send(&self, url: &str, secret: &SigningSecret, msg_id: &str, timestamp: i64, body: String) -> Sent {
         let signature = secret.sign(msg_id, timestamp, body.as_bytes());
         let sent = self
-            .http
+            .http()
             .post(url)
             .header("content-type", "application/json")
             .header("webhook-id", msg_id)

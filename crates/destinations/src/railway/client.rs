@@ -14,6 +14,7 @@
 //! logged or formatted (the generated `Variables` types do not even derive `Debug`), and
 //! every value a request carried is scrubbed from Railway's error text.
 
+use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime};
 
 use graphql_client::GraphQLQuery;
@@ -71,7 +72,9 @@ impl RailwayConfig {
 /// A Railway API client. Cheap to share behind an `Arc`; one per process is enough.
 #[derive(Debug)]
 pub struct RailwayClient {
-    http: reqwest::Client,
+    /// Built at the first call: a server with no sync never loads the TLS roots (about
+    /// 1 MiB of an idle server's memory, docs/benchmarks.md).
+    http: OnceLock<Result<reqwest::Client, String>>,
     endpoint: reqwest::Url,
     config: RailwayConfig,
     rate_limits: RateLimitBook,
@@ -118,24 +121,31 @@ impl<'a> Scrub<'a> {
 }
 
 impl RailwayClient {
-    /// Builds a client. Fails only on a malformed endpoint or a TLS setup failure.
+    /// Builds a client. Fails only on a malformed endpoint; a TLS setup failure is
+    /// reported by the first call.
     pub fn new(config: RailwayConfig) -> Result<Self, RailwayError> {
         let endpoint = reqwest::Url::parse(&config.endpoint).map_err(|e| RailwayError::Config {
             message: format!("invalid Railway endpoint {:?}: {e}", config.endpoint),
         })?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .user_agent(concat!("sluice/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| RailwayError::Config { message: format!("cannot build the HTTP client: {e}") })?;
         Ok(Self {
-            http,
+            http: OnceLock::new(),
             endpoint,
             config,
             rate_limits: RateLimitBook::default(),
             pacing: None,
             metrics: RailwayMetrics::default(),
         })
+    }
+
+    fn http(&self) -> Result<&reqwest::Client, RailwayError> {
+        let built = self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .connect_timeout(self.config.connect_timeout)
+                .user_agent(concat!("sluice/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| format!("cannot build the HTTP client: {e}"))
+        });
+        built.as_ref().map_err(|message| RailwayError::Config { message: message.clone() })
     }
 
     /// Paces every request per token through `store` (see `pacing.rs`).
@@ -224,7 +234,7 @@ impl RailwayClient {
             let started = Instant::now();
             let timeout = self.timeout(kind);
             let sent = self
-                .http
+                .http()?
                 .post(self.endpoint.clone())
                 .timeout(timeout)
                 .header(name.clone(), value.clone())
