@@ -248,3 +248,21 @@ impl From<sluice_crypto::CryptoError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_errors_are_the_servers_but_for_text_it_cannot_store() {
+        let cases = [
+            (ApiError::from(StorageError::UnstorableText), StatusCode::BAD_REQUEST),
+            (ApiError::from(CoreError::Storage(StorageError::UnstorableText)), StatusCode::BAD_REQUEST),
+            (ApiError::from(StorageError::Config("x".into())), StatusCode::INTERNAL_SERVER_ERROR),
+        ];
+        for (error, want) in cases {
+            assert_eq!(error.status(), want, "{error}");
+        }
+        assert!(ApiError::from(StorageError::UnstorableText).to_string().contains("NUL character"));
+    }
+}

@@ -134,6 +134,20 @@ pub fn display_name(raw: &str, field: &str) -> Result<String, ApiError> {
     Ok(name.to_string())
 }
 
+/// Free text given in a request (a description): trimmed, at most `max` characters, and
+/// without the NUL character, which PostgreSQL cannot store. `field` names where
+/// (`body.description`).
+pub fn free_text(raw: &str, field: &str, max: usize) -> Result<String, ApiError> {
+    let text = raw.trim();
+    if text.chars().count() > max {
+        return Err(ApiError::invalid(field, format!("description must be at most {max} characters")));
+    }
+    if text.contains('\0') {
+        return Err(ApiError::invalid(field, "description must not contain the NUL character (\\u0000)"));
+    }
+    Ok(text.to_string())
+}
+
 /// Parses an id given in a request; `field` names where (`params.syncId`).
 pub fn parse_id<I>(raw: &str, field: &str, parse: fn(&str) -> Option<I>) -> Result<I, ApiError> {
     parse(raw).ok_or_else(|| ApiError::invalid(field, format!("Invalid UUID \"{raw}\"")))
@@ -143,6 +157,28 @@ pub fn parse_id<I>(raw: &str, field: &str, parse: fn(&str) -> Option<I>) -> Resu
 mod tests {
     use super::*;
     use serde::Deserialize;
+
+    #[test]
+    fn free_text_is_trimmed_bounded_and_without_nul() {
+        let long = "x".repeat(11);
+        let cases: [(&str, Result<&str, &str>); 5] = [
+            ("  a note  ", Ok("a note")),
+            ("", Ok("")),
+            ("a\tb\nc", Ok("a\tb\nc")),
+            ("a\u{0}b", Err("NUL character")),
+            (&long, Err("at most 10 characters")),
+        ];
+        for (raw, want) in cases {
+            match (free_text(raw, "body.description", 10), want) {
+                (Ok(got), Ok(want)) => assert_eq!(got, want),
+                (Err(e), Err(want)) => {
+                    let text = format!("{e:?}");
+                    assert!(text.contains(want) && text.contains("body.description"), "{raw:?}: {text}");
+                }
+                (got, want) => panic!("{raw:?}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
 
     #[derive(Debug, Deserialize)]
     #[allow(dead_code)]

@@ -212,19 +212,44 @@ async fn deleting_a_folder_deletes_its_secrets_and_keeps_their_history() {
 /// A NUL in free text: SQLite stores it; PostgreSQL cannot, and the answer is a 400 that
 /// says so (it was a 500), with nothing created.
 #[tokio::test]
-async fn text_the_database_cannot_store_is_refused_not_a_server_error() {
+async fn a_nul_in_free_text_is_refused_naming_the_field_and_nothing_changes() {
+    // PostgreSQL cannot store the NUL character in text; before, these fields took it on
+    // SQLite and answered a 400 that did not name the field on PostgreSQL.
     let app = TestApp::spawn().await;
-    let body = json!({"workspaceId": app.project_id(), "environment": "dev", "name": "nul", "path": "/",
-                      "description": "a\u{0}b"});
-    let resp = app.api.post(FOLDERS, body).await;
-    if app.state().store.backend() == sluice_storage::Backend::Postgres {
-        assert_eq!(resp.status, 400, "{}", resp.text);
-        assert!(resp.message().contains("NUL character"), "{}", resp.message());
-        let list = app.api.get(&format!("{FOLDERS}?workspaceId={}&environment=dev", app.project_id())).await;
-        let names: Vec<Value> = list.expect(200)["folders"].as_array().cloned().unwrap_or_default();
-        assert!(names.iter().all(|f| f["name"] != "nul"), "nothing was created: {names:?}");
-    } else {
-        assert_eq!(resp.status, 200, "SQLite stores it: {}", resp.text);
+    let user = crate::access_support::admin_user(&app).await;
+    let project = app.project_id();
+    let ua = format!("/api/v1/auth/universal-auth/identities/{}/client-secrets", app.creds.identity_id);
+    let secrets_before = app.api.get(&ua).await.expect(200)["clientSecretData"].as_array().map(Vec::len);
+    let cases = [
+        (
+            &app.api,
+            FOLDERS.to_string(),
+            json!({"workspaceId": project, "environment": "dev", "name": "nul", "path": "/", "description": "a\u{0}b"}),
+            "body.description",
+        ),
+        (
+            &app.api,
+            "/api/v1/app-connections/railway".to_string(),
+            json!({"name": "nul", "method": "account-token", "description": "a\u{0}b", "credentials": {"apiToken": "t"}}),
+            "body.description",
+        ),
+        (&app.api, ua.clone(), json!({"description": "a\u{0}b"}), "body.description"),
+        (&user, "/api/v2/organizations".to_string(), json!({"name": "Org\u{0}"}), "body.name"),
+    ];
+    for (client, path, body, field) in cases {
+        let resp = client.post(&path, body).await;
+        assert_eq!(resp.status, 422, "{path}: {}", resp.text);
+        assert!(resp.text.contains(field) && resp.text.contains("\\u0000"), "{path} names {field}: {}", resp.text);
     }
+    let folders = app.api.get(&format!("{FOLDERS}?workspaceId={project}&environment=dev")).await.expect(200);
+    assert!(folders["folders"].as_array().is_some_and(|f| f.iter().all(|f| f["name"] != "nul")), "{folders}");
+    let connections = app.api.get("/api/v1/app-connections/railway").await.expect(200);
+    assert!(connections.to_string().find("\"nul\"").is_none(), "no connection created: {connections}");
+    let secrets = app.api.get(&ua).await.expect(200);
+    assert_eq!(
+        secrets["clientSecretData"].as_array().map(Vec::len),
+        secrets_before,
+        "no client secret created: {secrets}"
+    );
     app.shutdown().await;
 }

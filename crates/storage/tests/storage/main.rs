@@ -4,6 +4,7 @@ mod login_throttles;
 mod notifications;
 mod queue;
 mod sqlite_file;
+mod text;
 
 use sluice_storage::{Store, StoreConfig};
 use sqlx::Connection;

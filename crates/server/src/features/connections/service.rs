@@ -73,11 +73,7 @@ pub async fn record_audit(state: &AppState, actor: &Actor, event: AuditEvent) ->
 
 /// A trimmed description of at most 256 characters; `field` names it in the error.
 pub fn parse_description(raw: Option<&str>, field: &str) -> ApiResult<Option<String>> {
-    let Some(d) = raw.map(str::trim) else { return Ok(None) };
-    if d.chars().count() > DESCRIPTION_MAX {
-        return Err(ApiError::invalid(field, format!("description must be at most {DESCRIPTION_MAX} characters")));
-    }
-    Ok(Some(d.to_string()))
+    raw.map(|d| crate::extract::free_text(d, field, DESCRIPTION_MAX)).transpose()
 }
 
 fn parse_name(raw: Option<&str>) -> ApiResult<Slug> {

@@ -59,12 +59,7 @@ fn relative(base: &FolderPath, path: &str) -> String {
 }
 
 fn description(raw: Option<&str>) -> ApiResult<Option<String>> {
-    match raw.map(str::trim) {
-        Some(d) if d.chars().count() > 1024 => {
-            Err(ApiError::invalid("body.description", "description must be at most 1024 characters"))
-        }
-        other => Ok(other.map(str::to_string)),
-    }
+    raw.map(|d| crate::extract::free_text(d, "body.description", 1024)).transpose()
 }
 
 async fn write_scope(

@@ -202,10 +202,7 @@ pub async fn create_secret(
     raw_id: &str,
     input: &ClientSecretIn,
 ) -> ApiResult<ClientSecretCreatedOut> {
-    let description = input.description.as_deref().unwrap_or("").trim().to_string();
-    if description.chars().count() > 256 {
-        return Err(ApiError::invalid("body.description", "description must be at most 256 characters"));
-    }
+    let description = crate::extract::free_text(input.description.as_deref().unwrap_or(""), "body.description", 256)?;
     let ttl_secs = ttl(input.ttl.unwrap_or(0), "body.ttl")?;
     let limit = non_negative(input.num_uses_limit.unwrap_or(0), "body.numUsesLimit")?;
     {

@@ -101,10 +101,7 @@ pub async fn create_org(state: &AppState, actor: &Actor, input: &OrgIn) -> ApiRe
     let Some(user_id) = actor.user_id() else {
         return Err(ApiError::forbidden("Only users can create organizations; machine identities cannot"));
     };
-    let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(ApiError::invalid("body.name", "name must be 1 to 64 characters"));
-    }
+    let name = &crate::extract::display_name(&input.name, "body.name")?;
     let mut tx = state.store.write().await?;
     let now = now_ms();
     let org = OrgRow {

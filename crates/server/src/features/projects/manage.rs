@@ -51,14 +51,7 @@ fn valid_name(raw: &str, field: &str) -> ApiResult<String> {
 }
 
 fn valid_description(raw: &str, field: &str) -> ApiResult<String> {
-    let d = raw.trim();
-    if d.chars().count() > 1024 {
-        return Err(ApiError::invalid(field, "description must be at most 1024 characters"));
-    }
-    if d.contains('\0') {
-        return Err(ApiError::invalid(field, "description must not contain the NUL character (\\u0000)"));
-    }
-    Ok(d.to_string())
+    crate::extract::free_text(raw, field, 1024)
 }
 
 /// A project row with its environments, in Infisical's shape.
