@@ -103,3 +103,41 @@ pub struct MeOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<MeIdentityOut>,
 }
+
+/// An account's failed sign-ins, as its organization's admins see them
+/// (`GET /api/v1/organization/{organizationId}/login-locks`).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LoginLockOut {
+    /// `user` (an email), `client` (a universal-auth client id) or `identity` (an
+    /// identity id, for OIDC login).
+    pub kind: String,
+    pub account: String,
+    /// `locked` (no sign-in until `retryAt`, the right credentials included), `waiting`
+    /// (the next attempt must wait until `retryAt`) or `counting` (failures remembered,
+    /// sign-in open).
+    pub state: String,
+    pub failures: u32,
+    /// Locks in this history; each lasts twice the one before.
+    pub locks: u32,
+    pub last_failure_at: String,
+    pub retry_at: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LoginLocksOut {
+    pub login_locks: Vec<LoginLockOut>,
+}
+
+/// What clearing an account's failed sign-ins found: `loginLock` is the history
+/// cleared (none when there was nothing to clear).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct LoginUnlockOut {
+    pub cleared: bool,
+    pub login_lock: Option<LoginLockOut>,
+}

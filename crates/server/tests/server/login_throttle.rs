@@ -195,3 +195,62 @@ async fn stale_histories_are_pruned_as_new_failures_are_written() {
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM login_throttles", &[]).await, 2, "the new account and the address");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_organization_admin_sees_and_clears_its_accounts_locks_and_no_one_else_can() {
+    let app = TestApp::spawn_with(throttled(5, 2, 20, 50)).await;
+    let (email, right) = (app.creds.admin_email.clone(), app.creds.admin_password.clone());
+    let m = machine(&app, "member").await;
+    let (_, outsider) = other_org(&app).await;
+    let locks = format!("/api/v1/organization/{}/login-locks", app.org_id());
+    let user_lock = format!("{locks}/user/{email}");
+    assert_eq!(app.api.get(&locks).await.expect(200)["loginLocks"], json!([]));
+
+    // The admin user is locked out; the member identity has one failure remembered.
+    user_login(&app, &email, "guess-one").await.expect(401);
+    user_login(&app, &email, "guess-two").await.expect(401);
+    assert_throttled(&user_login(&app, &email, &right).await, ACCOUNT, 900);
+    login(&app, &m.client_id, "wrong").await.expect(401);
+    let listed = app.api.get(&locks).await.expect(200)["loginLocks"].clone();
+    let summary: Vec<(Value, Value, Value, Value)> = listed
+        .as_array()
+        .expect("locks")
+        .iter()
+        .map(|l| (l["kind"].clone(), l["account"].clone(), l["state"].clone(), l["failures"].clone()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (json!("user"), json!(email), json!("locked"), json!(2)),
+            (json!("client"), json!(m.client_id), json!("counting"), json!(1)),
+        ],
+        "{listed}"
+    );
+    assert!(listed[0]["retryAt"].as_str().is_some_and(|t| t.ends_with('Z')), "{listed}");
+
+    // Neither a member of the organization nor another organization's admin may see or clear it.
+    for (client, want) in [(&m.client, 403), (&outsider.client, 404)] {
+        assert_eq!(client.get(&locks).await.status, want);
+        assert_eq!(client.delete(&user_lock).await.status, want);
+    }
+    assert_throttled(&user_login(&app, &email, &right).await, ACCOUNT, 900);
+
+    // An account that is not the organization's, and a kind that does not exist.
+    assert_eq!(app.api.delete(&format!("{locks}/user/nobody@sluice.local")).await.status, 404);
+    let bad = app.api.delete(&format!("{locks}/password/{email}")).await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+
+    // The admin clears it: the right password works at once, and the clearing is audited.
+    let cleared = app.api.delete(&user_lock).await.expect(200);
+    assert_eq!((cleared["cleared"].clone(), cleared["loginLock"]["state"].clone()), (json!(true), json!("locked")));
+    user_login(&app, &email, &right).await.expect(200);
+    let again = app.api.delete(&user_lock).await.expect(200);
+    assert_eq!(again["cleared"], false, "nothing left to clear: {again}");
+    let entries = audit_rows(&app, "login-unlocked").await;
+    assert_eq!(entries.len(), 1, "one clearing, one entry");
+    let entry = &entries[0];
+    assert_eq!((entry.metadata["kind"].clone(), entry.metadata["account"].clone()), (json!("user"), json!(email)));
+    assert_eq!(entry.actor_type, "identity", "the admin who cleared it");
+    assert!(!entry.metadata.to_string().contains("guess-"), "{}", entry.metadata);
+    app.shutdown().await;
+}

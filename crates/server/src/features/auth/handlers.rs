@@ -1,16 +1,17 @@
 //! HTTP handlers of the authentication endpoints: extract, call the service, answer.
 
-use super::{oidc, service, universal, users};
+use super::{locks, oidc, service, universal, users};
 use crate::auth::{Actor, RequestMeta, session_cookie};
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use sluice_api_types::auth::{
-    AccessTokenIn, AccessTokenOut, MeOut, MessageOut, SessionOut, UniversalAuthLoginIn, UserLoginIn,
+    AccessTokenIn, AccessTokenOut, LoginLocksOut, LoginUnlockOut, MeOut, MessageOut, SessionOut, UniversalAuthLoginIn,
+    UserLoginIn,
 };
 use sluice_api_types::oidc_auth::OidcAuthLoginIn;
 use sluice_domain::SecretToken;
@@ -146,4 +147,30 @@ fn with_cookie(mut resp: Response, cookie: &str) -> Response {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp
+}
+
+/// The organization's accounts with failed sign-ins remembered (organization admins).
+#[utoipa::path(get, path = "/api/v1/organization/{organizationId}/login-locks", tag = "auth",
+    params(("organizationId" = String, Path)),
+    responses((status = 200, body = LoginLocksOut), (status = 404, body = ErrorBody)))]
+pub async fn list_login_locks(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath(organization_id): ApiPath<String>,
+) -> ApiResult<Json<LoginLocksOut>> {
+    Ok(Json(locks::list(&state, &actor, &organization_id).await?))
+}
+
+/// Forgets an account's failed sign-ins so it may sign in at once (organization admins).
+/// `kind` is `user` (the account is an email), `client` (a universal-auth client id) or
+/// `identity` (an identity id).
+#[utoipa::path(delete, path = "/api/v1/organization/{organizationId}/login-locks/{kind}/{account}", tag = "auth",
+    params(("organizationId" = String, Path), ("kind" = String, Path), ("account" = String, Path)),
+    responses((status = 200, body = LoginUnlockOut), (status = 404, body = ErrorBody)))]
+pub async fn clear_login_lock(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath((organization_id, kind, account)): ApiPath<(String, String, String)>,
+) -> ApiResult<Json<LoginUnlockOut>> {
+    Ok(Json(locks::clear(&state, &actor, &organization_id, &kind, &account).await?))
 }

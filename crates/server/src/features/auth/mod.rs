@@ -2,11 +2,12 @@
 //! sign-in (API token or browser session), sign-out and "who am I".
 //!
 //! Start with [`universal`] and [`oidc`] (machine identities) and [`users`] (people); [`service`] issues,
-//! renews and revokes tokens; [`throttle`] slows and locks repeated failed sign-ins; [`hashing`] bounds
+//! renews and revokes tokens; [`throttle`] slows and locks repeated failed sign-ins and [`locks`] lets an organization's admins clear them; [`hashing`] bounds
 //! concurrent Argon2 work.
 
 mod handlers;
 pub mod hashing;
+pub mod locks;
 pub mod oidc;
 pub mod service;
 pub mod throttle;
@@ -28,4 +29,6 @@ pub fn router() -> ApiRouter<AppState> {
         .routes(routes!(handlers::logout))
         .routes(routes!(handlers::me))
         .routes(routes!(handlers::me_v2))
+        .routes(routes!(handlers::list_login_locks))
+        .routes(routes!(handlers::clear_login_lock))
 }

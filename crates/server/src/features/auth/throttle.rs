@@ -55,7 +55,7 @@ impl LoginAttempt {
 
     fn new(kind: &str, claimed: &str, max: usize, meta: &RequestMeta) -> Self {
         let claimed: String = claimed.trim().chars().take(max).collect();
-        Self { account_key: format!("{kind}:{claimed}"), claimed, meta: meta.clone() }
+        Self { account_key: account_key(kind, &claimed), claimed, meta: meta.clone() }
     }
 
     fn ip_key(&self) -> Option<String> {
@@ -73,6 +73,11 @@ impl LoginAttempt {
         scopes.retain(|(_, _, policy)| policy.enabled());
         scopes
     }
+}
+
+/// Where an account's history is kept: `user:EMAIL`, `client:CLIENT_ID`, `identity:ID`.
+pub fn account_key(kind: &str, account: &str) -> String {
+    format!("{kind}:{account}")
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

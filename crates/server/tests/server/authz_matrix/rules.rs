@@ -260,6 +260,19 @@ pub fn rules() -> Vec<Rule> {
             .fresh(F::AccessToken),
         r("GET /api/v1/users/me", Authenticated, "/api/v1/users/me", ""),
         r("GET /api/v2/users/me", Authenticated, "/api/v2/users/me", ""),
+        // Sign-in locks of the organization's accounts (organization admins).
+        r(
+            "GET /api/v1/organization/{organizationId}/login-locks",
+            OrgAdmin,
+            "/api/v1/organization/{org}/login-locks",
+            "",
+        ),
+        r(
+            "DELETE /api/v1/organization/{organizationId}/login-locks/{kind}/{account}",
+            OrgAdmin,
+            "/api/v1/organization/{org}/login-locks/identity/{identity}",
+            "",
+        ),
         // Auth methods of identities (organization admins).
         r(
             "GET /api/v1/auth/universal-auth/identities/{identityId}",
