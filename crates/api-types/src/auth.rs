@@ -104,20 +104,57 @@ pub struct MeOut {
     pub identity: Option<MeIdentityOut>,
 }
 
+/// The kind of account a sign-in claims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum LoginLockKind {
+    /// A user, by email.
+    User,
+    /// A universal-auth client id.
+    Client,
+    /// An identity id (OIDC login).
+    Identity,
+}
+
+impl LoginLockKind {
+    pub const ALL: [LoginLockKind; 3] = [LoginLockKind::User, LoginLockKind::Client, LoginLockKind::Identity];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoginLockKind::User => "user",
+            LoginLockKind::Client => "client",
+            LoginLockKind::Identity => "identity",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+/// Where an account's failed sign-ins leave it, most restrictive first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum LoginLockState {
+    /// No sign-in until `retryAt`, the right credentials included.
+    Locked,
+    /// The next attempt must wait until `retryAt`.
+    Waiting,
+    /// Failures remembered; sign-in open.
+    Counting,
+}
+
 /// An account's failed sign-ins, as its organization's admins see them
 /// (`GET /api/v1/organization/{organizationId}/login-locks`).
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LoginLockOut {
-    /// `user` (an email), `client` (a universal-auth client id) or `identity` (an
-    /// identity id, for OIDC login).
-    pub kind: String,
+    pub kind: LoginLockKind,
     pub account: String,
-    /// `locked` (no sign-in until `retryAt`, the right credentials included), `waiting`
-    /// (the next attempt must wait until `retryAt`) or `counting` (failures remembered,
-    /// sign-in open).
-    pub state: String,
+    pub state: LoginLockState,
     pub failures: u32,
     /// Locks in this history; each lasts twice the one before.
     pub locks: u32,

@@ -134,16 +134,17 @@ pub fn display_name(raw: &str, field: &str) -> Result<String, ApiError> {
     Ok(name.to_string())
 }
 
-/// Free text given in a request (a description): trimmed, at most `max` characters, and
-/// without the NUL character, which PostgreSQL cannot store. `field` names where
-/// (`body.description`).
+/// Free text given in a request (a description, a first name): trimmed, at most `max`
+/// characters, and without the NUL character, which PostgreSQL cannot store. `field`
+/// names where (`body.description`); its last part names the text in the message.
 pub fn free_text(raw: &str, field: &str, max: usize) -> Result<String, ApiError> {
     let text = raw.trim();
+    let what = field.rsplit('.').next().unwrap_or(field);
     if text.chars().count() > max {
-        return Err(ApiError::invalid(field, format!("description must be at most {max} characters")));
+        return Err(ApiError::invalid(field, format!("{what} must be at most {max} characters")));
     }
     if text.contains('\0') {
-        return Err(ApiError::invalid(field, "description must not contain the NUL character (\\u0000)"));
+        return Err(ApiError::invalid(field, format!("{what} must not contain the NUL character (\\u0000)")));
     }
     Ok(text.to_string())
 }

@@ -168,7 +168,7 @@ const OUTSIDE_THE_DOCUMENT: [&str; 2] = ["/api/docs/", "/api/docs/openapi.json"]
 
 /// The router serves nothing under `/api/` that the document does not list (but
 /// [`OUTSIDE_THE_DOCUMENT`]): no source file adds a plain axum route under `/api/` (routes
-/// come from `utoipa_axum::routes!`, which documents them), and a documented path answers
+/// come from `crate::routes!`, which documents them), and a documented path answers
 /// 405 to every method it does not document. Returns the number of probes.
 async fn undocumented_routes(w: &World, doc: &Value, failures: &mut Vec<String>) -> usize {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
@@ -184,7 +184,7 @@ async fn undocumented_routes(w: &World, doc: &Value, failures: &mut Vec<String>)
                     let raw_route = [".route(\"/api", ".route_service(\"/api", ".nest(\"/api", ".nest_service(\"/api"];
                     if raw_route.iter().any(|r| line.contains(r)) {
                         failures.push(format!(
-                            "{}:{}: an /api route outside the OpenAPI document (use utoipa_axum::routes!)",
+                            "{}:{}: an /api route outside the OpenAPI document (use crate::routes!)",
                             path.display(),
                             n + 1
                         ));

@@ -235,6 +235,12 @@ async fn a_nul_in_free_text_is_refused_naming_the_field_and_nothing_changes() {
         ),
         (&app.api, ua.clone(), json!({"description": "a\u{0}b"}), "body.description"),
         (&user, "/api/v2/organizations".to_string(), json!({"name": "Org\u{0}"}), "body.name"),
+        (
+            &app.api,
+            format!("/api/v1/organization/{}/users", app.org_id()),
+            json!({"email": "nul@sluice.local", "password": "a long enough password", "firstName": "a\u{0}"}),
+            "body.firstName",
+        ),
     ];
     for (client, path, body, field) in cases {
         let resp = client.post(&path, body).await;

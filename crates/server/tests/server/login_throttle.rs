@@ -199,18 +199,23 @@ async fn stale_histories_are_pruned_as_new_failures_are_written() {
 #[tokio::test]
 async fn an_organization_admin_sees_and_clears_its_accounts_locks_and_no_one_else_can() {
     let app = TestApp::spawn_with(throttled(5, 2, 20, 50)).await;
-    let (email, right) = (app.creds.admin_email.clone(), app.creds.admin_password.clone());
     let m = machine(&app, "member").await;
+    // The admin user now belongs to a second organization too.
     let (_, outsider) = other_org(&app).await;
+    let org_users = format!("/api/v1/organization/{}/users", app.org_id());
+    let (email, right) = ("dana@sluice.local", "dana's long password");
+    app.api.post(&org_users, json!({"email": email, "password": right, "role": "member"})).await.expect(200);
     let locks = format!("/api/v1/organization/{}/login-locks", app.org_id());
     let user_lock = format!("{locks}/user/{email}");
     assert_eq!(app.api.get(&locks).await.expect(200)["loginLocks"], json!([]));
 
-    // The admin user is locked out; the member identity has one failure remembered.
-    user_login(&app, &email, "guess-one").await.expect(401);
-    user_login(&app, &email, "guess-two").await.expect(401);
-    assert_throttled(&user_login(&app, &email, &right).await, ACCOUNT, 900);
+    // Dana is locked out; the member identity has one failure remembered.
+    user_login(&app, email, "guess-one").await.expect(401);
+    user_login(&app, email, "guess-two").await.expect(401);
+    assert_throttled(&user_login(&app, email, right).await, ACCOUNT, 900);
     login(&app, &m.client_id, "wrong").await.expect(401);
+    // The admin user, who also belongs to the other organization, fails once.
+    user_login(&app, &app.creds.admin_email, "guess").await.expect(401);
     let listed = app.api.get(&locks).await.expect(200)["loginLocks"].clone();
     let summary: Vec<(Value, Value, Value, Value)> = listed
         .as_array()
@@ -224,26 +229,30 @@ async fn an_organization_admin_sees_and_clears_its_accounts_locks_and_no_one_els
             (json!("user"), json!(email), json!("locked"), json!(2)),
             (json!("client"), json!(m.client_id), json!("counting"), json!(1)),
         ],
-        "{listed}"
+        "the admin user's failures are not this organization's alone to see: {listed}"
     );
     assert!(listed[0]["retryAt"].as_str().is_some_and(|t| t.ends_with('Z')), "{listed}");
 
-    // Neither a member of the organization nor another organization's admin may see or clear it.
+    // Neither a member of the organization nor another organization's admin may see or
+    // clear it, and a user of several organizations needs the admin role in each.
     for (client, want) in [(&m.client, 403), (&outsider.client, 404)] {
         assert_eq!(client.get(&locks).await.status, want);
         assert_eq!(client.delete(&user_lock).await.status, want);
     }
-    assert_throttled(&user_login(&app, &email, &right).await, ACCOUNT, 900);
+    let shared = app.api.delete(&format!("{locks}/user/{}", app.creds.admin_email)).await;
+    assert_eq!(shared.status, 403, "{}", shared.text);
+    assert_throttled(&user_login(&app, email, right).await, ACCOUNT, 900);
 
     // An account that is not the organization's, and a kind that does not exist.
     assert_eq!(app.api.delete(&format!("{locks}/user/nobody@sluice.local")).await.status, 404);
     let bad = app.api.delete(&format!("{locks}/password/{email}")).await;
     assert_eq!(bad.status, 422, "{}", bad.text);
 
-    // The admin clears it: the right password works at once, and the clearing is audited.
-    let cleared = app.api.delete(&user_lock).await.expect(200);
+    // The admin clears it (the email as typed, in any case): the right password works at
+    // once, and the clearing is audited.
+    let cleared = app.api.delete(&format!("{locks}/user/Dana@Sluice.local")).await.expect(200);
     assert_eq!((cleared["cleared"].clone(), cleared["loginLock"]["state"].clone()), (json!(true), json!("locked")));
-    user_login(&app, &email, &right).await.expect(200);
+    user_login(&app, email, right).await.expect(200);
     let again = app.api.delete(&user_lock).await.expect(200);
     assert_eq!(again["cleared"], false, "nothing left to clear: {again}");
     let entries = audit_rows(&app, "login-unlocked").await;

@@ -45,10 +45,7 @@ pub fn validate_password(password: &str) -> ApiResult<()> {
 pub async fn bootstrap(state: &AppState, input: &BootstrapIn, meta: RequestMeta) -> ApiResult<Bootstrapped> {
     let email = validate_email(&input.email)?;
     validate_password(&input.password)?;
-    let org_name = input.organization.trim();
-    if org_name.is_empty() {
-        return Err(ApiError::invalid("body.organization", "organization name must not be empty"));
-    }
+    let org_name = &crate::extract::display_name(&input.organization, "body.organization")?;
     let org_slug = Slug::slugify(org_name);
     let org_slug = if org_slug.is_empty() { "org".to_string() } else { org_slug };
     // Hash before taking the write lock: Argon2 is deliberately slow.

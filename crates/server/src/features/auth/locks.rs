@@ -5,7 +5,9 @@
 //!
 //! Clearing is audited as `login-unlocked` in the organization. A client IP's history is
 //! not an organization's to clear (it stops sign-ins to all of them) and is not listed.
-//! A user who belongs to several organizations can be cleared by the admins of any.
+//! A user's lock is seen and cleared only by someone who administers every organization
+//! the user belongs to: anyone may create an organization and add an existing user to
+//! it, and must not gain a way around that user's lock by doing so.
 
 use super::throttle;
 use crate::auth::{Actor, authz};
@@ -13,17 +15,23 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::parse_id;
 use crate::state::AppState;
 use serde_json::json;
-use sluice_api_types::auth::{LoginLockOut, LoginLocksOut, LoginUnlockOut};
+use sluice_api_types::auth::{LoginLockKind, LoginLockOut, LoginLockState, LoginLocksOut, LoginUnlockOut};
 use sluice_api_types::iso;
 use sluice_core::audit::{self, AuditEvent};
-use sluice_domain::OrgId;
 use sluice_domain::login_throttle::{Attempts, ThrottlePolicy, Verdict};
-use sluice_storage::{Conn, StorageError, login_throttles, memberships, paces};
+use sluice_domain::{OrgId, UserId};
+use sluice_storage::memberships::Principal;
+use sluice_storage::{Conn, StorageError, login_throttles, memberships, orgs, paces};
 
 pub const UNLOCKED_ACTION: &str = "login-unlocked";
 
-/// The kinds of account a sign-in claims, as [`throttle::LoginAttempt`] keys them.
-const KINDS: [&str; 3] = ["user", "client", "identity"];
+/// One of the organization's accounts.
+struct Account {
+    kind: LoginLockKind,
+    name: String,
+    /// For a user: whose organizations decide who may see and clear the lock.
+    user: Option<UserId>,
+}
 
 /// `GET /api/v1/organization/{organizationId}/login-locks`: the organization's accounts
 /// with failed sign-ins remembered, locked ones first.
@@ -32,18 +40,20 @@ pub async fn list(state: &AppState, actor: &Actor, raw_org: &str) -> ApiResult<L
     let mut conn = state.store.read().await?;
     authz::org_admin(&mut conn, actor, &org, "see the organization's sign-in locks").await?;
     let accounts = org_accounts(&mut conn, &org).await?;
-    let keys: Vec<String> = accounts.iter().map(|(kind, account)| throttle::account_key(kind, account)).collect();
+    let keys: Vec<String> = accounts.iter().map(|a| throttle::account_key(a.kind.as_str(), &a.name)).collect();
     let stored = login_throttles::get_many(&mut conn, &keys.iter().map(String::as_str).collect::<Vec<_>>()).await?;
     let now = paces::now_ms(&mut conn, state.store.backend()).await?;
-    let mut login_locks: Vec<LoginLockOut> = accounts
-        .iter()
-        .zip(&keys)
-        .filter_map(|((kind, account), key)| {
-            let (_, attempts) = stored.iter().find(|(k, _)| k == key)?;
-            seen(kind, account, *attempts, &state.settings.login.account, now)
-        })
-        .collect();
-    login_locks.sort_by(|a, b| (rank(&a.state), &a.kind, &a.account).cmp(&(rank(&b.state), &b.kind, &b.account)));
+    let mut login_locks = Vec::new();
+    for (account, key) in accounts.iter().zip(&keys) {
+        let Some((_, attempts)) = stored.iter().find(|(k, _)| k == key) else { continue };
+        let Some(lock) = seen(account.kind, &account.name, *attempts, &state.settings.login.account, now) else {
+            continue;
+        };
+        if may_handle(&mut conn, actor, account).await? {
+            login_locks.push(lock);
+        }
+    }
+    login_locks.sort_by(|a, b| (a.state, a.kind, &a.account).cmp(&(b.state, b.kind, &b.account)));
     Ok(LoginLocksOut { login_locks })
 }
 
@@ -54,27 +64,35 @@ pub async fn clear(
     state: &AppState,
     actor: &Actor,
     raw_org: &str,
-    kind: &str,
-    account: &str,
+    raw_kind: &str,
+    raw_account: &str,
 ) -> ApiResult<LoginUnlockOut> {
     let org = parse_id(raw_org, "params.organizationId", OrgId::parse)?;
-    if !KINDS.contains(&kind) {
-        return Err(ApiError::invalid(
-            "params.kind",
-            format!("kind must be one of {} (got \"{kind}\")", KINDS.join(", ")),
-        ));
-    }
+    let kind = LoginLockKind::parse(raw_kind).ok_or_else(|| {
+        let kinds: Vec<&str> = LoginLockKind::ALL.iter().map(|k| k.as_str()).collect();
+        ApiError::invalid("params.kind", format!("kind must be one of {} (got \"{raw_kind}\")", kinds.join(", ")))
+    })?;
+    // Sign-in keys a user by the email as looked up: trimmed and in lower case.
+    let name = match kind {
+        LoginLockKind::User => raw_account.trim().to_lowercase(),
+        LoginLockKind::Client | LoginLockKind::Identity => raw_account.trim().to_string(),
+    };
     let mut tx = state.store.write().await?;
     authz::org_admin(&mut tx, actor, &org, "clear the organization's sign-in locks").await?;
     let accounts = org_accounts(&mut tx, &org).await?;
-    if !accounts.iter().any(|(k, a)| *k == kind && a == account) {
-        return Err(ApiError::not_found(format!("No {kind} account '{account}' in this organization")));
+    let Some(account) = accounts.iter().find(|a| a.kind == kind && a.name == name) else {
+        return Err(ApiError::not_found(format!("No {} account '{name}' in this organization", kind.as_str())));
+    };
+    if !may_handle(&mut tx, actor, account).await? {
+        return Err(ApiError::forbidden(
+            "You are not allowed to clear this user's sign-in lock: it needs the admin role in every organization the user belongs to",
+        ));
     }
-    let key = throttle::account_key(kind, account);
+    let key = throttle::account_key(kind.as_str(), &name);
     let stored = login_throttles::get_many(&mut tx, &[key.as_str()]).await?;
     let now = paces::now_ms(&mut tx, state.store.backend()).await?;
     let login_lock =
-        stored.first().and_then(|(_, attempts)| seen(kind, account, *attempts, &state.settings.login.account, now));
+        stored.first().and_then(|(_, attempts)| seen(kind, &name, *attempts, &state.settings.login.account, now));
     if let Some(lock) = &login_lock {
         login_throttles::clear(&mut tx, &key).await?;
         audit::record(
@@ -82,7 +100,7 @@ pub async fn clear(
             actor,
             AuditEvent::new(UNLOCKED_ACTION).org(&org).meta(json!({
                 "kind": kind,
-                "account": account,
+                "account": name,
                 "state": lock.state,
                 "failures": lock.failures,
                 "retryAt": lock.retry_at,
@@ -94,51 +112,62 @@ pub async fn clear(
     Ok(LoginUnlockOut { cleared: login_lock.is_some(), login_lock })
 }
 
-/// The organization's accounts, as (kind, account): its users' emails, its identities'
-/// ids and their universal-auth client ids.
-async fn org_accounts(conn: &mut Conn, org: &OrgId) -> ApiResult<Vec<(&'static str, String)>> {
+/// The organization's accounts: its users' emails, its identities' ids and their
+/// universal-auth client ids.
+async fn org_accounts(conn: &mut Conn, org: &OrgId) -> ApiResult<Vec<Account>> {
     let mut accounts = Vec::new();
     for user in memberships::list_org_users(conn, org).await? {
-        accounts.push(("user", user.email));
+        accounts.push(Account { kind: LoginLockKind::User, name: user.email, user: Some(user.user_id) });
     }
     for identity in memberships::list_org_identities(conn, org).await? {
         if let Some(client_id) = identity.client_id {
-            accounts.push(("client", client_id));
+            accounts.push(Account { kind: LoginLockKind::Client, name: client_id, user: None });
         }
-        accounts.push(("identity", identity.identity_id.to_string()));
+        accounts.push(Account { kind: LoginLockKind::Identity, name: identity.identity_id.to_string(), user: None });
     }
     Ok(accounts)
 }
 
+/// Whether `actor` may see and clear `account`'s lock beyond being an admin of one of its
+/// organizations: an identity belongs to one organization; a user's lock needs the admin
+/// role in every organization the user belongs to.
+async fn may_handle(conn: &mut Conn, actor: &Actor, account: &Account) -> ApiResult<bool> {
+    let Some(user) = &account.user else { return Ok(true) };
+    for org in orgs::list_for_member(conn, &Principal::User(user.clone())).await? {
+        if authz::org_admin(conn, actor, &org.id, "clear sign-in locks").await.is_err() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// How an admin sees a stored history at `now`: none once it is forgotten (a quiet
 /// window passed) or never counted a failure.
-fn seen(kind: &str, account: &str, stored: Attempts, policy: &ThrottlePolicy, now: i64) -> Option<LoginLockOut> {
+fn seen(
+    kind: LoginLockKind,
+    account: &str,
+    stored: Attempts,
+    policy: &ThrottlePolicy,
+    now: i64,
+) -> Option<LoginLockOut> {
     let current = policy.current(stored, now);
     if current.failures == 0 && current.locked_until <= now {
         return None;
     }
     let (state, retry_at) = match policy.verdict(stored, now) {
-        Verdict::Locked { until } => ("locked", Some(iso(until))),
-        Verdict::Wait { until } => ("waiting", Some(iso(until))),
-        Verdict::Allow => ("counting", None),
+        Verdict::Locked { until } => (LoginLockState::Locked, Some(iso(until))),
+        Verdict::Wait { until } => (LoginLockState::Waiting, Some(iso(until))),
+        Verdict::Allow => (LoginLockState::Counting, None),
     };
     Some(LoginLockOut {
-        kind: kind.to_string(),
+        kind,
         account: account.to_string(),
-        state: state.to_string(),
+        state,
         failures: current.failures,
         locks: current.locks,
         last_failure_at: iso(current.last_failure_at),
         retry_at,
     })
-}
-
-fn rank(state: &str) -> u8 {
-    match state {
-        "locked" => 0,
-        "waiting" => 1,
-        _ => 2,
-    }
 }
 
 #[cfg(test)]
@@ -164,20 +193,20 @@ mod tests {
             locks,
         };
         let cases = [
-            (at(6, now - 1_000, now + 600_000, 1), Some(("locked", 6))),
-            (at(3, now - 500, 0, 0), Some(("waiting", 3))),
-            (at(1, now - 5_000, 0, 0), Some(("counting", 1))),
-            (at(3, now - 5_000, 0, 0), Some(("counting", 3))),
+            (at(6, now - 1_000, now + 600_000, 1), Some((LoginLockState::Locked, 6))),
+            (at(3, now - 500, 0, 0), Some((LoginLockState::Waiting, 3))),
+            (at(1, now - 5_000, 0, 0), Some((LoginLockState::Counting, 1))),
+            (at(3, now - 5_000, 0, 0), Some((LoginLockState::Counting, 3))),
             // Quiet for a whole window: forgotten, as sign-in forgets it.
             (at(4, now - 900_000, 0, 0), None),
             (at(6, now - 2_000_000, now - 1_000_000, 1), None),
             (Attempts::default(), None),
         ];
         for (stored, want) in cases {
-            let got = seen("user", "a@example.com", stored, &policy, now);
-            assert_eq!(got.as_ref().map(|l| (l.state.as_str(), l.failures)), want, "{stored:?}");
+            let got = seen(LoginLockKind::User, "a@example.com", stored, &policy, now);
+            assert_eq!(got.as_ref().map(|l| (l.state, l.failures)), want, "{stored:?}");
             if let Some(l) = got {
-                assert_eq!(l.retry_at.is_some(), l.state != "counting", "{stored:?}");
+                assert_eq!(l.retry_at.is_some(), l.state != LoginLockState::Counting, "{stored:?}");
             }
         }
     }

@@ -196,8 +196,8 @@ pub async fn add_org_user(
     let org = parse_id(raw_org, "params.organizationId", OrgId::parse)?;
     let email = validate_email(&input.email)?;
     let role = parse_org_role(input.role.as_deref(), "body.role")?;
-    let first_name = input.first_name.as_deref().unwrap_or("").trim().to_string();
-    let last_name = input.last_name.as_deref().unwrap_or("").trim().to_string();
+    let first_name = crate::extract::free_text(input.first_name.as_deref().unwrap_or(""), "body.firstName", 64)?;
+    let last_name = crate::extract::free_text(input.last_name.as_deref().unwrap_or(""), "body.lastName", 64)?;
     let existing = {
         let mut conn = state.store.read().await?;
         authz::org_admin(&mut conn, actor, &org, "add users to the organization").await?;
