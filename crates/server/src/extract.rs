@@ -120,9 +120,10 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
     }
 }
 
-/// A display name given in a request (an identity's, a project's, an environment's):
-/// trimmed, 1 to 64 characters, without control characters (which no page shows, and
-/// PostgreSQL cannot store the NUL character). `field` names where (`body.name`).
+/// A display name given in a request (an identity's, a project's, an environment's, an
+/// organization's): trimmed, 1 to 64 characters, without control characters (which no
+/// page shows, and PostgreSQL cannot store the NUL character). `field` names where
+/// (`body.name`).
 pub fn display_name(raw: &str, field: &str) -> Result<String, ApiError> {
     let name = raw.trim();
     if name.is_empty() || name.chars().count() > 64 {

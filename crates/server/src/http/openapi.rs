@@ -41,7 +41,7 @@ const DOCUMENT_PATH: &str = "/api/docs/openapi.json";
 /// `/api/docs` (Swagger UI) and `/api/docs/openapi.json`.
 ///
 /// The document is written at its first request, completed (`openapi_common`) and kept
-/// as those bytes, about 300 KB. An idle server that nobody asked for it never builds it
+/// as those bytes, about 300 KB. A server never asked for it never builds it
 /// (`http::routes`); kept as utoipa's structures, as `SwaggerUi::url` keeps it to write it
 /// at each request, it held about 5 MiB of heap.
 pub fn docs_router(description: Description<AppState>) -> Router<AppState> {
