@@ -136,6 +136,13 @@ pub async fn restore(args: &RestoreArgs) -> anyhow::Result<String> {
                  is the one the backup was made under."
         }
     };
+    let in_use =
+        || anyhow::anyhow!("a server has {} open: stop it, then restore (nothing was changed)", target.display());
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    // Held until the restore is done, so that no server starts on the file meanwhile.
+    let _claim = sluice_storage::db::try_claim(&target)?.ok_or_else(in_use)?;
     let mut kept = None;
     if target.exists() {
         if backup::in_use(&target).await? {
@@ -157,9 +164,6 @@ pub async fn restore(args: &RestoreArgs) -> anyhow::Result<String> {
             }
         }
         kept = Some(aside);
-    }
-    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let partial = beside(&target, &format!(".restoring-{}", std::process::id()));
     std::fs::copy(&args.file, &partial).with_context(|| format!("cannot copy the backup to {}", partial.display()))?;

@@ -98,7 +98,9 @@ async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("cannot create data directory {}", settings.data_dir.display()))?;
     }
-    let store = Store::open(&StoreConfig::new(settings.database_url.clone())).await?;
+    // A server is its SQLite file's only one (several nodes share PostgreSQL instead).
+    let config = StoreConfig { sole_server: true, ..StoreConfig::new(settings.database_url.clone()) };
+    let store = Store::open(&config).await?;
     Ok(store)
 }
 

@@ -42,7 +42,7 @@ pub struct Inner {
     /// OIDC issuers' signing keys, cached, for OIDC login of machine identities.
     pub oidc: sluice_core::oidc::OidcVerifier,
     /// Whole secret-list answers, kept while their project is unchanged.
-    pub list_cache: crate::features::secrets::list_cache::ListCache,
+    pub answers: crate::features::secrets::answers::AnswerCache,
     /// Permits of Argon2 hashing and verification, one per core.
     pub hashing: crate::features::auth::hashing::PasswordHashing,
     /// The server is shutting down: long-lived responses (the UI's live status streams)
@@ -115,7 +115,7 @@ impl AppState {
             tokens: TtlCache::new(Duration::from_secs(5), 100_000),
             roles: TtlCache::new(Duration::from_secs(5), 100_000),
             pickers: TtlCache::new(Duration::from_secs(60), 1_000),
-            list_cache: crate::features::secrets::list_cache::ListCache::new(settings_read_cache),
+            answers: crate::features::secrets::answers::AnswerCache::new(settings_read_cache),
             oidc: sluice_core::oidc::OidcVerifier::new(),
             hashing: crate::features::auth::hashing::PasswordHashing::per_core(),
             stopping: watch::channel(false).0,

@@ -1,16 +1,60 @@
 //! Opening the database: backend choice, pools, per-connection setup, migrations.
 
+use crate::change_counters::Known;
 use crate::{StorageError, dialect};
+use sluice_domain::ProjectId;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor};
-use std::path::Path;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A connection; repository functions take `&mut Conn` so they run inside a transaction
 /// or on a pooled connection alike.
 pub type Conn = sqlx::AnyConnection;
-/// A transaction; deref it (`&mut *tx`) to pass it to repository functions.
-pub type Tx = sqlx::Transaction<'static, Any>;
+
+/// A write transaction; deref it (`&mut *tx`) to pass it to repository functions.
+///
+/// It also carries the project change counters raised in it
+/// ([`crate::change_counters::raise`]): [`Tx::commit`] tells the store of them once they
+/// are committed, so a store that is its database's only server knows every counter
+/// without reading it.
+#[derive(Debug)]
+pub struct Tx {
+    inner: sqlx::Transaction<'static, Any>,
+    pub(crate) raised: Vec<(ProjectId, i64)>,
+    known: Arc<Known>,
+}
+
+impl std::ops::Deref for Tx {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.inner
+    }
+}
+
+impl Tx {
+    /// Commits, then makes the counters raised in the transaction known.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await?;
+        for (project, version) in &self.raised {
+            self.known.committed(project, *version);
+        }
+        Ok(())
+    }
+
+    /// Rolls back (as dropping it does, but waiting for the database).
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.inner.rollback().await
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -60,11 +104,16 @@ pub struct StoreConfig {
     /// Connections for reads (SQLite) or for everything (PostgreSQL).
     pub max_connections: u32,
     pub busy_timeout: Duration,
+    /// Serve a SQLite file alone (what a server does): a second store asking the same is
+    /// refused while this one is open, and this one keeps the project change counters in
+    /// memory instead of reading them for each cached read. No effect on PostgreSQL, which
+    /// several nodes share.
+    pub sole_server: bool,
 }
 
 impl StoreConfig {
     pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into(), max_connections: 8, busy_timeout: Duration::from_secs(5) }
+        Self { url: url.into(), max_connections: 8, busy_timeout: Duration::from_secs(5), sole_server: false }
     }
 
     /// The URL of a SQLite database file, created when missing.
@@ -84,6 +133,9 @@ pub struct Store {
     write: AnyPool,
     backend: Backend,
     url: String,
+    known: Arc<Known>,
+    /// The lock on the SQLite file's claim, held until [`Store::close`].
+    claim: Arc<Mutex<Option<File>>>,
 }
 
 /// Shows the backend and the URL without its password.
@@ -98,6 +150,10 @@ impl Store {
     pub async fn open(config: &StoreConfig) -> Result<Self, StorageError> {
         install_default_drivers();
         let backend = Backend::from_url(&config.url)?;
+        let claim = match (backend, config.sole_server) {
+            (Backend::Sqlite, true) => claim(&config.url)?,
+            _ => None,
+        };
         let (read, write) = match backend {
             Backend::Sqlite => {
                 // The writer stays connected for the store's lifetime: its shared lock on
@@ -116,7 +172,8 @@ impl Store {
                 (p.clone(), p)
             }
         };
-        let store = Self { read, write, backend, url: config.url.clone() };
+        let known = Arc::new(Known::new(claim.is_some()));
+        let store = Self { read, write, backend, url: config.url.clone(), known, claim: Arc::new(Mutex::new(claim)) };
         store.migrate().await?;
         if backend == Backend::Sqlite {
             // After the migrations, so that what they deleted is not copied.
@@ -149,7 +206,19 @@ impl Store {
 
     /// A write transaction (`BEGIN IMMEDIATE` on SQLite). Never hold one across network I/O.
     pub async fn write(&self) -> Result<Tx, StorageError> {
-        Ok(self.write.begin_with(dialect::begin_write(self.backend)).await?)
+        let inner = self.write.begin_with(dialect::begin_write(self.backend)).await?;
+        Ok(Tx { inner, raised: Vec::new(), known: self.known.clone() })
+    }
+
+    /// `project`'s change counter ([`crate::change_counters`]): from memory when this store
+    /// is its SQLite file's only server and has seen it, else read on `conn`.
+    pub async fn change_counter(&self, conn: &mut Conn, project: &ProjectId) -> Result<i64, StorageError> {
+        if let Some(v) = self.known.get(project) {
+            return Ok(v);
+        }
+        let v = crate::change_counters::current(conn, project).await?;
+        self.known.committed(project, v);
+        Ok(v)
     }
 
     /// Gives the free pages of a SQLite file back to the file system (`PRAGMA
@@ -175,9 +244,57 @@ impl Store {
         &self.read
     }
 
+    /// Closes the pools, then gives up the claim on the SQLite file.
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
+        self.claim.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+}
+
+/// The file whose lock says a server has the SQLite database at `url`: beside it, named
+/// after it (`sluice.db` → `sluice.db-sluice.lock`).
+pub fn claim_file(db: &Path) -> PathBuf {
+    let mut name = db.file_name().unwrap_or_default().to_os_string();
+    name.push("-sluice.lock");
+    db.with_file_name(name)
+}
+
+/// Takes the claim on the SQLite file of `url` for a server (none for an in-memory
+/// database), or says which server has it.
+fn claim(url: &str) -> Result<Option<File>, StorageError> {
+    let Some(db) = crate::backup::sqlite_path(url) else {
+        return Ok(None);
+    };
+    match try_claim(&db)? {
+        Some(file) => Ok(Some(file)),
+        None => Err(StorageError::Config(format!(
+            "the SQLite database {} is in use by another Sluice server, or a restore (it holds the lock on {}): \
+             one server per SQLite file; several nodes share a PostgreSQL database instead",
+            db.display(),
+            claim_file(&db).display()
+        ))),
+    }
+}
+
+/// Claims the SQLite file `db` for this process: an exclusive `flock` on [`claim_file`],
+/// held while the returned file is open and released however the process ends; `None`
+/// when another holder has it. Not a lock of SQLite's own (closing a second descriptor of
+/// the database file would drop SQLite's locks on it).
+pub fn try_claim(db: &Path) -> Result<Option<File>, StorageError> {
+    let path = claim_file(db);
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| StorageError::Config(format!("cannot open {}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(StorageError::Config(format!("cannot lock {}: {e}", path.display())))
+        }
     }
 }
 

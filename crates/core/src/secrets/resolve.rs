@@ -35,7 +35,7 @@ use sluice_domain::{EnvironmentId, FolderId, FolderPath, ProjectId, SecretKey, S
 use sluice_storage::folders::{self, FolderRow};
 use sluice_storage::imports::{self, ImportRow};
 use sluice_storage::secrets::{self, SecretRow};
-use sluice_storage::{Conn, change_counters, environments};
+use sluice_storage::{Conn, environments};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -203,15 +203,16 @@ impl Resolver {
     /// The contents of `folder`: from the cache when the project's change counter still
     /// has the value they were read at, else from the database (and then kept).
     async fn contents_of(&mut self, conn: &mut Conn, folder: &FolderRow) -> CoreResult<Arc<FolderContents>> {
-        let cache = match &self.cache {
-            Some(core) if folder.project_id == self.project => core.folder_cache(),
+        let core = match &self.cache {
+            Some(core) if folder.project_id == self.project => core,
             _ => return Ok(Arc::new(open_rows(&self.key, secrets::list(conn, &folder.id).await?))),
         };
+        let cache = core.folder_cache();
         // The counter is read before any rows: contents kept under it are never older.
         let counter = match self.counter {
             Some(c) => c,
             None => {
-                let c = change_counters::current(conn, &self.project).await?;
+                let c = core.store().change_counter(conn, &self.project).await?;
                 self.counter = Some(c);
                 c
             }

@@ -10,18 +10,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use sluice_api_types::secrets::*;
 
-/// Answers a read (a list, or one secret) with an `ETag` (a digest of the body), or `304`
+/// Answers a read (a list, or one secret) with its `ETag` (a digest of the body), or `304`
 /// when the client's `If-None-Match` already names it (the Go SDK and CLI send it).
-fn with_etag(headers: &HeaderMap, body: &impl Serialize) -> ApiResult<Response> {
-    let bytes = serde_json::to_vec(body).map_err(crate::error::ApiError::internal)?;
-    let tag = format!("\"{}\"", &sluice_crypto::tokens::digest_bytes(&bytes)[..32]);
-    tagged(headers, bytes.into(), &tag)
-}
-
-/// `bytes` with `ETag: tag`, or `304` when `If-None-Match` names it.
 fn tagged(headers: &HeaderMap, bytes: axum::body::Bytes, tag: &str) -> ApiResult<Response> {
     let matches = headers
         .get(header::IF_NONE_MATCH)
@@ -63,7 +55,8 @@ pub async fn get(
     ApiPath(name): ApiPath<String>,
     ApiQuery(q): ApiQuery<GetSecretQuery>,
 ) -> ApiResult<Response> {
-    with_etag(&headers, &SecretEnvelope { secret: read::get(&state, &actor, &name, &q).await? })
+    let body = read::get_answer(&state, &actor, &name, &q).await?;
+    tagged(&headers, body.json.clone(), &body.etag)
 }
 
 /// Create a secret (`type` defaults to `shared`).

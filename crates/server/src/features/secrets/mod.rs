@@ -6,10 +6,10 @@
 //! and get; the single-secret read is the hot path) → [`write`] and [`batch`] (the API's
 //! writes) → [`input`] (field checks shared by them) → [`wire`] (Infisical's shape).
 
+pub mod answers;
 pub mod batch;
 mod handlers;
 pub mod input;
-pub mod list_cache;
 pub mod location;
 pub mod read;
 pub mod tagging;

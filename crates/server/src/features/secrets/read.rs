@@ -12,7 +12,7 @@
 //! secret that has it and whose stored value holds a reference is shown as one quoted line
 //! with `\n` for each newline ([`SecretValue::multiline_encoded`]); no other value changes.
 
-use super::list_cache::{ListBody, ListKey};
+use super::answers::{Answer, AnswerKey};
 use super::location::{self, At, READ_SECRETS, Scope, Source};
 use super::tagging;
 use super::wire::{Shown, secret_out, version_out};
@@ -20,14 +20,16 @@ use crate::auth::Actor;
 use crate::auth::authz;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use sluice_api_types::secrets::{GetSecretQuery, ImportedSecretsOut, ListSecretsQuery, SecretOut, SecretsListOut};
+use sluice_api_types::secrets::{
+    GetSecretQuery, ImportedSecretsOut, ListSecretsQuery, SecretEnvelope, SecretOut, SecretsListOut,
+};
 use sluice_core::secrets::RowIdentity;
 use sluice_core::secrets::resolve::{Resolver, SecretView, ViewOptions};
 use sluice_domain::references::{self, RefLocation};
 use sluice_domain::{FolderId, FolderPath, SecretKey, SecretValue};
 use sluice_storage::Conn;
 use sluice_storage::folders::{self, FolderRow};
-use sluice_storage::{change_counters, secrets};
+use sluice_storage::secrets;
 use std::sync::Arc;
 
 pub fn secret_not_found(key: &str) -> ApiError {
@@ -84,36 +86,36 @@ pub async fn list(state: &AppState, actor: &Actor, q: &ListSecretsQuery) -> ApiR
     list_in(state, &mut conn, &scope, q).await
 }
 
-/// The list's answer ready to send, from [`ListCache`] while the project is unchanged.
+/// The list's answer ready to send, from [`super::answers::AnswerCache`] while the project is unchanged.
 /// Access is checked first, on every request.
-pub async fn list_body(state: &AppState, actor: &Actor, q: &ListSecretsQuery) -> ApiResult<Arc<ListBody>> {
+pub async fn list_body(state: &AppState, actor: &Actor, q: &ListSecretsQuery) -> ApiResult<Arc<Answer>> {
     let mut conn = state.store.read().await?;
     let scope = list_scope(state, &mut conn, actor, q).await?;
-    if !state.list_cache.enabled() {
-        return Ok(Arc::new(ListBody::of(&list_in(state, &mut conn, &scope, q).await?)?));
+    if !state.answers.enabled() {
+        return Ok(Arc::new(Answer::of(&list_in(state, &mut conn, &scope, q).await?)?));
     }
-    let key = ListKey {
+    let key = AnswerKey {
         principal: format!("{:?}", actor.principal),
         project: scope.project().clone(),
         query: format!("{:?}|{}|{}", q, scope.env.id.as_str(), scope.path.as_str()),
     };
     // Read before the answer is made: a write after it raises the counter, so an answer
     // that already holds it is simply never served again.
-    let version = change_counters::current(&mut conn, scope.project()).await?;
-    if let Some(hit) = state.list_cache.get(&key, version) {
+    let version = state.store.change_counter(&mut conn, scope.project()).await?;
+    if let Some(hit) = state.answers.get(&key, version) {
         return Ok(hit);
     }
-    let body = Arc::new(ListBody::of(&list_in(state, &mut conn, &scope, q).await?)?);
-    state.list_cache.insert(key, version, body.clone());
+    let body = Arc::new(Answer::of(&list_in(state, &mut conn, &scope, q).await?)?);
+    state.answers.insert(key, version, body.clone());
     Ok(body)
 }
 
-impl ListBody {
+impl Answer {
     /// The JSON of `out` and its `ETag`.
-    pub fn of(out: &SecretsListOut) -> ApiResult<ListBody> {
+    pub fn of(out: &impl serde::Serialize) -> ApiResult<Answer> {
         let json = serde_json::to_vec(out).map_err(ApiError::internal)?;
         let etag = format!("\"{}\"", &sluice_crypto::tokens::digest_bytes(&json)[..32]);
-        Ok(ListBody { json: json.into(), etag })
+        Ok(Answer { json: json.into(), etag })
     }
 }
 
@@ -209,14 +211,53 @@ fn get_flags(q: &GetSecretQuery) -> ApiResult<GetFlags> {
     })
 }
 
+/// `GET /api/v3/secrets/raw/{secretName}`'s answer ready to send: from [`super::answers::AnswerCache`]
+/// while the project is unchanged (a past `version` is always read). The parameters are
+/// checked and access decided first, on every request.
+pub async fn get_answer(state: &AppState, actor: &Actor, name: &str, q: &GetSecretQuery) -> ApiResult<Arc<Answer>> {
+    SecretKey::parse_field(name, "params.secretName")?;
+    let flags = get_flags(q)?;
+    location::env_param(q.environment.as_deref(), Source::Query)?;
+    location::path_param(q.secret_path.as_deref(), "query.secretPath")?;
+    let mut conn = state.store.read().await?;
+    let project = location::project_of(&mut conn, actor, &q.project, Source::Query).await?;
+    let access = authz::project(state, &mut conn, actor, &project).await?;
+    access.require(READ_SECRETS.need, READ_SECRETS.action, READ_SECRETS.subject)?;
+    if !state.answers.enabled() || flags.version.is_some() {
+        return Ok(Arc::new(Answer::of(&SecretEnvelope { secret: get_on(state, &mut conn, actor, name, q).await? })?));
+    }
+    let key = AnswerKey {
+        principal: format!("{:?}", actor.principal),
+        project: project.clone(),
+        query: format!("get|{name}|{q:?}"),
+    };
+    // Taken before the answer is made, as for lists.
+    let version = state.store.change_counter(&mut conn, &project).await?;
+    if let Some(hit) = state.answers.get(&key, version) {
+        return Ok(hit);
+    }
+    let body = Arc::new(Answer::of(&SecretEnvelope { secret: get_on(state, &mut conn, actor, name, q).await? })?);
+    state.answers.insert(key, version, body.clone());
+    Ok(body)
+}
+
 /// `GET /api/v3/secrets/raw/{secretName}`, with the secret's tags (one pooled connection
 /// for the whole read).
 pub async fn get(state: &AppState, actor: &Actor, name: &str, q: &GetSecretQuery) -> ApiResult<SecretOut> {
-    let mut conn = state.store.read().await?;
-    let (out, tagged) = get_untagged(state, &mut conn, actor, name, q).await?;
+    get_on(state, &mut *state.store.read().await?, actor, name, q).await
+}
+
+async fn get_on(
+    state: &AppState,
+    conn: &mut Conn,
+    actor: &Actor,
+    name: &str,
+    q: &GetSecretQuery,
+) -> ApiResult<SecretOut> {
+    let (out, tagged) = get_untagged(state, conn, actor, name, q).await?;
     let mut out = [out];
     if tagged {
-        tagging::fill(&mut conn, &mut out).await?;
+        tagging::fill(conn, &mut out).await?;
     }
     let [out] = out;
     Ok(out)
