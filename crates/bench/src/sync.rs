@@ -270,20 +270,30 @@ async fn add_nodes(bin: &Path, b: &mut Bench, database_url: &str, more: usize, e
 
 /// Only the unlimited fan-out: on SQLite, and with `database_url` also with three nodes on
 /// a fresh PostgreSQL database.
+///
+/// Each is measured twice: with the connection's default concurrency (5 of its syncs
+/// running at once across the cluster, which bounds the time at 1,000 × a run's time ÷ 5
+/// however many nodes there are), and with the connection's `syncConcurrency` at what the
+/// nodes' workers can run (8 per node), as an operator whose Railway limits allow it sets it.
 pub async fn fan_out_only(bin: &Path, database_url: Option<&str>) -> anyhow::Result<()> {
-    fan_out_unlimited(bin, None).await?;
+    const WORKERS: i64 = 8;
+    fan_out_unlimited(bin, None, None).await?;
+    fan_out_unlimited(bin, None, Some(WORKERS)).await?;
     if let Some(admin) = database_url {
-        let db = crate::db::TempDatabase::create(admin).await?;
-        let result = fan_out_unlimited(bin, Some(&db.url)).await;
-        db.remove().await?;
-        result?;
+        for concurrency in [None, Some(3 * WORKERS)] {
+            let db = crate::db::TempDatabase::create(admin).await?;
+            let result = fan_out_unlimited(bin, Some(&db.url), concurrency).await;
+            db.remove().await?;
+            result?;
+        }
     }
     Ok(())
 }
 
 /// One change fanned out to 1,000 syncs, no rate limit: on SQLite (one node), or on
-/// PostgreSQL at `database_url` with three nodes.
-async fn fan_out_unlimited(bin: &Path, database_url: Option<&str>) -> anyhow::Result<()> {
+/// PostgreSQL at `database_url` with three nodes; `concurrency` sets the connection's
+/// `syncConcurrency` (else the server's default, 5).
+async fn fan_out_unlimited(bin: &Path, database_url: Option<&str>, concurrency: Option<i64>) -> anyhow::Result<()> {
     const N: usize = 1000;
     let node_args = ["--workers", "8", "--railway-rps", "100000"];
     let mut args: Vec<&str> = node_args.to_vec();
@@ -293,6 +303,10 @@ async fn fan_out_unlimited(bin: &Path, database_url: Option<&str>) -> anyhow::Re
     let mut b = Bench::start(bin, N, &args).await?;
     if let Some(url) = database_url {
         add_nodes(bin, &mut b, url, 2, &node_args).await?;
+    }
+    if let Some(n) = concurrency {
+        let path = format!("/api/v1/app-connections/railway/{}", b.connection);
+        b.call(reqwest::Method::PATCH, &path, json!({"syncConcurrency": n})).await?;
     }
     b.folder("fan").await?;
     b.batch("/fan", vec![("FAN".into(), "v0".into())]).await?;
@@ -310,9 +324,13 @@ async fn fan_out_unlimited(bin: &Path, database_url: Option<&str>) -> anyhow::Re
         None => "SQLite, one node".to_string(),
         Some(_) => format!("PostgreSQL, {} nodes", 1 + b.nodes.len()),
     };
+    let cap = match concurrency {
+        None => "5 concurrent syncs per connection (the default)".to_string(),
+        Some(n) => format!("{n} concurrent syncs per connection (its syncConcurrency)"),
+    };
     println!(
-        "one change fanned out to {N} syncs ({setup}, 8 workers per node, 5 concurrent syncs per connection, \
-         no rate limit, --railway-rps 100000): all converged in {} (API call included)",
+        "one change fanned out to {N} syncs ({setup}, 8 workers per node, {cap}, no rate limit, \
+         --railway-rps 100000): all converged in {} (API call included)",
         ms(converged)
     );
     println!("  where the time went ({setup}): {}", runs.summary());
