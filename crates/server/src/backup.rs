@@ -141,8 +141,12 @@ pub async fn restore(args: &RestoreArgs) -> anyhow::Result<String> {
     if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    // Held until the restore is done, so that no server starts on the file meanwhile.
-    let _claim = sluice_storage::db::try_claim(&target)?.ok_or_else(in_use)?;
+    // Held until the restore is done, so that no server starts on the file meanwhile
+    // (where the file system has no locks, the check below still finds a running server).
+    let _claim = match sluice_storage::db::try_claim(&target) {
+        sluice_storage::db::Claim::Theirs(_) => return Err(in_use()),
+        claim => claim,
+    };
     let mut kept = None;
     if target.exists() {
         if backup::in_use(&target).await? {

@@ -39,11 +39,19 @@ pub async fn current(conn: &mut Conn, project: &ProjectId) -> Result<i64> {
 /// only server ([`crate::StoreConfig::sole_server`]) keeps any, since then every write to
 /// the file is one of its own transactions. A counter is first read from the database, then
 /// follows each commit that raises it; it only grows (a read that raced a commit cannot
-/// lower it).
+/// lower it). A commit whose outcome is unknown makes its counters doubtful: read from the
+/// database on each request until a later commit raises them (a read cannot settle it, as
+/// it may have come before the commit landed).
 #[derive(Debug)]
 pub struct Known {
     keeps: bool,
-    versions: Mutex<HashMap<ProjectId, i64>>,
+    versions: Mutex<HashMap<ProjectId, Counter>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Counter {
+    At(i64),
+    Doubtful,
 }
 
 impl Known {
@@ -51,21 +59,56 @@ impl Known {
         Self { keeps, versions: Mutex::new(HashMap::new()) }
     }
 
+    fn versions(&self) -> std::sync::MutexGuard<'_, HashMap<ProjectId, Counter>> {
+        self.versions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     pub fn get(&self, project: &ProjectId) -> Option<i64> {
         if !self.keeps {
             return None;
         }
-        self.versions.lock().unwrap_or_else(|e| e.into_inner()).get(project).copied()
+        match self.versions().get(project) {
+            Some(Counter::At(v)) => Some(*v),
+            Some(Counter::Doubtful) | None => None,
+        }
     }
 
-    /// `project`'s counter is at least `version`, committed.
+    /// `project`'s counter was read as `version` from the database.
+    pub fn read(&self, project: &ProjectId, version: i64) {
+        if !self.keeps {
+            return;
+        }
+        let mut versions = self.versions();
+        match versions.get(project).copied() {
+            Some(Counter::Doubtful) => {}
+            Some(Counter::At(v)) => {
+                versions.insert(project.clone(), Counter::At(v.max(version)));
+            }
+            None => {
+                versions.insert(project.clone(), Counter::At(version));
+            }
+        }
+    }
+
+    /// A transaction that raised `project`'s counter to `version` committed: the database
+    /// holds at least that.
     pub fn committed(&self, project: &ProjectId, version: i64) {
         if !self.keeps {
             return;
         }
-        let mut versions = self.versions.lock().unwrap_or_else(|e| e.into_inner());
-        let v = versions.entry(project.clone()).or_insert(version);
-        *v = (*v).max(version);
+        let mut versions = self.versions();
+        let next = match versions.get(project).copied() {
+            Some(Counter::At(v)) => v.max(version),
+            Some(Counter::Doubtful) | None => version,
+        };
+        versions.insert(project.clone(), Counter::At(next));
+    }
+
+    /// A commit that raised `project`'s counter may or may not have landed.
+    pub fn doubtful(&self, project: &ProjectId) {
+        if self.keeps {
+            self.versions().insert(project.clone(), Counter::Doubtful);
+        }
     }
 }
 
@@ -79,12 +122,29 @@ mod tests {
         let sole = Known::new(true);
         assert_eq!(sole.get(&p), None);
         sole.committed(&p, 3);
-        sole.committed(&p, 2);
+        sole.read(&p, 2);
         assert_eq!(sole.get(&p), Some(3), "a read that raced a commit does not lower it");
         sole.committed(&p, 4);
         assert_eq!(sole.get(&p), Some(4));
+        let fresh = ProjectId::new();
+        sole.read(&fresh, 7);
+        assert_eq!(sole.get(&fresh), Some(7), "learnt from a read");
         let shared = Known::new(false);
         shared.committed(&p, 4);
+        shared.read(&p, 4);
         assert_eq!(shared.get(&p), None, "a shared database is always read");
+    }
+
+    #[test]
+    fn a_commit_of_unknown_outcome_is_read_from_the_database_until_a_later_commit() {
+        let p = ProjectId::new();
+        let sole = Known::new(true);
+        sole.committed(&p, 3);
+        sole.doubtful(&p);
+        assert_eq!(sole.get(&p), None);
+        sole.read(&p, 3);
+        assert_eq!(sole.get(&p), None, "a read may have come before the commit landed");
+        sole.committed(&p, 5);
+        assert_eq!(sole.get(&p), Some(5));
     }
 }

@@ -27,6 +27,24 @@ pub struct Tx {
     known: Arc<Known>,
 }
 
+/// Marks the counters of a commit doubtful unless it is settled: dropped while the commit
+/// was awaited (a request stopped, a client gone) or after it failed.
+struct Unsure<'a> {
+    known: &'a Known,
+    raised: &'a [(ProjectId, i64)],
+    settled: bool,
+}
+
+impl Drop for Unsure<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            for (project, _) in self.raised {
+                self.known.doubtful(project);
+            }
+        }
+    }
+}
+
 impl std::ops::Deref for Tx {
     type Target = Conn;
     fn deref(&self) -> &Conn {
@@ -41,11 +59,17 @@ impl std::ops::DerefMut for Tx {
 }
 
 impl Tx {
-    /// Commits, then makes the counters raised in the transaction known.
+    /// Commits, then makes the counters raised in the transaction known. When the outcome
+    /// is not known (the commit failed, or the caller stopped waiting for it: SQLite may
+    /// still have committed), those counters are read from the database until a later
+    /// commit raises them again.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.inner.commit().await?;
-        for (project, version) in &self.raised {
-            self.known.committed(project, *version);
+        let Tx { inner, raised, known } = self;
+        let mut unsure = Unsure { known: &known, raised: &raised, settled: false };
+        inner.commit().await?;
+        unsure.settled = true;
+        for (project, version) in &raised {
+            known.committed(project, *version);
         }
         Ok(())
     }
@@ -211,13 +235,14 @@ impl Store {
     }
 
     /// `project`'s change counter ([`crate::change_counters`]): from memory when this store
-    /// is its SQLite file's only server and has seen it, else read on `conn`.
+    /// is its SQLite file's only server and has seen it, else read on `conn` (a pooled
+    /// connection: never inside a write transaction, whose own raise is not committed).
     pub async fn change_counter(&self, conn: &mut Conn, project: &ProjectId) -> Result<i64, StorageError> {
         if let Some(v) = self.known.get(project) {
             return Ok(v);
         }
         let v = crate::change_counters::current(conn, project).await?;
-        self.known.committed(project, v);
+        self.known.read(project, v);
         Ok(v)
     }
 
@@ -260,41 +285,68 @@ pub fn claim_file(db: &Path) -> PathBuf {
     db.with_file_name(name)
 }
 
-/// Takes the claim on the SQLite file of `url` for a server (none for an in-memory
-/// database), or says which server has it.
+/// Takes the claim on the SQLite file of `url` for a server, or says which server has
+/// it. `None`: no claim (an in-memory database, or a file system without locks), and the
+/// store reads every change counter from the database, as on PostgreSQL.
 fn claim(url: &str) -> Result<Option<File>, StorageError> {
     let Some(db) = crate::backup::sqlite_path(url) else {
         return Ok(None);
     };
-    match try_claim(&db)? {
-        Some(file) => Ok(Some(file)),
-        None => Err(StorageError::Config(format!(
+    match try_claim(&db) {
+        Claim::Ours(file) => Ok(Some(file)),
+        Claim::Theirs(lock) => Err(StorageError::Config(format!(
             "the SQLite database {} is in use by another Sluice server, or a restore (it holds the lock on {}): \
              one server per SQLite file; several nodes share a PostgreSQL database instead",
             db.display(),
-            claim_file(&db).display()
+            lock.display()
         ))),
+        Claim::Unlockable(why) => {
+            tracing::warn!(
+                "{why}: serving without the claim on the SQLite file (a second server on it is not refused, \
+                 and kept reads check the database on each request)"
+            );
+            Ok(None)
+        }
     }
 }
 
-/// Claims the SQLite file `db` for this process: an exclusive `flock` on [`claim_file`],
-/// held while the returned file is open and released however the process ends; `None`
-/// when another holder has it. Not a lock of SQLite's own (closing a second descriptor of
-/// the database file would drop SQLite's locks on it).
-pub fn try_claim(db: &Path) -> Result<Option<File>, StorageError> {
-    let path = claim_file(db);
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
+/// The outcome of [`try_claim`].
+#[derive(Debug)]
+pub enum Claim {
+    /// This process has it while the file stays open.
+    Ours(File),
+    /// Another holder has the lock on this file.
+    Theirs(PathBuf),
+    /// The lock cannot be taken here (no permission, a file system without `flock`).
+    Unlockable(String),
+}
+
+/// Claims the SQLite file `db` for this process: an exclusive `flock` on [`claim_file`]
+/// beside the file's real path (symbolic links resolved, so two paths to one database take
+/// the same lock), held while the returned file is open and released however the process
+/// ends. Not a lock of SQLite's own (closing a second descriptor of the database file would
+/// drop SQLite's locks on it). A lock file made by another user is opened read-only: a
+/// shared or exclusive `flock` does not need write access.
+pub fn try_claim(db: &Path) -> Claim {
+    let real = std::fs::canonicalize(db)
+        .or_else(|_| {
+            let dir = db.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            std::fs::canonicalize(dir).map(|d| d.join(db.file_name().unwrap_or_default()))
+        })
+        .unwrap_or_else(|_| db.to_path_buf());
+    let path = claim_file(&real);
+    let opened = File::options()
+        .read(true)
         .open(&path)
-        .map_err(|e| StorageError::Config(format!("cannot open {}: {e}", path.display())))?;
+        .or_else(|_| File::options().create(true).truncate(false).write(true).open(&path));
+    let file = match opened {
+        Ok(file) => file,
+        Err(e) => return Claim::Unlockable(format!("cannot open {}: {e}", path.display())),
+    };
     match file.try_lock() {
-        Ok(()) => Ok(Some(file)),
-        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-        Err(std::fs::TryLockError::Error(e)) => {
-            Err(StorageError::Config(format!("cannot lock {}: {e}", path.display())))
-        }
+        Ok(()) => Claim::Ours(file),
+        Err(std::fs::TryLockError::WouldBlock) => Claim::Theirs(path),
+        Err(std::fs::TryLockError::Error(e)) => Claim::Unlockable(format!("cannot lock {}: {e}", path.display())),
     }
 }
 

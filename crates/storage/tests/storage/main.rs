@@ -1,5 +1,6 @@
 //! Storage contract tests, run on SQLite and (with `SLUICE_TEST_DATABASE_URL`) PostgreSQL.
 
+mod change_counters;
 mod login_throttles;
 mod notifications;
 mod queue;

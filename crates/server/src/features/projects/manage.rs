@@ -195,6 +195,9 @@ pub async fn delete(state: &AppState, actor: &Actor, raw_id: &str) -> ApiResult<
     let acc = access(state, &mut tx, actor, &id, Need::Admin, "delete", "the project").await?;
     let project = projects::get(&mut tx, &id).await?.ok_or_else(|| project_not_found(raw_id))?;
     let out = with_envs(&mut tx, &project).await?;
+    // Before the delete (which takes the counter's row with it): what was kept of the
+    // project's reads is not served again.
+    sluice_storage::change_counters::raise(&mut tx, &id).await?;
     projects::delete(&mut tx, &id).await?;
     audit::record(
         &mut tx,
