@@ -14,7 +14,7 @@ mod memory;
 mod output;
 
 use clap::{Parser, Subcommand};
-use commands::{connections, export, login, notifications, run, secrets, syncs};
+use commands::{connections, export, locks, login, notifications, run, secrets, syncs};
 use context::{Context, GlobalArgs};
 use error::CliResult;
 use std::process::ExitCode;
@@ -80,6 +80,8 @@ enum Command {
     Syncs(syncs::SyncsArgs),
     /// Notification channels: webhooks and email about failing syncs
     Notifications(notifications::NotificationsArgs),
+    /// Failed sign-ins of the organization's accounts, and clearing a lock (organization admins)
+    LoginLocks(locks::LocksArgs),
 }
 
 async fn client_command(global: &GlobalArgs, command: Command) -> CliResult<()> {
@@ -97,6 +99,7 @@ async fn client_command(global: &GlobalArgs, command: Command) -> CliResult<()> 
         Command::Connections(a) => connections::run(&ctx, &a).await,
         Command::Syncs(a) => syncs::run(&ctx, &a).await,
         Command::Notifications(a) => notifications::run(&ctx, &a).await,
+        Command::LoginLocks(a) => locks::run(&ctx, &a).await,
         Command::Login(_)
         | Command::Logout(_)
         | Command::Server(_)

@@ -1,5 +1,5 @@
 //! The client commands, one module per server feature: [`login`], [`secrets`], [`run`],
-//! [`export`], [`connections`], [`syncs`] and [`notifications`]. Each declares its clap arguments (with
+//! [`export`], [`connections`], [`syncs`], [`notifications`] and [`locks`]. Each declares its clap arguments (with
 //! examples in `--help`) and a `run` that speaks HTTP through [`crate::client`].
 //!
 //! Shared here: where secrets are read from (`--env`, `--path`) and reading the effective
@@ -7,6 +7,7 @@
 
 pub mod connections;
 pub mod export;
+pub mod locks;
 pub mod login;
 pub mod notifications;
 pub mod run;

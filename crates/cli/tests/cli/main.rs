@@ -10,6 +10,7 @@ mod connections;
 mod crash_rounds;
 mod help;
 mod login;
+mod login_locks;
 mod nodes;
 mod notifications;
 mod run_export;
