@@ -108,7 +108,11 @@ const FIELDS: [(&str, &str); 4] = [
 ];
 
 /// The organizations of the user, and the one asked for (else the first).
-async fn org_scope(state: &AppState, signed: &Signed, asked: Option<&str>) -> UiResult<(Vec<OrgTab>, String)> {
+pub(super) async fn org_scope(
+    state: &AppState,
+    signed: &Signed,
+    asked: Option<&str>,
+) -> UiResult<(Vec<OrgTab>, String)> {
     let orgs: Vec<OrgTab> = list_orgs(state, &signed.actor)
         .await?
         .organizations

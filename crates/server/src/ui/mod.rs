@@ -14,6 +14,7 @@ mod carry;
 mod connections;
 mod guard;
 pub(crate) mod live;
+mod login_locks;
 mod notifications;
 pub(crate) mod page;
 mod projects;
@@ -59,6 +60,8 @@ pub fn router() -> Router<AppState> {
         .route("/connections/new", get(connections::new))
         .route("/connections/{id}", get(connections::edit).post(connections::update))
         .route("/connections/{id}/delete", post(connections::delete))
+        .route("/login-locks", get(login_locks::list))
+        .route("/login-locks/clear", post(login_locks::clear))
         .route("/projects/{project}/integrations", get(syncs::list))
         .route("/projects/{project}/syncs/events", get(live::events))
         .route("/projects/{project}/syncs/new", get(wizard::pick))

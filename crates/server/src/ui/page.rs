@@ -77,6 +77,7 @@ impl Flash {
 pub enum Section {
     Projects,
     Connections,
+    LoginLocks,
 }
 
 /// A project's own navigation (shown under the project's name).
@@ -121,7 +122,12 @@ impl Chrome {
     }
 
     pub fn is(&self, section: &str) -> bool {
-        matches!((self.section, section), (Section::Projects, "projects") | (Section::Connections, "connections"))
+        matches!(
+            (self.section, section),
+            (Section::Projects, "projects")
+                | (Section::Connections, "connections")
+                | (Section::LoginLocks, "login-locks")
+        )
     }
 
     pub fn asset(&self, name: &str) -> String {

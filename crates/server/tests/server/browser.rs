@@ -392,6 +392,12 @@ pub(crate) async fn seeded() -> Seeded {
     let sync = app.api.post("/api/v1/secret-syncs/railway", body).await.expect(200);
     let sync_id = sync["secretSync"]["id"].as_str().expect("id").to_string();
     app.drain_all().await;
+    // A user with a failed sign-in, so that the sign-in locks page has a row.
+    let users = format!("/api/v1/organization/{}/users", app.org_id());
+    let dana = json!({"email": "dana@sluice.local", "password": "dana's long password", "role": "member"});
+    app.api.post(&users, dana).await.expect(200);
+    let guess = json!({"email": "dana@sluice.local", "password": "a guess"});
+    app.anonymous().post("/api/v1/auth/login", guess).await.expect(401);
     let pages = vec![
         "/projects".to_string(),
         format!("/projects/{pid}/secrets/dev"),
@@ -405,6 +411,7 @@ pub(crate) async fn seeded() -> Seeded {
         "/connections".to_string(),
         "/connections/new".to_string(),
         format!("/connections/{conn_id}"),
+        "/login-locks".to_string(),
         "/no-such-page".to_string(),
     ];
     Seeded { _fake: fake, app, pid, connection_id: conn_id, pages }

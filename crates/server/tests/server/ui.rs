@@ -727,3 +727,49 @@ async fn the_source_step_offers_folders_and_the_options_step_previews_the_key_sc
     options.assert_contains(r#"data-environment="dev""#);
     options.assert_contains(r#"data-source-keys="[&#34;API_KEY&#34;,&#34;DB&#34;]""#);
 }
+
+/// Organization → Sign-in locks: a locked user shows with its state and when sign-in
+/// reopens; "Clear" lets it sign in at once, and the page then says there is none.
+#[tokio::test]
+async fn an_admin_clears_a_locked_user_from_the_sign_in_locks_page() {
+    let app = TestApp::spawn_with(crate::login_throttle::throttled(5, 2, 20, 50)).await;
+    let users = format!("/api/v1/organization/{}/users", app.org_id());
+    let (email, right) = ("dana@sluice.local", "dana's long password");
+    app.api.post(&users, serde_json::json!({"email": email, "password": right, "role": "member"})).await.expect(200);
+    let dana = Browser::new(&app);
+    for attempt in ["guess-one", "guess-two", right] {
+        let token = hidden(&dana.get("/login").await.body, "login_csrf");
+        dana.post("/login", &[("email", email), ("password", attempt), ("login_csrf", &token)]).await;
+    }
+    let token = hidden(&dana.get("/login").await.body, "login_csrf");
+    let refused = dana.post("/login", &[("email", email), ("password", right), ("login_csrf", &token)]).await;
+    assert_eq!(refused.status, 429, "locked: {}", refused.body);
+
+    let b = Browser::sign_in(&app).await;
+    let page = b.get("/login-locks").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.assert_contains("<h1>Sign-in locks</h1>");
+    page.assert_contains("href=\"/login-locks\" class=\"nav-item\" aria-current=\"page\"");
+    page.assert_contains(&format!("data-lock=\"{email}\""));
+    page.assert_contains("<td data-label=\"State\">Locked</td>");
+    page.assert_contains("<td data-label=\"Failures\">2</td>");
+    page.assert_contains("in 15 minutes");
+
+    let posted = b
+        .post(
+            "/login-locks/clear",
+            &[("csrf", &page.csrf()), ("org", app.org_id()), ("kind", "user"), ("account", email)],
+        )
+        .await;
+    let after = b.follow(posted).await;
+    after.assert_contains("The failed sign-ins of dana@sluice.local were cleared: it may sign in now.");
+    after.assert_contains("No failed sign-ins");
+    let token = hidden(&dana.get("/login").await.body, "login_csrf");
+    let signed = dana.post("/login", &[("email", email), ("password", right), ("login_csrf", &token)]).await;
+    assert_eq!(signed.status, 303, "signs in at once: {}", signed.body);
+
+    // Without the session's token the form changes nothing.
+    let forged = b.post("/login-locks/clear", &[("org", app.org_id()), ("kind", "user"), ("account", email)]).await;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    app.shutdown().await;
+}
