@@ -17,7 +17,7 @@ use super::location::{self, At, READ_SECRETS, Scope, Source};
 use super::tagging;
 use super::wire::{Shown, secret_out, version_out};
 use crate::auth::Actor;
-use crate::auth::authz;
+use crate::auth::authz::{self, ProjectAccess};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use sluice_api_types::secrets::{
@@ -211,32 +211,49 @@ fn get_flags(q: &GetSecretQuery) -> ApiResult<GetFlags> {
     })
 }
 
+/// A get's parameters, checked (before anything is read).
+struct GetAsked {
+    key: SecretKey,
+    flags: GetFlags,
+    env_slug: String,
+    path: FolderPath,
+}
+
+fn get_asked(name: &str, q: &GetSecretQuery) -> ApiResult<GetAsked> {
+    let key = SecretKey::parse_field(name, "params.secretName")?;
+    let flags = get_flags(q)?;
+    let env_slug = location::env_param(q.environment.as_deref(), Source::Query)?.to_string();
+    let path = location::path_param(q.secret_path.as_deref(), "query.secretPath")?;
+    Ok(GetAsked { key, flags, env_slug, path })
+}
+
+/// The project asked for, if `actor` may read its secrets.
+async fn readable(state: &AppState, conn: &mut Conn, actor: &Actor, q: &GetSecretQuery) -> ApiResult<ProjectAccess> {
+    let project = location::project_of(conn, actor, &q.project, Source::Query).await?;
+    let access = authz::project(state, conn, actor, &project).await?;
+    access.require(READ_SECRETS.need, READ_SECRETS.action, READ_SECRETS.subject)?;
+    Ok(access)
+}
+
 /// `GET /api/v3/secrets/raw/{secretName}`'s answer ready to send: from [`super::answers::AnswerCache`]
 /// while the project is unchanged (a past `version` is always read). The parameters are
 /// checked and access decided first, on every request.
 pub async fn get_answer(state: &AppState, actor: &Actor, name: &str, q: &GetSecretQuery) -> ApiResult<Arc<Answer>> {
-    SecretKey::parse_field(name, "params.secretName")?;
-    let flags = get_flags(q)?;
-    location::env_param(q.environment.as_deref(), Source::Query)?;
-    location::path_param(q.secret_path.as_deref(), "query.secretPath")?;
+    let asked = get_asked(name, q)?;
     let mut conn = state.store.read().await?;
-    let project = location::project_of(&mut conn, actor, &q.project, Source::Query).await?;
-    let access = authz::project(state, &mut conn, actor, &project).await?;
-    access.require(READ_SECRETS.need, READ_SECRETS.action, READ_SECRETS.subject)?;
-    if !state.answers.enabled() || flags.version.is_some() {
-        return Ok(Arc::new(Answer::of(&SecretEnvelope { secret: get_on(state, &mut conn, actor, name, q).await? })?));
+    let access = readable(state, &mut conn, actor, q).await?;
+    if !state.answers.enabled() || asked.flags.version.is_some() {
+        let secret = get_in(state, &mut conn, access, asked).await?;
+        return Ok(Arc::new(Answer::of(&SecretEnvelope { secret })?));
     }
-    let key = AnswerKey {
-        principal: format!("{:?}", actor.principal),
-        project: project.clone(),
-        query: format!("get|{name}|{q:?}"),
-    };
+    let project = access.project_id.clone();
+    let key = AnswerKey { principal: format!("{:?}", actor.principal), project, query: format!("get|{name}|{q:?}") };
     // Taken before the answer is made, as for lists.
-    let version = state.store.change_counter(&mut conn, &project).await?;
+    let version = state.store.change_counter(&mut conn, &key.project).await?;
     if let Some(hit) = state.answers.get(&key, version) {
         return Ok(hit);
     }
-    let body = Arc::new(Answer::of(&SecretEnvelope { secret: get_on(state, &mut conn, actor, name, q).await? })?);
+    let body = Arc::new(Answer::of(&SecretEnvelope { secret: get_in(state, &mut conn, access, asked).await? })?);
     state.answers.insert(key, version, body.clone());
     Ok(body)
 }
@@ -244,17 +261,15 @@ pub async fn get_answer(state: &AppState, actor: &Actor, name: &str, q: &GetSecr
 /// `GET /api/v3/secrets/raw/{secretName}`, with the secret's tags (one pooled connection
 /// for the whole read).
 pub async fn get(state: &AppState, actor: &Actor, name: &str, q: &GetSecretQuery) -> ApiResult<SecretOut> {
-    get_on(state, &mut *state.store.read().await?, actor, name, q).await
+    let asked = get_asked(name, q)?;
+    let mut conn = state.store.read().await?;
+    let access = readable(state, &mut conn, actor, q).await?;
+    get_in(state, &mut conn, access, asked).await
 }
 
-async fn get_on(
-    state: &AppState,
-    conn: &mut Conn,
-    actor: &Actor,
-    name: &str,
-    q: &GetSecretQuery,
-) -> ApiResult<SecretOut> {
-    let (out, tagged) = get_untagged(state, conn, actor, name, q).await?;
+/// The secret asked for in the project `access` allows reading, with its tags.
+async fn get_in(state: &AppState, conn: &mut Conn, access: ProjectAccess, asked: GetAsked) -> ApiResult<SecretOut> {
+    let (out, tagged) = get_untagged(state, conn, access, asked).await?;
     let mut out = [out];
     if tagged {
         tagging::fill(conn, &mut out).await?;
@@ -268,17 +283,11 @@ async fn get_on(
 async fn get_untagged(
     state: &AppState,
     conn: &mut Conn,
-    actor: &Actor,
-    name: &str,
-    q: &GetSecretQuery,
+    access: ProjectAccess,
+    asked: GetAsked,
 ) -> ApiResult<(SecretOut, bool)> {
-    let key = SecretKey::parse_field(name, "params.secretName")?;
-    let flags = get_flags(q)?;
-    let env_slug = location::env_param(q.environment.as_deref(), Source::Query)?.to_string();
-    let path = location::path_param(q.secret_path.as_deref(), "query.secretPath")?;
-    let project = location::project_of(conn, actor, &q.project, Source::Query).await?;
-    let access = authz::project(state, conn, actor, &project).await?;
-    access.require(READ_SECRETS.need, READ_SECRETS.action, READ_SECRETS.subject)?;
+    let GetAsked { key, flags, env_slug, path } = asked;
+    let project = access.project_id.clone();
     let pid = project.as_str();
     if flags.version.is_none()
         && let Some((row, tags)) =
