@@ -115,9 +115,12 @@ pub enum LoginLockKind {
     Client,
     /// An identity id (OIDC login).
     Identity,
+    /// A client address (every sign-in from it, to any account; instance admins).
+    Ip,
 }
 
 impl LoginLockKind {
+    /// The kinds of an organization's accounts (a client address is no organization's).
     pub const ALL: [LoginLockKind; 3] = [LoginLockKind::User, LoginLockKind::Client, LoginLockKind::Identity];
 
     pub fn as_str(self) -> &'static str {
@@ -125,6 +128,7 @@ impl LoginLockKind {
             LoginLockKind::User => "user",
             LoginLockKind::Client => "client",
             LoginLockKind::Identity => "identity",
+            LoginLockKind::Ip => "ip",
         }
     }
 

@@ -44,6 +44,22 @@ pub async fn get_many(conn: &mut Conn, keys: &[&str]) -> Result<Vec<(String, Att
     Ok(q.fetch_all(conn).await?.into_iter().map(Into::into).collect())
 }
 
+/// The histories whose scope key starts with `prefix` (`ip:` for client addresses), the
+/// most recent failures first, at most `limit` (no lock taken).
+pub async fn list_prefixed(conn: &mut Conn, prefix: &str, limit: i64) -> Result<Vec<(String, Attempts)>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM login_throttles WHERE substr(scope_key, 1, CAST($1 AS INTEGER)) = $2
+         ORDER BY last_failure_at DESC, scope_key LIMIT $3"
+    );
+    let rows = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
+        .bind(i64::try_from(prefix.len()).unwrap_or(i64::MAX))
+        .bind(prefix)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
 /// A scope's history, its row created if missing and locked until the transaction ends
 /// (so that concurrent failures on several nodes all count).
 pub async fn lock(conn: &mut Conn, backend: Backend, key: &str) -> Result<Attempts> {

@@ -75,6 +75,15 @@ pub async fn org_role(conn: &mut Conn, org: &OrgId, who: &Principal) -> Result<O
     Ok(role.and_then(|r| r.parse().ok()))
 }
 
+/// Whether `who` administers at least one organization (what the UI's organization pages
+/// are for).
+pub async fn administers_any_org(conn: &mut Conn, who: &Principal) -> Result<bool> {
+    let (col, id) = who.column();
+    let sql = format!("SELECT COUNT(*) FROM org_memberships WHERE {col} = $1 AND role = 'admin'");
+    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(conn).await?;
+    Ok(n > 0)
+}
+
 pub async fn set_org_role(conn: &mut Conn, org: &OrgId, who: &Principal, role: OrgRole) -> Result<bool> {
     let (col, id) = who.column();
     let sql = format!("UPDATE org_memberships SET role = $1, updated_at = $2 WHERE org_id = $3 AND {col} = $4");

@@ -1,6 +1,7 @@
 //! `sluice login-locks list|clear`: the failed sign-ins of the chosen project's
 //! organization, and clearing one account's (`/api/v1/organization/{id}/login-locks`,
-//! organization admins). An address's lock is no organization's and is not listed.
+//! organization admins). A client address's lock is no organization's: instance admins list
+//! and clear those (`--addresses`, `clear ip ADDRESS`; `/api/v1/admin/login-locks`).
 
 use super::connections::print_value;
 use crate::context::Context;
@@ -12,6 +13,8 @@ const EXAMPLES: &str = "Examples:
   sluice login-locks list
   sluice login-locks clear user dana@example.com
   sluice login-locks clear client 6f1c…            # a machine identity's universal-auth client id
+  sluice login-locks list --addresses              # client addresses (instance admins)
+  sluice login-locks clear ip 203.0.113.9          # every sign-in from that address (instance admins)
 
 The organization is the chosen project's (--project, or the stored login's).";
 
@@ -29,22 +32,32 @@ pub enum LocksCommand {
         visible_alias = "ls",
         after_help = "Examples:
   sluice login-locks list
-  sluice login-locks list -o json"
+  sluice login-locks list -o json
+  sluice login-locks list --addresses"
     )]
-    List,
+    List(ListArgs),
     /// Forget an account's failed sign-ins, so it may sign in at once (audited)
     #[command(after_help = "Examples:
   sluice login-locks clear user dana@example.com
-  sluice login-locks clear identity 0b9e…")]
+  sluice login-locks clear identity 0b9e…
+  sluice login-locks clear ip 203.0.113.9")]
     Clear(ClearArgs),
 }
 
 #[derive(clap::Args, Debug)]
+pub struct ListArgs {
+    /// List the client addresses with failed sign-ins instead (every organization's; instance admins)
+    #[arg(long)]
+    pub addresses: bool,
+}
+
+#[derive(clap::Args, Debug)]
 pub struct ClearArgs {
-    /// What the account is: a user (by email), a universal-auth client id, or an identity (OIDC login)
+    /// What the account is: a user (by email), a universal-auth client id, an identity (OIDC login),
+    /// or a client address (ip; instance admins)
     #[arg(value_enum)]
     pub kind: Kind,
-    /// The email, client id or identity id
+    /// The email, client id, identity id or IP address
     pub account: String,
 }
 
@@ -53,6 +66,7 @@ pub enum Kind {
     User,
     Client,
     Identity,
+    Ip,
 }
 
 impl Kind {
@@ -61,6 +75,7 @@ impl Kind {
             Kind::User => LoginLockKind::User,
             Kind::Client => LoginLockKind::Client,
             Kind::Identity => LoginLockKind::Identity,
+            Kind::Ip => LoginLockKind::Ip,
         }
     }
 }
@@ -68,14 +83,23 @@ impl Kind {
 pub async fn run(ctx: &Context, args: &LocksArgs) -> CliResult<()> {
     ctx.require_token()?;
     ctx.output_of(Format::Table, &[Format::Table, Format::Json, Format::Yaml])?;
-    let org = ctx.project().await?.org_id;
-    let base = ["api", "v1", "organization", org.as_str(), "login-locks"];
+    // A client address's lock is the instance's; an account's, its organization's.
+    let addresses = match &args.command {
+        LocksCommand::List(a) => a.addresses,
+        LocksCommand::Clear(a) => a.kind == Kind::Ip,
+    };
+    let org = if addresses { None } else { Some(ctx.project().await?.org_id) };
+    let base: Vec<&str> = match &org {
+        Some(org) => vec!["api", "v1", "organization", org.as_str(), "login-locks"],
+        None => vec!["api", "v1", "admin", "login-locks"],
+    };
     match &args.command {
-        LocksCommand::List => {
+        LocksCommand::List(_) => {
             let out: LoginLocksOut = ctx.client.get(&base, &[]).await?;
             match ctx.output(Format::Table) {
                 Format::Table if out.login_locks.is_empty() => {
-                    println!("No failed sign-ins remembered in this organization.");
+                    let whose = if addresses { "from any client address" } else { "in this organization" };
+                    println!("No failed sign-ins remembered {whose}.");
                     Ok(())
                 }
                 Format::Table => {
@@ -90,11 +114,14 @@ pub async fn run(ctx: &Context, args: &LocksArgs) -> CliResult<()> {
         LocksCommand::Clear(a) => {
             let kind = a.kind.wire().as_str();
             let path: Vec<&str> = base.iter().copied().chain([kind, a.account.as_str()]).collect();
-            let out: LoginUnlockOut = ctx
-                .client
-                .send(reqwest::Method::DELETE, &path, &[], None::<&()>)
-                .await
-                .map_err(|e| e.name_flags(&[("params.account", "ACCOUNT"), ("params.kind", "KIND")]))?;
+            let out: LoginUnlockOut =
+                ctx.client.send(reqwest::Method::DELETE, &path, &[], None::<&()>).await.map_err(|e| {
+                    e.name_flags(&[
+                        ("params.account", "ACCOUNT"),
+                        ("params.address", "ACCOUNT"),
+                        ("params.kind", "KIND"),
+                    ])
+                })?;
             match (ctx.output(Format::Table), &out.login_lock) {
                 (Format::Table, Some(lock)) => {
                     println!(

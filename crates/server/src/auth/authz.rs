@@ -91,3 +91,20 @@ pub async fn org_admin(conn: &mut Conn, actor: &Actor, org_id: &OrgId, action: &
         }
     }
 }
+
+/// Whether the actor is an instance admin: a user marked `superAdmin` (the one who set the
+/// instance up). Machine identities never are.
+pub async fn is_instance_admin(conn: &mut Conn, actor: &Actor) -> ApiResult<bool> {
+    let memberships::Principal::User(id) = &actor.principal else { return Ok(false) };
+    Ok(sluice_storage::users::get(conn, id).await?.is_some_and(|u| u.super_admin))
+}
+
+/// Fails unless the actor is an instance admin.
+pub async fn instance_admin(conn: &mut Conn, actor: &Actor, action: &str) -> ApiResult<()> {
+    if is_instance_admin(conn, actor).await? {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(format!(
+        "You are not allowed to {action}: it needs an instance admin (the user who set the instance up)"
+    )))
+}

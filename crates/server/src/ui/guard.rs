@@ -8,7 +8,7 @@
 //! posts whose `Origin` (or, lacking one, `Referer`) names another site.
 
 use super::page::{Flash, FlashKind, FormErrors, ShownError, UiError, redirect_with};
-use crate::auth::{Actor, CSRF_HEADER};
+use crate::auth::{Actor, CSRF_HEADER, authz};
 use crate::error::{ApiError, LoggedError};
 use crate::extract::BODY_LIMIT;
 use crate::state::AppState;
@@ -18,6 +18,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use sluice_storage::memberships;
 
 /// A signed-in person: the actor every service call takes, and the session's CSRF token
 /// that every form of the page carries back.
@@ -30,6 +31,9 @@ pub struct Signed {
     pub carried: Option<String>,
     /// The path of the request, which a carried form must be meant for.
     pub path: String,
+    /// Whether the user administers an organization or the instance (the organization
+    /// pages are shown in the navigation).
+    pub admin: bool,
 }
 
 impl Signed {
@@ -56,9 +60,15 @@ impl FromRequestParts<AppState> for Signed {
         let Some(csrf) = actor.csrf_token.clone() else {
             return Err(sign_in());
         };
+        let admin = {
+            let mut conn = state.store.read().await.map_err(ApiError::from)?;
+            memberships::administers_any_org(&mut conn, &actor.principal).await.map_err(ApiError::from)?
+                || authz::is_instance_admin(&mut conn, &actor).await?
+        };
         Ok(Signed {
             actor,
             csrf,
+            admin,
             flash: Flash::from_headers(&parts.headers),
             carried: super::carry::raw(&parts.headers),
             path: parts.uri.path().to_string(),

@@ -1,13 +1,16 @@
 //! Organization → Sign-in locks: the organization's accounts with failed sign-ins
 //! remembered, and clearing one, so that a locked user or identity signs in at once
 //! (organization admins; the same service and rules as
-//! `/api/v1/organization/{id}/login-locks`, audited as `login-unlocked`).
+//! `/api/v1/organization/{id}/login-locks`, audited as `login-unlocked`). An instance admin
+//! also sees the client addresses with failed sign-ins, and clears them
+//! (`/api/v1/admin/login-locks`).
 
 use super::UiForm;
 use super::connections::{OrgTab, org_scope};
 use super::guard::Signed;
 use super::page::{Chrome, FlashKind, Section, UiResult, redirect_with, render};
 use super::view::when;
+use crate::auth::authz;
 use crate::features::auth::locks;
 use crate::state::AppState;
 use askama::Template;
@@ -15,7 +18,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use sluice_api_types::auth::{LoginLockOut, LoginLockState};
+use sluice_api_types::auth::{LoginLockKind, LoginLockOut, LoginLockState};
 
 /// A lock as the page shows it.
 pub struct LockRowView {
@@ -33,6 +36,8 @@ struct LocksPage {
     orgs: Vec<OrgTab>,
     org: String,
     rows: Vec<LockRowView>,
+    /// The client addresses, for an instance admin.
+    addresses: Option<Vec<LockRowView>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -56,6 +61,7 @@ fn kind_label(kind: &str) -> &'static str {
     match kind {
         "user" => "User",
         "client" => "Universal auth client",
+        "ip" => "Client address",
         _ => "Identity (OIDC)",
     }
 }
@@ -63,9 +69,22 @@ fn kind_label(kind: &str) -> &'static str {
 /// `GET /login-locks`.
 pub async fn list(State(state): State<AppState>, signed: Signed, Query(q): Query<OrgQuery>) -> UiResult<Response> {
     let (orgs, org) = org_scope(&state, &signed, q.org.as_deref()).await?;
-    let rows = locks::list(&state, &signed.actor, &org)
-        .await?
-        .login_locks
+    let rows = views(locks::list(&state, &signed.actor, &org).await?.login_locks);
+    let instance_admin = {
+        let mut conn = state.store.read().await.map_err(crate::error::ApiError::from)?;
+        authz::is_instance_admin(&mut conn, &signed.actor).await?
+    };
+    let addresses = match instance_admin {
+        true => Some(views(locks::list_addresses(&state, &signed.actor).await?.login_locks)),
+        false => None,
+    };
+    let chrome = Chrome::new(&signed, Section::LoginLocks, "Sign-in locks");
+    let page = LocksPage { chrome, orgs, org, rows, addresses };
+    Ok(render(&page.chrome.clone(), page))
+}
+
+fn views(locks: Vec<LoginLockOut>) -> Vec<LockRowView> {
+    locks
         .into_iter()
         .map(|l| LockRowView {
             kind: kind_label(l.kind.as_str()),
@@ -76,9 +95,7 @@ pub async fn list(State(state): State<AppState>, signed: Signed, Query(q): Query
             }),
             l,
         })
-        .collect();
-    let page = LocksPage { chrome: Chrome::new(&signed, Section::LoginLocks, "Sign-in locks"), orgs, org, rows };
-    Ok(render(&page.chrome.clone(), page))
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -94,8 +111,14 @@ pub async fn clear(
     signed: Signed,
     UiForm(form): UiForm<ClearForm>,
 ) -> UiResult<Response> {
-    let out = locks::clear(&state, &signed.actor, &form.org, &form.kind, &form.account).await?;
+    let out = match form.kind.as_str() {
+        "ip" => locks::clear_address(&state, &signed.actor, &form.account).await?,
+        kind => locks::clear(&state, &signed.actor, &form.org, kind, &form.account).await?,
+    };
     let message = match &out.login_lock {
+        Some(l) if l.kind == LoginLockKind::Ip => {
+            format!("The failed sign-ins from {} were cleared: sign-ins from it are open now.", l.account)
+        }
         Some(l) => format!("The failed sign-ins of {} were cleared: it may sign in now.", l.account),
         None => format!("No failed sign-ins were remembered for {}: nothing to clear.", form.account.trim()),
     };

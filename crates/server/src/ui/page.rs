@@ -101,6 +101,8 @@ pub struct Chrome {
     pub title: String,
     /// A refused form was carried to this request ([`super::carry`]): the page clears it.
     pub carried: bool,
+    /// The navigation shows the organization pages (sign-in locks): an admin is signed in.
+    pub admin: bool,
 }
 
 impl Chrome {
@@ -113,6 +115,7 @@ impl Chrome {
             project: None,
             title: title.into(),
             carried: signed.carried.is_some(),
+            admin: signed.admin,
         }
     }
 

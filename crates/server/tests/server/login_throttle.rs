@@ -263,3 +263,62 @@ async fn an_organization_admin_sees_and_clears_its_accounts_locks_and_no_one_els
     assert!(!entry.metadata.to_string().contains("guess-"), "{}", entry.metadata);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_instance_admin_sees_and_clears_a_client_addresss_lock_and_no_one_else_can() {
+    let app = TestApp::spawn_with(throttled(5, 10, 2, 2)).await;
+    let m = machine(&app, "member").await;
+    let (_, outsider) = other_org(&app).await;
+    // The user who set the instance up signs in before the address is locked.
+    let instance_admin = admin_user(&app).await;
+    const LOCKS: &str = "/api/v1/admin/login-locks";
+    const LOCAL: &str = "/api/v1/admin/login-locks/ip/127.0.0.1";
+    assert_eq!(instance_admin.get(LOCKS).await.expect(200)["loginLocks"], json!([]));
+
+    user_login(&app, "first@sluice.local", "guess-one").await.expect(401);
+    user_login(&app, "second@sluice.local", "guess-two").await.expect(401);
+    assert_throttled(&user_login(&app, &app.creds.admin_email, &app.creds.admin_password).await, ADDRESS, 900);
+    let listed = instance_admin.get(LOCKS).await.expect(200)["loginLocks"].clone();
+    let summary: Vec<(Value, Value, Value, Value)> = listed
+        .as_array()
+        .expect("locks")
+        .iter()
+        .map(|l| (l["kind"].clone(), l["account"].clone(), l["state"].clone(), l["failures"].clone()))
+        .collect();
+    assert_eq!(summary, [(json!("ip"), json!("127.0.0.1"), json!("locked"), json!(2))], "{listed}");
+    let org_locks = format!("/api/v1/organization/{}/login-locks", app.org_id());
+    let org_listed = app.api.get(&org_locks).await.expect(200)["loginLocks"].clone();
+    assert!(!org_listed.to_string().contains("127.0.0.1"), "an address is no organization's: {org_listed}");
+
+    // An organization's admin identity, a member and another organization's admin are
+    // not instance admins: they neither see nor clear it.
+    for client in [&app.api, &m.client, &outsider.client] {
+        let seen = client.get(LOCKS).await;
+        assert_eq!(seen.status, 403, "{}", seen.text);
+        assert!(seen.message().contains("instance admin"), "{}", seen.text);
+        assert_eq!(client.delete(LOCAL).await.status, 403);
+    }
+    assert_throttled(&user_login(&app, &app.creds.admin_email, &app.creds.admin_password).await, ADDRESS, 900);
+
+    let bad = instance_admin.delete("/api/v1/admin/login-locks/ip/not-an-address").await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    assert!(bad.message().contains("\"not-an-address\" is not an IPv4 or IPv6 address"), "{}", bad.text);
+
+    // Cleared: sign-ins from the address are open at once, and each organization's audit
+    // log has the clearing, by the user who did it.
+    let cleared = instance_admin.delete(LOCAL).await.expect(200);
+    assert_eq!((cleared["cleared"].clone(), cleared["loginLock"]["state"].clone()), (json!(true), json!("locked")));
+    user_login(&app, &app.creds.admin_email, &app.creds.admin_password).await.expect(200);
+    assert_eq!(instance_admin.delete(LOCAL).await.expect(200)["cleared"], false, "nothing left to clear");
+    let entries = audit_rows(&app, "login-unlocked").await;
+    assert_eq!(entries.len(), 2, "one entry in each of the two organizations");
+    for entry in &entries {
+        assert_eq!(
+            (entry.metadata["kind"].clone(), entry.metadata["account"].clone()),
+            (json!("ip"), json!("127.0.0.1"))
+        );
+        assert_eq!(entry.actor_type, "user");
+        assert!(!entry.metadata.to_string().contains("guess-"), "{}", entry.metadata);
+    }
+    app.shutdown().await;
+}

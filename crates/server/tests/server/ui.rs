@@ -730,6 +730,53 @@ async fn the_source_step_offers_folders_and_the_options_step_previews_the_key_sc
 
 /// Organization → Sign-in locks: a locked user shows with its state and when sign-in
 /// reopens; "Clear" lets it sign in at once, and the page then says there is none.
+/// Submits the sign-in form as `email`.
+async fn submit_sign_in(b: &Browser, email: &str, password: &str) -> Page {
+    let token = hidden(&b.get("/login").await.body, "login_csrf");
+    b.post("/login", &[("email", email), ("password", password), ("login_csrf", &token)]).await
+}
+
+#[tokio::test]
+async fn the_instance_admin_clears_a_locked_address_and_a_member_has_no_sign_in_locks_page() {
+    let app = TestApp::spawn_with(crate::login_throttle::throttled(5, 10, 2, 2)).await;
+    let users = format!("/api/v1/organization/{}/users", app.org_id());
+    let (email, right) = ("erin@sluice.local", "erin's long password");
+    app.api.post(&users, serde_json::json!({"email": email, "password": right, "role": "member"})).await.expect(200);
+    // A member of the organization is offered no sign-in locks page.
+    let erin = Browser::new(&app);
+    assert_eq!(submit_sign_in(&erin, email, right).await.status, 303);
+    let projects = erin.get("/projects").await;
+    assert_eq!(projects.status, 200, "{}", projects.body);
+    assert!(!projects.body.contains("href=\"/login-locks\""), "no menu entry for a member");
+    assert_eq!(erin.get("/login-locks").await.status, 403);
+
+    // The address fails twice and is locked out of every sign-in.
+    let admin = Browser::sign_in(&app).await;
+    let stranger = Browser::new(&app);
+    for guess in ["guess-one", "guess-two"] {
+        assert_eq!(submit_sign_in(&stranger, "someone@sluice.local", guess).await.status, 401);
+    }
+    assert_eq!(submit_sign_in(&stranger, email, right).await.status, 429, "the address is locked");
+
+    let page = admin.get("/login-locks").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    page.assert_contains("href=\"/login-locks\" class=\"nav-item\" aria-current=\"page\"");
+    page.assert_contains("<h2 id=\"addresses-title\">Client addresses</h2>");
+    page.assert_contains("data-address-lock=\"127.0.0.1\"");
+    page.assert_contains("<td data-label=\"Failures\">2</td>");
+    let posted = admin
+        .post(
+            "/login-locks/clear",
+            &[("csrf", &page.csrf()), ("org", app.org_id()), ("kind", "ip"), ("account", "127.0.0.1")],
+        )
+        .await;
+    let after = admin.follow(posted).await;
+    after.assert_contains("The failed sign-ins from 127.0.0.1 were cleared: sign-ins from it are open now.");
+    after.assert_contains("No failed sign-ins from any address.");
+    assert_eq!(submit_sign_in(&stranger, email, right).await.status, 303, "signs in at once");
+    app.shutdown().await;
+}
+
 #[tokio::test]
 async fn an_admin_clears_a_locked_user_from_the_sign_in_locks_page() {
     let app = TestApp::spawn_with(crate::login_throttle::throttled(5, 2, 20, 50)).await;

@@ -174,3 +174,23 @@ pub async fn clear_login_lock(
 ) -> ApiResult<Json<LoginUnlockOut>> {
     Ok(Json(locks::clear(&state, &actor, &organization_id, &kind, &account).await?))
 }
+
+/// The client addresses with failed sign-ins remembered (instance admins).
+#[utoipa::path(get, path = "/api/v1/admin/login-locks", tag = "admin",
+    responses((status = 200, body = LoginLocksOut), (status = 403, body = ErrorBody)))]
+pub async fn list_address_locks(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<LoginLocksOut>> {
+    Ok(Json(locks::list_addresses(&state, &actor).await?))
+}
+
+/// Forgets a client address's failed sign-ins so sign-ins from it are open at once
+/// (instance admins).
+#[utoipa::path(delete, path = "/api/v1/admin/login-locks/ip/{address}", tag = "admin",
+    params(("address" = String, Path, description = "An IPv4 or IPv6 address")),
+    responses((status = 200, body = LoginUnlockOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn clear_address_lock(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiPath(address): ApiPath<String>,
+) -> ApiResult<Json<LoginUnlockOut>> {
+    Ok(Json(locks::clear_address(&state, &actor, &address).await?))
+}

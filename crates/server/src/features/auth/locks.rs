@@ -3,8 +3,10 @@
 //! its identities (OIDC login). Without this a locked account waited for its lock to end
 //! (15 minutes at first, doubling to 4 hours), whoever caused it.
 //!
-//! Clearing is audited as `login-unlocked` in the organization. A client IP's history is
-//! not an organization's to clear (it stops sign-ins to all of them) and is not listed.
+//! Clearing is audited as `login-unlocked` in the organization. A client address's history
+//! is not an organization's to clear (it stops sign-ins to all of them): instance admins
+//! see and clear those ([`list_addresses`], [`clear_address`]), audited in every
+//! organization, as the address's lock was.
 //! A user's lock is seen and cleared only by someone who administers every organization
 //! the user belongs to: anyone may create an organization and add an existing user to
 //! it, and must not gain a way around that user's lock by doing so.
@@ -75,7 +77,7 @@ pub async fn clear(
     // Sign-in keys a user by the email as looked up: trimmed and in lower case.
     let name = match kind {
         LoginLockKind::User => raw_account.trim().to_lowercase(),
-        LoginLockKind::Client | LoginLockKind::Identity => raw_account.trim().to_string(),
+        LoginLockKind::Client | LoginLockKind::Identity | LoginLockKind::Ip => raw_account.trim().to_string(),
     };
     let mut tx = state.store.write().await?;
     authz::org_admin(&mut tx, actor, &org, "clear the organization's sign-in locks").await?;
@@ -107,6 +109,59 @@ pub async fn clear(
             })),
         )
         .await?;
+    }
+    tx.commit().await.map_err(StorageError::from)?;
+    Ok(LoginUnlockOut { cleared: login_lock.is_some(), login_lock })
+}
+
+/// The most client addresses [`list_addresses`] answers with (the most recent failures).
+pub const ADDRESSES_LISTED: i64 = 1_000;
+
+/// `GET /api/v1/admin/login-locks`: the client addresses with failed sign-ins remembered,
+/// locked ones first (instance admins).
+pub async fn list_addresses(state: &AppState, actor: &Actor) -> ApiResult<LoginLocksOut> {
+    let mut conn = state.store.read().await?;
+    authz::instance_admin(&mut conn, actor, "see the client addresses' sign-in locks").await?;
+    let stored = login_throttles::list_prefixed(&mut conn, throttle::IP_PREFIX, ADDRESSES_LISTED).await?;
+    let now = paces::now_ms(&mut conn, state.store.backend()).await?;
+    let mut login_locks: Vec<LoginLockOut> = stored
+        .into_iter()
+        .filter_map(|(key, attempts)| {
+            let address = key.strip_prefix(throttle::IP_PREFIX)?;
+            seen(LoginLockKind::Ip, address, attempts, &state.settings.login.ip, now)
+        })
+        .collect();
+    login_locks.sort_by(|a, b| (a.state, &a.account).cmp(&(b.state, &b.account)));
+    Ok(LoginLocksOut { login_locks })
+}
+
+/// `DELETE /api/v1/admin/login-locks/ip/{address}`: forgets a client address's failed
+/// sign-ins (instance admins); `cleared: false` when there was nothing to forget.
+pub async fn clear_address(state: &AppState, actor: &Actor, raw_address: &str) -> ApiResult<LoginUnlockOut> {
+    let address: std::net::IpAddr = raw_address.trim().parse().map_err(|_| {
+        ApiError::invalid("params.address", format!("\"{raw_address}\" is not an IPv4 or IPv6 address"))
+    })?;
+    let address = address.to_string();
+    let mut tx = state.store.write().await?;
+    authz::instance_admin(&mut tx, actor, "clear a client address's sign-in lock").await?;
+    let key = format!("{}{address}", throttle::IP_PREFIX);
+    let stored = login_throttles::get_many(&mut tx, &[key.as_str()]).await?;
+    let now = paces::now_ms(&mut tx, state.store.backend()).await?;
+    let login_lock = stored
+        .first()
+        .and_then(|(_, attempts)| seen(LoginLockKind::Ip, &address, *attempts, &state.settings.login.ip, now));
+    if let Some(lock) = &login_lock {
+        login_throttles::clear(&mut tx, &key).await?;
+        let event = AuditEvent::new(UNLOCKED_ACTION).meta(json!({
+            "kind": LoginLockKind::Ip,
+            "account": address,
+            "state": lock.state,
+            "failures": lock.failures,
+            "retryAt": lock.retry_at,
+        }));
+        for org in orgs::all_ids(&mut tx).await? {
+            audit::record(&mut tx, actor, event.clone().org(&org)).await?;
+        }
     }
     tx.commit().await.map_err(StorageError::from)?;
     Ok(LoginUnlockOut { cleared: login_lock.is_some(), login_lock })

@@ -30,5 +30,7 @@ pub fn router() -> ApiRouter<AppState> {
         .routes(routes!(handlers::me))
         .routes(routes!(handlers::me_v2))
         .routes(routes!(handlers::list_login_locks))
+        .routes(routes!(handlers::list_address_locks))
+        .routes(routes!(handlers::clear_address_lock))
         .routes(routes!(handlers::clear_login_lock))
 }

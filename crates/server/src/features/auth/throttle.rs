@@ -59,7 +59,7 @@ impl LoginAttempt {
     }
 
     fn ip_key(&self) -> Option<String> {
-        self.meta.ip.as_deref().map(|ip| format!("ip:{ip}"))
+        self.meta.ip.as_deref().map(|ip| format!("{IP_PREFIX}{ip}"))
     }
 
     /// The scopes this attempt counts against, with their policies (scopes whose
@@ -74,6 +74,9 @@ impl LoginAttempt {
         scopes
     }
 }
+
+/// Where a client address's history is kept: `ip:ADDRESS`.
+pub const IP_PREFIX: &str = "ip:";
 
 /// Where an account's history is kept: `user:EMAIL`, `client:CLIENT_ID`, `identity:ID`.
 pub fn account_key(kind: &str, account: &str) -> String {

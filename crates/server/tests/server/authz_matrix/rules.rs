@@ -24,6 +24,8 @@ pub enum Access {
     OrgMember,
     /// Admins of `{org}`.
     OrgAdmin,
+    /// The user who set the instance up (`superAdmin`), whatever the organization.
+    InstanceAdmin,
     /// Viewers of `{project}` and up.
     Read,
     /// Members (developers) of `{project}` and up.
@@ -273,6 +275,9 @@ pub fn rules() -> Vec<Rule> {
             "/api/v1/organization/{org}/login-locks/identity/{identity}",
             "",
         ),
+        // Sign-in locks of client addresses (instance admins).
+        r("GET /api/v1/admin/login-locks", InstanceAdmin, "/api/v1/admin/login-locks", ""),
+        r("DELETE /api/v1/admin/login-locks/ip/{address}", InstanceAdmin, "/api/v1/admin/login-locks/ip/192.0.2.7", ""),
         // Auth methods of identities (organization admins).
         r(
             "GET /api/v1/auth/universal-auth/identities/{identityId}",

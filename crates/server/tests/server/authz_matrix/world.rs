@@ -41,15 +41,17 @@ pub struct Who {
     pub token: Option<String>,
     /// The principal behind a valid token (to mint a fresh token for calls that end it).
     pub principal: Option<Principal>,
+    /// The user who set the instance up (`superAdmin`).
+    pub instance_admin: bool,
 }
 
 impl Who {
     fn new(name: &'static str, standing: Standing, token: String, principal: Principal) -> Who {
-        Who { name, standing, token: Some(token), principal: Some(principal) }
+        Who { name, standing, token: Some(token), principal: Some(principal), instance_admin: false }
     }
 
     fn invalid(name: &'static str, token: Option<String>) -> Who {
-        Who { name, standing: Standing::Invalid, token, principal: None }
+        Who { name, standing: Standing::Invalid, token, principal: None, instance_admin: false }
     }
 
     /// Whether a valid token of a user (not a machine identity).
@@ -73,6 +75,7 @@ impl Who {
             Access::User => self.is_user(),
             Access::OrgMember => matches!(self.standing, Member(_) | OrgAdmin),
             Access::OrgAdmin => self.standing == OrgAdmin,
+            Access::InstanceAdmin => self.instance_admin,
             Access::Read => role.is_some_and(ProjectRole::can_read),
             Access::Write => role.is_some_and(ProjectRole::can_write),
             Access::Admin => role.is_some_and(ProjectRole::can_administer),
@@ -327,7 +330,7 @@ impl World {
         list.push(Who::new("org admin", Standing::OrgAdmin, token, p));
         let admin_user = crate::access_support::admin_user(app).await.token.expect("token");
         let p = principal_of(app, &admin_user).await;
-        list.push(Who::new("org admin user", Standing::OrgAdmin, admin_user, p));
+        list.push(Who { instance_admin: true, ..Who::new("org admin user", Standing::OrgAdmin, admin_user, p) });
         if super::long_mode() {
             list.extend(self.user_principals().await);
         }
