@@ -75,11 +75,14 @@ pub async fn org_role(conn: &mut Conn, org: &OrgId, who: &Principal) -> Result<O
     Ok(role.and_then(|r| r.parse().ok()))
 }
 
-/// Whether `who` administers at least one organization (what the UI's organization pages
-/// are for).
-pub async fn administers_any_org(conn: &mut Conn, who: &Principal) -> Result<bool> {
+/// Whether `who` administers an organization or the instance (a `superAdmin` user): whom
+/// the UI's organization pages are for. One round trip.
+pub async fn is_some_admin(conn: &mut Conn, who: &Principal) -> Result<bool> {
     let (col, id) = who.column();
-    let sql = format!("SELECT COUNT(*) FROM org_memberships WHERE {col} = $1 AND role = 'admin'");
+    let sql = format!(
+        "SELECT (SELECT COUNT(*) FROM org_memberships WHERE {col} = $1 AND role = 'admin')
+              + (SELECT COUNT(*) FROM users WHERE id = $1 AND super_admin = TRUE)"
+    );
     let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(id).fetch_one(conn).await?;
     Ok(n > 0)
 }

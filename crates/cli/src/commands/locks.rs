@@ -113,6 +113,11 @@ pub async fn run(ctx: &Context, args: &LocksArgs) -> CliResult<()> {
         }
         LocksCommand::Clear(a) => {
             let kind = a.kind.wire().as_str();
+            // "the failed sign-ins of user dana@…", "… from 203.0.113.9"
+            let whose = match a.kind {
+                Kind::Ip => "from".to_string(),
+                _ => format!("of {kind}"),
+            };
             let path: Vec<&str> = base.iter().copied().chain([kind, a.account.as_str()]).collect();
             let out: LoginUnlockOut =
                 ctx.client.send(reqwest::Method::DELETE, &path, &[], None::<&()>).await.map_err(|e| {
@@ -125,7 +130,7 @@ pub async fn run(ctx: &Context, args: &LocksArgs) -> CliResult<()> {
             match (ctx.output(Format::Table), &out.login_lock) {
                 (Format::Table, Some(lock)) => {
                     println!(
-                        "Cleared the failed sign-ins of {kind} {} (it was {}, {} failure{}).",
+                        "Cleared the failed sign-ins {whose} {} (it was {}, {} failure{}).",
                         lock.account,
                         state(lock.state),
                         lock.failures,
@@ -134,7 +139,7 @@ pub async fn run(ctx: &Context, args: &LocksArgs) -> CliResult<()> {
                     Ok(())
                 }
                 (Format::Table, None) => {
-                    println!("No failed sign-ins remembered for {kind} {}: nothing to clear.", a.account.trim());
+                    println!("No failed sign-ins remembered {whose} {}: nothing to clear.", a.account.trim());
                     Ok(())
                 }
                 (f, _) => print_value(f, &serde_json::to_value(&out).map_err(|e| CliError::failed(e.to_string()))?),

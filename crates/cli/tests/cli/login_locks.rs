@@ -72,6 +72,6 @@ async fn the_instance_admin_lists_and_clears_a_client_address_and_an_identity_ca
     as_user(&["login-locks", "clear", "ip", "127.0.0.1"])
         .await
         .ok()
-        .stdout_has("Cleared the failed sign-ins of ip 127.0.0.1 (it was counting, 2 failures).");
+        .stdout_has("Cleared the failed sign-ins from 127.0.0.1 (it was counting, 2 failures).");
     as_user(&["login-locks", "list", "--addresses"]).await.ok().stdout_has("No failed sign-ins remembered from any");
 }

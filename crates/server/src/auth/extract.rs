@@ -76,13 +76,15 @@ impl From<&Actor> for JobActor {
     }
 }
 
-/// The client's address: as the trusted-proxy middleware decided it, else the socket's peer.
+/// The client's address: as the trusted-proxy middleware decided it, else the socket's peer;
+/// an IPv4 client of a dual-stack socket (`::ffff:a.b.c.d`) as `a.b.c.d`, so its sign-in
+/// history and audit entries name the address an admin types.
 fn request_meta(parts: &Parts) -> RequestMeta {
     let client = parts.extensions.get::<ClientAddr>().map(|c| c.0);
     RequestMeta {
         ip: client
             .or_else(|| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
-            .map(|ip| ip.to_string()),
+            .map(|ip| ip.to_canonical().to_string()),
         user_agent: parts
             .headers
             .get(header::USER_AGENT)
@@ -306,4 +308,24 @@ async fn authenticate_session(state: &AppState, cookie: &str, meta: RequestMeta)
         csrf_token: Some(session.csrf_token),
         meta,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv4_client_of_a_dual_stack_socket_is_recorded_as_ipv4() {
+        let cases = [
+            ("::ffff:203.0.113.9", "203.0.113.9"),
+            ("203.0.113.9", "203.0.113.9"),
+            ("2001:db8::7", "2001:db8::7"),
+            ("::1", "::1"),
+        ];
+        for (seen, want) in cases {
+            let (mut parts, ()) = axum::http::Request::new(()).into_parts();
+            parts.extensions.insert(ClientAddr(seen.parse().expect("address")));
+            assert_eq!(request_meta(&parts).ip.as_deref(), Some(want), "{seen}");
+        }
+    }
 }

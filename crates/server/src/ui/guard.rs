@@ -8,7 +8,7 @@
 //! posts whose `Origin` (or, lacking one, `Referer`) names another site.
 
 use super::page::{Flash, FlashKind, FormErrors, ShownError, UiError, redirect_with};
-use crate::auth::{Actor, CSRF_HEADER, authz};
+use crate::auth::{Actor, CSRF_HEADER};
 use crate::error::{ApiError, LoggedError};
 use crate::extract::BODY_LIMIT;
 use crate::state::AppState;
@@ -62,8 +62,7 @@ impl FromRequestParts<AppState> for Signed {
         };
         let admin = {
             let mut conn = state.store.read().await.map_err(ApiError::from)?;
-            memberships::administers_any_org(&mut conn, &actor.principal).await.map_err(ApiError::from)?
-                || authz::is_instance_admin(&mut conn, &actor).await?
+            memberships::is_some_admin(&mut conn, &actor.principal).await.map_err(ApiError::from)?
         };
         Ok(Signed {
             actor,

@@ -11,6 +11,7 @@ use super::guard::Signed;
 use super::page::{Chrome, FlashKind, Section, UiResult, redirect_with, render};
 use super::view::when;
 use crate::auth::authz;
+use crate::error::ApiError;
 use crate::features::auth::locks;
 use crate::state::AppState;
 use askama::Template;
@@ -35,7 +36,8 @@ struct LocksPage {
     chrome: Chrome,
     orgs: Vec<OrgTab>,
     org: String,
-    rows: Vec<LockRowView>,
+    /// The organization's accounts; `None` for an instance admin who does not administer it.
+    rows: Option<Vec<LockRowView>>,
     /// The client addresses, for an instance admin.
     addresses: Option<Vec<LockRowView>>,
 }
@@ -69,10 +71,15 @@ fn kind_label(kind: &str) -> &'static str {
 /// `GET /login-locks`.
 pub async fn list(State(state): State<AppState>, signed: Signed, Query(q): Query<OrgQuery>) -> UiResult<Response> {
     let (orgs, org) = org_scope(&state, &signed, q.org.as_deref()).await?;
-    let rows = views(locks::list(&state, &signed.actor, &org).await?.login_locks);
     let instance_admin = {
-        let mut conn = state.store.read().await.map_err(crate::error::ApiError::from)?;
+        let mut conn = state.store.read().await.map_err(ApiError::from)?;
         authz::is_instance_admin(&mut conn, &signed.actor).await?
+    };
+    let rows = match locks::list(&state, &signed.actor, &org).await {
+        Ok(out) => Some(views(out.login_locks)),
+        // The instance admin still sees the addresses where the organization is not theirs.
+        Err(ApiError::Forbidden(_) | ApiError::NotFound(_)) if instance_admin => None,
+        Err(e) => return Err(e.into()),
     };
     let addresses = match instance_admin {
         true => Some(views(locks::list_addresses(&state, &signed.actor).await?.login_locks)),

@@ -269,8 +269,15 @@ async fn the_instance_admin_sees_and_clears_a_client_addresss_lock_and_no_one_el
     let app = TestApp::spawn_with(throttled(5, 10, 2, 2)).await;
     let m = machine(&app, "member").await;
     let (_, outsider) = other_org(&app).await;
-    // The user who set the instance up signs in before the address is locked.
+    // The user who set the instance up signs in before the address is locked, and so does
+    // a user who administers the organization but not the instance.
     let instance_admin = admin_user(&app).await;
+    let org_users = format!("/api/v1/organization/{}/users", app.org_id());
+    let (olga, olgas) = ("olga@sluice.local", "olga's long password");
+    app.api.post(&org_users, json!({"email": olga, "password": olgas, "role": "admin"})).await.expect(200);
+    let olga_token =
+        user_login(&app, olga, olgas).await.expect(200)["accessToken"].as_str().expect("token").to_string();
+    let org_admin_user = app.client_with(&olga_token);
     const LOCKS: &str = "/api/v1/admin/login-locks";
     const LOCAL: &str = "/api/v1/admin/login-locks/ip/127.0.0.1";
     assert_eq!(instance_admin.get(LOCKS).await.expect(200)["loginLocks"], json!([]));
@@ -290,9 +297,9 @@ async fn the_instance_admin_sees_and_clears_a_client_addresss_lock_and_no_one_el
     let org_listed = app.api.get(&org_locks).await.expect(200)["loginLocks"].clone();
     assert!(!org_listed.to_string().contains("127.0.0.1"), "an address is no organization's: {org_listed}");
 
-    // An organization's admin identity, a member and another organization's admin are
-    // not instance admins: they neither see nor clear it.
-    for client in [&app.api, &m.client, &outsider.client] {
+    // An organization's admin user and identity, a member and another organization's admin
+    // are not instance admins: they neither see nor clear it.
+    for client in [&org_admin_user, &app.api, &m.client, &outsider.client] {
         let seen = client.get(LOCKS).await;
         assert_eq!(seen.status, 403, "{}", seen.text);
         assert!(seen.message().contains("instance admin"), "{}", seen.text);

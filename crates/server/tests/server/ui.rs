@@ -728,8 +728,6 @@ async fn the_source_step_offers_folders_and_the_options_step_previews_the_key_sc
     options.assert_contains(r#"data-source-keys="[&#34;API_KEY&#34;,&#34;DB&#34;]""#);
 }
 
-/// Organization → Sign-in locks: a locked user shows with its state and when sign-in
-/// reopens; "Clear" lets it sign in at once, and the page then says there is none.
 /// Submits the sign-in form as `email`.
 async fn submit_sign_in(b: &Browser, email: &str, password: &str) -> Page {
     let token = hidden(&b.get("/login").await.body, "login_csrf");
@@ -749,6 +747,12 @@ async fn the_instance_admin_clears_a_locked_address_and_a_member_has_no_sign_in_
     assert_eq!(projects.status, 200, "{}", projects.body);
     assert!(!projects.body.contains("href=\"/login-locks\""), "no menu entry for a member");
     assert_eq!(erin.get("/login-locks").await.status, 403);
+    // An admin of the organization who is not the instance admin has the page, without
+    // the client addresses.
+    let (olga, olgas) = ("olga@sluice.local", "olga's long password");
+    app.api.post(&users, serde_json::json!({"email": olga, "password": olgas, "role": "admin"})).await.expect(200);
+    let org_admin = Browser::new(&app);
+    assert_eq!(submit_sign_in(&org_admin, olga, olgas).await.status, 303);
 
     // The address fails twice and is locked out of every sign-in.
     let admin = Browser::sign_in(&app).await;
@@ -757,6 +761,18 @@ async fn the_instance_admin_clears_a_locked_address_and_a_member_has_no_sign_in_
         assert_eq!(submit_sign_in(&stranger, "someone@sluice.local", guess).await.status, 401);
     }
     assert_eq!(submit_sign_in(&stranger, email, right).await.status, 429, "the address is locked");
+    let theirs = org_admin.get("/login-locks").await;
+    assert_eq!(theirs.status, 200, "{}", theirs.body);
+    theirs.assert_contains("href=\"/login-locks\" class=\"nav-item\" aria-current=\"page\"");
+    assert!(!theirs.body.contains("Client addresses"), "not the instance admin's page: {}", theirs.body);
+    let refused = org_admin
+        .post(
+            "/login-locks/clear",
+            &[("csrf", &theirs.csrf()), ("org", app.org_id()), ("kind", "ip"), ("account", "127.0.0.1")],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(submit_sign_in(&stranger, email, right).await.status, 429, "still locked");
 
     let page = admin.get("/login-locks").await;
     assert_eq!(page.status, 200, "{}", page.body);
@@ -777,6 +793,8 @@ async fn the_instance_admin_clears_a_locked_address_and_a_member_has_no_sign_in_
     app.shutdown().await;
 }
 
+/// Organization → Sign-in locks: a locked user shows with its state and when sign-in
+/// reopens; "Clear" lets it sign in at once, and the page then says there is none.
 #[tokio::test]
 async fn an_admin_clears_a_locked_user_from_the_sign_in_locks_page() {
     let app = TestApp::spawn_with(crate::login_throttle::throttled(5, 2, 20, 50)).await;

@@ -46,3 +46,29 @@ async fn histories_are_cleared_and_pruned() {
     assert_eq!(left.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["ip:10.0.0.1"]);
     assert_eq!(left[0].1, Attempts { failures: 3, last_failure_at: 50, locked_until: 0, locks: 0 });
 }
+
+#[tokio::test]
+async fn the_client_addresses_are_listed_locked_first_and_nothing_else_is() {
+    let (store, _dir) = fresh_store().await;
+    let mut tx = store.write().await.expect("tx");
+    let histories = [
+        ("ip:10.0.0.1", 0, 300),
+        ("ip:10.0.0.2", 9_000, 200),
+        ("ip:2001:db8::7", 0, 400),
+        ("ipx:10.0.0.3", 9_500, 500),
+        ("user:ip:10.0.0.4@x", 9_900, 600),
+        ("client:ip:", 0, 700),
+    ];
+    for (key, locked_until, last_failure_at) in histories {
+        login_throttles::lock(&mut tx, store.backend(), key).await.expect("lock");
+        let a = Attempts { failures: 3, last_failure_at, locked_until, locks: u32::from(locked_until > 0) };
+        login_throttles::save(&mut tx, key, &a, 20_000).await.expect("save");
+    }
+    tx.commit().await.expect("commit");
+    let mut conn = store.read().await.expect("conn");
+    let keys = |rows: Vec<(String, Attempts)>| rows.into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+    let listed = login_throttles::list_prefixed(&mut conn, "ip:", 10).await.expect("list");
+    assert_eq!(keys(listed), ["ip:10.0.0.2", "ip:2001:db8::7", "ip:10.0.0.1"], "locked, then the latest failure");
+    let first = login_throttles::list_prefixed(&mut conn, "ip:", 1).await.expect("list");
+    assert_eq!(keys(first), ["ip:10.0.0.2"], "the limit keeps the locked one");
+}

@@ -186,7 +186,7 @@ pub async fn list_address_locks(State(state): State<AppState>, actor: Actor) -> 
 /// (instance admins).
 #[utoipa::path(delete, path = "/api/v1/admin/login-locks/ip/{address}", tag = "admin",
     params(("address" = String, Path, description = "An IPv4 or IPv6 address")),
-    responses((status = 200, body = LoginUnlockOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = LoginUnlockOut), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn clear_address_lock(
     State(state): State<AppState>,
     actor: Actor,

@@ -141,7 +141,8 @@ pub async fn clear_address(state: &AppState, actor: &Actor, raw_address: &str) -
     let address: std::net::IpAddr = raw_address.trim().parse().map_err(|_| {
         ApiError::invalid("params.address", format!("\"{raw_address}\" is not an IPv4 or IPv6 address"))
     })?;
-    let address = address.to_string();
+    // As sign-in records it ([`crate::auth::RequestMeta`]): `::ffff:a.b.c.d` is `a.b.c.d`.
+    let address = address.to_canonical().to_string();
     let mut tx = state.store.write().await?;
     authz::instance_admin(&mut tx, actor, "clear a client address's sign-in lock").await?;
     let key = format!("{}{address}", throttle::IP_PREFIX);
