@@ -6,7 +6,7 @@
 //!   on an existing database. SQLite, and PostgreSQL beside it with `--database-url`.
 //! - `sync`: secret change → value visible at the (fake) Railway, p50/p99; Railway calls
 //!   and redeploys per sync; first sync of a 5,000-secret folder; one change fanned out
-//!   to 1,000 syncs (also alone: `fanout`, with three nodes on PostgreSQL beside it); a
+//!   to 1,000 syncs (also alone: `fanout`, with one and three nodes on PostgreSQL beside it); a
 //!   drift sweep of 1,000 syncs (also alone: `drift`).
 
 mod api;

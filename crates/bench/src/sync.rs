@@ -268,8 +268,9 @@ async fn add_nodes(bin: &Path, b: &mut Bench, database_url: &str, more: usize, e
     Ok(())
 }
 
-/// Only the unlimited fan-out: on SQLite, and with `database_url` also with three nodes on
-/// a fresh PostgreSQL database.
+/// Only the unlimited fan-out: on SQLite, and with `database_url` also on a fresh
+/// PostgreSQL database, with one node (what a second and third node add on these cores)
+/// and with three.
 ///
 /// Each is measured twice: with the connection's default concurrency (5 of its syncs
 /// running at once across the cluster, which bounds the time at 1,000 × a run's time ÷ 5
@@ -277,12 +278,12 @@ async fn add_nodes(bin: &Path, b: &mut Bench, database_url: &str, more: usize, e
 /// nodes' workers can run (8 per node), as an operator whose Railway limits allow it sets it.
 pub async fn fan_out_only(bin: &Path, database_url: Option<&str>) -> anyhow::Result<()> {
     const WORKERS: i64 = 8;
-    fan_out_unlimited(bin, None, None).await?;
-    fan_out_unlimited(bin, None, Some(WORKERS)).await?;
+    fan_out_unlimited(bin, None, 1, None).await?;
+    fan_out_unlimited(bin, None, 1, Some(WORKERS)).await?;
     if let Some(admin) = database_url {
-        for concurrency in [None, Some(3 * WORKERS)] {
+        for (nodes, concurrency) in [(1, None), (3, None), (3, Some(3 * WORKERS))] {
             let db = crate::db::TempDatabase::create(admin).await?;
-            let result = fan_out_unlimited(bin, Some(&db.url), concurrency).await;
+            let result = fan_out_unlimited(bin, Some(&db.url), nodes, concurrency).await;
             db.remove().await?;
             result?;
         }
@@ -291,9 +292,14 @@ pub async fn fan_out_only(bin: &Path, database_url: Option<&str>) -> anyhow::Res
 }
 
 /// One change fanned out to 1,000 syncs, no rate limit: on SQLite (one node), or on
-/// PostgreSQL at `database_url` with three nodes; `concurrency` sets the connection's
+/// PostgreSQL at `database_url` with `nodes` nodes; `concurrency` sets the connection's
 /// `syncConcurrency` (else the server's default, 5).
-async fn fan_out_unlimited(bin: &Path, database_url: Option<&str>, concurrency: Option<i64>) -> anyhow::Result<()> {
+async fn fan_out_unlimited(
+    bin: &Path,
+    database_url: Option<&str>,
+    nodes: usize,
+    concurrency: Option<i64>,
+) -> anyhow::Result<()> {
     const N: usize = 1000;
     let node_args = ["--workers", "8", "--railway-rps", "100000"];
     let mut args: Vec<&str> = node_args.to_vec();
@@ -302,7 +308,7 @@ async fn fan_out_unlimited(bin: &Path, database_url: Option<&str>, concurrency: 
     }
     let mut b = Bench::start(bin, N, &args).await?;
     if let Some(url) = database_url {
-        add_nodes(bin, &mut b, url, 2, &node_args).await?;
+        add_nodes(bin, &mut b, url, nodes.saturating_sub(1), &node_args).await?;
     }
     if let Some(n) = concurrency {
         let path = format!("/api/v1/app-connections/railway/{}", b.connection);
@@ -322,6 +328,7 @@ async fn fan_out_unlimited(bin: &Path, database_url: Option<&str>, concurrency: 
     let runs = b.latest_runs(N, written_at).await?;
     let setup = match database_url {
         None => "SQLite, one node".to_string(),
+        Some(_) if b.nodes.is_empty() => "PostgreSQL, one node".to_string(),
         Some(_) => format!("PostgreSQL, {} nodes", 1 + b.nodes.len()),
     };
     let cap = match concurrency {
