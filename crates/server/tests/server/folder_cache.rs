@@ -156,16 +156,7 @@ async fn a_kept_list_answer_follows_tags_environments_imports_and_folders() {
     assert!(tag_slugs(&list(&app.api, &app, "dev", "/", &[]).await.expect(200)).is_empty(), "tag deleted");
 
     // The environment's slug is in every secret of the answer.
-    let envs = app.api.get(&format!("/api/v1/workspace/{pid}")).await.expect(200);
-    let dev = envs["workspace"]["environments"]
-        .as_array()
-        .expect("envs")
-        .iter()
-        .find(|e| e["slug"] == "dev")
-        .expect("dev")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let dev = environment_id(&app, &pid, "dev").await;
     let before = list(&app.api, &app, "dev", "/", &[]).await.expect(200);
     assert_eq!(before["secrets"][0]["environment"], "dev");
     app.api.patch(&format!("/api/v1/projects/{pid}/environments/{dev}"), json!({"slug": "develop"})).await.expect(200);
@@ -261,19 +252,20 @@ async fn a_kept_secret_answer_follows_every_write_that_shows_in_it() {
 
     // The environment renamed: the old slug no longer finds it, the new one does.
     assert_eq!(value(&one("HOST", &[]).await.expect(200)), "db-2");
-    let envs = app.api.get(&format!("/api/v1/workspace/{pid}")).await.expect(200);
-    let dev = envs["workspace"]["environments"]
-        .as_array()
-        .expect("envs")
-        .iter()
-        .find(|e| e["slug"] == "dev")
-        .expect("dev")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let dev = environment_id(&app, &pid, "dev").await;
     app.api.patch(&format!("/api/v1/projects/{pid}/environments/{dev}"), json!({"slug": "develop"})).await.expect(200);
     assert_eq!(one("HOST", &[]).await.status, 404, "environment renamed");
     let renamed = get(&app.api, &app, "develop", "/", "HOST", &[]).await.expect(200);
     assert_eq!(renamed["secret"]["environment"], "develop");
     app.shutdown().await;
+}
+
+/// The id of the project's environment `slug`.
+async fn environment_id(app: &TestApp, project: &str, slug: &str) -> String {
+    let envs = app.api.get(&format!("/api/v1/workspace/{project}")).await.expect(200);
+    envs["workspace"]["environments"].as_array().expect("envs").iter().find(|e| e["slug"] == slug).expect("environment")
+        ["id"]
+        .as_str()
+        .expect("id")
+        .to_string()
 }

@@ -3,31 +3,16 @@
 //! stopped waiting for is read from the database until a later commit. (SQLite only:
 //! PostgreSQL is shared by nodes and always read.)
 
-use sluice_domain::{OrgId, ProjectId};
-use sluice_storage::orgs::{self, OrgRow};
-use sluice_storage::projects::{self, ProjectRow};
-use sluice_storage::{Store, StoreConfig, change_counters, now_ms};
+use super::insert_project;
+use sluice_domain::ProjectId;
+use sluice_storage::{Store, StoreConfig, change_counters};
 use sqlx::{Connection, Executor};
 use std::future::Future;
 use std::task::{Context, Poll, Waker};
 
 async fn project(store: &Store) -> ProjectId {
     let mut tx = store.write().await.expect("tx");
-    let now = now_ms();
-    let org = OrgRow { id: OrgId::new(), name: "o".into(), slug: "o".into(), created_at: now, updated_at: now };
-    orgs::insert(&mut tx, &org).await.expect("org");
-    let project = ProjectRow {
-        id: ProjectId::new(),
-        org_id: org.id.clone(),
-        name: "p".into(),
-        slug: "p".into(),
-        description: String::new(),
-        data_key_wrapped: vec![1],
-        pit_version_limit: 10,
-        created_at: now,
-        updated_at: now,
-    };
-    projects::insert(&mut tx, &project).await.expect("project");
+    let project = insert_project(&mut tx).await;
     tx.commit().await.expect("commit");
     project.id
 }

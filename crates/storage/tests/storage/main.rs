@@ -7,7 +7,10 @@ mod queue;
 mod sqlite_file;
 mod text;
 
-use sluice_storage::{Store, StoreConfig};
+use sluice_domain::{OrgId, ProjectId};
+use sluice_storage::orgs::{self, OrgRow};
+use sluice_storage::projects::{self, ProjectRow};
+use sluice_storage::{Conn, Store, StoreConfig, now_ms};
 use sqlx::Connection;
 
 /// A fresh database: a SQLite file, or a new database on the PostgreSQL test server.
@@ -27,4 +30,25 @@ pub async fn fresh_store() -> (Store, tempfile::TempDir) {
         None => format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display()),
     };
     (Store::open(&StoreConfig::new(url)).await.expect("open"), dir)
+}
+
+/// A new organization (its own slug) and a project in it, written on `conn`.
+pub async fn insert_project(conn: &mut Conn) -> ProjectRow {
+    let now = now_ms();
+    let id = OrgId::new();
+    let org = OrgRow { slug: format!("o-{id}"), id, name: "o".into(), created_at: now, updated_at: now };
+    orgs::insert(conn, &org).await.expect("org");
+    let project = ProjectRow {
+        id: ProjectId::new(),
+        org_id: org.id,
+        name: "p".into(),
+        slug: "p".into(),
+        description: String::new(),
+        data_key_wrapped: vec![1],
+        pit_version_limit: 10,
+        created_at: now,
+        updated_at: now,
+    };
+    projects::insert(conn, &project).await.expect("project");
+    project
 }

@@ -3,36 +3,19 @@
 //! claimers on PostgreSQL), comes back when its lease runs out, and only its holder
 //! records its outcome; retries wait for their time; old finished rows are pruned.
 
-use super::fresh_store;
+use super::{fresh_store, insert_project};
 use serde_json::json;
 use sluice_domain::notifications::Subscription;
-use sluice_domain::{ChannelId, ChannelKind, DeliveryStatus, EventType, OrgId, ProjectId};
+use sluice_domain::{ChannelId, ChannelKind, DeliveryStatus, EventType, ProjectId};
 use sluice_storage::notifications::{self as n, AttemptOutcome, ChannelRow, subscription_text};
-use sluice_storage::orgs::{self, OrgRow};
-use sluice_storage::projects::{self, ProjectRow};
 use sluice_storage::{Store, now_ms};
 use std::collections::HashSet;
 
 async fn project(store: &Store) -> ProjectId {
     let mut tx = store.write().await.expect("tx");
-    let now = now_ms();
-    let id = OrgId::new();
-    let org = OrgRow { slug: format!("o-{id}"), id, name: "o".into(), created_at: now, updated_at: now };
-    orgs::insert(&mut tx, &org).await.expect("org");
-    let p = ProjectRow {
-        id: ProjectId::new(),
-        org_id: org.id,
-        name: "p".into(),
-        slug: "p".into(),
-        description: String::new(),
-        data_key_wrapped: vec![1],
-        pit_version_limit: 10,
-        created_at: now,
-        updated_at: now,
-    };
-    projects::insert(&mut tx, &p).await.expect("project");
+    let project = insert_project(&mut tx).await;
     tx.commit().await.expect("commit");
-    p.id
+    project.id
 }
 
 async fn channel(store: &Store, project: &ProjectId, name: &str, enabled: bool, sub: Subscription) -> ChannelId {

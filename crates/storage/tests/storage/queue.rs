@@ -1,16 +1,14 @@
 //! The job queue's guarantees: coalescing, exclusive claims per sync, leases that expire,
 //! the per-connection cap, and retries that hand over to a newer queued job.
 
-use super::fresh_store;
+use super::{fresh_store, insert_project};
 use sluice_domain::{
-    App, ConnectionId, EnvironmentId, FolderPath, InitialSyncBehavior, JobId, JobKind, JobState, OrgId, ProjectId,
+    App, ConnectionId, EnvironmentId, FolderPath, InitialSyncBehavior, JobId, JobKind, JobState, ProjectId,
     RailwayDestination, SyncId, SyncOptions, TokenKind,
 };
 use sluice_storage::connections::{self, ConnectionRow};
 use sluice_storage::environments::{self, EnvironmentRow};
 use sluice_storage::jobs::{self, Enqueued, NewJob};
-use sluice_storage::orgs::{self, OrgRow};
-use sluice_storage::projects::{self, ProjectRow};
 use sluice_storage::syncs::{self, SyncRow};
 use sluice_storage::{Store, now_ms};
 
@@ -26,20 +24,7 @@ async fn fixture() -> Fixture {
     let (store, dir) = fresh_store().await;
     let mut tx = store.write().await.expect("tx");
     let now = now_ms();
-    let org = OrgRow { id: OrgId::new(), name: "o".into(), slug: "o".into(), created_at: now, updated_at: now };
-    orgs::insert(&mut tx, &org).await.expect("org");
-    let project = ProjectRow {
-        id: ProjectId::new(),
-        org_id: org.id.clone(),
-        name: "p".into(),
-        slug: "p".into(),
-        description: String::new(),
-        data_key_wrapped: vec![1],
-        pit_version_limit: 10,
-        created_at: now,
-        updated_at: now,
-    };
-    projects::insert(&mut tx, &project).await.expect("project");
+    let project = insert_project(&mut tx).await;
     let env = EnvironmentRow {
         id: EnvironmentId::new(),
         project_id: project.id.clone(),
@@ -52,7 +37,7 @@ async fn fixture() -> Fixture {
     environments::insert(&mut tx, &env).await.expect("env");
     let connection = ConnectionRow {
         id: ConnectionId::new(),
-        org_id: org.id.clone(),
+        org_id: project.org_id.clone(),
         project_id: None,
         app: App::Railway,
         method: TokenKind::Account.as_str().to_string(),
