@@ -25,7 +25,8 @@ use serde_json::Value;
 use super::auth::Credentials;
 use super::errors::RailwayError;
 use super::metrics::RailwayMetrics;
-use super::pacing::{self, Answer, PaceSettings, PaceStore, Slot};
+use super::pace_queue::PaceQueue;
+use super::pacing::{self, Answer, Ask, PaceSettings, PaceStore, Slot};
 use super::rate_limit::{RateLimitBook, RateLimitStatus, parse_retry_after, token_key_hex};
 use super::response::{OpKind, interpret};
 use sluice_domain::SecretToken;
@@ -78,15 +79,10 @@ pub struct RailwayClient {
     endpoint: reqwest::Url,
     config: RailwayConfig,
     rate_limits: RateLimitBook,
-    pacing: Option<Pacing>,
+    /// Where tokens' pacing states live and how fast a token may go, behind this client's
+    /// batches of asks.
+    pacing: Option<std::sync::Arc<PaceQueue>>,
     metrics: RailwayMetrics,
-}
-
-/// Where tokens' pacing states live, and how fast a token may go.
-#[derive(Debug)]
-struct Pacing {
-    store: std::sync::Arc<dyn PaceStore>,
-    settings: PaceSettings,
 }
 
 /// Refusals that applied nothing are sent again at most this often.
@@ -150,7 +146,7 @@ impl RailwayClient {
 
     /// Paces every request per token through `store` (see `pacing.rs`).
     pub fn with_pacing(mut self, store: std::sync::Arc<dyn PaceStore>, settings: PaceSettings) -> Self {
-        self.pacing = Some(Pacing { store, settings });
+        self.pacing = Some(PaceQueue::new(store, settings));
         self
     }
 
@@ -288,28 +284,21 @@ impl RailwayClient {
     /// counted then (an accepted answer must reset them: [`pacing::worth_recording`]).
     async fn wait_for_slot(&self, key: &str, operation: &str) -> Result<bool, RailwayError> {
         let Some(pacing) = &self.pacing else { return Ok(false) };
-        let settings = pacing.settings;
-        let struck = std::sync::atomic::AtomicBool::new(false);
-        let reserve = |s: &mut pacing::PaceState, now| {
-            struck.store(s.strikes > 0, std::sync::atomic::Ordering::Relaxed);
-            pacing::reserve(s, now, &settings)
-        };
-        // The store reads its clock under its lock: waiting for the lock does not age the
+        // The store reads its clock when it decides: waiting for a batch does not age the
         // slot, and every node measures against the same clock.
-        let (slot, now) = match pacing.store.update(key, &reserve).await {
+        let (granted, now) = match pacing.ask(key, Ask::Slot).await {
             Ok(answer) => answer,
             Err(e) => {
                 tracing::warn!(error = %e, "pacing unavailable; sending unpaced");
                 return Ok(false);
             }
         };
-        let struck = struck.load(std::sync::atomic::Ordering::Relaxed);
-        match slot {
+        match granted.slot {
             Slot::At(at) if at > now => {
                 tokio::time::sleep(Duration::from_millis((at - now) as u64)).await;
-                Ok(struck)
+                Ok(granted.strikes_counted)
             }
-            Slot::At(_) | Slot::None => Ok(struck),
+            Slot::At(_) | Slot::None => Ok(granted.strikes_counted),
             Slot::TooFar(at) => {
                 // Whole seconds, rounded up, as Railway's own Retry-After.
                 let wait = Duration::from_secs(((at - now).max(0) as u64).div_ceil(1000));
@@ -328,14 +317,7 @@ impl RailwayClient {
     async fn observe(&self, key: &str, answer: Answer) {
         let Some(pacing) = &self.pacing else { return };
         let jitter = rand::random::<f64>();
-        let recorded = pacing
-            .store
-            .update(key, &move |s, now| {
-                pacing::observe(s, answer, now, jitter);
-                Slot::None
-            })
-            .await;
-        if let Err(e) = recorded {
+        if let Err(e) = pacing.ask(key, Ask::Record { answer, jitter }).await {
             tracing::warn!(error = %e, "pacing unavailable; an answer was not recorded");
         }
     }

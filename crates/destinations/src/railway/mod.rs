@@ -39,6 +39,7 @@ mod errors;
 mod keys;
 mod metrics;
 mod operations;
+mod pace_queue;
 pub mod pacing;
 mod rate_limit;
 mod references;

@@ -112,19 +112,7 @@ pub fn reserve(state: &mut PaceState, now: i64, settings: &PaceSettings) -> Slot
         state.reset_at = None;
     }
     let (cap, window) = settings.window();
-    let mut at = now.max(state.paused_until);
-    // Slots are handed out in order, and a window holds at most `cap` of them.
-    if let Some(last) = state.recent.last() {
-        at = at.max(*last);
-    }
-    if state.recent.len() >= cap {
-        at = at.max(state.recent[state.recent.len() - cap] + window);
-    }
-    if let (Some(remaining), Some(reset)) = (state.remaining, state.reset_at)
-        && remaining <= 0
-    {
-        at = at.max(reset);
-    }
+    let at = next_slot(state, now, settings);
     if at - now > settings.patience.as_millis() as i64 {
         return Slot::TooFar(at);
     }
@@ -138,6 +126,70 @@ pub fn reserve(state: &mut PaceState, now: i64, settings: &PaceSettings) -> Slot
         *remaining -= 1;
     }
     Slot::At(at)
+}
+
+/// When the token's next slot would be, asked at `now` (its budget window already renewed
+/// if due), without taking it.
+fn next_slot(state: &PaceState, now: i64, settings: &PaceSettings) -> i64 {
+    let (cap, window) = settings.window();
+    let mut at = now.max(state.paused_until);
+    // Slots are handed out in order, and a window holds at most `cap` of them.
+    if let Some(last) = state.recent.last() {
+        at = at.max(*last);
+    }
+    if state.recent.len() >= cap {
+        at = at.max(state.recent[state.recent.len() - cap] + window);
+    }
+    if let (Some(remaining), Some(reset)) = (state.remaining, state.reset_at)
+        && remaining <= 0
+    {
+        at = at.max(reset);
+    }
+    at
+}
+
+/// How long after its time a slot taken ahead ([`take_spare`]) may still be used: half
+/// the margin a request has to leave after its slot, the other half left for the request.
+pub const SPARE_FOR_MS: i64 = SEND_MARGIN_MS / 2;
+
+/// The most slots a node takes ahead at once: a quarter of a window, at most 64, so that
+/// slots a node took and did not use hold back the others little.
+pub fn max_spare(settings: &PaceSettings) -> usize {
+    (settings.window().0 / 4).min(64)
+}
+
+/// Takes up to `n` more slots for a node's next requests, only while the token can have
+/// them at once (none when it is paused, has refusals counted or its budget is spent).
+/// Used within [`SPARE_FOR_MS`], they are as if each request had left a little after its
+/// own slot, which the window's margin allows; unused, they expire.
+pub fn take_spare(state: &mut PaceState, now: i64, settings: &PaceSettings, n: usize) -> Vec<i64> {
+    let mut spare = Vec::new();
+    if state.strikes > 0 {
+        return spare;
+    }
+    while spare.len() < n && next_slot(state, now, settings) <= now {
+        match reserve(state, now, settings) {
+            Slot::At(at) => spare.push(at),
+            Slot::TooFar(_) | Slot::None => break,
+        }
+    }
+    spare
+}
+
+/// Whether recording `answer` would leave a token's state as `seen` unchanged, so that it
+/// need not be written. `seen` is the state after this node's latest change: within one
+/// budget window the shared count only goes down, so an answer reporting no less than the
+/// count seen changes nothing there either (answers arrive out of order: [`observe`]).
+pub fn changes_nothing(seen: &PaceState, answer: Answer) -> bool {
+    match answer {
+        Answer::Accepted { remaining: Some(remaining), reset_at: Some(reset) } => {
+            seen.strikes == 0
+                && seen.reset_at == Some(reset)
+                && seen.remaining.is_some_and(|counted| counted <= remaining)
+        }
+        Answer::Accepted { .. } => seen.strikes == 0,
+        Answer::RetryAfter { .. } | Answer::Throttled => false,
+    }
 }
 
 /// Records what an answer said. `jitter` in `[0, 1)` spreads backoffs of several nodes.
@@ -181,6 +233,43 @@ pub fn worth_recording(answer: Answer, strikes_counted: bool) -> bool {
         Answer::Accepted { remaining: None, .. } => strikes_counted,
         Answer::Accepted { .. } | Answer::RetryAfter { .. } | Answer::Throttled => true,
     }
+}
+
+/// What one request asks of its token's state: a slot before sending, or recording what
+/// the answer said (`jitter` in `[0, 1)`, see [`observe`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Ask {
+    Slot,
+    Record { answer: Answer, jitter: f64 },
+}
+
+/// What an [`Ask`] got: the slot ([`Slot::None`] for a record), and whether the token had
+/// refusals counted when it was decided (an accepted answer must then reset them:
+/// [`worth_recording`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Granted {
+    pub slot: Slot,
+    pub strikes_counted: bool,
+}
+
+/// Several requests' asks decided in one change to the token's state, in the order they
+/// were asked: the same as deciding them one after the other at `now`, so a batch wastes
+/// no slot (each has its request waiting) and a pause recorded in it binds the slots asked
+/// after it.
+pub fn decide(state: &mut PaceState, asks: &[Ask], now: i64, settings: &PaceSettings) -> Vec<Granted> {
+    asks.iter()
+        .map(|ask| {
+            let strikes_counted = state.strikes > 0;
+            let slot = match *ask {
+                Ask::Slot => reserve(state, now, settings),
+                Ask::Record { answer, jitter } => {
+                    observe(state, answer, now, jitter);
+                    Slot::None
+                }
+            };
+            Granted { slot, strikes_counted }
+        })
+        .collect()
 }
 
 /// Why a pace store could not answer (the request then goes unpaced rather than not at all).
@@ -336,6 +425,90 @@ mod tests {
             observe(&mut state, Answer::Throttled, t, 1.0);
             assert_eq!(state.paused_until, t + 1_000);
             observe(&mut state, accepted, t + 2_000, 1.0);
+        }
+    }
+
+    #[test]
+    fn a_batch_decides_as_one_ask_after_the_other() {
+        let s = settings(10.0);
+        let pause = Ask::Record { answer: Answer::RetryAfter { wait_ms: 2_000 }, jitter: 0.0 };
+        let accepted = Ask::Record { answer: Answer::Accepted { remaining: None, reset_at: None }, jitter: 0.0 };
+        let table: [(Vec<Ask>, Vec<Slot>); 4] = [
+            (vec![], vec![]),
+            (vec![Ask::Slot; 3], vec![Slot::At(0); 3]),
+            (vec![Ask::Slot, pause, Ask::Slot], vec![Slot::At(0), Slot::None, Slot::At(2_000)]),
+            (vec![Ask::Slot; 11], [vec![Slot::At(0); 9], vec![Slot::At(1_100); 2]].concat()),
+        ];
+        for (asks, slots) in &table {
+            let mut batched = PaceState::default();
+            let granted = decide(&mut batched, asks, 0, &s);
+            assert_eq!(&granted.iter().map(|g| g.slot).collect::<Vec<_>>(), slots, "{asks:?}");
+            let mut one_by_one = PaceState::default();
+            for ask in asks {
+                decide(&mut one_by_one, std::slice::from_ref(ask), 0, &s);
+            }
+            assert_eq!(batched, one_by_one, "{asks:?}");
+        }
+        // Each ask sees the refusals counted before it: the record after a refusal must reset them.
+        let throttled = Ask::Record { answer: Answer::Throttled, jitter: 0.0 };
+        let granted = decide(&mut PaceState::default(), &[Ask::Slot, throttled, accepted, Ask::Slot], 0, &s);
+        let counted: Vec<bool> = granted.iter().map(|g| g.strikes_counted).collect();
+        assert_eq!(counted, [false, false, true, false]);
+    }
+
+    #[test]
+    fn slots_are_taken_ahead_only_while_free_at_once() {
+        let s = settings(10.0);
+        assert_eq!((max_spare(&s), max_spare(&settings(50.0)), max_spare(&settings(100_000.0))), (2, 11, 64));
+        let budget =
+            |remaining| PaceState { remaining: Some(remaining), reset_at: Some(60_000), ..PaceState::default() };
+        let table = [
+            ("a quiet token", PaceState::default(), 5, vec![0; 5]),
+            ("a window nearly full", PaceState { recent: vec![0; 7], ..PaceState::default() }, 5, vec![0; 2]),
+            ("a window full", PaceState { recent: vec![0; 9], ..PaceState::default() }, 5, vec![]),
+            ("paused", PaceState { paused_until: 1, ..PaceState::default() }, 5, vec![]),
+            ("refusals counted", PaceState { strikes: 1, ..PaceState::default() }, 5, vec![]),
+            ("budget nearly spent", budget(2), 5, vec![0; 2]),
+            ("budget spent", budget(0), 5, vec![]),
+            ("none asked", PaceState::default(), 0, vec![]),
+        ];
+        for (case, mut state, n, expected) in table {
+            let before = state.clone();
+            let spare = take_spare(&mut state, 0, &s, n);
+            assert_eq!(spare, expected, "{case}");
+            assert_eq!(state.recent.len(), before.recent.len() + spare.len(), "{case}: taken as slots");
+            // It stops at the first slot not free at once; refusals counted stop it before.
+            let mut rest = state.clone();
+            if spare.len() < n && state.strikes == 0 {
+                assert_ne!(reserve(&mut rest, 0, &s), Slot::At(0), "{case}: stopped while a slot was free");
+            }
+        }
+    }
+
+    #[test]
+    fn an_answer_is_not_recorded_when_it_changes_nothing_seen() {
+        let seen = PaceState { remaining: Some(50), reset_at: Some(60_000), ..PaceState::default() };
+        let struck = PaceState { strikes: 1, ..seen.clone() };
+        let accepted = |remaining, reset_at| Answer::Accepted { remaining, reset_at };
+        let table = [
+            ("a higher count in the same window", &seen, accepted(Some(60), Some(60_000)), true),
+            ("the same count", &seen, accepted(Some(50), Some(60_000)), true),
+            ("a lower count", &seen, accepted(Some(40), Some(60_000)), false),
+            ("a new window", &seen, accepted(Some(900), Some(120_000)), false),
+            ("no budget headers", &seen, accepted(None, None), true),
+            ("refusals to reset", &struck, accepted(Some(60), Some(60_000)), false),
+            ("no budget headers, refusals to reset", &struck, accepted(None, None), false),
+            ("a count never seen", &PaceState::default(), accepted(Some(60), Some(60_000)), false),
+            ("a refusal", &seen, Answer::Throttled, false),
+            ("a pause", &seen, Answer::RetryAfter { wait_ms: 1_000 }, false),
+        ];
+        for (case, seen, answer, expected) in table {
+            assert_eq!(changes_nothing(seen, answer), expected, "{case}");
+            if expected {
+                let mut after = seen.clone();
+                observe(&mut after, answer, 0, 0.0);
+                assert_eq!(&after, seen, "{case}: recording it would have changed the state");
+            }
         }
     }
 

@@ -128,3 +128,59 @@ async fn an_accepted_answer_resets_the_backoff_of_refusals_without_a_hint() {
     let statuses: Vec<u16> = h.fake.requests().iter().map(|r| r.status).collect();
     assert_eq!(statuses, [429, 200, 429, 200]);
 }
+
+/// Tokens' states in memory behind a store that takes a round trip per change, as a
+/// database does, counting the changes.
+#[derive(Debug, Default)]
+struct Remote {
+    states: LocalPaces,
+    changes: std::sync::atomic::AtomicUsize,
+}
+
+impl PaceStore for Remote {
+    fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<(Slot, i64), PaceError>> {
+        Box::pin(async move {
+            self.changes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            self.states.update(key, change).await
+        })
+    }
+}
+
+/// On PostgreSQL each change to a token's state is two statements or more: made once per
+/// slot and once per answer, they were most of a Railway call's time in the fan-out. A
+/// node's requests asking at the same time share one change, and still keep to the limit.
+#[tokio::test]
+async fn requests_asking_for_slots_at_once_share_a_change_and_keep_to_the_limit() {
+    let limit = RateLimit::new(100_000, Duration::from_secs(3600)).per_second(20);
+    let config = FakeConfig { rate_limit: Some(limit), ..FakeConfig::default() };
+    let h = Harness::with(config, Seed::example(), |_| {}).await;
+    let store = Arc::new(Remote::default());
+    let client = h.client.with_pacing(store.clone(), PaceSettings { rps: 15.0, ..PaceSettings::default() });
+    let h = Arc::new(Harness { client, fake: h.fake });
+    burst(&h, 8, 5).await;
+    assert_eq!(h.fake.rate_limited_count(), 0, "{:?}", h.fake.status_counts());
+    assert_eq!(h.fake.requests().len(), 40);
+    // Every answer carries budget headers, so one by one that is 80 changes: a slot and a record each.
+    let changes = store.changes.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(changes <= 40, "{changes} changes for 40 requests");
+}
+
+/// A node takes a few slots ahead for its next requests; a refusal drops them, so no
+/// request goes out on a slot taken before Railway asked for a pause.
+#[tokio::test]
+async fn slots_taken_ahead_are_not_used_after_a_refusal() {
+    let h = paced(Harness::start().await, 100.0);
+    for _ in 0..3 {
+        h.client.get_variables(&account(), &api_target()).await.expect("before the refusal");
+    }
+    h.fake.inject(Fault::rate_limited(120));
+    let refused = h.client.get_variables(&account(), &api_target()).await.expect_err("paused");
+    assert!(matches!(refused, RailwayError::RateLimited { .. }), "{refused:?}");
+    let sent = h.fake.requests().len();
+    for _ in 0..3 {
+        let again = h.client.get_variables(&account(), &api_target()).await.expect_err("still paused");
+        assert!(matches!(again, RailwayError::RateLimited { .. }), "{again:?}");
+    }
+    assert_eq!(h.fake.requests().len(), sent, "a request went out during the pause");
+}
