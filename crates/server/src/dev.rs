@@ -113,6 +113,10 @@ pub async fn start(
         write_private(&creds_path, &serde_json::to_string_pretty(&creds)?)?;
         creds
     };
+    // Provisioning filled the database's page caches; an idle dev server needs none of it.
+    if let Err(e) = server.state.store.release_memory().await {
+        tracing::warn!(error = %e, "could not release the database's page caches");
+    }
     creds.url = server.url();
     creds.railway = railway.as_ref().map(railway_info);
     print_banner(&creds, prep.temp.is_some());

@@ -82,6 +82,10 @@ pub async fn start(settings: Settings) -> anyhow::Result<RunningServer> {
     let mut settings = settings;
     settings.listen = addr;
     let state = AppState::new(store, keys, settings)?;
+    // Opening filled the database's page caches (migrations, the root key's check).
+    if let Err(e) = state.store.release_memory().await {
+        tracing::warn!(error = %e, "could not release the database's page caches");
+    }
     let workers = state.engine.start().await;
     let notifications = features::notifications::start_delivery(&state);
     let app = http::app(state.clone());
