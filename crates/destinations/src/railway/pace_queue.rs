@@ -6,10 +6,13 @@
 //! - while a change is being made, the asks of the node's other requests on that token
 //!   queue up, and the next change decides all of them at once ([`pacing::decide`]), in
 //!   the order they came;
-//! - a change that takes slots also takes a few ahead ([`pacing::take_spare`]), as many as
-//!   the node asked since its previous change, if the token can give them at once; the
-//!   node's next requests use them without a change while they last
-//!   ([`pacing::SPARE_FOR_MS`]), and a refusal drops them;
+//! - a change that takes slots also takes a few ahead ([`pacing::take_spare`]), one fewer
+//!   than the node asked since its previous change (a lone request takes none: a spare
+//!   slot left unused still counts against the hourly budget), if the token can give them
+//!   at once; the node's next requests use them without a change while they last
+//!   ([`pacing::SPARE_FOR_MS`] after the change began, on this process's clock, so a slow
+//!   change shortens their life rather than lengthening it), and a refusal drops them,
+//!   those of a change in flight when it came included;
 //! - an answer that would leave the state as this node last saw it is not recorded
 //!   ([`pacing::changes_nothing`]).
 
@@ -43,8 +46,12 @@ struct Token {
     waiting: Vec<Waiting>,
     /// Whether a task is making the token's changes.
     busy: bool,
-    /// Slots taken ahead (the store's time), oldest first.
+    /// Slots taken ahead (the store's time), oldest first, and until when (this process's
+    /// clock) they may be used.
     spare: VecDeque<i64>,
+    spare_until: i64,
+    /// Refusals recorded: a change that began before one does not leave spare slots.
+    refusals: u64,
     /// How far the store's clock is ahead of this process's, as of the latest change.
     offset: i64,
     /// The token's state after this node's latest change, without its slots.
@@ -74,9 +81,9 @@ impl PaceQueue {
         let start = {
             let mut tokens = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
             let token = tokens.entry(key.to_owned()).or_default();
-            let now = pacing::now_ms() + token.offset;
-            if let Some(granted) = token.at_once(ask, now) {
-                return Ok((granted, now));
+            let local = pacing::now_ms();
+            if let Some(granted) = token.at_once(ask, local) {
+                return Ok((granted, local + token.offset));
             }
             token.waiting.push(Waiting { ask, reply });
             !std::mem::replace(&mut token.busy, true)
@@ -92,7 +99,7 @@ impl PaceQueue {
     /// Makes the token's changes, a batch at a time, until no ask is left.
     async fn drain(self: Arc<Self>, key: String) {
         loop {
-            let (batch, spare) = {
+            let (batch, spare, refusals) = {
                 let mut tokens = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
                 let Some(token) = tokens.get_mut(&key) else { return };
                 if token.waiting.is_empty() {
@@ -101,9 +108,10 @@ impl PaceQueue {
                 }
                 let batch = std::mem::take(&mut token.waiting);
                 let takes_slots = batch.iter().any(|w| w.ask == Ask::Slot);
-                let spare = if takes_slots { pacing::max_spare(&self.settings).min(token.asked) } else { 0 };
+                let spare =
+                    if takes_slots { pacing::max_spare(&self.settings).min(token.asked.saturating_sub(1)) } else { 0 };
                 token.asked = 0;
-                (batch, spare)
+                (batch, spare, token.refusals)
             };
             let asks: Vec<Ask> = batch.iter().map(|w| w.ask).collect();
             let decided = Mutex::new(Decided::default());
@@ -122,6 +130,7 @@ impl PaceQueue {
                 *decided.lock().unwrap_or_else(PoisonError::into_inner) = Decided { granted, spare, seen };
                 Slot::None
             };
+            let began = pacing::now_ms();
             let result = self.store.update(&key, &change).await;
             let decided = decided.into_inner().unwrap_or_else(PoisonError::into_inner);
             if let Ok((_, now)) = &result {
@@ -129,7 +138,10 @@ impl PaceQueue {
                 if let Some(token) = tokens.get_mut(&key) {
                     token.offset = now - pacing::now_ms();
                     // Slots are asked for a change only once the spare ones ran out.
-                    token.spare.extend(decided.spare);
+                    if token.refusals == refusals && !decided.spare.is_empty() {
+                        token.spare.extend(decided.spare);
+                        token.spare_until = began + pacing::SPARE_FOR_MS;
+                    }
                     token.seen = Some(decided.seen);
                 }
             }
@@ -147,14 +159,14 @@ impl PaceQueue {
 }
 
 impl Token {
-    /// What `ask` gets from what this node holds at `now` (the store's time), if it needs
-    /// no change: a spare slot still fresh, or an answer that would change nothing.
-    fn at_once(&mut self, ask: Ask, now: i64) -> Option<Granted> {
+    /// What `ask` gets from what this node holds at `local` (this process's clock), if it
+    /// needs no change: a spare slot still fresh, or an answer that would change nothing.
+    fn at_once(&mut self, ask: Ask, local: i64) -> Option<Granted> {
         match ask {
             Ask::Slot => {
                 self.asked += 1;
-                while self.spare.front().is_some_and(|at| at + pacing::SPARE_FOR_MS < now) {
-                    self.spare.pop_front();
+                if local > self.spare_until {
+                    self.spare.clear();
                 }
                 let at = self.spare.pop_front()?;
                 Some(Granted { slot: Slot::At(at), strikes_counted: false })
@@ -166,6 +178,7 @@ impl Token {
                 if !matches!(answer, Answer::Accepted { .. }) {
                     // Slots taken before a refusal are not to be used after it.
                     self.spare.clear();
+                    self.refusals += 1;
                 }
                 None
             }

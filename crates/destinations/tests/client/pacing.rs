@@ -166,14 +166,13 @@ async fn requests_asking_for_slots_at_once_share_a_change_and_keep_to_the_limit(
     assert!(changes <= 40, "{changes} changes for 40 requests");
 }
 
-/// A node takes a few slots ahead for its next requests; a refusal drops them, so no
-/// request goes out on a slot taken before Railway asked for a pause.
+/// A node takes a few slots ahead for its next requests when several ask together; a
+/// refusal drops them, so no request goes out on a slot taken before Railway asked for a
+/// pause.
 #[tokio::test]
 async fn slots_taken_ahead_are_not_used_after_a_refusal() {
-    let h = paced(Harness::start().await, 100.0);
-    for _ in 0..3 {
-        h.client.get_variables(&account(), &api_target()).await.expect("before the refusal");
-    }
+    let h = Arc::new(paced(Harness::start().await, 100.0));
+    burst(&h, 4, 3).await;
     h.fake.inject(Fault::rate_limited(120));
     let refused = h.client.get_variables(&account(), &api_target()).await.expect_err("paused");
     assert!(matches!(refused, RailwayError::RateLimited { .. }), "{refused:?}");
@@ -183,4 +182,19 @@ async fn slots_taken_ahead_are_not_used_after_a_refusal() {
         assert!(matches!(again, RailwayError::RateLimited { .. }), "{again:?}");
     }
     assert_eq!(h.fake.requests().len(), sent, "a request went out during the pause");
+}
+
+/// A slot taken ahead and left unused still counts against the token's hourly budget, so
+/// requests one after another take none: ten requests, ten slots.
+#[tokio::test]
+async fn requests_one_after_another_take_no_slot_ahead() {
+    let h = Harness::start().await;
+    let store = Arc::new(Watched::default());
+    let client = h.client.with_pacing(store.clone(), PaceSettings { rps: 100.0, ..PaceSettings::default() });
+    for _ in 0..10 {
+        client.get_variables(&account(), &api_target()).await.expect("read");
+    }
+    let state = store.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    // Slots older than a window are forgotten, so a slow machine may count fewer.
+    assert!(state.recent.len() <= 10, "{} slots taken for 10 requests", state.recent.len());
 }
