@@ -33,3 +33,45 @@ impl TempDatabase {
         Ok(())
     }
 }
+
+/// The statements a PostgreSQL database ran between [`Statements::start`] and
+/// [`Statements::top`], when the server loads `pg_stat_statements`
+/// (`shared_preload_libraries`); otherwise nothing is measured.
+pub struct Statements {
+    conn: Option<PgConnection>,
+}
+
+impl Statements {
+    /// Starts counting anew (for the whole server: run one measurement at a time).
+    pub async fn start(url: &str) -> Statements {
+        let counting = async {
+            let mut conn = PgConnection::connect(url).await?;
+            sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements").execute(&mut conn).await?;
+            sqlx::query("SELECT pg_stat_statements_reset()").execute(&mut conn).await?;
+            anyhow::Ok(conn)
+        };
+        Statements { conn: counting.await.ok() }
+    }
+
+    /// The `n` statements of this database that took longest (lock waits included), as
+    /// lines: calls, total milliseconds, the statement's start.
+    pub async fn top(self, n: i64) -> Vec<String> {
+        let Some(mut conn) = self.conn else { return Vec::new() };
+        let rows: Vec<(i64, f64, String)> = sqlx::query_as(
+            "SELECT calls, total_exec_time, regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements
+             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+               AND query NOT LIKE '%pg_stat_statements%'
+             ORDER BY total_exec_time DESC LIMIT $1",
+        )
+        .bind(n)
+        .fetch_all(&mut conn)
+        .await
+        .unwrap_or_default();
+        rows.into_iter()
+            .map(|(calls, ms, query)| {
+                let query: String = query.chars().take(110).collect();
+                format!("{calls:>6} calls {ms:>7.0} ms  {query}")
+            })
+            .collect()
+    }
+}

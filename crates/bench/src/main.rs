@@ -10,6 +10,7 @@
 //!   drift sweep of 1,000 syncs (also alone: `drift`).
 
 mod api;
+mod cpu;
 mod db;
 mod load;
 mod server;
@@ -45,7 +46,11 @@ enum What {
     Drift,
     /// Only one change fanned out to 1,000 syncs without rate limit: SQLite, and three
     /// nodes on PostgreSQL with `--database-url`
-    Fanout,
+    Fanout {
+        /// Only these cases (default all): `sqlite`, `sqlite-cap8`, `pg1`, `pg3`, `pg3-cap24`
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+    },
     /// Both
     All,
 }
@@ -63,7 +68,7 @@ async fn main() -> anyhow::Result<()> {
         What::Api => api::run(&cli.sluice, cli.seconds, cli.database_url.as_deref()).await?,
         What::Sync => sync::run(&cli.sluice).await?,
         What::Drift => sync::drift(&cli.sluice).await?,
-        What::Fanout => sync::fan_out_only(&cli.sluice, cli.database_url.as_deref()).await?,
+        What::Fanout { only } => sync::fan_out_only(&cli.sluice, cli.database_url.as_deref(), &only).await?,
         What::All => {
             api::run(&cli.sluice, cli.seconds, cli.database_url.as_deref()).await?;
             sync::run(&cli.sluice).await?;

@@ -276,12 +276,20 @@ async fn add_nodes(bin: &Path, b: &mut Bench, database_url: &str, more: usize, e
 /// running at once across the cluster, which bounds the time at 1,000 × a run's time ÷ 5
 /// however many nodes there are), and with the connection's `syncConcurrency` at what the
 /// nodes' workers can run (8 per node), as an operator whose Railway limits allow it sets it.
-pub async fn fan_out_only(bin: &Path, database_url: Option<&str>) -> anyhow::Result<()> {
+pub async fn fan_out_only(bin: &Path, database_url: Option<&str>, only: &[String]) -> anyhow::Result<()> {
     const WORKERS: i64 = 8;
-    fan_out_unlimited(bin, None, 1, None).await?;
-    fan_out_unlimited(bin, None, 1, Some(WORKERS)).await?;
+    let wanted = |case: &str| only.is_empty() || only.iter().any(|o| o == case);
+    if wanted("sqlite") {
+        fan_out_unlimited(bin, None, 1, None).await?;
+    }
+    if wanted("sqlite-cap8") {
+        fan_out_unlimited(bin, None, 1, Some(WORKERS)).await?;
+    }
     if let Some(admin) = database_url {
-        for (nodes, concurrency) in [(1, None), (3, None), (3, Some(3 * WORKERS))] {
+        for (case, nodes, concurrency) in [("pg1", 1, None), ("pg3", 3, None), ("pg3-cap24", 3, Some(3 * WORKERS))] {
+            if !wanted(case) {
+                continue;
+            }
             let db = crate::db::TempDatabase::create(admin).await?;
             let result = fan_out_unlimited(bin, Some(&db.url), nodes, concurrency).await;
             db.remove().await?;
@@ -322,9 +330,15 @@ async fn fan_out_unlimited(
     let every = Duration::from_millis(2);
     b.wait_every("the first syncs", Duration::from_secs(300), every, converging(N, "v0")).await?;
     let written_at = wall_ms();
+    let statements = match database_url {
+        Some(url) => Some(crate::db::Statements::start(url).await),
+        None => None,
+    };
+    let cpu = crate::cpu::Snapshot::take();
     b.set("/fan", "FAN", "v1").await?;
     let converged =
         b.wait_every("1,000 syncs to converge", Duration::from_secs(300), every, converging(N, "v1")).await?;
+    let cpu = cpu.since();
     let runs = b.latest_runs(N, written_at).await?;
     let setup = match database_url {
         None => "SQLite, one node".to_string(),
@@ -341,6 +355,12 @@ async fn fan_out_unlimited(
         ms(converged)
     );
     println!("  where the time went ({setup}): {}", runs.summary());
+    println!("  {cpu}");
+    if let Some(statements) = statements {
+        for line in statements.top(14).await {
+            println!("    {line}");
+        }
+    }
     Ok(())
 }
 

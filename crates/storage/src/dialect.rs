@@ -28,6 +28,18 @@ pub fn skip_locked(backend: Backend) -> &'static str {
     }
 }
 
+/// Suffix for a `SELECT` that locks the rows it reads until the transaction ends, to
+/// serialise writers of those rows without changing their keys. Unlike `FOR UPDATE` it
+/// does not block the foreign-key checks of other transactions (`FOR KEY SHARE`) that
+/// insert or update rows referring to them: a run recording its outcome does not wait
+/// for a claim holding its connection's row.
+pub fn for_no_key_update(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "",
+        Backend::Postgres => " FOR NO KEY UPDATE",
+    }
+}
+
 /// Suffix for a `SELECT` that locks the rows it reads until the transaction ends.
 pub fn for_update(backend: Backend) -> &'static str {
     match backend {

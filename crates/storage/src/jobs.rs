@@ -66,7 +66,10 @@ impl Enqueued {
 /// by waiting rather than by a unique-index error. SQLite's single writer needs nothing.
 async fn lock_queue_of(conn: &mut Conn, sync_id: &SyncId) -> Result<()> {
     if conn.backend_name() == "PostgreSQL" {
-        sqlx::query("SELECT id FROM secret_syncs WHERE id = $1 FOR UPDATE").bind(sync_id).execute(&mut *conn).await?;
+        sqlx::query("SELECT id FROM secret_syncs WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(sync_id)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
@@ -170,13 +173,18 @@ pub async fn claim(
     type Candidate = (JobId, SyncId, ConnectionId, JobState, Option<String>, Option<i64>, i64);
     let candidates: Vec<Candidate> =
         sqlx::query_as(sql).bind(now).bind(per_connection_limit).bind(due).fetch_all(&mut *conn).await?;
+    // Connections found at their cap under their lock: their other candidates wait too.
+    let mut full: Vec<ConnectionId> = Vec::new();
     for (id, sync_id, connection_id, mut state, mut old_owner, mut old_until, cap) in candidates {
+        if full.contains(&connection_id) {
+            continue;
+        }
         if backend == Backend::Postgres {
             // Locks in the order every writer of the queue takes them (the sync's row, then
             // its jobs: see `lock_queue_of`), skipping rows another claimer or writer holds,
             // so claims never wait in a deadlock with enqueues.
             let sync_free: Option<SyncId> =
-                sqlx::query_scalar("SELECT id FROM secret_syncs WHERE id = $1 FOR UPDATE SKIP LOCKED")
+                sqlx::query_scalar("SELECT id FROM secret_syncs WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED")
                     .bind(&sync_id)
                     .fetch_optional(&mut *conn)
                     .await?;
@@ -202,9 +210,11 @@ pub async fn claim(
             .await?;
             let Some(current) = still else { continue };
             (state, old_owner, old_until) = current;
-            // Serialise claimers of one connection so its concurrency cap holds across nodes.
+            // Serialise claimers of one connection so its concurrency cap holds across nodes
+            // (without blocking other writers' foreign-key checks on the connection's row).
             let running: i64 = {
-                let lock = format!("SELECT id FROM app_connections WHERE id = $1{}", dialect::for_update(backend));
+                let lock =
+                    format!("SELECT id FROM app_connections WHERE id = $1{}", dialect::for_no_key_update(backend));
                 sqlx::query(sqlx::AssertSqlSafe(lock)).bind(&connection_id).execute(&mut *conn).await?;
                 sqlx::query_scalar(
                     "SELECT COUNT(*) FROM jobs WHERE connection_id = $1 AND state = 'running' AND lease_until >= $2 AND id <> $3",
@@ -216,6 +226,7 @@ pub async fn claim(
                 .await?
             };
             if running >= cap {
+                full.push(connection_id);
                 continue;
             }
         }
@@ -327,7 +338,7 @@ pub async fn held_until(conn: &mut Conn, job: &JobRow, owner: &str, until: i64) 
 pub async fn holds(conn: &mut Conn, backend: Backend, job: &JobRow, owner: &str) -> Result<bool> {
     let sql = format!(
         "SELECT id FROM jobs WHERE id = $1 AND state = 'running' AND lease_owner = $2 AND lease_epoch = $3{}",
-        dialect::for_update(backend)
+        dialect::for_no_key_update(backend)
     );
     let held: Option<JobId> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .bind(&job.id)

@@ -4,13 +4,13 @@
 use super::{fresh_store, insert_project};
 use sluice_domain::{
     App, ConnectionId, EnvironmentId, FolderPath, InitialSyncBehavior, JobId, JobKind, JobState, ProjectId,
-    RailwayDestination, SyncId, SyncOptions, TokenKind,
+    RailwayDestination, SyncId, SyncOptions, SyncStatus, TokenKind,
 };
 use sluice_storage::connections::{self, ConnectionRow};
 use sluice_storage::environments::{self, EnvironmentRow};
 use sluice_storage::jobs::{self, Enqueued, NewJob};
 use sluice_storage::syncs::{self, SyncRow};
-use sluice_storage::{Store, now_ms};
+use sluice_storage::{Backend, Store, now_ms};
 
 struct Fixture {
     store: Store,
@@ -447,4 +447,32 @@ async fn enqueueing_while_claims_race_never_fails() {
             .await
             .expect("count");
     assert!(per_sync.iter().all(|n| *n <= 1), "{per_sync:?}");
+}
+
+/// A claim serialises the claimers of its connection by locking the connection's row until
+/// it commits. On PostgreSQL that lock must not block other transactions' foreign-key
+/// checks on the row: a run recording its outcome (updating its sync's row twice, which
+/// re-checks the sync's foreign keys) would otherwise wait for every claim on the same
+/// connection, on every node. SQLite has one writer: nothing to check there.
+#[tokio::test]
+async fn a_claim_in_progress_does_not_hold_up_another_syncs_outcome_on_the_same_connection() {
+    let f = fixture().await;
+    if f.store.backend() != Backend::Postgres {
+        return;
+    }
+    f.enqueue(JobKind::Sync, f.sync(0)).await;
+    let mut claiming = f.store.write().await.expect("tx");
+    let claimed = jobs::claim(&mut claiming, f.store.backend(), "n1", 60_000, 10, None).await.expect("claim");
+    assert!(claimed.is_some(), "the claim holds the connection's row until it commits");
+
+    let mut recording = f.store.write().await.expect("tx");
+    sqlx::query("SET LOCAL lock_timeout = '3s'").execute(&mut *recording).await.expect("timeout");
+    let other = f.sync(1);
+    syncs::set_status(&mut recording, other, JobKind::Sync, SyncStatus::Running).await.expect("first update");
+    let job = JobId::new();
+    syncs::finish(&mut recording, other, JobKind::Sync, &job, true, None)
+        .await
+        .expect("the second update of the row checks its foreign keys without waiting for the claim");
+    recording.commit().await.expect("commit");
+    claiming.commit().await.expect("commit");
 }
