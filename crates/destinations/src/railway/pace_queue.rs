@@ -15,6 +15,10 @@
 //!   those of a change in flight when it came included;
 //! - an answer that would leave the state as this node last saw it is not recorded
 //!   ([`pacing::changes_nothing`]).
+//!
+//! The task making a token's changes may end abnormally (a store that panics): its asks
+//! then fail like a store error, and the token's next ask starts a new task. What a node
+//! holds of tokens it is not using is dropped once it holds [`KEPT_TOKENS`] of them.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -22,6 +26,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::oneshot;
 
 use super::pacing::{self, Answer, Ask, Granted, PaceError, PaceSettings, PaceState, PaceStore, Slot};
+
+/// How many tokens a node holds state for before it drops that of the idle ones (a
+/// rotated token's key is never asked about again).
+pub(crate) const KEPT_TOKENS: usize = 1024;
 
 /// This node's asks and spare slots, per token key.
 #[derive(Debug)]
@@ -80,6 +88,9 @@ impl PaceQueue {
         let (reply, answer) = oneshot::channel();
         let start = {
             let mut tokens = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
+            if tokens.len() >= KEPT_TOKENS && !tokens.contains_key(key) {
+                tokens.retain(|_, t| t.busy || !t.waiting.is_empty());
+            }
             let token = tokens.entry(key.to_owned()).or_default();
             let local = pacing::now_ms();
             if let Some(granted) = token.at_once(ask, local) {
@@ -98,12 +109,17 @@ impl PaceQueue {
 
     /// Makes the token's changes, a batch at a time, until no ask is left.
     async fn drain(self: Arc<Self>, key: String) {
+        let mut guard = Draining { queue: &self, key: &key, ended: false };
         loop {
             let (batch, spare, refusals) = {
                 let mut tokens = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
-                let Some(token) = tokens.get_mut(&key) else { return };
+                let Some(token) = tokens.get_mut(&key) else {
+                    guard.ended = true;
+                    return;
+                };
                 if token.waiting.is_empty() {
                     token.busy = false;
+                    guard.ended = true;
                     return;
                 }
                 let batch = std::mem::take(&mut token.waiting);
@@ -158,6 +174,30 @@ impl PaceQueue {
     }
 }
 
+/// Frees the token when its task ends without emptying its queue (a panic in the store,
+/// or the runtime dropping the task): its waiting asks are answered with an error, as for
+/// a store error, and the next ask starts a new task. Left marked busy, the token would
+/// keep this node's later asks waiting for a task that is gone.
+struct Draining<'a> {
+    queue: &'a PaceQueue,
+    key: &'a str,
+    ended: bool,
+}
+
+impl Drop for Draining<'_> {
+    fn drop(&mut self) {
+        if self.ended {
+            return;
+        }
+        let mut tokens = self.queue.tokens.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(token) = tokens.get_mut(self.key) {
+            token.busy = false;
+            // Dropping a reply's sender answers it with "the pacing task ended".
+            token.waiting.clear();
+        }
+    }
+}
+
 impl Token {
     /// What `ask` gets from what this node holds at `local` (this process's clock), if it
     /// needs no change: a spare slot still fresh, or an answer that would change nothing.
@@ -183,5 +223,174 @@ impl Token {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Arc, KEPT_TOKENS, PaceQueue};
+    use crate::destination::BoxFuture;
+    use crate::railway::pacing::{Answer, Ask, LocalPaces, PaceChange, PaceError, PaceSettings, PaceStore, Slot};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::time::Duration;
+    use tokio::sync::{Semaphore, mpsc};
+
+    const KEY: &str = "token-key";
+
+    fn settings() -> PaceSettings {
+        PaceSettings { rps: 1000.0, patience: Duration::from_secs(10) }
+    }
+
+    /// Tokens' states in memory, with a change counter and, as a test asks: each change
+    /// waiting for a permit (held in flight), taking `latency`, or panicking once.
+    #[derive(Debug)]
+    struct TestStore {
+        inner: LocalPaces,
+        changes: AtomicUsize,
+        gate: Option<Arc<Semaphore>>,
+        entered: Option<mpsc::UnboundedSender<()>>,
+        latency: Duration,
+        panic_next: AtomicBool,
+    }
+
+    impl TestStore {
+        fn new() -> TestStore {
+            TestStore {
+                inner: LocalPaces::default(),
+                changes: AtomicUsize::new(0),
+                gate: None,
+                entered: None,
+                latency: Duration::ZERO,
+                panic_next: AtomicBool::new(false),
+            }
+        }
+
+        fn changes(&self) -> usize {
+            self.changes.load(Ordering::SeqCst)
+        }
+    }
+
+    impl PaceStore for TestStore {
+        fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<(Slot, i64), PaceError>> {
+            Box::pin(async move {
+                self.changes.fetch_add(1, Ordering::SeqCst);
+                if let Some(entered) = &self.entered {
+                    let _ = entered.send(());
+                }
+                if self.panic_next.swap(false, Ordering::SeqCst) {
+                    panic!("the store failed in the middle of a change");
+                }
+                if let Some(gate) = &self.gate {
+                    gate.acquire().await.expect("gate").forget();
+                }
+                if !self.latency.is_zero() {
+                    tokio::time::sleep(self.latency).await;
+                }
+                self.inner.update(key, change).await
+            })
+        }
+    }
+
+    /// Polls `ask` once: it must be waiting for a change (queued, not answered).
+    async fn queued<F: std::future::Future + Unpin>(ask: &mut F) {
+        let answered = tokio::select! { biased; _ = ask => true, _ = std::future::ready(()) => false };
+        assert!(!answered, "the ask waits for the token's next change");
+    }
+
+    #[tokio::test]
+    async fn a_store_that_panics_fails_its_asks_and_the_next_ask_is_decided() {
+        let store = Arc::new(TestStore::new());
+        store.panic_next.store(true, Ordering::SeqCst);
+        let queue = PaceQueue::new(Arc::clone(&store) as Arc<dyn PaceStore>, settings());
+        let failed = queue.ask(KEY, Ask::Slot).await;
+        assert!(failed.is_err(), "the ask whose change panicked gets an error, as for a store error");
+        // Left marked busy by the task that died, the token would keep this ask waiting
+        // for ever.
+        let next = tokio::time::timeout(Duration::from_secs(5), queue.ask(KEY, Ask::Slot)).await;
+        let (granted, _) = next.expect("the next ask is decided").expect("granted");
+        assert!(matches!(granted.slot, Slot::At(_)));
+        assert_eq!(store.changes(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_refusal_during_a_change_drops_the_slots_that_change_takes_ahead() {
+        let gate = Arc::new(Semaphore::new(0));
+        let (entered, mut changes_begun) = mpsc::unbounded_channel();
+        let store = Arc::new(TestStore { gate: Some(Arc::clone(&gate)), entered: Some(entered), ..TestStore::new() });
+        let queue = PaceQueue::new(Arc::clone(&store) as Arc<dyn PaceStore>, settings());
+
+        // A lone request's change, held in flight; three more requests queue behind it.
+        let first = tokio::spawn({
+            let queue = Arc::clone(&queue);
+            async move { queue.ask(KEY, Ask::Slot).await }
+        });
+        changes_begun.recv().await.expect("first change");
+        let mut asks: Vec<_> = (0..3).map(|_| Box::pin(queue.ask(KEY, Ask::Slot))).collect();
+        for ask in &mut asks {
+            queued(ask).await;
+        }
+        gate.add_permits(1);
+        first.await.expect("task").expect("granted");
+        // The three are decided in one change that also takes two slots ahead for this
+        // node's next requests; a refusal comes while it is in flight.
+        // (The changes are made by the node's own task: the asks need not be polled.)
+        changes_begun.recv().await.expect("second change");
+        let mut refusal = Box::pin(queue.ask(KEY, Ask::Record { answer: Answer::Throttled, jitter: 0.5 }));
+        queued(&mut refusal).await;
+        gate.add_permits(2);
+        for got in futures_all(asks).await {
+            got.expect("granted");
+        }
+        refusal.await.expect("recorded");
+        assert_eq!(store.changes(), 3);
+
+        // Slots taken before the refusal are not used after it: this request asks the
+        // store again (and is paused behind the refusal's backoff).
+        gate.add_permits(1);
+        let after = queue.ask(KEY, Ask::Slot).await.expect("decided");
+        assert_eq!(store.changes(), 4, "a slot taken ahead before the refusal was used: {after:?}");
+    }
+
+    #[tokio::test]
+    async fn slots_taken_ahead_by_a_slow_change_have_expired_when_it_ends() {
+        // Taken ahead by a change that took longer than they last (counted from when it
+        // began, on this process's clock): the next request makes a change of its own.
+        for (latency, want_changes) in [(Duration::ZERO, 1), (Duration::from_millis(120), 2)] {
+            let store = Arc::new(TestStore { latency, ..TestStore::new() });
+            let queue = PaceQueue::new(Arc::clone(&store) as Arc<dyn PaceStore>, settings());
+            let mut asks: Vec<_> = (0..3).map(|_| Box::pin(queue.ask(KEY, Ask::Slot))).collect();
+            for ask in &mut asks {
+                queued(ask).await;
+            }
+            for got in futures_all(asks).await {
+                got.expect("granted");
+            }
+            // One change for the three (asked before this node's task made any), taking
+            // two slots ahead.
+            assert_eq!(store.changes(), 1);
+            queue.ask(KEY, Ask::Slot).await.expect("granted");
+            assert_eq!(store.changes(), want_changes, "store latency {latency:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_node_drops_what_it_holds_of_idle_tokens_beyond_the_kept_number() {
+        let store = Arc::new(TestStore::new());
+        let queue = PaceQueue::new(Arc::clone(&store) as Arc<dyn PaceStore>, settings());
+        for i in 0..KEPT_TOKENS + 100 {
+            queue.ask(&format!("token-{i}"), Ask::Slot).await.expect("granted");
+        }
+        let held = queue.tokens.lock().expect("tokens").len();
+        assert!(held <= KEPT_TOKENS, "{held} tokens held");
+        assert!(held >= 100, "the tokens asked about since are kept: {held}");
+    }
+
+    /// Awaits every ask, in order.
+    async fn futures_all<F: std::future::Future + Unpin>(asks: Vec<F>) -> Vec<F::Output> {
+        let mut out = Vec::with_capacity(asks.len());
+        for ask in asks {
+            out.push(ask.await);
+        }
+        out
     }
 }
