@@ -11,8 +11,7 @@ use sluice_core::audit::{self, AuditEvent};
 use sluice_destinations::CallLog;
 use sluice_domain::backoff::retry_delay;
 use sluice_domain::{
-    EnvironmentId, EventType, FolderPath, JobId, JobKind, JobState, RetryPolicy, RunId, RunStatus, SyncId, SyncStatus,
-    Trigger,
+    EnvironmentId, EventType, FolderPath, JobId, JobKind, JobState, RetryPolicy, RunId, RunStatus, SyncId, Trigger,
 };
 use sluice_storage::deploys;
 use sluice_storage::jobs::{self, JobRow};
@@ -49,8 +48,8 @@ pub struct RunContext {
 
 /// What a run proves, with one database round trip, before each write to the destination
 /// or the source: that this node still holds the job with the epoch it claimed it with and
-/// that its lease outlives the write (the lease is extended to a full lease, longer than
-/// any write's timeout by the start-up check). A node that stalled past its lease (a pause,
+/// that its lease outlives the write (a lease that would not is extended to a full lease,
+/// longer than any write's timeout by the start-up check). A node that stalled past its lease (a pause,
 /// a frozen VM, a partition from the database) finds another epoch there and stops.
 #[derive(Clone, Debug)]
 pub struct Fence {
@@ -68,26 +67,26 @@ impl Fence {
         let until = now + engine.settings().lease.as_millis() as i64;
         let backend = engine.store().backend();
         let write_ends_by = now + engine.settings().railway_mutation_timeout.as_millis() as i64;
-        let held = match backend {
-            Backend::Postgres => {
-                let mut conn = engine.store().read().await?;
-                jobs::fence(&mut conn, backend, &self.job, &self.node, until).await?
-            }
-            Backend::Sqlite => {
-                // One writer, shared by every run: while the lease already outlives the
-                // write, a read proves the job is still ours.
-                let outlives = {
+        // While the lease taken at the claim (or the heartbeat's latest renewal) already
+        // outlives the write, a read proves the job is still ours: no other node can claim
+        // it before the write's timeout. Only a lease too short for that is extended.
+        let outlives = {
+            let mut conn = engine.store().read().await?;
+            jobs::held_until(&mut conn, &self.job, &self.node, write_ends_by).await?
+        };
+        let held = outlives
+            || match backend {
+                Backend::Postgres => {
                     let mut conn = engine.store().read().await?;
-                    jobs::held_until(&mut conn, &self.job, &self.node, write_ends_by).await?
-                };
-                outlives || {
+                    jobs::fence(&mut conn, backend, &self.job, &self.node, until).await?
+                }
+                Backend::Sqlite => {
                     let mut tx = engine.store().write().await?;
                     let held = jobs::fence(&mut tx, backend, &self.job, &self.node, until).await?;
                     tx.commit().await.map_err(StorageError::from)?;
                     held
                 }
-            }
-        };
+            };
         if held {
             Ok(())
         } else {
@@ -230,7 +229,7 @@ pub async fn begin(tx: &mut Tx, engine: &Engine, job: JobRow) -> Result<Begun, S
         error: None,
         next_attempt_at: None,
     };
-    syncs::set_status(tx, &row.id, job.kind, SyncStatus::Running).await?;
+    // The sync's status became `running` with its lease, in the claim.
     runs::insert(tx, &run).await?;
     Ok(Begun { job, started: Some((row, run)) })
 }

@@ -153,29 +153,30 @@ pub async fn claim(
            GROUP BY r.connection_id
            HAVING COUNT(*) >= COALESCE(MAX(c.sync_concurrency), $2))
          SELECT id, sync_id, connection_id, state, lease_owner, lease_until,
-           COALESCE((SELECT c.sync_concurrency FROM app_connections c WHERE c.id = x.connection_id), $2) AS cap
+           COALESCE((SELECT c.sync_concurrency FROM app_connections c WHERE c.id = x.connection_id), $2) AS cap, kind
          FROM (
            SELECT * FROM (
-             SELECT j.id, j.sync_id, j.connection_id, j.state, j.lease_owner, j.lease_until, j.run_at FROM jobs j
+             SELECT j.id, j.sync_id, j.connection_id, j.state, j.lease_owner, j.lease_until, j.run_at, j.kind FROM jobs j
              WHERE j.state = 'queued' AND j.run_at <= $3
                AND j.connection_id NOT IN (SELECT connection_id FROM cap)
                AND NOT EXISTS (SELECT 1 FROM secret_syncs s WHERE s.id = j.sync_id AND s.lease_job_id IS NOT NULL
                                AND s.lease_job_id <> j.id AND s.lease_until >= $1)
              ORDER BY j.run_at, j.id LIMIT 16) AS queued
            UNION ALL
-           SELECT j.id, j.sync_id, j.connection_id, j.state, j.lease_owner, j.lease_until, j.run_at FROM jobs j
+           SELECT j.id, j.sync_id, j.connection_id, j.state, j.lease_owner, j.lease_until, j.run_at, j.kind FROM jobs j
            WHERE j.state = 'running' AND j.lease_until < $1
              AND j.connection_id NOT IN (SELECT connection_id FROM cap)
              AND NOT EXISTS (SELECT 1 FROM secret_syncs s WHERE s.id = j.sync_id AND s.lease_job_id IS NOT NULL
                              AND s.lease_job_id <> j.id AND s.lease_until >= $1)
          ) AS x
          ORDER BY run_at, id LIMIT 16";
-    type Candidate = (JobId, SyncId, ConnectionId, JobState, Option<String>, Option<i64>, i64);
+    // The kind as text: a kind this build does not know must not fail the whole read.
+    type Candidate = (JobId, SyncId, ConnectionId, JobState, Option<String>, Option<i64>, i64, String);
     let candidates: Vec<Candidate> =
         sqlx::query_as(sql).bind(now).bind(per_connection_limit).bind(due).fetch_all(&mut *conn).await?;
     // Connections found at their cap under their lock: their other candidates wait too.
     let mut full: Vec<ConnectionId> = Vec::new();
-    for (id, sync_id, connection_id, mut state, mut old_owner, mut old_until, cap) in candidates {
+    for (id, sync_id, connection_id, mut state, mut old_owner, mut old_until, cap, kind) in candidates {
         if full.contains(&connection_id) {
             continue;
         }
@@ -231,7 +232,9 @@ pub async fn claim(
             }
         }
         let until = now + lease_ms;
-        if !syncs::acquire_lease(conn, &sync_id, &id, owner, until, now).await? {
+        // The sync's lifecycle for the job's kind is `running` from its claim.
+        let running = kind.parse::<JobKind>().ok();
+        if !syncs::acquire_lease(conn, &sync_id, &id, owner, until, now, running).await? {
             let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM secret_syncs WHERE id = $1")
                 .bind(&sync_id)
                 .fetch_optional(&mut *conn)

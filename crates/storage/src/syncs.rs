@@ -238,7 +238,9 @@ pub async fn set_sync_pending(conn: &mut Conn, ids: &[SyncId]) -> Result<()> {
 }
 
 /// Records the end of a job in a lifecycle: `succeeded` (message cleared, time set) or
-/// `failed` (message kept, time untouched).
+/// `failed` (message kept, time untouched). The job's lease on the sync ends with it, in
+/// the same statement (on PostgreSQL a second update of the row in the transaction would
+/// check its foreign keys again); [`crate::jobs::finish`] then finds nothing to release.
 pub async fn finish(
     conn: &mut Conn,
     id: &SyncId,
@@ -249,10 +251,13 @@ pub async fn finish(
 ) -> Result<()> {
     let (status_col, job_col, msg_col, at_col) = lifecycle_columns(which);
     let now = now_ms();
+    let release = "lease_owner = CASE WHEN lease_job_id = $1 THEN NULL ELSE lease_owner END,
+       lease_until = CASE WHEN lease_job_id = $1 THEN NULL ELSE lease_until END,
+       lease_job_id = CASE WHEN lease_job_id = $1 THEN NULL ELSE lease_job_id END";
     let sql = if succeeded {
         format!(
             "UPDATE secret_syncs SET {status_col} = 'succeeded', {job_col} = $1, {msg_col} = NULL, {at_col} = $2,
-               updated_at = $2 {extra} WHERE id = $3",
+               updated_at = $2, {release} {extra} WHERE id = $3",
             // A sync run that went ahead spent a held plan and its confirmation.
             extra = if which == JobKind::Sync {
                 ", sync_attempt = 0, next_sync_at = NULL, held_plan_hash = NULL, confirmed_plan_hash = NULL"
@@ -262,8 +267,8 @@ pub async fn finish(
         )
     } else {
         format!(
-            "UPDATE secret_syncs SET {status_col} = 'failed', {job_col} = $1, {msg_col} = $4, updated_at = $2 {extra}
-             WHERE id = $3",
+            "UPDATE secret_syncs SET {status_col} = 'failed', {job_col} = $1, {msg_col} = $4, updated_at = $2,
+               {release} {extra} WHERE id = $3",
             extra = if which == JobKind::Sync { ", next_sync_at = NULL" } else { "" }
         )
     };
@@ -374,8 +379,9 @@ fn truncate(s: &str, max: usize) -> String {
     out
 }
 
-/// Takes the sync's lease for a job when nobody holds it (or the holder's lease ran out).
-/// This compare-and-set is what keeps a sync from running twice at once, on one node or many.
+/// Takes the sync's lease for a job when nobody holds it (or the holder's lease ran out),
+/// and with `running` sets that kind's lifecycle status `running`. This compare-and-set is
+/// what keeps a sync from running twice at once, on one node or many.
 pub async fn acquire_lease(
     conn: &mut Conn,
     id: &SyncId,
@@ -383,18 +389,26 @@ pub async fn acquire_lease(
     owner: &str,
     until: i64,
     now: i64,
+    running: Option<JobKind>,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE secret_syncs SET lease_job_id = $1, lease_owner = $2, lease_until = $3
-         WHERE id = $4 AND (lease_job_id IS NULL OR lease_until < $5 OR lease_job_id = $1)",
-    )
-    .bind(job_id)
-    .bind(owner)
-    .bind(until)
-    .bind(id)
-    .bind(now)
-    .execute(conn)
-    .await?;
+    // One statement, the status with the lease: on PostgreSQL a second update of the row
+    // in the claim's transaction would check its foreign keys again.
+    let status = running.map_or(String::new(), |kind| {
+        let (status_col, ..) = lifecycle_columns(kind);
+        format!(", {status_col} = 'running', updated_at = $5")
+    });
+    let sql = format!(
+        "UPDATE secret_syncs SET lease_job_id = $1, lease_owner = $2, lease_until = $3{status}
+         WHERE id = $4 AND (lease_job_id IS NULL OR lease_until < $5 OR lease_job_id = $1)"
+    );
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(job_id)
+        .bind(owner)
+        .bind(until)
+        .bind(id)
+        .bind(now)
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 

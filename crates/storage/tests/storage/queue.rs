@@ -476,3 +476,29 @@ async fn a_claim_in_progress_does_not_hold_up_another_syncs_outcome_on_the_same_
     recording.commit().await.expect("commit");
     claiming.commit().await.expect("commit");
 }
+
+/// A claim marks the sync's lifecycle for the job's kind `running` with its lease, and the
+/// job's end in the lifecycle frees the lease with it (one update of the sync's row each).
+#[tokio::test]
+async fn a_claim_marks_its_lifecycle_running_and_its_end_frees_the_lease() {
+    let f = fixture().await;
+    f.enqueue(JobKind::Import, f.sync(1)).await;
+    let job = f.claim("n1", 60_000, 10).await.expect("claimed");
+    let mut conn = f.store.read().await.expect("conn");
+    let row = syncs::get(&mut conn, f.sync(1)).await.expect("get").expect("row");
+    assert_eq!(row.import_status, Some(SyncStatus::Running));
+    assert_eq!(row.sync_status, None, "another lifecycle is left alone");
+    assert_eq!(row.lease_job_id.as_ref(), Some(&job.id));
+    drop(conn);
+
+    let mut tx = f.store.write().await.expect("tx");
+    syncs::finish(&mut tx, f.sync(1), JobKind::Import, &job.id, true, None).await.expect("finish");
+    tx.commit().await.expect("commit");
+    let mut conn = f.store.read().await.expect("conn");
+    let row = syncs::get(&mut conn, f.sync(1)).await.expect("get").expect("row");
+    assert_eq!(row.import_status, Some(SyncStatus::Succeeded));
+    assert_eq!((row.lease_job_id, row.lease_owner, row.lease_until), (None, None, None));
+    drop(conn);
+    f.enqueue(JobKind::Sync, f.sync(1)).await;
+    assert!(f.claim("n2", 60_000, 10).await.is_some(), "the sync is free for its next job");
+}
