@@ -59,17 +59,17 @@ impl ApplyHooks for RunHooks<'_> {
 
     fn owe_deploys<'a>(&'a self, services: &'a [String]) -> BoxFuture<'a, Result<(), HookError>> {
         Box::pin(async move {
-            let mut tx = self.engine.store().write().await.map_err(stop)?;
-            deploys::owe(&mut tx, self.sync, services).await.map_err(stop)?;
-            tx.commit().await.map_err(|e| stop(StorageError::from(e)))
+            // One statement, committed by itself: on SQLite every run's writes queue for
+            // the one writer, and a transaction would add two round trips to its turn.
+            let mut conn = self.engine.store().write_one().await.map_err(stop)?;
+            deploys::owe(&mut conn, self.sync, services).await.map_err(stop)
         })
     }
 
     fn requesting_redeploy<'a>(&'a self, service_id: &'a str, newest: &'a str) -> BoxFuture<'a, Result<(), HookError>> {
         Box::pin(async move {
-            let mut tx = self.engine.store().write().await.map_err(stop)?;
-            deploys::requesting(&mut tx, self.sync, service_id, newest).await.map_err(stop)?;
-            tx.commit().await.map_err(|e| stop(StorageError::from(e)))
+            let mut conn = self.engine.store().write_one().await.map_err(stop)?;
+            deploys::requesting(&mut conn, self.sync, service_id, newest).await.map_err(stop)
         })
     }
 

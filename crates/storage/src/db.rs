@@ -228,6 +228,14 @@ impl Store {
         Ok(self.read.acquire().await?)
     }
 
+    /// The writer's connection, for one write that is a single statement: it commits by
+    /// itself, without the `BEGIN` and `COMMIT` round trips of [`write`](Self::write) (on
+    /// SQLite, the single writer is held for the statement alone). Several statements that
+    /// must land together go in a transaction. Never hold it across network I/O.
+    pub async fn write_one(&self) -> Result<sqlx::pool::PoolConnection<Any>, StorageError> {
+        Ok(self.write.acquire().await?)
+    }
+
     /// A write transaction (`BEGIN IMMEDIATE` on SQLite). Never hold one across network I/O.
     pub async fn write(&self) -> Result<Tx, StorageError> {
         let inner = self.write.begin_with(dialect::begin_write(self.backend)).await?;

@@ -34,19 +34,22 @@ pub async fn pending(conn: &mut Conn, sync_id: &SyncId) -> Result<Vec<PendingDep
 /// longer counts: it was created before the write that makes this one due). The wait
 /// starts again: `since` is now.
 pub async fn owe(conn: &mut Conn, sync_id: &SyncId, services: &[String]) -> Result<()> {
-    let now = now_ms();
-    for service in services {
-        sqlx::query(
-            "INSERT INTO sync_deploys (sync_id, service_id, deployment_id, since) VALUES ($1, $2, NULL, $3)
-             ON CONFLICT (sync_id, service_id)
-             DO UPDATE SET deployment_id = NULL, requested_after = NULL, since = EXCLUDED.since",
-        )
-        .bind(sync_id)
-        .bind(service)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
+    if services.is_empty() {
+        return Ok(());
     }
+    // One statement for them all: it commits by itself ([`crate::Store::write_one`]).
+    let rows: Vec<String> = (0..services.len()).map(|i| format!("($1, ${}, NULL, $2)", i + 3)).collect();
+    let sql = format!(
+        "INSERT INTO sync_deploys (sync_id, service_id, deployment_id, since) VALUES {}
+         ON CONFLICT (sync_id, service_id)
+         DO UPDATE SET deployment_id = NULL, requested_after = NULL, since = EXCLUDED.since",
+        rows.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(sync_id).bind(now_ms());
+    for service in services {
+        q = q.bind(service);
+    }
+    q.execute(conn).await?;
     Ok(())
 }
 

@@ -502,3 +502,34 @@ async fn a_claim_marks_its_lifecycle_running_and_its_end_frees_the_lease() {
     f.enqueue(JobKind::Sync, f.sync(1)).await;
     assert!(f.claim("n2", 60_000, 10).await.is_some(), "the sync is free for its next job");
 }
+
+/// What a run owes its services' deploys is written in one statement that commits by
+/// itself: every service is owed, and owing again drops what was being waited for.
+#[tokio::test]
+async fn owed_deploys_are_written_for_every_service_at_once_and_owing_again_starts_over() {
+    use sluice_storage::deploys;
+    let f = fixture().await;
+    let services = vec!["svc-a".to_string(), "svc-b".to_string()];
+    let mut conn = f.store.write_one().await.expect("writer");
+    deploys::owe(&mut conn, f.sync(0), &services).await.expect("owe");
+    deploys::requesting(&mut conn, f.sync(0), "svc-a", "dep-1").await.expect("requesting");
+    deploys::deploying(&mut conn, f.sync(0), "svc-b", "dep-2").await.expect("deploying");
+    deploys::owe(&mut conn, f.sync(0), &[]).await.expect("nothing owed");
+    drop(conn);
+    let mut conn = f.store.read().await.expect("conn");
+    let pending = deploys::pending(&mut conn, f.sync(0)).await.expect("pending");
+    let seen: Vec<_> = pending
+        .iter()
+        .map(|p| (p.service_id.as_str(), p.deployment_id.as_deref(), p.requested_after.as_deref()))
+        .collect();
+    assert_eq!(seen, [("svc-a", None, Some("dep-1")), ("svc-b", Some("dep-2"), None)]);
+    drop(conn);
+
+    let mut conn = f.store.write_one().await.expect("writer");
+    deploys::owe(&mut conn, f.sync(0), &services).await.expect("owe again");
+    drop(conn);
+    let mut conn = f.store.read().await.expect("conn");
+    let pending = deploys::pending(&mut conn, f.sync(0)).await.expect("pending");
+    assert!(pending.iter().all(|p| p.deployment_id.is_none() && p.requested_after.is_none()), "{pending:?}");
+    assert_eq!(pending.len(), 2);
+}
