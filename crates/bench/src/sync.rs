@@ -283,6 +283,14 @@ async fn add_nodes(bin: &Path, b: &mut Bench, database_url: &str, more: usize, e
 /// nodes' workers can run (8 per node), as an operator whose Railway limits allow it sets it.
 pub async fn fan_out_only(bin: &Path, database_url: Option<&str>, only: &[String]) -> anyhow::Result<()> {
     const WORKERS: i64 = 8;
+    const CASES: [&str; 5] = ["sqlite", "sqlite-cap8", "pg1", "pg3", "pg3-cap24"];
+    if let Some(unknown) = only.iter().find(|o| !CASES.contains(&o.as_str())) {
+        anyhow::bail!("no fan-out case {unknown:?}: the cases are {}", CASES.join(", "));
+    }
+    anyhow::ensure!(
+        database_url.is_some() || !only.iter().any(|o| o.starts_with("pg")),
+        "the PostgreSQL cases need --database-url"
+    );
     let wanted = |case: &str| only.is_empty() || only.iter().any(|o| o == case);
     if wanted("sqlite") {
         fan_out_unlimited(bin, None, 1, None).await?;

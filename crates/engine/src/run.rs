@@ -57,6 +57,11 @@ pub struct Fence {
     pub node: String,
 }
 
+/// How recent a lease must be for a fence to prove it with a read instead of extending it.
+/// A run of a fan-out takes milliseconds: its fences are reads. It costs the write's
+/// margin at most this much.
+const FRESH_LEASE: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl Fence {
     /// Checks and extends the lease; `Err(LeaseLost)` when the job is no longer ours.
     pub async fn check(&self, engine: &Engine, lost: &AtomicBool) -> Result<(), EngineError> {
@@ -66,13 +71,16 @@ impl Fence {
         let now = now_ms();
         let until = now + engine.settings().lease.as_millis() as i64;
         let backend = engine.store().backend();
+        // A lease taken (at the claim, or by the heartbeat's latest renewal) less than
+        // FRESH_LEASE ago is proven by a read: it still runs nearly a whole lease, as long
+        // as the write extended it would (the lease outlives the write's timeout by the
+        // margin the settings keep for its pacing and resends), and never less than the
+        // write's timeout. An older one is extended.
         let write_ends_by = now + engine.settings().railway_mutation_timeout.as_millis() as i64;
-        // While the lease taken at the claim (or the heartbeat's latest renewal) already
-        // outlives the write, a read proves the job is still ours: no other node can claim
-        // it before the write's timeout. Only a lease too short for that is extended.
+        let fresh = (until - FRESH_LEASE.as_millis() as i64).max(write_ends_by);
         let outlives = {
             let mut conn = engine.store().read().await?;
-            jobs::held_until(&mut conn, &self.job, &self.node, write_ends_by).await?
+            jobs::held_until(&mut conn, &self.job, &self.node, fresh).await?
         };
         let held = outlives
             || match backend {
@@ -200,8 +208,10 @@ pub async fn begin(tx: &mut Tx, engine: &Engine, job: JobRow) -> Result<Begun, S
             // A sync whose stored row this build cannot read fails its job once, saying
             // why, instead of leaving the job to be claimed again and again.
             let message = format!("the sync's stored configuration cannot be read: {e}");
-            jobs::finish(tx, &job.id, JobState::Failed, Some(&message)).await?;
+            // The sync's row first: its update frees the lease, and the job's end then
+            // has nothing to release (one update of the row in the transaction).
             syncs::finish(tx, &job.sync_id, job.kind, &job.id, false, Some(&message)).await?;
+            jobs::finish(tx, &job.id, JobState::Failed, Some(&message)).await?;
             return Ok(Begun { job, started: None });
         }
         Err(e) => return Err(e),
@@ -510,8 +520,8 @@ async fn record_failure(
         syncs::set_retrying(&mut tx, &sync_id, job.attempts, next_at, &message).await?;
     } else {
         run.status = RunStatus::Failed;
-        jobs::finish(&mut tx, &job.id, JobState::Failed, Some(&message)).await?;
         syncs::finish(&mut tx, &sync_id, kind, &job.id, false, Some(&message)).await?;
+        jobs::finish(&mut tx, &job.id, JobState::Failed, Some(&message)).await?;
         super::reconcile::after_failure(&mut tx, engine, &sync_id, kind, row.is_auto_sync_enabled, now).await?;
     }
     if deploying && !ctx.wrote() {

@@ -34,6 +34,8 @@ pub async fn pending(conn: &mut Conn, sync_id: &SyncId) -> Result<Vec<PendingDep
 /// longer counts: it was created before the write that makes this one due). The wait
 /// starts again: `since` is now.
 pub async fn owe(conn: &mut Conn, sync_id: &SyncId, services: &[String]) -> Result<()> {
+    // Each service once: one statement may not upsert a row twice (PostgreSQL refuses).
+    let services: std::collections::BTreeSet<&String> = services.iter().collect();
     if services.is_empty() {
         return Ok(());
     }

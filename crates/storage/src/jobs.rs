@@ -269,6 +269,10 @@ pub async fn claim(
             Ok(job) => return Ok(Some(Claimed { job, takeover })),
             Err(e) if e.is_undecodable() => {
                 let message = format!("this Sluice cannot run the job: {e}");
+                // Its lease set the sync's status `running`: the sync says it failed, and why.
+                if let Some(kind) = running {
+                    syncs::finish(conn, &sync_id, kind, &id, false, Some(&message)).await?;
+                }
                 finish(conn, &id, JobState::Failed, Some(&message)).await?;
             }
             Err(e) => return Err(e),

@@ -343,6 +343,7 @@ mod tests {
         }
         refusal.await.expect("recorded");
         assert_eq!(store.changes(), 3);
+        assert_eq!(spare_slots(&queue), 0, "slots taken ahead before the refusal are kept");
 
         // Slots taken before the refusal are not used after it: this request asks the
         // store again (and is paused behind the refusal's backoff).
@@ -355,22 +356,25 @@ mod tests {
     async fn slots_taken_ahead_by_a_slow_change_have_expired_when_it_ends() {
         // Taken ahead by a change that took longer than they last (counted from when it
         // began, on this process's clock): the next request makes a change of its own.
-        for (latency, want_changes) in [(Duration::ZERO, 1), (Duration::from_millis(120), 2)] {
-            let store = Arc::new(TestStore { latency, ..TestStore::new() });
-            let queue = PaceQueue::new(Arc::clone(&store) as Arc<dyn PaceStore>, settings());
-            let mut asks: Vec<_> = (0..3).map(|_| Box::pin(queue.ask(KEY, Ask::Slot))).collect();
-            for ask in &mut asks {
-                queued(ask).await;
-            }
-            for got in futures_all(asks).await {
-                got.expect("granted");
-            }
-            // One change for the three (asked before this node's task made any), taking
-            // two slots ahead.
-            assert_eq!(store.changes(), 1);
-            queue.ask(KEY, Ask::Slot).await.expect("granted");
-            assert_eq!(store.changes(), want_changes, "store latency {latency:?}");
+        let store = Arc::new(TestStore { latency: Duration::from_millis(120), ..TestStore::new() });
+        let queue = PaceQueue::new(Arc::clone(&store) as Arc<dyn PaceStore>, settings());
+        let mut asks: Vec<_> = (0..3).map(|_| Box::pin(queue.ask(KEY, Ask::Slot))).collect();
+        for ask in &mut asks {
+            queued(ask).await;
         }
+        for got in futures_all(asks).await {
+            got.expect("granted");
+        }
+        // One change for the three (asked before this node's task made any), which took
+        // two slots ahead.
+        assert_eq!(store.changes(), 1);
+        assert_eq!(spare_slots(&queue), 2, "the change took slots ahead");
+        queue.ask(KEY, Ask::Slot).await.expect("granted");
+        assert_eq!(store.changes(), 2, "a slot taken ahead was used after it expired");
+    }
+
+    fn spare_slots(queue: &PaceQueue) -> usize {
+        queue.tokens.lock().expect("tokens").get(KEY).map_or(0, |t| t.spare.len())
     }
 
     #[tokio::test]
