@@ -48,9 +48,10 @@ pub struct RunContext {
 
 /// What a run proves, with one database round trip, before each write to the destination
 /// or the source: that this node still holds the job with the epoch it claimed it with and
-/// that its lease outlives the write (a lease that would not is extended to a full lease,
-/// longer than any write's timeout by the start-up check). A node that stalled past its lease (a pause,
-/// a frozen VM, a partition from the database) finds another epoch there and stops.
+/// that its lease outlives the write (a lease that is not fresh is extended to a full
+/// lease, longer than any write's timeout by the start-up check). A node that stalled past
+/// its lease (a pause, a frozen VM, a partition from the database) finds another epoch
+/// there and stops.
 #[derive(Clone, Debug)]
 pub struct Fence {
     pub job: JobRow,

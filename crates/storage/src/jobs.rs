@@ -233,8 +233,8 @@ pub async fn claim(
         }
         let until = now + lease_ms;
         // The sync's lifecycle for the job's kind is `running` from its claim.
-        let running = kind.parse::<JobKind>().ok();
-        if !syncs::acquire_lease(conn, &sync_id, &id, owner, until, now, running).await? {
+        let lifecycle = kind.parse::<JobKind>().ok();
+        if !syncs::acquire_lease(conn, &sync_id, &id, owner, until, now, lifecycle).await? {
             let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM secret_syncs WHERE id = $1")
                 .bind(&sync_id)
                 .fetch_optional(&mut *conn)
@@ -270,7 +270,7 @@ pub async fn claim(
             Err(e) if e.is_undecodable() => {
                 let message = format!("this Sluice cannot run the job: {e}");
                 // Its lease set the sync's status `running`: the sync says it failed, and why.
-                if let Some(kind) = running {
+                if let Some(kind) = lifecycle {
                     syncs::finish(conn, &sync_id, kind, &id, false, Some(&message)).await?;
                 }
                 finish(conn, &id, JobState::Failed, Some(&message)).await?;
