@@ -62,10 +62,24 @@ pub async fn save(
     job: Option<&JobId>,
     report: &DriftReport,
 ) -> Result<(), StorageError> {
+    let status = save_report(conn, sync, job, report).await?;
+    rows::mark(conn, sync, status).await
+}
+
+/// Keeps `report` as the sync's latest and returns its status, for the caller to set on
+/// the sync's row with the update it makes anyway ([`rows::save_report`]).
+pub async fn save_report(
+    conn: &mut Conn,
+    sync: &SyncId,
+    job: Option<&JobId>,
+    report: &DriftReport,
+) -> Result<DriftStatus, StorageError> {
     let entries: Vec<StoredEntry> =
         report.entries.iter().map(|e| StoredEntry { key: e.key.clone(), state: e.state }).collect();
     let json = serde_json::to_string(&entries).map_err(|e| StorageError::Corrupt(e.to_string()))?;
-    rows::save(conn, sync, job, report.status(), &json).await
+    let status = report.status();
+    rows::save_report(conn, sync, job, status, &json).await?;
+    Ok(status)
 }
 
 /// When the next scheduled check is due after `now`: the interval ±10 % (`jitter` in

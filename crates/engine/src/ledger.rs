@@ -14,7 +14,7 @@ use crate::spec::SyncSpec;
 use sluice_domain::drift::{DriftReport, Ledger};
 use sluice_domain::ledger::{self, Claim};
 use sluice_domain::planner::{self, Observed};
-use sluice_domain::{ImportBehavior, JobId, KeyRules, SyncId, SyncPlan};
+use sluice_domain::{DriftStatus, ImportBehavior, JobId, KeyRules, SyncId, SyncPlan};
 use sluice_storage::syncs::SyncRow;
 use sluice_storage::{Conn, StorageError, drift as drift_rows, ledger as rows};
 use std::collections::{BTreeMap, BTreeSet};
@@ -71,15 +71,20 @@ pub struct Recording {
 }
 
 impl Recording {
-    pub async fn write(&self, tx: &mut Conn, sync: &SyncId) -> Result<(), StorageError> {
+    /// Writes the ledger's changes, the drift report and the first scheduled check; returns
+    /// the report's status, which the caller sets on the sync's row (in the update of the
+    /// row that records the outcome, or with [`drift_rows::mark`]).
+    #[must_use = "the drift status is the caller's to set on the sync's row"]
+    pub async fn write(&self, tx: &mut Conn, sync: &SyncId) -> Result<Option<DriftStatus>, StorageError> {
         rows::record(tx, sync, &self.written, &self.removed, self.started).await?;
-        if let Some((job, report)) = &self.drift {
-            drift::save(tx, sync, Some(job), report).await?;
-        }
+        let status = match &self.drift {
+            Some((job, report)) => Some(drift::save_report(tx, sync, Some(job), report).await?),
+            None => None,
+        };
         if let Some(first) = self.first_check {
             drift_rows::schedule(tx, sync, first).await?;
         }
-        Ok(())
+        Ok(status)
     }
 }
 

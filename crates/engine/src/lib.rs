@@ -117,8 +117,9 @@ impl Engine {
         if workers == 0 {
             return 0;
         }
-        // Workers, the dispatcher, housekeeping, drift scheduling, and on PostgreSQL the listener.
-        workers + 3 + usize::from(self.store().backend() == Backend::Postgres)
+        // Workers, the dispatcher, housekeeping, drift scheduling, and on PostgreSQL the
+        // listener or on SQLite the checkpointer.
+        workers + 4
     }
 
     /// Spawns a background task counted alive while it runs.
@@ -176,9 +177,9 @@ impl Engine {
         &self.0.signals.jobs
     }
 
-    /// Starts the workers, the dispatcher and (on PostgreSQL) the listener. With zero
-    /// workers nothing runs in the background: an API-only node, or a test that drains
-    /// the queue itself.
+    /// Starts the workers, the dispatcher, housekeeping, drift scheduling, and the listener
+    /// (on PostgreSQL) or the checkpointer (on SQLite). With zero workers nothing runs in
+    /// the background: an API-only node, or a test that drains the queue itself.
     pub async fn start(&self) -> Workers {
         let (stop, rx) = watch::channel(false);
         let mut tasks = Vec::new();
@@ -203,8 +204,9 @@ impl Engine {
             tasks.push(self.spawn_alive(worker::dispatcher_loop(self.clone(), rx.clone())));
             tasks.push(self.spawn_alive(worker::maintenance_loop(self.clone(), rx.clone())));
             tasks.push(self.spawn_alive(worker::drift_loop(self.clone(), rx.clone())));
-            if self.store().backend() == Backend::Postgres {
-                tasks.push(self.spawn_alive(worker::listener_loop(self.clone(), rx.clone())));
+            match self.store().backend() {
+                Backend::Postgres => tasks.push(self.spawn_alive(worker::listener_loop(self.clone(), rx.clone()))),
+                Backend::Sqlite => tasks.push(self.spawn_alive(worker::checkpoint_loop(self.clone(), rx.clone()))),
             }
         }
         Workers { stop, tasks }

@@ -197,9 +197,14 @@ pub struct Begun {
 }
 
 /// Begins the run of `job` inside the transaction that claimed it (one write transaction
-/// less per run: on SQLite every one waits for the single writer).
-pub async fn begin(tx: &mut Tx, engine: &Engine, job: JobRow) -> Result<Begun, StorageError> {
-    let row = match syncs::get(tx, &job.sync_id).await {
+/// less per run: on SQLite every one waits for the single writer). `claimed` is the sync's
+/// row as the claim left it, when the claim could read it.
+pub async fn begin(tx: &mut Tx, engine: &Engine, job: JobRow, claimed: Option<SyncRow>) -> Result<Begun, StorageError> {
+    let read = match claimed {
+        Some(row) => Ok(Some(row)),
+        None => syncs::get(tx, &job.sync_id).await,
+    };
+    let row = match read {
         Ok(Some(row)) => row,
         Ok(None) => {
             jobs::finish(tx, &job.id, JobState::Cancelled, Some("the sync was deleted")).await?;
@@ -211,7 +216,7 @@ pub async fn begin(tx: &mut Tx, engine: &Engine, job: JobRow) -> Result<Begun, S
             let message = format!("the sync's stored configuration cannot be read: {e}");
             // The sync's row first: its update frees the lease, and the job's end then
             // has nothing to release (one update of the row in the transaction).
-            syncs::finish(tx, &job.sync_id, job.kind, &job.id, false, Some(&message)).await?;
+            syncs::finish(tx, &job.sync_id, job.kind, &job.id, false, Some(&message), None).await?;
             jobs::finish(tx, &job.id, JobState::Failed, Some(&message)).await?;
             return Ok(Begun { job, started: None });
         }
@@ -405,24 +410,27 @@ async fn record_success(
         .collect();
     let dependencies = changed_dependencies(engine, ctx).await?;
     let mut tx = engine.store().write().await?;
-    if !may_record(engine, ctx.fence.as_ref(), &mut tx).await? {
+    // The job's end first, proving the run still holds it (nothing is written otherwise);
+    // the sync's lease ends below, with its status or the sync itself.
+    let holder = ctx.fence.as_ref().map(|f| (f.node.as_str(), f.job.lease_epoch));
+    if !jobs::end(&mut tx, &job.id, JobState::Succeeded, None, holder).await? {
         return Ok(false);
     }
     if let Some(deps) = dependencies {
         syncs::set_dependencies(&mut tx, &sync_id, deps).await?;
     }
-    if let Some(recording) = &ctx.ledger {
-        recording.write(&mut tx, &sync_id).await?;
-    }
+    let drift = match &ctx.ledger {
+        Some(recording) => recording.write(&mut tx, &sync_id).await?,
+        None => None,
+    };
     super::hooks::record_reported(&mut tx, &sync_id, &ctx.reported_deploys).await?;
     let deleted_sync = kind == JobKind::Remove && payload.delete_sync_on_complete;
     if deleted_sync {
         syncs::delete(&mut tx, &sync_id).await?;
     } else {
-        syncs::finish(&mut tx, &sync_id, kind, &job.id, true, None).await?;
+        syncs::finish(&mut tx, &sync_id, kind, &job.id, true, None, drift).await?;
     }
     runs::finish(&mut tx, run).await?;
-    jobs::finish(&mut tx, &job.id, JobState::Succeeded, None).await?;
     let event = AuditEvent::new(audit_action(kind))
         .project(&row.project_id)
         .target("secret-sync", row.id.clone())
@@ -486,8 +494,10 @@ async fn record_failure(
     if let Some(deps) = dependencies {
         syncs::set_dependencies(&mut tx, &sync_id, deps).await?;
     }
-    if let Some(recording) = &ctx.ledger {
-        recording.write(&mut tx, &sync_id).await?;
+    if let Some(recording) = &ctx.ledger
+        && let Some(status) = recording.write(&mut tx, &sync_id).await?
+    {
+        sluice_storage::drift::mark(&mut tx, &sync_id, status).await?;
     }
     super::hooks::record_reported(&mut tx, &sync_id, &ctx.reported_deploys).await?;
     if timed_out {
@@ -521,7 +531,7 @@ async fn record_failure(
         syncs::set_retrying(&mut tx, &sync_id, job.attempts, next_at, &message).await?;
     } else {
         run.status = RunStatus::Failed;
-        syncs::finish(&mut tx, &sync_id, kind, &job.id, false, Some(&message)).await?;
+        syncs::finish(&mut tx, &sync_id, kind, &job.id, false, Some(&message), None).await?;
         jobs::finish(&mut tx, &job.id, JobState::Failed, Some(&message)).await?;
         super::reconcile::after_failure(&mut tx, engine, &sync_id, kind, row.is_auto_sync_enabled, now).await?;
     }

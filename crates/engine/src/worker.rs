@@ -29,6 +29,7 @@ pub async fn claim(engine: &Engine, due_by: Option<i64>) -> Result<Option<run::B
         tx.commit().await?;
         return Ok(None);
     };
+    let mut sync = claimed.sync;
     if let Some(takeover) = &claimed.takeover {
         let after = takeover.lease_until + settings.railway_mutation_timeout.as_millis() as i64;
         tracing::warn!(
@@ -36,8 +37,10 @@ pub async fn claim(engine: &Engine, due_by: Option<i64>) -> Result<Option<run::B
             "took over a job whose lease ran out; its sync is verified after the previous holder's last possible write"
         );
         super::drift::schedule_repair(&mut tx, &claimed.job, &takeover.owner, after).await?;
+        // The repair's enqueue may have changed the sync's row: the run reads it again.
+        sync = None;
     }
-    let begun = run::begin(&mut tx, engine, claimed.job).await?;
+    let begun = run::begin(&mut tx, engine, claimed.job, sync).await?;
     tx.commit().await?;
     Ok(Some(begun))
 }
@@ -163,6 +166,24 @@ pub async fn listener_loop(engine: Engine, mut stop: watch::Receiver<bool>) {
             _ = stop.changed() => return,
         }
         backoff = (backoff * 2).min(Duration::from_secs(10));
+    }
+}
+
+/// How often a SQLite node copies its write-ahead log back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// SQLite only: copies the write-ahead log into the database file every second
+/// ([`sluice_storage::Store::checkpoint`]), beside the writer instead of inside one of its
+/// commits.
+pub async fn checkpoint_loop(engine: Engine, mut stop: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = engine.store().checkpoint().await {
+            tracing::warn!(error = %e, "copying the write-ahead log into the database failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(CHECKPOINT_EVERY) => {}
+            _ = stop.changed() => return,
+        }
     }
 }
 

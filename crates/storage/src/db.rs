@@ -122,6 +122,14 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// What a [`Store::checkpoint`] found: the frames in the write-ahead log, and how many of
+/// them are now in the database file (all, unless readers still use older ones).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub log_frames: i64,
+    pub copied_frames: i64,
+}
+
 #[derive(Clone, Debug)]
 pub struct StoreConfig {
     pub url: String,
@@ -182,17 +190,19 @@ impl Store {
             Backend::Sqlite => {
                 // The writer stays connected for the store's lifetime: its shared lock on
                 // the file is how `sluice restore` knows a server has the database open.
-                let write = pool(backend, &config.url, 1, 1, config.busy_timeout).await?;
+                let write = pool(backend, &config.url, (1, 1), config.busy_timeout, true).await?;
                 let mut conn = write.acquire().await?;
                 for stmt in dialect::database_setup(backend) {
                     conn.execute(stmt).await?;
                 }
                 drop(conn);
-                let read = pool(backend, &config.url, 0, config.max_connections.max(1), config.busy_timeout).await?;
+                let read =
+                    pool(backend, &config.url, (0, config.max_connections.max(1)), config.busy_timeout, false).await?;
                 (read, write)
             }
             Backend::Postgres => {
-                let p = pool(backend, &config.url, 0, config.max_connections.max(2), config.busy_timeout).await?;
+                let p =
+                    pool(backend, &config.url, (0, config.max_connections.max(2)), config.busy_timeout, true).await?;
                 (p.clone(), p)
             }
         };
@@ -270,6 +280,21 @@ impl Store {
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").fetch_all(&mut *conn).await?;
         }
         Ok(free)
+    }
+
+    /// SQLite: copies the write-ahead log back into the database file (`PRAGMA
+    /// wal_checkpoint(PASSIVE)`) on a reader's connection, so the writer is not the one
+    /// to stop and do it ([`dialect::WRITER_CHECKPOINT_PAGES`]); the writer goes on
+    /// appending meanwhile, and starts the log over once all of it was copied. `None` on
+    /// PostgreSQL, which checkpoints by itself.
+    pub async fn checkpoint(&self) -> Result<Option<Checkpoint>, StorageError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        let mut conn = self.read.acquire().await?;
+        let (_busy, log, copied): (i64, i64, i64) =
+            sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&mut *conn).await?;
+        Ok(Some(Checkpoint { log_frames: log, copied_frames: copied }))
     }
 
     /// The read pool, for one-off queries.
@@ -396,8 +421,14 @@ async fn incremental_vacuum_once(conn: &mut sqlx::AnyConnection) -> Result<(), S
     Ok(())
 }
 
-async fn pool(backend: Backend, url: &str, min: u32, max: u32, busy: Duration) -> Result<AnyPool, StorageError> {
-    let setup = dialect::connection_setup(backend, busy.as_millis() as u64);
+async fn pool(
+    backend: Backend,
+    url: &str,
+    (min, max): (u32, u32),
+    busy: Duration,
+    writer: bool,
+) -> Result<AnyPool, StorageError> {
+    let setup = dialect::connection_setup(backend, busy.as_millis() as u64, writer);
     AnyPoolOptions::new()
         .max_connections(max)
         .min_connections(min)

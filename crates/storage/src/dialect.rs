@@ -48,14 +48,32 @@ pub fn for_update(backend: Backend) -> &'static str {
     }
 }
 
-/// Per-connection setup statements.
-pub fn connection_setup(backend: Backend, busy_timeout_ms: u64) -> Vec<String> {
+/// The pages a SQLite write-ahead log may grow to before the writer copies it back into
+/// the database file itself, in the commit that crossed the mark (SQLite's default is
+/// 1,000). That copy and its two `fsync`s held up every write queued behind it: in a
+/// fan-out, a stall every quarter of a second. The engine's checkpointer makes the copy
+/// every second beside the writer ([`crate::Store::checkpoint`]); this mark bounds the log
+/// (about 40 MiB) when none runs, on a node without workers.
+pub const WRITER_CHECKPOINT_PAGES: u32 = 10_000;
+
+/// The bytes a SQLite write-ahead log file is cut back to when it starts over.
+pub const WAL_SIZE_LIMIT: u64 = 16 << 20;
+
+/// Per-connection setup statements; `writer` for the connection that writes (SQLite).
+pub fn connection_setup(backend: Backend, busy_timeout_ms: u64, writer: bool) -> Vec<String> {
     match backend {
-        Backend::Sqlite => vec![
-            format!("PRAGMA busy_timeout = {busy_timeout_ms}"),
-            "PRAGMA foreign_keys = ON".to_string(),
-            "PRAGMA synchronous = NORMAL".to_string(),
-        ],
+        Backend::Sqlite => {
+            let mut setup = vec![
+                format!("PRAGMA busy_timeout = {busy_timeout_ms}"),
+                "PRAGMA foreign_keys = ON".to_string(),
+                "PRAGMA synchronous = NORMAL".to_string(),
+            ];
+            if writer {
+                setup.push(format!("PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}"));
+                setup.push(format!("PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}"));
+            }
+            setup
+        }
         Backend::Postgres => vec![],
     }
 }

@@ -30,6 +30,20 @@ pub async fn save(
     status: DriftStatus,
     entries_json: &str,
 ) -> Result<()> {
+    save_report(conn, sync_id, job_id, status, entries_json).await?;
+    mark(conn, sync_id, status).await
+}
+
+/// Keeps `report` as the sync's latest, leaving the sync's drift status to the caller: the
+/// update of the sync's row it makes anyway ([`crate::syncs::finish`] takes the status), or
+/// [`mark`].
+pub async fn save_report(
+    conn: &mut Conn,
+    sync_id: &SyncId,
+    job_id: Option<&JobId>,
+    status: DriftStatus,
+    entries_json: &str,
+) -> Result<()> {
     let now = now_ms();
     sqlx::query(
         "INSERT INTO sync_drift (sync_id, job_id, checked_at, status, entries) VALUES ($1, $2, $3, $4, $5)
@@ -43,9 +57,14 @@ pub async fn save(
     .bind(entries_json)
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// Sets a sync's drift status, checked now.
+pub async fn mark(conn: &mut Conn, sync_id: &SyncId, status: DriftStatus) -> Result<()> {
     sqlx::query("UPDATE secret_syncs SET drift_status = $1, last_drift_check_at = $2 WHERE id = $3")
         .bind(status)
-        .bind(now)
+        .bind(now_ms())
         .bind(sync_id)
         .execute(conn)
         .await?;

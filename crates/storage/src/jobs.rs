@@ -117,6 +117,9 @@ pub async fn enqueue(conn: &mut Conn, job: &NewJob) -> Result<Enqueued> {
 pub struct Claimed {
     pub job: JobRow,
     pub takeover: Option<Takeover>,
+    /// The job's sync as the claim left it (leased, its lifecycle `running`); `None` when
+    /// its stored row cannot be read.
+    pub sync: Option<syncs::SyncRow>,
 }
 
 /// The holder whose lease ran out before its job was claimed again.
@@ -234,7 +237,8 @@ pub async fn claim(
         let until = now + lease_ms;
         // The sync's lifecycle for the job's kind is `running` from its claim.
         let lifecycle = kind.parse::<JobKind>().ok();
-        if !syncs::acquire_lease(conn, &sync_id, &id, owner, until, now, lifecycle).await? {
+        let syncs::Leased::Yes(sync) = syncs::acquire_lease(conn, &sync_id, &id, owner, until, now, lifecycle).await?
+        else {
             let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM secret_syncs WHERE id = $1")
                 .bind(&sync_id)
                 .fetch_optional(&mut *conn)
@@ -243,7 +247,7 @@ pub async fn claim(
                 finish(conn, &id, JobState::Cancelled, Some("the sync was deleted")).await?;
             }
             continue;
-        }
+        };
         let claimed = sqlx::query_as(
             "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, lease_until = $2, updated_at = $3,
                lease_epoch = lease_epoch + 1
@@ -266,12 +270,12 @@ pub async fn claim(
             _ => None,
         };
         match claimed.map_err(StorageError::from) {
-            Ok(job) => return Ok(Some(Claimed { job, takeover })),
+            Ok(job) => return Ok(Some(Claimed { job, takeover, sync: sync.map(|row| *row) })),
             Err(e) if e.is_undecodable() => {
                 let message = format!("this Sluice cannot run the job: {e}");
                 // Its lease set the sync's status `running`: the sync says it failed, and why.
                 if let Some(kind) = lifecycle {
-                    syncs::finish(conn, &sync_id, kind, &id, false, Some(&message)).await?;
+                    syncs::finish(conn, &sync_id, kind, &id, false, Some(&message), None).await?;
                 }
                 finish(conn, &id, JobState::Failed, Some(&message)).await?;
             }
@@ -387,6 +391,28 @@ pub async fn finish(conn: &mut Conn, job_id: &JobId, state: JobState, error: Opt
         syncs::release_lease(conn, &sync_id, job_id).await?;
     }
     Ok(())
+}
+
+/// Ends a job whose sync's lease its caller already freed ([`syncs::finish`], or the
+/// sync's deletion), in one statement. With `holder` (node, lease epoch) only while that
+/// node still holds the job with that epoch: false when it does not, and nothing changed.
+pub async fn end(
+    conn: &mut Conn,
+    job_id: &JobId,
+    state: JobState,
+    error: Option<&str>,
+    holder: Option<(&str, i64)>,
+) -> Result<bool> {
+    let held = if holder.is_some() { " AND state = 'running' AND lease_owner = $5 AND lease_epoch = $6" } else { "" };
+    let sql = format!(
+        "UPDATE jobs SET state = $1, last_error = $2, finished_at = $3, updated_at = $3, lease_until = NULL
+         WHERE id = $4{held}"
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(state).bind(error).bind(now_ms()).bind(job_id);
+    if let Some((owner, epoch)) = holder {
+        q = q.bind(owner).bind(epoch);
+    }
+    Ok(q.execute(conn).await?.rows_affected() == 1)
 }
 
 /// Puts a failed job back in the queue to run at `run_at`. When a sync job is already

@@ -46,7 +46,7 @@ pub mod tags;
 pub mod tokens;
 pub mod users;
 
-pub use db::{Backend, Conn, Store, StoreConfig, Tx};
+pub use db::{Backend, Checkpoint, Conn, Store, StoreConfig, Tx};
 pub use error::StorageError;
 
 /// Milliseconds since the Unix epoch: how every time is stored.

@@ -241,6 +241,8 @@ pub async fn set_sync_pending(conn: &mut Conn, ids: &[SyncId]) -> Result<()> {
 /// `failed` (message kept, time untouched). The job's lease on the sync ends with it, in
 /// the same statement (on PostgreSQL a second update of the row in the transaction would
 /// check its foreign keys again); [`crate::jobs::finish`] then finds nothing to release.
+/// `drift`, the status of a drift report the run left ([`crate::drift::save_report`]), is
+/// set in the same statement for the same reason.
 pub async fn finish(
     conn: &mut Conn,
     id: &SyncId,
@@ -248,16 +250,26 @@ pub async fn finish(
     job_id: &JobId,
     succeeded: bool,
     message: Option<&str>,
+    drift: Option<DriftStatus>,
 ) -> Result<()> {
     let (status_col, job_col, msg_col, at_col) = lifecycle_columns(which);
     let now = now_ms();
+    let drift_set = match drift {
+        None => String::new(),
+        Some(_) => {
+            let n = if succeeded { 4 } else { 5 };
+            // A drift check that succeeded sets the time as its lifecycle's.
+            let checked = if succeeded && which == JobKind::Drift { "" } else { ", last_drift_check_at = $2" };
+            format!(", drift_status = ${n}{checked}")
+        }
+    };
     let release = "lease_owner = CASE WHEN lease_job_id = $1 THEN NULL ELSE lease_owner END,
        lease_until = CASE WHEN lease_job_id = $1 THEN NULL ELSE lease_until END,
        lease_job_id = CASE WHEN lease_job_id = $1 THEN NULL ELSE lease_job_id END";
     let sql = if succeeded {
         format!(
             "UPDATE secret_syncs SET {status_col} = 'succeeded', {job_col} = $1, {msg_col} = NULL, {at_col} = $2,
-               updated_at = $2, {release} {extra} WHERE id = $3",
+               updated_at = $2, {release} {extra}{drift_set} WHERE id = $3",
             // A sync run that went ahead spent a held plan and its confirmation.
             extra = if which == JobKind::Sync {
                 ", sync_attempt = 0, next_sync_at = NULL, held_plan_hash = NULL, confirmed_plan_hash = NULL"
@@ -268,13 +280,16 @@ pub async fn finish(
     } else {
         format!(
             "UPDATE secret_syncs SET {status_col} = 'failed', {job_col} = $1, {msg_col} = $4, updated_at = $2,
-               {release} {extra} WHERE id = $3",
+               {release} {extra}{drift_set} WHERE id = $3",
             extra = if which == JobKind::Sync { ", next_sync_at = NULL" } else { "" }
         )
     };
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(job_id).bind(now).bind(id.as_str());
     if !succeeded {
         q = q.bind(message.map(|m| truncate(m, 1024)));
+    }
+    if let Some(status) = drift {
+        q = q.bind(status);
     }
     q.execute(conn).await?;
     Ok(())
@@ -381,7 +396,9 @@ fn truncate(s: &str, max: usize) -> String {
 
 /// Takes the sync's lease for a job when nobody holds it (or the holder's lease ran out),
 /// and with `running` sets that kind's lifecycle status `running`. This compare-and-set is
-/// what keeps a sync from running twice at once, on one node or many.
+/// what keeps a sync from running twice at once, on one node or many. The row comes back
+/// as the lease left it, so the run that begins in the claim's transaction need not read
+/// it again.
 pub async fn acquire_lease(
     conn: &mut Conn,
     id: &SyncId,
@@ -390,7 +407,7 @@ pub async fn acquire_lease(
     until: i64,
     now: i64,
     running: Option<JobKind>,
-) -> Result<bool> {
+) -> Result<Leased> {
     // One statement, the status with the lease: on PostgreSQL a second update of the row
     // in the claim's transaction would check its foreign keys again.
     let status = running.map_or(String::new(), |kind| {
@@ -399,17 +416,32 @@ pub async fn acquire_lease(
     });
     let sql = format!(
         "UPDATE secret_syncs SET lease_job_id = $1, lease_owner = $2, lease_until = $3{status}
-         WHERE id = $4 AND (lease_job_id IS NULL OR lease_until < $5 OR lease_job_id = $1)"
+         WHERE id = $4 AND (lease_job_id IS NULL OR lease_until < $5 OR lease_job_id = $1)
+         RETURNING {}",
+        columns("")
     );
-    let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(job_id)
         .bind(owner)
         .bind(until)
         .bind(id)
         .bind(now)
-        .execute(conn)
+        .fetch_optional(conn)
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(match row {
+        None => Leased::No,
+        Some(row) => Leased::Yes(sqlx::FromRow::from_row(&row).ok().map(Box::new)),
+    })
+}
+
+/// What [`acquire_lease`] came to.
+#[derive(Debug)]
+pub enum Leased {
+    /// Another job holds the sync's lease, or the sync is gone.
+    No,
+    /// The lease is the job's: the sync's row as it left it, `None` when this build cannot
+    /// read the row ([`get`] says why).
+    Yes(Option<Box<SyncRow>>),
 }
 
 /// Extends a held lease; false when the job no longer holds it.

@@ -202,6 +202,34 @@ async fn an_expired_lease_lets_another_node_take_over() {
     tx.commit().await.expect("commit");
 }
 
+/// A run's outcome ends its job only while its node holds it with the epoch it claimed:
+/// a node whose job was taken over ends nothing, and the new holder's end counts.
+#[tokio::test]
+async fn a_job_ends_only_for_the_node_and_epoch_that_hold_it() {
+    let f = fixture().await;
+    f.enqueue(JobKind::Sync, f.sync(1)).await;
+    let stalled = f.claim("node-a", -1, 10).await.expect("claimed with an already expired lease");
+    let taken = f.claim("node-b", 60_000, 10).await.expect("taken over");
+    let mut tx = f.store.write().await.expect("tx");
+    let late = jobs::end(&mut tx, &stalled.id, JobState::Succeeded, None, Some(("node-a", stalled.lease_epoch)));
+    assert!(!late.await.expect("end"), "the stalled node's end changes nothing");
+    let stale_epoch = jobs::end(&mut tx, &taken.id, JobState::Succeeded, None, Some(("node-b", stalled.lease_epoch)));
+    assert!(!stale_epoch.await.expect("end"), "the epoch of an older claim does not hold it");
+    tx.commit().await.expect("commit");
+    let mut conn = f.store.read().await.expect("conn");
+    let job = jobs::get(&mut conn, &taken.id).await.expect("get").expect("job");
+    assert_eq!((job.state, job.lease_owner.as_deref()), (JobState::Running, Some("node-b")));
+    drop(conn);
+
+    let mut tx = f.store.write().await.expect("tx");
+    let ended = jobs::end(&mut tx, &taken.id, JobState::Succeeded, None, Some(("node-b", taken.lease_epoch)));
+    assert!(ended.await.expect("end"), "the holder's end");
+    tx.commit().await.expect("commit");
+    let mut conn = f.store.read().await.expect("conn");
+    let job = jobs::get(&mut conn, &taken.id).await.expect("get").expect("job");
+    assert_eq!((job.state, job.lease_until), (JobState::Succeeded, None));
+}
+
 #[tokio::test]
 async fn the_connection_cap_holds() {
     let f = fixture().await;
@@ -470,7 +498,7 @@ async fn a_claim_in_progress_does_not_hold_up_another_syncs_outcome_on_the_same_
     let other = f.sync(1);
     syncs::set_status(&mut recording, other, JobKind::Sync, SyncStatus::Running).await.expect("first update");
     let job = JobId::new();
-    syncs::finish(&mut recording, other, JobKind::Sync, &job, true, None)
+    syncs::finish(&mut recording, other, JobKind::Sync, &job, true, None, None)
         .await
         .expect("the second update of the row checks its foreign keys without waiting for the claim");
     recording.commit().await.expect("commit");
@@ -483,16 +511,22 @@ async fn a_claim_in_progress_does_not_hold_up_another_syncs_outcome_on_the_same_
 async fn a_claim_marks_its_lifecycle_running_and_its_end_frees_the_lease() {
     let f = fixture().await;
     f.enqueue(JobKind::Import, f.sync(1)).await;
-    let job = f.claim("n1", 60_000, 10).await.expect("claimed");
+    let claimed = f.claim_full("n1", 60_000, 10).await.expect("claimed");
+    let job = claimed.job;
     let mut conn = f.store.read().await.expect("conn");
     let row = syncs::get(&mut conn, f.sync(1)).await.expect("get").expect("row");
     assert_eq!(row.import_status, Some(SyncStatus::Running));
     assert_eq!(row.sync_status, None, "another lifecycle is left alone");
     assert_eq!(row.lease_job_id.as_ref(), Some(&job.id));
     drop(conn);
+    let as_claimed = claimed.sync.expect("the claim hands over the sync's row as it left it");
+    assert_eq!(
+        (as_claimed.import_status, as_claimed.lease_job_id, as_claimed.lease_until, as_claimed.updated_at),
+        (row.import_status, row.lease_job_id.clone(), row.lease_until, row.updated_at)
+    );
 
     let mut tx = f.store.write().await.expect("tx");
-    syncs::finish(&mut tx, f.sync(1), JobKind::Import, &job.id, true, None).await.expect("finish");
+    syncs::finish(&mut tx, f.sync(1), JobKind::Import, &job.id, true, None, None).await.expect("finish");
     tx.commit().await.expect("commit");
     let mut conn = f.store.read().await.expect("conn");
     let row = syncs::get(&mut conn, f.sync(1)).await.expect("get").expect("row");

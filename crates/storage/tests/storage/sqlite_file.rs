@@ -35,3 +35,34 @@ async fn an_old_database_is_converted_to_incremental_vacuum_once_and_keeps_its_r
     Store::open(&StoreConfig::sqlite_file(&fresh)).await.expect("open").close().await;
     assert_eq!(auto_vacuum(&fresh).await, 2, "a new database starts INCREMENTAL");
 }
+
+/// Commits never stop to copy the write-ahead log into the database file (SQLite's
+/// default makes the commit that takes the log past 1,000 pages do it, holding up every
+/// write behind it): the engine's checkpointer copies it beside the writer, all of it, and
+/// the next write starts the log over.
+#[tokio::test]
+async fn the_writer_leaves_the_log_to_the_checkpointer_which_copies_it_all_and_lets_it_start_over() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("wal.db");
+    let store = Store::open(&StoreConfig::sqlite_file(&path)).await.expect("open");
+    let write = |sql: &'static str| {
+        let store = store.clone();
+        async move {
+            let mut conn = store.write_one().await.expect("writer");
+            sqlx::query(sql).execute(&mut *conn).await.expect("write");
+        }
+    };
+    write("CREATE TABLE filler (v BLOB)").await;
+    // Each commit appends at least one page to the log.
+    for _ in 0..1_200 {
+        write("INSERT INTO filler VALUES (randomblob(64))").await;
+    }
+    let first = store.checkpoint().await.expect("checkpoint").expect("SQLite");
+    assert!(first.log_frames >= 1_200, "no commit copied the log on its own: {first:?}");
+    assert_eq!(first.copied_frames, first.log_frames, "the checkpoint copied all of it");
+
+    write("INSERT INTO filler VALUES (randomblob(64))").await;
+    let next = store.checkpoint().await.expect("checkpoint").expect("SQLite");
+    assert!(next.log_frames < 10, "the write after a full copy starts the log over: {next:?}");
+    store.close().await;
+}
