@@ -132,3 +132,56 @@ async fn a_lease_shorter_than_a_railway_write_is_refused_at_start() {
     let message = err.to_string();
     assert!(message.contains("must be longer than the longest Railway call timeout (90000 ms)"), "{message}");
 }
+
+/// The job's lease as the database holds it.
+async fn job_lease_until(env: &Env, job: &sluice_domain::JobId) -> i64 {
+    let mut conn = env.app.state().store.read().await.expect("conn");
+    sqlx::query_scalar("SELECT lease_until FROM jobs WHERE id = $1")
+        .bind(job)
+        .fetch_one(&mut *conn)
+        .await
+        .expect("lease")
+}
+
+/// A run's fence before a write proves a lease taken in the last 2 s with a read (every
+/// run of a fan-out: no write per Railway call), and extends an older one to a whole
+/// lease, so the write keeps the margin a lease leaves beyond its timeout.
+#[tokio::test]
+async fn a_fence_reads_a_fresh_lease_and_extends_an_older_one() {
+    let (env, _id, _b) = setup().await;
+    let a = env.app.state().engine.clone();
+    env.put("dev", "/", "X", "A").await;
+    dispatch::dispatch_all(&a).await.expect("dispatch");
+    let begun = worker::claim(&a, None).await.expect("claim").expect("node A claims the change");
+    let fence = run::Fence { job: begun.job.clone(), node: a.node_id().to_string() };
+    let lost = std::sync::atomic::AtomicBool::new(false);
+    let claimed_until = job_lease_until(&env, &begun.job.id).await;
+
+    fence.check(&a, &lost).await.expect("the lease is held");
+    assert_eq!(job_lease_until(&env, &begun.job.id).await, claimed_until, "a fresh lease is proven by a read");
+
+    // The lease as the claim or a heartbeat left it 3 s ago.
+    let aged = claimed_until - 3_000;
+    let mut tx = env.app.state().store.write().await.expect("tx");
+    sqlx::query("UPDATE jobs SET lease_until = $1 WHERE id = $2")
+        .bind(aged)
+        .bind(&begun.job.id)
+        .execute(&mut *tx)
+        .await
+        .expect("age the job's lease");
+    sqlx::query("UPDATE secret_syncs SET lease_until = $1 WHERE lease_job_id = $2")
+        .bind(aged)
+        .bind(&begun.job.id)
+        .execute(&mut *tx)
+        .await
+        .expect("age the sync's lease");
+    tx.commit().await.expect("commit");
+    let before = now_ms();
+    fence.check(&a, &lost).await.expect("the lease is still held");
+    let extended = job_lease_until(&env, &begun.job.id).await;
+    let whole = before + a.settings().lease.as_millis() as i64;
+    assert!(extended >= whole, "an older lease is extended to a whole one: {extended} < {whole}");
+
+    run::execute(&a, begun).await;
+    assert_eq!(x(&env).as_deref(), Some("A"), "the run goes on to write");
+}
