@@ -29,7 +29,6 @@ pub async fn claim(engine: &Engine, due_by: Option<i64>) -> Result<Option<run::B
         tx.commit().await?;
         return Ok(None);
     };
-    let mut sync = claimed.sync;
     if let Some(takeover) = &claimed.takeover {
         let after = takeover.lease_until + settings.railway_mutation_timeout.as_millis() as i64;
         tracing::warn!(
@@ -37,10 +36,8 @@ pub async fn claim(engine: &Engine, due_by: Option<i64>) -> Result<Option<run::B
             "took over a job whose lease ran out; its sync is verified after the previous holder's last possible write"
         );
         super::drift::schedule_repair(&mut tx, &claimed.job, &takeover.owner, after).await?;
-        // The repair's enqueue may have changed the sync's row: the run reads it again.
-        sync = None;
     }
-    let begun = run::begin(&mut tx, engine, claimed.job, sync).await?;
+    let begun = run::begin(&mut tx, engine, claimed.job).await?;
     tx.commit().await?;
     Ok(Some(begun))
 }
