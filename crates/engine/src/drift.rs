@@ -67,7 +67,8 @@ pub async fn save(
 }
 
 /// Keeps `report` as the sync's latest and returns its status, for the caller to set on
-/// the sync's row with the update it makes anyway ([`rows::save_report`]).
+/// the sync's row with the update it makes anyway ([`sluice_storage::syncs::finish`]) or
+/// with [`rows::mark`].
 pub async fn save_report(
     conn: &mut Conn,
     sync: &SyncId,

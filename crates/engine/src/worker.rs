@@ -171,11 +171,22 @@ const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
 /// SQLite only: copies the write-ahead log into the database file every second
 /// ([`sluice_storage::Store::checkpoint`]), beside the writer instead of inside one of its
-/// commits.
+/// commits. A failure that lasts (a full disk) is logged when it starts and when it ends,
+/// not every second.
 pub async fn checkpoint_loop(engine: Engine, mut stop: watch::Receiver<bool>) {
+    let mut failing = false;
     loop {
-        if let Err(e) = engine.store().checkpoint().await {
-            tracing::warn!(error = %e, "copying the write-ahead log into the database failed");
+        match engine.store().checkpoint().await {
+            Err(e) if !failing => {
+                failing = true;
+                tracing::warn!(error = %e, "copying the write-ahead log into the database failed; the writer's own checkpoints bound the log meanwhile");
+            }
+            Err(_) => {}
+            Ok(_) if failing => {
+                failing = false;
+                tracing::info!("copying the write-ahead log into the database works again");
+            }
+            Ok(_) => {}
         }
         tokio::select! {
             _ = tokio::time::sleep(CHECKPOINT_EVERY) => {}

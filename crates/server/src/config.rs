@@ -67,7 +67,8 @@ pub struct ServerArgs {
     #[arg(long, requires = "dev")]
     pub railway_fake: bool,
 
-    /// Sync workers run in this process (turn off for an API-only node)
+    /// Sync workers run in this process (turn off for an API-only node; on SQLite the
+    /// write-ahead log is then copied back by the writer every 10,000 pages, not every second)
     #[arg(long, env = "SLUICE_WORKERS", value_name = "N")]
     pub workers: Option<usize>,
 

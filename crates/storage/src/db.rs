@@ -285,7 +285,9 @@ impl Store {
     /// SQLite: copies the write-ahead log back into the database file (`PRAGMA
     /// wal_checkpoint(PASSIVE)`) on a reader's connection, so the writer is not the one
     /// to stop and do it ([`dialect::WRITER_CHECKPOINT_PAGES`]); the writer goes on
-    /// appending meanwhile, and starts the log over once all of it was copied. `None` on
+    /// appending meanwhile. A write that finds all of the log copied starts it over; under a
+    /// steady stream of writes that moment may not come, and the writer's mark then copies
+    /// what is left (the frames since the last checkpoint) every 10,000 pages. `None` on
     /// PostgreSQL, which checkpoints by itself.
     pub async fn checkpoint(&self) -> Result<Option<Checkpoint>, StorageError> {
         if self.backend != Backend::Sqlite {

@@ -22,18 +22,6 @@ pub async fn latest(conn: &mut Conn, sync_id: &SyncId) -> Result<Option<DriftRow
         .await?)
 }
 
-/// Keeps `report` as the sync's latest and sets its drift status.
-pub async fn save(
-    conn: &mut Conn,
-    sync_id: &SyncId,
-    job_id: Option<&JobId>,
-    status: DriftStatus,
-    entries_json: &str,
-) -> Result<()> {
-    save_report(conn, sync_id, job_id, status, entries_json).await?;
-    mark(conn, sync_id, status).await
-}
-
 /// Keeps `report` as the sync's latest, leaving the sync's drift status to the caller: the
 /// update of the sync's row it makes anyway ([`crate::syncs::finish`] takes the status), or
 /// [`mark`].

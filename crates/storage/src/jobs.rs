@@ -389,9 +389,10 @@ pub async fn finish(conn: &mut Conn, job_id: &JobId, state: JobState, error: Opt
     Ok(())
 }
 
-/// Ends a job whose sync's lease its caller already freed ([`syncs::finish`], or the
-/// sync's deletion), in one statement. With `holder` (node, lease epoch) only while that
-/// node still holds the job with that epoch: false when it does not, and nothing changed.
+/// Ends a job in one statement, leaving the sync's lease to its caller, who frees it in the
+/// same transaction ([`syncs::finish`], or the sync's deletion). With `holder` (node, lease
+/// epoch) only while that node still holds the job with that epoch: false when it does
+/// not, and nothing changed.
 pub async fn end(
     conn: &mut Conn,
     job_id: &JobId,
