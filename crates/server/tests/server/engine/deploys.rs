@@ -114,6 +114,7 @@ async fn a_write_during_a_build_waits_for_it_then_redeploys_so_the_app_runs_the_
             .to_string();
     env.app.drain().await;
     assert_eq!(running_value(&env, API, "SLUICE_API_KEY").as_deref(), Some("k-1"));
+    let checked = env.sync(&id).await["lastDriftCheckAt"].as_str().expect("checked by the first run").to_string();
 
     // A git push starts a build; then the secret changes and the sync writes.
     let build = env.fake.push_deployment(PRODUCTION, API, Some(DeploymentStatus::Building));
@@ -122,6 +123,9 @@ async fn a_write_during_a_build_waits_for_it_then_redeploys_so_the_app_runs_the_
     assert_eq!(env.api_vars().get("SLUICE_API_KEY"), Some(&val("k-2")), "written");
     let s = env.sync(&id).await;
     assert_eq!(s["syncStatus"], "running", "not Synced while the app does not run it: {s}");
+    // The run that wrote and now waits records the destination as it left it.
+    assert_eq!(s["driftStatus"], "in-sync");
+    assert!(s["lastDriftCheckAt"].as_str() > Some(checked.as_str()), "the waiting run's drift report: {s}");
     let message = s["lastSyncMessage"].as_str().unwrap_or_default();
     assert!(message.contains(&build) && message.contains("BUILDING"), "{message}");
     let runs = env.runs(&id).await;
