@@ -51,9 +51,10 @@ pub fn for_update(backend: Backend) -> &'static str {
 /// The pages a SQLite write-ahead log may grow to before the writer copies it back into
 /// the database file itself, in the commit that crossed the mark (SQLite's default is
 /// 1,000). That copy and its two `fsync`s held up every write queued behind it: in a
-/// fan-out, a stall every quarter of a second. The engine's checkpointer makes the copy
-/// every second beside the writer ([`crate::Store::checkpoint`]); this mark bounds the log
-/// (about 40 MiB) when none runs, on a node without workers.
+/// fan-out, by estimate from the pages a run writes, a stall several times a second. The
+/// engine's checkpointer makes the copy every second beside the writer
+/// ([`crate::Store::checkpoint`]); this mark bounds the log (about 40 MiB) when none runs,
+/// on a node without workers, and under a steady stream of writes.
 pub const WRITER_CHECKPOINT_PAGES: u32 = 10_000;
 
 /// The bytes a SQLite write-ahead log file is cut back to when it starts over.
