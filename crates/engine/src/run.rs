@@ -21,6 +21,7 @@ use sluice_storage::{Backend, StorageError, Tx, now_ms};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+use tokio::sync::watch;
 
 /// What a run did, filled in as it goes so that a failure still records the calls made.
 #[derive(Debug)]
@@ -248,15 +249,58 @@ pub async fn begin(tx: &mut Tx, engine: &Engine, job: JobRow) -> Result<Begun, S
 /// Runs a begun job to its end. Never panics on a job's failure; storage failures while
 /// recording leave the job's lease to run out, and the job is claimed again.
 pub async fn execute(engine: &Engine, begun: Begun) {
+    execute_chained(engine, begun, &mut Chain { stop: None, next: None }).await;
+}
+
+/// [`execute`], for a worker: on SQLite, its next job is claimed in the transaction that
+/// records this run's outcome, unless `stop` says the node is stopping. Every write
+/// transaction there waits for the one writer, and a worker's claim right after its outcome
+/// was one more turn in that queue per run. On PostgreSQL the claim stays a transaction of
+/// its own: it waits for a lock on the connection's row, which the outcome's row locks would
+/// be held through.
+pub async fn execute_and_claim(engine: &Engine, begun: Begun, stop: &watch::Receiver<bool>) -> Option<Begun> {
+    let mut chain = Chain { stop: (engine.store().backend() == Backend::Sqlite).then_some(stop), next: None };
+    execute_chained(engine, begun, &mut chain).await;
+    chain.next
+}
+
+/// Whether the transaction recording a run's outcome also claims the worker's next job,
+/// and the job it claimed.
+struct Chain<'a> {
+    /// The node's stop signal, when the claim is wanted.
+    stop: Option<&'a watch::Receiver<bool>>,
+    next: Option<Begun>,
+}
+
+impl Chain<'_> {
+    /// Commits the transaction recording an outcome, with the worker's next claim in it if
+    /// wanted. A claim's error fails the outcome's transaction: on SQLite, under the write
+    /// lock the transaction holds, only a failing database makes one.
+    async fn commit(&mut self, mut tx: Tx, engine: &Engine) -> Result<(), StorageError> {
+        let wanted = self.next.is_none() && self.stop.is_some_and(|stop| !*stop.borrow());
+        let next = if wanted { super::worker::claim_in(&mut tx, engine, None).await? } else { None };
+        tx.commit().await?;
+        self.next = next;
+        Ok(())
+    }
+}
+
+async fn execute_chained(engine: &Engine, begun: Begun, chain: &mut Chain<'_>) {
     let Begun { job, started } = begun;
     engine.notify_sync_changed(&job.sync_id);
     let Some((row, run)) = started else { return };
-    if let Err(e) = execute_started(engine, &job, row, run).await {
+    if let Err(e) = execute_started(engine, &job, row, run, chain).await {
         tracing::error!(job_id = %job.id, sync_id = %job.sync_id, error = %e, "recording a job's outcome failed");
     }
 }
 
-async fn execute_started(engine: &Engine, job: &JobRow, row: SyncRow, mut run: RunRow) -> Result<(), StorageError> {
+async fn execute_started(
+    engine: &Engine,
+    job: &JobRow,
+    row: SyncRow,
+    mut run: RunRow,
+    chain: &mut Chain<'_>,
+) -> Result<(), StorageError> {
     let payload = payload_of(job);
     let kind = job.kind;
     let mut ctx = RunContext::new(row.id.clone());
@@ -285,13 +329,13 @@ async fn execute_started(engine: &Engine, job: &JobRow, row: SyncRow, mut run: R
                 events::previous_failure(&mut conn, &row, job).await?
             };
             recovered = previous_failure.is_some();
-            record_success(engine, job, &row, kind, &payload, &mut run, &ctx, previous_failure).await?
+            record_success(engine, job, &row, kind, &payload, &mut run, &ctx, previous_failure, chain).await?
         }
         Err(EngineError::Held { plan_hash, message }) => {
-            record_hold(engine, job, &row, &payload, &mut run, &ctx, &plan_hash, &message).await?
+            record_hold(engine, job, &row, &payload, &mut run, &ctx, &plan_hash, &message, chain).await?
         }
         Err(EngineError::LeaseLost) => false,
-        Err(err) => record_failure(engine, job, &row, kind, &payload, &mut run, &ctx, err).await?,
+        Err(err) => record_failure(engine, job, &row, kind, &payload, &mut run, &ctx, err, chain).await?,
     };
     if !recorded {
         // The job is not this node's any more: only this run's own end is recorded; the
@@ -393,6 +437,7 @@ async fn record_success(
     run: &mut RunRow,
     ctx: &RunContext,
     previous_failure: Option<JobRow>,
+    chain: &mut Chain<'_>,
 ) -> Result<bool, StorageError> {
     run.status = RunStatus::Succeeded;
     let sync_id = row.id.clone();
@@ -446,7 +491,7 @@ async fn record_success(
             .meta(serde_json::json!({"syncId": row.id, "destination": row.destination, "removeSecrets": true}));
         record_audit(&mut tx, payload, event).await?;
     }
-    tx.commit().await?;
+    chain.commit(tx, engine).await?;
     Ok(true)
 }
 
@@ -462,6 +507,7 @@ async fn record_failure(
     run: &mut RunRow,
     ctx: &RunContext,
     err: EngineError,
+    chain: &mut Chain<'_>,
 ) -> Result<bool, StorageError> {
     let now = now_ms();
     let settings = engine.settings();
@@ -534,7 +580,7 @@ async fn record_failure(
         // A poll that only looked at a deployment: the run record says so; the audit log
         // already has the run that wrote.
         runs::finish(&mut tx, run).await?;
-        tx.commit().await?;
+        chain.commit(tx, engine).await?;
         if let Some(at) = due_again {
             engine.wake_for(at);
         }
@@ -554,7 +600,7 @@ async fn record_failure(
     if run.status == RunStatus::Failed && !super::reconcile::repeats_failure(payload.trigger) {
         events::run_failed(&mut tx, row, run, job, &err).await?;
     }
-    tx.commit().await?;
+    chain.commit(tx, engine).await?;
     if let Some(at) = due_again {
         engine.wake_for(at);
     }
@@ -573,6 +619,7 @@ async fn record_hold(
     ctx: &RunContext,
     plan_hash: &str,
     message: &str,
+    chain: &mut Chain<'_>,
 ) -> Result<bool, StorageError> {
     run.status = RunStatus::Held;
     run.error = Some(message.to_string());
@@ -598,7 +645,7 @@ async fn record_hold(
         "deleteCount": deletes.len(), "deletedKeys": deletes.iter().take(50).collect::<Vec<_>>(),
     });
     events::emit(&mut tx, row, EventType::SyncHeld, extra).await?;
-    tx.commit().await?;
+    chain.commit(tx, engine).await?;
     Ok(true)
 }
 

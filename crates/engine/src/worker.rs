@@ -5,19 +5,31 @@
 use super::{dispatch, run};
 use crate::Engine;
 use sluice_storage::jobs;
-use sluice_storage::{StorageError, now_ms};
+use sluice_storage::{StorageError, Tx, now_ms};
 use std::time::Duration;
 use tokio::sync::watch;
 
 /// Claims one job this node may run now and begins its run, in one transaction. `due_by`
-/// makes later jobs due (draining in tests). Taking over a job whose holder's lease ran
-/// out also schedules the repair of its sync for after that holder's last possible write
-/// ([`super::drift::schedule_repair`]).
+/// makes later jobs due (draining in tests).
 pub async fn claim(engine: &Engine, due_by: Option<i64>) -> Result<Option<run::Begun>, StorageError> {
-    let settings = engine.settings();
     let mut tx = engine.store().write().await?;
+    let begun = claim_in(&mut tx, engine, due_by).await?;
+    tx.commit().await?;
+    Ok(begun)
+}
+
+/// Claims one job this node may run now and begins its run in `tx` (its own transaction,
+/// or the one recording the outcome of the worker's previous run: [`run::execute_and_claim`]).
+/// Taking over a job whose holder's lease ran out also schedules the repair of its sync for
+/// after that holder's last possible write ([`super::drift::schedule_repair`]).
+pub(crate) async fn claim_in(
+    tx: &mut Tx,
+    engine: &Engine,
+    due_by: Option<i64>,
+) -> Result<Option<run::Begun>, StorageError> {
+    let settings = engine.settings();
     let claimed = jobs::claim(
-        &mut tx,
+        tx,
         engine.store().backend(),
         engine.node_id(),
         settings.lease.as_millis() as i64,
@@ -25,21 +37,16 @@ pub async fn claim(engine: &Engine, due_by: Option<i64>) -> Result<Option<run::B
         due_by,
     )
     .await?;
-    let Some(claimed) = claimed else {
-        tx.commit().await?;
-        return Ok(None);
-    };
+    let Some(claimed) = claimed else { return Ok(None) };
     if let Some(takeover) = &claimed.takeover {
         let after = takeover.lease_until + settings.railway_mutation_timeout.as_millis() as i64;
         tracing::warn!(
             job_id = %claimed.job.id, sync_id = %claimed.job.sync_id, previous = %takeover.owner,
             "took over a job whose lease ran out; its sync is verified after the previous holder's last possible write"
         );
-        super::drift::schedule_repair(&mut tx, &claimed.job, &takeover.owner, after).await?;
+        super::drift::schedule_repair(tx, &claimed.job, &takeover.owner, after).await?;
     }
-    let begun = run::begin(&mut tx, engine, claimed.job).await?;
-    tx.commit().await?;
-    Ok(Some(begun))
+    Ok(Some(run::begin(tx, engine, claimed.job).await?))
 }
 
 /// How long to wait for the next due job, capped by the poll interval (a wake-up ends the
@@ -69,13 +76,18 @@ fn next_wait(next_due: Option<i64>, now: i64, poll: Duration) -> Duration {
 }
 
 pub async fn worker_loop(engine: Engine, mut stop: watch::Receiver<bool>) {
+    let mut next: Option<run::Begun> = None;
     loop {
-        if *stop.borrow() {
-            return;
-        }
-        match claim(&engine, None).await {
+        let claimed = match next.take() {
+            // Claimed with the previous run's outcome: run even when stopping, as it holds
+            // its lease and a running record.
+            Some(begun) => Ok(Some(begun)),
+            None if *stop.borrow() => return,
+            None => claim(&engine, None).await,
+        };
+        match claimed {
             Ok(Some(job)) => {
-                run::execute(&engine, job).await;
+                next = run::execute_and_claim(&engine, job, &stop).await;
                 continue;
             }
             Ok(None) => {}

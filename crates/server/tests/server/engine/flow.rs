@@ -281,3 +281,46 @@ async fn the_details_step_suggests_a_name_from_the_destination() {
     page.assert_contains(r#"<input id="w-name" name="name" value="shop-api-production""#);
     env.app.assert_idle().await;
 }
+
+/// On SQLite a worker claims its next job in the transaction that records its run's
+/// outcome (one turn less per run on the single writer): with the connection's concurrency
+/// at 1, that claim sees the job the outcome just ended. A stopping worker claims nothing
+/// more. On PostgreSQL the claim stays a transaction of its own.
+#[tokio::test]
+async fn a_worker_claims_its_next_job_with_its_outcome_on_sqlite_and_none_when_stopping() {
+    use sluice_engine::drain::outstanding;
+    use sluice_engine::{dispatch, run, worker};
+    let env = start_with(|s| s.engine.per_connection_limit = 1).await;
+    env.put("dev", "/", "X", "v0").await;
+    let schema = || opts("overwrite-destination", Some("SLUICE_{{secretKey}}"));
+    let mut worker_body = env.sync_body("to-worker", schema());
+    worker_body["destinationConfig"]["serviceId"] = serde_json::json!(WORKER);
+    let mut staging_body = env.sync_body("to-staging", schema());
+    staging_body["destinationConfig"]["environmentId"] = serde_json::json!(STAGING);
+    for body in [env.sync_body("to-api", schema()), worker_body, staging_body] {
+        env.create_sync(body).await;
+    }
+    env.app.drain_all().await;
+    env.put("dev", "/", "X", "v1").await;
+    let engine = env.app.state().engine.clone();
+    dispatch::dispatch_all(&engine).await.expect("dispatch");
+    assert_eq!(outstanding(&engine).await.expect("jobs"), (3, 0));
+
+    let first = worker::claim(&engine, None).await.expect("claim").expect("a job");
+    let (_keep, running) = tokio::sync::watch::channel(false);
+    let next = run::execute_and_claim(&engine, first, &running).await;
+    if env.app.state().store.backend() == sluice_storage::Backend::Postgres {
+        assert!(next.is_none(), "PostgreSQL claims in a transaction of its own");
+        assert_eq!(outstanding(&engine).await.expect("jobs"), (2, 0));
+        env.app.drain_all().await;
+        return;
+    }
+    let second = next.expect("the outcome's transaction claimed the next job");
+    assert_eq!(outstanding(&engine).await.expect("jobs"), (1, 1), "one run ended, the next one began");
+    let (_stop, stopping) = tokio::sync::watch::channel(true);
+    assert!(run::execute_and_claim(&engine, second, &stopping).await.is_none(), "a stopping worker claims nothing");
+    assert_eq!(outstanding(&engine).await.expect("jobs"), (1, 0), "the last job waits for a worker");
+    env.app.drain_all().await;
+    assert_eq!(outstanding(&engine).await.expect("jobs"), (0, 0));
+    assert_eq!(env.api_vars().get("SLUICE_X"), Some(&val("v1")));
+}
