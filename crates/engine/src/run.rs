@@ -198,9 +198,14 @@ pub struct Begun {
 }
 
 /// Begins the run of `job` inside the transaction that claimed it (one write transaction
-/// less per run: on SQLite every one waits for the single writer).
-pub async fn begin(tx: &mut Tx, engine: &Engine, job: JobRow) -> Result<Begun, StorageError> {
-    let row = match syncs::get(tx, &job.sync_id).await {
+/// less per run: on SQLite every one waits for the single writer). `claimed` is the sync's
+/// row as the claim left it, when the claim could read it.
+pub async fn begin(tx: &mut Tx, engine: &Engine, job: JobRow, claimed: Option<SyncRow>) -> Result<Begun, StorageError> {
+    let read = match claimed {
+        Some(row) => Ok(Some(row)),
+        None => syncs::get(tx, &job.sync_id).await,
+    };
+    let row = match read {
         Ok(Some(row)) => row,
         Ok(None) => {
             jobs::finish(tx, &job.id, JobState::Cancelled, Some("the sync was deleted")).await?;

@@ -38,6 +38,7 @@ pub(crate) async fn claim_in(
     )
     .await?;
     let Some(claimed) = claimed else { return Ok(None) };
+    let mut sync = claimed.sync;
     if let Some(takeover) = &claimed.takeover {
         let after = takeover.lease_until + settings.railway_mutation_timeout.as_millis() as i64;
         tracing::warn!(
@@ -45,8 +46,10 @@ pub(crate) async fn claim_in(
             "took over a job whose lease ran out; its sync is verified after the previous holder's last possible write"
         );
         super::drift::schedule_repair(tx, &claimed.job, &takeover.owner, after).await?;
+        // The repair's enqueue may have changed the sync's row: the run reads it again.
+        sync = None;
     }
-    Ok(Some(run::begin(tx, engine, claimed.job).await?))
+    Ok(Some(run::begin(tx, engine, claimed.job, sync).await?))
 }
 
 /// How long to wait for the next due job, capped by the poll interval (a wake-up ends the

@@ -117,6 +117,9 @@ pub async fn enqueue(conn: &mut Conn, job: &NewJob) -> Result<Enqueued> {
 pub struct Claimed {
     pub job: JobRow,
     pub takeover: Option<Takeover>,
+    /// The job's sync as the claim left it (leased, its lifecycle `running`); `None` when
+    /// its stored row cannot be read.
+    pub sync: Option<syncs::SyncRow>,
 }
 
 /// The holder whose lease ran out before its job was claimed again.
@@ -234,7 +237,8 @@ pub async fn claim(
         let until = now + lease_ms;
         // The sync's lifecycle for the job's kind is `running` from its claim.
         let lifecycle = kind.parse::<JobKind>().ok();
-        if !syncs::acquire_lease(conn, &sync_id, &id, owner, until, now, lifecycle).await? {
+        let syncs::Leased::Yes(sync) = syncs::acquire_lease(conn, &sync_id, &id, owner, until, now, lifecycle).await?
+        else {
             let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM secret_syncs WHERE id = $1")
                 .bind(&sync_id)
                 .fetch_optional(&mut *conn)
@@ -243,7 +247,7 @@ pub async fn claim(
                 finish(conn, &id, JobState::Cancelled, Some("the sync was deleted")).await?;
             }
             continue;
-        }
+        };
         let claimed = sqlx::query_as(
             "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, lease_until = $2, updated_at = $3,
                lease_epoch = lease_epoch + 1
@@ -266,7 +270,7 @@ pub async fn claim(
             _ => None,
         };
         match claimed.map_err(StorageError::from) {
-            Ok(job) => return Ok(Some(Claimed { job, takeover })),
+            Ok(job) => return Ok(Some(Claimed { job, takeover, sync: sync.map(|row| *row) })),
             Err(e) if e.is_undecodable() => {
                 let message = format!("this Sluice cannot run the job: {e}");
                 // Its lease set the sync's status `running`: the sync says it failed, and why.

@@ -396,7 +396,9 @@ fn truncate(s: &str, max: usize) -> String {
 
 /// Takes the sync's lease for a job when nobody holds it (or the holder's lease ran out),
 /// and with `running` sets that kind's lifecycle status `running`. This compare-and-set is
-/// what keeps a sync from running twice at once, on one node or many.
+/// what keeps a sync from running twice at once, on one node or many. The row comes back
+/// as the lease left it, so the run that begins in the claim's transaction need not read
+/// it again.
 pub async fn acquire_lease(
     conn: &mut Conn,
     id: &SyncId,
@@ -405,7 +407,7 @@ pub async fn acquire_lease(
     until: i64,
     now: i64,
     running: Option<JobKind>,
-) -> Result<bool> {
+) -> Result<Leased> {
     // One statement, the status with the lease: on PostgreSQL a second update of the row
     // in the claim's transaction would check its foreign keys again.
     let status = running.map_or(String::new(), |kind| {
@@ -414,17 +416,32 @@ pub async fn acquire_lease(
     });
     let sql = format!(
         "UPDATE secret_syncs SET lease_job_id = $1, lease_owner = $2, lease_until = $3{status}
-         WHERE id = $4 AND (lease_job_id IS NULL OR lease_until < $5 OR lease_job_id = $1)"
+         WHERE id = $4 AND (lease_job_id IS NULL OR lease_until < $5 OR lease_job_id = $1)
+         RETURNING {}",
+        columns("")
     );
-    let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(job_id)
         .bind(owner)
         .bind(until)
         .bind(id)
         .bind(now)
-        .execute(conn)
+        .fetch_optional(conn)
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(match row {
+        None => Leased::No,
+        Some(row) => Leased::Yes(sqlx::FromRow::from_row(&row).ok().map(Box::new)),
+    })
+}
+
+/// What [`acquire_lease`] came to.
+#[derive(Debug)]
+pub enum Leased {
+    /// Another job holds the sync's lease, or the sync is gone.
+    No,
+    /// The lease is the job's: the sync's row as it left it, `None` when this build cannot
+    /// read the row ([`get`] says why).
+    Yes(Option<Box<SyncRow>>),
 }
 
 /// Extends a held lease; false when the job no longer holds it.

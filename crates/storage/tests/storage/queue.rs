@@ -511,13 +511,19 @@ async fn a_claim_in_progress_does_not_hold_up_another_syncs_outcome_on_the_same_
 async fn a_claim_marks_its_lifecycle_running_and_its_end_frees_the_lease() {
     let f = fixture().await;
     f.enqueue(JobKind::Import, f.sync(1)).await;
-    let job = f.claim("n1", 60_000, 10).await.expect("claimed");
+    let claimed = f.claim_full("n1", 60_000, 10).await.expect("claimed");
+    let job = claimed.job;
     let mut conn = f.store.read().await.expect("conn");
     let row = syncs::get(&mut conn, f.sync(1)).await.expect("get").expect("row");
     assert_eq!(row.import_status, Some(SyncStatus::Running));
     assert_eq!(row.sync_status, None, "another lifecycle is left alone");
     assert_eq!(row.lease_job_id.as_ref(), Some(&job.id));
     drop(conn);
+    let as_claimed = claimed.sync.expect("the claim hands over the sync's row as it left it");
+    assert_eq!(
+        (as_claimed.import_status, as_claimed.lease_job_id, as_claimed.lease_until, as_claimed.updated_at),
+        (row.import_status, row.lease_job_id.clone(), row.lease_until, row.updated_at)
+    );
 
     let mut tx = f.store.write().await.expect("tx");
     syncs::finish(&mut tx, f.sync(1), JobKind::Import, &job.id, true, None, None).await.expect("finish");
