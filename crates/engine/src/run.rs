@@ -540,9 +540,14 @@ async fn record_failure(
     if let Some(deps) = dependencies {
         syncs::set_dependencies(&mut tx, &sync_id, deps).await?;
     }
-    if let Some(recording) = &ctx.ledger
-        && let Some(status) = recording.write(&mut tx, &sync_id).await?
-    {
+    let drift = match &ctx.ledger {
+        Some(recording) => recording.write(&mut tx, &sync_id).await?,
+        None => None,
+    };
+    // A run failed for good sets the drift status with its outcome (one update of the
+    // sync's row); one that comes back sets it now.
+    let failed_for_good = !deploying && !retry;
+    if let Some(status) = drift.filter(|_| !failed_for_good) {
         sluice_storage::drift::mark(&mut tx, &sync_id, status).await?;
     }
     super::hooks::record_reported(&mut tx, &sync_id, &ctx.reported_deploys).await?;
@@ -577,7 +582,7 @@ async fn record_failure(
         syncs::set_retrying(&mut tx, &sync_id, job.attempts, next_at, &message).await?;
     } else {
         run.status = RunStatus::Failed;
-        syncs::finish(&mut tx, &sync_id, kind, &job.id, false, Some(&message), None).await?;
+        syncs::finish(&mut tx, &sync_id, kind, &job.id, false, Some(&message), drift).await?;
         jobs::finish(&mut tx, &job.id, JobState::Failed, Some(&message)).await?;
         super::reconcile::after_failure(&mut tx, engine, &sync_id, kind, row.is_auto_sync_enabled, now).await?;
     }

@@ -193,10 +193,14 @@ async fn a_redeploy_is_followed_until_live_and_a_failed_one_fails_the_sync() {
     env.put("dev", "/", "API_KEY", "k-2").await;
     env.app.drain().await;
     let deployment = env.runs(&id).await[0]["deploys"][0]["deploymentId"].as_str().expect("id").to_string();
+    let checked = env.sync(&id).await["lastDriftCheckAt"].as_str().expect("checked").to_string();
     env.fake.advance_deployment(&deployment, DeploymentStatus::Failed);
     env.app.drain_all().await;
     let s = env.sync(&id).await;
     assert_eq!(s["syncStatus"], "failed", "{s}");
+    // The run that failed for good records the destination as it found it.
+    assert_eq!(s["driftStatus"], "in-sync");
+    assert!(s["lastDriftCheckAt"].as_str() > Some(checked.as_str()), "the failed run's drift report: {s}");
     let message = s["lastSyncMessage"].as_str().unwrap_or_default();
     assert!(message.contains(&deployment) && message.contains("FAILED") && message.contains("api"), "{message}");
     assert_eq!(env.api_vars().get("SLUICE_API_KEY"), Some(&val("k-2")), "the values stay written");
