@@ -171,6 +171,10 @@ pub struct LoginLockOut {
 #[serde(rename_all = "camelCase")]
 pub struct LoginLocksOut {
     pub login_locks: Vec<LoginLockOut>,
+    /// More histories are remembered than listed: the client-address list keeps the 1,000
+    /// longest locks and most recent failures.
+    #[serde(default)]
+    pub truncated: bool,
 }
 
 /// What clearing an account's failed sign-ins found: `loginLock` is the history

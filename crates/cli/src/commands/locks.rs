@@ -106,6 +106,12 @@ pub async fn run(ctx: &Context, args: &LocksArgs) -> CliResult<()> {
                     let rows: Vec<Vec<String>> = out.login_locks.iter().map(row).collect();
                     let headers = ["KIND", "ACCOUNT", "STATE", "FAILURES", "LOCKS", "RETRY AT"];
                     print!("{}", output::table(&headers, &rows));
+                    if out.truncated {
+                        println!(
+                            "More are remembered than these {}: the longest locks and most recent failures are listed.",
+                            rows.len()
+                        );
+                    }
                     Ok(())
                 }
                 f => print_value(f, &serde_json::to_value(&out.login_locks).unwrap_or_default()),

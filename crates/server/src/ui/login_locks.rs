@@ -40,6 +40,8 @@ struct LocksPage {
     rows: Option<Vec<LockRowView>>,
     /// The client addresses, for an instance admin.
     addresses: Option<Vec<LockRowView>>,
+    /// More addresses are remembered than listed.
+    addresses_truncated: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -81,12 +83,15 @@ pub async fn list(State(state): State<AppState>, signed: Signed, Query(q): Query
         Err(ApiError::Forbidden(_) | ApiError::NotFound(_)) if instance_admin => None,
         Err(e) => return Err(e.into()),
     };
-    let addresses = match instance_admin {
-        true => Some(views(locks::list_addresses(&state, &signed.actor).await?.login_locks)),
-        false => None,
+    let (addresses, addresses_truncated) = match instance_admin {
+        true => {
+            let out = locks::list_addresses(&state, &signed.actor).await?;
+            (Some(views(out.login_locks)), out.truncated)
+        }
+        false => (None, false),
     };
     let chrome = Chrome::new(&signed, Section::LoginLocks, "Sign-in locks");
-    let page = LocksPage { chrome, orgs, org, rows, addresses };
+    let page = LocksPage { chrome, orgs, org, rows, addresses, addresses_truncated };
     Ok(render(&page.chrome.clone(), page))
 }
 

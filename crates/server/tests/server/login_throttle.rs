@@ -329,3 +329,35 @@ async fn the_instance_admin_sees_and_clears_a_client_addresss_lock_and_no_one_el
     }
     app.shutdown().await;
 }
+
+/// The client-address list keeps 1,000 histories and says when more are remembered.
+#[tokio::test]
+async fn the_address_list_says_when_more_addresses_are_remembered_than_listed() {
+    use sluice_domain::login_throttle::Attempts;
+    use sluice_storage::login_throttles;
+    let app = TestApp::spawn().await;
+    let admin = admin_user(&app).await;
+    const LOCKS: &str = "/api/v1/admin/login-locks";
+    let store = &app.state().store;
+    let now = sluice_storage::now_ms();
+    let mut tx = store.write().await.expect("tx");
+    for i in 0..1_001 {
+        let key = format!("ip:10.0.{}.{}", i / 250, i % 250);
+        login_throttles::lock(&mut tx, store.backend(), &key).await.expect("row");
+        let failed = Attempts { failures: 1, last_failure_at: now - i, locked_until: 0, locks: 0 };
+        login_throttles::save(&mut tx, &key, &failed, now + 3_600_000).await.expect("history");
+    }
+    tx.commit().await.expect("commit");
+    let listed = admin.get(LOCKS).await.expect(200);
+    assert_eq!(listed["loginLocks"].as_array().map(Vec::len), Some(1_000));
+    assert_eq!(listed["truncated"], true, "one more address is remembered than listed");
+    assert!(!listed["loginLocks"].to_string().contains("\"10.0.4.0\""), "the oldest failure is the one left out");
+    let web = crate::ui::Browser::sign_in(&app).await;
+    web.get("/login-locks").await.assert_contains("More addresses have failed sign-ins than these 1000");
+
+    admin.delete("/api/v1/admin/login-locks/ip/10.0.0.0").await.expect(200);
+    let listed = admin.get(LOCKS).await.expect(200);
+    assert_eq!(listed["loginLocks"].as_array().map(Vec::len), Some(1_000));
+    assert_eq!(listed["truncated"], false, "every remembered address is listed");
+    assert!(!web.get("/login-locks").await.body.contains("data-addresses-truncated"), "the page lists them all");
+}

@@ -56,7 +56,7 @@ pub async fn list(state: &AppState, actor: &Actor, raw_org: &str) -> ApiResult<L
         }
     }
     login_locks.sort_by(|a, b| (a.state, a.kind, &a.account).cmp(&(b.state, b.kind, &b.account)));
-    Ok(LoginLocksOut { login_locks })
+    Ok(LoginLocksOut { login_locks, truncated: false })
 }
 
 /// `DELETE /api/v1/organization/{organizationId}/login-locks/{kind}/{account}`: forgets
@@ -122,7 +122,10 @@ pub const ADDRESSES_LISTED: i64 = 1_000;
 pub async fn list_addresses(state: &AppState, actor: &Actor) -> ApiResult<LoginLocksOut> {
     let mut conn = state.store.read().await?;
     authz::instance_admin(&mut conn, actor, "see the client addresses' sign-in locks").await?;
-    let stored = login_throttles::list_prefixed(&mut conn, throttle::IP_PREFIX, ADDRESSES_LISTED).await?;
+    // One more than listed, to tell whether there are more.
+    let mut stored = login_throttles::list_prefixed(&mut conn, throttle::IP_PREFIX, ADDRESSES_LISTED + 1).await?;
+    let truncated = stored.len() as i64 > ADDRESSES_LISTED;
+    stored.truncate(ADDRESSES_LISTED as usize);
     let now = paces::now_ms(&mut conn, state.store.backend()).await?;
     let mut login_locks: Vec<LoginLockOut> = stored
         .into_iter()
@@ -132,7 +135,7 @@ pub async fn list_addresses(state: &AppState, actor: &Actor) -> ApiResult<LoginL
         })
         .collect();
     login_locks.sort_by(|a, b| (a.state, &a.account).cmp(&(b.state, &b.account)));
-    Ok(LoginLocksOut { login_locks })
+    Ok(LoginLocksOut { login_locks, truncated })
 }
 
 /// `DELETE /api/v1/admin/login-locks/ip/{address}`: forgets a client address's failed
