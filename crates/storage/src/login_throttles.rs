@@ -44,20 +44,22 @@ pub async fn get_many(conn: &mut Conn, keys: &[&str]) -> Result<Vec<(String, Att
     Ok(q.fetch_all(conn).await?.into_iter().map(Into::into).collect())
 }
 
-/// The histories whose scope key starts with `prefix` (`ip:` for client addresses), the
-/// longest locks first, then the most recent failures, at most `limit` (no lock taken).
+/// The histories whose scope key starts with `prefix` (`ip:` for client addresses) that
+/// still matter at `now` (not expired), the longest locks first, then the most recent
+/// failures, at most `limit` (no lock taken).
 ///
 /// The prefix is compared as it is (`substr`), not as a range of keys: under a linguistic
 /// collation (PostgreSQL's `en_US.UTF-8`) `ip:…` does not sort between `ip:` and `ip;`. It
 /// reads the whole table, which holds only the histories of the last quiet window.
-pub async fn list_prefixed(conn: &mut Conn, prefix: &str, limit: i64) -> Result<Vec<(String, Attempts)>> {
+pub async fn list_prefixed(conn: &mut Conn, prefix: &str, now: i64, limit: i64) -> Result<Vec<(String, Attempts)>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM login_throttles WHERE substr(scope_key, 1, CAST($1 AS INTEGER)) = $2
-         ORDER BY locked_until DESC, last_failure_at DESC, scope_key LIMIT $3"
+        "SELECT {COLUMNS} FROM login_throttles WHERE substr(scope_key, 1, CAST($1 AS INTEGER)) = $2 AND expires_at >= $3
+         ORDER BY locked_until DESC, last_failure_at DESC, scope_key LIMIT $4"
     );
     let rows = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
         .bind(i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX))
         .bind(prefix)
+        .bind(now)
         .bind(limit)
         .fetch_all(conn)
         .await?;

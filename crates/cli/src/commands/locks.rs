@@ -114,7 +114,12 @@ pub async fn run(ctx: &Context, args: &LocksArgs) -> CliResult<()> {
                     }
                     Ok(())
                 }
-                f => print_value(f, &serde_json::to_value(&out.login_locks).unwrap_or_default()),
+                f => {
+                    if out.truncated {
+                        eprintln!("More are remembered than the {} listed.", out.login_locks.len());
+                    }
+                    print_value(f, &serde_json::to_value(&out.login_locks).unwrap_or_default())
+                }
             }
         }
         LocksCommand::Clear(a) => {

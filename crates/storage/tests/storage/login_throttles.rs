@@ -64,11 +64,15 @@ async fn the_client_addresses_are_listed_locked_first_and_nothing_else_is() {
         let a = Attempts { failures: 3, last_failure_at, locked_until, locks: u32::from(locked_until > 0) };
         login_throttles::save(&mut tx, key, &a, 20_000).await.expect("save");
     }
+    // An expired history (the prune has not come yet) is not listed and takes no place.
+    login_throttles::lock(&mut tx, store.backend(), "ip:10.0.0.9").await.expect("lock");
+    let expired = Attempts { failures: 9, last_failure_at: 900, locked_until: 9_950, locks: 1 };
+    login_throttles::save(&mut tx, "ip:10.0.0.9", &expired, 10_000).await.expect("save");
     tx.commit().await.expect("commit");
     let mut conn = store.read().await.expect("conn");
     let keys = |rows: Vec<(String, Attempts)>| rows.into_iter().map(|(k, _)| k).collect::<Vec<_>>();
-    let listed = login_throttles::list_prefixed(&mut conn, "ip:", 10).await.expect("list");
+    let listed = login_throttles::list_prefixed(&mut conn, "ip:", 12_000, 10).await.expect("list");
     assert_eq!(keys(listed), ["ip:10.0.0.2", "ip:2001:db8::7", "ip:10.0.0.1"], "locked, then the latest failure");
-    let first = login_throttles::list_prefixed(&mut conn, "ip:", 1).await.expect("list");
+    let first = login_throttles::list_prefixed(&mut conn, "ip:", 12_000, 1).await.expect("list");
     assert_eq!(keys(first), ["ip:10.0.0.2"], "the limit keeps the locked one");
 }

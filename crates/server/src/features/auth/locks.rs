@@ -122,11 +122,11 @@ pub const ADDRESSES_LISTED: i64 = 1_000;
 pub async fn list_addresses(state: &AppState, actor: &Actor) -> ApiResult<LoginLocksOut> {
     let mut conn = state.store.read().await?;
     authz::instance_admin(&mut conn, actor, "see the client addresses' sign-in locks").await?;
+    let now = paces::now_ms(&mut conn, state.store.backend()).await?;
     // One more than listed, to tell whether there are more.
-    let mut stored = login_throttles::list_prefixed(&mut conn, throttle::IP_PREFIX, ADDRESSES_LISTED + 1).await?;
+    let mut stored = login_throttles::list_prefixed(&mut conn, throttle::IP_PREFIX, now, ADDRESSES_LISTED + 1).await?;
     let truncated = stored.len() as i64 > ADDRESSES_LISTED;
     stored.truncate(ADDRESSES_LISTED as usize);
-    let now = paces::now_ms(&mut conn, state.store.backend()).await?;
     let mut login_locks: Vec<LoginLockOut> = stored
         .into_iter()
         .filter_map(|(key, attempts)| {
