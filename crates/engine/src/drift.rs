@@ -182,7 +182,7 @@ pub async fn check(
                 .filter_map(|(k, v)| v.as_ref().map(|v| (k.clone(), Some(dk.digest(k, v.expose().as_bytes())))))
                 .collect();
             let mut tx = engine.store().write().await?;
-            if !super::run::may_record(engine, ctx.fence.as_ref(), &mut tx).await? {
+            if !super::fence::may_record(engine, ctx.fence.as_ref(), &mut tx).await? {
                 return Err(EngineError::LeaseLost);
             }
             ledger::record(&mut tx, &row.id, &adopted, &[], row.trust.ledger_since.is_some()).await?;
@@ -200,7 +200,7 @@ pub async fn check(
     }
 
     let mut tx = engine.store().write().await?;
-    if !super::run::may_record(engine, ctx.fence.as_ref(), &mut tx).await? {
+    if !super::fence::may_record(engine, ctx.fence.as_ref(), &mut tx).await? {
         return Err(EngineError::LeaseLost);
     }
     save(&mut tx, &row.id, Some(job), &final_report).await?;

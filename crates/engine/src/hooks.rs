@@ -21,7 +21,7 @@ pub struct RunHooks<'a> {
     /// Set by the run's heartbeat when another node took the sync over.
     pub lost: &'a AtomicBool,
     /// The run's fence: checked (one database round trip) before each write.
-    pub fence: Option<&'a crate::run::Fence>,
+    pub fence: Option<&'a crate::fence::Fence>,
     /// Every deploy the destination reported, in order (the run records them even when the
     /// apply fails later).
     pub reported: std::sync::Mutex<Vec<ServiceDeploy>>,

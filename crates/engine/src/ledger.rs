@@ -9,7 +9,7 @@
 use crate::Engine;
 use crate::drift;
 use crate::error::EngineError;
-use crate::run::{Fence, may_record};
+use crate::fence::{Fence, may_record};
 use crate::spec::SyncSpec;
 use sluice_domain::drift::{DriftReport, Ledger};
 use sluice_domain::ledger::{self, Claim};

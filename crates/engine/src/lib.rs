@@ -24,6 +24,7 @@ pub mod drain;
 pub mod drift;
 pub mod error;
 pub mod events;
+pub mod fence;
 pub mod hooks;
 pub mod housekeeping;
 pub mod kinds;

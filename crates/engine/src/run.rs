@@ -1,8 +1,10 @@
-//! Running one claimed job: mark it running, keep its lease alive, do the work of its
+//! Claiming a job and running it: mark it running, keep its lease alive, do the work of its
 //! kind, then record the outcome in one transaction (sync status, run record, job state,
 //! audit entry, notification events), retrying later when the failure is worth retrying.
+//! On SQLite a worker's next claim is made in that transaction too ([`execute_and_claim`]).
 
 use super::error::EngineError;
+use super::fence::{Fence, may_record};
 use super::queue::{JobActor, JobPayload};
 use super::{events, kinds};
 use crate::Engine;
@@ -45,82 +47,6 @@ pub struct RunContext {
     pub ledger: Option<crate::ledger::Recording>,
     /// The deploys the destination reported, written with the run's outcome.
     pub reported_deploys: Vec<sluice_destinations::ServiceDeploy>,
-}
-
-/// What a run proves, with one database round trip, before each write to the destination
-/// or the source: that this node still holds the job with the epoch it claimed it with and
-/// that its lease outlives the write (a lease that is not fresh is extended to a full
-/// lease, longer than any write's timeout by the start-up check). A node that stalled past
-/// its lease (a pause, a frozen VM, a partition from the database) finds another epoch
-/// there and stops.
-#[derive(Clone, Debug)]
-pub struct Fence {
-    pub job: JobRow,
-    pub node: String,
-}
-
-/// How recent a lease must be for a fence to prove it with a read instead of extending it.
-/// A run of a fan-out takes milliseconds: its fences are reads. It costs the write's
-/// margin at most this much.
-const FRESH_LEASE: std::time::Duration = std::time::Duration::from_secs(2);
-
-impl Fence {
-    /// Checks and extends the lease; `Err(LeaseLost)` when the job is no longer ours.
-    pub async fn check(&self, engine: &Engine, lost: &AtomicBool) -> Result<(), EngineError> {
-        if lost.load(Ordering::SeqCst) {
-            return Err(EngineError::LeaseLost);
-        }
-        let now = now_ms();
-        let until = now + engine.settings().lease.as_millis() as i64;
-        let backend = engine.store().backend();
-        // A lease taken (at the claim, or by the heartbeat's latest renewal) less than
-        // FRESH_LEASE ago is proven by a read: it still runs nearly a whole lease, as long
-        // as the write extended it would (the lease outlives the write's timeout by the
-        // margin the settings keep for its pacing and resends), and never less than the
-        // write's timeout. An older one is extended.
-        let write_ends_by = now + engine.settings().railway_mutation_timeout.as_millis() as i64;
-        let fresh = (until - FRESH_LEASE.as_millis() as i64).max(write_ends_by);
-        let outlives = {
-            let mut conn = engine.store().read().await?;
-            jobs::held_until(&mut conn, &self.job, &self.node, fresh).await?
-        };
-        let held = outlives
-            || match backend {
-                Backend::Postgres => {
-                    let mut conn = engine.store().read().await?;
-                    jobs::fence(&mut conn, backend, &self.job, &self.node, until).await?
-                }
-                Backend::Sqlite => {
-                    let mut tx = engine.store().write().await?;
-                    let held = jobs::fence(&mut tx, backend, &self.job, &self.node, until).await?;
-                    tx.commit().await.map_err(StorageError::from)?;
-                    held
-                }
-            };
-        if held {
-            Ok(())
-        } else {
-            lost.store(true, Ordering::SeqCst);
-            Err(EngineError::LeaseLost)
-        }
-    }
-
-    /// Whether the job is still ours, inside the transaction that records what the run did.
-    pub async fn holds(&self, engine: &Engine, tx: &mut sluice_storage::Tx) -> Result<bool, StorageError> {
-        jobs::holds(tx, engine.store().backend(), &self.job, &self.node).await
-    }
-}
-
-/// Whether a run with `fence` may record its outcome in `tx` (runs without one always may).
-pub async fn may_record(
-    engine: &Engine,
-    fence: Option<&Fence>,
-    tx: &mut sluice_storage::Tx,
-) -> Result<bool, StorageError> {
-    match fence {
-        Some(f) => f.holds(engine, tx).await,
-        None => Ok(true),
-    }
 }
 
 impl RunContext {
@@ -197,10 +123,40 @@ pub struct Begun {
     started: Option<(SyncRow, RunRow)>,
 }
 
+/// Claims one job this node may run now and begins its run in `tx` (its own transaction,
+/// or the one recording the outcome of the worker's previous run: [`execute_and_claim`]).
+/// Taking over a job whose holder's lease ran out also schedules the repair of its sync for
+/// after that holder's last possible write ([`super::drift::schedule_repair`]).
+pub(crate) async fn claim_in(tx: &mut Tx, engine: &Engine, due_by: Option<i64>) -> Result<Option<Begun>, StorageError> {
+    let settings = engine.settings();
+    let claimed = jobs::claim(
+        tx,
+        engine.store().backend(),
+        engine.node_id(),
+        settings.lease.as_millis() as i64,
+        settings.per_connection_limit as i64,
+        due_by,
+    )
+    .await?;
+    let Some(claimed) = claimed else { return Ok(None) };
+    let mut sync = claimed.sync;
+    if let Some(takeover) = &claimed.takeover {
+        let after = takeover.lease_until + settings.railway_mutation_timeout.as_millis() as i64;
+        tracing::warn!(
+            job_id = %claimed.job.id, sync_id = %claimed.job.sync_id, previous = %takeover.owner,
+            "took over a job whose lease ran out; its sync is verified after the previous holder's last possible write"
+        );
+        super::drift::schedule_repair(tx, &claimed.job, &takeover.owner, after).await?;
+        // The repair's enqueue may have changed the sync's row: the run reads it again.
+        sync = None;
+    }
+    Ok(Some(begin(tx, engine, claimed.job, sync).await?))
+}
+
 /// Begins the run of `job` inside the transaction that claimed it (one write transaction
 /// less per run: on SQLite every one waits for the single writer). `claimed` is the sync's
 /// row as the claim left it, when the claim could read it.
-pub async fn begin(tx: &mut Tx, engine: &Engine, job: JobRow, claimed: Option<SyncRow>) -> Result<Begun, StorageError> {
+async fn begin(tx: &mut Tx, engine: &Engine, job: JobRow, claimed: Option<SyncRow>) -> Result<Begun, StorageError> {
     let read = match claimed {
         Some(row) => Ok(Some(row)),
         None => syncs::get(tx, &job.sync_id).await,
@@ -279,11 +235,22 @@ struct Chain<'a> {
 
 impl Chain<'_> {
     /// Commits the transaction recording an outcome, with the worker's next claim in it if
-    /// wanted. A claim's error fails the outcome's transaction: on SQLite, under the write
-    /// lock the transaction holds, only a failing database makes one.
+    /// wanted. The claim is made after a savepoint: one that fails is undone and logged,
+    /// and the outcome is committed without it (the worker then claims on its own).
     async fn commit(&mut self, mut tx: Tx, engine: &Engine) -> Result<(), StorageError> {
+        const CLAIM: &str = "next_claim";
         let wanted = self.next.is_none() && self.stop.is_some_and(|stop| !*stop.borrow());
-        let next = if wanted { super::worker::claim_in(&mut tx, engine, None).await? } else { None };
+        let mut next = None;
+        if wanted {
+            tx.mark(CLAIM).await?;
+            match claim_in(&mut tx, engine, None).await {
+                Ok(claimed) => next = claimed,
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming the next job with a run's outcome failed; the outcome is recorded without it");
+                    tx.back_to(CLAIM).await?;
+                }
+            }
+        }
         tx.commit().await?;
         self.next = next;
         Ok(())

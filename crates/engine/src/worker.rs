@@ -5,7 +5,7 @@
 use super::{dispatch, run};
 use crate::Engine;
 use sluice_storage::jobs;
-use sluice_storage::{StorageError, Tx, now_ms};
+use sluice_storage::{StorageError, now_ms};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -13,43 +13,9 @@ use tokio::sync::watch;
 /// makes later jobs due (draining in tests).
 pub async fn claim(engine: &Engine, due_by: Option<i64>) -> Result<Option<run::Begun>, StorageError> {
     let mut tx = engine.store().write().await?;
-    let begun = claim_in(&mut tx, engine, due_by).await?;
+    let begun = run::claim_in(&mut tx, engine, due_by).await?;
     tx.commit().await?;
     Ok(begun)
-}
-
-/// Claims one job this node may run now and begins its run in `tx` (its own transaction,
-/// or the one recording the outcome of the worker's previous run: [`run::execute_and_claim`]).
-/// Taking over a job whose holder's lease ran out also schedules the repair of its sync for
-/// after that holder's last possible write ([`super::drift::schedule_repair`]).
-pub(crate) async fn claim_in(
-    tx: &mut Tx,
-    engine: &Engine,
-    due_by: Option<i64>,
-) -> Result<Option<run::Begun>, StorageError> {
-    let settings = engine.settings();
-    let claimed = jobs::claim(
-        tx,
-        engine.store().backend(),
-        engine.node_id(),
-        settings.lease.as_millis() as i64,
-        settings.per_connection_limit as i64,
-        due_by,
-    )
-    .await?;
-    let Some(claimed) = claimed else { return Ok(None) };
-    let mut sync = claimed.sync;
-    if let Some(takeover) = &claimed.takeover {
-        let after = takeover.lease_until + settings.railway_mutation_timeout.as_millis() as i64;
-        tracing::warn!(
-            job_id = %claimed.job.id, sync_id = %claimed.job.sync_id, previous = %takeover.owner,
-            "took over a job whose lease ran out; its sync is verified after the previous holder's last possible write"
-        );
-        super::drift::schedule_repair(tx, &claimed.job, &takeover.owner, after).await?;
-        // The repair's enqueue may have changed the sync's row: the run reads it again.
-        sync = None;
-    }
-    Ok(Some(run::begin(tx, engine, claimed.job, sync).await?))
 }
 
 /// How long to wait for the next due job, capped by the poll interval (a wake-up ends the

@@ -78,6 +78,21 @@ impl Tx {
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
         self.inner.rollback().await
     }
+
+    /// Marks a point (`SAVEPOINT`) that [`Tx::back_to`] returns to, keeping what the
+    /// transaction wrote before it: for a step that must not take the rest down when it
+    /// fails. The commit keeps what was written after the mark as well.
+    pub async fn mark(&mut self, name: &'static str) -> Result<(), sqlx::Error> {
+        sqlx::query(sqlx::AssertSqlSafe(format!("SAVEPOINT {name}"))).execute(&mut *self.inner).await?;
+        Ok(())
+    }
+
+    /// Undoes what was written since the mark `name` ([`Tx::mark`]); on PostgreSQL this also
+    /// ends the aborted state a failed statement left the transaction in.
+    pub async fn back_to(&mut self, name: &'static str) -> Result<(), sqlx::Error> {
+        sqlx::query(sqlx::AssertSqlSafe(format!("ROLLBACK TO SAVEPOINT {name}"))).execute(&mut *self.inner).await?;
+        Ok(())
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

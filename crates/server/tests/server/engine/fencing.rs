@@ -6,7 +6,7 @@
 
 use super::support::*;
 use sluice_engine::drain::{DrainOptions, drain};
-use sluice_engine::{Engine, dispatch, run, worker};
+use sluice_engine::{Engine, dispatch, fence, run, worker};
 use sluice_railway_fake::Fault;
 use sluice_storage::now_ms;
 
@@ -153,7 +153,7 @@ async fn a_fence_reads_a_fresh_lease_and_extends_an_older_one() {
     env.put("dev", "/", "X", "A").await;
     dispatch::dispatch_all(&a).await.expect("dispatch");
     let begun = worker::claim(&a, None).await.expect("claim").expect("node A claims the change");
-    let fence = run::Fence { job: begun.job.clone(), node: a.node_id().to_string() };
+    let fence = fence::Fence { job: begun.job.clone(), node: a.node_id().to_string() };
     let lost = std::sync::atomic::AtomicBool::new(false);
     let claimed_until = job_lease_until(&env, &begun.job.id).await;
 

@@ -324,3 +324,48 @@ async fn a_worker_claims_its_next_job_with_its_outcome_on_sqlite_and_none_when_s
     assert_eq!(outstanding(&engine).await.expect("jobs"), (0, 0));
     assert_eq!(env.api_vars().get("SLUICE_X"), Some(&val("v1")));
 }
+
+/// A next claim that fails inside an outcome's transaction is undone alone: the run's
+/// outcome is recorded, no other sync is left leased or running, and the worker's own claim
+/// takes the job later. (SQLite only, where the claim is chained; the failure is a trigger
+/// refusing the claim's update of a job.)
+#[tokio::test]
+async fn a_failed_next_claim_leaves_the_outcome_recorded_and_nothing_half_claimed() {
+    use sluice_engine::drain::outstanding;
+    use sluice_engine::{dispatch, run, worker};
+    let env = start_with(|s| s.engine.per_connection_limit = 1).await;
+    if env.app.state().store.backend() != sluice_storage::Backend::Sqlite {
+        return;
+    }
+    env.put("dev", "/", "X", "v0").await;
+    let schema = || opts("overwrite-destination", Some("SLUICE_{{secretKey}}"));
+    let mut worker_body = env.sync_body("to-worker", schema());
+    worker_body["destinationConfig"]["serviceId"] = serde_json::json!(WORKER);
+    let first_id = env.create_sync(env.sync_body("to-api", schema())).await["id"].as_str().expect("id").to_string();
+    let second_id = env.create_sync(worker_body).await["id"].as_str().expect("id").to_string();
+    env.app.drain_all().await;
+    env.put("dev", "/", "X", "v1").await;
+    let engine = env.app.state().engine.clone();
+    dispatch::dispatch_all(&engine).await.expect("dispatch");
+    let first = worker::claim(&engine, None).await.expect("claim").expect("a job");
+    let ran = first.job.sync_id.to_string();
+    let other = if ran == first_id { &second_id } else { &first_id };
+
+    let store = env.app.state().store.clone();
+    let refuse = "CREATE TRIGGER refuse_claims BEFORE UPDATE OF lease_epoch ON jobs BEGIN SELECT RAISE(ABORT, 'claims refused'); END";
+    sqlx::query(refuse).execute(&mut *store.write_one().await.expect("conn")).await.expect("trigger");
+    let (_keep, running) = tokio::sync::watch::channel(false);
+    assert!(run::execute_and_claim(&engine, first, &running).await.is_none(), "the refused claim is undone");
+    assert_eq!(outstanding(&engine).await.expect("jobs"), (1, 0), "the run's job ended, the other one waits");
+    assert_eq!(env.sync(&ran).await["syncStatus"], "succeeded", "the outcome is recorded");
+    let waiting = env.sync(other).await;
+    assert_eq!(waiting["syncStatus"], "pending", "the other sync is not left running: {waiting}");
+
+    sqlx::query("DROP TRIGGER refuse_claims")
+        .execute(&mut *store.write_one().await.expect("conn"))
+        .await
+        .expect("drop");
+    env.app.drain_all().await;
+    assert_eq!(outstanding(&engine).await.expect("jobs"), (0, 0));
+    assert_eq!(env.sync(other).await["syncStatus"], "succeeded");
+}

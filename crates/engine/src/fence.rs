@@ -1,0 +1,84 @@
+//! A run's fence: what it proves before each write, and inside the transaction that
+//! records its outcome, that this node still holds its job.
+
+use super::error::EngineError;
+use crate::Engine;
+use sluice_storage::jobs::{self, JobRow};
+use sluice_storage::{Backend, StorageError, now_ms};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// What a run proves, with one database round trip, before each write to the destination
+/// or the source: that this node still holds the job with the epoch it claimed it with and
+/// that its lease outlives the write (a lease that is not fresh is extended to a full
+/// lease, longer than any write's timeout by the start-up check). A node that stalled past
+/// its lease (a pause, a frozen VM, a partition from the database) finds another epoch
+/// there and stops.
+#[derive(Clone, Debug)]
+pub struct Fence {
+    pub job: JobRow,
+    pub node: String,
+}
+
+/// How recent a lease must be for a fence to prove it with a read instead of extending it.
+/// A run of a fan-out takes milliseconds: its fences are reads. It costs the write's
+/// margin at most this much.
+const FRESH_LEASE: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl Fence {
+    /// Checks and extends the lease; `Err(LeaseLost)` when the job is no longer ours.
+    pub async fn check(&self, engine: &Engine, lost: &AtomicBool) -> Result<(), EngineError> {
+        if lost.load(Ordering::SeqCst) {
+            return Err(EngineError::LeaseLost);
+        }
+        let now = now_ms();
+        let until = now + engine.settings().lease.as_millis() as i64;
+        let backend = engine.store().backend();
+        // A lease taken (at the claim, or by the heartbeat's latest renewal) less than
+        // FRESH_LEASE ago is proven by a read: it still runs nearly a whole lease, as long
+        // as the write extended it would (the lease outlives the write's timeout by the
+        // margin the settings keep for its pacing and resends), and never less than the
+        // write's timeout. An older one is extended.
+        let write_ends_by = now + engine.settings().railway_mutation_timeout.as_millis() as i64;
+        let fresh = (until - FRESH_LEASE.as_millis() as i64).max(write_ends_by);
+        let outlives = {
+            let mut conn = engine.store().read().await?;
+            jobs::held_until(&mut conn, &self.job, &self.node, fresh).await?
+        };
+        let held = outlives
+            || match backend {
+                Backend::Postgres => {
+                    let mut conn = engine.store().read().await?;
+                    jobs::fence(&mut conn, backend, &self.job, &self.node, until).await?
+                }
+                Backend::Sqlite => {
+                    let mut tx = engine.store().write().await?;
+                    let held = jobs::fence(&mut tx, backend, &self.job, &self.node, until).await?;
+                    tx.commit().await.map_err(StorageError::from)?;
+                    held
+                }
+            };
+        if held {
+            Ok(())
+        } else {
+            lost.store(true, Ordering::SeqCst);
+            Err(EngineError::LeaseLost)
+        }
+    }
+
+    /// Whether the job is still ours, inside the transaction that records what the run did.
+    pub async fn holds(&self, engine: &Engine, tx: &mut sluice_storage::Tx) -> Result<bool, StorageError> {
+        jobs::holds(tx, engine.store().backend(), &self.job, &self.node).await
+    }
+}
+
+/// Whether a run with `fence` may record its outcome in `tx` (runs without one always may).
+pub async fn may_record(
+    engine: &Engine,
+    fence: Option<&Fence>,
+    tx: &mut sluice_storage::Tx,
+) -> Result<bool, StorageError> {
+    match fence {
+        Some(f) => f.holds(engine, tx).await,
+        None => Ok(true),
+    }
+}
