@@ -115,6 +115,8 @@ pub trait ApplyHooks: Send + Sync {
     /// deployment the service has (`newest`). Should the answer be lost (a crash, a dropped
     /// connection), a later run finds the deployment the redeploy made (one newer than
     /// `newest`, so made after the write) and follows it instead of redeploying again.
+    /// It is the redeploy's [`ApplyHooks::before_write`] too: it fails when the run may
+    /// not write any more.
     fn requesting_redeploy<'a>(&'a self, service_id: &'a str, newest: &'a str) -> BoxFuture<'a, Result<(), HookError>>;
 }
 

@@ -76,6 +76,11 @@ pub async fn previous_failure(conn: &mut Conn, row: &SyncRow, job: &JobRow) -> R
         return Ok(None);
     }
     let Some(previous) = &row.last_sync_job_id else { return Ok(None) };
+    // A sync job that failed always left its message; one that succeeded cleared it. Most
+    // runs follow a success: they read nothing here.
+    if row.last_sync_message.is_none() {
+        return Ok(None);
+    }
     Ok(jobs::get(conn, previous).await?.filter(|p| p.state == JobState::Failed && p.id != job.id))
 }
 

@@ -3,8 +3,9 @@
 
 use super::error::EngineError;
 use crate::Engine;
+use sluice_domain::SyncId;
 use sluice_storage::jobs::{self, JobRow};
-use sluice_storage::{Backend, StorageError, now_ms};
+use sluice_storage::{Backend, StorageError, deploys, now_ms};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What a run proves, with one database round trip, before each write to the destination
@@ -33,13 +34,7 @@ impl Fence {
         let now = now_ms();
         let until = now + engine.settings().lease.as_millis() as i64;
         let backend = engine.store().backend();
-        // A lease taken (at the claim, or by the heartbeat's latest renewal) less than
-        // FRESH_LEASE ago is proven by a read: it still runs nearly a whole lease, as long
-        // as the write extended it would (the lease outlives the write's timeout by the
-        // margin the settings keep for its pacing and resends), and never less than the
-        // write's timeout. An older one is extended.
-        let write_ends_by = now + engine.settings().railway_mutation_timeout.as_millis() as i64;
-        let fresh = (until - FRESH_LEASE.as_millis() as i64).max(write_ends_by);
+        let fresh = fresh_until(engine, now);
         let outlives = {
             let mut conn = engine.store().read().await?;
             jobs::held_until(&mut conn, &self.job, &self.node, fresh).await?
@@ -65,10 +60,52 @@ impl Fence {
         }
     }
 
+    /// Records, just before a redeploy of `service_id` is asked for, the service's newest
+    /// deployment ([`deploys::requesting`]), proving the lease as [`Fence::check`] does: in
+    /// the same statement while the lease is fresh (one round trip, not two), else with
+    /// the check first.
+    pub async fn requesting(
+        &self,
+        engine: &Engine,
+        lost: &AtomicBool,
+        sync: &SyncId,
+        service_id: &str,
+        newest: &str,
+    ) -> Result<(), EngineError> {
+        if lost.load(Ordering::SeqCst) {
+            return Err(EngineError::LeaseLost);
+        }
+        let fresh = fresh_until(engine, now_ms());
+        let written = {
+            let mut conn = engine.store().write_one().await?;
+            deploys::requesting_while_held(&mut conn, sync, service_id, newest, &self.job, &self.node, fresh).await?
+        };
+        if written {
+            return Ok(());
+        }
+        // A lease to extend, or one that is not ours any more: the whole fence decides.
+        self.check(engine, lost).await?;
+        let mut conn = engine.store().write_one().await?;
+        deploys::requesting(&mut conn, sync, service_id, newest).await?;
+        Ok(())
+    }
+
     /// Whether the job is still ours, inside the transaction that records what the run did.
     pub async fn holds(&self, engine: &Engine, tx: &mut sluice_storage::Tx) -> Result<bool, StorageError> {
         jobs::holds(tx, engine.store().backend(), &self.job, &self.node).await
     }
+}
+
+/// How long the lease must still run for a fence to prove it with a read, at `now`. A
+/// lease taken (at the claim, or by the heartbeat's latest renewal) less than
+/// [`FRESH_LEASE`] ago passes: it still runs nearly a whole lease, as long as the write
+/// extended it would (the lease outlives the write's timeout by the margin the settings
+/// keep for its pacing and resends), and never less than the write's timeout. An older one
+/// is extended.
+fn fresh_until(engine: &Engine, now: i64) -> i64 {
+    let until = now + engine.settings().lease.as_millis() as i64;
+    let write_ends_by = now + engine.settings().railway_mutation_timeout.as_millis() as i64;
+    (until - FRESH_LEASE.as_millis() as i64).max(write_ends_by)
 }
 
 /// Whether a run with `fence` may record its outcome in `tx` (runs without one always may).

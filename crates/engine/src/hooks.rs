@@ -68,8 +68,16 @@ impl ApplyHooks for RunHooks<'_> {
 
     fn requesting_redeploy<'a>(&'a self, service_id: &'a str, newest: &'a str) -> BoxFuture<'a, Result<(), HookError>> {
         Box::pin(async move {
-            let mut conn = self.engine.store().write_one().await.map_err(stop)?;
-            deploys::requesting(&mut conn, self.sync, service_id, newest).await.map_err(stop)
+            match self.fence {
+                Some(fence) => {
+                    fence.requesting(self.engine, self.lost, self.sync, service_id, newest).await.map_err(stop)
+                }
+                None if self.lost.load(Ordering::SeqCst) => Err(stop(EngineError::LeaseLost)),
+                None => {
+                    let mut conn = self.engine.store().write_one().await.map_err(stop)?;
+                    deploys::requesting(&mut conn, self.sync, service_id, newest).await.map_err(stop)
+                }
+            }
         })
     }
 

@@ -9,7 +9,7 @@ use super::spec::SyncSpec;
 use crate::Engine;
 use sluice_core::audit::{self, AuditActor, AuditEvent};
 use sluice_core::secrets::ops::{self, NewSecret, SecretUpdate};
-use sluice_core::secrets::{ResolveOptions, SecretWrite, resolve_folder};
+use sluice_core::secrets::{Env, ResolveOptions, SecretWrite, resolve_folder, resolve_folder_of};
 use sluice_domain::planner::Desired;
 use sluice_domain::{EnvironmentId, FolderPath, ImportPlan, SecretKey, SecretValue};
 use sluice_storage::{folders, secrets, tags};
@@ -46,9 +46,15 @@ impl Source {
 pub async fn load(engine: &Engine, spec: &SyncSpec) -> Result<Source, EngineError> {
     let mut conn = engine.store().read().await?;
     let options = ResolveOptions { include_imports: true, expand: true };
-    let resolved =
+    // The spec read the environment: it is not read again (twice: as a slug, then by id).
+    // One of another project (a row that should not be) is looked up as before, and not found.
+    let resolved = if spec.environment.project_id == spec.project_id {
+        let env = Env::from(spec.environment.clone());
+        resolve_folder_of(engine.core(), &mut conn, &spec.project_id, env, &spec.path, options).await?
+    } else {
         resolve_folder(engine.core(), &mut conn, &spec.project_id, spec.environment.id.as_str(), &spec.path, options)
-            .await?;
+            .await?
+    };
     let mut dependencies: Vec<(EnvironmentId, FolderPath)> =
         resolved.dependencies.iter().map(|d| (d.environment_id.clone(), d.path.clone())).collect();
     dependencies.push((spec.environment.id.clone(), spec.path.clone()));

@@ -44,7 +44,9 @@ impl SyncSpec {
         let connection = connections::get(conn, &row.connection_id).await?.ok_or_else(|| {
             EngineError::Config(format!("the sync's connection {} no longer exists", row.connection_id))
         })?;
-        let wrote_before = !deploys::pending(conn, &row.id).await?.is_empty();
+        // A sync that landed before is past its first sync whatever it owes: its pending
+        // deploys are read only while it never has.
+        let wrote_before = row.last_synced_at.is_some() || !deploys::pending(conn, &row.id).await?.is_empty();
         Ok(SyncSpec {
             sync_id: Some(row.id.clone()),
             name: row.name.clone(),
@@ -54,7 +56,7 @@ impl SyncSpec {
             options: row.sync_options.clone(),
             destination: row.destination_config.clone(),
             connection,
-            first_sync: row.last_synced_at.is_none() && !wrote_before,
+            first_sync: !wrote_before,
         })
     }
 

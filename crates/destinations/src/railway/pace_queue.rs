@@ -6,13 +6,19 @@
 //! - while a change is being made, the asks of the node's other requests on that token
 //!   queue up, and the next change decides all of them at once ([`pacing::decide`]), in
 //!   the order they came;
-//! - a change that takes slots also takes a few ahead ([`pacing::take_spare`]), one fewer
-//!   than the node asked since its previous change (a lone request takes none: a spare
-//!   slot left unused still counts against the hourly budget), if the token can give them
-//!   at once; the node's next requests use them without a change while they last
+//! - a change that takes slots also takes a few ahead ([`pacing::take_spare`]), if the
+//!   token can give them at once: one fewer than the node asked since its previous change
+//!   (a lone request, or requests one after another, take none: a spare slot left unused
+//!   still counts against the hourly budget); and when requests queued behind a change, as
+//!   many as the node asked in the last [`pacing::SPARE_FOR_MS`], less one, if that is more.
+//!   The node's next requests use them without a change while they last
 //!   ([`pacing::SPARE_FOR_MS`] after the change began, on this process's clock, so a slow
-//!   change shortens their life rather than lengthening it), and a refusal drops them,
-//!   those of a change in flight when it came included;
+//!   change shortens their life rather than lengthening it), those that queued while the
+//!   change was in flight first; a refusal drops them, those of a change in flight when
+//!   it came included. Sized only by the asks since the previous change, and not given
+//!   to the asks queued behind the change that took them, they covered no more than one
+//!   round trip's asks, which queued again behind the next change: under load, every
+//!   change was a round trip for a request or two;
 //! - an answer that would leave the state as this node last saw it is not recorded
 //!   ([`pacing::changes_nothing`]).
 //!
@@ -66,6 +72,9 @@ struct Token {
     seen: Option<PaceState>,
     /// Slots asked since the latest change.
     asked: usize,
+    /// When this node's latest slot asks came (this process's clock), oldest first: those
+    /// of the last [`pacing::SPARE_FOR_MS`], at most [`pacing::max_spare`] and one.
+    recent: VecDeque<i64>,
 }
 
 /// What one change decided.
@@ -93,7 +102,7 @@ impl PaceQueue {
             }
             let token = tokens.entry(key.to_owned()).or_default();
             let local = pacing::now_ms();
-            if let Some(granted) = token.at_once(ask, local) {
+            if let Some(granted) = token.at_once(ask, local, pacing::max_spare(&self.settings)) {
                 return Ok((granted, local + token.offset));
             }
             token.waiting.push(Waiting { ask, reply });
@@ -117,15 +126,33 @@ impl PaceQueue {
                     guard.ended = true;
                     return;
                 };
-                if token.waiting.is_empty() {
+                // Asks that queued while the previous change was in flight take the slots
+                // it took ahead, in order; the others are decided by the next change.
+                let local = pacing::now_ms();
+                let mut batch = Vec::new();
+                for waiting in std::mem::take(&mut token.waiting) {
+                    match (waiting.ask, batch.is_empty()) {
+                        (Ask::Slot, true) => match token.spare_slot(local) {
+                            Some(granted) => {
+                                let _ = waiting.reply.send(Ok((granted, local + token.offset)));
+                            }
+                            None => batch.push(waiting),
+                        },
+                        _ => batch.push(waiting),
+                    }
+                }
+                if batch.is_empty() {
                     token.busy = false;
                     guard.ended = true;
                     return;
                 }
-                let batch = std::mem::take(&mut token.waiting);
-                let takes_slots = batch.iter().any(|w| w.ask == Ask::Slot);
-                let spare =
-                    if takes_slots { pacing::max_spare(&self.settings).min(token.asked.saturating_sub(1)) } else { 0 };
+                let slots = batch.iter().filter(|w| w.ask == Ask::Slot).count();
+                let ahead = match slots {
+                    0 => 0,
+                    1 => token.asked,
+                    _ => token.asked.max(token.recent.iter().filter(|t| **t + pacing::SPARE_FOR_MS > local).count()),
+                };
+                let spare = pacing::max_spare(&self.settings).min(ahead.saturating_sub(1));
                 token.asked = 0;
                 (batch, spare, token.refusals)
             };
@@ -201,15 +228,18 @@ impl Drop for Draining<'_> {
 impl Token {
     /// What `ask` gets from what this node holds at `local` (this process's clock), if it
     /// needs no change: a spare slot still fresh, or an answer that would change nothing.
-    fn at_once(&mut self, ask: Ask, local: i64) -> Option<Granted> {
+    /// A slot ask is counted among the node's latest (`kept` of them at most).
+    fn at_once(&mut self, ask: Ask, local: i64, kept: usize) -> Option<Granted> {
         match ask {
             Ask::Slot => {
                 self.asked += 1;
-                if local > self.spare_until {
-                    self.spare.clear();
+                self.recent.push_back(local);
+                while self.recent.len() > kept + 1
+                    || self.recent.front().is_some_and(|t| t + pacing::SPARE_FOR_MS <= local)
+                {
+                    self.recent.pop_front();
                 }
-                let at = self.spare.pop_front()?;
-                Some(Granted { slot: Slot::At(at), strikes_counted: false })
+                self.spare_slot(local)
             }
             Ask::Record { answer, .. } => {
                 if self.seen.as_ref().is_some_and(|seen| pacing::changes_nothing(seen, answer)) {
@@ -223,6 +253,15 @@ impl Token {
                 None
             }
         }
+    }
+
+    /// A slot taken ahead and still fresh at `local`, if one is left.
+    fn spare_slot(&mut self, local: i64) -> Option<Granted> {
+        if local > self.spare_until {
+            self.spare.clear();
+        }
+        let at = self.spare.pop_front()?;
+        Some(Granted { slot: Slot::At(at), strikes_counted: false })
     }
 }
 
@@ -331,8 +370,8 @@ mod tests {
         }
         gate.add_permits(1);
         first.await.expect("task").expect("granted");
-        // The three are decided in one change that also takes two slots ahead for this
-        // node's next requests; a refusal comes while it is in flight.
+        // The three are decided in one change that also takes slots ahead for this node's
+        // next requests; a refusal comes while it is in flight.
         // (The changes are made by the node's own task: the asks need not be polled.)
         changes_begun.recv().await.expect("second change");
         let mut refusal = Box::pin(queue.ask(KEY, Ask::Record { answer: Answer::Throttled, jitter: 0.5 }));
@@ -350,6 +389,51 @@ mod tests {
         gate.add_permits(1);
         let after = queue.ask(KEY, Ask::Slot).await.expect("decided");
         assert_eq!(store.changes(), 4, "a slot taken ahead before the refusal was used: {after:?}");
+    }
+
+    #[tokio::test]
+    async fn asks_queued_behind_a_change_take_the_slots_it_took_ahead() {
+        let gate = Arc::new(Semaphore::new(0));
+        let (entered, mut changes_begun) = mpsc::unbounded_channel();
+        let store = Arc::new(TestStore { gate: Some(Arc::clone(&gate)), entered: Some(entered), ..TestStore::new() });
+        let queue = PaceQueue::new(Arc::clone(&store) as Arc<dyn PaceStore>, settings());
+        let began = crate::railway::pacing::now_ms();
+
+        // A lone request's change, held in flight, takes no slot ahead; three more requests
+        // queue behind it.
+        let first = tokio::spawn({
+            let queue = Arc::clone(&queue);
+            async move { queue.ask(KEY, Ask::Slot).await }
+        });
+        changes_begun.recv().await.expect("first change");
+        let mut second: Vec<_> = (0..3).map(|_| Box::pin(queue.ask(KEY, Ask::Slot))).collect();
+        for ask in &mut second {
+            queued(ask).await;
+        }
+        gate.add_permits(1);
+        first.await.expect("task").expect("granted");
+        // Their change takes three slots ahead: four asks came in the last moments.
+        changes_begun.recv().await.expect("second change");
+        let mut third: Vec<_> = (0..3).map(|_| Box::pin(queue.ask(KEY, Ask::Slot))).collect();
+        for ask in &mut third {
+            queued(ask).await;
+        }
+        // One permit for a third change, should one be made.
+        gate.add_permits(2);
+        let mut slots = Vec::new();
+        for got in futures_all(second).await.into_iter().chain(futures_all(third).await) {
+            let (granted, _) = got.expect("granted");
+            slots.push(granted.slot);
+        }
+        let took = crate::railway::pacing::now_ms() - began;
+        // The three that queued while it was in flight took the slots it took ahead, with
+        // no change of their own (if the machine stalled past the slots' life, they could not).
+        if took < crate::railway::pacing::SPARE_FOR_MS {
+            assert_eq!(store.changes(), 2, "the asks queued behind the second change made a change of their own");
+        } else {
+            assert!(store.changes() <= 3);
+        }
+        assert!(slots.iter().all(|s| matches!(s, Slot::At(_))), "{slots:?}");
     }
 
     #[tokio::test]

@@ -3,6 +3,7 @@
 mod change_counters;
 mod login_throttles;
 mod notifications;
+mod pool;
 mod queue;
 mod sqlite_file;
 mod text;

@@ -567,3 +567,58 @@ async fn owed_deploys_are_written_for_every_service_at_once_and_owing_again_star
     assert!(pending.iter().all(|p| p.deployment_id.is_none() && p.requested_after.is_none()), "{pending:?}");
     assert_eq!(pending.len(), 2);
 }
+
+/// On PostgreSQL a claim checks its connection's cap last, under the lock of the
+/// connection's row. A claim that found room when it read the queue but finds the
+/// connection full once it has the lock (another node's claim committed meanwhile) is
+/// undone: the job stays queued and the sync is not leased.
+#[tokio::test]
+async fn a_claim_that_finds_its_connection_full_under_the_lock_is_undone() {
+    let f = fixture().await;
+    if f.store.backend() != Backend::Postgres {
+        return;
+    }
+    f.enqueue(JobKind::Sync, f.sync(0)).await;
+    f.enqueue(JobKind::Sync, f.sync(1)).await;
+    let mut first = f.store.write().await.expect("tx");
+    let claimed = jobs::claim(&mut first, f.store.backend(), "n1", 60_000, 1, None).await.expect("claim");
+    let claimed = claimed.expect("the first claim takes the connection's one place").job;
+
+    // The second claimer reads the queue before the first commits: it sees room.
+    let store = f.store.clone();
+    let second = tokio::spawn(async move {
+        let mut tx = store.write().await.expect("tx");
+        let got = jobs::claim(&mut tx, store.backend(), "n2", 60_000, 1, None).await.expect("claim");
+        tx.commit().await.expect("commit");
+        got.map(|c| c.job.id)
+    });
+    // It waits for the connection's row, having leased its sync and marked its job running.
+    let mut conn = f.store.read().await.expect("conn");
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT id FROM app_connections%'",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .expect("activity");
+        if waiting > 0 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    first.commit().await.expect("commit");
+    assert_eq!(second.await.expect("task"), None, "the connection's one place is taken");
+
+    let job = jobs::get(&mut conn, &claimed.id).await.expect("get").expect("row");
+    assert_eq!(job.state, JobState::Running);
+    let other = if claimed.sync_id == *f.sync(0) { f.sync(1) } else { f.sync(0) };
+    let row = syncs::get(&mut conn, other).await.expect("get").expect("row");
+    assert_eq!(row.lease_job_id, None, "the undone claim left no lease");
+    assert_ne!(row.sync_status, Some(SyncStatus::Running), "the undone claim left the sync's status as it was");
+    let queued: (String, i64) = sqlx::query_as("SELECT state, attempts FROM jobs WHERE sync_id = $1")
+        .bind(other)
+        .fetch_one(&mut *conn)
+        .await
+        .expect("job");
+    assert_eq!(queued, ("queued".to_string(), 0), "the undone claim left its job as it was");
+}

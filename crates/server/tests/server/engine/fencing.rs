@@ -193,3 +193,35 @@ async fn age_lease(env: &Env, job: &sluice_domain::JobId, until: i64) {
         .expect("age the sync's lease");
     tx.commit().await.expect("commit");
 }
+
+#[tokio::test]
+async fn a_node_that_stalled_before_its_redeploy_leaves_it_to_the_node_that_takes_over() {
+    let (env, id, b) = setup().await;
+    let a = env.app.state().engine.clone();
+    env.put("dev", "/", "X", "A").await;
+    dispatch::dispatch_all(&a).await.expect("dispatch");
+    let job = worker::claim(&a, None).await.expect("claim").expect("node A claims the change");
+    // Node A writes the variables, reads the service's deployments before its redeploy,
+    // and stalls there past its lease.
+    env.fake.clear_requests();
+    env.fake.inject(Fault::held().for_root_field("deployments"));
+    let run_a = tokio::spawn({
+        let a = a.clone();
+        async move { run::execute(&a, job).await }
+    });
+    env.fake.held_request_arrived().await;
+    leases_run_out(&env).await;
+    env.fake.release_held();
+    run_a.await.expect("node A");
+    // Recording that it asks for the redeploy proves the lease too: node A asks for none.
+    assert_eq!(x(&env).as_deref(), Some("A"), "the variables were written before the stall");
+    assert_eq!(env.count("deploymentRedeploy"), 0, "{:?}", env.calls());
+    let runs = env.runs(&id).await;
+    assert!(runs.iter().any(|r| r["status"] == "interrupted"), "node A's run says what happened: {runs:?}");
+
+    // The node that takes the job over pays the redeploy node A owed.
+    drain(&b, DrainOptions { run_delayed: true, max_runs: 50 }).await.expect("node B");
+    assert_eq!(env.count("deploymentRedeploy"), 1, "{:?}", env.calls());
+    let sync = env.sync(&id).await;
+    assert_eq!(sync["syncStatus"], "succeeded", "{sync}");
+}
