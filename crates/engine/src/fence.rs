@@ -62,8 +62,8 @@ impl Fence {
 
     /// Records, just before a redeploy of `service_id` is asked for, the service's newest
     /// deployment ([`deploys::requesting`]), proving the lease as [`Fence::check`] does: in
-    /// the same statement while the lease is fresh (one round trip, not two), else with
-    /// the check first.
+    /// the same statement while the lease taken at the claim is fresh (one round trip, not
+    /// two), else with the check first.
     pub async fn requesting(
         &self,
         engine: &Engine,
@@ -76,12 +76,14 @@ impl Fence {
             return Err(EngineError::LeaseLost);
         }
         let fresh = fresh_until(engine, now_ms());
-        let written = {
+        // A lease the claim took less than FRESH_LEASE ago is proven in the write itself;
+        // an older one (a long run) is checked and extended first, as before any write.
+        if self.job.lease_until.is_some_and(|claimed| claimed >= fresh) {
             let mut conn = engine.store().write_one().await?;
-            deploys::requesting_while_held(&mut conn, sync, service_id, newest, &self.job, &self.node, fresh).await?
-        };
-        if written {
-            return Ok(());
+            if deploys::requesting_while_held(&mut conn, sync, service_id, newest, &self.job, &self.node, fresh).await?
+            {
+                return Ok(());
+            }
         }
         // A lease to extend, or one that is not ours any more: the whole fence decides.
         self.check(engine, lost).await?;

@@ -1,6 +1,7 @@
 //! Opening the database: backend choice, pools, per-connection setup, migrations.
 
 use crate::change_counters::Known;
+use crate::writer::{Turn, WriterQueue};
 use crate::{StorageError, dialect};
 use sluice_domain::ProjectId;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -25,6 +26,8 @@ pub struct Tx {
     inner: sqlx::Transaction<'static, Any>,
     pub(crate) raised: Vec<(ProjectId, i64)>,
     known: Arc<Known>,
+    /// SQLite: the writer's turn, passed on once the transaction is dropped.
+    _turn: Option<Turn>,
 }
 
 /// Marks the counters of a commit doubtful unless it is settled: dropped while the commit
@@ -42,6 +45,28 @@ impl Drop for Unsure<'_> {
                 self.known.doubtful(project);
             }
         }
+    }
+}
+
+/// The writer's connection for one statement ([`Store::write_one`]); deref it to pass it
+/// to repository functions.
+#[derive(Debug)]
+pub struct WriteOne {
+    // Returned to the pool before the turn passes on (fields drop in order).
+    conn: sqlx::pool::PoolConnection<Any>,
+    _turn: Option<Turn>,
+}
+
+impl std::ops::Deref for WriteOne {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for WriteOne {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.conn
     }
 }
 
@@ -64,7 +89,7 @@ impl Tx {
     /// still have committed), those counters are read from the database until a later
     /// commit raises them again.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        let Tx { inner, raised, known } = self;
+        let Tx { inner, raised, known, _turn } = self;
         let mut unsure = Unsure { known: &known, raised: &raised, settled: false };
         inner.commit().await?;
         unsure.settled = true;
@@ -178,6 +203,8 @@ impl StoreConfig {
 pub struct Store {
     read: AnyPool,
     write: AnyPool,
+    /// SQLite: the order in which writers get the writer ([`crate::writer`]).
+    turns: Option<Arc<WriterQueue>>,
     backend: Backend,
     url: String,
     known: Arc<Known>,
@@ -222,7 +249,9 @@ impl Store {
             }
         };
         let known = Arc::new(Known::new(claim.is_some()));
-        let store = Self { read, write, backend, url: config.url.clone(), known, claim: Arc::new(Mutex::new(claim)) };
+        let turns = (backend == Backend::Sqlite).then(Arc::default);
+        let store =
+            Self { read, write, turns, backend, url: config.url.clone(), known, claim: Arc::new(Mutex::new(claim)) };
         store.migrate().await?;
         if backend == Backend::Sqlite {
             // After the migrations, so that what they deleted is not copied.
@@ -256,15 +285,27 @@ impl Store {
     /// The writer's connection, for one write that is a single statement: it commits by
     /// itself, without the `BEGIN` and `COMMIT` round trips of [`write`](Self::write) (on
     /// SQLite, the single writer is held for the statement alone). Several statements that
-    /// must land together go in a transaction. Never hold it across network I/O.
-    pub async fn write_one(&self) -> Result<sqlx::pool::PoolConnection<Any>, StorageError> {
-        Ok(self.write.acquire().await?)
+    /// must land together go in a transaction. Never hold it across network I/O. On
+    /// SQLite it gets the writer before the transactions waiting for it ([`crate::writer`]).
+    pub async fn write_one(&self) -> Result<WriteOne, StorageError> {
+        let turn = self.turn(true).await?;
+        Ok(WriteOne { conn: self.write.acquire().await?, _turn: turn })
     }
 
     /// A write transaction (`BEGIN IMMEDIATE` on SQLite). Never hold one across network I/O.
     pub async fn write(&self) -> Result<Tx, StorageError> {
+        let turn = self.turn(false).await?;
         let inner = self.write.begin_with(dialect::begin_write(self.backend)).await?;
-        Ok(Tx { inner, raised: Vec::new(), known: self.known.clone() })
+        Ok(Tx { inner, raised: Vec::new(), known: self.known.clone(), _turn: turn })
+    }
+
+    /// SQLite: waits for the writer's turn, as long as the pool waits for a connection.
+    async fn turn(&self, single: bool) -> Result<Option<Turn>, StorageError> {
+        let Some(queue) = &self.turns else { return Ok(None) };
+        match tokio::time::timeout(ACQUIRE_TIMEOUT, queue.enter(single)).await {
+            Ok(turn) => Ok(Some(turn)),
+            Err(_) => Err(sqlx::Error::PoolTimedOut.into()),
+        }
     }
 
     /// `project`'s change counter ([`crate::change_counters`]): from memory when this store
@@ -438,6 +479,9 @@ async fn incremental_vacuum_once(conn: &mut sqlx::AnyConnection) -> Result<(), S
     Ok(())
 }
 
+/// How long a caller waits for a connection (on SQLite, for the writer's turn too).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// How long a pooled PostgreSQL connection may sit idle before it is pinged when lent.
 const PING_IDLE: Duration = Duration::from_secs(1);
 
@@ -452,7 +496,7 @@ async fn pool(
     let mut options = AnyPoolOptions::new()
         .max_connections(max)
         .min_connections(min)
-        .acquire_timeout(Duration::from_secs(30))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         // sqlx pings every pooled connection before lending it, by default. On SQLite that is
         // one more round trip to the connection's thread for every query and transaction,
         // for a connection to a local file that cannot have gone away: no ping there. On

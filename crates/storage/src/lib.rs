@@ -45,8 +45,9 @@ pub mod syncs;
 pub mod tags;
 pub mod tokens;
 pub mod users;
+mod writer;
 
-pub use db::{Backend, Checkpoint, Conn, Store, StoreConfig, Tx};
+pub use db::{Backend, Checkpoint, Conn, Store, StoreConfig, Tx, WriteOne};
 pub use error::StorageError;
 
 /// Milliseconds since the Unix epoch: how every time is stored.

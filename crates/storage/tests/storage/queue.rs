@@ -594,9 +594,11 @@ async fn a_claim_that_finds_its_connection_full_under_the_lock_is_undone() {
     });
     // It waits for the connection's row, having leased its sync and marked its job running.
     let mut conn = f.store.read().await.expect("conn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         let waiting: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT id FROM app_connections%'",
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+               AND query LIKE 'SELECT id FROM app_connections%'",
         )
         .fetch_one(&mut *conn)
         .await
@@ -604,6 +606,7 @@ async fn a_claim_that_finds_its_connection_full_under_the_lock_is_undone() {
         if waiting > 0 {
             break;
         }
+        assert!(std::time::Instant::now() < deadline, "the second claim never waited for the connection's row");
         tokio::task::yield_now().await;
     }
     first.commit().await.expect("commit");
