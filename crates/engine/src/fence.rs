@@ -75,11 +75,12 @@ impl Fence {
         if lost.load(Ordering::SeqCst) {
             return Err(EngineError::LeaseLost);
         }
-        let fresh = fresh_until(engine, now_ms());
         // A lease the claim took less than FRESH_LEASE ago is proven in the write itself;
         // an older one (a long run) is checked and extended first, as before any write.
-        if self.job.lease_until.is_some_and(|claimed| claimed >= fresh) {
+        if self.job.lease_until.is_some_and(|claimed| claimed >= fresh_until(engine, now_ms())) {
             let mut conn = engine.store().write_one().await?;
+            // As of when the write is made, after the wait for the writer.
+            let fresh = fresh_until(engine, now_ms());
             if deploys::requesting_while_held(&mut conn, sync, service_id, newest, &self.job, &self.node, fresh).await?
             {
                 return Ok(());

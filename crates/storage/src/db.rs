@@ -52,7 +52,8 @@ impl Drop for Unsure<'_> {
 /// to repository functions.
 #[derive(Debug)]
 pub struct WriteOne {
-    // Returned to the pool before the turn passes on (fields drop in order).
+    // The pool of one connection still keeps writers apart: the next turn's holder may
+    // wait a moment for this connection's return, which sqlx makes on a task of its own.
     conn: sqlx::pool::PoolConnection<Any>,
     _turn: Option<Turn>,
 }
@@ -288,24 +289,25 @@ impl Store {
     /// must land together go in a transaction. Never hold it across network I/O. On
     /// SQLite it gets the writer before the transactions waiting for it ([`crate::writer`]).
     pub async fn write_one(&self) -> Result<WriteOne, StorageError> {
-        let turn = self.turn(true).await?;
-        Ok(WriteOne { conn: self.write.acquire().await?, _turn: turn })
+        let deadline = tokio::time::Instant::now() + ACQUIRE_TIMEOUT;
+        let turn = self.turn(true, deadline).await?;
+        let conn = within(deadline, self.write.acquire()).await?;
+        Ok(WriteOne { conn, _turn: turn })
     }
 
     /// A write transaction (`BEGIN IMMEDIATE` on SQLite). Never hold one across network I/O.
     pub async fn write(&self) -> Result<Tx, StorageError> {
-        let turn = self.turn(false).await?;
-        let inner = self.write.begin_with(dialect::begin_write(self.backend)).await?;
+        let deadline = tokio::time::Instant::now() + ACQUIRE_TIMEOUT;
+        let turn = self.turn(false, deadline).await?;
+        let inner = within(deadline, self.write.begin_with(dialect::begin_write(self.backend))).await?;
         Ok(Tx { inner, raised: Vec::new(), known: self.known.clone(), _turn: turn })
     }
 
-    /// SQLite: waits for the writer's turn, as long as the pool waits for a connection.
-    async fn turn(&self, single: bool) -> Result<Option<Turn>, StorageError> {
+    /// SQLite: waits for the writer's turn, until `deadline` (the turn and the connection
+    /// are waited for as long as the pool alone waited before).
+    async fn turn(&self, single: bool, deadline: tokio::time::Instant) -> Result<Option<Turn>, StorageError> {
         let Some(queue) = &self.turns else { return Ok(None) };
-        match tokio::time::timeout(ACQUIRE_TIMEOUT, queue.enter(single)).await {
-            Ok(turn) => Ok(Some(turn)),
-            Err(_) => Err(sqlx::Error::PoolTimedOut.into()),
-        }
+        Ok(Some(within(deadline, async { Ok::<_, sqlx::Error>(queue.enter(single).await) }).await?))
     }
 
     /// `project`'s change counter ([`crate::change_counters`]): from memory when this store
@@ -327,7 +329,10 @@ impl Store {
         if self.backend != Backend::Sqlite {
             return Ok(0);
         }
-        let mut conn = self.write.acquire().await?;
+        // Waits for its turn like any transaction (it is the writer for a while).
+        let deadline = tokio::time::Instant::now() + ACQUIRE_TIMEOUT;
+        let _turn = self.turn(false, deadline).await?;
+        let mut conn = within(deadline, self.write.acquire()).await?;
         let free: i64 = sqlx::query_scalar("PRAGMA freelist_count").fetch_one(&mut *conn).await?;
         if free > 0 {
             // The pragma frees pages one step per row it returns: read them all.
@@ -481,6 +486,18 @@ async fn incremental_vacuum_once(conn: &mut sqlx::AnyConnection) -> Result<(), S
 
 /// How long a caller waits for a connection (on SQLite, for the writer's turn too).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `wait` (for the writer's turn or a connection), given up at `deadline` as the pool gives
+/// up an acquire.
+async fn within<T>(
+    deadline: tokio::time::Instant,
+    wait: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, StorageError> {
+    match tokio::time::timeout_at(deadline, wait).await {
+        Ok(got) => Ok(got?),
+        Err(_) => Err(sqlx::Error::PoolTimedOut.into()),
+    }
+}
 
 /// How long a pooled PostgreSQL connection may sit idle before it is pinged when lent.
 const PING_IDLE: Duration = Duration::from_secs(1);

@@ -7,12 +7,16 @@
 //! third of a run in a fan-out on SQLite (docs/benchmarks.md). So a single statement
 //! ([`crate::Store::write_one`]) takes the next turn before any transaction still waiting;
 //! among themselves each kind keeps its order. Single statements cannot hold transactions
-//! back for long: each holds the writer for one statement, and the runs that make them are
-//! few (a worker's run makes two, then waits for its outcome's turn).
+//! back for long: each holds the writer for one statement, the runs that make them are few
+//! (a worker's run makes one or two, then waits for its outcome's turn), and after
+//! [`SINGLES_IN_A_ROW`] of them a waiting transaction goes next whatever waits.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::oneshot;
+
+/// How many single statements may go in a row while a transaction waits.
+const SINGLES_IN_A_ROW: usize = 8;
 
 /// Who has the writer, and who waits for it.
 #[derive(Debug, Default)]
@@ -23,6 +27,8 @@ pub(crate) struct WriterQueue {
 #[derive(Debug, Default)]
 struct State {
     held: bool,
+    /// Single statements given the turn in a row while a transaction waited.
+    singles: usize,
     /// Single statements waiting, in order.
     first: VecDeque<oneshot::Sender<Turn>>,
     /// Transactions waiting, in order.
@@ -56,10 +62,14 @@ impl WriterQueue {
         };
         // The sender lives in the queue until the turn is handed over, and a turn sent to
         // a waiter that has gone is dropped, which passes it on: the error cannot happen,
-        // but if it did the writer would be taken without a turn rather than never.
+        // but if it did the writer would be taken without a turn (the pool of one
+        // connection still keeps writers apart) rather than never.
         match waiting.await {
             Ok(turn) => turn,
-            Err(_) => Turn { queue: Some(Arc::clone(self)) },
+            Err(_) => {
+                debug_assert!(false, "a writer's turn was dropped without being handed over");
+                Turn { queue: None }
+            }
         }
     }
 
@@ -67,12 +77,26 @@ impl WriterQueue {
     fn pass(self: &Arc<Self>) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
-            let Some(next) = state.first.pop_front().or_else(|| state.then.pop_front()) else {
+            let transaction_due = state.singles >= SINGLES_IN_A_ROW && !state.then.is_empty();
+            let next = match state.first.pop_front() {
+                Some(single) if !transaction_due => Some((single, true)),
+                single => {
+                    if let Some(single) = single {
+                        state.first.push_front(single);
+                    }
+                    state.then.pop_front().map(|tx| (tx, false)).or_else(|| state.first.pop_front().map(|s| (s, true)))
+                }
+            };
+            let Some((next, single)) = next else {
                 state.held = false;
+                state.singles = 0;
                 return;
             };
             match next.send(Turn { queue: Some(Arc::clone(self)) }) {
-                Ok(()) => return,
+                Ok(()) => {
+                    state.singles = if single && !state.then.is_empty() { state.singles + 1 } else { 0 };
+                    return;
+                }
                 // The waiter is gone: its turn must not pass on again from here (the
                 // queue's lock is held), and the next one gets it.
                 Err(mut turn) => turn.queue = None,
@@ -122,6 +146,36 @@ mod tests {
             task.await.expect("task");
         }
         assert_eq!(*order.lock().expect("order"), ["one1", "one2", "tx1", "tx2"]);
+    }
+
+    #[tokio::test]
+    async fn a_waiting_transaction_goes_after_a_bounded_run_of_single_statements() {
+        let queue = Arc::new(WriterQueue::default());
+        let held = queue.enter(false).await;
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        let names: Vec<(String, bool)> = std::iter::once(("tx".to_string(), false))
+            .chain((0..SINGLES_IN_A_ROW + 2).map(|i| (format!("one{i}"), true)))
+            .collect();
+        for (name, single) in names {
+            let (queue, order) = (Arc::clone(&queue), Arc::clone(&order));
+            let (queued, entered) = oneshot::channel();
+            tasks.push(tokio::spawn(async move {
+                let mut turn = Box::pin(queue.enter(single));
+                assert!(waits(&mut turn).await);
+                let _ = queued.send(());
+                let _turn = turn.await;
+                order.lock().expect("order").push(name);
+            }));
+            entered.await.expect("queued");
+        }
+        drop(held);
+        for task in tasks {
+            task.await.expect("task");
+        }
+        let order = order.lock().expect("order").clone();
+        let at = order.iter().position(|n| n == "tx").expect("the transaction went");
+        assert_eq!(at, SINGLES_IN_A_ROW, "{order:?}");
     }
 
     #[tokio::test]
