@@ -78,14 +78,10 @@ impl WriterQueue {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
             let transaction_due = state.singles >= SINGLES_IN_A_ROW && !state.then.is_empty();
-            let next = match state.first.pop_front() {
-                Some(single) if !transaction_due => Some((single, true)),
-                single => {
-                    if let Some(single) = single {
-                        state.first.push_front(single);
-                    }
-                    state.then.pop_front().map(|tx| (tx, false)).or_else(|| state.first.pop_front().map(|s| (s, true)))
-                }
+            let next = if transaction_due {
+                state.then.pop_front().map(|tx| (tx, false))
+            } else {
+                state.first.pop_front().map(|one| (one, true)).or_else(|| state.then.pop_front().map(|tx| (tx, false)))
             };
             let Some((next, single)) = next else {
                 state.held = false;
@@ -123,14 +119,15 @@ mod tests {
         tokio::select! { biased; _ = fut => false, _ = tokio::task::yield_now() => true }
     }
 
-    #[tokio::test]
-    async fn single_statements_take_the_writer_before_waiting_transactions_each_in_order() {
+    /// The order in which `waiters` (a name, and whether it is a single statement), queued
+    /// in that order behind a held turn, get the writer once it is passed on.
+    async fn order_of(waiters: &[(&str, bool)]) -> Vec<String> {
         let queue = Arc::new(WriterQueue::default());
         let held = queue.enter(false).await;
         let order = Arc::new(Mutex::new(Vec::new()));
         let mut tasks = Vec::new();
-        for (name, single) in [("tx1", false), ("one1", true), ("tx2", false), ("one2", true)] {
-            let (queue, order) = (Arc::clone(&queue), Arc::clone(&order));
+        for (name, single) in waiters {
+            let (queue, order, name, single) = (Arc::clone(&queue), Arc::clone(&order), name.to_string(), *single);
             let (queued, entered) = oneshot::channel();
             tasks.push(tokio::spawn(async move {
                 let mut turn = Box::pin(queue.enter(single));
@@ -145,35 +142,21 @@ mod tests {
         for task in tasks {
             task.await.expect("task");
         }
-        assert_eq!(*order.lock().expect("order"), ["one1", "one2", "tx1", "tx2"]);
+        order.lock().expect("order").clone()
+    }
+
+    #[tokio::test]
+    async fn single_statements_take_the_writer_before_waiting_transactions_each_in_order() {
+        let order = order_of(&[("tx1", false), ("one1", true), ("tx2", false), ("one2", true)]).await;
+        assert_eq!(order, ["one1", "one2", "tx1", "tx2"]);
     }
 
     #[tokio::test]
     async fn a_waiting_transaction_goes_after_a_bounded_run_of_single_statements() {
-        let queue = Arc::new(WriterQueue::default());
-        let held = queue.enter(false).await;
-        let order = Arc::new(Mutex::new(Vec::new()));
-        let mut tasks = Vec::new();
-        let names: Vec<(String, bool)> = std::iter::once(("tx".to_string(), false))
-            .chain((0..SINGLES_IN_A_ROW + 2).map(|i| (format!("one{i}"), true)))
-            .collect();
-        for (name, single) in names {
-            let (queue, order) = (Arc::clone(&queue), Arc::clone(&order));
-            let (queued, entered) = oneshot::channel();
-            tasks.push(tokio::spawn(async move {
-                let mut turn = Box::pin(queue.enter(single));
-                assert!(waits(&mut turn).await);
-                let _ = queued.send(());
-                let _turn = turn.await;
-                order.lock().expect("order").push(name);
-            }));
-            entered.await.expect("queued");
-        }
-        drop(held);
-        for task in tasks {
-            task.await.expect("task");
-        }
-        let order = order.lock().expect("order").clone();
+        let names: Vec<String> = (0..SINGLES_IN_A_ROW + 2).map(|i| format!("one{i}")).collect();
+        let waiters: Vec<(&str, bool)> =
+            std::iter::once(("tx", false)).chain(names.iter().map(|n| (n.as_str(), true))).collect();
+        let order = order_of(&waiters).await;
         let at = order.iter().position(|n| n == "tx").expect("the transaction went");
         assert_eq!(at, SINGLES_IN_A_ROW, "{order:?}");
     }
