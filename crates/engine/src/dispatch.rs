@@ -18,30 +18,27 @@ pub async fn dispatch_once(engine: &Engine) -> Result<usize, StorageError> {
     if events.is_empty() {
         return Ok(0);
     }
-    let mut queued = BTreeSet::new();
     let payload = serde_json::to_string(&JobPayload::new(Trigger::SecretChange, JobActor::platform()))
         .map_err(|e| StorageError::Corrupt(e.to_string()))?;
     let run_at = now_ms() + engine.settings().coalesce_delay.as_millis() as i64;
+    let mut queued = BTreeSet::new();
+    let mut new_jobs = Vec::new();
     for ev in &events {
         let affected = syncs::affected_by(&mut tx, &ev.folder_id, &ev.environment_id, &ev.path).await?;
         for sync in affected {
-            if !queued.insert(sync.id.clone()) {
-                continue;
-            }
-            jobs::enqueue(
-                &mut tx,
-                &NewJob {
+            if queued.insert(sync.id.clone()) {
+                new_jobs.push(NewJob {
                     kind: JobKind::Sync,
-                    sync_id: sync.id.clone(),
-                    connection_id: sync.connection_id.clone(),
+                    sync_id: sync.id,
+                    connection_id: sync.connection_id,
                     payload: payload.clone(),
                     max_attempts: queue::max_attempts(JobKind::Sync),
                     run_at,
-                },
-            )
-            .await?;
+                });
+            }
         }
     }
+    jobs::enqueue_syncs(&mut tx, &new_jobs).await?;
     let ids: Vec<SyncId> = queued.into_iter().collect();
     syncs::set_sync_pending(&mut tx, &ids).await?;
     dispatch::mark_dispatched(&mut tx, &events.iter().map(|e| e.id).collect::<Vec<_>>()).await?;

@@ -98,3 +98,9 @@ pub fn notify_sql(backend: Backend) -> Option<&'static str> {
         Backend::Postgres => Some("SELECT pg_notify('sluice_events', $1)"),
     }
 }
+
+/// `n` numbered placeholders from `$first`, comma-separated: the list of an `IN (...)` or of
+/// a row of a multi-row `VALUES`, whose values are all bound.
+pub fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}

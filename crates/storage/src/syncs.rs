@@ -223,10 +223,9 @@ pub async fn set_status(conn: &mut Conn, id: &SyncId, which: JobKind, status: Sy
 pub async fn set_sync_pending(conn: &mut Conn, ids: &[SyncId]) -> Result<()> {
     let now = now_ms();
     for chunk in ids.chunks(200) {
-        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(
             "UPDATE secret_syncs SET sync_status = 'pending', updated_at = $1 WHERE id IN ({}) AND (sync_status IS NULL OR sync_status <> 'running')",
-            placeholders.join(", ")
+            crate::dialect::placeholders(2, chunk.len())
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
         for id in chunk {

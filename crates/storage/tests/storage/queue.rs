@@ -445,16 +445,21 @@ async fn enqueueing_while_claims_race_never_fails() {
             for round in 0..40 {
                 let sync = &syncs[(n + round) % syncs.len()];
                 let mut tx = store.write().await.expect("tx");
-                if n % 2 == 0 {
-                    let job = NewJob {
-                        kind: JobKind::Sync,
-                        sync_id: sync.clone(),
-                        connection_id: connection.clone(),
-                        payload: "{}".into(),
-                        max_attempts: 5,
-                        run_at: 0,
-                    };
-                    jobs::enqueue(&mut tx, &job).await.expect("enqueue never fails");
+                let job = |sync: &SyncId| NewJob {
+                    kind: JobKind::Sync,
+                    sync_id: sync.clone(),
+                    connection_id: connection.clone(),
+                    payload: "{}".into(),
+                    max_attempts: 5,
+                    run_at: 0,
+                };
+                if n % 2 == 0 && round % 2 == 0 {
+                    jobs::enqueue(&mut tx, &job(sync)).await.expect("enqueue never fails");
+                } else if n % 2 == 0 {
+                    // A fan-out: every sync at once, each writer listing them from another one.
+                    let all: Vec<NewJob> =
+                        (0..syncs.len()).map(|i| job(&syncs[(n + round + i) % syncs.len()])).collect();
+                    jobs::enqueue_syncs(&mut tx, &all).await.expect("enqueue never fails");
                 } else if let Some(c) =
                     jobs::claim(&mut tx, store.backend(), &format!("n{n}"), 60_000, 100, None).await.expect("claim")
                 {
@@ -475,6 +480,61 @@ async fn enqueueing_while_claims_race_never_fails() {
             .await
             .expect("count");
     assert!(per_sync.iter().all(|n| *n <= 1), "{per_sync:?}");
+}
+
+#[tokio::test]
+async fn a_fan_out_queues_one_job_per_sync_and_rides_on_those_already_queued() {
+    let mut f = fixture().await;
+    let mut conn = f.store.read().await.expect("conn");
+    let project: ProjectId =
+        sqlx::query_scalar("SELECT project_id FROM secret_syncs LIMIT 1").fetch_one(&mut *conn).await.expect("project");
+    drop(conn);
+    // More syncs than one statement takes.
+    for i in 4..450 {
+        let id = f.add_sync(&format!("s{i}"), &project).await;
+        f.syncs.push(id);
+    }
+    let already = f.enqueue(JobKind::Sync, f.sync(7)).await;
+    assert!(matches!(already, Enqueued::New(_)));
+    let job = |sync: &SyncId| NewJob {
+        kind: JobKind::Sync,
+        sync_id: sync.clone(),
+        connection_id: f.connection.clone(),
+        payload: "{}".into(),
+        max_attempts: 5,
+        run_at: 0,
+    };
+    let mut all: Vec<NewJob> = f.syncs.iter().rev().map(job).collect();
+    all.push(job(f.sync(3)));
+    let mut tx = f.store.write().await.expect("tx");
+    let done = jobs::enqueue_syncs(&mut tx, &all).await.expect("enqueue");
+    tx.commit().await.expect("commit");
+
+    assert_eq!(done.len(), 451);
+    let position = |i: usize| 449 - i;
+    assert_eq!(done[position(7)], Enqueued::Coalesced(already.job_id().clone()), "the sync with a job queued keeps it");
+    let first_of_3 = done[position(3)].clone();
+    assert!(matches!(first_of_3, Enqueued::New(_)));
+    assert_eq!(
+        done[450],
+        Enqueued::Coalesced(first_of_3.job_id().clone()),
+        "a second job for a sync rides on its first"
+    );
+    let new: std::collections::BTreeSet<&JobId> =
+        done[..450].iter().filter(|e| matches!(e, Enqueued::New(_))).map(Enqueued::job_id).collect();
+    assert_eq!(new.len(), 449, "every other sync got a job of its own");
+
+    let mut conn = f.store.read().await.expect("conn");
+    let queued: Vec<(SyncId, JobId)> =
+        sqlx::query_as("SELECT sync_id, id FROM jobs WHERE state = 'queued' AND kind = 'sync' ORDER BY sync_id")
+            .fetch_all(&mut *conn)
+            .await
+            .expect("jobs");
+    assert_eq!(queued.len(), 450, "one queued job per sync");
+    for (n, sync) in f.syncs.iter().enumerate() {
+        let (_, id) = queued.iter().find(|(s, _)| s == sync).expect("a job for every sync");
+        assert_eq!(id, done[position(n)].job_id(), "the job returned for s{n} is the one queued");
+    }
 }
 
 /// A claim serialises the claimers of its connection by locking the connection's row until
