@@ -26,7 +26,7 @@ use super::auth::Credentials;
 use super::errors::RailwayError;
 use super::metrics::RailwayMetrics;
 use super::pace_queue::PaceQueue;
-use super::pacing::{self, Answer, Ask, PaceSettings, PaceStore, Slot};
+use super::pacing::{self, Answer, Ask, OwnWhenShared, PaceSettings, PaceStore, Slot};
 use super::rate_limit::{RateLimitBook, RateLimitStatus, parse_retry_after, token_key_hex};
 use super::response::{OpKind, interpret};
 use sluice_domain::SecretToken;
@@ -144,9 +144,10 @@ impl RailwayClient {
         built.as_ref().map_err(|message| RailwayError::Config { message: message.clone() })
     }
 
-    /// Paces every request per token through `store` (see `pacing.rs`).
+    /// Paces every request per token through `store` (see `pacing.rs`), and on this node
+    /// alone while `store` cannot answer.
     pub fn with_pacing(mut self, store: std::sync::Arc<dyn PaceStore>, settings: PaceSettings) -> Self {
-        self.pacing = Some(PaceQueue::new(store, settings));
+        self.pacing = Some(PaceQueue::new(std::sync::Arc::new(OwnWhenShared::new(store)), settings));
         self
     }
 
@@ -288,6 +289,8 @@ impl RailwayClient {
         // slot, and every node measures against the same clock.
         let (granted, now) = match pacing.ask(key, Ask::Slot).await {
             Ok(answer) => answer,
+            // Only when this node's own states could not answer either (the task deciding
+            // the batch ended abnormally).
             Err(e) => {
                 tracing::warn!(error = %e, "pacing unavailable; sending unpaced");
                 return Ok(false);

@@ -24,7 +24,9 @@
 //! the request fails as rate limited with that wait, and the engine retries the job then.
 //!
 //! The decisions are pure functions of the state ([`reserve`], [`observe`]), table-tested
-//! here; a store only makes each one atomic.
+//! here; a store only makes each one atomic. When the shared store cannot answer (the
+//! database is down or slow), the node paces the token on its own until it can
+//! ([`OwnWhenShared`]): up to the rate per node rather than across nodes, never unpaced.
 
 use std::fmt;
 use std::time::Duration;
@@ -272,7 +274,7 @@ pub fn decide(state: &mut PaceState, asks: &[Ask], now: i64, settings: &PaceSett
         .collect()
 }
 
-/// Why a pace store could not answer (the request then goes unpaced rather than not at all).
+/// Why a pace store could not answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("pacing: {0}")]
 pub struct PaceError(pub String);
@@ -303,6 +305,37 @@ impl PaceStore for LocalPaces {
             let state = states.entry(key.to_owned()).or_default();
             let now = now_ms();
             Ok((change(state, now), now))
+        })
+    }
+}
+
+/// The store shared by every node, and in its stead, while it cannot answer, this node's
+/// own states: a request is paced on this node alone rather than sent unpaced (a store
+/// error answered a whole batch of asks, every request of a fan-out in flight, with none).
+/// What the node records meanwhile stays its own; the shared states take over again with
+/// the store's next answer.
+#[derive(Debug)]
+pub struct OwnWhenShared {
+    shared: std::sync::Arc<dyn PaceStore>,
+    own: LocalPaces,
+}
+
+impl OwnWhenShared {
+    pub fn new(shared: std::sync::Arc<dyn PaceStore>) -> Self {
+        Self { shared, own: LocalPaces::default() }
+    }
+}
+
+impl PaceStore for OwnWhenShared {
+    fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<(Slot, i64), PaceError>> {
+        Box::pin(async move {
+            match self.shared.update(key, change).await {
+                Ok(done) => Ok(done),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the shared pacing store did not answer; this node paces the token on its own");
+                    self.own.update(key, change).await
+                }
+            }
         })
     }
 }

@@ -129,6 +129,37 @@ async fn an_accepted_answer_resets_the_backoff_of_refusals_without_a_hint() {
     assert_eq!(statuses, [429, 200, 429, 200]);
 }
 
+/// A shared store that cannot answer, as a database that is down.
+#[derive(Debug, Default)]
+struct Down {
+    tried: std::sync::atomic::AtomicUsize,
+}
+
+impl PaceStore for Down {
+    fn update<'a>(&'a self, _key: &'a str, _change: PaceChange<'a>) -> BoxFuture<'a, Result<(Slot, i64), PaceError>> {
+        Box::pin(async move {
+            self.tried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Err(PaceError("the database is down".into()))
+        })
+    }
+}
+
+/// While the shared store cannot answer, the node paces each token on its own: the same
+/// burst that goes over the limit unpaced (the first test) is not refused.
+#[tokio::test]
+async fn a_node_whose_pacing_store_is_down_paces_on_its_own() {
+    let limit = RateLimit::new(100_000, Duration::from_secs(3600)).per_second(20);
+    let config = FakeConfig { rate_limit: Some(limit), ..FakeConfig::default() };
+    let h = Harness::with(config, Seed::example(), |_| {}).await;
+    let store = Arc::new(Down::default());
+    let client = h.client.with_pacing(store.clone(), PaceSettings { rps: 12.0, ..PaceSettings::default() });
+    let h = Arc::new(Harness { client, fake: h.fake });
+    burst(&h, 4, 10).await;
+    assert!(store.tried.load(std::sync::atomic::Ordering::Relaxed) > 0, "the shared store was asked first");
+    assert_eq!(h.fake.rate_limited_count(), 0, "{:?}", h.fake.status_counts());
+    assert_eq!(h.fake.requests().len(), 40);
+}
+
 /// Tokens' states in memory behind a store that takes a round trip per change, as a
 /// database does, counting the changes.
 #[derive(Debug, Default)]
