@@ -301,7 +301,10 @@ pub async fn reschedule(conn: &mut Conn, sync: &SyncId, minutes: u32) -> Result<
 /// changes or a check ends.)
 pub async fn schedule_due(engine: &Engine, now: i64) -> Result<usize, EngineError> {
     let mut tx = engine.store().write().await?;
-    let due = rows::due(&mut tx, now, 500).await?;
+    let mut due = rows::due(&mut tx, now, 500).await?;
+    // Their rows are written in the order of their ids, the order every writer of many
+    // syncs' rows locks them in (`jobs::enqueue_syncs`), so that none waits in a cycle.
+    due.sort_by(|a, b| a.id.cmp(&b.id));
     let mut paused: HashMap<ConnectionId, Option<i64>> = HashMap::new();
     let mut queued = 0;
     let payload = JobPayload::new(Trigger::Schedule, JobActor::platform());

@@ -45,7 +45,10 @@ pub fn reconciles(kind: JobKind, auto_sync: bool) -> bool {
 pub async fn schedule_due(engine: &Engine, now: i64) -> Result<usize, EngineError> {
     let interval = engine.settings().reconcile_interval;
     let mut tx = engine.store().write().await?;
-    let due = syncs::reconcile_due(&mut tx, now, 500).await?;
+    let mut due = syncs::reconcile_due(&mut tx, now, 500).await?;
+    // Their rows are written in the order of their ids, the order every writer of many
+    // syncs' rows locks them in (`jobs::enqueue_syncs`), so that none waits in a cycle.
+    due.sort_by(|a, b| a.id.cmp(&b.id));
     let mut paused: HashMap<ConnectionId, Option<i64>> = HashMap::new();
     let mut queued = 0;
     let payload = JobPayload::new(Trigger::Reconcile, JobActor::platform());

@@ -26,7 +26,7 @@ use super::auth::Credentials;
 use super::errors::RailwayError;
 use super::metrics::RailwayMetrics;
 use super::pace_queue::PaceQueue;
-use super::pacing::{self, Answer, Ask, OwnWhenShared, PaceSettings, PaceStore, Slot};
+use super::pacing::{self, Answer, Ask, FallbackPaces, PaceSettings, PaceStore, Slot};
 use super::rate_limit::{RateLimitBook, RateLimitStatus, parse_retry_after, token_key_hex};
 use super::response::{OpKind, interpret};
 use sluice_domain::SecretToken;
@@ -147,7 +147,7 @@ impl RailwayClient {
     /// Paces every request per token through `store` (see `pacing.rs`), and on this node
     /// alone while `store` cannot answer.
     pub fn with_pacing(mut self, store: std::sync::Arc<dyn PaceStore>, settings: PaceSettings) -> Self {
-        self.pacing = Some(PaceQueue::new(std::sync::Arc::new(OwnWhenShared::new(store)), settings));
+        self.pacing = Some(PaceQueue::new(std::sync::Arc::new(FallbackPaces::new(store)), settings));
         self
     }
 

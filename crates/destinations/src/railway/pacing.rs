@@ -24,11 +24,13 @@
 //! the request fails as rate limited with that wait, and the engine retries the job then.
 //!
 //! The decisions are pure functions of the state ([`reserve`], [`observe`]), table-tested
-//! here; a store only makes each one atomic. When the shared store cannot answer (the
-//! database is down or slow), the node paces the token on its own until it can
-//! ([`OwnWhenShared`]): up to the rate per node rather than across nodes, never unpaced.
+//! here; a store only makes each one atomic. When the shared store answers with an error
+//! (the database is down, or no connection came within the pool's wait), the node paces
+//! the token on its own from the state it last saw there ([`FallbackPaces`]): at the rate
+//! per node rather than across nodes, a pause or a spent budget still kept, never unpaced.
 
 use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::destination::BoxFuture;
@@ -295,7 +297,14 @@ pub trait PaceStore: fmt::Debug + Send + Sync {
 /// Tokens' states in this process only.
 #[derive(Debug, Default)]
 pub struct LocalPaces {
-    states: std::sync::Mutex<std::collections::HashMap<String, PaceState>>,
+    states: Mutex<std::collections::HashMap<String, PaceState>>,
+}
+
+impl LocalPaces {
+    /// Replaces the state of the token keyed `key`.
+    fn set(&self, key: &str, state: PaceState) {
+        self.states.lock().unwrap_or_else(PoisonError::into_inner).insert(key.to_owned(), state);
+    }
 }
 
 impl PaceStore for LocalPaces {
@@ -309,31 +318,44 @@ impl PaceStore for LocalPaces {
     }
 }
 
-/// The store shared by every node, and in its stead, while it cannot answer, this node's
-/// own states: a request is paced on this node alone rather than sent unpaced (a store
-/// error answered a whole batch of asks, every request of a fan-out in flight, with none).
-/// What the node records meanwhile stays its own; the shared states take over again with
-/// the store's next answer.
+/// The store shared by every node and, in its stead while it answers with an error, this
+/// node's copy of each token's state as the shared store last left it: a request is paced
+/// on this node alone rather than sent unpaced. What the node records meanwhile stays in
+/// its copy; the shared state takes over again with the store's next answer.
 #[derive(Debug)]
-pub struct OwnWhenShared {
-    shared: std::sync::Arc<dyn PaceStore>,
-    own: LocalPaces,
+pub struct FallbackPaces {
+    shared: Arc<dyn PaceStore>,
+    local: LocalPaces,
 }
 
-impl OwnWhenShared {
-    pub fn new(shared: std::sync::Arc<dyn PaceStore>) -> Self {
-        Self { shared, own: LocalPaces::default() }
+impl FallbackPaces {
+    /// Paces through `shared`, falling back to this node's copy of its states.
+    pub fn new(shared: Arc<dyn PaceStore>) -> Self {
+        Self { shared, local: LocalPaces::default() }
     }
 }
 
-impl PaceStore for OwnWhenShared {
+impl PaceStore for FallbackPaces {
     fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<(Slot, i64), PaceError>> {
         Box::pin(async move {
-            match self.shared.update(key, change).await {
-                Ok(done) => Ok(done),
+            // The state the change left, kept from its last application: a store that
+            // retries a contended change applies it again, and the last one is the one kept.
+            let left: Mutex<Option<PaceState>> = Mutex::new(None);
+            let keeping = |state: &mut PaceState, now: i64| {
+                let slot = change(state, now);
+                *left.lock().unwrap_or_else(PoisonError::into_inner) = Some(state.clone());
+                slot
+            };
+            match self.shared.update(key, &keeping).await {
+                Ok(done) => {
+                    if let Some(state) = left.into_inner().unwrap_or_else(PoisonError::into_inner) {
+                        self.local.set(key, state);
+                    }
+                    Ok(done)
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "the shared pacing store did not answer; this node paces the token on its own");
-                    self.own.update(key, change).await
+                    self.local.update(key, change).await
                 }
             }
         })

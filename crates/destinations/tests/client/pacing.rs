@@ -160,6 +160,43 @@ async fn a_node_whose_pacing_store_is_down_paces_on_its_own() {
     assert_eq!(h.fake.requests().len(), 40);
 }
 
+/// A shared store that answers until it is taken down.
+#[derive(Debug, Default)]
+struct Flaky {
+    states: LocalPaces,
+    down: std::sync::atomic::AtomicBool,
+}
+
+impl PaceStore for Flaky {
+    fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<(Slot, i64), PaceError>> {
+        Box::pin(async move {
+            if self.down.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(PaceError("the database is down".into()));
+            }
+            self.states.update(key, change).await
+        })
+    }
+}
+
+/// A node that falls back to pacing on its own starts from the state the shared store last
+/// gave it: a pause Railway asked for before the store went down still holds.
+#[tokio::test]
+async fn a_pause_recorded_before_the_pacing_store_went_down_still_holds() {
+    let h = Harness::start().await;
+    let store = Arc::new(Flaky::default());
+    let client = h.client.with_pacing(store.clone(), PaceSettings { rps: 100.0, ..PaceSettings::default() });
+    client.get_variables(&account(), &api_target()).await.expect("read");
+    h.fake.inject(Fault::rate_limited(120));
+    let refused = client.get_variables(&account(), &api_target()).await.expect_err("paused");
+    assert!(matches!(refused, RailwayError::RateLimited { .. }), "{refused:?}");
+    let sent = h.fake.requests().len();
+
+    store.down.store(true, std::sync::atomic::Ordering::Relaxed);
+    let again = client.get_variables(&account(), &api_target()).await.expect_err("still paused");
+    assert!(matches!(again, RailwayError::RateLimited { .. }), "{again:?}");
+    assert_eq!(h.fake.requests().len(), sent, "a request went out during the pause");
+}
+
 /// Tokens' states in memory behind a store that takes a round trip per change, as a
 /// database does, counting the changes.
 #[derive(Debug, Default)]

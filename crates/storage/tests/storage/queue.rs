@@ -115,6 +115,20 @@ impl Fixture {
         id
     }
 
+    /// Adds syncs up to `n` in all, `s4` onwards.
+    async fn grow_to(&mut self, n: usize) {
+        let mut conn = self.store.read().await.expect("conn");
+        let project: ProjectId = sqlx::query_scalar("SELECT project_id FROM secret_syncs LIMIT 1")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("project");
+        drop(conn);
+        for i in self.syncs.len()..n {
+            let id = self.add_sync(&format!("s{i}"), &project).await;
+            self.syncs.push(id);
+        }
+    }
+
     async fn enqueue(&self, kind: JobKind, sync: &SyncId) -> Enqueued {
         let mut tx = self.store.write().await.expect("tx");
         let e = jobs::enqueue(
@@ -485,15 +499,8 @@ async fn enqueueing_while_claims_race_never_fails() {
 #[tokio::test]
 async fn a_fan_out_queues_one_job_per_sync_and_rides_on_those_already_queued() {
     let mut f = fixture().await;
-    let mut conn = f.store.read().await.expect("conn");
-    let project: ProjectId =
-        sqlx::query_scalar("SELECT project_id FROM secret_syncs LIMIT 1").fetch_one(&mut *conn).await.expect("project");
-    drop(conn);
     // More syncs than one statement takes.
-    for i in 4..450 {
-        let id = f.add_sync(&format!("s{i}"), &project).await;
-        f.syncs.push(id);
-    }
+    f.grow_to(450).await;
     let already = f.enqueue(JobKind::Sync, f.sync(7)).await;
     assert!(matches!(already, Enqueued::New(_)));
     let job = |sync: &SyncId| NewJob {
@@ -535,6 +542,45 @@ async fn a_fan_out_queues_one_job_per_sync_and_rides_on_those_already_queued() {
         let (_, id) = queued.iter().find(|(s, _)| s == sync).expect("a job for every sync");
         assert_eq!(id, done[position(n)].job_id(), "the job returned for s{n} is the one queued");
     }
+}
+
+/// Fan-outs at once over more syncs than one statement takes, each listing them from
+/// another one, never wait for each other in a cycle (on PostgreSQL a deadlock error).
+#[tokio::test]
+async fn fan_outs_over_many_syncs_at_once_never_deadlock() {
+    let mut f = fixture().await;
+    f.grow_to(450).await;
+    let mut tasks = Vec::new();
+    for n in 0..3 {
+        let (store, syncs, connection) = (f.store.clone(), f.syncs.clone(), f.connection.clone());
+        tasks.push(tokio::spawn(async move {
+            for round in 0..4 {
+                let from = (n * 150 + round * 37) % syncs.len();
+                let all: Vec<NewJob> = (0..syncs.len())
+                    .map(|i| NewJob {
+                        kind: JobKind::Sync,
+                        sync_id: syncs[(from + i) % syncs.len()].clone(),
+                        connection_id: connection.clone(),
+                        payload: "{}".into(),
+                        max_attempts: 5,
+                        run_at: 0,
+                    })
+                    .collect();
+                let mut tx = store.write().await.expect("tx");
+                jobs::enqueue_syncs(&mut tx, &all).await.expect("a fan-out never fails");
+                tx.commit().await.expect("commit");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    let mut conn = f.store.read().await.expect("conn");
+    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND kind = 'sync'")
+        .fetch_one(&mut *conn)
+        .await
+        .expect("count");
+    assert_eq!(queued, 450, "one queued job per sync");
 }
 
 /// A claim serialises the claimers of its connection by locking the connection's row until
