@@ -82,7 +82,8 @@ pub async fn claim(
            GROUP BY r.connection_id
            HAVING COUNT(*) >= COALESCE(MAX(c.sync_concurrency), $2))
          SELECT id, sync_id, connection_id, state, lease_owner, lease_until,
-           COALESCE((SELECT c.sync_concurrency FROM app_connections c WHERE c.id = x.connection_id), $2) AS cap, kind
+           COALESCE((SELECT c.sync_concurrency FROM app_connections c WHERE c.id = x.connection_id), $2) AS cap, kind,
+           (SELECT COUNT(*) FROM secret_syncs s WHERE s.id = x.sync_id) AS sync_rows
          FROM (
            SELECT * FROM (
              SELECT j.id, j.sync_id, j.connection_id, j.state, j.lease_owner, j.lease_until, j.run_at, j.kind FROM jobs j
@@ -100,12 +101,12 @@ pub async fn claim(
          ) AS x
          ORDER BY run_at, id LIMIT 16";
     // The kind as text: a kind this build does not know must not fail the whole read.
-    type Candidate = (JobId, SyncId, ConnectionId, JobState, Option<String>, Option<i64>, i64, String);
+    type Candidate = (JobId, SyncId, ConnectionId, JobState, Option<String>, Option<i64>, i64, String, i64);
     let candidates: Vec<Candidate> =
         sqlx::query_as(sql).bind(now).bind(per_connection_limit).bind(due).fetch_all(&mut *conn).await?;
     // Connections found at their cap under their lock: their other candidates wait too.
     let mut full: Vec<ConnectionId> = Vec::new();
-    for (id, sync_id, connection_id, mut state, mut old_owner, mut old_until, cap, kind) in candidates {
+    for (id, sync_id, connection_id, mut state, mut old_owner, mut old_until, cap, kind, sync_rows) in candidates {
         if full.contains(&connection_id) {
             continue;
         }
@@ -124,15 +125,11 @@ pub async fn claim(
             .bind(now)
             .fetch_optional(&mut *conn)
             .await?;
-            if still.is_none() {
-                // Held by someone else, or no longer due; or its sync was deleted.
-                let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM secret_syncs WHERE id = $1")
-                    .bind(&sync_id)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-                if exists.is_none() {
-                    finish(conn, &id, JobState::Cancelled, Some("the sync was deleted")).await?;
-                }
+            if still.is_none() && sync_rows == 0 {
+                // Not locked: held by someone else, or no longer due, or (here) its sync was
+                // deleted, which the candidates' read counted without a round trip per
+                // skipped row; a deletion since that read is found by the next claim.
+                finish(conn, &id, JobState::Cancelled, Some("the sync was deleted")).await?;
             }
             let Some(current) = still else { continue };
             (state, old_owner, old_until) = current;
