@@ -147,7 +147,7 @@ impl RailwayClient {
     /// Paces every request per token through `store` (see `pacing.rs`), and on this node
     /// alone while `store` cannot answer.
     pub fn with_pacing(mut self, store: std::sync::Arc<dyn PaceStore>, settings: PaceSettings) -> Self {
-        self.pacing = Some(PaceQueue::new(std::sync::Arc::new(FallbackPaces::new(store)), settings));
+        self.pacing = Some(PaceQueue::new(std::sync::Arc::new(FallbackPaces::new(store, settings)), settings));
         self
     }
 

@@ -300,17 +300,44 @@ pub struct LocalPaces {
     states: Mutex<std::collections::HashMap<String, PaceState>>,
 }
 
+/// Tokens whose copy a [`FallbackPaces`] keeps; past them the copies start over (a
+/// rotated token's key is never asked about again).
+const KEPT_COPIES: usize = 1024;
+
 impl LocalPaces {
-    /// Replaces the state of the token keyed `key`.
-    fn set(&self, key: &str, state: PaceState) {
-        self.states.lock().unwrap_or_else(PoisonError::into_inner).insert(key.to_owned(), state);
+    /// Takes in the shared state of the token keyed `key`, as the shared store left it at
+    /// `now`, keeping what this node did on its own meanwhile ([`merge_shared`]).
+    fn take_in(&self, key: &str, shared: PaceState, now: i64, settings: &PaceSettings) {
+        let mut states = self.states.lock().unwrap_or_else(PoisonError::into_inner);
+        if states.len() >= KEPT_COPIES && !states.contains_key(key) {
+            states.clear();
+        }
+        let copy = states.entry(key.to_owned()).or_default();
+        merge_shared(copy, shared, now, settings);
     }
+}
+
+/// A node's copy of a token's state after the shared store answered a change at `now`:
+/// the shared state, with the slots and the pause this node took on its own while the store
+/// could not answer still counted, so that a store that fails now and then never lets the
+/// node's own slots and the shared ones fill the same window twice over. Slots a window
+/// old bind nothing and go; the window's latest `cap` are kept. The budget and the backoff
+/// are the shared ones (an answer the node recorded on its own stays its own).
+pub fn merge_shared(copy: &mut PaceState, shared: PaceState, now: i64, settings: &PaceSettings) {
+    let (cap, window) = settings.window();
+    let mut recent = shared.recent;
+    recent.extend(copy.recent.iter().filter(|t| **t + window > now));
+    recent.sort_unstable();
+    recent.dedup();
+    let excess = recent.len().saturating_sub(cap);
+    recent.drain(..excess);
+    *copy = PaceState { recent, paused_until: shared.paused_until.max(copy.paused_until), ..shared };
 }
 
 impl PaceStore for LocalPaces {
     fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<(Slot, i64), PaceError>> {
         Box::pin(async move {
-            let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
+            let mut states = self.states.lock().unwrap_or_else(PoisonError::into_inner);
             let state = states.entry(key.to_owned()).or_default();
             let now = now_ms();
             Ok((change(state, now), now))
@@ -320,18 +347,19 @@ impl PaceStore for LocalPaces {
 
 /// The store shared by every node and, in its stead while it answers with an error, this
 /// node's copy of each token's state as the shared store last left it: a request is paced
-/// on this node alone rather than sent unpaced. What the node records meanwhile stays in
-/// its copy; the shared state takes over again with the store's next answer.
+/// on this node alone rather than sent unpaced. The slots and pauses the node takes on its
+/// own stay counted in its copy when the store answers again ([`merge_shared`]).
 #[derive(Debug)]
 pub struct FallbackPaces {
     shared: Arc<dyn PaceStore>,
     local: LocalPaces,
+    settings: PaceSettings,
 }
 
 impl FallbackPaces {
     /// Paces through `shared`, falling back to this node's copy of its states.
-    pub fn new(shared: Arc<dyn PaceStore>) -> Self {
-        Self { shared, local: LocalPaces::default() }
+    pub fn new(shared: Arc<dyn PaceStore>, settings: PaceSettings) -> Self {
+        Self { shared, local: LocalPaces::default(), settings }
     }
 }
 
@@ -349,7 +377,7 @@ impl PaceStore for FallbackPaces {
             match self.shared.update(key, &keeping).await {
                 Ok(done) => {
                     if let Some(state) = left.into_inner().unwrap_or_else(PoisonError::into_inner) {
-                        self.local.set(key, state);
+                        self.local.take_in(key, state, done.1, &self.settings);
                     }
                     Ok(done)
                 }
@@ -380,6 +408,57 @@ mod tests {
             Slot::At(t) => t,
             other => panic!("expected a slot, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_copy_taking_in_the_shared_state_keeps_what_the_node_did_on_its_own() {
+        // 10 RPS: nine slots in a window of 1.1 s.
+        let s = settings(10.0);
+        let now = 10_000;
+        type Case = (&'static str, Vec<i64>, i64, Vec<i64>, i64, Vec<i64>, i64);
+        let cases: Vec<Case> = vec![
+            ("an empty copy takes the shared state", vec![], 0, vec![9_500, 9_600], 0, vec![9_500, 9_600], 0),
+            (
+                "own slots in the window stay, one ahead too; one a window old goes",
+                vec![8_800, 9_700, 10_300],
+                0,
+                vec![9_500, 9_600],
+                0,
+                vec![9_500, 9_600, 9_700, 10_300],
+                0,
+            ),
+            (
+                "a slot the copy had from the shared state counts once",
+                vec![9_500, 9_650],
+                0,
+                vec![9_500, 9_600],
+                0,
+                vec![9_500, 9_600, 9_650],
+                0,
+            ),
+            ("a pause taken on its own outlasts a shorter shared one", vec![], 40_000, vec![], 20_000, vec![], 40_000),
+            ("a longer shared pause wins", vec![], 20_000, vec![], 40_000, vec![], 40_000),
+            (
+                "the window's latest nine are kept",
+                (9_000..9_009).collect(),
+                0,
+                (9_100..9_109).collect(),
+                0,
+                (9_100..9_109).collect(),
+                0,
+            ),
+        ];
+        for (why, own, own_pause, shared, shared_pause, want, want_pause) in cases {
+            let mut copy = PaceState { recent: own, paused_until: own_pause, ..PaceState::default() };
+            let shared = PaceState { recent: shared, paused_until: shared_pause, ..PaceState::default() };
+            merge_shared(&mut copy, shared, now, &s);
+            assert_eq!((copy.recent, copy.paused_until), (want, want_pause), "{why}");
+        }
+        // The budget and the backoff are the shared ones.
+        let mut copy = PaceState { remaining: Some(5), reset_at: Some(1), strikes: 3, ..PaceState::default() };
+        let shared = PaceState { remaining: Some(100), reset_at: Some(2), strikes: 0, ..PaceState::default() };
+        merge_shared(&mut copy, shared, now, &s);
+        assert_eq!((copy.remaining, copy.reset_at, copy.strikes), (Some(100), Some(2), 0));
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The queue's writers: adding jobs (a sync's jobs coalescing with the one already queued
-//! for it) and cancelling a deleted sync's. Each locks the sync's queue first, so that on
-//! PostgreSQL they wait for one another rather than meet a unique-index error or a cycle.
+//! Adding jobs (a sync's jobs coalescing with the one already queued for it) and
+//! cancelling a deleted sync's. The writers of a sync's queued sync job (these, and the
+//! requeue in `jobs.rs`) lock the sync's queue first, so that on PostgreSQL they wait for
+//! one another rather than meet a unique-index error or a cycle.
 
 use crate::{Conn, Result, StorageError, dialect, now_ms};
 use sluice_domain::{ConnectionId, JobId, JobKind, SyncId};

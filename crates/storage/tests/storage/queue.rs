@@ -12,15 +12,15 @@ use sluice_storage::jobs::{self, Enqueued, NewJob};
 use sluice_storage::syncs::{self, SyncRow};
 use sluice_storage::{Backend, Store, now_ms};
 
-struct Fixture {
-    store: Store,
+pub(super) struct Fixture {
+    pub(super) store: Store,
     _dir: tempfile::TempDir,
-    connection: ConnectionId,
-    /// The syncs `s0`..`s3`, in creation order.
-    syncs: Vec<SyncId>,
+    pub(super) connection: ConnectionId,
+    /// The syncs `s0`.., in creation order (four, unless [`Fixture::grow_to`] added more).
+    pub(super) syncs: Vec<SyncId>,
 }
 
-async fn fixture() -> Fixture {
+pub(super) async fn fixture() -> Fixture {
     let (store, dir) = fresh_store().await;
     let mut tx = store.write().await.expect("tx");
     let now = now_ms();
@@ -63,7 +63,7 @@ async fn fixture() -> Fixture {
 
 impl Fixture {
     /// Sync `s{i}`.
-    fn sync(&self, i: usize) -> &SyncId {
+    pub(super) fn sync(&self, i: usize) -> &SyncId {
         &self.syncs[i]
     }
 
@@ -116,7 +116,7 @@ impl Fixture {
     }
 
     /// Adds syncs up to `n` in all, `s4` onwards.
-    async fn grow_to(&mut self, n: usize) {
+    pub(super) async fn grow_to(&mut self, n: usize) {
         let mut conn = self.store.read().await.expect("conn");
         let project: ProjectId = sqlx::query_scalar("SELECT project_id FROM secret_syncs LIMIT 1")
             .fetch_one(&mut *conn)
@@ -129,7 +129,7 @@ impl Fixture {
         }
     }
 
-    async fn enqueue(&self, kind: JobKind, sync: &SyncId) -> Enqueued {
+    pub(super) async fn enqueue(&self, kind: JobKind, sync: &SyncId) -> Enqueued {
         let mut tx = self.store.write().await.expect("tx");
         let e = jobs::enqueue(
             &mut tx,
@@ -494,93 +494,6 @@ async fn enqueueing_while_claims_race_never_fails() {
             .await
             .expect("count");
     assert!(per_sync.iter().all(|n| *n <= 1), "{per_sync:?}");
-}
-
-#[tokio::test]
-async fn a_fan_out_queues_one_job_per_sync_and_rides_on_those_already_queued() {
-    let mut f = fixture().await;
-    // More syncs than one statement takes.
-    f.grow_to(450).await;
-    let already = f.enqueue(JobKind::Sync, f.sync(7)).await;
-    assert!(matches!(already, Enqueued::New(_)));
-    let job = |sync: &SyncId| NewJob {
-        kind: JobKind::Sync,
-        sync_id: sync.clone(),
-        connection_id: f.connection.clone(),
-        payload: "{}".into(),
-        max_attempts: 5,
-        run_at: 0,
-    };
-    let mut all: Vec<NewJob> = f.syncs.iter().rev().map(job).collect();
-    all.push(job(f.sync(3)));
-    let mut tx = f.store.write().await.expect("tx");
-    let done = jobs::enqueue_syncs(&mut tx, &all).await.expect("enqueue");
-    tx.commit().await.expect("commit");
-
-    assert_eq!(done.len(), 451);
-    let position = |i: usize| 449 - i;
-    assert_eq!(done[position(7)], Enqueued::Coalesced(already.job_id().clone()), "the sync with a job queued keeps it");
-    let first_of_3 = done[position(3)].clone();
-    assert!(matches!(first_of_3, Enqueued::New(_)));
-    assert_eq!(
-        done[450],
-        Enqueued::Coalesced(first_of_3.job_id().clone()),
-        "a second job for a sync rides on its first"
-    );
-    let new: std::collections::BTreeSet<&JobId> =
-        done[..450].iter().filter(|e| matches!(e, Enqueued::New(_))).map(Enqueued::job_id).collect();
-    assert_eq!(new.len(), 449, "every other sync got a job of its own");
-
-    let mut conn = f.store.read().await.expect("conn");
-    let queued: Vec<(SyncId, JobId)> =
-        sqlx::query_as("SELECT sync_id, id FROM jobs WHERE state = 'queued' AND kind = 'sync' ORDER BY sync_id")
-            .fetch_all(&mut *conn)
-            .await
-            .expect("jobs");
-    assert_eq!(queued.len(), 450, "one queued job per sync");
-    for (n, sync) in f.syncs.iter().enumerate() {
-        let (_, id) = queued.iter().find(|(s, _)| s == sync).expect("a job for every sync");
-        assert_eq!(id, done[position(n)].job_id(), "the job returned for s{n} is the one queued");
-    }
-}
-
-/// Fan-outs at once over more syncs than one statement takes, each listing them from
-/// another one, never wait for each other in a cycle (on PostgreSQL a deadlock error).
-#[tokio::test]
-async fn fan_outs_over_many_syncs_at_once_never_deadlock() {
-    let mut f = fixture().await;
-    f.grow_to(450).await;
-    let mut tasks = Vec::new();
-    for n in 0..3 {
-        let (store, syncs, connection) = (f.store.clone(), f.syncs.clone(), f.connection.clone());
-        tasks.push(tokio::spawn(async move {
-            for round in 0..4 {
-                let from = (n * 150 + round * 37) % syncs.len();
-                let all: Vec<NewJob> = (0..syncs.len())
-                    .map(|i| NewJob {
-                        kind: JobKind::Sync,
-                        sync_id: syncs[(from + i) % syncs.len()].clone(),
-                        connection_id: connection.clone(),
-                        payload: "{}".into(),
-                        max_attempts: 5,
-                        run_at: 0,
-                    })
-                    .collect();
-                let mut tx = store.write().await.expect("tx");
-                jobs::enqueue_syncs(&mut tx, &all).await.expect("a fan-out never fails");
-                tx.commit().await.expect("commit");
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.expect("task");
-    }
-    let mut conn = f.store.read().await.expect("conn");
-    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND kind = 'sync'")
-        .fetch_one(&mut *conn)
-        .await
-        .expect("count");
-    assert_eq!(queued, 450, "one queued job per sync");
 }
 
 /// A claim serialises the claimers of its connection by locking the connection's row until
