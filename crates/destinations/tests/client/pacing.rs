@@ -129,17 +129,29 @@ async fn an_accepted_answer_resets_the_backoff_of_refusals_without_a_hint() {
     assert_eq!(statuses, [429, 200, 429, 200]);
 }
 
-/// A shared store that cannot answer, as a database that is down.
+/// A shared store that answers until it is taken down, as a database that goes down, and
+/// counts the asks it then refuses.
 #[derive(Debug, Default)]
-struct Down {
-    tried: std::sync::atomic::AtomicUsize,
+struct Flaky {
+    states: LocalPaces,
+    down: std::sync::atomic::AtomicBool,
+    refused: std::sync::atomic::AtomicUsize,
 }
 
-impl PaceStore for Down {
-    fn update<'a>(&'a self, _key: &'a str, _change: PaceChange<'a>) -> BoxFuture<'a, Result<(Slot, i64), PaceError>> {
+impl Flaky {
+    fn down() -> Self {
+        Self { down: std::sync::atomic::AtomicBool::new(true), ..Self::default() }
+    }
+}
+
+impl PaceStore for Flaky {
+    fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<(Slot, i64), PaceError>> {
         Box::pin(async move {
-            self.tried.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            Err(PaceError("the database is down".into()))
+            if self.down.load(std::sync::atomic::Ordering::Relaxed) {
+                self.refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return Err(PaceError("the database is down".into()));
+            }
+            self.states.update(key, change).await
         })
     }
 }
@@ -151,31 +163,13 @@ async fn a_node_whose_pacing_store_is_down_paces_on_its_own() {
     let limit = RateLimit::new(100_000, Duration::from_secs(3600)).per_second(20);
     let config = FakeConfig { rate_limit: Some(limit), ..FakeConfig::default() };
     let h = Harness::with(config, Seed::example(), |_| {}).await;
-    let store = Arc::new(Down::default());
+    let store = Arc::new(Flaky::down());
     let client = h.client.with_pacing(store.clone(), PaceSettings { rps: 12.0, ..PaceSettings::default() });
     let h = Arc::new(Harness { client, fake: h.fake });
     burst(&h, 4, 10).await;
-    assert!(store.tried.load(std::sync::atomic::Ordering::Relaxed) > 0, "the shared store was asked first");
+    assert!(store.refused.load(std::sync::atomic::Ordering::Relaxed) > 0, "the shared store was asked first");
     assert_eq!(h.fake.rate_limited_count(), 0, "{:?}", h.fake.status_counts());
     assert_eq!(h.fake.requests().len(), 40);
-}
-
-/// A shared store that answers until it is taken down.
-#[derive(Debug, Default)]
-struct Flaky {
-    states: LocalPaces,
-    down: std::sync::atomic::AtomicBool,
-}
-
-impl PaceStore for Flaky {
-    fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<(Slot, i64), PaceError>> {
-        Box::pin(async move {
-            if self.down.load(std::sync::atomic::Ordering::Relaxed) {
-                return Err(PaceError("the database is down".into()));
-            }
-            self.states.update(key, change).await
-        })
-    }
 }
 
 /// A node that falls back to pacing on its own starts from the state the shared store last
