@@ -288,7 +288,7 @@ mod tests {
     const KEY: &str = "token-key";
 
     fn settings() -> PaceSettings {
-        PaceSettings { rps: 1000.0, patience: Duration::from_secs(10) }
+        PaceSettings { rps: 1000.0, ..PaceSettings::default() }
     }
 
     /// Tokens' states in memory, with a change counter and, as a test asks: each change

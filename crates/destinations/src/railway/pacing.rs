@@ -24,10 +24,13 @@
 //! the request fails as rate limited with that wait, and the engine retries the job then.
 //!
 //! The decisions are pure functions of the state ([`reserve`], [`observe`]), table-tested
-//! here; a store only makes each one atomic. When the shared store answers with an error
-//! (the database is down, or no connection came within the pool's wait), the node paces
-//! the token on its own from the state it last saw there ([`FallbackPaces`]): at the rate
-//! per node rather than across nodes, a pause or a spent budget still kept, never unpaced.
+//! here; a store only makes each one atomic. When the shared store answers with an error,
+//! or not within [`PaceSettings::store_wait`] (the database is down, slow, or out of
+//! connections), the node paces the token on its own from the state it last saw there
+//! ([`FallbackPaces`]), and goes on so for as long again before asking the store anew: at
+//! the rate per node rather than across nodes, a pause or a spent budget still kept, never
+//! unpaced, and a request waits for a store that does not answer once per such spell at
+//! most.
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -57,11 +60,14 @@ pub struct PaceSettings {
     pub rps: f64,
     /// The longest wait for a slot before giving the request back as rate limited.
     pub patience: Duration,
+    /// How long the shared store may take to answer before the node paces on its own, and
+    /// then how long it does so before asking the store again.
+    pub store_wait: Duration,
 }
 
 impl Default for PaceSettings {
     fn default() -> Self {
-        Self { rps: 10.0, patience: Duration::from_secs(10) }
+        Self { rps: 10.0, patience: Duration::from_secs(10), store_wait: Duration::from_secs(2) }
     }
 }
 
@@ -345,27 +351,52 @@ impl PaceStore for LocalPaces {
     }
 }
 
-/// The store shared by every node and, in its stead while it answers with an error, this
-/// node's copy of each token's state as the shared store last left it: a request is paced
-/// on this node alone rather than sent unpaced. The slots and pauses the node takes on its
-/// own stay counted in its copy when the store answers again ([`merge_shared`]).
+/// The store shared by every node and, in its stead while it fails, this node's copy of
+/// each token's state as the shared store last left it: a request is paced on this node
+/// alone rather than sent unpaced. The store fails when it answers with an error or not
+/// within [`PaceSettings::store_wait`]; the node then paces on its own for as long again
+/// before it asks the store anew, so that during an outage not every request waits for
+/// the store first. The slots and pauses the node takes on its own stay counted in its
+/// copy when the store answers again ([`merge_shared`]).
 #[derive(Debug)]
 pub struct FallbackPaces {
     shared: Arc<dyn PaceStore>,
     local: LocalPaces,
     settings: PaceSettings,
+    /// Until when, after the store failed, the node paces on its own without asking it.
+    on_its_own_until: Mutex<Option<tokio::time::Instant>>,
 }
 
 impl FallbackPaces {
     /// Paces through `shared`, falling back to this node's copy of its states.
     pub fn new(shared: Arc<dyn PaceStore>, settings: PaceSettings) -> Self {
-        Self { shared, local: LocalPaces::default(), settings }
+        Self { shared, local: LocalPaces::default(), settings, on_its_own_until: Mutex::new(None) }
+    }
+
+    /// Whether the store failed less than [`PaceSettings::store_wait`] ago.
+    fn on_its_own(&self) -> bool {
+        let until = self.on_its_own_until.lock().unwrap_or_else(PoisonError::into_inner);
+        until.is_some_and(|until| tokio::time::Instant::now() < until)
+    }
+
+    /// The store failed: the node paces on its own for a while.
+    fn store_failed(&self, why: &dyn fmt::Display) {
+        tracing::warn!(
+            error = %why,
+            "the shared pacing store did not answer; this node paces the token on its own for {:?}",
+            self.settings.store_wait
+        );
+        let until = tokio::time::Instant::now() + self.settings.store_wait;
+        *self.on_its_own_until.lock().unwrap_or_else(PoisonError::into_inner) = Some(until);
     }
 }
 
 impl PaceStore for FallbackPaces {
     fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<(Slot, i64), PaceError>> {
         Box::pin(async move {
+            if self.on_its_own() {
+                return self.local.update(key, change).await;
+            }
             // The state the change left, kept from its last application: a store that
             // retries a contended change applies it again, and the last one is the one kept.
             let left: Mutex<Option<PaceState>> = Mutex::new(None);
@@ -374,15 +405,21 @@ impl PaceStore for FallbackPaces {
                 *left.lock().unwrap_or_else(PoisonError::into_inner) = Some(state.clone());
                 slot
             };
-            match self.shared.update(key, &keeping).await {
-                Ok(done) => {
+            // A change the store applies after the wait still counts there: the slot is
+            // counted twice, never not at all.
+            match tokio::time::timeout(self.settings.store_wait, self.shared.update(key, &keeping)).await {
+                Ok(Ok(done)) => {
                     if let Some(state) = left.into_inner().unwrap_or_else(PoisonError::into_inner) {
                         self.local.take_in(key, state, done.1, &self.settings);
                     }
                     Ok(done)
                 }
-                Err(e) => {
-                    tracing::warn!(error = %e, "the shared pacing store did not answer; this node paces the token on its own");
+                Ok(Err(e)) => {
+                    self.store_failed(&e);
+                    self.local.update(key, change).await
+                }
+                Err(_) => {
+                    self.store_failed(&format_args!("no answer within {:?}", self.settings.store_wait));
                     self.local.update(key, change).await
                 }
             }
@@ -400,7 +437,7 @@ mod tests {
     use super::*;
 
     fn settings(rps: f64) -> PaceSettings {
-        PaceSettings { rps, patience: Duration::from_secs(10) }
+        PaceSettings { rps, ..PaceSettings::default() }
     }
 
     fn at(slot: Slot) -> i64 {
@@ -459,6 +496,43 @@ mod tests {
         let shared = PaceState { remaining: Some(100), reset_at: Some(2), strikes: 0, ..PaceState::default() };
         merge_shared(&mut copy, shared, now, &s);
         assert_eq!((copy.remaining, copy.reset_at, copy.strikes), (Some(100), Some(2), 0));
+    }
+
+    /// A shared store that never answers (a database out of connections), counting asks.
+    #[derive(Debug, Default)]
+    struct Stalled(std::sync::atomic::AtomicUsize);
+
+    impl PaceStore for Stalled {
+        fn update<'a>(&'a self, _: &'a str, _: PaceChange<'a>) -> BoxFuture<'a, Result<(Slot, i64), PaceError>> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Box::pin(std::future::pending())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_store_that_does_not_answer_in_time_is_left_alone_for_as_long_again() {
+        let stalled = Arc::new(Stalled::default());
+        let wait = Duration::from_millis(100);
+        let paces = FallbackPaces::new(stalled.clone(), PaceSettings { store_wait: wait, ..settings(10.0) });
+        let take = |state: &mut PaceState, now: i64| {
+            state.recent.push(now);
+            Slot::At(now)
+        };
+        let asks = || stalled.0.load(std::sync::atomic::Ordering::SeqCst);
+        let started = std::time::Instant::now();
+        paces.update("token", &take).await.expect("paced on its own");
+        assert!(started.elapsed() >= wait, "the store had its wait");
+        assert_eq!(asks(), 1);
+        // Within the spell on its own, the store is not asked and nothing waits for it.
+        paces.update("token", &take).await.expect("paced on its own");
+        assert_eq!(asks(), 1, "the store was asked again at once");
+        // The node's copy counts both slots.
+        let copy = paces.local.states.lock().expect("copy")["token"].clone();
+        assert_eq!(copy.recent.len(), 2, "{copy:?}");
+        // After the spell, the store is asked again.
+        tokio::time::sleep(wait).await;
+        paces.update("token", &take).await.expect("paced on its own");
+        assert_eq!(asks(), 2);
     }
 
     #[test]
