@@ -1,6 +1,7 @@
 //! Storage contract tests, run on SQLite and (with `SLUICE_TEST_DATABASE_URL`) PostgreSQL.
 
 mod change_counters;
+mod claims;
 mod fan_out;
 mod login_throttles;
 mod notifications;

@@ -10,7 +10,7 @@ use sluice_storage::connections::{self, ConnectionRow};
 use sluice_storage::environments::{self, EnvironmentRow};
 use sluice_storage::jobs::{self, Enqueued, NewJob};
 use sluice_storage::syncs::{self, SyncRow};
-use sluice_storage::{Backend, Store, now_ms};
+use sluice_storage::{Store, now_ms};
 
 pub(super) struct Fixture {
     pub(super) store: Store,
@@ -290,40 +290,6 @@ async fn jobs_of_a_deleted_sync_are_cancelled() {
 }
 
 #[tokio::test]
-async fn concurrent_claimers_take_each_job_once() {
-    let f = fixture().await;
-    for s in &f.syncs {
-        f.enqueue(JobKind::Sync, s).await;
-    }
-    let store = f.store.clone();
-    let mut tasks = Vec::new();
-    for n in 0..4 {
-        let store = store.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut got = Vec::new();
-            for _ in 0..4 {
-                let mut tx = store.write().await.expect("tx");
-                if let Some(j) =
-                    jobs::claim(&mut tx, store.backend(), &format!("n{n}"), 60_000, 10, None).await.expect("claim")
-                {
-                    got.push(j.job.sync_id);
-                }
-                tx.commit().await.expect("commit");
-            }
-            got
-        }));
-    }
-    let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await.expect("task"));
-    }
-    all.sort();
-    let mut every = f.syncs.clone();
-    every.sort();
-    assert_eq!(all, every);
-}
-
-#[tokio::test]
 async fn a_restarted_node_frees_its_leases_at_once() {
     let f = fixture().await;
     f.enqueue(JobKind::Sync, f.sync(0)).await;
@@ -446,84 +412,6 @@ async fn a_connection_sets_its_own_concurrency() {
     assert!(f.claim("n", 60_000, 10).await.is_none(), "this connection allows one at a time");
 }
 
-#[tokio::test]
-async fn enqueueing_while_claims_race_never_fails() {
-    let f = fixture().await;
-    let store = f.store.clone();
-    let syncs = f.syncs.clone();
-    let connection = f.connection.clone();
-    let mut tasks = Vec::new();
-    for n in 0..6 {
-        let (store, syncs, connection) = (store.clone(), syncs.clone(), connection.clone());
-        tasks.push(tokio::spawn(async move {
-            for round in 0..40 {
-                let sync = &syncs[(n + round) % syncs.len()];
-                let mut tx = store.write().await.expect("tx");
-                let job = |sync: &SyncId| NewJob {
-                    kind: JobKind::Sync,
-                    sync_id: sync.clone(),
-                    connection_id: connection.clone(),
-                    payload: "{}".into(),
-                    max_attempts: 5,
-                    run_at: 0,
-                };
-                if n % 2 == 0 && round % 2 == 0 {
-                    jobs::enqueue(&mut tx, &job(sync)).await.expect("enqueue never fails");
-                } else if n % 2 == 0 {
-                    // A fan-out: every sync at once, each writer listing them from another one.
-                    let all: Vec<NewJob> =
-                        (0..syncs.len()).map(|i| job(&syncs[(n + round + i) % syncs.len()])).collect();
-                    jobs::enqueue_syncs(&mut tx, &all).await.expect("enqueue never fails");
-                } else if let Some(c) =
-                    jobs::claim(&mut tx, store.backend(), &format!("n{n}"), 60_000, 100, None).await.expect("claim")
-                {
-                    jobs::finish(&mut tx, &c.job.id, JobState::Succeeded, None).await.expect("finish");
-                }
-                tx.commit().await.expect("commit");
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.expect("task");
-    }
-    // Still at most one queued sync job per sync.
-    let mut conn = f.store.read().await.expect("conn");
-    let per_sync: Vec<i64> =
-        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND kind = 'sync' GROUP BY sync_id")
-            .fetch_all(&mut *conn)
-            .await
-            .expect("count");
-    assert!(per_sync.iter().all(|n| *n <= 1), "{per_sync:?}");
-}
-
-/// A claim serialises the claimers of its connection by locking the connection's row until
-/// it commits. On PostgreSQL that lock must not block other transactions' foreign-key
-/// checks on the row: a run recording its outcome (updating its sync's row twice, which
-/// re-checks the sync's foreign keys) would otherwise wait for every claim on the same
-/// connection, on every node. SQLite has one writer: nothing to check there.
-#[tokio::test]
-async fn a_claim_in_progress_does_not_hold_up_another_syncs_outcome_on_the_same_connection() {
-    let f = fixture().await;
-    if f.store.backend() != Backend::Postgres {
-        return;
-    }
-    f.enqueue(JobKind::Sync, f.sync(0)).await;
-    let mut claiming = f.store.write().await.expect("tx");
-    let claimed = jobs::claim(&mut claiming, f.store.backend(), "n1", 60_000, 10, None).await.expect("claim");
-    assert!(claimed.is_some(), "the claim holds the connection's row until it commits");
-
-    let mut recording = f.store.write().await.expect("tx");
-    sqlx::query("SET LOCAL lock_timeout = '3s'").execute(&mut *recording).await.expect("timeout");
-    let other = f.sync(1);
-    syncs::set_status(&mut recording, other, JobKind::Sync, SyncStatus::Running).await.expect("first update");
-    let job = JobId::new();
-    syncs::finish(&mut recording, other, JobKind::Sync, &job, true, None, None)
-        .await
-        .expect("the second update of the row checks its foreign keys without waiting for the claim");
-    recording.commit().await.expect("commit");
-    claiming.commit().await.expect("commit");
-}
-
 /// A claim marks the sync's lifecycle for the job's kind `running` with its lease, and the
 /// job's end in the lifecycle frees the lease with it (one update of the sync's row each).
 #[tokio::test]
@@ -585,62 +473,4 @@ async fn owed_deploys_are_written_for_every_service_at_once_and_owing_again_star
     let pending = deploys::pending(&mut conn, f.sync(0)).await.expect("pending");
     assert!(pending.iter().all(|p| p.deployment_id.is_none() && p.requested_after.is_none()), "{pending:?}");
     assert_eq!(pending.len(), 2);
-}
-
-/// On PostgreSQL a claim checks its connection's cap last, under the lock of the
-/// connection's row. A claim that found room when it read the queue but finds the
-/// connection full once it has the lock (another node's claim committed meanwhile) is
-/// undone: the job stays queued and the sync is not leased.
-#[tokio::test]
-async fn a_claim_that_finds_its_connection_full_under_the_lock_is_undone() {
-    let f = fixture().await;
-    if f.store.backend() != Backend::Postgres {
-        return;
-    }
-    f.enqueue(JobKind::Sync, f.sync(0)).await;
-    f.enqueue(JobKind::Sync, f.sync(1)).await;
-    let mut first = f.store.write().await.expect("tx");
-    let claimed = jobs::claim(&mut first, f.store.backend(), "n1", 60_000, 1, None).await.expect("claim");
-    let claimed = claimed.expect("the first claim takes the connection's one place").job;
-
-    // The second claimer reads the queue before the first commits: it sees room.
-    let store = f.store.clone();
-    let second = tokio::spawn(async move {
-        let mut tx = store.write().await.expect("tx");
-        let got = jobs::claim(&mut tx, store.backend(), "n2", 60_000, 1, None).await.expect("claim");
-        tx.commit().await.expect("commit");
-        got.map(|c| c.job.id)
-    });
-    // It waits for the connection's row, having leased its sync and marked its job running.
-    let mut conn = f.store.read().await.expect("conn");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
-               AND query LIKE 'SELECT id FROM app_connections%'",
-        )
-        .fetch_one(&mut *conn)
-        .await
-        .expect("activity");
-        if waiting > 0 {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "the second claim never waited for the connection's row");
-        tokio::task::yield_now().await;
-    }
-    first.commit().await.expect("commit");
-    assert_eq!(second.await.expect("task"), None, "the connection's one place is taken");
-
-    let job = jobs::get(&mut conn, &claimed.id).await.expect("get").expect("row");
-    assert_eq!(job.state, JobState::Running);
-    let other = if claimed.sync_id == *f.sync(0) { f.sync(1) } else { f.sync(0) };
-    let row = syncs::get(&mut conn, other).await.expect("get").expect("row");
-    assert_eq!(row.lease_job_id, None, "the undone claim left no lease");
-    assert_ne!(row.sync_status, Some(SyncStatus::Running), "the undone claim left the sync's status as it was");
-    let queued: (String, i64) = sqlx::query_as("SELECT state, attempts FROM jobs WHERE sync_id = $1")
-        .bind(other)
-        .fetch_one(&mut *conn)
-        .await
-        .expect("job");
-    assert_eq!(queued, ("queued".to_string(), 0), "the undone claim left its job as it was");
 }
