@@ -9,6 +9,7 @@ mod deploys;
 mod faults;
 mod fencing;
 mod flow;
+mod lock_order;
 mod notifications;
 mod pacing;
 mod reconcile;
