@@ -33,6 +33,7 @@
 //! most.
 
 use std::fmt;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -340,14 +341,18 @@ pub fn merge_shared(copy: &mut PaceState, shared: PaceState, now: i64, settings:
     *copy = PaceState { recent, paused_until: shared.paused_until.max(copy.paused_until), ..shared };
 }
 
+impl LocalPaces {
+    /// Applies `change` to the state of the token keyed `key` at `now`.
+    fn apply(&self, key: &str, change: PaceChange<'_>, now: i64) -> (Slot, i64) {
+        let mut states = self.states.lock().unwrap_or_else(PoisonError::into_inner);
+        let state = states.entry(key.to_owned()).or_default();
+        (change(state, now), now)
+    }
+}
+
 impl PaceStore for LocalPaces {
     fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<(Slot, i64), PaceError>> {
-        Box::pin(async move {
-            let mut states = self.states.lock().unwrap_or_else(PoisonError::into_inner);
-            let state = states.entry(key.to_owned()).or_default();
-            let now = now_ms();
-            Ok((change(state, now), now))
-        })
+        Box::pin(async move { Ok(self.apply(key, change, now_ms())) })
     }
 }
 
@@ -365,12 +370,21 @@ pub struct FallbackPaces {
     settings: PaceSettings,
     /// Until when, after the store failed, the node paces on its own without asking it.
     on_its_own_until: Mutex<Option<tokio::time::Instant>>,
+    /// The shared store's clock ahead of this node's at its last answer, in milliseconds:
+    /// the copy's times are on the store's clock, and the node paces on it on its own.
+    clock_ahead: AtomicI64,
 }
 
 impl FallbackPaces {
     /// Paces through `shared`, falling back to this node's copy of its states.
     pub fn new(shared: Arc<dyn PaceStore>, settings: PaceSettings) -> Self {
-        Self { shared, local: LocalPaces::default(), settings, on_its_own_until: Mutex::new(None) }
+        Self {
+            shared,
+            local: LocalPaces::default(),
+            settings,
+            on_its_own_until: Mutex::new(None),
+            clock_ahead: AtomicI64::new(0),
+        }
     }
 
     /// Whether the store failed less than [`PaceSettings::store_wait`] ago.
@@ -389,13 +403,18 @@ impl FallbackPaces {
         let until = tokio::time::Instant::now() + self.settings.store_wait;
         *self.on_its_own_until.lock().unwrap_or_else(PoisonError::into_inner) = Some(until);
     }
+
+    /// Applies `change` to this node's copy, on the shared store's clock as last seen.
+    fn on_own_copy(&self, key: &str, change: PaceChange<'_>) -> Result<(Slot, i64), PaceError> {
+        Ok(self.local.apply(key, change, now_ms() + self.clock_ahead.load(Ordering::Relaxed)))
+    }
 }
 
 impl PaceStore for FallbackPaces {
     fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<(Slot, i64), PaceError>> {
         Box::pin(async move {
             if self.on_its_own() {
-                return self.local.update(key, change).await;
+                return self.on_own_copy(key, change);
             }
             // The state the change left, kept from its last application: a store that
             // retries a contended change applies it again, and the last one is the one kept.
@@ -409,6 +428,7 @@ impl PaceStore for FallbackPaces {
             // counted twice, never not at all.
             match tokio::time::timeout(self.settings.store_wait, self.shared.update(key, &keeping)).await {
                 Ok(Ok(done)) => {
+                    self.clock_ahead.store(done.1 - now_ms(), Ordering::Relaxed);
                     if let Some(state) = left.into_inner().unwrap_or_else(PoisonError::into_inner) {
                         self.local.take_in(key, state, done.1, &self.settings);
                     }
@@ -416,11 +436,11 @@ impl PaceStore for FallbackPaces {
                 }
                 Ok(Err(e)) => {
                     self.store_failed(&e);
-                    self.local.update(key, change).await
+                    self.on_own_copy(key, change)
                 }
                 Err(_) => {
                     self.store_failed(&format_args!("no answer within {:?}", self.settings.store_wait));
-                    self.local.update(key, change).await
+                    self.on_own_copy(key, change)
                 }
             }
         })

@@ -130,10 +130,12 @@ async fn an_accepted_answer_resets_the_backoff_of_refusals_without_a_hint() {
 }
 
 /// A shared store that answers until it is taken down, as a database that goes down, and
-/// counts the asks it then refuses.
+/// counts the asks it then refuses; its clock runs `ahead_ms` ahead of this process's, as
+/// a database's may. Every key shares its one state.
 #[derive(Debug, Default)]
 struct Flaky {
-    states: LocalPaces,
+    state: std::sync::Mutex<PaceState>,
+    ahead_ms: i64,
     down: std::sync::atomic::AtomicBool,
     refused: std::sync::atomic::AtomicUsize,
 }
@@ -145,13 +147,15 @@ impl Flaky {
 }
 
 impl PaceStore for Flaky {
-    fn update<'a>(&'a self, key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<(Slot, i64), PaceError>> {
+    fn update<'a>(&'a self, _key: &'a str, change: PaceChange<'a>) -> BoxFuture<'a, Result<(Slot, i64), PaceError>> {
         Box::pin(async move {
             if self.down.load(std::sync::atomic::Ordering::Relaxed) {
                 self.refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 return Err(PaceError("the database is down".into()));
             }
-            self.states.update(key, change).await
+            let now = now_ms() + self.ahead_ms;
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            Ok((change(&mut state, now), now))
         })
     }
 }
@@ -189,6 +193,24 @@ async fn a_pause_recorded_before_the_pacing_store_went_down_still_holds() {
     let again = client.get_variables(&account(), &api_target()).await.expect_err("still paused");
     assert!(matches!(again, RailwayError::RateLimited { .. }), "{again:?}");
     assert_eq!(h.fake.requests().len(), sent, "a request went out during the pause");
+}
+
+/// The node's copy holds the database's times, on the database's clock; pacing on its own,
+/// the node keeps to that clock as it last saw it. On its own clock, a minute behind, a
+/// pause the database ended would still run for a minute, past the patience, and every
+/// request would be given back as rate limited.
+#[tokio::test]
+async fn a_node_pacing_on_its_own_keeps_to_the_clock_of_the_database() {
+    let h = Harness::start().await;
+    let store = Arc::new(Flaky { ahead_ms: 60_000, ..Flaky::default() });
+    let client = h.client.with_pacing(store.clone(), PaceSettings { rps: 100.0, ..PaceSettings::default() });
+    h.fake.inject(Fault::rate_limited(1));
+    client.get_variables(&account(), &api_target()).await.expect("sent again after the one-second pause");
+
+    store.down.store(true, std::sync::atomic::Ordering::Relaxed);
+    client.get_variables(&account(), &api_target()).await.expect("the pause is over on the database's clock");
+    let statuses: Vec<u16> = h.fake.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [429, 200, 200]);
 }
 
 /// Tokens' states in memory behind a store that takes a round trip per change, as a
