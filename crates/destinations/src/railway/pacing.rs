@@ -28,9 +28,10 @@
 //! or not within [`PaceSettings::store_wait`] (the database is down, slow, or out of
 //! connections), the node paces the token on its own from the state it last saw there
 //! ([`FallbackPaces`]), and goes on so for as long again before asking the store anew: at
-//! the rate per node rather than across nodes, a pause or a spent budget still kept, never
-//! unpaced, and a request waits for a store that does not answer once per such spell at
-//! most.
+//! the rate per node rather than across nodes, a pause or a spent budget still kept (on
+//! the store's clock as last seen), never unpaced, and a request waits for a store that
+//! does not answer once per such spell at most. A pause Railway asks for meanwhile is
+//! written to the store with the next change it answers.
 
 use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -373,6 +374,10 @@ pub struct FallbackPaces {
     /// The shared store's clock ahead of this node's at its last answer, in milliseconds:
     /// the copy's times are on the store's clock, and the node paces on it on its own.
     clock_ahead: AtomicI64,
+    /// Pauses the node took on its own (Railway refused a request while the store failed),
+    /// by token, until the store has them: its next change for the token carries them, so
+    /// that the other nodes keep to them too.
+    untold_pauses: Mutex<std::collections::HashMap<String, i64>>,
 }
 
 impl FallbackPaces {
@@ -384,6 +389,7 @@ impl FallbackPaces {
             settings,
             on_its_own_until: Mutex::new(None),
             clock_ahead: AtomicI64::new(0),
+            untold_pauses: Mutex::default(),
         }
     }
 
@@ -404,9 +410,28 @@ impl FallbackPaces {
         *self.on_its_own_until.lock().unwrap_or_else(PoisonError::into_inner) = Some(until);
     }
 
-    /// Applies `change` to this node's copy, on the shared store's clock as last seen.
+    /// Applies `change` to this node's copy, on the shared store's clock as last seen, and
+    /// keeps a pause it takes to tell the store.
     fn on_own_copy(&self, key: &str, change: PaceChange<'_>) -> Result<(Slot, i64), PaceError> {
-        Ok(self.local.apply(key, change, now_ms() + self.clock_ahead.load(Ordering::Relaxed)))
+        let raised: Mutex<Option<i64>> = Mutex::new(None);
+        let watching = |state: &mut PaceState, now: i64| {
+            let before = state.paused_until;
+            let slot = change(state, now);
+            if state.paused_until > before {
+                *raised.lock().unwrap_or_else(PoisonError::into_inner) = Some(state.paused_until);
+            }
+            slot
+        };
+        let done = self.local.apply(key, &watching, now_ms() + self.clock_ahead.load(Ordering::Relaxed));
+        if let Some(until) = raised.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            let mut untold = self.untold_pauses.lock().unwrap_or_else(PoisonError::into_inner);
+            if untold.len() >= KEPT_COPIES && !untold.contains_key(key) {
+                untold.clear();
+            }
+            let pause = untold.entry(key.to_owned()).or_default();
+            *pause = (*pause).max(until);
+        }
+        Ok(done)
     }
 }
 
@@ -419,7 +444,11 @@ impl PaceStore for FallbackPaces {
             // The state the change left, kept from its last application: a store that
             // retries a contended change applies it again, and the last one is the one kept.
             let left: Mutex<Option<PaceState>> = Mutex::new(None);
+            let untold = self.untold_pauses.lock().unwrap_or_else(PoisonError::into_inner).get(key).copied();
             let keeping = |state: &mut PaceState, now: i64| {
+                if let Some(until) = untold {
+                    state.paused_until = state.paused_until.max(until);
+                }
                 let slot = change(state, now);
                 *left.lock().unwrap_or_else(PoisonError::into_inner) = Some(state.clone());
                 slot
@@ -429,6 +458,13 @@ impl PaceStore for FallbackPaces {
             match tokio::time::timeout(self.settings.store_wait, self.shared.update(key, &keeping)).await {
                 Ok(Ok(done)) => {
                     self.clock_ahead.store(done.1 - now_ms(), Ordering::Relaxed);
+                    if let Some(told) = untold {
+                        let mut untold = self.untold_pauses.lock().unwrap_or_else(PoisonError::into_inner);
+                        // Unless the node took a longer one on its own meanwhile.
+                        if untold.get(key).is_some_and(|until| *until <= told) {
+                            untold.remove(key);
+                        }
+                    }
                     if let Some(state) = left.into_inner().unwrap_or_else(PoisonError::into_inner) {
                         self.local.take_in(key, state, done.1, &self.settings);
                     }

@@ -213,6 +213,28 @@ async fn a_node_pacing_on_its_own_keeps_to_the_clock_of_the_database() {
     assert_eq!(statuses, [429, 200, 200]);
 }
 
+/// A pause Railway asks for while the database is down is the node's own at first; the
+/// database has it once it answers again, so that the other nodes keep to it too.
+#[tokio::test]
+async fn a_pause_taken_while_the_pacing_store_was_down_reaches_it_when_it_answers_again() {
+    let h = Harness::start().await;
+    let store = Arc::new(Flaky::down());
+    // The store is asked again at once once it failed (no spell on the node's own).
+    let settings = PaceSettings { rps: 100.0, store_wait: Duration::ZERO, ..PaceSettings::default() };
+    let client = h.client.with_pacing(store.clone(), settings);
+    h.fake.inject(Fault::rate_limited(120));
+    let refused = client.get_variables(&account(), &api_target()).await.expect_err("paused");
+    assert!(matches!(refused, RailwayError::RateLimited { .. }), "{refused:?}");
+    let shared = || store.state.lock().unwrap_or_else(|p| p.into_inner()).paused_until;
+    assert_eq!(shared(), 0, "the store was down");
+
+    store.down.store(false, std::sync::atomic::Ordering::Relaxed);
+    let again = client.get_variables(&account(), &api_target()).await.expect_err("still paused");
+    assert!(matches!(again, RailwayError::RateLimited { .. }), "{again:?}");
+    assert!(shared() >= now_ms() + 100_000, "the store has the two-minute pause: {}", shared());
+    assert_eq!(h.fake.requests().len(), 1, "a request went out during the pause");
+}
+
 /// Tokens' states in memory behind a store that takes a round trip per change, as a
 /// database does, counting the changes.
 #[derive(Debug, Default)]
