@@ -10,8 +10,8 @@ use sluice_destinations::railway::{RailwayApi, RailwayClient, RailwayConfig, Rai
 use sluice_domain::{OrgId, ProjectId, ProjectRole, SyncId};
 use sluice_engine::Engine;
 use sluice_engine::paces::StorePaces;
-use sluice_storage::Store;
 use sluice_storage::memberships::Principal;
+use sluice_storage::{Backend, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -67,7 +67,12 @@ impl AppState {
         let mut railway_config = RailwayConfig::with_endpoint(settings.railway_api_url.clone());
         railway_config.timeout = settings.engine.railway_timeout;
         railway_config.mutation_timeout = settings.engine.railway_mutation_timeout;
-        let pacing = PaceSettings { rps: settings.engine.railway_rps, ..PaceSettings::default() };
+        // SQLite's pacing store is this node's own: waited for as long as the writer takes.
+        let store_wait = match store.backend() {
+            Backend::Sqlite => None,
+            Backend::Postgres => PaceSettings::default().store_wait,
+        };
+        let pacing = PaceSettings { rps: settings.engine.railway_rps, store_wait, ..PaceSettings::default() };
         let railway_metrics = RailwayMetrics::default();
         let paces = StorePaces::new(store.clone());
         let client = RailwayClient::new(railway_config)?

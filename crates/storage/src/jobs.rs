@@ -100,9 +100,12 @@ pub async fn claim(
                              AND s.lease_job_id <> j.id AND s.lease_until >= $1)
          ) AS x
          ORDER BY run_at, id LIMIT 16";
-    // The kind as text: a kind this build does not know must not fail the whole read.
-    let mut candidates: Vec<Candidate> =
+    let read: Vec<Candidate> =
         sqlx::query_as(sql).bind(now).bind(per_connection_limit).bind(due).fetch_all(&mut *conn).await?;
+    // Jobs of deleted syncs, which the read counted without a round trip per job, are
+    // cancelled (all in one statement, skipping any another claimer holds).
+    let (orphans, mut candidates): (Vec<Candidate>, Vec<Candidate>) = read.into_iter().partition(|c| c.sync_rows == 0);
+    cancel_orphans(conn, backend, &orphans, now).await?;
     // Connections found at their cap under their lock: their other candidates wait too.
     let mut full: Vec<ConnectionId> = Vec::new();
     let mut next = 0;
@@ -115,22 +118,32 @@ pub async fn claim(
             // candidates first, and one round trip per candidate they held cost a thousand
             // more statements per fan-out. Skipping locked rows, claims never wait in a
             // deadlock with enqueues.
-            let open: Vec<&JobId> = candidates[next..].iter().filter(|c| !full.contains(&c.2)).map(|c| &c.0).collect();
-            let Some((locked, still)) = lock_first_free(conn, &open, due, now).await? else {
-                // None free: each was held by someone else, no longer due, or its sync
-                // was deleted, which the candidates' read counted without a round trip.
-                cancel_orphans(conn, &candidates[next..], &full).await?;
-                break;
+            let open: Vec<&JobId> =
+                candidates[next..].iter().filter(|c| !full.contains(&c.connection_id)).map(|c| &c.id).collect();
+            // None free: each was held by someone else, or is no longer due.
+            let Some((locked, still)) = lock_first_free(conn, &open, due, now).await? else { break };
+            let Some(offset) = candidates[next..].iter().position(|c| c.id == locked) else {
+                return Err(StorageError::Corrupt(format!("the claim locked job {locked}, which it had not read")));
             };
-            at = next + candidates[next..].iter().position(|c| c.0 == locked).unwrap_or(0);
-            cancel_orphans(conn, &candidates[next..at], &full).await?;
-            (candidates[at].3, candidates[at].4, candidates[at].5) = still;
+            at = next + offset;
+            let c = &mut candidates[at];
+            (c.state, c.lease_owner, c.lease_until) = still;
             // The connection's cap is checked last, under its row's lock (below), and
             // this claim undone if the connection is full.
             sqlx::query("SAVEPOINT claim_slot").execute(&mut *conn).await?;
         }
         next = at + 1;
-        let (id, sync_id, connection_id, state, old_owner, old_until, cap, kind, _) = candidates[at].clone();
+        let Candidate {
+            id,
+            sync_id,
+            connection_id,
+            state,
+            lease_owner: old_owner,
+            lease_until: old_until,
+            cap,
+            kind,
+            ..
+        } = candidates[at].clone();
         if full.contains(&connection_id) {
             continue;
         }
@@ -190,42 +203,74 @@ pub async fn claim(
     Ok(None)
 }
 
-/// A claim's candidate: the job, its sync and connection, its state and lease, its
-/// connection's cap, its kind as text, and how many rows its sync has (0: deleted).
-type Candidate = (JobId, SyncId, ConnectionId, JobState, Option<String>, Option<i64>, i64, String, i64);
+/// A claim's candidate, as the candidates' read found it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+struct Candidate {
+    id: JobId,
+    sync_id: SyncId,
+    connection_id: ConnectionId,
+    state: JobState,
+    lease_owner: Option<String>,
+    lease_until: Option<i64>,
+    /// Its connection's cap.
+    cap: i64,
+    /// The kind as text: a kind this build does not know must not fail the whole read.
+    kind: String,
+    /// Its sync's rows: 0 once the sync was deleted.
+    sync_rows: i64,
+}
 
-/// Locks, on PostgreSQL, the first of `ids` (in the queue's order) still due whose job and
-/// sync rows no one else holds, returning its id and current state and lease.
+/// Candidates a claim locks with one statement, at most: the candidates' read's limit.
+const CANDIDATES: usize = 16;
+
+/// Locks, on PostgreSQL, the first of `ids` (in their order, the queue's as the claim read
+/// it) still due whose job and sync rows no one else holds, returning its id and current
+/// state and lease.
 async fn lock_first_free(
     conn: &mut Conn,
     ids: &[&JobId],
     due: i64,
     now: i64,
 ) -> Result<Option<(JobId, (JobState, Option<String>, Option<i64>))>> {
-    if ids.is_empty() {
-        return Ok(None);
-    }
+    let Some(last) = ids.last() else { return Ok(None) };
+    // Always as many ids (the last one repeated): one statement to keep prepared.
+    let padded: Vec<&JobId> =
+        ids.iter().copied().chain(std::iter::repeat(*last)).take(CANDIDATES.max(ids.len())).collect();
+    let order: String = (0..padded.len()).map(|i| format!(" WHEN ${} THEN {i}", i + 3)).collect();
     let sql = format!(
         "SELECT j.id, j.state, j.lease_owner, j.lease_until FROM jobs j JOIN secret_syncs s ON s.id = j.sync_id
          WHERE j.id IN ({}) AND ((j.state = 'queued' AND j.run_at <= $1) OR (j.state = 'running' AND j.lease_until < $2))
-         ORDER BY j.run_at, j.id LIMIT 1
+         ORDER BY CASE j.id{order} END LIMIT 1
          FOR NO KEY UPDATE OF s SKIP LOCKED FOR UPDATE OF j SKIP LOCKED",
-        dialect::placeholders(3, ids.len())
+        dialect::placeholders(3, padded.len())
     );
     let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(due).bind(now);
-    for id in ids {
+    for id in &padded {
         q = q.bind(*id);
     }
-    let row: Option<(JobId, JobState, Option<String>, Option<i64>)> = q.fetch_optional(&mut *conn).await?;
+    let row: Option<(JobId, JobState, Option<String>, Option<i64>)> =
+        q.persistent(padded.len() == CANDIDATES).fetch_optional(&mut *conn).await?;
     Ok(row.map(|(id, state, owner, until)| (id, (state, owner, until))))
 }
 
-/// Cancels the jobs among `skipped` candidates (not locked by a claim) whose sync the
-/// candidates' read found deleted, but for connections found full (their jobs wait).
-async fn cancel_orphans(conn: &mut Conn, skipped: &[Candidate], full: &[ConnectionId]) -> Result<()> {
-    for c in skipped.iter().filter(|c| c.8 == 0 && !full.contains(&c.2)) {
-        finish(conn, &c.0, JobState::Cancelled, Some("the sync was deleted")).await?;
+/// Cancels `orphans`, candidates whose sync was deleted, in one statement, skipping any
+/// another claimer holds (that claimer cancels it).
+async fn cancel_orphans(conn: &mut Conn, backend: Backend, orphans: &[Candidate], now: i64) -> Result<()> {
+    if orphans.is_empty() {
+        return Ok(());
     }
+    let sql = format!(
+        "UPDATE jobs SET state = 'cancelled', last_error = 'the sync was deleted', finished_at = $1, updated_at = $1,
+           lease_until = NULL
+         WHERE id IN (SELECT id FROM jobs WHERE id IN ({}) AND state IN ('queued', 'running'){})",
+        dialect::placeholders(2, orphans.len()),
+        dialect::skip_locked(backend)
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+    for o in orphans {
+        q = q.bind(&o.id);
+    }
+    q.persistent(false).execute(conn).await?;
     Ok(())
 }
 

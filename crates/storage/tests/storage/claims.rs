@@ -8,8 +8,8 @@ use sluice_storage::jobs::{self, NewJob};
 use sluice_storage::{Backend, syncs};
 
 /// On PostgreSQL claimers on every node read the same first candidates: a claim takes the
-/// first one in the queue's order that no one else holds, and cancels on its way the jobs
-/// of deleted syncs it passes.
+/// first one in the queue's order that no one else holds, and cancels the jobs of deleted
+/// syncs it read.
 #[tokio::test]
 async fn a_claim_takes_the_first_job_no_one_else_holds_in_the_queues_order() {
     let f = fixture().await;
@@ -50,6 +50,48 @@ async fn a_claim_takes_the_first_job_no_one_else_holds_in_the_queues_order() {
         states
     };
     assert_eq!(states, [JobState::Queued, JobState::Cancelled, JobState::Running, JobState::Queued]);
+}
+
+/// With every other job held by other claimers, a claim takes nothing and still cancels the
+/// job of a deleted sync it read, wherever that job stands in the queue.
+#[tokio::test]
+async fn a_claim_that_finds_every_job_held_still_cancels_the_job_of_a_deleted_sync() {
+    let f = fixture().await;
+    if f.store.backend() != Backend::Postgres {
+        return;
+    }
+    for s in &f.syncs {
+        f.enqueue(JobKind::Sync, s).await;
+    }
+    let mut conn = f.store.read().await.expect("conn");
+    let order: Vec<(JobId, SyncId)> =
+        sqlx::query_as("SELECT id, sync_id FROM jobs ORDER BY run_at, id").fetch_all(&mut *conn).await.expect("queue");
+    drop(conn);
+    let mut holding = f.store.write().await.expect("tx");
+    for (id, _) in &order[..3] {
+        sqlx::query("SELECT id FROM jobs WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .execute(&mut *holding)
+            .await
+            .expect("hold");
+    }
+    let mut tx = f.store.write().await.expect("tx");
+    syncs::delete(&mut tx, &order[3].1).await.expect("delete");
+    tx.commit().await.expect("commit");
+
+    let mut tx = f.store.write().await.expect("tx");
+    sqlx::query("SET LOCAL lock_timeout = '3s'").execute(&mut *tx).await.expect("timeout");
+    let claimed = jobs::claim(&mut tx, f.store.backend(), "n2", 60_000, 10, None).await.expect("claim without waiting");
+    tx.commit().await.expect("commit");
+    assert!(claimed.is_none(), "every other job is held");
+    holding.commit().await.expect("commit");
+
+    let mut conn = f.store.read().await.expect("conn");
+    let mut states = Vec::new();
+    for (id, _) in &order {
+        states.push(jobs::get(&mut conn, id).await.expect("get").expect("row").state);
+    }
+    assert_eq!(states, [JobState::Queued, JobState::Queued, JobState::Queued, JobState::Cancelled]);
 }
 
 #[tokio::test]
