@@ -100,107 +100,118 @@ pub async fn claim(
                              AND s.lease_job_id <> j.id AND s.lease_until >= $1)
          ) AS x
          ORDER BY run_at, id LIMIT 16";
-    let read: Vec<Candidate> =
-        sqlx::query_as(sql).bind(now).bind(per_connection_limit).bind(due).fetch_all(&mut *conn).await?;
-    // Jobs of deleted syncs, which the read counted without a round trip per job, are
-    // cancelled (all in one statement, skipping any another claimer holds).
-    let (orphans, mut candidates): (Vec<Candidate>, Vec<Candidate>) = read.into_iter().partition(|c| c.sync_rows == 0);
-    cancel_orphans(conn, backend, &orphans, now).await?;
-    // Connections found at their cap under their lock: their other candidates wait too.
-    let mut full: Vec<ConnectionId> = Vec::new();
-    let mut next = 0;
-    while next < candidates.len() {
-        let mut at = next;
-        if backend == Backend::Postgres {
-            // Locks the first candidate from here on that no other claimer or writer holds,
-            // with its sync's row (locked as every writer of the queue locks it, see
-            // `lock_queue_of`), in one statement: claimers on every node read the same
-            // candidates first, and one round trip per candidate they held cost a thousand
-            // more statements per fan-out. Skipping locked rows, claims never wait in a
-            // deadlock with enqueues.
-            let open: Vec<&JobId> =
-                candidates[next..].iter().filter(|c| !full.contains(&c.connection_id)).map(|c| &c.id).collect();
-            // None free: each was held by someone else, or is no longer due.
-            let Some((locked, still)) = lock_first_free(conn, &open, due, now).await? else { break };
-            let Some(offset) = candidates[next..].iter().position(|c| c.id == locked) else {
-                return Err(StorageError::Corrupt(format!("the claim locked job {locked}, which it had not read")));
+    loop {
+        let read: Vec<Candidate> =
+            sqlx::query_as(sql).bind(now).bind(per_connection_limit).bind(due).fetch_all(&mut *conn).await?;
+        // Jobs of deleted syncs are cancelled up front, whatever their place among the
+        // candidates, so that a claim finding every other job held still cancels them; in
+        // one statement that skips rows someone holds, so that it never waits while this
+        // claim holds rows of its own.
+        let (orphans, mut candidates): (Vec<Candidate>, Vec<Candidate>) =
+            read.into_iter().partition(|c| c.sync_rows == 0);
+        let cancelled = cancel_orphans(conn, backend, &orphans, now).await?;
+        // Connections found at their cap under their lock: their other candidates wait too.
+        let mut full: Vec<ConnectionId> = Vec::new();
+        let mut next = 0;
+        while next < candidates.len() {
+            let mut at = next;
+            if backend == Backend::Postgres {
+                // Locks the first candidate from here on that no other claimer or writer holds,
+                // with its sync's row (locked as every writer of the queue locks it, see
+                // `lock_queue_of`), in one statement: claimers on every node read the same
+                // candidates first, and one round trip per candidate they held cost a thousand
+                // more statements per fan-out. Skipping locked rows, claims never wait in a
+                // deadlock with enqueues.
+                let open: Vec<&JobId> =
+                    candidates[next..].iter().filter(|c| !full.contains(&c.connection_id)).map(|c| &c.id).collect();
+                // None free: each was held by someone else, or is no longer due.
+                let Some(locked) = lock_first_free(conn, &open, due, now).await? else { break };
+                let Some(offset) = candidates[next..].iter().position(|c| c.id == locked.id) else {
+                    return Err(StorageError::Corrupt(format!(
+                        "the claim locked job {}, which it had not read",
+                        locked.id
+                    )));
+                };
+                at = next + offset;
+                let c = &mut candidates[at];
+                (c.state, c.lease_owner, c.lease_until) = (locked.state, locked.lease_owner, locked.lease_until);
+                // The connection's cap is checked last, under its row's lock (below), and
+                // this claim undone if the connection is full.
+                sqlx::query("SAVEPOINT claim_slot").execute(&mut *conn).await?;
+            }
+            next = at + 1;
+            let Candidate {
+                id,
+                sync_id,
+                connection_id,
+                state,
+                lease_owner: old_owner,
+                lease_until: old_until,
+                cap,
+                kind,
+                ..
+            } = candidates[at].clone();
+            if full.contains(&connection_id) {
+                continue;
+            }
+            let until = now + lease_ms;
+            // The sync's lifecycle for the job's kind is `running` from its claim.
+            let lifecycle = kind.parse::<JobKind>().ok();
+            // The sync exists: the read found it in this transaction (SQLite's one writer), or
+            // the lock holds its row (PostgreSQL). Another job holds its lease: next one.
+            let syncs::Leased::Yes(sync) =
+                syncs::acquire_lease(conn, &sync_id, &id, owner, until, now, lifecycle).await?
+            else {
+                continue;
             };
-            at = next + offset;
-            let c = &mut candidates[at];
-            (c.state, c.lease_owner, c.lease_until) = still;
-            // The connection's cap is checked last, under its row's lock (below), and
-            // this claim undone if the connection is full.
-            sqlx::query("SAVEPOINT claim_slot").execute(&mut *conn).await?;
-        }
-        next = at + 1;
-        let Candidate {
-            id,
-            sync_id,
-            connection_id,
-            state,
-            lease_owner: old_owner,
-            lease_until: old_until,
-            cap,
-            kind,
-            ..
-        } = candidates[at].clone();
-        if full.contains(&connection_id) {
-            continue;
-        }
-        let until = now + lease_ms;
-        // The sync's lifecycle for the job's kind is `running` from its claim.
-        let lifecycle = kind.parse::<JobKind>().ok();
-        let syncs::Leased::Yes(sync) = syncs::acquire_lease(conn, &sync_id, &id, owner, until, now, lifecycle).await?
-        else {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM secret_syncs WHERE id = $1")
-                .bind(&sync_id)
-                .fetch_optional(&mut *conn)
-                .await?;
-            if exists.is_none() {
-                finish(conn, &id, JobState::Cancelled, Some("the sync was deleted")).await?;
+            let claimed = sqlx::query_as(
+                "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, lease_until = $2, updated_at = $3,
+                   lease_epoch = lease_epoch + 1
+                 WHERE id = $4 RETURNING *",
+            )
+            .bind(owner)
+            .bind(until)
+            .bind(now)
+            .bind(&id)
+            .fetch_one(&mut *conn)
+            .await;
+            if backend == Backend::Postgres
+                && claimed.is_ok()
+                && !within_cap(conn, &connection_id, &id, now, cap).await?
+            {
+                sqlx::query("ROLLBACK TO SAVEPOINT claim_slot").execute(&mut *conn).await?;
+                full.push(connection_id);
+                continue;
             }
-            continue;
-        };
-        let claimed = sqlx::query_as(
-            "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = $1, lease_until = $2, updated_at = $3,
-               lease_epoch = lease_epoch + 1
-             WHERE id = $4 RETURNING *",
-        )
-        .bind(owner)
-        .bind(until)
-        .bind(now)
-        .bind(&id)
-        .fetch_one(&mut *conn)
-        .await;
-        if backend == Backend::Postgres && claimed.is_ok() && !within_cap(conn, &connection_id, &id, now, cap).await? {
-            sqlx::query("ROLLBACK TO SAVEPOINT claim_slot").execute(&mut *conn).await?;
-            full.push(connection_id);
-            continue;
-        }
-        let takeover = match (state, old_owner) {
-            (JobState::Running, Some(previous)) => {
-                let why = format!(
-                    "Interrupted: node {previous} stopped renewing its lease on the job; node {owner} took it over"
-                );
-                close_orphaned_runs(conn, &id, &why).await?;
-                Some(Takeover { owner: previous, lease_until: old_until.unwrap_or(now) })
-            }
-            _ => None,
-        };
-        match claimed.map_err(StorageError::from) {
-            Ok(job) => return Ok(Some(Claimed { job, takeover, sync: sync.map(|row| *row) })),
-            Err(e) if e.is_undecodable() => {
-                let message = format!("this Sluice cannot run the job: {e}");
-                // Its lease set the sync's status `running`: the sync says it failed, and why.
-                if let Some(kind) = lifecycle {
-                    syncs::finish(conn, &sync_id, kind, &id, false, Some(&message), None).await?;
+            let takeover = match (state, old_owner) {
+                (JobState::Running, Some(previous)) => {
+                    let why = format!(
+                        "Interrupted: node {previous} stopped renewing its lease on the job; node {owner} took it over"
+                    );
+                    close_orphaned_runs(conn, &id, &why).await?;
+                    Some(Takeover { owner: previous, lease_until: old_until.unwrap_or(now) })
                 }
-                finish(conn, &id, JobState::Failed, Some(&message)).await?;
+                _ => None,
+            };
+            match claimed.map_err(StorageError::from) {
+                Ok(job) => return Ok(Some(Claimed { job, takeover, sync: sync.map(|row| *row) })),
+                Err(e) if e.is_undecodable() => {
+                    let message = format!("this Sluice cannot run the job: {e}");
+                    // Its lease set the sync's status `running`: the sync says it failed, and why.
+                    if let Some(kind) = lifecycle {
+                        syncs::finish(conn, &sync_id, kind, &id, false, Some(&message), None).await?;
+                    }
+                    finish(conn, &id, JobState::Failed, Some(&message)).await?;
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) => return Err(e),
+        }
+        // Candidates that were all deleted syncs' jobs (a deleted project's, say) claim
+        // nothing: the queue is read again past them, for as long as that cancels some.
+        if cancelled == 0 {
+            return Ok(None);
         }
     }
-    Ok(None)
 }
 
 /// A claim's candidate, as the candidates' read found it.
@@ -224,12 +235,7 @@ struct Candidate {
 /// sync rows no one else holds, returning its id and current state and lease. A job a
 /// fan-out moved ahead since the claim read the queue (lowering its `run_at`) may be
 /// locked before candidates read ahead of it; these are left to the next claim.
-async fn lock_first_free(
-    conn: &mut Conn,
-    ids: &[&JobId],
-    due: i64,
-    now: i64,
-) -> Result<Option<(JobId, (JobState, Option<String>, Option<i64>))>> {
+async fn lock_first_free(conn: &mut Conn, ids: &[&JobId], due: i64, now: i64) -> Result<Option<Locked>> {
     if ids.is_empty() {
         return Ok(None);
     }
@@ -247,15 +253,24 @@ async fn lock_first_free(
     for id in ids {
         q = q.bind(*id);
     }
-    let row: Option<(JobId, JobState, Option<String>, Option<i64>)> = q.fetch_optional(&mut *conn).await?;
-    Ok(row.map(|(id, state, owner, until)| (id, (state, owner, until))))
+    Ok(q.fetch_optional(&mut *conn).await?)
+}
+
+/// The candidate a claim locked, as it stands under the lock.
+#[derive(Debug, sqlx::FromRow)]
+struct Locked {
+    id: JobId,
+    state: JobState,
+    lease_owner: Option<String>,
+    lease_until: Option<i64>,
 }
 
 /// Cancels `orphans`, candidates whose sync was deleted, in one statement, skipping any
-/// another claimer holds (that claimer cancels it).
-async fn cancel_orphans(conn: &mut Conn, backend: Backend, orphans: &[Candidate], now: i64) -> Result<()> {
+/// row someone holds (a writer of the queue, or the job's own end; a later claim reads it
+/// again). Returns how many it cancelled.
+async fn cancel_orphans(conn: &mut Conn, backend: Backend, orphans: &[Candidate], now: i64) -> Result<u64> {
     if orphans.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let sql = format!(
         "UPDATE jobs SET state = 'cancelled', last_error = 'the sync was deleted', finished_at = $1, updated_at = $1,
@@ -268,8 +283,7 @@ async fn cancel_orphans(conn: &mut Conn, backend: Backend, orphans: &[Candidate]
     for o in orphans {
         q = q.bind(&o.id);
     }
-    q.persistent(false).execute(conn).await?;
-    Ok(())
+    Ok(q.persistent(false).execute(conn).await?.rows_affected())
 }
 
 /// Whether a connection has room for `job`, just claimed, on PostgreSQL: under the lock

@@ -25,13 +25,14 @@
 //!
 //! The decisions are pure functions of the state ([`reserve`], [`observe`]), table-tested
 //! here; a store only makes each one atomic. When the shared store answers with an error,
-//! or not within [`PaceSettings::store_wait`] (the database is down, slow, or out of
-//! connections), the node paces the token on its own from the state it last saw there
-//! ([`FallbackPaces`]), and goes on so for as long again before asking the store anew: at
-//! the rate per node rather than across nodes, a pause or a spent budget still kept (on
-//! the store's clock as last seen), never unpaced, and a request waits for a store that
-//! does not answer once per such spell at most. A pause Railway asks for meanwhile is
-//! written to the store with the next change it answers.
+//! or (PostgreSQL's; SQLite's is the node's own) not within [`PaceSettings::store_wait`]
+//! (the database is down, slow, or out of connections), the node paces the token on its
+//! own from the state it last saw there ([`FallbackPaces`]), and goes on so for as long
+//! again before asking the store anew: at the rate per node rather than across nodes, a
+//! pause or a spent budget still kept (on the store's clock as last seen), never unpaced,
+//! and a request waits for a store that does not answer once per such spell at most. A
+//! pause Railway asks for meanwhile is written to the store with the next change it
+//! answers.
 
 use std::fmt;
 use std::time::Duration;

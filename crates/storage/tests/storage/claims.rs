@@ -94,6 +94,39 @@ async fn a_claim_that_finds_every_job_held_still_cancels_the_job_of_a_deleted_sy
     assert_eq!(states, [JobState::Queued, JobState::Queued, JobState::Queued, JobState::Cancelled]);
 }
 
+/// A deleted project leaves its syncs' jobs queued. A claim that reads nothing but those
+/// cancels them and reads the queue again, and claims the job behind them: before, it
+/// claimed nothing, and the worker waited a whole poll interval for every 16 of them.
+#[tokio::test]
+async fn a_claim_reads_past_a_queue_front_of_deleted_syncs_jobs() {
+    let mut f = fixture().await;
+    f.grow_to(20).await;
+    for s in &f.syncs {
+        f.enqueue(JobKind::Sync, s).await;
+    }
+    let mut conn = f.store.read().await.expect("conn");
+    let order: Vec<(JobId, SyncId)> =
+        sqlx::query_as("SELECT id, sync_id FROM jobs ORDER BY run_at, id").fetch_all(&mut *conn).await.expect("queue");
+    drop(conn);
+    // More than one read's 16 candidates.
+    let mut tx = f.store.write().await.expect("tx");
+    for (_, sync) in &order[..17] {
+        syncs::delete(&mut tx, sync).await.expect("delete");
+    }
+    tx.commit().await.expect("commit");
+
+    let mut tx = f.store.write().await.expect("tx");
+    let claimed = jobs::claim(&mut tx, f.store.backend(), "n", 60_000, 10, None).await.expect("claim");
+    tx.commit().await.expect("commit");
+    assert_eq!(claimed.map(|c| c.job.id), Some(order[17].0.clone()), "the first job of a sync that exists");
+    let mut conn = f.store.read().await.expect("conn");
+    let cancelled: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = 'cancelled'")
+        .fetch_one(&mut *conn)
+        .await
+        .expect("count");
+    assert_eq!(cancelled, 17);
+}
+
 #[tokio::test]
 async fn concurrent_claimers_take_each_job_once() {
     let f = fixture().await;

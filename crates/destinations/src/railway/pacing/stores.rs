@@ -114,11 +114,15 @@ impl FallbackPaces {
 
     /// The store failed: the node paces on its own for a while.
     fn store_failed(&self, why: &dyn fmt::Display) {
-        tracing::warn!(
-            error = %why,
-            "the shared pacing store failed; this node paces the token on its own for {:?}",
-            self.spell()
-        );
+        match self.spell() {
+            Duration::ZERO => {
+                tracing::warn!(error = %why, "the shared pacing store failed; this node paces the request on its own")
+            }
+            spell => tracing::warn!(
+                error = %why,
+                "the shared pacing store failed; this node paces the token on its own for {spell:?}"
+            ),
+        }
         let until = tokio::time::Instant::now() + self.spell();
         *self.on_its_own_until.lock().unwrap_or_else(PoisonError::into_inner) = Some(until);
     }
@@ -168,17 +172,16 @@ impl PaceStore for FallbackPaces {
             };
             // A change the store applies after the wait still counts there: the slot is
             // counted twice, never not at all.
-            let asked = now_ms();
             let answered = match self.settings.store_wait {
                 Some(wait) => tokio::time::timeout(wait, self.shared.update(key, &keeping)).await,
                 None => Ok(self.shared.update(key, &keeping).await),
             };
             match answered {
                 Ok(Ok(done)) => {
-                    // The store's time was taken between the ask and the answer: against
-                    // the middle of the two, the offset is off by half the round trip at most.
-                    let middle = asked + (now_ms() - asked) / 2;
-                    self.clock_ahead.store(done.1 - middle, Ordering::Relaxed);
+                    // Against the answer's arrival: the store reads its clock last, after
+                    // waiting for a connection and any retried change, so the offset errs
+                    // by the answer's way back, one statement, on the side of longer waits.
+                    self.clock_ahead.store(done.1 - now_ms(), Ordering::Relaxed);
                     if let Some(told) = untold {
                         let mut untold = self.untold_pauses.lock().unwrap_or_else(PoisonError::into_inner);
                         // Unless the node took a longer one on its own meanwhile.
