@@ -2,10 +2,43 @@
 //! skips the jobs others hold and keeps the queue's order, and on PostgreSQL the cap of a
 //! connection holds across nodes without holding up other writers.
 
-use super::queue::fixture;
+use super::queue::{Fixture, fixture};
 use sluice_domain::{JobId, JobKind, JobState, SyncId, SyncStatus};
 use sluice_storage::jobs::{self, NewJob};
-use sluice_storage::{Backend, syncs};
+use sluice_storage::{Backend, Tx, syncs};
+
+/// Queues a sync job for every sync of the fixture; their ids and syncs in the queue's order.
+async fn queue_every_sync(f: &Fixture) -> Vec<(JobId, SyncId)> {
+    for s in &f.syncs {
+        f.enqueue(JobKind::Sync, s).await;
+    }
+    let mut conn = f.store.read().await.expect("conn");
+    sqlx::query_as("SELECT id, sync_id FROM jobs ORDER BY run_at, id").fetch_all(&mut *conn).await.expect("queue")
+}
+
+/// Holds the job's row in `tx`, as another claimer or writer does.
+async fn hold(tx: &mut Tx, job: &JobId) {
+    sqlx::query("SELECT id FROM jobs WHERE id = $1 FOR UPDATE").bind(job).execute(&mut **tx).await.expect("hold");
+}
+
+/// A claim on PostgreSQL that fails rather than waits for a row someone holds.
+async fn claim_without_waiting(f: &Fixture) -> Option<jobs::Claimed> {
+    let mut tx = f.store.write().await.expect("tx");
+    sqlx::query("SET LOCAL lock_timeout = '3s'").execute(&mut *tx).await.expect("timeout");
+    let claimed = jobs::claim(&mut tx, f.store.backend(), "n2", 60_000, 10, None).await.expect("claim without waiting");
+    tx.commit().await.expect("commit");
+    claimed
+}
+
+/// The jobs' states, in `order`.
+async fn states_of(f: &Fixture, order: &[(JobId, SyncId)]) -> Vec<JobState> {
+    let mut conn = f.store.read().await.expect("conn");
+    let mut states = Vec::new();
+    for (id, _) in order {
+        states.push(jobs::get(&mut conn, id).await.expect("get").expect("row").state);
+    }
+    states
+}
 
 /// On PostgreSQL claimers on every node read the same first candidates: a claim takes the
 /// first one in the queue's order that no one else holds, and cancels the jobs of deleted
@@ -16,39 +49,19 @@ async fn a_claim_takes_the_first_job_no_one_else_holds_in_the_queues_order() {
     if f.store.backend() != Backend::Postgres {
         return;
     }
-    for s in &f.syncs {
-        f.enqueue(JobKind::Sync, s).await;
-    }
-    let mut conn = f.store.read().await.expect("conn");
-    let order: Vec<(JobId, SyncId)> =
-        sqlx::query_as("SELECT id, sync_id FROM jobs ORDER BY run_at, id").fetch_all(&mut *conn).await.expect("queue");
-    drop(conn);
+    let order = queue_every_sync(&f).await;
     // Another claimer holds the first job; the second's sync was deleted.
     let mut holding = f.store.write().await.expect("tx");
-    sqlx::query("SELECT id FROM jobs WHERE id = $1 FOR UPDATE")
-        .bind(&order[0].0)
-        .execute(&mut *holding)
-        .await
-        .expect("hold");
+    hold(&mut holding, &order[0].0).await;
     let mut tx = f.store.write().await.expect("tx");
     syncs::delete(&mut tx, &order[1].1).await.expect("delete");
     tx.commit().await.expect("commit");
 
-    let mut tx = f.store.write().await.expect("tx");
-    sqlx::query("SET LOCAL lock_timeout = '3s'").execute(&mut *tx).await.expect("timeout");
-    let claimed = jobs::claim(&mut tx, f.store.backend(), "n2", 60_000, 10, None).await.expect("claim without waiting");
-    tx.commit().await.expect("commit");
+    let claimed = claim_without_waiting(&f).await;
     assert_eq!(claimed.map(|c| c.job.id), Some(order[2].0.clone()), "the third in the queue's order");
     holding.commit().await.expect("commit");
 
-    let mut conn = f.store.read().await.expect("conn");
-    let states: Vec<JobState> = {
-        let mut states = Vec::new();
-        for (id, _) in &order {
-            states.push(jobs::get(&mut conn, id).await.expect("get").expect("row").state);
-        }
-        states
-    };
+    let states = states_of(&f, &order).await;
     assert_eq!(states, [JobState::Queued, JobState::Cancelled, JobState::Running, JobState::Queued]);
 }
 
@@ -60,37 +73,20 @@ async fn a_claim_that_finds_every_job_held_still_cancels_the_job_of_a_deleted_sy
     if f.store.backend() != Backend::Postgres {
         return;
     }
-    for s in &f.syncs {
-        f.enqueue(JobKind::Sync, s).await;
-    }
-    let mut conn = f.store.read().await.expect("conn");
-    let order: Vec<(JobId, SyncId)> =
-        sqlx::query_as("SELECT id, sync_id FROM jobs ORDER BY run_at, id").fetch_all(&mut *conn).await.expect("queue");
-    drop(conn);
+    let order = queue_every_sync(&f).await;
     let mut holding = f.store.write().await.expect("tx");
     for (id, _) in &order[..3] {
-        sqlx::query("SELECT id FROM jobs WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .execute(&mut *holding)
-            .await
-            .expect("hold");
+        hold(&mut holding, id).await;
     }
     let mut tx = f.store.write().await.expect("tx");
     syncs::delete(&mut tx, &order[3].1).await.expect("delete");
     tx.commit().await.expect("commit");
 
-    let mut tx = f.store.write().await.expect("tx");
-    sqlx::query("SET LOCAL lock_timeout = '3s'").execute(&mut *tx).await.expect("timeout");
-    let claimed = jobs::claim(&mut tx, f.store.backend(), "n2", 60_000, 10, None).await.expect("claim without waiting");
-    tx.commit().await.expect("commit");
+    let claimed = claim_without_waiting(&f).await;
     assert!(claimed.is_none(), "every other job is held");
     holding.commit().await.expect("commit");
 
-    let mut conn = f.store.read().await.expect("conn");
-    let mut states = Vec::new();
-    for (id, _) in &order {
-        states.push(jobs::get(&mut conn, id).await.expect("get").expect("row").state);
-    }
+    let states = states_of(&f, &order).await;
     assert_eq!(states, [JobState::Queued, JobState::Queued, JobState::Queued, JobState::Cancelled]);
 }
 
@@ -101,13 +97,7 @@ async fn a_claim_that_finds_every_job_held_still_cancels_the_job_of_a_deleted_sy
 async fn a_claim_reads_past_a_queue_front_of_deleted_syncs_jobs() {
     let mut f = fixture().await;
     f.grow_to(20).await;
-    for s in &f.syncs {
-        f.enqueue(JobKind::Sync, s).await;
-    }
-    let mut conn = f.store.read().await.expect("conn");
-    let order: Vec<(JobId, SyncId)> =
-        sqlx::query_as("SELECT id, sync_id FROM jobs ORDER BY run_at, id").fetch_all(&mut *conn).await.expect("queue");
-    drop(conn);
+    let order = queue_every_sync(&f).await;
     // More than one read's 16 candidates.
     let mut tx = f.store.write().await.expect("tx");
     for (_, sync) in &order[..17] {
