@@ -24,7 +24,7 @@ pub mod signing_secrets;
 pub use error::{CoreError, CoreResult};
 
 use keys::KeyRing;
-use secrets::FolderCache;
+use secrets::{FolderCache, StructureCache};
 use sluice_storage::Store;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -38,6 +38,7 @@ struct Inner {
     keys: KeyRing,
     changes: Notify,
     folders: FolderCache,
+    structure: StructureCache,
 }
 
 /// How many secrets the folder cache holds at most (their rows, values and comments).
@@ -45,7 +46,13 @@ const FOLDER_CACHE_SECRETS: usize = 20_000;
 
 impl Core {
     pub fn new(store: Store, keys: KeyRing) -> Self {
-        Self(Arc::new(Inner { store, keys, changes: Notify::new(), folders: FolderCache::new(FOLDER_CACHE_SECRETS) }))
+        Self(Arc::new(Inner {
+            store,
+            keys,
+            changes: Notify::new(),
+            folders: FolderCache::new(FOLDER_CACHE_SECRETS),
+            structure: StructureCache::default(),
+        }))
     }
 
     pub fn store(&self) -> &Store {
@@ -59,6 +66,12 @@ impl Core {
     /// Opened folder contents kept between reads (see [`secrets::cache`]).
     pub fn folder_cache(&self) -> &FolderCache {
         &self.0.folders
+    }
+
+    /// Projects' environments, folders and imports kept between reads (see
+    /// [`secrets::structure`]).
+    pub fn structure_cache(&self) -> &StructureCache {
+        &self.0.structure
     }
 
     /// Notified after a committed write recorded change events (the engine's dispatcher

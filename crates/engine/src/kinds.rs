@@ -24,7 +24,7 @@ use sluice_storage::{StorageError, deploys, now_ms, syncs};
 
 async fn load_spec(engine: &Engine, row: &SyncRow) -> Result<SyncSpec, EngineError> {
     let mut conn = engine.store().read().await?;
-    SyncSpec::load(&mut conn, row).await
+    SyncSpec::load(engine.core(), &mut conn, row).await
 }
 
 /// Applies `plan` through the destination, which asks before each write whether the run

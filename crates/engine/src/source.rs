@@ -50,7 +50,7 @@ pub async fn load(engine: &Engine, spec: &SyncSpec) -> Result<Source, EngineErro
     // One of another project (a row that should not be) is looked up as before, and not found.
     let resolved = if spec.environment.project_id == spec.project_id {
         let env = Env::from(spec.environment.clone());
-        resolve_folder_of(engine.core(), &mut conn, &spec.project_id, env, &spec.path, options).await?
+        resolve_folder_of(engine.core(), &mut conn, &spec.project_id, spec.counter, env, &spec.path, options).await?
     } else {
         resolve_folder(engine.core(), &mut conn, &spec.project_id, spec.environment.id.as_str(), &spec.path, options)
             .await?

@@ -9,9 +9,9 @@ use sluice_domain::{
     DestinationConfig, FolderPath, KeyRules, PlanOptions, ProjectId, SecretToken, SyncId, SyncOptions,
 };
 use sluice_storage::connections::{self, ConnectionRow};
-use sluice_storage::environments::{self, EnvironmentRow};
+use sluice_storage::environments::EnvironmentRow;
 use sluice_storage::syncs::SyncRow;
-use sluice_storage::{Conn, deploys, folders};
+use sluice_storage::{Conn, deploys};
 
 #[derive(Clone, Debug)]
 pub struct SyncSpec {
@@ -26,11 +26,17 @@ pub struct SyncSpec {
     /// No sync has landed yet: the initial sync behaviour applies. A sync whose writes
     /// landed and whose deploys are still followed is past its first sync.
     pub first_sync: bool,
+    /// The project's change counter, read before the environment and folder above (the
+    /// source is then read at it: see `sluice_core::secrets::structure`); `None` for a
+    /// sync not saved yet.
+    pub counter: Option<i64>,
 }
 
 impl SyncSpec {
-    /// Resolves a stored sync. Fails (not retryable) when its source folder is gone.
-    pub async fn load(conn: &mut Conn, row: &SyncRow) -> Result<SyncSpec, EngineError> {
+    /// Resolves a stored sync. Fails (not retryable) when its source folder is gone. Its
+    /// environment and folder come from the process's cache while the project's change
+    /// counter stands still (`conn` must be a read connection).
+    pub async fn load(core: &Core, conn: &mut Conn, row: &SyncRow) -> Result<SyncSpec, EngineError> {
         let folder_gone = || {
             EngineError::Source(
                 "Invalid Secret Sync source configuration: folder no longer exists. Please update source environment and secret path."
@@ -38,9 +44,11 @@ impl SyncSpec {
             )
         };
         let env_id = row.environment_id.as_ref().ok_or_else(folder_gone)?;
-        let environment = environments::get(conn, env_id).await?.ok_or_else(folder_gone)?;
         let folder_id = row.folder_id.as_ref().ok_or_else(folder_gone)?;
-        let folder = folders::get(conn, folder_id).await?.ok_or_else(folder_gone)?;
+        let counter = core.store().change_counter(conn, &row.project_id).await?;
+        let kept = core.structure_cache();
+        let environment = kept.environment(conn, &row.project_id, counter, env_id).await?.ok_or_else(folder_gone)?;
+        let folder = kept.folder(conn, &row.project_id, counter, folder_id).await?.ok_or_else(folder_gone)?;
         let connection = connections::get(conn, &row.connection_id).await?.ok_or_else(|| {
             EngineError::Config(format!("the sync's connection {} no longer exists", row.connection_id))
         })?;
@@ -57,6 +65,7 @@ impl SyncSpec {
             destination: row.destination_config.clone(),
             connection,
             first_sync: !wrote_before,
+            counter: Some(counter),
         })
     }
 

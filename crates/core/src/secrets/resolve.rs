@@ -160,11 +160,36 @@ impl Resolver {
         self.remember_env(env);
     }
 
+    /// Registers the project's change counter as the caller read it, before anything it
+    /// passes in (saves a query).
+    pub fn know_counter(&mut self, counter: i64) {
+        self.counter = Some(counter);
+    }
+
+    /// The project's change counter, read before the first folder is looked up (what is
+    /// kept under it is never older), or `None` without the process's caches.
+    async fn counter(&mut self, conn: &mut Conn) -> CoreResult<Option<(Core, i64)>> {
+        let Some(core) = self.cache.clone() else { return Ok(None) };
+        let counter = match self.counter {
+            Some(c) => c,
+            None => {
+                let c = core.store().change_counter(conn, &self.project).await?;
+                self.counter = Some(c);
+                c
+            }
+        };
+        Ok(Some((core, counter)))
+    }
+
     pub async fn env_by_id(&mut self, conn: &mut Conn, id: &EnvironmentId) -> CoreResult<Option<Env>> {
         if let Some(e) = self.envs_by_id.get(id) {
             return Ok(Some(e.clone()));
         }
-        let found = environments::get(conn, id).await?.map(Env::from);
+        let found = match self.counter(conn).await? {
+            Some((core, counter)) => core.structure_cache().environment(conn, &self.project, counter, id).await?,
+            None => environments::get(conn, id).await?,
+        };
+        let found = found.map(Env::from);
         if let Some(e) = &found {
             self.remember_env(e);
         }
@@ -191,7 +216,12 @@ impl Resolver {
             return Ok(true);
         }
         let Some(env) = self.env_by_slug(conn, &loc.environment).await? else { return Ok(false) };
-        let folder = folders::get_by_path(conn, &env.id, &loc.path).await?;
+        let folder = match self.counter(conn).await? {
+            Some((core, counter)) => {
+                core.structure_cache().folder_at(conn, &self.project, counter, &env.id, &loc.path).await?
+            }
+            None => folders::get_by_path(conn, &env.id, &loc.path).await?,
+        };
         let contents = match &folder {
             Some(f) => self.contents_of(conn, f).await?,
             None => Arc::default(),
@@ -203,20 +233,11 @@ impl Resolver {
     /// The contents of `folder`: from the cache when the project's change counter still
     /// has the value they were read at, else from the database (and then kept).
     async fn contents_of(&mut self, conn: &mut Conn, folder: &FolderRow) -> CoreResult<Arc<FolderContents>> {
-        let core = match &self.cache {
-            Some(core) if folder.project_id == self.project => core,
+        let (core, counter) = match self.counter(conn).await? {
+            Some(known) if folder.project_id == self.project => known,
             _ => return Ok(Arc::new(open_rows(&self.key, secrets::list(conn, &folder.id).await?))),
         };
         let cache = core.folder_cache();
-        // The counter is read before any rows: contents kept under it are never older.
-        let counter = match self.counter {
-            Some(c) => c,
-            None => {
-                let c = core.store().change_counter(conn, &self.project).await?;
-                self.counter = Some(c);
-                c
-            }
-        };
         if let Some(kept) = cache.get(&folder.id, counter) {
             return Ok(kept);
         }
@@ -346,6 +367,14 @@ impl Resolver {
         Ok(out)
     }
 
+    /// The import rows of `folder`, in position order.
+    async fn imports(&mut self, conn: &mut Conn, folder: &FolderRow) -> CoreResult<Vec<ImportRow>> {
+        match self.counter(conn).await? {
+            Some((core, counter)) => core.structure_cache().imports(conn, &self.project, counter, folder).await,
+            None => Ok(imports::list(conn, &folder.id).await?),
+        }
+    }
+
     /// The imports of `folder`, in position order, each with what it brings.
     pub async fn imports_of(
         &mut self,
@@ -355,7 +384,7 @@ impl Resolver {
     ) -> CoreResult<Vec<ImportView>> {
         let mut out = Vec::new();
         let start = (folder.environment_id.clone(), folder.path.clone());
-        for import in imports::list(conn, &folder.id).await? {
+        for import in self.imports(conn, folder).await? {
             let Some(env) = self.env_by_id(conn, &import.import_environment_id).await? else { continue };
             let path = import.import_path.clone();
             let mut chain = vec![start.clone()];
@@ -388,7 +417,7 @@ impl Resolver {
             let Some(folder) = self.folders.get(&loc).and_then(|f| f.folder.clone()) else { return Ok(Vec::new()) };
             let mut merged: BTreeMap<String, SecretView> = BTreeMap::new();
             chain.push(here);
-            for nested in imports::list(conn, &folder.id).await? {
+            for nested in self.imports(conn, &folder).await? {
                 let Some(nested_env) = self.env_by_id(conn, &nested.import_environment_id).await? else { continue };
                 let nested_path = nested.import_path.clone();
                 for view in self.merged_view(conn, nested_env, nested_path, opts, chain, depth + 1).await? {
@@ -503,19 +532,24 @@ pub async fn resolve_folder(
     options: ResolveOptions,
 ) -> CoreResult<ResolvedFolder> {
     let env = place::environment(conn, project, env).await?;
-    resolve_folder_of(core, conn, project, env, path, options).await
+    resolve_folder_of(core, conn, project, None, env, path, options).await
 }
 
-/// [`resolve_folder`] in an environment of `project` already read (a sync's run has it).
+/// [`resolve_folder`] in an environment of `project` already read (a sync's run has it),
+/// with the project's change counter when the caller read it before the environment.
 pub async fn resolve_folder_of(
     core: &Core,
     conn: &mut Conn,
     project: &ProjectId,
+    counter: Option<i64>,
     env: Env,
     path: &FolderPath,
     options: ResolveOptions,
 ) -> CoreResult<ResolvedFolder> {
     let mut r = Resolver::new(core, conn, project).await?;
+    if let Some(c) = counter {
+        r.know_counter(c);
+    }
     r.know_env(&env);
     let loc = RefLocation::new(env.slug.clone(), path.clone());
     r.load(conn, &loc).await?;

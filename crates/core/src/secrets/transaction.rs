@@ -28,6 +28,8 @@ pub struct SecretWrite {
     actor: AuditActor,
     /// (folder id, path) → (project, environment, changed keys).
     pending: BTreeMap<(FolderId, FolderPath), (ProjectId, EnvironmentId, BTreeSet<String>)>,
+    /// Projects changed without a change event (their counters are raised all the same).
+    described: BTreeSet<ProjectId>,
 }
 
 impl std::fmt::Debug for SecretWrite {
@@ -44,7 +46,7 @@ impl SecretWrite {
     /// before).
     pub async fn begin(core: &Core, actor: impl Into<AuditActor>) -> CoreResult<Self> {
         let tx = core.store().write().await?;
-        Ok(Self { core: core.clone(), tx, actor: actor.into(), pending: BTreeMap::new() })
+        Ok(Self { core: core.clone(), tx, actor: actor.into(), pending: BTreeMap::new(), described: BTreeSet::new() })
     }
 
     /// The transaction's connection, for storage calls.
@@ -79,12 +81,20 @@ impl SecretWrite {
         entry.2.extend(keys.into_iter().map(Into::into));
     }
 
+    /// Records that something of `project` the caches keep changed where no sync reads it
+    /// (a folder's description): no change event, but the project's change counter is
+    /// raised, so no cache serves the old row.
+    pub fn described(&mut self, project: &ProjectId) {
+        self.described.insert(project.clone());
+    }
+
     /// Records the change events, commits, and wakes the dispatcher. Returns the ids of
     /// the events written.
     pub async fn commit(mut self) -> CoreResult<Vec<i64>> {
         let mut ids = Vec::with_capacity(self.pending.len());
         let pending = std::mem::take(&mut self.pending);
-        let projects: BTreeSet<ProjectId> = pending.values().map(|(project, _, _)| project.clone()).collect();
+        let mut projects: BTreeSet<ProjectId> = pending.values().map(|(project, _, _)| project.clone()).collect();
+        projects.append(&mut self.described);
         for ((folder_id, path), (project_id, environment_id, keys)) in pending {
             let change = NewChange {
                 project_id,

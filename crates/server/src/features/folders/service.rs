@@ -229,6 +229,7 @@ pub async fn update(state: &AppState, actor: &Actor, id_or_name: &str, body: &Fo
         }
     } else if description != folder.description {
         folders::set_description(w.conn(), &folder.id, &description).await?;
+        w.described(&folder.project_id);
     }
     let updated = folders::get(w.conn(), &folder.id).await?.ok_or_else(|| folder_id_not_found(&folder.id))?;
     let event =

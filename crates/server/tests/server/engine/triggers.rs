@@ -65,6 +65,71 @@ async fn a_change_in_an_imported_folder_or_a_referenced_secret_reaches_railway()
     assert_eq!(env.app.drain().await.runs, 1, "prod:/ is a dependency (folder-level), staging:/ is not");
 }
 
+/// A run reads its environment, folder and imports from what the process kept of the
+/// project while nothing changed there: an import added, retargeted or removed after a run,
+/// and the source folder moved, show in the next run.
+#[tokio::test]
+async fn imports_and_a_moved_folder_changed_after_a_run_show_in_the_next_one() {
+    let env = start().await;
+    env.folder("dev", "/", "app").await;
+    env.put("dev", "/app", "A", "1").await;
+    env.folder("staging", "/", "shared").await;
+    env.put("staging", "/shared", "SMTP_HOST", "smtp-1").await;
+    env.put("prod", "/", "DB_HOST", "db-1").await;
+    let mut body = env.sync_body("s", opts("overwrite-destination", Some("SLUICE_{{secretKey}}")));
+    body["secretPath"] = json!("/app");
+    env.create_sync(body).await;
+    assert_eq!(env.app.drain().await.runs, 1);
+    assert!(!env.api_vars().contains_key("SLUICE_SMTP_HOST"));
+
+    let pid = env.app.project_id();
+    let created = env
+        .app
+        .api
+        .post(
+            "/api/v1/secret-imports",
+            json!({"projectId": pid, "environment": "dev", "path": "/app", "import": {"environment": "staging", "path": "/shared"}}),
+        )
+        .await
+        .expect(200);
+    let id = created["secretImport"]["id"].as_str().expect("import id").to_string();
+    assert_eq!(env.app.drain().await.runs, 1);
+    assert_eq!(env.api_vars().get("SLUICE_SMTP_HOST"), Some(&val("smtp-1")), "an import added");
+
+    let retarget = json!({"workspaceId": pid, "environment": "dev", "path": "/app", "import": {"environment": "prod", "path": "/"}});
+    env.app.api.patch(&format!("/api/v1/secret-imports/{id}"), retarget).await.expect(200);
+    assert_eq!(env.app.drain().await.runs, 1);
+    let vars = env.api_vars();
+    assert_eq!(vars.get("SLUICE_DB_HOST"), Some(&val("db-1")), "an import retargeted");
+    assert!(!vars.contains_key("SLUICE_SMTP_HOST"), "what the old target brought is gone");
+
+    let folder =
+        env.app.api.get(&format!("/api/v1/folders?workspaceId={pid}&environment=dev&path=/")).await.expect(200);
+    let app_id = folder["folders"].as_array().expect("folders").iter().find(|f| f["name"] == "app").expect("app")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let rename = json!({"workspaceId": pid, "environment": "dev", "name": "api"});
+    env.app.api.patch(&format!("/api/v1/folders/{app_id}"), rename).await.expect(200);
+    env.app.drain().await;
+    env.put("dev", "/api", "A", "2").await;
+    assert_eq!(env.app.drain().await.runs, 1, "the moved folder's change queues the sync");
+    assert_eq!(env.api_vars().get("SLUICE_A"), Some(&val("2")), "read at its new path");
+
+    env.app
+        .api
+        .delete_json(
+            &format!("/api/v1/secret-imports/{id}"),
+            json!({"workspaceId": pid, "environment": "dev", "path": "/api"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(env.app.drain().await.runs, 1);
+    let vars = env.api_vars();
+    assert!(!vars.contains_key("SLUICE_DB_HOST"), "an import removed: its keys are deleted");
+    assert_eq!(vars.get("SLUICE_A"), Some(&val("2")));
+}
+
 #[tokio::test]
 async fn a_reference_that_does_not_resolve_holds_the_key_back_and_deletes_nothing() {
     let env = start().await;
