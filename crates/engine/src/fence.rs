@@ -25,6 +25,11 @@ pub struct Fence {
 /// margin at most this much.
 const FRESH_LEASE: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// How long a lease proven with a write ([`Fence::owing`]) stands for the next write's
+/// check: the proof asks the lease to run this much longer than a check would, so a write
+/// made within it is as covered as one checked right before.
+pub const PROOF_LIFE: std::time::Duration = std::time::Duration::from_secs(1);
+
 impl Fence {
     /// Checks and extends the lease; `Err(LeaseLost)` when the job is no longer ours.
     pub async fn check(&self, engine: &Engine, lost: &AtomicBool) -> Result<(), EngineError> {
@@ -91,6 +96,36 @@ impl Fence {
         let mut conn = engine.store().write_one().await?;
         deploys::requesting(&mut conn, sync, service_id, newest).await?;
         Ok(())
+    }
+
+    /// Records that `services` owe a redeploy ([`deploys::owe`]) just before the run writes
+    /// their variables, proving the lease in the same statement for the write that follows
+    /// at once: a lease fresh for [`PROOF_LIFE`] more than [`Fence::check`] asks, so that the
+    /// write may go without a check of its own while the proof is younger than that
+    /// (`Ok(true)`). A lease that is not that fresh is checked and extended first, as before
+    /// any write, and the write then checks again (`Ok(false)`).
+    pub async fn owing(
+        &self,
+        engine: &Engine,
+        lost: &AtomicBool,
+        sync: &SyncId,
+        services: &[String],
+    ) -> Result<bool, EngineError> {
+        if lost.load(Ordering::SeqCst) {
+            return Err(EngineError::LeaseLost);
+        }
+        let proof = PROOF_LIFE.as_millis() as i64;
+        if self.job.lease_until.is_some_and(|claimed| claimed >= fresh_until(engine, now_ms()) + proof) {
+            let mut conn = engine.store().write_one().await?;
+            let fresh = fresh_until(engine, now_ms()) + proof;
+            if deploys::owe_while_held(&mut conn, sync, services, &self.job, &self.node, fresh).await? {
+                return Ok(true);
+            }
+        }
+        self.check(engine, lost).await?;
+        let mut conn = engine.store().write_one().await?;
+        deploys::owe(&mut conn, sync, services).await?;
+        Ok(false)
     }
 
     /// Whether the job is still ours, inside the transaction that records what the run did.

@@ -8,10 +8,12 @@
 
 use crate::Engine;
 use crate::error::EngineError;
+use crate::fence::PROOF_LIFE;
 use sluice_destinations::{ApplyHooks, BoxFuture, DeployState, HookError, PendingDeploy, ServiceDeploy};
 use sluice_domain::SyncId;
 use sluice_storage::{Conn, StorageError, deploys};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 /// The hooks of one run.
 #[derive(Debug)]
@@ -25,6 +27,9 @@ pub struct RunHooks<'a> {
     /// Every deploy the destination reported, in order (the run records them even when the
     /// apply fails later).
     pub reported: std::sync::Mutex<Vec<ServiceDeploy>>,
+    /// When the fence was last proven by a write that stands for the next write's check
+    /// ([`crate::fence::Fence::owing`]); taken by that check.
+    pub proven: std::sync::Mutex<Option<Instant>>,
 }
 
 fn stop(e: impl Into<EngineError>) -> HookError {
@@ -34,9 +39,11 @@ fn stop(e: impl Into<EngineError>) -> HookError {
 impl ApplyHooks for RunHooks<'_> {
     fn before_write(&self) -> BoxFuture<'_, Result<(), HookError>> {
         Box::pin(async move {
+            let proven = self.proven.lock().unwrap_or_else(|p| p.into_inner()).take();
             match self.fence {
+                _ if self.lost.load(Ordering::SeqCst) => Err(stop(EngineError::LeaseLost)),
+                Some(_) if proven.is_some_and(|at| at.elapsed() < PROOF_LIFE) => Ok(()),
                 Some(fence) => fence.check(self.engine, self.lost).await.map_err(stop),
-                None if self.lost.load(Ordering::SeqCst) => Err(stop(EngineError::LeaseLost)),
                 None => Ok(()),
             }
         })
@@ -60,9 +67,20 @@ impl ApplyHooks for RunHooks<'_> {
     fn owe_deploys<'a>(&'a self, services: &'a [String]) -> BoxFuture<'a, Result<(), HookError>> {
         Box::pin(async move {
             // One statement, committed by itself: on SQLite every run's writes queue for
-            // the one writer, and a transaction would add two round trips to its turn.
-            let mut conn = self.engine.store().write_one().await.map_err(stop)?;
-            deploys::owe(&mut conn, self.sync, services).await.map_err(stop)
+            // the one writer, and a transaction would add two round trips to its turn. It
+            // proves the lease for the variables' write that follows.
+            match self.fence {
+                Some(fence) => {
+                    if fence.owing(self.engine, self.lost, self.sync, services).await.map_err(stop)? {
+                        *self.proven.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+                    }
+                    Ok(())
+                }
+                None => {
+                    let mut conn = self.engine.store().write_one().await.map_err(stop)?;
+                    deploys::owe(&mut conn, self.sync, services).await.map_err(stop)
+                }
+            }
         })
     }
 

@@ -45,8 +45,14 @@ async fn apply(
         deploys::settle_all(&mut tx, &ctx.sync).await?;
         tx.commit().await.map_err(StorageError::from)?;
     }
-    let hooks =
-        RunHooks { engine, sync: &ctx.sync, lost: &ctx.lost, fence: ctx.fence.as_ref(), reported: Default::default() };
+    let hooks = RunHooks {
+        engine,
+        sync: &ctx.sync,
+        lost: &ctx.lost,
+        fence: ctx.fence.as_ref(),
+        reported: Default::default(),
+        proven: Default::default(),
+    };
     let exclusive = plan.deletes().is_empty() || {
         let mut conn = engine.store().read().await?;
         !syncs::target_shared(&mut conn, &ctx.sync, &target.config.app(), target.config).await?

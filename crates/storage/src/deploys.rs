@@ -56,6 +56,47 @@ pub async fn owe(conn: &mut Conn, sync_id: &SyncId, services: &[String]) -> Resu
     Ok(())
 }
 
+/// [`owe`], made only while `job` is held by `owner` with its epoch and a lease running at
+/// least until `until`: the fence's read ([`crate::jobs::held_until`]) in the same
+/// statement. False when nothing was written.
+pub async fn owe_while_held(
+    conn: &mut Conn,
+    sync_id: &SyncId,
+    services: &[String],
+    job: &JobRow,
+    owner: &str,
+    until: i64,
+) -> Result<bool> {
+    let services: std::collections::BTreeSet<&String> = services.iter().collect();
+    if services.is_empty() {
+        return Ok(false);
+    }
+    let rows: Vec<String> = (0..services.len()).map(|i| format!("(${})", i + 7)).collect();
+    // `WHERE` before `ON CONFLICT`: SQLite reads an `INSERT … SELECT` that has none as a join.
+    let sql = format!(
+        "WITH v(service_id) AS (VALUES {})
+         INSERT INTO sync_deploys (sync_id, service_id, deployment_id, since)
+         SELECT $1, v.service_id, NULL, $2 FROM v
+         WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $3 AND state = 'running' AND lease_owner = $4
+                         AND lease_epoch = $5 AND lease_until >= $6)
+         ON CONFLICT (sync_id, service_id)
+         DO UPDATE SET deployment_id = NULL, requested_after = NULL, since = EXCLUDED.since",
+        rows.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(sync_id)
+        .bind(now_ms())
+        .bind(&job.id)
+        .bind(owner)
+        .bind(job.lease_epoch)
+        .bind(until);
+    for service in &services {
+        q = q.bind(*service);
+    }
+    let done = q.execute(conn).await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// Records, just before a redeploy is asked for, the newest deployment the service has
 /// (`newest`): should the answer be lost, a deployment newer than it was made after the write.
 pub async fn requesting(conn: &mut Conn, sync_id: &SyncId, service_id: &str, newest: &str) -> Result<()> {

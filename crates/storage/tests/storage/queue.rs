@@ -474,3 +474,40 @@ async fn owed_deploys_are_written_for_every_service_at_once_and_owing_again_star
     assert!(pending.iter().all(|p| p.deployment_id.is_none() && p.requested_after.is_none()), "{pending:?}");
     assert_eq!(pending.len(), 2);
 }
+
+/// Owing deploys while the run's job is held proves the lease in the same statement: held
+/// by the claimer with its epoch and a lease running long enough, every service is owed
+/// (again, starting over); else nothing is written.
+#[tokio::test]
+async fn deploys_owed_while_held_are_written_only_under_the_claimers_lease() {
+    use sluice_storage::deploys;
+    let f = fixture().await;
+    f.enqueue(JobKind::Sync, f.sync(0)).await;
+    let job = f.claim("n1", 60_000, 10).await.expect("claimed");
+    let until = job.lease_until.expect("leased");
+    let services = vec!["svc-a".to_string(), "svc-b".to_string(), "svc-a".to_string()];
+    let refused = [
+        ("another owner", "n2", job.lease_epoch, until),
+        ("another epoch", "n1", job.lease_epoch + 1, until),
+        ("a lease that ends too soon", "n1", job.lease_epoch, until + 1),
+    ];
+    for (why, owner, epoch, need) in refused {
+        let stale = jobs::JobRow { lease_epoch: epoch, ..job.clone() };
+        let mut conn = f.store.write_one().await.expect("writer");
+        let wrote = deploys::owe_while_held(&mut conn, f.sync(0), &services, &stale, owner, need).await.expect("owe");
+        drop(conn);
+        assert!(!wrote, "{why}");
+        let mut conn = f.store.read().await.expect("conn");
+        assert!(deploys::pending(&mut conn, f.sync(0)).await.expect("pending").is_empty(), "{why}: nothing written");
+    }
+    let mut conn = f.store.write_one().await.expect("writer");
+    deploys::requesting(&mut conn, f.sync(0), "svc-a", "dep-1").await.expect("nothing to update yet");
+    assert!(deploys::owe_while_held(&mut conn, f.sync(0), &services, &job, "n1", until).await.expect("owe"));
+    deploys::requesting(&mut conn, f.sync(0), "svc-a", "dep-1").await.expect("requesting");
+    assert!(deploys::owe_while_held(&mut conn, f.sync(0), &services, &job, "n1", until).await.expect("owe again"));
+    drop(conn);
+    let mut conn = f.store.read().await.expect("conn");
+    let pending = deploys::pending(&mut conn, f.sync(0)).await.expect("pending");
+    let seen: Vec<_> = pending.iter().map(|p| (p.service_id.as_str(), p.requested_after.as_deref())).collect();
+    assert_eq!(seen, [("svc-a", None), ("svc-b", None)], "each service once, owing again starts over");
+}
