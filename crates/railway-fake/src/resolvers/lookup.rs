@@ -57,8 +57,10 @@ pub(crate) fn visible_service(ctx: &Ctx, service_id: &str) -> Result<Service, Fi
 
 /// A deployment in an environment the principal may access.
 pub(crate) fn accessible_deployment(ctx: &Ctx, deployment_id: &str) -> Result<Deployment, FieldError> {
-    let deployment =
-        ctx.world().deployments.iter().find(|d| d.id == deployment_id).cloned().ok_or_else(not_authorized)?;
+    let deployment = {
+        let world = ctx.world();
+        world.deployment_at(deployment_id).map(|i| world.deployments[i].clone()).ok_or_else(not_authorized)?
+    };
     accessible_environment(ctx, &deployment.environment_id, None)?;
     gone_service(ctx, &deployment.service_id)?;
     Ok(deployment)

@@ -245,9 +245,12 @@ fn deployments<'a>(ctx: &'a Ctx, info: &'a ResolveInfo<'a>, args: Args<'a>) -> R
     let status_in = status_list(input, "in");
     let status_not_in = status_list(input, "notIn");
     let world = ctx.world();
-    let mut list: Vec<Deployment> = world
-        .deployments
-        .iter()
+    // One service instance's own, when the input names it (what a sync asks), else all.
+    let candidates: Box<dyn Iterator<Item = &Deployment>> = match (env_id, service_id) {
+        (Some(e), Some(s)) => Box::new(world.instance_deployments(e, s).iter().map(|&i| &world.deployments[i])),
+        _ => Box::new(world.deployments.iter()),
+    };
+    let mut list: Vec<Deployment> = candidates
         .filter(|d| project_id.is_none_or(|p| d.project_id == p))
         .filter(|d| env_id.is_none_or(|e| d.environment_id == e))
         .filter(|d| service_id.is_none_or(|s| d.service_id == s))

@@ -111,7 +111,7 @@ impl World {
             (None, DeployCause::Push) => new_commit_sha(),
             (None, _) => current.unwrap_or_else(new_commit_sha),
         };
-        self.deployments.push(Deployment {
+        let index = self.push_deployment(Deployment {
             id: id.clone(),
             project_id,
             environment_id: env_id.to_owned(),
@@ -124,7 +124,6 @@ impl World {
             replica_id: new_id(),
             commit_sha,
         });
-        let index = self.deployments.len() - 1;
         self.take_snapshot(index, now);
         self.set_status(index, status, now);
         if timed.is_some() {
@@ -157,9 +156,12 @@ impl World {
     /// What the service instance's app runs: its newest `SUCCESS` deployment, with the variables
     /// of that deployment's snapshot.
     pub fn running(&self, env_id: &str, service_id: &str) -> Option<RunningDeployment> {
-        let d = self.deployments.iter().rev().find(|d| {
-            d.environment_id == env_id && d.service_id == service_id && d.status == DeploymentStatus::Success
-        })?;
+        let d = self
+            .instance_deployments(env_id, service_id)
+            .iter()
+            .rev()
+            .map(|&i| &self.deployments[i])
+            .find(|d| d.status == DeploymentStatus::Success)?;
         let variables = d
             .snapshot
             .iter()
@@ -206,11 +208,7 @@ impl World {
         }
         let indices: Vec<usize> = match id {
             Some(id) => {
-                let index = self
-                    .deployments
-                    .iter()
-                    .position(|d| d.id == id)
-                    .ok_or_else(|| AdvanceError::UnknownDeployment(id.to_owned()))?;
+                let index = self.deployment_at(id).ok_or_else(|| AdvanceError::UnknownDeployment(id.to_owned()))?;
                 let status = self.deployments[index].status;
                 let crash_of_live = status == Success && to == Crashed;
                 if !(status.is_in_flight() || crash_of_live) {
@@ -233,20 +231,20 @@ impl World {
     /// instance's older `SUCCESS` deployments become `REMOVED` — or, if a newer one is live
     /// already, this one is `REMOVED` at once.
     fn set_status(&mut self, index: usize, status: DeploymentStatus, at: OffsetDateTime) {
-        let (env, service) = {
+        let instance: Vec<usize> = {
             let d = &self.deployments[index];
-            (d.environment_id.clone(), d.service_id.clone())
+            self.instance_deployments(&d.environment_id, &d.service_id).to_vec()
         };
-        let same_instance = |d: &Deployment| d.environment_id == env && d.service_id == service;
         let mut status = status;
         if status == DeploymentStatus::Success {
-            let newer_live =
-                self.deployments[index + 1..].iter().any(|d| same_instance(d) && d.status == DeploymentStatus::Success);
+            let live = |i: &usize| self.deployments[*i].status == DeploymentStatus::Success;
+            let newer_live = instance.iter().filter(|&&i| i > index).any(live);
             if newer_live {
                 status = DeploymentStatus::Removed;
             } else {
-                for d in self.deployments[..index].iter_mut() {
-                    if same_instance(d) && d.status == DeploymentStatus::Success {
+                for i in instance.into_iter().filter(|&i| i < index) {
+                    let d = &mut self.deployments[i];
+                    if d.status == DeploymentStatus::Success {
                         d.status = DeploymentStatus::Removed;
                         d.status_updated_at = at;
                     }
@@ -277,7 +275,7 @@ impl World {
 
     /// The newest deployment of a service instance.
     pub fn newest_deployment(&self, env_id: &str, service_id: &str) -> Option<&Deployment> {
-        self.deployments.iter().rev().find(|d| d.environment_id == env_id && d.service_id == service_id)
+        self.instance_deployments(env_id, service_id).last().map(|&i| &self.deployments[i])
     }
 }
 

@@ -3,7 +3,7 @@
 //! Seeds are applied to a copy and swapped in only when every reference resolves, so a bad seed
 //! never leaves the world half-changed.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -34,8 +34,12 @@ pub(crate) struct World {
     /// By `(environmentId, serviceId)`.
     pub instances: BTreeMap<(String, String), ServiceInstance>,
     pub variables: BTreeMap<Scope, BTreeMap<String, StoredVariable>>,
-    /// In creation order (oldest first).
+    /// In creation order (oldest first). Added only by [`World::push_deployment`], which
+    /// keeps `deployment_index`.
     pub deployments: Vec<Deployment>,
+    /// Where each deployment is in `deployments`: by service instance (oldest first) and by
+    /// id. A thousand services' deployments were scanned whole by every lookup of one.
+    deployment_index: DeploymentIndex,
     /// Indices into `deployments` of `timed` deployments not yet `SUCCESS` (see `deployments.rs`).
     pub timed: Vec<usize>,
     pub deploy_log: Vec<DeployRecord>,
@@ -47,6 +51,12 @@ pub(crate) struct World {
     pub gone: Gone,
     /// Counter for deterministic default timestamps of seeded records.
     seeded: i64,
+}
+
+#[derive(Clone, Debug, Default)]
+struct DeploymentIndex {
+    by_instance: HashMap<(String, String), Vec<usize>>,
+    by_id: HashMap<String, usize>,
 }
 
 /// Counts only: token values are map keys here, and they are secrets.
@@ -79,6 +89,26 @@ impl World {
         next.merge(seed)?;
         *self = next;
         Ok(())
+    }
+
+    /// Adds a deployment (the newest); its index in `deployments`.
+    pub fn push_deployment(&mut self, d: Deployment) -> usize {
+        let index = self.deployments.len();
+        let index_of = &mut self.deployment_index;
+        index_of.by_instance.entry((d.environment_id.clone(), d.service_id.clone())).or_default().push(index);
+        index_of.by_id.insert(d.id.clone(), index);
+        self.deployments.push(d);
+        index
+    }
+
+    /// The indices of a service instance's deployments, oldest first.
+    pub fn instance_deployments(&self, env_id: &str, service_id: &str) -> &[usize] {
+        self.deployment_index.by_instance.get(&(env_id.to_owned(), service_id.to_owned())).map_or(&[], Vec::as_slice)
+    }
+
+    /// The index of the deployment `id`.
+    pub fn deployment_at(&self, id: &str) -> Option<usize> {
+        self.deployment_index.by_id.get(id).copied()
     }
 
     fn next_seed_time(&mut self) -> OffsetDateTime {
@@ -308,7 +338,7 @@ impl World {
         let commit_sha = new_commit_sha();
         for status in statuses.unwrap_or(&[DeploymentStatus::Success]) {
             let created_at = self.next_seed_time();
-            self.deployments.push(Deployment {
+            self.push_deployment(Deployment {
                 id: new_id(),
                 project_id: project_id.clone(),
                 environment_id: env_id.to_owned(),
