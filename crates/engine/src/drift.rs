@@ -125,7 +125,7 @@ pub async fn check(
 ) -> Result<(), EngineError> {
     let spec = {
         let mut conn = engine.store().read().await?;
-        SyncSpec::load(engine.core(), &mut conn, row).await?
+        SyncSpec::load(engine.core(), &mut conn, row, ctx.connection.take()).await?
     };
     if row.trust.ledger_since.is_none() {
         if payload.repair {

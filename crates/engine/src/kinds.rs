@@ -22,9 +22,10 @@ use sluice_domain::{JobId, PlanOptions, RedeployPolicy, SyncPlan};
 use sluice_storage::syncs::SyncRow;
 use sluice_storage::{StorageError, deploys, now_ms, syncs};
 
-async fn load_spec(engine: &Engine, row: &SyncRow) -> Result<SyncSpec, EngineError> {
+/// The sync's configuration, with the connection the claim read when it did.
+async fn load_spec(engine: &Engine, row: &SyncRow, ctx: &mut RunContext) -> Result<SyncSpec, EngineError> {
     let mut conn = engine.store().read().await?;
-    SyncSpec::load(engine.core(), &mut conn, row).await
+    SyncSpec::load(engine.core(), &mut conn, row, ctx.connection.take()).await
 }
 
 /// Applies `plan` through the destination, which asks before each write whether the run
@@ -131,7 +132,7 @@ fn deploy_out(d: &ServiceDeploy) -> ServiceDeployOut {
 /// ledger says so), hold a plan that deletes too much unless it was confirmed, import on a
 /// first sync, apply, then record what the sync now owns.
 pub async fn sync(engine: &Engine, row: &SyncRow, job: &JobId, ctx: &mut RunContext) -> Result<(), EngineError> {
-    let spec = load_spec(engine, row).await?;
+    let spec = load_spec(engine, row, ctx).await?;
     let source = source::load(engine, &spec).await?;
     ctx.dependencies = Some(source.dependencies.clone());
     let destination = engine.destination(&spec.destination.app())?;
@@ -182,7 +183,7 @@ pub async fn import(
     payload: &JobPayload,
     ctx: &mut RunContext,
 ) -> Result<(), EngineError> {
-    let spec = load_spec(engine, row).await?;
+    let spec = load_spec(engine, row, ctx).await?;
     let behavior = payload
         .import_behavior
         .ok_or_else(|| EngineError::Config("the import job has no importBehavior".to_string()))?;
@@ -210,7 +211,7 @@ pub async fn remove(
     payload: &JobPayload,
     ctx: &mut RunContext,
 ) -> Result<(), EngineError> {
-    let spec = load_spec(engine, row).await?;
+    let spec = load_spec(engine, row, ctx).await?;
     let destination = engine.destination(&spec.destination.app())?;
     let token = spec.token(engine.core())?;
     let observed = destination.read(spec.target(&token), &mut ctx.calls).await?;

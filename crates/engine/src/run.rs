@@ -15,6 +15,7 @@ use sluice_domain::backoff::retry_delay;
 use sluice_domain::{
     EnvironmentId, EventType, FolderPath, JobId, JobKind, JobState, RetryPolicy, RunId, RunStatus, SyncId, Trigger,
 };
+use sluice_storage::connections::ConnectionRow;
 use sluice_storage::deploys;
 use sluice_storage::jobs::{self, JobRow};
 use sluice_storage::runs::{self, RunRow};
@@ -47,6 +48,9 @@ pub struct RunContext {
     pub ledger: Option<crate::ledger::Recording>,
     /// The deploys the destination reported, written with the run's outcome.
     pub reported_deploys: Vec<sluice_destinations::ServiceDeploy>,
+    /// The sync's connection as the claim read it, for the run's configuration to use
+    /// instead of reading it again.
+    pub connection: Option<ConnectionRow>,
 }
 
 impl RunContext {
@@ -64,6 +68,7 @@ impl RunContext {
             fence: None,
             ledger: None,
             reported_deploys: Vec::new(),
+            connection: None,
         }
     }
 
@@ -121,6 +126,8 @@ fn payload_of(job: &JobRow) -> JobPayload {
 pub struct Begun {
     pub job: JobRow,
     started: Option<(SyncRow, RunRow)>,
+    /// The job's connection as the claim read it, if it did (the run need not read it).
+    connection: Option<ConnectionRow>,
 }
 
 /// Claims one job this node may run now and begins its run in `tx` (its own transaction,
@@ -140,6 +147,7 @@ pub(crate) async fn claim_in(tx: &mut Tx, engine: &Engine, due_by: Option<i64>) 
     .await?;
     let Some(claimed) = claimed else { return Ok(None) };
     let mut sync = claimed.sync;
+    let connection = claimed.connection;
     if let Some(takeover) = &claimed.takeover {
         let after = takeover.lease_until + settings.railway_mutation_timeout.as_millis() as i64;
         tracing::warn!(
@@ -150,7 +158,9 @@ pub(crate) async fn claim_in(tx: &mut Tx, engine: &Engine, due_by: Option<i64>) 
         // The repair's enqueue may have changed the sync's row: the run reads it again.
         sync = None;
     }
-    Ok(Some(begin(tx, engine, claimed.job, sync).await?))
+    let mut begun = begin(tx, engine, claimed.job, sync).await?;
+    begun.connection = connection;
+    Ok(Some(begun))
 }
 
 /// Begins the run of `job` inside the transaction that claimed it (one write transaction
@@ -165,7 +175,7 @@ async fn begin(tx: &mut Tx, engine: &Engine, job: JobRow, claimed: Option<SyncRo
         Ok(Some(row)) => row,
         Ok(None) => {
             jobs::finish(tx, &job.id, JobState::Cancelled, Some("the sync was deleted")).await?;
-            return Ok(Begun { job, started: None });
+            return Ok(Begun { job, started: None, connection: None });
         }
         Err(e) if e.is_undecodable() => {
             // A sync whose stored row this build cannot read fails its job once, saying
@@ -175,7 +185,7 @@ async fn begin(tx: &mut Tx, engine: &Engine, job: JobRow, claimed: Option<SyncRo
             // has nothing to release (one update of the row in the transaction).
             syncs::finish(tx, &job.sync_id, job.kind, &job.id, false, Some(&message), None).await?;
             jobs::finish(tx, &job.id, JobState::Failed, Some(&message)).await?;
-            return Ok(Begun { job, started: None });
+            return Ok(Begun { job, started: None, connection: None });
         }
         Err(e) => return Err(e),
     };
@@ -204,7 +214,7 @@ async fn begin(tx: &mut Tx, engine: &Engine, job: JobRow, claimed: Option<SyncRo
     };
     // The sync's status became `running` with its lease, in the claim.
     runs::insert(tx, &run).await?;
-    Ok(Begun { job, started: Some((row, run)) })
+    Ok(Begun { job, started: Some((row, run)), connection: None })
 }
 
 /// Runs a begun job to its end. Never panics on a job's failure; storage failures while
@@ -258,10 +268,10 @@ impl Chain<'_> {
 }
 
 async fn execute_chained(engine: &Engine, begun: Begun, chain: &mut Chain<'_>) {
-    let Begun { job, started } = begun;
+    let Begun { job, started, connection } = begun;
     engine.notify_sync_changed(&job.sync_id);
     let Some((row, run)) = started else { return };
-    if let Err(e) = execute_started(engine, &job, row, run, chain).await {
+    if let Err(e) = execute_started(engine, &job, row, run, connection, chain).await {
         tracing::error!(job_id = %job.id, sync_id = %job.sync_id, error = %e, "recording a job's outcome failed");
     }
 }
@@ -271,11 +281,13 @@ async fn execute_started(
     job: &JobRow,
     row: SyncRow,
     mut run: RunRow,
+    connection: Option<ConnectionRow>,
     chain: &mut Chain<'_>,
 ) -> Result<(), StorageError> {
     let payload = payload_of(job);
     let kind = job.kind;
     let mut ctx = RunContext::new(row.id.clone());
+    ctx.connection = connection;
     ctx.fence = Some(Fence { job: job.clone(), node: engine.node_id().to_string() });
     let heartbeat = spawn_heartbeat(engine.clone(), job.clone(), ctx.lost.clone());
     let result = match kind {

@@ -35,8 +35,14 @@ pub struct SyncSpec {
 impl SyncSpec {
     /// Resolves a stored sync. Fails (not retryable) when its source folder is gone. Its
     /// environment and folder come from the process's cache while the project's change
-    /// counter stands still (`conn` must be a read connection).
-    pub async fn load(core: &Core, conn: &mut Conn, row: &SyncRow) -> Result<SyncSpec, EngineError> {
+    /// counter stands still (`conn` must be a read connection); its connection is
+    /// `connection` when the caller just read it (the claim, on PostgreSQL).
+    pub async fn load(
+        core: &Core,
+        conn: &mut Conn,
+        row: &SyncRow,
+        connection: Option<ConnectionRow>,
+    ) -> Result<SyncSpec, EngineError> {
         let folder_gone = || {
             EngineError::Source(
                 "Invalid Secret Sync source configuration: folder no longer exists. Please update source environment and secret path."
@@ -49,7 +55,11 @@ impl SyncSpec {
         let kept = core.structure_cache();
         let environment = kept.environment(conn, &row.project_id, counter, env_id).await?.ok_or_else(folder_gone)?;
         let folder = kept.folder(conn, &row.project_id, counter, folder_id).await?.ok_or_else(folder_gone)?;
-        let connection = connections::get(conn, &row.connection_id).await?.ok_or_else(|| {
+        let read = match connection.filter(|c| c.id == row.connection_id) {
+            Some(c) => Some(c),
+            None => connections::get(conn, &row.connection_id).await?,
+        };
+        let connection = read.ok_or_else(|| {
             EngineError::Config(format!("the sync's connection {} no longer exists", row.connection_id))
         })?;
         // A sync that landed before is past its first sync whatever it owes: its pending

@@ -259,7 +259,7 @@ async fn a_claim_that_finds_its_connection_full_under_the_lock_is_undone() {
     loop {
         let waiting: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
-               AND query LIKE 'SELECT id FROM app_connections%'",
+               AND query LIKE 'SELECT * FROM app_connections%FOR NO KEY UPDATE'",
         )
         .fetch_one(&mut *conn)
         .await

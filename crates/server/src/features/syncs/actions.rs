@@ -89,7 +89,7 @@ pub async fn import_preview(
         require_source(&row)?;
         connection_access::usable_for_sync(&mut conn, actor, &row.connection_id, &access.project_id, &access.org_id)
             .await?;
-        SyncSpec::load(&state.core, &mut conn, &row).await?
+        SyncSpec::load(&state.core, &mut conn, &row, None).await?
     };
     Ok(plan::import_preview(&state.engine, &spec, behavior).await?)
 }
@@ -108,7 +108,7 @@ pub async fn plan_saved(state: &AppState, actor: &Actor, raw_id: &str) -> ApiRes
         require_source(&row)?;
         connection_access::usable_for_sync(&mut conn, actor, &row.connection_id, &access.project_id, &access.org_id)
             .await?;
-        SyncSpec::load(&state.core, &mut conn, &row).await?
+        SyncSpec::load(&state.core, &mut conn, &row, None).await?
     };
     Ok(plan::preview(&state.engine, &spec).await?)
 }
