@@ -282,12 +282,12 @@ async fn the_details_step_suggests_a_name_from_the_destination() {
     env.app.assert_idle().await;
 }
 
-/// On SQLite a worker claims its next job in the transaction that records its run's
-/// outcome (one turn less per run on the single writer): with the connection's concurrency
-/// at 1, that claim sees the job the outcome just ended. A stopping worker claims nothing
-/// more. On PostgreSQL the claim stays a transaction of its own.
+/// A worker claims its next job in the transaction that records its run's outcome (one
+/// turn less per run on SQLite's single writer, two round trips less on PostgreSQL): with
+/// the connection's concurrency at 1, that claim sees the job the outcome just ended. A
+/// stopping worker claims nothing more.
 #[tokio::test]
-async fn a_worker_claims_its_next_job_with_its_outcome_on_sqlite_and_none_when_stopping() {
+async fn a_worker_claims_its_next_job_with_its_outcome_and_none_when_stopping() {
     use sluice_engine::drain::outstanding;
     use sluice_engine::{dispatch, run, worker};
     let env = start_with(|s| s.engine.per_connection_limit = 1).await;
@@ -309,12 +309,6 @@ async fn a_worker_claims_its_next_job_with_its_outcome_on_sqlite_and_none_when_s
     let first = worker::claim(&engine, None).await.expect("claim").expect("a job");
     let (_keep, running) = tokio::sync::watch::channel(false);
     let next = run::execute_and_claim(&engine, first, &running).await;
-    if env.app.state().store.backend() == sluice_storage::Backend::Postgres {
-        assert!(next.is_none(), "PostgreSQL claims in a transaction of its own");
-        assert_eq!(outstanding(&engine).await.expect("jobs"), (2, 0));
-        env.app.drain_all().await;
-        return;
-    }
     let second = next.expect("the outcome's transaction claimed the next job");
     assert_eq!(outstanding(&engine).await.expect("jobs"), (1, 1), "one run ended, the next one began");
     let (_stop, stopping) = tokio::sync::watch::channel(true);
@@ -327,16 +321,12 @@ async fn a_worker_claims_its_next_job_with_its_outcome_on_sqlite_and_none_when_s
 
 /// A next claim that fails inside an outcome's transaction is undone alone: the run's
 /// outcome is recorded, no other sync is left leased or running, and the worker's own claim
-/// takes the job later. (SQLite only, where the claim is chained; the failure is a trigger
-/// refusing the claim's update of a job.)
+/// takes the job later. (The failure is a trigger refusing the claim's update of a job.)
 #[tokio::test]
 async fn a_failed_next_claim_leaves_the_outcome_recorded_and_nothing_half_claimed() {
     use sluice_engine::drain::outstanding;
     use sluice_engine::{dispatch, run, worker};
     let env = start_with(|s| s.engine.per_connection_limit = 1).await;
-    if env.app.state().store.backend() != sluice_storage::Backend::Sqlite {
-        return;
-    }
     env.put("dev", "/", "X", "v0").await;
     let schema = || opts("overwrite-destination", Some("SLUICE_{{secretKey}}"));
     let mut worker_body = env.sync_body("to-worker", schema());
@@ -352,8 +342,18 @@ async fn a_failed_next_claim_leaves_the_outcome_recorded_and_nothing_half_claime
     let other = if ran == first_id { &second_id } else { &first_id };
 
     let store = env.app.state().store.clone();
-    let refuse = "CREATE TRIGGER refuse_claims BEFORE UPDATE OF lease_epoch ON jobs BEGIN SELECT RAISE(ABORT, 'claims refused'); END";
-    sqlx::query(refuse).execute(&mut *store.write_one().await.expect("conn")).await.expect("trigger");
+    let refuse: &[&'static str] = match store.backend() {
+        sluice_storage::Backend::Sqlite => &[
+            "CREATE TRIGGER refuse_claims BEFORE UPDATE OF lease_epoch ON jobs BEGIN SELECT RAISE(ABORT, 'claims refused'); END",
+        ],
+        sluice_storage::Backend::Postgres => &[
+            "CREATE FUNCTION refuse_claim() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'claims refused'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_claims BEFORE UPDATE OF lease_epoch ON jobs FOR EACH ROW EXECUTE FUNCTION refuse_claim()",
+        ],
+    };
+    for statement in refuse {
+        sqlx::query(*statement).execute(&mut *store.write_one().await.expect("conn")).await.expect("trigger");
+    }
     let (_keep, running) = tokio::sync::watch::channel(false);
     assert!(run::execute_and_claim(&engine, first, &running).await.is_none(), "the refused claim is undone");
     assert_eq!(outstanding(&engine).await.expect("jobs"), (1, 0), "the run's job ended, the other one waits");
@@ -361,10 +361,11 @@ async fn a_failed_next_claim_leaves_the_outcome_recorded_and_nothing_half_claime
     let waiting = env.sync(other).await;
     assert_eq!(waiting["syncStatus"], "pending", "the other sync is not left running: {waiting}");
 
-    sqlx::query("DROP TRIGGER refuse_claims")
-        .execute(&mut *store.write_one().await.expect("conn"))
-        .await
-        .expect("drop");
+    let drop = match store.backend() {
+        sluice_storage::Backend::Sqlite => "DROP TRIGGER refuse_claims",
+        sluice_storage::Backend::Postgres => "DROP TRIGGER refuse_claims ON jobs",
+    };
+    sqlx::query(drop).execute(&mut *store.write_one().await.expect("conn")).await.expect("drop");
     env.app.drain_all().await;
     assert_eq!(outstanding(&engine).await.expect("jobs"), (0, 0));
     assert_eq!(env.sync(other).await["syncStatus"], "succeeded");
