@@ -170,7 +170,8 @@ pub async fn check(
             .filter_map(|e| observed.get(&e.key).map(|v| (e.key.clone(), v.clone())))
             .collect();
         if !taken.is_empty() {
-            let source = super::source::load(engine, &spec).await?;
+            // After Railway's read: the counter is read again.
+            let source = super::source::load(engine, &spec, None).await?;
             let matcher = spec.options.matcher(&spec.environment.slug);
             let import = plan_import(&taken, &matcher, keys, &source.own, ImportBehavior::PrioritizeDestination)
                 .map_err(|e| EngineError::Source(e.to_string()))?;

@@ -7,6 +7,7 @@ use sluice_domain::SyncId;
 use sluice_storage::jobs::{self, JobRow};
 use sluice_storage::{Backend, StorageError, deploys, now_ms};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 /// What a run proves, with one database round trip, before each write to the destination
 /// or the source: that this node still holds the job with the epoch it claimed it with and
@@ -100,32 +101,35 @@ impl Fence {
 
     /// Records that `services` owe a redeploy ([`deploys::owe`]) just before the run writes
     /// their variables, proving the lease in the same statement for the write that follows
-    /// at once: a lease fresh for [`PROOF_LIFE`] more than [`Fence::check`] asks, so that the
-    /// write may go without a check of its own while the proof is younger than that
-    /// (`Ok(true)`). A lease that is not that fresh is checked and extended first, as before
-    /// any write, and the write then checks again (`Ok(false)`).
+    /// at once: a lease fresh for [`PROOF_LIFE`] more than [`Fence::check`] asks, as of the
+    /// instant returned (taken before the statement's clock), so that the write may go
+    /// without a check of its own until [`PROOF_LIFE`] after it (`Some`). A lease that is not
+    /// that fresh is checked and extended first, as before any write, and the write then
+    /// checks again (`None`).
     pub async fn owing(
         &self,
         engine: &Engine,
         lost: &AtomicBool,
         sync: &SyncId,
         services: &[String],
-    ) -> Result<bool, EngineError> {
+    ) -> Result<Option<Instant>, EngineError> {
         if lost.load(Ordering::SeqCst) {
             return Err(EngineError::LeaseLost);
         }
         let proof = PROOF_LIFE.as_millis() as i64;
         if self.job.lease_until.is_some_and(|claimed| claimed >= fresh_until(engine, now_ms()) + proof) {
             let mut conn = engine.store().write_one().await?;
+            // The proof's life counts from before the time it asks the lease to outlive.
+            let proven_at = Instant::now();
             let fresh = fresh_until(engine, now_ms()) + proof;
             if deploys::owe_while_held(&mut conn, sync, services, &self.job, &self.node, fresh).await? {
-                return Ok(true);
+                return Ok(Some(proven_at));
             }
         }
         self.check(engine, lost).await?;
         let mut conn = engine.store().write_one().await?;
         deploys::owe(&mut conn, sync, services).await?;
-        Ok(false)
+        Ok(None)
     }
 
     /// Whether the job is still ours, inside the transaction that records what the run did.

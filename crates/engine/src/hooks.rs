@@ -71,9 +71,8 @@ impl ApplyHooks for RunHooks<'_> {
             // proves the lease for the variables' write that follows.
             match self.fence {
                 Some(fence) => {
-                    if fence.owing(self.engine, self.lost, self.sync, services).await.map_err(stop)? {
-                        *self.proven.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
-                    }
+                    let proven = fence.owing(self.engine, self.lost, self.sync, services).await.map_err(stop)?;
+                    *self.proven.lock().unwrap_or_else(|p| p.into_inner()) = proven;
                     Ok(())
                 }
                 None => {

@@ -133,7 +133,7 @@ fn deploy_out(d: &ServiceDeploy) -> ServiceDeployOut {
 /// first sync, apply, then record what the sync now owns.
 pub async fn sync(engine: &Engine, row: &SyncRow, job: &JobId, ctx: &mut RunContext) -> Result<(), EngineError> {
     let spec = load_spec(engine, row, ctx).await?;
-    let source = source::load(engine, &spec).await?;
+    let source = source::load(engine, &spec, spec.counter).await?;
     ctx.dependencies = Some(source.dependencies.clone());
     let destination = engine.destination(&spec.destination.app())?;
     let token = spec.token(engine.core())?;
@@ -187,7 +187,7 @@ pub async fn import(
     let behavior = payload
         .import_behavior
         .ok_or_else(|| EngineError::Config("the import job has no importBehavior".to_string()))?;
-    let source = source::load(engine, &spec).await?;
+    let source = source::load(engine, &spec, spec.counter).await?;
     let destination = engine.destination(&spec.destination.app())?;
     let token = spec.token(engine.core())?;
     let observed = destination.read(spec.target(&token), &mut ctx.calls).await?;
@@ -223,7 +223,8 @@ pub async fn remove(
         let orphans = owned.as_ref().map(|o| sluice_domain::ledger::orphans(o, &matcher)).unwrap_or_default();
         planner::plan_orphan_removal(&orphans, &observed, keys)
     } else {
-        let source = source::load(engine, &spec).await?;
+        // After Railway's read: the counter is read again.
+        let source = source::load(engine, &spec, None).await?;
         let options = spec.options.plan_options(&spec.environment.slug, keys, owned.as_ref());
         // Removal follows the ledger whatever `deleteOnlyOwned` says: it removes what the
         // sync wrote.

@@ -170,7 +170,7 @@ pub fn view(
 /// Previews what a run of this sync would do now, reading the source and the
 /// destination live.
 pub async fn preview(engine: &Engine, spec: &SyncSpec) -> Result<PlanOut, EngineError> {
-    let source = source::load(engine, spec).await?;
+    let source = source::load(engine, spec, spec.counter).await?;
     let destination = engine.destination(&spec.destination.app())?;
     let token = spec.token(engine.core())?;
     let mut calls = CallLog::default();
@@ -216,7 +216,7 @@ pub async fn import_preview(
     spec: &SyncSpec,
     behavior: sluice_domain::ImportBehavior,
 ) -> Result<ImportPreview, EngineError> {
-    let source = source::load(engine, spec).await?;
+    let source = source::load(engine, spec, spec.counter).await?;
     let destination = engine.destination(&spec.destination.app())?;
     let token = spec.token(engine.core())?;
     let mut calls = CallLog::default();

@@ -42,15 +42,18 @@ impl Source {
 
 /// Reads the source of a sync: its folder's secrets merged with its imports, references
 /// expanded (a key with a reference that does not resolve is marked broken), filtered by
-/// the sync's tags.
-pub async fn load(engine: &Engine, spec: &SyncSpec) -> Result<Source, EngineError> {
+/// the sync's tags. `counter` is the project's change counter the spec was read at
+/// ([`SyncSpec::counter`]), passed only right after that read: the source is then read as of
+/// it, one round trip less. A caller that did anything slow since (a Railway read) passes
+/// `None`, and the counter is read again, or the source could be seconds old.
+pub async fn load(engine: &Engine, spec: &SyncSpec, counter: Option<i64>) -> Result<Source, EngineError> {
     let mut conn = engine.store().read().await?;
     let options = ResolveOptions { include_imports: true, expand: true };
     // The spec read the environment: it is not read again (twice: as a slug, then by id).
     // One of another project (a row that should not be) is looked up as before, and not found.
     let resolved = if spec.environment.project_id == spec.project_id {
         let env = Env::from(spec.environment.clone());
-        resolve_folder_of(engine.core(), &mut conn, &spec.project_id, spec.counter, env, &spec.path, options).await?
+        resolve_folder_of(engine.core(), &mut conn, &spec.project_id, counter, env, &spec.path, options).await?
     } else {
         resolve_folder(engine.core(), &mut conn, &spec.project_id, spec.environment.id.as_str(), &spec.path, options)
             .await?

@@ -26,8 +26,8 @@ pub struct SyncSpec {
     /// No sync has landed yet: the initial sync behaviour applies. A sync whose writes
     /// landed and whose deploys are still followed is past its first sync.
     pub first_sync: bool,
-    /// The project's change counter, read before the environment and folder above (the
-    /// source is then read at it: see `sluice_core::secrets::structure`); `None` for a
+    /// The project's change counter, read before the environment and folder above (a
+    /// source read right after may be read at it: [`crate::source::load`]); `None` for a
     /// sync not saved yet.
     pub counter: Option<i64>,
 }

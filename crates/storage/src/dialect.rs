@@ -31,8 +31,9 @@ pub fn skip_locked(backend: Backend) -> &'static str {
 /// Suffix for a `SELECT` that locks the rows it reads until the transaction ends, to
 /// serialise writers of those rows without changing their keys. Unlike `FOR UPDATE` it
 /// does not block the foreign-key checks of other transactions (`FOR KEY SHARE`) that
-/// insert or update rows referring to them: a run recording its outcome does not wait
-/// for a claim holding its connection's row.
+/// insert or update rows referring to them: the writes of a run's outcome do not wait for
+/// a claim holding its connection's row (only the next claim chained to the outcome waits
+/// for it, after them).
 pub fn for_no_key_update(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => "",

@@ -113,6 +113,8 @@ pub async fn create(
             .meta(json!({ "name": created.name, "slug": created.slug, "position": created.position })),
     )
     .await?;
+    // Placing it may have moved the others: no cache serves their old positions.
+    sluice_storage::change_counters::raise(&mut tx, &pid).await?;
     tx.commit().await.map_err(StorageError::from)?;
     Ok(environment_out(&created))
 }

@@ -347,6 +347,44 @@ async fn adopt_takes_railways_values_into_sluice() {
     assert_eq!(env.sync(&id).await["driftStatus"], "in-sync");
 }
 
+/// Adopting reads the source after Railway's read, which may take a while: a secret written
+/// in Sluice meanwhile is seen (read at the project's counter then, not at the one the
+/// check began with), so the adopted value updates it instead of failing to create it again.
+#[tokio::test]
+async fn adopt_sees_a_secret_written_while_railway_was_being_read() {
+    use sluice_engine::{run, worker};
+    use sluice_railway_fake::Fault;
+    let env = start().await;
+    let mut o = schema_opts();
+    o["driftPolicy"] = json!("adopt");
+    let id = synced(&env, &[("A", "1")], o).await;
+    env.fake.set_variable(PRODUCTION, Some(API), "SLUICE_A", "changed-at-railway", false);
+    env.fake.set_variable(PRODUCTION, Some(API), "SLUICE_NEW", "new-at-railway", false);
+    env.app.api.post(&format!("{SYNCS}/{id}/check-drift"), json!({})).await.expect(200);
+    let engine = env.app.state().engine.clone();
+    let job = worker::claim(&engine, None).await.expect("claim").expect("the drift check");
+    env.fake.inject(Fault::held().for_root_field("variables"));
+    let check = tokio::spawn({
+        let engine = engine.clone();
+        async move { run::execute(&engine, job).await }
+    });
+    env.fake.held_request_arrived().await;
+    env.put("dev", "/", "NEW", "written-meanwhile").await;
+    env.fake.release_held();
+    check.await.expect("the check");
+    let runs = env.runs(&id).await;
+    assert_eq!(
+        (runs[0]["kind"].as_str(), runs[0]["status"].as_str()),
+        (Some("drift"), Some("succeeded")),
+        "{}",
+        runs[0]
+    );
+    assert_eq!(secret_value(&env, "A").await.as_deref(), Some("changed-at-railway"));
+    assert_eq!(secret_value(&env, "NEW").await.as_deref(), Some("new-at-railway"), "Railway's value adopted over it");
+    env.app.drain_all().await;
+    assert_eq!(env.api_vars().get("SLUICE_NEW"), Some(&val("new-at-railway")));
+}
+
 #[tokio::test]
 async fn scheduled_checks_run_when_due_and_wait_while_the_token_is_rate_limited() {
     let env = start().await;
