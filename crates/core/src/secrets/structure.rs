@@ -143,13 +143,6 @@ impl StructureCache {
         Ok(list)
     }
 
-    /// Forgets everything.
-    pub fn clear(&self) {
-        let mut e = self.entries.lock();
-        e.by_project.clear();
-        e.rows = 0;
-    }
-
     fn keep_folder(&self, project: &ProjectId, version: i64, row: &FolderRow) {
         if &row.project_id != project {
             return;
