@@ -11,6 +11,7 @@ use crate::connections::ConnectionRow;
 use crate::db::Backend;
 use crate::{Conn, Result, StorageError, dialect, now_ms, syncs};
 use sluice_domain::{ConnectionId, JobId, JobKind, JobState, SyncId};
+use sqlx::Row;
 
 mod enqueue;
 
@@ -119,13 +120,18 @@ pub async fn claim(
         let mut next = 0;
         while next < candidates.len() {
             let mut at = next;
+            let mut room = None;
+            let mut connection = None;
             if backend == Backend::Postgres {
                 // Locks the first candidate from here on that no other claimer or writer holds,
                 // with its sync's row (locked as every writer of the queue locks it, see
                 // `lock_queue_of`), in one statement: claimers on every node read the same
                 // candidates first, and one round trip per candidate they held cost a thousand
                 // more statements per fan-out. Skipping locked rows, claims never wait in a
-                // deadlock with enqueues.
+                // deadlock with enqueues. The same statement then queues for its connection's
+                // row, whose lock serialises the connection's claimers on every node so that
+                // its cap holds (see `lock_first_free`); the cap is checked in the lease's
+                // compare-and-set that follows, whose snapshot is taken under that lock.
                 let open: Vec<&JobId> =
                     candidates[next..].iter().filter(|c| !full.contains(&c.connection_id)).map(|c| &c.id).collect();
                 // None free: each was held by someone else, or is no longer due.
@@ -139,9 +145,13 @@ pub async fn claim(
                 at = next + offset;
                 let c = &mut candidates[at];
                 (c.state, c.lease_owner, c.lease_until) = (locked.state, locked.lease_owner, locked.lease_until);
-                // The connection's cap is checked last, under its row's lock (below), and
-                // this claim undone if the connection is full.
-                sqlx::query("SAVEPOINT claim_slot").execute(&mut *conn).await?;
+                // The cap as it stands under the lock; the candidates' read's when its row is gone.
+                let cap = locked
+                    .connection
+                    .as_ref()
+                    .map_or(c.cap, |row| row.sync_concurrency.unwrap_or(per_connection_limit));
+                room = Some(cap);
+                connection = locked.connection;
             }
             next = at + 1;
             let Candidate {
@@ -151,7 +161,6 @@ pub async fn claim(
                 state,
                 lease_owner: old_owner,
                 lease_until: old_until,
-                cap,
                 kind,
                 ..
             } = candidates[at].clone();
@@ -161,11 +170,23 @@ pub async fn claim(
             let until = now + lease_ms;
             // The sync's lifecycle for the job's kind is `running` from its claim.
             let lifecycle = kind.parse::<JobKind>().ok();
+            let ask = syncs::LeaseAsk {
+                job_id: &id,
+                owner,
+                until,
+                now,
+                running: lifecycle,
+                room: room.map(|cap| (&connection_id, cap)),
+            };
             // The sync exists: the read found it in this transaction (SQLite's one writer), or
-            // the lock holds its row (PostgreSQL). Another job holds its lease: next one.
-            let syncs::Leased::Yes(sync) =
-                syncs::acquire_lease(conn, &sync_id, &id, owner, until, now, lifecycle).await?
-            else {
+            // the lock holds its row (PostgreSQL). Another job holds its lease, or (PostgreSQL)
+            // the connection is full: next one.
+            let syncs::Leased::Yes(sync) = syncs::acquire_lease(conn, &sync_id, ask).await? else {
+                if let Some(cap) = room
+                    && running_on(conn, &connection_id, &id, now).await? >= cap
+                {
+                    full.push(connection_id);
+                }
                 continue;
             };
             let claimed = sqlx::query_as(
@@ -179,16 +200,6 @@ pub async fn claim(
             .bind(&id)
             .fetch_one(&mut *conn)
             .await;
-            let mut connection = None;
-            if backend == Backend::Postgres && claimed.is_ok() {
-                let (within, locked) = within_cap(conn, &connection_id, &id, now, cap).await?;
-                if !within {
-                    sqlx::query("ROLLBACK TO SAVEPOINT claim_slot").execute(&mut *conn).await?;
-                    full.push(connection_id);
-                    continue;
-                }
-                connection = locked;
-            }
             let takeover = match (state, old_owner) {
                 (JobState::Running, Some(previous)) => {
                     let why = format!(
@@ -238,37 +249,60 @@ struct Candidate {
 }
 
 /// Locks, on PostgreSQL, the first of `ids` in the queue's order still due whose job and
-/// sync rows no one else holds, returning its id and current state and lease. A job a
-/// fan-out moved ahead since the claim read the queue (lowering its `run_at`) may be
-/// locked before candidates read ahead of it; these are left to the next claim.
+/// sync rows no one else holds, then its connection's row, waiting for it: returns the
+/// job's id and current state and lease, with the connection as locked. A job a fan-out
+/// moved ahead since the claim read the queue (lowering its `run_at`) may be locked before
+/// candidates read ahead of it; these are left to the next claim.
+///
+/// The connection's lock is held until the claim commits, and taken last: its claimers on
+/// every node queue for the lease's compare-and-set (which counts the connection's running
+/// jobs), the run's record and the commit, not the whole claim. It does not block other
+/// writers' foreign-key checks on the row.
 async fn lock_first_free(conn: &mut Conn, ids: &[&JobId], due: i64, now: i64) -> Result<Option<Locked>> {
     if ids.is_empty() {
         return Ok(None);
     }
     // In the queue's order: ordering by each id's place in `ids` instead (a `CASE` over
     // them, the list padded to 16 for one statement shape) took ten times as long in all
-    // in a three-node fan-out.
+    // in a three-node fan-out. The connection's whole row comes back: the run reads it next.
+    // A job whose connection row is gone is still claimed (its run says what is missing).
     let sql = format!(
-        "SELECT j.id, j.state, j.lease_owner, j.lease_until FROM jobs j JOIN secret_syncs s ON s.id = j.sync_id
-         WHERE j.id IN ({}) AND ((j.state = 'queued' AND j.run_at <= $1) OR (j.state = 'running' AND j.lease_until < $2))
-         ORDER BY j.run_at, j.id LIMIT 1
-         FOR NO KEY UPDATE OF s SKIP LOCKED FOR UPDATE OF j SKIP LOCKED",
+        "WITH picked AS (
+           SELECT j.id, j.state, j.lease_owner, j.lease_until, j.connection_id FROM jobs j
+           JOIN secret_syncs s ON s.id = j.sync_id
+           WHERE j.id IN ({}) AND ((j.state = 'queued' AND j.run_at <= $1) OR (j.state = 'running' AND j.lease_until < $2))
+           ORDER BY j.run_at, j.id LIMIT 1
+           FOR NO KEY UPDATE OF s SKIP LOCKED FOR UPDATE OF j SKIP LOCKED),
+         held AS MATERIALIZED (
+           SELECT c.* FROM app_connections c WHERE c.id = (SELECT connection_id FROM picked) FOR NO KEY UPDATE)
+         SELECT picked.id AS claim_job_id, picked.state AS claim_job_state, picked.lease_owner AS claim_lease_owner,
+           picked.lease_until AS claim_lease_until, held.*
+         FROM picked LEFT JOIN held ON true",
         dialect::placeholders(3, ids.len())
     );
-    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(due).bind(now);
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(due).bind(now);
     for id in ids {
         q = q.bind(*id);
     }
-    Ok(q.fetch_optional(&mut *conn).await?)
+    let Some(row) = q.fetch_optional(&mut *conn).await? else { return Ok(None) };
+    Ok(Some(Locked {
+        id: row.try_get("claim_job_id")?,
+        state: row.try_get("claim_job_state")?,
+        lease_owner: row.try_get("claim_lease_owner")?,
+        lease_until: row.try_get("claim_lease_until")?,
+        connection: sqlx::FromRow::from_row(&row).ok(),
+    }))
 }
 
 /// The candidate a claim locked, as it stands under the lock.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 struct Locked {
     id: JobId,
     state: JobState,
     lease_owner: Option<String>,
     lease_until: Option<i64>,
+    /// Its connection's row, locked; `None` when gone or unreadable.
+    connection: Option<ConnectionRow>,
 }
 
 /// Cancels `orphans`, candidates whose sync was deleted, in one statement, skipping any
@@ -292,33 +326,16 @@ async fn cancel_orphans(conn: &mut Conn, backend: Backend, orphans: &[Candidate]
     Ok(q.persistent(false).execute(conn).await?.rows_affected())
 }
 
-/// Whether a connection has room for `job`, just claimed, on PostgreSQL: under the lock
-/// of the connection's row, which claimers of the connection on every node queue for so
-/// that its cap holds across nodes (without blocking other writers' foreign-key checks on
-/// the row). The lock is held until the claim commits, so it is taken last: they queue
-/// for this count, the run's record and the commit, not the whole claim.
-async fn within_cap(
-    conn: &mut Conn,
-    connection_id: &ConnectionId,
-    job: &JobId,
-    now: i64,
-    cap: i64,
-) -> Result<(bool, Option<ConnectionRow>)> {
-    // The whole row with its lock: the run reads it next (one round trip fewer per run).
-    let locked = sqlx::query("SELECT * FROM app_connections WHERE id = $1 FOR NO KEY UPDATE")
-        .bind(connection_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let connection = locked.and_then(|row| sqlx::FromRow::from_row(&row).ok());
-    let running: i64 = sqlx::query_scalar(
+/// How many of a connection's jobs other than `job` run with a live lease.
+async fn running_on(conn: &mut Conn, connection_id: &ConnectionId, job: &JobId, now: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM jobs WHERE connection_id = $1 AND state = 'running' AND lease_until >= $2 AND id <> $3",
     )
     .bind(connection_id)
     .bind(now)
     .bind(job)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok((running < cap, connection))
+    .fetch_one(conn)
+    .await?)
 }
 
 /// Extends a running job's lease and its sync's; false when the job lost them (another

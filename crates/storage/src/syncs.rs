@@ -393,40 +393,52 @@ fn truncate(s: &str, max: usize) -> String {
     out
 }
 
+/// What a claim asks of a sync's lease.
+#[derive(Clone, Copy, Debug)]
+pub struct LeaseAsk<'a> {
+    pub job_id: &'a JobId,
+    pub owner: &'a str,
+    pub until: i64,
+    pub now: i64,
+    /// The job's kind, whose lifecycle status becomes `running`.
+    pub running: Option<JobKind>,
+    /// The job's connection and its cap: the lease is taken only while fewer of the
+    /// connection's other jobs run with a live lease (PostgreSQL, under the lock of the
+    /// connection's row that the claim took just before, so that the count sees every
+    /// claim committed before it).
+    pub room: Option<(&'a ConnectionId, i64)>,
+}
+
 /// Takes the sync's lease for a job when nobody holds it (or the holder's lease ran out),
 /// and with `running` sets that kind's lifecycle status `running`. This compare-and-set is
 /// what keeps a sync from running twice at once, on one node or many. The row comes back
 /// as the lease left it, so the run that begins in the claim's transaction need not read
 /// it again.
-pub async fn acquire_lease(
-    conn: &mut Conn,
-    id: &SyncId,
-    job_id: &JobId,
-    owner: &str,
-    until: i64,
-    now: i64,
-    running: Option<JobKind>,
-) -> Result<Leased> {
+pub async fn acquire_lease(conn: &mut Conn, id: &SyncId, ask: LeaseAsk<'_>) -> Result<Leased> {
     // One statement, the status with the lease: on PostgreSQL a second update of the row
     // in the claim's transaction would check its foreign keys again.
-    let status = running.map_or(String::new(), |kind| {
+    let status = ask.running.map_or(String::new(), |kind| {
         let (status_col, ..) = lifecycle_columns(kind);
         format!(", {status_col} = 'running', updated_at = $5")
     });
+    let room = if ask.room.is_some() {
+        " AND (SELECT COUNT(*) FROM jobs WHERE connection_id = $6 AND state = 'running' AND lease_until >= $5
+               AND id <> $1) < $7"
+    } else {
+        ""
+    };
     let sql = format!(
         "UPDATE secret_syncs SET lease_job_id = $1, lease_owner = $2, lease_until = $3{status}
-         WHERE id = $4 AND (lease_job_id IS NULL OR lease_until < $5 OR lease_job_id = $1)
+         WHERE id = $4 AND (lease_job_id IS NULL OR lease_until < $5 OR lease_job_id = $1){room}
          RETURNING {}",
         columns("")
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(job_id)
-        .bind(owner)
-        .bind(until)
-        .bind(id)
-        .bind(now)
-        .fetch_optional(conn)
-        .await?;
+    let mut q =
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ask.job_id).bind(ask.owner).bind(ask.until).bind(id).bind(ask.now);
+    if let Some((connection_id, cap)) = ask.room {
+        q = q.bind(connection_id).bind(cap);
+    }
+    let row = q.fetch_optional(conn).await?;
     Ok(match row {
         None => Leased::No,
         Some(row) => Leased::Yes(sqlx::FromRow::from_row(&row).ok().map(Box::new)),
@@ -436,7 +448,7 @@ pub async fn acquire_lease(
 /// What [`acquire_lease`] came to.
 #[derive(Debug)]
 pub enum Leased {
-    /// Another job holds the sync's lease, or the sync is gone.
+    /// Another job holds the sync's lease, the sync is gone, or its connection is full.
     No,
     /// The lease is the job's: the sync's row as it left it, `None` when this build cannot
     /// read the row ([`get`] says why).

@@ -229,12 +229,12 @@ async fn a_claim_in_progress_does_not_hold_up_another_syncs_outcome_on_the_same_
     claiming.commit().await.expect("commit");
 }
 
-/// On PostgreSQL a claim checks its connection's cap last, under the lock of the
-/// connection's row. A claim that found room when it read the queue but finds the
-/// connection full once it has the lock (another node's claim committed meanwhile) is
-/// undone: the job stays queued and the sync is not leased.
+/// On PostgreSQL a claim checks its connection's cap under the lock of the connection's
+/// row, in the lease's compare-and-set. A claim that found room when it read the queue but
+/// finds the connection full once it has the lock (another node's claim committed
+/// meanwhile) takes nothing: the job stays queued and the sync is not leased.
 #[tokio::test]
-async fn a_claim_that_finds_its_connection_full_under_the_lock_is_undone() {
+async fn a_claim_that_finds_its_connection_full_under_the_lock_takes_nothing() {
     let f = fixture().await;
     if f.store.backend() != Backend::Postgres {
         return;
@@ -253,13 +253,13 @@ async fn a_claim_that_finds_its_connection_full_under_the_lock_is_undone() {
         tx.commit().await.expect("commit");
         got.map(|c| c.job.id)
     });
-    // It waits for the connection's row, having leased its sync and marked its job running.
+    // It waits for the connection's row, holding its job's and its sync's.
     let mut conn = f.store.read().await.expect("conn");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         let waiting: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
-               AND query LIKE 'SELECT * FROM app_connections%FOR NO KEY UPDATE'",
+               AND query LIKE '%FROM app_connections c%FOR NO KEY UPDATE%'",
         )
         .fetch_one(&mut *conn)
         .await
@@ -277,12 +277,16 @@ async fn a_claim_that_finds_its_connection_full_under_the_lock_is_undone() {
     assert_eq!(job.state, JobState::Running);
     let other = if claimed.sync_id == *f.sync(0) { f.sync(1) } else { f.sync(0) };
     let row = syncs::get(&mut conn, other).await.expect("get").expect("row");
-    assert_eq!(row.lease_job_id, None, "the undone claim left no lease");
-    assert_ne!(row.sync_status, Some(SyncStatus::Running), "the undone claim left the sync's status as it was");
+    assert_eq!(row.lease_job_id, None, "the claim that found no room left no lease");
+    assert_ne!(
+        row.sync_status,
+        Some(SyncStatus::Running),
+        "the claim that found no room left the sync's status as it was"
+    );
     let queued: (String, i64) = sqlx::query_as("SELECT state, attempts FROM jobs WHERE sync_id = $1")
         .bind(other)
         .fetch_one(&mut *conn)
         .await
         .expect("job");
-    assert_eq!(queued, ("queued".to_string(), 0), "the undone claim left its job as it was");
+    assert_eq!(queued, ("queued".to_string(), 0), "the claim that found no room left its job as it was");
 }
