@@ -11,6 +11,7 @@ use crate::error::EngineError;
 use crate::fence::PROOF_LIFE;
 use sluice_destinations::{ApplyHooks, BoxFuture, DeployState, HookError, PendingDeploy, ServiceDeploy};
 use sluice_domain::SyncId;
+use sluice_storage::deploys::PendingDeployRow;
 use sluice_storage::{Conn, StorageError, deploys};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -30,6 +31,9 @@ pub struct RunHooks<'a> {
     /// When the fence was last proven by a write that stands for the next write's check
     /// ([`crate::fence::Fence::owing`]); taken by that check.
     pub proven: std::sync::Mutex<Option<Instant>>,
+    /// The sync's pending deploys as the run read them before it planned: the first look
+    /// at them takes these, a later one reads them again.
+    pub pending: std::sync::Mutex<Option<Vec<PendingDeployRow>>>,
 }
 
 fn stop(e: impl Into<EngineError>) -> HookError {
@@ -51,8 +55,14 @@ impl ApplyHooks for RunHooks<'_> {
 
     fn pending_deploys(&self) -> BoxFuture<'_, Result<Vec<PendingDeploy>, HookError>> {
         Box::pin(async move {
-            let mut conn = self.engine.store().read().await.map_err(stop)?;
-            let rows = deploys::pending(&mut conn, self.sync).await.map_err(stop)?;
+            let read = self.pending.lock().unwrap_or_else(|p| p.into_inner()).take();
+            let rows = match read {
+                Some(rows) => rows,
+                None => {
+                    let mut conn = self.engine.store().read().await.map_err(stop)?;
+                    deploys::pending(&mut conn, self.sync).await.map_err(stop)?
+                }
+            };
             Ok(rows
                 .into_iter()
                 .map(|r| PendingDeploy {

@@ -16,6 +16,7 @@ use crate::Engine;
 use crate::error::EngineError;
 use sluice_api_types::runs::ServiceDeployOut;
 use sluice_destinations::{ApplyRequest, DeployState, Destination, Observed, ServiceDeploy, Target};
+use sluice_domain::drift::Ledger;
 use sluice_domain::import::plan_import;
 use sluice_domain::planner;
 use sluice_domain::{JobId, PlanOptions, RedeployPolicy, SyncPlan};
@@ -26,6 +27,23 @@ use sluice_storage::{StorageError, deploys, now_ms, syncs};
 async fn load_spec(engine: &Engine, row: &SyncRow, ctx: &mut RunContext) -> Result<SyncSpec, EngineError> {
     let mut conn = engine.store().read().await?;
     SyncSpec::load(engine.core(), &mut conn, row, ctx.connection.take()).await
+}
+
+/// [`load_spec`] for a sync run, with what the run reads of its sync's state in the same
+/// round trip ([`sluice_storage::run_state`]): the ledger comes back, the pending deploys
+/// and the folders depended on are left on `ctx` for the apply and the outcome.
+async fn load_sync_spec(
+    engine: &Engine,
+    row: &SyncRow,
+    ctx: &mut RunContext,
+) -> Result<(SyncSpec, Option<Ledger>), EngineError> {
+    let mut conn = engine.store().read().await?;
+    let state = engine.store().run_state(&mut conn, &row.id, &row.project_id).await?;
+    let spec = SyncSpec::load_with(engine.core(), &mut conn, row, ctx.connection.take(), &state).await?;
+    let ledger = ledger::from_keys(row, &state.keys);
+    ctx.pending = Some(state.pending);
+    ctx.recorded_dependencies = Some(state.dependencies);
+    Ok((spec, ledger))
 }
 
 /// Applies `plan` through the destination, which asks before each write whether the run
@@ -45,6 +63,7 @@ async fn apply(
         let mut tx = engine.store().write().await?;
         deploys::settle_all(&mut tx, &ctx.sync).await?;
         tx.commit().await.map_err(StorageError::from)?;
+        ctx.pending = Some(Vec::new());
     }
     let hooks = RunHooks {
         engine,
@@ -53,6 +72,7 @@ async fn apply(
         fence: ctx.fence.as_ref(),
         reported: Default::default(),
         proven: Default::default(),
+        pending: std::sync::Mutex::new(ctx.pending.take()),
     };
     let exclusive = plan.deletes().is_empty() || {
         let mut conn = engine.store().read().await?;
@@ -132,13 +152,12 @@ fn deploy_out(d: &ServiceDeploy) -> ServiceDeployOut {
 /// ledger says so), hold a plan that deletes too much unless it was confirmed, import on a
 /// first sync, apply, then record what the sync now owns.
 pub async fn sync(engine: &Engine, row: &SyncRow, job: &JobId, ctx: &mut RunContext) -> Result<(), EngineError> {
-    let spec = load_spec(engine, row, ctx).await?;
+    let (spec, ledger) = load_sync_spec(engine, row, ctx).await?;
     let source = source::load(engine, &spec, spec.counter).await?;
     ctx.dependencies = Some(source.dependencies.clone());
     let destination = engine.destination(&spec.destination.app())?;
     let token = spec.token(engine.core())?;
     let observed = destination.read(spec.target(&token), &mut ctx.calls).await?;
-    let ledger = ledger::load(engine, row).await?;
     let owned = ledger::keys(ledger.as_ref());
     let decision = plan::decide(&spec, &source, &observed, destination.key_rules(), owned.as_ref())?;
     ctx.plan = entries_out(&decision.plan, destination.key_rules(), &decision.broken);

@@ -28,6 +28,12 @@ pub async fn load(engine: &Engine, row: &SyncRow) -> Result<Option<Ledger>, Engi
     Ok(Some(rows::digests(&mut conn, &row.id).await?))
 }
 
+/// The sync's ledger from the keys its run read before planning (`None` when it has none
+/// yet).
+pub fn from_keys(row: &SyncRow, keys: &[rows::LedgerRow]) -> Option<Ledger> {
+    row.trust.ledger_since.is_some().then(|| keys.iter().map(|k| (k.key.clone(), k.digest.clone())).collect())
+}
+
 /// The keys of a ledger, as the planner takes them.
 pub fn keys(ledger: Option<&Ledger>) -> Option<BTreeSet<String>> {
     ledger.map(|l| l.keys().cloned().collect())

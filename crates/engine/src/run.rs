@@ -16,7 +16,7 @@ use sluice_domain::{
     EnvironmentId, EventType, FolderPath, JobId, JobKind, JobState, RetryPolicy, RunId, RunStatus, SyncId, Trigger,
 };
 use sluice_storage::connections::ConnectionRow;
-use sluice_storage::deploys;
+use sluice_storage::deploys::{self, PendingDeployRow};
 use sluice_storage::jobs::{self, JobRow};
 use sluice_storage::runs::{self, RunRow};
 use sluice_storage::syncs::{self, SyncRow};
@@ -51,6 +51,12 @@ pub struct RunContext {
     /// The sync's connection as the claim read it, for the run's configuration to use
     /// instead of reading it again.
     pub connection: Option<ConnectionRow>,
+    /// The sync's pending deploys as the run read them before it planned, for the apply's
+    /// first look at them (taken by it; a later look reads them again).
+    pub pending: Option<Vec<PendingDeployRow>>,
+    /// The folders the sync depended on as the run read them before it planned, to be
+    /// compared with those it depends on now.
+    pub recorded_dependencies: Option<Vec<(EnvironmentId, FolderPath)>>,
 }
 
 impl RunContext {
@@ -69,6 +75,8 @@ impl RunContext {
             ledger: None,
             reported_deploys: Vec::new(),
             connection: None,
+            pending: None,
+            recorded_dependencies: None,
         }
     }
 
@@ -401,9 +409,12 @@ async fn changed_dependencies<'a>(
     ctx: &'a RunContext,
 ) -> Result<Option<&'a [(EnvironmentId, FolderPath)]>, StorageError> {
     let Some(deps) = &ctx.dependencies else { return Ok(None) };
-    let mut recorded = {
-        let mut conn = engine.store().read().await?;
-        syncs::dependencies(&mut conn, &ctx.sync).await?
+    let mut recorded = match &ctx.recorded_dependencies {
+        Some(recorded) => recorded.clone(),
+        None => {
+            let mut conn = engine.store().read().await?;
+            syncs::dependencies(&mut conn, &ctx.sync).await?
+        }
     };
     recorded.sort();
     let mut sorted = deps.clone();

@@ -10,6 +10,7 @@ use sluice_domain::{
 };
 use sluice_storage::connections::{self, ConnectionRow};
 use sluice_storage::environments::EnvironmentRow;
+use sluice_storage::run_state::RunState;
 use sluice_storage::syncs::SyncRow;
 use sluice_storage::{Conn, deploys};
 
@@ -43,6 +44,28 @@ impl SyncSpec {
         row: &SyncRow,
         connection: Option<ConnectionRow>,
     ) -> Result<SyncSpec, EngineError> {
+        Self::resolve(core, conn, row, connection, None).await
+    }
+
+    /// [`SyncSpec::load`] with the sync's run state, just read on `conn`: its counter and
+    /// pending deploys are not read again.
+    pub async fn load_with(
+        core: &Core,
+        conn: &mut Conn,
+        row: &SyncRow,
+        connection: Option<ConnectionRow>,
+        state: &RunState,
+    ) -> Result<SyncSpec, EngineError> {
+        Self::resolve(core, conn, row, connection, Some(state)).await
+    }
+
+    async fn resolve(
+        core: &Core,
+        conn: &mut Conn,
+        row: &SyncRow,
+        connection: Option<ConnectionRow>,
+        state: Option<&RunState>,
+    ) -> Result<SyncSpec, EngineError> {
         let folder_gone = || {
             EngineError::Source(
                 "Invalid Secret Sync source configuration: folder no longer exists. Please update source environment and secret path."
@@ -51,7 +74,10 @@ impl SyncSpec {
         };
         let env_id = row.environment_id.as_ref().ok_or_else(folder_gone)?;
         let folder_id = row.folder_id.as_ref().ok_or_else(folder_gone)?;
-        let counter = core.store().change_counter(conn, &row.project_id).await?;
+        let counter = match state {
+            Some(state) => state.counter,
+            None => core.store().change_counter(conn, &row.project_id).await?,
+        };
         let kept = core.structure_cache();
         let environment = kept.environment(conn, &row.project_id, counter, env_id).await?.ok_or_else(folder_gone)?;
         let folder = kept.folder(conn, &row.project_id, counter, folder_id).await?.ok_or_else(folder_gone)?;
@@ -64,7 +90,11 @@ impl SyncSpec {
         })?;
         // A sync that landed before is past its first sync whatever it owes: its pending
         // deploys are read only while it never has.
-        let wrote_before = row.last_synced_at.is_some() || !deploys::pending(conn, &row.id).await?.is_empty();
+        let wrote_before = row.last_synced_at.is_some()
+            || match state {
+                Some(state) => !state.pending.is_empty(),
+                None => !deploys::pending(conn, &row.id).await?.is_empty(),
+            };
         Ok(SyncSpec {
             sync_id: Some(row.id.clone()),
             name: row.name.clone(),

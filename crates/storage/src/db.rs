@@ -3,7 +3,7 @@
 use crate::change_counters::Known;
 use crate::writer::{Turn, WriterQueue};
 use crate::{StorageError, dialect};
-use sluice_domain::ProjectId;
+use sluice_domain::{ProjectId, SyncId};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Connection, Executor};
 use std::fs::File;
@@ -320,6 +320,23 @@ impl Store {
         let v = crate::change_counters::current(conn, project).await?;
         self.known.read(project, v);
         Ok(v)
+    }
+
+    /// A sync run's [`crate::run_state::RunState`], in one statement on `conn` (a pooled
+    /// connection, as for [`Store::change_counter`]), its counter from memory when this
+    /// store knows it.
+    pub async fn run_state(
+        &self,
+        conn: &mut Conn,
+        sync: &SyncId,
+        project: &ProjectId,
+    ) -> Result<crate::run_state::RunState, StorageError> {
+        let mut state = crate::run_state::read(conn, sync, project).await?;
+        match self.known.get(project) {
+            Some(v) => state.counter = v,
+            None => self.known.read(project, state.counter),
+        }
+        Ok(state)
     }
 
     /// Gives the free pages of a SQLite file back to the file system (`PRAGMA

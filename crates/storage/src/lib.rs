@@ -37,6 +37,7 @@ pub mod oidc_auths;
 pub mod orgs;
 pub mod paces;
 pub mod projects;
+pub mod run_state;
 pub mod runs;
 pub mod secrets;
 pub mod sessions;

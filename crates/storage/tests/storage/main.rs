@@ -7,6 +7,7 @@ mod login_throttles;
 mod notifications;
 mod pool;
 mod queue;
+mod run_state;
 mod sqlite_file;
 mod text;
 
