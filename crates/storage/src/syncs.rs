@@ -415,6 +415,19 @@ pub struct LeaseAsk<'a> {
 /// as the lease left it, so the run that begins in the claim's transaction need not read
 /// it again.
 pub async fn acquire_lease(conn: &mut Conn, id: &SyncId, ask: LeaseAsk<'_>) -> Result<Leased> {
+    let sql = lease_statement(&ask);
+    let row = bind_lease(sqlx::query(sqlx::AssertSqlSafe(sql)), id, &ask).fetch_optional(conn).await?;
+    Ok(match row {
+        None => Leased::No,
+        Some(row) => Leased::Yes(sqlx::FromRow::from_row(&row).ok().map(Box::new)),
+    })
+}
+
+/// [`acquire_lease`]'s statement, returning the sync's row; its parameters are bound by
+/// [`bind_lease`] (`$1` the job, `$2` the owner, `$3` the lease's end, `$4` the sync, `$5`
+/// now, then the connection and its cap): a claim on PostgreSQL makes it part of a larger
+/// one.
+pub(crate) fn lease_statement(ask: &LeaseAsk<'_>) -> String {
     // One statement, the status with the lease: on PostgreSQL a second update of the row
     // in the claim's transaction would check its foreign keys again.
     let status = ask.running.map_or(String::new(), |kind| {
@@ -427,22 +440,25 @@ pub async fn acquire_lease(conn: &mut Conn, id: &SyncId, ask: LeaseAsk<'_>) -> R
     } else {
         ""
     };
-    let sql = format!(
+    format!(
         "UPDATE secret_syncs SET lease_job_id = $1, lease_owner = $2, lease_until = $3{status}
          WHERE id = $4 AND (lease_job_id IS NULL OR lease_until < $5 OR lease_job_id = $1){room}
          RETURNING {}",
         columns("")
-    );
-    let mut q =
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ask.job_id).bind(ask.owner).bind(ask.until).bind(id).bind(ask.now);
-    if let Some((connection_id, cap)) = ask.room {
-        q = q.bind(connection_id).bind(cap);
+    )
+}
+
+/// Binds [`lease_statement`]'s parameters.
+pub(crate) fn bind_lease<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    id: &'q SyncId,
+    ask: &LeaseAsk<'q>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    let q = q.bind(ask.job_id).bind(ask.owner).bind(ask.until).bind(id).bind(ask.now);
+    match ask.room {
+        Some((connection_id, cap)) => q.bind(connection_id).bind(cap),
+        None => q,
     }
-    let row = q.fetch_optional(conn).await?;
-    Ok(match row {
-        None => Leased::No,
-        Some(row) => Leased::Yes(sqlx::FromRow::from_row(&row).ok().map(Box::new)),
-    })
 }
 
 /// What [`acquire_lease`] came to.
