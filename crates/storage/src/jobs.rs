@@ -115,8 +115,12 @@ pub async fn claim(
         let (orphans, mut candidates): (Vec<Candidate>, Vec<Candidate>) =
             read.into_iter().partition(|c| c.sync_rows == 0);
         let cancelled = cancel_orphans(conn, backend, &orphans, now).await?;
-        // Connections found at their cap under their lock: their other candidates wait too.
+        // Connections found at their cap under their lock, or (PostgreSQL) held by another
+        // claimer once this claim holds a connection's lock: their other candidates wait too.
         let mut full: Vec<ConnectionId> = Vec::new();
+        // Whether this claim holds a connection's lock (PostgreSQL), taken for a candidate
+        // whose lease it then could not take: it keeps it until it commits.
+        let mut holding = false;
         let mut next = 0;
         while next < candidates.len() {
             let mut at = next;
@@ -134,8 +138,10 @@ pub async fn claim(
                 // compare-and-set that follows, whose snapshot is taken under that lock.
                 let open: Vec<&JobId> =
                     candidates[next..].iter().filter(|c| !full.contains(&c.connection_id)).map(|c| &c.id).collect();
-                // None free: each was held by someone else, or is no longer due.
-                let Some(locked) = lock_first_free(conn, &open, due, now).await? else { break };
+                // None free: each was held by someone else, or is no longer due. Holding a
+                // connection's lock, a claim never waits for another's: two claims each holding
+                // one and waiting for the other's would deadlock.
+                let Some(locked) = lock_first_free(conn, &open, due, now, !holding).await? else { break };
                 let Some(offset) = candidates[next..].iter().position(|c| c.id == locked.id) else {
                     return Err(StorageError::Corrupt(format!(
                         "the claim locked job {}, which it had not read",
@@ -143,6 +149,13 @@ pub async fn claim(
                     )));
                 };
                 at = next + offset;
+                if locked.connection_busy {
+                    // Another claimer holds its connection: this claim counts it as full.
+                    full.push(candidates[at].connection_id.clone());
+                    next = at + 1;
+                    continue;
+                }
+                holding |= locked.connection.is_some();
                 let c = &mut candidates[at];
                 (c.state, c.lease_owner, c.lease_until) = (locked.state, locked.lease_owner, locked.lease_until);
                 // The cap as it stands under the lock; the candidates' read's when its row is gone.
@@ -312,16 +325,18 @@ struct Candidate {
 }
 
 /// Locks, on PostgreSQL, the first of `ids` in the queue's order still due whose job and
-/// sync rows no one else holds, then its connection's row, waiting for it: returns the
+/// sync rows no one else holds, then its connection's row: waiting for it when `wait`,
+/// else skipping it when another transaction holds it (`connection_busy`). Returns the
 /// job's id and current state and lease, with the connection as locked. A job a fan-out
 /// moved ahead since the claim read the queue (lowering its `run_at`) may be locked before
 /// candidates read ahead of it; these are left to the next claim.
 ///
 /// The connection's lock is held until the claim commits, and taken last: its claimers on
 /// every node queue for the lease's compare-and-set (which counts the connection's running
-/// jobs), the run's record and the commit, not the whole claim. It does not block other
-/// writers' foreign-key checks on the row.
-async fn lock_first_free(conn: &mut Conn, ids: &[&JobId], due: i64, now: i64) -> Result<Option<Locked>> {
+/// jobs), the run's record and the commit, not the whole claim; a claim whose lease
+/// failed holds it to its end, and waits for no other connection meanwhile. It does not
+/// block other writers' foreign-key checks on the row.
+async fn lock_first_free(conn: &mut Conn, ids: &[&JobId], due: i64, now: i64, wait: bool) -> Result<Option<Locked>> {
     if ids.is_empty() {
         return Ok(None);
     }
@@ -337,22 +352,27 @@ async fn lock_first_free(conn: &mut Conn, ids: &[&JobId], due: i64, now: i64) ->
            ORDER BY j.run_at, j.id LIMIT 1
            FOR NO KEY UPDATE OF s SKIP LOCKED FOR UPDATE OF j SKIP LOCKED),
          held AS MATERIALIZED (
-           SELECT c.* FROM app_connections c WHERE c.id = (SELECT connection_id FROM picked) FOR NO KEY UPDATE)
+           SELECT c.* FROM app_connections c WHERE c.id = (SELECT connection_id FROM picked) FOR NO KEY UPDATE{})
          SELECT picked.id AS claim_job_id, picked.state AS claim_job_state, picked.lease_owner AS claim_lease_owner,
-           picked.lease_until AS claim_lease_until, held.*
+           picked.lease_until AS claim_lease_until,
+           EXISTS (SELECT 1 FROM app_connections x WHERE x.id = picked.connection_id) AS claim_connection_exists, held.*
          FROM picked LEFT JOIN held ON true",
-        dialect::placeholders(3, ids.len())
+        dialect::placeholders(3, ids.len()),
+        if wait { "" } else { " SKIP LOCKED" }
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(due).bind(now);
     for id in ids {
         q = q.bind(*id);
     }
     let Some(row) = q.fetch_optional(&mut *conn).await? else { return Ok(None) };
+    let exists: bool = row.try_get("claim_connection_exists")?;
+    let locked = row.try_get::<Option<ConnectionId>, _>("id")?.is_some();
     Ok(Some(Locked {
         id: row.try_get("claim_job_id")?,
         state: row.try_get("claim_job_state")?,
         lease_owner: row.try_get("claim_lease_owner")?,
         lease_until: row.try_get("claim_lease_until")?,
+        connection_busy: exists && !locked,
         connection: sqlx::FromRow::from_row(&row).ok(),
     }))
 }
@@ -364,8 +384,11 @@ struct Locked {
     state: JobState,
     lease_owner: Option<String>,
     lease_until: Option<i64>,
-    /// Its connection's row, locked; `None` when gone or unreadable.
+    /// Its connection's row, locked; `None` when gone, unreadable or busy.
     connection: Option<ConnectionRow>,
+    /// Its connection's row exists but another transaction held it (a claim told not to
+    /// wait for it).
+    connection_busy: bool,
 }
 
 /// Cancels `orphans`, candidates whose sync was deleted, in one statement, skipping any

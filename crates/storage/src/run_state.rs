@@ -1,7 +1,9 @@
 //! What a sync run reads of its sync's own state before it plans, in one statement: the
 //! project's change counter (the source is read at it), the keys the sync owns, the deploys
 //! it owes or follows, and the folders it depended on last time. Four round trips were one
-//! each; only runs of the sync (which hold its lease) write the last three.
+//! each. Only runs of the sync (which hold its lease) write the ledger and the
+//! dependencies; the pending deploys are also settled by an edit of the sync's target, which
+//! the run, still on the target it was claimed with, sees at its next run.
 
 use crate::deploys::PendingDeployRow;
 use crate::ledger::LedgerRow;
@@ -26,7 +28,8 @@ pub struct RunState {
 /// column shape, tagged by the part it belongs to.
 pub async fn read(conn: &mut Conn, sync: &SyncId, project: &ProjectId) -> Result<RunState> {
     let rows = sqlx::query(
-        "SELECT 'c' AS part, NULL AS a, NULL AS b, NULL AS c, version AS n FROM project_change_counters
+        "SELECT 'c' AS part, CAST(NULL AS TEXT) AS a, CAST(NULL AS TEXT) AS b, CAST(NULL AS TEXT) AS c, version AS n
+           FROM project_change_counters
            WHERE project_id = $2
          UNION ALL SELECT 'k', key, digest, NULL, written_at FROM sync_keys WHERE sync_id = $1
          UNION ALL SELECT 'd', service_id, deployment_id, requested_after, since FROM sync_deploys WHERE sync_id = $1

@@ -290,3 +290,100 @@ async fn a_claim_that_finds_its_connection_full_under_the_lock_takes_nothing() {
         .expect("job");
     assert_eq!(queued, ("queued".to_string(), 0), "the claim that found no room left its job as it was");
 }
+
+/// Waits until `n` transactions wait for a connection's row in a claim's locking statement.
+async fn until_waiting_for_connections(f: &Fixture, n: i64) {
+    let mut conn = f.store.read().await.expect("conn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+               AND query LIKE '%FROM app_connections c%FOR NO KEY UPDATE%'",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .expect("activity");
+        if waiting >= n {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "{waiting} claims wait for a connection's row, not {n}");
+        tokio::task::yield_now().await;
+    }
+}
+
+/// On PostgreSQL a claim that found one connection full keeps that connection's row locked
+/// until it commits; it must then not wait for another connection's row. Two claimers, each
+/// finding its first connection full and its next candidate on the other's, would each
+/// wait for the other's lock: a deadlock, which PostgreSQL ends by failing one of them.
+#[tokio::test]
+async fn claims_that_find_two_connections_full_do_not_wait_for_each_other() {
+    let mut f = fixture().await;
+    if f.store.backend() != Backend::Postgres {
+        return;
+    }
+    f.grow_to(6).await;
+    // Connection X has s0, s2, s4; a second connection Y has s1, s3, s5; their jobs queue
+    // in that order: x0, y0, x1, y1, x2, y2.
+    let y = sluice_domain::ConnectionId::new();
+    let mut tx = f.store.write().await.expect("tx");
+    let mut row = sluice_storage::connections::get(&mut tx, &f.connection).await.expect("get").expect("row");
+    (row.id, row.name) = (y.clone(), "second".into());
+    sluice_storage::connections::insert(&mut tx, &row).await.expect("connection");
+    tx.commit().await.expect("commit");
+    for i in 0..6 {
+        f.enqueue(JobKind::Sync, f.sync(i)).await;
+        let mut tx = f.store.write().await.expect("tx");
+        let to = if i % 2 == 1 { &y } else { &f.connection };
+        sqlx::query("UPDATE secret_syncs SET connection_id = $1 WHERE id = $2")
+            .bind(to)
+            .bind(f.sync(i))
+            .execute(&mut *tx)
+            .await
+            .expect("sync");
+        sqlx::query("UPDATE jobs SET connection_id = $1, run_at = $2 WHERE sync_id = $3")
+            .bind(to)
+            .bind(1_000 + i as i64)
+            .bind(f.sync(i))
+            .execute(&mut *tx)
+            .await
+            .expect("job");
+        tx.commit().await.expect("commit");
+    }
+    // Each connection's one place is taken by a claim not committed yet: x0 and y0.
+    let mut on_x = f.store.write().await.expect("tx");
+    let x0 = jobs::claim(&mut on_x, f.store.backend(), "n1", 60_000, 1, None).await.expect("claim").expect("x0");
+    let mut on_y = f.store.write().await.expect("tx");
+    let y0 = jobs::claim(&mut on_y, f.store.backend(), "n2", 60_000, 1, None).await.expect("claim").expect("y0");
+    assert_eq!((&x0.job.sync_id, &y0.job.sync_id), (f.sync(0), f.sync(1)));
+
+    // A locks x1 and waits for X; B locks y1 and waits for Y. Both read room: the places
+    // are not committed yet.
+    let claimer = |owner: &'static str| {
+        let store = f.store.clone();
+        tokio::spawn(async move {
+            let mut tx = store.write().await.expect("tx");
+            sqlx::query("SET LOCAL deadlock_timeout = '200ms'").execute(&mut *tx).await.expect("timeout");
+            let got = jobs::claim(&mut tx, store.backend(), owner, 60_000, 1, None).await;
+            tx.commit().await.expect("commit");
+            got.map(|c| c.map(|c| c.job.sync_id))
+        })
+    };
+    let a = claimer("a");
+    until_waiting_for_connections(&f, 1).await;
+    let b = claimer("b");
+    until_waiting_for_connections(&f, 2).await;
+    // The places are committed: A finds X full and B finds Y full, each holding its lock.
+    // Their next candidates are y2 (on Y) and x2 (on X).
+    on_x.commit().await.expect("commit");
+    on_y.commit().await.expect("commit");
+    let (a, b) = (a.await.expect("task"), b.await.expect("task"));
+    assert!(matches!(a, Ok(None)), "A claims nothing and fails nothing: {a:?}");
+    assert!(matches!(b, Ok(None)), "B claims nothing and fails nothing: {b:?}");
+
+    let mut conn = f.store.read().await.expect("conn");
+    let running: Vec<String> = sqlx::query_scalar("SELECT sync_id FROM jobs WHERE state = 'running' ORDER BY run_at")
+        .fetch_all(&mut *conn)
+        .await
+        .expect("running");
+    assert_eq!(running, [f.sync(0).to_string(), f.sync(1).to_string()], "each connection runs one job");
+}
