@@ -54,4 +54,13 @@ async fn a_runs_state_is_what_the_four_reads_it_replaces_return() {
     assert_eq!(fresh, RunState { counter: 2, ..RunState::default() });
     let store_read = f.store.run_state(&mut conn, sync, &project).await.expect("state");
     assert_eq!(store_read, state);
+    drop(conn);
+
+    // A project whose counter was never raised has no counter row: 0, as the counter reads.
+    let mut tx = f.store.write().await.expect("tx");
+    let untouched = super::insert_project(&mut tx).await.id;
+    tx.commit().await.expect("commit");
+    let mut conn = f.store.read().await.expect("conn");
+    let state = run_state::read(&mut conn, f.sync(3), &untouched).await.expect("state");
+    assert_eq!(state, RunState::default());
 }
