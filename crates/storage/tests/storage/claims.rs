@@ -254,24 +254,10 @@ async fn a_claim_that_finds_its_connection_full_under_the_lock_takes_nothing() {
         got.map(|c| c.job.id)
     });
     // It waits for the connection's row, holding its job's and its sync's.
-    let mut conn = f.store.read().await.expect("conn");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
-               AND query LIKE '%FROM app_connections c%FOR NO KEY UPDATE%'",
-        )
-        .fetch_one(&mut *conn)
-        .await
-        .expect("activity");
-        if waiting > 0 {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "the second claim never waited for the connection's row");
-        tokio::task::yield_now().await;
-    }
+    until_waiting_for_connections(&f, 1).await;
     first.commit().await.expect("commit");
     assert_eq!(second.await.expect("task"), None, "the connection's one place is taken");
+    let mut conn = f.store.read().await.expect("conn");
 
     let job = jobs::get(&mut conn, &claimed.id).await.expect("get").expect("row");
     assert_eq!(job.state, JobState::Running);
